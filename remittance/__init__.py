@@ -1,0 +1,1 @@
+"""reservewatch money rules."""

@@ -1,0 +1,140 @@
+"""The entry point the collector calls on each pass: every period's obligation and the ledger.
+
+>>> account = compute_account("op-1", terms, earnings, pool_hashrates, network_days, outputs,
+...                           required_confirmations=6, as_of=now)  # doctest: +SKIP
+>>> account.ledger.balance_sat  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from remittance.errors import InvalidInputError
+from remittance.ledger import Due, Ledger, ReserveOutput, counted_outputs, settle_fifo
+from remittance.obligations import (
+    DailyEarning,
+    DailyNetwork,
+    DailyPoolHashrate,
+    Obligation,
+    RemittanceTerms,
+    compute_obligation,
+)
+from remittance.periods import periods_covering
+
+
+@dataclass(frozen=True, slots=True)
+class OperationAccount:
+    """One operation's obligations per period, its ledger and totals, as of one instant."""
+
+    operation: str
+    as_of: datetime
+    terms: RemittanceTerms
+    obligations: tuple[Obligation, ...]
+    ledger: Ledger
+    total_mined_sat: int
+    total_expected_sat: int
+    total_due_sat: int
+    total_remitted_sat: int
+
+    def obligation_for(self, label: str) -> Obligation | None:
+        """The obligation of the period labelled `label`, if the account covers it."""
+        return next((item for item in self.obligations if item.period.label == label), None)
+
+
+def compute_account(  # noqa: PLR0917 - the positional order agreed with the collector
+    operation_id: str,
+    terms: RemittanceTerms,
+    earnings: Iterable[DailyEarning],
+    pool_hashrates: Iterable[DailyPoolHashrate],
+    network_days: Iterable[DailyNetwork],
+    outputs: Iterable[ReserveOutput],
+    required_confirmations: int,
+    as_of: datetime,
+    first_day: date | None = None,
+    *,
+    reserve_addresses: frozenset[str] | None = None,
+) -> OperationAccount:
+    """Work out an operation's account as of `as_of` (a timezone-aware UTC instant).
+
+    Periods run from the one holding `first_day` (default: the first day with an earning or a
+    pool hash rate of this operation, else `as_of`'s day) through the one holding `as_of`; the
+    last one is open (`is_open`) until its end. Rows for other operations are ignored.
+
+    Raises:
+        InvalidInputError: a naive `as_of`, a duplicate (pool, day) earning or (day) hash rate or
+            network row, a negative amount.
+        NoRateInForceError: a period starts before the rate schedule does.
+    """
+    if as_of.tzinfo is None:
+        msg = "as_of must be timezone-aware (UTC)"
+        raise InvalidInputError(msg)
+    earnings_by_day = _index_earnings(operation_id, earnings)
+    hashrate_by_day: dict[date, DailyPoolHashrate] = {}
+    for row in pool_hashrates:
+        if row.operation != operation_id:
+            continue
+        if row.day in hashrate_by_day:
+            msg = f"pool hash rate for {operation_id} on {row.day} given twice"
+            raise InvalidInputError(msg)
+        hashrate_by_day[row.day] = row
+    network_by_day: dict[date, DailyNetwork] = {}
+    for network in network_days:
+        if network.day in network_by_day:
+            msg = f"network figures for {network.day} given twice"
+            raise InvalidInputError(msg)
+        if network.rewards_sat < 0 or network.blocks < 0:
+            msg = f"network figures for {network.day}: negative rewards or blocks"
+            raise InvalidInputError(msg)
+        network_by_day[network.day] = network
+    last_day = as_of.date()
+    if first_day is None:
+        data_days = [day for day in (*earnings_by_day, *hashrate_by_day) if day <= last_day]
+        first_day = min(data_days, default=last_day)
+    obligations = tuple(
+        compute_obligation(
+            period,
+            terms,
+            earnings_by_day=earnings_by_day,
+            pool_hashrate_by_day=hashrate_by_day,
+            network_by_day=network_by_day,
+            as_of=as_of,
+        )
+        for period in periods_covering(terms.period, first_day, last_day)
+    )
+    payments = counted_outputs(
+        outputs, required_confirmations, reserve_addresses=reserve_addresses, as_of=as_of
+    )
+    ledger = settle_fifo([Due.of(item) for item in obligations], payments, as_of)
+    return OperationAccount(
+        operation=operation_id,
+        as_of=as_of,
+        terms=terms,
+        obligations=obligations,
+        ledger=ledger,
+        total_mined_sat=sum(item.mined_sat for item in obligations),
+        total_expected_sat=sum(item.expected_sat for item in obligations),
+        total_due_sat=ledger.total_due_sat,
+        total_remitted_sat=ledger.total_remitted_sat,
+    )
+
+
+def _index_earnings(
+    operation_id: str, earnings: Iterable[DailyEarning]
+) -> dict[date, list[DailyEarning]]:
+    by_day: defaultdict[date, list[DailyEarning]] = defaultdict(list)
+    seen: set[tuple[str, date]] = set()
+    for earning in earnings:
+        if earning.operation != operation_id:
+            continue
+        if (earning.pool, earning.day) in seen:
+            msg = f"earning for {operation_id}, pool {earning.pool}, {earning.day} given twice"
+            raise InvalidInputError(msg)
+        if earning.amount_sat < 0:
+            msg = f"earning for {operation_id} on {earning.day}: negative amount_sat"
+            raise InvalidInputError(msg)
+        seen.add((earning.pool, earning.day))
+        by_day[earning.day].append(earning)
+    return dict(by_day)

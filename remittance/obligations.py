@@ -1,0 +1,297 @@
+"""Mined, expected and due per period, under an effective-dated rate schedule.
+
+Rules, per period of the operation's terms (see `compute_obligation`):
+
+- **mined_sat** = Σ pool-reported earnings credited for the period's UTC days, over all of the
+  operation's pool accounts.
+- **expected_sat** = round_half_up( Σ_days h_op(d) / h_net(d) × rewards_sat(d) ), where h_op is the
+  operation's average pool-reported hash rate that day, h_net the network hash rate that day and
+  rewards_sat all block subsidies + fees of that day. The sum is exact (`Fraction`); it is rounded
+  **once per period**, here and nowhere else. A day without network data, without a pool hash
+  rate, or with a zero/invalid network hash rate is listed in `missing_days` and adds 0.
+- **basis_sat** = mined (`reported`), expected (`expected`) or the larger (`greater`).
+- **due_sat** = round_half_up( rate × basis_sat ), once per period, where rate is the rate in
+  force on the period's **first day**. Due is computed from the integer basis shown on the
+  statement, so a reader can check it by hand.
+- flag `reported_below_expected` when expected_sat > 0 and
+  expected_sat − mined_sat > discrepancy_tolerance × expected_sat, whatever the basis.
+- flag `expected_incomplete` when any day is missing.
+
+For the period containing `as_of` (open), only days up to and including `as_of`'s UTC day are
+looked at; later days are neither counted nor missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from remittance.errors import InvalidTermsError, NoRateInForceError
+from remittance.money import measured_decimal, round_half_up_sat
+from remittance.periods import Period, PeriodKind, deadline
+
+
+class Basis(StrEnum):
+    """What the obligation is computed on."""
+
+    REPORTED = "reported"
+    EXPECTED = "expected"
+    GREATER = "greater"
+
+
+class ObligationFlag(StrEnum):
+    """Facts about a period a reader must notice."""
+
+    REPORTED_BELOW_EXPECTED = "reported_below_expected"
+    EXPECTED_INCOMPLETE = "expected_incomplete"
+
+
+class MissingReason(StrEnum):
+    """Why a day contributes nothing to the expected figure."""
+
+    NO_NETWORK_DATA = "no_network_data"
+    NO_POOL_HASHRATE = "no_pool_hashrate"
+    NETWORK_HASHRATE_ZERO = "network_hashrate_zero"
+    INVALID_HASHRATE = "invalid_hashrate"
+
+
+@dataclass(frozen=True, slots=True)
+class RateChange:
+    """From `effective_from` (a UTC day) on, `rate` (e.g. Decimal("0.10")) is in force."""
+
+    effective_from: date
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RemittanceTerms:
+    """What an operation owes the reserve and when.
+
+    Args:
+        rates: the rate schedule, strictly ordered by `effective_from`; the past is never
+            rewritten, a change is a new entry.
+        period: how obligations are grouped in time.
+        due_days: days after a period's end by which it must be paid.
+        basis: what the rate applies to.
+        discrepancy_tolerance: how far (as a fraction of expected) reported may fall below
+            expected before the period is flagged.
+    """
+
+    rates: tuple[RateChange, ...]
+    period: PeriodKind = PeriodKind.MONTHLY
+    due_days: int = 10
+    basis: Basis = Basis.REPORTED
+    discrepancy_tolerance: Decimal = Decimal("0.05")
+
+    def __post_init__(self) -> None:
+        if not self.rates:
+            msg = "rates: at least one RateChange is required"
+            raise InvalidTermsError(msg)
+        for index, change in enumerate(self.rates):
+            if not isinstance(change.rate, Decimal) or not change.rate.is_finite():
+                msg = f"rates[{index}].rate: must be a finite Decimal, got {change.rate!r}"
+                raise InvalidTermsError(msg)
+            if not Decimal(0) <= change.rate <= Decimal(1):
+                msg = f"rates[{index}].rate: must be between 0 and 1, got {change.rate}"
+                raise InvalidTermsError(msg)
+            if index and change.effective_from <= self.rates[index - 1].effective_from:
+                msg = f"rates[{index}].effective_from: must be after the previous entry's"
+                raise InvalidTermsError(msg)
+        if self.due_days < 0:
+            msg = f"due_days: must be >= 0, got {self.due_days}"
+            raise InvalidTermsError(msg)
+        tolerance = self.discrepancy_tolerance
+        if not isinstance(tolerance, Decimal) or not Decimal(0) <= tolerance <= Decimal(1):
+            msg = f"discrepancy_tolerance: must be a Decimal between 0 and 1, got {tolerance!r}"
+            raise InvalidTermsError(msg)
+
+    def rate_on(self, day: date) -> Decimal:
+        """The rate in force on `day`: the latest change whose `effective_from` <= day."""
+        in_force = [change for change in self.rates if change.effective_from <= day]
+        if not in_force:
+            msg = f"no rate in force on {day.isoformat()}; the schedule starts on " + (
+                self.rates[0].effective_from.isoformat()
+            )
+            raise NoRateInForceError(msg)
+        return in_force[-1].rate
+
+
+@dataclass(frozen=True, slots=True)
+class DailyEarning:
+    """What one pool account credited the operation for one UTC day."""
+
+    operation: str
+    pool: str
+    day: date
+    amount_sat: int
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPoolHashrate:
+    """The operation's average pool-reported hash rate over one UTC day, summed over its pools."""
+
+    operation: str
+    day: date
+    hashrate_hs: float | Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DailyNetwork:
+    """The whole network on one UTC day: blocks found, subsidies + fees, average hash rate."""
+
+    day: date
+    blocks: int
+    rewards_sat: int
+    hashrate_hs: float | Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MissingDay:
+    """A day that adds nothing to the expected figure, and why."""
+
+    day: date
+    reason: MissingReason
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """One UTC day of a period: earnings per pool and the exact expected amount.
+
+    `expected_exact_sat` is None on a missing day. It is exact; `expected_display_sat` rounds it
+    for display only (per-day displayed figures may differ from the period total by rounding).
+    """
+
+    day: date
+    earnings_by_pool: tuple[tuple[str, int], ...]
+    pool_hashrate_hs: Decimal | None
+    network_hashrate_hs: Decimal | None
+    network_rewards_sat: int | None
+    network_blocks: int | None
+    expected_exact_sat: Fraction | None
+
+    @property
+    def mined_sat(self) -> int:
+        """Σ earnings of the day over all pool accounts."""
+        return sum(amount_sat for _, amount_sat in self.earnings_by_pool)
+
+    @property
+    def expected_display_sat(self) -> int | None:
+        """The day's expected amount rounded half up, for display only."""
+        if self.expected_exact_sat is None:
+            return None
+        return round_half_up_sat(self.expected_exact_sat)
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """What an operation owes for one period, and how it was worked out."""
+
+    period: Period
+    rate: Decimal
+    basis: Basis
+    mined_sat: int
+    expected_sat: int
+    basis_sat: int
+    due_sat: int
+    deadline: datetime
+    is_open: bool
+    flags: tuple[ObligationFlag, ...]
+    missing_days: tuple[MissingDay, ...]
+    days: tuple[DayFigures, ...] = field(repr=False)
+
+
+def expected_for_day(
+    pool_hashrate: DailyPoolHashrate | None,
+    network: DailyNetwork | None,
+) -> Fraction | MissingReason:
+    """The exact expected satoshis of one day: h_op / h_net × rewards_sat, or why it is missing."""
+    if network is None:
+        return MissingReason.NO_NETWORK_DATA
+    if pool_hashrate is None:
+        return MissingReason.NO_POOL_HASHRATE
+    network_hs = measured_decimal(network.hashrate_hs)
+    pool_hs = measured_decimal(pool_hashrate.hashrate_hs)
+    if network_hs is None or pool_hs is None or pool_hs < 0 or network_hs < 0:
+        return MissingReason.INVALID_HASHRATE
+    if network_hs == 0:
+        return MissingReason.NETWORK_HASHRATE_ZERO
+    return Fraction(pool_hs) / Fraction(network_hs) * network.rewards_sat
+
+
+def compute_obligation(
+    period: Period,
+    terms: RemittanceTerms,
+    *,
+    earnings_by_day: Mapping[date, Sequence[DailyEarning]],
+    pool_hashrate_by_day: Mapping[date, DailyPoolHashrate],
+    network_by_day: Mapping[date, DailyNetwork],
+    as_of: datetime,
+) -> Obligation:
+    """The obligation for `period` from already-validated, per-day indexed inputs."""
+    rate = terms.rate_on(period.start)
+    last_day = as_of.date()
+    days: list[DayFigures] = []
+    missing: list[MissingDay] = []
+    for day in period.days():
+        if day > last_day:
+            break
+        earnings = tuple(
+            sorted((earning.pool, earning.amount_sat) for earning in earnings_by_day.get(day, ()))
+        )
+        pool_hashrate = pool_hashrate_by_day.get(day)
+        network = network_by_day.get(day)
+        expected = expected_for_day(pool_hashrate, network)
+        if isinstance(expected, MissingReason):
+            missing.append(MissingDay(day, expected))
+        days.append(
+            DayFigures(
+                day=day,
+                earnings_by_pool=earnings,
+                pool_hashrate_hs=(
+                    measured_decimal(pool_hashrate.hashrate_hs) if pool_hashrate else None
+                ),
+                network_hashrate_hs=measured_decimal(network.hashrate_hs) if network else None,
+                network_rewards_sat=network.rewards_sat if network else None,
+                network_blocks=network.blocks if network else None,
+                expected_exact_sat=None if isinstance(expected, MissingReason) else expected,
+            )
+        )
+    mined_sat = sum(figures.mined_sat for figures in days)
+    # The one rounding of the expected figure: the exact sum over the period's days.
+    expected_sat = round_half_up_sat(
+        sum(
+            (f.expected_exact_sat for f in days if f.expected_exact_sat is not None),
+            start=Fraction(0),
+        )
+    )
+    basis_sat = {
+        Basis.REPORTED: mined_sat,
+        Basis.EXPECTED: expected_sat,
+        Basis.GREATER: max(mined_sat, expected_sat),
+    }[terms.basis]
+    # The one rounding of the due figure: rate × the period's integer basis.
+    due_sat = round_half_up_sat(Fraction(rate) * basis_sat)
+    flags: list[ObligationFlag] = []
+    tolerance = Fraction(terms.discrepancy_tolerance)
+    if expected_sat > 0 and (expected_sat - mined_sat) > tolerance * expected_sat:
+        flags.append(ObligationFlag.REPORTED_BELOW_EXPECTED)
+    if missing:
+        flags.append(ObligationFlag.EXPECTED_INCOMPLETE)
+    return Obligation(
+        period=period,
+        rate=rate,
+        basis=terms.basis,
+        mined_sat=mined_sat,
+        expected_sat=expected_sat,
+        basis_sat=basis_sat,
+        due_sat=due_sat,
+        deadline=deadline(period, terms.due_days),
+        is_open=as_of < period.end_at,
+        flags=tuple(flags),
+        missing_days=tuple(missing),
+        days=tuple(days),
+    )

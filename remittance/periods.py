@@ -1,0 +1,138 @@
+"""Daily, weekly (ISO, Monday start) and monthly periods in UTC, their labels and deadlines.
+
+A period is a half-open range of UTC days `[start, end)`: `end` is the first day after it, so
+`end_at` is the first instant after the period. A deadline is `end_at + due_days`, an instant:
+a payment confirmed in a block whose time is before the deadline is on time, and the deadline
+has *passed* at any instant `>= deadline`.
+
+>>> p = parse_period_label("2026-10")
+>>> (p.start, p.end, p.label)
+(datetime.date(2026, 10, 1), datetime.date(2026, 11, 1), '2026-10')
+>>> deadline(p, due_days=10).isoformat()
+'2026-11-11T00:00:00+00:00'
+>>> period_containing(PeriodKind.WEEKLY, date(2026, 10, 21)).label
+'2026-W43'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from remittance.errors import InvalidInputError, InvalidPeriodLabelError
+
+
+class PeriodKind(StrEnum):
+    """How obligations are grouped in time."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
+_DAY_LABEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Period:
+    """UTC days `[start, end)` of one daily, weekly or monthly period."""
+
+    start: date
+    end: date
+    kind: PeriodKind
+
+    @property
+    def label(self) -> str:
+        """`2026-10-05` (day), `2026-W43` (ISO week) or `2026-10` (month)."""
+        if self.kind is PeriodKind.DAILY:
+            return self.start.isoformat()
+        if self.kind is PeriodKind.WEEKLY:
+            iso = self.start.isocalendar()
+            return f"{iso.year:04d}-W{iso.week:02d}"
+        return f"{self.start.year:04d}-{self.start.month:02d}"
+
+    @property
+    def start_at(self) -> datetime:
+        """The first instant of the period (UTC midnight of `start`)."""
+        return datetime.combine(self.start, time(0), tzinfo=UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first instant after the period (UTC midnight of `end`)."""
+        return datetime.combine(self.end, time(0), tzinfo=UTC)
+
+    def days(self) -> Iterator[date]:
+        """Every UTC day of the period, in order."""
+        day = self.start
+        while day < self.end:
+            yield day
+            day += timedelta(days=1)
+
+    def contains(self, day: date) -> bool:
+        """True if `day` is one of the period's days."""
+        return self.start <= day < self.end
+
+    def following(self) -> Period:
+        """The period of the same kind that starts where this one ends."""
+        return period_containing(self.kind, self.end)
+
+
+def period_containing(kind: PeriodKind, day: date) -> Period:
+    """The period of `kind` that contains UTC day `day`."""
+    if kind is PeriodKind.DAILY:
+        return Period(day, day + timedelta(days=1), kind)
+    if kind is PeriodKind.WEEKLY:
+        monday = day - timedelta(days=day.weekday())
+        return Period(monday, monday + timedelta(days=7), kind)
+    first = day.replace(day=1)
+    following_first = (
+        date(first.year + 1, 1, 1) if first.month == 12 else first.replace(month=first.month + 1)
+    )
+    return Period(first, following_first, kind)
+
+
+def periods_covering(kind: PeriodKind, first_day: date, last_day: date) -> tuple[Period, ...]:
+    """The consecutive periods of `kind` from the one holding `first_day` to the one holding
+    `last_day` (inclusive); empty if `last_day < first_day`."""
+    if last_day < first_day:
+        return ()
+    periods = [period_containing(kind, first_day)]
+    while not periods[-1].contains(last_day):
+        periods.append(periods[-1].following())
+    return tuple(periods)
+
+
+def deadline(period: Period, due_days: int) -> datetime:
+    """The instant by which the period's obligation must be paid: end + `due_days` days."""
+    if due_days < 0:
+        msg = f"due_days must be >= 0, got {due_days}"
+        raise InvalidInputError(msg)
+    return period.end_at + timedelta(days=due_days)
+
+
+def parse_period_label(label: str) -> Period:
+    """Parse `2026-10` (month), `2026-W43` (ISO week) or `2026-10-05` (day)."""
+    try:
+        if match := _MONTH_LABEL.match(label):
+            year, month = (int(group) for group in match.groups())
+            return period_containing(PeriodKind.MONTHLY, date(year, month, 1))
+        if match := _WEEK_LABEL.match(label):
+            year, week = (int(group) for group in match.groups())
+            monday = date.fromisocalendar(year, week, 1)
+            return period_containing(PeriodKind.WEEKLY, monday)
+        if match := _DAY_LABEL.match(label):
+            year, month, day = (int(group) for group in match.groups())
+            return period_containing(PeriodKind.DAILY, date(year, month, day))
+    except ValueError as error:
+        msg = f"period label {label!r} names no real period: {error}"
+        raise InvalidPeriodLabelError(msg) from error
+    msg = (
+        f"period label {label!r} is not one of YYYY-MM (month), YYYY-Www (ISO week), "
+        "YYYY-MM-DD (day)"
+    )
+    raise InvalidPeriodLabelError(msg)
