@@ -1,0 +1,64 @@
+"""The metric names the collector exposes: a contract dashboards, alerts and the collector share.
+
+Histograms are listed by base name in :data:`HISTOGRAMS`; :data:`EXPOSED_METRICS` holds every
+sample name a scrape can show, so it includes their ``_bucket``, ``_sum`` and ``_count`` series.
+"""
+
+from __future__ import annotations
+
+GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
+    {
+        # Telemetry, per site.
+        "reservewatch_site_power_watts",
+        "reservewatch_site_power_quota_watts",
+        "reservewatch_site_energy_joules_total",
+        "reservewatch_site_hashrate_hashes_per_second",
+        "reservewatch_site_miners_online",
+        "reservewatch_site_miners_total",
+        "reservewatch_site_last_seen_timestamp_seconds",
+        "reservewatch_site_power_implied_hashrate_hashes_per_second",
+        "reservewatch_site_curtailment_compliant",
+        "reservewatch_site_inlet_temperature_celsius",
+        # Telemetry, per region.
+        "reservewatch_region_curtailment_max_watts",
+        "reservewatch_region_power_watts",
+        "reservewatch_region_power_quota_watts",
+        "reservewatch_telemetry_messages_total",
+        "reservewatch_telemetry_rejected_total",
+        # Sources.
+        "reservewatch_source_up",
+        "reservewatch_source_last_success_timestamp_seconds",
+        "reservewatch_source_requests_total",
+        "reservewatch_pool_hashrate_hashes_per_second",
+        "reservewatch_pool_workers",
+        "reservewatch_network_hashrate_hashes_per_second",
+        "reservewatch_network_difficulty",
+        "reservewatch_network_tip_height",
+        "reservewatch_reserve_received_btc_total",
+        # Remittance, per operation.
+        "reservewatch_operation_hashrate_share_ratio",
+        "reservewatch_national_hashrate_share_ratio",
+        "reservewatch_operation_mined_btc_total",
+        "reservewatch_operation_expected_btc_total",
+        "reservewatch_operation_remittance_due_btc_total",
+        "reservewatch_operation_remitted_btc_total",
+        "reservewatch_operation_remittance_shortfall_btc",
+        "reservewatch_operation_remittance_overdue_seconds",
+        "reservewatch_operation_earnings_discrepancy_ratio",
+        "reservewatch_operation_hashrate_discrepancy_ratio",
+        "reservewatch_operation_info",
+        # The collector itself.
+        "reservewatch_build_info",
+        "reservewatch_up",
+        "reservewatch_scrape_duration_seconds",
+        "reservewatch_store_up",
+    }
+)
+
+HISTOGRAMS: frozenset[str] = frozenset({"reservewatch_source_poll_duration_seconds"})
+
+HISTOGRAM_SUFFIXES: tuple[str, ...] = ("_bucket", "_sum", "_count")
+
+EXPOSED_METRICS: frozenset[str] = GAUGES_AND_COUNTERS | frozenset(
+    f"{base}{suffix}" for base in HISTOGRAMS for suffix in HISTOGRAM_SUFFIXES
+)
