@@ -121,6 +121,9 @@ def counted_outputs(
         if output.amount_sat < 0 or output.vout < 0:
             msg = f"output {output.txid}:{output.vout}: negative amount or vout"
             raise InvalidInputError(msg)
+        if output.block_time is not None and output.block_time.utcoffset() is None:
+            msg = f"output {output.txid}:{output.vout}: block_time must be timezone-aware"
+            raise InvalidInputError(msg)
         key = (output.txid, output.vout)
         known = by_outpoint.get(key)
         if known is not None and known.amount_sat != output.amount_sat:

@@ -1,0 +1,525 @@
+"""The configuration file: one YAML document, validated by frozen pydantic models.
+
+``load_config(path)`` returns a :class:`Config` or raises :class:`ConfigError` whose ``problems``
+name the file and the field path of each problem, e.g.::
+
+    site.yaml: operations[1].remittance.rate: must be between 0 and 1
+
+Secrets never live in the file: pool tokens, MQTT and database passwords are references to an
+environment variable (``*_env``) or a file (``*_file``), resolved only when a client is built
+(:func:`resolve_secret`). Deployments override any field with ``RESERVEWATCH_`` environment
+variables, nested with ``__`` (``RESERVEWATCH_HTTP__LISTEN=0.0.0.0:9108``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from collector.bitcoin_address import AddressError, validate_address
+from collector.errors import ConfigError, SecretError
+
+POOL_KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean", "generic")
+"""Pool kinds with an adapter; ``collector.sources.pools.ADAPTERS`` is keyed by these."""
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+"""Operation and site ids: lower-case letters, digits and hyphens; they appear in topics and labels."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SecretRef(Frozen):
+    """Where a secret lives: an environment variable or a file, never the config itself."""
+
+    env: str | None = None
+    file: Path | None = None
+
+
+def resolve_secret(env: str | None, file: Path | None, what: str) -> SecretStr | None:
+    """Read a secret from ``env`` or ``file``; ``None`` when neither is configured.
+
+    Raises :class:`SecretError` (naming the variable or file, never the value) when the
+    reference points nowhere.
+    """
+    if env:
+        value = os.environ.get(env)
+        if value is None or value == "":
+            raise SecretError(f"{what}: environment variable {env} is not set")
+        return SecretStr(value)
+    if file:
+        try:
+            return SecretStr(file.read_text(encoding="utf-8").strip())
+        except OSError as err:
+            raise SecretError(f"{what}: cannot read secret file {file}: {err.strerror}") from err
+    return None
+
+
+class DatabaseConfig(Frozen):
+    url: str = "sqlite+aiosqlite:///reservewatch.db"
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _no_inline_password(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if urlsplit(url).password:
+            raise ValueError("must not contain a password; use database.password_env or password_file")
+        return url
+
+
+class TlsServerConfig(Frozen):
+    cert_file: Path
+    key_file: Path
+
+
+class HttpConfig(Frozen):
+    listen: str = "127.0.0.1:9108"
+    tls: TlsServerConfig | None = None
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        host, sep, port = listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:9108")
+        return listen
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class ShardConfig(Frozen):
+    index: int = Field(ge=0)
+    count: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _index_below_count(self) -> Self:
+        if self.index >= self.count:
+            raise ValueError("index must be below count")
+        return self
+
+
+class MqttConfig(Frozen):
+    url: str = "mqtt://127.0.0.1:1883"
+    topic_prefix: str = Field(default="reservewatch", pattern=r"^[A-Za-z0-9_/-]+$")
+    client_id: str = "reservewatch-collector"
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    protocol: Literal["3.1.1", "5"] = "5"
+    qos: Literal[0, 1] = 1
+    session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    max_payload_bytes: int = Field(default=64 * 1024, ge=256, le=16 * 1024 * 1024)
+    max_future_s: int = Field(default=300, ge=0)
+    max_age_s: int = Field(default=7 * 24 * 3600, ge=60)
+    miner_offline_after_s: int = Field(default=600, ge=10)
+    stale_after_s: int = Field(default=300, ge=10)
+    shard: ShardConfig | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("must be mqtt://host:port or mqtts://host:port")
+        if parts.password:
+            raise ValueError("must not contain a password; use mqtt.password_env or password_file")
+        return url
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme == "mqtts"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or (8883 if self.tls else 1883)
+
+
+class BitcoindConfig(Frozen):
+    url: str
+    user: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+
+
+class NetworkConfig(Frozen):
+    chain: Literal["main", "test", "signet", "regtest"] = "main"
+    esplora_url: str | None = "http://127.0.0.1:3002/api"
+    bitcoind: BitcoindConfig | None = None
+    poll_interval_s: float = Field(default=60, ge=1)
+    backfill_days: int = Field(default=90, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if not self.esplora_url and not self.bitcoind:
+            raise ValueError("set esplora_url or bitcoind")
+        return self
+
+
+class ReserveConfig(Frozen):
+    confirmations: int = Field(default=6, ge=1, le=1000)
+    poll_interval_s: float = Field(default=60, ge=1)
+    recheck_blocks: int = Field(default=144, ge=1)
+
+
+class RateChange(Frozen):
+    effective_from: date = Field(alias="from")
+    rate: Decimal
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("rate")
+    @classmethod
+    def _unit_interval(cls, rate: Decimal) -> Decimal:
+        if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
+            raise ValueError("must be between 0 and 1")
+        return rate
+
+
+class RemittanceConfig(Frozen):
+    rate: Decimal | None = None
+    rates: tuple[RateChange, ...] = ()
+    period: Literal["daily", "weekly", "monthly"] = "monthly"
+    due_days: int = Field(default=10, ge=0, le=366)
+    basis: Literal["reported", "expected", "greater"] = "reported"
+    discrepancy_tolerance: Decimal = Decimal("0.05")
+
+    @field_validator("rate")
+    @classmethod
+    def _unit_interval(cls, rate: Decimal | None) -> Decimal | None:
+        if rate is not None and (not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1)):
+            raise ValueError("must be between 0 and 1")
+        return rate
+
+    @field_validator("discrepancy_tolerance")
+    @classmethod
+    def _tolerance(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or not Decimal(0) <= value < Decimal(1):
+            raise ValueError("must be at least 0 and below 1")
+        return value
+
+    @model_validator(mode="after")
+    def _rate_or_rates(self) -> Self:
+        if (self.rate is None) == (not self.rates):
+            raise ValueError("set exactly one of rate or rates")
+        days = [change.effective_from for change in self.rates]
+        if days != sorted(set(days)):
+            raise ValueError("rates must be in increasing order of from, each date once")
+        return self
+
+    @property
+    def schedule(self) -> tuple[RateChange, ...]:
+        """The rate schedule; a plain ``rate`` is in force from the beginning of time."""
+        if self.rate is not None:
+            return (RateChange(effective_from=date(2009, 1, 3), rate=self.rate),)
+        return self.rates
+
+
+class GenericPoolPaths(Frozen):
+    """JSON paths (dot-separated, numeric parts index lists) for a pool not listed."""
+
+    hashrate_url: str
+    hashrate_path: str
+    hashrate_24h_path: str | None = None
+    hashrate_unit: Literal["H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s", "EH/s"] = "H/s"
+    workers_online_path: str | None = None
+    workers_offline_path: str | None = None
+    earnings_url: str | None = None
+    earnings_list_path: str | None = None
+    earnings_date_field: str = "date"
+    earnings_amount_field: str = "amount"
+    earnings_amount_unit: Literal["btc", "sat"] = "btc"
+    auth_header: str = "Authorization"
+
+
+class PoolAccountConfig(Frozen):
+    kind: str
+    account: str = Field(min_length=1, max_length=200)
+    token_env: str | None = None
+    token_file: Path | None = None
+    secret_env: str | None = None
+    secret_file: Path | None = None
+    user_id: str | None = None
+    base_url: str | None = None
+    auth_header: str | None = None
+    backfill_days: int = Field(default=90, ge=1, le=3650)
+    poll_interval_s: float = Field(default=300, ge=5)
+    generic: GenericPoolPaths | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in POOL_KINDS:
+            raise ValueError(f"unknown pool kind {kind!r}; known kinds: {', '.join(POOL_KINDS)}")
+        return kind
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Self:
+        if self.kind == "antpool" and not (self.user_id and (self.secret_env or self.secret_file)):
+            raise ValueError("antpool signs requests: set user_id and secret_env (or secret_file)")
+        if self.kind == "generic" and self.generic is None:
+            raise ValueError("generic pools need a generic: block with URLs and JSON paths")
+        if self.kind not in ("ocean", "generic") and not (self.token_env or self.token_file):
+            raise ValueError(f"{self.kind} needs token_env (or token_file)")
+        return self
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind}/{self.account}"
+
+
+class SiteConfig(Frozen):
+    id: Identifier
+    region: Identifier
+    power_quota_w: int = Field(ge=0, le=10_000_000_000)
+    efficiency_j_per_th: Decimal = Field(gt=0, le=1000)
+    miners_total: int | None = Field(default=None, ge=0)
+
+
+class OperationConfig(Frozen):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    license: str = Field(min_length=1, max_length=100)
+    remittance: RemittanceConfig
+    reserve_addresses: tuple[str, ...] = Field(min_length=1)
+    pools: tuple[PoolAccountConfig, ...] = ()
+    sites: tuple[SiteConfig, ...] = ()
+    contacts: tuple[str, ...] = ()
+
+    @field_validator("contacts")
+    @classmethod
+    def _emails(cls, contacts: tuple[str, ...]) -> tuple[str, ...]:
+        for contact in contacts:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
+                raise ValueError(f"{contact!r} is not an e-mail address")
+        return contacts
+
+
+class ApiToken(Frozen):
+    """A bearer token, stored only as the SHA-256 of its text (hex)."""
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    role: Literal["regulator", "operator"] = "operator"
+    operations: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _scope(self) -> Self:
+        if self.role == "operator" and not self.operations:
+            raise ValueError("an operator token must list the operations it may read")
+        return self
+
+
+class ApiConfig(Frozen):
+    tokens: tuple[ApiToken, ...] = ()
+
+
+class SmtpConfig(Frozen):
+    host: str
+    port: int = 587
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    sender: str
+    starttls: bool = True
+    ca_file: Path | None = None
+
+
+class StatementConfig(Frozen):
+    signing_key_file: Path | None = None
+    formats: tuple[Literal["json", "csv", "pdf"], ...] = ("pdf", "json")
+    email: SmtpConfig | None = None
+
+
+def _addresses_valid(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for op_index, operation in enumerate(config.operations):
+        for addr_index, address in enumerate(operation.reserve_addresses):
+            try:
+                validate_address(address, config.network.chain)
+            except AddressError as err:
+                loc = ("operations", op_index, "reserve_addresses", addr_index)
+                problems.append((loc, str(err)))
+    return problems
+
+
+class Config(BaseSettings):
+    """The whole configuration. Environment variables ``RESERVEWATCH_*`` override the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RESERVEWATCH_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    database: DatabaseConfig = DatabaseConfig()
+    http: HttpConfig = HttpConfig()
+    mqtt: MqttConfig = MqttConfig()
+    network: NetworkConfig = NetworkConfig()
+    reserve: ReserveConfig = ReserveConfig()
+    api: ApiConfig = ApiConfig()
+    statement: StatementConfig = StatementConfig()
+    operations: tuple[OperationConfig, ...] = ()
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_shorthand(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file: a deployment overrides what the file says.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> Self:
+        problems: list[str] = []
+        seen_ops: set[str] = set()
+        seen_sites: dict[str, str] = {}
+        seen_accounts: set[tuple[str, str]] = set()
+        for op_index, operation in enumerate(self.operations):
+            if operation.id in seen_ops:
+                problems.append(f"operations[{op_index}].id: duplicate operation id {operation.id!r}")
+            seen_ops.add(operation.id)
+            for site_index, site in enumerate(operation.sites):
+                if site.id in seen_sites:
+                    problems.append(
+                        f"operations[{op_index}].sites[{site_index}].id: duplicate site id "
+                        f"{site.id!r} (also in operation {seen_sites[site.id]!r})"
+                    )
+                seen_sites[site.id] = operation.id
+            for pool_index, pool in enumerate(operation.pools):
+                key = (pool.kind, pool.account)
+                if key in seen_accounts:
+                    problems.append(
+                        f"operations[{op_index}].pools[{pool_index}]: pool account "
+                        f"{pool.kind}/{pool.account} is declared twice"
+                    )
+                seen_accounts.add(key)
+        for token_index, token in enumerate(self.api.tokens):
+            unknown = sorted(set(token.operations) - seen_ops)
+            if unknown:
+                problems.append(
+                    f"api.tokens[{token_index}].operations: unknown operation(s) {', '.join(unknown)}"
+                )
+        for loc, message in _addresses_valid(self):
+            problems.append(f"{_format_loc(loc)}: {message}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def operation(self, operation_id: str) -> OperationConfig:
+        for operation in self.operations:
+            if operation.id == operation_id:
+                return operation
+        raise KeyError(operation_id)
+
+
+def _format_loc(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+_MESSAGE_REWRITES = {
+    "Extra inputs are not permitted": "unknown field",
+    "Field required": "required",
+}
+
+
+def _problem_lines(source: str, err: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for error in err.errors():
+        loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+        # Drop pydantic's union/type tags from the path; keep field names and indexes.
+        loc = tuple(p for p in loc if isinstance(p, int) or not str(p)[:1].isupper())
+        message = str(error["msg"]).removeprefix("Value error, ")
+        message = _MESSAGE_REWRITES.get(message, message)
+        if "\n" in message and not loc:
+            lines.extend(f"{source}: {line}" for line in message.splitlines())
+            continue
+        where = _format_loc(loc)
+        lines.append(f"{source}: {where}: {message}" if where else f"{source}: {message}")
+    return lines
+
+
+def parse_config(data: Any, source: str = "<config>") -> Config:
+    """Validate an already-parsed YAML document; ``source`` names it in error lines."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}: the file must hold a mapping of settings at the top level"])
+    try:
+        return Config(**data)
+    except ValidationError as err:
+        raise ConfigError(_problem_lines(source, err)) from err
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the YAML file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError([f"{path}: cannot read: {err.strerror}"]) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError([f"{path}: not UTF-8 text: {err.reason}"]) from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError([f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}"]) from err
+    return parse_config(data, str(path))

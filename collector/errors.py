@@ -1,0 +1,65 @@
+"""The collector's exceptions.
+
+    ReservewatchError            base of everything we raise on purpose
+    ├── ConfigError              the configuration file is unreadable or invalid (lists every problem)
+    ├── SecretError              a referenced secret (env var or file) is missing or unsafe
+    ├── StoreError               the database could not be reached or migrated
+    └── SourceError              an external source failed; the poller turns it into a result label
+        ├── SourceTimeout        no answer in time
+        ├── SourceRateLimited    HTTP 429 (carries Retry-After seconds when given)
+        ├── SourceUnauthorized   HTTP 401/403: never retried
+        ├── SourceServerError    HTTP 5xx
+        └── SourceBadResponse    an answer we cannot trust: not JSON, wrong shape, wrong unit, wrong account
+"""
+
+from __future__ import annotations
+
+
+class ReservewatchError(Exception):
+    """Base of every error reservewatch raises on purpose."""
+
+
+class ConfigError(ReservewatchError):
+    """The configuration is invalid; ``problems`` holds one ``file: path: message`` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class SecretError(ReservewatchError):
+    """A secret reference points nowhere, or at a file others may read."""
+
+
+class StoreError(ReservewatchError):
+    """The store could not be opened, reached or migrated."""
+
+
+class SourceError(ReservewatchError):
+    """An external source failed. ``result`` is the bounded label counted in metrics."""
+
+    result = "bad_response"
+
+
+class SourceTimeout(SourceError):
+    result = "timeout"
+
+
+class SourceRateLimited(SourceError):
+    result = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class SourceUnauthorized(SourceError):
+    result = "unauthorized"
+
+
+class SourceServerError(SourceError):
+    result = "server_error"
+
+
+class SourceBadResponse(SourceError):
+    result = "bad_response"

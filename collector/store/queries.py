@@ -1,0 +1,449 @@
+"""The reads and idempotent writes the collector needs, over an async engine.
+
+Each write is one transaction. Upserts are keyed by what identifies a fact, so a repeated poll,
+a backfill or a restart never counts anything twice; only telemetry rollups *add* (their deltas
+are written in the same transaction as the site state that says which readings they hold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from collector.errors import StoreError
+from collector.store.records import (
+    BlockRecord,
+    ChainTipRecord,
+    CurtailmentRecord,
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    PoolStatusRecord,
+    ReserveOutputRecord,
+    Rollup,
+    RollupDelta,
+    SiteStateRecord,
+)
+from collector.store.tables import (
+    ChainTip,
+    CurtailmentOrder,
+    IssuedStatement,
+    NetworkBlock,
+    NetworkDay,
+    PoolEarning,
+    PoolHashrateDay,
+    PoolStatus,
+    ReserveOutput,
+    SiteState,
+    TelemetryRollup,
+)
+
+_CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+class Store:
+    """The collector's store. Build with an engine; call :meth:`close` when done."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError):
+            return False
+        return True
+
+    # -- generic upsert -------------------------------------------------------------------
+
+    async def _upsert(
+        self,
+        connection: AsyncConnection,
+        model: Any,
+        rows: Sequence[dict[str, Any]],
+        keys: Sequence[str],
+        *,
+        add: Sequence[str] = (),
+        keep_max: Sequence[str] = (),
+    ) -> None:
+        """Insert ``rows``; on a key conflict replace the other columns (``add`` ones are summed,
+        ``keep_max`` ones keep the larger value)."""
+        if not rows:
+            return
+        table = _table(model)
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        for start in range(0, len(rows), _CHUNK):
+            statement = insert(table).values(list(rows[start : start + _CHUNK]))
+            excluded = statement.excluded
+            updates: dict[str, Any] = {}
+            for column in rows[0]:
+                if column in keys:
+                    continue
+                if column in add:
+                    updates[column] = table.c[column] + excluded[column]
+                elif column in keep_max:
+                    updates[column] = func.max(table.c[column], excluded[column]) if (
+                        self._dialect == "sqlite"
+                    ) else func.greatest(table.c[column], excluded[column])
+                else:
+                    updates[column] = excluded[column]
+            await connection.execute(
+                statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+            )
+
+    async def _write(self, work: Any) -> None:
+        try:
+            async with self.engine.begin() as connection:
+                await work(connection)
+        except (SQLAlchemyError, OSError) as err:
+            raise StoreError(f"store write failed: {err.__class__.__name__}: {err}") from err
+
+    async def _read(self, statement: Any) -> list[Any]:
+        try:
+            async with self.engine.connect() as connection:
+                return list((await connection.execute(statement)).all())
+        except (SQLAlchemyError, OSError) as err:
+            raise StoreError(f"store read failed: {err.__class__.__name__}: {err}") from err
+
+    # -- telemetry ------------------------------------------------------------------------
+
+    async def flush_telemetry(
+        self, deltas: Sequence[RollupDelta], states: Sequence[SiteStateRecord]
+    ) -> None:
+        """Add rollup deltas and save site states in one transaction (all or nothing)."""
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection,
+                TelemetryRollup,
+                [asdict(d) for d in deltas],
+                ("site_id", "minute"),
+                add=("samples", "power_w_sum", "energy_wh", "hashrate_hs_sum", "hashrate_samples"),
+                keep_max=("power_w_max",),
+            )
+            await self._upsert(connection, SiteState, [asdict(s) for s in states], ("site_id",))
+
+        await self._write(work)
+
+    async def site_states(self) -> list[SiteStateRecord]:
+        rows = await self._read(select(_table(SiteState)))
+        return [
+            SiteStateRecord(
+                site_id=r.site_id,
+                last_ts=r.last_ts,
+                meter_wh=r.meter_wh,
+                energy_total_wh=r.energy_total_wh,
+                power_w=r.power_w,
+                hashrate_hs=r.hashrate_hs,
+                miners_online=r.miners_online,
+                miners_total=r.miners_total,
+            )
+            for r in rows
+        ]
+
+    async def rollups(
+        self, site_ids: Iterable[str], start: datetime, end: datetime
+    ) -> list[Rollup]:
+        """Rollups of ``site_ids`` with ``start <= minute < end``, oldest first."""
+        t = _table(TelemetryRollup)
+        rows = await self._read(
+            select(t)
+            .where(t.c.site_id.in_(list(site_ids)), t.c.minute >= start, t.c.minute < end)
+            .order_by(t.c.minute, t.c.site_id)
+        )
+        return [
+            Rollup(
+                site_id=r.site_id,
+                operation_id=r.operation_id,
+                minute=r.minute,
+                samples=r.samples,
+                power_w_avg=r.power_w_sum / r.samples if r.samples else 0.0,
+                power_w_max=r.power_w_max,
+                energy_wh=r.energy_wh,
+                hashrate_hs_avg=(r.hashrate_hs_sum / r.hashrate_samples)
+                if r.hashrate_samples
+                else None,
+                miners_online_last=r.miners_online_last,
+            )
+            for r in rows
+        ]
+
+    async def energy_wh(self, site_ids: Iterable[str], start: datetime, end: datetime) -> int:
+        """Metered energy of ``site_ids`` over ``[start, end)`` from the rollups, in Wh."""
+        t = _table(TelemetryRollup)
+        rows = await self._read(
+            select(func.coalesce(func.sum(t.c.energy_wh), 0)).where(
+                t.c.site_id.in_(list(site_ids)), t.c.minute >= start, t.c.minute < end
+            )
+        )
+        return int(rows[0][0])
+
+    async def record_curtailment(self, order: CurtailmentRecord) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(connection, CurtailmentOrder, [asdict(order)], ("region", "issued_at"))
+
+        await self._write(work)
+
+    async def curtailments(self) -> list[CurtailmentRecord]:
+        t = _table(CurtailmentOrder)
+        rows = await self._read(select(t).order_by(t.c.region, t.c.issued_at))
+        return [
+            CurtailmentRecord(r.region, r.issued_at, r.max_power_w, r.until, r.lifted_at) for r in rows
+        ]
+
+    # -- pools ----------------------------------------------------------------------------
+
+    async def upsert_earnings(self, earnings: Sequence[EarningRecord]) -> None:
+        """Save daily earnings; a day seen again (a revised or repeated poll) replaces itself."""
+        rows = [{**asdict(e), "recorded_at": datetime.now(UTC)} for e in earnings]
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection, PoolEarning, rows, ("operation_id", "pool_kind", "account", "day")
+            )
+
+        await self._write(work)
+
+    async def earnings(
+        self, operation_id: str | None = None, start: date | None = None, end: date | None = None
+    ) -> list[EarningRecord]:
+        """Earnings, optionally of one operation and with ``start <= day < end``."""
+        t = _table(PoolEarning)
+        statement = select(t).order_by(t.c.day, t.c.operation_id, t.c.pool_kind, t.c.account)
+        if operation_id is not None:
+            statement = statement.where(t.c.operation_id == operation_id)
+        if start is not None:
+            statement = statement.where(t.c.day >= start)
+        if end is not None:
+            statement = statement.where(t.c.day < end)
+        return [
+            EarningRecord(r.operation_id, r.pool_kind, r.account, r.day, r.amount_sat, r.source)
+            for r in await self._read(statement)
+        ]
+
+    async def upsert_pool_hashrate_days(self, days: Sequence[PoolHashrateDayRecord]) -> None:
+        rows = [{**asdict(d), "recorded_at": datetime.now(UTC)} for d in days]
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection, PoolHashrateDay, rows, ("operation_id", "pool_kind", "account", "day")
+            )
+
+        await self._write(work)
+
+    async def pool_hashrate_days(self, operation_id: str | None = None) -> list[PoolHashrateDayRecord]:
+        t = _table(PoolHashrateDay)
+        statement = select(t).order_by(t.c.day)
+        if operation_id is not None:
+            statement = statement.where(t.c.operation_id == operation_id)
+        return [
+            PoolHashrateDayRecord(r.operation_id, r.pool_kind, r.account, r.day, r.hashrate_hs)
+            for r in await self._read(statement)
+        ]
+
+    async def save_pool_status(self, status: PoolStatusRecord) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection, PoolStatus, [asdict(status)], ("operation_id", "pool_kind", "account")
+            )
+
+        await self._write(work)
+
+    async def pool_statuses(self) -> list[PoolStatusRecord]:
+        t = _table(PoolStatus)
+        return [
+            PoolStatusRecord(
+                r.operation_id,
+                r.pool_kind,
+                r.account,
+                r.hashrate_hs,
+                r.hashrate_24h_hs,
+                r.workers_online,
+                r.workers_offline,
+                r.observed_at,
+            )
+            for r in await self._read(select(t))
+        ]
+
+    # -- network and chain ----------------------------------------------------------------
+
+    async def replace_blocks_from(self, blocks: Sequence[BlockRecord]) -> None:
+        """Save ``blocks`` as the best chain from their lowest height up: stored blocks at or
+        above that height that are not among them (a re-organised branch) are deleted."""
+        if not blocks:
+            return
+        lowest = min(b.height for b in blocks)
+        heights = [b.height for b in blocks]
+
+        async def work(connection: AsyncConnection) -> None:
+            t = _table(NetworkBlock)
+            await connection.execute(
+                delete(t).where(t.c.height >= lowest, t.c.height.not_in(heights))
+            )
+            await self._upsert(connection, NetworkBlock, [asdict(b) for b in blocks], ("height",))
+
+        await self._write(work)
+
+    async def blocks(self, start: datetime, end: datetime) -> list[BlockRecord]:
+        t = _table(NetworkBlock)
+        rows = await self._read(
+            select(t).where(t.c.time >= start, t.c.time < end).order_by(t.c.height)
+        )
+        return [BlockRecord(r.height, r.block_hash, r.time, r.reward_sat) for r in rows]
+
+    async def block_hashes(self, from_height: int) -> dict[int, str]:
+        t = _table(NetworkBlock)
+        rows = await self._read(select(t.c.height, t.c.block_hash).where(t.c.height >= from_height))
+        return {int(r.height): str(r.block_hash) for r in rows}
+
+    async def upsert_network_days(self, days: Sequence[NetworkDayRecord]) -> None:
+        rows = [{**asdict(d), "recorded_at": datetime.now(UTC)} for d in days]
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(connection, NetworkDay, rows, ("day",))
+
+        await self._write(work)
+
+    async def network_days(
+        self, start: date | None = None, end: date | None = None
+    ) -> list[NetworkDayRecord]:
+        t = _table(NetworkDay)
+        statement = select(t).order_by(t.c.day)
+        if start is not None:
+            statement = statement.where(t.c.day >= start)
+        if end is not None:
+            statement = statement.where(t.c.day < end)
+        return [
+            NetworkDayRecord(r.day, r.blocks, r.rewards_sat, r.hashrate_hs, r.difficulty, r.complete)
+            for r in await self._read(statement)
+        ]
+
+    async def save_chain_tip(self, tip: ChainTipRecord) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(connection, ChainTip, [asdict(tip)], ("chain",))
+
+        await self._write(work)
+
+    async def chain_tip(self, chain: str) -> ChainTipRecord | None:
+        t = _table(ChainTip)
+        rows = await self._read(select(t).where(t.c.chain == chain))
+        if not rows:
+            return None
+        r = rows[0]
+        return ChainTipRecord(r.chain, r.height, r.block_hash, r.observed_at)
+
+    async def upsert_reserve_outputs(self, outputs: Sequence[ReserveOutputRecord]) -> None:
+        """Save outputs as now seen; ``first_seen`` is kept from the first sighting."""
+        now = datetime.now(UTC)
+        rows = [{**asdict(o), "first_seen": now, "last_seen": now} for o in outputs]
+
+        async def work(connection: AsyncConnection) -> None:
+            table = _table(ReserveOutput)
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            for start in range(0, len(rows), _CHUNK):
+                statement = insert(table).values(rows[start : start + _CHUNK])
+                updates = {
+                    c: statement.excluded[c] for c in rows[0] if c not in ("txid", "vout", "first_seen")
+                }
+                await connection.execute(
+                    statement.on_conflict_do_update(index_elements=["txid", "vout"], set_=updates)
+                )
+
+        if rows:
+            await self._write(work)
+
+    async def mark_outputs_removed(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Outputs no longer on the best chain nor in the mempool (replaced or re-organised)."""
+        keys = list(keys)
+        if not keys:
+            return
+
+        async def work(connection: AsyncConnection) -> None:
+            t = _table(ReserveOutput)
+            now = datetime.now(UTC)
+            for txid, vout in keys:
+                await connection.execute(
+                    update(t)
+                    .where(t.c.txid == txid, t.c.vout == vout)
+                    .values(status="removed", block_height=None, block_hash=None, last_seen=now)
+                )
+
+        await self._write(work)
+
+    async def reserve_outputs(
+        self, operation_id: str | None = None, statuses: Sequence[str] = ("mempool", "confirmed")
+    ) -> list[ReserveOutputRecord]:
+        t = _table(ReserveOutput)
+        statement = select(t).where(t.c.status.in_(list(statuses))).order_by(
+            t.c.block_time, t.c.txid, t.c.vout
+        )
+        if operation_id is not None:
+            statement = statement.where(t.c.operation_id == operation_id)
+        return [
+            ReserveOutputRecord(
+                r.txid,
+                r.vout,
+                r.operation_id,
+                r.address,
+                r.amount_sat,
+                r.status,
+                r.block_height,
+                r.block_hash,
+                r.block_time,
+            )
+            for r in await self._read(statement)
+        ]
+
+    # -- statements -----------------------------------------------------------------------
+
+    async def record_statement(
+        self,
+        operation_id: str,
+        period: str,
+        as_of: datetime,
+        sha256: str,
+        emailed_to: Sequence[str] = (),
+    ) -> None:
+        row = {
+            "operation_id": operation_id,
+            "period": period,
+            "as_of": as_of,
+            "sha256": sha256,
+            "emailed_at": datetime.now(UTC) if emailed_to else None,
+            "recipients": ",".join(emailed_to) or None,
+        }
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection, IssuedStatement, [row], ("operation_id", "period", "as_of")
+            )
+
+        await self._write(work)
+
+    async def statement_issued(self, operation_id: str, period: str) -> bool:
+        t = _table(IssuedStatement)
+        rows = await self._read(
+            select(t.c.sha256).where(
+                t.c.operation_id == operation_id, t.c.period == period, t.c.emailed_at.is_not(None)
+            )
+        )
+        return bool(rows)

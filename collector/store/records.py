@@ -1,0 +1,134 @@
+"""Plain, frozen records that cross the store's boundary (never ORM objects).
+
+Adapters and the telemetry path produce these; :class:`collector.store.queries.Store` writes
+and reads them. Amounts are integer satoshis, hash rates H/s, power W, energy Wh, times UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RollupDelta:
+    """What one flush adds to a site's minute: sums, so several flushes of a minute add up."""
+
+    site_id: str
+    operation_id: str
+    minute: datetime
+    samples: int
+    power_w_sum: float
+    power_w_max: float
+    energy_wh: int
+    hashrate_hs_sum: float
+    hashrate_samples: int
+    miners_online_last: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    site_id: str
+    operation_id: str
+    minute: datetime
+    samples: int
+    power_w_avg: float
+    power_w_max: float
+    energy_wh: int
+    hashrate_hs_avg: float | None
+    miners_online_last: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStateRecord:
+    site_id: str
+    last_ts: datetime
+    meter_wh: int | None
+    energy_total_wh: int
+    power_w: float
+    hashrate_hs: float | None
+    miners_online: int | None
+    miners_total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurtailmentRecord:
+    region: str
+    issued_at: datetime
+    max_power_w: int | None
+    until: datetime | None
+    lifted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EarningRecord:
+    """Earnings credited by a pool to one account for one UTC day."""
+
+    operation_id: str
+    pool_kind: str
+    account: str
+    day: date
+    amount_sat: int
+    source: str = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolHashrateDayRecord:
+    operation_id: str
+    pool_kind: str
+    account: str
+    day: date
+    hashrate_hs: float
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStatusRecord:
+    operation_id: str
+    pool_kind: str
+    account: str
+    hashrate_hs: float
+    hashrate_24h_hs: float
+    workers_online: int
+    workers_offline: int
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRecord:
+    height: int
+    block_hash: str
+    time: datetime
+    reward_sat: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkDayRecord:
+    day: date
+    blocks: int
+    rewards_sat: int
+    hashrate_hs: float
+    difficulty: float | None
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChainTipRecord:
+    chain: str
+    height: int
+    block_hash: str | None
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveOutputRecord:
+    """An output paying a reserve address; ``status`` is mempool, confirmed or removed."""
+
+    txid: str
+    vout: int
+    operation_id: str
+    address: str
+    amount_sat: int
+    status: str
+    block_height: int | None
+    block_hash: str | None
+    block_time: datetime | None

@@ -1,0 +1,203 @@
+"""SQLAlchemy 2 typed tables. Money is integer satoshis (BIGINT); timestamps are UTC.
+
+Every write the collector makes is an idempotent upsert keyed by what identifies the fact (a
+site and minute, an account and day, an output's txid and vout), so re-polling, backfilling and
+restarting never count anything twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Dialect, Float, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC, on SQLite (which stores text) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; timestamps must be UTC-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UtcDateTime(),
+        int: BigInteger,
+    }
+
+
+class TelemetryRollup(Base):
+    """One site's telemetry over one UTC minute."""
+
+    __tablename__ = "telemetry_rollups"
+
+    site_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    operation_id: Mapped[str] = mapped_column(String(63), index=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    power_w_sum: Mapped[float] = mapped_column(Float)
+    power_w_max: Mapped[float] = mapped_column(Float)
+    energy_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    hashrate_hs_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    hashrate_samples: Mapped[int] = mapped_column(Integer, default=0)
+    miners_online_last: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class SiteState(Base):
+    """What a restart needs to continue a site's counters: the last reading and the meter."""
+
+    __tablename__ = "site_state"
+
+    site_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    last_ts: Mapped[datetime]
+    meter_wh: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    energy_total_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    power_w: Mapped[float] = mapped_column(Float)
+    hashrate_hs: Mapped[float | None] = mapped_column(Float, nullable=True)
+    miners_online: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    miners_total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class CurtailmentOrder(Base):
+    """A grid operator's curtailment order for a region, as received (history kept)."""
+
+    __tablename__ = "curtailment_orders"
+
+    region: Mapped[str] = mapped_column(String(63), primary_key=True)
+    issued_at: Mapped[datetime] = mapped_column(primary_key=True)
+    max_power_w: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    until: Mapped[datetime | None] = mapped_column(nullable=True)
+    lifted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class PoolEarning(Base):
+    """Earnings a pool credited to one account for one UTC day."""
+
+    __tablename__ = "pool_earnings"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool_kind: Mapped[str] = mapped_column(String(31), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount_sat: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # api | csv
+    recorded_at: Mapped[datetime]
+
+
+class PoolHashrateDay(Base):
+    """A pool account's average hash rate over one UTC day, in H/s."""
+
+    __tablename__ = "pool_hashrate_days"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool_kind: Mapped[str] = mapped_column(String(31), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hashrate_hs: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime]
+
+
+class PoolStatus(Base):
+    """The last good snapshot of a pool account: hash rates and workers, with when it was seen."""
+
+    __tablename__ = "pool_status"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool_kind: Mapped[str] = mapped_column(String(31), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hashrate_hs: Mapped[float] = mapped_column(Float)
+    hashrate_24h_hs: Mapped[float] = mapped_column(Float)
+    workers_online: Mapped[int] = mapped_column(BigInteger)
+    workers_offline: Mapped[int] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime]
+
+
+class NetworkBlock(Base):
+    """A block of the best chain as last seen: its reward (subsidy + fees) in satoshis."""
+
+    __tablename__ = "network_blocks"
+
+    height: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_hash: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime] = mapped_column(index=True)
+    reward_sat: Mapped[int] = mapped_column(BigInteger)
+
+
+class NetworkDay(Base):
+    """The network over one UTC day: blocks, all rewards (subsidy + fees), average hash rate."""
+
+    __tablename__ = "network_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    blocks: Mapped[int] = mapped_column(Integer)
+    rewards_sat: Mapped[int] = mapped_column(BigInteger)
+    hashrate_hs: Mapped[float] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float, nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[datetime]
+
+
+class ChainTip(Base):
+    """The best chain's tip as last seen (one row per chain)."""
+
+    __tablename__ = "chain_tip"
+
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    height: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    observed_at: Mapped[datetime]
+
+
+class ReserveOutput(Base):
+    """A transaction output paying a reserve address, and where it stands on the chain.
+
+    ``status`` is ``mempool`` (seen, unconfirmed), ``confirmed`` (in a block of the best chain)
+    or ``removed`` (gone: replaced, or re-organised out). Only confirmed outputs with enough
+    confirmations count as remitted.
+    """
+
+    __tablename__ = "reserve_outputs"
+
+    txid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vout: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[str] = mapped_column(String(63), index=True)
+    address: Mapped[str] = mapped_column(String(90))
+    amount_sat: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    block_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    block_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    block_time: Mapped[datetime | None] = mapped_column(nullable=True)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class IssuedStatement(Base):
+    """A statement that was generated (and perhaps e-mailed): its digest, for the record."""
+
+    __tablename__ = "issued_statements"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    as_of: Mapped[datetime] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    emailed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    recipients: Mapped[str | None] = mapped_column(Text, nullable=True)

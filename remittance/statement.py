@@ -1,0 +1,620 @@
+"""A period's statement as data, and its JSON and CSV renderings.
+
+A statement reads like a bank statement for one operation and one period, as of one instant:
+
+- what was mined (per day and pool), what was expected, the basis, the rate and what is due;
+- opening balance = what earlier periods still owe after FIFO settlement as of `as_of`;
+- transfers = every counted output that settled *this* period's obligation under FIFO, whenever
+  it arrived (up to `as_of`), with the part of it applied here (`amount_sat`) and its full
+  value (`output_amount_sat`);
+- closing balance = opening + due − remitted (never negative: FIFO pays older periods first);
+- paid ahead = what was remitted as of `as_of` beyond this period (settling later periods or
+  held as credit); account balance = the whole account's Σdue − Σremitted;
+- shortfall = this period's unpaid amount once its deadline has passed (0 before).
+
+Energy: `energy_kwh = energy_wh_in_period / 1000`. Implied efficiency (J/TH) =
+`energy_wh × 3600 / (Σ_days pool_hashrate_hs(day) × 86 400 / 1e12)` over the period's days that
+have a pool-reported average hash rate (so the energy should cover those same days), rounded half
+up to 0.01 J/TH; None without energy or without hash work.
+
+JSON: amounts are integers in fields ending `_sat`, with `_btc` text beside them for humans
+(ignored when reading back); measured numbers and rates are decimal strings; keys come in a fixed
+order. `canonical_bytes` (sorted keys, no spaces, ASCII) is what `sha256` hashes and what the
+signature covers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
+
+from remittance.account import OperationAccount
+from remittance.errors import InvalidInputError, StatementFormatError
+from remittance.money import sat_to_btc_text
+from remittance.obligations import Basis, MissingReason
+from remittance.periods import PeriodKind
+
+STATEMENT_FORMAT = "reservewatch-statement/1"
+
+_SECONDS_PER_DAY = 86_400
+_HS_PER_THS = Decimal(10) ** 12
+_EFFICIENCY_QUANTUM = Decimal("0.01")
+
+_Choice = TypeVar("_Choice", PeriodKind, Basis, MissingReason)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationInfo:
+    """Who the statement is about."""
+
+    operation_id: str
+    name: str
+    licence: str
+
+
+@dataclass(frozen=True, slots=True)
+class PoolAmount:
+    """What one pool account credited on one day."""
+
+    pool: str
+    amount_sat: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatementDay:
+    """One day of the period. `expected_sat` is rounded for display; None on a missing day."""
+
+    day: date
+    mined_sat: int
+    pools: tuple[PoolAmount, ...]
+    expected_sat: int | None
+    pool_hashrate_hs: Decimal | None
+    network_hashrate_hs: Decimal | None
+    network_rewards_sat: int | None
+    missing_reason: MissingReason | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementTransfer:
+    """A counted output that settled (part of) this period's obligation."""
+
+    txid: str
+    vout: int
+    address: str
+    amount_sat: int
+    output_amount_sat: int
+    confirmations: int
+    block_height: int
+    block_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One operation's statement for one period, as of one instant."""
+
+    operation_id: str
+    operation_name: str
+    licence: str
+    period_label: str
+    period_kind: PeriodKind
+    period_start: date
+    period_end: date
+    deadline: datetime
+    is_open: bool
+    as_of: datetime
+    rate: Decimal
+    basis: Basis
+    discrepancy_tolerance: Decimal
+    mined_sat: int
+    expected_sat: int
+    basis_sat: int
+    due_sat: int
+    remitted_sat: int
+    opening_balance_sat: int
+    closing_balance_sat: int
+    shortfall_sat: int
+    overdue_seconds: int
+    paid_ahead_sat: int
+    account_balance_sat: int
+    flags: tuple[str, ...]
+    days: tuple[StatementDay, ...]
+    transfers: tuple[StatementTransfer, ...]
+    energy_kwh: Decimal | None
+    implied_efficiency_j_per_th: Decimal | None
+
+    @property
+    def missing_days(self) -> tuple[StatementDay, ...]:
+        """The days that added nothing to the expected figure."""
+        return tuple(day for day in self.days if day.missing_reason is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statement as JSON-ready data, keys in reading order."""
+        return _statement_to_dict(self)
+
+    def canonical_bytes(self) -> bytes:
+        """Sorted keys, no spaces, ASCII: the bytes that are hashed and signed."""
+        return canonical_json_bytes(self.to_dict())
+
+    def sha256(self) -> str:
+        """Hex SHA-256 of `canonical_bytes`."""
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+
+    def to_json(self) -> str:
+        """Readable JSON, keys in reading order."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Statement:
+        """Read a statement back from `to_dict` data; raises StatementFormatError."""
+        return _statement_from_dict(data)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Statement:
+        """Read a statement back from `to_json` text; raises StatementFormatError."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            msg = f"statement is not JSON: {error}"
+            raise StatementFormatError(msg) from error
+        if not isinstance(data, dict):
+            msg = "statement JSON must be an object"
+            raise StatementFormatError(msg)
+        return _statement_from_dict(data)
+
+
+def canonical_json_bytes(data: Mapping[str, Any]) -> bytes:
+    """JSON with sorted keys, no spaces and ASCII escapes: one byte string per value."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def build_statement(
+    account: OperationAccount,
+    operation: OperationInfo,
+    period_label: str,
+    *,
+    energy_wh_in_period: int | None = None,
+    as_of: datetime | None = None,
+) -> Statement:
+    """The statement of `period_label` from a computed account.
+
+    The account fixes the instant; `as_of`, if given, must equal `account.as_of`. Hash-rate
+    inputs for the implied efficiency come from the account's per-day figures.
+
+    Raises:
+        InvalidInputError: the account does not cover the period, `as_of` differs, the
+            operation ids differ, or the energy is negative.
+    """
+    if as_of is not None and as_of != account.as_of:
+        msg = f"as_of {as_of.isoformat()} differs from the account's {account.as_of.isoformat()}"
+        raise InvalidInputError(msg)
+    if operation.operation_id != account.operation:
+        msg = f"operation {operation.operation_id!r} is not the account's {account.operation!r}"
+        raise InvalidInputError(msg)
+    if energy_wh_in_period is not None and energy_wh_in_period < 0:
+        msg = f"energy_wh_in_period must be >= 0, got {energy_wh_in_period}"
+        raise InvalidInputError(msg)
+    obligation = account.obligation_for(period_label)
+    settlements = account.ledger.settlements
+    index = next((i for i, item in enumerate(settlements) if item.label == period_label), None)
+    if obligation is None or index is None:
+        msg = f"the account of {account.operation} does not cover period {period_label}"
+        raise InvalidInputError(msg)
+    settlement = settlements[index]
+    opening_balance_sat = sum(item.unpaid_sat for item in settlements[:index])
+    settled_through_sat = sum(item.settled_sat for item in settlements[: index + 1])
+    shortfall_sat = settlement.unpaid_sat if settlement.deadline_passed else 0
+    overdue_seconds = (
+        int((account.as_of - settlement.deadline).total_seconds()) if shortfall_sat else 0
+    )
+    missing_by_day = {missing.day: missing.reason for missing in obligation.missing_days}
+    days = tuple(
+        StatementDay(
+            day=figures.day,
+            mined_sat=figures.mined_sat,
+            pools=tuple(PoolAmount(pool, amount) for pool, amount in figures.earnings_by_pool),
+            expected_sat=figures.expected_display_sat,
+            pool_hashrate_hs=figures.pool_hashrate_hs,
+            network_hashrate_hs=figures.network_hashrate_hs,
+            network_rewards_sat=figures.network_rewards_sat,
+            missing_reason=missing_by_day.get(figures.day),
+        )
+        for figures in obligation.days
+    )
+    transfers = tuple(
+        StatementTransfer(
+            txid=allocation.txid,
+            vout=allocation.vout,
+            address=allocation.address,
+            amount_sat=allocation.applied_sat,
+            output_amount_sat=allocation.output_amount_sat,
+            confirmations=allocation.confirmations,
+            block_height=allocation.block_height,
+            block_time=allocation.block_time.astimezone(UTC),
+        )
+        for allocation in settlement.allocations
+    )
+    flags = [str(flag) for flag in obligation.flags]
+    if shortfall_sat:
+        flags.append("shortfall")
+    return Statement(
+        operation_id=operation.operation_id,
+        operation_name=operation.name,
+        licence=operation.licence,
+        period_label=period_label,
+        period_kind=obligation.period.kind,
+        period_start=obligation.period.start,
+        period_end=obligation.period.end,
+        deadline=obligation.deadline,
+        is_open=obligation.is_open,
+        as_of=account.as_of.astimezone(UTC),
+        rate=obligation.rate,
+        basis=obligation.basis,
+        discrepancy_tolerance=account.terms.discrepancy_tolerance,
+        mined_sat=obligation.mined_sat,
+        expected_sat=obligation.expected_sat,
+        basis_sat=obligation.basis_sat,
+        due_sat=obligation.due_sat,
+        remitted_sat=settlement.settled_sat,
+        opening_balance_sat=opening_balance_sat,
+        closing_balance_sat=opening_balance_sat + obligation.due_sat - settlement.settled_sat,
+        shortfall_sat=shortfall_sat,
+        overdue_seconds=overdue_seconds,
+        paid_ahead_sat=account.ledger.total_remitted_sat - settled_through_sat,
+        account_balance_sat=account.ledger.balance_sat,
+        flags=tuple(flags),
+        days=days,
+        transfers=transfers,
+        energy_kwh=None if energy_wh_in_period is None else Decimal(energy_wh_in_period) / 1000,
+        implied_efficiency_j_per_th=_implied_efficiency(energy_wh_in_period, days),
+    )
+
+
+def _implied_efficiency(energy_wh: int | None, days: Sequence[StatementDay]) -> Decimal | None:
+    if energy_wh is None:
+        return None
+    hashes = sum(
+        (day.pool_hashrate_hs * _SECONDS_PER_DAY for day in days if day.pool_hashrate_hs),
+        start=Decimal(0),
+    )
+    if hashes <= 0:
+        return None
+    joules = Decimal(energy_wh) * 3600
+    return (joules / (hashes / _HS_PER_THS)).quantize(_EFFICIENCY_QUANTUM, ROUND_HALF_UP)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _statement_to_dict(statement: Statement) -> dict[str, Any]:
+    def amount(name: str, value: int) -> dict[str, Any]:
+        return {f"{name}_sat": value, f"{name}_btc": sat_to_btc_text(value)}
+
+    return {
+        "format": STATEMENT_FORMAT,
+        "operation": {
+            "id": statement.operation_id,
+            "name": statement.operation_name,
+            "licence": statement.licence,
+        },
+        "period": {
+            "label": statement.period_label,
+            "kind": str(statement.period_kind),
+            "start": statement.period_start.isoformat(),
+            "end": statement.period_end.isoformat(),
+            "deadline": statement.deadline.isoformat(),
+            "is_open": statement.is_open,
+        },
+        "as_of": statement.as_of.isoformat(),
+        "terms": {
+            "rate": str(statement.rate),
+            "basis": str(statement.basis),
+            "discrepancy_tolerance": str(statement.discrepancy_tolerance),
+        },
+        "summary": {
+            **amount("mined", statement.mined_sat),
+            **amount("expected", statement.expected_sat),
+            **amount("basis", statement.basis_sat),
+            **amount("due", statement.due_sat),
+            **amount("remitted", statement.remitted_sat),
+            **amount("opening_balance", statement.opening_balance_sat),
+            **amount("closing_balance", statement.closing_balance_sat),
+            **amount("shortfall", statement.shortfall_sat),
+            "overdue_seconds": statement.overdue_seconds,
+            **amount("paid_ahead", statement.paid_ahead_sat),
+            **amount("account_balance", statement.account_balance_sat),
+        },
+        "flags": list(statement.flags),
+        "missing_days": [
+            {"day": day.day.isoformat(), "reason": str(day.missing_reason)}
+            for day in statement.missing_days
+        ],
+        "days": [
+            {
+                "day": day.day.isoformat(),
+                **amount("mined", day.mined_sat),
+                "pools": [{"pool": p.pool, "amount_sat": p.amount_sat} for p in day.pools],
+                "expected_sat": day.expected_sat,
+                "pool_hashrate_hs": _text(day.pool_hashrate_hs),
+                "network_hashrate_hs": _text(day.network_hashrate_hs),
+                "network_rewards_sat": day.network_rewards_sat,
+                "missing_reason": None if day.missing_reason is None else str(day.missing_reason),
+            }
+            for day in statement.days
+        ],
+        "transfers": [
+            {
+                "txid": transfer.txid,
+                "vout": transfer.vout,
+                "address": transfer.address,
+                **amount("amount", transfer.amount_sat),
+                "output_amount_sat": transfer.output_amount_sat,
+                "confirmations": transfer.confirmations,
+                "block_height": transfer.block_height,
+                "block_time": transfer.block_time.isoformat(),
+            }
+            for transfer in statement.transfers
+        ],
+        "energy": {
+            "energy_kwh": _text(statement.energy_kwh),
+            "implied_efficiency_j_per_th": _text(statement.implied_efficiency_j_per_th),
+        },
+    }
+
+
+class _Reader:
+    """Typed access to parsed JSON, every failure a StatementFormatError naming the field."""
+
+    def __init__(self, data: Mapping[str, Any], path: str) -> None:
+        self._data = data
+        self._path = path
+
+    def _get(self, key: str) -> Any:
+        if key not in self._data:
+            msg = f"statement field {self._path}{key} is missing"
+            raise StatementFormatError(msg)
+        return self._data[key]
+
+    def _fail(self, key: str, wanted: str) -> StatementFormatError:
+        return StatementFormatError(f"statement field {self._path}{key} must be {wanted}")
+
+    def child(self, key: str) -> _Reader:
+        value = self._get(key)
+        if not isinstance(value, dict):
+            raise self._fail(key, "an object")
+        return _Reader(value, f"{self._path}{key}.")
+
+    def children(self, key: str) -> list[_Reader]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise self._fail(key, "a list of objects")
+        return [_Reader(item, f"{self._path}{key}[{i}].") for i, item in enumerate(value)]
+
+    def text(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self._fail(key, "a list of strings")
+        return tuple(value)
+
+    def integer(self, key: str) -> int:
+        value = self._get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._fail(key, "an integer")
+        return value
+
+    def optional_integer(self, key: str) -> int | None:
+        return None if self._get(key) is None else self.integer(key)
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise self._fail(key, "true or false")
+        return value
+
+    def decimal(self, key: str) -> Decimal:
+        text = self.text(key)
+        try:
+            value = Decimal(text)
+        except ArithmeticError as error:
+            raise self._fail(key, "a decimal number in a string") from error
+        if not value.is_finite():
+            raise self._fail(key, "a finite decimal number")
+        return value
+
+    def optional_decimal(self, key: str) -> Decimal | None:
+        return None if self._get(key) is None else self.decimal(key)
+
+    def day(self, key: str) -> date:
+        try:
+            return date.fromisoformat(self.text(key))
+        except ValueError as error:
+            raise self._fail(key, "a YYYY-MM-DD date") from error
+
+    def instant(self, key: str) -> datetime:
+        try:
+            value = datetime.fromisoformat(self.text(key))
+        except ValueError as error:
+            raise self._fail(key, "an ISO 8601 instant") from error
+        if value.utcoffset() is None:
+            raise self._fail(key, "an instant with a UTC offset")
+        return value
+
+    def choice(self, key: str, kind: type[_Choice]) -> _Choice:
+        text = self.text(key)
+        try:
+            return kind(text)
+        except ValueError as error:
+            allowed = ", ".join(member.value for member in kind)
+            raise self._fail(key, f"one of {allowed}") from error
+
+    def optional_choice(self, key: str, kind: type[_Choice]) -> _Choice | None:
+        return None if self._get(key) is None else self.choice(key, kind)
+
+
+def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
+    root = _Reader(data, "")
+    if root.text("format") != STATEMENT_FORMAT:
+        msg = f"statement format must be {STATEMENT_FORMAT!r}"
+        raise StatementFormatError(msg)
+    operation = root.child("operation")
+    period = root.child("period")
+    terms = root.child("terms")
+    summary = root.child("summary")
+    energy = root.child("energy")
+    days = []
+    for day in root.children("days"):
+        days.append(
+            StatementDay(
+                day=day.day("day"),
+                mined_sat=day.integer("mined_sat"),
+                pools=tuple(
+                    PoolAmount(pool.text("pool"), pool.integer("amount_sat"))
+                    for pool in day.children("pools")
+                ),
+                expected_sat=day.optional_integer("expected_sat"),
+                pool_hashrate_hs=day.optional_decimal("pool_hashrate_hs"),
+                network_hashrate_hs=day.optional_decimal("network_hashrate_hs"),
+                network_rewards_sat=day.optional_integer("network_rewards_sat"),
+                missing_reason=day.optional_choice("missing_reason", MissingReason),
+            )
+        )
+    return Statement(
+        operation_id=operation.text("id"),
+        operation_name=operation.text("name"),
+        licence=operation.text("licence"),
+        period_label=period.text("label"),
+        period_kind=period.choice("kind", PeriodKind),
+        period_start=period.day("start"),
+        period_end=period.day("end"),
+        deadline=period.instant("deadline"),
+        is_open=period.boolean("is_open"),
+        as_of=root.instant("as_of"),
+        rate=terms.decimal("rate"),
+        basis=terms.choice("basis", Basis),
+        discrepancy_tolerance=terms.decimal("discrepancy_tolerance"),
+        mined_sat=summary.integer("mined_sat"),
+        expected_sat=summary.integer("expected_sat"),
+        basis_sat=summary.integer("basis_sat"),
+        due_sat=summary.integer("due_sat"),
+        remitted_sat=summary.integer("remitted_sat"),
+        opening_balance_sat=summary.integer("opening_balance_sat"),
+        closing_balance_sat=summary.integer("closing_balance_sat"),
+        shortfall_sat=summary.integer("shortfall_sat"),
+        overdue_seconds=summary.integer("overdue_seconds"),
+        paid_ahead_sat=summary.integer("paid_ahead_sat"),
+        account_balance_sat=summary.integer("account_balance_sat"),
+        flags=root.texts("flags"),
+        days=tuple(days),
+        transfers=tuple(
+            StatementTransfer(
+                txid=transfer.text("txid"),
+                vout=transfer.integer("vout"),
+                address=transfer.text("address"),
+                amount_sat=transfer.integer("amount_sat"),
+                output_amount_sat=transfer.integer("output_amount_sat"),
+                confirmations=transfer.integer("confirmations"),
+                block_height=transfer.integer("block_height"),
+                block_time=transfer.instant("block_time"),
+            )
+            for transfer in root.children("transfers")
+        ),
+        energy_kwh=energy.optional_decimal("energy_kwh"),
+        implied_efficiency_j_per_th=energy.optional_decimal("implied_efficiency_j_per_th"),
+    )
+
+
+def render_csv(statement: Statement) -> bytes:
+    """A readable CSV: a header section, one row per day and pool, then the transfers.
+
+    Every row starts with its section name (`statement`, `day`, `transfer`) so a spreadsheet
+    can filter on it; each section starts with its own column-name row. The header carries
+    `statement_sha256`, which ties the CSV to the signed JSON statement.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["section", "field", "value"])
+    header: list[tuple[str, object]] = [
+        ("operation_id", statement.operation_id),
+        ("operation_name", statement.operation_name),
+        ("licence", statement.licence),
+        ("period", statement.period_label),
+        ("period_start", statement.period_start.isoformat()),
+        ("period_end_exclusive", statement.period_end.isoformat()),
+        ("deadline", statement.deadline.isoformat()),
+        ("is_open", str(statement.is_open).lower()),
+        ("as_of", statement.as_of.isoformat()),
+        ("rate", statement.rate),
+        ("basis", statement.basis),
+        ("mined_sat", statement.mined_sat),
+        ("expected_sat", statement.expected_sat),
+        ("basis_sat", statement.basis_sat),
+        ("due_sat", statement.due_sat),
+        ("due_btc", sat_to_btc_text(statement.due_sat)),
+        ("opening_balance_sat", statement.opening_balance_sat),
+        ("remitted_sat", statement.remitted_sat),
+        ("closing_balance_sat", statement.closing_balance_sat),
+        ("shortfall_sat", statement.shortfall_sat),
+        ("overdue_seconds", statement.overdue_seconds),
+        ("paid_ahead_sat", statement.paid_ahead_sat),
+        ("account_balance_sat", statement.account_balance_sat),
+        ("flags", " ".join(statement.flags)),
+        ("missing_days", " ".join(day.day.isoformat() for day in statement.missing_days)),
+        ("energy_kwh", _text(statement.energy_kwh) or ""),
+        ("implied_efficiency_j_per_th", _text(statement.implied_efficiency_j_per_th) or ""),
+        ("statement_sha256", statement.sha256()),
+    ]
+    writer.writerows(("statement", field, value) for field, value in header)
+    writer.writerow([])
+    writer.writerow(
+        ["section", "day", "pool", "mined_sat", "expected_sat", "pool_hashrate_hs",
+         "network_hashrate_hs", "network_rewards_sat", "missing_reason"]
+    )  # fmt: skip
+    for day in statement.days:
+        pools = day.pools or (PoolAmount("", 0),)
+        for pool in pools:
+            writer.writerow(
+                [
+                    "day",
+                    day.day.isoformat(),
+                    pool.pool,
+                    pool.amount_sat,
+                    "" if day.expected_sat is None else day.expected_sat,
+                    _text(day.pool_hashrate_hs) or "",
+                    _text(day.network_hashrate_hs) or "",
+                    "" if day.network_rewards_sat is None else day.network_rewards_sat,
+                    "" if day.missing_reason is None else day.missing_reason,
+                ]
+            )
+    writer.writerow([])
+    writer.writerow(
+        ["section", "txid", "vout", "address", "amount_sat", "output_amount_sat",
+         "confirmations", "block_height", "block_time"]
+    )  # fmt: skip
+    writer.writerows(
+        [
+            "transfer",
+            transfer.txid,
+            transfer.vout,
+            transfer.address,
+            transfer.amount_sat,
+            transfer.output_amount_sat,
+            transfer.confirmations,
+            transfer.block_height,
+            transfer.block_time.isoformat(),
+        ]
+        for transfer in statement.transfers
+    )
+    return buffer.getvalue().encode()
