@@ -50,5 +50,7 @@ def validate_address(address: str, chain: Chain = "main") -> str:
     try:
         address_to_scriptpubkey(address)
     except (EmbitError, ValueError, KeyError, IndexError) as err:
-        raise AddressError(f"{address!r} is not a valid Bitcoin address (bad checksum or encoding)") from err
+        raise AddressError(
+            f"{address!r} is not a valid Bitcoin address (bad checksum or encoding)"
+        ) from err
     return address

@@ -40,7 +40,7 @@ POOL_KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean", "gene
 """Pool kinds with an adapter; ``collector.sources.pools.ADAPTERS`` is keyed by these."""
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-"""Operation and site ids: lower-case letters, digits and hyphens; they appear in topics and labels."""
+"""Operation and site ids: lower-case letters, digits, hyphens; used in topics and labels."""
 
 
 class Frozen(BaseModel):
@@ -84,7 +84,9 @@ class DatabaseConfig(Frozen):
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         if urlsplit(url).password:
-            raise ValueError("must not contain a password; use database.password_env or password_file")
+            raise ValueError(
+                "must not contain a password; use database.password_env or password_file"
+            )
         return url
 
 
@@ -428,7 +430,9 @@ class Config(BaseSettings):
         seen_accounts: set[tuple[str, str]] = set()
         for op_index, operation in enumerate(self.operations):
             if operation.id in seen_ops:
-                problems.append(f"operations[{op_index}].id: duplicate operation id {operation.id!r}")
+                problems.append(
+                    f"operations[{op_index}].id: duplicate operation id {operation.id!r}"
+                )
             seen_ops.add(operation.id)
             for site_index, site in enumerate(operation.sites):
                 if site.id in seen_sites:
@@ -448,8 +452,9 @@ class Config(BaseSettings):
         for token_index, token in enumerate(self.api.tokens):
             unknown = sorted(set(token.operations) - seen_ops)
             if unknown:
+                names = ", ".join(unknown)
                 problems.append(
-                    f"api.tokens[{token_index}].operations: unknown operation(s) {', '.join(unknown)}"
+                    f"api.tokens[{token_index}].operations: unknown operation(s) {names}"
                 )
         for loc, message in _addresses_valid(self):
             problems.append(f"{_format_loc(loc)}: {message}")
@@ -521,5 +526,7 @@ def load_config(path: Path) -> Config:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError([f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}"]) from err
+        raise ConfigError(
+            [f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}"]
+        ) from err
     return parse_config(data, str(path))

@@ -1,15 +1,15 @@
 """The collector's exceptions.
 
-    ReservewatchError            base of everything we raise on purpose
-    ├── ConfigError              the configuration file is unreadable or invalid (lists every problem)
-    ├── SecretError              a referenced secret (env var or file) is missing or unsafe
-    ├── StoreError               the database could not be reached or migrated
-    └── SourceError              an external source failed; the poller turns it into a result label
-        ├── SourceTimeout        no answer in time
-        ├── SourceRateLimited    HTTP 429 (carries Retry-After seconds when given)
-        ├── SourceUnauthorized   HTTP 401/403: never retried
-        ├── SourceServerError    HTTP 5xx
-        └── SourceBadResponse    an answer we cannot trust: not JSON, wrong shape, wrong unit, wrong account
+ReservewatchError            base of everything we raise on purpose
+├── ConfigError              the configuration file is unreadable or invalid (lists every problem)
+├── SecretError              a referenced secret (env var or file) is missing or unsafe
+├── StoreError               the database could not be reached or migrated
+└── SourceError              an external source failed; the poller turns it into a result label
+    ├── SourceTimeout        no answer in time
+    ├── SourceRateLimited    HTTP 429 (carries Retry-After seconds when given)
+    ├── SourceUnauthorized   HTTP 401/403: never retried
+    ├── SourceServerError    HTTP 5xx
+    └── SourceBadResponse    an answer we cannot trust: not JSON, wrong shape, wrong unit, wrong account
 """
 
 from __future__ import annotations

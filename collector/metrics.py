@@ -53,7 +53,9 @@ class ReservewatchCollector(Collector):
         self._last_duration_s = time.perf_counter() - started
 
 
-def build_registry(sources: Sequence[MetricSource]) -> tuple[CollectorRegistry, ReservewatchCollector]:
+def build_registry(
+    sources: Sequence[MetricSource],
+) -> tuple[CollectorRegistry, ReservewatchCollector]:
     registry = CollectorRegistry(auto_describe=False)
     collector = ReservewatchCollector(sources)
     registry.register(collector)

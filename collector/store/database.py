@@ -64,7 +64,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         async with engine.begin() as connection:
             await connection.run_sync(run)
     except (SQLAlchemyError, OSError) as err:
-        raise StoreError(f"cannot migrate the database {engine.url.render_as_string()}: {err}") from err
+        raise StoreError(
+            f"cannot migrate the database {engine.url.render_as_string()}: {err}"
+        ) from err
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

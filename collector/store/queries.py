@@ -50,8 +50,33 @@ _CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
 
 def _table(model: Any) -> Table:
     table = model.__table__
-    assert isinstance(table, Table)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model!r} is not a mapped table")
     return table
+
+
+def _merge_duplicates(
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    add: Sequence[str],
+    keep_max: Sequence[str],
+) -> list[dict[str, Any]]:
+    """One row per key, as the database would end up after inserting them one by one
+    (PostgreSQL refuses one INSERT … ON CONFLICT that touches a row twice)."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        previous = merged.get(key)
+        if previous is None:
+            merged[key] = dict(row)
+            continue
+        combined = dict(row)
+        for column in add:
+            combined[column] = previous[column] + row[column]
+        for column in keep_max:
+            combined[column] = max(previous[column], row[column])
+        merged[key] = combined
+    return list(merged.values())
 
 
 class Store:
@@ -84,9 +109,11 @@ class Store:
         *,
         add: Sequence[str] = (),
         keep_max: Sequence[str] = (),
+        keep_first: Sequence[str] = (),
     ) -> None:
         """Insert ``rows``; on a key conflict replace the other columns (``add`` ones are summed,
-        ``keep_max`` ones keep the larger value)."""
+        ``keep_max`` ones keep the larger value, ``keep_first`` ones keep the stored value)."""
+        rows = _merge_duplicates(rows, keys, add, keep_max)
         if not rows:
             return
         table = _table(model)
@@ -96,14 +123,16 @@ class Store:
             excluded = statement.excluded
             updates: dict[str, Any] = {}
             for column in rows[0]:
-                if column in keys:
+                if column in keys or column in keep_first:
                     continue
                 if column in add:
                     updates[column] = table.c[column] + excluded[column]
                 elif column in keep_max:
-                    updates[column] = func.max(table.c[column], excluded[column]) if (
-                        self._dialect == "sqlite"
-                    ) else func.greatest(table.c[column], excluded[column])
+                    updates[column] = (
+                        func.max(table.c[column], excluded[column])
+                        if (self._dialect == "sqlite")
+                        else func.greatest(table.c[column], excluded[column])
+                    )
                 else:
                     updates[column] = excluded[column]
             await connection.execute(
@@ -199,7 +228,9 @@ class Store:
 
     async def record_curtailment(self, order: CurtailmentRecord) -> None:
         async def work(connection: AsyncConnection) -> None:
-            await self._upsert(connection, CurtailmentOrder, [asdict(order)], ("region", "issued_at"))
+            await self._upsert(
+                connection, CurtailmentOrder, [asdict(order)], ("region", "issued_at")
+            )
 
         await self._write(work)
 
@@ -207,7 +238,8 @@ class Store:
         t = _table(CurtailmentOrder)
         rows = await self._read(select(t).order_by(t.c.region, t.c.issued_at))
         return [
-            CurtailmentRecord(r.region, r.issued_at, r.max_power_w, r.until, r.lifted_at) for r in rows
+            CurtailmentRecord(r.region, r.issued_at, r.max_power_w, r.until, r.lifted_at)
+            for r in rows
         ]
 
     # -- pools ----------------------------------------------------------------------------
@@ -250,7 +282,9 @@ class Store:
 
         await self._write(work)
 
-    async def pool_hashrate_days(self, operation_id: str | None = None) -> list[PoolHashrateDayRecord]:
+    async def pool_hashrate_days(
+        self, operation_id: str | None = None
+    ) -> list[PoolHashrateDayRecord]:
         t = _table(PoolHashrateDay)
         statement = select(t).order_by(t.c.day)
         if operation_id is not None:
@@ -333,7 +367,9 @@ class Store:
         if end is not None:
             statement = statement.where(t.c.day < end)
         return [
-            NetworkDayRecord(r.day, r.blocks, r.rewards_sat, r.hashrate_hs, r.difficulty, r.complete)
+            NetworkDayRecord(
+                r.day, r.blocks, r.rewards_sat, r.hashrate_hs, r.difficulty, r.complete
+            )
             for r in await self._read(statement)
         ]
 
@@ -357,19 +393,11 @@ class Store:
         rows = [{**asdict(o), "first_seen": now, "last_seen": now} for o in outputs]
 
         async def work(connection: AsyncConnection) -> None:
-            table = _table(ReserveOutput)
-            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-            for start in range(0, len(rows), _CHUNK):
-                statement = insert(table).values(rows[start : start + _CHUNK])
-                updates = {
-                    c: statement.excluded[c] for c in rows[0] if c not in ("txid", "vout", "first_seen")
-                }
-                await connection.execute(
-                    statement.on_conflict_do_update(index_elements=["txid", "vout"], set_=updates)
-                )
+            await self._upsert(
+                connection, ReserveOutput, rows, ("txid", "vout"), keep_first=("first_seen",)
+            )
 
-        if rows:
-            await self._write(work)
+        await self._write(work)
 
     async def mark_outputs_removed(self, keys: Iterable[tuple[str, int]]) -> None:
         """Outputs no longer on the best chain nor in the mempool (replaced or re-organised)."""
@@ -393,8 +421,10 @@ class Store:
         self, operation_id: str | None = None, statuses: Sequence[str] = ("mempool", "confirmed")
     ) -> list[ReserveOutputRecord]:
         t = _table(ReserveOutput)
-        statement = select(t).where(t.c.status.in_(list(statuses))).order_by(
-            t.c.block_time, t.c.txid, t.c.vout
+        statement = (
+            select(t)
+            .where(t.c.status.in_(list(statuses)))
+            .order_by(t.c.block_time, t.c.txid, t.c.vout)
         )
         if operation_id is not None:
             statement = statement.where(t.c.operation_id == operation_id)

@@ -7,9 +7,7 @@ restarting never count anything twice.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Dialect, Float, Integer, String, Text
@@ -34,7 +32,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        assert isinstance(value, datetime)
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {value!r}")
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

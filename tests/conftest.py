@@ -1,0 +1,55 @@
+"""Shared fixtures: a PostgreSQL server started by the tests, and a migrated store per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from collector.config import DatabaseConfig
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from tests.support.processes import PostgresServer, find_postgres_bin
+
+_database_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries are missing in CI; .ci/run must install postgresql")
+        pytest.skip("PostgreSQL binaries (initdb, postgres) are not installed")
+    # Not under pytest's tmp_path: that is root-only, and PostgreSQL runs as another user.
+    root = Path(tempfile.mkdtemp(prefix="reservewatch-pg-"))
+    server = PostgresServer(root, bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/reservewatch.db"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database(f"test_{os.getpid()}_{next(_database_names)}")
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    engine = open_engine(DatabaseConfig(url=database_url))
+    await upgrade(engine)
+    store = Store(engine)
+    yield store
+    await store.close()

@@ -1,0 +1,178 @@
+"""The store suite, run against SQLite and a real PostgreSQL started by the tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import inspect
+
+from collector.store.database import current_revision, upgrade
+from collector.store.queries import Store
+from collector.store.records import (
+    BlockRecord,
+    ChainTipRecord,
+    CurtailmentRecord,
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    PoolStatusRecord,
+    ReserveOutputRecord,
+    RollupDelta,
+    SiteStateRecord,
+)
+from collector.store.tables import Base
+
+MINUTE = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+def _delta(minute: datetime, samples: int = 2, energy_wh: int = 800) -> RollupDelta:
+    return RollupDelta(
+        site_id="ekb-a",
+        operation_id="ekibastuz-1",
+        minute=minute,
+        samples=samples,
+        power_w_sum=96_000_000.0,
+        power_w_max=48_500_000.0,
+        energy_wh=energy_wh,
+        hashrate_hs_sum=4.2e18,
+        hashrate_samples=2,
+        miners_online_last=9800,
+    )
+
+
+def _state(ts: datetime) -> SiteStateRecord:
+    return SiteStateRecord("ekb-a", ts, 123_456_789_012, 800, 48_200_000.0, 2.1e18, 9800, 10000)
+
+
+async def test_migrations_are_idempotent_and_match_the_models(store: Store) -> None:
+    await upgrade(store.engine)
+    assert await current_revision(store.engine) == "0001"
+
+    def tables(connection: object) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    async with store.engine.connect() as connection:
+        present = await connection.run_sync(tables)
+    assert set(Base.metadata.tables) <= present
+
+
+async def test_rollup_deltas_add_up_within_a_minute(store: Store) -> None:
+    await store.flush_telemetry([_delta(MINUTE)], [_state(MINUTE)])
+    await store.flush_telemetry([_delta(MINUTE, samples=1, energy_wh=400)], [_state(MINUTE)])
+
+    [rollup] = await store.rollups(["ekb-a"], MINUTE, MINUTE + timedelta(minutes=1))
+    assert rollup.samples == 3
+    assert rollup.energy_wh == 1200
+    assert rollup.power_w_max == 48_500_000.0
+    assert rollup.minute == MINUTE
+    assert rollup.minute.tzinfo is not None
+    assert await store.energy_wh(["ekb-a"], MINUTE, MINUTE + timedelta(hours=1)) == 1200
+
+
+async def test_site_state_is_replaced_not_duplicated(store: Store) -> None:
+    await store.flush_telemetry([], [_state(MINUTE)])
+    later = MINUTE + timedelta(seconds=30)
+    await store.flush_telemetry([], [_state(later)])
+    [state] = await store.site_states()
+    assert state.last_ts == later
+    assert state.meter_wh == 123_456_789_012
+
+
+async def test_earnings_are_idempotent_and_a_revised_day_replaces_itself(store: Store) -> None:
+    day = date(2026, 11, 1)
+    first = EarningRecord("ekibastuz-1", "braiins", "ekibastuz1", day, 1_234_567)
+    await store.upsert_earnings(
+        [first, EarningRecord("ekibastuz-1", "braiins", "ekibastuz1", day + timedelta(1), 5)]
+    )
+    await store.upsert_earnings([first])
+    await store.upsert_earnings(
+        [EarningRecord("ekibastuz-1", "braiins", "ekibastuz1", day, 1_234_999)]
+    )
+
+    earnings = await store.earnings("ekibastuz-1")
+    assert [(e.day, e.amount_sat) for e in earnings] == [(day, 1_234_999), (day + timedelta(1), 5)]
+    assert await store.earnings("ekibastuz-1", start=day + timedelta(1)) == earnings[1:]
+    assert await store.earnings("other") == []
+
+
+async def test_money_keeps_every_satoshi_beyond_32_bits(store: Store) -> None:
+    big = 21_000_000 * 100_000_000  # every bitcoin there will ever be, in satoshis
+    await store.upsert_earnings([EarningRecord("op", "ocean", "acct", date(2026, 1, 1), big)])
+    [earning] = await store.earnings("op")
+    assert earning.amount_sat == big
+
+
+async def test_pool_status_and_daily_hashrate_round_trip(store: Store) -> None:
+    status = PoolStatusRecord("op", "f2pool", "acct", 1.5e17, 1.4e17, 900, 12, MINUTE)
+    await store.save_pool_status(status)
+    await store.save_pool_status(status)
+    assert await store.pool_statuses() == [status]
+    day = PoolHashrateDayRecord("op", "f2pool", "acct", date(2026, 11, 1), 1.45e17)
+    await store.upsert_pool_hashrate_days([day, day])
+    assert await store.pool_hashrate_days("op") == [day]
+
+
+async def test_replacing_blocks_drops_a_reorganised_branch(store: Store) -> None:
+    old = [
+        BlockRecord(h, f"old{h}", MINUTE + timedelta(minutes=10 * h), 315_000_000) for h in range(5)
+    ]
+    await store.replace_blocks_from(old)
+    new = [BlockRecord(h, f"new{h}", MINUTE + timedelta(minutes=10 * h), 316_000_000) for h in (3,)]
+    await store.replace_blocks_from(new)
+
+    hashes = await store.block_hashes(0)
+    assert hashes == {0: "old0", 1: "old1", 2: "old2", 3: "new3"}
+
+
+async def test_network_days_and_tip(store: Store) -> None:
+    day = NetworkDayRecord(date(2026, 11, 23), 144, 144 * 315_000_000, 1.05e21, 1.5e14, True)
+    await store.upsert_network_days([day, day])
+    assert await store.network_days() == [day]
+    tip = ChainTipRecord("main", 925_000, "00" * 32, MINUTE)
+    await store.save_chain_tip(tip)
+    assert await store.chain_tip("main") == tip
+    assert await store.chain_tip("test") is None
+
+
+async def test_reserve_outputs_follow_the_chain(store: Store) -> None:
+    txid = "ab" * 32
+    seen = ReserveOutputRecord(
+        txid, 1, "op", "bc1qexample", 50_000_000, "mempool", None, None, None
+    )
+    await store.upsert_reserve_outputs([seen])
+    confirmed = ReserveOutputRecord(
+        txid, 1, "op", "bc1qexample", 50_000_000, "confirmed", 925_000, "00" * 32, MINUTE
+    )
+    await store.upsert_reserve_outputs([confirmed, confirmed])
+    assert await store.reserve_outputs("op") == [confirmed]
+
+    await store.mark_outputs_removed([(txid, 1)])
+    assert await store.reserve_outputs("op") == []
+    [removed] = await store.reserve_outputs("op", statuses=("removed",))
+    assert removed.block_height is None
+
+
+async def test_curtailment_history_is_kept(store: Store) -> None:
+    order = CurtailmentRecord("pavlodar", MINUTE, 20_000_000, MINUTE + timedelta(hours=4), None)
+    await store.record_curtailment(order)
+    lifted = CurtailmentRecord(
+        "pavlodar", MINUTE, 20_000_000, MINUTE + timedelta(hours=4), MINUTE + timedelta(hours=1)
+    )
+    await store.record_curtailment(lifted)
+    assert await store.curtailments() == [lifted]
+
+
+async def test_issued_statements_are_recorded(store: Store) -> None:
+    assert not await store.statement_issued("op", "2026-10")
+    await store.record_statement("op", "2026-10", MINUTE, "ff" * 32, emailed_to=["ops@example.kz"])
+    assert await store.statement_issued("op", "2026-10")
+
+
+async def test_ping_reports_a_reachable_store(store: Store) -> None:
+    assert await store.ping()
+
+
+async def test_duplicate_keys_in_one_batch_merge_as_if_written_one_by_one(store: Store) -> None:
+    await store.flush_telemetry([_delta(MINUTE), _delta(MINUTE, samples=1, energy_wh=1)], [])
+    [rollup] = await store.rollups(["ekb-a"], MINUTE, MINUTE + timedelta(minutes=1))
+    assert (rollup.samples, rollup.energy_wh) == (3, 801)

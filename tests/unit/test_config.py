@@ -1,0 +1,169 @@
+"""check-config's rules: every problem named with its file and field path."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from collector.config import load_config, parse_config, resolve_secret
+from collector.errors import ConfigError, SecretError
+
+VALID_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+
+
+def operation(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "ekibastuz-1",
+        "name": "Ekibastuz State Mining 1",
+        "license": "KZ-DM-0001",
+        "remittance": {"rate": "0.10", "period": "monthly", "due_days": 10},
+        "reserve_addresses": [VALID_ADDRESS],
+        "pools": [{"kind": "braiins", "account": "ekibastuz1", "token_env": "BRAIINS_TOKEN"}],
+        "sites": [
+            {
+                "id": "ekb-a",
+                "region": "pavlodar",
+                "power_quota_w": 60_000_000,
+                "efficiency_j_per_th": 21.5,
+            }
+        ],
+    }
+    base.update(overrides)
+    return base
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, "site.yaml")
+    return caught.value.problems
+
+
+def test_the_issue_example_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "database": "sqlite+aiosqlite:///reservewatch.db",
+                "http": {"listen": "127.0.0.1:9108"},
+                "mqtt": {"url": "mqtt://127.0.0.1:1883", "topic_prefix": "reservewatch"},
+                "network": {"esplora_url": "http://127.0.0.1:3002/api"},
+                "reserve": {"confirmations": 6},
+                "operations": [operation()],
+            }
+        )
+    )
+    config = load_config(path)
+    assert config.operations[0].remittance.schedule[0].rate == Decimal("0.10")
+    assert config.database.url == "sqlite+aiosqlite:///reservewatch.db"
+    assert config.http.port == 9108
+
+
+def test_a_rate_outside_the_unit_interval_names_its_path() -> None:
+    second = operation(id="second", sites=[], remittance={"rate": "1.5"})
+    assert problems({"operations": [operation(), second]}) == [
+        "site.yaml: operations[1].remittance.rate: must be between 0 and 1"
+    ]
+
+
+def test_duplicate_operation_and_site_ids_are_refused() -> None:
+    lines = problems({"operations": [operation(), operation(pools=[])]})
+    assert "site.yaml: operations[1].id: duplicate operation id 'ekibastuz-1'" in lines
+    assert any(
+        line.startswith("site.yaml: operations[1].sites[0].id: duplicate site id") for line in lines
+    )
+
+
+def test_an_invalid_reserve_address_is_refused_with_its_index() -> None:
+    bad = VALID_ADDRESS[:-1] + "x"
+    [line] = problems({"operations": [operation(reserve_addresses=[VALID_ADDRESS, bad])]})
+    assert line.startswith("site.yaml: operations[0].reserve_addresses[1]: ")
+    assert "not a valid Bitcoin address" in line
+
+
+def test_a_testnet_address_is_refused_on_mainnet() -> None:
+    [line] = problems(
+        {
+            "operations": [
+                operation(reserve_addresses=["tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"])
+            ]
+        }
+    )
+    assert "not an address on the main chain" in line
+
+
+def test_an_unknown_pool_kind_lists_the_known_ones() -> None:
+    [line] = problems({"operations": [operation(pools=[{"kind": "slushy", "account": "a"}])]})
+    assert line.startswith("site.yaml: operations[0].pools[0].kind: unknown pool kind 'slushy'")
+    assert "braiins" in line
+
+
+def test_several_problems_are_all_reported() -> None:
+    lines = problems(
+        {
+            "http": {"listen": "nowhere"},
+            "operations": [operation(id="Bad ID!", remittance={"rate": "-1"})],
+        }
+    )
+    assert len(lines) == 3
+    assert any(line.startswith("site.yaml: http.listen: must be host:port") for line in lines)
+
+
+def test_unknown_fields_are_refused() -> None:
+    assert problems({"datbase": "x"}) == ["site.yaml: datbase: unknown field"]
+
+
+def test_rates_must_be_ordered_and_exclusive_with_rate() -> None:
+    lines = problems(
+        {
+            "operations": [
+                operation(
+                    remittance={
+                        "rates": [
+                            {"from": "2026-06-01", "rate": "0.2"},
+                            {"from": "2026-01-01", "rate": "0.1"},
+                        ]
+                    }
+                )
+            ]
+        }
+    )
+    assert lines == [
+        "site.yaml: operations[0].remittance: "
+        "rates must be in increasing order of from, each date once"
+    ]
+
+
+def test_passwords_never_live_in_urls() -> None:
+    [line] = problems({"database": "postgresql+asyncpg://rw:hunter2@db/reservewatch"})
+    assert "must not contain a password" in line
+    assert "hunter2" not in line
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("operations:\n  - id: [unclosed\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems[0].startswith(f"{path}: not valid YAML at line")
+
+
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESERVEWATCH_HTTP__LISTEN", "0.0.0.0:9200")
+    config = parse_config({"http": {"listen": "127.0.0.1:9108"}})
+    assert config.http.port == 9200
+
+
+def test_secrets_resolve_from_env_or_file_and_name_only_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POOL_TOKEN", "s3cret")
+    assert resolve_secret("POOL_TOKEN", None, "pool token").get_secret_value() == "s3cret"  # type: ignore[union-attr]
+    secret_file = tmp_path / "token"
+    secret_file.write_text("from-file\n")
+    assert resolve_secret(None, secret_file, "pool token").get_secret_value() == "from-file"  # type: ignore[union-attr]
+    with pytest.raises(SecretError, match="MISSING_TOKEN is not set"):
+        resolve_secret("MISSING_TOKEN", None, "pool token")
