@@ -9,8 +9,8 @@ ReservewatchError            base of everything we raise on purpose
     ├── SourceRateLimited    HTTP 429 (carries Retry-After seconds when given)
     ├── SourceUnauthorized   HTTP 401/403: never retried
     ├── SourceServerError    HTTP 5xx
-        └── SourceBadResponse    an untrustworthy answer: not JSON, wrong shape or unit,
-                                 or another account's data
+    └── SourceBadResponse    an untrustworthy answer: not JSON, wrong shape or unit,
+                             or another account's data
 """
 
 from __future__ import annotations
