@@ -61,7 +61,8 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
 
     Periods run from the one holding `first_day` (default: the first day with an earning or a
     pool hash rate of this operation, else `as_of`'s day) through the one holding `as_of`; the
-    last one is open (`is_open`) until its end. Rows for other operations are ignored.
+    last one is open (`is_open`) until its end. Days before `first_day` are not looked at (their
+    rows are ignored). Rows for other operations are ignored.
 
     Raises:
         InvalidInputError: a naive `as_of`, a duplicate (pool, day) earning or (day) hash rate or
@@ -101,6 +102,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
             pool_hashrate_by_day=hashrate_by_day,
             network_by_day=network_by_day,
             as_of=as_of,
+            first_day=first_day,
         )
         for period in periods_covering(terms.period, first_day, last_day)
     )

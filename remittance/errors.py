@@ -43,5 +43,5 @@ class KeyFormatError(RemittanceError):
     """Key bytes that are not an Ed25519 key in PEM format."""
 
 
-class SignatureInvalid(RemittanceError):  # noqa: N818 - the name the callers agreed on
+class SignatureInvalid(RemittanceError):
     """A signature or digest that does not match the signed document."""

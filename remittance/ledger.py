@@ -155,7 +155,7 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
     """
     remaining = [due.due_sat for due in dues]
     allocations: list[list[Allocation]] = [[] for _ in dues]
-    paid_at: list[datetime | None] = [None if due.due_sat > 0 else due.deadline for due in dues]
+    paid_at: list[datetime | None] = [None for _ in dues]
     confirmed = [
         (payment.block_time, payment.txid, payment.vout, payment.block_height, payment)
         for payment in payments

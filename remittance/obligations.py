@@ -18,7 +18,8 @@ Rules, per period of the operation's terms (see `compute_obligation`):
 - flag `expected_incomplete` when any day is missing.
 
 For the period containing `as_of` (open), only days up to and including `as_of`'s UTC day are
-looked at; later days are neither counted nor missing.
+looked at; later days are neither counted nor missing. Likewise days before the operation's
+first day (in its first period).
 """
 
 from __future__ import annotations
@@ -230,8 +231,13 @@ def compute_obligation(
     pool_hashrate_by_day: Mapping[date, DailyPoolHashrate],
     network_by_day: Mapping[date, DailyNetwork],
     as_of: datetime,
+    first_day: date | None = None,
 ) -> Obligation:
-    """The obligation for `period` from already-validated, per-day indexed inputs."""
+    """The obligation for `period` from already-validated, per-day indexed inputs.
+
+    Days before `first_day` (the operation's first day) and after `as_of`'s day are neither
+    counted nor missing. The rate is still the one in force on the period's first day.
+    """
     rate = terms.rate_on(period.start)
     last_day = as_of.date()
     days: list[DayFigures] = []
@@ -239,6 +245,8 @@ def compute_obligation(
     for day in period.days():
         if day > last_day:
             break
+        if first_day is not None and day < first_day:
+            continue
         earnings = tuple(
             sorted((earning.pool, earning.amount_sat) for earning in earnings_by_day.get(day, ()))
         )

@@ -290,7 +290,8 @@ def _implied_efficiency(energy_wh: int | None, days: Sequence[StatementDay]) -> 
 
 
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    # Plain notation (20000000000000000, not 2E+16): these are read by people too.
+    return None if value is None else format(value, "f")
 
 
 def _statement_to_dict(statement: Statement) -> dict[str, Any]:

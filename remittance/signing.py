@@ -1,0 +1,248 @@
+"""Ed25519 signatures on statements, in JSON, CSV and PDF, and one `verify` for all three.
+
+Every signature covers every byte a reader relies on, prefixed by a context string naming the
+format (so a signature made for one format can never pass for another):
+
+- **JSON** is an envelope::
+
+      {"format": "reservewatch-signed-statement/1", "statement": {...},
+       "sha256": "<hex SHA-256 of the statement's canonical bytes>",
+       "key_id": "<16 hex>", "signature": "<base64 Ed25519>"}
+
+  The signature covers `b"reservewatch-statement-json\\n" + canonical bytes`, where canonical
+  bytes are the statement object re-serialised with sorted keys and no spaces (so the
+  envelope's own whitespace does not matter, every value does).
+- **CSV** is the CSV rendering (its header carries `statement_sha256`) followed by one last
+  line `signature,<key_id>,<base64>`; the signature covers `b"reservewatch-statement-csv\\n"`
+  + every byte before that line.
+- **PDF** is rendered with uncompressed page content and a placeholder of 88 `-` after the
+  footer text `Ed25519 signature ` on each page. The signature covers
+  `b"reservewatch-statement-pdf\\n"` + the whole file with the placeholder; then each
+  placeholder is overwritten by the base64 signature, which has the same length, so every
+  PDF offset stays valid. `verify` puts the placeholder back and checks. The footer also
+  shows the statement's SHA-256, tying the PDF to the signed JSON.
+
+`key_id` = the first 16 hex digits of SHA-256 of the raw 32-byte public key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from remittance.errors import KeyFormatError, SignatureInvalid, StatementFormatError
+from remittance.statement import Statement, canonical_json_bytes, render_csv
+
+SIGNED_FORMAT = "reservewatch-signed-statement/1"
+PDF_SIGNATURE_LABEL = "Ed25519 signature "
+PDF_SIGNATURE_PLACEHOLDER = "-" * 88
+PDF_DIGEST_LABEL = "Statement SHA-256 "
+PDF_KEY_LABEL = "key "
+
+_JSON_CONTEXT = b"reservewatch-statement-json\n"
+_CSV_CONTEXT = b"reservewatch-statement-csv\n"
+_PDF_CONTEXT = b"reservewatch-statement-pdf\n"
+_SIGNED_CSV = re.compile(rb"\A(.*\n)signature,([0-9a-f]{16}),([A-Za-z0-9+/=]{88})\n\Z", re.DOTALL)
+_PDF_SIGNATURE = re.compile(re.escape(PDF_SIGNATURE_LABEL.encode()) + rb"([A-Za-z0-9+/=-]{88})")
+_PDF_DIGEST = re.compile(re.escape(PDF_DIGEST_LABEL.encode()) + rb"([0-9a-f]{64})")
+
+DocumentKind = Literal["json", "csv", "pdf"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedDocument:
+    """What `verify` established about a signed document."""
+
+    kind: DocumentKind
+    key_id: str
+    statement_sha256: str
+    statement: Statement | None  # read back for JSON; CSV and PDF are for people
+
+
+def load_private_key(pem_bytes: bytes, password: bytes | None = None) -> Ed25519PrivateKey:
+    """The Ed25519 private key in `pem_bytes` (PKCS#8 PEM); raises KeyFormatError."""
+    try:
+        key = serialization.load_pem_private_key(pem_bytes, password=password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+        msg = f"not a readable PEM private key: {error}"
+        raise KeyFormatError(msg) from error
+    if not isinstance(key, Ed25519PrivateKey):
+        msg = f"the private key is {type(key).__name__}, not Ed25519"
+        raise KeyFormatError(msg)
+    return key
+
+
+def load_public_key(pem_bytes: bytes) -> Ed25519PublicKey:
+    """The Ed25519 public key in `pem_bytes` (SubjectPublicKeyInfo PEM); raises KeyFormatError."""
+    try:
+        key = serialization.load_pem_public_key(pem_bytes)
+    except (ValueError, UnsupportedAlgorithm) as error:
+        msg = f"not a readable PEM public key: {error}"
+        raise KeyFormatError(msg) from error
+    if not isinstance(key, Ed25519PublicKey):
+        msg = f"the public key is {type(key).__name__}, not Ed25519"
+        raise KeyFormatError(msg)
+    return key
+
+
+def public_key_of(private_key: Ed25519PrivateKey) -> Ed25519PublicKey:
+    """The public half of `private_key`."""
+    return private_key.public_key()
+
+
+def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
+    """`public_key` as SubjectPublicKeyInfo PEM, to publish."""
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def private_key_pem(private_key: Ed25519PrivateKey) -> bytes:
+    """`private_key` as unencrypted PKCS#8 PEM (the caller stores it with tight permissions)."""
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def new_private_key() -> Ed25519PrivateKey:
+    """A fresh Ed25519 key (from the OS random source)."""
+    return Ed25519PrivateKey.generate()
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """A short fingerprint: the first 16 hex digits of SHA-256 of the raw public key."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _sign(private_key: Ed25519PrivateKey, context: bytes, payload: bytes) -> str:
+    return base64.b64encode(private_key.sign(context + payload)).decode("ascii")
+
+
+def _check(
+    public_key: Ed25519PublicKey, signature_b64: str, context: bytes, payload: bytes
+) -> None:
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+        public_key.verify(signature, context + payload)
+    except (InvalidSignature, binascii.Error) as error:
+        msg = "the signature does not match this document and key"
+        raise SignatureInvalid(msg) from error
+
+
+def sign_statement_json(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
+    """The signed JSON envelope of `statement` (readable, keys in reading order)."""
+    canonical = statement.canonical_bytes()
+    envelope = {
+        "format": SIGNED_FORMAT,
+        "statement": statement.to_dict(),
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "key_id": key_id(private_key.public_key()),
+        "signature": _sign(private_key, _JSON_CONTEXT, canonical),
+    }
+    return (json.dumps(envelope, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def sign_statement_csv(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
+    """The CSV rendering of `statement` with its signature line appended."""
+    body = render_csv(statement)
+    signature = _sign(private_key, _CSV_CONTEXT, body)
+    return body + f"signature,{key_id(private_key.public_key())},{signature}\n".encode()
+
+
+def sign_pdf_placeholders(pdf_bytes: bytes, private_key: Ed25519PrivateKey) -> bytes:
+    """Sign a PDF rendered with signature placeholders and write the signature into them."""
+    placeholder = PDF_SIGNATURE_LABEL + PDF_SIGNATURE_PLACEHOLDER
+    if placeholder.encode() not in pdf_bytes:
+        msg = "the PDF has no signature placeholder (was it rendered uncompressed?)"
+        raise StatementFormatError(msg)
+    signature = _sign(private_key, _PDF_CONTEXT, pdf_bytes)
+    return pdf_bytes.replace(placeholder.encode(), (PDF_SIGNATURE_LABEL + signature).encode())
+
+
+def verify(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
+    """Check a signed statement in any of the three formats.
+
+    Raises:
+        SignatureInvalid: the document was changed, signed by another key, or carries no
+            signature; or its digest does not match its statement.
+        StatementFormatError: a JSON envelope whose statement cannot be read back.
+    """
+    if document.startswith(b"%PDF-"):
+        return _verify_pdf(document, public_key)
+    if document.lstrip().startswith(b"{"):
+        return _verify_json(document, public_key)
+    return _verify_csv(document, public_key)
+
+
+def _verify_json(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
+    try:
+        envelope = json.loads(document)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        msg = f"the signed JSON cannot be parsed: {error}"
+        raise SignatureInvalid(msg) from error
+    if not isinstance(envelope, dict) or envelope.get("format") != SIGNED_FORMAT:
+        msg = f"not a {SIGNED_FORMAT} envelope"
+        raise SignatureInvalid(msg)
+    statement_data = envelope.get("statement")
+    digest = envelope.get("sha256")
+    signature = envelope.get("signature")
+    if not (
+        isinstance(statement_data, dict) and isinstance(digest, str) and isinstance(signature, str)
+    ):
+        msg = "the envelope needs a statement object and sha256 and signature strings"
+        raise SignatureInvalid(msg)
+    canonical = canonical_json_bytes(statement_data)
+    if hashlib.sha256(canonical).hexdigest() != digest:
+        msg = "the envelope's sha256 does not match its statement"
+        raise SignatureInvalid(msg)
+    _check(public_key, signature, _JSON_CONTEXT, canonical)
+    statement = Statement.from_dict(statement_data)
+    return VerifiedDocument("json", key_id(public_key), digest, statement)
+
+
+def _verify_csv(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
+    match = _SIGNED_CSV.match(document)
+    if match is None:
+        msg = "the CSV does not end with a signature line"
+        raise SignatureInvalid(msg)
+    body = match.group(1)
+    _check(public_key, match.group(3).decode(), _CSV_CONTEXT, body)
+    digest = re.search(rb"^statement,statement_sha256,([0-9a-f]{64})$", body, re.MULTILINE)
+    if digest is None:
+        msg = "the signed CSV has no statement_sha256"
+        raise SignatureInvalid(msg)
+    return VerifiedDocument("csv", key_id(public_key), digest.group(1).decode(), None)
+
+
+def _verify_pdf(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
+    signatures = set(_PDF_SIGNATURE.findall(document))
+    if len(signatures) != 1:
+        msg = "the PDF must carry exactly one signature value (repeated on each page)"
+        raise SignatureInvalid(msg)
+    signature = signatures.pop()
+    if signature == PDF_SIGNATURE_PLACEHOLDER.encode():
+        msg = "the PDF was never signed"
+        raise SignatureInvalid(msg)
+    label = PDF_SIGNATURE_LABEL.encode()
+    unsigned = document.replace(label + signature, label + PDF_SIGNATURE_PLACEHOLDER.encode())
+    _check(public_key, signature.decode(), _PDF_CONTEXT, unsigned)
+    digest = _PDF_DIGEST.search(document)
+    if digest is None:
+        msg = "the signed PDF has no statement SHA-256"
+        raise SignatureInvalid(msg)
+    return VerifiedDocument("pdf", key_id(public_key), digest.group(1).decode(), None)

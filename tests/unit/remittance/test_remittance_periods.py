@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from remittance.errors import InvalidPeriodLabelError
+from remittance.periods import (
+    PeriodKind,
+    deadline,
+    parse_period_label,
+    period_containing,
+    periods_covering,
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "kind", "start", "end"),
+    [
+        ("2026-10", PeriodKind.MONTHLY, date(2026, 10, 1), date(2026, 11, 1)),
+        ("2026-12", PeriodKind.MONTHLY, date(2026, 12, 1), date(2027, 1, 1)),
+        ("2026-W43", PeriodKind.WEEKLY, date(2026, 10, 19), date(2026, 10, 26)),
+        ("2026-W53", PeriodKind.WEEKLY, date(2026, 12, 28), date(2027, 1, 4)),
+        ("2026-10-05", PeriodKind.DAILY, date(2026, 10, 5), date(2026, 10, 6)),
+    ],
+)
+def test_labels_parse_and_format_back(label: str, kind: PeriodKind, start: date, end: date) -> None:
+    period = parse_period_label(label)
+    assert (period.kind, period.start, period.end) == (kind, start, end)
+    assert period.label == label
+
+
+def test_iso_week_of_early_january_belongs_to_previous_year() -> None:
+    assert period_containing(PeriodKind.WEEKLY, date(2027, 1, 3)).label == "2026-W53"
+    assert period_containing(PeriodKind.WEEKLY, date(2027, 1, 4)).label == "2027-W01"
+
+
+@pytest.mark.parametrize("label", ["2026-13", "2026-W54", "2026-02-30", "Oct 2026", "2026-1", ""])
+def test_bad_labels_raise_our_error(label: str) -> None:
+    with pytest.raises(InvalidPeriodLabelError):
+        parse_period_label(label)
+
+
+def test_deadline_is_exclusive_period_end_plus_due_days_in_utc() -> None:
+    october = parse_period_label("2026-10")
+    assert deadline(october, 10) == datetime(2026, 11, 11, tzinfo=UTC)
+    assert deadline(october, 0) == october.end_at == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_periods_covering_spans_partial_first_and_last_periods() -> None:
+    labels = [
+        period.label
+        for period in periods_covering(PeriodKind.MONTHLY, date(2026, 11, 30), date(2027, 2, 1))
+    ]
+    assert labels == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert periods_covering(PeriodKind.DAILY, date(2026, 1, 2), date(2026, 1, 1)) == ()
+
+
+def test_period_days_are_the_utc_days_in_the_half_open_range() -> None:
+    week = parse_period_label("2026-W43")
+    assert next(week.days()) == date(2026, 10, 19)
+    assert len(list(week.days())) == 7
+    assert not week.contains(date(2026, 10, 26))
