@@ -15,8 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.promql import RULES_DIR, rules
+from tests.promql import RULES_DIR, dashboard_expressions, rules, substitute_grafana_macros
 
 pytestmark = pytest.mark.integration
 
@@ -121,3 +122,32 @@ def test_every_alert_carries_severity_summary_description_and_a_runbook_anchor()
         url = annotations["runbook_url"]
         assert url == f"deploy/README.md#{name.lower()}", name
         assert name.lower() in anchors, f"deploy/README.md has no section '{name}'"
+
+
+def test_every_dashboard_expression_parses_as_promql(tmp_path: Path) -> None:
+    # promtool parses each rule's expression, so the dashboards' queries (with Grafana's macros
+    # replaced) become recording rules of a throw-away file; no server is needed.
+    promtool = _tool("promtool", "prometheus")
+    expressions = dashboard_expressions()
+    assert expressions
+    document = {
+        "groups": [
+            {
+                "name": "dashboard-expressions",
+                "rules": [
+                    {
+                        "record": f"dashboard_expression_{index}",
+                        "expr": substitute_grafana_macros(expr),
+                    }
+                    for index, (_where, expr) in enumerate(expressions)
+                ],
+            }
+        ]
+    }
+    rule_file = tmp_path / "dashboard_expressions.yml"
+    rule_file.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = _run(promtool, "check", "rules", str(rule_file))
+    lines = "\n".join(
+        f"{index}: {where}: {expr}" for index, (where, expr) in enumerate(expressions)
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\nexpressions:\n{lines}"
