@@ -1,0 +1,258 @@
+"""The small MQTT interface the collector needs, and its gmqtt implementation.
+
+    MqttClient (protocol)     connect · subscribe · publish · drain · disconnect · disconnected
+    └── GmqttClient           one broker session over gmqtt; never reconnects on its own
+    Backoff                   capped exponential back-off with full jitter, for the supervisor
+    MqttSettings              where and how to connect, built from ``config.mqtt``
+
+A message is handed to the async ``handler`` and acknowledged (PUBACK) only after the handler
+returns (gmqtt's ``optimistic_acknowledgement=False``), so a reading is never acknowledged
+before it has been persisted. Sessions are persistent (fixed client id, ``clean_start=False``,
+a session expiry) so the broker queues readings while the collector is away.
+
+gmqtt's own reconnect loop uses a fixed delay; :class:`GmqttClient` switches it off and the
+service reconnects with a fresh client and a :class:`Backoff` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import gmqtt
+from gmqtt.mqtt.constants import MQTTv50, MQTTv311
+
+from collector.config import MqttConfig, resolve_secret
+from collector.errors import ReservewatchError
+
+
+class MqttError(ReservewatchError):
+    """The broker could not be reached, refused us, or did not answer in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class MqttMessage:
+    """An inbound message. ``topic`` is ``bytes`` when the broker sent invalid UTF-8."""
+
+    topic: str | bytes
+    payload: bytes
+    retain: bool
+
+
+MessageHandler = Callable[[MqttMessage], Awaitable[None]]
+"""Processes one message; the message is acknowledged when this returns."""
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSettings:
+    """Everything needed to open a session. Build from config with :meth:`from_config`."""
+
+    host: str
+    port: int
+    client_id: str
+    protocol: str = "5"
+    persistent: bool = True
+    session_expiry_s: int = 7 * 24 * 3600
+    username: str | None = None
+    password: str | None = None
+    tls: ssl.SSLContext | None = None
+    keepalive_s: int = 30
+    connect_timeout_s: float = 10.0
+
+    @classmethod
+    def from_config(cls, mqtt: MqttConfig, client_id: str | None = None) -> MqttSettings:
+        """Settings from ``config.mqtt``; resolves the password and builds the TLS context."""
+        secret = resolve_secret(mqtt.password_env, mqtt.password_file, "mqtt.password")
+        tls: ssl.SSLContext | None = None
+        if mqtt.tls:
+            tls = ssl.create_default_context(cafile=str(mqtt.ca_file) if mqtt.ca_file else None)
+            if mqtt.cert_file:
+                tls.load_cert_chain(
+                    str(mqtt.cert_file), str(mqtt.key_file) if mqtt.key_file else None
+                )
+        return cls(
+            host=mqtt.host,
+            port=mqtt.port,
+            client_id=client_id or mqtt.client_id,
+            protocol=mqtt.protocol,
+            session_expiry_s=mqtt.session_expiry_s,
+            username=mqtt.username,
+            password=secret.get_secret_value() if secret else None,
+            tls=tls,
+        )
+
+
+class MqttClient(Protocol):
+    async def connect(self) -> None:
+        """Open the session; raise :class:`MqttError` when refused or unreachable."""
+        ...
+
+    async def subscribe(self, topics: Sequence[str], qos: int) -> None:
+        """Subscribe and wait for the broker's SUBACK."""
+        ...
+
+    def publish(self, topic: str, payload: bytes, qos: int, *, retain: bool = False) -> None:
+        """Queue a message; QoS 1 messages are kept and resent until acknowledged."""
+        ...
+
+    async def drain(self) -> None:
+        """Wait until every QoS 1 message published so far has been acknowledged."""
+        ...
+
+    async def disconnect(self) -> None:
+        """Close the session cleanly (the broker keeps a persistent session)."""
+        ...
+
+    async def disconnected(self) -> None:
+        """Return when the connection is lost (or closed)."""
+        ...
+
+
+class _NoAutoReconnect(gmqtt.Client):  # type: ignore[misc]  # gmqtt ships no type hints
+    """gmqtt's client without its fixed-delay reconnect: our supervisor reconnects."""
+
+    async def reconnect(self, delay: bool = False) -> None:
+        return
+
+
+class GmqttClient:
+    """One session with the broker through gmqtt. Build a new one to reconnect.
+
+    ``handler`` receives every message; returning from it acknowledges the message. When
+    ``handler`` is ``None`` the client only publishes.
+    """
+
+    def __init__(self, settings: MqttSettings, handler: MessageHandler | None = None) -> None:
+        self._settings = settings
+        self._handler = handler
+        properties: dict[str, Any] = {}
+        if settings.protocol == "5":
+            properties["session_expiry_interval"] = (
+                settings.session_expiry_s if settings.persistent else 0
+            )
+            properties["receive_maximum"] = 65535
+        self._client = _NoAutoReconnect(
+            settings.client_id,
+            clean_session=not settings.persistent,
+            optimistic_acknowledgement=False,
+            **properties,
+        )
+        if settings.username is not None:
+            self._client.set_auth_credentials(settings.username, settings.password)
+        self._client.on_message = self._on_message
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = self._on_subscribe
+        self._lost = asyncio.Event()
+        self._subacks: dict[int, asyncio.Future[tuple[int, ...]]] = {}
+
+    async def _on_message(
+        self,
+        _client: Any,
+        topic: str | bytes,
+        payload: bytes,
+        _qos: int,
+        properties: dict[str, Any],
+    ) -> int:
+        if self._handler is not None:
+            await self._handler(
+                MqttMessage(topic=topic, payload=payload, retain=bool(properties.get("retain")))
+            )
+        return 0  # PUBACK reason code 0: success
+
+    def _on_disconnect(self, _client: Any, _packet: Any, _exc: Any = None) -> None:
+        self._lost.set()
+
+    def _on_subscribe(self, _client: Any, mid: int, qos: Sequence[int], _properties: Any) -> None:
+        future = self._subacks.pop(mid, None)
+        if future is not None and not future.done():
+            future.set_result(tuple(qos))
+
+    async def connect(self) -> None:
+        version = MQTTv50 if self._settings.protocol == "5" else MQTTv311
+        try:
+            async with asyncio.timeout(self._settings.connect_timeout_s):
+                await self._client.connect(
+                    self._settings.host,
+                    self._settings.port,
+                    ssl=self._settings.tls or False,
+                    keepalive=self._settings.keepalive_s,
+                    version=version,
+                )
+        except TimeoutError as err:
+            await self._abandon()
+            raise MqttError(
+                f"broker {self._settings.host}:{self._settings.port} did not answer in time"
+            ) from err
+        except gmqtt.MQTTConnectError as err:
+            await self._abandon()
+            raise MqttError(f"broker refused the connection: {err}") from err
+        except (OSError, ssl.SSLError) as err:
+            await self._abandon()
+            raise MqttError(
+                f"cannot reach broker {self._settings.host}:{self._settings.port}: {err}"
+            ) from err
+        self._lost.clear()
+
+    async def _abandon(self) -> None:
+        self._lost.set()
+        if self._client._connection is not None:
+            await self._client.disconnect()
+
+    async def subscribe(self, topics: Sequence[str], qos: int) -> None:
+        if not topics:
+            return
+        subscriptions = [gmqtt.Subscription(topic, qos=qos) for topic in topics]
+        mid = self._client.subscribe(subscriptions)
+        future: asyncio.Future[tuple[int, ...]] = asyncio.get_running_loop().create_future()
+        self._subacks[mid] = future
+        try:
+            async with asyncio.timeout(self._settings.connect_timeout_s):
+                granted = await future
+        except TimeoutError as err:
+            raise MqttError("broker did not acknowledge the subscription in time") from err
+        refused = [topic for topic, code in zip(topics, granted, strict=False) if code >= 0x80]
+        if refused:
+            raise MqttError(f"broker refused subscriptions: {', '.join(refused[:5])}")
+
+    def publish(self, topic: str, payload: bytes, qos: int, *, retain: bool = False) -> None:
+        self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    async def drain(self) -> None:
+        # gmqtt keeps unacknowledged QoS 1 messages in its storage until PUBACK.
+        await self._client._persistent_storage.wait_empty()
+
+    async def disconnect(self) -> None:
+        if not self._lost.is_set():
+            self._lost.set()
+            await self._client.disconnect()
+
+    async def disconnected(self) -> None:
+        await self._lost.wait()
+
+    @property
+    def connected(self) -> bool:
+        return not self._lost.is_set() and bool(self._client.is_connected)
+
+
+class Backoff:
+    """Capped exponential back-off with full jitter: ``uniform(0, min(cap, base × 2^n))``."""
+
+    def __init__(
+        self, *, base_s: float = 0.5, cap_s: float = 60.0, rng: random.Random | None = None
+    ) -> None:
+        self._base_s = base_s
+        self._cap_s = cap_s
+        self._attempt = 0
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+
+    def next_delay_s(self) -> float:
+        ceiling = min(self._cap_s, self._base_s * 2**self._attempt)
+        self._attempt = min(self._attempt + 1, 30)
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self._attempt = 0

@@ -1,0 +1,307 @@
+"""Bytes from the broker → validated readings, or a reject reason. Pure: no I/O, no clock.
+
+This is the hot path (every reading of every site passes here), so it checks the cheap things
+first: size before parsing, a bracket count before any depth walk, and plain ``type() is``
+tests instead of a validation framework.
+
+Example::
+
+    >>> parse_site_payload(b'{"ts": 1795500000, "power_w": 48200000}', limits)
+    (SiteReading(ts=datetime(2026, 11, 24, ...), power_w=48200000.0, ...),)
+
+A payload is either one reading (a JSON object) or a batch (a JSON array of objects). Every
+problem is a :class:`Rejected` carrying one of :data:`REJECT_REASONS`, the bounded ``reason``
+label of ``reservewatch_telemetry_rejected_total``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import orjson
+
+REJECT_REASONS: Final = (
+    "too_large",  # payload above mqtt.max_payload_bytes
+    "not_json",  # not UTF-8 JSON
+    "non_finite",  # NaN, Infinity or a number too large for a double
+    "too_deep",  # nesting deeper than MAX_DEPTH
+    "not_object",  # valid JSON but not an object (or an array of objects)
+    "missing_field",  # ts or power_w absent
+    "wrong_type",  # a field of the wrong JSON type
+    "negative_value",  # a count, power, energy or hash rate below zero
+    "absurd_value",  # physically impossible: > 10 GW, above the network hash rate, ...
+    "bad_timestamp",  # ts unparseable or without a timezone
+    "future_timestamp",  # ts more than mqtt.max_future_s ahead of the clock
+    "stale_timestamp",  # ts more than mqtt.max_age_s behind the clock
+    "bad_topic",  # topic not UTF-8 or not one of ours
+    "unknown_site",  # a site id not in the configuration
+    "duplicate",  # same ts as the latest reading already processed
+    "out_of_order",  # older than the latest reading already processed
+    "energy_backwards",  # meter counter stepped back by a little (not a reset)
+    "batch_too_long",  # more readings in one batch than MAX_BATCH
+)
+"""Every ``reason`` label value; a fixed set so the metric's cardinality is bounded."""
+
+MAX_DEPTH: Final = 8
+"""Deepest nesting accepted anywhere in a payload (a reading needs 1, a batch 2)."""
+
+MAX_BATCH: Final = 10_000
+"""Most readings accepted in one batch message."""
+
+MAX_SITE_POWER_W: Final = 10_000_000_000.0
+"""10 GW: no mining site draws more; a bigger figure is a unit error or garbage."""
+
+DEFAULT_MAX_HASHRATE_HS: Final = 2e21
+"""2,000 EH/s, above the whole network's hash rate; used until the network figure is known."""
+
+MAX_INLET_TEMP_C: Final = 150.0
+MIN_INLET_TEMP_C: Final = -100.0
+
+_DEPTH_SCAN_THRESHOLD: Final = 32  # brackets in a payload before its depth is measured exactly
+
+
+class Rejected(Exception):
+    """A payload (or one reading of a batch) was not accepted; ``reason`` is bounded."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a valid reading may hold. ``now`` is the receiving clock's time."""
+
+    now: datetime
+    max_payload_bytes: int = 64 * 1024
+    max_future_s: float = 300.0
+    max_age_s: float = 7 * 24 * 3600.0
+    max_hashrate_hs: float = DEFAULT_MAX_HASHRATE_HS
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReading:
+    """One validated reading from a site's gateway. Power W, energy Wh (meter), hash rate H/s."""
+
+    ts: datetime
+    power_w: float
+    energy_wh: int | None = None
+    hashrate_hs: float | None = None
+    miners_online: int | None = None
+    miners_total: int | None = None
+    inlet_temp_c: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CurtailmentOrder:
+    """A grid operator's order: the region may draw at most ``max_power_w`` until ``until``."""
+
+    ts: datetime
+    max_power_w: int
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBatch:
+    """The readings of one message and a reject for each reading that failed."""
+
+    readings: tuple[SiteReading, ...]
+    rejects: tuple[Rejected, ...]
+
+
+def decode_json(payload: bytes, max_payload_bytes: int) -> Any:
+    """Size-check, parse and depth-check ``payload``; raise :class:`Rejected` on any problem."""
+    if len(payload) > max_payload_bytes:
+        raise Rejected("too_large", f"{len(payload)} bytes, limit {max_payload_bytes}")
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError as err:
+        message = str(err)
+        if "infinity" in message or b"NaN" in payload or b"Infinity" in payload:
+            raise Rejected("non_finite", "NaN or Infinity is not a JSON number") from err
+        if "recursion" in message:
+            raise Rejected("too_deep", "nesting too deep") from err
+        raise Rejected("not_json", message.split(":", 1)[0]) from err
+    if payload.count(b"[") + payload.count(b"{") > _DEPTH_SCAN_THRESHOLD:
+        depth = _depth(document)
+        if depth > MAX_DEPTH:
+            raise Rejected("too_deep", f"nesting depth {depth}, limit {MAX_DEPTH}")
+    return document
+
+
+def _depth(document: Any) -> int:
+    """Nesting depth of a parsed document, iteratively (no recursion limit to hit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, level = stack.pop()
+        if type(node) is dict:
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in node.values())
+        elif type(node) is list:
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in node)
+    return deepest
+
+
+def parse_timestamp(value: Any, field: str = "ts") -> datetime:
+    """RFC 3339 text with a zone, or Unix seconds (int or float), as an aware UTC datetime."""
+    value_type = type(value)
+    if value_type is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as err:
+            raise Rejected("bad_timestamp", f"{field} is not RFC 3339") from err
+        if parsed.tzinfo is None:
+            raise Rejected("bad_timestamp", f"{field} has no timezone (add Z or an offset)")
+        return parsed.astimezone(UTC)
+    if value_type is int or value_type is float:
+        if not math.isfinite(value):
+            raise Rejected("non_finite", f"{field} is not finite")
+        if not 0 <= value < 1e11:
+            raise Rejected("bad_timestamp", f"{field} is not plausible Unix seconds")
+        return datetime.fromtimestamp(value, UTC)
+    raise Rejected("wrong_type", f"{field} must be RFC 3339 text or Unix seconds")
+
+
+def _number(reading: dict[str, Any], field: str) -> float | None:
+    value = reading.get(field)
+    if value is None:
+        return None
+    value_type = type(value)
+    if value_type is float:
+        if not math.isfinite(value):
+            raise Rejected("non_finite", f"{field} is not finite")
+        return float(value)
+    if value_type is int:
+        return float(value)
+    raise Rejected("wrong_type", f"{field} must be a number")
+
+
+def _count(reading: dict[str, Any], field: str) -> int | None:
+    value = reading.get(field)
+    if value is None:
+        return None
+    if type(value) is int:
+        if value < 0:
+            raise Rejected("negative_value", f"{field} is negative")
+        if value > 10**9:
+            raise Rejected("absurd_value", f"{field} above 10^9")
+        return int(value)
+    if type(value) is float and value.is_integer():
+        return _count({field: int(value)}, field)
+    raise Rejected("wrong_type", f"{field} must be a whole number")
+
+
+def _check_time(ts: datetime, limits: Limits) -> None:
+    ahead_s = (ts - limits.now).total_seconds()
+    if ahead_s > limits.max_future_s:
+        raise Rejected("future_timestamp", f"ts {ahead_s:.0f} s ahead of the clock")
+    if -ahead_s > limits.max_age_s:
+        raise Rejected("stale_timestamp", f"ts {-ahead_s:.0f} s old")
+
+
+def validate_reading(reading: Any, limits: Limits) -> SiteReading:
+    """One decoded JSON value → a :class:`SiteReading`, or :class:`Rejected`."""
+    if type(reading) is not dict:
+        raise Rejected("not_object", "a reading must be a JSON object")
+    if "ts" not in reading:
+        raise Rejected("missing_field", "ts is required")
+    ts = parse_timestamp(reading["ts"])
+    power_w = _number(reading, "power_w")
+    if power_w is None:
+        raise Rejected("missing_field", "power_w is required")
+    if power_w < 0:
+        raise Rejected("negative_value", "power_w is negative")
+    if power_w > MAX_SITE_POWER_W:
+        raise Rejected("absurd_value", "power_w above 10 GW")
+    hashrate_hs = _number(reading, "hashrate_hs")
+    if hashrate_hs is not None:
+        if hashrate_hs < 0:
+            raise Rejected("negative_value", "hashrate_hs is negative")
+        if hashrate_hs > limits.max_hashrate_hs:
+            raise Rejected("absurd_value", "hashrate_hs above the network's")
+    energy_value = reading.get("energy_wh")
+    energy_wh: int | None = None
+    if energy_value is not None:
+        if type(energy_value) is float and math.isfinite(energy_value):
+            energy_value = int(energy_value)
+        if type(energy_value) is not int:
+            raise Rejected("wrong_type", "energy_wh must be a number of Wh")
+        if energy_value < 0:
+            raise Rejected("negative_value", "energy_wh is negative")
+        if energy_value > 10**18:
+            raise Rejected("absurd_value", "energy_wh above 10^18 Wh")
+        energy_wh = int(energy_value)
+    miners_online = _count(reading, "miners_online")
+    miners_total = _count(reading, "miners_total")
+    if miners_online is not None and miners_total is not None and miners_online > miners_total:
+        raise Rejected("absurd_value", "miners_online above miners_total")
+    inlet_temp_c = _number(reading, "inlet_temp_c")
+    if inlet_temp_c is not None and not MIN_INLET_TEMP_C <= inlet_temp_c <= MAX_INLET_TEMP_C:
+        raise Rejected("absurd_value", "inlet_temp_c outside -100..150 °C")
+    _check_time(ts, limits)
+    return SiteReading(
+        ts=ts,
+        power_w=power_w,
+        energy_wh=energy_wh,
+        hashrate_hs=hashrate_hs,
+        miners_online=miners_online,
+        miners_total=miners_total,
+        inlet_temp_c=inlet_temp_c,
+    )
+
+
+def parse_site_payload(payload: bytes, limits: Limits) -> ParsedBatch:
+    """A telemetry message → its valid readings and a reject per invalid one.
+
+    Raises :class:`Rejected` when the message as a whole is unusable (too large, not JSON,
+    too deep, not an object or array).
+    """
+    document = decode_json(payload, limits.max_payload_bytes)
+    if type(document) is dict:
+        return ParsedBatch((validate_reading(document, limits),), ())
+    if type(document) is not list:
+        raise Rejected("not_object", "telemetry must be a JSON object or an array of objects")
+    if len(document) > MAX_BATCH:
+        raise Rejected("batch_too_long", f"{len(document)} readings, limit {MAX_BATCH}")
+    readings: list[SiteReading] = []
+    rejects: list[Rejected] = []
+    for item in document:
+        try:
+            readings.append(validate_reading(item, limits))
+        except Rejected as rejected:
+            rejects.append(rejected)
+    return ParsedBatch(tuple(readings), tuple(rejects))
+
+
+def parse_curtailment_payload(payload: bytes, limits: Limits) -> CurtailmentOrder | None:
+    """A curtailment message → an order, or ``None`` for an empty payload (the order is lifted)."""
+    if not payload.strip():
+        return None
+    document = decode_json(payload, limits.max_payload_bytes)
+    if type(document) is not dict:
+        raise Rejected("not_object", "a curtailment order must be a JSON object")
+    if "ts" not in document or "max_power_w" not in document:
+        raise Rejected("missing_field", "ts and max_power_w are required")
+    ts = parse_timestamp(document["ts"])
+    max_power = _number(document, "max_power_w")
+    if max_power is None:
+        raise Rejected("missing_field", "max_power_w is required")
+    if max_power < 0:
+        raise Rejected("negative_value", "max_power_w is negative")
+    if max_power > 1000 * MAX_SITE_POWER_W:
+        raise Rejected("absurd_value", "max_power_w above 10 TW")
+    until_value = document.get("until")
+    until = None if until_value is None else parse_timestamp(until_value, "until")
+    if ts - limits.now > timedelta(seconds=limits.max_future_s):
+        raise Rejected("future_timestamp", "ts ahead of the clock")
+    return CurtailmentOrder(ts=ts, max_power_w=int(max_power), until=until)

@@ -1,0 +1,407 @@
+"""The telemetry service: MQTT in, site state and rollups out, metrics on the side.
+
+``TelemetryService(config, store, clock).run()`` restores site states from the store, connects
+(reconnecting with capped, jittered back-off), subscribes, and processes messages until
+cancelled. Each accepted reading updates :class:`~collector.telemetry.sites.SiteBook` at once;
+its message is acknowledged only after the next batch flush (every ``flush_interval_s`` or
+``flush_max_readings``) has committed the rollups and site states in one transaction. On
+cancel it flushes, lets the acknowledgements go out, and disconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Iterable
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from collector.clock import Clock
+from collector.config import Config
+from collector.errors import StoreError
+from collector.store.queries import Store
+from collector.store.records import CurtailmentRecord
+from collector.telemetry.client import (
+    Backoff,
+    GmqttClient,
+    MessageHandler,
+    MqttClient,
+    MqttError,
+    MqttMessage,
+    MqttSettings,
+)
+from collector.telemetry.exposition import telemetry_families
+from collector.telemetry.payloads import (
+    DEFAULT_MAX_HASHRATE_HS,
+    REJECT_REASONS,
+    CurtailmentOrder,
+    Limits,
+    Rejected,
+    parse_curtailment_payload,
+    parse_site_payload,
+)
+from collector.telemetry.sites import SiteBook, SiteSnapshot, shard_of
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[MqttSettings, MessageHandler], MqttClient]
+"""Builds a client for one session; tests pass one that connects elsewhere or fails on cue."""
+
+
+def _gmqtt_factory(settings: MqttSettings, handler: MessageHandler) -> MqttClient:
+    return GmqttClient(settings, handler)
+
+
+class _RejectLog:
+    """One structured log line per reason at most every ``interval_s``, with a suppressed count."""
+
+    def __init__(self, clock: Clock, interval_s: float = 10.0) -> None:
+        self._clock = clock
+        self._interval_s = interval_s
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def __call__(self, rejected: Rejected, topic: str) -> None:
+        now = self._clock.monotonic()
+        last = self._last.get(rejected.reason)
+        if last is not None and now - last < self._interval_s:
+            self._suppressed[rejected.reason] = self._suppressed.get(rejected.reason, 0) + 1
+            return
+        self._last[rejected.reason] = now
+        log.warning(
+            "telemetry rejected reason=%s topic=%s detail=%r suppressed=%d",
+            rejected.reason,
+            topic[:200],
+            rejected.detail[:200],
+            self._suppressed.pop(rejected.reason, 0),
+        )
+
+
+class TelemetryService:
+    """Site telemetry over MQTT. See the module docstring for the life cycle."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clock: Clock,
+        *,
+        client_factory: ClientFactory | None = None,
+        flush_interval_s: float = 0.5,
+        flush_max_readings: int = 5_000,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._config = config
+        self._mqtt = config.mqtt
+        self._store = store
+        self._clock = clock
+        self._client_factory = client_factory or _gmqtt_factory
+        self._flush_interval_s = flush_interval_s
+        self._flush_max_readings = flush_max_readings
+        self._backoff = backoff or Backoff()
+        shard = self._mqtt.shard
+        all_sites = [site.id for op in config.operations for site in op.sites]
+        owned = [s for s in all_sites if shard_of(s, shard.count) == shard.index] if shard else None
+        self._book = SiteBook(config, owned=owned)
+        self._regions = {site.region for op in config.operations for site in op.sites}
+        self._prefix = self._mqtt.topic_prefix.rstrip("/")
+        self._client_id = (
+            f"{self._mqtt.client_id}-{shard.index}of{shard.count}"
+            if shard
+            else self._mqtt.client_id
+        )
+        self._messages: dict[str, int] = dict.fromkeys(self._book.site_ids, 0)
+        self._rejected: dict[str, int] = dict.fromkeys(REJECT_REASONS, 0)
+        self._reject_log = _RejectLog(clock)
+        self._max_hashrate_hs = DEFAULT_MAX_HASHRATE_HS
+        self._connected = False
+        self._ready = False
+        self._store_ok = True
+        self._closing = False
+        self._closed = asyncio.Event()
+        self._flush_now = asyncio.Event()
+        self._batch: asyncio.Future[None] | None = None
+        self._client: MqttClient | None = None
+
+    # -- public views ---------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """True once state is restored and the first subscription is acknowledged."""
+        return self._ready and self._connected
+
+    @property
+    def book(self) -> SiteBook:
+        return self._book
+
+    def topics(self) -> list[str]:
+        """The topics this replica subscribes to (only its own sites' when sharded)."""
+        if self._mqtt.shard is None:
+            sites = [f"{self._prefix}/sites/+/telemetry"]
+        else:
+            sites = [f"{self._prefix}/sites/{site_id}/telemetry" for site_id in self._book.site_ids]
+        return [*sites, f"{self._prefix}/grid/+/curtailment"]
+
+    def site_snapshot(self) -> dict[str, SiteSnapshot]:
+        """Latest power, hash rate, energy and ``last_ts`` per site that has reported."""
+        return self._book.snapshot()
+
+    def set_network_hashrate(self, hashrate_hs: float) -> None:
+        """The network's hash rate: no site may report more (until known: 2e21 H/s)."""
+        if hashrate_hs > 0:
+            self._max_hashrate_hs = hashrate_hs
+
+    def rejected_counts(self) -> dict[str, int]:
+        return dict(self._rejected)
+
+    def message_counts(self) -> dict[str, int]:
+        return dict(self._messages)
+
+    def metric_families(self) -> Iterable[Metric]:
+        yield from telemetry_families(self._book, self._clock.now(), self._messages, self._rejected)
+        up = GaugeMetricFamily(
+            "reservewatch_source_up",
+            "1 while the source answers, 0 while it fails.",
+            labels=["source", "target"],
+        )
+        up.add_metric(["mqtt", "broker"], 1.0 if self._connected else 0.0)
+        yield up
+
+    # -- message path ---------------------------------------------------------------------
+
+    def _reject(self, rejected: Rejected, topic: str) -> None:
+        self._rejected[rejected.reason] = self._rejected.get(rejected.reason, 0) + 1
+        self._reject_log(rejected, topic)
+
+    def _limits(self) -> Limits:
+        return Limits(
+            now=self._clock.now(),
+            max_payload_bytes=self._mqtt.max_payload_bytes,
+            max_future_s=self._mqtt.max_future_s,
+            max_age_s=self._mqtt.max_age_s,
+            max_hashrate_hs=self._max_hashrate_hs,
+        )
+
+    async def handle(self, message: MqttMessage) -> None:
+        """Process one message; return once what it changed is persisted (then it is acked)."""
+        if self._closing:
+            # Not processed: wait until the session is closed so the ack never reaches the
+            # broker, which redelivers the message to the next session.
+            await self._closed.wait()
+            return
+        topic = message.topic
+        if not isinstance(topic, str):
+            self._reject(Rejected("bad_topic", "topic is not UTF-8"), repr(topic))
+            return
+        if not topic.startswith(self._prefix + "/"):
+            self._reject(Rejected("bad_topic", "topic outside our prefix"), topic)
+            return
+        parts = topic[len(self._prefix) + 1 :].split("/")
+        if len(parts) == 3 and parts[0] == "sites" and parts[2] == "telemetry":
+            if self._handle_readings(parts[1], message.payload, topic):
+                await self._wait_committed()
+            return
+        if len(parts) == 3 and parts[0] == "grid" and parts[2] == "curtailment":
+            await self._handle_curtailment(parts[1], message.payload, topic)
+            return
+        self._reject(Rejected("bad_topic", "not a telemetry or curtailment topic"), topic)
+
+    def _handle_readings(self, site_id: str, payload: bytes, topic: str) -> bool:
+        """Apply a message's readings; True when any was accepted (so it awaits a flush)."""
+        if site_id not in self._book:
+            self._reject(
+                Rejected("unknown_site", f"site {site_id[:64]!r} is not configured"), topic
+            )
+            return False
+        try:
+            batch = parse_site_payload(payload, self._limits())
+        except Rejected as whole:
+            self._reject(whole, topic)
+            return False
+        for one in batch.rejects:
+            self._reject(one, topic)
+        accepted = 0
+        for reading in (
+            sorted(batch.readings, key=lambda r: r.ts)
+            if len(batch.readings) > 1
+            else batch.readings
+        ):
+            try:
+                self._book.apply(site_id, reading)
+            except Rejected as rejected:
+                self._reject(rejected, topic)
+                continue
+            accepted += 1
+        if not accepted:
+            return False
+        self._messages[site_id] += accepted
+        if self._book.pending_readings >= self._flush_max_readings:
+            self._flush_now.set()
+        return True
+
+    async def _wait_committed(self) -> None:
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._batch)
+
+    async def _handle_curtailment(self, region: str, payload: bytes, topic: str) -> None:
+        if region not in self._regions:
+            self._reject(Rejected("unknown_site", f"region {region[:64]!r} has no sites"), topic)
+            return
+        try:
+            order = parse_curtailment_payload(payload, self._limits())
+        except Rejected as rejected:
+            self._reject(rejected, topic)
+            return
+        now = self._clock.now()
+        previous = self._book.orders().get(region)
+        self._book.set_order(region, order)
+        if order is not None:
+            record = CurtailmentRecord(region, order.ts, order.max_power_w, order.until, None)
+        elif previous is not None:
+            record = CurtailmentRecord(
+                region, previous.ts, previous.max_power_w, previous.until, now
+            )
+        else:
+            return
+        try:
+            await self._store.record_curtailment(record)
+        except StoreError as err:
+            # The order stays retained at the broker and applied in memory; only history is late.
+            log.warning("curtailment not recorded region=%s error=%s", region, err)
+
+    # -- flushing -------------------------------------------------------------------------
+
+    async def flush(self) -> bool:
+        """Write what accumulated; True on success. Waiting handlers are released on success."""
+        pending = self._book.take_pending()
+        waiting, self._batch = self._batch, None
+        if pending:
+            write = asyncio.ensure_future(
+                self._store.flush_telemetry(pending.deltas, pending.states)
+            )
+            try:
+                # Shielded: a cancel mid-commit must not leave us unsure whether it was written.
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                try:
+                    await write
+                except StoreError:
+                    self._book.requeue(pending)
+                    self._batch = waiting
+                else:
+                    if waiting is not None:
+                        _release(waiting)
+                raise
+            except StoreError as err:
+                self._book.requeue(pending)
+                if self._store_ok:
+                    log.error("telemetry flush failed, will retry error=%s", err)
+                self._store_ok = False
+                if waiting is not None:
+                    # Those readings now ride on the next batch.
+                    if self._batch is None:
+                        self._batch = asyncio.get_running_loop().create_future()
+                    self._batch.add_done_callback(functools.partial(_release_after, waiting))
+                return False
+            if not self._store_ok:
+                log.info("telemetry flush recovered")
+            self._store_ok = True
+        if waiting is not None:
+            _release(waiting)
+        return True
+
+    async def _flush_loop(self) -> None:
+        store_backoff = Backoff(base_s=self._flush_interval_s, cap_s=30.0)
+        while True:
+            try:
+                async with asyncio.timeout(self._flush_interval_s):
+                    await self._flush_now.wait()
+            except TimeoutError:
+                pass
+            self._flush_now.clear()
+            if await self.flush():
+                store_backoff.reset()
+            else:
+                await asyncio.sleep(store_backoff.next_delay_s())
+
+    # -- connection -----------------------------------------------------------------------
+
+    async def _session(self) -> None:
+        settings = MqttSettings.from_config(self._mqtt, self._client_id)
+        client = self._client_factory(settings, self.handle)
+        self._client = client
+        await client.connect()
+        try:
+            await client.subscribe(self.topics(), self._mqtt.qos)
+        except MqttError:
+            await client.disconnect()
+            raise
+        self._connected = True
+        self._ready = True
+        self._backoff.reset()
+        log.info(
+            "mqtt connected host=%s port=%s client_id=%s",
+            settings.host,
+            settings.port,
+            self._client_id,
+        )
+        await client.disconnected()
+        self._connected = False
+        log.warning("mqtt connection lost host=%s port=%s", settings.host, settings.port)
+
+    async def _connection_loop(self) -> None:
+        while True:
+            try:
+                await self._session()
+            except MqttError as err:
+                self._connected = False
+                log.warning("mqtt connect failed error=%s", err)
+            await asyncio.sleep(self._backoff.next_delay_s())
+
+    async def _restore(self) -> None:
+        self._book.restore(await self._store.site_states())
+        now = self._clock.now()
+        latest: dict[str, CurtailmentRecord] = {}
+        for record in await self._store.curtailments():
+            latest[record.region] = record
+        for region, record in latest.items():
+            if (
+                record.lifted_at is None
+                and record.max_power_w is not None
+                and (record.until is None or record.until > now)
+            ):
+                self._book.set_order(
+                    region, CurtailmentOrder(record.issued_at, record.max_power_w, record.until)
+                )
+
+    async def run(self) -> None:
+        """Run until cancelled; on cancel flush, send the acks, and disconnect."""
+        await self._restore()
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._flush_loop(), name="telemetry-flush")
+                group.create_task(self._connection_loop(), name="telemetry-mqtt")
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        self._closing = True
+        await self.flush()
+        # Let the released handlers return and their PUBACKs be written.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        if self._client is not None:
+            await self._client.disconnect()
+        self._connected = False
+        self._closed.set()
+
+
+def _release_after(future: asyncio.Future[None], _done: asyncio.Future[None]) -> None:
+    _release(future)
+
+
+def _release(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
