@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -159,7 +160,7 @@ def _summary_table(statement: Statement) -> Table:
 
 
 def _days_table(statement: Statement) -> Table:
-    data = [["Day", "Pool", "Mined sat", "Expected sat", "Pool H/s", "Note"]]
+    data = [["Day", "Pool", "Mined sat", "Expected sat", "Pool hash rate", "Note"]]
     for day in statement.days:
         for index, pool in enumerate(day.pools or ()):
             data.append(
@@ -168,7 +169,7 @@ def _days_table(statement: Statement) -> Table:
                     pool.pool,
                     f"{pool.amount_sat:,}",
                     "" if index else _optional_sat(day.expected_sat),
-                    "" if index else _optional_number(day.pool_hashrate_hs),
+                    "" if index else _hashrate_text(day.pool_hashrate_hs),
                     "" if index else str(day.missing_reason or ""),
                 ]
             )
@@ -179,7 +180,7 @@ def _days_table(statement: Statement) -> Table:
                     "-",
                     "0",
                     _optional_sat(day.expected_sat),
-                    _optional_number(day.pool_hashrate_hs),
+                    _hashrate_text(day.pool_hashrate_hs),
                     str(day.missing_reason or ""),
                 ]
             )
@@ -213,8 +214,16 @@ def _optional_sat(amount_sat: int | None) -> str:
     return "n/a" if amount_sat is None else f"{amount_sat:,}"
 
 
-def _optional_number(value: object) -> str:
-    return "n/a" if value is None else f"{value}"
+_HASHRATE_UNITS = (("EH/s", Decimal("1e18")), ("PH/s", Decimal("1e15")), ("TH/s", Decimal("1e12")))
+
+
+def _hashrate_text(value_hs: Decimal | None) -> str:
+    if value_hs is None:
+        return "n/a"
+    for unit, size in _HASHRATE_UNITS:
+        if value_hs >= size:
+            return f"{value_hs / size:,.2f} {unit}"
+    return f"{value_hs:,.0f} H/s"
 
 
 def _chart(statement: Statement) -> Drawing:

@@ -144,6 +144,12 @@ def _check(
         raise SignatureInvalid(msg) from error
 
 
+def _check_key_id(claimed: object, public_key: Ed25519PublicKey) -> None:
+    if claimed != key_id(public_key):
+        msg = f"the document names key {claimed!r}, not this key ({key_id(public_key)})"
+        raise SignatureInvalid(msg)
+
+
 def sign_statement_json(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
     """The signed JSON envelope of `statement` (readable, keys in reading order)."""
     canonical = statement.canonical_bytes()
@@ -206,6 +212,7 @@ def _verify_json(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocum
     ):
         msg = "the envelope needs a statement object and sha256 and signature strings"
         raise SignatureInvalid(msg)
+    _check_key_id(envelope.get("key_id"), public_key)
     canonical = canonical_json_bytes(statement_data)
     if hashlib.sha256(canonical).hexdigest() != digest:
         msg = "the envelope's sha256 does not match its statement"
@@ -221,6 +228,7 @@ def _verify_csv(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocume
         msg = "the CSV does not end with a signature line"
         raise SignatureInvalid(msg)
     body = match.group(1)
+    _check_key_id(match.group(2).decode(), public_key)
     _check(public_key, match.group(3).decode(), _CSV_CONTEXT, body)
     digest = re.search(rb"^statement,statement_sha256,([0-9a-f]{64})$", body, re.MULTILINE)
     if digest is None:

@@ -90,3 +90,13 @@ def worked_example_statement() -> Statement:
 @pytest.fixture
 def worked_statement() -> Statement:
     return worked_example_statement()
+
+
+@pytest.fixture
+def worked_account() -> OperationAccount:
+    return worked_example_account()
+
+
+@pytest.fixture
+def worked_operation() -> OperationInfo:
+    return WORKED_OPERATION
