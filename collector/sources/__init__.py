@@ -1,0 +1,1 @@
+"""Polled external sources: HTTP plumbing, the generic poller, pools, network and chain."""
