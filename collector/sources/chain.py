@@ -1,0 +1,375 @@
+"""The reserve-address watcher: every output paying a reserve address, and where it stands.
+
+:class:`ReserveJob` (a :class:`~collector.sources.poller.PollJob`) reads each reserve address's
+history from an Esplora REST API, newest first: ``/api/address/{addr}/txs`` (the mempool
+transactions and the first 25 confirmed), then ``/api/address/{addr}/txs/chain/{last_txid}``
+(25 per page) until a page is short, or a transaction already stored and confirmed deeper
+than ``reserve.recheck_blocks`` is reached (everything older was read by an earlier pass). An
+address's outputs are written once its walk is complete, so a pass cut short never leaves a
+stored transaction above unread history.
+
+Each ``vout`` paying a configured reserve address is one output, keyed ``(txid, vout)``: the
+same output seen through two addresses is stored once. Each pass also re-checks the stored
+outputs the histories did not show again that are in the mempool or confirmed within
+``recheck_blocks`` of the tip (``/api/tx/{txid}/status``): a 404 (replaced, or dropped by a
+re-organisation) marks them ``removed``; a new block moves them; back in the mempool
+unconfirms them. An output that reappears is stored as seen again.
+
+Exposes, per configured operation (confirmed outputs with at least ``reserve.confirmations``
+confirmations; float BTC only here, at the metrics edge; it follows the chain, so it can fall
+after a re-organisation)::
+
+    reservewatch_reserve_received_btc_total{operation="ekibastuz-1"} 12.5
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeGuard
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from collector.clock import Clock
+from collector.config import Config
+from collector.errors import ConfigError, SourceBadResponse
+from collector.metrics import MetricSource
+from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.network import NetworkJob, NetworkStatus, parse_tip_height
+from collector.sources.poller import PollJob
+from collector.store.queries import Store
+from collector.store.records import ReserveOutputRecord
+
+log = logging.getLogger(__name__)
+
+CHAIN_PAGE: Final = 25
+SAT_PER_BTC: Final = 100_000_000
+_HEX = frozenset("0123456789abcdef")
+
+
+# -- pure parsing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TxStatus:
+    """``status`` of an Esplora transaction."""
+
+    confirmed: bool
+    block_height: int | None = None
+    block_hash: str | None = None
+    block_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTx:
+    txid: str
+    status: TxStatus
+    outputs: tuple[tuple[int, str, int], ...]  # (vout, address, value sat), addressed ones only
+
+
+def _is_txid(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
+def _non_negative_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SourceBadResponse(f"{what} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def parse_status(doc: Any, where: str = "tx status") -> TxStatus:
+    if not isinstance(doc, dict) or not isinstance(doc.get("confirmed"), bool):
+        raise SourceBadResponse(f"{where}: expected an object with a boolean 'confirmed'")
+    if not doc["confirmed"]:
+        return TxStatus(confirmed=False)
+    height = _non_negative_int(doc.get("block_height"), f"{where}: block_height")
+    block_hash = doc.get("block_hash")
+    if not _is_txid(block_hash):
+        raise SourceBadResponse(f"{where}: block_hash is not a 64-hex hash")
+    block_time = _non_negative_int(doc.get("block_time"), f"{where}: block_time")
+    return TxStatus(True, height, block_hash, datetime.fromtimestamp(block_time, UTC))
+
+
+def parse_tx(doc: Any) -> ParsedTx:
+    """One Esplora transaction: its txid, status and the outputs that carry an address."""
+    if not isinstance(doc, dict) or not _is_txid(doc.get("txid")):
+        raise SourceBadResponse("tx: expected an object with a 64-hex txid")
+    txid = str(doc["txid"])
+    vouts = doc.get("vout")
+    if not isinstance(vouts, list):
+        raise SourceBadResponse(f"tx {txid}: vout must be a list")
+    outputs: list[tuple[int, str, int]] = []
+    for index, out in enumerate(vouts):
+        if not isinstance(out, dict):
+            raise SourceBadResponse(f"tx {txid}: vout[{index}] must be an object")
+        address = out.get("scriptpubkey_address")
+        if address is None:
+            continue  # OP_RETURN and bare scripts pay no address
+        value = _non_negative_int(out.get("value"), f"tx {txid}: vout[{index}].value")
+        outputs.append((index, str(address), value))
+    return ParsedTx(txid, parse_status(doc.get("status"), f"tx {txid} status"), tuple(outputs))
+
+
+def reserve_outputs(
+    tx: ParsedTx, operation_by_address: Mapping[str, str]
+) -> list[ReserveOutputRecord]:
+    """The outputs of ``tx`` that pay a reserve address, as records."""
+    status = tx.status
+    return [
+        ReserveOutputRecord(
+            txid=tx.txid,
+            vout=vout,
+            operation_id=operation_by_address[address],
+            address=address,
+            amount_sat=value,
+            status="confirmed" if status.confirmed else "mempool",
+            block_height=status.block_height,
+            block_hash=status.block_hash,
+            block_time=status.block_time,
+        )
+        for vout, address, value in tx.outputs
+        if address in operation_by_address
+    ]
+
+
+def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
+    """Blocks on top of (and including) the output's block; 0 unless confirmed."""
+    if output.status != "confirmed" or output.block_height is None:
+        return 0
+    return max(0, tip_height - output.block_height + 1)
+
+
+def received_sat(
+    outputs: Iterable[ReserveOutputRecord], tip_height: int, min_confirmations: int
+) -> dict[str, int]:
+    """Per operation, satoshis in confirmed outputs with ``min_confirmations`` or more."""
+    totals: dict[str, int] = {}
+    for output in outputs:
+        if confirmations(output, tip_height) >= min_confirmations:
+            totals[output.operation_id] = totals.get(output.operation_id, 0) + output.amount_sat
+    return totals
+
+
+# -- the job -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReserveStatus:
+    """What the watcher last established; a :class:`~collector.metrics.MetricSource`."""
+
+    operation_ids: tuple[str, ...]
+    received_sat: dict[str, int] = field(default_factory=dict)
+    tip_height: int | None = None
+
+    def metric_families(self) -> Iterable[Metric]:
+        if self.tip_height is None:
+            return  # nothing established yet: absent, not zero
+        family = GaugeMetricFamily(
+            "reservewatch_reserve_received_btc_total",
+            "BTC received by the operation's reserve addresses in outputs with enough "
+            "confirmations (follows the best chain).",
+            labels=["operation"],
+        )
+        for operation_id in self.operation_ids:
+            sat = self.received_sat.get(operation_id, 0)
+            family.add_metric([operation_id], float(Decimal(sat) / SAT_PER_BTC))
+        yield family
+
+
+def _is_not_found(err: SourceBadResponse) -> bool:
+    return getattr(err, "status", None) == 404 or "HTTP 404" in str(err)
+
+
+class ReserveJob:
+    """Watches every configured reserve address; see the module docstring.
+
+    Args:
+        config: the whole configuration (``operations``, ``reserve``, ``network.esplora_url``).
+        http: the ``chain`` source's :class:`HttpSource`.
+        store: where outputs are saved and read back.
+        clock: kept for symmetry with other jobs (the store dates ``last_seen``).
+        status: the in-memory values exposed as metrics.
+        max_pages_per_address: a walk reading more pages than this fails (a bound on one poll).
+    """
+
+    source = "chain"
+
+    def __init__(
+        self,
+        config: Config,
+        http: HttpSource,
+        store: Store,
+        clock: Clock,
+        *,
+        status: ReserveStatus | None = None,
+        max_pages_per_address: int = 400,
+    ) -> None:
+        if not config.network.esplora_url:
+            raise ValueError("ReserveJob needs network.esplora_url")
+        self._base = config.network.esplora_url.rstrip("/")
+        self._reserve = config.reserve
+        self._http = http
+        self._store = store
+        self._clock = clock
+        self._max_pages = max_pages_per_address
+        self._operation_by_address = {
+            address: operation.id
+            for operation in config.operations
+            for address in operation.reserve_addresses
+        }
+        self.status = status or ReserveStatus(tuple(op.id for op in config.operations))
+        self.interval_s = config.reserve.poll_interval_s
+        host = config.network.esplora_url.split("://", 1)[-1].split("/", 1)[0]
+        self.target = f"{host}/reserve-addresses"  # the network job's target is the bare host
+
+    async def poll(self) -> None:
+        tip = parse_tip_height(await self._http.get_text(f"{self._base}/blocks/tip/height"))
+        stored = {
+            (o.txid, o.vout): o
+            for o in await self._store.reserve_outputs(statuses=("mempool", "confirmed"))
+        }
+        deep_txids = {
+            o.txid
+            for o in stored.values()
+            if o.status == "confirmed" and confirmations(o, tip) > self._reserve.recheck_blocks
+        }
+        seen: dict[tuple[str, int], ReserveOutputRecord] = {}
+        problems: list[str] = []
+        for address in self._operation_by_address:
+            try:
+                found = await self._walk_address(address, tip, deep_txids)
+            except SourceBadResponse as err:
+                # One address's bad answer must not stop the others being watched.
+                problems.append(str(err))
+                continue
+            await self._store.upsert_reserve_outputs(
+                [o for o in found if (o.txid, o.vout) not in seen]
+            )
+            seen.update(((o.txid, o.vout), o) for o in found)
+        await self._recheck(stored, seen, tip)
+        confirmed = await self._store.reserve_outputs(statuses=("confirmed",))
+        self.status.received_sat = received_sat(confirmed, tip, self._reserve.confirmations)
+        self.status.tip_height = tip
+        if problems:
+            raise SourceBadResponse(f"{len(problems)} address(es) not read: {problems[0]}")
+
+    async def _walk_address(
+        self, address: str, tip: int, deep_txids: set[str]
+    ) -> list[ReserveOutputRecord]:
+        docs = await self._page(f"{self._base}/address/{address}/txs")
+        found: list[ReserveOutputRecord] = []
+        pages = 1
+        while True:
+            txs = [parse_tx(doc) for doc in docs]
+            confirmed = [tx for tx in txs if tx.status.confirmed]
+            reached_known = False
+            for tx in txs:
+                found.extend(reserve_outputs(tx, self._operation_by_address))
+                height = tx.status.block_height
+                if tx.txid in deep_txids and height is not None:
+                    reached_known = reached_known or tip - height + 1 > self._reserve.recheck_blocks
+            if reached_known or len(confirmed) < CHAIN_PAGE:
+                return found
+            if pages >= self._max_pages:
+                raise SourceBadResponse(
+                    f"address {address}: history longer than {self._max_pages} pages; "
+                    "raise max_pages_per_address"
+                )
+            last = confirmed[-1].txid
+            docs = await self._page(f"{self._base}/address/{address}/txs/chain/{last}")
+            pages += 1
+
+    async def _page(self, url: str) -> list[Any]:
+        docs = await self._http.get_json(url)
+        if not isinstance(docs, list):
+            raise SourceBadResponse(f"{url.rsplit('/api', 1)[-1]}: expected a list of txs")
+        return docs
+
+    async def _recheck(
+        self,
+        stored: Mapping[tuple[str, int], ReserveOutputRecord],
+        seen: Mapping[tuple[str, int], ReserveOutputRecord],
+        tip: int,
+    ) -> None:
+        """Ask for the status of recent stored outputs the histories did not show again."""
+        pending: dict[str, list[ReserveOutputRecord]] = {}
+        for key, output in stored.items():
+            recent = output.status == "mempool" or (
+                confirmations(output, tip) <= self._reserve.recheck_blocks
+            )
+            if key not in seen and recent:
+                pending.setdefault(output.txid, []).append(output)
+        removed: list[tuple[str, int]] = []
+        moved: list[ReserveOutputRecord] = []
+        for txid, outputs in pending.items():
+            try:
+                status = parse_status(await self._http.get_json(f"{self._base}/tx/{txid}/status"))
+            except SourceBadResponse as err:
+                if not _is_not_found(err):
+                    raise
+                log.info("reserve tx %s is no longer known: marking its outputs removed", txid)
+                removed.extend((o.txid, o.vout) for o in outputs)
+                continue
+            moved.extend(_with_status(o, status) for o in outputs)
+        await self._store.upsert_reserve_outputs(moved)
+        await self._store.mark_outputs_removed(removed)
+
+
+def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutputRecord:
+    return ReserveOutputRecord(
+        txid=output.txid,
+        vout=output.vout,
+        operation_id=output.operation_id,
+        address=output.address,
+        amount_sat=output.amount_sat,
+        status="confirmed" if status.confirmed else "mempool",
+        block_height=status.block_height,
+        block_hash=status.block_hash,
+        block_time=status.block_time,
+    )
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainMetrics:
+    """The network and reserve values, as one :class:`~collector.metrics.MetricSource`."""
+
+    network: NetworkStatus
+    reserve: ReserveStatus
+
+    def metric_families(self) -> Iterable[Metric]:
+        yield from self.network.metric_families()
+        yield from self.reserve.metric_families()
+
+
+def build_chain_jobs(
+    config: Config,
+    store: Store,
+    session: aiohttp.ClientSession,
+    counters: RequestCounters,
+    clock: Clock,
+    *,
+    requests_per_second: float = 10,
+) -> tuple[list[PollJob], MetricSource]:
+    """The network and reserve-address jobs over ``config.network.esplora_url``, sharing one
+    rate limit to the host, and the metric source exposing what they establish.
+
+    Raises :class:`ConfigError` when only ``network.bitcoind`` is configured (not supported yet).
+    """
+    if not config.network.esplora_url:
+        raise ConfigError(
+            ["network.esplora_url: required (the bitcoind JSON-RPC source is not implemented)"]
+        )
+    limiter = AsyncLimiter(requests_per_second, 1)
+    network_http = HttpSource(session, source="network", counters=counters, rate=limiter)
+    chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
+    network = NetworkJob(config.network, network_http, store, clock)
+    reserve = ReserveJob(config, chain_http, store, clock)
+    return [network, reserve], ChainMetrics(network.status, reserve.status)

@@ -1,0 +1,507 @@
+"""The Bitcoin network from a mempool/Esplora REST API: tip, hash rate, difficulty, daily rewards.
+
+:class:`NetworkJob` (a :class:`~collector.sources.poller.PollJob`) keeps the ``network_blocks``
+table equal to the best chain over the last ``network.backfill_days`` UTC days and, from it,
+``network_days``: per UTC day the blocks whose timestamp falls on it, their rewards
+(subsidy + fees, satoshis) and the average network hash rate.
+
+Each poll walks block pages down from the tip (``/api/v1/blocks/{height}``, 15 blocks with
+``extras.reward``). It stops where a page's lowest block has the hash already stored at that
+height (the chain joins what we know), then fills any stored gap and extends the backfill
+downwards until a block before the backfill window is stored. A poll spends at most
+``max_requests`` requests, so a 90-day first backfill (~13,000 blocks, ~870 pages) is spread over
+several polls and resumes where it stopped: progress *is* the stored blocks. Blocks above a
+lower tip, or of a branch that lost, are replaced with :meth:`Store.replace_blocks_from`.
+
+Plain Esplora (no ``/api/v1`` routes: they answer 404) is detected once: pages come from
+``/api/blocks/{height}`` (10 blocks) and a block's reward is the sum of its coinbase outputs
+(``/api/block/{hash}/txs/0``), one more request per block.
+
+Daily hash rate: mempool's daily points (``/api/v1/mining/hashrate/{interval}``,
+``hashrates[{timestamp, avgHashrate}]``, one point per UTC day stamped at its midnight) where
+the API has one for the day; otherwise derived from the day's mean block difficulty as
+``D·2^32/600`` (the rate that finds a block every 600 s on average). A day is ``complete`` once
+a block of a later day is stored and no height between the day's first block's parent and that
+block is missing.
+
+Exposes (last good values; their age is ``time() - reservewatch_source_last_success_...``)::
+
+    reservewatch_network_hashrate_hashes_per_second 6.4e+20
+    reservewatch_network_difficulty 8.3e+13
+    reservewatch_network_tip_height 850123
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final, TypeGuard
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from collector.clock import Clock
+from collector.config import NetworkConfig
+from collector.errors import SourceBadResponse
+from collector.sources.http import HttpSource
+from collector.store.queries import Store
+from collector.store.records import BlockRecord, ChainTipRecord, NetworkDayRecord
+
+log = logging.getLogger(__name__)
+
+MEMPOOL_PAGE: Final = 15
+ESPLORA_PAGE: Final = 10
+SECONDS_PER_BLOCK: Final = 600
+_HASHRATE_INTERVALS: Final = (
+    (3, "3d"), (7, "1w"), (31, "1m"), (92, "3m"), (183, "6m"), (366, "1y"), (731, "2y"),
+    (1096, "3y"),
+)  # fmt: skip
+_HEX64_CHARS: Final = frozenset("0123456789abcdef")
+
+
+# -- pure parsing and aggregation ----------------------------------------------------------
+
+
+def _is_hash(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX64_CHARS
+
+
+def _int_field(doc: Mapping[str, Any], name: str, where: str) -> int:
+    value = doc.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SourceBadResponse(f"{where}: {name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _number(value: object, name: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise SourceBadResponse(f"{where}: {name} must be a number, got {value!r}")
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise SourceBadResponse(f"{where}: {name} must be finite and not negative")
+    return number
+
+
+def parse_tip_height(text: str) -> int:
+    """``/api/blocks/tip/height`` answers the height as text."""
+    stripped = text.strip()
+    if not stripped.isdigit():
+        raise SourceBadResponse(f"tip height is not a number: {stripped[:40]!r}")
+    return int(stripped)
+
+
+def difficulty_hashrate_hs(difficulty: float) -> float:
+    """The hash rate that finds a block every 600 s at ``difficulty``: ``D·2^32/600``."""
+    return difficulty * 2**32 / SECONDS_PER_BLOCK
+
+
+@dataclass(frozen=True, slots=True)
+class HashrateSummary:
+    """``/api/v1/mining/hashrate/{interval}``: current values and daily averages (H/s)."""
+
+    current_hashrate_hs: float
+    current_difficulty: float
+    daily_hashrate_hs: Mapping[date, float]
+
+
+def parse_hashrate_summary(doc: Any) -> HashrateSummary:
+    where = "mining/hashrate"
+    if not isinstance(doc, dict):
+        raise SourceBadResponse(f"{where}: expected an object")
+    current = _number(doc.get("currentHashrate"), "currentHashrate", where)
+    difficulty = _number(doc.get("currentDifficulty"), "currentDifficulty", where)
+    if current == 0 or difficulty == 0:
+        # mempool answers zeros when its bitcoind is unreachable: not a value to show.
+        raise SourceBadResponse(f"{where}: currentHashrate/currentDifficulty are 0 (node down?)")
+    points = doc.get("hashrates", [])
+    if not isinstance(points, list):
+        raise SourceBadResponse(f"{where}: hashrates must be a list")
+    daily: dict[date, float] = {}
+    for point in points:
+        if not isinstance(point, dict):
+            raise SourceBadResponse(f"{where}: hashrates[] items must be objects")
+        stamp = _int_field(point, "timestamp", where)
+        daily[datetime.fromtimestamp(stamp, UTC).date()] = _number(
+            point.get("avgHashrate"), "avgHashrate", where
+        )
+    return HashrateSummary(current, difficulty, daily)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBlock:
+    record: BlockRecord
+    difficulty: float | None
+
+
+def parse_block(doc: Any, *, reward_sat: int | None = None) -> ParsedBlock:
+    """One block of ``/api/v1/blocks`` (reward from ``extras.reward``) or of plain Esplora
+    (pass ``reward_sat`` from the coinbase)."""
+    if not isinstance(doc, dict):
+        raise SourceBadResponse("block: expected an object")
+    height = _int_field(doc, "height", "block")
+    where = f"block {height}"
+    block_hash = doc.get("id")
+    if not _is_hash(block_hash):
+        raise SourceBadResponse(f"{where}: id is not a 64-hex block hash")
+    timestamp = _int_field(doc, "timestamp", where)
+    if reward_sat is None:
+        extras = doc.get("extras")
+        if not isinstance(extras, dict):
+            raise SourceBadResponse(f"{where}: no extras (not a mempool /api/v1 block)")
+        reward_sat = _int_field(extras, "reward", where)
+    raw_difficulty = doc.get("difficulty")
+    difficulty = None if raw_difficulty is None else _number(raw_difficulty, "difficulty", where)
+    record = BlockRecord(
+        height=height,
+        block_hash=block_hash,
+        time=datetime.fromtimestamp(timestamp, UTC),
+        reward_sat=reward_sat,
+    )
+    return ParsedBlock(record, difficulty)
+
+
+def coinbase_reward_sat(doc: Any) -> int:
+    """The reward a block paid: the sum of its coinbase transaction's outputs (satoshis)."""
+    if not isinstance(doc, list) or not doc or not isinstance(doc[0], dict):
+        raise SourceBadResponse("block txs: expected a list starting with the coinbase")
+    coinbase = doc[0]
+    inputs = coinbase.get("vin")
+    if not isinstance(inputs, list) or not inputs or not inputs[0].get("is_coinbase"):
+        raise SourceBadResponse("block txs: the first transaction is not a coinbase")
+    outputs = coinbase.get("vout")
+    if not isinstance(outputs, list):
+        raise SourceBadResponse("block txs: coinbase vout must be a list")
+    return sum(_int_field(out, "value", "coinbase vout") for out in outputs)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def aggregate_days(
+    blocks: Mapping[int, BlockRecord],
+    days: Iterable[date],
+    *,
+    daily_hashrate_hs: Mapping[date, float],
+    difficulty_by_height: Mapping[int, float],
+    previous: Mapping[date, NetworkDayRecord] | None = None,
+) -> list[NetworkDayRecord]:
+    """Per UTC day in ``days``: blocks, rewards, hash rate and completeness, from ``blocks``
+    (height -> block of the best chain). Days without blocks are left out.
+
+    Hash rate: ``daily_hashrate_hs[day]`` if given, else ``D·2^32/600`` over the day's mean
+    known difficulty, else the ``previous`` record's values for the day.
+    """
+    by_day: dict[date, list[BlockRecord]] = {}
+    for block in blocks.values():
+        by_day.setdefault(utc_day(block.time), []).append(block)
+    top = max(blocks, default=-1)
+    records: list[NetworkDayRecord] = []
+    for day in sorted(set(days)):
+        members = by_day.get(day)
+        if not members:
+            continue
+        heights = [b.height for b in members]
+        difficulties = [difficulty_by_height[h] for h in heights if h in difficulty_by_height]
+        difficulty = sum(difficulties) / len(difficulties) if difficulties else None
+        earlier = previous.get(day) if previous else None
+        if difficulty is None and earlier is not None:
+            difficulty = earlier.difficulty
+        if day in daily_hashrate_hs:
+            hashrate_hs = daily_hashrate_hs[day]
+        elif difficulty is not None:
+            hashrate_hs = difficulty_hashrate_hs(difficulty)
+        elif earlier is not None:
+            hashrate_hs = earlier.hashrate_hs
+        else:
+            hashrate_hs = 0.0
+        records.append(
+            NetworkDayRecord(
+                day=day,
+                blocks=len(members),
+                rewards_sat=sum(b.reward_sat for b in members),
+                hashrate_hs=hashrate_hs,
+                difficulty=difficulty,
+                complete=_day_complete(blocks, min(heights), max(heights), day, top),
+            )
+        )
+    return records
+
+
+def _day_complete(
+    blocks: Mapping[int, BlockRecord], first: int, last: int, day: date, top: int
+) -> bool:
+    next_start = day_start(day + timedelta(days=1))
+    if first - 1 not in blocks:
+        return False
+    height = last + 1
+    while height <= top:
+        block = blocks.get(height)
+        if block is None:
+            return False
+        if block.time >= next_start:
+            return all(h in blocks for h in range(first, last + 1))
+        height += 1
+    return False
+
+
+# -- the job -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NetworkStatus:
+    """Last good network values; a :class:`~collector.metrics.MetricSource`."""
+
+    hashrate_hs: float | None = None
+    difficulty: float | None = None
+    tip_height: int | None = None
+
+    def metric_families(self) -> Iterable[Metric]:
+        if self.hashrate_hs is not None:
+            yield GaugeMetricFamily(
+                "reservewatch_network_hashrate_hashes_per_second",
+                "Bitcoin network hash rate (last good value), in hashes per second.",
+                value=self.hashrate_hs,
+            )
+        if self.difficulty is not None:
+            yield GaugeMetricFamily(
+                "reservewatch_network_difficulty",
+                "Bitcoin network difficulty (last good value).",
+                value=self.difficulty,
+            )
+        if self.tip_height is not None:
+            yield GaugeMetricFamily(
+                "reservewatch_network_tip_height",
+                "Height of the best chain's tip (last good value).",
+                value=self.tip_height,
+            )
+
+
+def _hashrate_interval(days: int) -> str:
+    for limit, name in _HASHRATE_INTERVALS:
+        if days <= limit:
+            return name
+    return _HASHRATE_INTERVALS[-1][1]
+
+
+def _is_not_found(err: SourceBadResponse) -> bool:
+    return getattr(err, "status", None) == 404 or "HTTP 404" in str(err)
+
+
+@dataclass(slots=True)
+class _Walk:
+    fetched: dict[int, BlockRecord] = field(default_factory=dict)
+    replaced_days: set[date] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+class NetworkJob:
+    """Polls the network: tip, hash rate and difficulty, blocks and daily aggregates.
+
+    Args:
+        config: ``config.network`` (``esplora_url``, ``chain``, ``poll_interval_s``,
+            ``backfill_days``).
+        http: the ``network`` source's :class:`HttpSource`.
+        store: where blocks, days and the tip are saved.
+        clock: dates the backfill window and the tip's ``observed_at``.
+        status: the in-memory values exposed as metrics (shared with the exposition).
+        max_requests: the most requests one poll makes (bounds a backfill's poll).
+    """
+
+    source = "network"
+
+    def __init__(
+        self,
+        config: NetworkConfig,
+        http: HttpSource,
+        store: Store,
+        clock: Clock,
+        *,
+        status: NetworkStatus | None = None,
+        max_requests: int = 120,
+    ) -> None:
+        if not config.esplora_url:
+            raise ValueError("NetworkJob needs network.esplora_url")
+        self._config = config
+        self._base = config.esplora_url.rstrip("/")
+        self._http = http
+        self._store = store
+        self._clock = clock
+        self.status = status or NetworkStatus()
+        self._max_requests = max_requests
+        self.interval_s = config.poll_interval_s
+        self.target = config.esplora_url.split("://", 1)[-1].split("/", 1)[0]
+        self._mempool_api: bool | None = None  # None until detected
+        self._loaded = False
+        self._blocks: dict[int, BlockRecord] = {}
+        self._difficulty: dict[int, float] = {}
+        self._days: dict[date, NetworkDayRecord] = {}
+        self._daily_hashrate_hs: dict[date, float] = {}
+        self.backfill_complete = False
+
+    # -- one poll -------------------------------------------------------------------------
+
+    async def poll(self) -> None:
+        window_start = self._window_start()
+        if not self._loaded:
+            await self._load(window_start)
+        tip = parse_tip_height(await self._http.get_text(f"{self._base}/blocks/tip/height"))
+        summary = await self._hashrate_summary()
+        walk = _Walk(requests=2)
+        await self._walk(tip, window_start, walk)
+        await self._save(tip, window_start, walk)
+        self._publish(tip, summary)
+        if walk.problems:
+            raise SourceBadResponse(
+                f"{len(walk.problems)} block(s) rejected (stored the rest): {walk.problems[0]}"
+            )
+
+    def _window_start(self) -> datetime:
+        today = utc_day(self._clock.now())
+        return day_start(today - timedelta(days=self._config.backfill_days))
+
+    async def _load(self, window_start: datetime) -> None:
+        keep_from = window_start - timedelta(days=2)
+        far = datetime(9999, 1, 1, tzinfo=UTC)
+        self._blocks = {b.height: b for b in await self._store.blocks(keep_from, far)}
+        self._days = {d.day: d for d in await self._store.network_days(start=keep_from.date())}
+        self._loaded = True
+
+    async def _hashrate_summary(self) -> HashrateSummary | None:
+        if self._mempool_api is False:
+            return None
+        days = 3 if self.backfill_complete else self._config.backfill_days + 1
+        url = f"{self._base}/v1/mining/hashrate/{_hashrate_interval(days)}"
+        try:
+            summary = parse_hashrate_summary(await self._http.get_json(url))
+        except SourceBadResponse as err:
+            if self._mempool_api is None and _is_not_found(err):
+                log.info("%s has no /api/v1 routes: using plain Esplora", self.target)
+                self._mempool_api = False
+                return None
+            raise
+        self._mempool_api = True
+        self._daily_hashrate_hs.update(summary.daily_hashrate_hs)
+        return summary
+
+    async def _walk(self, tip: int, window_start: datetime, walk: _Walk) -> None:
+        """Fetch pages from the tip down until joined to the stored chain, then fill gaps and
+        extend the backfill, within the request budget."""
+        cursor = tip
+        joined = False
+        page_size = MEMPOOL_PAGE if self._mempool_api else ESPLORA_PAGE
+        while cursor >= 0:
+            known = self._blocks.get(cursor)
+            if joined and known is not None:
+                if known.time < window_start:
+                    break
+                cursor -= 1
+                continue
+            if walk.requests >= self._max_requests:
+                self.backfill_complete = False
+                return
+            page = await self._fetch_page(cursor, walk)
+            if not page:
+                break
+            lowest = min(page, key=lambda parsed: parsed.record.height).record
+            stored = self._blocks.get(lowest.height)
+            joined = joined or (stored is not None and stored.block_hash == lowest.block_hash)
+            for parsed in page:
+                self._apply(parsed, walk)
+            if lowest.time < window_start:
+                break
+            cursor -= page_size
+        self.backfill_complete = True
+
+    async def _fetch_page(self, height: int, walk: _Walk) -> list[ParsedBlock]:
+        walk.requests += 1
+        if self._mempool_api:
+            docs = await self._http.get_json(f"{self._base}/v1/blocks/{height}")
+        else:
+            docs = await self._http.get_json(f"{self._base}/blocks/{height}")
+        if not isinstance(docs, list):
+            raise SourceBadResponse(f"blocks/{height}: expected a list")
+        page: list[ParsedBlock] = []
+        for doc in docs:
+            try:
+                if self._mempool_api:
+                    page.append(parse_block(doc))
+                else:
+                    page.append(await self._plain_block(doc, walk))
+            except SourceBadResponse as err:
+                walk.problems.append(str(err))
+        return page
+
+    async def _plain_block(self, doc: Any, walk: _Walk) -> ParsedBlock:
+        header = parse_block(doc, reward_sat=0)
+        walk.requests += 1
+        txs = await self._http.get_json(f"{self._base}/block/{header.record.block_hash}/txs/0")
+        reward = coinbase_reward_sat(txs)
+        return parse_block(doc, reward_sat=reward)
+
+    def _apply(self, parsed: ParsedBlock, walk: _Walk) -> None:
+        block = parsed.record
+        old = self._blocks.get(block.height)
+        if old is not None and old != block:
+            walk.replaced_days.add(utc_day(old.time))
+        self._blocks[block.height] = block
+        walk.fetched[block.height] = block
+        if parsed.difficulty is not None:
+            self._difficulty[block.height] = parsed.difficulty
+
+    async def _save(self, tip: int, window_start: datetime, walk: _Walk) -> None:
+        for height in [h for h in self._blocks if h > tip]:  # a re-org left a shorter chain
+            walk.replaced_days.add(utc_day(self._blocks.pop(height).time))
+            self._difficulty.pop(height, None)
+        keep_from = window_start - timedelta(days=2)
+        for height in [h for h, b in self._blocks.items() if b.time < keep_from]:
+            del self._blocks[height]
+            self._difficulty.pop(height, None)
+        if walk.fetched:
+            lowest = min(walk.fetched)
+            chain = [self._blocks[h] for h in sorted(self._blocks) if lowest <= h <= tip]
+            await self._store.replace_blocks_from(chain)
+        touched = walk.replaced_days | {utc_day(b.time) for b in walk.fetched.values()}
+        if touched:
+            first = max(min(touched) - timedelta(days=1), window_start.date())
+            span = (max(touched) - first).days + 1
+            days = aggregate_days(
+                self._blocks,
+                (first + timedelta(days=n) for n in range(span)),
+                daily_hashrate_hs=self._daily_hashrate_hs,
+                difficulty_by_height=self._difficulty,
+                previous=self._days,
+            )
+            await self._store.upsert_network_days(days)
+            self._days.update((d.day, d) for d in days)
+        tip_block = self._blocks.get(tip)
+        await self._store.save_chain_tip(
+            ChainTipRecord(
+                chain=self._config.chain,
+                height=tip,
+                block_hash=tip_block.block_hash if tip_block else None,
+                observed_at=self._clock.now(),
+            )
+        )
+
+    def _publish(self, tip: int, summary: HashrateSummary | None) -> None:
+        self.status.tip_height = tip
+        if summary is not None:
+            self.status.hashrate_hs = summary.current_hashrate_hs
+            self.status.difficulty = summary.current_difficulty
+        elif tip in self._difficulty:
+            self.status.difficulty = self._difficulty[tip]
+            self.status.hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
+
+    # -- reads for others -----------------------------------------------------------------
+
+    def days(self) -> Sequence[NetworkDayRecord]:
+        """The days computed so far (as stored), oldest first."""
+        return [self._days[d] for d in sorted(self._days)]
