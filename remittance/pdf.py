@@ -186,6 +186,7 @@ def _days_table(statement: Statement) -> Table:
             )
     table = Table(data, repeatRows=1, hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
+    table.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "LEFT")]))
     return table
 
 
