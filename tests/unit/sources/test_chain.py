@@ -1,0 +1,311 @@
+"""ReserveJob against the fake Esplora: paging, confirmations, re-orgs, replacements, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from collector.clock import FrozenClock
+from collector.config import Config, DatabaseConfig, parse_config
+from collector.demo.fake_esplora import FakeChain, serve
+from collector.errors import SourceBadResponse
+from collector.metrics import build_registry
+from collector.sources.chain import (
+    ChainMetrics,
+    ReserveJob,
+    build_chain_jobs,
+    parse_tx,
+    received_sat,
+    reserve_outputs,
+)
+from collector.sources.http import HttpSource, RequestCounters
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.store.records import ReserveOutputRecord
+
+START = datetime(2025, 3, 1, tzinfo=UTC)
+ADDR_A1 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+ADDR_A2 = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"
+ADDR_B = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
+STRANGER = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+def _config(url: str, *, confirmations: int = 6, recheck_blocks: int = 144) -> Config:
+    def operation(op_id: str, addresses: list[str]) -> dict[str, Any]:
+        return {
+            "id": op_id,
+            "name": op_id.title(),
+            "license": f"LIC-{op_id}",
+            "remittance": {"rate": "0.5"},
+            "reserve_addresses": addresses,
+        }
+
+    return parse_config(
+        {
+            "network": {"esplora_url": url},
+            "reserve": {"confirmations": confirmations, "recheck_blocks": recheck_blocks},
+            "operations": [operation("alpha", [ADDR_A1, ADDR_A2]), operation("beta", [ADDR_B])],
+        }
+    )
+
+
+@dataclass
+class Rig:
+    chain: FakeChain
+    store: Store
+    clock: FrozenClock
+    http: HttpSource
+    counters: RequestCounters
+    session: aiohttp.ClientSession
+    url: str
+
+    def job(self, **reserve: int) -> ReserveJob:
+        return ReserveJob(_config(self.url, **reserve), self.http, self.store, self.clock)
+
+    async def outputs(self, *statuses: str) -> list[ReserveOutputRecord]:
+        return await self.store.reserve_outputs(
+            statuses=statuses or ("mempool", "confirmed", "removed")
+        )
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
+    await upgrade(engine)
+    store = Store(engine)
+    chain = FakeChain(start=START, history_blocks=20)
+    runner, port = await serve(chain)
+    counters = RequestCounters()
+    async with aiohttp.ClientSession() as session:
+        http = HttpSource(session, source="chain", counters=counters, sleep=_no_sleep, retries=1)
+        clock = FrozenClock(START + timedelta(days=1))
+        yield Rig(chain, store, clock, http, counters, session, f"http://127.0.0.1:{port}/api")
+    await runner.cleanup()
+    await store.close()
+
+
+def _by_key(outputs: list[ReserveOutputRecord]) -> dict[tuple[str, int], ReserveOutputRecord]:
+    return {(o.txid, o.vout): o for o in outputs}
+
+
+# -- pure ------------------------------------------------------------------------------------
+
+
+def _tx_doc(status: dict[str, Any], vout: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"txid": "cd" * 32, "vout": vout, "status": status}
+
+
+def test_each_vout_paying_a_reserve_address_is_one_output() -> None:
+    doc = _tx_doc(
+        {
+            "confirmed": True,
+            "block_height": 5,
+            "block_hash": "ef" * 32,
+            "block_time": 1_740_000_000,
+        },
+        [
+            {"scriptpubkey_address": ADDR_A1, "value": 100_000},
+            {"scriptpubkey_address": STRANGER, "value": 5},
+            {"scriptpubkey_type": "op_return", "value": 0},
+            {"scriptpubkey_address": ADDR_B, "value": 7_000},
+        ],
+    )
+    outputs = reserve_outputs(parse_tx(doc), {ADDR_A1: "alpha", ADDR_B: "beta"})
+    assert [(o.vout, o.operation_id, o.amount_sat, o.status) for o in outputs] == [
+        (0, "alpha", 100_000, "confirmed"),
+        (3, "beta", 7_000, "confirmed"),
+    ]
+    assert outputs[0].block_time == datetime.fromtimestamp(1_740_000_000, UTC)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        _tx_doc({"confirmed": "yes"}, []),
+        _tx_doc({"confirmed": True, "block_height": 5}, []),
+        _tx_doc({"confirmed": False}, [{"scriptpubkey_address": ADDR_A1, "value": 0.5}]),
+        {"txid": "short", "vout": [], "status": {"confirmed": False}},
+    ],
+)
+def test_malformed_transactions_are_rejected(doc: dict[str, Any]) -> None:
+    with pytest.raises(SourceBadResponse):
+        parse_tx(doc)
+
+
+def test_received_counts_only_outputs_with_enough_confirmations() -> None:
+    def output(txid: str, height: int | None, status: str = "confirmed") -> ReserveOutputRecord:
+        return ReserveOutputRecord(txid, 0, "alpha", ADDR_A1, 1_000, status, height, None, None)
+
+    outputs = [output("a", 100), output("b", 95), output("c", None, "mempool")]
+    assert received_sat(outputs, tip_height=100, min_confirmations=1) == {"alpha": 2_000}
+    assert received_sat(outputs, tip_height=100, min_confirmations=6) == {"alpha": 1_000}
+    assert received_sat(outputs, tip_height=99, min_confirmations=6) == {}
+
+
+# -- the job ---------------------------------------------------------------------------------
+
+
+async def test_long_histories_are_paged_and_every_output_stored_once(rig: Rig) -> None:
+    for n in range(60):
+        rig.chain.pay(ADDR_A1, 10_000 + n, confirm=(n % 3 == 0))
+    rig.chain.mine(1)
+    await rig.job().poll()
+    outputs = await rig.outputs()
+    assert len(outputs) == 60
+    assert sum(o.amount_sat for o in outputs) == sum(10_000 + n for n in range(60))
+    assert {o.status for o in outputs} == {"confirmed"}
+    assert sum(1 for path in rig.chain.requests if "/txs/chain/" in path) == 2  # 25 + 25 + 10
+
+
+async def test_an_output_seen_through_two_addresses_is_stored_once(rig: Rig) -> None:
+    rig.chain.pay(ADDR_A1, 50_000, extra_outputs=[(ADDR_A2, 20_000), (ADDR_B, 1_000)])
+    await rig.job().poll()
+    outputs = await rig.outputs()
+    assert sorted((o.vout, o.operation_id, o.amount_sat) for o in outputs) == [
+        (0, "alpha", 50_000),
+        (1, "alpha", 20_000),
+        (2, "beta", 1_000),
+    ]
+    assert {o.status for o in outputs} == {"mempool"}
+
+
+async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -> None:
+    job = rig.job(confirmations=6)
+    registry, _ = build_registry([job.status])
+    rig.chain.pay(ADDR_A1, 250_000_000, confirm=True)
+    rig.chain.mine(4)  # 5 confirmations
+    await job.poll()
+    alpha = {"operation": "alpha"}
+    assert registry.get_sample_value("reservewatch_reserve_received_btc_total", alpha) == 0.0
+    rig.chain.mine(1)
+    await job.poll()
+    assert registry.get_sample_value("reservewatch_reserve_received_btc_total", alpha) == 2.5
+    beta = {"operation": "beta"}
+    assert registry.get_sample_value("reservewatch_reserve_received_btc_total", beta) == 0.0
+
+
+async def test_a_replaced_mempool_payment_is_removed_and_its_replacement_seen(rig: Rig) -> None:
+    job = rig.job()
+    txid = rig.chain.pay(ADDR_B, 80_000)
+    await job.poll()
+    new_txid = rig.chain.replace(txid, [(ADDR_B, 79_000)])
+    await job.poll()
+    outputs = _by_key(await rig.outputs())
+    assert outputs[(txid, 0)].status == "removed"
+    assert outputs[(new_txid, 0)].status == "mempool"
+    rig.chain.mine(1)
+    await job.poll()
+    assert _by_key(await rig.outputs())[(new_txid, 0)].status == "confirmed"
+
+
+async def test_a_reorg_that_drops_a_payment_removes_it_and_a_later_one_restores_it(
+    rig: Rig,
+) -> None:
+    job = rig.job(confirmations=1)
+    registry, _ = build_registry([job.status])
+    txid = rig.chain.pay(ADDR_A2, 300_000, confirm=True)
+    rig.chain.mine(2)
+    await job.poll()
+    alpha = {"operation": "alpha"}
+    assert registry.get_sample_value("reservewatch_reserve_received_btc_total", alpha) == 0.003
+    # The branch that confirmed it loses, with a lower tip; the payment was double-spent.
+    dropped = rig.chain.txs[txid]
+    rig.chain.reorg(3, new_blocks=2, drop=frozenset({txid}))
+    await job.poll()
+    assert _by_key(await rig.outputs())[(txid, 0)].status == "removed"
+    assert registry.get_sample_value("reservewatch_reserve_received_btc_total", alpha) == 0.0
+    # It turns up again (rebroadcast and mined): it counts again.
+    dropped.block_hash = None
+    rig.chain.txs[txid] = dropped
+    rig.chain.mempool.append(txid)
+    rig.chain.mine(1)
+    await job.poll()
+    restored = _by_key(await rig.outputs())[(txid, 0)]
+    assert restored.status == "confirmed"
+    assert restored.block_hash == rig.chain.tip.block_hash
+    assert registry.get_sample_value("reservewatch_reserve_received_btc_total", alpha) == 0.003
+
+
+async def test_a_reorg_that_moves_a_payment_follows_it_to_the_new_block(rig: Rig) -> None:
+    job = rig.job()
+    txid = rig.chain.pay(ADDR_A1, 1_000, confirm=True)
+    old_hash = rig.chain.tip.block_hash
+    await job.poll()
+    rig.chain.reorg(1, new_blocks=1, include_txs=False)  # back to the mempool
+    await job.poll()
+    assert _by_key(await rig.outputs())[(txid, 0)].status == "mempool"
+    rig.chain.mine(1)
+    await job.poll()
+    moved = _by_key(await rig.outputs())[(txid, 0)]
+    assert moved.status == "confirmed"
+    assert moved.block_hash not in (None, old_hash)
+    assert moved.block_height == rig.chain.tip.height
+
+
+async def test_a_vanished_recent_output_not_in_histories_is_rechecked_by_status(
+    rig: Rig,
+) -> None:
+    job = rig.job()
+    txid = rig.chain.pay(ADDR_A1, 1_000, confirm=True)
+    await job.poll()
+    status_calls = sum(1 for p in rig.chain.requests if p.endswith("/status"))
+    rig.chain.reorg(1, new_blocks=2, drop=frozenset({txid}))
+    await job.poll()
+    assert sum(1 for p in rig.chain.requests if p.endswith("/status")) == status_calls + 1
+    assert _by_key(await rig.outputs())[(txid, 0)].status == "removed"
+
+
+async def test_repeated_polls_are_idempotent_and_stop_at_deep_known_history(rig: Rig) -> None:
+    for n in range(40):
+        rig.chain.pay(ADDR_B, 1_000 + n, confirm=True)
+    rig.chain.mine(10)
+    job = rig.job(recheck_blocks=5)
+    await job.poll()
+    first = await rig.outputs()
+    chain_pages = sum(1 for p in rig.chain.requests if "/txs/chain/" in p)
+    await job.poll()
+    assert await rig.outputs() == first
+    # The first page already reaches an output confirmed deeper than recheck_blocks.
+    assert sum(1 for p in rig.chain.requests if "/txs/chain/" in p) == chain_pages
+
+
+async def test_a_bad_history_page_fails_the_poll_but_other_addresses_are_stored(
+    rig: Rig,
+) -> None:
+    rig.chain.pay(ADDR_A1, 1_000, confirm=True)
+    rig.chain.pay(ADDR_B, 2_000, confirm=True)
+    rig.chain.fail_next(200, path_contains=f"/address/{ADDR_A1}/")
+    with pytest.raises(SourceBadResponse, match="1 address"):
+        await rig.job().poll()
+    assert [o.amount_sat for o in await rig.outputs()] == [2_000]
+    await rig.job().poll()
+    assert sorted(o.amount_sat for o in await rig.outputs()) == [1_000, 2_000]
+
+
+async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) -> None:
+    jobs, metrics = build_chain_jobs(
+        _config(rig.url), rig.store, rig.session, rig.counters, rig.clock
+    )
+    assert [(j.source, j.target) for j in jobs] == [
+        ("network", "127.0.0.1:" + rig.url.split(":")[2].split("/")[0]),
+        ("chain", "127.0.0.1:" + rig.url.split(":")[2].split("/")[0] + "/reserve-addresses"),
+    ]
+    assert isinstance(metrics, ChainMetrics)
+    for job in jobs:
+        await job.poll()
+    registry, _ = build_registry([metrics])
+    assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
+    assert (
+        registry.get_sample_value("reservewatch_reserve_received_btc_total", {"operation": "beta"})
+        == 0.0
+    )
