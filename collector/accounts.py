@@ -1,0 +1,358 @@
+"""Remittance accounts: reads the store, asks ``remittance`` to compute, holds the results.
+
+Every figure is recomputed from stored data on each pass (nothing accumulates in memory), so
+what the metrics, the API and the statements show is reproducible from the store alone.
+Exposes::
+
+    reservewatch_operation_info{operation,name,license} 1
+    reservewatch_operation_mined_btc_total{operation} 12.3456789
+    reservewatch_operation_expected_btc_total{operation} 12.5
+    reservewatch_operation_remittance_due_btc_total{operation} 1.23456789
+    reservewatch_operation_remitted_btc_total{operation} 1.0
+    reservewatch_operation_remittance_shortfall_btc{operation} 0.23456789
+    reservewatch_operation_remittance_overdue_seconds{operation} 86400
+    reservewatch_operation_earnings_discrepancy_ratio{operation} 0.98
+    reservewatch_operation_hashrate_discrepancy_ratio{operation} 0.97
+    reservewatch_operation_hashrate_share_ratio{operation} 0.0123
+    reservewatch_national_hashrate_share_ratio 0.034
+    reservewatch_accounts_last_success_timestamp_seconds 1.7e9
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from collector.clock import Clock
+from collector.config import Config, OperationConfig
+from collector.errors import StoreError
+from collector.http import StatementUnavailable, UnknownOperation
+from collector.store.queries import Store
+from remittance.account import OperationAccount, compute_account
+from remittance.errors import RemittanceError
+from remittance.ledger import ReserveOutput
+from remittance.obligations import (
+    Basis,
+    DailyEarning,
+    DailyNetwork,
+    DailyPoolHashrate,
+    RateChange,
+    RemittanceTerms,
+)
+from remittance.periods import PeriodKind, parse_period_label
+from remittance.share import hashrate_share, national_share
+
+log = logging.getLogger(__name__)
+
+SAT_PER_BTC = 100_000_000
+
+
+def terms_of(operation: OperationConfig) -> RemittanceTerms:
+    remittance = operation.remittance
+    return RemittanceTerms(
+        rates=tuple(RateChange(c.effective_from, c.rate) for c in remittance.schedule),
+        period=PeriodKind(remittance.period),
+        due_days=remittance.due_days,
+        basis=Basis(remittance.basis),
+        discrepancy_tolerance=remittance.discrepancy_tolerance,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything the money rules need, as read from the store in one pass."""
+
+    earnings: Mapping[str, list[DailyEarning]]
+    hashrates: Mapping[str, list[DailyPoolHashrate]]
+    network: list[DailyNetwork]
+    outputs: Mapping[str, list[ReserveOutput]]
+    pool_hashrate_hs: Mapping[str, float]
+    network_hashrate_hs: float | None
+
+
+async def read_inputs(store: Store) -> Inputs:
+    """Read every operation's inputs with one query per table."""
+    earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
+    for e in await store.earnings():
+        earnings[e.operation_id].append(
+            DailyEarning(e.operation_id, f"{e.pool_kind}/{e.account}", e.day, e.amount_sat)
+        )
+    per_day: defaultdict[tuple[str, object], float] = defaultdict(float)
+    for h in await store.pool_hashrate_days():
+        per_day[(h.operation_id, h.day)] += h.hashrate_hs
+    hashrates: defaultdict[str, list[DailyPoolHashrate]] = defaultdict(list)
+    for (operation_id, day), hashrate in sorted(per_day.items(), key=lambda kv: str(kv[0])):
+        hashrates[operation_id].append(DailyPoolHashrate(operation_id, day, hashrate))  # type: ignore[arg-type]
+    network_days = await store.network_days()
+    network = [DailyNetwork(d.day, d.blocks, d.rewards_sat, d.hashrate_hs) for d in network_days]
+    tips = [await store.chain_tip(chain) for chain in ("main", "test", "signet", "regtest")]
+    tip_height = max((t.height for t in tips if t is not None), default=None)
+    outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
+    for o in await store.reserve_outputs(statuses=("confirmed",)):
+        confirmations = (
+            tip_height - o.block_height + 1
+            if tip_height is not None and o.block_height is not None
+            else 0
+        )
+        outputs[o.operation_id].append(
+            ReserveOutput(
+                o.txid,
+                o.vout,
+                o.address,
+                o.amount_sat,
+                o.block_height,
+                o.block_time,
+                max(confirmations, 0),
+            )
+        )
+    pool_hashrate: defaultdict[str, float] = defaultdict(float)
+    for status in await store.pool_statuses():
+        pool_hashrate[status.operation_id] += status.hashrate_hs
+    return Inputs(
+        earnings=earnings,
+        hashrates=hashrates,
+        network=network,
+        outputs=outputs,
+        pool_hashrate_hs=pool_hashrate,
+        network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
+    )
+
+
+def compute_accounts(
+    config: Config, inputs: Inputs, as_of: datetime
+) -> dict[str, OperationAccount]:
+    """Every configured operation's account as of ``as_of`` (pure)."""
+    accounts: dict[str, OperationAccount] = {}
+    for operation in config.operations:
+        accounts[operation.id] = compute_account(
+            operation.id,
+            terms_of(operation),
+            inputs.earnings.get(operation.id, []),
+            inputs.hashrates.get(operation.id, []),
+            inputs.network,
+            inputs.outputs.get(operation.id, []),
+            config.reserve.confirmations,
+            as_of,
+            reserve_addresses=frozenset(operation.reserve_addresses),
+        )
+    return accounts
+
+
+def _btc(amount_sat: int) -> float:
+    return amount_sat / SAT_PER_BTC  # floats only here, at the metrics edge
+
+
+def earnings_discrepancy(account: OperationAccount) -> Decimal | None:
+    """Reported ÷ expected for the latest closed period with an expected figure."""
+    for obligation in reversed(account.obligations):
+        if not obligation.is_open and obligation.expected_sat > 0:
+            return Decimal(obligation.mined_sat) / Decimal(obligation.expected_sat)
+    return None
+
+
+TelemetryHashrates = Callable[[], Mapping[str, float | None]]
+"""Site id → the hash rate its telemetry reports (H/s), from the telemetry service."""
+
+
+class AccountsService:
+    """Recomputes every account on a schedule and serves them to metrics and the API."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clock: Clock,
+        telemetry_hashrates: TelemetryHashrates | None = None,
+        interval_s: float = 30.0,
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._telemetry_hashrates = telemetry_hashrates
+        self._interval_s = interval_s
+        self._accounts: dict[str, OperationAccount] = {}
+        self._inputs: Inputs | None = None
+        self._last_success: datetime | None = None
+        self._failing = False
+
+    @property
+    def accounts(self) -> Mapping[str, OperationAccount]:
+        return self._accounts
+
+    async def recompute(self, as_of: datetime | None = None) -> dict[str, OperationAccount]:
+        """Read the store and recompute every account; keeps the last good ones on failure."""
+        inputs = await read_inputs(self._store)
+        accounts = compute_accounts(self._config, inputs, as_of or self._clock.now())
+        self._inputs, self._accounts = inputs, accounts
+        self._last_success = self._clock.now()
+        return accounts
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.recompute()
+            except (StoreError, RemittanceError) as err:
+                if not self._failing:
+                    log.warning("accounts recompute failed", extra={"error": str(err)})
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("accounts recompute recovered")
+                self._failing = False
+            await asyncio.sleep(self._interval_s)
+
+    # -- metrics ----------------------------------------------------------------------------
+
+    def _telemetry_by_operation(self) -> dict[str, float]:
+        if self._telemetry_hashrates is None:
+            return {}
+        site_hashrates = self._telemetry_hashrates()
+        totals: dict[str, float] = {}
+        for operation in self._config.operations:
+            values = [site_hashrates.get(site.id) for site in operation.sites]
+            known = [v for v in values if v is not None]
+            if known:
+                totals[operation.id] = sum(known)
+        return totals
+
+    def metric_families(self) -> Iterable[Metric]:
+        label = ["operation"]
+        info = GaugeMetricFamily(
+            "reservewatch_operation_info",
+            "A watched operation, with its name and licence.",
+            labels=["operation", "name", "license"],
+        )
+        gauges = {
+            name: GaugeMetricFamily(f"reservewatch_operation_{name}", text, labels=label)
+            for name, text in (
+                (
+                    "mined_btc_total",
+                    "Pool-reported earnings since the first period watched, in BTC.",
+                ),
+                (
+                    "expected_btc_total",
+                    "Expected earnings (FPPS-equivalent) since the first period, in BTC.",
+                ),
+                ("remittance_due_btc_total", "Remittances due for every period so far, in BTC."),
+                ("remitted_btc_total", "Confirmed remittances to the reserve addresses, in BTC."),
+                ("remittance_shortfall_btc", "Unpaid on obligations past their deadline, in BTC."),
+                (
+                    "remittance_overdue_seconds",
+                    "Seconds since the oldest unpaid deadline (0 if none).",
+                ),
+                (
+                    "earnings_discrepancy_ratio",
+                    "Reported ÷ expected earnings, latest closed period.",
+                ),
+                ("hashrate_discrepancy_ratio", "Pool-reported ÷ telemetry hash rate, now."),
+                ("hashrate_share_ratio", "The operation's pool hash rate ÷ the network's."),
+            )
+        }
+        inputs = self._inputs
+        telemetry = self._telemetry_by_operation()
+        for operation in self._config.operations:
+            info.add_metric([operation.id, operation.name, operation.license], 1)
+            account = self._accounts.get(operation.id)
+            if account is None:
+                continue
+            ledger = account.ledger
+            values: dict[str, float | None] = {
+                "mined_btc_total": _btc(account.total_mined_sat),
+                "expected_btc_total": _btc(account.total_expected_sat),
+                "remittance_due_btc_total": _btc(account.total_due_sat),
+                "remitted_btc_total": _btc(account.total_remitted_sat),
+                "remittance_shortfall_btc": _btc(ledger.shortfall_sat),
+                "remittance_overdue_seconds": float(ledger.overdue_seconds),
+            }
+            discrepancy = earnings_discrepancy(account)
+            values["earnings_discrepancy_ratio"] = (
+                float(discrepancy) if discrepancy is not None else None
+            )
+            if inputs is not None:
+                pool_hs = inputs.pool_hashrate_hs.get(operation.id)
+                telemetry_hs = telemetry.get(operation.id)
+                if pool_hs is not None and telemetry_hs:
+                    values["hashrate_discrepancy_ratio"] = pool_hs / telemetry_hs
+                share = hashrate_share(pool_hs, inputs.network_hashrate_hs)
+                values["hashrate_share_ratio"] = float(share) if share is not None else None
+            for name, value in values.items():
+                if value is not None:
+                    gauges[name].add_metric([operation.id], value)
+        yield info
+        yield from gauges.values()
+        if inputs is not None:
+            national = national_share(
+                [inputs.pool_hashrate_hs.get(op.id, 0.0) for op in self._config.operations],
+                inputs.network_hashrate_hs,
+            )
+            if national is not None:
+                yield GaugeMetricFamily(
+                    "reservewatch_national_hashrate_share_ratio",
+                    "All watched operations' pool hash rate ÷ the network's.",
+                    value=float(national),
+                )
+        if self._last_success is not None:
+            yield GaugeMetricFamily(
+                "reservewatch_accounts_last_success_timestamp_seconds",
+                "When the accounts were last recomputed from the store (Unix seconds).",
+                value=self._last_success.timestamp(),
+            )
+
+    # -- API --------------------------------------------------------------------------------
+
+    def _operation(self, operation_id: str) -> OperationConfig:
+        try:
+            return self._config.operation(operation_id)
+        except KeyError as err:
+            raise UnknownOperation(operation_id) from err
+
+    async def balance(self, operation_id: str) -> Mapping[str, object]:
+        self._operation(operation_id)
+        account = self._accounts.get(operation_id)
+        if account is None:
+            account = (await self.recompute())[operation_id]
+        ledger = account.ledger
+        return {
+            "operation": operation_id,
+            "as_of": account.as_of.isoformat(),
+            "due_sat": ledger.total_due_sat,
+            "remitted_sat": ledger.total_remitted_sat,
+            "balance_sat": ledger.balance_sat,
+            "credit_sat": ledger.credit_sat,
+            "shortfall_sat": ledger.shortfall_sat,
+            "overdue_seconds": ledger.overdue_seconds,
+            "periods": [
+                {
+                    "period": s.label,
+                    "deadline": s.deadline.isoformat(),
+                    "due_sat": s.due_sat,
+                    "settled_sat": s.settled_sat,
+                    "unpaid_sat": s.unpaid_sat,
+                    "deadline_passed": s.deadline_passed,
+                }
+                for s in ledger.settlements
+            ],
+        }
+
+    async def statement(self, operation_id: str, period: str, fmt: str) -> bytes:
+        from collector.reports import render_statement  # noqa: PLC0415 - avoids an import cycle
+
+        operation = self._operation(operation_id)
+        try:
+            parse_period_label(period)
+        except RemittanceError as err:
+            raise StatementUnavailable(str(err)) from err
+        return await render_statement(
+            self._config, self._store, operation, period, fmt, self._clock.now()
+        )
+
+
+def day_bounds(start: datetime, days: int) -> tuple[datetime, datetime]:
+    return start, start + timedelta(days=days)

@@ -1,0 +1,267 @@
+"""The ``reservewatch`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from collector import __version__
+from collector.config import Config, load_config
+from collector.errors import ConfigError, ReservewatchError
+from collector.logs import setup_logging
+
+DESCRIPTION = """\
+reservewatch watches state-linked Bitcoin mining operations for a regulator: what each site
+draws from the grid and hashes (MQTT telemetry), what each pool credits (pool APIs), what the
+network pays (Esplora or bitcoind), what each operation owes the state reserve, and what it
+really paid on-chain. It serves Prometheus metrics and signed remittance statements.
+
+Start here:
+  reservewatch demo                              everything on one machine, simulated, no set-up
+  reservewatch check-config --config FILE        validate a configuration file
+  reservewatch run --config FILE                 the collector, until Ctrl-C or SIGTERM
+"""
+
+EPILOG = """\
+exit status: 0 success, 1 runtime failure, 2 invalid configuration or arguments.
+Environment: RESERVEWATCH_<FIELD>[__<SUBFIELD>] overrides any configuration field,
+e.g. RESERVEWATCH_HTTP__LISTEN=0.0.0.0:9108. Secrets come only from *_env / *_file references.
+"""
+
+
+def _config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, required=True, metavar="FILE", help="the YAML configuration file"
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from err
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from err
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reservewatch",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"reservewatch {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log verbosity (logfmt lines on stderr; default info)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the whole system on this machine with simulated sites, pools and chain",
+        description="Starts an MQTT broker (mosquitto if on PATH, else the embedded amqtt), "
+        "simulated sites publishing telemetry, fake pool and Esplora servers speaking the "
+        "real formats, SQLite in a temporary folder, and the collector on --listen. Prints "
+        "a live summary until Ctrl-C.",
+    )
+    demo.add_argument("--listen", default="127.0.0.1:9108", help="collector HTTP address")
+    demo.add_argument(
+        "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
+    )
+    demo.add_argument("--workdir", type=Path, default=None, help="keep the demo's files here")
+
+    run = commands.add_parser(
+        "run",
+        help="run the collector (until SIGINT/SIGTERM, or one pass with --once)",
+        description="Applies database migrations, then ingests telemetry, polls every source "
+        "on its schedule, recomputes remittances and serves /metrics, /healthz, /readyz and "
+        "the API. SIGINT or SIGTERM flush the store, disconnect and exit 0.",
+    )
+    _config_argument(run)
+    run.add_argument(
+        "--once", action="store_true", help="one pass over every source, then exit (for cron)"
+    )
+    run.add_argument(
+        "--since",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="with --once: backfill pool earnings and network data from this day",
+    )
+
+    check = commands.add_parser(
+        "check-config",
+        help="validate a configuration file without touching the network",
+        description="Exit 0 when valid; otherwise exit 2 and print one line per problem, "
+        "naming the file and the field path.",
+    )
+    _config_argument(check)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply database migrations")
+    _config_argument(upgrade)
+
+    statement = commands.add_parser(
+        "statement",
+        help="an operation's signed remittance statement for a period; "
+        "`statement verify FILE` checks one",
+        description="Builds the statement of --operation for --period (2026-10, 2026-W43 or "
+        "2026-10-05) from the store as of --as-of (default now), signs it with "
+        "statement.signing_key_file and writes it to --out (default stdout). "
+        "To check a statement: reservewatch statement verify FILE --public-key PEM.",
+    )
+    _config_argument(statement)
+    statement.add_argument("--operation", required=True, metavar="ID")
+    statement.add_argument("--period", required=True, metavar="PERIOD")
+    statement.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
+    statement.add_argument("--out", type=Path, default=None, metavar="PATH")
+    statement.add_argument("--as-of", type=_instant, default=None, metavar="TIME")
+
+    importer = commands.add_parser("import", help="import data exported elsewhere")
+    import_commands = importer.add_subparsers(dest="import_command", required=True, metavar="KIND")
+    earnings = import_commands.add_parser(
+        "earnings",
+        help="backfill daily pool earnings from a CSV (operation,pool,date,amount_sat)",
+        description="Idempotent: importing the same file twice changes nothing. `pool` is "
+        "kind/account as configured (e.g. braiins/ekibastuz1). Every row is checked first; "
+        "an invalid file imports nothing and lists its bad rows.",
+    )
+    earnings.add_argument("file", type=Path, metavar="FILE.csv")
+    _config_argument(earnings)
+
+    report = commands.add_parser("report", help="render reports from the store")
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="KIND")
+    grid = report_commands.add_parser(
+        "grid",
+        help="load vs quota per region and national hash-rate share (PNG or PDF)",
+    )
+    _config_argument(grid)
+    grid.add_argument("--period", required=True, metavar="PERIOD", help="e.g. 2026-11")
+    grid.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.pdf")
+
+    keygen = commands.add_parser(
+        "keygen", help="create an Ed25519 statement signing key (private file, mode 0600)"
+    )
+    keygen.add_argument("--out", type=Path, required=True, metavar="KEY.pem")
+    return parser
+
+
+def build_verify_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reservewatch statement verify",
+        description="Check a statement's SHA-256 and Ed25519 signature (JSON, CSV or PDF).",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE")
+    key = parser.add_mutually_exclusive_group(required=True)
+    key.add_argument("--public-key", type=Path, metavar="PEM", help="the regulator's public key")
+    key.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="use the public half of statement.signing_key_file",
+    )
+    return parser
+
+
+def _load(path: Path) -> Config:
+    return load_config(path)
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    sites = sum(len(op.sites) for op in config.operations)
+    pools = sum(len(op.pools) for op in config.operations)
+    operations = len(config.operations)
+    print(f"{args.config}: valid: {operations} operations, {sites} sites, {pools} pool accounts")
+    return 0
+
+
+async def _db_upgrade(config: Config) -> None:
+    from collector.store.database import current_revision, open_engine, upgrade  # noqa: PLC0415
+
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "check-config":
+        return _check_config(args)
+    if command == "db":
+        asyncio.run(_db_upgrade(_load(args.config)))
+        return 0
+    if command == "run":
+        from collector.app import run_collector  # noqa: PLC0415 - keeps --help fast
+
+        return run_collector(_load(args.config), once=args.once, since=args.since)
+    if command == "demo":
+        from collector.demo.runner import run_demo  # noqa: PLC0415
+
+        status: int = run_demo(listen=args.listen, duration_s=args.duration, workdir=args.workdir)
+        return status
+    if command == "statement":
+        from collector.reports import write_statement  # noqa: PLC0415
+
+        return asyncio.run(
+            write_statement(
+                _load(args.config), args.operation, args.period, args.format, args.out, args.as_of
+            )
+        )
+    if command == "import":
+        from collector.imports import import_earnings  # noqa: PLC0415
+
+        return asyncio.run(import_earnings(_load(args.config), args.file))
+    if command == "report":
+        from collector.reports import write_grid_report  # noqa: PLC0415
+
+        return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
+    if command == "keygen":
+        from collector.reports import write_signing_key  # noqa: PLC0415
+
+        return write_signing_key(args.out)
+    raise AssertionError(f"unhandled command {command}")  # argparse allows only the above
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:2] == ["statement", "verify"]:
+            from collector.reports import verify_statement  # noqa: PLC0415
+
+            verify_args = build_verify_parser().parse_args(argv[2:])
+            setup_logging("warning")
+            return verify_statement(verify_args.file, verify_args.public_key, verify_args.config)
+        args = build_parser().parse_args(argv)
+        setup_logging(args.log_level)
+        return _dispatch(args)
+    except ConfigError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return 2
+    except ReservewatchError as err:
+        print(f"reservewatch: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""The collector's HTTP server: /metrics, /healthz, /readyz and the operators' API.
+
+Routes::
+
+    GET /metrics                                           Prometheus exposition (no auth; bind
+                                                           it to loopback or a scrape network)
+    GET /healthz                                           200 while the process serves
+    GET /readyz                                            200 when every readiness check passes,
+                                                           else 503 with the failing checks
+    GET /api/v1/operations/{id}/balance                    bearer token: the operation's or a
+    GET /api/v1/operations/{id}/statements/{period}.{fmt}  regulator's; fmt json, csv or pdf
+
+API tokens are stored in the config only as SHA-256 hex digests and compared in constant time.
+A missing or wrong token is 401, another operation's data 403. Clients that keep failing
+authentication are slowed down (429) per address. Errors never carry a stack trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.aiohttp import make_aiohttp_handler
+
+from collector.clock import Clock
+from collector.config import ApiToken, HttpConfig
+from collector.errors import ReservewatchError
+
+log = logging.getLogger(__name__)
+
+STATEMENT_FORMATS = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
+_PERIOD = re.compile(r"^\d{4}-(\d{2}|W\d{2})(-\d{2})?$")
+
+
+class UnknownOperation(ReservewatchError):
+    """No operation with that id."""
+
+
+class StatementUnavailable(ReservewatchError):
+    """The statement cannot be produced (bad period, no signing key, no data)."""
+
+
+class Reports(Protocol):
+    """What the API serves; implemented by the accounts service."""
+
+    async def balance(self, operation_id: str) -> Mapping[str, object]: ...
+
+    async def statement(self, operation_id: str, period: str, fmt: str) -> bytes: ...
+
+
+ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+@dataclass
+class AuthThrottle:
+    """Counts failed authentications per client address in a sliding window."""
+
+    clock: Clock
+    max_failures: int = 10
+    window_s: float = 60.0
+    _failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def blocked(self, client: str) -> bool:
+        now = self.clock.monotonic()
+        recent = [t for t in self._failures.get(client, []) if now - t < self.window_s]
+        if recent:
+            self._failures[client] = recent
+        else:
+            self._failures.pop(client, None)
+        return len(recent) >= self.max_failures
+
+    def failed(self, client: str) -> None:
+        self._failures.setdefault(client, []).append(self.clock.monotonic())
+        if len(self._failures) > 10_000:  # bound memory under a spray of addresses
+            self._failures.pop(next(iter(self._failures)))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def authorise(tokens: tuple[ApiToken, ...], header: str | None) -> ApiToken | None:
+    """The token the ``Authorization: Bearer …`` header carries, or None. Compares every
+    configured digest in constant time, so timing says nothing about which one nearly matched."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    digest = token_digest(header.removeprefix("Bearer ").strip())
+    found: ApiToken | None = None
+    for token in tokens:
+        if hmac.compare_digest(digest, token.sha256):
+            found = token
+    return found
+
+
+def _may_read(token: ApiToken, operation_id: str) -> bool:
+    return token.role == "regulator" or operation_id in token.operations
+
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+
+
+@web.middleware
+async def _harden(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as err:
+        response = err
+    except ReservewatchError as err:
+        log.warning("request failed", extra={"path": request.path, "error": str(err)})
+        response = web.json_response({"error": "unavailable"}, status=503)
+    if request.path.startswith("/api/"):
+        response.headers.update(_SECURITY_HEADERS)
+    return response
+
+
+class HttpServer:
+    """Builds the aiohttp application and serves it until stopped."""
+
+    def __init__(  # noqa: PLR0917 - the server's parts, each named at the call site
+        self,
+        config: HttpConfig,
+        tokens: tuple[ApiToken, ...],
+        registry: CollectorRegistry,
+        clock: Clock,
+        reports: Reports | None = None,
+        readiness: Mapping[str, ReadinessCheck] | None = None,
+    ) -> None:
+        self._config = config
+        self._tokens = tokens
+        self._reports = reports
+        self._readiness = dict(readiness or {})
+        self._throttle = AuthThrottle(clock)
+        self.app = web.Application(client_max_size=config.max_request_bytes, middlewares=[_harden])
+        self.app.router.add_get("/metrics", make_aiohttp_handler(registry))
+        self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/readyz", self._readyz)
+        self.app.router.add_get("/api/v1/operations/{operation}/balance", self._balance)
+        self.app.router.add_get(
+            "/api/v1/operations/{operation}/statements/{period}.{fmt}", self._statement
+        )
+        self._runner: web.AppRunner | None = None
+
+    def add_readiness(self, name: str, check: ReadinessCheck) -> None:
+        self._readiness[name] = check
+
+    async def start(self) -> None:
+        ssl_context = None
+        if self._config.tls is not None:
+            import ssl  # noqa: PLC0415 - only when TLS is configured
+
+            ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+            ssl_context.load_cert_chain(self._config.tls.cert_file, self._config.tls.key_file)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner, self._config.host, self._config.port, ssl_context=ssl_context
+        )
+        await site.start()
+        log.info("http listening", extra={"listen": self._config.listen})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        failing: dict[str, str] = {}
+        for name, check in self._readiness.items():
+            ok, detail = await check()
+            if not ok:
+                failing[name] = detail
+        if failing:
+            return web.json_response({"ready": False, "failing": failing}, status=503)
+        return web.json_response({"ready": True})
+
+    def _authorised(self, request: web.Request, operation_id: str) -> ApiToken:
+        client = request.remote or "unknown"
+        if self._throttle.blocked(client):
+            raise web.HTTPTooManyRequests(
+                text='{"error": "too many failed authentications"}',
+                content_type="application/json",
+                headers={"Retry-After": str(int(self._throttle.window_s))},
+            )
+        token = authorise(self._tokens, request.headers.get("Authorization"))
+        if token is None:
+            self._throttle.failed(client)
+            raise web.HTTPUnauthorized(
+                text='{"error": "missing or invalid bearer token"}',
+                content_type="application/json",
+                headers={"WWW-Authenticate": 'Bearer realm="reservewatch"'},
+            )
+        if not _may_read(token, operation_id):
+            raise web.HTTPForbidden(
+                text='{"error": "this token may not read that operation"}',
+                content_type="application/json",
+            )
+        return token
+
+    async def _balance(self, request: web.Request) -> web.Response:
+        operation_id = request.match_info["operation"]
+        self._authorised(request, operation_id)
+        if self._reports is None:
+            raise web.HTTPServiceUnavailable()
+        try:
+            balance = await self._reports.balance(operation_id)
+        except UnknownOperation as err:
+            raise web.HTTPNotFound(
+                text='{"error": "unknown operation"}', content_type="application/json"
+            ) from err
+        return web.json_response(balance)
+
+    async def _statement(self, request: web.Request) -> web.Response:
+        operation_id = request.match_info["operation"]
+        period, fmt = request.match_info["period"], request.match_info["fmt"]
+        self._authorised(request, operation_id)
+        if fmt not in STATEMENT_FORMATS or not _PERIOD.match(period):
+            raise web.HTTPNotFound(
+                text='{"error": "unknown statement format or period"}',
+                content_type="application/json",
+            )
+        if self._reports is None:
+            raise web.HTTPServiceUnavailable()
+        try:
+            body = await self._reports.statement(operation_id, period, fmt)
+        except UnknownOperation as err:
+            raise web.HTTPNotFound(
+                text='{"error": "unknown operation"}', content_type="application/json"
+            ) from err
+        except StatementUnavailable as err:
+            raise web.HTTPNotFound(
+                text='{"error": "statement unavailable"}', content_type="application/json"
+            ) from err
+        return web.Response(
+            body=body,
+            content_type=STATEMENT_FORMATS[fmt],
+            headers={
+                "Content-Disposition": f'attachment; filename="{operation_id}-{period}.{fmt}"'
+            },
+        )

@@ -1,0 +1,121 @@
+"""``reservewatch import earnings FILE.csv``: daily pool earnings from pools' CSV exports.
+
+The file has a header ``operation,pool,date,amount_sat``; ``pool`` is ``kind/account`` as
+configured. Every row is checked before anything is written: a file with any bad row imports
+nothing and each bad row is reported with its line number. Rows are upserted by
+(operation, pool, day), so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from collector.config import Config
+from collector.errors import ReservewatchError
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.store.records import EarningRecord
+
+COLUMNS = ("operation", "pool", "date", "amount_sat")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_AMOUNT_SAT = 21_000_000 * 100_000_000
+
+
+class ImportError_(ReservewatchError):  # noqa: N801 - avoids shadowing the builtin ImportError
+    """The CSV cannot be imported; ``problems`` lists every bad line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list[EarningRecord]:
+    """Validate the whole file; return its records or raise :class:`ImportError_`."""
+    accounts = {
+        (operation.id, f"{pool.kind}/{pool.account}")
+        for operation in config.operations
+        for pool in operation.pools
+    }
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
+        raise ImportError_([f"{source}:1: the header must be {','.join(COLUMNS)}"])
+    problems: list[str] = []
+    records: dict[tuple[str, str, date], EarningRecord] = {}
+    for line_number, row in enumerate(reader, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        where = f"{source}:{line_number}"
+        if len(row) != len(COLUMNS):
+            problems.append(f"{where}: expected {len(COLUMNS)} columns, found {len(row)}")
+            continue
+        operation_id, pool, day_text, amount_text = (cell.strip() for cell in row)
+        if (operation_id, pool) not in accounts:
+            problems.append(
+                f"{where}: pool {pool!r} is not configured for operation {operation_id!r}"
+            )
+            continue
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            problems.append(f"{where}: date {day_text!r} is not YYYY-MM-DD")
+            continue
+        if not amount_text.isdigit() or int(amount_text) > MAX_AMOUNT_SAT:
+            problems.append(
+                f"{where}: amount_sat {amount_text!r} must be a whole number of satoshis "
+                "between 0 and 21e14"
+            )
+            continue
+        kind, _, account = pool.partition("/")
+        key = (operation_id, pool, day)
+        record = EarningRecord(operation_id, kind, account, day, int(amount_text), "csv")
+        if key in records and records[key] != record:
+            problems.append(f"{where}: {pool} {day} appears twice with different amounts")
+            continue
+        records[key] = record
+    if problems:
+        raise ImportError_(problems)
+    return list(records.values())
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportError_([f"{path}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit"])
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise ImportError_([f"{path}: cannot read: {err.strerror}"]) from err
+    except UnicodeDecodeError as err:
+        raise ImportError_([f"{path}: not UTF-8 text ({err.reason})"]) from err
+
+
+def _summary(records: Iterable[EarningRecord]) -> str:
+    records = list(records)
+    if not records:
+        return "no rows"
+    days = sorted(r.day for r in records)
+    return f"{len(records)} rows from {days[0]} to {days[-1]}"
+
+
+async def import_earnings(config: Config, path: Path) -> int:
+    try:
+        records = parse_earnings_csv(_read(path), config, str(path))
+    except ImportError_ as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        print(f"{path}: nothing imported", file=sys.stderr)
+        return 2
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        await Store(engine).upsert_earnings(records)
+    finally:
+        await engine.dispose()
+    print(f"{path}: imported {_summary(records)}")
+    return 0

@@ -1,0 +1,194 @@
+"""Statements from the store: build, sign, write, verify; the signing key's file.
+
+The statement is computed exactly as the metrics are (``collector.accounts``), from stored data
+as of an instant, so the same store and instant always give the same statement and digest.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from collector.accounts import compute_accounts, read_inputs
+from collector.clock import SystemClock
+from collector.config import Config, OperationConfig, load_config
+from collector.errors import SecretError
+from collector.http import StatementUnavailable, UnknownOperation
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from remittance.errors import RemittanceError
+from remittance.pdf import render_signed_pdf
+from remittance.periods import parse_period_label
+from remittance.signing import (
+    load_private_key,
+    load_public_key,
+    new_private_key,
+    private_key_pem,
+    public_key_of,
+    public_key_pem,
+    sign_statement_csv,
+    sign_statement_json,
+    verify,
+)
+from remittance.statement import OperationInfo, Statement, build_statement
+
+
+def load_signing_key(path: Path | None) -> Ed25519PrivateKey:
+    """The regulator's statement key; refused when group or others may read the file."""
+    if path is None:
+        raise StatementUnavailable("no statement.signing_key_file is configured")
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise SecretError(
+                f"statement signing key {path} is readable by group or others "
+                f"(mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
+            )
+        return load_private_key(path.read_bytes())
+    except OSError as err:
+        raise SecretError(f"cannot read statement signing key {path}: {err.strerror}") from err
+    except RemittanceError as err:
+        raise SecretError(f"statement signing key {path}: {err}") from err
+
+
+async def build_statement_from_store(
+    config: Config, store: Store, operation: OperationConfig, period: str, as_of: datetime
+) -> Statement:
+    try:
+        period_range = parse_period_label(period)
+    except RemittanceError as err:
+        raise StatementUnavailable(str(err)) from err
+    inputs = await read_inputs(store)
+    account = compute_accounts(config, inputs, as_of)[operation.id]
+    sites = [site.id for site in operation.sites]
+    energy_wh = (
+        await store.energy_wh(sites, period_range.start_at, period_range.end_at) if sites else None
+    )
+    try:
+        return build_statement(
+            account,
+            OperationInfo(operation.id, operation.name, operation.license),
+            period,
+            energy_wh_in_period=energy_wh,
+        )
+    except RemittanceError as err:
+        raise StatementUnavailable(f"{operation.id} {period}: {err}") from err
+
+
+def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey) -> bytes:
+    if fmt == "json":
+        return sign_statement_json(statement, key)
+    if fmt == "csv":
+        return sign_statement_csv(statement, key)
+    if fmt == "pdf":
+        return render_signed_pdf(statement, key)
+    raise StatementUnavailable(f"unknown statement format {fmt!r}")
+
+
+async def render_statement(  # noqa: PLR0917 - mirrors the statement's coordinates
+    config: Config,
+    store: Store,
+    operation: OperationConfig,
+    period: str,
+    fmt: str,
+    as_of: datetime,
+) -> bytes:
+    """The signed statement of ``operation`` for ``period`` as of ``as_of``, recorded in the
+    store."""
+    key = load_signing_key(config.statement.signing_key_file)
+    statement = await build_statement_from_store(config, store, operation, period, as_of)
+    document = sign(statement, fmt, key)
+    await store.record_statement(operation.id, period, as_of, statement.sha256())
+    return document
+
+
+async def write_statement(  # noqa: PLR0917 - one argument per CLI option
+    config: Config,
+    operation_id: str,
+    period: str,
+    fmt: str,
+    out: Path | None,
+    as_of: datetime | None,
+) -> int:
+    try:
+        operation = config.operation(operation_id)
+    except KeyError as err:
+        raise UnknownOperation(f"no operation {operation_id!r} in the configuration") from err
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        document = await render_statement(
+            config, Store(engine), operation, period, fmt, as_of or SystemClock().now()
+        )
+    finally:
+        await engine.dispose()
+    if out is None:
+        sys.stdout.buffer.write(document)
+    else:
+        out.write_bytes(document)  # noqa: ASYNC240 - one small write after the work is done
+        print(f"wrote {out} ({len(document)} bytes)", file=sys.stderr)
+    return 0
+
+
+def _public_key(public_key_file: Path | None, config_file: Path | None) -> Ed25519PublicKey:
+    if public_key_file is not None:
+        try:
+            return load_public_key(public_key_file.read_bytes())
+        except OSError as err:
+            raise SecretError(f"cannot read public key {public_key_file}: {err.strerror}") from err
+        except RemittanceError as err:
+            raise SecretError(f"public key {public_key_file}: {err}") from err
+    if config_file is None:
+        raise SecretError("give --public-key or --config")
+    return public_key_of(load_signing_key(load_config(config_file).statement.signing_key_file))
+
+
+def verify_statement(path: Path, public_key_file: Path | None, config_file: Path | None) -> int:
+    """Exit 0 and say what was verified, or exit 1 and say why not."""
+    public_key = _public_key(public_key_file, config_file)
+    try:
+        document = path.read_bytes()
+    except OSError as err:
+        print(f"{path}: cannot read: {err.strerror}", file=sys.stderr)
+        return 1
+    try:
+        verified = verify(document, public_key)
+    except RemittanceError as err:
+        print(f"{path}: NOT VERIFIED: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"{path}: verified {verified.kind} statement, sha256 {verified.statement_sha256}, "
+        f"signed by key {verified.key_id}"
+    )
+    return 0
+
+
+def write_signing_key(out: Path) -> int:
+    """Create a new statement signing key readable only by its owner; print the public half."""
+    key = new_private_key()
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_key_pem(key))
+    public = out.with_suffix(".pub.pem")
+    public.write_bytes(public_key_pem(public_key_of(key)))
+    print(f"wrote {out} (mode 600) and its public key {public}")
+    return 0
+
+
+async def write_grid_report(config: Config, period: str, out: Path) -> int:
+    from collector.grid_report import render_grid_report  # noqa: PLC0415 - pulls in plotting
+
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        data = await render_grid_report(config, Store(engine), period, out.suffix.lower())
+    finally:
+        await engine.dispose()
+    out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
+    print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
+    return 0
