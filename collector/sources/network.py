@@ -418,7 +418,7 @@ class NetworkJob:
             if lowest.time < window_start:
                 break
             cursor -= page_size
-        self.backfill_complete = True
+        self.backfill_complete = not walk.problems
 
     async def _fetch_page(self, height: int, walk: _Walk) -> list[ParsedBlock]:
         walk.requests += 1
