@@ -226,6 +226,36 @@ class Store:
         )
         return int(rows[0][0])
 
+    async def hourly_power(
+        self, site_ids: Iterable[str], start: datetime, end: datetime
+    ) -> list[tuple[str, datetime, float, int]]:
+        """Per site and UTC hour in ``[start, end)``: average power (W) and energy (Wh)."""
+        t = _table(TelemetryRollup)
+        if self._dialect == "sqlite":
+            hour: Any = func.strftime("%Y-%m-%d %H:00:00", t.c.minute)
+        else:
+            hour = func.date_trunc("hour", t.c.minute)
+        statement = (
+            select(
+                t.c.site_id,
+                hour.label("hour"),
+                (func.sum(t.c.power_w_sum) / func.sum(t.c.samples)).label("power_w"),
+                func.sum(t.c.energy_wh).label("energy_wh"),
+            )
+            .where(t.c.site_id.in_(list(site_ids)), t.c.minute >= start, t.c.minute < end)
+            .group_by(t.c.site_id, hour)
+            .order_by(hour)
+        )
+        result: list[tuple[str, datetime, float, int]] = []
+        for row in await self._read(statement):
+            when = row.hour
+            if isinstance(when, str):
+                when = datetime.fromisoformat(when)
+            result.append(
+                (row.site_id, when.replace(tzinfo=UTC), float(row.power_w), int(row.energy_wh))
+            )
+        return result
+
     async def record_curtailment(self, order: CurtailmentRecord) -> None:
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
