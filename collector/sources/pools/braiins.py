@@ -1,0 +1,77 @@
+"""Braiins Pool (formerly Slush Pool): GET JSON with a ``Pool-Auth-Token`` header.
+
+Hash rates come in the unit named by ``hash_rate_unit`` (Gh/s, Th/s, Ph/s); daily rewards are
+decimal-BTC strings keyed by a Unix ``date``; a bad token is HTTP 403 with a text body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from collector.sources.pools import normalise as n
+from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+
+DEFAULT_AUTH_HEADER = "Pool-Auth-Token"
+
+
+class BraiinsAdapter(PoolAdapterBase):
+    kind: ClassVar[str] = "braiins"
+    default_base_url: ClassVar[str] = "https://pool.braiins.com"
+    max_range_days: ClassVar[int] = 90
+
+    def _headers(self) -> dict[str, str]:
+        return {self.account.auth_header or DEFAULT_AUTH_HEADER: self.token()}
+
+    async def snapshot(self) -> PoolSnapshot:
+        profile = await self.http.get_json(
+            f"{self.base_url}/accounts/profile/json/btc/", headers=self._headers()
+        )
+        if isinstance(profile, dict):
+            self.check_account(profile.get("username"), "profile")
+        btc = n.obj(profile, "btc")
+        unit = str(n.field(btc, "hash_rate_unit"))
+        current = n.hashrate_to_hs(n.field(btc, "hash_rate_5m"), unit, "btc.hash_rate_5m")
+        day = n.hashrate_to_hs(n.field(btc, "hash_rate_24h"), unit, "btc.hash_rate_24h")
+        workers = await self.http.get_json(
+            f"{self.base_url}/accounts/workers/json/btc", headers=self._headers()
+        )
+        online, offline = self._workers(n.obj(n.obj(workers, "btc"), "workers"))
+        return PoolSnapshot(current, day, online, offline)
+
+    def _workers(self, workers: Mapping[str, Any]) -> tuple[int, int]:
+        now = self.clock.now()
+        online = offline = 0
+        for name, worker in workers.items():
+            prefix, dot, _ = str(name).partition(".")
+            if dot:
+                self.check_account(prefix, "worker list")
+            if isinstance(worker, Mapping) and worker.get("last_share") is not None:
+                last_share = n.unix_time(worker["last_share"], f"workers.{name}.last_share")
+                is_online = n.is_online(last_share, now)
+            else:
+                state = n.field(worker, "state")
+                is_online = state in ("ok", "low")
+            if is_online:
+                online += 1
+            else:
+                offline += 1
+        return online, offline
+
+    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+        answer = await self.http.get_json(
+            f"{self.base_url}/accounts/rewards/json/btc",
+            headers=self._headers(),
+            params={"from": start.isoformat(), "to": (end - timedelta(days=1)).isoformat()},
+        )
+        rewards = n.items(n.obj(answer, "btc"), "daily_rewards")
+        result: dict[date, int] = {}
+        for index, reward in enumerate(rewards):
+            day = n.utc_day(n.field(reward, "date"), f"daily_rewards[{index}].date")
+            amount = n.btc_to_sat(
+                n.field(reward, "total_reward"), f"daily_rewards[{index}].total_reward"
+            )
+            if start <= day < end:
+                result[day] = result.get(day, 0) + amount
+        return [DailyEarning(day, amount) for day, amount in sorted(result.items())]

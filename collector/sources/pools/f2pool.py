@@ -1,0 +1,86 @@
+"""F2Pool API v2: POST JSON with an ``F2P-API-SECRET`` header; errors are ``{"code", "msg"}``.
+
+Hash rates are H/s; amounts are BTC JSON numbers, read exactly (the HTTP layer parses JSON
+numbers as ``Decimal``). Daily revenue is the ``revenue`` transactions grouped by
+``mining_extra.mining_date``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, ClassVar
+
+from collector.errors import SourceBadResponse, SourceUnauthorized
+from collector.sources.pools import normalise as n
+from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+
+_AUTH_CODES = frozenset({5010})  # "permission denied" in F2Pool's v2 error table
+_AUTH_WORDS = ("auth", "permission", "secret", "token")
+
+
+class F2PoolAdapter(PoolAdapterBase):
+    kind: ClassVar[str] = "f2pool"
+    default_base_url: ClassVar[str] = "https://api.f2pool.com"
+    max_range_days: ClassVar[int] = 30
+
+    async def _call(self, request: str, **extra: Any) -> Mapping[str, Any]:
+        answer = await self.http.post_json(
+            f"{self.base_url}/v2/{request}",
+            json_body={"currency": "bitcoin", "mining_user_name": self.account.account, **extra},
+            headers={"F2P-API-SECRET": self.token()},
+        )
+        if not isinstance(answer, Mapping):
+            raise SourceBadResponse(f"f2pool {request}: expected an object")
+        code = answer.get("code")
+        if code not in (None, 0):
+            message = str(answer.get("msg", ""))[:120]
+            if code in _AUTH_CODES or any(word in message.lower() for word in _AUTH_WORDS):
+                raise SourceUnauthorized(f"f2pool {request}: code {code}: {message}")
+            raise SourceBadResponse(f"f2pool {request}: code {code}: {message}")
+        return answer
+
+    async def snapshot(self) -> PoolSnapshot:
+        info = n.obj(await self._call("hash_rate/info"), "info")
+        self.check_account(info.get("name"), "hash_rate/info")
+        current = n.hashrate_to_hs(n.field(info, "hash_rate"), "H/s", "info.hash_rate")
+        day = n.hashrate_to_hs(n.field(info, "h24_hash_rate"), "H/s", "info.h24_hash_rate")
+        workers = n.items(await self._call("hash_rate/worker/list"), "workers")
+        now = self.clock.now()
+        online = offline = 0
+        for index, worker in enumerate(workers):
+            last_share = n.field(worker, "last_share_at")
+            if last_share is not None:
+                is_online = n.is_online(n.unix_time(last_share, f"workers[{index}]"), now)
+            else:  # no share ever: only then trust the flag (0 = online)
+                is_online = n.field(worker, "status") == 0
+            if is_online:
+                online += 1
+            else:
+                offline += 1
+        return PoolSnapshot(current, day, online, offline)
+
+    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+        answer = await self._call(
+            "assets/transactions/list",
+            type="revenue",
+            start_time=int(n.day_start(start).timestamp()),
+            end_time=int(n.day_start(end).timestamp()),
+        )
+        amounts: dict[date, int] = {}
+        hashrates: dict[date, float] = {}
+        for index, entry in enumerate(n.items(answer, "transactions")):
+            where = f"transactions[{index}]"
+            if not str(n.field(entry, "type")).startswith("revenue"):
+                continue
+            extra = n.obj(entry, "mining_extra")
+            day = n.utc_day(n.field(extra, "mining_date"), f"{where}.mining_extra.mining_date")
+            amount = n.btc_to_sat(n.field(entry, "changed_balance"), f"{where}.changed_balance")
+            if not start <= day < end:
+                continue
+            amounts[day] = amounts.get(day, 0) + amount
+            if extra.get("hash_rate") is not None:
+                hashrates[day] = n.hashrate_to_hs(extra["hash_rate"], "H/s", f"{where}.hash_rate")
+        return [
+            DailyEarning(day, amount, hashrates.get(day)) for day, amount in sorted(amounts.items())
+        ]

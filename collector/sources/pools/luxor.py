@@ -1,0 +1,96 @@
+"""Luxor REST v2: GET JSON with an ``authorization: <key>`` header (no Bearer prefix).
+
+``/api/v2/pool/summary/BTC`` (hash rates as strings, H/s), ``/api/v2/pool/workers/BTC``
+(paginated; offline from ``last_share_time``), ``/api/v2/pool/transactions/BTC`` (credits,
+``currency_amount`` in BTC), each filtered by ``subaccount_names``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, ClassVar, Final
+
+from collector.errors import SourceBadResponse
+from collector.sources.pools import normalise as n
+from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+
+PAGE_SIZE: Final = 500
+MAX_PAGES: Final = 50
+_TIME_FIELDS: Final = ("date_time", "created_at", "timestamp", "date")
+
+
+class LuxorAdapter(PoolAdapterBase):
+    kind: ClassVar[str] = "luxor"
+    default_base_url: ClassVar[str] = "https://app.luxor.tech"
+    max_range_days: ClassVar[int] = 90
+
+    def _headers(self) -> dict[str, str]:
+        return {"authorization": self.token()}
+
+    async def _get(self, path: str, **params: str) -> Mapping[str, Any]:
+        answer = await self.http.get_json(
+            f"{self.base_url}/api/v2/pool/{path}",
+            headers=self._headers(),
+            params={"subaccount_names": self.account.account, **params},
+        )
+        if not isinstance(answer, Mapping):
+            raise SourceBadResponse(f"luxor {path}: expected an object")
+        return answer
+
+    async def snapshot(self) -> PoolSnapshot:
+        summary = await self._get("summary/BTC")
+        current = n.hashrate_to_hs(n.field(summary, "hashrate_5m"), "H/s", "hashrate_5m")
+        day = n.hashrate_to_hs(n.field(summary, "hashrate_24h"), "H/s", "hashrate_24h")
+        now = self.clock.now()
+        online = offline = 0
+        for page in range(1, MAX_PAGES + 1):
+            answer = await self._get("workers/BTC", page_number=str(page), page_size=str(PAGE_SIZE))
+            workers = n.items(answer, "workers")
+            for index, worker in enumerate(workers):
+                where = f"workers[{index}]"
+                self.check_account(n.field(worker, "subaccount_name"), "worker list")
+                last_share = worker.get("last_share_time")
+                if last_share is not None:
+                    is_online = n.is_online(n.moment(last_share, f"{where}.last_share_time"), now)
+                else:
+                    is_online = n.field(worker, "status") == "ACTIVE"
+                if is_online:
+                    online += 1
+                else:
+                    offline += 1
+            pagination = answer.get("pagination")
+            if not workers or not (
+                isinstance(pagination, Mapping) and pagination.get("next_page_url")
+            ):
+                break
+        return PoolSnapshot(current, day, online, offline)
+
+    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+        amounts: dict[date, int] = {}
+        for page in range(1, MAX_PAGES + 1):
+            answer = await self._get(
+                "transactions/BTC",
+                start_date=start.isoformat(),
+                end_date=end.isoformat(),
+                page_number=str(page),
+                page_size=str(PAGE_SIZE),
+            )
+            transactions = n.items(answer, "transactions")
+            for index, entry in enumerate(transactions):
+                where = f"transactions[{index}]"
+                if n.field(entry, "transaction_type") != "credit":
+                    continue
+                when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
+                if when is None:
+                    raise SourceBadResponse(f"{where}: no date_time")
+                day = n.utc_day(when, f"{where}.date_time")
+                amount = n.btc_to_sat(n.field(entry, "currency_amount"), f"{where}.currency_amount")
+                if start <= day < end:
+                    amounts[day] = amounts.get(day, 0) + amount
+            pagination = answer.get("pagination")
+            if not transactions or not (
+                isinstance(pagination, Mapping) and pagination.get("next_page_url")
+            ):
+                break
+        return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]

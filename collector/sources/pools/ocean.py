@@ -1,0 +1,73 @@
+"""OCEAN: a public API (no credentials) keyed by the user name (a BTC address), ``{"result": ...}``.
+
+``/v1/user_hashrate/{user}`` (H/s over windows of 60 s ... 86 400 s),
+``/v1/user_hashrate_full/{user}`` (per worker; a worker with no 300-second hash rate is
+offline: OCEAN gives no last-share times), ``/v1/earnpay/{user}/{start}/{end}`` (earnings per
+block share in satoshis, summed per UTC day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, ClassVar, Final
+from urllib.parse import quote
+
+from collector.errors import SourceBadResponse
+from collector.sources.pools import normalise as n
+from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+
+_AMOUNT_FIELDS: Final = ("satoshis_net_earned", "amount_sats")
+_TIME_FIELDS: Final = ("ts", "time", "block_ts")
+
+
+class OceanAdapter(PoolAdapterBase):
+    kind: ClassVar[str] = "ocean"
+    default_base_url: ClassVar[str] = "https://api.ocean.xyz"
+    max_range_days: ClassVar[int] = 90
+
+    async def _result(self, path: str) -> Any:
+        answer = await self.http.get_json(f"{self.base_url}/v1/{path}")
+        return n.field(answer, "result")
+
+    async def snapshot(self) -> PoolSnapshot:
+        user = quote(self.account.account, safe="")
+        rates = await self._result(f"user_hashrate/{user}")
+        if not isinstance(rates, Mapping):
+            raise SourceBadResponse("user_hashrate: result is not an object")
+        current = n.hashrate_to_hs(n.field(rates, "hashrate_300s"), "H/s", "hashrate_300s")
+        day = n.hashrate_to_hs(n.field(rates, "hashrate_86400s"), "H/s", "hashrate_86400s")
+        full = await self._result(f"user_hashrate_full/{user}")
+        workers = n.obj(full, "workers")
+        online = offline = 0
+        for name, samples in workers.items():
+            prefix, dot, _ = str(name).partition(".")
+            if dot:
+                self.check_account(prefix, "user_hashrate_full")
+            latest = samples[0] if isinstance(samples, list) and samples else samples
+            recent = n.field(latest, "hashrate_300s") if "hashrate_300s" in latest else None
+            if recent is None:
+                recent = n.field(latest, "hashrate_60s")
+            if n.decimal(recent, f"workers.{name}") > 0:
+                online += 1
+            else:
+                offline += 1
+        return PoolSnapshot(current, day, online, offline)
+
+    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+        user = quote(self.account.account, safe="")
+        result = await self._result(f"earnpay/{user}/{start.isoformat()}/{end.isoformat()}")
+        entries = result if isinstance(result, list) else n.items(result, "earnings")
+        amounts: dict[date, int] = {}
+        for index, entry in enumerate(entries):
+            where = f"earnings[{index}]"
+            if not isinstance(entry, Mapping):
+                raise SourceBadResponse(f"{where}: expected an object")
+            when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
+            amount = next((entry[k] for k in _AMOUNT_FIELDS if entry.get(k) is not None), None)
+            if when is None or amount is None:
+                raise SourceBadResponse(f"{where}: needs ts and satoshis_net_earned")
+            day = n.utc_day(when, f"{where}.ts")
+            if start <= day < end:
+                amounts[day] = amounts.get(day, 0) + n.sat(amount, f"{where}.amount")
+        return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
