@@ -116,14 +116,17 @@ _SECURITY_HEADERS = {
 async def _harden(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    api = request.path.startswith("/api/")
     try:
         response = await handler(request)
     except web.HTTPException as err:
-        response = err
+        if api:
+            err.headers.update(_SECURITY_HEADERS)
+        raise
     except ReservewatchError as err:
         log.warning("request failed", extra={"path": request.path, "error": str(err)})
         response = web.json_response({"error": "unavailable"}, status=503)
-    if request.path.startswith("/api/"):
+    if api:
         response.headers.update(_SECURITY_HEADERS)
     return response
 

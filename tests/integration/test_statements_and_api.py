@@ -1,0 +1,245 @@
+"""Statements from the store, their signatures, the CSV import, and the operators' API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from collector.accounts import AccountsService
+from collector.cli import main
+from collector.clock import FrozenClock
+from collector.config import load_config
+from collector.http import HttpServer
+from collector.metrics import build_registry
+from collector.store.database import open_engine
+from collector.store.queries import Store
+from tests.support.processes import free_port
+from tests.support.scenario import AS_OF, TOKENS, database_url, populate, write_config
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Iterator[Path]:
+    config_path = write_config(tmp_path)
+    asyncio.run(populate(database_url(config_path)))
+    yield config_path
+
+
+def _statement(config: Path, out: Path, fmt: str = "json") -> int:
+    return main(
+        [
+            "statement",
+            "--config",
+            str(config),
+            "--operation",
+            "op-demo",
+            "--period",
+            "2026-10",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+        ]
+    )
+
+
+def test_the_worked_example_statement_comes_out_of_the_store(
+    scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "op-demo-2026-10.json"
+    assert _statement(scenario, out) == 0
+
+    statement = json.loads(out.read_text())["statement"]
+    summary = statement["summary"]
+    assert summary["mined_sat"] == 3_000_005
+    assert summary["expected_sat"] == 3_000_000
+    assert summary["due_sat"] == 300_001
+    assert summary["remitted_sat"] == 200_000
+    assert summary["closing_balance_sat"] == 100_001
+    assert summary["shortfall_sat"] == 100_001
+    assert [t["amount_sat"] for t in statement["transfers"]] == [200_000]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "pdf"])
+def test_every_format_verifies_and_a_changed_byte_does_not(
+    scenario: Path, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / f"statement.{fmt}"
+    assert _statement(scenario, out, fmt) == 0
+    public_key = scenario.parent / "statement-key.pub.pem"
+    assert main(["statement", "verify", str(out), "--public-key", str(public_key)]) == 0
+    assert "verified" in capsys.readouterr().out
+
+    document = bytearray(out.read_bytes())
+    index = document.find(b"100001") if fmt != "pdf" else len(document) // 2
+    document[index] ^= 0x01
+    out.write_bytes(bytes(document))
+    assert main(["statement", "verify", str(out), "--config", str(scenario)]) == 1
+    assert "NOT VERIFIED" in capsys.readouterr().err
+
+
+def test_a_signing_key_others_can_read_is_refused(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (scenario.parent / "statement-key.pem").chmod(0o644)
+    assert _statement(scenario, tmp_path / "s.json") == 1
+    assert "readable by group or others" in capsys.readouterr().err
+
+
+def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write_config(tmp_path)
+    assert main(["check-config", "--config", str(good)]) == 0
+    assert "valid: 2 operations" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("rate: '0.25'", "rate: '1.25'"))
+    assert main(["check-config", "--config", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{bad}: operations[1].remittance.rate: must be between 0 and 1"
+    )
+
+
+def test_csv_import_is_idempotent_and_all_or_nothing(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "earnings.csv"
+    good.write_text(
+        "operation,pool,date,amount_sat\n"
+        "op-demo,ocean/pool-b,2026-10-29,5\n"
+        "op-demo,ocean/pool-b,2026-10-31,7\n"
+    )
+    assert main(["import", "earnings", str(good), "--config", str(scenario)]) == 0
+    assert main(["import", "earnings", str(good), "--config", str(scenario)]) == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "operation,pool,date,amount_sat\n"
+        "op-demo,ocean/pool-b,2026-10-30,9\n"
+        "op-demo,braiins/unknown,2026-10-30,1\n"
+        "op-demo,ocean/pool-b,30/10/2026,1\n"
+        "op-demo,ocean/pool-b,2026-10-30,1.5\n"
+    )
+    assert main(["import", "earnings", str(bad), "--config", str(scenario)]) == 2
+    errors = capsys.readouterr().err
+    assert f"{bad}:3: pool 'braiins/unknown' is not configured" in errors
+    assert f"{bad}:4: date '30/10/2026'" in errors
+    assert f"{bad}:5: amount_sat '1.5'" in errors
+    assert "nothing imported" in errors
+
+    async def stored() -> list[tuple[str, int]]:
+        store = Store(open_engine(load_config(scenario).database))
+        rows = await store.earnings("op-demo")
+        await store.close()
+        return [(f"{r.account} {r.day}", r.amount_sat) for r in rows if r.account == "pool-b"]
+
+    assert asyncio.run(stored()) == [
+        ("pool-b 2026-10-29", 5),
+        ("pool-b 2026-10-30", 400_000),
+        ("pool-b 2026-10-31", 7),
+    ]
+
+
+@pytest.fixture
+async def api(scenario: Path) -> Iterator[str]:  # type: ignore[misc]
+    config = load_config(scenario)
+    port = free_port()
+    config = config.model_copy(
+        update={"http": config.http.model_copy(update={"listen": f"127.0.0.1:{port}"})}
+    )
+    store = Store(open_engine(config.database))
+    clock = FrozenClock(AS_OF)
+    accounts = AccountsService(config, store, clock)
+    await accounts.recompute()
+    registry, _ = build_registry([accounts])
+    server = HttpServer(config.http, config.api.tokens, registry, clock, reports=accounts)
+    await server.start()
+    yield f"http://127.0.0.1:{port}"
+    await server.stop()
+    await store.close()
+
+
+def _bearer(name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[name]}"}
+
+
+async def test_an_operator_reads_its_own_balance_and_statement(api: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            f"{api}/api/v1/operations/op-demo/balance", headers=_bearer("op-demo")
+        ) as r:
+            assert r.status == 200
+            balance = await r.json()
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert balance["shortfall_sat"] == 100_001
+        assert balance["overdue_seconds"] == 86_400
+        url = f"{api}/api/v1/operations/op-demo/statements/2026-10.pdf"
+        async with session.get(url, headers=_bearer("op-demo")) as r:
+            assert r.status == 200
+            assert r.content_type == "application/pdf"
+            assert (await r.read()).startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong"}, 401),
+        ({"Authorization": f"Basic {TOKENS['op-demo']}"}, 401),
+        (_bearer("op-other"), 403),
+        (_bearer("regulator"), 200),
+    ],
+)
+async def test_an_operator_cannot_read_another_operations_statements(
+    api: str, headers: dict[str, str], status: int
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        for path in ("balance", "statements/2026-10.json"):
+            async with session.get(f"{api}/api/v1/operations/op-demo/{path}", headers=headers) as r:
+                assert r.status == status
+                if status != 200:
+                    assert "Traceback" not in await r.text()
+
+
+async def test_repeated_failed_authentication_is_slowed_down(api: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        statuses = []
+        for _ in range(12):
+            async with session.get(
+                f"{api}/api/v1/operations/op-demo/balance",
+                headers={"Authorization": "Bearer guess"},
+            ) as r:
+                statuses.append(r.status)
+        assert statuses[:10] == [401] * 10
+        assert statuses[10:] == [429, 429]
+
+
+async def test_unknown_operations_periods_and_formats_are_404(api: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for path in (
+            "op-demo/statements/2026-13.json",
+            "op-demo/statements/2026-10.xml",
+            "op-demo/statements/1999-01.json",
+        ):
+            async with session.get(
+                f"{api}/api/v1/operations/{path}", headers=_bearer("regulator")
+            ) as r:
+                assert r.status == 404, path
+        async with session.get(
+            f"{api}/api/v1/operations/nope/balance", headers=_bearer("regulator")
+        ) as r:
+            assert r.status == 404
+
+
+async def test_remittance_metrics_are_exposed_from_the_store(api: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(f"{api}/metrics") as r:
+        text = await r.text()
+    assert 'reservewatch_operation_remittance_shortfall_btc{operation="op-demo"} 0.00100001' in text
+    assert 'reservewatch_operation_remittance_due_btc_total{operation="op-demo"} 0.00300001' in text
+    assert (
+        'reservewatch_operation_info{license="DM-2026-001",name="Demo Mining LLP",operation="op-demo"} 1.0'
+        in text
+    )

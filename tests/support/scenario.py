@@ -1,0 +1,142 @@
+"""The README's worked example as stored data: a config file and a store that hold it.
+
+Operation ``op-demo`` (rate 10 %, monthly, due 10 days after the month) earned 3,000,005 sat
+over 29–31 October 2026 on two pool accounts; 200,000 sat reached its reserve address on
+5 November. As of 12 November it owes 100,001 sat, one day overdue. ``op-other`` has nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from collector.config import DatabaseConfig
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.store.records import (
+    ChainTipRecord,
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    ReserveOutputRecord,
+)
+from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
+
+DEMO_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+OTHER_ADDRESS = "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw"
+AS_OF = datetime(2026, 11, 12, tzinfo=UTC)
+TOKENS = {
+    "op-demo": "operator-demo-token",
+    "op-other": "operator-other-token",
+    "regulator": "regulator-token",
+}
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def write_config(root: Path, **extra: Any) -> Path:
+    """The scenario's config file (and a signing key, mode 600) under ``root``."""
+    key_file = root / "statement-key.pem"
+    if not key_file.exists():
+        key = new_private_key()
+        key_file.write_bytes(private_key_pem(key))
+        key_file.chmod(0o600)
+        (root / "statement-key.pub.pem").write_bytes(public_key_pem(public_key_of(key)))
+    config: dict[str, Any] = {
+        "database": f"sqlite+aiosqlite:///{root}/reservewatch.db",
+        "http": {"listen": "127.0.0.1:9108"},
+        "network": {"esplora_url": "http://127.0.0.1:9/api"},
+        "statement": {"signing_key_file": str(key_file)},
+        "api": {
+            "tokens": [
+                {"name": "demo", "sha256": _digest(TOKENS["op-demo"]), "operations": ["op-demo"]},
+                {
+                    "name": "other",
+                    "sha256": _digest(TOKENS["op-other"]),
+                    "operations": ["op-other"],
+                },
+                {"name": "regulator", "sha256": _digest(TOKENS["regulator"]), "role": "regulator"},
+            ]
+        },
+        "operations": [
+            {
+                "id": "op-demo",
+                "name": "Demo Mining LLP",
+                "license": "DM-2026-001",
+                "remittance": {"rate": "0.10", "period": "monthly", "due_days": 10},
+                "reserve_addresses": [DEMO_ADDRESS],
+                "pools": [
+                    {"kind": "ocean", "account": "pool-a"},
+                    {"kind": "ocean", "account": "pool-b"},
+                ],
+                "sites": [
+                    {
+                        "id": "demo-a",
+                        "region": "pavlodar",
+                        "power_quota_w": 500_000,
+                        "efficiency_j_per_th": 20,
+                    }
+                ],
+            },
+            {
+                "id": "op-other",
+                "name": "Other Mining JSC",
+                "license": "DM-2026-002",
+                "remittance": {"rate": "0.25", "period": "monthly", "due_days": 10},
+                "reserve_addresses": [OTHER_ADDRESS],
+            },
+        ],
+    }
+    config.update(extra)
+    path = root / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+async def populate(database_url: str) -> None:
+    """Store the worked example's earnings, network days, hash rates and payment."""
+    engine = open_engine(DatabaseConfig(url=database_url))
+    await upgrade(engine)
+    store = Store(engine)
+    days = [date(2026, 10, 29), date(2026, 10, 30), date(2026, 10, 31)]
+    await store.upsert_earnings(
+        [
+            EarningRecord("op-demo", "ocean", "pool-a", days[0], 1_000_000),
+            EarningRecord("op-demo", "ocean", "pool-a", days[1], 600_000),
+            EarningRecord("op-demo", "ocean", "pool-b", days[1], 400_000),
+            EarningRecord("op-demo", "ocean", "pool-a", days[2], 1_000_005),
+        ]
+    )
+    await store.upsert_pool_hashrate_days(
+        [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", day, 2e16) for day in days]
+    )
+    await store.upsert_network_days(
+        [NetworkDayRecord(day, 144, 45_000_000_000, 9e20, None, True) for day in days]
+    )
+    await store.upsert_reserve_outputs(
+        [
+            ReserveOutputRecord(
+                "a" * 64,
+                0,
+                "op-demo",
+                DEMO_ADDRESS,
+                200_000,
+                "confirmed",
+                950_000,
+                "00" * 32,
+                datetime(2026, 11, 5, 9, 30, tzinfo=UTC),
+            )
+        ]
+    )
+    await store.save_chain_tip(ChainTipRecord("main", 950_999, "11" * 32, AS_OF))
+    await store.close()
+
+
+def database_url(config_path: Path) -> str:
+    return str(yaml.safe_load(config_path.read_text())["database"])
