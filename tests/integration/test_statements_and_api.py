@@ -239,7 +239,5 @@ async def test_remittance_metrics_are_exposed_from_the_store(api: str) -> None:
         text = await r.text()
     assert 'reservewatch_operation_remittance_shortfall_btc{operation="op-demo"} 0.00100001' in text
     assert 'reservewatch_operation_remittance_due_btc_total{operation="op-demo"} 0.00300001' in text
-    assert (
-        'reservewatch_operation_info{license="DM-2026-001",name="Demo Mining LLP",operation="op-demo"} 1.0'
-        in text
-    )
+    info = 'license="DM-2026-001",name="Demo Mining LLP",operation="op-demo"'
+    assert f"reservewatch_operation_info{{{info}}} 1.0" in text
