@@ -32,7 +32,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from collector.clock import Clock
 from collector.config import Config, OperationConfig
-from collector.errors import StoreError
+from collector.errors import SecretError, StoreError
 from collector.http import StatementUnavailable, UnknownOperation
 from collector.store.queries import Store
 from remittance.account import OperationAccount, compute_account
@@ -195,10 +195,16 @@ class AccountsService:
         return accounts
 
     async def run(self) -> None:
+        from collector.mailer import MailError, mail_closed_periods  # noqa: PLC0415 - cycle
+
         while True:
             try:
-                await self.recompute()
-            except (StoreError, RemittanceError) as err:
+                accounts = await self.recompute()
+                if self._config.statement.email is not None:
+                    await mail_closed_periods(
+                        self._config, self._store, accounts, self._clock.now()
+                    )
+            except (StoreError, RemittanceError, MailError, SecretError) as err:
                 if not self._failing:
                     log.warning("accounts recompute failed", extra={"error": str(err)})
                 self._failing = True

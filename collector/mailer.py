@@ -1,0 +1,128 @@
+"""E-mailing each operation its statement when a period closes (optional, off by default).
+
+Enabled by ``statement.email`` (an SMTP server; STARTTLS by default, with the server's
+certificate checked against ``ca_file`` or the system's trust store). After every accounts
+pass, the latest closed period of each operation with ``contacts`` is sent once: the store
+records what was sent (``issued_statements``), so a restart never sends it twice. The
+signed PDF and JSON are attached; the body says the figures a reader checks first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping
+from datetime import datetime
+from email.message import EmailMessage
+
+from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
+from collector.errors import ReservewatchError
+from collector.reports import build_statement_from_store, load_signing_key, sign
+from collector.store.queries import Store
+from remittance.account import OperationAccount
+from remittance.money import sat_to_btc_text
+from remittance.statement import Statement
+
+log = logging.getLogger(__name__)
+
+
+class MailError(ReservewatchError):
+    """The statement could not be handed to the SMTP server."""
+
+
+def compose(
+    smtp: SmtpConfig,
+    operation: OperationConfig,
+    statement: Statement,
+    attachments: Mapping[str, bytes],
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = ", ".join(operation.contacts)
+    who = f"{operation.name} ({operation.license})"
+    message["Subject"] = f"Reserve remittance statement {statement.period_label} — {who}"
+    message.set_content(
+        "\n".join(
+            [
+                f"Statement for {operation.name}, licence {operation.license}, period "
+                f"{statement.period_label}.",
+                "",
+                f"Due:       {sat_to_btc_text(statement.due_sat)} BTC "
+                f"(deadline {statement.deadline:%Y-%m-%d %H:%M} UTC)",
+                f"Remitted:  {sat_to_btc_text(statement.remitted_sat)} BTC",
+                f"Shortfall: {sat_to_btc_text(statement.shortfall_sat)} BTC",
+                "",
+                f"Statement SHA-256: {statement.sha256()}",
+                "The attached files are signed by the regulator; check them with",
+                "`reservewatch statement verify FILE --public-key regulator.pub.pem`.",
+            ]
+        )
+    )
+    for filename, document in attachments.items():
+        maintype, subtype = (
+            ("application", "pdf")
+            if filename.endswith(".pdf")
+            else (
+                "application",
+                "json",
+            )
+        )
+        message.add_attachment(document, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def _send_blocking(smtp: SmtpConfig, message: EmailMessage) -> None:
+    context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
+    password = resolve_secret(smtp.password_env, smtp.password_file, "SMTP password")
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as client:
+            if smtp.starttls:
+                client.starttls(context=context)
+            if smtp.username and password is not None:
+                client.login(smtp.username, password.get_secret_value())
+            client.send_message(message)
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as err:
+        raise MailError(f"cannot send via {smtp.host}:{smtp.port}: {err}") from err
+
+
+async def send(smtp: SmtpConfig, message: EmailMessage) -> None:
+    """Send ``message`` (smtplib in a worker thread: the event loop never blocks on SMTP)."""
+    await asyncio.to_thread(_send_blocking, smtp, message)
+
+
+async def mail_closed_periods(
+    config: Config,
+    store: Store,
+    accounts: Mapping[str, OperationAccount],
+    as_of: datetime,
+) -> list[tuple[str, str]]:
+    """Send every operation's latest closed period once; return what was sent."""
+    smtp = config.statement.email
+    if smtp is None:
+        return []
+    sent: list[tuple[str, str]] = []
+    key = load_signing_key(config.statement.signing_key_file)
+    for operation in config.operations:
+        account = accounts.get(operation.id)
+        if not operation.contacts or account is None:
+            continue
+        closed = [o for o in account.obligations if not o.is_open]
+        if not closed:
+            continue
+        period = closed[-1].period.label
+        if await store.statement_issued(operation.id, period):
+            continue
+        statement = await build_statement_from_store(config, store, operation, period, as_of)
+        attachments = {
+            f"{operation.id}-{period}.pdf": sign(statement, "pdf", key),
+            f"{operation.id}-{period}.json": sign(statement, "json", key),
+        }
+        await send(smtp, compose(smtp, operation, statement, attachments))
+        await store.record_statement(
+            operation.id, period, as_of, statement.sha256(), emailed_to=operation.contacts
+        )
+        log.info("statement mailed", extra={"operation": operation.id, "period": period})
+        sent.append((operation.id, period))
+    return sent

@@ -1,0 +1,104 @@
+"""Statements e-mailed over SMTP with STARTTLS to a local aiosmtpd server, once per period."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import ssl
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+
+from collector.accounts import compute_accounts, read_inputs
+from collector.config import load_config
+from collector.mailer import mail_closed_periods
+from collector.store.database import open_engine
+from collector.store.queries import Store
+from remittance.signing import load_public_key, verify
+from tests.support.certs import TestCA
+from tests.support.processes import free_port
+from tests.support.scenario import AS_OF, database_url, populate, write_config
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.tls: list[bool] = []
+
+    async def handle_DATA(self, _server: object, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[arg-type]
+        self.tls.append(session.ssl is not None)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
+    ca = TestCA(tmp_path)
+    issued = ca.issue("smtp.test")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(issued.cert_file, issued.key_file)
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    yield inbox, port, ca.ca_file
+    controller.stop()
+
+
+def test_a_closed_period_is_mailed_once_over_starttls(
+    tmp_path: Path, smtp_server: tuple[Inbox, int, Path]
+) -> None:
+    inbox, port, ca_file = smtp_server
+    config_path = write_config(
+        tmp_path,
+        statement={
+            "signing_key_file": str(tmp_path / "statement-key.pem"),
+            "email": {
+                "host": "127.0.0.1",
+                "port": port,
+                "sender": "reserve@regulator.test",
+                "ca_file": str(ca_file),
+            },
+        },
+    )
+    text = config_path.read_text().replace(
+        "reserve_addresses:\n  - bc1qar0",
+        "contacts: [finance@demo.test]\n  reserve_addresses:\n  - bc1qar0",
+    )
+    config_path.write_text(text)
+    asyncio.run(populate(database_url(config_path)))
+    config = load_config(config_path)
+    assert config.operations[0].contacts == ("finance@demo.test",)
+
+    async def pass_() -> list[tuple[str, str]]:
+        store = Store(open_engine(config.database))
+        accounts = compute_accounts(config, await read_inputs(store), AS_OF)
+        sent = await mail_closed_periods(config, store, accounts, AS_OF)
+        await store.close()
+        return sent
+
+    assert asyncio.run(pass_()) == [("op-demo", "2026-10")]
+    assert asyncio.run(pass_()) == []
+
+    [message] = inbox.messages
+    assert inbox.tls == [True]
+    assert message["To"] == "finance@demo.test"
+    assert "2026-10" in message["Subject"]
+    public_key = load_public_key((tmp_path / "statement-key.pub.pem").read_bytes())
+    attachments = {
+        part.get_filename(): part.get_payload(decode=True)
+        for part in message.walk()
+        if part.get_filename()
+    }
+    assert set(attachments) == {"op-demo-2026-10.pdf", "op-demo-2026-10.json"}
+    for document in attachments.values():
+        assert isinstance(document, bytes)
+        verify(document, public_key)
+    body = message.get_payload()[0].get_payload()  # type: ignore[index,union-attr]
+    assert "Shortfall: 0.00100001 BTC" in body
