@@ -9,7 +9,10 @@ One :class:`HttpSource` per source kind and host wraps the application's one
   jittered exponential back-off; honours ``Retry-After`` on 429 when it fits under the cap;
 * never retries 401/403 (:class:`SourceUnauthorized`) or an answer it cannot parse
   (:class:`SourceBadResponse`: not JSON, HTML, truncated, larger than ``max_body_bytes``);
-* parses JSON with ``parse_float=Decimal`` so BTC amounts stay exact;
+* parses JSON with ``parse_float=Decimal`` so BTC amounts stay exact, then runs the caller's
+  ``check`` (normalisation) so an answer of the wrong shape, unit or account counts as
+  ``bad_response`` (and SourceError raised by ``check``, e.g. an auth error envelope, counts
+  with its own result);
 * counts every attempt in :class:`RequestCounters` with a bounded ``result`` label.
 
 Error messages name the source, method, URL path and status, never headers or tokens.
@@ -53,6 +56,9 @@ RESULTS: Final = (
 """The bounded values of the ``result`` label of ``reservewatch_source_requests_total``."""
 
 Sleep = Callable[[float], Awaitable[None]]
+Check = Callable[[Any], Any]
+"""Reads a parsed JSON answer into values, raising SourceBadResponse when it cannot; run
+inside the request so a refused answer is counted ``bad_response``, not ``ok``."""
 
 
 class RequestCounters:
@@ -113,6 +119,19 @@ def _parse_json(where: str, body: bytes) -> Any:
     except (ValueError, RecursionError) as err:
         looks = "HTML" if body.lstrip()[:1] == b"<" else "not JSON (or truncated)"
         raise SourceBadResponse(f"{where}: answer is {looks}") from err
+
+
+def _json_then(check: Check | None) -> Callable[[str, bytes], Any]:
+    def parse(where: str, body: bytes) -> Any:
+        document = _parse_json(where, body)
+        if check is None:
+            return document
+        try:
+            return check(document)
+        except SourceBadResponse as err:
+            raise SourceBadResponse(f"{where}: {err}") from err
+
+    return parse
 
 
 def _parse_text(where: str, body: bytes) -> str:
@@ -177,20 +196,31 @@ class HttpSource:
         *,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
+        check: Check | None = None,
     ) -> Any:
-        return await self._request("GET", url, _parse_json, headers=headers, params=params)
+        return await self._request("GET", url, _json_then(check), headers=headers, params=params)
 
     async def post_json(
-        self, url: str, *, json_body: Any, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        json_body: Any,
+        headers: Mapping[str, str] | None = None,
+        check: Check | None = None,
     ) -> Any:
         data = json.dumps(json_body).encode()
         all_headers = {"Content-Type": "application/json", **(headers or {})}
-        return await self._request("POST", url, _parse_json, headers=all_headers, data=data)
+        return await self._request("POST", url, _json_then(check), headers=all_headers, data=data)
 
     async def post_form(
-        self, url: str, *, form: Mapping[str, str], headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        form: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+        check: Check | None = None,
     ) -> Any:
-        return await self._request("POST", url, _parse_json, headers=headers, form=form)
+        return await self._request("POST", url, _json_then(check), headers=headers, form=form)
 
     async def get_text(
         self,

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeVar
 
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.pools import normalise as n
 from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
 
+T = TypeVar("T")
 AMOUNT_FIELDS: Final = (
     "ppsAmount",
     "pplnsAmount",
@@ -51,7 +52,9 @@ class AntPoolAdapter(PoolAdapterBase):
         self._last_nonce = nonce
         return nonce
 
-    async def _call(self, endpoint: str, **extra: str) -> Mapping[str, Any]:
+    async def _call(
+        self, endpoint: str, check: Callable[[Mapping[str, Any]], T], **extra: str
+    ) -> T:
         if self.credentials.secret is None:
             raise SourceUnauthorized(f"antpool/{self.account.account}: no secret configured")
         key = self.token()
@@ -65,7 +68,17 @@ class AntPoolAdapter(PoolAdapterBase):
             "coin": "BTC",
             **extra,
         }
-        answer = await self.http.post_form(f"{self.base_url}/api/{endpoint}", form=form)
+
+        def checked(answer: Any) -> T:
+            return check(self._envelope(endpoint, answer))
+
+        result: T = await self.http.post_form(
+            f"{self.base_url}/api/{endpoint}", form=form, check=checked
+        )
+        return result
+
+    @staticmethod
+    def _envelope(endpoint: str, answer: Any) -> Mapping[str, Any]:
         if not isinstance(answer, Mapping):
             raise SourceBadResponse(f"antpool {endpoint}: expected an object")
         code = answer.get("code")
@@ -77,7 +90,10 @@ class AntPoolAdapter(PoolAdapterBase):
         return answer
 
     async def snapshot(self) -> PoolSnapshot:
-        data = n.obj(await self._call("accountOverview.htm"), "data")
+        return await self._call("accountOverview.htm", self._overview)
+
+    def _overview(self, answer: Mapping[str, Any]) -> PoolSnapshot:
+        data = n.obj(answer, "data")
         self.check_account(data.get("userId"), "accountOverview")
         return PoolSnapshot(
             hashrate_hs=n.hashrate_to_hs(n.field(data, "hsLast10m"), "H/s", "data.hsLast10m"),
@@ -90,31 +106,33 @@ class AntPoolAdapter(PoolAdapterBase):
     async def earnings(self, start: date, end: date) -> list[DailyEarning]:
         amounts: dict[date, int] = {}
         for page in range(1, MAX_PAGES + 1):
-            data = n.obj(
-                await self._call(
-                    "paymentHistoryV2.htm",
-                    type="recv",
-                    pageEnable="1",
-                    page=str(page),
-                    pageSize=str(PAGE_SIZE),
-                ),
-                "data",
+            rows, total_pages = await self._call(
+                "paymentHistoryV2.htm",
+                self._page,
+                type="recv",
+                pageEnable="1",
+                page=str(page),
+                pageSize=str(PAGE_SIZE),
             )
-            rows = n.items(data, "rows")
-            oldest: date | None = None
-            for index, row in enumerate(rows):
-                where = f"data.rows[{index}]"
-                credited = n.utc_day(n.field(row, "timestamp"), f"{where}.timestamp")
-                day = credited - timedelta(days=1)
-                oldest = day if oldest is None else min(oldest, day)
-                amount = sum(
-                    n.btc_to_sat(row[name], f"{where}.{name}")
-                    for name in AMOUNT_FIELDS
-                    if row.get(name) is not None
-                )
+            for day, amount in rows:
                 if start <= day < end:
                     amounts[day] = amounts.get(day, 0) + amount
-            total_pages = n.count(data.get("totalPage", page), "data.totalPage")
+            oldest = min((day for day, _ in rows), default=None)
             if not rows or page >= total_pages or (oldest is not None and oldest < start):
                 break
         return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
+
+    @staticmethod
+    def _page(answer: Mapping[str, Any]) -> tuple[list[tuple[date, int]], int]:
+        data = n.obj(answer, "data")
+        rows: list[tuple[date, int]] = []
+        for index, row in enumerate(n.items(data, "rows")):
+            where = f"data.rows[{index}]"
+            credited = n.utc_day(n.field(row, "timestamp"), f"{where}.timestamp")
+            amount = sum(
+                n.btc_to_sat(row[name], f"{where}.{name}")
+                for name in AMOUNT_FIELDS
+                if row.get(name) is not None
+            )
+            rows.append((credited - timedelta(days=1), amount))
+        return rows, n.count(data.get("totalPage", 1), "data.totalPage")

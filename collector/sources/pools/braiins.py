@@ -25,20 +25,26 @@ class BraiinsAdapter(PoolAdapterBase):
         return {self.account.auth_header or DEFAULT_AUTH_HEADER: self.token()}
 
     async def snapshot(self) -> PoolSnapshot:
-        profile = await self.http.get_json(
-            f"{self.base_url}/accounts/profile/json/btc/", headers=self._headers()
+        current, day = await self.http.get_json(
+            f"{self.base_url}/accounts/profile/json/btc/",
+            headers=self._headers(),
+            check=self._profile,
         )
-        if isinstance(profile, dict):
+        online, offline = await self.http.get_json(
+            f"{self.base_url}/accounts/workers/json/btc",
+            headers=self._headers(),
+            check=lambda answer: self._workers(n.obj(n.obj(answer, "btc"), "workers")),
+        )
+        return PoolSnapshot(current, day, online, offline)
+
+    def _profile(self, profile: Any) -> tuple[float, float]:
+        if isinstance(profile, Mapping):
             self.check_account(profile.get("username"), "profile")
         btc = n.obj(profile, "btc")
         unit = str(n.field(btc, "hash_rate_unit"))
         current = n.hashrate_to_hs(n.field(btc, "hash_rate_5m"), unit, "btc.hash_rate_5m")
         day = n.hashrate_to_hs(n.field(btc, "hash_rate_24h"), unit, "btc.hash_rate_24h")
-        workers = await self.http.get_json(
-            f"{self.base_url}/accounts/workers/json/btc", headers=self._headers()
-        )
-        online, offline = self._workers(n.obj(n.obj(workers, "btc"), "workers"))
-        return PoolSnapshot(current, day, online, offline)
+        return current, day
 
     def _workers(self, workers: Mapping[str, Any]) -> tuple[int, int]:
         now = self.clock.now()
@@ -60,11 +66,15 @@ class BraiinsAdapter(PoolAdapterBase):
         return online, offline
 
     async def earnings(self, start: date, end: date) -> list[DailyEarning]:
-        answer = await self.http.get_json(
+        found: list[DailyEarning] = await self.http.get_json(
             f"{self.base_url}/accounts/rewards/json/btc",
             headers=self._headers(),
             params={"from": start.isoformat(), "to": (end - timedelta(days=1)).isoformat()},
+            check=lambda answer: self._rewards(answer, start, end),
         )
+        return found
+
+    def _rewards(self, answer: Any, start: date, end: date) -> list[DailyEarning]:
         rewards = n.items(n.obj(answer, "btc"), "daily_rewards")
         result: dict[date, int] = {}
         for index, reward in enumerate(rewards):

@@ -7,14 +7,15 @@ numbers as ``Decimal``). Daily revenue is the ``revenue`` transactions grouped b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.pools import normalise as n
 from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
 
+T = TypeVar("T")
 _AUTH_CODES = frozenset({5010})  # "permission denied" in F2Pool's v2 error table
 _AUTH_WORDS = ("auth", "permission", "secret", "token")
 
@@ -24,12 +25,20 @@ class F2PoolAdapter(PoolAdapterBase):
     default_base_url: ClassVar[str] = "https://api.f2pool.com"
     max_range_days: ClassVar[int] = 30
 
-    async def _call(self, request: str, **extra: Any) -> Mapping[str, Any]:
-        answer = await self.http.post_json(
+    async def _call(self, request: str, check: Callable[[Mapping[str, Any]], T], **extra: Any) -> T:
+        def checked(answer: Any) -> T:
+            return check(self._envelope(request, answer))
+
+        result: T = await self.http.post_json(
             f"{self.base_url}/v2/{request}",
             json_body={"currency": "bitcoin", "mining_user_name": self.account.account, **extra},
             headers={"F2P-API-SECRET": self.token()},
+            check=checked,
         )
+        return result
+
+    @staticmethod
+    def _envelope(request: str, answer: Any) -> Mapping[str, Any]:
         if not isinstance(answer, Mapping):
             raise SourceBadResponse(f"f2pool {request}: expected an object")
         code = answer.get("code")
@@ -41,11 +50,19 @@ class F2PoolAdapter(PoolAdapterBase):
         return answer
 
     async def snapshot(self) -> PoolSnapshot:
-        info = n.obj(await self._call("hash_rate/info"), "info")
+        current, day = await self._call("hash_rate/info", self._info)
+        online, offline = await self._call("hash_rate/worker/list", self._workers)
+        return PoolSnapshot(current, day, online, offline)
+
+    def _info(self, answer: Mapping[str, Any]) -> tuple[float, float]:
+        info = n.obj(answer, "info")
         self.check_account(info.get("name"), "hash_rate/info")
         current = n.hashrate_to_hs(n.field(info, "hash_rate"), "H/s", "info.hash_rate")
         day = n.hashrate_to_hs(n.field(info, "h24_hash_rate"), "H/s", "info.h24_hash_rate")
-        workers = n.items(await self._call("hash_rate/worker/list"), "workers")
+        return current, day
+
+    def _workers(self, answer: Mapping[str, Any]) -> tuple[int, int]:
+        workers = n.items(answer, "workers")
         now = self.clock.now()
         online = offline = 0
         for index, worker in enumerate(workers):
@@ -58,15 +75,18 @@ class F2PoolAdapter(PoolAdapterBase):
                 online += 1
             else:
                 offline += 1
-        return PoolSnapshot(current, day, online, offline)
+        return online, offline
 
     async def earnings(self, start: date, end: date) -> list[DailyEarning]:
-        answer = await self._call(
+        return await self._call(
             "assets/transactions/list",
+            lambda answer: self._revenue(answer, start, end),
             type="revenue",
             start_time=int(n.day_start(start).timestamp()),
             end_time=int(n.day_start(end).timestamp()),
         )
+
+    def _revenue(self, answer: Mapping[str, Any], start: date, end: date) -> list[DailyEarning]:
         amounts: dict[date, int] = {}
         hashrates: dict[date, float] = {}
         for index, entry in enumerate(n.items(answer, "transactions")):

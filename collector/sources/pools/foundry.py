@@ -35,9 +35,12 @@ class FoundryAdapter(PoolAdapterBase):
 
     async def snapshot(self) -> PoolSnapshot:
         sub = quote(self.account.account, safe="")
-        stats = await self.http.get_json(
-            f"{self.base_url}/subaccount_stats/{sub}", headers=self._headers()
+        snapshot: PoolSnapshot = await self.http.get_json(
+            f"{self.base_url}/subaccount_stats/{sub}", headers=self._headers(), check=self._stats
         )
+        return snapshot
+
+    def _stats(self, stats: Any) -> PoolSnapshot:
         if not isinstance(stats, Mapping):
             raise SourceBadResponse("subaccount_stats: expected an object")
         self.check_account(stats.get("name"), "subaccount_stats")
@@ -54,8 +57,9 @@ class FoundryAdapter(PoolAdapterBase):
 
     async def earnings(self, start: date, end: date) -> list[DailyEarning]:
         sub = quote(self.account.account, safe="")
-        answer = await self.http.get_json(
+        found: list[DailyEarning] = await self.http.get_json(
             f"{self.base_url}/v2/earnings/{sub}",
+            check=lambda answer: self._earnings(answer, start, end),
             headers=self._headers(),
             params={
                 "coin": "BTC",
@@ -63,6 +67,10 @@ class FoundryAdapter(PoolAdapterBase):
                 "endDateUnixMs": str(int(n.day_start(end).timestamp() * 1000)),
             },
         )
+        return found
+
+    @staticmethod
+    def _earnings(answer: Any, start: date, end: date) -> list[DailyEarning]:
         entries = answer if isinstance(answer, list) else n.items(answer, "earnings")
         result: dict[date, DailyEarning] = {}
         for index, entry in enumerate(entries):

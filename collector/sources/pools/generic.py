@@ -7,7 +7,7 @@ URLs may be absolute or relative to ``base_url``, and may hold ``{account}``, ``
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from collector.config import GenericPoolPaths
@@ -39,8 +39,13 @@ class GenericAdapter(PoolAdapterBase):
         return {self.paths.auth_header: self.credentials.token.get_secret_value()}
 
     async def snapshot(self) -> PoolSnapshot:
+        snapshot: PoolSnapshot = await self.http.get_json(
+            self._url(self.paths.hashrate_url), headers=self._headers(), check=self._snapshot
+        )
+        return snapshot
+
+    def _snapshot(self, answer: Any) -> PoolSnapshot:
         paths = self.paths
-        answer = await self.http.get_json(self._url(paths.hashrate_url), headers=self._headers())
         unit = paths.hashrate_unit
         current = n.hashrate_to_hs(n.path(answer, paths.hashrate_path), unit, paths.hashrate_path)
         day = current
@@ -61,10 +66,15 @@ class GenericAdapter(PoolAdapterBase):
         paths = self.paths
         if not paths.earnings_url:
             return []
-        answer = await self.http.get_json(
+        found: list[DailyEarning] = await self.http.get_json(
             self._url(paths.earnings_url, start=start.isoformat(), end=end.isoformat()),
             headers=self._headers(),
+            check=lambda answer: self._earnings(answer, start, end),
         )
+        return found
+
+    def _earnings(self, answer: Any, start: date, end: date) -> list[DailyEarning]:
+        paths = self.paths
         entries = n.path(answer, paths.earnings_list_path) if paths.earnings_list_path else answer
         if not isinstance(entries, list):
             raise SourceBadResponse(f"{paths.earnings_list_path or 'answer'}: expected a list")

@@ -8,15 +8,16 @@ block share in satoshis, summed per UTC day).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeVar
 from urllib.parse import quote
 
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
 from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
 
+T = TypeVar("T")
 _AMOUNT_FIELDS: Final = ("satoshis_net_earned", "amount_sats")
 _TIME_FIELDS: Final = ("ts", "time", "block_ts")
 
@@ -26,18 +27,19 @@ class OceanAdapter(PoolAdapterBase):
     default_base_url: ClassVar[str] = "https://api.ocean.xyz"
     max_range_days: ClassVar[int] = 90
 
-    async def _result(self, path: str) -> Any:
-        answer = await self.http.get_json(f"{self.base_url}/v1/{path}")
-        return n.field(answer, "result")
+    async def _result(self, path: str, check: Callable[[Any], T]) -> T:
+        found: T = await self.http.get_json(
+            f"{self.base_url}/v1/{path}", check=lambda answer: check(n.field(answer, "result"))
+        )
+        return found
 
     async def snapshot(self) -> PoolSnapshot:
         user = quote(self.account.account, safe="")
-        rates = await self._result(f"user_hashrate/{user}")
-        if not isinstance(rates, Mapping):
-            raise SourceBadResponse("user_hashrate: result is not an object")
-        current = n.hashrate_to_hs(n.field(rates, "hashrate_300s"), "H/s", "hashrate_300s")
-        day = n.hashrate_to_hs(n.field(rates, "hashrate_86400s"), "H/s", "hashrate_86400s")
-        full = await self._result(f"user_hashrate_full/{user}")
+        current, day = await self._result(f"user_hashrate/{user}", _rates)
+        online, offline = await self._result(f"user_hashrate_full/{user}", self._workers)
+        return PoolSnapshot(current, day, online, offline)
+
+    def _workers(self, full: Any) -> tuple[int, int]:
         workers = n.obj(full, "workers")
         online = offline = 0
         for name, samples in workers.items():
@@ -52,22 +54,36 @@ class OceanAdapter(PoolAdapterBase):
                 online += 1
             else:
                 offline += 1
-        return PoolSnapshot(current, day, online, offline)
+        return online, offline
 
     async def earnings(self, start: date, end: date) -> list[DailyEarning]:
         user = quote(self.account.account, safe="")
-        result = await self._result(f"earnpay/{user}/{start.isoformat()}/{end.isoformat()}")
-        entries = result if isinstance(result, list) else n.items(result, "earnings")
-        amounts: dict[date, int] = {}
-        for index, entry in enumerate(entries):
-            where = f"earnings[{index}]"
-            if not isinstance(entry, Mapping):
-                raise SourceBadResponse(f"{where}: expected an object")
-            when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
-            amount = next((entry[k] for k in _AMOUNT_FIELDS if entry.get(k) is not None), None)
-            if when is None or amount is None:
-                raise SourceBadResponse(f"{where}: needs ts and satoshis_net_earned")
-            day = n.utc_day(when, f"{where}.ts")
-            if start <= day < end:
-                amounts[day] = amounts.get(day, 0) + n.sat(amount, f"{where}.amount")
-        return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
+        return await self._result(
+            f"earnpay/{user}/{start.isoformat()}/{end.isoformat()}",
+            lambda result: _earnings(result, start, end),
+        )
+
+
+def _rates(rates: Any) -> tuple[float, float]:
+    if not isinstance(rates, Mapping):
+        raise SourceBadResponse("user_hashrate: result is not an object")
+    current = n.hashrate_to_hs(n.field(rates, "hashrate_300s"), "H/s", "hashrate_300s")
+    day = n.hashrate_to_hs(n.field(rates, "hashrate_86400s"), "H/s", "hashrate_86400s")
+    return current, day
+
+
+def _earnings(result: Any, start: date, end: date) -> list[DailyEarning]:
+    entries = result if isinstance(result, list) else n.items(result, "earnings")
+    amounts: dict[date, int] = {}
+    for index, entry in enumerate(entries):
+        where = f"earnings[{index}]"
+        if not isinstance(entry, Mapping):
+            raise SourceBadResponse(f"{where}: expected an object")
+        when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
+        amount = next((entry[k] for k in _AMOUNT_FIELDS if entry.get(k) is not None), None)
+        if when is None or amount is None:
+            raise SourceBadResponse(f"{where}: needs ts and satoshis_net_earned")
+        day = n.utc_day(when, f"{where}.ts")
+        if start <= day < end:
+            amounts[day] = amounts.get(day, 0) + n.sat(amount, f"{where}.amount")
+    return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]

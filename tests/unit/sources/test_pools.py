@@ -1,0 +1,335 @@
+"""Pool adapters and jobs end to end: fake pool APIs on loopback, a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client import generate_latest
+
+from collector.clock import FrozenClock
+from collector.config import POOL_KINDS, DatabaseConfig, parse_config
+from collector.demo.fake_pools import FakePoolServer
+from collector.metrics import build_registry
+from collector.sources.http import RequestCounters
+from collector.sources.poller import Poller
+from collector.sources.service import PoolJob, PoolMetrics, build_pool_jobs, restore_last_success
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+FAST = dict.fromkeys(POOL_KINDS, (1000.0, 1.0))
+ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+ACCOUNTS: dict[str, dict[str, Any]] = {
+    "braiins": {"account": "ekibastuz1", "token_env": "T_BRAIINS"},
+    "f2pool": {"account": "ekibastuz2", "token_env": "T_F2POOL"},
+    "antpool": {
+        "account": "ekibastuz3",
+        "user_id": "ekibastuz3",
+        "token_env": "T_ANT",
+        "secret_env": "S_ANT",
+    },
+    "foundry": {"account": "ekibastuz4", "token_env": "T_FOUNDRY"},
+    "luxor": {"account": "ekibastuz5", "token_env": "T_LUXOR"},
+    "ocean": {"account": "bc1qocean"},
+}
+TOKENS = {
+    "braiins": "tb",
+    "f2pool": "tf",
+    "antpool": "ta",
+    "foundry": "tfo",
+    "luxor": "tl",
+    "ocean": None,
+}
+
+
+@dataclass
+class World:
+    server: FakePoolServer
+    store: Store
+    session: aiohttp.ClientSession
+    clock: FrozenClock
+    counters: RequestCounters
+    metrics: PoolMetrics
+
+    def jobs(
+        self,
+        kinds: tuple[str, ...],
+        since: date | None = None,
+        timeout_s: float = 2,
+        **extra: Any,
+    ) -> list[PoolJob]:
+        pools = [
+            {
+                "kind": kind,
+                "base_url": self.server.base_url(kind),
+                "backfill_days": 20,
+                **ACCOUNTS[kind],
+                **extra,
+            }
+            for kind in kinds
+        ]
+        config = parse_config(
+            {
+                "operations": [
+                    {
+                        "id": "ekibastuz-1",
+                        "name": "Ekibastuz",
+                        "license": "L-1",
+                        "remittance": {"rate": "0.1"},
+                        "reserve_addresses": [ADDRESS],
+                        "pools": pools,
+                    }
+                ]
+            }
+        )
+        return build_pool_jobs(
+            config,
+            self.store,
+            self.session,
+            self.counters,
+            self.clock,
+            since=since,
+            metrics=self.metrics,
+            rate_limits=FAST,
+            timeout_s=timeout_s,
+        )
+
+
+@pytest.fixture
+async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    # Environment variables are the documented way tokens reach the collector.
+    for env, value in (
+        ("T_BRAIINS", "tb"),
+        ("T_F2POOL", "tf"),
+        ("T_ANT", "ta"),
+        ("S_ANT", "sa"),
+        ("T_FOUNDRY", "tfo"),
+        ("T_LUXOR", "tl"),
+    ):
+        monkeypatch.setenv(env, value)
+    clock = FrozenClock(NOW)
+    server = FakePoolServer(clock, slow_s=5, retry_after_s=0)
+    await server.start()
+    for kind, settings in ACCOUNTS.items():
+        server.set_account(
+            kind,
+            settings.get("user_id", settings["account"]),
+            token=TOKENS[kind],
+            secret="sa",
+            hashrate_hs=120e15,
+            hashrate_24h_hs=110e15,
+            workers_online=5,
+            workers_offline=2,
+        )
+        server.set_earnings(
+            kind,
+            settings.get("user_id", settings["account"]),
+            {TODAY - timedelta(days=d): 12_345_678 + d for d in range(0, 30)},
+            {TODAY - timedelta(days=d): 100e15 for d in range(0, 30)},
+        )
+    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
+    await upgrade(engine)
+    store = Store(engine)
+    async with aiohttp.ClientSession() as session:
+        yield World(server, store, session, clock, RequestCounters(), PoolMetrics())
+    await store.close()
+    await server.close()
+
+
+ALL = tuple(ACCOUNTS)
+WITH_DAY_HASHRATE = {"f2pool", "foundry"}
+
+
+@pytest.mark.parametrize("kind", ALL)
+async def test_each_pool_normalises_snapshot_and_backfills_earnings(
+    world: World, kind: str
+) -> None:
+    [job] = world.jobs((kind,))
+    poller = Poller([job], world.clock)
+    assert await poller.run_once() == {job.target: "ok"}
+    [status] = await world.store.pool_statuses()
+    assert (status.hashrate_hs, status.hashrate_24h_hs) == (120e15, 110e15)
+    assert (status.workers_online, status.workers_offline) == (5, 2)
+    earnings = await world.store.earnings("ekibastuz-1")
+    assert [e.day for e in earnings] == [TODAY - timedelta(days=d) for d in range(20, -1, -1)]
+    assert {e.day: e.amount_sat for e in earnings}[TODAY - timedelta(days=3)] == 12_345_681
+    days = await world.store.pool_hashrate_days("ekibastuz-1")
+    if kind in WITH_DAY_HASHRATE:
+        assert len(days) == 21
+        assert days[0].hashrate_hs == 100e15
+
+
+@pytest.mark.parametrize("kind", ALL)
+async def test_repolling_and_overlapping_backfill_never_double_count(
+    world: World, kind: str
+) -> None:
+    [job] = world.jobs((kind,))
+    await job.poll()
+    first = await world.store.earnings("ekibastuz-1")
+    world.server.set_earnings(
+        kind, ACCOUNTS[kind].get("user_id", ACCOUNTS[kind]["account"]), {TODAY: 99_999}
+    )
+    await job.poll()  # re-reads the last days, the pool revised today
+    [again] = world.jobs((kind,), since=TODAY - timedelta(days=25))
+    await again.poll()  # a backfill overlapping what is stored
+    rows = await world.store.earnings("ekibastuz-1")
+    assert len(rows) == 26
+    assert {e.day: e.amount_sat for e in rows}[TODAY] == 99_999
+    assert [e for e in rows if e.day != TODAY and e.day >= TODAY - timedelta(days=20)] == [
+        e for e in first if e.day != TODAY
+    ]
+
+
+async def test_after_first_contact_only_the_last_few_days_are_reread(world: World) -> None:
+    [job] = world.jobs(("braiins",))
+    await job.poll()
+    await job.poll()
+    rewards = [
+        r for r in world.server.requests_to("braiins") if r.path.startswith("/accounts/rewards")
+    ]
+    assert rewards[0].query == {
+        "from": (TODAY - timedelta(days=20)).isoformat(),
+        "to": TODAY.isoformat(),
+    }
+    assert rewards[1].query == {
+        "from": (TODAY - timedelta(days=3)).isoformat(),
+        "to": TODAY.isoformat(),
+    }
+
+
+async def test_a_long_backfill_is_split_into_ranges_the_pool_accepts(world: World) -> None:
+    [job] = world.jobs(("f2pool",), since=TODAY - timedelta(days=70))  # f2pool: 30 days per call
+    await job.poll()
+    calls = [r for r in world.server.requests_to("f2pool") if r.path.endswith("transactions/list")]
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "fault", "result"),
+    [
+        ("braiins", "html", "bad_response"),
+        ("braiins", "truncated", "bad_response"),
+        ("braiins", "wrong_unit", "bad_response"),
+        ("braiins", "wrong_account", "bad_response"),
+        ("braiins", "unauthorized", "unauthorized"),
+        ("f2pool", "unauthorized", "unauthorized"),
+        ("f2pool", "wrong_account", "bad_response"),
+        ("antpool", "unauthorized", "unauthorized"),
+        ("antpool", "wrong_account", "bad_response"),
+        ("foundry", "garbage", "bad_response"),
+        ("foundry", "wrong_account", "bad_response"),
+        ("luxor", "wrong_account", "bad_response"),
+        ("ocean", "wrong_account", "bad_response"),
+        ("ocean", "server_error", "server_error"),
+        ("luxor", "rate_limited", "rate_limited"),
+    ],
+)
+async def test_a_bad_answer_is_counted_and_the_last_good_values_stay(
+    world: World, kind: str, fault: str, result: str
+) -> None:
+    [job] = world.jobs((kind,))
+    poller = Poller([job], world.clock)
+    assert await poller.run_once() == {job.target: "ok"}
+    world.clock.advance(300)
+    world.server.misbehave(kind, fault)
+    assert await poller.run_once() == {job.target: result}
+    assert world.counters.value("pool", result) >= 1
+    [status] = await world.store.pool_statuses()
+    assert status.observed_at == NOW
+    registry, _ = build_registry([poller, world.metrics, world.counters])
+    pool = f"{kind}/{ACCOUNTS[kind]['account']}"
+    labels = {"operation": "ekibastuz-1", "pool": pool}
+    assert (
+        registry.get_sample_value(
+            "reservewatch_pool_hashrate_hashes_per_second", {**labels, "window": "current"}
+        )
+        == 120e15
+    )
+    assert (
+        registry.get_sample_value("reservewatch_pool_workers", {**labels, "state": "online"}) == 5
+    )
+    assert (
+        registry.get_sample_value(
+            "reservewatch_source_up", {"source": "pool", "target": job.target}
+        )
+        == 0
+    )
+    assert (
+        registry.get_sample_value(
+            "reservewatch_source_last_success_timestamp_seconds",
+            {"source": "pool", "target": job.target},
+        )
+        == NOW.timestamp()
+    )
+
+
+async def test_a_slow_pool_times_out_without_storing_anything(world: World) -> None:
+    [job] = world.jobs(("ocean",), timeout_s=0.1)
+    world.server.slow_s = 1
+    world.server.misbehave("ocean", "slow")
+    assert await Poller([job], world.clock).run_once() == {job.target: "timeout"}
+    assert await world.store.pool_statuses() == []
+
+
+async def test_server_errors_are_retried_within_one_poll(world: World) -> None:
+    [job] = world.jobs(("foundry",))
+    world.server.misbehave("foundry", "server_error", times=1)
+    # The HttpSource backs off for real here (0.5 s x jitter at most): keep it to one retry.
+    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    assert world.counters.value("pool", "server_error") == 1
+
+
+async def test_antpool_requests_are_signed_with_increasing_nonces(world: World) -> None:
+    [job] = world.jobs(("antpool",))
+    await job.poll()
+    nonces = [
+        int(dict(p.split("=") for p in r.body.split("&"))["nonce"])
+        for r in world.server.requests_to("antpool")
+    ]
+    assert len(nonces) >= 2
+    assert nonces == sorted(set(nonces))
+
+
+async def test_braiins_sends_the_configured_legacy_header_and_never_logs_the_token(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    [job] = world.jobs(("braiins",), auth_header="SlushPool-Auth-Token")
+    await job.poll()
+    assert all(
+        r.headers.get("SlushPool-Auth-Token") == "tb" for r in world.server.requests_to("braiins")
+    )
+    world.server.misbehave("braiins", "unauthorized")
+    await Poller([job], world.clock).run_once()
+    assert "failing (unauthorized)" in caplog.text
+    assert "ekibastuz-1/braiins/ekibastuz1" in caplog.text
+    assert "tb" not in caplog.text.replace("braiins", "").replace("Access Profile", "")
+
+
+async def test_last_good_status_is_restored_from_the_store_after_a_restart(world: World) -> None:
+    [job] = world.jobs(("luxor",))
+    await job.poll()
+    restarted = PoolMetrics()
+    await restarted.load(world.store)
+    [again] = world.jobs(("luxor",))
+    poller = Poller([again], world.clock)
+    restore_last_success(poller, restarted)
+    registry, _ = build_registry([restarted, poller])
+    text = generate_latest(registry).decode()
+    assert (
+        'reservewatch_pool_hashrate_hashes_per_second{operation="ekibastuz-1",'
+        'pool="luxor/ekibastuz5",window="24h"} 1.1e+17' in text
+    )
+    assert (
+        registry.get_sample_value(
+            "reservewatch_source_last_success_timestamp_seconds",
+            {"source": "pool", "target": again.target},
+        )
+        == NOW.timestamp()
+    )
