@@ -1,0 +1,261 @@
+"""Adapters read the pools' documented example payloads with exact unit conversions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from collector.clock import FrozenClock
+from collector.config import GenericPoolPaths, PoolAccountConfig
+from collector.demo.fake_pools import FakePoolServer
+from collector.errors import SourceBadResponse, SourceUnauthorized
+from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.pools import ADAPTERS, DailyEarning, PoolAdapterBase, PoolCredentials
+from collector.sources.pools import normalise as n
+from collector.sources.pools.antpool import signature
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "pools"
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakePoolServer]:
+    fake = FakePoolServer(FrozenClock(NOW))
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+def adapter(
+    server: FakePoolServer,
+    session: aiohttp.ClientSession,
+    counters: RequestCounters,
+    kind: str,
+    account: str,
+    **settings: object,
+) -> PoolAdapterBase:
+    config = PoolAccountConfig.model_validate(
+        {"kind": kind, "account": account, "base_url": server.base_url(kind), **settings}
+    )
+    http = HttpSource(session, source="pool", counters=counters, retries=0)
+    credentials = PoolCredentials(token=SecretStr("t"), secret=SecretStr("s"))
+    return ADAPTERS[kind](config, http, credentials, FrozenClock(NOW))
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "sat"),
+    [
+        ("0.00012345", 12_345),
+        ("1.00000001", 100_000_001),
+        ("21000000", 2_100_000_000_000_000),
+        (Decimal("0.000123456789"), 12_346),  # past 8 places: half up
+        (Decimal("0.000123454999"), 12_345),
+        ("0", 0),
+    ],
+)
+def test_btc_amounts_convert_exactly_to_satoshis(text: object, sat: int) -> None:
+    assert n.btc_to_sat(text, "amount") == sat
+
+
+@pytest.mark.parametrize("bad", ["-0.1", "NaN", "Infinity", "", "0.1 BTC", True, None, [1]])
+def test_unusable_amounts_are_bad_responses(bad: object) -> None:
+    with pytest.raises(SourceBadResponse, match="amount"):
+        n.btc_to_sat(bad, "amount")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "hs"),
+    [
+        ("1.5", "Gh/s", 1.5e9),
+        (125000, "Gh/s", 1.25e14),
+        (Decimal("127.6"), "Th/s", 1.276e14),
+        ("2", "PH/s", 2e15),
+        ("127603936523714", "H/s", 127603936523714.0),
+    ],
+)
+def test_hash_rates_convert_to_hashes_per_second(value: object, unit: str, hs: float) -> None:
+    assert n.hashrate_to_hs(value, unit, "rate") == hs
+
+
+def test_an_unknown_hash_rate_unit_is_refused() -> None:
+    with pytest.raises(SourceBadResponse, match="unknown hash rate unit"):
+        n.hashrate_to_hs("1", "Zh/s", "hash_rate_5m")
+
+
+async def test_braiins_documented_payloads(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("braiins", "/accounts/profile/json/btc/", fixture("braiins_profile.json"))
+    server.serve_raw("braiins", "/accounts/workers/json/btc", fixture("braiins_workers.json"))
+    server.serve_raw("braiins", "/accounts/rewards/json/btc", fixture("braiins_rewards.json"))
+    pool = adapter(server, session, RequestCounters(), "braiins", "ekibastuz1", token_env="X")
+    snapshot = await pool.snapshot()
+    assert snapshot.hashrate_hs == float(Decimal("127603.936") * 10**9)
+    assert snapshot.hashrate_24h_hs == 1.25e14
+    # rig2 says "ok" but its last share is 2 h old; rig3 says "off" but shared a minute ago.
+    assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
+    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == [
+        DailyEarning(date(2026, 3, 8), 100_000_001),
+        DailyEarning(date(2026, 3, 9), 12_345),
+    ]
+
+
+async def test_braiins_text_403_is_unauthorized(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw(
+        "braiins",
+        "/accounts/profile/json/btc/",
+        "Invalid Access Profile token",
+        status=403,
+        content_type="text/plain",
+    )
+    counters = RequestCounters()
+    pool = adapter(server, session, counters, "braiins", "ekibastuz1", token_env="X")
+    with pytest.raises(SourceUnauthorized):
+        await pool.snapshot()
+    assert counters.value("pool", "unauthorized") == 1
+
+
+async def test_f2pool_revenue_is_exact_from_json_floats(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("f2pool", "/v2/assets/transactions/list", fixture("f2pool_transactions.json"))
+    pool = adapter(server, session, RequestCounters(), "f2pool", "ekibastuz2", token_env="X")
+    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == [
+        DailyEarning(date(2026, 3, 8), 12_346, 1.1e17),
+        DailyEarning(date(2026, 3, 9), 12_345, 1.2e17),
+    ]
+
+
+async def test_f2pool_error_envelope_is_unauthorized_and_counted(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("f2pool", "/v2/hash_rate/info", fixture("f2pool_error.json"))
+    counters = RequestCounters()
+    pool = adapter(server, session, counters, "f2pool", "ekibastuz2", token_env="X")
+    with pytest.raises(SourceUnauthorized, match="5010"):
+        await pool.snapshot()
+    assert counters.value("pool", "unauthorized") == 1
+    assert counters.value("pool", "ok") == 0
+
+
+async def test_antpool_overview_string_numbers(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw(
+        "antpool", "/api/accountOverview.htm", fixture("antpool_account_overview.json")
+    )
+    pool = adapter(
+        server,
+        session,
+        RequestCounters(),
+        "antpool",
+        "ekibastuz3",
+        user_id="ekibastuz3",
+        token_env="X",
+        secret_env="Y",
+    )
+    snapshot = await pool.snapshot()
+    assert snapshot.hashrate_hs == 127603936523714.0
+    assert snapshot.hashrate_24h_hs == 125123456789012.0
+    assert (snapshot.workers_online, snapshot.workers_offline) == (41, 4)
+    [request] = server.requests_to("antpool")
+    form = dict(pair.split("=") for pair in request.body.split("&"))
+    assert form["signature"] == signature("s", "ekibastuz3", "t", int(form["nonce"]))
+    assert form["signature"] == form["signature"].upper()
+
+
+async def test_foundry_daily_earnings_after_fees(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("foundry", "/v2/earnings/ekibastuz4", fixture("foundry_earnings.json"))
+    pool = adapter(server, session, RequestCounters(), "foundry", "ekibastuz4", token_env="X")
+    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == [
+        DailyEarning(date(2026, 3, 9), 1_234_567, 1.25e17),
+        DailyEarning(date(2026, 3, 10), 61_700, 1.24e17),
+    ]
+
+
+async def test_luxor_summary_strings(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("luxor", "/api/v2/pool/summary/BTC", fixture("luxor_summary.json"))
+    server.set_account("luxor", "ekibastuz5", token="t", workers_online=3, workers_offline=1)
+    pool = adapter(server, session, RequestCounters(), "luxor", "ekibastuz5", token_env="X")
+    snapshot = await pool.snapshot()
+    assert snapshot.hashrate_hs == 127603936523714.0
+    assert snapshot.hashrate_24h_hs == 125000000000000.0
+    assert (snapshot.workers_online, snapshot.workers_offline) == (3, 1)
+
+
+async def test_ocean_result_envelope(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("ocean", "/v1/user_hashrate/bc1qocean", fixture("ocean_user_hashrate.json"))
+    server.set_account("ocean", "bc1qocean", workers_online=2, workers_offline=1)
+    pool = adapter(server, session, RequestCounters(), "ocean", "bc1qocean")
+    snapshot = await pool.snapshot()
+    assert (snapshot.hashrate_hs, snapshot.hashrate_24h_hs) == (1e14, 9.5e13)
+    assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
+
+
+async def test_generic_pool_reads_configured_paths_and_units(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw(
+        "generic",
+        "/stats/acct",
+        '{"data": {"rates": [{"now": "1.5", "day": 1.25}], "up": 7, "down": 1}}',
+    )
+    server.serve_raw(
+        "generic",
+        "/earnings",
+        '{"items": [{"day": "2026-03-09", "btc": 0.00012345},'
+        ' {"day": "2026-03-10", "btc": "0.5"}]}',
+    )
+    paths = GenericPoolPaths(
+        hashrate_url="/stats/{account}",
+        hashrate_path="data.rates.0.now",
+        hashrate_24h_path="data.rates.0.day",
+        hashrate_unit="PH/s",
+        workers_online_path="data.up",
+        workers_offline_path="data.down",
+        earnings_url="/earnings?from={start}&to={end}",
+        earnings_list_path="items",
+        earnings_date_field="day",
+        earnings_amount_field="btc",
+    )
+    pool = adapter(
+        server, session, RequestCounters(), "generic", "acct", generic=paths.model_dump()
+    )
+    snapshot = await pool.snapshot()
+    assert (snapshot.hashrate_hs, snapshot.hashrate_24h_hs) == (1.5e15, 1.25e15)
+    assert (snapshot.workers_online, snapshot.workers_offline) == (7, 1)
+    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 10)) == [
+        DailyEarning(date(2026, 3, 9), 12_345)
+    ]
+    assert server.requests_to("generic")[-1].query == {"from": "2026-03-01", "to": "2026-03-10"}
+
+
+def test_every_configured_kind_has_an_adapter() -> None:
+    from collector.config import POOL_KINDS
+
+    assert set(ADAPTERS) == set(POOL_KINDS)
+    assert all(ADAPTERS[kind].kind == kind for kind in POOL_KINDS)
