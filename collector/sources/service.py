@@ -15,9 +15,9 @@ from the store at start), and their age is ``time() -
 reservewatch_source_last_success_timestamp_seconds``. :class:`PoolMetrics` exposes::
 
     reservewatch_pool_hashrate_hashes_per_second{operation="o",pool="ocean/a",window="current"} 1e17
-    reservewatch_pool_hashrate_hashes_per_second{operation="o",pool="braiins/a",window="24h"} 1e17
-    reservewatch_pool_workers{operation="o",pool="braiins/a",state="online"} 3200.0
-    reservewatch_pool_workers{operation="o",pool="braiins/a",state="offline"} 14.0
+    reservewatch_pool_hashrate_hashes_per_second{operation="o",pool="ocean/a",window="24h"} 1e17
+    reservewatch_pool_workers{operation="o",pool="ocean/a",state="online"} 3200.0
+    reservewatch_pool_workers{operation="o",pool="ocean/a",state="offline"} 14.0
 """
 
 from __future__ import annotations
