@@ -25,7 +25,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -35,6 +35,7 @@ from collector.config import Config, OperationConfig
 from collector.errors import SecretError, StoreError
 from collector.http import StatementUnavailable, UnknownOperation
 from collector.store.queries import Store
+from collector.store.records import PoolHashrateDayRecord
 from remittance.account import OperationAccount, compute_account
 from remittance.errors import RemittanceError
 from remittance.ledger import ReserveOutput
@@ -65,6 +66,25 @@ def terms_of(operation: OperationConfig) -> RemittanceTerms:
     )
 
 
+def _daily_hashrates(
+    config: Config, rows: Iterable[PoolHashrateDayRecord]
+) -> dict[str, list[DailyPoolHashrate]]:
+    """An operation's hash rate on a day: the sum over its pool accounts, counted only when
+    every configured account reported that day (a partial sum would understate what the
+    operation should have earned, and hide a discrepancy)."""
+    accounts = {op.id: {(p.kind, p.account) for p in op.pools} for op in config.operations}
+    per_day: defaultdict[tuple[str, date], dict[tuple[str, str], float]] = defaultdict(dict)
+    for row in rows:
+        per_day[(row.operation_id, row.day)][(row.pool_kind, row.account)] = row.hashrate_hs
+    result: defaultdict[str, list[DailyPoolHashrate]] = defaultdict(list)
+    for (operation_id, day), by_account in sorted(per_day.items()):
+        expected_accounts = accounts.get(operation_id)
+        if expected_accounts and expected_accounts <= by_account.keys():
+            total = sum(by_account[key] for key in expected_accounts)
+            result[operation_id].append(DailyPoolHashrate(operation_id, day, total))
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class Inputs:
     """Everything the money rules need, as read from the store in one pass."""
@@ -77,19 +97,14 @@ class Inputs:
     network_hashrate_hs: float | None
 
 
-async def read_inputs(store: Store) -> Inputs:
+async def read_inputs(store: Store, config: Config) -> Inputs:
     """Read every operation's inputs with one query per table."""
     earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
     for e in await store.earnings():
         earnings[e.operation_id].append(
             DailyEarning(e.operation_id, f"{e.pool_kind}/{e.account}", e.day, e.amount_sat)
         )
-    per_day: defaultdict[tuple[str, object], float] = defaultdict(float)
-    for h in await store.pool_hashrate_days():
-        per_day[(h.operation_id, h.day)] += h.hashrate_hs
-    hashrates: defaultdict[str, list[DailyPoolHashrate]] = defaultdict(list)
-    for (operation_id, day), hashrate in sorted(per_day.items(), key=lambda kv: str(kv[0])):
-        hashrates[operation_id].append(DailyPoolHashrate(operation_id, day, hashrate))  # type: ignore[arg-type]
+    hashrates = _daily_hashrates(config, await store.pool_hashrate_days())
     network_days = await store.network_days()
     network = [DailyNetwork(d.day, d.blocks, d.rewards_sat, d.hashrate_hs) for d in network_days]
     tips = [await store.chain_tip(chain) for chain in ("main", "test", "signet", "regtest")]
@@ -188,7 +203,7 @@ class AccountsService:
 
     async def recompute(self, as_of: datetime | None = None) -> dict[str, OperationAccount]:
         """Read the store and recompute every account; keeps the last good ones on failure."""
-        inputs = await read_inputs(self._store)
+        inputs = await read_inputs(self._store, self._config)
         accounts = compute_accounts(self._config, inputs, as_of or self._clock.now())
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()

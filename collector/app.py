@@ -27,7 +27,7 @@ from collector.clock import Clock, SystemClock
 from collector.config import Config
 from collector.errors import StoreError
 from collector.http import HttpServer
-from collector.metrics import build_registry
+from collector.metrics import MetricSource, build_registry
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
@@ -81,7 +81,11 @@ class Collector:
 
     async def __aenter__(self) -> Self:
         from collector.sources.chain import build_chain_jobs  # noqa: PLC0415
-        from collector.sources.service import build_pool_jobs  # noqa: PLC0415
+        from collector.sources.service import (  # noqa: PLC0415
+            PoolMetrics,
+            build_pool_jobs,
+            restore_last_success,
+        )
         from collector.telemetry.service import TelemetryService  # noqa: PLC0415
 
         config, clock = self.config, self.clock
@@ -93,13 +97,22 @@ class Collector:
             aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, raise_for_status=False)
         )
         self.counters = RequestCounters()
-        pool_jobs, pool_metrics = await build_pool_jobs(
-            config, self.store, self.session, self.counters, clock, since=self._since
+        pool_metrics = PoolMetrics()
+        await pool_metrics.load(self.store)
+        pool_jobs = build_pool_jobs(
+            config,
+            self.store,
+            self.session,
+            self.counters,
+            clock,
+            since=self._since,
+            metrics=pool_metrics,
         )
         chain_jobs, chain_metrics = build_chain_jobs(
             config, self.store, self.session, self.counters, clock
         )
         self.poller = Poller([*chain_jobs, *pool_jobs], clock)
+        restore_last_success(self.poller, pool_metrics)
         self.telemetry = (
             TelemetryService(config, self.store, clock) if self._with_telemetry else None
         )
@@ -110,7 +123,7 @@ class Collector:
             telemetry_hashrates=self._site_hashrates if self.telemetry else None,
         )
         self.store_health = StoreHealth(self.store)
-        sources = [
+        sources: list[MetricSource] = [
             self.store_health,
             self.counters,
             self.poller,

@@ -63,7 +63,7 @@ async def build_statement_from_store(
         period_range = parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
-    inputs = await read_inputs(store)
+    inputs = await read_inputs(store, config)
     account = compute_accounts(config, inputs, as_of)[operation.id]
     sites = [site.id for site in operation.sites]
     energy_wh = (

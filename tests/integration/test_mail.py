@@ -78,7 +78,7 @@ def test_a_closed_period_is_mailed_once_over_starttls(
 
     async def pass_() -> list[tuple[str, str]]:
         store = Store(open_engine(config.database))
-        accounts = compute_accounts(config, await read_inputs(store), AS_OF)
+        accounts = compute_accounts(config, await read_inputs(store, config), AS_OF)
         sent = await mail_closed_periods(config, store, accounts, AS_OF)
         await store.close()
         return sent

@@ -113,8 +113,10 @@ async def populate(database_url: str) -> None:
             EarningRecord("op-demo", "ocean", "pool-a", days[2], 1_000_005),
         ]
     )
+    # 20 PH/s in all: the operation's hash rate on a day is the sum over its pool accounts.
     await store.upsert_pool_hashrate_days(
-        [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", day, 2e16) for day in days]
+        [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", day, 1.2e16) for day in days]
+        + [PoolHashrateDayRecord("op-demo", "ocean", "pool-b", day, 0.8e16) for day in days]
     )
     await store.upsert_network_days(
         [NetworkDayRecord(day, 144, 45_000_000_000, 9e20, None, True) for day in days]
