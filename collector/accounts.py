@@ -201,6 +201,11 @@ class AccountsService:
     def accounts(self) -> Mapping[str, OperationAccount]:
         return self._accounts
 
+    @property
+    def inputs(self) -> Inputs | None:
+        """What the last pass read from the store."""
+        return self._inputs
+
     async def recompute(self, as_of: datetime | None = None) -> dict[str, OperationAccount]:
         """Read the store and recompute every account; keeps the last good ones on failure."""
         inputs = await read_inputs(self._store, self._config)

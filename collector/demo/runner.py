@@ -1,0 +1,313 @@
+"""``reservewatch demo``: the whole system on one machine, simulated, with no set-up.
+
+Starts, all on loopback: an MQTT broker (:mod:`collector.demo.broker`), a simulated chain
+served in mempool/Esplora formats, fake pool APIs for every supported pool, simulated sites
+publishing telemetry over MQTT, and the real collector on SQLite in a work folder. It writes
+the configuration it uses (``config.yaml``), prints what runs where, then a live summary until
+Ctrl-C (or ``--duration``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import secrets
+import signal
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from collector.app import Collector, install_event_loop_policy
+from collector.clock import SystemClock
+from collector.config import load_config
+from collector.demo.broker import Broker, demo_broker
+from collector.demo.fake_esplora import FakeChain, serve
+from collector.demo.fake_pools import FakePoolServer
+from collector.demo.world import (
+    OPERATIONS,
+    DemoHistory,
+    build_history,
+    history_start,
+    reserve_address,
+)
+from remittance.money import sat_to_btc_text
+from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
+
+SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
+
+
+def _token_env(kind: str, account: str) -> str:
+    clean = "".join(c if c.isalnum() else "_" for c in f"{kind}_{account}").upper()
+    return f"{SECRET_ENV_PREFIX}{clean}"
+
+
+def demo_config(
+    *,
+    workdir: Path,
+    listen: str,
+    broker: Broker,
+    esplora_url: str,
+    pools: FakePoolServer,
+    regulator_token: str,
+) -> dict[str, Any]:
+    operations = []
+    for operation in OPERATIONS:
+        pool_entries = []
+        for pool in operation.pools:
+            entry: dict[str, Any] = {
+                "kind": pool.kind,
+                "account": pool.account,
+                "base_url": pools.base_url(pool.kind),
+                "backfill_days": 62,
+                "poll_interval_s": 30,
+            }
+            if pool.kind != "ocean":
+                entry["token_env"] = _token_env(pool.kind, pool.account)
+            if pool.kind == "antpool":
+                entry["user_id"] = pool.account
+                entry["secret_env"] = _token_env("antpool_secret", pool.account)
+            pool_entries.append(entry)
+        operations.append(
+            {
+                "id": operation.id,
+                "name": operation.name,
+                "license": operation.license,
+                "remittance": {"rate": operation.rate, "period": "monthly", "due_days": 10},
+                "reserve_addresses": [reserve_address(operation.id)],
+                "pools": pool_entries,
+                "sites": [
+                    {
+                        "id": site.id,
+                        "region": site.region,
+                        "power_quota_w": site.power_quota_w,
+                        "efficiency_j_per_th": str(site.efficiency_j_per_th),
+                        "miners_total": site.miners_total,
+                    }
+                    for site in operation.sites
+                ],
+            }
+        )
+    return {
+        "database": f"sqlite+aiosqlite:///{workdir}/reservewatch.db",
+        "http": {"listen": listen},
+        "mqtt": {
+            "url": broker.url,
+            "topic_prefix": "reservewatch",
+            "protocol": broker.protocol,
+            "client_id": "reservewatch-demo",
+        },
+        "network": {"esplora_url": esplora_url, "poll_interval_s": 5, "backfill_days": 62},
+        "reserve": {"confirmations": 6, "poll_interval_s": 10},
+        "statement": {"signing_key_file": str(workdir / "statement-key.pem")},
+        "api": {
+            "tokens": [
+                {
+                    "name": "demo-regulator",
+                    "sha256": hashlib.sha256(regulator_token.encode()).hexdigest(),
+                    "role": "regulator",
+                }
+            ]
+        },
+        "operations": operations,
+    }
+
+
+def _set_up_pools(pools: FakePoolServer, history: DemoHistory) -> dict[str, str]:
+    """Accounts, tokens and history on the fake pool server; returns the secrets' env vars."""
+    env: dict[str, str] = {}
+    for operation in OPERATIONS:
+        for pool in operation.pools:
+            token = secrets.token_urlsafe(16)
+            secret = secrets.token_hex(16) if pool.kind == "antpool" else None
+            hashrate = operation.hashrate_hs * pool.share
+            workers = sum(site.miners_total for site in operation.sites) * pool.share
+            pools.set_account(
+                pool.kind,
+                pool.account,
+                token=None if pool.kind == "ocean" else token,
+                secret=secret,
+                hashrate_hs=hashrate * 0.985,
+                hashrate_24h_hs=hashrate * 0.99,
+                workers_online=int(workers * 0.97),
+                workers_offline=int(workers * 0.03),
+            )
+            key = (pool.kind, pool.account)
+            pools.set_earnings(
+                pool.kind, pool.account, history.earnings[key], history.day_hashrate[key]
+            )
+            if pool.kind != "ocean":
+                env[_token_env(pool.kind, pool.account)] = token
+            if secret is not None:
+                env[_token_env("antpool_secret", pool.account)] = secret
+    return env
+
+
+def _write_signing_key(workdir: Path) -> None:
+    key = new_private_key()
+    path = workdir / "statement-key.pem"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_key_pem(key))
+    (workdir / "statement-key.pub.pem").write_bytes(public_key_pem(public_key_of(key)))
+
+
+def _summary(collector: Collector, out: TextIO) -> None:
+    accounts = collector.accounts.accounts
+    inputs = collector.accounts.inputs
+    network_hs = inputs.network_hashrate_hs if inputs is not None else None
+    clock = datetime.now().astimezone().strftime("%H:%M:%S")
+    lines = [
+        f"[{clock}] network {network_hs / 1e18:,.0f} EH/s" if network_hs else f"[{clock}]",
+        f"{'operation':<13} {'share':>7} {'mined BTC':>12} {'due BTC':>11} {'remitted':>11} "
+        f"{'shortfall':>11}  overdue",
+    ]
+    for operation in OPERATIONS:
+        account = accounts.get(operation.id)
+        if account is None:
+            lines.append(f"{operation.id:<13} (waiting for the first pass)")
+            continue
+        share = ""
+        if inputs is not None and network_hs:
+            share = f"{inputs.pool_hashrate_hs.get(operation.id, 0) / network_hs:.3%}"
+        ledger = account.ledger
+        overdue = f"{ledger.overdue_seconds / 86400:.1f} d" if ledger.overdue_seconds else "-"
+        lines.append(
+            f"{operation.id:<13} {share:>7} {sat_to_btc_text(account.total_mined_sat):>12} "
+            f"{sat_to_btc_text(account.total_due_sat):>11} "
+            f"{sat_to_btc_text(account.total_remitted_sat):>11} "
+            f"{sat_to_btc_text(ledger.shortfall_sat):>11}  {overdue}"
+        )
+    print("\n".join(lines) + "\n", file=out, flush=True)
+
+
+async def _demo(listen: str, duration_s: float | None, workdir: Path, out: TextIO) -> None:
+    clock = SystemClock()
+    now = clock.now()
+    async with contextlib.AsyncExitStack() as stack:
+        broker = await stack.enter_async_context(demo_broker(workdir))
+        chain = FakeChain(start=history_start(now))
+        history = build_history(now, chain)
+        esplora_runner, esplora_port = await serve(chain)
+        stack.push_async_callback(esplora_runner.cleanup)
+        pools = FakePoolServer(clock)
+        await pools.start()
+        stack.push_async_callback(pools.close)
+        os.environ.update(_set_up_pools(pools, history))
+        regulator_token = secrets.token_urlsafe(24)
+        _write_signing_key(workdir)
+        config_path = workdir / "config.yaml"
+        config_path.write_text(
+            yaml.safe_dump(
+                demo_config(
+                    workdir=workdir,
+                    listen=listen,
+                    broker=broker,
+                    esplora_url=f"http://127.0.0.1:{esplora_port}/api",
+                    pools=pools,
+                    regulator_token=regulator_token,
+                ),
+                sort_keys=False,
+            )
+        )
+        config = load_config(config_path)
+        _print_banner(out, workdir, listen, broker, esplora_port, pools, regulator_token)
+        collector = await stack.enter_async_context(Collector(config, clock))
+        async with asyncio.TaskGroup() as group:
+            group.create_task(collector.run(), name="collector")
+            group.create_task(_publish_sites(config_path, broker), name="sites")
+            group.create_task(_mine(chain, clock), name="chain")
+            group.create_task(_print_summaries(collector, out), name="summary")
+            if duration_s is not None:
+                await asyncio.sleep(duration_s)
+                raise _DemoFinished
+
+
+class _DemoFinished(Exception):
+    """--duration elapsed."""
+
+
+async def _publish_sites(config_path: Path, broker: Broker) -> None:
+    from collector.demo.sites import run_sites  # noqa: PLC0415
+
+    await run_sites(load_config(config_path), broker.url, broker.protocol)
+
+
+async def _mine(chain: FakeChain, clock: SystemClock) -> None:
+    while True:
+        await asyncio.sleep(5)
+        chain.mine_until(clock.now())
+
+
+async def _print_summaries(collector: Collector, out: TextIO) -> None:
+    await asyncio.sleep(3)
+    while True:
+        with contextlib.suppress(Exception):  # a summary line must never stop the demo
+            _summary(collector, out)
+        await asyncio.sleep(10)
+
+
+def _print_banner(  # noqa: PLR0917 - each value printed once, in the order shown
+    out: TextIO,
+    workdir: Path,
+    listen: str,
+    broker: Broker,
+    esplora_port: int,
+    pools: FakePoolServer,
+    regulator_token: str,
+) -> None:
+    sites = sum(len(op.sites) for op in OPERATIONS)
+    power = sum(site.power_w for op in OPERATIONS for site in op.sites)
+    print(
+        f"""reservewatch demo — {len(OPERATIONS)} state-linked operations, {sites} sites drawing \
+{power / 1e6:.0f} MW, simulated
+  work folder     {workdir}   (config.yaml, reservewatch.db, statement key)
+  MQTT broker     {broker.url}   {broker.name}
+  fake Esplora    http://127.0.0.1:{esplora_port}/api   simulated chain, ~1 ZH/s network
+  fake pools      {pools.url}/<kind>   braiins f2pool antpool foundry luxor ocean
+  collector       http://{listen}/metrics   /healthz /readyz /api/v1/...
+  API token       {regulator_token}   (regulator: sees every operation)
+
+Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_shortfall
+      curl -s -H 'Authorization: Bearer {regulator_token}' \\
+           http://{listen}/api/v1/operations/pavlodar-3/balance
+      reservewatch statement --config {workdir}/config.yaml --operation pavlodar-3 \\
+           --period <previous month, e.g. 2026-10> --format pdf --out statement.pdf
+pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
+Ctrl-C stops everything.
+""",
+        file=out,
+        flush=True,
+    )
+
+
+def run_demo(listen: str, duration_s: float | None, workdir: Path | None) -> int:
+    install_event_loop_policy()
+    folder = workdir or Path(tempfile.mkdtemp(prefix="reservewatch-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, lambda: task.cancel() if task else None)
+        try:
+            await _demo(listen, duration_s, folder, sys.stdout)
+        except* _DemoFinished:
+            pass
+
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(main())
+    print(f"demo stopped; its files stay in {folder}", flush=True)
+    return 0
+
+
+def environment_secrets() -> Mapping[str, str]:
+    """The demo's secret environment variables (for the secret-leak test)."""
+    return {k: v for k, v in os.environ.items() if k.startswith(SECRET_ENV_PREFIX)}

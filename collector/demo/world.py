@@ -1,0 +1,216 @@
+"""The demo's simulated world: four state-linked operations, their sites, pools and payments.
+
+Realistic orders of magnitude (see ``shared/reference/domain.md``): sites of 20–60 MW running
+S19 XP / S21-class fleets at 17.5–23 J/TH, about 9 EH/s in all against a network of about
+1 ZH/s (~0.9 % national share, Kazakhstan reported ~1.4 % in 2025). Every pool kind the
+collector supports is used. History starts on the first day of the previous month, so the
+previous month's obligation has closed and its deadline has passed:
+
+* ``ekibastuz-1``, ``karaganda-2``, ``almaty-4`` remit the previous month in full;
+* ``pavlodar-3`` under-reports its earnings (−8 %) and remits only 40 % of what it owes,
+  so the shortfall, overdue and discrepancy paths are all visible.
+
+Earnings per day are what an FPPS pool pays for the operation's hash rate on the simulated
+chain's actual rewards that day, less a 2 % pool fee, with ±1 % daily noise.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from embit import ec
+from embit.networks import NETWORKS
+from embit.script import p2wpkh
+
+from collector.demo.fake_esplora import FakeChain
+from remittance.money import round_half_up_sat
+
+POOL_FEE = Decimal("0.02")
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    id: str
+    region: str
+    power_quota_w: int
+    efficiency_j_per_th: Decimal
+    miners_total: int
+    load: float  # fraction of the quota the site draws
+
+    @property
+    def power_w(self) -> float:
+        return self.power_quota_w * self.load
+
+    @property
+    def hashrate_hs(self) -> float:
+        return self.power_w / float(self.efficiency_j_per_th) * 1e12
+
+
+@dataclass(frozen=True)
+class DemoPool:
+    kind: str
+    account: str
+    share: float  # of the operation's hash rate pointed at this account
+
+
+@dataclass(frozen=True)
+class DemoOperation:
+    id: str
+    name: str
+    license: str
+    rate: str
+    sites: tuple[DemoSite, ...]
+    pools: tuple[DemoPool, ...]
+    paid_fraction: Decimal  # of the previous month's due
+    reported_fraction: float  # of what the pools really credited (under-reporting below 1)
+    pay_day: int  # day of this month the previous month is remitted
+
+    @property
+    def hashrate_hs(self) -> float:
+        return sum(site.hashrate_hs for site in self.sites)
+
+
+def _address(seed: str) -> str:
+    key = ec.PrivateKey(random.Random(seed).randbytes(32))  # noqa: S311 - demo keys, never funds
+    return str(p2wpkh(key.get_public_key()).address(NETWORKS["main"]))
+
+
+def _j(value: str) -> Decimal:
+    return Decimal(value)
+
+
+OPERATIONS: tuple[DemoOperation, ...] = (
+    DemoOperation(
+        "ekibastuz-1",
+        "Ekibastuz State Mining 1",
+        "KZ-DM-0001",
+        "0.10",
+        (
+            DemoSite("ekb-a", "pavlodar", 60_000_000, _j("21.5"), 19_000, 0.82),
+            DemoSite("ekb-b", "pavlodar", 40_000_000, _j("17.5"), 10_500, 0.88),
+        ),
+        (DemoPool("f2pool", "ekibastuz1", 0.7), DemoPool("foundry", "ekibastuz1-sub", 0.3)),
+        Decimal(1),
+        1.0,
+        6,
+    ),
+    DemoOperation(
+        "karaganda-2",
+        "Karaganda Energy Mining",
+        "KZ-DM-0002",
+        "0.10",
+        (DemoSite("krg-a", "karaganda", 50_000_000, _j("23.0"), 15_500, 0.9),),
+        (DemoPool("foundry", "karaganda2", 1.0),),
+        Decimal(1),
+        1.0,
+        7,
+    ),
+    DemoOperation(
+        "pavlodar-3",
+        "Pavlodar Digital Assets",
+        "KZ-DM-0003",
+        "0.15",
+        (DemoSite("pvl-a", "pavlodar", 30_000_000, _j("20.0"), 8_600, 0.93),),
+        (DemoPool("f2pool", "pavlodar3", 1.0),),
+        Decimal("0.4"),
+        0.92,
+        9,
+    ),
+    DemoOperation(
+        "almaty-4",
+        "Kapshagay Renewable Mining",
+        "KZ-DM-0004",
+        "0.10",
+        (DemoSite("alm-a", "almaty", 20_000_000, _j("17.5"), 5_700, 0.75),),
+        (
+            DemoPool("braiins", "kapshagay", 0.4),
+            DemoPool("antpool", "kapshagay", 0.3),
+            DemoPool("ocean", "bc1qkapshagay", 0.2),
+            DemoPool("luxor", "kapshagay", 0.1),
+        ),
+        Decimal(1),
+        1.0,
+        5,
+    ),
+)
+
+
+def reserve_address(operation_id: str) -> str:
+    return _address(f"reserve:{operation_id}")
+
+
+@dataclass
+class DemoHistory:
+    """Earnings per pool account and day, and the remittances paid into the chain."""
+
+    earnings: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
+    day_hashrate: dict[tuple[str, str], dict[date, float]] = field(default_factory=dict)
+    payments: list[tuple[str, int, datetime]] = field(default_factory=list)
+
+
+def history_start(now: datetime) -> datetime:
+    """The first instant of the previous month."""
+    first_of_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first_of_month - timedelta(days=1)).replace(day=1)
+
+
+def build_history(now: datetime, chain: FakeChain) -> DemoHistory:
+    """Mine the chain from ``history_start`` to ``now``, paying remittances on their days,
+    and work out each pool account's daily earnings from the blocks actually mined."""
+    start = history_start(now)
+    this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    history = DemoHistory()
+    rng = random.Random(20261124)  # noqa: S311 - reproducible noise, not security
+
+    def rewards_by_day() -> dict[date, tuple[int, float]]:
+        per_day: defaultdict[date, list[int]] = defaultdict(list)
+        hashrate: defaultdict[date, list[float]] = defaultdict(list)
+        for block in chain.blocks:
+            day = datetime.fromtimestamp(block.timestamp, UTC).date()
+            per_day[day].append(block.reward_sat)
+            hashrate[day].append(block.difficulty * 2**32 / 600)
+        return {d: (sum(v), sum(hashrate[d]) / len(hashrate[d])) for d, v in per_day.items()}
+
+    def earnings_for(operation: DemoOperation, days: dict[date, tuple[int, float]]) -> None:
+        for pool in operation.pools:
+            key = (pool.kind, pool.account)
+            amounts = history.earnings.setdefault(key, {})
+            hashrates = history.day_hashrate.setdefault(key, {})
+            for day, (rewards_sat, network_hs) in days.items():
+                if day < start.date():
+                    continue
+                pool_hs = operation.hashrate_hs * pool.share
+                noise = 1 + rng.uniform(-0.01, 0.01)
+                fpps = pool_hs / network_hs * rewards_sat * (1 - float(POOL_FEE)) * noise
+                amounts[day] = int(fpps * operation.reported_fraction)
+                hashrates[day] = pool_hs * (1 + rng.uniform(-0.005, 0.005))
+
+    chain.mine_until(this_month)
+    previous_month = rewards_by_day()
+    for operation in OPERATIONS:
+        earnings_for(operation, previous_month)
+    schedule = sorted(OPERATIONS, key=lambda op: op.pay_day)
+    for operation in schedule:
+        owed = sum(
+            amount
+            for pool in operation.pools
+            for day, amount in history.earnings[(pool.kind, pool.account)].items()
+            if day < this_month.date()
+        )
+        due_sat = round_half_up_sat(Decimal(owed) * Decimal(operation.rate))
+        amount = round_half_up_sat(due_sat * operation.paid_fraction)
+        paid_at = this_month + timedelta(days=operation.pay_day - 1, hours=10)
+        if paid_at >= now:
+            continue
+        chain.mine_until(paid_at)
+        chain.pay(reserve_address(operation.id), amount)
+        history.payments.append((operation.id, amount, paid_at))
+    chain.mine_until(now)
+    days = rewards_by_day()
+    for operation in OPERATIONS:
+        earnings_for(operation, {d: v for d, v in days.items() if d >= this_month.date()})
+    return history
