@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeGuard
 
@@ -40,7 +40,7 @@ from collector.config import Config
 from collector.errors import ConfigError, SourceBadResponse
 from collector.metrics import MetricSource
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.network import NetworkJob, NetworkStatus, parse_tip_height
+from collector.sources.network import NetworkJob, NetworkStatus, parse_tip_height, timestamp_utc
 from collector.sources.poller import PollJob
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
@@ -92,7 +92,7 @@ def parse_status(doc: Any, where: str = "tx status") -> TxStatus:
     if not _is_txid(block_hash):
         raise SourceBadResponse(f"{where}: block_hash is not a 64-hex hash")
     block_time = _non_negative_int(doc.get("block_time"), f"{where}: block_time")
-    return TxStatus(True, height, block_hash, datetime.fromtimestamp(block_time, UTC))
+    return TxStatus(True, height, block_hash, timestamp_utc(block_time, f"{where}: block_time"))
 
 
 def parse_tx(doc: Any) -> ParsedTx:

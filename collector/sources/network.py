@@ -77,17 +77,29 @@ def _int_field(doc: Mapping[str, Any], name: str, where: str) -> int:
 
 def _number(value: object, name: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise SourceBadResponse(f"{where}: {name} must be a number, got {value!r}")
-    number = float(value)
+        raise SourceBadResponse(f"{where}: {name} must be a number, got {str(value)[:40]!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        number = float("inf")
     if not number >= 0 or number == float("inf"):
         raise SourceBadResponse(f"{where}: {name} must be finite and not negative")
     return number
 
 
+def timestamp_utc(seconds: int, where: str) -> datetime:
+    """A block or transaction time (Unix seconds) as UTC; refused when no calendar holds it."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as err:
+        raise SourceBadResponse(f"{where}: timestamp {str(seconds)[:40]} is out of range") from err
+
+
 def parse_tip_height(text: str) -> int:
     """``/api/blocks/tip/height`` answers the height as text."""
     stripped = text.strip()
-    if not stripped.isdigit():
+    # ASCII only ("²".isdigit() is true) and short enough for int() and for any real chain.
+    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 12:
         raise SourceBadResponse(f"tip height is not a number: {stripped[:40]!r}")
     return int(stripped)
 
@@ -123,7 +135,7 @@ def parse_hashrate_summary(doc: Any) -> HashrateSummary:
         if not isinstance(point, dict):
             raise SourceBadResponse(f"{where}: hashrates[] items must be objects")
         stamp = _int_field(point, "timestamp", where)
-        daily[datetime.fromtimestamp(stamp, UTC).date()] = _number(
+        daily[timestamp_utc(stamp, where).date()] = _number(
             point.get("avgHashrate"), "avgHashrate", where
         )
     return HashrateSummary(current, difficulty, daily)
@@ -156,7 +168,7 @@ def parse_block(doc: Any, *, reward_sat: int | None = None) -> ParsedBlock:
     record = BlockRecord(
         height=height,
         block_hash=block_hash,
-        time=datetime.fromtimestamp(timestamp, UTC),
+        time=timestamp_utc(timestamp, where),
         reward_sat=reward_sat,
     )
     return ParsedBlock(record, difficulty)
@@ -168,11 +180,16 @@ def coinbase_reward_sat(doc: Any) -> int:
         raise SourceBadResponse("block txs: expected a list starting with the coinbase")
     coinbase = doc[0]
     inputs = coinbase.get("vin")
-    if not isinstance(inputs, list) or not inputs or not inputs[0].get("is_coinbase"):
+    if (
+        not isinstance(inputs, list)
+        or not inputs
+        or not isinstance(inputs[0], dict)
+        or not inputs[0].get("is_coinbase")
+    ):
         raise SourceBadResponse("block txs: the first transaction is not a coinbase")
     outputs = coinbase.get("vout")
-    if not isinstance(outputs, list):
-        raise SourceBadResponse("block txs: coinbase vout must be a list")
+    if not isinstance(outputs, list) or not all(isinstance(out, dict) for out in outputs):
+        raise SourceBadResponse("block txs: coinbase vout must be a list of objects")
     return sum(_int_field(out, "value", "coinbase vout") for out in outputs)
 
 

@@ -19,6 +19,15 @@ from typing import Any, Final
 from collector.errors import SourceBadResponse
 
 SAT_PER_BTC: Final = Decimal(100_000_000)
+MAX_BTC: Final = Decimal(21_000_000)
+"""No amount can exceed the supply; above it an answer is garbled, not rich."""
+MAX_HASHRATE_HS: Final = Decimal(10) ** 24
+"""About a thousand times the whole network's hash rate: anything above is garbled."""
+MAX_COUNT: Final = 10**9
+"""Workers, pages: a billion of either is a garbled answer (and would not fit a database int)."""
+_MAX_MAGNITUDE: Final = 30
+"""Numbers of 10^30 or more are refused before any arithmetic: a huge exponent would overflow
+``Decimal`` or build a huge ``int``. Every real figure (H/s, sat, ms) fits far below."""
 OFFLINE_AFTER_S: Final = 900.0
 """A worker whose last share is older than this is offline, whatever the pool's flag says."""
 
@@ -85,14 +94,16 @@ def decimal(value: Any, name: str) -> Decimal:
     else:
         raise SourceBadResponse(f"{name}: expected a number, got {type(value).__name__}")
     if not number.is_finite():
-        raise SourceBadResponse(f"{name}: {value!r} is not a finite number")
+        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} is not a finite number")
+    if number and number.adjusted() >= _MAX_MAGNITUDE:
+        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} is out of range")
     return number
 
 
 def count(value: Any, name: str) -> int:
     number = decimal(value, name)
-    if number < 0 or number != number.to_integral_value():
-        raise SourceBadResponse(f"{name}: {value!r} is not a count")
+    if number < 0 or number != number.to_integral_value() or number > MAX_COUNT:
+        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} is not a count")
     return int(number)
 
 
@@ -101,6 +112,8 @@ def btc_to_sat(value: Any, name: str) -> int:
     amount = decimal(value, name)
     if amount < 0:
         raise SourceBadResponse(f"{name}: negative amount {value!r}")
+    if amount > MAX_BTC:
+        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} BTC is more than will ever exist")
     return int((amount * SAT_PER_BTC).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -108,6 +121,8 @@ def sat(value: Any, name: str) -> int:
     amount = decimal(value, name)
     if amount < 0 or amount != amount.to_integral_value():
         raise SourceBadResponse(f"{name}: {value!r} is not a whole, non-negative satoshi amount")
+    if amount > MAX_BTC * SAT_PER_BTC:
+        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} sat is more than will ever exist")
     return int(amount)
 
 
@@ -119,6 +134,8 @@ def hashrate_to_hs(value: Any, unit: str, name: str) -> float:
     rate = decimal(value, name)
     if rate < 0:
         raise SourceBadResponse(f"{name}: negative hash rate {value!r}")
+    if rate * factor > MAX_HASHRATE_HS:
+        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} {unit[:20]} is beyond any pool")
     return float(rate * factor)
 
 

@@ -47,6 +47,8 @@ class OceanAdapter(PoolAdapterBase):
             if dot:
                 self.check_account(prefix, "user_hashrate_full")
             latest = samples[0] if isinstance(samples, list) and samples else samples
+            if not isinstance(latest, Mapping):
+                raise SourceBadResponse(f"workers.{str(name)[:60]}: expected hash rate samples")
             recent = n.field(latest, "hashrate_300s") if "hashrate_300s" in latest else None
             if recent is None:
                 recent = n.field(latest, "hashrate_60s")

@@ -1,0 +1,89 @@
+"""Inputs the fuzzers found crashing a parser, kept so the crash never comes back.
+
+Each was an uncaught ``decimal.InvalidOperation``/``Overflow``, ``OverflowError``,
+``ValueError``, ``TypeError`` or ``AttributeError``; each is now a refusal with a message.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from collector.errors import SourceBadResponse
+from collector.sources import chain, network
+from collector.sources.pools import normalise as n
+from tests.fuzz.targets import ENDPOINTS_BY_NAME, pool_document
+
+HASH = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("convert", "value"),
+    [
+        (n.btc_to_sat, "1e30"),  # quantize past 28 digits: InvalidOperation
+        (n.btc_to_sat, "1e999999999"),  # Overflow
+        (n.btc_to_sat, "21000000.00000001"),  # more than will ever exist
+        (n.sat, "1e20"),
+        (n.count, "1e29"),
+        (n.unix_time, "1e999999999"),  # Overflow dividing ms to s
+        (n.moment, Decimal("1e999999999")),
+    ],
+)
+def test_huge_pool_numbers_are_refused_not_crashed_on(convert: Any, value: object) -> None:
+    with pytest.raises(SourceBadResponse, match="field"):
+        convert(value, "field")
+
+
+def test_huge_hash_rates_are_refused() -> None:
+    with pytest.raises(SourceBadResponse, match="rate"):
+        n.hashrate_to_hs("1e999999", "EH/s", "rate")
+    with pytest.raises(SourceBadResponse, match="beyond any pool"):
+        n.hashrate_to_hs("2000000", "EH/s", "rate")
+
+
+def test_ocean_worker_without_samples_is_refused() -> None:
+    endpoint = ENDPOINTS_BY_NAME["ocean:/user_hashrate_full/"]
+    answer = {"result": {"workers": {"bc1qocean.w0": None}}}  # was: TypeError on ``in None``
+    assert not pool_document(endpoint, answer)
+
+
+@pytest.mark.parametrize("text", ["²", "9" * 5000, "١٢٣"])
+def test_tip_heights_that_int_cannot_read_are_refused(text: str) -> None:
+    with pytest.raises(SourceBadResponse, match="tip height"):
+        network.parse_tip_height(text)
+
+
+@pytest.mark.parametrize("timestamp", [10**20, 2**63, 253402300800])
+def test_block_and_tx_times_past_any_calendar_are_refused(timestamp: int) -> None:
+    block = {"id": HASH, "height": 1, "timestamp": timestamp, "extras": {"reward": 1}}
+    with pytest.raises(SourceBadResponse, match="out of range"):
+        network.parse_block(block)
+    status = {"confirmed": True, "block_height": 1, "block_hash": HASH, "block_time": timestamp}
+    with pytest.raises(SourceBadResponse, match="out of range"):
+        chain.parse_status(status)
+    summary = {
+        "currentHashrate": 1,
+        "currentDifficulty": 1,
+        "hashrates": [{"timestamp": timestamp, "avgHashrate": 1}],
+    }
+    with pytest.raises(SourceBadResponse, match="out of range"):
+        network.parse_hashrate_summary(summary)
+
+
+def test_a_hash_rate_beyond_any_float_is_refused() -> None:
+    with pytest.raises(SourceBadResponse, match="finite"):
+        network.parse_hashrate_summary({"currentHashrate": 10**400, "currentDifficulty": 1})
+
+
+@pytest.mark.parametrize(
+    "txs",
+    [
+        [{"vin": [1]}],
+        [{"vin": [{"is_coinbase": True}], "vout": [1]}],
+    ],
+)
+def test_coinbase_with_non_object_inputs_or_outputs_is_refused(txs: Any) -> None:
+    with pytest.raises(SourceBadResponse, match="coinbase"):
+        network.coinbase_reward_sat(txs)
