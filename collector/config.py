@@ -507,6 +507,11 @@ def parse_config(data: Any, source: str = "<config>") -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{source}: the file must hold a mapping of settings at the top level"])
+    odd_keys = [key for key in data if not isinstance(key, str)]
+    if odd_keys:  # YAML allows `1: x`; settings are named, and Config(**data) needs str keys
+        raise ConfigError(
+            [f"{source}: {str(key)[:40]!r}: setting names must be text" for key in odd_keys[:10]]
+        )
     try:
         return Config(**data)
     except ValidationError as err:
@@ -523,6 +528,9 @@ def load_config(path: Path) -> Config:
         raise ConfigError([f"{path}: not UTF-8 text: {err.reason}"]) from err
     try:
         data = yaml.safe_load(text)
+    except (ValueError, RecursionError) as err:
+        # The resolver takes 2026-13-45 for a date, then the calendar refuses it.
+        raise ConfigError([f"{path}: not valid YAML: {str(err)[:200]}"]) from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

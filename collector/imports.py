@@ -42,12 +42,16 @@ def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list
         for pool in operation.pools
     }
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    try:
+        rows = list(reader)
+    except csv.Error as err:  # a stray CR, a field over csv's size limit, ...
+        raise ImportError_([f"{source}:{reader.line_num}: not CSV: {err}"]) from err
+    header = rows[0] if rows else None
     if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
         raise ImportError_([f"{source}:1: the header must be {','.join(COLUMNS)}"])
     problems: list[str] = []
     records: dict[tuple[str, str, date], EarningRecord] = {}
-    for line_number, row in enumerate(reader, start=2):
+    for line_number, row in enumerate(rows[1:], start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
         where = f"{source}:{line_number}"
@@ -65,7 +69,11 @@ def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list
         except ValueError:
             problems.append(f"{where}: date {day_text!r} is not YYYY-MM-DD")
             continue
-        if not amount_text.isdigit() or int(amount_text) > MAX_AMOUNT_SAT:
+        if (
+            not (amount_text.isascii() and amount_text.isdigit())  # "²".isdigit() is true
+            or len(amount_text) > len(str(MAX_AMOUNT_SAT))  # and int() refuses 4,300 digits
+            or int(amount_text) > MAX_AMOUNT_SAT
+        ):
             problems.append(
                 f"{where}: amount_sat {amount_text!r} must be a whole number of satoshis "
                 "between 0 and 21e14"

@@ -7,14 +7,17 @@ Each was an uncaught ``decimal.InvalidOperation``/``Overflow``, ``OverflowError`
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from collector.errors import SourceBadResponse
+from collector.config import load_config
+from collector.errors import ConfigError, SourceBadResponse
+from collector.imports import ImportError_, parse_earnings_csv
 from collector.sources import chain, network
 from collector.sources.pools import normalise as n
-from tests.fuzz.targets import ENDPOINTS_BY_NAME, pool_document
+from tests.fuzz.targets import CSV_CONFIG, ENDPOINTS_BY_NAME, SEED_CSV, pool_document
 
 HASH = "a" * 64
 
@@ -87,3 +90,36 @@ def test_a_hash_rate_beyond_any_float_is_refused() -> None:
 def test_coinbase_with_non_object_inputs_or_outputs_is_refused(txs: Any) -> None:
     with pytest.raises(SourceBadResponse, match="coinbase"):
         network.coinbase_reward_sat(txs)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 2020-13-45\n", "not valid YAML"),  # was ValueError from PyYAML's date constructor
+        ("a: 2026-03-10T25:61:00Z\n", "not valid YAML"),
+        ("1: 2\n", "setting names must be text"),  # was TypeError from Config(**data)
+    ],
+)
+def test_yaml_the_calendar_or_pydantic_cannot_take_is_a_config_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("\r\x00", "not CSV"),  # was csv.Error: new-line character seen in unquoted field
+        ("x" * 200_000 + "\n", "not CSV"),  # was csv.Error: field larger than field limit
+        ("op-demo,ocean/pool-a,2026-10-29,²\n", "amount_sat"),  # was ValueError from int()
+        ("op-demo,ocean/pool-a,2026-10-29," + "9" * 5000 + "\n", "amount_sat"),
+    ],
+)
+def test_csv_that_the_csv_module_or_int_cannot_take_is_an_import_error(
+    tail: str, message: str
+) -> None:
+    with pytest.raises(ImportError_, match=message):
+        parse_earnings_csv(SEED_CSV + tail, CSV_CONFIG, "fuzz.csv")
