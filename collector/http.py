@@ -91,7 +91,10 @@ def authorise(tokens: tuple[ApiToken, ...], header: str | None) -> ApiToken | No
     configured digest in constant time, so timing says nothing about which one nearly matched."""
     if not header or not header.startswith("Bearer "):
         return None
-    digest = token_digest(header.removeprefix("Bearer ").strip())
+    try:
+        digest = token_digest(header.removeprefix("Bearer ").strip())
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as surrogates: no token's text
+        return None
     found: ApiToken | None = None
     for token in tokens:
         if hmac.compare_digest(digest, token.sha256):
