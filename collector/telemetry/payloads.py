@@ -60,7 +60,7 @@ DEFAULT_MAX_HASHRATE_HS: Final = 2e21
 MAX_INLET_TEMP_C: Final = 150.0
 MIN_INLET_TEMP_C: Final = -100.0
 
-_DEPTH_SCAN_THRESHOLD: Final = 32  # brackets in a payload before its depth is measured exactly
+_DEPTH_SCAN_THRESHOLD: Final = MAX_DEPTH  # fewer brackets than this cannot nest deeper
 
 
 class Rejected(Exception):

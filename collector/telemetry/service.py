@@ -360,7 +360,8 @@ class TelemetryService:
                 log.warning("mqtt connect failed error=%s", err)
             await asyncio.sleep(self._backoff.next_delay_s())
 
-    async def _restore(self) -> None:
+    async def restore(self) -> None:
+        """Load site states and active curtailment orders from the store (run() does this)."""
         self._book.restore(await self._store.site_states())
         now = self._clock.now()
         latest: dict[str, CurtailmentRecord] = {}
@@ -378,7 +379,7 @@ class TelemetryService:
 
     async def run(self) -> None:
         """Run until cancelled; on cancel flush, send the acks, and disconnect."""
-        await self._restore()
+        await self.restore()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._flush_loop(), name="telemetry-flush")

@@ -1,10 +1,10 @@
 """Start and stop a real Mosquitto on a free loopback port, by PID. No pytest here.
 
-    broker = Mosquitto(workdir, extra_config="allow_anonymous true\\n")
-    broker.start()
-    ... broker.port ...
-    broker.restart()   # SIGTERM (Mosquitto saves its persistence file), then start again
-    broker.stop()
+broker = Mosquitto(workdir, extra_config="allow_anonymous true\\n")
+broker.start()
+... broker.port ...
+broker.restart()   # SIGTERM (Mosquitto saves its persistence file), then start again
+broker.stop()
 """
 
 from __future__ import annotations

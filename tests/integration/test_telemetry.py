@@ -1,5 +1,7 @@
 """Telemetry against a real Mosquitto: every reading arrives exactly once, bad input is counted."""
 
+# ruff: noqa: ASYNC110 - polling the store and the service is how these tests watch progress
+
 from __future__ import annotations
 
 import asyncio
@@ -160,9 +162,10 @@ async def test_readings_reach_rollups_metrics_and_snapshot(broker: Mosquitto, st
     assert registry.get_sample_value(
         "reservewatch_site_energy_joules_total", labels
     ) == pytest.approx(134 * 29 * 3600)
-    assert registry.get_sample_value(
-        "reservewatch_telemetry_messages_total", {"site": "north-1"}
-    ) == 30
+    assert (
+        registry.get_sample_value("reservewatch_telemetry_messages_total", {"site": "north-1"})
+        == 30
+    )
     assert registry.get_sample_value("reservewatch_region_power_watts", {"region": "north"}) == (
         2 * 48_200_000
     )
@@ -187,9 +190,17 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
         "absurd_value",
     ),
     ("sites/north-1/telemetry", b'{"ts": "yesterday", "power_w": 1}', "bad_timestamp"),
-    ("sites/north-1/telemetry", b'{"ts": "2026-11-24T03:00:00Z", "power_w": 1}', "future_timestamp"),
+    (
+        "sites/north-1/telemetry",
+        b'{"ts": "2026-11-24T03:00:00Z", "power_w": 1}',
+        "future_timestamp",
+    ),
     ("sites/north-1/telemetry", b'{"ts": "2026-01-01T00:00:00Z", "power_w": 1}', "stale_timestamp"),
-    ("sites/north-1/telemetry", b'{"ts": 1, "power_w": 1, "x": "' + b"a" * 70_000 + b'"}', "too_large"),
+    (
+        "sites/north-1/telemetry",
+        b'{"ts": 1, "power_w": 1, "x": "' + b"a" * 70_000 + b'"}',
+        "too_large",
+    ),
     ("sites/north-1/telemetry", b"[" * 50 + b"]" * 50, "too_deep"),
     ("sites/nowhere-9/telemetry", reading(1), "unknown_site"),
 ]
@@ -231,9 +242,10 @@ async def test_bad_input_is_counted_by_reason_and_valid_readings_survive(
     counts = {k: v for k, v in service.rejected_counts().items() if v}
     assert counts == expected
     registry, _ = build_registry([service])
-    assert registry.get_sample_value(
-        "reservewatch_telemetry_rejected_total", {"reason": "not_json"}
-    ) == 1
+    assert (
+        registry.get_sample_value("reservewatch_telemetry_rejected_total", {"reason": "not_json"})
+        == 1
+    )
     assert service.message_counts()["north-1"] == 3
 
 
@@ -286,9 +298,10 @@ async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
     await wait_for_samples(store, dict.fromkeys(SITES, published))
     assert running.service.ready
     registry, _ = build_registry([running.service])
-    assert registry.get_sample_value(
-        "reservewatch_source_up", {"source": "mqtt", "target": "broker"}
-    ) == 1
+    assert (
+        registry.get_sample_value("reservewatch_source_up", {"source": "mqtt", "target": "broker"})
+        == 1
+    )
     await running.stop()
     assert published == 380
 
@@ -333,7 +346,11 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
     pub = await publisher(broker.port)
     pub.publish("reservewatch/sites/north-1/telemetry", reading(1, power_w=30_000_000), qos=1)
     pub.publish("reservewatch/sites/north-2/telemetry", reading(1, power_w=10_000_000), qos=1)
-    order = {"ts": "2026-11-24T02:05:00Z", "max_power_w": 40_000_000, "until": "2026-11-24T06:00:00Z"}
+    order = {
+        "ts": "2026-11-24T02:05:00Z",
+        "max_power_w": 40_000_000,
+        "until": "2026-11-24T06:00:00Z",
+    }
     pub.publish("reservewatch/grid/north/curtailment", orjson.dumps(order), qos=1, retain=True)
     await pub.drain()
     await wait_for_samples(store, {"north-1": 1, "north-2": 1})
@@ -345,12 +362,18 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
     assert registry.get_sample_value("reservewatch_region_curtailment_max_watts", north) == 4e7
     site = {"operation": "op-a", "region": "north"}
     # Each north site's share is 40 MW × 50 MW ÷ 100 MW = 20 MW.
-    assert registry.get_sample_value(
-        "reservewatch_site_curtailment_compliant", {**site, "site": "north-1"}
-    ) == 0
-    assert registry.get_sample_value(
-        "reservewatch_site_curtailment_compliant", {**site, "site": "north-2"}
-    ) == 1
+    assert (
+        registry.get_sample_value(
+            "reservewatch_site_curtailment_compliant", {**site, "site": "north-1"}
+        )
+        == 0
+    )
+    assert (
+        registry.get_sample_value(
+            "reservewatch_site_curtailment_compliant", {**site, "site": "north-2"}
+        )
+        == 1
+    )
     pub.publish("reservewatch/grid/north/curtailment", b"", qos=1, retain=True)
     await pub.drain()
     async with asyncio.timeout(5):
