@@ -30,7 +30,11 @@ def free_port() -> int:
 
 
 class Mosquitto:
-    """One broker process. ``listener_config`` replaces the default plain listener block."""
+    """One broker process.
+
+    ``listener_config`` replaces the default plain listener block; ``full_config`` replaces
+    everything but the ``user`` and log lines (for testing a production config as it is).
+    """
 
     def __init__(
         self,
@@ -39,23 +43,30 @@ class Mosquitto:
         extra_config: str = "allow_anonymous true\n",
         listener_config: str | None = None,
         port: int | None = None,
+        full_config: str | None = None,
     ) -> None:
         self.workdir = workdir
         self.port = port or free_port()
         self.extra_config = extra_config
         self.listener_config = listener_config
+        self.full_config = full_config
         self.config_path = workdir / "mosquitto.conf"
         self.log_path = workdir / "mosquitto.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     def write_config(self) -> None:
-        listener = self.listener_config or f"listener {self.port} 127.0.0.1\n"
-        self.config_path.write_text(
+        head = (
             f"user {getpass.getuser()}\n"
-            "persistence true\n"
-            f"persistence_location {self.workdir}/\n"
             f"log_dest file {self.log_path}\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
+        )
+        if self.full_config is not None:
+            self.config_path.write_text(head + self.full_config, encoding="utf-8")
+            return
+        listener = self.listener_config or f"listener {self.port} 127.0.0.1\n"
+        self.config_path.write_text(
+            head + "persistence true\n"
+            f"persistence_location {self.workdir}/\n"
             "max_queued_messages 1000000\n"
             "max_inflight_messages 0\n"
             "per_listener_settings false\n"
@@ -73,7 +84,10 @@ class Mosquitto:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                stderr = self._process.stderr.read().decode() if self._process.stderr else ""
+                stderr = ""
+                if self._process.stderr:
+                    stderr = self._process.stderr.read().decode()
+                    self._process.stderr.close()
                 log = self.log_path.read_text() if self.log_path.exists() else ""
                 raise RuntimeError(f"mosquitto exited: {stderr}\n{log}")
             try:
