@@ -386,3 +386,29 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
     assert [(r.region, r.max_power_w, r.lifted_at is not None) for r in history] == [
         ("north", 40_000_000, True)
     ]
+
+
+async def test_demo_sites_publish_readings_the_collector_accepts(
+    broker: Mosquitto, store: Store
+) -> None:
+    from collector.demo.sites import SimulatedSites
+
+    clock = FrozenClock(START)
+    service = new_service(make_config(broker.port), store, clock)
+    running = Running(service)
+    await running.wait_ready()
+    pub = await publisher(broker.port)
+    sites = SimulatedSites(make_config(broker.port), clock, pub)
+    for _ in range(6):
+        assert sites.publish_once() == len(SITES)
+        clock.advance(10)
+    await pub.drain()
+    await wait_for_samples(store, dict.fromkeys(SITES, 6))
+    await pub.disconnect()
+    await running.stop()
+    assert not any(service.rejected_counts().values())
+    snapshot = service.site_snapshot()["south-1"]
+    assert 40e6 < snapshot.power_w < 50e6
+    assert snapshot.hashrate_hs is not None
+    assert 1.5e18 < snapshot.hashrate_hs < 2.5e18
+    assert snapshot.energy_total_wh > 0
