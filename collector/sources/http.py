@@ -26,7 +26,7 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -116,6 +116,8 @@ def _snippet(body: bytes) -> str:
 def _parse_json(where: str, body: bytes) -> Any:
     try:
         return json.loads(body, parse_float=Decimal)
+    except InvalidOperation as err:  # 1e+99999999999999999999: beyond even Decimal's exponent
+        raise SourceBadResponse(f"{where}: answer holds a number out of range") from err
     except (ValueError, RecursionError) as err:
         looks = "HTML" if body.lstrip()[:1] == b"<" else "not JSON (or truncated)"
         raise SourceBadResponse(f"{where}: answer is {looks}") from err

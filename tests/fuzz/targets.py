@@ -455,9 +455,9 @@ def seeds(target: str) -> list[bytes]:
     if target.startswith("pool_"):
         endpoint = ENDPOINTS_BY_NAME[target.removeprefix("pool_")]
         documents = [endpoint.seed, *ERROR_SEEDS]
-        return [json.dumps(doc, default=str).encode() for doc in documents]
+        return [json.dumps(doc, default=float).encode() for doc in documents]
     if target.startswith("esplora_"):
-        return [json.dumps(ESPLORA_SEEDS[target.removeprefix("esplora_")]).encode()]
+        return [json.dumps(ESPLORA_SEEDS[target.removeprefix("esplora_")], default=float).encode()]
     return {
         "telemetry_site": [
             b'{"ts": "2026-03-10T11:59:00Z", "power_w": 480000, "energy_wh": 1200000,'

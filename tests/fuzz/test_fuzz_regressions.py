@@ -16,6 +16,7 @@ from collector.config import load_config
 from collector.errors import ConfigError, SourceBadResponse
 from collector.imports import ImportError_, parse_earnings_csv
 from collector.sources import chain, network
+from collector.sources.http import _parse_json
 from collector.sources.pools import normalise as n
 from tests.fuzz.targets import CSV_CONFIG, ENDPOINTS_BY_NAME, SEED_CSV, pool_document
 
@@ -123,3 +124,13 @@ def test_csv_that_the_csv_module_or_int_cannot_take_is_an_import_error(
 ) -> None:
     with pytest.raises(ImportError_, match=message):
         parse_earnings_csv(SEED_CSV + tail, CSV_CONFIG, "fuzz.csv")
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"a": 1.25e+17999999999999999999999999}', b"[1e-99999999999999999999]"]
+)
+def test_a_json_number_beyond_decimal_is_a_bad_response(body: bytes) -> None:
+    # Found by atheris (fuzz/pools.py, fuzz/esplora.py): json.loads(parse_float=Decimal) raised
+    # decimal.InvalidOperation, which is not a ValueError.
+    with pytest.raises(SourceBadResponse, match="out of range"):
+        _parse_json("GET pool.example/x", body)
