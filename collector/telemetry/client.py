@@ -2,7 +2,7 @@
 
     MqttClient (protocol)     connect · subscribe · publish · drain · disconnect · disconnected
     └── GmqttClient           one broker session over gmqtt; never reconnects on its own
-    Backoff                   capped exponential back-off with full jitter, for the supervisor
+    Backoff                   capped exponential back-off with jitter, for the supervisor
     MqttSettings              where and how to connect, built from ``config.mqtt``
 
 A message is handed to the async ``handler`` and acknowledged (PUBACK) only after the handler
@@ -239,7 +239,7 @@ class GmqttClient:
 
 
 class Backoff:
-    """Capped exponential back-off with full jitter: ``uniform(0, min(cap, base × 2^n))``."""
+    """Capped exponential back-off with jitter: ``uniform(c/2, c)``, ``c = min(cap, base·2^n)``."""
 
     def __init__(
         self, *, base_s: float = 0.5, cap_s: float = 60.0, rng: random.Random | None = None
