@@ -164,6 +164,14 @@ class Collector:
     ) -> None:
         await self._stack.aclose()
 
+    async def _feed_network_hashrate(self, interval_s: float = 30.0) -> None:
+        """Tell telemetry the network's hash rate: no site may report more than the network."""
+        while True:
+            inputs = self.accounts.inputs
+            if self.telemetry is not None and inputs is not None and inputs.network_hashrate_hs:
+                self.telemetry.set_network_hashrate(inputs.network_hashrate_hs)
+            await asyncio.sleep(interval_s)
+
     async def run(self) -> None:
         """Serve until cancelled."""
         await self.http.start()
@@ -174,6 +182,7 @@ class Collector:
                 group.create_task(self.poller.run(), name="poller")
                 group.create_task(self.accounts.run(), name="accounts")
                 group.create_task(self.store_health.run(), name="store-health")
+                group.create_task(self._feed_network_hashrate(), name="network-hashrate")
         finally:
             await self.http.stop()
 

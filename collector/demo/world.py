@@ -7,8 +7,11 @@ collector supports is used. History starts on the first day of the previous mont
 previous month's obligation has closed and its deadline has passed:
 
 * ``ekibastuz-1``, ``karaganda-2``, ``almaty-4`` remit the previous month in full;
-* ``pavlodar-3`` under-reports its earnings (−8 %) and remits only 40 % of what it owes,
-  so the shortfall, overdue and discrepancy paths are all visible.
+* ``pavlodar-3`` points a quarter of its hash rate at an undeclared account, under-reports its
+  earnings (−8 %) and remits only 40 % of what it owes, so the shortfall, overdue and both
+  discrepancy paths are all visible.
+
+Sites draw about 93 % of their quota, as the simulated gateways (``collector.demo.sites``) report.
 
 Earnings per day are what an FPPS pool pays for the operation's hash rate on the simulated
 chain's actual rewards that day, less a 2 % pool fee, with ±1 % daily noise.
@@ -90,8 +93,8 @@ OPERATIONS: tuple[DemoOperation, ...] = (
         "KZ-DM-0001",
         "0.10",
         (
-            DemoSite("ekb-a", "pavlodar", 60_000_000, _j("21.5"), 19_000, 0.82),
-            DemoSite("ekb-b", "pavlodar", 40_000_000, _j("17.5"), 10_500, 0.88),
+            DemoSite("ekb-a", "pavlodar", 60_000_000, _j("21.5"), 19_000, 0.93),
+            DemoSite("ekb-b", "pavlodar", 40_000_000, _j("17.5"), 10_500, 0.93),
         ),
         (DemoPool("f2pool", "ekibastuz1", 0.7), DemoPool("foundry", "ekibastuz1-sub", 0.3)),
         Decimal(1),
@@ -103,7 +106,7 @@ OPERATIONS: tuple[DemoOperation, ...] = (
         "Karaganda Energy Mining",
         "KZ-DM-0002",
         "0.10",
-        (DemoSite("krg-a", "karaganda", 50_000_000, _j("23.0"), 15_500, 0.9),),
+        (DemoSite("krg-a", "karaganda", 50_000_000, _j("23.0"), 15_500, 0.93),),
         (DemoPool("foundry", "karaganda2", 1.0),),
         Decimal(1),
         1.0,
@@ -115,7 +118,7 @@ OPERATIONS: tuple[DemoOperation, ...] = (
         "KZ-DM-0003",
         "0.15",
         (DemoSite("pvl-a", "pavlodar", 30_000_000, _j("20.0"), 8_600, 0.93),),
-        (DemoPool("f2pool", "pavlodar3", 1.0),),
+        (DemoPool("f2pool", "pavlodar3", 0.75),),
         Decimal("0.4"),
         0.92,
         9,
@@ -125,7 +128,7 @@ OPERATIONS: tuple[DemoOperation, ...] = (
         "Kapshagay Renewable Mining",
         "KZ-DM-0004",
         "0.10",
-        (DemoSite("alm-a", "almaty", 20_000_000, _j("17.5"), 5_700, 0.75),),
+        (DemoSite("alm-a", "almaty", 20_000_000, _j("17.5"), 5_700, 0.93),),
         (
             DemoPool("braiins", "kapshagay", 0.4),
             DemoPool("antpool", "kapshagay", 0.3),
