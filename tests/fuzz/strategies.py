@@ -50,9 +50,9 @@ TRICKY_NUMBERS: tuple[int | float | Decimal, ...] = (
     Decimal("1e999999999"),
     Decimal("-1e-999999999"),
     Decimal("0.000000005"),
-    Decimal("NaN"),
-    Decimal("sNaN"),
 )
+"""Only what ``json.loads(parse_float=Decimal)`` can produce: no Decimal NaN (a JSON ``NaN``
+literal parses as a float), so no signalling NaN whose comparison raises."""
 
 
 def scalars() -> st.SearchStrategy[Any]:
@@ -61,7 +61,7 @@ def scalars() -> st.SearchStrategy[Any]:
         st.booleans(),
         st.integers(),
         st.floats(),
-        st.decimals(),
+        st.decimals(allow_nan=False, allow_infinity=False),
         st.text(max_size=12),
         st.sampled_from(TRICKY_TEXT),
         st.sampled_from(TRICKY_NUMBERS),
