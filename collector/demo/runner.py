@@ -30,6 +30,7 @@ from collector.config import load_config
 from collector.demo.broker import Broker, demo_broker
 from collector.demo.fake_esplora import FakeChain, serve
 from collector.demo.fake_pools import FakePoolServer
+from collector.demo.grid_operator import publish_curtailment_order
 from collector.demo.world import (
     OPERATIONS,
     DemoHistory,
@@ -223,6 +224,10 @@ async def _demo(listen: str, duration_s: float | None, workdir: Path, out: TextI
             group.create_task(collector.run(), name="collector")
             group.create_task(_publish_sites(config_path, broker), name="sites")
             group.create_task(_mine(chain, clock), name="chain")
+            group.create_task(
+                publish_curtailment_order(config, broker.url, broker.protocol, clock),
+                name="grid-operator",
+            )
             group.create_task(_print_summaries(collector, out), name="summary")
             if duration_s is not None:
                 await asyncio.sleep(duration_s)
@@ -280,6 +285,7 @@ Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_s
       reservewatch statement --config {workdir}/config.yaml --operation pavlodar-3 \\
            --period <previous month, e.g. 2026-10> --format pdf --out statement.pdf
 pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
+The grid operator has capped the almaty region at 98 % of its quota for the evening peak.
 Ctrl-C stops everything.
 """,
         file=out,
