@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
     )
     demo.add_argument("--workdir", type=Path, default=None, help="keep the demo's files here")
+    demo.add_argument(
+        "--broker",
+        choices=["auto", "mosquitto", "amqtt"],
+        default="auto",
+        help="MQTT broker: mosquitto if installed (auto, the default), or the embedded amqtt",
+    )
 
     run = commands.add_parser(
         "run",
@@ -215,7 +221,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         from collector.demo.runner import run_demo  # noqa: PLC0415
 
-        status: int = run_demo(listen=args.listen, duration_s=args.duration, workdir=args.workdir)
+        status: int = run_demo(
+            listen=args.listen, duration_s=args.duration, workdir=args.workdir, broker=args.broker
+        )
         return status
     if command == "statement":
         from collector.reports import write_statement  # noqa: PLC0415

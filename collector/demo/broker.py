@@ -54,10 +54,14 @@ async def _wait_for_port(port: int, timeout_s: float = 10) -> None:
 
 
 @contextlib.asynccontextmanager
-async def demo_broker(workdir: Path, *, prefer_mosquitto: bool = True) -> AsyncIterator[Broker]:
+async def demo_broker(
+    workdir: Path, *, kind: Literal["auto", "mosquitto", "amqtt"] = "auto"
+) -> AsyncIterator[Broker]:
     """A broker on a free loopback port for as long as the context lasts."""
     port = _free_port()
-    mosquitto = find_mosquitto() if prefer_mosquitto else None
+    mosquitto = find_mosquitto() if kind != "amqtt" else None
+    if kind == "mosquitto" and mosquitto is None:
+        raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
     if mosquitto:
         config = workdir / "mosquitto.conf"
         config.write_text(

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import yaml
 
@@ -188,11 +188,18 @@ def _summary(collector: Collector, out: TextIO) -> None:
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
-async def _demo(listen: str, duration_s: float | None, workdir: Path, out: TextIO) -> None:
+async def _demo(
+    listen: str, duration_s: float | None, workdir: Path, out: TextIO, broker_kind: str
+) -> None:
     clock = SystemClock()
     now = clock.now()
     async with contextlib.AsyncExitStack() as stack:
-        broker = await stack.enter_async_context(demo_broker(workdir))
+        kinds: dict[str, Literal["auto", "mosquitto", "amqtt"]] = {
+            "auto": "auto",
+            "mosquitto": "mosquitto",
+            "amqtt": "amqtt",
+        }
+        broker = await stack.enter_async_context(demo_broker(workdir, kind=kinds[broker_kind]))
         chain = FakeChain(start=history_start(now))
         history = build_history(now, chain)
         esplora_runner, esplora_port = await serve(chain)
@@ -293,7 +300,9 @@ Ctrl-C stops everything.
     )
 
 
-def run_demo(listen: str, duration_s: float | None, workdir: Path | None) -> int:
+def run_demo(
+    listen: str, duration_s: float | None, workdir: Path | None, broker: str = "auto"
+) -> int:
     install_event_loop_policy()
     folder = workdir or Path(tempfile.mkdtemp(prefix="reservewatch-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -304,7 +313,7 @@ def run_demo(listen: str, duration_s: float | None, workdir: Path | None) -> int
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, lambda: task.cancel() if task else None)
         try:
-            await _demo(listen, duration_s, folder, sys.stdout)
+            await _demo(listen, duration_s, folder, sys.stdout, broker)
         except* _DemoFinished:
             pass
 

@@ -1,0 +1,98 @@
+"""`reservewatch demo` runs end to end: the path a newcomer takes on a fresh machine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import free_port, stop
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url)  # noqa: S310 - a loopback URL the test built
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def _shortfall(metrics: str) -> dict[str, float]:
+    prefix = "reservewatch_operation_remittance_shortfall_btc{"
+    return {
+        line.split('"')[1]: float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith(prefix)
+    }
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.parametrize("broker", ["amqtt", "mosquitto"])
+def test_the_demo_shows_every_operation_and_the_under_remitter(tmp_path: Path, broker: str) -> None:
+    if broker == "mosquitto" and not Path("/usr/sbin/mosquitto").exists():
+        pytest.skip("mosquitto is not installed")
+    port = free_port()
+    log = (tmp_path / "demo.out").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collector.cli",
+            "demo",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--broker",
+            broker,
+            "--duration",
+            "120",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        metrics = ""
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            if process.poll() is not None:
+                break
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/metrics")
+            except OSError:
+                continue
+            metrics = body.decode()
+            if (
+                _shortfall(metrics).get("pavlodar-3")
+                and "reservewatch_site_power_watts{" in metrics
+            ):
+                break
+        assert process.poll() is None, (tmp_path / "demo.out").read_text()
+        by_operation = _shortfall(metrics)
+        assert len(by_operation) == 4, metrics
+        assert by_operation["pavlodar-3"] > 0
+        assert by_operation["ekibastuz-1"] == 0
+        assert 'reservewatch_source_up{source="mqtt",target="broker"} 1.0' in metrics
+        assert "reservewatch_site_power_watts{" in metrics
+
+        banner = (tmp_path / "demo.out").read_text()
+        token = banner.split("API token")[1].split()[0]
+        status, body = _get(f"http://127.0.0.1:{port}/api/v1/operations/pavlodar-3/balance", token)
+        assert status == 200
+        assert json.loads(body)["shortfall_sat"] > 0
+        assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
+    finally:
+        stop(process, timeout_s=15)
+        log.close()
+    assert process.returncode == 0, (tmp_path / "demo.out").read_text()
+    assert "demo stopped" in (tmp_path / "demo.out").read_text()
