@@ -5,10 +5,15 @@
     Backoff                   capped exponential back-off with jitter, for the supervisor
     MqttSettings              where and how to connect, built from ``config.mqtt``
 
-A message is handed to the async ``handler`` and acknowledged (PUBACK) only after the handler
-returns (gmqtt's ``optimistic_acknowledgement=False``), so a reading is never acknowledged
-before it has been persisted. Sessions are persistent (fixed client id, ``clean_start=False``,
-a session expiry) so the broker queues readings while the collector is away.
+A message is handed to the synchronous ``handler``, which processes it at once and returns
+either ``None`` (acknowledge now) or a future that completes once what the message changed is
+persisted; the PUBACK goes out only then, so a reading is never acknowledged before it has been
+persisted. Many messages share one future (the service's next flush), and their PUBACKs leave
+in one write when it completes. No task and no future is made per message: at QoS 0 gmqtt calls
+the handler directly; at QoS 1 :class:`GmqttClient` takes over gmqtt's QoS 1 dispatch (gmqtt
+would otherwise wrap every message in a task to learn when to acknowledge it). Sessions are
+persistent (fixed client id, ``clean_start=False``, a session expiry) so the broker queues
+readings while the collector is away.
 
 gmqtt's own reconnect loop uses a fixed delay; :class:`GmqttClient` switches it off and the
 service reconnects with a fresh client and a :class:`Backoff` instead.
@@ -17,9 +22,11 @@ service reconnects with a fresh client and a :class:`Backoff` instead.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import random
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +35,8 @@ from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 
 from collector.config import MqttConfig, resolve_secret
 from collector.errors import ReservewatchError
+
+log = logging.getLogger(__name__)
 
 
 class MqttError(ReservewatchError):
@@ -43,8 +52,16 @@ class MqttMessage:
     retain: bool
 
 
-MessageHandler = Callable[[MqttMessage], Awaitable[None]]
-"""Processes one message; the message is acknowledged when this returns."""
+MessageHandler = Callable[[MqttMessage], asyncio.Future[None] | None]
+"""Processes one message at once; returns ``None`` to acknowledge it now, or a future (shared by
+many messages) to acknowledge it when that future completes. A cancelled future, or one that
+failed, acknowledges nothing: the broker redelivers to the next session."""
+
+
+def _puback(mid: int) -> bytes:
+    # PUBACK: fixed header 0x40, remaining length 2, packet id. MQTT 5 lets the reason code
+    # (0, success) and properties be omitted when the remaining length is 2 (§3.4.2.1).
+    return b"\x40\x02" + mid.to_bytes(2, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +139,8 @@ class _NoAutoReconnect(gmqtt.Client):  # type: ignore[misc]  # gmqtt ships no ty
 class GmqttClient:
     """One session with the broker through gmqtt. Build a new one to reconnect.
 
-    ``handler`` receives every message; returning from it acknowledges the message. When
-    ``handler`` is ``None`` the client only publishes.
+    ``handler`` receives every message and says when to acknowledge it (see
+    :data:`MessageHandler`). When ``handler`` is ``None`` the client only publishes.
     """
 
     def __init__(self, settings: MqttSettings, handler: MessageHandler | None = None) -> None:
@@ -146,22 +163,58 @@ class GmqttClient:
         self._client.on_message = self._on_message
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
+        # gmqtt runs a coroutine handler as one task per message and acknowledges when it
+        # ends; a synchronous handler it never acknowledges. We dispatch QoS 1 ourselves.
+        self._client._package_handler._handle_qos_1_publish_packet = self._on_qos1_message
         self._lost = asyncio.Event()
         self._subacks: dict[int, asyncio.Future[tuple[int, ...]]] = {}
+        self._ack_future: asyncio.Future[None] | None = None
+        self._ack_mids: list[int] = []
 
-    async def _on_message(
+    def _on_message(
         self,
         _client: Any,
         topic: str | bytes,
         payload: bytes,
         _qos: int,
         properties: dict[str, Any],
-    ) -> int:
+    ) -> None:
+        # QoS 0 (nothing to acknowledge).
         if self._handler is not None:
-            await self._handler(
-                MqttMessage(topic=topic, payload=payload, retain=bool(properties.get("retain")))
-            )
-        return 0  # PUBACK reason code 0: success
+            self._handler(MqttMessage(topic, payload, bool(properties.get("retain"))))
+
+    def _on_qos1_message(
+        self, mid: int, payload: bytes, topic: str | bytes, properties: dict[str, Any]
+    ) -> None:
+        if self._handler is None:
+            self._write_acks([mid])
+            return
+        ack = self._handler(MqttMessage(topic, payload, bool(properties.get("retain"))))
+        if ack is None:
+            self._write_acks([mid])
+            return
+        if ack is not self._ack_future:
+            self._ack_future = ack
+            self._ack_mids = []
+            ack.add_done_callback(functools.partial(self._acks_due, self._ack_mids))
+        self._ack_mids.append(mid)
+
+    def _acks_due(self, mids: list[int], future: asyncio.Future[None]) -> None:
+        if future is self._ack_future:
+            self._ack_future = None
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:
+            log.warning("messages left unacknowledged for redelivery error=%s", error)
+            return
+        self._write_acks(mids)
+
+    def _write_acks(self, mids: list[int]) -> None:
+        connection = self._client._connection
+        if self._lost.is_set() or connection is None:
+            return  # the broker redelivers to the next session
+        connection._protocol.write_data(b"".join(map(_puback, mids)))
 
     def _on_disconnect(self, _client: Any, _packet: Any, _exc: Any = None) -> None:
         self._lost.set()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 
@@ -42,6 +42,9 @@ REJECT_REASONS: Final = (
     "out_of_order",  # older than the latest reading already processed
     "energy_backwards",  # meter counter stepped back by a little (not a reset)
     "batch_too_long",  # more readings in one batch than MAX_BATCH
+    "bad_miner_id",  # a machine id empty, too long or outside [A-Za-z0-9_.:-]
+    "unknown_status",  # a machine status outside MINER_STATUSES
+    "too_many_miners",  # a site reports more distinct machines than the collector keeps
 )
 """Every ``reason`` label value; a fixed set so the metric's cardinality is bounded."""
 
@@ -59,6 +62,21 @@ DEFAULT_MAX_HASHRATE_HS: Final = 2e21
 
 MAX_INLET_TEMP_C: Final = 150.0
 MIN_INLET_TEMP_C: Final = -100.0
+
+MAX_MINER_POWER_W: Final = 100_000.0
+"""100 kW: no single mining machine draws more (an S21 draws about 3.5 kW)."""
+
+MAX_MINER_HASHRATE_HS: Final = 1e16
+"""10 PH/s: far above any single machine (an S21 hashes about 2e14 H/s)."""
+
+MINER_STATUSES: Final = ("online", "offline", "idle", "error")
+"""A machine's ``status``; only ``online`` counts towards ``miners_online``."""
+
+MAX_MINER_ID_LENGTH: Final = 64
+
+_MINER_ID_CHARACTERS: Final = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-"
+)
 
 _DEPTH_SCAN_THRESHOLD: Final = MAX_DEPTH  # fewer brackets than this cannot nest deeper
 
@@ -94,6 +112,17 @@ class SiteReading:
     miners_online: int | None = None
     miners_total: int | None = None
     inlet_temp_c: float | None = None
+
+
+class MinerReading(NamedTuple):
+    """One validated reading of one machine. A tuple, not a dataclass: the hot path makes
+    tens of thousands of these a second. ``ts_s`` is Unix seconds."""
+
+    miner_id: str
+    ts_s: float
+    power_w: float
+    hashrate_hs: float
+    online: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +310,105 @@ def parse_site_payload(payload: bytes, limits: Limits) -> ParsedBatch:
         except Rejected as rejected:
             rejects.append(rejected)
     return ParsedBatch(tuple(readings), tuple(rejects))
+
+
+def valid_miner_id(miner_id: str) -> bool:
+    """1–64 characters of ``[A-Za-z0-9_.:-]`` (a topic segment, a label-free identifier)."""
+    return 0 < len(miner_id) <= MAX_MINER_ID_LENGTH and _MINER_ID_CHARACTERS.issuperset(miner_id)
+
+
+def _miner_number(reading: dict[str, Any], field: str, ceiling: float) -> float:
+    value = reading.get(field)
+    if value is None:
+        return 0.0
+    value_type = type(value)
+    if value_type is not float and value_type is not int:
+        raise Rejected("wrong_type", f"{field} must be a number")
+    if value_type is float and not math.isfinite(value):
+        raise Rejected("non_finite", f"{field} is not finite")
+    if value < 0:
+        raise Rejected("negative_value", f"{field} is negative")
+    if value > ceiling:
+        raise Rejected("absurd_value", f"{field} above {ceiling:g} for one machine")
+    return float(value)
+
+
+def validate_miner_reading(
+    reading: Any, limits: Limits, now_s: float, miner_id: str | None = None
+) -> MinerReading:
+    """One decoded JSON value → a :class:`MinerReading`, or :class:`Rejected`.
+
+    ``{"ts", "power_w", "hashrate_hs", "status"}``: ``ts`` and ``power_w`` are required,
+    ``hashrate_hs`` defaults to 0 and ``status`` to ``online``. ``miner_id`` comes from the
+    topic, or (``None``) from the reading's own ``miner_id`` field (bulk messages).
+    """
+    if type(reading) is not dict:
+        raise Rejected("not_object", "a reading must be a JSON object")
+    if miner_id is None:
+        miner_id = reading.get("miner_id")
+        if type(miner_id) is not str:
+            raise Rejected("missing_field", "miner_id is required in a bulk message")
+        if not valid_miner_id(miner_id):
+            raise Rejected("bad_miner_id", "miner_id must be 1-64 of [A-Za-z0-9_.:-]")
+    ts_value = reading.get("ts")
+    if ts_value is None:
+        raise Rejected("missing_field", "ts is required")
+    ts_type = type(ts_value)
+    if ts_type is int or ts_type is float:
+        if not math.isfinite(ts_value):
+            raise Rejected("non_finite", "ts is not finite")
+        if not 0 <= ts_value < 1e11:
+            raise Rejected("bad_timestamp", "ts is not plausible Unix seconds")
+        ts_s = float(ts_value)
+    else:
+        ts_s = parse_timestamp(ts_value).timestamp()
+    if "power_w" not in reading:
+        raise Rejected("missing_field", "power_w is required")
+    power_w = _miner_number(reading, "power_w", MAX_MINER_POWER_W)
+    hashrate_hs = _miner_number(reading, "hashrate_hs", MAX_MINER_HASHRATE_HS)
+    status = reading.get("status", "online")
+    if status == "online":
+        online = True
+    elif status in MINER_STATUSES:
+        online = False
+    elif type(status) is not str:
+        raise Rejected("wrong_type", "status must be text")
+    else:
+        raise Rejected("unknown_status", f"status must be one of {', '.join(MINER_STATUSES)}")
+    ahead_s = ts_s - now_s
+    if ahead_s > limits.max_future_s:
+        raise Rejected("future_timestamp", f"ts {ahead_s:.0f} s ahead of the clock")
+    if -ahead_s > limits.max_age_s:
+        raise Rejected("stale_timestamp", f"ts {-ahead_s:.0f} s old")
+    return MinerReading(miner_id, ts_s, power_w, hashrate_hs, online)
+
+
+def parse_miner_payload(
+    payload: bytes, limits: Limits, miner_id: str | None = None
+) -> tuple[list[MinerReading], list[Rejected]]:
+    """A per-machine message → its valid readings and a reject per invalid one.
+
+    On ``{prefix}/sites/{site}/miners/{miner_id}`` (``miner_id`` given) the payload is one
+    reading or an array of that machine's readings; on ``{prefix}/sites/{site}/miners``
+    (``miner_id`` ``None``) it is an array of readings of many machines, each naming its
+    ``miner_id``. Raises :class:`Rejected` when the message as a whole is unusable.
+    """
+    document = decode_json(payload, limits.max_payload_bytes)
+    now_s = limits.now.timestamp()
+    if type(document) is dict:
+        return [validate_miner_reading(document, limits, now_s, miner_id)], []
+    if type(document) is not list:
+        raise Rejected("not_object", "telemetry must be a JSON object or an array of objects")
+    if len(document) > MAX_BATCH:
+        raise Rejected("batch_too_long", f"{len(document)} readings, limit {MAX_BATCH}")
+    readings: list[MinerReading] = []
+    rejects: list[Rejected] = []
+    for item in document:
+        try:
+            readings.append(validate_miner_reading(item, limits, now_s, miner_id))
+        except Rejected as rejected:
+            rejects.append(rejected)
+    return readings, rejects
 
 
 def parse_curtailment_payload(payload: bytes, limits: Limits) -> CurtailmentOrder | None:

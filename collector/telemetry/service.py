@@ -32,14 +32,18 @@ from collector.telemetry.client import (
     MqttSettings,
 )
 from collector.telemetry.exposition import telemetry_families
+from collector.telemetry.miners import MinerFleet
 from collector.telemetry.payloads import (
     DEFAULT_MAX_HASHRATE_HS,
     REJECT_REASONS,
     CurtailmentOrder,
     Limits,
+    MinerReading,
     Rejected,
     parse_curtailment_payload,
+    parse_miner_payload,
     parse_site_payload,
+    valid_miner_id,
 )
 from collector.telemetry.sites import SiteBook, SiteSnapshot, shard_of
 
@@ -91,6 +95,7 @@ class TelemetryService:
         flush_interval_s: float = 0.5,
         flush_max_readings: int = 5_000,
         backoff: Backoff | None = None,
+        miner_sweep_s: float = 5.0,
     ) -> None:
         self._config = config
         self._mqtt = config.mqtt
@@ -122,7 +127,15 @@ class TelemetryService:
         self._closed = asyncio.Event()
         self._flush_now = asyncio.Event()
         self._batch: asyncio.Future[None] | None = None
+        self._closed_ack: asyncio.Future[None] | None = None
         self._client: MqttClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._topic_head = self._prefix + "/"
+        self._topic_head_length = len(self._topic_head)
+        self._miners = MinerFleet(offline_after_s=self._mqtt.miner_offline_after_s)
+        self._miner_readings = 0
+        self._miner_sweep_s = miner_sweep_s
+        self._next_sweep = 0.0
 
     # -- public views ---------------------------------------------------------------------
 
@@ -135,12 +148,20 @@ class TelemetryService:
     def book(self) -> SiteBook:
         return self._book
 
+    @property
+    def miners(self) -> MinerFleet:
+        """Every machine's latest reading (sites that publish per machine)."""
+        return self._miners
+
     def topics(self) -> list[str]:
         """The topics this replica subscribes to (only its own sites' when sharded)."""
         if self._mqtt.shard is None:
-            sites = [f"{self._prefix}/sites/+/telemetry"]
+            heads = [f"{self._prefix}/sites/+"]
         else:
-            sites = [f"{self._prefix}/sites/{site_id}/telemetry" for site_id in self._book.site_ids]
+            heads = [f"{self._prefix}/sites/{site_id}" for site_id in self._book.site_ids]
+        sites = [
+            f"{head}/{channel}" for head in heads for channel in ("telemetry", "miners", "miners/+")
+        ]
         return [*sites, f"{self._prefix}/grid/+/curtailment"]
 
     def site_snapshot(self) -> dict[str, SiteSnapshot]:
@@ -185,40 +206,80 @@ class TelemetryService:
 
     async def handle(self, message: MqttMessage) -> None:
         """Process one message; return once what it changed is persisted (then it is acked)."""
-        if self._closing:
-            # Not processed: wait until the session is closed so the ack never reaches the
-            # broker, which redelivers the message to the next session.
-            await self._closed.wait()
-            return
-        topic = message.topic
-        if not isinstance(topic, str):
-            self._reject(Rejected("bad_topic", "topic is not UTF-8"), repr(topic))
-            return
-        if not topic.startswith(self._prefix + "/"):
-            self._reject(Rejected("bad_topic", "topic outside our prefix"), topic)
-            return
-        parts = topic[len(self._prefix) + 1 :].split("/")
-        if len(parts) == 3 and parts[0] == "sites" and parts[2] == "telemetry":
-            if self._handle_readings(parts[1], message.payload, topic):
-                await self._wait_committed()
-            return
-        if len(parts) == 3 and parts[0] == "grid" and parts[2] == "curtailment":
-            await self._handle_curtailment(parts[1], message.payload, topic)
-            return
-        self._reject(Rejected("bad_topic", "not a telemetry or curtailment topic"), topic)
+        ack = self.receive(message)
+        if ack is not None:
+            await asyncio.shield(ack)
 
-    def _handle_readings(self, site_id: str, payload: bytes, topic: str) -> bool:
-        """Apply a message's readings; True when any was accepted (so it awaits a flush)."""
-        if site_id not in self._book:
-            self._reject(
-                Rejected("unknown_site", f"site {site_id[:64]!r} is not configured"), topic
+    def receive(self, message: MqttMessage) -> asyncio.Future[None] | None:
+        """Process one message now; ``None`` or a future to acknowledge it by (see client).
+
+        The hot path: no task and no future per message. Accepted readings share the future
+        of the next flush; rejected messages are acknowledged at once (a redelivery would be
+        rejected again).
+        """
+        if self._closing:
+            # Not processed: never acknowledged, so the broker redelivers it next session.
+            return self._closed_future()
+        topic = message.topic
+        if type(topic) is not str:
+            self._reject(Rejected("bad_topic", "topic is not UTF-8"), repr(topic))
+            return None
+        if not topic.startswith(self._topic_head):
+            self._reject(Rejected("bad_topic", "topic outside our prefix"), topic)
+            return None
+        parts = topic[self._topic_head_length :].split("/")
+        kind = parts[0]
+        if kind == "sites" and len(parts) >= 3:
+            site_id = parts[1]
+            if site_id not in self._book:
+                self._reject(
+                    Rejected("unknown_site", f"site {site_id[:64]!r} is not configured"), topic
+                )
+                return None
+            channel = parts[2]
+            if len(parts) == 3 and channel == "telemetry":
+                accepted = self._handle_readings(site_id, message.payload, topic)
+            elif len(parts) == 4 and channel == "miners":
+                accepted = self._handle_miner_readings(site_id, parts[3], message.payload, topic)
+            elif len(parts) == 3 and channel == "miners":
+                accepted = self._handle_miner_readings(site_id, None, message.payload, topic)
+            else:
+                self._reject(Rejected("bad_topic", "not a telemetry or curtailment topic"), topic)
+                return None
+            if not accepted:
+                return None
+            self._messages[site_id] += accepted
+            if self._book.pending_readings + self._miner_readings >= self._flush_max_readings:
+                self._flush_now.set()
+            batch = self._batch
+            if batch is None:
+                batch = self._batch = asyncio.get_running_loop().create_future()
+            return batch
+        if kind == "grid" and len(parts) == 3 and parts[2] == "curtailment":
+            task = asyncio.get_running_loop().create_task(
+                self._handle_curtailment(parts[1], message.payload, topic),
+                name="telemetry-curtailment",
             )
-            return False
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return task
+        self._reject(Rejected("bad_topic", "not a telemetry or curtailment topic"), topic)
+        return None
+
+    def _closed_future(self) -> asyncio.Future[None]:
+        if self._closed_ack is None:
+            self._closed_ack = asyncio.get_running_loop().create_future()
+            if self._closed.is_set():
+                self._closed_ack.set_result(None)
+        return self._closed_ack
+
+    def _handle_readings(self, site_id: str, payload: bytes, topic: str) -> int:
+        """Apply a site-level message's readings; the number accepted."""
         try:
             batch = parse_site_payload(payload, self._limits())
         except Rejected as whole:
             self._reject(whole, topic)
-            return False
+            return 0
         for one in batch.rejects:
             self._reject(one, topic)
         accepted = 0
@@ -233,17 +294,55 @@ class TelemetryService:
                 self._reject(rejected, topic)
                 continue
             accepted += 1
-        if not accepted:
-            return False
-        self._messages[site_id] += accepted
-        if self._book.pending_readings >= self._flush_max_readings:
-            self._flush_now.set()
-        return True
+        return accepted
 
-    async def _wait_committed(self) -> None:
-        if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
-        await asyncio.shield(self._batch)
+    def _handle_miner_readings(
+        self, site_id: str, miner_id: str | None, payload: bytes, topic: str
+    ) -> int:
+        """Apply a per-machine message's readings to the fleet; the number accepted."""
+        if miner_id is not None and not valid_miner_id(miner_id):
+            self._reject(Rejected("bad_miner_id", "machine id in the topic is invalid"), topic)
+            return 0
+        try:
+            readings, rejects = parse_miner_payload(payload, self._limits(), miner_id)
+        except Rejected as whole:
+            self._reject(whole, topic)
+            return 0
+        for one in rejects:
+            self._reject(one, topic)
+        if len(readings) > 1:
+            readings.sort(key=_by_ts)
+        accepted = 0
+        apply = self._miners.apply
+        for reading in readings:
+            try:
+                apply(site_id, reading)
+            except Rejected as rejected:
+                self._reject(rejected, topic)
+                continue
+            accepted += 1
+        self._miner_readings += accepted
+        return accepted
+
+    def fold_miners(self) -> None:
+        """Fold machine readings into their sites' readings (the flush does this first).
+
+        Sites with new machine readings are folded every time; every site with machines is
+        refolded at least every ``miner_sweep_s`` so that silent machines go offline.
+        """
+        now_s = self._clock.now().timestamp()
+        monotonic = self._clock.monotonic()
+        if monotonic >= self._next_sweep:
+            self._next_sweep = monotonic + self._miner_sweep_s
+            sites: Iterable[str] = list(self._miners.site_ids)
+            self._miners.take_changed()
+        else:
+            sites = self._miners.take_changed()
+        for site_id in sites:
+            sums = self._miners.site_sums(site_id, now_s)
+            if sums is not None:
+                self._book.apply_miner_sums(site_id, sums)
+        self._miner_readings = 0
 
     async def _handle_curtailment(self, region: str, payload: bytes, topic: str) -> None:
         if region not in self._regions:
@@ -275,6 +374,7 @@ class TelemetryService:
 
     async def flush(self) -> bool:
         """Write what accumulated; True on success. Waiting handlers are released on success."""
+        self.fold_miners()
         pending = self._book.take_pending()
         waiting, self._batch = self._batch, None
         if pending:
@@ -330,7 +430,7 @@ class TelemetryService:
 
     async def _session(self) -> None:
         settings = MqttSettings.from_config(self._mqtt, self._client_id)
-        client = self._client_factory(settings, self.handle)
+        client = self._client_factory(settings, self.receive)
         self._client = client
         await client.connect()
         try:
@@ -397,6 +497,14 @@ class TelemetryService:
             await self._client.disconnect()
         self._connected = False
         self._closed.set()
+        if self._closed_ack is not None:
+            _release(self._closed_ack)
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _by_ts(reading: MinerReading) -> float:
+    return reading.ts_s
 
 
 def _release_after(future: asyncio.Future[None], _done: asyncio.Future[None]) -> None:

@@ -28,10 +28,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from collector.config import Config, SiteConfig
 from collector.store.records import RollupDelta, SiteStateRecord
+from collector.telemetry.miners import MinerSums
 from collector.telemetry.payloads import (
     MAX_SITE_POWER_W,
     CurtailmentOrder,
@@ -220,6 +221,41 @@ class SiteBook:
         if reading.miners_online is not None:
             sums.miners_online_last = reading.miners_online
         self.pending_readings += 1
+
+    def apply_miner_sums(self, site_id: str, sums: MinerSums) -> None:
+        """Take a site's folded machine readings as the site's own reading.
+
+        When a machine reported something newer than the site's latest ``ts`` this is a reading
+        like any other (gauges, rollup); otherwise (machines went silent, counted offline) only
+        the gauges and the persisted state move.
+        """
+        state = self._sites.get(site_id)
+        if state is None:
+            raise Rejected("unknown_site", f"site {site_id!r} is not configured")
+        ts = datetime.fromtimestamp(sums.latest_ts_s, UTC)
+        if state.last_ts is None or ts > state.last_ts:
+            self.apply(
+                site_id,
+                SiteReading(
+                    ts=ts,
+                    power_w=sums.power_w,
+                    hashrate_hs=sums.hashrate_hs,
+                    miners_online=sums.miners_online,
+                    miners_total=sums.miners_total,
+                ),
+            )
+            return
+        if (
+            state.power_w != sums.power_w
+            or state.hashrate_hs != sums.hashrate_hs
+            or state.miners_online != sums.miners_online
+            or state.miners_total != sums.miners_total
+        ):
+            state.power_w = sums.power_w
+            state.hashrate_hs = sums.hashrate_hs
+            state.miners_online = sums.miners_online
+            state.miners_total = sums.miners_total
+            state.dirty = True
 
     def take_pending(self) -> Pending:
         """Drain what accumulated since the last call (rollup deltas + changed states)."""
