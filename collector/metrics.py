@@ -8,6 +8,10 @@ application's own (never the global one). The collector adds::
     reservewatch_up 1
     reservewatch_build_info{version="0.1.0"} 1
     reservewatch_scrape_duration_seconds 0.0012   (the previous scrape's collect time)
+
+Two sources may yield a family of the same name (the poller and telemetry both report
+``reservewatch_source_up``); their samples are merged into one family, because the text
+format allows one ``# HELP``/``# TYPE`` block per name (Prometheus and promtool refuse a second).
 """
 
 from __future__ import annotations
@@ -43,14 +47,33 @@ class ReservewatchCollector(Collector):
         yield InfoMetricFamily(
             "reservewatch_build", "The collector's version.", value={"version": __version__}
         )
-        for source in self._sources:
-            yield from source.metric_families()
+        yield from _merged(
+            family for source in self._sources for family in source.metric_families()
+        )
         yield GaugeMetricFamily(
             "reservewatch_scrape_duration_seconds",
             "Time the previous scrape took to collect every metric, in seconds.",
             value=self._last_duration_s,
         )
         self._last_duration_s = time.perf_counter() - started
+
+
+def _merged(families: Iterable[Metric]) -> list[Metric]:
+    """One family per name, in first-seen order; later families' samples join the first."""
+    by_name: dict[str, Metric] = {}
+    for family in families:
+        known = by_name.get(family.name)
+        if known is None:
+            by_name[family.name] = family
+            continue
+        if known.type != family.type:
+            raise ValueError(
+                f"metric family {family.name} is yielded as both {known.type} and {family.type}"
+            )
+        joined = Metric(known.name, known.documentation, known.type, known.unit)
+        joined.samples = [*known.samples, *family.samples]
+        by_name[family.name] = joined
+    return list(by_name.values())
 
 
 def build_registry(
