@@ -1,0 +1,520 @@
+"""Benchmark 1 — ingest: how many per-machine readings a second reach each subscriber.
+
+One local Mosquitto (queues sized so nothing is dropped silently), one publisher process of our
+own flooding it with realistic per-machine telemetry, and in turn, on the same stream:
+
+  a. ``mosquitto_sub`` discarding what it receives — the broker's delivery ceiling;
+  b. a gmqtt subscriber that only counts — the client library's ceiling;
+  c. the peer ``mqtt-exporter`` (PyPI), in its own venv ``bench/.peer-venv`` (QoS 0 only:
+     it subscribes at QoS 0);
+  d. the reservewatch collector doing all of its work (``bench.collector_proc``).
+
+Rates are readings (= messages here) from the publisher's first byte to the subscriber's last
+reading, median of ``--repeat`` runs; ratios are within this one run. A batched round (many
+machines per message on ``{prefix}/sites/{site}/miners``) reports messages/s and readings/s,
+and ``--scale-out`` runs the collector as two shards against one broker and PostgreSQL.
+
+    .venv/bin/python -m bench.ingest                       # 100 sites × 1,000 machines
+    .venv/bin/python -m bench.ingest --miners 10000        # the full 1,000,000 per round
+    .venv/bin/python -m bench.ingest --scale-out --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.common import (
+    PREFIX,
+    ROOT,
+    BenchBroker,
+    emit,
+    machine,
+    python_child,
+    read_json_line,
+    table,
+)
+from collector.telemetry.sites import shard_of
+from tests.support.processes import PostgresServer, find_postgres_bin, free_port, stop
+
+PEER_VENV = ROOT / "bench" / ".peer-venv"
+PEER_REQUIREMENT = "mqtt-exporter==1.12.1"
+MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
+
+
+@dataclass
+class Run:
+    """One subscriber's result on one stream."""
+
+    messages: int
+    readings: int
+    received: int
+    seconds: float
+    cpu_s: float
+    max_rss_mb: float
+    publisher_acks: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def readings_per_s(self) -> float:
+        return self.received / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def messages_per_s(self) -> float:
+        if not self.readings:
+            return 0.0
+        return self.readings_per_s * self.messages / self.readings
+
+    @property
+    def dropped(self) -> int:
+        return self.readings - self.received
+
+    @property
+    def cpu_s_per_million(self) -> float:
+        return self.cpu_s / self.received * 1e6 if self.received else float("nan")
+
+
+@dataclass(frozen=True)
+class Stream:
+    sites: int
+    miners: int
+    qos: int
+    batch: int = 1
+
+    def publisher_args(self, port: int) -> list[str]:
+        return [
+            "--port",
+            str(port),
+            "--sites",
+            str(self.sites),
+            "--miners",
+            str(self.miners),
+            "--qos",
+            str(self.qos),
+            "--batch",
+            str(self.batch),
+        ]
+
+
+def _publish(stream: Stream, port: int) -> dict[str, Any]:
+    publisher = subprocess.Popen(
+        python_child("bench.publisher", *stream.publisher_args(port)),
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        read_json_line(publisher, 600)  # packets built; sending starts now
+        return read_json_line(publisher, 900)
+    finally:
+        stop(publisher)  # type: ignore[arg-type]
+
+
+def _expected(stream: Stream) -> tuple[int, int]:
+    messages = stream.sites * -(-stream.miners // stream.batch)
+    return messages, stream.sites * stream.miners
+
+
+def run_mosquitto_sub(stream: Stream, broker: BenchBroker, workdir: Path) -> Run:
+    messages, readings = _expected(stream)
+    sink = workdir / "mosquitto_sub.out"
+    with sink.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                MOSQUITTO_SUB,
+                "-p",
+                str(broker.port),
+                "-h",
+                "127.0.0.1",
+                "-t",
+                f"{PREFIX}/sites/#",
+                "-q",
+                str(stream.qos),
+                "-C",
+                str(messages),
+                "-W",
+                "600",
+            ],
+            stdout=out,
+        )
+        time.sleep(0.5)  # mosquitto_sub says nothing when subscribed; it needs well under this
+        published = _publish(stream, broker.port)
+        # Wait for exit (all messages) or, when some were dropped, for the output to go idle.
+        size, idle_since = -1, time.monotonic()
+        usage: resource.struct_rusage | None = None
+        while usage is None:
+            pid, _status, rusage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                usage, end = rusage, time.time()
+                process.returncode = 0
+                break
+            time.sleep(0.01)
+            now_size = sink.stat().st_size
+            if now_size != size:
+                size, idle_since = now_size, time.monotonic()
+            elif time.monotonic() - idle_since > 5:
+                end = sink.stat().st_mtime
+                os.kill(process.pid, signal.SIGTERM)
+                _pid, _status, usage = os.wait4(process.pid, 0)
+                process.returncode = -signal.SIGTERM
+    received = sink.read_bytes().count(b"\n")
+    if stream.batch > 1:
+        received = received * stream.miners // -(-stream.miners // stream.batch)
+    return Run(
+        messages,
+        readings,
+        received,
+        end - published["start"],
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,
+        publisher_acks=int(published.get("acks", 0)),
+    )
+
+
+def _run_python_subscriber(
+    stream: Stream, broker: BenchBroker, argv: list[str], readings_per_message: int
+) -> Run:
+    messages, readings = _expected(stream)
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        read_json_line(process, 60)
+        published = _publish(stream, broker.port)
+        result = read_json_line(process, 900)
+    finally:
+        stop(process)  # type: ignore[arg-type]
+    received = int(result["count"]) * readings_per_message
+    return Run(
+        messages,
+        readings,
+        received,
+        float(result["last"]) - published["start"],
+        cpu_s=float(result["cpu_s"]),
+        max_rss_mb=float(result["max_rss_mb"]),
+        publisher_acks=int(published.get("acks", 0)),
+        extra={k: v for k, v in result.items() if k in ("rejected", "machines", "scrapes")},
+    )
+
+
+def run_counter(stream: Stream, broker: BenchBroker) -> Run:
+    messages, _ = _expected(stream)
+    argv = python_child(
+        "bench.counter",
+        "--port",
+        str(broker.port),
+        "--qos",
+        str(stream.qos),
+        "--expected",
+        str(messages),
+    )
+    per_message = stream.miners // -(-stream.miners // stream.batch)
+    return _run_python_subscriber(stream, broker, argv, per_message)
+
+
+def run_collector(stream: Stream, broker: BenchBroker, database_url: str, shard: str = "") -> Run:
+    _, readings = _expected(stream)
+    argv = python_child(
+        "bench.collector_proc",
+        "--port",
+        str(broker.port),
+        "--sites",
+        str(stream.sites),
+        "--qos",
+        str(stream.qos),
+        "--expected",
+        str(readings),
+        "--database",
+        database_url,
+    )
+    return _run_python_subscriber(stream, broker, argv, 1)
+
+
+def ensure_peer_venv() -> Path:
+    """Create ``bench/.peer-venv`` with the peer exporter (its paho pin stays out of ours)."""
+    python = PEER_VENV / "bin" / "python"
+    exporter = PEER_VENV / "bin" / "mqtt-exporter"
+    if not exporter.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", PEER_REQUIREMENT], check=True)
+    return exporter
+
+
+def _scrape_count(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120) as response:
+        body = response.read().decode()
+    total = 0.0
+    for line in body.splitlines():
+        if line.startswith("mqtt_message_total{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def run_peer(stream: Stream, broker: BenchBroker) -> Run:
+    """mqtt-exporter as users run it, configured by its environment variables.
+
+    It cannot say when it has finished, so the end is when its CPU time stops growing; the
+    count is its own ``mqtt_message_total``, read once afterwards.
+    """
+    exporter = ensure_peer_venv()
+    messages, readings = _expected(stream)
+    metrics_port = free_port()
+    env = {
+        **os.environ,
+        "MQTT_ADDRESS": "127.0.0.1",
+        "MQTT_PORT": str(broker.port),
+        "MQTT_TOPIC": f"{PREFIX}/sites/#",
+        "PROMETHEUS_PORT": str(metrics_port),
+        "PROMETHEUS_ADDRESS": "127.0.0.1",
+        "MQTT_CLIENT_ID": f"bench-peer-{time.time_ns()}",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen([str(exporter)], env=env, cwd=ROOT)
+    try:
+        watched = psutil.Process(process.pid)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=1)
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)  # connected and subscribed (it logs nothing we could wait on)
+        cpu_before = sum(watched.cpu_times()[:2])
+        published = _publish(stream, broker.port)
+        last_cpu, last_change = sum(watched.cpu_times()[:2]), time.time()
+        peak_rss = watched.memory_info().rss
+        while time.time() - last_change < 2.0:
+            time.sleep(0.1)
+            cpu = sum(watched.cpu_times()[:2])
+            peak_rss = max(peak_rss, watched.memory_info().rss)
+            if cpu > last_cpu + 0.02:
+                last_cpu, last_change = cpu, time.time()
+        received = _scrape_count(metrics_port)
+    finally:
+        stop(process)
+    return Run(
+        messages,
+        readings,
+        received,
+        last_change - published["start"],
+        cpu_s=last_cpu - cpu_before,
+        max_rss_mb=peak_rss / 2**20,
+    )
+
+
+@contextlib.contextmanager
+def postgres(workdir: Path) -> Iterator[PostgresServer]:
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        raise SystemExit("--scale-out needs PostgreSQL (initdb, postgres) installed")
+    server = PostgresServer(workdir / "pg", bin_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def run_scale_out(stream: Stream, broker: BenchBroker, pg: PostgresServer) -> dict[str, Run]:
+    """One collector shard against two, on one broker and one PostgreSQL."""
+    results: dict[str, Run] = {}
+    url = pg.create_database(f"one_{time.time_ns()}")
+    results["1 shard"] = run_collector(stream, broker, url)
+    url = pg.create_database(f"two_{time.time_ns()}")
+    _, readings = _expected(stream)
+    owned = [
+        sum(1 for index in range(stream.sites) if shard_of(f"site-{index:04d}", 2) == part)
+        for part in (0, 1)
+    ]
+    processes = []
+    for part in (0, 1):
+        argv = python_child(
+            "bench.collector_proc",
+            "--port",
+            str(broker.port),
+            "--sites",
+            str(stream.sites),
+            "--qos",
+            str(stream.qos),
+            "--expected",
+            str(owned[part] * stream.miners),
+            "--database",
+            url,
+            "--shard",
+            f"{part}/2",
+        )
+        processes.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT))
+    try:
+        for process in processes:
+            read_json_line(process, 60)
+        published = _publish(stream, broker.port)
+        outcomes = [read_json_line(process, 900) for process in processes]
+    finally:
+        for process in processes:
+            stop(process)  # type: ignore[arg-type]
+    results["2 shards"] = Run(
+        stream.sites * stream.miners,
+        readings,
+        sum(int(o["count"]) for o in outcomes),
+        max(float(o["last"]) for o in outcomes) - published["start"],
+        cpu_s=sum(float(o["cpu_s"]) for o in outcomes),
+        max_rss_mb=max(float(o["max_rss_mb"]) for o in outcomes),
+        publisher_acks=int(published.get("acks", 0)),
+    )
+    return results
+
+
+def best_of(runs: list[Run]) -> Run:
+    """The run with the median rate (its CPU and RSS figures belong to that run)."""
+    ordered = sorted(runs, key=lambda run: run.readings_per_s)
+    return ordered[len(ordered) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="Ingest benchmark", formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sites", type=int, default=100)
+    parser.add_argument("--miners", type=int, default=1000, help="machines per site")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median counts")
+    parser.add_argument("--batch", type=int, default=100, help="readings per batched message")
+    parser.add_argument("--qos", default="0,1", help="QoS levels to run, e.g. 0,1")
+    parser.add_argument("--no-peer", action="store_true", help="skip mqtt-exporter")
+    parser.add_argument("--scale-out", action="store_true", help="1 vs 2 shards on PostgreSQL")
+    args = parser.parse_args()
+
+    results: dict[str, Run] = {}
+    with tempfile.TemporaryDirectory(prefix="rw-bench-") as tmp:
+        workdir = Path(tmp)
+        broker = BenchBroker(workdir / "broker")
+        broker.start()
+        try:
+            for qos in (int(q) for q in args.qos.split(",")):
+                stream = Stream(args.sites, args.miners, qos)
+                cells: dict[str, list[Run]] = {}
+                for attempt in range(args.repeat):
+                    cells.setdefault("a mosquitto_sub", []).append(
+                        run_mosquitto_sub(stream, broker, workdir)
+                    )
+                    cells.setdefault("b gmqtt count", []).append(run_counter(stream, broker))
+                    if qos == 0 and not args.no_peer:
+                        cells.setdefault("c mqtt-exporter", []).append(run_peer(stream, broker))
+                    url = f"sqlite+aiosqlite:///{workdir}/q{qos}-{attempt}.db"
+                    cells.setdefault("d reservewatch", []).append(
+                        run_collector(stream, broker, url)
+                    )
+                for name, runs in cells.items():
+                    results[f"QoS {qos} {name}"] = best_of(runs)
+            if args.batch > 1:
+                stream = Stream(args.sites, args.miners, 1, args.batch)
+                results[f"QoS 1 batch×{args.batch} a mosquitto_sub"] = best_of(
+                    [run_mosquitto_sub(stream, broker, workdir) for _ in range(args.repeat)]
+                )
+                results[f"QoS 1 batch×{args.batch} d reservewatch"] = best_of(
+                    [
+                        run_collector(stream, broker, f"sqlite+aiosqlite:///{workdir}/batch-{n}.db")
+                        for n in range(args.repeat)
+                    ]
+                )
+            if args.scale_out:
+                with postgres(workdir) as pg:
+                    stream = Stream(args.sites, args.miners, 1)
+                    for name, run in run_scale_out(stream, broker, pg).items():
+                        results[f"QoS 1 PostgreSQL {name}"] = run
+        finally:
+            broker.stop()
+    report(args, results)
+
+
+def _ratio(results: dict[str, Run], numerator: str, denominator: str) -> float | None:
+    top, bottom = results.get(numerator), results.get(denominator)
+    if top is None or bottom is None or not bottom.readings_per_s:
+        return None
+    return top.readings_per_s / bottom.readings_per_s
+
+
+def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
+    print(f"\nIngest: {args.sites} sites × {args.miners} machines, ~137-byte readings")
+    print(f"machine: {machine()}; median of {args.repeat}\n")
+    rows = [
+        [
+            name,
+            f"{run.messages_per_s:,.0f}",
+            f"{run.readings_per_s:,.0f}",
+            f"{run.received:,}/{run.readings:,}",
+            f"{run.dropped:,}",
+            f"{run.cpu_s_per_million:.1f}",
+            f"{run.max_rss_mb:.0f}",
+        ]
+        for name, run in results.items()
+    ]
+    print(
+        table(
+            [
+                "stream · subscriber",
+                "messages/s",
+                "readings/s",
+                "received",
+                "dropped",
+                "CPU s / M readings",
+                "peak RSS MB",
+            ],
+            rows,
+        )
+    )
+    ratios: dict[str, float | None] = {}
+    for qos in (0, 1):
+        d = f"QoS {qos} d reservewatch"
+        ratios[f"qos{qos}_d_over_a"] = _ratio(results, d, f"QoS {qos} a mosquitto_sub")
+        ratios[f"qos{qos}_d_over_b"] = _ratio(results, d, f"QoS {qos} b gmqtt count")
+        ratios[f"qos{qos}_d_over_c"] = _ratio(results, d, "QoS 0 c mqtt-exporter")
+    ratios["scale_out_2_over_1"] = _ratio(
+        results, "QoS 1 PostgreSQL 2 shards", "QoS 1 PostgreSQL 1 shard"
+    )
+    print()
+    print(
+        table(
+            ["ratio", "value"],
+            [[name, "—" if value is None else f"{value:.2f}"] for name, value in ratios.items()],
+        )
+    )
+    emit(
+        "ingest",
+        {
+            "sites": args.sites,
+            "miners_per_site": args.miners,
+            "machine": machine(),
+            "ratios": ratios,
+            "runs": {
+                name: {
+                    "messages_per_s": round(run.messages_per_s),
+                    "readings_per_s": round(run.readings_per_s),
+                    "received": run.received,
+                    "expected": run.readings,
+                    "dropped": run.dropped,
+                    "cpu_s_per_million": round(run.cpu_s_per_million, 2),
+                    "max_rss_mb": round(run.max_rss_mb, 1),
+                    **run.extra,
+                }
+                for name, run in results.items()
+            },
+        },
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
