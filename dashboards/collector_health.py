@@ -124,9 +124,12 @@ def dashboard() -> Dashboard:
                 "Source error ratio",
                 Unit.PERCENT_UNIT,
                 [
+                    # A source with no failed request has no {result!="ok"} series: "or ... * 0"
+                    # gives it a ratio of 0 instead of leaving it out of the panel.
                     Query(
-                        "sum by (source) (rate(reservewatch_source_requests_total"
+                        "(sum by (source) (rate(reservewatch_source_requests_total"
                         f'{{result!="ok"}}{RATE}))'
+                        f" or sum by (source) (rate(reservewatch_source_requests_total{RATE})) * 0)"
                         f" / sum by (source) (rate(reservewatch_source_requests_total{RATE}))",
                         "{{source}}",
                     )

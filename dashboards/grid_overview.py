@@ -139,19 +139,20 @@ def dashboard() -> Dashboard:
         )
         .with_panel(
             table(
-                "Sites over quota",
+                "Sites by load against quota",
                 Unit.WATT,
                 [
                     Query(
-                        "reservewatch_site_power_watts > reservewatch_site_power_quota_watts",
-                        "Load",
+                        "sort_desc(reservewatch_site_power_watts"
+                        " / reservewatch_site_power_quota_watts)",
+                        "Load ÷ quota",
+                        unit=Unit.PERCENT_UNIT,
                     ),
-                    Query(
-                        "reservewatch_site_power_quota_watts and on (operation, site, region)"
-                        " (reservewatch_site_power_watts > reservewatch_site_power_quota_watts)",
-                        "Quota",
-                    ),
+                    Query("reservewatch_site_power_watts", "Load"),
+                    Query("reservewatch_site_power_quota_watts", "Quota"),
                 ],
+                description="Every site's latest load against its quota, closest to the quota "
+                "first; a site over quota shows above 100 % (counted in 'Sites over quota').",
                 width=12,
             )
         )
