@@ -1,0 +1,229 @@
+"""Benchmark 3 — remittance recompute: every obligation, the ledger and the metrics, from the store.
+
+100 operations × 2 years of daily pool earnings, daily pool hash rates, daily network days and
+daily transfers to each operation's reserve address are stored (not timed); then
+``AccountsService.recompute()`` — read the store, compute every period's obligation, settle
+the ledger — and a render of the accounts' Prometheus exposition are timed, on SQLite and (when
+installed) on a PostgreSQL started for the run.
+
+    .venv/bin/python -m bench.recompute                   # 100 operations × 730 days
+    .venv/bin/python -m bench.recompute --operations 10 --days 30 --backends sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from embit.script import Script
+from prometheus_client import generate_latest
+
+from bench.common import emit, machine, table
+from collector.accounts import AccountsService
+from collector.clock import FrozenClock
+from collector.config import Config, DatabaseConfig, parse_config
+from collector.metrics import build_registry
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.store.records import (
+    ChainTipRecord,
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    ReserveOutputRecord,
+)
+from tests.support.processes import PostgresServer, find_postgres_bin
+
+FIRST_DAY = date(2024, 11, 1)
+
+
+def reserve_address(operation_id: str) -> str:
+    program = hashlib.sha256(operation_id.encode()).digest()[:20]
+    return str(Script(b"\x00\x14" + program).address())
+
+
+def build_config(operations: int, database_url: str) -> Config:
+    return parse_config(
+        {
+            "database": database_url,
+            "network": {"esplora_url": "http://127.0.0.1:9/api"},
+            "operations": [
+                {
+                    "id": f"op-{number:03d}",
+                    "name": f"Operation {number}",
+                    "license": f"L-{number}",
+                    "remittance": {"rate": "0.1", "period": "monthly", "due_days": 10},
+                    "reserve_addresses": [reserve_address(f"op-{number:03d}")],
+                    "pools": [{"kind": "ocean", "account": f"acct-{number:03d}"}],
+                    "sites": [
+                        {
+                            "id": f"site-{number:03d}",
+                            "region": f"region-{number % 7}",
+                            "power_quota_w": 50_000_000,
+                            "efficiency_j_per_th": 17.5,
+                        }
+                    ],
+                }
+                for number in range(operations)
+            ],
+        }
+    )
+
+
+async def populate(store: Store, config: Config, days: int) -> int:
+    """Daily earnings, hash rates, network days and transfers; returns the rows written."""
+    day_list = [FIRST_DAY + timedelta(days=n) for n in range(days)]
+    await store.upsert_network_days(
+        [NetworkDayRecord(day, 144, 450_000_000_000, 7e20, 1.1e14, True) for day in day_list]
+    )
+    rows = days
+    height = 870_000
+    for index, operation in enumerate(config.operations):
+        account = operation.pools[0].account
+        earnings = [
+            EarningRecord(operation.id, "ocean", account, day, 5_000_000 + 1_000 * index + n)
+            for n, day in enumerate(day_list)
+        ]
+        hashrates = [
+            PoolHashrateDayRecord(operation.id, "ocean", account, day, 1.4e16 + 1e12 * index)
+            for day in day_list
+        ]
+        outputs = [
+            ReserveOutputRecord(
+                hashlib.sha256(f"{operation.id}/{day}".encode()).hexdigest(),
+                0,
+                operation.id,
+                operation.reserve_addresses[0],
+                490_000 + n % 20_000,
+                "confirmed",
+                height + n,
+                "00" * 32,
+                datetime(day.year, day.month, day.day, 12, tzinfo=UTC) + timedelta(days=1),
+            )
+            for n, day in enumerate(day_list)
+        ]
+        await store.upsert_earnings(earnings)
+        await store.upsert_pool_hashrate_days(hashrates)
+        await store.upsert_reserve_outputs(outputs)
+        rows += len(earnings) + len(hashrates) + len(outputs)
+    await store.save_chain_tip(
+        ChainTipRecord("main", height + days + 10, "11" * 32, datetime.now(UTC))
+    )
+    return rows
+
+
+async def measure(database_url: str, operations: int, days: int, repeat: int) -> dict[str, Any]:
+    config = build_config(operations, database_url)
+    engine = open_engine(DatabaseConfig(url=database_url))
+    await upgrade(engine)
+    store = Store(engine)
+    try:
+        started = time.perf_counter()
+        rows = await populate(store, config, days)
+        populate_s = time.perf_counter() - started
+        as_of = datetime.combine(FIRST_DAY + timedelta(days=days), datetime.min.time(), UTC)
+        accounts = AccountsService(config, store, FrozenClock(as_of))
+        registry, _ = build_registry([accounts])
+        recompute_s: list[float] = []
+        render_s: list[float] = []
+        size = 0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            computed = await accounts.recompute()
+            middle = time.perf_counter()
+            size = len(generate_latest(registry))
+            ended = time.perf_counter()
+            recompute_s.append(middle - started)
+            render_s.append(ended - middle)
+        if len(computed) != operations:
+            raise RuntimeError(f"computed {len(computed)} accounts, expected {operations}")
+    finally:
+        await store.close()
+    return {
+        "rows": rows,
+        "populate_s": populate_s,
+        "recompute_s": statistics.median(recompute_s),
+        "render_ms": statistics.median(render_s) * 1000,
+        "total_s": statistics.median(a + b for a, b in zip(recompute_s, render_s, strict=True)),
+        "metrics_bytes": size,
+    }
+
+
+@contextlib.contextmanager
+def postgres_url(workdir: Path) -> Iterator[str | None]:
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        yield None
+        return
+    server = PostgresServer(workdir / "pg", bin_dir)
+    server.start()
+    try:
+        yield server.create_database("recompute")
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Remittance recompute benchmark")
+    parser.add_argument("--operations", type=int, default=100)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    backends = args.backends.split(",")
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="rw-recompute-") as tmp:
+        workdir = Path(tmp)
+        if "sqlite" in backends:
+            url = f"sqlite+aiosqlite:///{workdir}/recompute.db"
+            results["SQLite"] = asyncio.run(measure(url, args.operations, args.days, args.repeat))
+        if "postgresql" in backends:
+            with postgres_url(workdir) as pg_url:
+                if pg_url is None:
+                    print("PostgreSQL not installed: skipped")
+                else:
+                    results["PostgreSQL"] = asyncio.run(
+                        measure(pg_url, args.operations, args.days, args.repeat)
+                    )
+    print(
+        f"\nRecompute: {args.operations} operations × {args.days} days; median of "
+        f"{args.repeat}; machine: {machine()}\n"
+    )
+    print(
+        table(
+            ["store", "rows", "recompute s", "metrics render ms", "total s", "target"],
+            [
+                [
+                    name,
+                    f"{r['rows']:,}",
+                    f"{r['recompute_s']:.2f}",
+                    f"{r['render_ms']:.1f}",
+                    f"{r['total_s']:.2f}",
+                    "< 5 s" if name == "SQLite" else "—",
+                ]
+                for name, r in results.items()
+            ],
+        )
+    )
+    emit(
+        "recompute",
+        {
+            "operations": args.operations,
+            "days": args.days,
+            "machine": machine(),
+            "results": results,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The whole collector app (``collector.app.Collector``) for the scrape benchmark.
+
+    python -m bench.serve_proc --port 1883 --sites 1000 --operations 100 --http-port 9108 \
+        --database sqlite+aiosqlite:///tmp/s.db
+
+Serves ``/metrics`` over the real HttpServer with telemetry connected to the broker; pools and
+the chain are not polled (there are none to reach), the accounts are computed once. Prints
+``{"ready": true}`` when serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+import uvloop
+
+from bench.common import fleet_config
+from collector.app import Collector
+from collector.config import parse_config
+
+
+async def serve(args: argparse.Namespace) -> None:
+    raw = fleet_config(
+        args.sites,
+        port=args.port,
+        operations=args.operations,
+        client_id="bench-serve",
+        database_url=args.database,
+    )
+    raw["http"] = {"listen": f"127.0.0.1:{args.http_port}"}
+    config = parse_config(raw)
+    async with Collector(config) as collector:
+        await collector.accounts.recompute()
+        await collector.http.start()
+        telemetry = collector.telemetry
+        if telemetry is None:
+            raise SystemExit("telemetry is off")
+        task = asyncio.create_task(telemetry.run(), name="telemetry")
+        while not telemetry.ready:  # noqa: ASYNC110 - the service exposes readiness as a flag
+            await asyncio.sleep(0.01)
+        print(json.dumps({"ready": True}), flush=True)
+        try:
+            await task
+        finally:
+            await collector.http.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--sites", type=int, default=1000)
+    parser.add_argument("--operations", type=int, default=100)
+    parser.add_argument("--http-port", type=int, required=True)
+    parser.add_argument("--database", required=True)
+    uvloop.run(serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
