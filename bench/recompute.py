@@ -164,6 +164,7 @@ def postgres_url(workdir: Path) -> Iterator[str | None]:
     if bin_dir is None:
         yield None
         return
+    workdir.chmod(0o755)  # PostgreSQL runs as its own user when we are root
     server = PostgresServer(workdir / "pg", bin_dir)
     server.start()
     try:

@@ -1,0 +1,63 @@
+"""Each benchmark runs end to end at a tiny size and prints its machine-readable line.
+
+Proof that the benchmarks still run, not a measurement: no timing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bench(module: str, *args: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
+    assert len(lines) == 1, completed.stdout[-2000:]
+    result: dict[str, Any] = json.loads(lines[0].removeprefix("BENCH_RESULT "))
+    return result
+
+
+def test_ingest_benchmark_counts_every_reading_at_both_qos_levels() -> None:
+    result = run_bench(
+        "bench.ingest", "--sites", "2", "--miners", "50", "--batch", "10", "--no-peer"
+    )
+    runs = result["runs"]
+    assert runs["QoS 1 d reservewatch"]["received"] == 100
+    assert runs["QoS 1 batch×10 d reservewatch"]["received"] == 100
+    assert all(run["dropped"] == 0 for run in runs.values())
+
+
+def test_scrape_benchmark_reports_latency_and_size() -> None:
+    result = run_bench(
+        "bench.scrape", "--sites", "20", "--operations", "5", "--scrapes", "2", "--miners", "20"
+    )
+    assert result["results"][0]["series"] > 20
+
+
+def test_recompute_benchmark_rebuilds_every_account() -> None:
+    result = run_bench(
+        "bench.recompute", "--operations", "2", "--days", "20", "--backends", "sqlite"
+    )
+    assert result["results"]["SQLite"]["rows"] > 0
+
+
+def test_memory_benchmark_holds_every_machine() -> None:
+    result = run_bench("bench.memory", "--sites", "2", "--miners", "100", "--batch", "50")
+    assert result["machines"] == 200
