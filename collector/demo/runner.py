@@ -165,10 +165,13 @@ def _summary(collector: Collector, out: TextIO) -> None:
     network_hs = inputs.network_hashrate_hs if inputs is not None else None
     clock = datetime.now().astimezone().strftime("%H:%M:%S")
     lines = [
-        f"[{clock}] network {network_hs / 1e18:,.0f} EH/s" if network_hs else f"[{clock}]",
+        f"[{clock}] network {(network_hs or 0) / 1e18:,.0f} EH/s",
         f"{'operation':<13} {'share':>7} {'mined BTC':>12} {'due BTC':>11} {'remitted':>11} "
         f"{'shortfall':>11}  overdue",
     ]
+    if not network_hs:
+        print(f"[{clock}] first pass: backfilling pools and the chain …", file=out, flush=True)
+        return
     for operation in OPERATIONS:
         account = accounts.get(operation.id)
         if account is None:
