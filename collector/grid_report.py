@@ -1,101 +1,300 @@
 """``reservewatch report grid``: the figures an energy regulator asks for, as PNG or PDF.
 
-From the store alone: mining load per region against its quota (hourly averages of the
-telemetry rollups), metered energy per day, and the national hash-rate share per day (the
-watched operations' pool-reported hash rate ÷ the network's). Grafana shows the same live;
-this is the picture to attach to a report or to look at where Grafana is not available.
+From the store alone, for one period (``2026-10``, ``2026-W43`` or ``2026-10-05``):
+
+* per region, the mining load (hourly averages of the telemetry rollups) against the region's
+  quota, with the grid operator's curtailment orders drawn as shaded spans and their caps;
+  each panel's title gives the peak load and the hours spent over quota;
+* metered mining energy per day, stacked by region;
+* the national hash-rate share per day: the watched operations' pool-reported hash rate ÷
+  the network's, with its 7-day mean.
+
+Grafana shows the same live; this is the picture to attach to a report, or to look at where
+Grafana is not available::
+
+    png = await render_grid_report(config, store, "2026-10", ".png")
 """
 
 from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 import matplotlib.dates as mdates
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no display
 
 from collector.config import Config
 from collector.errors import ReservewatchError
 from collector.store.queries import Store
 from remittance.errors import RemittanceError
-from remittance.periods import parse_period_label
+from remittance.periods import Period, parse_period_label
+
+SUFFIXES = (".png", ".pdf")
+REGION_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
+CAP_COLOR = "#c44e52"
+SHARE_COLOR = "#c44e52"
+DPI = 110
 
 
 class ReportError(ReservewatchError):
     """The report cannot be drawn (bad period or format)."""
 
 
-async def render_grid_report(config: Config, store: Store, period: str, suffix: str) -> bytes:
-    if suffix not in (".png", ".pdf"):
-        raise ReportError(f"the report is written as .png or .pdf, not {suffix or 'no suffix'}")
+@dataclass(frozen=True, slots=True)
+class CapSpan:
+    """A curtailment order in force over ``[start, end)`` capping its region at ``max_power_w``."""
+
+    start: datetime
+    end: datetime
+    max_power_w: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionLoad:
+    """One region's hourly load and quota over the period."""
+
+    region: str
+    sites: int
+    quota_w: int
+    hourly_w: tuple[tuple[datetime, float], ...]
+    caps: tuple[CapSpan, ...] = ()
+
+    @property
+    def peak_w(self) -> float:
+        return max((power for _hour, power in self.hourly_w), default=0.0)
+
+    @property
+    def hours_over_quota(self) -> int:
+        return sum(power > self.quota_w for _hour, power in self.hourly_w)
+
+
+@dataclass(frozen=True, slots=True)
+class GridFigures:
+    """Everything the report draws, read from the store (see :func:`gather_grid_figures`)."""
+
+    period: Period
+    regions: tuple[RegionLoad, ...]
+    energy_wh: dict[date, dict[str, int]] = field(default_factory=dict)  # day -> region -> Wh
+    national_share: dict[date, float] = field(default_factory=dict)  # day -> ratio
+
+
+def parse_report_request(period: str, suffix: str) -> Period:
+    """The period named by ``period``, once ``suffix`` is known to be drawable."""
+    if suffix not in SUFFIXES:
+        raise ReportError(
+            f"the grid report is written as .png or .pdf, not {suffix or 'a file without suffix'}"
+        )
     try:
-        span = parse_period_label(period)
+        return parse_period_label(period)
     except RemittanceError as err:
         raise ReportError(str(err)) from err
+
+
+async def gather_grid_figures(config: Config, store: Store, span: Period) -> GridFigures:
+    """Read the period's rollups, curtailment orders, pool and network hash rate."""
     region_of = {site.id: site.region for op in config.operations for site in op.sites}
     quota: defaultdict[str, int] = defaultdict(int)
+    sites: defaultdict[str, int] = defaultdict(int)
     for op in config.operations:
         for site in op.sites:
             quota[site.region] += site.power_quota_w
-    hourly = await store.hourly_power(region_of, span.start_at, span.end_at)
+            sites[site.region] += 1
     load: defaultdict[str, defaultdict[datetime, float]] = defaultdict(lambda: defaultdict(float))
-    energy_per_day: defaultdict[date, int] = defaultdict(int)
-    for site_id, hour, power_w, energy_wh in hourly:
+    energy: defaultdict[date, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for site_id, hour, power_w, energy_wh in await store.hourly_power(
+        region_of, span.start_at, span.end_at
+    ):
         load[region_of[site_id]][hour] += power_w
-        energy_per_day[hour.date()] += energy_wh
-    share: dict[date, float] = {}
-    network = {d.day: d.hashrate_hs for d in await store.network_days(span.start, span.end)}
+        energy[hour.date()][region_of[site_id]] += energy_wh
+    caps: defaultdict[str, list[CapSpan]] = defaultdict(list)
+    for order in await store.curtailments():
+        ends = [moment for moment in (order.until, order.lifted_at) if moment is not None]
+        end = min([*ends, span.end_at])
+        start = max(order.issued_at, span.start_at)
+        if order.max_power_w is not None and start < end:
+            caps[order.region].append(CapSpan(start, end, order.max_power_w))
+    network = {day.day: day.hashrate_hs for day in await store.network_days(span.start, span.end)}
     watched: defaultdict[date, float] = defaultdict(float)
     for row in await store.pool_hashrate_days():
-        if span.contains(row.day):
+        if span.start <= row.day < span.end:
             watched[row.day] += row.hashrate_hs
-    for day, hashrate in watched.items():
-        if network.get(day):
-            share[day] = hashrate / network[day]
-
-    figure = Figure(figsize=(11, 12))
-    ax_load, ax_energy, ax_share = figure.subplots(
-        3, 1, gridspec_kw={"height_ratios": [3, 1.5, 1.5]}
+    share = {day: hs / network[day] for day, hs in watched.items() if network.get(day)}
+    regions = tuple(
+        RegionLoad(
+            region=region,
+            sites=sites[region],
+            quota_w=quota[region],
+            hourly_w=tuple(sorted(load.get(region, {}).items())),
+            caps=tuple(sorted(caps.get(region, []), key=lambda cap: cap.start)),
+        )
+        for region in sorted(quota, key=lambda name: (-quota[name], name))
     )
-    figure.suptitle(f"reservewatch grid report — {period} (UTC)", fontsize=14)
-    for region in sorted(quota):
-        points = sorted(load.get(region, {}).items())
-        line = ax_load.plot(
-            [p[0] for p in points], [p[1] / 1e6 for p in points], label=f"{region} load"
-        )
-        ax_load.axhline(
-            quota[region] / 1e6,
-            linestyle="--",
-            color=line[0].get_color(),
-            label=f"{region} quota {quota[region] / 1e6:.0f} MW",
-        )
-    ax_load.set_ylabel("MW (hourly average)")
-    ax_load.set_title("Mining load per region vs quota")
-    ax_load.legend(loc="upper left", fontsize=8, ncol=2)
-    ax_load.grid(alpha=0.3)
-    days = sorted(energy_per_day)
-    ax_energy.bar(days, [energy_per_day[d] / 1e6 for d in days], color="#4c72b0")
-    ax_energy.set_ylabel("MWh")
-    ax_energy.set_title("Metered mining energy per day")
-    ax_energy.grid(alpha=0.3, axis="y")
-    share_days = sorted(share)
-    ax_share.plot(share_days, [share[d] * 100 for d in share_days], marker="o", color="#c44e52")
-    ax_share.set_ylabel("% of network")
-    ax_share.set_title("National hash-rate share (watched operations ÷ network)")
-    ax_share.grid(alpha=0.3)
-    for axis in (ax_load, ax_energy, ax_share):
-        axis.set_xlim(span.start_at, span.end_at)
+    return GridFigures(
+        period=span,
+        regions=regions,
+        energy_wh={day: dict(by_region) for day, by_region in energy.items()},
+        national_share=share,
+    )
+
+
+def _x(moment: datetime) -> float:
+    """A moment as matplotlib's date number (its typed API takes floats)."""
+    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
+
+
+def _noon(day: date) -> float:
+    return _x(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+
+
+def _format_time_axis(axis: Axes, span: Period) -> None:
+    axis.set_xlim(_x(span.start_at), _x(span.end_at))
+    days = (span.end - span.start).days
+    if days <= 1:
+        axis.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
+    else:
+        axis.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, days // 10)))  # type: ignore[no-untyped-call]
         axis.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))  # type: ignore[no-untyped-call]
-    if not hourly:
-        ax_load.text(
-            0.5,
-            0.5,
-            "no telemetry stored for this period",
-            ha="center",
-            transform=ax_load.transAxes,
+    axis.grid(alpha=0.3)
+
+
+def _draw_region(axis: Axes, region: RegionLoad, color: str, span: Period) -> None:
+    quota_mw = region.quota_w / 1e6
+    for cap in region.caps:
+        axis.axvspan(_x(cap.start), _x(cap.end), color=CAP_COLOR, alpha=0.12, linewidth=0)
+        axis.hlines(
+            cap.max_power_w / 1e6,
+            _x(cap.start),
+            _x(cap.end),
+            colors=CAP_COLOR,
+            linewidth=1.5,
         )
-    figure.tight_layout()
+    if region.hourly_w:
+        axis.plot(
+            [_x(hour) for hour, _power in region.hourly_w],
+            [power / 1e6 for _hour, power in region.hourly_w],
+            color=color,
+            linewidth=1.1,
+            label="load (hourly average)",
+        )
+    else:
+        axis.text(0.5, 0.5, "no telemetry stored", ha="center", transform=axis.transAxes)
+    axis.axhline(quota_mw, linestyle="--", color="black", linewidth=1, label="quota")
+    if region.caps:
+        axis.plot([], [], color=CAP_COLOR, linewidth=1.5, label="curtailment cap (shaded: order)")
+    axis.set_ylim(0, quota_mw * 1.15)
+    axis.set_ylabel("MW")
+    peak = (
+        f"peak {region.peak_w / 1e6:.1f} MW ({region.peak_w / region.quota_w:.0%} of quota)"
+        if region.quota_w
+        else ""
+    )
+    orders = f", {len(region.caps)} curtailment order{'s' * (len(region.caps) != 1)}"
+    axis.set_title(
+        f"{region.region}: {region.sites} site{'s' * (region.sites != 1)}, quota {quota_mw:.0f} MW"
+        f" — {peak}, {region.hours_over_quota} h over quota{orders if region.caps else ''}",
+        fontsize=10,
+        loc="left",
+    )
+    axis.legend(loc="lower left", fontsize=8, ncol=3, framealpha=0.9)
+    _format_time_axis(axis, span)
+
+
+def _draw_energy(axis: Axes, figures: GridFigures, colors: dict[str, str]) -> None:
+    days = sorted(figures.energy_wh)
+    bottom = [0.0] * len(days)
+    for region in figures.regions:
+        heights = [figures.energy_wh[day].get(region.region, 0) / 1e6 for day in days]
+        axis.bar(
+            [_noon(d) for d in days],
+            heights,
+            width=0.8,
+            bottom=bottom,
+            color=colors[region.region],
+            label=region.region,
+        )
+        bottom = [low + height for low, height in zip(bottom, heights, strict=True)]
+    total_mwh = sum(bottom)
+    axis.set_ylabel("MWh")
+    axis.set_title(
+        f"Metered mining energy per day, by region — {total_mwh:,.0f} MWh in the period",
+        fontsize=10,
+        loc="left",
+    )
+    if days:
+        axis.legend(loc="lower left", fontsize=8, ncol=len(figures.regions), framealpha=0.9)
+    else:
+        axis.text(0.5, 0.5, "no telemetry stored", ha="center", transform=axis.transAxes)
+    _format_time_axis(axis, figures.period)
+
+
+def _draw_share(axis: Axes, figures: GridFigures) -> None:
+    days = sorted(figures.national_share)
+    percent = [figures.national_share[day] * 100 for day in days]
+    noon = [_noon(d) for d in days]
+    axis.plot(noon, percent, marker="o", markersize=3, linewidth=0.8, color=SHARE_COLOR,
+              alpha=0.6, label="daily")  # fmt: skip
+    if len(days) >= 7:
+        weekly = [sum(percent[max(0, i - 6) : i + 1]) / len(percent[max(0, i - 6) : i + 1])
+                  for i in range(len(percent))]  # fmt: skip
+        axis.plot(noon, weekly, linewidth=2, color=SHARE_COLOR, label="7-day mean")
+    if percent:
+        mean = sum(percent) / len(percent)
+        axis.set_ylim(0, max(percent) * 1.25)
+        axis.legend(loc="lower left", fontsize=8, ncol=2, framealpha=0.9)
+        title = f"National hash-rate share (watched operations ÷ network) — mean {mean:.2f} %"
+    else:
+        axis.text(0.5, 0.5, "no pool or network hash rate stored", ha="center",
+                  transform=axis.transAxes)  # fmt: skip
+        title = "National hash-rate share (watched operations ÷ network)"
+    axis.set_ylabel("% of network")
+    axis.set_title(title, fontsize=10, loc="left")
+    _format_time_axis(axis, figures.period)
+
+
+def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
+    """The report as PNG or PDF bytes (``suffix`` is ``.png`` or ``.pdf``)."""
+    regions = figures.regions
+    colors = {
+        region.region: REGION_COLORS[i % len(REGION_COLORS)] for i, region in enumerate(regions)
+    }
+    ratios = [1.6] * len(regions) + [1.8, 1.6]
+    figure = Figure(figsize=(11, 2.2 + sum(ratios) * 1.55))
+    axes = figure.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios})
+    start, end = figures.period.start, figures.period.end - timedelta(days=1)
+    figure.suptitle(
+        f"reservewatch grid report — {figures.period.label} ({start:%d %b %Y} to {end:%d %b %Y},"
+        " UTC)",
+        fontsize=14,
+        fontweight="bold",
+    )
+    for axis, region in zip(axes, regions, strict=False):
+        _draw_region(axis, region, colors[region.region], figures.period)
+    _draw_energy(axes[len(regions)], figures, colors)
+    _draw_share(axes[len(regions) + 1], figures)
+    figure.text(
+        0.01,
+        0.003,
+        "Source: reservewatch store — site telemetry rollups, curtailment orders, pool-reported "
+        "and network hash rate.",
+        fontsize=7,
+        color="#555555",
+    )
+    figure.tight_layout(rect=(0, 0.01, 1, 0.985))
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=suffix.removeprefix("."), dpi=110)
+    metadata = {"Software": None} if suffix == ".png" else {"Creator": None, "Producer": None}
+    figure.savefig(buffer, format=suffix.removeprefix("."), dpi=DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+async def render_grid_report(config: Config, store: Store, period: str, suffix: str) -> bytes:
+    """The grid report of ``period`` as ``.png`` or ``.pdf`` bytes.
+
+    Raises :class:`ReportError` for a period label that names no period or another suffix.
+    """
+    span = parse_report_request(period, suffix)
+    if not config.operations or not any(op.sites for op in config.operations):
+        raise ReportError("the configuration has no sites: a grid report needs at least one")
+    return draw_grid_report(await gather_grid_figures(config, store, span), suffix)
