@@ -10,7 +10,7 @@ ReservewatchError            base of everything we raise on purpose
     ├── SourceUnauthorized   HTTP 401/403: never retried
     ├── SourceServerError    HTTP 5xx
     └── SourceBadResponse    an untrustworthy answer: not JSON, wrong shape or unit,
-                             or another account's data
+                             another account's data, or an HTTP 3xx/4xx status (``status``)
 """
 
 from __future__ import annotations
@@ -63,4 +63,11 @@ class SourceServerError(SourceError):
 
 
 class SourceBadResponse(SourceError):
+    """``status`` is the HTTP status when the answer was refused for it (404 means the
+    route or the object is not there), ``None`` when the body itself was refused."""
+
     result = "bad_response"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -182,7 +182,7 @@ class ReserveStatus:
 
 
 def _is_not_found(err: SourceBadResponse) -> bool:
-    return getattr(err, "status", None) == 404 or "HTTP 404" in str(err)
+    return err.status == 404
 
 
 class ReserveJob:

@@ -13,6 +13,8 @@ One :class:`HttpSource` per source kind and host wraps the application's one
   ``check`` (normalisation) so an answer of the wrong shape, unit or account counts as
   ``bad_response`` (and SourceError raised by ``check``, e.g. an auth error envelope, counts
   with its own result);
+* with ``post_json(json_error_statuses=...)``, hands a JSON body sent with one of those
+  statuses to ``check`` (JSON-RPC error objects arrive with 404/500);
 * counts every attempt in :class:`RequestCounters` with a bounded ``result`` label.
 
 Error messages name the source, method, URL path and status, never headers or tokens.
@@ -131,7 +133,7 @@ def _json_then(check: Check | None) -> Callable[[str, bytes], Any]:
         try:
             return check(document)
         except SourceBadResponse as err:
-            raise SourceBadResponse(f"{where}: {err}") from err
+            raise SourceBadResponse(f"{where}: {err}", status=err.status) from err
 
     return parse
 
@@ -141,6 +143,25 @@ def _parse_text(where: str, body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise SourceBadResponse(f"{where}: answer is not UTF-8 text") from err
+
+
+def _status_error(where: str, status: int, body: bytes, retry_after: str | None) -> SourceError:
+    """The error an answer with this (non-2xx) status stands for."""
+    if status == 429:
+        return SourceRateLimited(f"{where}: HTTP 429", _retry_after_s(retry_after))
+    if status in (401, 403):
+        return SourceUnauthorized(f"{where}: HTTP {status} (credentials refused): {_snippet(body)}")
+    if status >= 500:
+        return SourceServerError(f"{where}: HTTP {status}")
+    return SourceBadResponse(f"{where}: HTTP {status}: {_snippet(body)}", status=status)
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body, parse_float=Decimal)
+    except (ValueError, ArithmeticError, RecursionError):
+        return False
+    return True
 
 
 class HttpSource:
@@ -209,10 +230,21 @@ class HttpSource:
         json_body: Any,
         headers: Mapping[str, str] | None = None,
         check: Check | None = None,
+        json_error_statuses: frozenset[int] = frozenset(),
     ) -> Any:
+        """POST ``json_body``. A status in ``json_error_statuses`` whose body is JSON is
+        handed to ``check`` like a 200 (JSON-RPC servers such as bitcoind answer an error
+        object with 404 or 500); when its body is not JSON the status counts as usual."""
         data = json.dumps(json_body).encode()
         all_headers = {"Content-Type": "application/json", **(headers or {})}
-        return await self._request("POST", url, _json_then(check), headers=all_headers, data=data)
+        return await self._request(
+            "POST",
+            url,
+            _json_then(check),
+            headers=all_headers,
+            data=data,
+            json_error_statuses=json_error_statuses,
+        )
 
     async def post_form(
         self,
@@ -251,14 +283,20 @@ class HttpSource:
         params: Mapping[str, str] | None = None,
         data: bytes | None = None,
         form: Mapping[str, str] | None = None,
+        json_error_statuses: frozenset[int] = frozenset(),
     ) -> Any:
         attempt = 0
+        where = _where(method, url)
         while True:
             try:
-                body = await self._attempt(
+                status, body, retry_after = await self._attempt(
                     method, url, headers=headers, params=params, data=data, form=form
                 )
-                parsed = parse(_where(method, url), body)
+                if not 200 <= status < 300 and (
+                    status not in json_error_statuses or not _is_json(body)
+                ):
+                    raise _status_error(where, status, body, retry_after)
+                parsed = parse(where, body)
             except (SourceTimeout, SourceServerError, SourceRateLimited) as err:
                 self._counters.count(self.source, err.result)
                 if attempt >= self._retries:
@@ -287,7 +325,8 @@ class HttpSource:
         params: Mapping[str, str] | None,
         data: bytes | None,
         form: Mapping[str, str] | None,
-    ) -> bytes:
+    ) -> tuple[int, bytes, str | None]:
+        """One attempt: ``(status, body, Retry-After)``, or a timeout/connection error."""
         where = _where(method, url)
         if self._rate is not None:
             await self._rate.acquire()
@@ -315,17 +354,7 @@ class HttpSource:
                 raise SourceServerError(
                     f"{where}: connection failed ({err.__class__.__name__})"
                 ) from err
-        if status == 429:
-            raise SourceRateLimited(f"{where}: HTTP 429", _retry_after_s(retry_after))
-        if status in (401, 403):
-            raise SourceUnauthorized(
-                f"{where}: HTTP {status} (credentials refused): {_snippet(body)}"
-            )
-        if status >= 500:
-            raise SourceServerError(f"{where}: HTTP {status}")
-        if status >= 300:
-            raise SourceBadResponse(f"{where}: HTTP {status}: {_snippet(body)}")
-        return body
+        return status, body, retry_after
 
     async def _read_body(self, response: aiohttp.ClientResponse, where: str) -> bytes:
         if (response.content_length or 0) > self._max_body_bytes:

@@ -11,7 +11,11 @@ height (the chain joins what we know), then fills any stored gap and extends the
 downwards until a block before the backfill window is stored. A poll spends at most
 ``max_requests`` requests, so a 90-day first backfill (~13,000 blocks, ~870 pages) is spread over
 several polls and resumes where it stopped: progress *is* the stored blocks. Blocks above a
-lower tip, or of a branch that lost, are replaced with :meth:`Store.replace_blocks_from`.
+lower tip, or of a branch that lost, are replaced with :meth:`Store.replace_blocks_from`; other
+fetched pages are written with :meth:`Store.upsert_blocks` (nothing else is rewritten).
+
+The chain-following and aggregation live in :class:`BlockFollower`; :class:`NetworkJob` only
+fetches from Esplora, and :mod:`collector.sources.bitcoind` fetches the same from bitcoind.
 
 Plain Esplora (no ``/api/v1`` routes: they answer 404) is detected once: pages come from
 ``/api/blocks/{height}`` (10 blocks) and a block's reward is the sum of its coinbase outputs
@@ -308,54 +312,50 @@ def _hashrate_interval(days: int) -> str:
 
 
 def _is_not_found(err: SourceBadResponse) -> bool:
-    return getattr(err, "status", None) == 404 or "HTTP 404" in str(err)
+    return err.status == 404
 
 
 @dataclass(slots=True)
-class _Walk:
+class Walk:
+    """What one poll fetched and changed; the request count bounds the poll."""
+
     fetched: dict[int, BlockRecord] = field(default_factory=dict)
     replaced_days: set[date] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     requests: int = 0
+    reorg_from: int | None = None  # lowest height whose stored block was replaced
 
 
-class NetworkJob:
-    """Polls the network: tip, hash rate and difficulty, blocks and daily aggregates.
+class BlockFollower:
+    """Follows the best chain over the backfill window and keeps ``network_blocks`` and
+    ``network_days`` equal to it; subclasses only fetch (Esplora: :class:`NetworkJob`,
+    bitcoind: :class:`collector.sources.bitcoind.BitcoindNetworkJob`).
 
-    Args:
-        config: ``config.network`` (``esplora_url``, ``chain``, ``poll_interval_s``,
-            ``backfill_days``).
-        http: the ``network`` source's :class:`HttpSource`.
-        store: where blocks, days and the tip are saved.
-        clock: dates the backfill window and the tip's ``observed_at``.
-        status: the in-memory values exposed as metrics (shared with the exposition).
-        max_requests: the most requests one poll makes (bounds a backfill's poll).
+    A subclass implements :meth:`fetch_head` (tip height and current values),
+    :meth:`fetch_page` (blocks from a height down, ``page_size`` of them, in any order) and
+    may implement :meth:`fetch_day_values` (daily hash rate and difficulty, before the days
+    are aggregated).
     """
 
     source = "network"
+    target: str
+    page_size: int
 
     def __init__(
         self,
         config: NetworkConfig,
-        http: HttpSource,
         store: Store,
         clock: Clock,
         *,
-        status: NetworkStatus | None = None,
-        max_requests: int = 120,
+        status: NetworkStatus | None,
+        max_requests: int,
     ) -> None:
-        if not config.esplora_url:
-            raise ValueError("NetworkJob needs network.esplora_url")
         self._config = config
-        self._base = config.esplora_url.rstrip("/")
-        self._http = http
         self._store = store
         self._clock = clock
         self.status = status or NetworkStatus()
         self._max_requests = max_requests
         self.interval_s = config.poll_interval_s
-        self.target = config.esplora_url.split("://", 1)[-1].split("/", 1)[0]
-        self._mempool_api: bool | None = None  # None until detected
         self._loaded = False
         self._blocks: dict[int, BlockRecord] = {}
         self._difficulty: dict[int, float] = {}
@@ -363,15 +363,29 @@ class NetworkJob:
         self._daily_hashrate_hs: dict[date, float] = {}
         self.backfill_complete = False
 
+    # -- what subclasses fetch ------------------------------------------------------------
+
+    async def fetch_head(self, walk: Walk) -> tuple[int, HashrateSummary | None]:
+        """The tip's height and the current hash rate and difficulty (``None``: unknown)."""
+        raise NotImplementedError
+
+    async def fetch_page(self, height: int, walk: Walk) -> list[ParsedBlock]:
+        """Up to ``page_size`` blocks from ``height`` down; a block refused for its content
+        goes to ``walk.problems`` (the rest are kept)."""
+        raise NotImplementedError
+
+    async def fetch_day_values(self, days: Mapping[date, Sequence[BlockRecord]]) -> None:
+        """Fill ``_daily_hashrate_hs`` / ``_difficulty`` for ``days`` (the best chain's blocks
+        of each day about to be aggregated); nothing by default."""
+
     # -- one poll -------------------------------------------------------------------------
 
     async def poll(self) -> None:
         window_start = self._window_start()
         if not self._loaded:
             await self._load(window_start)
-        tip = parse_tip_height(await self._http.get_text(f"{self._base}/blocks/tip/height"))
-        summary = await self._hashrate_summary()
-        walk = _Walk(requests=2)
+        walk = Walk()
+        tip, summary = await self.fetch_head(walk)
         await self._walk(tip, window_start, walk)
         await self._save(tip, window_start, walk)
         self._publish(tip, summary)
@@ -391,6 +405,150 @@ class NetworkJob:
         self._days = {d.day: d for d in await self._store.network_days(start=keep_from.date())}
         self._loaded = True
 
+    async def _walk(self, tip: int, window_start: datetime, walk: Walk) -> None:
+        """Fetch pages from the tip down until joined to the stored chain, then fill gaps and
+        extend the backfill, within the request budget."""
+        cursor = tip
+        joined = False
+        while cursor >= 0:
+            known = self._blocks.get(cursor)
+            if joined and known is not None:
+                if known.time < window_start:
+                    break
+                cursor -= 1
+                continue
+            if walk.requests >= self._max_requests:
+                self.backfill_complete = False
+                return
+            page = await self.fetch_page(cursor, walk)
+            if not page:
+                break
+            lowest = min(page, key=lambda parsed: parsed.record.height).record
+            stored = self._blocks.get(lowest.height)
+            joined = joined or (stored is not None and stored.block_hash == lowest.block_hash)
+            for parsed in page:
+                self._apply(parsed, walk)
+            if lowest.time < window_start:
+                break
+            cursor -= self.page_size
+        self.backfill_complete = not walk.problems
+
+    def _apply(self, parsed: ParsedBlock, walk: Walk) -> None:
+        block = parsed.record
+        old = self._blocks.get(block.height)
+        if old is not None and old != block:
+            walk.replaced_days.add(utc_day(old.time))
+            walk.reorg_from = min(block.height, walk.reorg_from or block.height)
+        self._blocks[block.height] = block
+        walk.fetched[block.height] = block
+        if parsed.difficulty is not None:
+            self._difficulty[block.height] = parsed.difficulty
+
+    async def _save(self, tip: int, window_start: datetime, walk: Walk) -> None:
+        for height in [h for h in self._blocks if h > tip]:  # a re-org left a shorter chain
+            walk.replaced_days.add(utc_day(self._blocks.pop(height).time))
+            self._difficulty.pop(height, None)
+            walk.reorg_from = min(tip, walk.reorg_from or tip)
+        keep_from = window_start - timedelta(days=2)
+        for height in [h for h, b in self._blocks.items() if b.time < keep_from]:
+            del self._blocks[height]
+            self._difficulty.pop(height, None)
+        await self._save_blocks(tip, walk)
+        touched = walk.replaced_days | {utc_day(b.time) for b in walk.fetched.values()}
+        if touched:
+            first = max(min(touched) - timedelta(days=1), window_start.date())
+            span = (max(touched) - first).days + 1
+            wanted = [first + timedelta(days=n) for n in range(span)]
+            by_day: dict[date, list[BlockRecord]] = {}
+            for block in self._blocks.values():
+                if (day := utc_day(block.time)) in wanted:
+                    by_day.setdefault(day, []).append(block)
+            await self.fetch_day_values(by_day)
+            days = aggregate_days(
+                self._blocks,
+                wanted,
+                daily_hashrate_hs=self._daily_hashrate_hs,
+                difficulty_by_height=self._difficulty,
+                previous=self._days,
+            )
+            await self._store.upsert_network_days(days)
+            self._days.update((d.day, d) for d in days)
+        tip_block = self._blocks.get(tip)
+        await self._store.save_chain_tip(
+            ChainTipRecord(
+                chain=self._config.chain,
+                height=tip,
+                block_hash=tip_block.block_hash if tip_block else None,
+                observed_at=self._clock.now(),
+            )
+        )
+
+    async def _save_blocks(self, tip: int, walk: Walk) -> None:
+        """Write what this poll fetched; only a re-organisation rewrites (and deletes) the
+        stored chain, from its lowest replaced height to the tip."""
+        below = walk.reorg_from if walk.reorg_from is not None else tip + 1
+        await self._store.upsert_blocks(
+            [b for h, b in sorted(walk.fetched.items()) if h < below and h in self._blocks]
+        )
+        if walk.reorg_from is not None:
+            chain = [self._blocks[h] for h in sorted(self._blocks) if below <= h <= tip]
+            await self._store.replace_blocks_from(chain)
+
+    def _publish(self, tip: int, summary: HashrateSummary | None) -> None:
+        self.status.tip_height = tip
+        if summary is not None:
+            self.status.hashrate_hs = summary.current_hashrate_hs
+            self.status.difficulty = summary.current_difficulty
+        elif tip in self._difficulty:
+            self.status.difficulty = self._difficulty[tip]
+            self.status.hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
+
+    # -- reads for others -----------------------------------------------------------------
+
+    def days(self) -> Sequence[NetworkDayRecord]:
+        """The days computed so far (as stored), oldest first."""
+        return [self._days[d] for d in sorted(self._days)]
+
+
+class NetworkJob(BlockFollower):
+    """Polls the network from Esplora: tip, hash rate and difficulty, blocks and daily
+    aggregates.
+
+    Args:
+        config: ``config.network`` (``esplora_url``, ``chain``, ``poll_interval_s``,
+            ``backfill_days``).
+        http: the ``network`` source's :class:`HttpSource`.
+        store: where blocks, days and the tip are saved.
+        clock: dates the backfill window and the tip's ``observed_at``.
+        status: the in-memory values exposed as metrics (shared with the exposition).
+        max_requests: the most requests one poll makes (bounds a backfill's poll).
+    """
+
+    def __init__(
+        self,
+        config: NetworkConfig,
+        http: HttpSource,
+        store: Store,
+        clock: Clock,
+        *,
+        status: NetworkStatus | None = None,
+        max_requests: int = 120,
+    ) -> None:
+        if not config.esplora_url:
+            raise ValueError("NetworkJob needs network.esplora_url")
+        super().__init__(config, store, clock, status=status, max_requests=max_requests)
+        self._base = config.esplora_url.rstrip("/")
+        self._http = http
+        self.target = config.esplora_url.split("://", 1)[-1].split("/", 1)[0]
+        self._mempool_api: bool | None = None  # None until detected
+        self.page_size = ESPLORA_PAGE  # MEMPOOL_PAGE once /api/v1 answers
+
+    async def fetch_head(self, walk: Walk) -> tuple[int, HashrateSummary | None]:
+        tip = parse_tip_height(await self._http.get_text(f"{self._base}/blocks/tip/height"))
+        summary = await self._hashrate_summary()
+        walk.requests += 2
+        return tip, summary
+
     async def _hashrate_summary(self) -> HashrateSummary | None:
         if self._mempool_api is False:
             return None
@@ -405,39 +563,11 @@ class NetworkJob:
                 return None
             raise
         self._mempool_api = True
+        self.page_size = MEMPOOL_PAGE
         self._daily_hashrate_hs.update(summary.daily_hashrate_hs)
         return summary
 
-    async def _walk(self, tip: int, window_start: datetime, walk: _Walk) -> None:
-        """Fetch pages from the tip down until joined to the stored chain, then fill gaps and
-        extend the backfill, within the request budget."""
-        cursor = tip
-        joined = False
-        page_size = MEMPOOL_PAGE if self._mempool_api else ESPLORA_PAGE
-        while cursor >= 0:
-            known = self._blocks.get(cursor)
-            if joined and known is not None:
-                if known.time < window_start:
-                    break
-                cursor -= 1
-                continue
-            if walk.requests >= self._max_requests:
-                self.backfill_complete = False
-                return
-            page = await self._fetch_page(cursor, walk)
-            if not page:
-                break
-            lowest = min(page, key=lambda parsed: parsed.record.height).record
-            stored = self._blocks.get(lowest.height)
-            joined = joined or (stored is not None and stored.block_hash == lowest.block_hash)
-            for parsed in page:
-                self._apply(parsed, walk)
-            if lowest.time < window_start:
-                break
-            cursor -= page_size
-        self.backfill_complete = not walk.problems
-
-    async def _fetch_page(self, height: int, walk: _Walk) -> list[ParsedBlock]:
+    async def fetch_page(self, height: int, walk: Walk) -> list[ParsedBlock]:
         walk.requests += 1
         if self._mempool_api:
             docs = await self._http.get_json(f"{self._base}/v1/blocks/{height}")
@@ -456,69 +586,9 @@ class NetworkJob:
                 walk.problems.append(str(err))
         return page
 
-    async def _plain_block(self, doc: Any, walk: _Walk) -> ParsedBlock:
+    async def _plain_block(self, doc: Any, walk: Walk) -> ParsedBlock:
         header = parse_block(doc, reward_sat=0)
         walk.requests += 1
         txs = await self._http.get_json(f"{self._base}/block/{header.record.block_hash}/txs/0")
         reward = coinbase_reward_sat(txs)
         return parse_block(doc, reward_sat=reward)
-
-    def _apply(self, parsed: ParsedBlock, walk: _Walk) -> None:
-        block = parsed.record
-        old = self._blocks.get(block.height)
-        if old is not None and old != block:
-            walk.replaced_days.add(utc_day(old.time))
-        self._blocks[block.height] = block
-        walk.fetched[block.height] = block
-        if parsed.difficulty is not None:
-            self._difficulty[block.height] = parsed.difficulty
-
-    async def _save(self, tip: int, window_start: datetime, walk: _Walk) -> None:
-        for height in [h for h in self._blocks if h > tip]:  # a re-org left a shorter chain
-            walk.replaced_days.add(utc_day(self._blocks.pop(height).time))
-            self._difficulty.pop(height, None)
-        keep_from = window_start - timedelta(days=2)
-        for height in [h for h, b in self._blocks.items() if b.time < keep_from]:
-            del self._blocks[height]
-            self._difficulty.pop(height, None)
-        if walk.fetched:
-            lowest = min(walk.fetched)
-            chain = [self._blocks[h] for h in sorted(self._blocks) if lowest <= h <= tip]
-            await self._store.replace_blocks_from(chain)
-        touched = walk.replaced_days | {utc_day(b.time) for b in walk.fetched.values()}
-        if touched:
-            first = max(min(touched) - timedelta(days=1), window_start.date())
-            span = (max(touched) - first).days + 1
-            days = aggregate_days(
-                self._blocks,
-                (first + timedelta(days=n) for n in range(span)),
-                daily_hashrate_hs=self._daily_hashrate_hs,
-                difficulty_by_height=self._difficulty,
-                previous=self._days,
-            )
-            await self._store.upsert_network_days(days)
-            self._days.update((d.day, d) for d in days)
-        tip_block = self._blocks.get(tip)
-        await self._store.save_chain_tip(
-            ChainTipRecord(
-                chain=self._config.chain,
-                height=tip,
-                block_hash=tip_block.block_hash if tip_block else None,
-                observed_at=self._clock.now(),
-            )
-        )
-
-    def _publish(self, tip: int, summary: HashrateSummary | None) -> None:
-        self.status.tip_height = tip
-        if summary is not None:
-            self.status.hashrate_hs = summary.current_hashrate_hs
-            self.status.difficulty = summary.current_difficulty
-        elif tip in self._difficulty:
-            self.status.difficulty = self._difficulty[tip]
-            self.status.hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
-
-    # -- reads for others -----------------------------------------------------------------
-
-    def days(self) -> Sequence[NetworkDayRecord]:
-        """The days computed so far (as stored), oldest first."""
-        return [self._days[d] for d in sorted(self._days)]

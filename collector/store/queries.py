@@ -367,6 +367,18 @@ class Store:
 
         await self._write(work)
 
+    async def upsert_blocks(self, blocks: Sequence[BlockRecord]) -> None:
+        """Save ``blocks`` by height (a newer block at a height replaces the stored one);
+        nothing else is touched, so a backfill writes only the pages it fetched. Use
+        :meth:`replace_blocks_from` when a re-organisation must drop stored blocks."""
+        if not blocks:
+            return
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(connection, NetworkBlock, [asdict(b) for b in blocks], ("height",))
+
+        await self._write(work)
+
     async def blocks(self, start: datetime, end: datetime) -> list[BlockRecord]:
         t = _table(NetworkBlock)
         rows = await self._read(

@@ -124,6 +124,20 @@ async def test_replacing_blocks_drops_a_reorganised_branch(store: Store) -> None
     assert hashes == {0: "old0", 1: "old1", 2: "old2", 3: "new3"}
 
 
+async def test_upserting_blocks_writes_only_those_heights_and_deletes_nothing(
+    store: Store,
+) -> None:
+    def block(height: int, tag: str) -> BlockRecord:
+        return BlockRecord(height, f"{tag}{height}", MINUTE + timedelta(minutes=10 * height), 1)
+
+    await store.upsert_blocks([block(h, "a") for h in range(5, 10)])
+    await store.upsert_blocks([block(h, "b") for h in (0, 1, 7)])  # a lower page, one rewrite
+    await store.upsert_blocks([block(h, "b") for h in (0, 1, 7)])  # idempotent
+    await store.upsert_blocks([])
+    hashes = await store.block_hashes(0)
+    assert hashes == {0: "b0", 1: "b1", 5: "a5", 6: "a6", 7: "b7", 8: "a8", 9: "a9"}
+
+
 async def test_network_days_and_tip(store: Store) -> None:
     day = NetworkDayRecord(date(2026, 11, 23), 144, 144 * 315_000_000, 1.05e21, 1.5e14, True)
     await store.upsert_network_days([day, day])
