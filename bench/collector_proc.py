@@ -25,7 +25,7 @@ from typing import Any
 import uvloop
 from prometheus_client import generate_latest
 
-from bench.common import fleet_config
+from bench.common import fleet_config, peak_rss_mb
 from collector.clock import SystemClock
 from collector.config import DatabaseConfig, parse_config
 from collector.metrics import build_registry
@@ -91,7 +91,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "machines": service.miners.machines(),
         "scrapes": scrapes + 1,
         "cpu_s": usage.ru_utime + usage.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime,
-        "max_rss_mb": usage.ru_maxrss / 1024,
+        "max_rss_mb": peak_rss_mb(),
     }
 
 

@@ -7,6 +7,7 @@ Every benchmark prints a human table and one machine-readable line::
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -145,6 +146,17 @@ def fleet_config(
     if database_url is not None:
         config["database"] = {"url": database_url}
     return config
+
+
+def peak_rss_mb(pid: int | None = None) -> float:
+    """A process's own peak RSS (``VmHWM``) in MB. Not ``ru_maxrss``: Linux carries that
+    across fork and exec, so a child would report its parent's peak."""
+    status = Path(f"/proc/{pid or 'self'}/status")
+    with contextlib.suppress(OSError):
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def python_child(module: str, *args: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 import gmqtt
 import uvloop
 
-from bench.common import PREFIX
+from bench.common import PREFIX, peak_rss_mb
 
 
 async def count(port: int, qos: int, expected: int, idle_s: float) -> dict[str, Any]:
@@ -57,7 +57,7 @@ async def count(port: int, qos: int, expected: int, idle_s: float) -> dict[str, 
         "last": last,
         "count": received,
         "cpu_s": usage.ru_utime + usage.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime,
-        "max_rss_mb": usage.ru_maxrss / 1024,
+        "max_rss_mb": peak_rss_mb(),
     }
 
 

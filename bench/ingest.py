@@ -45,6 +45,7 @@ from bench.common import (
     BenchBroker,
     emit,
     machine,
+    peak_rss_mb,
     python_child,
     read_json_line,
     table,
@@ -157,6 +158,7 @@ def run_mosquitto_sub(stream: Stream, broker: BenchBroker, workdir: Path) -> Run
         # Wait for exit (all messages) or, when some were dropped, for the output to go idle.
         size, idle_since = -1, time.monotonic()
         usage: resource.struct_rusage | None = None
+        peak_mb = 0.0
         while usage is None:
             pid, _status, rusage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -164,6 +166,7 @@ def run_mosquitto_sub(stream: Stream, broker: BenchBroker, workdir: Path) -> Run
                 process.returncode = 0
                 break
             time.sleep(0.01)
+            peak_mb = max(peak_mb, peak_rss_mb(process.pid))
             now_size = sink.stat().st_size
             if now_size != size:
                 size, idle_since = now_size, time.monotonic()
@@ -181,7 +184,7 @@ def run_mosquitto_sub(stream: Stream, broker: BenchBroker, workdir: Path) -> Run
         received,
         end - published["start"],
         cpu_s=usage.ru_utime + usage.ru_stime,
-        max_rss_mb=usage.ru_maxrss / 1024,
+        max_rss_mb=peak_mb,
         publisher_acks=int(published.get("acks", 0)),
     )
 
@@ -357,10 +360,11 @@ def run_scale_out(stream: Stream, broker: BenchBroker, pg: PostgresServer) -> di
             "--shard",
             f"{part}/2",
         )
-        processes.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT))
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        processes.append(process)
+        # One at a time: both would otherwise create the schema at once.
+        read_json_line(process, 60)
     try:
-        for process in processes:
-            read_json_line(process, 60)
         published = _publish(stream, broker.port)
         outcomes = [read_json_line(process, 900) for process in processes]
     finally:

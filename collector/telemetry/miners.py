@@ -104,6 +104,11 @@ class MinerFleet:
         site.latest_ts_s = max(site.latest_ts_s, ts_s)
         self._changed.add(site_id)
 
+    def knows(self, site_id: str, miner_id: str) -> bool:
+        """Whether the machine has reported before (its id was valid then)."""
+        site = self._sites.get(site_id)
+        return site is not None and miner_id in site.rows
+
     def take_changed(self) -> set[str]:
         """Sites with a new machine reading since the last call."""
         changed, self._changed = self._changed, set()

@@ -49,6 +49,9 @@ from collector.telemetry.sites import SiteBook, SiteSnapshot, shard_of
 
 log = logging.getLogger(__name__)
 
+LIMITS_REFRESH_S = 0.1
+"""How stale the receiving clock's ``now`` may be when a reading's timestamp is checked."""
+
 ClientFactory = Callable[[MqttSettings, MessageHandler], MqttClient]
 """Builds a client for one session; tests pass one that connects elsewhere or fails on cue."""
 
@@ -134,6 +137,8 @@ class TelemetryService:
         self._topic_head_length = len(self._topic_head)
         self._miners = MinerFleet(offline_after_s=self._mqtt.miner_offline_after_s)
         self._miner_readings = 0
+        self._cached_limits: Limits | None = None
+        self._limits_expiry = 0.0
         self._miner_sweep_s = miner_sweep_s
         self._next_sweep = 0.0
 
@@ -172,6 +177,7 @@ class TelemetryService:
         """The network's hash rate: no site may report more (until known: 2e21 H/s)."""
         if hashrate_hs > 0:
             self._max_hashrate_hs = hashrate_hs
+            self._cached_limits = None
 
     def rejected_counts(self) -> dict[str, int]:
         return dict(self._rejected)
@@ -196,13 +202,19 @@ class TelemetryService:
         self._reject_log(rejected, topic)
 
     def _limits(self) -> Limits:
-        return Limits(
-            now=self._clock.now(),
-            max_payload_bytes=self._mqtt.max_payload_bytes,
-            max_future_s=self._mqtt.max_future_s,
-            max_age_s=self._mqtt.max_age_s,
-            max_hashrate_hs=self._max_hashrate_hs,
-        )
+        # Rebuilt at most every LIMITS_REFRESH_S: reading the wall clock and building the
+        # limits per message cost a tenth of the hot path; the time windows are minutes wide.
+        monotonic = self._clock.monotonic()
+        if monotonic >= self._limits_expiry or self._cached_limits is None:
+            self._cached_limits = Limits(
+                now=self._clock.now(),
+                max_payload_bytes=self._mqtt.max_payload_bytes,
+                max_future_s=self._mqtt.max_future_s,
+                max_age_s=self._mqtt.max_age_s,
+                max_hashrate_hs=self._max_hashrate_hs,
+            )
+            self._limits_expiry = monotonic + LIMITS_REFRESH_S
+        return self._cached_limits
 
     async def handle(self, message: MqttMessage) -> None:
         """Process one message; return once what it changed is persisted (then it is acked)."""
@@ -300,7 +312,11 @@ class TelemetryService:
         self, site_id: str, miner_id: str | None, payload: bytes, topic: str
     ) -> int:
         """Apply a per-machine message's readings to the fleet; the number accepted."""
-        if miner_id is not None and not valid_miner_id(miner_id):
+        if (
+            miner_id is not None
+            and not self._miners.knows(site_id, miner_id)
+            and not valid_miner_id(miner_id)
+        ):
             self._reject(Rejected("bad_miner_id", "machine id in the topic is invalid"), topic)
             return 0
         try:
