@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from collector.config import Config
 from collector.demo.world import OPERATIONS, DemoSite, reserve_address
@@ -77,31 +78,34 @@ def month_events(period: Period) -> tuple[CurtailmentEvent, ...]:
 
 def month_config(database_url: str) -> Config:
     """A configuration holding the demo's operations and sites (no pools or broker needed)."""
-    return Config.model_validate(
-        {
-            "database": {"url": database_url},
-            "operations": [
-                {
-                    "id": operation.id,
-                    "name": operation.name,
-                    "license": operation.license,
-                    "remittance": {"rate": operation.rate},
-                    "reserve_addresses": [reserve_address(operation.id)],
-                    "sites": [
-                        {
-                            "id": site.id,
-                            "region": site.region,
-                            "power_quota_w": site.power_quota_w,
-                            "efficiency_j_per_th": str(site.efficiency_j_per_th),
-                            "miners_total": site.miners_total,
-                        }
-                        for site in operation.sites
-                    ],
-                }
-                for operation in OPERATIONS
-            ],
-        }
-    )
+    return Config.model_validate(month_config_document(database_url))
+
+
+def month_config_document(database_url: str) -> dict[str, Any]:
+    """:func:`month_config` as the YAML document a ``--config`` file holds."""
+    return {
+        "database": {"url": database_url},
+        "operations": [
+            {
+                "id": operation.id,
+                "name": operation.name,
+                "license": operation.license,
+                "remittance": {"rate": operation.rate},
+                "reserve_addresses": [reserve_address(operation.id)],
+                "sites": [
+                    {
+                        "id": site.id,
+                        "region": site.region,
+                        "power_quota_w": site.power_quota_w,
+                        "efficiency_j_per_th": str(site.efficiency_j_per_th),
+                        "miners_total": site.miners_total,
+                    }
+                    for site in operation.sites
+                ],
+            }
+            for operation in OPERATIONS
+        ],
+    }
 
 
 def _cap(site: DemoSite, at: datetime, events: tuple[CurtailmentEvent, ...]) -> float:

@@ -1,0 +1,131 @@
+"""``reservewatch report grid``: PNG and PDF drawn from a small store, and its errors.
+
+The store holds one simulated day of the demo world (:mod:`collector.demo.month`, 30-minute
+rollups) on each backend; the CLI test runs the real command on SQLite.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from PIL import Image
+
+from collector.cli import main
+from collector.demo.month import fill_month, month_config, month_config_document
+from collector.grid_report import (
+    DPI,
+    ReportError,
+    gather_grid_figures,
+    render_grid_report,
+)
+from collector.store.queries import Store
+from collector.store.records import CurtailmentRecord
+from remittance.periods import parse_period_label
+
+pytestmark = pytest.mark.integration
+
+DAY = "2026-10-14"
+STEP = timedelta(minutes=30)
+CONFIG = month_config("sqlite+aiosqlite:///unused.db")
+
+
+async def _filled(store: Store, label: str = DAY) -> Store:
+    await fill_month(store, parse_period_label(label), step=STEP)
+    return store
+
+
+async def test_png_report_is_a_png_eleven_inches_wide(store: Store) -> None:
+    png = await render_grid_report(CONFIG, await _filled(store), DAY, ".png")
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size[0] == 11 * DPI
+    assert image.size[1] > image.size[0]  # a page: one panel per region, energy, share
+
+
+async def test_pdf_report_is_a_single_page_pdf(store: Store) -> None:
+    pdf = await render_grid_report(CONFIG, await _filled(store), DAY, ".pdf")
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") <= 1
+
+
+async def test_figures_hold_hourly_load_per_region_under_quota_and_the_national_share(
+    store: Store,
+) -> None:
+    figures = await gather_grid_figures(CONFIG, await _filled(store), parse_period_label(DAY))
+    regions = {region.region: region for region in figures.regions}
+    assert list(regions) == ["pavlodar", "karaganda", "almaty"]  # largest quota first
+    assert regions["pavlodar"].quota_w == 130_000_000
+    assert regions["pavlodar"].sites == 3
+    for region in figures.regions:
+        assert len(region.hourly_w) == 24
+        assert 0.85 * region.quota_w < region.peak_w <= region.quota_w
+        assert region.hours_over_quota == 0
+    (day,) = figures.energy_wh
+    assert set(figures.energy_wh[day]) == set(regions)
+    assert figures.national_share.keys() == {day}
+    assert 0.004 < figures.national_share[day] < 0.01  # ~9 EH/s of ~1 ZH/s, some pointed away
+
+
+async def test_curtailment_orders_are_clipped_to_the_period_and_lifted_ones_end(
+    store: Store,
+) -> None:
+    start = datetime(2026, 10, 14, tzinfo=UTC)
+    await store.record_curtailment(
+        CurtailmentRecord("almaty", start - timedelta(hours=2), 15_000_000, None, None)
+    )
+    await store.record_curtailment(
+        CurtailmentRecord(
+            "karaganda",
+            start + timedelta(hours=6),
+            30_000_000,
+            start + timedelta(hours=12),
+            start + timedelta(hours=8),
+        )
+    )
+    figures = await gather_grid_figures(CONFIG, store, parse_period_label(DAY))
+    caps = {region.region: region.caps for region in figures.regions}
+    assert [(cap.start, cap.end) for cap in caps["almaty"]] == [(start, start + timedelta(days=1))]
+    assert [(cap.start, cap.end, cap.max_power_w) for cap in caps["karaganda"]] == [
+        (start + timedelta(hours=6), start + timedelta(hours=8), 30_000_000)
+    ]
+    assert caps["pavlodar"] == ()
+
+
+async def test_an_empty_store_still_draws_a_report(store: Store) -> None:
+    png = await render_grid_report(CONFIG, store, "2026-10", ".png")
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+@pytest.mark.parametrize("label", ["2026-13", "October", "2026-02-30", ""])
+async def test_a_period_that_names_no_period_is_a_report_error(store: Store, label: str) -> None:
+    with pytest.raises(ReportError, match="period label"):
+        await render_grid_report(CONFIG, store, label, ".png")
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".svg", ""])
+async def test_a_suffix_other_than_png_or_pdf_is_a_report_error(store: Store, suffix: str) -> None:
+    with pytest.raises(ReportError, match=r"\.png or \.pdf"):
+        await render_grid_report(CONFIG, store, DAY, suffix)
+
+
+def test_report_grid_command_writes_the_png_and_rejects_a_bad_suffix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_path = tmp_path / "config.yaml"
+    document = month_config_document(f"sqlite+aiosqlite:///{tmp_path}/reservewatch.db")
+    config_path.write_text(yaml.safe_dump(document))
+    out = tmp_path / "grid.png"
+    argv = ["report", "grid", "--config", str(config_path), "--period", DAY]
+
+    assert main([*argv, "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+
+    assert main([*argv, "--out", str(tmp_path / "grid.jpg")]) != 0
+    assert ".png or .pdf, not .jpg" in capsys.readouterr().err
+    assert not (tmp_path / "grid.jpg").exists()
