@@ -36,7 +36,7 @@ from aiolimiter import AsyncLimiter
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from collector.clock import Clock
-from collector.config import Config
+from collector.config import Config, NetworkConfig
 from collector.errors import ConfigError, SourceBadResponse
 from collector.metrics import MetricSource
 from collector.sources.http import HttpSource, RequestCounters
@@ -358,18 +358,35 @@ def build_chain_jobs(
     *,
     requests_per_second: float = 10,
 ) -> tuple[list[PollJob], MetricSource]:
-    """The network and reserve-address jobs over ``config.network.esplora_url``, sharing one
-    rate limit to the host, and the metric source exposing what they establish.
+    """The network and reserve-address jobs, sharing one rate limit to the host, and the
+    metric source exposing what they establish.
 
-    Raises :class:`ConfigError` when only ``network.bitcoind`` is configured (not supported yet).
+    They read ``network.bitcoind`` (JSON-RPC, :mod:`collector.sources.bitcoind`) when it is
+    configured and ``network.esplora_url`` is not written in the file (or is null), else
+    ``network.esplora_url``.
     """
-    if not config.network.esplora_url:
-        raise ConfigError(
-            ["network.esplora_url: required (the bitcoind JSON-RPC source is not implemented)"]
-        )
     limiter = AsyncLimiter(requests_per_second, 1)
     network_http = HttpSource(session, source="network", counters=counters, rate=limiter)
     chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
+    if uses_bitcoind(config.network):
+        # bitcoind.py builds on this module's reserve helpers: imported here, not at the top.
+        from collector.sources.bitcoind import bitcoind_jobs  # noqa: PLC0415
+
+        bitcoind_network, bitcoind_reserve = bitcoind_jobs(
+            config, store, network_http, chain_http, clock
+        )
+        metrics = ChainMetrics(bitcoind_network.status, bitcoind_reserve.status)
+        return [bitcoind_network, bitcoind_reserve], metrics
+    if not config.network.esplora_url:
+        raise ConfigError(["network: set esplora_url or bitcoind"])
     network = NetworkJob(config.network, network_http, store, clock)
     reserve = ReserveJob(config, chain_http, store, clock)
     return [network, reserve], ChainMetrics(network.status, reserve.status)
+
+
+def uses_bitcoind(network: NetworkConfig) -> bool:
+    """Whether the chain is read from bitcoind: it is configured, and ``esplora_url`` was
+    not given (its default would otherwise win) or is null."""
+    return network.bitcoind is not None and (
+        not network.esplora_url or "esplora_url" not in network.model_fields_set
+    )

@@ -1,0 +1,650 @@
+"""The Bitcoin network and the reserve addresses from a Bitcoin Core node over JSON-RPC.
+
+Used instead of Esplora when ``network.bitcoind`` is configured and ``network.esplora_url`` is
+not (see :func:`collector.sources.chain.build_chain_jobs`). Same jobs, same store writes, same
+metrics as the Esplora source; only the fetching differs.
+
+:class:`BitcoindRpc` speaks JSON-RPC 1.0 over :class:`~collector.sources.http.HttpSource`
+(``{"jsonrpc": "1.0", "id": n, "method": ..., "params": [...]}``; batches are arrays). Core
+answers ``{"result": ..., "error": null, "id": n}``; an error object ``{"code", "message"}``
+comes with HTTP 500 (404 for an unknown method, 400 for a malformed request), and with HTTP 200
+inside a batch. HTTP 401/403 (wrong credentials, ``rpcallowip``) count ``unauthorized``; code
+-28 (still loading) counts ``server_error`` and is retried; an unknown method or wallet counts
+``bad_response``; other error objects (-5 "not found", -8 "out of range") are answers the jobs
+act on. Auth is HTTP basic with ``user`` and the password from ``password_env`` /
+``password_file``; with no ``user``, ``password_file`` may be Core's cookie file
+(``~/.bitcoin/.cookie``, ``__cookie__:<password>``), re-read on each call because the node
+writes a new one when it restarts.
+
+Network (:class:`BitcoindNetworkJob`): ``getmininginfo`` (tip height, difficulty, current hash
+rate), pages of 50 ``getblockstats h ["height","time","subsidy","totalfee","blockhash"]`` in one
+batch (reward = subsidy + totalfee, satoshis), and per UTC day ``getnetworkhashps n h`` over
+the day's ``n`` blocks ending at its last one (work / time: the day's average hash rate) and
+``getblockheader`` of that last block (its difficulty is the day's ``difficulty``). Walking,
+re-organisations, day completeness and storage are :class:`~collector.sources.network.
+BlockFollower`'s, shared with Esplora.
+
+Reserve (:class:`BitcoindReserveJob`) reads a **watch-only descriptor wallet** holding the
+reserve addresses. One-time setup by the regulator (the wallet has no private keys; the
+timestamp is when the first address could have been paid, so the rescan finds its history)::
+
+    bitcoin-cli -named createwallet wallet_name=reservewatch disable_private_keys=true \\
+        blank=true descriptors=true load_on_startup=true
+    bitcoin-cli -rpcwallet=reservewatch importdescriptors '[
+      {"desc": "addr(bc1q...)#<checksum>", "timestamp": 1735689600, "label": "ekibastuz-1"}]'
+    # the checksum: bitcoin-cli getdescriptorinfo "addr(bc1q...)"  ->  "checksum"
+
+The job checks once that every configured address is in the wallet (``getaddressinfo``:
+``ismine`` or ``iswatchonly``) and fails with the command to run when one is not. Each pass
+then calls ``listsinceblock <lastblock> <recheck_blocks> true`` (the first pass from genesis):
+every ``receive`` entry paying a reserve address is an output keyed ``(txid, vout)``;
+``confirmations`` > 0 is confirmed in ``blockhash`` at ``blockheight``; 0 is in the mempool if
+``getmempoolentry`` knows the txid (otherwise replaced or dropped); below 0 (a conflicting
+transaction confirmed) or ``replaced_by_txid`` is not live. Stored outputs in the mempool or
+within ``recheck_blocks`` of the tip that the listing did not show are asked for with
+``gettransaction`` (-5, unknown: removed). A ``lastblock`` the node no longer knows restarts the
+listing from genesis.
+
+``scantxoutset`` is not used: it sees only *unspent* outputs, so a remittance the reserve has
+since spent would disappear and look unpaid. The wallet keeps every transaction it has seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, TypeGuard
+from urllib.parse import urlsplit, urlunsplit
+
+from collector.clock import Clock
+from collector.config import BitcoindConfig, Config, NetworkConfig, resolve_secret
+from collector.errors import (
+    SecretError,
+    SourceBadResponse,
+    SourceServerError,
+    SourceUnauthorized,
+)
+from collector.sources.chain import ReserveStatus, confirmations, received_sat
+from collector.sources.http import HttpSource
+from collector.sources.network import (
+    BlockFollower,
+    HashrateSummary,
+    NetworkStatus,
+    ParsedBlock,
+    Walk,
+    timestamp_utc,
+)
+from collector.store.queries import Store
+from collector.store.records import BlockRecord, ReserveOutputRecord
+
+log = logging.getLogger(__name__)
+
+RPC_PAGE: Final = 50
+SAT_PER_BTC: Final = Decimal(100_000_000)
+DEFAULT_WALLET: Final = "reservewatch"
+BLOCKSTATS_FIELDS: Final = ("height", "time", "subsidy", "totalfee", "blockhash")
+
+RPC_ERROR_STATUSES: Final = frozenset({400, 404, 500})
+RPC_INVALID_ADDRESS_OR_KEY: Final = -5  # no such transaction, block or address
+RPC_INVALID_PARAMETER: Final = -8  # e.g. a height above the tip
+RPC_IN_WARMUP: Final = -28
+_CONTRACT_ERRORS: Final = {
+    -32601: "method not found (is this Bitcoin Core, and recent enough?)",
+    -32600: "invalid request",
+    -32700: "parse error",
+    -18: "wallet not found (create and load it; see collector/sources/bitcoind.py)",
+    -19: "wallet not specified (several wallets loaded: put /wallet/<name> in the URL)",
+    -4: "wallet error",
+}
+_HEX = frozenset("0123456789abcdef")
+
+
+class BitcoindRpcError(SourceBadResponse):
+    """Core answered a call with an error object; ``code`` is Core's ``RPCErrorCode``."""
+
+    def __init__(self, method: str, code: int, message: str) -> None:
+        super().__init__(f"{method}: bitcoind error {code}: {message}")
+        self.method = method
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class RpcCall:
+    method: str
+    params: tuple[Any, ...] = ()
+
+
+# -- the JSON-RPC client -------------------------------------------------------------------
+
+
+def _error(method: str, error: object) -> BitcoindRpcError:
+    """An error object as a :class:`BitcoindRpcError`, raising for the codes that mean the
+    node is not ready (retried) or the call cannot work at all (counted ``bad_response``)."""
+    if not isinstance(error, dict):
+        raise SourceBadResponse(f"{method}: error is not an object")
+    code, message = error.get("code"), str(error.get("message", ""))[:200]
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise SourceBadResponse(f"{method}: error code is not an integer")
+    if code == RPC_IN_WARMUP:
+        raise SourceServerError(f"{method}: bitcoind is starting up: {message}")
+    if code in _CONTRACT_ERRORS:
+        raise SourceBadResponse(f"{method}: bitcoind error {code}, {_CONTRACT_ERRORS[code]}")
+    return BitcoindRpcError(method, code, message)
+
+
+def _outcome(method: str, doc: object) -> object:
+    """One answer's ``result``, or the :class:`BitcoindRpcError` it carries."""
+    if not isinstance(doc, dict) or "result" not in doc or "error" not in doc:
+        raise SourceBadResponse(f"{method}: not a JSON-RPC answer")
+    if doc["error"] is not None:
+        return _error(method, doc["error"])
+    return doc["result"]
+
+
+def with_wallet(url: str, wallet: str = DEFAULT_WALLET) -> str:
+    """The wallet endpoint: ``url`` if it names one (``.../wallet/<name>``), else
+    ``url`` + ``/wallet/<wallet>``."""
+    parts = urlsplit(url)
+    if "/wallet/" in parts.path:
+        return url
+    path = parts.path.rstrip("/") + f"/wallet/{wallet}"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+class BitcoindRpc:
+    """JSON-RPC calls to one bitcoind endpoint.
+
+    Args:
+        http: the source's :class:`HttpSource` (counts, limits, retries).
+        url: ``http://host:8332`` or a wallet endpoint ``http://host:8332/wallet/<name>``.
+        config: where the credentials come from (``user``, ``password_env``/``password_file``).
+    """
+
+    def __init__(self, http: HttpSource, url: str, config: BitcoindConfig) -> None:
+        self._http = http
+        self.url = url
+        self._config = config
+        self.host = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        self._next_id = 0
+
+    def _authorization(self) -> dict[str, str]:
+        try:
+            secret = resolve_secret(
+                self._config.password_env, self._config.password_file, "network.bitcoind"
+            )
+        except SecretError as err:
+            raise SourceUnauthorized(str(err)) from err
+        if secret is None:
+            return {}
+        user, password = self._config.user, secret.get_secret_value()
+        if user is None:
+            user, sep, password = password.partition(":")  # a cookie file: user:password
+            if not sep:
+                raise SourceUnauthorized("network.bitcoind: a password needs a user")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    def _request(self, call: RpcCall) -> dict[str, Any]:
+        self._next_id += 1
+        return {"jsonrpc": "1.0", "id": self._next_id, "method": call.method, "params": call.params}
+
+    async def call(self, method: str, *params: Any) -> Any:
+        """One call's result; raises :class:`BitcoindRpcError` for an error object."""
+        request = self._request(RpcCall(method, params))
+        outcome = await self._http.post_json(
+            self.url,
+            json_body=request,
+            headers=self._authorization(),
+            check=lambda doc: _outcome(method, doc),
+            json_error_statuses=RPC_ERROR_STATUSES,
+        )
+        if isinstance(outcome, BitcoindRpcError):
+            raise outcome
+        return outcome
+
+    async def batch(self, calls: Sequence[RpcCall]) -> list[Any]:
+        """The calls in one request; each item is its result or a :class:`BitcoindRpcError`."""
+        if not calls:
+            return []
+        requests = [self._request(call) for call in calls]
+        ids = [request["id"] for request in requests]
+
+        def check(doc: object) -> list[Any]:
+            if not isinstance(doc, list):
+                if isinstance(doc, dict) and doc.get("error") is not None:
+                    _error("batch", doc["error"])  # raises for the non-answer errors
+                raise SourceBadResponse("batch: expected a list of answers")
+            by_id = {item.get("id"): item for item in doc if isinstance(item, dict)}
+            if sorted(by_id, key=str) != sorted(ids, key=str):
+                raise SourceBadResponse("batch: answers do not match the calls")
+            return [_outcome(call.method, by_id[i]) for call, i in zip(calls, ids, strict=True)]
+
+        outcomes: list[Any] = await self._http.post_json(
+            self.url,
+            json_body=requests,
+            headers=self._authorization(),
+            check=check,
+            json_error_statuses=RPC_ERROR_STATUSES,
+        )
+        return outcomes
+
+
+# -- pure parsing --------------------------------------------------------------------------
+
+
+def _is_hash(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
+def _int(doc: Mapping[str, Any], name: str, where: str, *, signed: bool = False) -> int:
+    value = doc.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and not signed):
+        raise SourceBadResponse(f"{where}: {name} must be an integer, got {str(value)[:40]!r}")
+    return value
+
+
+def _positive(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise SourceBadResponse(f"{what} must be a number, got {str(value)[:40]!r}")
+    number = float(value)
+    if not 0 <= number < float("inf"):
+        raise SourceBadResponse(f"{what} must be finite and not negative")
+    return number
+
+
+def parse_mining_info(doc: Any) -> tuple[int, HashrateSummary | None]:
+    """``getmininginfo``: the tip height and, when the node has them, current values."""
+    if not isinstance(doc, dict):
+        raise SourceBadResponse("getmininginfo: expected an object")
+    tip = _int(doc, "blocks", "getmininginfo")
+    difficulty = _positive(doc.get("difficulty"), "getmininginfo: difficulty")
+    hashrate_hs = _positive(doc.get("networkhashps"), "getmininginfo: networkhashps")
+    if difficulty == 0 or hashrate_hs == 0:
+        return tip, None
+    return tip, HashrateSummary(hashrate_hs, difficulty, {})
+
+
+def parse_block_stats(doc: Any) -> ParsedBlock:
+    """``getblockstats`` with :data:`BLOCKSTATS_FIELDS`: reward = subsidy + totalfee."""
+    if not isinstance(doc, dict):
+        raise SourceBadResponse("getblockstats: expected an object")
+    height = _int(doc, "height", "getblockstats")
+    where = f"getblockstats {height}"
+    block_hash = doc.get("blockhash")
+    if not _is_hash(block_hash):
+        raise SourceBadResponse(f"{where}: blockhash is not a 64-hex hash")
+    reward_sat = _int(doc, "subsidy", where) + _int(doc, "totalfee", where)
+    when = timestamp_utc(_int(doc, "time", where), where)
+    return ParsedBlock(BlockRecord(height, block_hash, when, reward_sat), None)
+
+
+@dataclass(frozen=True, slots=True)
+class WalletEntry:
+    """One ``receive`` entry of ``listsinceblock`` (one output of a transaction)."""
+
+    txid: str
+    vout: int
+    address: str
+    amount_sat: int
+    confirmations: int
+    replaced: bool
+    block_height: int | None
+    block_hash: str | None
+    block_time: int | None
+
+
+def btc_to_sat(amount: object, what: str) -> int:
+    """A BTC amount as Core writes it (8 decimals, parsed as Decimal) in satoshis."""
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+        raise SourceBadResponse(f"{what} must be a decimal BTC amount, got {str(amount)[:40]!r}")
+    sat = Decimal(amount) * SAT_PER_BTC
+    if not sat.is_finite() or sat != sat.to_integral_value() or sat < 0:
+        raise SourceBadResponse(f"{what} is not a whole number of satoshis: {amount}")
+    return int(sat)
+
+
+def parse_wallet_entry(doc: Any) -> WalletEntry | None:
+    """A ``receive`` entry of ``listsinceblock`` / ``listtransactions``; ``None`` for the
+    other categories (``send``, ``generate``...)."""
+    if not isinstance(doc, dict):
+        raise SourceBadResponse("wallet entry: expected an object")
+    if doc.get("category") != "receive":
+        return None
+    txid = doc.get("txid")
+    if not _is_hash(txid):
+        raise SourceBadResponse("wallet entry: txid is not a 64-hex hash")
+    where = f"wallet entry {txid}"
+    address = doc.get("address")
+    if not isinstance(address, str):
+        raise SourceBadResponse(f"{where}: receive without an address")
+    confs = _int(doc, "confirmations", where, signed=True)
+    height = block_hash = block_time = None
+    if confs > 0:
+        height = _int(doc, "blockheight", where)
+        block_hash = doc.get("blockhash")
+        if not _is_hash(block_hash):
+            raise SourceBadResponse(f"{where}: blockhash is not a 64-hex hash")
+        block_time = _int(doc, "blocktime", where)
+    return WalletEntry(
+        txid=txid,
+        vout=_int(doc, "vout", where),
+        address=address,
+        amount_sat=btc_to_sat(doc.get("amount"), f"{where}: amount"),
+        confirmations=confs,
+        replaced=doc.get("replaced_by_txid") is not None,
+        block_height=height,
+        block_hash=block_hash,
+        block_time=block_time,
+    )
+
+
+def output_record(
+    entry: WalletEntry, operation_id: str, *, in_mempool: bool
+) -> ReserveOutputRecord | None:
+    """The stored form of a live entry; ``None`` when it is not live (conflicted, replaced,
+    or unconfirmed and out of the mempool)."""
+    confirmed = entry.confirmations > 0
+    if not confirmed and (entry.confirmations < 0 or entry.replaced or not in_mempool):
+        return None
+    where = f"wallet entry {entry.txid}"
+    return ReserveOutputRecord(
+        txid=entry.txid,
+        vout=entry.vout,
+        operation_id=operation_id,
+        address=entry.address,
+        amount_sat=entry.amount_sat,
+        status="confirmed" if confirmed else "mempool",
+        block_height=entry.block_height,
+        block_hash=entry.block_hash,
+        block_time=None if entry.block_time is None else timestamp_utc(entry.block_time, where),
+    )
+
+
+# -- the network job -------------------------------------------------------------------------
+
+
+class BitcoindNetworkJob(BlockFollower):
+    """Tip, hash rate, difficulty, blocks and daily aggregates from bitcoind.
+
+    Args:
+        config: ``config.network`` (``chain``, ``poll_interval_s``, ``backfill_days``).
+        rpc: the node (any endpoint; no wallet needed).
+        store: where blocks, days and the tip are saved.
+        clock: dates the backfill window and the tip's ``observed_at``.
+        status: the in-memory values exposed as metrics.
+        max_requests: the most HTTP requests (a batch is one) one poll makes.
+    """
+
+    page_size = RPC_PAGE
+
+    def __init__(
+        self,
+        config: NetworkConfig,
+        rpc: BitcoindRpc,
+        store: Store,
+        clock: Clock,
+        *,
+        status: NetworkStatus | None = None,
+        max_requests: int = 120,
+    ) -> None:
+        super().__init__(config, store, clock, status=status, max_requests=max_requests)
+        self._rpc = rpc
+        self.target = rpc.host
+
+    async def fetch_head(self, walk: Walk) -> tuple[int, HashrateSummary | None]:
+        walk.requests += 1
+        return parse_mining_info(await self._rpc.call("getmininginfo"))
+
+    async def fetch_page(self, height: int, walk: Walk) -> list[ParsedBlock]:
+        heights = range(height, max(-1, height - RPC_PAGE), -1)
+        walk.requests += 1
+        answers = await self._rpc.batch(
+            [RpcCall("getblockstats", (h, list(BLOCKSTATS_FIELDS))) for h in heights]
+        )
+        page: list[ParsedBlock] = []
+        for answer in answers:
+            if isinstance(answer, BitcoindRpcError):
+                if answer.code == RPC_INVALID_PARAMETER:
+                    continue  # above a tip that just fell (a re-organisation under way)
+                walk.problems.append(str(answer))
+                continue
+            try:
+                page.append(parse_block_stats(answer))
+            except SourceBadResponse as err:
+                walk.problems.append(str(err))
+        return page
+
+    async def fetch_day_values(self, days: Mapping[date, Sequence[BlockRecord]]) -> None:
+        """Per day, ``getnetworkhashps`` over its blocks and the difficulty of its last one."""
+        order = sorted(days)
+        calls: list[RpcCall] = []
+        for day in order:
+            last = max(days[day], key=lambda b: b.height)
+            calls.append(RpcCall("getnetworkhashps", (len(days[day]), last.height)))
+            calls.append(RpcCall("getblockheader", (last.block_hash,)))
+        answers = await self._rpc.batch(calls)
+        for index, day in enumerate(order):
+            hashps, header = answers[2 * index], answers[2 * index + 1]
+            for answer in (hashps, header):
+                if isinstance(answer, BitcoindRpcError):
+                    raise answer
+            self._daily_hashrate_hs[day] = _positive(hashps, f"getnetworkhashps {day}")
+            if not isinstance(header, dict):
+                raise SourceBadResponse("getblockheader: expected an object")
+            last = max(days[day], key=lambda b: b.height)
+            for block in days[day]:
+                self._difficulty.pop(block.height, None)
+            if header.get("confirmations") != -1:  # -1: no longer in the best chain
+                difficulty = _positive(header.get("difficulty"), "getblockheader: difficulty")
+                self._difficulty[last.height] = difficulty
+
+
+# -- the reserve job -------------------------------------------------------------------------
+
+
+class BitcoindReserveJob:
+    """Watches the reserve addresses through a watch-only wallet; see the module docstring.
+
+    Args:
+        config: the whole configuration (``operations``, ``reserve``).
+        rpc: the wallet endpoint (``.../wallet/<name>``).
+        store: where outputs are saved and read back.
+        clock: kept for symmetry with other jobs.
+        status: the in-memory values exposed as metrics.
+    """
+
+    source = "chain"
+
+    def __init__(
+        self,
+        config: Config,
+        rpc: BitcoindRpc,
+        store: Store,
+        clock: Clock,
+        *,
+        status: ReserveStatus | None = None,
+    ) -> None:
+        self._rpc = rpc
+        self._reserve = config.reserve
+        self._store = store
+        self._clock = clock
+        self._operation_by_address = {
+            address: operation.id
+            for operation in config.operations
+            for address in operation.reserve_addresses
+        }
+        self.status = status or ReserveStatus(tuple(op.id for op in config.operations))
+        self.interval_s = config.reserve.poll_interval_s
+        self.target = f"{rpc.host}/reserve-wallet"
+        self._verified = False
+        self._since: str | None = None  # listsinceblock's lastblock of the previous pass
+
+    async def poll(self) -> None:
+        tip = _int({"tip": await self._rpc.call("getblockcount")}, "tip", "getblockcount")
+        if not self._verified:
+            await self._verify_addresses()
+        stored = {
+            (o.txid, o.vout): o
+            for o in await self._store.reserve_outputs(statuses=("mempool", "confirmed"))
+        }
+        entries, problems, lastblock = await self._list()
+        mempool = await self._in_mempool({e.txid for e in entries if e.confirmations == 0})
+        seen: dict[tuple[str, int], ReserveOutputRecord] = {}
+        for entry in entries:
+            record = output_record(
+                entry,
+                self._operation_by_address[entry.address],
+                in_mempool=entry.txid in mempool,
+            )
+            if record is not None:
+                seen[(record.txid, record.vout)] = record
+        await self._store.upsert_reserve_outputs(list(seen.values()))
+        await self._recheck(stored, seen, tip)
+        self._since = lastblock
+        confirmed = await self._store.reserve_outputs(statuses=("confirmed",))
+        self.status.received_sat = received_sat(confirmed, tip, self._reserve.confirmations)
+        self.status.tip_height = tip
+        if problems:
+            raise SourceBadResponse(f"{len(problems)} wallet entries refused: {problems[0]}")
+
+    async def _verify_addresses(self) -> None:
+        addresses = list(self._operation_by_address)
+        answers = await self._rpc.batch([RpcCall("getaddressinfo", (a,)) for a in addresses])
+        missing: list[str] = []
+        for address, answer in zip(addresses, answers, strict=True):
+            if isinstance(answer, BitcoindRpcError) or not isinstance(answer, dict):
+                missing.append(f"{address} ({answer})")
+            elif not (answer.get("ismine") is True or answer.get("iswatchonly") is True):
+                missing.append(address)
+        if missing:
+            raise SourceBadResponse(
+                f"reserve address(es) not in the bitcoind wallet: {', '.join(missing[:5])}; "
+                "import each with importdescriptors addr(<address>) (see "
+                "collector/sources/bitcoind.py)"
+            )
+        self._verified = True
+
+    async def _list(self) -> tuple[list[WalletEntry], list[str], str | None]:
+        """The wallet's receive entries for reserve addresses since the last pass's
+        ``lastblock`` (all of them on the first pass, or when the node lost that block)."""
+        params = (self._since, self._reserve.recheck_blocks, True)
+        try:
+            listing = await self._rpc.call("listsinceblock", *params)
+        except BitcoindRpcError as err:
+            if err.code != RPC_INVALID_ADDRESS_OR_KEY or self._since is None:
+                raise
+            log.info("bitcoind no longer knows block %s: listing the wallet again", self._since)
+            listing = await self._rpc.call("listsinceblock", None, *params[1:])
+        if not isinstance(listing, dict) or not isinstance(listing.get("transactions"), list):
+            raise SourceBadResponse("listsinceblock: expected {transactions: [...]}")
+        lastblock = listing.get("lastblock")
+        entries: list[WalletEntry] = []
+        problems: list[str] = []
+        for doc in listing["transactions"]:
+            try:
+                entry = parse_wallet_entry(doc)
+            except SourceBadResponse as err:
+                problems.append(str(err))  # one bad entry must not hide the others
+                continue
+            if entry is not None and entry.address in self._operation_by_address:
+                entries.append(entry)
+        if problems:
+            lastblock = self._since  # list the same range again next pass
+        return entries, problems, lastblock if _is_hash(lastblock) else None
+
+    async def _in_mempool(self, txids: Iterable[str]) -> set[str]:
+        ordered = sorted(txids)
+        answers = await self._rpc.batch([RpcCall("getmempoolentry", (t,)) for t in ordered])
+        present: set[str] = set()
+        for txid, answer in zip(ordered, answers, strict=True):
+            if isinstance(answer, BitcoindRpcError):
+                if answer.code != RPC_INVALID_ADDRESS_OR_KEY:
+                    raise answer
+                continue  # not in the mempool
+            present.add(txid)
+        return present
+
+    async def _recheck(
+        self,
+        stored: Mapping[tuple[str, int], ReserveOutputRecord],
+        seen: Mapping[tuple[str, int], ReserveOutputRecord],
+        tip: int,
+    ) -> None:
+        """Ask the wallet about recent stored outputs the listing did not show as live."""
+        pending: dict[str, list[ReserveOutputRecord]] = {}
+        for key, output in stored.items():
+            recent = output.status == "mempool" or (
+                confirmations(output, tip) <= self._reserve.recheck_blocks
+            )
+            if key not in seen and recent:
+                pending.setdefault(output.txid, []).append(output)
+        txids = sorted(pending)
+        answers = await self._rpc.batch([RpcCall("gettransaction", (t, True)) for t in txids])
+        removed: list[tuple[str, int]] = []
+        candidates: list[tuple[WalletEntry, ReserveOutputRecord]] = []
+        for txid, answer in zip(txids, answers, strict=True):
+            if isinstance(answer, BitcoindRpcError):
+                if answer.code != RPC_INVALID_ADDRESS_OR_KEY:
+                    raise answer
+                log.info("reserve tx %s is no longer known: marking its outputs removed", txid)
+                removed.extend((o.txid, o.vout) for o in pending[txid])
+                continue
+            candidates.extend(_transaction_entries(answer, pending[txid]))
+        mempool = await self._in_mempool({e.txid for e, _ in candidates if e.confirmations == 0})
+        moved: list[ReserveOutputRecord] = []
+        for entry, output in candidates:
+            record = output_record(entry, output.operation_id, in_mempool=entry.txid in mempool)
+            if record is None:
+                removed.append((output.txid, output.vout))
+            else:
+                moved.append(record)
+        await self._store.upsert_reserve_outputs(moved)
+        await self._store.mark_outputs_removed(removed)
+
+
+def _transaction_entries(
+    doc: Any, outputs: Sequence[ReserveOutputRecord]
+) -> list[tuple[WalletEntry, ReserveOutputRecord]]:
+    """``gettransaction``'s view of each stored output of the transaction."""
+    if not isinstance(doc, dict):
+        raise SourceBadResponse("gettransaction: expected an object")
+    entries: list[tuple[WalletEntry, ReserveOutputRecord]] = []
+    for output in outputs:
+        as_entry = {
+            **doc,
+            "category": "receive",
+            "vout": output.vout,
+            "address": output.address,
+            "amount": Decimal(output.amount_sat) / SAT_PER_BTC,
+        }
+        entry = parse_wallet_entry(as_entry)
+        if entry is None:  # pragma: no cover - category is set above
+            raise SourceBadResponse("gettransaction: not a receive")
+        entries.append((entry, output))
+    return entries
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+def bitcoind_jobs(
+    config: Config,
+    store: Store,
+    network_http: HttpSource,
+    chain_http: HttpSource,
+    clock: Clock,
+) -> tuple[BitcoindNetworkJob, BitcoindReserveJob]:
+    """The network job on ``network.bitcoind.url`` and the reserve job on its wallet
+    endpoint (``/wallet/reservewatch`` unless the URL names a wallet)."""
+    bitcoind = config.network.bitcoind
+    if bitcoind is None:
+        raise ValueError("bitcoind_jobs needs network.bitcoind")
+    network_rpc = BitcoindRpc(network_http, bitcoind.url, bitcoind)
+    wallet_rpc = BitcoindRpc(chain_http, with_wallet(bitcoind.url), bitcoind)
+    network = BitcoindNetworkJob(config.network, network_rpc, store, clock)
+    reserve = BitcoindReserveJob(config, wallet_rpc, store, clock)
+    return network, reserve
