@@ -234,6 +234,12 @@ def install_event_loop_policy() -> None:
 
 
 def run_collector(config: Config, *, once: bool = False, since: date | None = None) -> int:
+    """Serve ``config``. A configured statement key that group or others may read (or that
+    does not load) is refused here, at start, rather than at the first statement."""
+    from collector.reports import load_signing_key  # noqa: PLC0415 - PDF/signing imports
+
+    if config.statement.signing_key_file is not None:
+        load_signing_key(config.statement.signing_key_file)  # raises SecretError
     install_event_loop_policy()
     try:
         return asyncio.run(_serve(config, once=once, since=since))
