@@ -265,13 +265,15 @@ class FaultWorld:
         self.now = self.clock.now()
         self.pools = FakePoolServer(self.clock, slow_s=60)
         self.chain = FakeChain(
-            start=self.now - timedelta(days=3), block_interval_s=1800, history_blocks=140
+            start=self.now - timedelta(days=3), block_interval_s=1800, history_blocks=120
         )
         self.esplora_runner: web.AppRunner | None = None
         self.esplora_port = 0
         self.earnings: dict[tuple[str, str], dict[date, int]] = {}
         self.payments: dict[str, int] = {}
         self.telemetry = TelemetryPlan(SITES, self.now - timedelta(days=6))
+        self.base_urls: dict[str, str] = {}  # pool kind -> another server's URL
+        self._extra_pools: list[FakePoolServer] = []
         self._publisher: GmqttClient | None = None
 
     # -- the fakes ------------------------------------------------------------------------
@@ -303,7 +305,31 @@ class FaultWorld:
         self.chain.mine(8)
         self.esplora_runner, self.esplora_port = await serve(self.chain)
 
+    async def second_pool_server(self, kinds: Iterable[str], *, slow_s: float) -> FakePoolServer:
+        """Serve ``kinds`` from another fake server (with its own ``slow_s``), same accounts."""
+        server = FakePoolServer(self.clock, slow_s=slow_s)
+        await server.start()
+        for pool in POOLS:
+            if pool.kind not in kinds:
+                continue
+            server.set_account(
+                pool.kind,
+                pool.account,
+                token=SECRETS[pool.token_env] if pool.token_env else None,
+                secret=SECRETS[pool.secret_env] if pool.secret_env else None,
+                hashrate_hs=pool.hashrate_hs,
+                workers_online=1000,
+                workers_offline=3,
+            )
+            amounts = self.earnings[(pool.kind, pool.account)]
+            server.set_earnings(pool.kind, pool.account, amounts, dict.fromkeys(amounts, 1e17))
+            self.base_urls[pool.kind] = server.base_url(pool.kind)
+        self._extra_pools.append(server)
+        return server
+
     async def close(self) -> None:
+        for server in self._extra_pools:
+            await server.close()
         if self._publisher is not None:
             with contextlib.suppress(Exception):
                 await self._publisher.disconnect()
@@ -328,7 +354,7 @@ class FaultWorld:
                 entry: dict[str, Any] = {
                     "kind": pool.kind,
                     "account": pool.account,
-                    "base_url": self.pools.base_url(pool.kind),
+                    "base_url": self.base_urls.get(pool.kind, self.pools.base_url(pool.kind)),
                     "backfill_days": 10,
                     "poll_interval_s": 5,
                 }
