@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +19,7 @@ from collector.demo.fake_esplora import FakeChain
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
 from collector.sources.bitcoind import (
+    RPC_PAGE,
     BitcoindNetworkJob,
     BitcoindReserveJob,
     BitcoindRpc,
@@ -32,7 +33,7 @@ from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network import difficulty_hashrate_hs
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.store.records import ReserveOutputRecord
+from collector.store.records import BlockRecord, ReserveOutputRecord
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
@@ -290,6 +291,39 @@ async def test_new_blocks_close_the_day_across_midnight(rig: Rig) -> None:
     await job.poll()
     await _assert_store_matches_chain(rig, date(2025, 3, 2))
     assert {d.day: d for d in await rig.store.network_days()}[date(2025, 3, 4)].complete
+
+
+class RecordingStore(Store):
+    """The real store, noting how many blocks each block write carried."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store.engine)
+        self.upserted: list[int] = []
+        self.replaced: list[int] = []
+
+    async def upsert_blocks(self, blocks: Sequence[BlockRecord]) -> None:
+        self.upserted.append(len(blocks))
+        await super().upsert_blocks(blocks)
+
+    async def replace_blocks_from(self, blocks: Sequence[BlockRecord]) -> None:
+        self.replaced.append(len(blocks))
+        await super().replace_blocks_from(blocks)
+
+
+async def test_each_poll_writes_only_the_blocks_it_fetched(rig: Rig) -> None:
+    store = RecordingStore(rig.store)
+    job = BitcoindNetworkJob(
+        _config(rig.url, rig.password_file).network, rig.rpc(), store, rig.clock, max_requests=3
+    )
+    await job.poll()  # head + two pages
+    assert store.upserted == [100] and store.replaced == []
+    await job.poll()  # the tip's page is known: resumes the backfill below it
+    assert store.upserted[-1] <= 2 * RPC_PAGE and store.replaced == []
+    rig.chain.reorg(3)
+    while not job.backfill_complete:
+        await job.poll()
+    assert store.replaced == [3]
+    await _assert_store_matches_chain(rig, date(2025, 3, 2))
 
 
 async def test_a_reorg_to_a_lower_tip_replaces_blocks_and_day_totals(rig: Rig) -> None:
