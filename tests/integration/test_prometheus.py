@@ -96,6 +96,15 @@ def test_prometheus_scraped_the_collector_several_times(report: ProofReport) -> 
     assert report.passed, report.render()
 
 
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_demos_under_remitter_raises_the_remittance_alerts(report: ProofReport) -> None:
+    # pavlodar-3 remitted 40 % of last month's due and its deadline has passed.
+    assert {"RemittanceShortfallPastDeadline", "RemittanceOverdueBeyondGrace"} <= set(
+        report.alerts
+    ), report.alerts
+
+
 def test_label_values_variables_become_a_count_by_query() -> None:
     assert (
         query_for_variable("label_values(reservewatch_operation_info, operation)")
