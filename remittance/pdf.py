@@ -120,7 +120,9 @@ def _story(statement: Statement) -> list[Flowable]:
             f"{day.day.isoformat()} ({day.missing_reason})" for day in statement.missing_days
         )
         notes.append(f"Days without data for the expected figure (counted as 0): {missing}")
-    if statement.energy_kwh is not None:
+    if statement.energy_kwh is None:
+        notes.append("Energy in period: no site telemetry stored for this period")
+    else:
         efficiency = statement.implied_efficiency_j_per_th
         notes.append(
             f"Energy in period: {statement.energy_kwh} kWh; implied efficiency: "

@@ -216,15 +216,19 @@ class Store:
             for r in rows
         ]
 
-    async def energy_wh(self, site_ids: Iterable[str], start: datetime, end: datetime) -> int:
-        """Metered energy of ``site_ids`` over ``[start, end)`` from the rollups, in Wh."""
+    async def energy_wh(
+        self, site_ids: Iterable[str], start: datetime, end: datetime
+    ) -> int | None:
+        """Metered energy of ``site_ids`` over ``[start, end)`` from the rollups, in Wh;
+        None when no telemetry at all is stored for them in that span."""
         t = _table(TelemetryRollup)
         rows = await self._read(
-            select(func.coalesce(func.sum(t.c.energy_wh), 0)).where(
+            select(func.sum(t.c.energy_wh), func.count()).where(
                 t.c.site_id.in_(list(site_ids)), t.c.minute >= start, t.c.minute < end
             )
         )
-        return int(rows[0][0])
+        total, count = rows[0]
+        return int(total) if count else None
 
     async def hourly_power(
         self, site_ids: Iterable[str], start: datetime, end: datetime

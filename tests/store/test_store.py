@@ -67,6 +67,7 @@ async def test_rollup_deltas_add_up_within_a_minute(store: Store) -> None:
     assert rollup.minute == MINUTE
     assert rollup.minute.tzinfo is not None
     assert await store.energy_wh(["ekb-a"], MINUTE, MINUTE + timedelta(hours=1)) == 1200
+    assert await store.energy_wh(["ekb-b"], MINUTE, MINUTE + timedelta(hours=1)) is None
 
 
 async def test_site_state_is_replaced_not_duplicated(store: Store) -> None:
