@@ -465,7 +465,7 @@ def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
             f"{run.received:,}/{run.readings:,}",
             f"{run.dropped:,}",
             f"{run.cpu_s_per_million:.1f}",
-            f"{run.max_rss_mb:.0f}",
+            f"{run.max_rss_mb:.0f}" if run.max_rss_mb >= 1 else "— (exited before sampled)",
         ]
         for name, run in results.items()
     ]
