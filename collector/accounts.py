@@ -39,6 +39,7 @@ from collector.store.records import PoolHashrateDayRecord
 from remittance.account import OperationAccount, compute_account
 from remittance.errors import RemittanceError
 from remittance.ledger import ReserveOutput
+from remittance.money import measured_decimal
 from remittance.obligations import (
     Basis,
     DailyEarning,
@@ -73,15 +74,26 @@ def _daily_hashrates(
     every configured account reported that day (a partial sum would understate what the
     operation should have earned, and hide a discrepancy)."""
     accounts = {op.id: {(p.kind, p.account) for p in op.pools} for op in config.operations}
-    per_day: defaultdict[tuple[str, date], dict[tuple[str, str], float]] = defaultdict(dict)
-    for row in rows:
-        per_day[(row.operation_id, row.day)][(row.pool_kind, row.account)] = row.hashrate_hs
+    per_day: dict[tuple[str, date], dict[tuple[str, str], float]] = {}
+    for row in rows:  # the store returns them by day, so each operation's list is in day order
+        per_day.setdefault((row.operation_id, row.day), {})[(row.pool_kind, row.account)] = (
+            row.hashrate_hs
+        )
     result: defaultdict[str, list[DailyPoolHashrate]] = defaultdict(list)
-    for (operation_id, day), by_account in sorted(per_day.items()):
+    for (operation_id, day), by_account in per_day.items():
         expected_accounts = accounts.get(operation_id)
-        if expected_accounts and expected_accounts <= by_account.keys():
+        if not expected_accounts:
+            continue
+        if by_account.keys() == expected_accounts:
+            total = sum(by_account.values())
+        elif expected_accounts <= by_account.keys():  # rows of accounts no longer configured
             total = sum(by_account[key] for key in expected_accounts)
-            result[operation_id].append(DailyPoolHashrate(operation_id, day, total))
+        else:
+            continue
+        # Converted once here rather than once per use in the rules (same value either way).
+        hashrate = measured_decimal(total)
+        if hashrate is not None:
+            result[operation_id].append(DailyPoolHashrate(operation_id, day, hashrate))
     return result
 
 
@@ -106,7 +118,12 @@ async def read_inputs(store: Store, config: Config) -> Inputs:
         )
     hashrates = _daily_hashrates(config, await store.pool_hashrate_days())
     network_days = await store.network_days()
-    network = [DailyNetwork(d.day, d.blocks, d.rewards_sat, d.hashrate_hs) for d in network_days]
+    network = [
+        DailyNetwork(
+            d.day, d.blocks, d.rewards_sat, measured_decimal(d.hashrate_hs) or d.hashrate_hs
+        )
+        for d in network_days
+    ]
     tips = [await store.chain_tip(chain) for chain in ("main", "test", "signet", "regtest")]
     tip_height = max((t.height for t in tips if t is not None), default=None)
     outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)

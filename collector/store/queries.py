@@ -294,17 +294,17 @@ class Store:
     ) -> list[EarningRecord]:
         """Earnings, optionally of one operation and with ``start <= day < end``."""
         t = _table(PoolEarning)
-        statement = select(t).order_by(t.c.day, t.c.operation_id, t.c.pool_kind, t.c.account)
+        # Only the columns the record holds: audit timestamps cost a conversion per row.
+        statement = select(
+            t.c.operation_id, t.c.pool_kind, t.c.account, t.c.day, t.c.amount_sat, t.c.source
+        ).order_by(t.c.day, t.c.operation_id, t.c.pool_kind, t.c.account)
         if operation_id is not None:
             statement = statement.where(t.c.operation_id == operation_id)
         if start is not None:
             statement = statement.where(t.c.day >= start)
         if end is not None:
             statement = statement.where(t.c.day < end)
-        return [
-            EarningRecord(r.operation_id, r.pool_kind, r.account, r.day, r.amount_sat, r.source)
-            for r in await self._read(statement)
-        ]
+        return [EarningRecord(*row) for row in await self._read(statement)]
 
     async def upsert_pool_hashrate_days(self, days: Sequence[PoolHashrateDayRecord]) -> None:
         rows = [{**asdict(d), "recorded_at": datetime.now(UTC)} for d in days]
@@ -320,13 +320,12 @@ class Store:
         self, operation_id: str | None = None
     ) -> list[PoolHashrateDayRecord]:
         t = _table(PoolHashrateDay)
-        statement = select(t).order_by(t.c.day)
+        statement = select(
+            t.c.operation_id, t.c.pool_kind, t.c.account, t.c.day, t.c.hashrate_hs
+        ).order_by(t.c.day)
         if operation_id is not None:
             statement = statement.where(t.c.operation_id == operation_id)
-        return [
-            PoolHashrateDayRecord(r.operation_id, r.pool_kind, r.account, r.day, r.hashrate_hs)
-            for r in await self._read(statement)
-        ]
+        return [PoolHashrateDayRecord(*row) for row in await self._read(statement)]
 
     async def save_pool_status(self, status: PoolStatusRecord) -> None:
         async def work(connection: AsyncConnection) -> None:
@@ -468,26 +467,24 @@ class Store:
     ) -> list[ReserveOutputRecord]:
         t = _table(ReserveOutput)
         statement = (
-            select(t)
+            select(
+                t.c.txid,
+                t.c.vout,
+                t.c.operation_id,
+                t.c.address,
+                t.c.amount_sat,
+                t.c.status,
+                t.c.block_height,
+                t.c.block_hash,
+                t.c.block_time,
+            )
             .where(t.c.status.in_(list(statuses)))
             .order_by(t.c.block_time, t.c.txid, t.c.vout)
         )
         if operation_id is not None:
             statement = statement.where(t.c.operation_id == operation_id)
-        return [
-            ReserveOutputRecord(
-                r.txid,
-                r.vout,
-                r.operation_id,
-                r.address,
-                r.amount_sat,
-                r.status,
-                r.block_height,
-                r.block_hash,
-                r.block_time,
-            )
-            for r in await self._read(statement)
-        ]
+        # The columns are selected in the record's field order.
+        return [ReserveOutputRecord(*row) for row in await self._read(statement)]
 
     # -- statements -----------------------------------------------------------------------
 
