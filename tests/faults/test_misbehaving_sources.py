@@ -29,7 +29,7 @@ async def test_hanging_slow_flapping_and_foreign_pools_store_no_wrong_figure(
     world: FaultWorld,
 ) -> None:
     await world.second_pool_server(["luxor"], slow_s=3.0)
-    world.pools.misbehave("braiins", "slow")  # 60 s: longer than the collector's 20 s timeout
+    world.pools.misbehave("braiins", "slow")  # 22 s: past the collector's 20 s timeout
     world.pools.misbehave("f2pool", "wrong_account")
     collector = world.collector()
     await collector.start()

@@ -263,7 +263,7 @@ class FaultWorld:
         self.http_port = free_port()
         self.clock = SystemClock()
         self.now = self.clock.now()
-        self.pools = FakePoolServer(self.clock, slow_s=60)
+        self.pools = FakePoolServer(self.clock, slow_s=22)  # "slow" = hung: past the 20 s timeout
         self.chain = FakeChain(
             start=self.now - timedelta(days=3), block_interval_s=1800, history_blocks=120
         )
