@@ -24,7 +24,7 @@ first day (in its first period).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -214,13 +214,30 @@ def expected_for_day(
         return MissingReason.NO_NETWORK_DATA
     if pool_hashrate is None:
         return MissingReason.NO_POOL_HASHRATE
-    network_hs = measured_decimal(network.hashrate_hs)
-    pool_hs = measured_decimal(pool_hashrate.hashrate_hs)
+    return _expected_exact(
+        measured_decimal(pool_hashrate.hashrate_hs),
+        measured_decimal(network.hashrate_hs),
+        network.rewards_sat,
+    )
+
+
+def _expected_exact(
+    pool_hs: Decimal | None, network_hs: Decimal | None, rewards_sat: int
+) -> Fraction | MissingReason:
+    """h_op / h_net × rewards_sat exactly, from already measured hash rates."""
     if network_hs is None or pool_hs is None or pool_hs < 0 or network_hs < 0:
         return MissingReason.INVALID_HASHRATE
     if network_hs == 0:
         return MissingReason.NETWORK_HASHRATE_ZERO
-    return Fraction(pool_hs) / Fraction(network_hs) * network.rewards_sat
+    # The same exact value as Fraction(pool_hs) / Fraction(network_hs) * rewards_sat, built
+    # from the integer ratios with one normalisation instead of four (it runs once per
+    # operation-day, ~73,000 times a pass at 100 operations × 2 years).
+    pool_numerator, pool_denominator = pool_hs.as_integer_ratio()
+    network_numerator, network_denominator = network_hs.as_integer_ratio()
+    return Fraction(
+        pool_numerator * network_denominator * rewards_sat,
+        pool_denominator * network_numerator,
+    )
 
 
 def compute_obligation(
@@ -252,17 +269,24 @@ def compute_obligation(
         )
         pool_hashrate = pool_hashrate_by_day.get(day)
         network = network_by_day.get(day)
-        expected = expected_for_day(pool_hashrate, network)
+        # Each hash rate measured once per day (as `expected_for_day` would, same values).
+        pool_hs = measured_decimal(pool_hashrate.hashrate_hs) if pool_hashrate else None
+        network_hs = measured_decimal(network.hashrate_hs) if network else None
+        expected: Fraction | MissingReason
+        if network is None:
+            expected = MissingReason.NO_NETWORK_DATA
+        elif pool_hashrate is None:
+            expected = MissingReason.NO_POOL_HASHRATE
+        else:
+            expected = _expected_exact(pool_hs, network_hs, network.rewards_sat)
         if isinstance(expected, MissingReason):
             missing.append(MissingDay(day, expected))
         days.append(
             DayFigures(
                 day=day,
                 earnings_by_pool=earnings,
-                pool_hashrate_hs=(
-                    measured_decimal(pool_hashrate.hashrate_hs) if pool_hashrate else None
-                ),
-                network_hashrate_hs=measured_decimal(network.hashrate_hs) if network else None,
+                pool_hashrate_hs=pool_hs,
+                network_hashrate_hs=network_hs,
                 network_rewards_sat=network.rewards_sat if network else None,
                 network_blocks=network.blocks if network else None,
                 expected_exact_sat=None if isinstance(expected, MissingReason) else expected,
@@ -271,10 +295,7 @@ def compute_obligation(
     mined_sat = sum(figures.mined_sat for figures in days)
     # The one rounding of the expected figure: the exact sum over the period's days.
     expected_sat = round_half_up_sat(
-        sum(
-            (f.expected_exact_sat for f in days if f.expected_exact_sat is not None),
-            start=Fraction(0),
-        )
+        _exact_sum(f.expected_exact_sat for f in days if f.expected_exact_sat is not None)
     )
     basis_sat = {
         Basis.REPORTED: mined_sat,
@@ -303,3 +324,12 @@ def compute_obligation(
         missing_days=tuple(missing),
         days=tuple(days),
     )
+
+
+def _exact_sum(values: Iterable[Fraction]) -> Fraction:
+    """Σ values exactly, normalised once at the end rather than after every addition."""
+    numerator, denominator = 0, 1
+    for value in values:
+        numerator = numerator * value.denominator + value.numerator * denominator
+        denominator *= value.denominator
+    return Fraction(numerator, denominator)
