@@ -259,6 +259,7 @@ def compute_obligation(
     last_day = as_of.date()
     days: list[DayFigures] = []
     missing: list[MissingDay] = []
+    mined_sat = 0
     for day in period.days():
         if day > last_day:
             break
@@ -267,6 +268,8 @@ def compute_obligation(
         earnings = tuple(
             sorted((earning.pool, earning.amount_sat) for earning in earnings_by_day.get(day, ()))
         )
+        for _, amount_sat in earnings:  # what DayFigures.mined_sat sums, without a generator
+            mined_sat += amount_sat
         pool_hashrate = pool_hashrate_by_day.get(day)
         network = network_by_day.get(day)
         # Each hash rate measured once per day (as `expected_for_day` would, same values).
@@ -292,7 +295,6 @@ def compute_obligation(
                 expected_exact_sat=None if isinstance(expected, MissingReason) else expected,
             )
         )
-    mined_sat = sum(figures.mined_sat for figures in days)
     # The one rounding of the expected figure: the exact sum over the period's days.
     expected_sat = round_half_up_sat(
         _exact_sum(f.expected_exact_sat for f in days if f.expected_exact_sat is not None)
