@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,48 +13,11 @@ import pytest
 
 from tests.faults.world import FaultWorld
 from tests.integration.mosquitto import Mosquitto
-from tests.support.processes import PostgresServer, find_postgres_bin, port_open, stop, wait_for
-
-
-class RestartablePostgres(PostgresServer):
-    """A PostgreSQL that can go away and come back on the same port with its data."""
-
-    def start_again(self) -> None:
-        """Start the server on its existing data folder (no initdb)."""
-        self._log = (self.root / "postgres.log").open("ab")
-        self.process = subprocess.Popen(
-            self._as_user(
-                [
-                    str(self.bin_dir / "postgres"),
-                    "-D",
-                    str(self.data),
-                    "-p",
-                    str(self.port),
-                    "-k",
-                    str(self.root),
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    "fsync=off",
-                ]
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-        )
-        wait_for(lambda: port_open(self.port), 30, "PostgreSQL")
-
-    def halt(self) -> None:
-        """Stop the server (fast shutdown: clients are disconnected), keeping its data."""
-        if self.process is not None:
-            stop(self.process)
-            self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+from tests.support.processes import PostgresServer, find_postgres_bin
 
 
 @pytest.fixture
-def postgres(request: pytest.FixtureRequest) -> Iterator[RestartablePostgres]:
+def postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     """A PostgreSQL of this test's own (so stopping it disturbs no other test)."""
     bin_dir = find_postgres_bin()
     if bin_dir is None:
@@ -63,7 +25,7 @@ def postgres(request: pytest.FixtureRequest) -> Iterator[RestartablePostgres]:
             pytest.fail("PostgreSQL binaries are missing in CI")
         pytest.skip("PostgreSQL binaries (initdb, postgres) are not installed")
     root = Path(tempfile.mkdtemp(prefix="reservewatch-faults-pg-"))
-    server = RestartablePostgres(root, bin_dir)
+    server = PostgresServer(root, bin_dir)
     try:
         server.start()
         yield server
@@ -97,7 +59,7 @@ async def world(tmp_path: Path, broker: Mosquitto) -> AsyncIterator[FaultWorld]:
 
 @pytest.fixture
 async def pg_world(
-    tmp_path: Path, broker: Mosquitto, postgres: RestartablePostgres
+    tmp_path: Path, broker: Mosquitto, postgres: PostgresServer
 ) -> AsyncIterator[FaultWorld]:
     """The fault world on a PostgreSQL the test may stop and start."""
     the_world = FaultWorld(

@@ -13,9 +13,9 @@ import os
 
 import pytest
 
-from tests.faults.conftest import RestartablePostgres
 from tests.faults.world import SITES, FaultWorld, eventually, sample
 from tests.integration.mosquitto import Mosquitto
+from tests.support.processes import PostgresServer
 
 pytestmark = pytest.mark.faults
 
@@ -28,7 +28,7 @@ async def _all_readings_stored(world: FaultWorld) -> bool:
 
 
 async def test_postgres_outage_not_ready_then_catches_up(
-    pg_world: FaultWorld, postgres: RestartablePostgres
+    pg_world: FaultWorld, postgres: PostgresServer
 ) -> None:
     world = pg_world
     collector = world.collector()

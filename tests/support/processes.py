@@ -93,6 +93,7 @@ class PostgresServer:
         return ["runuser", "-u", self._user, "--", *argv] if self._user else argv
 
     def start(self) -> None:
+        """initdb into ``root``, then launch the server."""
         self.root.mkdir(parents=True, exist_ok=True)
         if self._user:
             entry = pwd.getpwnam(self._user)
@@ -114,7 +115,11 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
-        self._log = (self.root / "postgres.log").open("wb")
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Launch the server on its existing data folder and port (after :meth:`halt`)."""
+        self._log = (self.root / "postgres.log").open("ab")
         self.process = subprocess.Popen(
             self._as_user(
                 [
@@ -168,6 +173,10 @@ class PostgresServer:
             capture_output=True,
         )
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: clients are disconnected), keeping its data."""
+        self.stop()
 
     def stop(self) -> None:
         if self.process is not None:
