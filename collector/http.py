@@ -17,6 +17,7 @@ authentication are slowed down (429) per address. Errors never carry a stack tra
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -25,13 +26,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
+from prometheus_client.exposition import choose_encoder, generate_latest
+from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
 from collector.errors import ReservewatchError
+from collector.metrics import ExpositionRenderer
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +119,15 @@ _SECURITY_HEADERS = {
 }
 
 
+def _is_plain_openmetrics(encoder: object) -> bool:
+    """Whether prometheus_client chose OpenMetrics 1.0.0 with underscore escaping."""
+    return (
+        isinstance(encoder, functools.partial)
+        and encoder.func is openmetrics.generate_latest
+        and encoder.keywords == {"escaping": openmetrics.UNDERSCORES, "version": "1.0.0"}
+    )
+
+
 @web.middleware
 async def _harden(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -152,7 +165,10 @@ class HttpServer:
         self._readiness = dict(readiness or {})
         self._throttle = AuthThrottle(clock)
         self.app = web.Application(client_max_size=config.max_request_bytes, middlewares=[_harden])
-        self.app.router.add_get("/metrics", make_aiohttp_handler(registry))
+        self._registry = registry
+        self._negotiated_metrics = make_aiohttp_handler(registry)
+        self._renderer = ExpositionRenderer()
+        self.app.router.add_get("/metrics", self._metrics)
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/readyz", self._readyz)
         self.app.router.add_get("/api/v1/operations/{operation}/balance", self._balance)
@@ -184,6 +200,28 @@ class HttpServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        """The exposition in the format the scraper negotiates, by our fast renderers.
+
+        Text 0.0.4 and OpenMetrics 1.0.0 with underscore escaping (what Prometheus and curl
+        get) are rendered by our `ExpositionRenderer`, byte for byte what
+        prometheus_client writes; any other negotiation and ``name[]`` filtering are left to
+        prometheus_client's own handler.
+        """
+        accept = ",".join(request.headers.getall(hdrs.ACCEPT, []))
+        encoder, content_type = choose_encoder(accept)
+        body: bytes | None = None
+        if not request.query:
+            if encoder is generate_latest:
+                body = self._renderer.text(self._registry.collect())
+            elif _is_plain_openmetrics(encoder):
+                body = self._renderer.openmetrics(self._registry.collect())
+        if body is None:
+            return await self._negotiated_metrics(request)
+        response = web.Response(body=body, headers={"Content-Type": content_type})
+        response.enable_compression()
+        return response
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         return web.Response(text="ok\n")
