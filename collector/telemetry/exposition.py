@@ -22,6 +22,7 @@ Exposes, per site (labels ``operation, site, region``; hash rate ``operation, si
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -31,9 +32,17 @@ from collector.telemetry.sites import SiteBook
 _SITE = ["operation", "site", "region"]
 
 
-def telemetry_families(
-    book: SiteBook, now: datetime, messages: Mapping[str, int], rejected: Mapping[str, int]
-) -> Iterator[Metric]:
+@dataclass(frozen=True, slots=True)
+class SiteFamilies:
+    """The per-site families and each region's summed power, as of one state of the book."""
+
+    families: tuple[Metric, ...]
+    region_power_w: Mapping[str, float]
+
+
+def site_families(book: SiteBook, now: datetime) -> SiteFamilies:
+    """The per-site families; they change only when the book's ``version`` or the set of
+    active curtailment orders does, so the service keeps them between scrapes."""
     power = GaugeMetricFamily(
         "reservewatch_site_power_watts", "Latest power a site reported, in watts.", labels=_SITE
     )
@@ -104,8 +113,24 @@ def telemetry_families(
         if order is not None:
             share_w = book.site_share_w(site_id, order)
             compliant.add_metric(labels, 1.0 if state.power_w <= share_w else 0.0)
-    yield from (power, quota, energy, hashrate, online, total, last_seen, implied, compliant)
-    yield temperature
+    return SiteFamilies(
+        (power, quota, energy, hashrate, online, total, last_seen, implied, compliant, temperature),
+        region_power,
+    )
+
+
+def telemetry_families(
+    book: SiteBook,
+    now: datetime,
+    messages: Mapping[str, int],
+    rejected: Mapping[str, int],
+    sites: SiteFamilies | None = None,
+) -> Iterator[Metric]:
+    """Every telemetry family; ``sites`` reuses per-site families built for this book state."""
+    if sites is None:
+        sites = site_families(book, now)
+    yield from sites.families
+    region_power = sites.region_power_w
 
     region_max = GaugeMetricFamily(
         "reservewatch_region_curtailment_max_watts",

@@ -143,6 +143,8 @@ class SiteBook:
         self._minutes: dict[tuple[str, datetime], _MinuteSums] = {}
         self._orders: dict[str, CurtailmentOrder] = {}
         self.pending_readings = 0
+        # Bumped on every change a scrape could show (states, orders): metrics cache by it.
+        self.version = 0
 
     # -- sites ----------------------------------------------------------------------------
 
@@ -169,6 +171,7 @@ class SiteBook:
             state.hashrate_hs = record.hashrate_hs
             state.miners_online = record.miners_online
             state.miners_total = record.miners_total
+        self.version += 1
 
     def apply(self, site_id: str, reading: SiteReading) -> None:
         """Take one validated reading; raise :class:`Rejected` for duplicates and glitches."""
@@ -205,6 +208,7 @@ class SiteBook:
             state.miners_total = reading.miners_total
         state.inlet_temp_c = reading.inlet_temp_c
         state.dirty = True
+        self.version += 1
 
         minute = reading.ts.replace(second=0, microsecond=0)
         key = (site_id, minute)
@@ -256,6 +260,7 @@ class SiteBook:
             state.miners_online = sums.miners_online
             state.miners_total = sums.miners_total
             state.dirty = True
+            self.version += 1
 
     def take_pending(self) -> Pending:
         """Drain what accumulated since the last call (rollup deltas + changed states)."""
@@ -318,6 +323,7 @@ class SiteBook:
     # -- curtailment ----------------------------------------------------------------------
 
     def set_order(self, region: str, order: CurtailmentOrder | None) -> None:
+        self.version += 1
         if order is None:
             self._orders.pop(region, None)
         else:
