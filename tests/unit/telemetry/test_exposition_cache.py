@@ -1,0 +1,74 @@
+"""Per-site families are reused between scrapes only while nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collector.clock import FrozenClock
+from collector.config import DatabaseConfig, parse_config
+from collector.metrics import ExpositionRenderer, build_registry
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.telemetry.client import MqttMessage
+from collector.telemetry.service import TelemetryService
+
+CONFIG = parse_config(
+    {
+        "operations": [
+            {
+                "id": "op-a",
+                "name": "A",
+                "license": "L",
+                "remittance": {"rate": "0.1"},
+                "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
+                "sites": [
+                    {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20}
+                ],
+            }
+        ]
+    }
+)
+TOPIC = "reservewatch/sites/s1/telemetry"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
+    await upgrade(engine)
+    the_store = Store(engine)
+    yield the_store
+    await the_store.close()
+
+
+def power_line(exposition: bytes) -> bytes:
+    return next(
+        line
+        for line in exposition.splitlines()
+        if line.startswith(b"reservewatch_site_power_watts{")
+    )
+
+
+async def test_a_new_reading_shows_at_the_next_scrape_and_an_unchanged_book_renders_alike(
+    store: Store,
+) -> None:
+    telemetry = TelemetryService(
+        CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
+    )
+    registry, _ = build_registry([telemetry])
+    renderer = ExpositionRenderer()
+    telemetry.receive(
+        MqttMessage(TOPIC, b'{"ts": "2026-11-24T02:00:00Z", "power_w": 25}', retain=False)
+    )
+    assert await telemetry.flush()
+    first = renderer.text(registry.collect())
+    assert power_line(first).endswith(b" 25.0")
+    assert power_line(renderer.text(registry.collect())) == power_line(first)
+    telemetry.receive(
+        MqttMessage(TOPIC, b'{"ts": "2026-11-24T02:00:10Z", "power_w": 27}', retain=False)
+    )
+    assert power_line(renderer.text(registry.collect())).endswith(b" 27.0")
+    assert power_line(renderer.openmetrics(registry.collect()) or b"").endswith(b" 27.0")
