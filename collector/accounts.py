@@ -256,7 +256,11 @@ class AccountsService:
         """Read the store and recompute every account; keeps the last good ones on failure."""
         with cyclic_collection_paused():
             inputs = await read_inputs(self._store, self._config)
-            accounts = compute_accounts(self._config, inputs, as_of or self._clock.now())
+            # Seconds of pure computation at national scale: in a worker thread, so the event
+            # loop keeps ingesting telemetry and answering scrapes meanwhile.
+            accounts = await asyncio.to_thread(
+                compute_accounts, self._config, inputs, as_of or self._clock.now()
+            )
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()
         return accounts
