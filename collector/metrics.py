@@ -106,8 +106,10 @@ class ExpositionRenderer:
 
     A family object yielded again by a later scrape (telemetry keeps its per-site families
     until a site's state changes) is not rendered again: its text from the previous scrape is
-    reused, so such a family must not be changed once yielded. Only the families of the
-    previous scrape are kept.
+    reused, so such a family must not be changed once yielded. Likewise a `Sample` object
+    yielded again in a new family of the same name (telemetry re-makes only the changed
+    sites' samples) reuses its line, so samples must not be changed once yielded either.
+    Only the families and samples of the previous scrape of each name are kept.
     """
 
     def __init__(self) -> None:
@@ -116,6 +118,9 @@ class ExpositionRenderer:
         self._label_names: dict[str, str] = {}
         self._metric_names: dict[str, str] = {}
         self._valid_names: dict[str, bool] = {}
+        # Per family name: id(sample) -> (sample, its line), from the last render of that name.
+        self._text_lines: dict[str, dict[int, tuple[Sample, str]]] = {}
+        self._openmetrics_lines: dict[str, dict[int, tuple[Sample, str]]] = {}
 
     def text(self, families: Iterable[Metric]) -> bytes:
         """Text format 0.0.4, byte for byte what ``prometheus_client.generate_latest`` writes."""
@@ -129,6 +134,7 @@ class ExpositionRenderer:
             current[id(family)] = (family, rendered)
             output.append(rendered)
         self._text = current
+        _keep_names(self._text_lines, current.values())
         return "".join(output).encode("utf-8")
 
     def openmetrics(self, families: Iterable[Metric]) -> bytes | None:
@@ -149,6 +155,7 @@ class ExpositionRenderer:
             current[id(family)] = (family, rendered)
             output.append(rendered)
         self._openmetrics = current
+        _keep_names(self._openmetrics_lines, current.values())
         output.append("# EOF\n")
         return "".join(output).encode("utf-8")
 
@@ -186,12 +193,21 @@ class ExpositionRenderer:
         output = [f"# HELP {name} {help_text}\n# TYPE {name} {text_type}\n"]
         openmetrics_only: dict[str, list[str]] = {}
         special = tuple(family.name + suffix for suffix in _OPENMETRICS_ONLY)
+        previous = self._text_lines.get(family.name, {})
+        current: dict[int, tuple[Sample, str]] = {}
         for sample in family.samples:
+            known = previous.get(id(sample))
+            if known is not None and known[0] is sample:
+                line = known[1]
+            else:
+                line = self._sample_text(sample)
+            current[id(sample)] = (sample, line)
             if sample.name in special:
                 suffix = sample.name[len(family.name) :]
-                openmetrics_only.setdefault(suffix, []).append(self._sample_text(sample))
+                openmetrics_only.setdefault(suffix, []).append(line)
             else:
-                output.append(self._sample_text(sample))
+                output.append(line)
+        self._text_lines[family.name] = current
         for suffix, lines in sorted(openmetrics_only.items()):
             gauge = self._metric_name(family.name + suffix)
             output.append(f"# HELP {gauge} {help_text}\n# TYPE {gauge} gauge\n")
@@ -211,23 +227,38 @@ class ExpositionRenderer:
         output = [f"# HELP {family.name} {help_text}\n# TYPE {family.name} {family.type}\n"]
         if family.unit:
             output.append(f"# UNIT {family.name} {family.unit}\n")
+        previous = self._openmetrics_lines.get(family.name, {})
+        current: dict[int, tuple[Sample, str]] = {}
         for sample in family.samples:
-            if sample.exemplar or sample.native_histogram or not self._valid(sample.name):
-                return None
-            labels = sample.labels
-            if labels:
-                parts = []
-                for key, value in sorted(labels.items()):
-                    if not self._valid(key):
-                        return None
-                    parts.append(f'{key}="{_escape_value(value)}"')
-                label_text = "{" + ",".join(parts) + "}"
+            known = previous.get(id(sample))
+            if known is not None and known[0] is sample:
+                line = known[1]
             else:
-                label_text = ""
-            value_text = "" if sample.value is None else _go_float(float(sample.value))
-            timestamp = "" if sample.timestamp is None else f" {sample.timestamp}"
-            output.append(f"{sample.name}{label_text} {value_text}{timestamp}\n")
+                fresh = self._sample_openmetrics(sample)
+                if fresh is None:
+                    return None
+                line = fresh
+            current[id(sample)] = (sample, line)
+            output.append(line)
+        self._openmetrics_lines[family.name] = current
         return "".join(output)
+
+    def _sample_openmetrics(self, sample: Sample) -> str | None:
+        if sample.exemplar or sample.native_histogram or not self._valid(sample.name):
+            return None
+        labels = sample.labels
+        if labels:
+            parts = []
+            for key, value in sorted(labels.items()):
+                if not self._valid(key):
+                    return None
+                parts.append(f'{key}="{_escape_value(value)}"')
+            label_text = "{" + ",".join(parts) + "}"
+        else:
+            label_text = ""
+        value_text = "" if sample.value is None else _go_float(float(sample.value))
+        timestamp = "" if sample.timestamp is None else f" {sample.timestamp}"
+        return f"{sample.name}{label_text} {value_text}{timestamp}\n"
 
 
 def render_text(families: Iterable[Metric]) -> bytes:
@@ -242,6 +273,15 @@ def render_text(families: Iterable[Metric]) -> bytes:
 def render_openmetrics(families: Iterable[Metric]) -> bytes | None:
     """OpenMetrics 1.0.0 of ``families`` (see `ExpositionRenderer.openmetrics`), or None."""
     return ExpositionRenderer().openmetrics(families)
+
+
+def _keep_names(
+    lines: dict[str, dict[int, tuple[Sample, str]]], rendered: Iterable[tuple[Metric, str]]
+) -> None:
+    """Forget the sample lines of family names this scrape did not yield."""
+    names = {family.name for family, _ in rendered}
+    for name in [name for name in lines if name not in names]:
+        del lines[name]
 
 
 def _go_float(value: float) -> str:

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.samples import Sample
 
-from collector.telemetry.sites import SiteBook
+from collector.telemetry.payloads import CurtailmentOrder
+from collector.telemetry.sites import LiveSite, SiteBook
 
-_SITE = ["operation", "site", "region"]
+_SITE = ("operation", "site", "region")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,83 +42,157 @@ class SiteFamilies:
     region_power_w: Mapping[str, float]
 
 
-def site_families(book: SiteBook, now: datetime) -> SiteFamilies:
-    """The per-site families; they change only when the book's ``version`` or the set of
-    active curtailment orders does, so the service keeps them between scrapes."""
-    power = GaugeMetricFamily(
-        "reservewatch_site_power_watts", "Latest power a site reported, in watts.", labels=_SITE
-    )
-    quota = GaugeMetricFamily(
+_SITE_FAMILIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("gauge", "reservewatch_site_power_watts", "Latest power a site reported, in watts.", _SITE),
+    (
+        "gauge",
         "reservewatch_site_power_quota_watts",
         "A site's licensed power quota, in watts.",
-        labels=_SITE,
-    )
-    energy = CounterMetricFamily(
+        _SITE,
+    ),
+    (
+        "counter",
         "reservewatch_site_energy_joules",
         "Energy a site's meter recorded since first seen (meter resets bridged), in joules.",
-        labels=_SITE,
-    )
-    hashrate = GaugeMetricFamily(
+        _SITE,
+    ),
+    (
+        "gauge",
         "reservewatch_site_hashrate_hashes_per_second",
         "Latest hash rate a site reported, in hashes per second.",
-        labels=["operation", "site"],
-    )
-    online = GaugeMetricFamily(
-        "reservewatch_site_miners_online", "Miners a site reported online.", labels=_SITE
-    )
-    total = GaugeMetricFamily(
-        "reservewatch_site_miners_total", "Miners installed at a site.", labels=_SITE
-    )
-    last_seen = GaugeMetricFamily(
+        ("operation", "site"),
+    ),
+    ("gauge", "reservewatch_site_miners_online", "Miners a site reported online.", _SITE),
+    ("gauge", "reservewatch_site_miners_total", "Miners installed at a site.", _SITE),
+    (
+        "gauge",
         "reservewatch_site_last_seen_timestamp_seconds",
         "Timestamp of a site's latest accepted reading, in Unix seconds.",
-        labels=_SITE,
-    )
-    implied = GaugeMetricFamily(
+        _SITE,
+    ),
+    (
+        "gauge",
         "reservewatch_site_power_implied_hashrate_hashes_per_second",
         "Hash rate the site's power implies at its declared efficiency (W ÷ J/TH), in H/s.",
-        labels=_SITE,
-    )
-    compliant = GaugeMetricFamily(
+        _SITE,
+    ),
+    (
+        "gauge",
         "reservewatch_site_curtailment_compliant",
         "1 while a site draws at most its share of its region's curtailment limit, else 0.",
-        labels=_SITE,
-    )
-    temperature = GaugeMetricFamily(
+        _SITE,
+    ),
+    (
+        "gauge",
         "reservewatch_site_inlet_temperature_celsius",
         "Latest inlet air temperature a site reported, in degrees Celsius.",
-        labels=_SITE,
-    )
-    region_power: dict[str, float] = {}
-    for site_id, state in book.states():
-        site = state.config
-        labels = [state.operation_id, site_id, site.region]
-        quota.add_metric(labels, float(site.power_quota_w))
-        if site.miners_total is not None and state.miners_total is None:
-            total.add_metric(labels, float(site.miners_total))
-        if state.last_ts is None:
-            continue
-        power.add_metric(labels, state.power_w)
-        region_power[site.region] = region_power.get(site.region, 0.0) + state.power_w
-        energy.add_metric(labels, state.energy_total_wh * 3600.0)
+        _SITE,
+    ),
+)
+_POWER, _QUOTA, _ENERGY, _HASHRATE, _ONLINE, _TOTAL, _LAST_SEEN, _IMPLIED = range(8)
+_COMPLIANT, _TEMPERATURE = 8, 9
+
+
+@dataclass(frozen=True, slots=True)
+class _SiteSamples:
+    """One site's samples for each per-site family, as of one state and active order."""
+
+    state: LiveSite
+    version: int
+    order: CurtailmentOrder | None
+    samples: tuple[tuple[Sample, ...], ...]
+
+
+def _site_samples(
+    book: SiteBook, site_id: str, state: LiveSite, order: CurtailmentOrder | None
+) -> _SiteSamples:
+    site = state.config
+    labels = {"operation": state.operation_id, "site": site_id, "region": site.region}
+    names = [name for _, name, _, _ in _SITE_FAMILIES]
+    names[_ENERGY] += "_total"
+    rows: list[list[Sample]] = [[] for _ in _SITE_FAMILIES]
+
+    def add(family: int, value: float, sample_labels: dict[str, str] = labels) -> None:
+        rows[family].append(Sample(names[family], sample_labels, value, None))
+
+    add(_QUOTA, float(site.power_quota_w))
+    if site.miners_total is not None and state.miners_total is None:
+        add(_TOTAL, float(site.miners_total))
+    if state.last_ts is not None:
+        add(_POWER, state.power_w)
+        add(_ENERGY, state.energy_total_wh * 3600.0)
         if state.hashrate_hs is not None:
-            hashrate.add_metric([state.operation_id, site_id], state.hashrate_hs)
+            add(
+                _HASHRATE,
+                state.hashrate_hs,
+                {"operation": state.operation_id, "site": site_id},
+            )
         if state.miners_online is not None:
-            online.add_metric(labels, float(state.miners_online))
+            add(_ONLINE, float(state.miners_online))
         if state.miners_total is not None:
-            total.add_metric(labels, float(state.miners_total))
-        last_seen.add_metric(labels, state.last_ts.timestamp())
-        implied.add_metric(labels, state.power_w / float(site.efficiency_j_per_th) * 1e12)
+            add(_TOTAL, float(state.miners_total))
+        add(_LAST_SEEN, state.last_ts.timestamp())
+        add(_IMPLIED, state.power_w / float(site.efficiency_j_per_th) * 1e12)
         if state.inlet_temp_c is not None:
-            temperature.add_metric(labels, state.inlet_temp_c)
-        order = book.active_order(site.region, now)
+            add(_TEMPERATURE, state.inlet_temp_c)
         if order is not None:
             share_w = book.site_share_w(site_id, order)
-            compliant.add_metric(labels, 1.0 if state.power_w <= share_w else 0.0)
-    return SiteFamilies(
-        (power, quota, energy, hashrate, online, total, last_seen, implied, compliant, temperature),
-        region_power,
-    )
+            add(_COMPLIANT, 1.0 if state.power_w <= share_w else 0.0)
+    return _SiteSamples(state, state.version, order, tuple(tuple(row) for row in rows))
+
+
+class SiteExposition:
+    """Builds the per-site families, re-making only the samples of sites that changed.
+
+    A site's samples are kept while its ``LiveSite.version`` and its region's active order
+    stay the same, and the same `Sample` objects are yielded again, so the renderer reuses
+    their text (see collector.metrics.ExpositionRenderer): under a flood that touches a few
+    sites, a scrape renders only those sites' lines.
+    """
+
+    def __init__(self) -> None:
+        self._sites: dict[str, _SiteSamples] = {}
+
+    def families(self, book: SiteBook, now: datetime) -> SiteFamilies:
+        columns: list[list[Sample]] = [[] for _ in _SITE_FAMILIES]
+        region_power: dict[str, float] = {}
+        cache = self._sites
+        kept: dict[str, _SiteSamples] = {}
+        for site_id, state in book.states():
+            region = state.config.region
+            order = book.active_order(region, now)
+            entry = cache.get(site_id)
+            if (
+                entry is None
+                or entry.state is not state
+                or entry.version != state.version
+                or entry.order is not order
+            ):
+                entry = _site_samples(book, site_id, state, order)
+            kept[site_id] = entry
+            for column, mine in zip(columns, entry.samples, strict=True):
+                if mine:
+                    column.extend(mine)
+            if state.last_ts is not None:
+                region_power[region] = region_power.get(region, 0.0) + state.power_w
+        self._sites = kept
+        families: list[Metric] = []
+        for (kind, name, documentation, labels), samples in zip(
+            _SITE_FAMILIES, columns, strict=True
+        ):
+            family: Metric
+            if kind == "counter":
+                family = CounterMetricFamily(name, documentation, labels=labels)
+            else:
+                family = GaugeMetricFamily(name, documentation, labels=labels)
+            family.samples = samples
+            families.append(family)
+        return SiteFamilies(tuple(families), region_power)
+
+
+def site_families(book: SiteBook, now: datetime) -> SiteFamilies:
+    """The per-site families, nothing cached (see `SiteExposition` for the cached builder)."""
+    return SiteExposition().families(book, now)
 
 
 def telemetry_families(

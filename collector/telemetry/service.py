@@ -31,7 +31,7 @@ from collector.telemetry.client import (
     MqttMessage,
     MqttSettings,
 )
-from collector.telemetry.exposition import SiteFamilies, site_families, telemetry_families
+from collector.telemetry.exposition import SiteExposition, SiteFamilies, telemetry_families
 from collector.telemetry.miners import MinerFleet
 from collector.telemetry.payloads import (
     DEFAULT_MAX_HASHRATE_HS,
@@ -121,6 +121,7 @@ class TelemetryService:
         )
         self._messages: dict[str, int] = dict.fromkeys(self._book.site_ids, 0)
         self._site_families: tuple[tuple[int, frozenset[str]], SiteFamilies] | None = None
+        self._site_exposition = SiteExposition()
         self._rejected: dict[str, int] = dict.fromkeys(REJECT_REASONS, 0)
         self._reject_log = _RejectLog(clock)
         self._max_hashrate_hs = DEFAULT_MAX_HASHRATE_HS
@@ -189,11 +190,12 @@ class TelemetryService:
     def metric_families(self) -> Iterable[Metric]:
         now = self._clock.now()
         book = self._book
-        # Per-site families are rebuilt only when a state or the active orders changed; the
-        # renderer then reuses their text too (see collector.metrics.ExpositionRenderer).
+        # Per-site families are rebuilt only when a state or the active orders changed, and
+        # then only the changed sites' samples are made again; the renderer reuses the text
+        # of the families and samples it has seen (see collector.metrics.ExpositionRenderer).
         key = (book.version, frozenset(r for r in book.orders() if book.active_order(r, now)))
         if self._site_families is None or self._site_families[0] != key:
-            self._site_families = (key, site_families(book, now))
+            self._site_families = (key, self._site_exposition.families(book, now))
         sites = self._site_families[1]
         yield from telemetry_families(book, now, self._messages, self._rejected, sites)
         up = GaugeMetricFamily(

@@ -76,6 +76,7 @@ class LiveSite:
         "miners_total",
         "operation_id",
         "power_w",
+        "version",
     )
 
     def __init__(self, config: SiteConfig, operation_id: str) -> None:
@@ -90,6 +91,8 @@ class LiveSite:
         self.miners_total: int | None = None
         self.inlet_temp_c: float | None = None
         self.dirty = False
+        # Bumped on every change a scrape could show; the exposition caches per site by it.
+        self.version = 0
 
 
 class _MinuteSums:
@@ -171,6 +174,7 @@ class SiteBook:
             state.hashrate_hs = record.hashrate_hs
             state.miners_online = record.miners_online
             state.miners_total = record.miners_total
+            state.version += 1
         self.version += 1
 
     def apply(self, site_id: str, reading: SiteReading) -> None:
@@ -208,6 +212,7 @@ class SiteBook:
             state.miners_total = reading.miners_total
         state.inlet_temp_c = reading.inlet_temp_c
         state.dirty = True
+        state.version += 1
         self.version += 1
 
         minute = reading.ts.replace(second=0, microsecond=0)
@@ -260,6 +265,7 @@ class SiteBook:
             state.miners_online = sums.miners_online
             state.miners_total = sums.miners_total
             state.dirty = True
+            state.version += 1
             self.version += 1
 
     def take_pending(self) -> Pending:
