@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, NamedTuple
 
 import orjson
@@ -201,6 +202,14 @@ def parse_timestamp(value: Any, field: str = "ts") -> datetime:
     raise Rejected("wrong_type", f"{field} must be RFC 3339 text or Unix seconds")
 
 
+@lru_cache(maxsize=256)
+def _text_seconds(text: str) -> float:
+    """Unix seconds of an RFC 3339 ``ts``; memoised, as a round of machine readings shares
+    one timestamp text (parsing it to a datetime per reading was a tenth of the hot path).
+    Invalid text raises :class:`Rejected` every time (exceptions are not cached)."""
+    return parse_timestamp(text).timestamp()
+
+
 def _number(reading: dict[str, Any], field: str) -> float | None:
     value = reading.get(field)
     if value is None:
@@ -360,6 +369,8 @@ def validate_miner_reading(
         if not 0 <= ts_value < 1e11:
             raise Rejected("bad_timestamp", "ts is not plausible Unix seconds")
         ts_s = float(ts_value)
+    elif ts_type is str:
+        ts_s = _text_seconds(ts_value)
     else:
         ts_s = parse_timestamp(ts_value).timestamp()
     if "power_w" not in reading:
