@@ -117,6 +117,13 @@ async def test_reorg_and_vanished_transaction_follow_the_chain(world: FaultWorld
         )
 
     await eventually(both_payments_confirmed, 30, "both reserve payments confirmed")
+
+    # The network job polls on its own schedule: under load the reserve watcher can finish
+    # first, so wait for the tip to be shown too.
+    async def tip_shown() -> bool:
+        return sample(await collector.scrape(), "reservewatch_network_tip_height") is not None
+
+    await eventually(tip_shown, 30, "the network tip shown")
     tip_before = sample(await collector.scrape(), "reservewatch_network_tip_height")
 
     # A new payment to op-a confirms, then a re-org to a shorter chain drops it for good.
