@@ -68,7 +68,7 @@ from collector.errors import (
     SourceServerError,
     SourceUnauthorized,
 )
-from collector.sources.chain import ReserveStatus, confirmations, received_sat
+from collector.sources.chain import ReserveStatus, received_sat, recent_unseen
 from collector.sources.http import HttpSource
 from collector.sources.network import (
     BlockFollower,
@@ -575,13 +575,7 @@ class BitcoindReserveJob:
         tip: int,
     ) -> None:
         """Ask the wallet about recent stored outputs the listing did not show as live."""
-        pending: dict[str, list[ReserveOutputRecord]] = {}
-        for key, output in stored.items():
-            recent = output.status == "mempool" or (
-                confirmations(output, tip) <= self._reserve.recheck_blocks
-            )
-            if key not in seen and recent:
-                pending.setdefault(output.txid, []).append(output)
+        pending = recent_unseen(stored, seen, tip, self._reserve.recheck_blocks)
         txids = sorted(pending)
         answers = await self._rpc.batch([RpcCall("gettransaction", (t, True)) for t in txids])
         removed: list[tuple[str, int]] = []

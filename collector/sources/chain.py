@@ -144,6 +144,23 @@ def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
     return max(0, tip_height - output.block_height + 1)
 
 
+def recent_unseen(
+    stored: Mapping[tuple[str, int], ReserveOutputRecord],
+    seen: Mapping[tuple[str, int], ReserveOutputRecord],
+    tip: int,
+    recheck_blocks: int,
+) -> dict[str, list[ReserveOutputRecord]]:
+    """Stored outputs, by txid, that are still recent (in the mempool, or confirmed within
+    ``recheck_blocks`` of the tip) but that this pass did not see: to be asked about one by
+    one, since a re-organisation or a replacement may have removed them."""
+    pending: dict[str, list[ReserveOutputRecord]] = {}
+    for key, output in stored.items():
+        recent = output.status == "mempool" or confirmations(output, tip) <= recheck_blocks
+        if key not in seen and recent:
+            pending.setdefault(output.txid, []).append(output)
+    return pending
+
+
 def received_sat(
     outputs: Iterable[ReserveOutputRecord], tip_height: int, min_confirmations: int
 ) -> dict[str, int]:
@@ -297,13 +314,7 @@ class ReserveJob:
         tip: int,
     ) -> None:
         """Ask for the status of recent stored outputs the histories did not show again."""
-        pending: dict[str, list[ReserveOutputRecord]] = {}
-        for key, output in stored.items():
-            recent = output.status == "mempool" or (
-                confirmations(output, tip) <= self._reserve.recheck_blocks
-            )
-            if key not in seen and recent:
-                pending.setdefault(output.txid, []).append(output)
+        pending = recent_unseen(stored, seen, tip, self._reserve.recheck_blocks)
         removed: list[tuple[str, int]] = []
         moved: list[ReserveOutputRecord] = []
         for txid, outputs in pending.items():
