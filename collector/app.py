@@ -92,7 +92,7 @@ class Collector:
         engine = open_engine(config.database)
         self._stack.push_async_callback(engine.dispose)
         await upgrade(engine)
-        self.store = Store(engine)
+        self.store = Store(engine, clock)
         self.session = await self._stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, raise_for_status=False)
         )

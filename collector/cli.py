@@ -51,7 +51,9 @@ def _instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from err
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    # One instant, one reading: an offset (+05:00) is normalised to UTC here, so the same
+    # instant written two ways names the same mining days.
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "mosquitto", "amqtt"],
         default="auto",
         help="MQTT broker: mosquitto if installed (auto, the default), or the embedded amqtt",
+    )
+    demo.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="TIME",
+        help="run the simulated world as of this instant (ISO 8601 with a zone, e.g. "
+        "2027-01-01T00:00:00Z) instead of now; its clock then runs at real pace",
     )
 
     run = commands.add_parser(
@@ -222,7 +232,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from collector.demo.runner import run_demo  # noqa: PLC0415
 
         status: int = run_demo(
-            listen=args.listen, duration_s=args.duration, workdir=args.workdir, broker=args.broker
+            listen=args.listen,
+            duration_s=args.duration,
+            workdir=args.workdir,
+            broker=args.broker,
+            at=args.at,
         )
         return status
     if command == "statement":

@@ -29,6 +29,27 @@ class SystemClock:
         return time.monotonic()
 
 
+class PinnedClock:
+    """Wall time that starts at a pinned instant and then runs at the real pace.
+
+    The demo and the tests run a whole live world "as of" any instant with it (the 1st of a
+    month, a deadline, a year end, a leap day): everything that reads ``now`` from one
+    ``PinnedClock`` agrees on the date, while timers and back-offs run on real monotonic time.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("PinnedClock needs a timezone-aware start")
+        self._start = start.astimezone(UTC)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
 class FrozenClock:
     """A clock that moves only when told to: ``advance`` moves both, ``jump`` only the wall."""
 

@@ -38,6 +38,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -328,8 +329,22 @@ def _scrapes(prometheus_url: str) -> int:
     return int(float(result[0]["value"][1])) if result else 0
 
 
-def run_proof(workdir: Path, *, deadline_s: float = 80.0, min_scrapes: int = 5) -> ProofReport:
-    """Run the demo and Prometheus in ``workdir`` until every check passes or ``deadline_s``.
+def _alert_names(prometheus_url: str) -> frozenset[str]:
+    alerts = _get_json(f"{prometheus_url}/api/v1/alerts").get("data", {}).get("alerts", [])
+    return frozenset(str(alert["labels"]["alertname"]) for alert in alerts)
+
+
+def run_proof(
+    workdir: Path,
+    *,
+    deadline_s: float = 80.0,
+    min_scrapes: int = 5,
+    at: datetime | None = None,
+    need_alerts: frozenset[str] = frozenset(),
+) -> ProofReport:
+    """Run the demo and Prometheus in ``workdir`` until every check passes (and the alerts in
+    ``need_alerts`` are pending or firing) or ``deadline_s``. ``at`` runs the demo's world as
+    of that instant (``reservewatch demo --at``) instead of now.
 
     Returns the report of the last evaluation; both processes are stopped by PID before it
     returns.
@@ -347,6 +362,8 @@ def run_proof(workdir: Path, *, deadline_s: float = 80.0, min_scrapes: int = 5) 
         "--workdir", str(workdir / "demo"),
         "--duration", str(int(deadline_s) + 60),
     ]  # fmt: skip
+    if at is not None:
+        demo_argv += ["--at", at.isoformat()]
     config = write_prometheus_files(workdir / "prometheus", collector_port)
     prometheus_argv = [
         prometheus,
@@ -374,14 +391,19 @@ def run_proof(workdir: Path, *, deadline_s: float = 80.0, min_scrapes: int = 5) 
             evaluations = _evaluate(prometheus_url)
             scrapes = _scrapes(prometheus_url)
             problems = _rule_problems(prometheus_url)
-            done = all(e.passed for e in evaluations) and not problems and scrapes >= min_scrapes
+            done = (
+                all(e.passed for e in evaluations)
+                and not problems
+                and scrapes >= min_scrapes
+                and need_alerts <= _alert_names(prometheus_url)
+            )
             if done or time.monotonic() - started > deadline_s:
                 break
             time.sleep(2)
         exposition = _get_text(f"http://127.0.0.1:{collector_port}/metrics")
-        alerts = _get_json(f"{prometheus_url}/api/v1/alerts").get("data", {}).get("alerts", [])
-        alert_names = tuple(sorted({str(alert["labels"]["alertname"]) for alert in alerts}))
+        alert_names = tuple(sorted(_alert_names(prometheus_url)))
         notes.append(f"alerts pending or firing in the demo: {', '.join(alert_names) or 'none'}")
+        notes.append(f"the demo's world as of {at.isoformat() if at else 'now'}")
         notes.append(f"logs and data in {workdir}")
     exposed = exposed_sample_names(exposition)
     return ProofReport(
@@ -407,10 +429,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--deadline", type=float, default=80.0, help="seconds to wait for data")
     parser.add_argument("--verbose", action="store_true", help="list every expression")
+    parser.add_argument(
+        "--at",
+        type=lambda text: datetime.fromisoformat(text.replace("Z", "+00:00")),
+        help="run the demo's world as of this instant (ISO 8601 with a zone)",
+    )
     arguments = parser.parse_args(argv)
     workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="reservewatch-proof-"))
     try:
-        report = run_proof(workdir, deadline_s=arguments.deadline)
+        report = run_proof(workdir, deadline_s=arguments.deadline, at=arguments.at)
     except ProofError as err:
         print(f"prometheus-proof: {err}", file=sys.stderr)
         return 2

@@ -12,6 +12,9 @@ writes, for one period and the demo's operations (:data:`collector.demo.world.OP
   rate per account and day — ``pavlodar-3`` points a quarter of its fleet elsewhere, so its
   pools see 75 % of it, as in the live demo.
 
+:func:`fill_telemetry` writes only the rollups and curtailment orders, over any span: the live
+demo fills its history with it, from the first day of its history to the minute it starts.
+
 Deterministic for a given ``seed``. Used by ``scripts/screenshots`` and the grid report tests::
 
     config = month_config("sqlite+aiosqlite:///month.db")
@@ -37,7 +40,7 @@ from collector.store.records import (
     PoolHashrateDayRecord,
     RollupDelta,
 )
-from remittance.periods import Period
+from remittance.periods import Period, PeriodKind, periods_covering
 
 READING_INTERVAL_S = 10  # the demo gateways publish every 10 s
 NETWORK_HASHRATE_HS = 1.04e21
@@ -114,9 +117,9 @@ def _cap(site: DemoSite, at: datetime, events: tuple[CurtailmentEvent, ...]) -> 
     return min(caps, default=1.0)
 
 
-def _instants(period: Period, step: timedelta) -> Iterator[datetime]:
-    at = period.start_at
-    while at < period.end_at:
+def _instants(start: datetime, end: datetime, step: timedelta) -> Iterator[datetime]:
+    at = start
+    while at < end:
         yield at
         at += step
 
@@ -124,9 +127,39 @@ def _instants(period: Period, step: timedelta) -> Iterator[datetime]:
 async def fill_month(
     store: Store, period: Period, *, step: timedelta = timedelta(minutes=5), seed: int = 11
 ) -> int:
-    """Write the period's simulated history into ``store``; returns the rollup rows written."""
+    """Write the period's simulated history into ``store``: telemetry rollups, curtailment
+    orders, network days and the pools' daily hash rates. Returns the rollup rows written."""
     rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
-    events = month_events(period)
+    written, fleet_hs_sum = await _fill_telemetry(
+        store, period.start_at, period.end_at, step=step, rng=rng
+    )
+    await _fill_days(store, period, rng, fleet_hs_sum)
+    return written
+
+
+async def fill_telemetry(
+    store: Store,
+    start: datetime,
+    end: datetime,
+    *,
+    step: timedelta = timedelta(minutes=5),
+    seed: int = 11,
+) -> int:
+    """Telemetry rollups and curtailment orders of the demo's sites over ``[start, end)``,
+    for a store whose network and pool data come from elsewhere (the live demo's fakes).
+    Returns the rollup rows written."""
+    rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
+    written, _ = await _fill_telemetry(store, start, end, step=step, rng=rng)
+    return written
+
+
+async def _fill_telemetry(
+    store: Store, start: datetime, end: datetime, *, step: timedelta, rng: random.Random
+) -> tuple[int, defaultdict[tuple[str, date], float]]:
+    periods = periods_covering(PeriodKind.MONTHLY, start.date(), (end - step).date())
+    events = tuple(
+        event for period in periods for event in month_events(period) if start <= event.start < end
+    )
     samples = max(1, int(step.total_seconds()) // READING_INTERVAL_S)
     phases = {site.id: rng.uniform(0, 2 * math.pi) for op in OPERATIONS for site in op.sites}
     batch: list[RollupDelta] = []
@@ -134,7 +167,7 @@ async def fill_month(
     # Hash-rate sums per operation and day: the pools see what the fleet really hashed.
     fleet_hs_sum: defaultdict[tuple[str, date], float] = defaultdict(float)
     steps_per_day = timedelta(days=1) / step
-    for at in _instants(period, step):
+    for at in _instants(start, end, step):
         hours = at.timestamp() / 3600
         for operation in OPERATIONS:
             for site in operation.sites:
@@ -180,8 +213,7 @@ async def fill_month(
                 lifted_at=None,
             )
         )
-    await _fill_days(store, period, rng, fleet_hs_sum)
-    return written
+    return written, fleet_hs_sum
 
 
 async def _fill_days(

@@ -18,30 +18,38 @@ import signal
 import sys
 import tempfile
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 import yaml
 
 from collector.app import Collector, install_event_loop_policy
-from collector.clock import SystemClock
+from collector.clock import Clock, PinnedClock, SystemClock
 from collector.config import load_config
 from collector.demo.broker import Broker, demo_broker
 from collector.demo.fake_esplora import FakeChain, serve
 from collector.demo.fake_pools import FakePoolServer
 from collector.demo.grid_operator import publish_curtailment_order
+from collector.demo.month import fill_telemetry
 from collector.demo.world import (
+    DUE_DAYS,
     OPERATIONS,
     DemoHistory,
     build_history,
     history_start,
     reserve_address,
+    story_period,
 )
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
 from remittance.money import sat_to_btc_text
+from remittance.periods import Period
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
+BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
+HISTORY_STEP = timedelta(minutes=15)  # the simulated telemetry history's rollup step
 
 
 def _token_env(kind: str, account: str) -> str:
@@ -66,7 +74,7 @@ def demo_config(
                 "kind": pool.kind,
                 "account": pool.account,
                 "base_url": pools.base_url(pool.kind),
-                "backfill_days": 62,
+                "backfill_days": BACKFILL_DAYS,
                 "poll_interval_s": 30,
             }
             if pool.kind != "ocean":
@@ -80,7 +88,11 @@ def demo_config(
                 "id": operation.id,
                 "name": operation.name,
                 "license": operation.license,
-                "remittance": {"rate": operation.rate, "period": "monthly", "due_days": 10},
+                "remittance": {
+                    "rate": operation.rate,
+                    "period": "monthly",
+                    "due_days": DUE_DAYS,
+                },
                 "reserve_addresses": [reserve_address(operation.id)],
                 "pools": pool_entries,
                 "sites": [
@@ -104,7 +116,11 @@ def demo_config(
             "protocol": broker.protocol,
             "client_id": "reservewatch-demo",
         },
-        "network": {"esplora_url": esplora_url, "poll_interval_s": 5, "backfill_days": 62},
+        "network": {
+            "esplora_url": esplora_url,
+            "poll_interval_s": 5,
+            "backfill_days": BACKFILL_DAYS,
+        },
         "reserve": {"confirmations": 6, "poll_interval_s": 10},
         "statement": {"signing_key_file": str(workdir / "statement-key.pem")},
         "api": {
@@ -163,7 +179,7 @@ def _summary(collector: Collector, out: TextIO) -> None:
     accounts = collector.accounts.accounts
     inputs = collector.accounts.inputs
     network_hs = inputs.network_hashrate_hs if inputs is not None else None
-    clock = datetime.now().astimezone().strftime("%H:%M:%S")
+    clock = collector.clock.now().astimezone().strftime("%H:%M:%S")
     lines = [
         f"[{clock}] network {(network_hs or 0) / 1e18:,.0f} EH/s",
         f"{'operation':<13} {'share':>7} {'mined BTC':>12} {'due BTC':>11} {'remitted':>11} "
@@ -191,10 +207,27 @@ def _summary(collector: Collector, out: TextIO) -> None:
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
-async def _demo(
-    listen: str, duration_s: float | None, workdir: Path, out: TextIO, broker_kind: str
+async def _fill_history(config_path: Path, clock: Clock, start: datetime) -> int:
+    """The simulated telemetry and curtailment history, from ``start`` to the current step."""
+    config = load_config(config_path)
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        now = clock.now()
+        end = start + (now - start) // HISTORY_STEP * HISTORY_STEP
+        return await fill_telemetry(Store(engine, clock), start, end, step=HISTORY_STEP)
+    finally:
+        await engine.dispose()
+
+
+async def _demo(  # noqa: PLR0917 - the command's options, passed through
+    listen: str,
+    duration_s: float | None,
+    workdir: Path,
+    out: TextIO,
+    broker_kind: str,
+    clock: Clock,
 ) -> None:
-    clock = SystemClock()
     now = clock.now()
     async with contextlib.AsyncExitStack() as stack:
         kinds: dict[str, Literal["auto", "mosquitto", "amqtt"]] = {
@@ -227,12 +260,15 @@ async def _demo(
                 sort_keys=False,
             )
         )
+        await _fill_history(config_path, clock, history_start(now))
         config = load_config(config_path)
-        _print_banner(out, workdir, listen, broker, esplora_port, pools, regulator_token)
+        _print_banner(
+            out, workdir, listen, broker, esplora_port, pools, regulator_token, story_period(now)
+        )
         collector = await stack.enter_async_context(Collector(config, clock))
         async with asyncio.TaskGroup() as group:
             group.create_task(collector.run(), name="collector")
-            group.create_task(_publish_sites(config_path, broker), name="sites")
+            group.create_task(_publish_sites(config_path, broker, clock), name="sites")
             group.create_task(_mine(chain, clock), name="chain")
             group.create_task(
                 publish_curtailment_order(config, broker.url, broker.protocol, clock),
@@ -248,13 +284,13 @@ class _DemoFinished(Exception):
     """--duration elapsed."""
 
 
-async def _publish_sites(config_path: Path, broker: Broker) -> None:
+async def _publish_sites(config_path: Path, broker: Broker, clock: Clock) -> None:
     from collector.demo.sites import run_sites  # noqa: PLC0415
 
-    await run_sites(load_config(config_path), broker.url, broker.protocol)
+    await run_sites(load_config(config_path), broker.url, broker.protocol, clock=clock)
 
 
-async def _mine(chain: FakeChain, clock: SystemClock) -> None:
+async def _mine(chain: FakeChain, clock: Clock) -> None:
     while True:
         await asyncio.sleep(5)
         chain.mine_until(clock.now())
@@ -276,6 +312,7 @@ def _print_banner(  # noqa: PLR0917 - each value printed once, in the order show
     esplora_port: int,
     pools: FakePoolServer,
     regulator_token: str,
+    period: Period,
 ) -> None:
     sites = sum(len(op.sites) for op in OPERATIONS)
     power = sum(site.power_w for op in OPERATIONS for site in op.sites)
@@ -293,7 +330,7 @@ Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_s
       curl -s -H 'Authorization: Bearer {regulator_token}' \\
            http://{listen}/api/v1/operations/pavlodar-3/balance
       reservewatch statement --config {workdir}/config.yaml --operation pavlodar-3 \\
-           --period <previous month, e.g. 2026-10> --format pdf --out statement.pdf
+           --period {period.label} --format pdf --out statement.pdf
 pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
 The grid operator has capped the almaty region at 98 % of its quota for the evening peak.
 Ctrl-C stops everything.
@@ -304,8 +341,15 @@ Ctrl-C stops everything.
 
 
 def run_demo(
-    listen: str, duration_s: float | None, workdir: Path | None, broker: str = "auto"
+    listen: str,
+    duration_s: float | None,
+    workdir: Path | None,
+    broker: str = "auto",
+    at: datetime | None = None,
 ) -> int:
+    """Run the demo until Ctrl-C or ``duration_s``; ``at`` pins its "now" to that instant
+    (the whole world — chain, pools, sites, collector — then runs from there at real pace)."""
+    clock: Clock = SystemClock() if at is None else PinnedClock(at)
     install_event_loop_policy()
     folder = workdir or Path(tempfile.mkdtemp(prefix="reservewatch-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -316,7 +360,7 @@ def run_demo(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, lambda: task.cancel() if task else None)
         try:
-            await _demo(listen, duration_s, folder, sys.stdout, broker)
+            await _demo(listen, duration_s, folder, sys.stdout, broker, clock)
         except* _DemoFinished:
             pass
 

@@ -3,13 +3,17 @@
 Realistic orders of magnitude (see ``shared/reference/domain.md``): sites of 20–60 MW running
 S19 XP / S21-class fleets at 17.5–23 J/TH, about 9 EH/s in all against a network of about
 1 ZH/s (~0.9 % national share, Kazakhstan reported ~1.4 % in 2025). Every pool kind the
-collector supports is used. History starts on the first day of the previous month, so the
-previous month's obligation has closed and its deadline has passed:
+collector supports is used. History starts on the first day of the month two months before
+"now" (:func:`history_start`), so on any day at least one whole month has closed and its
+deadline has passed (:func:`story_period`); each closed month is remitted on the operations'
+pay days of the following month (the 5th to the 9th, before the deadline on the 10th):
 
-* ``ekibastuz-1``, ``karaganda-2``, ``almaty-4`` remit the previous month in full;
+* ``ekibastuz-1``, ``karaganda-2``, ``almaty-4`` remit every month in full;
 * ``pavlodar-3`` points a quarter of its hash rate at an undeclared account, under-reports its
   earnings (−8 %) and remits only 40 % of what it owes, so the shortfall, overdue and both
   discrepancy paths are all visible.
+
+"now" is an input: the demo reads it from its clock, the tests pin it.
 
 Sites draw about 93 % of their quota, as the simulated gateways (``collector.demo.sites``) report.
 
@@ -31,6 +35,13 @@ from embit.script import p2wpkh
 
 from collector.demo.fake_esplora import FakeChain
 from remittance.money import round_half_up_sat
+from remittance.periods import (
+    Period,
+    PeriodKind,
+    deadline,
+    period_containing,
+    periods_covering,
+)
 
 POOL_FEE = Decimal("0.02")
 
@@ -155,27 +166,60 @@ class DemoHistory:
     payments: list[tuple[str, int, datetime]] = field(default_factory=list)
 
 
+DUE_DAYS = 10  # the demo's terms: each month is due 10 days after it ends
+PAID_AT_HOUR = 10  # remittances are sent at 10:00 UTC on their pay day
+
+
 def history_start(now: datetime) -> datetime:
-    """The first instant of the previous month."""
-    first_of_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return (first_of_month - timedelta(days=1)).replace(day=1)
+    """The first instant of the month two months before ``now``'s: deep enough that, on any
+    day, a whole month whose deadline has passed lies inside the history (see
+    :func:`story_period`), with everything paid for it and everything since."""
+    month = period_containing(PeriodKind.MONTHLY, now.astimezone(UTC).date())
+    for _ in range(2):
+        month = period_containing(PeriodKind.MONTHLY, month.start - timedelta(days=1))
+    return month.start_at
+
+
+def story_period(now: datetime) -> Period:
+    """The latest month whose deadline has passed at ``now``: every operation has remitted for
+    it (pavlodar-3 only 40 %), so it is the month the demo's statements and alerts show: the
+    previous month from its deadline on (the 11th, 00:00 UTC), the month before it until then."""
+    month = period_containing(PeriodKind.MONTHLY, now.astimezone(UTC).date())
+    while True:
+        month = period_containing(PeriodKind.MONTHLY, month.start - timedelta(days=1))
+        if deadline(month, DUE_DAYS) <= now:
+            return month
+
+
+def history_months(now: datetime) -> tuple[Period, ...]:
+    """The months the history covers, oldest first; the last one is ``now``'s (partial)."""
+    return periods_covering(
+        PeriodKind.MONTHLY, history_start(now).date(), now.astimezone(UTC).date()
+    )
+
+
+def pay_instant(period: Period, operation: DemoOperation) -> datetime:
+    """When ``operation`` remits ``period``: its pay day of the following month, 10:00 UTC."""
+    return period.end_at + timedelta(days=operation.pay_day - 1, hours=PAID_AT_HOUR)
 
 
 def build_history(now: datetime, chain: FakeChain) -> DemoHistory:
-    """Mine the chain from ``history_start`` to ``now``, paying remittances on their days,
-    and work out each pool account's daily earnings from the blocks actually mined."""
-    start = history_start(now)
-    this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """Mine the chain from :func:`history_start` to ``now``, work out each pool account's daily
+    earnings from the blocks actually mined, and pay each closed month's remittance on its
+    operation's pay day of the following month (those before ``now``)."""
+    if chain.blocks[0].timestamp > history_start(now).timestamp():
+        raise ValueError("the chain must start at history_start(now) or before")
     history = DemoHistory()
     rng = random.Random(20261124)  # noqa: S311 - reproducible noise, not security
 
-    def rewards_by_day() -> dict[date, tuple[int, float]]:
+    def rewards_by_day(period: Period) -> dict[date, tuple[int, float]]:
         per_day: defaultdict[date, list[int]] = defaultdict(list)
         hashrate: defaultdict[date, list[float]] = defaultdict(list)
         for block in chain.blocks:
             day = datetime.fromtimestamp(block.timestamp, UTC).date()
-            per_day[day].append(block.reward_sat)
-            hashrate[day].append(block.difficulty * 2**32 / 600)
+            if period.contains(day):
+                per_day[day].append(block.reward_sat)
+                hashrate[day].append(block.difficulty * 2**32 / 600)
         return {d: (sum(v), sum(hashrate[d]) / len(hashrate[d])) for d, v in per_day.items()}
 
     def earnings_for(operation: DemoOperation, days: dict[date, tuple[int, float]]) -> None:
@@ -183,37 +227,42 @@ def build_history(now: datetime, chain: FakeChain) -> DemoHistory:
             key = (pool.kind, pool.account)
             amounts = history.earnings.setdefault(key, {})
             hashrates = history.day_hashrate.setdefault(key, {})
-            for day, (rewards_sat, network_hs) in days.items():
-                if day < start.date():
-                    continue
+            for day, (rewards_sat, network_hs) in sorted(days.items()):
                 pool_hs = operation.hashrate_hs * pool.share
                 noise = 1 + rng.uniform(-0.01, 0.01)
                 fpps = pool_hs / network_hs * rewards_sat * (1 - float(POOL_FEE)) * noise
                 amounts[day] = int(fpps * operation.reported_fraction)
                 hashrates[day] = pool_hs * (1 + rng.uniform(-0.005, 0.005))
 
-    chain.mine_until(this_month)
-    previous_month = rewards_by_day()
-    for operation in OPERATIONS:
-        earnings_for(operation, previous_month)
-    schedule = sorted(OPERATIONS, key=lambda op: op.pay_day)
-    for operation in schedule:
+    def due_for(operation: DemoOperation, period: Period) -> int:
         owed = sum(
             amount
             for pool in operation.pools
             for day, amount in history.earnings[(pool.kind, pool.account)].items()
-            if day < this_month.date()
+            if period.contains(day)
         )
-        due_sat = round_half_up_sat(Decimal(owed) * Decimal(operation.rate))
-        amount = round_half_up_sat(due_sat * operation.paid_fraction)
-        paid_at = this_month + timedelta(days=operation.pay_day - 1, hours=10)
-        if paid_at >= now:
-            continue
+        return round_half_up_sat(Decimal(owed) * Decimal(operation.rate))
+
+    payments: list[tuple[datetime, str, int]] = []  # (when, operation, sat), sent in order
+    for period in history_months(now):
+        for paid_at, operation_id, amount in sorted(payments):
+            chain.mine_until(paid_at)
+            chain.pay(reserve_address(operation_id), amount)
+            history.payments.append((operation_id, amount, paid_at))
+        chain.mine_until(min(period.end_at, now))
+        days = rewards_by_day(period)
+        for operation in OPERATIONS:
+            earnings_for(operation, days)
+        payments = []
+        if period.end_at <= now:  # closed: its remittances are due next month
+            for operation in OPERATIONS:
+                paid_at = pay_instant(period, operation)
+                if paid_at < now:
+                    amount = round_half_up_sat(due_for(operation, period) * operation.paid_fraction)
+                    payments.append((paid_at, operation.id, amount))
+    for paid_at, operation_id, amount in sorted(payments):  # a month closed at ``now`` exactly
         chain.mine_until(paid_at)
-        chain.pay(reserve_address(operation.id), amount)
-        history.payments.append((operation.id, amount, paid_at))
+        chain.pay(reserve_address(operation_id), amount)
+        history.payments.append((operation_id, amount, paid_at))
     chain.mine_until(now)
-    days = rewards_by_day()
-    for operation in OPERATIONS:
-        earnings_for(operation, {d: v for d, v in days.items() if d >= this_month.date()})
     return history

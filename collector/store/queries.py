@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from collector.clock import Clock, SystemClock
 from collector.errors import StoreError
 from collector.store.records import (
     BlockRecord,
@@ -82,12 +83,23 @@ def _merge_duplicates(
 class Store:
     """The collector's store. Build with an engine; call :meth:`close` when done."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        """``clock`` dates what the store records (``recorded_at``, ``first_seen``…)."""
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()
         self._dialect = engine.dialect.name
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        """``async with Store(engine) as store:`` closes the engine's connections on every
+        way out, a failed assertion included (an unclosed aiosqlite connection otherwise
+        surfaces later as a ResourceWarning in whichever code runs when it is collected)."""
+        await self.close()
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -280,7 +292,7 @@ class Store:
 
     async def upsert_earnings(self, earnings: Sequence[EarningRecord]) -> None:
         """Save daily earnings; a day seen again (a revised or repeated poll) replaces itself."""
-        rows = [{**asdict(e), "recorded_at": datetime.now(UTC)} for e in earnings]
+        rows = [{**asdict(e), "recorded_at": self.clock.now()} for e in earnings]
 
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
@@ -307,7 +319,7 @@ class Store:
         return [EarningRecord(*row) for row in await self._read(statement)]
 
     async def upsert_pool_hashrate_days(self, days: Sequence[PoolHashrateDayRecord]) -> None:
-        rows = [{**asdict(d), "recorded_at": datetime.now(UTC)} for d in days]
+        rows = [{**asdict(d), "recorded_at": self.clock.now()} for d in days]
 
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
@@ -395,7 +407,7 @@ class Store:
         return {int(r.height): str(r.block_hash) for r in rows}
 
     async def upsert_network_days(self, days: Sequence[NetworkDayRecord]) -> None:
-        rows = [{**asdict(d), "recorded_at": datetime.now(UTC)} for d in days]
+        rows = [{**asdict(d), "recorded_at": self.clock.now()} for d in days]
 
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(connection, NetworkDay, rows, ("day",))
@@ -434,7 +446,7 @@ class Store:
 
     async def upsert_reserve_outputs(self, outputs: Sequence[ReserveOutputRecord]) -> None:
         """Save outputs as now seen; ``first_seen`` is kept from the first sighting."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         rows = [{**asdict(o), "first_seen": now, "last_seen": now} for o in outputs]
 
         async def work(connection: AsyncConnection) -> None:
@@ -452,7 +464,7 @@ class Store:
 
         async def work(connection: AsyncConnection) -> None:
             t = _table(ReserveOutput)
-            now = datetime.now(UTC)
+            now = self.clock.now()
             for txid, vout in keys:
                 await connection.execute(
                     update(t)
@@ -501,7 +513,7 @@ class Store:
             "period": period,
             "as_of": as_of,
             "sha256": sha256,
-            "emailed_at": datetime.now(UTC) if emailed_to else None,
+            "emailed_at": self.clock.now() if emailed_to else None,
             "recipients": ",".join(emailed_to) or None,
         }
 

@@ -2,54 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
 from collector.config import load_config
-from collector.demo.broker import Broker
-from collector.demo.fake_esplora import FakeChain, serve
-from collector.demo.fake_pools import FakePoolServer
-from collector.demo.runner import _set_up_pools, demo_config
-from collector.demo.world import OPERATIONS, build_history, history_start
+from collector.demo.world import OPERATIONS
 from collector.store.database import open_engine
 from collector.store.queries import Store
+from tests.support.demo_world import DemoWorld, demo_world
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[Path, dict[str, str]]]:
-    now = datetime.now(UTC)
-    chain = FakeChain(start=history_start(now))
-    history = build_history(now, chain)
-    runner, port = await serve(chain)
-    pools = FakePoolServer()
-    await pools.start()
-    env = _set_up_pools(pools, history)
-    config = demo_config(
-        workdir=tmp_path,
-        listen="127.0.0.1:9",
-        broker=Broker("mqtt://127.0.0.1:9", "5", "none"),
-        esplora_url=f"http://127.0.0.1:{port}/api",
-        pools=pools,
-        regulator_token="unused",
-    )
-    config["statement"] = {}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
-    yield path, env
-    await pools.close()
-    await runner.cleanup()
+async def world(tmp_path: Path) -> AsyncIterator[DemoWorld]:
+    # `run --once` is a process of its own, on the system clock: the world is built at today.
+    async with demo_world(tmp_path, datetime.now(UTC)) as built:
+        yield built
 
 
-async def _run_once(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    import asyncio
-
+async def _run_once(config: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "collector.cli", "run", "--once", "--config", str(config)],
@@ -64,28 +41,26 @@ async def _run_once(config: Path, env: dict[str, str]) -> subprocess.CompletedPr
 @pytest.mark.integration
 @pytest.mark.slow
 async def test_one_pass_fills_the_store_from_every_source_and_a_second_changes_nothing(
-    world: tuple[Path, dict[str, str]],
+    world: DemoWorld,
 ) -> None:
-    config_path, env = world
-    first = await _run_once(config_path, env)
+    first = await _run_once(world.config_path, world.env)
     assert first.returncode == 0, first.stderr
     targets = dict(line.split(": ") for line in first.stdout.splitlines())
     pool_targets = [t for t in targets if "/" in t and not t.startswith("127.0.0.1")]
     assert len(pool_targets) == sum(len(op.pools) for op in OPERATIONS)
     assert all(result == "ok" for target, result in targets.items() if target in pool_targets)
 
-    config = load_config(config_path)
-    store = Store(open_engine(config.database))
-    earnings = await store.earnings()
-    kinds = {e.pool_kind for e in earnings}
-    assert kinds == {"braiins", "f2pool", "antpool", "foundry", "luxor", "ocean"}
-    assert len(await store.pool_statuses()) == len(pool_targets)
-    assert await store.chain_tip("main") is not None
-    outputs = await store.reserve_outputs()
-    assert {o.operation_id for o in outputs} == {op.id for op in OPERATIONS}
+    config = load_config(world.config_path)
+    async with Store(open_engine(config.database)) as store:
+        earnings = await store.earnings()
+        kinds = {e.pool_kind for e in earnings}
+        assert kinds == {"braiins", "f2pool", "antpool", "foundry", "luxor", "ocean"}
+        assert len(await store.pool_statuses()) == len(pool_targets)
+        assert await store.chain_tip("main") is not None
+        outputs = await store.reserve_outputs()
+        assert {o.operation_id for o in outputs} == {op.id for op in OPERATIONS}
 
-    second = await _run_once(config_path, env)
-    assert second.returncode == 0, second.stderr
-    assert await store.earnings() == earnings
-    assert await store.reserve_outputs() == outputs
-    await store.close()
+        second = await _run_once(world.config_path, world.env)
+        assert second.returncode == 0, second.stderr
+        assert await store.earnings() == earnings
+        assert await store.reserve_outputs() == outputs
