@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
@@ -39,7 +40,12 @@ from collector.http import StatementUnavailable, UnknownOperation
 from collector.store.queries import Store
 from collector.store.records import PoolHashrateDayRecord
 from remittance.account import OperationAccount, compute_account
-from remittance.errors import RemittanceError
+from remittance.errors import (
+    InvalidInputError,
+    InvalidTermsError,
+    NoRateInForceError,
+    RemittanceError,
+)
 from remittance.ledger import ReserveOutput
 from remittance.money import measured_decimal
 from remittance.obligations import (
@@ -131,12 +137,18 @@ async def read_inputs(store: Store, config: Config) -> Inputs:
     network_days = await store.network_days()
     network = [
         DailyNetwork(
-            d.day, d.blocks, d.rewards_sat, measured_decimal(d.hashrate_hs) or d.hashrate_hs
+            d.day,
+            d.blocks,
+            d.rewards_sat,
+            measured_decimal(d.hashrate_hs) or d.hashrate_hs,
+            complete=d.complete,
         )
         for d in network_days
     ]
-    tips = [await store.chain_tip(chain) for chain in ("main", "test", "signet", "regtest")]
-    tip_height = max((t.height for t in tips if t is not None), default=None)
+    # Confirmations count from the configured chain's tip only: a leftover tip of another
+    # chain (a testnet run against the same store) must never confirm a mainnet output.
+    tip = await store.chain_tip(config.network.chain)
+    tip_height = tip.height if tip is not None else None
     outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
     for o in await store.reserve_outputs(statuses=("confirmed",)):
         confirmations = (
@@ -186,24 +198,55 @@ def cyclic_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+STALE_REASONS: Final = ("invalid_terms", "invalid_input", "error")
+"""Why an operation's account could not be recomputed (a bounded label set)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsPass:
+    """One pass over every operation: the accounts computed, and those that could not be,
+    each with its reason (one of :data:`STALE_REASONS`) and the rules' message."""
+
+    accounts: dict[str, OperationAccount]
+    failed: dict[str, tuple[str, str]]
+
+
+def _stale_reason(err: RemittanceError) -> str:
+    if isinstance(err, InvalidTermsError | NoRateInForceError):
+        return "invalid_terms"
+    if isinstance(err, InvalidInputError):
+        return "invalid_input"
+    return "error"
+
+
+def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPass:
+    """Every configured operation's account as of ``as_of`` (pure). One operation's bad terms
+    or bad data fail that operation only: it is listed in ``failed``, the others go on."""
+    accounts: dict[str, OperationAccount] = {}
+    failed: dict[str, tuple[str, str]] = {}
+    for operation in config.operations:
+        try:
+            accounts[operation.id] = compute_account(
+                operation.id,
+                terms_of(operation),
+                inputs.earnings.get(operation.id, []),
+                inputs.hashrates.get(operation.id, []),
+                inputs.network,
+                inputs.outputs.get(operation.id, []),
+                config.reserve.confirmations,
+                as_of,
+                reserve_addresses=frozenset(operation.reserve_addresses),
+            )
+        except RemittanceError as err:
+            failed[operation.id] = (_stale_reason(err), str(err))
+    return AccountsPass(accounts, failed)
+
+
 def compute_accounts(
     config: Config, inputs: Inputs, as_of: datetime
 ) -> dict[str, OperationAccount]:
-    """Every configured operation's account as of ``as_of`` (pure)."""
-    accounts: dict[str, OperationAccount] = {}
-    for operation in config.operations:
-        accounts[operation.id] = compute_account(
-            operation.id,
-            terms_of(operation),
-            inputs.earnings.get(operation.id, []),
-            inputs.hashrates.get(operation.id, []),
-            inputs.network,
-            inputs.outputs.get(operation.id, []),
-            config.reserve.confirmations,
-            as_of,
-            reserve_addresses=frozenset(operation.reserve_addresses),
-        )
-    return accounts
+    """The accounts :func:`compute_pass` could compute (pure)."""
+    return compute_pass(config, inputs, as_of).accounts
 
 
 def _btc(amount_sat: int) -> float:
@@ -239,6 +282,7 @@ class AccountsService:
         self._telemetry_hashrates = telemetry_hashrates
         self._interval_s = interval_s
         self._accounts: dict[str, OperationAccount] = {}
+        self._stale: dict[str, str] = {}  # operation -> reason, for the last pass
         self._inputs: Inputs | None = None
         self._last_success: datetime | None = None
         self._failing = False
@@ -258,12 +302,32 @@ class AccountsService:
             inputs = await read_inputs(self._store, self._config)
             # Seconds of pure computation at national scale: in a worker thread, so the event
             # loop keeps ingesting telemetry and answering scrapes meanwhile.
-            accounts = await asyncio.to_thread(
-                compute_accounts, self._config, inputs, as_of or self._clock.now()
+            result = await asyncio.to_thread(
+                compute_pass, self._config, inputs, as_of or self._clock.now()
             )
+        # An operation that failed keeps its last good account, marked stale; the others
+        # are current.
+        accounts = dict(result.accounts)
+        for operation_id, (reason, message) in result.failed.items():
+            if self._stale.get(operation_id) != reason:
+                log.warning(
+                    "account not recomputed; its figures are stale",
+                    extra={"operation": operation_id, "reason": reason, "error": message},
+                )
+            previous = self._accounts.get(operation_id)
+            if previous is not None:
+                accounts[operation_id] = previous
+        for operation_id in self._stale.keys() - result.failed.keys():
+            log.info("account recomputed again", extra={"operation": operation_id})
+        self._stale = {op: reason for op, (reason, _) in result.failed.items()}
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()
         return accounts
+
+    @property
+    def stale(self) -> Mapping[str, str]:
+        """Operations whose account the last pass could not recompute, with the reason."""
+        return self._stale
 
     async def run(self) -> None:
         from collector.mailer import MailError, mail_closed_periods  # noqa: PLC0415 - cycle
@@ -364,6 +428,16 @@ class AccountsService:
                     gauges[name].add_metric([operation.id], value)
         yield info
         yield from gauges.values()
+        stale = GaugeMetricFamily(
+            "reservewatch_operation_accounts_stale",
+            "1 when the last pass could not recompute the operation's account (its figures "
+            "are the last good ones), with the reason; 0 with reason none when current.",
+            labels=["operation", "reason"],
+        )
+        for operation in self._config.operations:
+            reason = self._stale.get(operation.id)
+            stale.add_metric([operation.id, reason or "none"], 1 if reason else 0)
+        yield stale
         if inputs is not None:
             national = national_share(
                 [inputs.pool_hashrate_hs.get(op.id, 0.0) for op in self._config.operations],

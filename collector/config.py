@@ -428,6 +428,7 @@ class Config(BaseSettings):
         seen_ops: set[str] = set()
         seen_sites: dict[str, str] = {}
         seen_accounts: set[tuple[str, str]] = set()
+        seen_addresses: dict[str, str] = {}  # address -> the field path that declared it first
         for op_index, operation in enumerate(self.operations):
             if operation.id in seen_ops:
                 problems.append(
@@ -449,6 +450,16 @@ class Config(BaseSettings):
                         f"{pool.kind}/{pool.account} is declared twice"
                     )
                 seen_accounts.add(key)
+            for addr_index, address in enumerate(operation.reserve_addresses):
+                # One address, one operation: a payment to a shared address could belong to
+                # either, and no rule may guess which.
+                here = f"operations[{op_index}].reserve_addresses[{addr_index}]"
+                first = seen_addresses.setdefault(address, here)
+                if first != here:
+                    problems.append(
+                        f"{here}: reserve address {address} is also declared at {first}; "
+                        "an address belongs to one operation"
+                    )
         for token_index, token in enumerate(self.api.tokens):
             unknown = sorted(set(token.operations) - seen_ops)
             if unknown:

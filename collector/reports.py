@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from collector.accounts import compute_accounts, read_inputs
+from collector.accounts import compute_pass, read_inputs
 from collector.clock import SystemClock
 from collector.config import Config, OperationConfig, load_config
 from collector.errors import SecretError
@@ -64,7 +64,11 @@ async def build_statement_from_store(
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
     inputs = await read_inputs(store, config)
-    account = compute_accounts(config, inputs, as_of)[operation.id]
+    result = compute_pass(config, inputs, as_of)
+    if operation.id in result.failed:
+        _reason, message = result.failed[operation.id]
+        raise StatementUnavailable(f"{operation.id}: the account cannot be computed: {message}")
+    account = result.accounts[operation.id]
     sites = [site.id for site in operation.sites]
     energy_wh = (
         await store.energy_wh(sites, period_range.start_at, period_range.end_at) if sites else None

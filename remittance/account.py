@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from remittance.errors import InvalidInputError
 from remittance.ledger import Due, Ledger, ReserveOutput, counted_outputs, settle_fifo
@@ -66,8 +66,9 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
 
     Raises:
         InvalidInputError: a naive `as_of`, a duplicate (pool, day) earning or (day) hash rate or
-            network row, a negative amount.
-        NoRateInForceError: a period starts before the rate schedule does.
+            network row, negative network figures. A negative earning is a pool's clawback:
+            kept, and flagged on its period. Days before the rate schedule are listed as
+            unrated on their period, never an error of the whole account.
     """
     if as_of.tzinfo is None:
         msg = "as_of must be timezone-aware (UTC)"
@@ -90,7 +91,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
             msg = f"network figures for {network.day}: negative rewards or blocks"
             raise InvalidInputError(msg)
         network_by_day[network.day] = network
-    last_day = as_of.date()
+    last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
     if first_day is None:
         data_days = [day for day in (*earnings_by_day, *hashrate_by_day) if day <= last_day]
         first_day = min(data_days, default=last_day)
@@ -133,9 +134,6 @@ def _index_earnings(
             continue
         if (earning.pool, earning.day) in seen:
             msg = f"earning for {operation_id}, pool {earning.pool}, {earning.day} given twice"
-            raise InvalidInputError(msg)
-        if earning.amount_sat < 0:
-            msg = f"earning for {operation_id} on {earning.day}: negative amount_sat"
             raise InvalidInputError(msg)
         seen.add((earning.pool, earning.day))
         by_day[earning.day].append(earning)

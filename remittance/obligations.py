@@ -10,9 +10,21 @@ Rules, per period of the operation's terms (see `compute_obligation`):
   **once per period**, here and nowhere else. A day without network data, without a pool hash
   rate, or with a zero/invalid network hash rate is listed in `missing_days` and adds 0.
 - **basis_sat** = mined (`reported`), expected (`expected`) or the larger (`greater`).
-- **due_sat** = round_half_up( rate × basis_sat ), once per period, where rate is the rate in
-  force on the period's **first day**. Due is computed from the integer basis shown on the
-  statement, so a reader can check it by hand.
+- **due_sat**, rounded half up once per period:
+  - one rate in force on every counted day (the usual case): rate × basis_sat, from the integer
+    basis shown on the statement, so a reader can check it by hand;
+  - the rate changes inside the period, or some days have no rate: Σ over the rated days of
+    (that day's rate × that day's basis), the day's basis being its mined amount (`reported`),
+    its exact expected amount (`expected`), or, for `greater`, the day's value of whichever
+    measure is larger over the whole period. The `rate` shown is the first rated day's; flag
+    `rate_changed` says another applied too.
+  - never below 0: a period whose clawbacks exceed its earnings owes nothing (flag `clawback`).
+- A day before the schedule's first `effective_from` has **no rate**: it is listed in
+  `unrated_days`, adds nothing to due, and flags the period `no_rate_in_force`. It is an error
+  of that day only; the rest of the period, and every other period, is computed as usual.
+- A negative day (a pool's clawback) is kept as given; flag `clawback`.
+- A day whose network figures are not final (`complete=False`: not every block of the day is
+  known yet) is listed in `provisional_days`, and flags the period `expected_provisional`.
 - flag `reported_below_expected` when expected_sat > 0 and
   expected_sat − mined_sat > discrepancy_tolerance × expected_sat, whatever the basis.
 - flag `expected_incomplete` when any day is missing.
@@ -26,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -49,6 +61,10 @@ class ObligationFlag(StrEnum):
 
     REPORTED_BELOW_EXPECTED = "reported_below_expected"
     EXPECTED_INCOMPLETE = "expected_incomplete"
+    EXPECTED_PROVISIONAL = "expected_provisional"
+    NO_RATE_IN_FORCE = "no_rate_in_force"
+    RATE_CHANGED = "rate_changed"
+    CLAWBACK = "clawback"
 
 
 class MissingReason(StrEnum):
@@ -110,6 +126,15 @@ class RemittanceTerms:
             msg = f"discrepancy_tolerance: must be a Decimal between 0 and 1, got {tolerance!r}"
             raise InvalidTermsError(msg)
 
+    def rate_or_none(self, day: date) -> Decimal | None:
+        """The rate in force on `day`, or None before the schedule's first entry."""
+        rate = None
+        for change in self.rates:
+            if change.effective_from > day:
+                break
+            rate = change.rate
+        return rate
+
     def rate_on(self, day: date) -> Decimal:
         """The rate in force on `day`: the latest change whose `effective_from` <= day."""
         in_force = [change for change in self.rates if change.effective_from <= day]
@@ -148,6 +173,7 @@ class DailyNetwork:
     blocks: int
     rewards_sat: int
     hashrate_hs: float | Decimal
+    complete: bool = True  # False while some of the day's blocks are not known yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +229,8 @@ class Obligation:
     flags: tuple[ObligationFlag, ...]
     missing_days: tuple[MissingDay, ...]
     days: tuple[DayFigures, ...] = field(repr=False)
+    unrated_days: tuple[date, ...] = ()
+    provisional_days: tuple[date, ...] = ()
 
 
 def expected_for_day(
@@ -253,12 +281,13 @@ def compute_obligation(
     """The obligation for `period` from already-validated, per-day indexed inputs.
 
     Days before `first_day` (the operation's first day) and after `as_of`'s day are neither
-    counted nor missing. The rate is still the one in force on the period's first day.
+    counted nor missing. Each day is due at the rate in force that day (see the module rules).
     """
-    rate = terms.rate_on(period.start)
-    last_day = as_of.date()
+    last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
     days: list[DayFigures] = []
     missing: list[MissingDay] = []
+    day_rates: list[Decimal | None] = []
+    provisional: list[date] = []
     mined_sat = 0
     for day in period.days():
         if day > last_day:
@@ -270,8 +299,11 @@ def compute_obligation(
         )
         for _, amount_sat in earnings:  # what DayFigures.mined_sat sums, without a generator
             mined_sat += amount_sat
+        day_rates.append(terms.rate_or_none(day))
         pool_hashrate = pool_hashrate_by_day.get(day)
         network = network_by_day.get(day)
+        if network is not None and not network.complete:
+            provisional.append(day)
         # Each hash rate measured once per day (as `expected_for_day` would, same values).
         pool_hs = measured_decimal(pool_hashrate.hashrate_hs) if pool_hashrate else None
         network_hs = measured_decimal(network.hashrate_hs) if network else None
@@ -304,14 +336,44 @@ def compute_obligation(
         Basis.EXPECTED: expected_sat,
         Basis.GREATER: max(mined_sat, expected_sat),
     }[terms.basis]
-    # The one rounding of the due figure: rate × the period's integer basis.
-    due_sat = round_half_up_sat(Fraction(rate) * basis_sat)
+    rated = [r for r in day_rates if r is not None]
+    # The rate shown: the first rated day's; none at all in force is shown as 0, and flagged.
+    rate = rated[0] if rated else (terms.rate_or_none(period.start) or Decimal(0))
+    unrated = tuple(f.day for f, r in zip(days, day_rates, strict=True) if r is None)
+    if not unrated and len(set(rated)) <= 1:
+        # The one rounding of the due figure: rate × the period's integer basis.
+        due_sat = round_half_up_sat(Fraction(rate) * basis_sat)
+    else:
+        use_expected = terms.basis is Basis.EXPECTED or (
+            terms.basis is Basis.GREATER and expected_sat > mined_sat
+        )
+        exact = Fraction(0)
+        for figures, day_rate in zip(days, day_rates, strict=True):
+            if day_rate is None:
+                continue
+            day_basis = (
+                (figures.expected_exact_sat or Fraction(0))
+                if use_expected
+                else Fraction(figures.mined_sat)
+            )
+            exact += Fraction(day_rate) * day_basis
+        due_sat = round_half_up_sat(exact)  # the one rounding, over the rated days
+    clawback = any(amount < 0 for f in days for _, amount in f.earnings_by_pool)
+    due_sat = max(due_sat, 0)
     flags: list[ObligationFlag] = []
     tolerance = Fraction(terms.discrepancy_tolerance)
     if expected_sat > 0 and (expected_sat - mined_sat) > tolerance * expected_sat:
         flags.append(ObligationFlag.REPORTED_BELOW_EXPECTED)
     if missing:
         flags.append(ObligationFlag.EXPECTED_INCOMPLETE)
+    if provisional:
+        flags.append(ObligationFlag.EXPECTED_PROVISIONAL)
+    if unrated:
+        flags.append(ObligationFlag.NO_RATE_IN_FORCE)
+    if len(set(rated)) > 1:
+        flags.append(ObligationFlag.RATE_CHANGED)
+    if clawback:
+        flags.append(ObligationFlag.CLAWBACK)
     return Obligation(
         period=period,
         rate=rate,
@@ -325,6 +387,8 @@ def compute_obligation(
         flags=tuple(flags),
         missing_days=tuple(missing),
         days=tuple(days),
+        unrated_days=unrated,
+        provisional_days=tuple(provisional),
     )
 
 

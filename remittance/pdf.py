@@ -120,6 +120,12 @@ def _story(statement: Statement) -> list[Flowable]:
             f"{day.day.isoformat()} ({day.missing_reason})" for day in statement.missing_days
         )
         notes.append(f"Days without data for the expected figure (counted as 0): {missing}")
+    if statement.unrated_days:
+        unrated = ", ".join(day.isoformat() for day in statement.unrated_days)
+        notes.append(f"Days before the rate schedule (no rate in force, nothing due): {unrated}")
+    if statement.provisional_days:
+        provisional = ", ".join(day.isoformat() for day in statement.provisional_days)
+        notes.append(f"Expected figure provisional: network figures not final for {provisional}")
     if statement.energy_kwh is None:
         notes.append("Energy in period: no site telemetry stored for this period")
     else:

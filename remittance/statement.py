@@ -128,6 +128,8 @@ class Statement:
     transfers: tuple[StatementTransfer, ...]
     energy_kwh: Decimal | None
     implied_efficiency_j_per_th: Decimal | None
+    unrated_days: tuple[date, ...] = ()  # no rate in force: nothing due for them
+    provisional_days: tuple[date, ...] = ()  # network figures not final yet
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -273,6 +275,8 @@ def build_statement(
         transfers=transfers,
         energy_kwh=None if energy_wh_in_period is None else Decimal(energy_wh_in_period) / 1000,
         implied_efficiency_j_per_th=_implied_efficiency(energy_wh_in_period, days),
+        unrated_days=obligation.unrated_days,
+        provisional_days=obligation.provisional_days,
     )
 
 
@@ -337,6 +341,8 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             {"day": day.day.isoformat(), "reason": str(day.missing_reason)}
             for day in statement.missing_days
         ],
+        "unrated_days": [day.isoformat() for day in statement.unrated_days],
+        "provisional_days": [day.isoformat() for day in statement.provisional_days],
         "days": [
             {
                 "day": day.day.isoformat(),
@@ -409,6 +415,15 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self._fail(key, "a list of strings")
         return tuple(value)
+
+    def days(self, key: str) -> tuple[date, ...]:
+        """A list of ISO days; absent (a statement written before the field existed) is ()."""
+        if key not in self._data:
+            return ()
+        try:
+            return tuple(date.fromisoformat(text) for text in self.texts(key))
+        except ValueError as err:
+            raise self._fail(key, "a list of YYYY-MM-DD days") from err
 
     def integer(self, key: str) -> int:
         value = self._get(key)
@@ -534,6 +549,8 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         ),
         energy_kwh=energy.optional_decimal("energy_kwh"),
         implied_efficiency_j_per_th=energy.optional_decimal("implied_efficiency_j_per_th"),
+        unrated_days=root.days("unrated_days"),
+        provisional_days=root.days("provisional_days"),
     )
 
 
@@ -573,6 +590,8 @@ def render_csv(statement: Statement) -> bytes:
         ("account_balance_sat", statement.account_balance_sat),
         ("flags", " ".join(statement.flags)),
         ("missing_days", " ".join(day.day.isoformat() for day in statement.missing_days)),
+        ("unrated_days", " ".join(day.isoformat() for day in statement.unrated_days)),
+        ("provisional_days", " ".join(day.isoformat() for day in statement.provisional_days)),
         ("energy_kwh", _text(statement.energy_kwh) or ""),
         ("implied_efficiency_j_per_th", _text(statement.implied_efficiency_j_per_th) or ""),
         ("statement_sha256", statement.sha256()),

@@ -47,6 +47,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_operation_earnings_discrepancy_ratio",
         "reservewatch_operation_hashrate_discrepancy_ratio",
         "reservewatch_operation_info",
+        "reservewatch_operation_accounts_stale",
         # The collector itself.
         "reservewatch_build_info",
         "reservewatch_up",

@@ -110,6 +110,7 @@ class FakeChain:
         ``block_interval_s`` apart. ``mempool_api`` False serves plain Esplora only."""
         self.block_interval_s = block_interval_s
         self.difficulty = difficulty
+        self.tx_page = TX_PAGE  # confirmed txs per address page (deployments differ)
         self.mempool_api = mempool_api
         self.blocks: list[FakeBlock] = []
         self.txs: dict[str, FakeTx] = {}
@@ -501,7 +502,7 @@ async def _tx_status(request: web.Request) -> web.Response:
 async def _address_txs(request: web.Request) -> web.Response:
     chain = _chain(request)
     mempool, confirmed = chain.address_txs(request.match_info["address"])
-    page = mempool[:MEMPOOL_PAGE] + confirmed[:TX_PAGE]
+    page = mempool[:MEMPOOL_PAGE] + confirmed[: chain.tx_page]
     return web.json_response([chain.tx_json(tx) for tx in page])
 
 
@@ -516,7 +517,8 @@ async def _address_txs_chain(request: web.Request) -> web.Response:
             # Esplora answers an empty page when the last seen txid is not in the history.
             return web.json_response([])
         start = txids.index(last) + 1
-    return web.json_response([chain.tx_json(tx) for tx in confirmed[start : start + TX_PAGE]])
+    page = confirmed[start : start + chain.tx_page]
+    return web.json_response([chain.tx_json(tx) for tx in page])
 
 
 async def _hashrate(request: web.Request) -> web.Response:

@@ -3,7 +3,8 @@
 :class:`ReserveJob` (a :class:`~collector.sources.poller.PollJob`) reads each reserve address's
 history from an Esplora REST API, newest first: ``/api/address/{addr}/txs`` (the mempool
 transactions and the first 25 confirmed), then ``/api/address/{addr}/txs/chain/{last_txid}``
-(25 per page) until a page is short, or a transaction already stored and confirmed deeper
+(25 per page on Esplora, other sizes elsewhere) until a page is empty — a cursor that comes
+back again is an error, never a loop — or a transaction already stored and confirmed deeper
 than ``reserve.recheck_blocks`` is reached (everything older was read by an earlier pass). An
 address's outputs are written once its walk is complete, so a pass cut short never leaves a
 stored transaction above unread history.
@@ -47,7 +48,6 @@ from collector.store.records import ReserveOutputRecord
 
 log = logging.getLogger(__name__)
 
-CHAIN_PAGE: Final = 25
 SAT_PER_BTC: Final = 100_000_000
 _HEX = frozenset("0123456789abcdef")
 
@@ -280,6 +280,7 @@ class ReserveJob:
     ) -> list[ReserveOutputRecord]:
         docs = await self._page(f"{self._base}/address/{address}/txs")
         found: list[ReserveOutputRecord] = []
+        cursors: set[str] = set()
         pages = 1
         while True:
             txs = [parse_tx(doc) for doc in docs]
@@ -290,14 +291,21 @@ class ReserveJob:
                 height = tx.status.block_height
                 if tx.txid in deep_txids and height is not None:
                     reached_known = reached_known or tip - height + 1 > self._reserve.recheck_blocks
-            if reached_known or len(confirmed) < CHAIN_PAGE:
+            # Only an empty page ends the history: page sizes differ between Esplora and
+            # mempool deployments (25, 50 …), so a short page proves nothing.
+            if reached_known or not confirmed:
                 return found
+            last = confirmed[-1].txid
+            if last in cursors:
+                raise SourceBadResponse(
+                    f"address {address}: the history repeats at {last}; not read further"
+                )
+            cursors.add(last)
             if pages >= self._max_pages:
                 raise SourceBadResponse(
                     f"address {address}: history longer than {self._max_pages} pages; "
                     "raise max_pages_per_address"
                 )
-            last = confirmed[-1].txid
             docs = await self._page(f"{self._base}/address/{address}/txs/chain/{last}")
             pages += 1
 

@@ -19,7 +19,15 @@ from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from tests.support.processes import free_port
-from tests.support.scenario import AS_OF, TOKENS, database_url, populate, write_config
+from tests.support.scenario import (
+    AS_OF,
+    DEMO_ADDRESS,
+    OTHER_ADDRESS,
+    TOKENS,
+    database_url,
+    populate,
+    write_config,
+)
 
 
 @pytest.fixture
@@ -29,7 +37,7 @@ def scenario(tmp_path: Path) -> Iterator[Path]:
     yield config_path
 
 
-def _statement(config: Path, out: Path, fmt: str = "json") -> int:
+def _statement(config: Path, out: Path, fmt: str = "json", as_of: str | None = None) -> int:
     return main(
         [
             "statement",
@@ -44,9 +52,20 @@ def _statement(config: Path, out: Path, fmt: str = "json") -> int:
             "--out",
             str(out),
             "--as-of",
-            AS_OF.isoformat(),
+            as_of or AS_OF.isoformat(),
         ]
     )
+
+
+def test_the_same_instant_written_with_an_offset_gives_the_same_statement(
+    scenario: Path, tmp_path: Path
+) -> None:
+    # 2026-11-12T00:00Z is 05:00 in Almaty: the same instant, so the same days and bytes.
+    assert _statement(scenario, tmp_path / "z.json", as_of="2026-11-12T00:00:00Z") == 0
+    assert _statement(scenario, tmp_path / "kz.json", as_of="2026-11-12T05:00:00+05:00") == 0
+    assert (tmp_path / "z.json").read_bytes() == (tmp_path / "kz.json").read_bytes()
+    statement = json.loads((tmp_path / "kz.json").read_text())["statement"]
+    assert statement["as_of"] == "2026-11-12T00:00:00+00:00"
 
 
 def test_the_worked_example_statement_comes_out_of_the_store(
@@ -101,6 +120,13 @@ def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["check-config", "--config", str(bad)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"{bad}: operations[1].remittance.rate: must be between 0 and 1"
+    )
+    shared = tmp_path / "shared.yaml"
+    shared.write_text(good.read_text().replace(OTHER_ADDRESS, DEMO_ADDRESS))
+    assert main(["check-config", "--config", str(shared)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{shared}: operations[1].reserve_addresses[0]: reserve address {DEMO_ADDRESS} is also "
+        "declared at operations[0].reserve_addresses[0]; an address belongs to one operation"
     )
 
 

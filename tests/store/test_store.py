@@ -191,3 +191,24 @@ async def test_duplicate_keys_in_one_batch_merge_as_if_written_one_by_one(store:
     await store.flush_telemetry([_delta(MINUTE), _delta(MINUTE, samples=1, energy_wh=1)], [])
     [rollup] = await store.rollups(["ekb-a"], MINUTE, MINUTE + timedelta(minutes=1))
     assert (rollup.samples, rollup.energy_wh) == (3, 801)
+
+
+async def test_confirmations_count_from_the_configured_chains_tip_only(store: Store) -> None:
+    from collector.accounts import read_inputs
+    from collector.config import parse_config
+    from tests.support.scenario import DEMO_ADDRESS, bare_operation
+
+    config = parse_config({"operations": [bare_operation("op", DEMO_ADDRESS)]})
+    seen = datetime(2026, 11, 5, tzinfo=UTC)
+    # A leftover testnet tip far above mainnet's must not confirm a mainnet output.
+    await store.save_chain_tip(ChainTipRecord("test", 4_000_000, "aa" * 32, seen))
+    await store.save_chain_tip(ChainTipRecord("main", 870_000, "bb" * 32, seen))
+    await store.upsert_reserve_outputs(
+        [
+            ReserveOutputRecord(
+                "cd" * 32, 0, "op", DEMO_ADDRESS, 200_000, "confirmed", 870_000, "bb" * 32, seen
+            )
+        ]
+    )
+    [output] = (await read_inputs(store, config)).outputs["op"]
+    assert output.confirmations == 1

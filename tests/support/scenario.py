@@ -142,3 +142,14 @@ async def populate(database_url: str) -> None:
 
 def database_url(config_path: Path) -> str:
     return str(yaml.safe_load(config_path.read_text())["database"])
+
+
+def bare_operation(operation_id: str, address: str, **remittance: Any) -> dict[str, Any]:
+    """The smallest valid operation entry of a config document: no pools, no sites."""
+    return {
+        "id": operation_id,
+        "name": operation_id.title(),
+        "license": f"L-{operation_id}",
+        "remittance": remittance or {"rate": "0.1"},
+        "reserve_addresses": [address],
+    }

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from collector.accounts import _daily_hashrates
-from collector.config import parse_config
-from collector.store.records import PoolHashrateDayRecord
-from tests.support.scenario import DEMO_ADDRESS
+import pytest
+
+from collector.accounts import (
+    AccountsPass,
+    AccountsService,
+    Inputs,
+    _daily_hashrates,
+    compute_pass,
+)
+from collector.clock import FrozenClock
+from collector.config import Config, parse_config
+from collector.store.queries import Store
+from collector.store.records import EarningRecord, PoolHashrateDayRecord
+from remittance.obligations import DailyEarning
+from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
 
 CONFIG = parse_config(
     {
@@ -42,3 +53,93 @@ def test_a_day_counts_only_when_every_pool_account_reported_it() -> None:
 def test_rows_of_operations_no_longer_configured_are_ignored() -> None:
     rows = [PoolHashrateDayRecord("retired", "ocean", "a", date(2026, 11, 1), 1e16)]
     assert _daily_hashrates(CONFIG, rows) == {}
+
+
+def _inputs(earnings: list[DailyEarning]) -> Inputs:
+    by_operation: dict[str, list[DailyEarning]] = {}
+    for row in earnings:
+        by_operation.setdefault(row.operation, []).append(row)
+    return Inputs(
+        earnings=by_operation,
+        hashrates={},
+        network=[],
+        outputs={},
+        pool_hashrate_hs={},
+        network_hashrate_hs=None,
+    )
+
+
+TWO_OPERATIONS = parse_config(
+    {
+        "operations": [
+            # The schedule starts after the operation's first earning.
+            bare_operation(
+                "late-schedule", DEMO_ADDRESS, rates=[{"from": "2026-11-15", "rate": "0.10"}]
+            ),
+            bare_operation("fine", OTHER_ADDRESS, rate="0.10"),
+        ]
+    }
+)
+AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_a_schedule_starting_after_the_first_data_is_an_error_of_those_days_only() -> None:
+    result = compute_pass(
+        TWO_OPERATIONS,
+        _inputs(
+            [
+                DailyEarning("late-schedule", "ocean/a", date(2026, 11, 1), 1_000),
+                DailyEarning("late-schedule", "ocean/a", date(2026, 11, 20), 1_000),
+                DailyEarning("fine", "ocean/b", date(2026, 11, 1), 1_000),
+            ]
+        ),
+        AS_OF,
+    )
+    assert result.failed == {}
+    november = result.accounts["late-schedule"].obligation_for("2026-11")
+    assert november is not None
+    assert november.due_sat == 100  # the 20th's 1,000 at 10 %; the 1st had no rate in force
+    assert november.unrated_days == tuple(date(2026, 11, day) for day in range(1, 15))
+    assert result.accounts["fine"].total_due_sat == 100
+
+
+def test_one_operations_bad_data_fails_that_operation_only() -> None:
+    twice = DailyEarning("late-schedule", "ocean/a", date(2026, 11, 20), 1_000)
+    result = compute_pass(
+        TWO_OPERATIONS,
+        _inputs([twice, twice, DailyEarning("fine", "ocean/b", date(2026, 11, 1), -250)]),
+        AS_OF,
+    )
+    reason, message = result.failed["late-schedule"]
+    assert reason == "invalid_input"
+    assert "given twice" in message
+    # A clawback is data, not an error: the other operation is computed as usual.
+    assert result.accounts["fine"].total_mined_sat == -250
+    assert set(result.accounts) == {"fine"}
+
+
+async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = AccountsService(TWO_OPERATIONS, store, FrozenClock(AS_OF))
+    await store.upsert_earnings([EarningRecord("fine", "ocean", "b", date(2026, 11, 1), 1_000)])
+    first = await service.recompute()
+    good = first["late-schedule"]
+
+    def refuse_late(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPass:
+        result = compute_pass(config, inputs, as_of)
+        del result.accounts["late-schedule"]
+        result.failed["late-schedule"] = ("invalid_terms", "refused for the test")
+        return result
+
+    monkeypatch.setattr("collector.accounts.compute_pass", refuse_late)
+    second = await service.recompute()
+    assert second["late-schedule"] is good
+    assert service.stale == {"late-schedule": "invalid_terms"}
+    samples = {
+        (m.labels["operation"], m.labels["reason"]): m.value
+        for family in service.metric_families()
+        if family.name == "reservewatch_operation_accounts_stale"
+        for m in family.samples
+    }
+    assert samples == {("late-schedule", "invalid_terms"): 1, ("fine", "none"): 0}

@@ -13,6 +13,7 @@ from collector.config import load_config, parse_config, resolve_secret
 from collector.errors import ConfigError, SecretError
 
 VALID_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+OTHER_ADDRESS = "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw"
 
 
 def operation(**overrides: Any) -> dict[str, Any]:
@@ -63,7 +64,9 @@ def test_the_issue_example_is_valid(tmp_path: Path) -> None:
 
 
 def test_a_rate_outside_the_unit_interval_names_its_path() -> None:
-    second = operation(id="second", sites=[], remittance={"rate": "1.5"})
+    second = operation(
+        id="second", sites=[], remittance={"rate": "1.5"}, reserve_addresses=[OTHER_ADDRESS]
+    )
     assert problems({"operations": [operation(), second]}) == [
         "site.yaml: operations[1].remittance.rate: must be between 0 and 1"
     ]
@@ -75,6 +78,16 @@ def test_duplicate_operation_and_site_ids_are_refused() -> None:
     assert any(
         line.startswith("site.yaml: operations[1].sites[0].id: duplicate site id") for line in lines
     )
+
+
+def test_a_reserve_address_shared_by_two_operations_names_both_paths() -> None:
+    second = operation(
+        id="second", sites=[], pools=[], reserve_addresses=[OTHER_ADDRESS, VALID_ADDRESS]
+    )
+    assert problems({"operations": [operation(), second]}) == [
+        f"site.yaml: operations[1].reserve_addresses[1]: reserve address {VALID_ADDRESS} is "
+        "also declared at operations[0].reserve_addresses[0]; an address belongs to one operation"
+    ]
 
 
 def test_an_invalid_reserve_address_is_refused_with_its_index() -> None:

@@ -14,7 +14,6 @@ from remittance import (
     InvalidInputError,
     InvalidTermsError,
     MissingReason,
-    NoRateInForceError,
     ObligationFlag,
     OperationAccount,
     PeriodKind,
@@ -91,22 +90,73 @@ def test_half_a_satoshi_due_rounds_up_to_one() -> None:
     assert result.total_due_sat == 1
 
 
-def test_rate_change_mid_month_applies_from_the_next_period() -> None:
+def test_a_rate_change_inside_a_period_applies_from_its_day() -> None:
     schedule = terms((date(2026, 1, 1), "0.10"), (date(2026, 11, 15), "0.50"))
     result = account(
         schedule,
-        [earning(date(2026, 11, 20), 1_000), earning(date(2026, 12, 1), 1_000)],
+        [
+            earning(date(2026, 11, 10), 1_000),
+            earning(date(2026, 11, 20), 1_000),
+            earning(date(2026, 12, 1), 1_000),
+        ],
         first_day=date(2026, 11, 1),
     )
     november, december = result.obligations
-    assert (november.rate, november.due_sat) == (Decimal("0.10"), 100)
+    # 10 % of the 10th's 1,000 + 50 % of the 20th's 1,000, rounded once.
+    assert (november.rate, november.due_sat) == (Decimal("0.10"), 600)
+    assert ObligationFlag.RATE_CHANGED in november.flags
     assert (december.rate, december.due_sat) == (Decimal("0.50"), 500)
+    assert ObligationFlag.RATE_CHANGED not in december.flags
 
 
-def test_period_before_the_schedule_starts_raises_no_rate_in_force() -> None:
+def test_a_rate_change_on_expected_basis_sums_each_days_exact_expected() -> None:
+    days = [date(2026, 11, 1), date(2026, 11, 2)]
+    hashrates, network = expected_inputs(days)  # 1,000.5 sat expected a day
+    schedule = terms((date(2026, 1, 1), "0.10"), (date(2026, 11, 2), "0.20"), basis=Basis.EXPECTED)
+    november = account(schedule, [], hashrates, network).obligations[0]
+    # 0.10 × 1,000.5 + 0.20 × 1,000.5 = 300.15 → 300
+    assert november.due_sat == 300
+
+
+def test_days_before_the_schedule_are_unrated_not_an_error_of_the_account() -> None:
     late_start = terms((date(2026, 11, 2), "0.10"))
-    with pytest.raises(NoRateInForceError, match="2026-11-01"):
-        account(late_start, [earning(date(2026, 11, 5), 1_000)])
+    result = account(
+        late_start, [earning(date(2026, 11, 1), 1_000), earning(date(2026, 11, 5), 1_000)]
+    )
+    november = result.obligation_for("2026-11")
+    assert november is not None
+    assert november.mined_sat == 2_000
+    assert november.due_sat == 100  # the 5th only: the 1st had no rate in force
+    assert november.unrated_days == (date(2026, 11, 1),)
+    assert ObligationFlag.NO_RATE_IN_FORCE in november.flags
+
+
+def test_a_clawback_is_kept_and_flagged_and_due_never_goes_below_zero() -> None:
+    result = account(
+        TEN_PERCENT,
+        [
+            earning(date(2026, 10, 1), 1_000),
+            earning(date(2026, 10, 2), -300),
+            earning(date(2026, 11, 1), 100),
+            earning(date(2026, 11, 2), -500),
+        ],
+    )
+    october, november, _december = result.obligations
+    assert (october.mined_sat, october.due_sat) == (700, 70)
+    assert ObligationFlag.CLAWBACK in october.flags
+    assert (november.mined_sat, november.due_sat) == (-400, 0)
+    assert ObligationFlag.CLAWBACK in november.flags
+
+
+def test_a_day_whose_network_figures_are_not_final_makes_expected_provisional() -> None:
+    days = [date(2026, 11, 1), date(2026, 11, 2)]
+    hashrates, network = expected_inputs(days)
+    network[1] = DailyNetwork(days[1], 70, 500_000, Decimal("1e21"), complete=False)
+    november = account(
+        terms((date(2026, 1, 1), "0.10"), basis=Basis.EXPECTED), [], hashrates, network
+    ).obligations[0]
+    assert november.provisional_days == (date(2026, 11, 2),)
+    assert ObligationFlag.EXPECTED_PROVISIONAL in november.flags
 
 
 def expected_inputs(
@@ -233,3 +283,16 @@ def test_naive_as_of_is_rejected() -> None:
 def test_bad_terms_name_the_field(rates: tuple[tuple[date, str], ...], match: str) -> None:
     with pytest.raises(InvalidTermsError, match=match):
         terms(*rates)
+
+
+def test_an_as_of_with_an_offset_counts_the_same_utc_days_as_its_utc_spelling() -> None:
+    # 01:00 on the 12th in Almaty (UTC+5) is still the 11th in UTC: the 12th is not yet mined.
+    earnings = [earning(date(2026, 11, 11), 1_000), earning(date(2026, 11, 12), 1_000)]
+    utc = account(TEN_PERCENT, earnings, as_of=datetime(2026, 11, 11, 20, tzinfo=UTC))
+    almaty = account(
+        TEN_PERCENT,
+        earnings,
+        as_of=datetime.fromisoformat("2026-11-12T01:00:00+05:00"),
+    )
+    assert utc.total_mined_sat == almaty.total_mined_sat == 1_000
+    assert utc.obligations == almaty.obligations

@@ -164,7 +164,27 @@ async def test_long_histories_are_paged_and_every_output_stored_once(rig: Rig) -
     assert len(outputs) == 60
     assert sum(o.amount_sat for o in outputs) == sum(10_000 + n for n in range(60))
     assert {o.status for o in outputs} == {"confirmed"}
-    assert sum(1 for path in rig.chain.requests if "/txs/chain/" in path) == 2  # 25 + 25 + 10
+    # 25 + 25 + 10, then the empty page that ends the history.
+    assert sum(1 for path in rig.chain.requests if "/txs/chain/" in path) == 3
+
+
+async def test_a_deployment_with_short_pages_is_still_read_to_the_end(rig: Rig) -> None:
+    rig.chain.tx_page = 10  # not Esplora's 25: a short page is not the end of the history
+    for n in range(35):
+        rig.chain.pay(ADDR_A1, 10_000 + n, confirm=True)
+    await rig.job().poll()
+    assert len(await rig.outputs()) == 35
+
+
+async def test_a_history_whose_cursor_repeats_fails_instead_of_looping(rig: Rig) -> None:
+    rig.chain.tx_page = 10
+    for n in range(35):
+        rig.chain.pay(ADDR_A1, 10_000 + n, confirm=True)
+    first_page = rig.chain.address_txs(ADDR_A1)[1][:10]
+    # A broken server whose history goes round: after the first page, the same page again.
+    rig.chain.address_txs = lambda _address: ([], first_page * 3)  # type: ignore[method-assign]
+    with pytest.raises(SourceBadResponse, match="repeats"):
+        await rig.job().poll()
 
 
 async def test_an_output_seen_through_two_addresses_is_stored_once(rig: Rig) -> None:
