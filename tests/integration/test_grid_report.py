@@ -129,3 +129,34 @@ def test_report_grid_command_writes_the_png_and_rejects_a_bad_suffix(
     assert main([*argv, "--out", str(tmp_path / "grid.jpg")]) != 0
     assert ".png or .pdf, not .jpg" in capsys.readouterr().err
     assert not (tmp_path / "grid.jpg").exists()
+
+
+async def test_the_demos_history_fills_every_hour_of_its_story_months_grid_report(
+    tmp_path: Path,
+) -> None:
+    from collector.clock import FrozenClock  # noqa: PLC0415
+    from collector.config import load_config  # noqa: PLC0415
+    from collector.demo.runner import _fill_history  # noqa: PLC0415
+    from collector.demo.world import history_start, story_period  # noqa: PLC0415
+    from collector.store.database import open_engine  # noqa: PLC0415
+    from tests.support.demo_world import PINNED_INSTANTS  # noqa: PLC0415
+
+    now = PINNED_INSTANTS["first-of-month"]
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        yaml.safe_dump(month_config_document(f"sqlite+aiosqlite:///{tmp_path}/demo.db"))
+    )
+    await _fill_history(path, FrozenClock(now), history_start(now))
+    config = load_config(path)
+    period = story_period(now)
+    async with Store(open_engine(config.database)) as store:
+        figures = await gather_grid_figures(config, store, period)
+        orders = [o for o in await store.curtailments() if period.contains(o.issued_at.date())]
+    hours = len(list(period.days())) * 24
+    assert {region.region: len(region.hourly_w) for region in figures.regions} == {
+        "pavlodar": hours,
+        "karaganda": hours,
+        "almaty": hours,
+    }
+    assert sorted(figures.energy_wh) == list(period.days())
+    assert {o.region for o in orders} == {"karaganda", "almaty"}
