@@ -150,7 +150,8 @@ async def read_inputs(store: Store, config: Config) -> Inputs:
     tip = await store.chain_tip(config.network.chain)
     tip_height = tip.height if tip is not None else None
     outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
-    for o in await store.reserve_outputs(statuses=("confirmed",)):
+    # Remittances only: the reserve's own movements (change, consolidation) pay nothing in.
+    for o in await store.reserve_outputs(statuses=("confirmed",), kinds=("remittance",)):
         confirmations = (
             tip_height - o.block_height + 1
             if tip_height is not None and o.block_height is not None

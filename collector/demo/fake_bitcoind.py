@@ -160,7 +160,8 @@ class FakeBitcoind:
 
     def _sync_wallet(self) -> None:
         for txid, tx in self.chain.txs.items():
-            if any(address in self.addresses for address, _ in tx.outputs):
+            touched = [address for address, _ in (*tx.outputs, *tx.spends)]
+            if any(address in self.addresses for address in touched):
                 self._wallet_txs[txid] = tx
 
     def _tx_block(self, tx: FakeTx) -> FakeBlock | None:
@@ -190,7 +191,25 @@ class FakeBitcoind:
         return fields
 
     def _receive_entries(self, tx: FakeTx) -> list[dict[str, Any]]:
-        return [
+        """The wallet's entries for ``tx``: a ``receive`` per output to a watched address and,
+        when it spends from a watched address, a ``send`` per output (amount negative,
+        ``involvesWatchonly``), as Bitcoin Core lists a watch-only wallet's own spends."""
+        sends = [
+            {
+                "involvesWatchonly": True,
+                "address": address,
+                "category": "send",
+                "amount": -_btc(value),
+                "label": "",
+                "vout": vout,
+                "fee": -_btc(tx.fee_sat),
+                "abandoned": False,
+                **self._tx_fields(tx),
+            }
+            for vout, (address, value) in enumerate(tx.outputs)
+            if any(spent in self.addresses for spent, _ in tx.spends)
+        ]
+        return sends + [
             {
                 "address": address,
                 "parent_descs": [f"addr({address})"],

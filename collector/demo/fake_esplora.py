@@ -69,6 +69,7 @@ class FakeTx:
     fee_sat: int = 1_000
     block_hash: str | None = None  # None while in the mempool
     coinbase: bool = False
+    spends: list[tuple[str, int]] = field(default_factory=list)  # (address, value) spent
 
 
 @dataclass
@@ -188,12 +189,20 @@ class FakeChain:
         *,
         confirm: bool = False,
         extra_outputs: list[tuple[str, int]] | None = None,
+        spend_from: str | None = None,
     ) -> str:
         """A transaction paying ``address`` (and any ``extra_outputs``), in the mempool or,
-        with ``confirm``, mined into a new block. Returns its txid."""
+        with ``confirm``, mined into a new block. ``spend_from`` makes its input spend an
+        output of that address (the reserve moving its own coins). Returns its txid."""
         self._tx_counter += 1
         txid = _hash("tx", self._tx_counter, address, amount_sat)
-        self.txs[txid] = FakeTx(txid=txid, outputs=[(address, amount_sat), *(extra_outputs or [])])
+        outputs = [(address, amount_sat), *(extra_outputs or [])]
+        spent = sum(value for _, value in outputs) + 1_000
+        self.txs[txid] = FakeTx(
+            txid=txid,
+            outputs=outputs,
+            spends=[(spend_from, spent)] if spend_from is not None else [],
+        )
         self.mempool.append(txid)
         if confirm:
             self.mine(1)
@@ -210,7 +219,10 @@ class FakeChain:
         self._tx_counter += 1
         new_txid = _hash("replacement", self._tx_counter, txid)
         self.txs[new_txid] = FakeTx(
-            txid=new_txid, outputs=list(outputs or old.outputs), fee_sat=old.fee_sat * 2
+            txid=new_txid,
+            outputs=list(outputs or old.outputs),
+            fee_sat=old.fee_sat * 2,
+            spends=old.spends,
         )
         self.mempool.append(new_txid)
         return new_txid
@@ -284,14 +296,16 @@ class FakeChain:
         if tx.coinbase:
             vin = [{"txid": "0" * 64, "vout": 4294967295, "is_coinbase": True, "sequence": 0}]
         else:
+            # Esplora's vin: each input with the output it spends (``prevout``).
             vin = [
                 {
-                    "txid": _hash("prev", tx.txid),
+                    "txid": _hash("prev", tx.txid, index),
                     "vout": 0,
                     "is_coinbase": False,
-                    "prevout": {"scriptpubkey_address": _MINER_ADDRESS, "value": 0},
+                    "prevout": {"scriptpubkey_address": address, "value": value},
                     "sequence": 4294967293,
                 }
+                for index, (address, value) in enumerate(tx.spends or [(_MINER_ADDRESS, 0)])
             ]
         return {
             "txid": tx.txid,
@@ -381,7 +395,9 @@ class FakeChain:
 
 
 def _pays(tx: FakeTx, address: str) -> bool:
-    return any(out_address == address for out_address, _ in tx.outputs)
+    """Whether ``tx`` touches ``address``: pays it, or spends from it (an address's history
+    lists both)."""
+    return any(a == address for a, _ in tx.outputs) or any(a == address for a, _ in tx.spends)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

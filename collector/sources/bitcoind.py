@@ -45,6 +45,11 @@ within ``recheck_blocks`` of the tip that the listing did not show are asked for
 ``gettransaction`` (-5, unknown: removed). A ``lastblock`` the node no longer knows restarts the
 listing from genesis.
 
+A transaction the wallet also lists with ``send`` entries spends from a reserve address (Core
+lists a watch-only wallet's own spends that way, with ``involvesWatchonly``; see the
+``listsinceblock`` RPC help): its ``receive`` entries are the reserve's own change or
+consolidation, stored as ``internal`` movements and never counted as remittances.
+
 ``scantxoutset`` is not used: it sees only *unspent* outputs, so a remittance the reserve has
 since spent would disappear and look unpaid. The wallet keeps every transaction it has seen.
 """
@@ -54,7 +59,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, TypeGuard
@@ -295,6 +300,7 @@ class WalletEntry:
     block_height: int | None
     block_hash: str | None
     block_time: int | None
+    kind: str = "remittance"  # "internal" when the wallet also spends in the transaction
 
 
 def btc_to_sat(amount: object, what: str) -> int:
@@ -361,6 +367,7 @@ def output_record(
         block_height=entry.block_height,
         block_hash=entry.block_hash,
         block_time=None if entry.block_time is None else timestamp_utc(entry.block_time, where),
+        kind=entry.kind,
     )
 
 
@@ -505,7 +512,9 @@ class BitcoindReserveJob:
         await self._store.upsert_reserve_outputs(list(seen.values()))
         await self._recheck(stored, seen, tip)
         self._since = lastblock
-        confirmed = await self._store.reserve_outputs(statuses=("confirmed",))
+        confirmed = await self._store.reserve_outputs(
+            statuses=("confirmed",), kinds=("remittance",)
+        )
         self.status.received_sat = received_sat(confirmed, tip, self._reserve.confirmations)
         self.status.tip_height = tip
         if problems:
@@ -544,6 +553,13 @@ class BitcoindReserveJob:
         lastblock = listing.get("lastblock")
         entries: list[WalletEntry] = []
         problems: list[str] = []
+        # A transaction in which the wallet also sends spends from a reserve address: the
+        # reserve moving its own coins (change, consolidation), never a remittance.
+        spending = {
+            doc.get("txid")
+            for doc in listing["transactions"]
+            if isinstance(doc, dict) and doc.get("category") == "send"
+        }
         for doc in listing["transactions"]:
             try:
                 entry = parse_wallet_entry(doc)
@@ -551,7 +567,7 @@ class BitcoindReserveJob:
                 problems.append(str(err))  # one bad entry must not hide the others
                 continue
             if entry is not None and entry.address in self._operation_by_address:
-                entries.append(entry)
+                entries.append(replace(entry, kind="internal") if entry.txid in spending else entry)
         if problems:
             lastblock = self._since  # list the same range again next pass
         return entries, problems, lastblock if _is_hash(lastblock) else None
@@ -591,7 +607,11 @@ class BitcoindReserveJob:
         mempool = await self._in_mempool({e.txid for e, _ in candidates if e.confirmations == 0})
         moved: list[ReserveOutputRecord] = []
         for entry, output in candidates:
-            record = output_record(entry, output.operation_id, in_mempool=entry.txid in mempool)
+            record = output_record(
+                replace(entry, kind=output.kind),
+                output.operation_id,
+                in_mempool=entry.txid in mempool,
+            )
             if record is None:
                 removed.append((output.txid, output.vout))
             else:

@@ -10,11 +10,14 @@ address's outputs are written once its walk is complete, so a pass cut short nev
 stored transaction above unread history.
 
 Each ``vout`` paying a configured reserve address is one output, keyed ``(txid, vout)``: the
-same output seen through two addresses is stored once. Each pass also re-checks the stored
-outputs the histories did not show again that are in the mempool or confirmed within
-``recheck_blocks`` of the tip (``/api/tx/{txid}/status``): a 404 (replaced, or dropped by a
-re-organisation) marks them ``removed``; a new block moves them; back in the mempool
-unconfirms them. An output that reappears is stored as seen again.
+same output seen through two addresses is stored once. A transaction whose inputs spend from
+any watched reserve address (``vin[].prevout.scriptpubkey_address``) moves the reserve's own
+coins: its outputs are stored as ``internal`` movements, never as remittances.
+
+Each pass also re-checks the stored outputs the histories did not show again that are in the
+mempool or confirmed within ``recheck_blocks`` of the tip (``/api/tx/{txid}/status``): a 404
+(replaced, or dropped by a re-organisation) marks them ``removed``; a new block moves them;
+back in the mempool unconfirms them. An output that reappears is stored as seen again.
 
 Exposes, per configured operation (confirmed outputs with at least ``reserve.confirmations``
 confirmations; float BTC only here, at the metrics edge; it follows the chain, so it can fall
@@ -70,6 +73,7 @@ class ParsedTx:
     txid: str
     status: TxStatus
     outputs: tuple[tuple[int, str, int], ...]  # (vout, address, value sat), addressed ones only
+    spends_from: tuple[str, ...] = ()  # the addresses of the outputs its inputs spend
 
 
 def _is_txid(value: object) -> TypeGuard[str]:
@@ -112,14 +116,33 @@ def parse_tx(doc: Any) -> ParsedTx:
             continue  # OP_RETURN and bare scripts pay no address
         value = _non_negative_int(out.get("value"), f"tx {txid}: vout[{index}].value")
         outputs.append((index, str(address), value))
-    return ParsedTx(txid, parse_status(doc.get("status"), f"tx {txid} status"), tuple(outputs))
+    vins = doc.get("vin", [])
+    if not isinstance(vins, list):
+        raise SourceBadResponse(f"tx {txid}: vin must be a list")
+    spends_from: list[str] = []
+    for index, vin in enumerate(vins):
+        if not isinstance(vin, dict):
+            raise SourceBadResponse(f"tx {txid}: vin[{index}] must be an object")
+        prevout = vin.get("prevout")
+        if isinstance(prevout, dict) and isinstance(prevout.get("scriptpubkey_address"), str):
+            spends_from.append(prevout["scriptpubkey_address"])
+    return ParsedTx(
+        txid,
+        parse_status(doc.get("status"), f"tx {txid} status"),
+        tuple(outputs),
+        tuple(spends_from),
+    )
 
 
 def reserve_outputs(
     tx: ParsedTx, operation_by_address: Mapping[str, str]
 ) -> list[ReserveOutputRecord]:
-    """The outputs of ``tx`` that pay a reserve address, as records."""
+    """The outputs of ``tx`` that pay a reserve address, as records. A transaction that
+    spends from any watched reserve address moves the reserve's own coins (change back to a
+    reserve address, a consolidation, a move between them): its outputs are recorded as
+    ``internal`` movements, never as remittances."""
     status = tx.status
+    kind = "internal" if any(a in operation_by_address for a in tx.spends_from) else "remittance"
     return [
         ReserveOutputRecord(
             txid=tx.txid,
@@ -131,6 +154,7 @@ def reserve_outputs(
             block_height=status.block_height,
             block_hash=status.block_hash,
             block_time=status.block_time,
+            kind=kind,
         )
         for vout, address, value in tx.outputs
         if address in operation_by_address
@@ -269,7 +293,9 @@ class ReserveJob:
             )
             seen.update(((o.txid, o.vout), o) for o in found)
         await self._recheck(stored, seen, tip)
-        confirmed = await self._store.reserve_outputs(statuses=("confirmed",))
+        confirmed = await self._store.reserve_outputs(
+            statuses=("confirmed",), kinds=("remittance",)
+        )
         self.status.received_sat = received_sat(confirmed, tip, self._reserve.confirmations)
         self.status.tip_height = tip
         if problems:
@@ -350,6 +376,7 @@ def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutput
         block_height=status.block_height,
         block_hash=status.block_hash,
         block_time=status.block_time,
+        kind=output.kind,
     )
 
 

@@ -475,8 +475,12 @@ class Store:
         await self._write(work)
 
     async def reserve_outputs(
-        self, operation_id: str | None = None, statuses: Sequence[str] = ("mempool", "confirmed")
+        self,
+        operation_id: str | None = None,
+        statuses: Sequence[str] = ("mempool", "confirmed"),
+        kinds: Sequence[str] = ("remittance", "internal"),
     ) -> list[ReserveOutputRecord]:
+        """Outputs in ``statuses`` of ``kinds``; remittances only are what the ledger counts."""
         t = _table(ReserveOutput)
         statement = (
             select(
@@ -489,8 +493,9 @@ class Store:
                 t.c.block_height,
                 t.c.block_hash,
                 t.c.block_time,
+                t.c.kind,
             )
-            .where(t.c.status.in_(list(statuses)))
+            .where(t.c.status.in_(list(statuses)), t.c.kind.in_(list(kinds)))
             .order_by(t.c.block_time, t.c.txid, t.c.vout)
         )
         if operation_id is not None:

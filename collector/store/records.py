@@ -132,3 +132,4 @@ class ReserveOutputRecord:
     block_height: int | None
     block_hash: str | None
     block_time: datetime | None
+    kind: str = "remittance"  # or "internal": a movement of the reserve's own coins

@@ -170,8 +170,10 @@ class ReserveOutput(Base):
     """A transaction output paying a reserve address, and where it stands on the chain.
 
     ``status`` is ``mempool`` (seen, unconfirmed), ``confirmed`` (in a block of the best chain)
-    or ``removed`` (gone: replaced, or re-organised out). Only confirmed outputs with enough
-    confirmations count as remitted.
+    or ``removed`` (gone: replaced, or re-organised out). ``kind`` is ``remittance`` (paid in
+    from outside) or ``internal`` (its transaction spends from a watched reserve address: the
+    reserve's own change, consolidation or move, never a payment). Only confirmed remittances
+    with enough confirmations count as remitted.
     """
 
     __tablename__ = "reserve_outputs"
@@ -187,6 +189,7 @@ class ReserveOutput(Base):
     block_time: Mapped[datetime | None] = mapped_column(nullable=True)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16), server_default="remittance")
 
 
 class IssuedStatement(Base):

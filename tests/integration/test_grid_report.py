@@ -134,12 +134,12 @@ def test_report_grid_command_writes_the_png_and_rejects_a_bad_suffix(
 async def test_the_demos_history_fills_every_hour_of_its_story_months_grid_report(
     tmp_path: Path,
 ) -> None:
-    from collector.clock import FrozenClock  # noqa: PLC0415
-    from collector.config import load_config  # noqa: PLC0415
-    from collector.demo.runner import _fill_history  # noqa: PLC0415
-    from collector.demo.world import history_start, story_period  # noqa: PLC0415
-    from collector.store.database import open_engine  # noqa: PLC0415
-    from tests.support.demo_world import PINNED_INSTANTS  # noqa: PLC0415
+    from collector.clock import FrozenClock
+    from collector.config import load_config
+    from collector.demo.runner import _fill_history
+    from collector.demo.world import history_start, story_period
+    from collector.store.database import open_engine
+    from tests.support.demo_world import PINNED_INSTANTS
 
     now = PINNED_INSTANTS["first-of-month"]
     path = tmp_path / "config.yaml"

@@ -39,6 +39,7 @@ START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
 ADDR_A = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 ADDR_B = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
+COLD = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"  # cold storage: not a watched address
 
 
 async def _no_sleep(_: float) -> None:
@@ -386,6 +387,24 @@ async def test_every_output_paying_a_reserve_address_is_stored_once(rig: Rig) ->
     confirmed = (await rig.outputs())[(txid, 0)]
     assert (confirmed.status, confirmed.block_height) == ("confirmed", rig.chain.tip.height)
     assert confirmed.block_time == datetime.fromtimestamp(rig.chain.tip.timestamp, UTC)
+
+
+async def test_the_reserves_own_spends_are_movements_not_remittances(rig: Rig) -> None:
+    rig.chain.pay(ADDR_A, 100_000, confirm=True)  # the operation remits
+    # The reserve pays out with change back to a reserve address, then consolidates: the
+    # wallet lists both with "send" entries as well as the "receive" of the change.
+    rig.chain.pay(COLD, 60_000, extra_outputs=[(ADDR_A, 39_000)], spend_from=ADDR_A)
+    rig.chain.pay(ADDR_B, 38_000, spend_from=ADDR_A, confirm=True)
+    rig.chain.mine(6)
+    job = rig.reserve_job()
+    await job.poll()
+    kinds = sorted((o.kind, o.operation_id, o.amount_sat) for o in (await rig.outputs()).values())
+    assert kinds == [
+        ("internal", "alpha", 39_000),
+        ("internal", "beta", 38_000),
+        ("remittance", "alpha", 100_000),
+    ]
+    assert job.status.received_sat == {"alpha": 100_000}
 
 
 async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -> None:

@@ -187,6 +187,28 @@ async def test_a_history_whose_cursor_repeats_fails_instead_of_looping(rig: Rig)
         await rig.job().poll()
 
 
+async def test_the_reserves_own_change_and_consolidations_are_movements_not_remittances(
+    rig: Rig,
+) -> None:
+    rig.chain.pay(ADDR_A1, 100_000, confirm=True)  # the operation remits
+    # The reserve sends to cold storage with change back to another reserve address …
+    rig.chain.pay(STRANGER, 60_000, extra_outputs=[(ADDR_A2, 39_000)], spend_from=ADDR_A1)
+    # … consolidates into a third one (another operation's: still the reserve's own coins) …
+    rig.chain.pay(ADDR_B, 38_000, spend_from=ADDR_A2)
+    rig.chain.mine(6)
+    job = rig.job()
+    await job.poll()
+    kinds = sorted((o.kind, o.address, o.amount_sat) for o in await rig.outputs())
+    assert kinds == [
+        ("internal", ADDR_B, 38_000),
+        ("internal", ADDR_A2, 39_000),
+        ("remittance", ADDR_A1, 100_000),
+    ]
+    assert job.status.received_sat == {"alpha": 100_000}
+    remitted = await rig.store.reserve_outputs(statuses=("confirmed",), kinds=("remittance",))
+    assert [o.amount_sat for o in remitted] == [100_000]
+
+
 async def test_an_output_seen_through_two_addresses_is_stored_once(rig: Rig) -> None:
     rig.chain.pay(ADDR_A1, 50_000, extra_outputs=[(ADDR_A2, 20_000), (ADDR_B, 1_000)])
     await rig.job().poll()
