@@ -124,17 +124,19 @@ class Inputs:
     network_hashrate_hs: float | None
 
 
-async def read_inputs(store: Store, config: Config) -> Inputs:
-    """Read every operation's inputs with one query per table."""
+async def read_inputs(store: Store, config: Config, as_of: datetime | None = None) -> Inputs:
+    """Read every operation's inputs with one query per table: as last seen or, with
+    ``as_of``, as known at that instant (each input's latest revision observed by then, and
+    confirmations counted from the best tip known then)."""
     earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
     pool_names: dict[tuple[str, str], str] = {}  # one "kind/account" string per pool account
-    for e in await store.earnings():
+    for e in await store.earnings(as_of=as_of):
         pool = pool_names.get((e.pool_kind, e.account))
         if pool is None:
             pool = pool_names[e.pool_kind, e.account] = f"{e.pool_kind}/{e.account}"
         earnings[e.operation_id].append(DailyEarning(e.operation_id, pool, e.day, e.amount_sat))
-    hashrates = _daily_hashrates(config, await store.pool_hashrate_days())
-    network_days = await store.network_days()
+    hashrates = _daily_hashrates(config, await store.pool_hashrate_days(as_of=as_of))
+    network_days = await store.network_days(as_of=as_of)
     network = [
         DailyNetwork(
             d.day,
@@ -147,11 +149,14 @@ async def read_inputs(store: Store, config: Config) -> Inputs:
     ]
     # Confirmations count from the configured chain's tip only: a leftover tip of another
     # chain (a testnet run against the same store) must never confirm a mainnet output.
-    tip = await store.chain_tip(config.network.chain)
+    tip = await store.chain_tip(config.network.chain, as_of=as_of)
     tip_height = tip.height if tip is not None else None
     outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
     # Remittances only: the reserve's own movements (change, consolidation) pay nothing in.
-    for o in await store.reserve_outputs(statuses=("confirmed",), kinds=("remittance",)):
+    remittances = await store.reserve_outputs(
+        statuses=("confirmed",), kinds=("remittance",), as_of=as_of
+    )
+    for o in remittances:
         confirmations = (
             tip_height - o.block_height + 1
             if tip_height is not None and o.block_height is not None

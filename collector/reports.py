@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -63,7 +63,8 @@ async def build_statement_from_store(
         period_range = parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
-    inputs = await read_inputs(store, config)
+    # Only what was known at ``as_of``: the same statement whenever it is made again.
+    inputs = await read_inputs(store, config, as_of)
     result = compute_pass(config, inputs, as_of)
     if operation.id in result.failed:
         _reason, message = result.failed[operation.id]
@@ -101,13 +102,26 @@ async def render_statement(  # noqa: PLR0917 - mirrors the statement's coordinat
     period: str,
     fmt: str,
     as_of: datetime,
+    *,
+    issue: bool = False,
 ) -> bytes:
-    """The signed statement of ``operation`` for ``period`` as of ``as_of``, recorded in the
-    store."""
+    """The signed statement of ``operation`` for ``period`` as of ``as_of``, from what the
+    store knew at ``as_of``; its digest is recorded. With ``issue`` (the CLI, the mailer) the
+    document is kept whole, and a statement issued before for the same coordinates is served
+    again exactly as it was issued."""
+    as_of = as_of.astimezone(UTC)
+    if issue:
+        issued = await store.issued_document(operation.id, period, as_of, fmt)
+        if issued is not None:
+            return issued
     key = load_signing_key(config.statement.signing_key_file)
     statement = await build_statement_from_store(config, store, operation, period, as_of)
     document = sign(statement, fmt, key)
     await store.record_statement(operation.id, period, as_of, statement.sha256())
+    if issue:
+        await store.save_issued_document(
+            operation.id, period, as_of, fmt, statement.sha256(), statement.due_sat, document
+        )
     return document
 
 
@@ -127,7 +141,7 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
     try:
         await upgrade(engine)
         document = await render_statement(
-            config, Store(engine), operation, period, fmt, as_of or SystemClock().now()
+            config, Store(engine), operation, period, fmt, as_of or SystemClock().now(), issue=True
         )
     finally:
         await engine.dispose()

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Select, Table, and_, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -34,14 +34,20 @@ from collector.store.records import (
 )
 from collector.store.tables import (
     ChainTip,
+    ChainTipRevision,
     CurtailmentOrder,
+    EarningRevision,
+    IssuedDocument,
     IssuedStatement,
     NetworkBlock,
     NetworkDay,
+    NetworkDayRevision,
     PoolEarning,
     PoolHashrateDay,
+    PoolHashrateRevision,
     PoolStatus,
     ReserveOutput,
+    ReserveOutputRevision,
     SiteState,
     TelemetryRollup,
 )
@@ -54,6 +60,38 @@ def _table(model: Any) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model!r} is not a mapped table")
     return table
+
+
+_ACCOUNT_DAY = ("operation_id", "pool_kind", "account", "day")
+_OUTPUT = ("txid", "vout")
+_OUTPUT_STATE = (
+    "operation_id",
+    "address",
+    "amount_sat",
+    "status",
+    "block_height",
+    "block_hash",
+    "block_time",
+    "kind",
+)
+
+
+def _as_of(revisions: Any, keys: Sequence[str], as_of: datetime) -> Any:
+    """The latest revision of each fact observed at or before ``as_of``, as a subquery with the
+    revision table's columns (read it as the current table would be read)."""
+    t = _table(revisions)
+    key_columns = [t.c[k] for k in keys]
+    latest = (
+        select(*key_columns, func.max(t.c.observed_at).label("latest"))
+        .where(t.c.observed_at <= as_of)
+        .group_by(*key_columns)
+        .subquery()
+    )
+    joined: Select[Any] = select(t).join(
+        latest,
+        and_(*[t.c[k] == latest.c[k] for k in keys], t.c.observed_at == latest.c.latest),
+    )
+    return joined.subquery()
 
 
 def _merge_duplicates(
@@ -150,6 +188,44 @@ class Store:
             await connection.execute(
                 statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
             )
+
+    async def _revise(  # noqa: PLR0917 - the tables, the rows and what identifies a fact
+        self,
+        connection: AsyncConnection,
+        current: Any,
+        revisions: Any,
+        rows: Sequence[dict[str, Any]],
+        keys: Sequence[str],
+        values: Sequence[str],
+        observed_at: datetime,
+    ) -> None:
+        """Append a revision for each row whose ``values`` differ from the stored current
+        fact (or that is new), observed at ``observed_at``; call before the upsert, in the
+        same transaction. A fact seen again unchanged appends nothing."""
+        if not rows:
+            return
+        table = _table(current)
+        key_columns = [table.c[k] for k in keys]
+        stored: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        wanted = list({tuple(row[k] for k in keys) for row in rows})
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            result = await connection.execute(
+                select(*key_columns, *[table.c[v] for v in values]).where(
+                    tuple_(*key_columns).in_(chunk)
+                )
+            )
+            for found in result.all():
+                stored[tuple(found[: len(keys)])] = tuple(found[len(keys) :])
+        changed: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            value = tuple(row[v] for v in values)
+            if stored.get(key) != value:
+                changed[key] = {**{k: row[k] for k in keys}, **{v: row[v] for v in values}}
+                stored[key] = value
+        revision_rows = [{**row, "observed_at": observed_at} for row in changed.values()]
+        await self._upsert(connection, revisions, revision_rows, (*keys, "observed_at"))
 
     async def _write(self, work: Any) -> None:
         try:
@@ -291,10 +367,21 @@ class Store:
     # -- pools ----------------------------------------------------------------------------
 
     async def upsert_earnings(self, earnings: Sequence[EarningRecord]) -> None:
-        """Save daily earnings; a day seen again (a revised or repeated poll) replaces itself."""
-        rows = [{**asdict(e), "recorded_at": self.clock.now()} for e in earnings]
+        """Save daily earnings; a day seen again (a revised or repeated poll) replaces itself,
+        and a changed value is kept as a new revision."""
+        now = self.clock.now()
+        rows = [{**asdict(e), "recorded_at": now} for e in earnings]
 
         async def work(connection: AsyncConnection) -> None:
+            await self._revise(
+                connection,
+                PoolEarning,
+                EarningRevision,
+                rows,
+                _ACCOUNT_DAY,
+                ("amount_sat", "source"),
+                now,
+            )
             await self._upsert(
                 connection, PoolEarning, rows, ("operation_id", "pool_kind", "account", "day")
             )
@@ -302,10 +389,16 @@ class Store:
         await self._write(work)
 
     async def earnings(
-        self, operation_id: str | None = None, start: date | None = None, end: date | None = None
+        self,
+        operation_id: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        *,
+        as_of: datetime | None = None,
     ) -> list[EarningRecord]:
-        """Earnings, optionally of one operation and with ``start <= day < end``."""
-        t = _table(PoolEarning)
+        """Earnings, optionally of one operation and with ``start <= day < end``; with
+        ``as_of``, each day's value as known then (its latest revision observed by then)."""
+        t = _table(PoolEarning) if as_of is None else _as_of(EarningRevision, _ACCOUNT_DAY, as_of)
         # Only the columns the record holds: audit timestamps cost a conversion per row.
         statement = select(
             t.c.operation_id, t.c.pool_kind, t.c.account, t.c.day, t.c.amount_sat, t.c.source
@@ -319,9 +412,19 @@ class Store:
         return [EarningRecord(*row) for row in await self._read(statement)]
 
     async def upsert_pool_hashrate_days(self, days: Sequence[PoolHashrateDayRecord]) -> None:
-        rows = [{**asdict(d), "recorded_at": self.clock.now()} for d in days]
+        now = self.clock.now()
+        rows = [{**asdict(d), "recorded_at": now} for d in days]
 
         async def work(connection: AsyncConnection) -> None:
+            await self._revise(
+                connection,
+                PoolHashrateDay,
+                PoolHashrateRevision,
+                rows,
+                _ACCOUNT_DAY,
+                ("hashrate_hs",),
+                now,
+            )
             await self._upsert(
                 connection, PoolHashrateDay, rows, ("operation_id", "pool_kind", "account", "day")
             )
@@ -329,9 +432,13 @@ class Store:
         await self._write(work)
 
     async def pool_hashrate_days(
-        self, operation_id: str | None = None
+        self, operation_id: str | None = None, *, as_of: datetime | None = None
     ) -> list[PoolHashrateDayRecord]:
-        t = _table(PoolHashrateDay)
+        t = (
+            _table(PoolHashrateDay)
+            if as_of is None
+            else _as_of(PoolHashrateRevision, _ACCOUNT_DAY, as_of)
+        )
         statement = select(
             t.c.operation_id, t.c.pool_kind, t.c.account, t.c.day, t.c.hashrate_hs
         ).order_by(t.c.day)
@@ -407,17 +514,27 @@ class Store:
         return {int(r.height): str(r.block_hash) for r in rows}
 
     async def upsert_network_days(self, days: Sequence[NetworkDayRecord]) -> None:
-        rows = [{**asdict(d), "recorded_at": self.clock.now()} for d in days]
+        now = self.clock.now()
+        rows = [{**asdict(d), "recorded_at": now} for d in days]
 
         async def work(connection: AsyncConnection) -> None:
+            await self._revise(
+                connection,
+                NetworkDay,
+                NetworkDayRevision,
+                rows,
+                ("day",),
+                ("blocks", "rewards_sat", "hashrate_hs", "difficulty", "complete"),
+                now,
+            )
             await self._upsert(connection, NetworkDay, rows, ("day",))
 
         await self._write(work)
 
     async def network_days(
-        self, start: date | None = None, end: date | None = None
+        self, start: date | None = None, end: date | None = None, *, as_of: datetime | None = None
     ) -> list[NetworkDayRecord]:
-        t = _table(NetworkDay)
+        t = _table(NetworkDay) if as_of is None else _as_of(NetworkDayRevision, ("day",), as_of)
         statement = select(t).order_by(t.c.day)
         if start is not None:
             statement = statement.where(t.c.day >= start)
@@ -431,13 +548,27 @@ class Store:
         ]
 
     async def save_chain_tip(self, tip: ChainTipRecord) -> None:
+        row = asdict(tip)
+
         async def work(connection: AsyncConnection) -> None:
-            await self._upsert(connection, ChainTip, [asdict(tip)], ("chain",))
+            await self._revise(
+                connection,
+                ChainTip,
+                ChainTipRevision,
+                [row],
+                ("chain",),
+                ("height", "block_hash"),
+                self.clock.now(),
+            )
+            await self._upsert(connection, ChainTip, [row], ("chain",))
 
         await self._write(work)
 
-    async def chain_tip(self, chain: str) -> ChainTipRecord | None:
-        t = _table(ChainTip)
+    async def chain_tip(
+        self, chain: str, *, as_of: datetime | None = None
+    ) -> ChainTipRecord | None:
+        """The chain's tip as last seen or, with ``as_of``, the best tip known then."""
+        t = _table(ChainTip) if as_of is None else _as_of(ChainTipRevision, ("chain",), as_of)
         rows = await self._read(select(t).where(t.c.chain == chain))
         if not rows:
             return None
@@ -450,6 +581,9 @@ class Store:
         rows = [{**asdict(o), "first_seen": now, "last_seen": now} for o in outputs]
 
         async def work(connection: AsyncConnection) -> None:
+            await self._revise(
+                connection, ReserveOutput, ReserveOutputRevision, rows, _OUTPUT, _OUTPUT_STATE, now
+            )
             await self._upsert(
                 connection, ReserveOutput, rows, ("txid", "vout"), keep_first=("first_seen",)
             )
@@ -465,6 +599,19 @@ class Store:
         async def work(connection: AsyncConnection) -> None:
             t = _table(ReserveOutput)
             now = self.clock.now()
+            found = await connection.execute(select(t).where(tuple_(t.c.txid, t.c.vout).in_(keys)))
+            gone = [
+                {
+                    **{c: getattr(r, c) for c in (*_OUTPUT, *_OUTPUT_STATE)},
+                    "status": "removed",
+                    "block_height": None,
+                    "block_hash": None,
+                }
+                for r in found.all()
+            ]
+            await self._revise(
+                connection, ReserveOutput, ReserveOutputRevision, gone, _OUTPUT, _OUTPUT_STATE, now
+            )
             for txid, vout in keys:
                 await connection.execute(
                     update(t)
@@ -479,9 +626,16 @@ class Store:
         operation_id: str | None = None,
         statuses: Sequence[str] = ("mempool", "confirmed"),
         kinds: Sequence[str] = ("remittance", "internal"),
+        *,
+        as_of: datetime | None = None,
     ) -> list[ReserveOutputRecord]:
-        """Outputs in ``statuses`` of ``kinds``; remittances only are what the ledger counts."""
-        t = _table(ReserveOutput)
+        """Outputs in ``statuses`` of ``kinds`` (remittances only are what the ledger counts);
+        with ``as_of``, each output where it stood as known then."""
+        t = (
+            _table(ReserveOutput)
+            if as_of is None
+            else _as_of(ReserveOutputRevision, _OUTPUT, as_of)
+        )
         statement = (
             select(
                 t.c.txid,
@@ -528,6 +682,63 @@ class Store:
             )
 
         await self._write(work)
+
+    async def save_issued_document(  # noqa: PLR0917 - the document's coordinates
+        self,
+        operation_id: str,
+        period: str,
+        as_of: datetime,
+        fmt: str,
+        statement_sha256: str,
+        due_sat: int,
+        document: bytes,
+    ) -> None:
+        """Keep an issued statement whole. An issued document is never replaced: a second
+        issue of the same coordinates keeps the first."""
+        row = {
+            "operation_id": operation_id,
+            "period": period,
+            "as_of": as_of,
+            "format": fmt,
+            "statement_sha256": statement_sha256,
+            "due_sat": due_sat,
+            "issued_at": self.clock.now(),
+            "document": document,
+        }
+
+        async def work(connection: AsyncConnection) -> None:
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            await connection.execute(
+                insert(_table(IssuedDocument)).values(row).on_conflict_do_nothing()
+            )
+
+        await self._write(work)
+
+    async def issued_document(
+        self, operation_id: str, period: str, as_of: datetime, fmt: str
+    ) -> bytes | None:
+        """The document issued for these coordinates, byte for byte, if any."""
+        t = _table(IssuedDocument)
+        rows = await self._read(
+            select(t.c.document).where(
+                t.c.operation_id == operation_id,
+                t.c.period == period,
+                t.c.as_of == as_of,
+                t.c.format == fmt,
+            )
+        )
+        return bytes(rows[0].document) if rows else None
+
+    async def last_issued_due(self, operation_id: str, period: str) -> tuple[datetime, int] | None:
+        """(as_of, due_sat) of the latest statement issued for the period, if any."""
+        t = _table(IssuedDocument)
+        rows = await self._read(
+            select(t.c.as_of, t.c.due_sat)
+            .where(t.c.operation_id == operation_id, t.c.period == period)
+            .order_by(t.c.as_of.desc())
+            .limit(1)
+        )
+        return (rows[0].as_of, int(rows[0].due_sat)) if rows else None
 
     async def statement_issued(self, operation_id: str, period: str) -> bool:
         t = _table(IssuedStatement)

@@ -2,7 +2,8 @@
 
 Every write the collector makes is an idempotent upsert keyed by what identifies the fact (a
 site and minute, an account and day, an output's txid and vout), so re-polling, backfilling and
-restarting never count anything twice.
+restarting never count anything twice. Inputs that change a remittance figure also keep every
+revision, append-only, with when it was observed (the ``*_revisions`` tables below).
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Dialect, Float, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -166,7 +178,22 @@ class ChainTip(Base):
     observed_at: Mapped[datetime]
 
 
-class ReserveOutput(Base):
+class _OutputState:
+    """An output paying a reserve address (``txid``, ``vout``) and where it stands."""
+
+    txid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vout: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[str] = mapped_column(String(63), index=True)
+    address: Mapped[str] = mapped_column(String(90))
+    amount_sat: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    block_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    block_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    block_time: Mapped[datetime | None] = mapped_column(nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default="remittance")
+
+
+class ReserveOutput(_OutputState, Base):
     """A transaction output paying a reserve address, and where it stands on the chain.
 
     ``status`` is ``mempool`` (seen, unconfirmed), ``confirmed`` (in a block of the best chain)
@@ -178,18 +205,8 @@ class ReserveOutput(Base):
 
     __tablename__ = "reserve_outputs"
 
-    txid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    vout: Mapped[int] = mapped_column(Integer, primary_key=True)
-    operation_id: Mapped[str] = mapped_column(String(63), index=True)
-    address: Mapped[str] = mapped_column(String(90))
-    amount_sat: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))
-    block_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    block_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    block_time: Mapped[datetime | None] = mapped_column(nullable=True)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(16), server_default="remittance")
 
 
 class IssuedStatement(Base):
@@ -203,3 +220,88 @@ class IssuedStatement(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     emailed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     recipients: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# -- revisions: every input that changes a figure, append-only, with when it was observed -----
+#
+# The tables above hold each fact as last seen (the live path reads them). Each write that
+# changes a fact also appends its new value here, in the same transaction, with the instant
+# the store's clock gave; a fact seen again unchanged appends nothing. "As of T" reads the
+# latest revision of each fact observed at or before T, so a statement as of T is the same
+# whenever it is made again.
+
+
+class _AccountDayRevision:
+    """The key of a pool account's daily fact, and when this value of it was observed."""
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool_kind: Mapped[str] = mapped_column(String(31), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class EarningRevision(_AccountDayRevision, Base):
+    """A value of :class:`PoolEarning` as observed at ``observed_at``."""
+
+    __tablename__ = "earning_revisions"
+
+    amount_sat: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))
+
+
+class PoolHashrateRevision(_AccountDayRevision, Base):
+    """A value of :class:`PoolHashrateDay` as observed at ``observed_at``."""
+
+    __tablename__ = "pool_hashrate_revisions"
+
+    hashrate_hs: Mapped[float] = mapped_column(Float)
+
+
+class NetworkDayRevision(Base):
+    """A value of :class:`NetworkDay` as observed at ``observed_at``."""
+
+    __tablename__ = "network_day_revisions"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    blocks: Mapped[int] = mapped_column(Integer)
+    rewards_sat: Mapped[int] = mapped_column(BigInteger)
+    hashrate_hs: Mapped[float] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float, nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReserveOutputRevision(_OutputState, Base):
+    """Where a reserve output stood (:class:`ReserveOutput`) as observed at ``observed_at``."""
+
+    __tablename__ = "reserve_output_revisions"
+
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class ChainTipRevision(Base):
+    """A best-chain tip as observed at ``observed_at``: confirmations as of an instant count
+    from the tip known then."""
+
+    __tablename__ = "chain_tip_revisions"
+
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    height: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class IssuedDocument(Base):
+    """An issued statement, stored whole: served again byte for byte as it was issued."""
+
+    __tablename__ = "issued_documents"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    as_of: Mapped[datetime] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    statement_sha256: Mapped[str] = mapped_column(String(64))
+    due_sat: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime]
+    document: Mapped[bytes] = mapped_column(LargeBinary)

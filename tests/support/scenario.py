@@ -3,6 +3,7 @@
 Operation ``op-demo`` (rate 10 %, monthly, due 10 days after the month) earned 3,000,005 sat
 over 29–31 October 2026 on two pool accounts; 200,000 sat reached its reserve address on
 5 November. As of 12 November it owes 100,001 sat, one day overdue. ``op-other`` has nothing.
+The store observed all of it at 06:00 UTC on 11 November (:data:`OBSERVED_AT`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from collector.clock import FrozenClock
 from collector.config import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -29,6 +31,7 @@ from remittance.signing import new_private_key, private_key_pem, public_key_of, 
 DEMO_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 OTHER_ADDRESS = "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw"
 AS_OF = datetime(2026, 11, 12, tzinfo=UTC)
+OBSERVED_AT = datetime(2026, 11, 11, 6, tzinfo=UTC)  # when the collector stored all of it
 TOKENS = {
     "op-demo": "operator-demo-token",
     "op-other": "operator-other-token",
@@ -99,11 +102,12 @@ def write_config(root: Path, **extra: Any) -> Path:
     return path
 
 
-async def populate(database_url: str) -> None:
-    """Store the worked example's earnings, network days, hash rates and payment."""
+async def populate(database_url: str, observed_at: datetime = OBSERVED_AT) -> None:
+    """Store the worked example's earnings, network days, hash rates and payment, as observed
+    at ``observed_at`` (the store's clock): a statement as of an earlier instant sees none."""
     engine = open_engine(DatabaseConfig(url=database_url))
     await upgrade(engine)
-    store = Store(engine)
+    store = Store(engine, FrozenClock(observed_at))
     days = [date(2026, 10, 29), date(2026, 10, 30), date(2026, 10, 31)]
     await store.upsert_earnings(
         [
@@ -136,7 +140,7 @@ async def populate(database_url: str) -> None:
             )
         ]
     )
-    await store.save_chain_tip(ChainTipRecord("main", 950_999, "11" * 32, AS_OF))
+    await store.save_chain_tip(ChainTipRecord("main", 950_999, "11" * 32, observed_at))
     await store.close()
 
 

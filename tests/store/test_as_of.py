@@ -1,0 +1,114 @@
+"""As of an instant, a statement uses only what the store knew then: later revisions, blocks
+and payments never change it (issue 12, defect 3), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from collector.clock import FrozenClock
+from collector.config import Config, load_config
+from collector.reports import build_statement_from_store, render_statement
+from collector.store.database import open_engine
+from collector.store.queries import Store
+from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord
+from tests.support.scenario import AS_OF, DEMO_ADDRESS, populate, write_config
+
+LATER = AS_OF + timedelta(days=8)
+
+
+def _scenario(root: Path, database_url: str | None = None) -> Config:
+    extra = {"database": database_url} if database_url else {}
+    config = load_config(write_config(root, **extra))
+    asyncio.run(populate(config.database.url))
+    return config
+
+
+async def _later_observations(config: Config, revised_sat: int, blocks: int, paid: int) -> None:
+    """What the collector sees after AS_OF: a pool revision, new blocks, a new payment."""
+    async with Store(open_engine(config.database), FrozenClock(LATER)) as store:
+        await store.upsert_earnings(
+            [EarningRecord("op-demo", "ocean", "pool-b", date(2026, 10, 30), revised_sat)]
+        )
+        await store.save_chain_tip(ChainTipRecord("main", 950_999 + blocks, "22" * 32, LATER))
+        if paid:
+            await store.upsert_reserve_outputs(
+                [
+                    ReserveOutputRecord(
+                        "b" * 64,
+                        0,
+                        "op-demo",
+                        DEMO_ADDRESS,
+                        paid,
+                        "confirmed",
+                        951_000,
+                        "33" * 32,
+                        datetime(2026, 11, 11, 23, tzinfo=UTC),  # block time before AS_OF
+                    )
+                ]
+            )
+
+
+async def _statement_sha(config: Config, as_of: datetime) -> tuple[str, int]:
+    async with Store(open_engine(config.database)) as store:
+        statement = await build_statement_from_store(
+            config, store, config.operation("op-demo"), "2026-10", as_of
+        )
+    return statement.sha256(), statement.mined_sat
+
+
+def test_a_statement_as_of_an_instant_ignores_everything_observed_later(
+    tmp_path: Path, database_url: str
+) -> None:
+    config = _scenario(tmp_path, database_url)
+    before = asyncio.run(_statement_sha(config, AS_OF))
+    asyncio.run(_later_observations(config, revised_sat=450_000, blocks=30, paid=100_001))
+    assert asyncio.run(_statement_sha(config, AS_OF)) == before
+    # Now the best-known figures follow the revision: 50,000 sat more mined in October.
+    _sha, mined_now = asyncio.run(_statement_sha(config, LATER))
+    assert mined_now == before[1] + 50_000
+
+
+def test_an_issued_statement_is_served_again_byte_for_byte(tmp_path: Path) -> None:
+    config = _scenario(tmp_path)
+
+    async def issue() -> bytes:
+        async with Store(open_engine(config.database)) as store:
+            return await render_statement(
+                config, store, config.operation("op-demo"), "2026-10", "pdf", AS_OF, issue=True
+            )
+
+    first = asyncio.run(issue())
+    asyncio.run(_later_observations(config, revised_sat=1, blocks=5, paid=0))
+    assert asyncio.run(issue()) == first
+
+    async def stored() -> bytes | None:
+        async with Store(open_engine(config.database)) as store:
+            return await store.issued_document("op-demo", "2026-10", AS_OF, "pdf")
+
+    assert asyncio.run(stored()) == first
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    revised_sat=st.integers(min_value=-10_000, max_value=5_000_000),
+    blocks=st.integers(min_value=0, max_value=10_000),
+    paid=st.integers(min_value=0, max_value=1_000_000),
+)
+def test_property_no_later_observation_changes_an_as_of_statement(
+    revised_sat: int, blocks: int, paid: int
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        config = _scenario(Path(folder))
+        before = asyncio.run(_statement_sha(config, AS_OF))
+        asyncio.run(_later_observations(config, revised_sat, blocks, paid))
+        assert asyncio.run(_statement_sha(config, AS_OF)) == before
