@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import hashlib
 import json
 import os
 import platform
@@ -22,8 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from embit.script import Script
 
 from tests.support.processes import free_port, port_open, stop, wait_for
+
+
+def reserve_address(operation_id: str) -> str:
+    """A valid mainnet P2WPKH address of the operation's own (an address is one operation's)."""
+    program = hashlib.sha256(operation_id.encode()).digest()[:20]
+    return str(Script(b"\x00\x14" + program).address())
+
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 PREFIX = "bench"
@@ -125,7 +134,7 @@ def fleet_config(
                 "name": f"Operation {number}",
                 "license": f"L-{number}",
                 "remittance": {"rate": "0.1"},
-                "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
+                "reserve_addresses": [reserve_address(f"op-{number:03d}")],
                 "sites": [
                     {
                         "id": site_id,

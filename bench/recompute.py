@@ -24,10 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from embit.script import Script
 from prometheus_client import generate_latest
 
-from bench.common import emit, machine, table
+from bench.common import emit, machine, reserve_address, table
 from collector.accounts import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
@@ -44,11 +43,6 @@ from collector.store.records import (
 from tests.support.processes import PostgresServer, find_postgres_bin
 
 FIRST_DAY = date(2024, 11, 1)
-
-
-def reserve_address(operation_id: str) -> str:
-    program = hashlib.sha256(operation_id.encode()).digest()[:20]
-    return str(Script(b"\x00\x14" + program).address())
 
 
 def build_config(operations: int, database_url: str) -> Config:
