@@ -14,6 +14,8 @@ Exposes::
     reservewatch_operation_earnings_discrepancy_ratio{operation} 0.98
     reservewatch_operation_hashrate_discrepancy_ratio{operation} 0.97
     reservewatch_operation_hashrate_share_ratio{operation} 0.0123
+    reservewatch_operation_late_payments{operation} 1
+    reservewatch_operation_accounts_stale{operation,reason} 0
     reservewatch_national_hashrate_share_ratio 0.034
     reservewatch_accounts_last_success_timestamp_seconds 1.7e9
 """
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
@@ -72,6 +75,7 @@ def terms_of(operation: OperationConfig) -> RemittanceTerms:
         due_days=remittance.due_days,
         basis=Basis(remittance.basis),
         discrepancy_tolerance=remittance.discrepancy_tolerance,
+        deadline_zone=ZoneInfo(remittance.deadline_timezone),
     )
 
 
@@ -400,6 +404,10 @@ class AccountsService:
                 ),
                 ("hashrate_discrepancy_ratio", "Pool-reported ÷ telemetry hash rate, now."),
                 ("hashrate_share_ratio", "The operation's pool hash rate ÷ the network's."),
+                (
+                    "late_payments",
+                    "Payments (or parts) that settled an obligation after its deadline.",
+                ),
             )
         }
         inputs = self._inputs
@@ -417,6 +425,7 @@ class AccountsService:
                 "remitted_btc_total": _btc(account.total_remitted_sat),
                 "remittance_shortfall_btc": _btc(ledger.shortfall_sat),
                 "remittance_overdue_seconds": float(ledger.overdue_seconds),
+                "late_payments": float(ledger.late_allocations),
             }
             discrepancy = earnings_discrepancy(account)
             values["earnings_discrepancy_ratio"] = (

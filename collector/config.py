@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -219,6 +220,17 @@ class RemittanceConfig(Frozen):
     due_days: int = Field(default=10, ge=0, le=366)
     basis: Literal["reported", "expected", "greater"] = "reported"
     discrepancy_tolerance: Decimal = Decimal("0.05")
+    # The regulator's IANA time zone: a deadline is the end of day `due_days` there.
+    deadline_timezone: str = "UTC"
+
+    @field_validator("deadline_timezone")
+    @classmethod
+    def _iana_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"{name!r} is not an IANA time zone (e.g. Asia/Almaty)") from err
+        return name
 
     @field_validator("rate")
     @classmethod

@@ -4,7 +4,8 @@
   operation's reserve addresses, is in a block (`block_time` set) and has at least
   `required_confirmations`. An output removed by a re-org or replaced is simply absent from the
   view and so no longer counts. Each `(txid, vout)` counts once, however often it is listed.
-- Counted payments are applied in order of (block_time, txid, vout) to the oldest obligation
+- Counted payments are applied in chain order — (block height, txid, vout), never the
+  miner-set block time, which may run backwards between blocks — to the oldest obligation
   with an unpaid amount (FIFO). What is left after the last obligation is a credit carried
   forward to later obligations.
 - As of an instant: only payments with `block_time <= as_of` count. An obligation's deadline
@@ -12,6 +13,9 @@
   has passed; overdue seconds = `as_of − the oldest passed deadline still unpaid` (0 if none).
   Balance = Σdue − Σremitted (positive = owes, negative = credit); it always equals
   Σunpaid − credit.
+- A payment applied to an obligation after its deadline (block time > deadline) is **late**:
+  each such allocation carries `late_seconds` (block time − deadline), even once the balance is
+  zero; `Ledger.late_allocations` counts them.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class Allocation:
     block_height: int
     block_time: datetime
     confirmations: int
+    late_seconds: int = 0  # how long after the obligation's deadline it arrived (0: on time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,11 @@ class Ledger:
     balance_sat: int
     shortfall_sat: int
     overdue_seconds: int
+
+    @property
+    def late_allocations(self) -> int:
+        """Payments (or parts of them) that settled an obligation after its deadline."""
+        return sum(1 for s in self.settlements for a in s.allocations if a.late_seconds > 0)
 
     def settlement_for(self, label: str) -> Settlement | None:
         """The settlement of the obligation labelled `label`, if there is one."""
@@ -135,7 +145,7 @@ def counted_outputs(
         if known is None or output.confirmations > known.confirmations:
             by_outpoint[key] = output
     counted = [
-        (output.block_time, output.txid, output.vout, output)
+        (output.block_height, output.txid, output.vout, output)
         for output in by_outpoint.values()
         if output.block_time is not None
         and output.block_height is not None
@@ -157,16 +167,16 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
     allocations: list[list[Allocation]] = [[] for _ in dues]
     paid_at: list[datetime | None] = [None for _ in dues]
     confirmed = [
-        (payment.block_time, payment.txid, payment.vout, payment.block_height, payment)
+        (payment.block_height, payment.txid, payment.vout, payment.block_time, payment)
         for payment in payments
         if payment.block_time is not None
         and payment.block_height is not None
         and payment.block_time <= as_of
     ]
-    confirmed.sort(key=lambda item: item[:3])
+    confirmed.sort(key=lambda item: item[:3])  # chain order: height, then txid and vout
     credit_sat = 0
     oldest_open = 0
-    for block_time, _, _, block_height, payment in confirmed:
+    for block_height, _, _, block_time, payment in confirmed:
         left_sat = payment.amount_sat
         while left_sat > 0 and oldest_open < len(dues):
             if remaining[oldest_open] == 0:
@@ -185,6 +195,9 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
                     block_height=block_height,
                     block_time=block_time,
                     confirmations=payment.confirmations,
+                    late_seconds=max(
+                        0, int((block_time - dues[oldest_open].deadline).total_seconds())
+                    ),
                 )
             )
             if remaining[oldest_open] == 0:

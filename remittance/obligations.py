@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -96,6 +96,8 @@ class RemittanceTerms:
         basis: what the rate applies to.
         discrepancy_tolerance: how far (as a fraction of expected) reported may fall below
             expected before the period is flagged.
+        deadline_zone: the regulator's time zone; the deadline is the end of day `due_days`
+            there (periods stay whole UTC mining days, as pools account).
     """
 
     rates: tuple[RateChange, ...]
@@ -103,6 +105,7 @@ class RemittanceTerms:
     due_days: int = 10
     basis: Basis = Basis.REPORTED
     discrepancy_tolerance: Decimal = Decimal("0.05")
+    deadline_zone: tzinfo = UTC  # the deadline is the end of day `due_days` in this zone
 
     def __post_init__(self) -> None:
         if not self.rates:
@@ -382,7 +385,7 @@ def compute_obligation(
         expected_sat=expected_sat,
         basis_sat=basis_sat,
         due_sat=due_sat,
-        deadline=deadline(period, terms.due_days),
+        deadline=deadline(period, terms.due_days, terms.deadline_zone),
         is_open=as_of < period.end_at,
         flags=tuple(flags),
         missing_days=tuple(missing),

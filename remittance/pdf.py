@@ -13,6 +13,7 @@ import io
 from datetime import datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -89,6 +90,17 @@ def _when(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _deadline(statement: Statement) -> str:
+    """The deadline in UTC and, for a reader in the regulator's zone, in that zone too."""
+    if statement.deadline_timezone == "UTC":
+        return _when(statement.deadline)
+    local = statement.deadline.astimezone(ZoneInfo(statement.deadline_timezone))
+    return (
+        f"{local.strftime('%Y-%m-%d %H:%M')} {statement.deadline_timezone} "
+        f"({_when(statement.deadline)})"
+    )
+
+
 def _story(statement: Statement) -> list[Flowable]:
     styles = getSampleStyleSheet()
     status = "OPEN (period not finished)" if statement.is_open else "closed"
@@ -100,7 +112,7 @@ def _story(statement: Statement) -> list[Flowable]:
             f"{statement.period_label}: {statement.period_start.isoformat()} to "
             f"{statement.period_end.isoformat()} (exclusive), {status}",
         ),
-        ("Payment deadline", _when(statement.deadline)),
+        ("Payment deadline", _deadline(statement)),
         ("As of", _when(statement.as_of)),
         ("Rate and basis", f"{statement.rate} of {statement.basis}"),
     ]
@@ -199,7 +211,7 @@ def _days_table(statement: Statement) -> Table:
 
 
 def _transfers_table(statement: Statement) -> Table:
-    data = [["txid:vout", "Block", "Block time", "Conf.", "Applied sat", "Output sat"]]
+    data = [["txid:vout", "Block", "Block time", "Conf.", "Applied sat", "Output sat", "Late"]]
     data += [
         [
             f"{transfer.txid}:{transfer.vout}",
@@ -208,15 +220,25 @@ def _transfers_table(statement: Statement) -> Table:
             str(transfer.confirmations),
             f"{transfer.amount_sat:,}",
             f"{transfer.output_amount_sat:,}",
+            _late(transfer.late_seconds),
         ]
         for transfer in statement.transfers
     ]
     if not statement.transfers:
-        data.append(["none", "", "", "", "0", ""])
+        data.append(["none", "", "", "", "0", "", ""])
     table = Table(data, repeatRows=1, hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
     table.setStyle(TableStyle([("FONT", (0, 1), (0, -1), "Courier", 5.5)]))
     return table
+
+
+def _late(seconds: int) -> str:
+    """'-' when on time, else how late: '3 d 4 h' or '5 h'."""
+    if seconds <= 0:
+        return "-"
+    days, rest = divmod(seconds, 86_400)
+    hours = rest // 3600
+    return f"{days} d {hours} h" if days else f"{max(hours, 1)} h"
 
 
 def _optional_sat(amount_sat: int | None) -> str:

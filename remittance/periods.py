@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from remittance.errors import InvalidInputError, InvalidPeriodLabelError
@@ -107,12 +107,16 @@ def periods_covering(kind: PeriodKind, first_day: date, last_day: date) -> tuple
     return tuple(periods)
 
 
-def deadline(period: Period, due_days: int) -> datetime:
-    """The instant by which the period's obligation must be paid: end + `due_days` days."""
+def deadline(period: Period, due_days: int, zone: tzinfo = UTC) -> datetime:
+    """The instant by which the period's obligation must be paid, in UTC: the end of day
+    `due_days` after the period in `zone` (the regulator's time zone; UTC by default, where it
+    is simply end + `due_days` days). Kazakhstan's `Asia/Almaty` (UTC+5) ends the day 5 hours
+    before UTC does."""
     if due_days < 0:
         msg = f"due_days must be >= 0, got {due_days}"
         raise InvalidInputError(msg)
-    return period.end_at + timedelta(days=due_days)
+    last_moment_day = period.end + timedelta(days=due_days)
+    return datetime.combine(last_moment_day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def parse_period_label(label: str) -> Period:

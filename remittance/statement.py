@@ -93,6 +93,7 @@ class StatementTransfer:
     confirmations: int
     block_height: int
     block_time: datetime
+    late_seconds: int = 0  # arrived this long after the period's deadline (0: on time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class Statement:
     transfers: tuple[StatementTransfer, ...]
     energy_kwh: Decimal | None
     implied_efficiency_j_per_th: Decimal | None
+    deadline_timezone: str = "UTC"  # the deadline is the end of a day in this zone
     unrated_days: tuple[date, ...] = ()  # no rate in force: nothing due for them
     provisional_days: tuple[date, ...] = ()  # network figures not final yet
 
@@ -237,6 +239,7 @@ def build_statement(
             amount_sat=allocation.applied_sat,
             output_amount_sat=allocation.output_amount_sat,
             confirmations=allocation.confirmations,
+            late_seconds=allocation.late_seconds,
             block_height=allocation.block_height,
             block_time=allocation.block_time.astimezone(UTC),
         )
@@ -245,6 +248,8 @@ def build_statement(
     flags = [str(flag) for flag in obligation.flags]
     if shortfall_sat:
         flags.append("shortfall")
+    if any(transfer.late_seconds for transfer in transfers):
+        flags.append("paid_late")
     return Statement(
         operation_id=operation.operation_id,
         operation_name=operation.name,
@@ -275,6 +280,7 @@ def build_statement(
         transfers=transfers,
         energy_kwh=None if energy_wh_in_period is None else Decimal(energy_wh_in_period) / 1000,
         implied_efficiency_j_per_th=_implied_efficiency(energy_wh_in_period, days),
+        deadline_timezone=str(account.terms.deadline_zone),
         unrated_days=obligation.unrated_days,
         provisional_days=obligation.provisional_days,
     )
@@ -315,6 +321,7 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             "start": statement.period_start.isoformat(),
             "end": statement.period_end.isoformat(),
             "deadline": statement.deadline.isoformat(),
+            "deadline_timezone": statement.deadline_timezone,
             "is_open": statement.is_open,
         },
         "as_of": statement.as_of.isoformat(),
@@ -366,6 +373,7 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
                 "confirmations": transfer.confirmations,
                 "block_height": transfer.block_height,
                 "block_time": transfer.block_time.isoformat(),
+                "late_seconds": transfer.late_seconds,
             }
             for transfer in statement.transfers
         ],
@@ -409,6 +417,10 @@ class _Reader:
         if not isinstance(value, str):
             raise self._fail(key, "a string")
         return value
+
+    def optional_text(self, key: str) -> str | None:
+        """A string, or None when absent (a statement written before the field existed)."""
+        return self.text(key) if key in self._data else None
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self._get(key)
@@ -516,6 +528,7 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         period_start=period.day("start"),
         period_end=period.day("end"),
         deadline=period.instant("deadline"),
+        deadline_timezone=period.optional_text("deadline_timezone") or "UTC",
         is_open=period.boolean("is_open"),
         as_of=root.instant("as_of"),
         rate=terms.decimal("rate"),
@@ -544,6 +557,7 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
                 confirmations=transfer.integer("confirmations"),
                 block_height=transfer.integer("block_height"),
                 block_time=transfer.instant("block_time"),
+                late_seconds=transfer.optional_integer("late_seconds") or 0,
             )
             for transfer in root.children("transfers")
         ),
@@ -621,7 +635,7 @@ def render_csv(statement: Statement) -> bytes:
     writer.writerow([])
     writer.writerow(
         ["section", "txid", "vout", "address", "amount_sat", "output_amount_sat",
-         "confirmations", "block_height", "block_time"]
+         "confirmations", "block_height", "block_time", "late_seconds"]
     )  # fmt: skip
     writer.writerows(
         [
@@ -634,6 +648,7 @@ def render_csv(statement: Statement) -> bytes:
             transfer.confirmations,
             transfer.block_height,
             transfer.block_time.isoformat(),
+            transfer.late_seconds,
         ]
         for transfer in statement.transfers
     )

@@ -48,6 +48,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_operation_hashrate_discrepancy_ratio",
         "reservewatch_operation_info",
         "reservewatch_operation_accounts_stale",
+        "reservewatch_operation_late_payments",
         # The collector itself.
         "reservewatch_build_info",
         "reservewatch_up",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
 from collector.accounts import AccountsService
 from collector.cli import main
@@ -18,6 +20,7 @@ from collector.http import HttpServer
 from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
+from collector.store.records import ChainTipRecord, ReserveOutputRecord
 from tests.support.processes import free_port
 from tests.support.scenario import (
     AS_OF,
@@ -109,6 +112,55 @@ def test_a_signing_key_others_can_read_is_refused(
     (scenario.parent / "statement-key.pem").chmod(0o644)
     assert _statement(scenario, tmp_path / "s.json") == 1
     assert "readable by group or others" in capsys.readouterr().err
+
+
+def test_a_payment_after_the_deadline_is_shown_late_even_once_paid_in_full(
+    scenario: Path, tmp_path: Path
+) -> None:
+    async def pay_late() -> None:
+        config = load_config(scenario)
+        observed = datetime(2026, 11, 15, tzinfo=UTC)
+        async with Store(open_engine(config.database), FrozenClock(observed)) as store:
+            await store.upsert_reserve_outputs(
+                [
+                    ReserveOutputRecord(
+                        "b" * 64,
+                        0,
+                        "op-demo",
+                        DEMO_ADDRESS,
+                        100_001,
+                        "confirmed",
+                        950_600,
+                        "44" * 32,
+                        datetime(2026, 11, 14, 12, tzinfo=UTC),  # 3.5 days after the deadline
+                    )
+                ]
+            )
+            await store.save_chain_tip(ChainTipRecord("main", 951_100, "55" * 32, observed))
+
+    asyncio.run(pay_late())
+    out = tmp_path / "late.json"
+    assert _statement(scenario, out, as_of="2026-11-20T00:00:00Z") == 0
+    statement = json.loads(out.read_text())["statement"]
+    assert statement["summary"]["shortfall_sat"] == 0
+    assert [t["late_seconds"] for t in statement["transfers"]] == [0, 3 * 86_400 + 12 * 3600]
+    assert "paid_late" in statement["flags"]
+
+
+def test_a_deadline_in_the_regulators_time_zone_is_the_end_of_its_day_there(
+    scenario: Path, tmp_path: Path
+) -> None:
+    document = yaml.safe_load(scenario.read_text())
+    document["operations"][0]["remittance"]["deadline_timezone"] = "Asia/Almaty"
+    almaty = tmp_path / "almaty.yaml"
+    almaty.write_text(yaml.safe_dump(document))
+    out = tmp_path / "almaty.json"
+    assert _statement(almaty, out) == 0
+    statement = json.loads(out.read_text())["statement"]
+    # The end of 10 November in Almaty is 19:00 UTC; as of 12 November 00:00 UTC, 29 h late.
+    assert statement["period"]["deadline"] == "2026-11-10T19:00:00+00:00"
+    assert statement["period"]["deadline_timezone"] == "Asia/Almaty"
+    assert statement["summary"]["overdue_seconds"] == 29 * 3600
 
 
 def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -180,3 +180,23 @@ def test_secrets_resolve_from_env_or_file_and_name_only_the_reference(
     assert resolve_secret(None, secret_file, "pool token").get_secret_value() == "from-file"  # type: ignore[union-attr]
     with pytest.raises(SecretError, match="MISSING_TOKEN is not set"):
         resolve_secret("MISSING_TOKEN", None, "pool token")
+
+
+def test_a_deadline_timezone_must_be_an_iana_zone() -> None:
+    assert (
+        parse_config(
+            {
+                "operations": [
+                    operation(remittance={"rate": "0.1", "deadline_timezone": "Asia/Almaty"})
+                ]
+            }
+        )
+        .operations[0]
+        .remittance.deadline_timezone
+        == "Asia/Almaty"
+    )
+    [line] = problems(
+        {"operations": [operation(remittance={"rate": "0.1", "deadline_timezone": "Almaty"})]}
+    )
+    assert line.startswith("site.yaml: operations[0].remittance.deadline_timezone: ")
+    assert "not an IANA time zone" in line

@@ -20,13 +20,15 @@ def output(
     confirmations: int = 6,
     vout: int = 0,
     address: str = "bc1qreserve0",
+    height: int | None = None,
 ) -> ReserveOutput:
+    """An output; its block's height follows its time (one block per 10 minutes) unless given."""
     return ReserveOutput(
         txid=txid,
         vout=vout,
         address=address,
         amount_sat=amount_sat,
-        block_height=None if when is None else 900_000,
+        block_height=height if when is None or height else int(when.timestamp()) // 600,
         block_time=when,
         confirmations=confirmations,
     )
@@ -121,7 +123,7 @@ def test_outputs_to_other_addresses_are_ignored_when_addresses_are_given() -> No
     assert counted == ()
 
 
-def test_payments_are_ordered_by_block_time_then_txid_then_vout() -> None:
+def test_payments_are_ordered_by_block_height_then_txid_then_vout() -> None:
     counted = counted_outputs(
         [
             output("b", 1, at(10, 1), vout=1),
@@ -132,6 +134,26 @@ def test_payments_are_ordered_by_block_time_then_txid_then_vout() -> None:
         1,
     )
     assert [(item.txid, item.vout) for item in counted] == [("c", 0), ("b", 0), ("b", 1), ("a", 0)]
+
+
+def test_chain_order_wins_over_a_miner_set_block_time_that_runs_backwards() -> None:
+    # Block 900,001's miner set its time an hour before block 900,000's: it is still later.
+    first = output("z-first", 100, at(10, 5) + timedelta(hours=1), height=900_000)
+    second = output("a-second", 50, at(10, 5), height=900_001)
+    ledger = settle_fifo([SEPTEMBER, OCTOBER], counted_outputs([second, first], 1), at(12, 1))
+    september = ledger.settlement_for("2026-09")
+    assert september is not None
+    assert [a.txid for a in september.allocations] == ["z-first"]
+
+
+def test_a_payment_after_the_deadline_is_late_even_once_the_balance_is_zero() -> None:
+    on_time = output("a", 60, at(10, 10))
+    late = output("b", 40, at(10, 14))  # September's deadline was 11 October, 00:00
+    ledger = settle_fifo([SEPTEMBER], counted_outputs([on_time, late], 1), at(12, 1))
+    [september] = ledger.settlements
+    assert (september.unpaid_sat, ledger.shortfall_sat) == (0, 0)
+    assert [a.late_seconds for a in september.allocations] == [0, 3 * 86_400]
+    assert ledger.late_allocations == 1
 
 
 def test_one_outpoint_with_two_amounts_is_rejected() -> None:

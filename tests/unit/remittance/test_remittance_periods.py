@@ -61,3 +61,18 @@ def test_period_days_are_the_utc_days_in_the_half_open_range() -> None:
     assert next(week.days()) == date(2026, 10, 19)
     assert len(list(week.days())) == 7
     assert not week.contains(date(2026, 10, 26))
+
+
+def test_a_deadline_in_almaty_ends_the_day_five_hours_before_utc() -> None:
+    from zoneinfo import ZoneInfo
+
+    october = parse_period_label("2026-10")
+    assert deadline(october, 10) == datetime(2026, 11, 11, tzinfo=UTC)
+    # The end of 10 November in Almaty (UTC+5) is 19:00 UTC on the 10th.
+    assert deadline(october, 10, ZoneInfo("Asia/Almaty")) == datetime(2026, 11, 10, 19, tzinfo=UTC)
+    # A zone with daylight saving keeps the local midnight: New York, EST before 14 March …
+    february = parse_period_label("2027-02")
+    new_york = ZoneInfo("America/New_York")
+    assert deadline(february, 10, new_york) == datetime(2027, 3, 11, 5, tzinfo=UTC)
+    # … and EDT (UTC−4) after it.
+    assert deadline(february, 20, new_york) == datetime(2027, 3, 21, 4, tzinfo=UTC)
