@@ -16,6 +16,7 @@ Exposes::
     reservewatch_operation_hashrate_share_ratio{operation} 0.0123
     reservewatch_operation_late_payments{operation} 1
     reservewatch_operation_accounts_stale{operation,reason} 0
+    reservewatch_operation_restated_periods{operation} 0
     reservewatch_national_hashrate_share_ratio 0.034
     reservewatch_accounts_last_success_timestamp_seconds 1.7e9
 """
@@ -252,6 +253,20 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
     return AccountsPass(accounts, failed)
 
 
+def restated_periods(
+    accounts: Mapping[str, OperationAccount],
+    issued: Mapping[tuple[str, str], tuple[datetime, int]],
+) -> dict[str, int]:
+    """Per operation, the closed periods whose due differs from the latest issued statement."""
+    counts: dict[str, int] = {}
+    for (operation_id, label), (_as_of, issued_due) in issued.items():
+        account = accounts.get(operation_id)
+        obligation = account.obligation_for(label) if account is not None else None
+        if obligation is not None and not obligation.is_open and obligation.due_sat != issued_due:
+            counts[operation_id] = counts.get(operation_id, 0) + 1
+    return counts
+
+
 def compute_accounts(
     config: Config, inputs: Inputs, as_of: datetime
 ) -> dict[str, OperationAccount]:
@@ -293,6 +308,7 @@ class AccountsService:
         self._interval_s = interval_s
         self._accounts: dict[str, OperationAccount] = {}
         self._stale: dict[str, str] = {}  # operation -> reason, for the last pass
+        self._restated: dict[str, int] = {}  # operation -> closed periods revised since issued
         self._inputs: Inputs | None = None
         self._last_success: datetime | None = None
         self._failing = False
@@ -330,6 +346,7 @@ class AccountsService:
         for operation_id in self._stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
         self._stale = {op: reason for op, (reason, _) in result.failed.items()}
+        self._restated = restated_periods(accounts, await self._store.issued_dues())
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()
         return accounts
@@ -443,6 +460,16 @@ class AccountsService:
                     gauges[name].add_metric([operation.id], value)
         yield info
         yield from gauges.values()
+        restated = GaugeMetricFamily(
+            "reservewatch_operation_restated_periods",
+            "Closed periods whose due now differs from the statement issued for them (a "
+            "revised input restated them; the next statement shows how).",
+            labels=["operation"],
+        )
+        for operation in self._config.operations:
+            if operation.id in self._accounts:
+                restated.add_metric([operation.id], self._restated.get(operation.id, 0))
+        yield restated
         stale = GaugeMetricFamily(
             "reservewatch_operation_accounts_stale",
             "1 when the last pass could not recompute the operation's account (its figures "

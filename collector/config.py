@@ -292,6 +292,9 @@ class PoolAccountConfig(Frozen):
     auth_header: str | None = None
     backfill_days: int = Field(default=90, ge=1, le=3650)
     poll_interval_s: float = Field(default=300, ge=5)
+    # How many past days the pool may still revise: each poll re-reads them, and a period's
+    # statement is e-mailed only once they have passed.
+    revision_days: int = Field(default=3, ge=0, le=60)
     generic: GenericPoolPaths | None = None
 
     @field_validator("kind")

@@ -2,9 +2,13 @@
 
 Enabled by ``statement.email`` (an SMTP server; STARTTLS by default, with the server's
 certificate checked against ``ca_file`` or the system's trust store). After every accounts
-pass, the latest closed period of each operation with ``contacts`` is sent once: the store
-records what was sent (``issued_statements``), so a restart never sends it twice. The
-signed PDF and JSON are attached; the body says the figures a reader checks first.
+pass, the latest closed period of each operation with ``contacts`` is sent once its inputs are
+final — every pool's ``revision_days`` after the period have passed and its network days are
+complete — so a statement is not mailed while a pool may still revise it. The store records
+what was sent (``issued_statements``, and the documents whole in ``issued_documents``), so a
+restart never sends it twice. A period already sent whose due changes later (a restatement) is
+sent again as a correction. The signed PDF and JSON are attached; the body says the figures a
+reader checks first.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
@@ -23,6 +27,7 @@ from collector.reports import build_statement_from_store, load_signing_key, sign
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.money import sat_to_btc_text
+from remittance.obligations import Obligation
 from remittance.statement import Statement
 
 log = logging.getLogger(__name__)
@@ -37,15 +42,29 @@ def compose(
     operation: OperationConfig,
     statement: Statement,
     attachments: Mapping[str, bytes],
+    correction: bool = False,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(operation.contacts)
     who = f"{operation.name} ({operation.license})"
-    message["Subject"] = f"Reserve remittance statement {statement.period_label} — {who}"
+    kind = (
+        "Correction: reserve remittance statement" if correction else "Reserve remittance statement"
+    )
+    message["Subject"] = f"{kind} {statement.period_label} — {who}"
+    opening = (
+        [
+            "CORRECTION: a pool or the chain revised an input of this period after its",
+            "statement was sent; this statement replaces it (see its restatements).",
+            "",
+        ]
+        if correction
+        else []
+    )
     message.set_content(
         "\n".join(
             [
+                *opening,
                 f"Statement for {operation.name}, licence {operation.license}, period "
                 f"{statement.period_label}.",
                 "",
@@ -92,13 +111,25 @@ async def send(smtp: SmtpConfig, message: EmailMessage) -> None:
     await asyncio.to_thread(_send_blocking, smtp, message)
 
 
+def inputs_final(operation: OperationConfig, obligation: Obligation, as_of: datetime) -> bool:
+    """Whether a closed period's inputs are final: every pool's revision window has passed
+    (``revision_days`` after the period's end) and its network days are complete."""
+    window = max((pool.revision_days for pool in operation.pools), default=0)
+    return (
+        not obligation.is_open
+        and as_of >= obligation.period.end_at + timedelta(days=window)
+        and not obligation.provisional_days
+    )
+
+
 async def mail_closed_periods(
     config: Config,
     store: Store,
     accounts: Mapping[str, OperationAccount],
     as_of: datetime,
 ) -> list[tuple[str, str]]:
-    """Send every operation's latest closed period once; return what was sent."""
+    """Send every operation's latest closed period once its inputs are final, and a
+    correction for a period already sent whose due has changed since; return what was sent."""
     smtp = config.statement.email
     if smtp is None:
         return []
@@ -109,20 +140,43 @@ async def mail_closed_periods(
         if not operation.contacts or account is None:
             continue
         closed = [o for o in account.obligations if not o.is_open]
-        if not closed:
-            continue
-        period = closed[-1].period.label
-        if await store.statement_issued(operation.id, period):
-            continue
-        statement = await build_statement_from_store(config, store, operation, period, as_of)
-        attachments = {
-            f"{operation.id}-{period}.pdf": sign(statement, "pdf", key),
-            f"{operation.id}-{period}.json": sign(statement, "json", key),
-        }
-        await send(smtp, compose(smtp, operation, statement, attachments))
-        await store.record_statement(
-            operation.id, period, as_of, statement.sha256(), emailed_to=operation.contacts
-        )
-        log.info("statement mailed", extra={"operation": operation.id, "period": period})
-        sent.append((operation.id, period))
+        issued = await store.issued_dues(operation.id)
+        for obligation in closed:
+            period = obligation.period.label
+            if not inputs_final(operation, obligation, as_of):
+                continue
+            last = issued.get((operation.id, period))
+            mailed = await store.statement_issued(operation.id, period)
+            if mailed:
+                correction = last is not None and last[1] != obligation.due_sat
+                if not correction:
+                    continue
+            elif obligation is not closed[-1]:
+                continue  # a first mailing is of the latest closed period only
+            else:
+                correction = False
+            statement = await build_statement_from_store(config, store, operation, period, as_of)
+            documents = {"pdf": sign(statement, "pdf", key), "json": sign(statement, "json", key)}
+            attachments = {
+                f"{operation.id}-{period}.{fmt}": document for fmt, document in documents.items()
+            }
+            await send(smtp, compose(smtp, operation, statement, attachments, correction))
+            for fmt, document in documents.items():
+                await store.save_issued_document(
+                    operation.id,
+                    period,
+                    as_of,
+                    fmt,
+                    statement.sha256(),
+                    statement.due_sat,
+                    document,
+                )
+            await store.record_statement(
+                operation.id, period, as_of, statement.sha256(), emailed_to=operation.contacts
+            )
+            log.info(
+                "statement mailed",
+                extra={"operation": operation.id, "period": period, "correction": correction},
+            )
+            sent.append((operation.id, period))
     return sent

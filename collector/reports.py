@@ -21,6 +21,7 @@ from collector.errors import SecretError
 from collector.http import StatementUnavailable, UnknownOperation
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
+from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.pdf import render_signed_pdf
 from remittance.periods import parse_period_label
@@ -35,7 +36,13 @@ from remittance.signing import (
     sign_statement_json,
     verify,
 )
-from remittance.statement import OperationInfo, Statement, build_statement
+from remittance.statement import (
+    OperationInfo,
+    Restatement,
+    RevisedInput,
+    Statement,
+    build_statement,
+)
 
 
 def load_signing_key(path: Path | None) -> Ed25519PrivateKey:
@@ -70,6 +77,7 @@ async def build_statement_from_store(
         _reason, message = result.failed[operation.id]
         raise StatementUnavailable(f"{operation.id}: the account cannot be computed: {message}")
     account = result.accounts[operation.id]
+    restatements = await restatements_of(store, operation.id, account, as_of)
     sites = [site.id for site in operation.sites]
     energy_wh = (
         await store.energy_wh(sites, period_range.start_at, period_range.end_at) if sites else None
@@ -80,9 +88,60 @@ async def build_statement_from_store(
             OperationInfo(operation.id, operation.name, operation.license),
             period,
             energy_wh_in_period=energy_wh,
+            restatements=restatements,
         )
     except RemittanceError as err:
         raise StatementUnavailable(f"{operation.id} {period}: {err}") from err
+
+
+async def restatements_of(
+    store: Store, operation_id: str, account: OperationAccount, as_of: datetime
+) -> list[Restatement]:
+    """The closed periods issued before ``as_of`` whose due has changed since: which period,
+    the due issued and now, and each revised input (earnings and network rewards) with its
+    value then and now."""
+    restated: list[Restatement] = []
+    for (_, label), (issued_as_of, issued_due) in sorted(
+        (await store.issued_dues(operation_id)).items()
+    ):
+        obligation = account.obligation_for(label)
+        if issued_as_of >= as_of or obligation is None or obligation.is_open:
+            continue
+        if obligation.due_sat == issued_due:
+            continue
+        period = obligation.period
+        inputs: list[RevisedInput] = []
+        then = {
+            (e.pool_kind, e.account, e.day): e.amount_sat
+            for e in await store.earnings(
+                operation_id, period.start, period.end, as_of=issued_as_of
+            )
+        }
+        now = {
+            (e.pool_kind, e.account, e.day): e.amount_sat
+            for e in await store.earnings(operation_id, period.start, period.end, as_of=as_of)
+        }
+        for key in sorted(then.keys() | now.keys()):
+            if then.get(key) != now.get(key):
+                kind, pool_account, day = key
+                name = f"earning {kind}/{pool_account} {day.isoformat()}"
+                inputs.append(RevisedInput(name, then.get(key), now.get(key)))
+        network_then = {
+            d.day: d.rewards_sat
+            for d in await store.network_days(period.start, period.end, as_of=issued_as_of)
+        }
+        network_now = {
+            d.day: d.rewards_sat
+            for d in await store.network_days(period.start, period.end, as_of=as_of)
+        }
+        for day in sorted(network_then.keys() | network_now.keys()):
+            if network_then.get(day) != network_now.get(day):
+                name = f"network rewards {day.isoformat()}"
+                inputs.append(RevisedInput(name, network_then.get(day), network_now.get(day)))
+        restated.append(
+            Restatement(label, issued_as_of, issued_due, obligation.due_sat, tuple(inputs))
+        )
+    return restated
 
 
 def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey) -> bytes:

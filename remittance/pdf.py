@@ -132,6 +132,15 @@ def _story(statement: Statement) -> list[Flowable]:
             f"{day.day.isoformat()} ({day.missing_reason})" for day in statement.missing_days
         )
         notes.append(f"Days without data for the expected figure (counted as 0): {missing}")
+    for item in statement.restatements:
+        revised = "; ".join(
+            f"{r.input}: {_optional_sat(r.old)} -> {_optional_sat(r.new)}" for r in item.inputs
+        )
+        notes.append(
+            f"Restated: {item.period_label} was issued as of {_when(item.issued_as_of)} with "
+            f"{item.issued_due_sat:,} sat due; it is now {item.due_sat:,} sat "
+            f"({item.delta_sat:+,} sat). Revised inputs: {revised or 'none listed'}"
+        )
     if statement.unrated_days:
         unrated = ", ".join(day.isoformat() for day in statement.unrated_days)
         notes.append(f"Days before the rate schedule (no rate in force, nothing due): {unrated}")

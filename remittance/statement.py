@@ -68,6 +68,31 @@ class PoolAmount:
 
 
 @dataclass(frozen=True, slots=True)
+class RevisedInput:
+    """One input of a restated period whose value changed since the period was issued."""
+
+    input: str  # e.g. "earning ocean/pool-b 2026-10-30", "network rewards 2026-10-30"
+    old: int | None  # None: not known when the period was issued
+    new: int | None  # None: no longer known
+
+
+@dataclass(frozen=True, slots=True)
+class Restatement:
+    """A closed period whose due changed after a statement of it was issued."""
+
+    period_label: str
+    issued_as_of: datetime
+    issued_due_sat: int
+    due_sat: int
+    inputs: tuple[RevisedInput, ...] = ()
+
+    @property
+    def delta_sat(self) -> int:
+        """What the revision adds to (or, negative, takes from) what is due."""
+        return self.due_sat - self.issued_due_sat
+
+
+@dataclass(frozen=True, slots=True)
 class StatementDay:
     """One day of the period. `expected_sat` is rounded for display; None on a missing day."""
 
@@ -130,6 +155,7 @@ class Statement:
     energy_kwh: Decimal | None
     implied_efficiency_j_per_th: Decimal | None
     deadline_timezone: str = "UTC"  # the deadline is the end of a day in this zone
+    restatements: tuple[Restatement, ...] = ()  # closed periods revised since they were issued
     unrated_days: tuple[date, ...] = ()  # no rate in force: nothing due for them
     provisional_days: tuple[date, ...] = ()  # network figures not final yet
 
@@ -185,6 +211,7 @@ def build_statement(
     *,
     energy_wh_in_period: int | None = None,
     as_of: datetime | None = None,
+    restatements: Sequence[Restatement] = (),
 ) -> Statement:
     """The statement of `period_label` from a computed account.
 
@@ -281,6 +308,7 @@ def build_statement(
         energy_kwh=None if energy_wh_in_period is None else Decimal(energy_wh_in_period) / 1000,
         implied_efficiency_j_per_th=_implied_efficiency(energy_wh_in_period, days),
         deadline_timezone=str(account.terms.deadline_zone),
+        restatements=tuple(restatements),
         unrated_days=obligation.unrated_days,
         provisional_days=obligation.provisional_days,
     )
@@ -348,6 +376,20 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             {"day": day.day.isoformat(), "reason": str(day.missing_reason)}
             for day in statement.missing_days
         ],
+        "restatements": [
+            {
+                "period": item.period_label,
+                "issued_as_of": item.issued_as_of.isoformat(),
+                "issued_due_sat": item.issued_due_sat,
+                **amount("due", item.due_sat),
+                **amount("delta", item.delta_sat),
+                "inputs": [
+                    {"input": revised.input, "old": revised.old, "new": revised.new}
+                    for revised in item.inputs
+                ],
+            }
+            for item in statement.restatements
+        ],
         "unrated_days": [day.isoformat() for day in statement.unrated_days],
         "provisional_days": [day.isoformat() for day in statement.provisional_days],
         "days": [
@@ -411,6 +453,10 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise self._fail(key, "a list of objects")
         return [_Reader(item, f"{self._path}{key}[{i}].") for i, item in enumerate(value)]
+
+    def optional_children(self, key: str) -> list[_Reader]:
+        """Like :meth:`children`; absent (written before the field existed) is []."""
+        return self.children(key) if key in self._data else []
 
     def text(self, key: str) -> str:
         value = self._get(key)
@@ -563,6 +609,23 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         ),
         energy_kwh=energy.optional_decimal("energy_kwh"),
         implied_efficiency_j_per_th=energy.optional_decimal("implied_efficiency_j_per_th"),
+        restatements=tuple(
+            Restatement(
+                period_label=item.text("period"),
+                issued_as_of=item.instant("issued_as_of"),
+                issued_due_sat=item.integer("issued_due_sat"),
+                due_sat=item.integer("due_sat"),
+                inputs=tuple(
+                    RevisedInput(
+                        revised.text("input"),
+                        revised.optional_integer("old"),
+                        revised.optional_integer("new"),
+                    )
+                    for revised in item.children("inputs")
+                ),
+            )
+            for item in root.optional_children("restatements")
+        ),
         unrated_days=root.days("unrated_days"),
         provisional_days=root.days("provisional_days"),
     )
@@ -606,6 +669,10 @@ def render_csv(statement: Statement) -> bytes:
         ("missing_days", " ".join(day.day.isoformat() for day in statement.missing_days)),
         ("unrated_days", " ".join(day.isoformat() for day in statement.unrated_days)),
         ("provisional_days", " ".join(day.isoformat() for day in statement.provisional_days)),
+        (
+            "restatements",
+            " ".join(f"{r.period_label}:{r.delta_sat:+d}" for r in statement.restatements),
+        ),
         ("energy_kwh", _text(statement.energy_kwh) or ""),
         ("implied_efficiency_j_per_th", _text(statement.implied_efficiency_j_per_th) or ""),
         ("statement_sha256", statement.sha256()),

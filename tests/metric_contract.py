@@ -49,6 +49,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_operation_info",
         "reservewatch_operation_accounts_stale",
         "reservewatch_operation_late_payments",
+        "reservewatch_operation_restated_periods",
         # The collector itself.
         "reservewatch_build_info",
         "reservewatch_up",

@@ -6,7 +6,8 @@ the :class:`~collector.sources.poller.Poller`. Each poll:
 1. reads the account's snapshot and saves it (``Store.save_pool_status``) and shows it;
 2. reads daily earnings: on first contact (nothing stored for the account) or when ``since`` is
    given, back to ``since`` or ``backfill_days`` ago, split into ranges the pool accepts;
-   afterwards the last :data:`REFRESH_DAYS` days, since pools revise the current day;
+   afterwards the account's last ``revision_days`` days (3 by default), since pools revise
+   recent days;
 3. upserts them (``Store.upsert_earnings``, ``upsert_pool_hashrate_days``): re-polling never
    double counts.
 
@@ -43,8 +44,6 @@ from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolSt
 
 log = logging.getLogger(__name__)
 
-REFRESH_DAYS: Final = 3
-"""After the first backfill each poll re-reads this many past days plus today."""
 
 RATE_LIMITS: Final[Mapping[str, tuple[float, float]]] = {
     # kind: (requests, per seconds), per host. Braiins: "about one request per five seconds";
@@ -178,7 +177,7 @@ class PoolJob:
                 "%s: first contact, backfilling %d days", self.target, self.account.backfill_days
             )
             return today - timedelta(days=self.account.backfill_days), end
-        return today - timedelta(days=REFRESH_DAYS), end
+        return today - timedelta(days=self.account.revision_days), end
 
     async def fetch_earnings(self, start: date, end: date) -> list[DailyEarning]:
         """Read ``start <= day < end`` in ranges of at most the adapter's ``max_range_days``."""

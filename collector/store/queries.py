@@ -729,16 +729,18 @@ class Store:
         )
         return bytes(rows[0].document) if rows else None
 
-    async def last_issued_due(self, operation_id: str, period: str) -> tuple[datetime, int] | None:
-        """(as_of, due_sat) of the latest statement issued for the period, if any."""
+    async def issued_dues(
+        self, operation_id: str | None = None
+    ) -> dict[tuple[str, str], tuple[datetime, int]]:
+        """Per (operation, period): (as_of, due_sat) of the latest statement issued for it."""
         t = _table(IssuedDocument)
-        rows = await self._read(
-            select(t.c.as_of, t.c.due_sat)
-            .where(t.c.operation_id == operation_id, t.c.period == period)
-            .order_by(t.c.as_of.desc())
-            .limit(1)
-        )
-        return (rows[0].as_of, int(rows[0].due_sat)) if rows else None
+        statement = select(t.c.operation_id, t.c.period, t.c.as_of, t.c.due_sat).order_by(t.c.as_of)
+        if operation_id is not None:
+            statement = statement.where(t.c.operation_id == operation_id)
+        return {
+            (str(r.operation_id), str(r.period)): (r.as_of, int(r.due_sat))
+            for r in await self._read(statement)
+        }
 
     async def statement_issued(self, operation_id: str, period: str) -> bool:
         t = _table(IssuedStatement)

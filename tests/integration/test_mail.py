@@ -6,6 +6,7 @@ import asyncio
 import email
 import ssl
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from email.message import Message
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
 from collector.accounts import compute_accounts, read_inputs
+from collector.clock import FrozenClock
 from collector.config import load_config
 from collector.mailer import mail_closed_periods
 from collector.store.database import open_engine
 from collector.store.queries import Store
+from collector.store.records import EarningRecord
 from remittance.signing import load_public_key, verify
 from tests.support.certs import TestCA
 from tests.support.processes import free_port
@@ -76,13 +79,13 @@ def test_a_closed_period_is_mailed_once_over_starttls(
     config = load_config(config_path)
     assert config.operations[0].contacts == ("finance@demo.test",)
 
-    async def pass_() -> list[tuple[str, str]]:
-        store = Store(open_engine(config.database))
-        accounts = compute_accounts(config, await read_inputs(store, config), AS_OF)
-        sent = await mail_closed_periods(config, store, accounts, AS_OF)
-        await store.close()
-        return sent
+    async def pass_(as_of: datetime = AS_OF) -> list[tuple[str, str]]:
+        async with Store(open_engine(config.database)) as store:
+            accounts = compute_accounts(config, await read_inputs(store, config), as_of)
+            return await mail_closed_periods(config, store, accounts, as_of)
 
+    # On 3 November the pools may still revise October (revision_days 3): nothing is sent.
+    assert asyncio.run(pass_(datetime(2026, 11, 3, tzinfo=UTC))) == []
     assert asyncio.run(pass_()) == [("op-demo", "2026-10")]
     assert asyncio.run(pass_()) == []
 
@@ -102,3 +105,18 @@ def test_a_closed_period_is_mailed_once_over_starttls(
         verify(document, public_key)
     body = message.get_payload()[0].get_payload()  # type: ignore[index,union-attr]
     assert "Shortfall: 0.00100001 BTC" in body
+
+    # A pool revises October after it was sent: the next pass sends a correction, once.
+    async def revise() -> None:
+        later = datetime(2026, 11, 20, tzinfo=UTC)
+        async with Store(open_engine(config.database), FrozenClock(later)) as store:
+            await store.upsert_earnings(
+                [EarningRecord("op-demo", "ocean", "pool-b", date(2026, 10, 30), 450_000)]
+            )
+
+    asyncio.run(revise())
+    december = datetime(2026, 12, 1, tzinfo=UTC)
+    assert asyncio.run(pass_(december)) == [("op-demo", "2026-10")]
+    assert asyncio.run(pass_(december)) == []
+    correction = inbox.messages[-1]
+    assert correction["Subject"].startswith("Correction: reserve remittance statement 2026-10")

@@ -4,6 +4,7 @@ and payments never change it (issue 12, defect 3), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from collector.accounts import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, load_config
+from collector.metrics import build_registry
 from collector.reports import build_statement_from_store, render_statement
 from collector.store.database import open_engine
 from collector.store.queries import Store
@@ -112,3 +115,39 @@ def test_property_no_later_observation_changes_an_as_of_statement(
         before = asyncio.run(_statement_sha(config, AS_OF))
         asyncio.run(_later_observations(config, revised_sat, blocks, paid))
         assert asyncio.run(_statement_sha(config, AS_OF)) == before
+
+
+def test_a_revision_after_issue_restates_the_period_in_the_next_statement(tmp_path: Path) -> None:
+    config = _scenario(tmp_path)
+
+    async def issue(period: str, as_of: datetime) -> bytes:
+        async with Store(open_engine(config.database)) as store:
+            return await render_statement(
+                config, store, config.operation("op-demo"), period, "json", as_of, issue=True
+            )
+
+    asyncio.run(issue("2026-10", AS_OF))  # due 300,001 sat, as issued
+    asyncio.run(_later_observations(config, revised_sat=450_000, blocks=0, paid=0))
+    december = datetime(2026, 12, 12, tzinfo=UTC)
+    november = json.loads(asyncio.run(issue("2026-11", december)))["statement"]
+    [restated] = november["restatements"]
+    assert restated["period"] == "2026-10"
+    assert (restated["issued_due_sat"], restated["due_sat"], restated["delta_sat"]) == (
+        300_001,
+        305_001,
+        5_000,
+    )
+    assert restated["inputs"] == [
+        {"input": "earning ocean/pool-b 2026-10-30", "old": 400_000, "new": 450_000}
+    ]
+
+    async def restated_metric() -> float | None:
+        async with Store(open_engine(config.database)) as store:
+            service = AccountsService(config, store, FrozenClock(december))
+            await service.recompute()
+            registry, _ = build_registry([service])
+        return registry.get_sample_value(
+            "reservewatch_operation_restated_periods", {"operation": "op-demo"}
+        )
+
+    assert asyncio.run(restated_metric()) == 1
