@@ -59,6 +59,7 @@ from remittance.obligations import (
     DailyPoolHashrate,
     RateChange,
     RemittanceTerms,
+    TermsChange,
 )
 from remittance.periods import PeriodKind, parse_period_label
 from remittance.share import hashrate_share, national_share
@@ -77,6 +78,10 @@ def terms_of(operation: OperationConfig) -> RemittanceTerms:
         basis=Basis(remittance.basis),
         discrepancy_tolerance=remittance.discrepancy_tolerance,
         deadline_zone=ZoneInfo(remittance.deadline_timezone),
+        changes=tuple(
+            TermsChange(c.effective_from, None if c.basis is None else Basis(c.basis), c.due_days)
+            for c in remittance.changes
+        ),
     )
 
 
@@ -84,9 +89,20 @@ def _daily_hashrates(
     config: Config, rows: Iterable[PoolHashrateDayRecord]
 ) -> dict[str, list[DailyPoolHashrate]]:
     """An operation's hash rate on a day: the sum over its pool accounts, counted only when
-    every configured account reported that day (a partial sum would understate what the
-    operation should have earned, and hide a discrepancy)."""
-    accounts = {op.id: {(p.kind, p.account) for p in op.pools} for op in config.operations}
+    every account in force that day (``from``/``until``) reported it (a partial sum would
+    understate what the operation should have earned, and hide a discrepancy). An account
+    added later with its first day never makes earlier days "missing"."""
+    pools = {op.id: op.pools for op in config.operations}
+    dated = {op_id: any(p.effective_from or p.until for p in ps) for op_id, ps in pools.items()}
+    undated = {op_id: {(p.kind, p.account) for p in ps} for op_id, ps in pools.items()}
+
+    def expected_on(operation_id: str, day: date) -> set[tuple[str, str]] | None:
+        if operation_id not in pools:
+            return None
+        if not dated[operation_id]:
+            return undated[operation_id]
+        return {(p.kind, p.account) for p in pools[operation_id] if p.in_force(day)}
+
     per_day: dict[tuple[str, date], dict[tuple[str, str], float]] = {}
     for row in rows:  # the store returns them by day, so each operation's list is in day order
         key = (row.operation_id, row.day)
@@ -97,7 +113,7 @@ def _daily_hashrates(
             by_account[row.pool_kind, row.account] = row.hashrate_hs
     result: defaultdict[str, list[DailyPoolHashrate]] = defaultdict(list)
     for (operation_id, day), by_account in per_day.items():
-        expected_accounts = accounts.get(operation_id)
+        expected_accounts = expected_on(operation_id, day)
         if not expected_accounts:
             continue
         if len(by_account) == 1 and len(expected_accounts) == 1:  # the common case, cheaply
@@ -135,7 +151,16 @@ async def read_inputs(store: Store, config: Config, as_of: datetime | None = Non
     confirmations counted from the best tip known then)."""
     earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
     pool_names: dict[tuple[str, str], str] = {}  # one "kind/account" string per pool account
+    windows = {
+        (op.id, p.kind, p.account): p
+        for op in config.operations
+        for p in op.pools
+        if p.effective_from is not None or p.until is not None
+    }
     for e in await store.earnings(as_of=as_of):
+        window = windows.get((e.operation_id, e.pool_kind, e.account)) if windows else None
+        if window is not None and not window.in_force(e.day):
+            continue  # a configured account counts on its own days only
         pool = pool_names.get((e.pool_kind, e.account))
         if pool is None:
             pool = pool_names[e.pool_kind, e.account] = f"{e.pool_kind}/{e.account}"
@@ -246,7 +271,7 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
                 inputs.outputs.get(operation.id, []),
                 config.reserve.confirmations,
                 as_of,
-                reserve_addresses=frozenset(operation.reserve_addresses),
+                reserve_addresses=frozenset(operation.watched_addresses),
             )
         except RemittanceError as err:
             failed[operation.id] = (_stale_reason(err), str(err))

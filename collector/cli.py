@@ -203,7 +203,41 @@ def _check_config(args: argparse.Namespace) -> int:
     pools = sum(len(op.pools) for op in config.operations)
     operations = len(config.operations)
     print(f"{args.config}: valid: {operations} operations, {sites} sites, {pools} pool accounts")
+    for line in term_changes(config):
+        print(f"  {line}")
     return 0
+
+
+def term_changes(config: Config) -> list[str]:
+    """What changes for which period: every effective-dated entry of the configuration."""
+    lines: list[str] = []
+    for operation in config.operations:
+        remittance = operation.remittance
+        kind = remittance.period
+        for change in remittance.rates[1:]:
+            lines.append(
+                f"{operation.id}: rate {change.rate} from {change.effective_from} (its days on; "
+                f"a {kind} period holding it is due at each day's rate)"
+            )
+        for terms in remittance.changes:
+            what = ", ".join(
+                f"{name} {value}"
+                for name, value in (("basis", terms.basis), ("due_days", terms.due_days))
+                if value is not None
+            )
+            starting = f"starting {terms.effective_from} or later"
+            lines.append(f"{operation.id}: {what} for {kind} periods {starting}")
+        for pool in operation.pools:
+            if pool.effective_from is not None or pool.until is not None:
+                since = pool.effective_from or "the start"
+                until = f" until {pool.until} (exclusive)" if pool.until else ""
+                lines.append(f"{operation.id}: pool {pool.target} counts from {since}{until}")
+        for retired in operation.retired_addresses:
+            lines.append(
+                f"{operation.id}: reserve address {retired.address} retired on {retired.until}: "
+                "still watched, its payments still count"
+            )
+    return lines
 
 
 async def _db_upgrade(config: Config) -> None:

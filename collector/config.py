@@ -213,9 +213,21 @@ class RateChange(Frozen):
         return rate
 
 
+class TermsChange(Frozen):
+    """From ``from`` on (a UTC day), a period starting that day or later uses this basis and
+    these due days: a closed period keeps the terms it was computed with."""
+
+    effective_from: date = Field(alias="from")
+    basis: Literal["reported", "expected", "greater"] | None = None
+    due_days: int | None = Field(default=None, ge=0, le=366)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
 class RemittanceConfig(Frozen):
     rate: Decimal | None = None
     rates: tuple[RateChange, ...] = ()
+    changes: tuple[TermsChange, ...] = ()  # effective-dated basis and due_days
     period: Literal["daily", "weekly", "monthly"] = "monthly"
     due_days: int = Field(default=10, ge=0, le=366)
     basis: Literal["reported", "expected", "greater"] = "reported"
@@ -253,6 +265,9 @@ class RemittanceConfig(Frozen):
         days = [change.effective_from for change in self.rates]
         if days != sorted(set(days)):
             raise ValueError("rates must be in increasing order of from, each date once")
+        days = [change.effective_from for change in self.changes]
+        if days != sorted(set(days)):
+            raise ValueError("changes must be in increasing order of from, each date once")
         return self
 
     @property
@@ -290,12 +305,25 @@ class PoolAccountConfig(Frozen):
     user_id: str | None = None
     base_url: str | None = None
     auth_header: str | None = None
+    # The account counts for the operation's days from ``from`` (inclusive) to ``until``
+    # (exclusive); unset, from the beginning / without end. Adding an account with its real
+    # first day never turns earlier days "missing".
+    effective_from: date | None = Field(default=None, alias="from")
+    until: date | None = None
     backfill_days: int = Field(default=90, ge=1, le=3650)
     poll_interval_s: float = Field(default=300, ge=5)
     # How many past days the pool may still revise: each poll re-reads them, and a period's
     # statement is e-mailed only once they have passed.
     revision_days: int = Field(default=3, ge=0, le=60)
     generic: GenericPoolPaths | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def in_force(self, day: date) -> bool:
+        """Whether the account counts for the operation on ``day``."""
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.until is None or day < self.until
+        )
 
     @field_validator("kind")
     @classmethod
@@ -334,15 +362,29 @@ class SiteConfig(Frozen):
     miners_total: int | None = Field(default=None, ge=0)
 
 
+class RetiredAddress(Frozen):
+    """A reserve address the operation no longer pays to from ``until`` (a UTC day)."""
+
+    address: str
+    until: date
+
+
 class OperationConfig(Frozen):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
     license: str = Field(min_length=1, max_length=100)
     remittance: RemittanceConfig
     reserve_addresses: tuple[str, ...] = Field(min_length=1)
+    # Addresses no longer given to the operation: still watched, their payments still count.
+    retired_addresses: tuple[RetiredAddress, ...] = ()
     pools: tuple[PoolAccountConfig, ...] = ()
     sites: tuple[SiteConfig, ...] = ()
     contacts: tuple[str, ...] = ()
+
+    @property
+    def watched_addresses(self) -> tuple[str, ...]:
+        """Every address whose payments count for the operation: current and retired."""
+        return (*self.reserve_addresses, *(a.address for a in self.retired_addresses))
 
     @field_validator("contacts")
     @classmethod
@@ -392,11 +434,17 @@ class StatementConfig(Frozen):
 def _addresses_valid(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     for op_index, operation in enumerate(config.operations):
-        for addr_index, address in enumerate(operation.reserve_addresses):
+        declared: list[tuple[tuple[str | int, ...], str]] = [
+            (("operations", op_index, "reserve_addresses", i), address)
+            for i, address in enumerate(operation.reserve_addresses)
+        ] + [
+            (("operations", op_index, "retired_addresses", i, "address"), retired.address)
+            for i, retired in enumerate(operation.retired_addresses)
+        ]
+        for loc, address in declared:
             try:
                 validate_address(address, config.network.chain)
             except AddressError as err:
-                loc = ("operations", op_index, "reserve_addresses", addr_index)
                 problems.append((loc, str(err)))
     return problems
 
@@ -465,10 +513,16 @@ class Config(BaseSettings):
                         f"{pool.kind}/{pool.account} is declared twice"
                     )
                 seen_accounts.add(key)
-            for addr_index, address in enumerate(operation.reserve_addresses):
+            declared = [
+                (f"operations[{op_index}].reserve_addresses[{i}]", a)
+                for i, a in enumerate(operation.reserve_addresses)
+            ] + [
+                (f"operations[{op_index}].retired_addresses[{i}].address", r.address)
+                for i, r in enumerate(operation.retired_addresses)
+            ]
+            for here, address in declared:
                 # One address, one operation: a payment to a shared address could belong to
                 # either, and no rule may guess which.
-                here = f"operations[{op_index}].reserve_addresses[{addr_index}]"
                 first = seen_addresses.setdefault(address, here)
                 if first != here:
                     problems.append(

@@ -9,7 +9,8 @@ Rules, per period of the operation's terms (see `compute_obligation`):
   rewards_sat all block subsidies + fees of that day. The sum is exact (`Fraction`); it is rounded
   **once per period**, here and nowhere else. A day without network data, without a pool hash
   rate, or with a zero/invalid network hash rate is listed in `missing_days` and adds 0.
-- **basis_sat** = mined (`reported`), expected (`expected`) or the larger (`greater`).
+- **basis_sat** = mined (`reported`), expected (`expected`) or the larger (`greater`). The
+  basis and `due_days` are those in force on the period's first day (`RemittanceTerms.changes`).
 - **due_sat**, rounded half up once per period:
   - one rate in force on every counted day (the usual case): rate × basis_sat, from the integer
     basis shown on the statement, so a reader can check it by hand;
@@ -85,6 +86,16 @@ class RateChange:
 
 
 @dataclass(frozen=True, slots=True)
+class TermsChange:
+    """From `effective_from` (a UTC day) on, periods that start that day or later use this
+    `basis` and these `due_days` (None: unchanged). A closed period keeps its terms."""
+
+    effective_from: date
+    basis: Basis | None = None
+    due_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RemittanceTerms:
     """What an operation owes the reserve and when.
 
@@ -106,6 +117,7 @@ class RemittanceTerms:
     basis: Basis = Basis.REPORTED
     discrepancy_tolerance: Decimal = Decimal("0.05")
     deadline_zone: tzinfo = UTC  # the deadline is the end of day `due_days` in this zone
+    changes: tuple[TermsChange, ...] = ()  # effective-dated basis and due_days
 
     def __post_init__(self) -> None:
         if not self.rates:
@@ -124,10 +136,27 @@ class RemittanceTerms:
         if self.due_days < 0:
             msg = f"due_days: must be >= 0, got {self.due_days}"
             raise InvalidTermsError(msg)
+        for index, term_change in enumerate(self.changes):
+            if index and term_change.effective_from <= self.changes[index - 1].effective_from:
+                msg = f"changes[{index}].effective_from: must be after the previous entry's"
+                raise InvalidTermsError(msg)
+            if term_change.due_days is not None and term_change.due_days < 0:
+                msg = f"changes[{index}].due_days: must be >= 0, got {term_change.due_days}"
+                raise InvalidTermsError(msg)
         tolerance = self.discrepancy_tolerance
         if not isinstance(tolerance, Decimal) or not Decimal(0) <= tolerance <= Decimal(1):
             msg = f"discrepancy_tolerance: must be a Decimal between 0 and 1, got {tolerance!r}"
             raise InvalidTermsError(msg)
+
+    def in_force(self, day: date) -> tuple[Basis, int]:
+        """The basis and due days of a period that starts on `day`."""
+        basis, due_days = self.basis, self.due_days
+        for term_change in self.changes:
+            if term_change.effective_from > day:
+                break
+            basis = term_change.basis or basis
+            due_days = due_days if term_change.due_days is None else term_change.due_days
+        return basis, due_days
 
     def rate_or_none(self, day: date) -> Decimal | None:
         """The rate in force on `day`, or None before the schedule's first entry."""
@@ -287,6 +316,7 @@ def compute_obligation(
     counted nor missing. Each day is due at the rate in force that day (see the module rules).
     """
     last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
+    basis, due_days = terms.in_force(period.start)
     days: list[DayFigures] = []
     missing: list[MissingDay] = []
     day_rates: list[Decimal | None] = []
@@ -338,7 +368,7 @@ def compute_obligation(
         Basis.REPORTED: mined_sat,
         Basis.EXPECTED: expected_sat,
         Basis.GREATER: max(mined_sat, expected_sat),
-    }[terms.basis]
+    }[basis]
     rated = [r for r in day_rates if r is not None]
     # The rate shown: the first rated day's; none at all in force is shown as 0, and flagged.
     rate = rated[0] if rated else (terms.rate_or_none(period.start) or Decimal(0))
@@ -347,8 +377,8 @@ def compute_obligation(
         # The one rounding of the due figure: rate × the period's integer basis.
         due_sat = round_half_up_sat(Fraction(rate) * basis_sat)
     else:
-        use_expected = terms.basis is Basis.EXPECTED or (
-            terms.basis is Basis.GREATER and expected_sat > mined_sat
+        use_expected = basis is Basis.EXPECTED or (
+            basis is Basis.GREATER and expected_sat > mined_sat
         )
         exact = Fraction(0)
         for figures, day_rate in zip(days, day_rates, strict=True):
@@ -380,12 +410,12 @@ def compute_obligation(
     return Obligation(
         period=period,
         rate=rate,
-        basis=terms.basis,
+        basis=basis,
         mined_sat=mined_sat,
         expected_sat=expected_sat,
         basis_sat=basis_sat,
         due_sat=due_sat,
-        deadline=deadline(period, terms.due_days, terms.deadline_zone),
+        deadline=deadline(period, due_days, terms.deadline_zone),
         is_open=as_of < period.end_at,
         flags=tuple(flags),
         missing_days=tuple(missing),

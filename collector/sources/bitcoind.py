@@ -482,7 +482,7 @@ class BitcoindReserveJob:
         self._operation_by_address = {
             address: operation.id
             for operation in config.operations
-            for address in operation.reserve_addresses
+            for address in operation.watched_addresses
         }
         self.status = status or ReserveStatus(tuple(op.id for op in config.operations))
         self.interval_s = config.reserve.poll_interval_s

@@ -261,7 +261,7 @@ class ReserveJob:
         self._operation_by_address = {
             address: operation.id
             for operation in config.operations
-            for address in operation.reserve_addresses
+            for address in operation.watched_addresses
         }
         self.status = status or ReserveStatus(tuple(op.id for op in config.operations))
         self.interval_s = config.reserve.poll_interval_s

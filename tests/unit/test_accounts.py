@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,10 +13,12 @@ from collector.accounts import (
     _daily_hashrates,
     compute_pass,
 )
+from collector.cli import term_changes
 from collector.clock import FrozenClock
 from collector.config import Config, parse_config
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, PoolHashrateDayRecord
+from remittance.ledger import ReserveOutput
 from remittance.obligations import DailyEarning
 from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
 
@@ -143,3 +145,83 @@ async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
         for m in family.samples
     }
     assert samples == {("late-schedule", "invalid_terms"): 1, ("fine", "none"): 0}
+
+
+def test_a_pool_account_added_with_its_first_day_leaves_earlier_days_as_they_were() -> None:
+    config = parse_config(
+        {
+            "operations": [
+                {
+                    **bare_operation("op", DEMO_ADDRESS),
+                    "pools": [
+                        {"kind": "ocean", "account": "a"},
+                        {"kind": "ocean", "account": "b", "from": "2026-11-15"},
+                    ],
+                }
+            ]
+        }
+    )
+    rows = [
+        PoolHashrateDayRecord("op", "ocean", "a", date(2026, 11, 1), 1e16),
+        PoolHashrateDayRecord("op", "ocean", "a", date(2026, 11, 20), 1e16),
+        PoolHashrateDayRecord("op", "ocean", "b", date(2026, 11, 20), 2e16),
+    ]
+    days = {(d.day, d.hashrate_hs) for d in _daily_hashrates(config, rows)["op"]}
+    # Before the 15th only "a" was in force: the 1st is not "missing" for lack of "b".
+    assert days == {(date(2026, 11, 1), 1e16), (date(2026, 11, 20), 3e16)}
+
+
+def test_a_retired_reserve_address_is_still_watched_and_its_payments_count() -> None:
+    config = parse_config(
+        {
+            "operations": [
+                {
+                    **bare_operation("op", OTHER_ADDRESS),
+                    "retired_addresses": [{"address": DEMO_ADDRESS, "until": "2026-11-15"}],
+                }
+            ]
+        }
+    )
+    assert config.operations[0].watched_addresses == (OTHER_ADDRESS, DEMO_ADDRESS)
+    paid = ReserveOutput("cd" * 32, 0, DEMO_ADDRESS, 100, 900_000, AS_OF, 6)
+    inputs = _inputs([DailyEarning("op", "ocean/a", date(2026, 10, 1), 1_000)])
+    inputs = Inputs(
+        earnings=inputs.earnings,
+        hashrates={},
+        network=[],
+        outputs={"op": [paid]},
+        pool_hashrate_hs={},
+        network_hashrate_hs=None,
+    )
+    account = compute_pass(config, inputs, AS_OF + timedelta(days=30)).accounts["op"]
+    assert account.total_remitted_sat == 100
+
+
+def test_check_config_says_what_changes_for_which_period() -> None:
+    config = parse_config(
+        {
+            "operations": [
+                {
+                    **bare_operation(
+                        "op",
+                        OTHER_ADDRESS,
+                        rates=[
+                            {"from": "2026-01-01", "rate": "0.10"},
+                            {"from": "2027-01-01", "rate": "0.12"},
+                        ],
+                        changes=[{"from": "2027-01-01", "basis": "greater"}],
+                    ),
+                    "pools": [{"kind": "ocean", "account": "b", "from": "2026-11-15"}],
+                    "retired_addresses": [{"address": DEMO_ADDRESS, "until": "2026-11-15"}],
+                }
+            ]
+        }
+    )
+    assert term_changes(config) == [
+        "op: rate 0.12 from 2027-01-01 (its days on; a monthly period holding it is due at "
+        "each day's rate)",
+        "op: basis greater for monthly periods starting 2027-01-01 or later",
+        "op: pool ocean/b counts from 2026-11-15",
+        f"op: reserve address {DEMO_ADDRESS} retired on 2026-11-15: still watched, its "
+        "payments still count",
+    ]

@@ -21,6 +21,7 @@ from remittance import (
     RemittanceTerms,
     compute_account,
 )
+from remittance.obligations import TermsChange
 
 AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -296,3 +297,19 @@ def test_an_as_of_with_an_offset_counts_the_same_utc_days_as_its_utc_spelling() 
     )
     assert utc.total_mined_sat == almaty.total_mined_sat == 1_000
     assert utc.obligations == almaty.obligations
+
+
+def test_a_basis_and_due_days_change_applies_to_periods_starting_on_or_after_it() -> None:
+    days = [date(2026, 10, 1), date(2026, 11, 1)]
+    hashrates, network = expected_inputs(days)  # 1,000.5 sat expected a day
+    changed = RemittanceTerms(
+        rates=(RateChange(date(2026, 1, 1), Decimal("0.10")),),
+        due_days=10,
+        changes=(TermsChange(date(2026, 11, 1), basis=Basis.EXPECTED, due_days=20),),
+    )
+    result = account(changed, [earning(day, 500) for day in days], hashrates, network)
+    october, november = result.obligations[:2]
+    assert (october.basis, october.due_sat) == (Basis.REPORTED, 50)
+    assert october.deadline == datetime(2026, 11, 11, tzinfo=UTC)
+    assert (november.basis, november.due_sat) == (Basis.EXPECTED, 100)
+    assert november.deadline == datetime(2026, 12, 21, tzinfo=UTC)
