@@ -1,10 +1,17 @@
 """Benchmark 3 — remittance recompute: every obligation, the ledger and the metrics, from the store.
 
 100 operations × 2 years of daily pool earnings, daily pool hash rates, daily network days and
-daily transfers to each operation's reserve address are stored (not timed); then
-``AccountsService.recompute()`` — read the store, compute every period's obligation, settle
-the ledger — and a render of the accounts' Prometheus exposition are timed, on SQLite and (when
-installed) on a PostgreSQL started for the run.
+daily transfers to each operation's reserve address are stored (not timed), then 10 % of the
+earning days are revised once (a later observation: a new revision) and the reserve moves its
+own coins once a week (internal outputs, never remittances). Timed, on SQLite and (when
+installed) on a PostgreSQL started for the run:
+
+* ``AccountsService.recompute()`` — read the store, compute every period's obligation, settle
+  the ledger — and a render of the accounts' Prometheus exposition (the live pass);
+* the same inputs read *as of* an instant before the revisions (each fact's latest revision by
+  then: what every statement reads) and computed.
+
+It also reports the store's bytes per operation-year with the revisions kept.
 
     .venv/bin/python -m bench.recompute                   # 100 operations × 730 days
     .venv/bin/python -m bench.recompute --operations 10 --days 30 --backends sqlite
@@ -25,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import generate_latest
+from sqlalchemy import text
 
 from bench.common import emit, machine, reserve_address, table
-from collector.accounts import AccountsService
+from collector.accounts import AccountsService, compute_pass, read_inputs
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
 from collector.metrics import build_registry
@@ -43,6 +51,8 @@ from collector.store.records import (
 from tests.support.processes import PostgresServer, find_postgres_bin
 
 FIRST_DAY = date(2024, 11, 1)
+OBSERVED = datetime(2026, 11, 2, tzinfo=UTC)  # when the collector stored the history
+REVISED = OBSERVED + timedelta(days=3)  # when the pools revised 10 % of the days
 
 
 def build_config(operations: int, database_url: str) -> Config:
@@ -74,7 +84,10 @@ def build_config(operations: int, database_url: str) -> Config:
 
 
 async def populate(store: Store, config: Config, days: int) -> int:
-    """Daily earnings, hash rates, network days and transfers; returns the rows written."""
+    """Daily earnings, hash rates, network days and transfers, observed at :data:`OBSERVED`;
+    then 10 % of the earning days revised and weekly internal moves, observed at
+    :data:`REVISED`. Returns the rows written."""
+    store.clock = FrozenClock(OBSERVED)
     day_list = [FIRST_DAY + timedelta(days=n) for n in range(days)]
     await store.upsert_network_days(
         [NetworkDayRecord(day, 144, 450_000_000_000, 7e20, 1.1e14, True) for day in day_list]
@@ -109,10 +122,47 @@ async def populate(store: Store, config: Config, days: int) -> int:
         await store.upsert_pool_hashrate_days(hashrates)
         await store.upsert_reserve_outputs(outputs)
         rows += len(earnings) + len(hashrates) + len(outputs)
-    await store.save_chain_tip(
-        ChainTipRecord("main", height + days + 10, "11" * 32, datetime.now(UTC))
-    )
+    await store.save_chain_tip(ChainTipRecord("main", height + days + 10, "11" * 32, OBSERVED))
+    store.clock = FrozenClock(REVISED)
+    for index, operation in enumerate(config.operations):
+        account = operation.pools[0].account
+        revised = [
+            EarningRecord(operation.id, "ocean", account, day, 5_000_000 + 1_000 * index + n + 7)
+            for n, day in enumerate(day_list)
+            if n % 10 == index % 10  # 10 % of the days, spread over the periods
+        ]
+        moves = [
+            ReserveOutputRecord(
+                hashlib.sha256(f"{operation.id}/move/{day}".encode()).hexdigest(),
+                1,
+                operation.id,
+                operation.reserve_addresses[0],
+                3_000_000,
+                "confirmed",
+                height + n,
+                "00" * 32,
+                datetime(day.year, day.month, day.day, 18, tzinfo=UTC),
+                kind="internal",
+            )
+            for n, day in enumerate(day_list)
+            if n % 7 == 0
+        ]
+        await store.upsert_earnings(revised)
+        await store.upsert_reserve_outputs(moves)
+        rows += len(revised) + len(moves)
+    await store.save_chain_tip(ChainTipRecord("main", height + days + 20, "12" * 32, REVISED))
     return rows
+
+
+async def store_bytes(store: Store, database_url: str) -> int | None:
+    """The database's size on disk (SQLite file or PostgreSQL database), after a checkpoint."""
+    async with store.engine.connect() as connection:
+        if database_url.startswith("sqlite"):
+            await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            path = Path(database_url.split("///", 1)[1])
+            return path.stat().st_size  # noqa: ASYNC240 - one stat after the work is done
+        result = await connection.execute(text("SELECT pg_database_size(current_database())"))
+        return int(result.scalar_one())
 
 
 async def measure(database_url: str, operations: int, days: int, repeat: int) -> dict[str, Any]:
@@ -129,6 +179,7 @@ async def measure(database_url: str, operations: int, days: int, repeat: int) ->
         registry, _ = build_registry([accounts])
         recompute_s: list[float] = []
         render_s: list[float] = []
+        as_of_s: list[float] = []
         size = 0
         for _ in range(repeat):
             started = time.perf_counter()
@@ -138,11 +189,19 @@ async def measure(database_url: str, operations: int, days: int, repeat: int) ->
             ended = time.perf_counter()
             recompute_s.append(middle - started)
             render_s.append(ended - middle)
-        if len(computed) != operations:
+            started = time.perf_counter()
+            known_then = await read_inputs(store, config, OBSERVED)
+            result = compute_pass(config, known_then, as_of)
+            as_of_s.append(time.perf_counter() - started)
+        if len(computed) != operations or len(result.accounts) != operations:
             raise RuntimeError(f"computed {len(computed)} accounts, expected {operations}")
+        on_disk = await store_bytes(store, database_url)
     finally:
         await store.close()
+    operation_years = operations * days / 365
     return {
+        "bytes_per_operation_year": None if on_disk is None else on_disk / operation_years,
+        "as_of_s": statistics.median(as_of_s),
         "rows": rows,
         "populate_s": populate_s,
         "recompute_s": statistics.median(recompute_s),
@@ -195,7 +254,16 @@ def main() -> None:
     )
     print(
         table(
-            ["store", "rows", "recompute s", "metrics render ms", "total s", "target"],
+            [
+                "store",
+                "rows",
+                "recompute s",
+                "metrics render ms",
+                "total s",
+                "as-of pass s",
+                "KiB per operation-year",
+                "target",
+            ],
             [
                 [
                     name,
@@ -203,7 +271,9 @@ def main() -> None:
                     f"{r['recompute_s']:.2f}",
                     f"{r['render_ms']:.1f}",
                     f"{r['total_s']:.2f}",
-                    "< 5 s" if name == "SQLite" else "—",
+                    f"{r['as_of_s']:.2f}",
+                    f"{r['bytes_per_operation_year'] / 1024:,.0f}",
+                    "≤ 5 s",
                 ]
                 for name, r in results.items()
             ],

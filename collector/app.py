@@ -32,6 +32,7 @@ from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
+from collector.terms import terms_documents
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Collector:
         self._stack.push_async_callback(engine.dispose)
         await upgrade(engine)
         self.store = Store(engine, clock)
+        await self.store.record_terms(terms_documents(config))
         self.session = await self._stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, raise_for_status=False)
         )

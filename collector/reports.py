@@ -21,6 +21,7 @@ from collector.errors import SecretError
 from collector.http import StatementUnavailable, UnknownOperation
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
+from collector.terms import config_as_known, terms_documents
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.pdf import render_signed_pdf
@@ -70,7 +71,10 @@ async def build_statement_from_store(
         period_range = parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
-    # Only what was known at ``as_of``: the same statement whenever it is made again.
+    # Only what was known at ``as_of`` — inputs and terms: the same statement whenever it is
+    # made again.
+    config = config_as_known(config, await store.terms_as_of(as_of))
+    operation = config.operation(operation.id)
     inputs = await read_inputs(store, config, as_of)
     result = compute_pass(config, inputs, as_of)
     if operation.id in result.failed:
@@ -199,6 +203,7 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
+        await Store(engine).record_terms(terms_documents(config))
         document = await render_statement(
             config, Store(engine), operation, period, fmt, as_of or SystemClock().now(), issue=True
         )

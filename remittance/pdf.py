@@ -110,7 +110,8 @@ def _story(statement: Statement) -> list[Flowable]:
         (
             "Period",
             f"{statement.period_label}: {statement.period_start.isoformat()} to "
-            f"{statement.period_end.isoformat()} (exclusive), {status}",
+            f"{statement.period_end.isoformat()} (exclusive; whole UTC mining days, as pools "
+            f"account), {status}",
         ),
         ("Payment deadline", _deadline(statement)),
         ("As of", _when(statement.as_of)),

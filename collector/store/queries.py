@@ -7,7 +7,8 @@ are written in the same transaction as the site state that says which readings t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any, Self
@@ -50,6 +51,7 @@ from collector.store.tables import (
     ReserveOutputRevision,
     SiteState,
     TelemetryRollup,
+    TermsRevision,
 )
 
 _CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
@@ -126,6 +128,10 @@ class Store:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self._dialect = engine.dialect.name
+        # SQLite has one writer at a time: this process's writes queue here, on the event
+        # loop, rather than in SQLite's busy handler, where a writer whose coroutine waits for
+        # the loop could keep the others past busy_timeout.
+        self._write_lock = asyncio.Lock() if self._dialect == "sqlite" else None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -228,8 +234,20 @@ class Store:
         await self._upsert(connection, revisions, revision_rows, (*keys, "observed_at"))
 
     async def _write(self, work: Any) -> None:
+        if self._write_lock is None:
+            await self._write_transaction(work)
+            return
+        async with self._write_lock:
+            await self._write_transaction(work)
+
+    async def _write_transaction(self, work: Any) -> None:
         try:
             async with self.engine.begin() as connection:
+                if self._dialect == "sqlite":
+                    # Take the write lock first (another process may hold it: busy_timeout): a
+                    # write that reads before it writes (the revisions) then never meets a
+                    # snapshot made stale by another writer, which SQLite refuses at once.
+                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
                 await work(connection)
         except (SQLAlchemyError, OSError) as err:
             raise StoreError(f"store write failed: {err.__class__.__name__}: {err}") from err
@@ -741,6 +759,35 @@ class Store:
             (str(r.operation_id), str(r.period)): (r.as_of, int(r.due_sat))
             for r in await self._read(statement)
         }
+
+    async def record_terms(self, terms: Mapping[str, str]) -> None:
+        """Keep each operation's terms (``operation id -> canonical JSON``) as a new revision
+        when they differ from the latest one stored."""
+        now = self.clock.now()
+
+        async def work(connection: AsyncConnection) -> None:
+            latest = await self._latest_terms(connection, now)
+            rows = [
+                {"operation_id": op, "observed_at": now, "document": document}
+                for op, document in terms.items()
+                if latest.get(op) != document
+            ]
+            await self._upsert(connection, TermsRevision, rows, ("operation_id", "observed_at"))
+
+        await self._write(work)
+
+    async def _latest_terms(self, connection: AsyncConnection, as_of: datetime) -> dict[str, str]:
+        t = _as_of(TermsRevision, ("operation_id",), as_of)
+        result = await connection.execute(select(t.c.operation_id, t.c.document))
+        return {str(r.operation_id): str(r.document) for r in result.all()}
+
+    async def terms_as_of(self, as_of: datetime) -> dict[str, str]:
+        """Each operation's terms (canonical JSON) as known at ``as_of``."""
+        try:
+            async with self.engine.connect() as connection:
+                return await self._latest_terms(connection, as_of)
+        except (SQLAlchemyError, OSError) as err:
+            raise StoreError(f"store read failed: {err.__class__.__name__}: {err}") from err
 
     async def statement_issued(self, operation_id: str, period: str) -> bool:
         t = _table(IssuedStatement)

@@ -305,3 +305,14 @@ class IssuedDocument(Base):
     due_sat: Mapped[int] = mapped_column(BigInteger)
     issued_at: Mapped[datetime]
     document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TermsRevision(Base):
+    """An operation's terms (its configuration entry, as JSON) as observed at
+    ``observed_at``: a statement as of an instant is computed with the terms known then."""
+
+    __tablename__ = "terms_revisions"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(Text)

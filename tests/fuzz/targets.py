@@ -246,7 +246,8 @@ def _check_earnings(earnings: list[DailyEarning]) -> None:
     for earning in earnings:
         assert START <= earning.day < END, earning
         assert isinstance(earning.amount_sat, int), earning
-        assert earning.amount_sat >= 0, earning
+        # A negative day is a pool's clawback: sane, within what will ever exist.
+        assert abs(earning.amount_sat) <= MAX_SAT, earning
         if earning.hashrate_hs is not None:
             assert math.isfinite(earning.hashrate_hs), earning
             assert earning.hashrate_hs >= 0, earning

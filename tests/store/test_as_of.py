@@ -20,7 +20,8 @@ from collector.reports import build_statement_from_store, render_statement
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord
-from tests.support.scenario import AS_OF, DEMO_ADDRESS, populate, write_config
+from collector.terms import terms_documents
+from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 LATER = AS_OF + timedelta(days=8)
 
@@ -151,3 +152,26 @@ def test_a_revision_after_issue_restates_the_period_in_the_next_statement(tmp_pa
         )
 
     assert asyncio.run(restated_metric()) == 1
+
+
+def test_an_edit_of_past_terms_never_changes_a_statement_as_of_before_it(tmp_path: Path) -> None:
+    config = _scenario(tmp_path)
+
+    async def record(terms_config: Config, at: datetime) -> None:
+        async with Store(open_engine(terms_config.database), FrozenClock(at)) as store:
+            await store.record_terms(terms_documents(terms_config))
+
+    async def due(terms_config: Config, as_of: datetime) -> int:
+        async with Store(open_engine(terms_config.database)) as store:
+            statement = await build_statement_from_store(
+                terms_config, store, terms_config.operation("op-demo"), "2026-10", as_of
+            )
+        return statement.due_sat
+
+    asyncio.run(record(config, OBSERVED_AT))
+    path = tmp_path / "config.yaml"
+    path.write_text(path.read_text().replace("rate: '0.10'", "rate: '0.20'", 1))
+    edited = load_config(path)  # the rate of every period, October's included, is now 20 %
+    asyncio.run(record(edited, LATER))
+    assert asyncio.run(due(edited, AS_OF)) == 300_001  # as known on 12 November: 10 %
+    assert asyncio.run(due(edited, LATER)) == 600_001

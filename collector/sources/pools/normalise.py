@@ -108,20 +108,20 @@ def count(value: Any, name: str) -> int:
 
 
 def btc_to_sat(value: Any, name: str) -> int:
-    """Decimal BTC (string or exact JSON number) to integer satoshis, half up past 8 places."""
+    """Decimal BTC (string or exact JSON number) to integer satoshis, half up past 8 places.
+    A negative amount is a pool's clawback (a daily adjustment down): kept, never refused."""
     amount = decimal(value, name)
-    if amount < 0:
-        raise SourceBadResponse(f"{name}: negative amount {value!r}")
-    if amount > MAX_BTC:
+    if abs(amount) > MAX_BTC:
         raise SourceBadResponse(f"{name}: {str(value)[:40]!r} BTC is more than will ever exist")
     return int((amount * SAT_PER_BTC).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def sat(value: Any, name: str) -> int:
+    """A whole number of satoshis; negative for a pool's clawback."""
     amount = decimal(value, name)
-    if amount < 0 or amount != amount.to_integral_value():
-        raise SourceBadResponse(f"{name}: {value!r} is not a whole, non-negative satoshi amount")
-    if amount > MAX_BTC * SAT_PER_BTC:
+    if amount != amount.to_integral_value():
+        raise SourceBadResponse(f"{name}: {value!r} is not a whole satoshi amount")
+    if abs(amount) > MAX_BTC * SAT_PER_BTC:
         raise SourceBadResponse(f"{name}: {str(value)[:40]!r} sat is more than will ever exist")
     return int(amount)
 

@@ -67,13 +67,14 @@ def fixture(name: str) -> str:
         (Decimal("0.000123456789"), 12_346),  # past 8 places: half up
         (Decimal("0.000123454999"), 12_345),
         ("0", 0),
+        ("-0.00030000", -30_000),  # a pool's clawback: a negative day, kept as given
     ],
 )
 def test_btc_amounts_convert_exactly_to_satoshis(text: object, sat: int) -> None:
     assert n.btc_to_sat(text, "amount") == sat
 
 
-@pytest.mark.parametrize("bad", ["-0.1", "NaN", "Infinity", "", "0.1 BTC", True, None, [1]])
+@pytest.mark.parametrize("bad", ["-21000000.1", "NaN", "Infinity", "", "0.1 BTC", True, None, [1]])
 def test_unusable_amounts_are_bad_responses(bad: object) -> None:
     with pytest.raises(SourceBadResponse, match="amount"):
         n.btc_to_sat(bad, "amount")
