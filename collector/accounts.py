@@ -145,10 +145,15 @@ class Inputs:
     network_hashrate_hs: float | None
 
 
-async def read_inputs(store: Store, config: Config, as_of: datetime | None = None) -> Inputs:
-    """Read every operation's inputs with one query per table: as last seen or, with
-    ``as_of``, as known at that instant (each input's latest revision observed by then, and
-    confirmations counted from the best tip known then)."""
+async def read_inputs(
+    store: Store,
+    config: Config,
+    as_of: datetime | None = None,
+    operation_id: str | None = None,
+) -> Inputs:
+    """Read every operation's inputs (or only ``operation_id``'s) with one query per table: as
+    last seen or, with ``as_of``, as known at that instant (each input's latest revision
+    observed by then, and confirmations counted from the best tip known then)."""
     earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
     pool_names: dict[tuple[str, str], str] = {}  # one "kind/account" string per pool account
     windows = {
@@ -157,7 +162,7 @@ async def read_inputs(store: Store, config: Config, as_of: datetime | None = Non
         for p in op.pools
         if p.effective_from is not None or p.until is not None
     }
-    for e in await store.earnings(as_of=as_of):
+    for e in await store.earnings(operation_id, as_of=as_of):
         window = windows.get((e.operation_id, e.pool_kind, e.account)) if windows else None
         if window is not None and not window.in_force(e.day):
             continue  # a configured account counts on its own days only
@@ -165,7 +170,9 @@ async def read_inputs(store: Store, config: Config, as_of: datetime | None = Non
         if pool is None:
             pool = pool_names[e.pool_kind, e.account] = f"{e.pool_kind}/{e.account}"
         earnings[e.operation_id].append(DailyEarning(e.operation_id, pool, e.day, e.amount_sat))
-    hashrates = _daily_hashrates(config, await store.pool_hashrate_days(as_of=as_of))
+    hashrates = _daily_hashrates(
+        config, await store.pool_hashrate_days(operation_id, as_of=as_of)
+    )
     network_days = await store.network_days(as_of=as_of)
     network = [
         DailyNetwork(
@@ -184,7 +191,7 @@ async def read_inputs(store: Store, config: Config, as_of: datetime | None = Non
     outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
     # Remittances only: the reserve's own movements (change, consolidation) pay nothing in.
     remittances = await store.reserve_outputs(
-        statuses=("confirmed",), kinds=("remittance",), as_of=as_of
+        operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
     for o in remittances:
         confirmations = (

@@ -75,7 +75,9 @@ async def build_statement_from_store(
     # made again.
     config = config_as_known(config, await store.terms_as_of(as_of))
     operation = config.operation(operation.id)
-    inputs = await read_inputs(store, config, as_of)
+    # This operation's inputs only, computed alone: a statement never recomputes the others.
+    config = config.model_copy(update={"operations": (operation,)})
+    inputs = await read_inputs(store, config, as_of, operation.id)
     result = compute_pass(config, inputs, as_of)
     if operation.id in result.failed:
         _reason, message = result.failed[operation.id]
