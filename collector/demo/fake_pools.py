@@ -613,6 +613,12 @@ class FakePoolServer:
         if path == "/api/v2/pool/transactions/BTC":
             start = date.fromisoformat(request.query["start_date"])
             end = date.fromisoformat(request.query["end_date"])
+            # Luxor refuses an end date after today (its own MiningOS worker: "end_date never
+            # must be bigger than today, otherwise the API will return an error").
+            if end > self.clock.now().date():
+                return web.json_response(
+                    {"error": "End date must be in the past or today"}, status=400
+                )
             transactions = [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=1)),
@@ -621,10 +627,11 @@ class FakePoolServer:
                     "usd_equivalent": "0",
                     "transaction_id": f"tx-{day.isoformat()}",
                     "transaction_type": "credit",
-                    "transaction_category": "mining_revenue",
+                    # docs.luxor.tech/mining/api/v2/payments/get-transactions
+                    "transaction_category": "Miner Revenue",
                 }
-                for day, amount in self._days(state, start, end)
-            ]
+                for day, amount in self._days(state, start, end + timedelta(days=1))
+            ]  # start_date and end_date are whole days, both included
             return {
                 "currency_type": "BTC",
                 "transactions": transactions,

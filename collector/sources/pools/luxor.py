@@ -2,13 +2,16 @@
 
 ``/api/v2/pool/summary/BTC`` (hash rates as strings, H/s), ``/api/v2/pool/workers/BTC``
 (paginated; offline from ``last_share_time``), ``/api/v2/pool/transactions/BTC`` (credits,
-``currency_amount`` in BTC), each filtered by ``subaccount_names``.
+``currency_amount`` in BTC; only ``transaction_category`` "Miner Revenue" is mined; its
+``start_date``/``end_date`` are days, both included, and ``end_date`` may not be after today —
+Luxor's own MiningOS worker and a third-party client both note the refusal), each filtered by
+``subaccount_names``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar, Final, TypeVar
 
 from collector.errors import SourceBadResponse
@@ -19,6 +22,8 @@ T = TypeVar("T")
 PAGE_SIZE: Final = 500
 MAX_PAGES: Final = 50
 _TIME_FIELDS: Final = ("date_time", "created_at", "timestamp", "date")
+# The category of mining earnings (docs.luxor.tech/mining/api/v2/payments/get-transactions).
+MINER_REVENUE: Final = "Miner Revenue"
 
 
 class LuxorAdapter(PoolAdapterBase):
@@ -76,12 +81,17 @@ class LuxorAdapter(PoolAdapterBase):
 
     async def earnings(self, start: date, end: date) -> list[DailyEarning]:
         amounts: dict[date, int] = {}
+        # end_date is a day included in the answer and must not be after today (Luxor answers
+        # an error otherwise): ask for the last wanted day, today at the latest.
+        last_day = min(end - timedelta(days=1), self.clock.now().date())
+        if last_day < start:
+            return []
         for page in range(1, MAX_PAGES + 1):
             credits, more = await self._get(
                 "transactions/BTC",
                 _credits,
                 start_date=start.isoformat(),
-                end_date=end.isoformat(),
+                end_date=last_day.isoformat(),
                 page_number=str(page),
                 page_size=str(PAGE_SIZE),
             )
@@ -111,6 +121,9 @@ def _credits(answer: Mapping[str, Any]) -> tuple[list[tuple[date, int]], bool]:
         where = f"transactions[{index}]"
         if n.field(entry, "transaction_type") != "credit":
             continue
+        category = entry.get("transaction_category")
+        if category is not None and category != MINER_REVENUE:
+            continue  # not mining earnings (a transfer, a bonus…): never counted as mined
         when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
         if when is None:
             raise SourceBadResponse(f"{where}: no date_time")

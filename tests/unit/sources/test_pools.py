@@ -333,3 +333,22 @@ async def test_last_good_status_is_restored_from_the_store_after_a_restart(world
         )
         == NOW.timestamp()
     )
+
+
+async def test_luxor_is_asked_up_to_today_never_past_it(world: World) -> None:
+    # Luxor refuses an end_date after today: the fake does too, as the pool documents.
+    [job] = world.jobs(("luxor",))
+    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    asked = [r.query for r in world.server.requests_to("luxor") if "transactions" in r.path]
+    assert asked and all(q["end_date"] <= TODAY.isoformat() for q in asked)
+    assert asked[-1]["end_date"] == TODAY.isoformat()
+    async with world.session.get(
+        f"{world.server.base_url('luxor')}/api/v2/pool/transactions/BTC",
+        params={
+            "subaccount_names": ACCOUNTS["luxor"]["account"],
+            "start_date": TODAY.isoformat(),
+            "end_date": (TODAY + timedelta(days=1)).isoformat(),
+        },
+        headers={"authorization": TOKENS["luxor"]},
+    ) as refused:
+        assert refused.status == 400
