@@ -315,6 +315,9 @@ class PoolAccountConfig(Frozen):
     # How many past days the pool may still revise: each poll re-reads them, and a period's
     # statement is e-mailed only once they have passed.
     revision_days: int = Field(default=3, ge=0, le=60)
+    # AntPool: which mining day a paymentHistoryV2 row's date names (unconfirmed in AntPool's
+    # own docs; the public clients read it as the mining day itself).
+    row_date: Literal["mining_day", "day_after"] = "mining_day"
     generic: GenericPoolPaths | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)

@@ -499,7 +499,9 @@ class FakePoolServer:
                 fee_part = amount // 10
                 rows.append(
                     {
-                        "timestamp": (day + timedelta(days=1)).isoformat(),
+                        # The row's date is its mining day, UTC, as the public clients
+                        # read it (pool-apis.md §1.11), in AntPool's own text format.
+                        "timestamp": f"{day.isoformat()} 00:00:00",
                         "fppsBlockAmount": str(_btc(amount - fee_part)),
                         "fppsFeeAmount": str(_btc(fee_part)),
                         "hashrate": str(int(state.day_hashrate_hs.get(day, 0))),

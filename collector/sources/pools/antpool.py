@@ -2,8 +2,12 @@
 
 Hash rates are H/s strings; amounts BTC strings; ``code`` 0 is success. The nonce (Unix ms)
 strictly increases per adapter. Daily earnings come from ``paymentHistoryV2.htm`` with
-``type=recv``: each row's ``timestamp`` is the day the pool credited the previous UTC day's
-mining, so a row dated D is stored for mining day D - 1 (unconfirmed against AntPool's docs).
+``type=recv``; a row's FPPS earnings are ``fppsBlockAmount + fppsFeeAmount`` (three independent
+public clients agree; the other scheme amounts are added when present). Its date
+(``"2024-03-10 00:00:00"``) is the mining day itself, in UTC, as the public clients read it (one
+checks it against ``account.htm``'s ``settleTime``). AntPool's own guide was not found in
+public copies, so the rule is a per-account setting: ``row_date: mining_day`` (the default) or
+``day_after`` (a row dated D holds the mining of D − 1).
 """
 
 from __future__ import annotations
@@ -122,8 +126,12 @@ class AntPoolAdapter(PoolAdapterBase):
                 break
         return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
 
-    @staticmethod
-    def _page(answer: Mapping[str, Any]) -> tuple[list[tuple[date, int]], int]:
+    @property
+    def _row_shift(self) -> timedelta:
+        """From a row's date to its mining day (``row_date``)."""
+        return timedelta(days=1 if self.account.row_date == "day_after" else 0)
+
+    def _page(self, answer: Mapping[str, Any]) -> tuple[list[tuple[date, int]], int]:
         data = n.obj(answer, "data")
         rows: list[tuple[date, int]] = []
         for index, row in enumerate(n.items(data, "rows")):
@@ -134,5 +142,5 @@ class AntPoolAdapter(PoolAdapterBase):
                 for name in AMOUNT_FIELDS
                 if row.get(name) is not None
             )
-            rows.append((credited - timedelta(days=1), amount))
+            rows.append((credited - self._row_shift, amount))
         return rows, n.count(data.get("totalPage", 1), "data.totalPage")

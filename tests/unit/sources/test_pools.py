@@ -352,3 +352,15 @@ async def test_luxor_is_asked_up_to_today_never_past_it(world: World) -> None:
         headers={"authorization": TOKENS["luxor"]},
     ) as refused:
         assert refused.status == 400
+
+
+@pytest.mark.parametrize(("row_date", "shift"), [("mining_day", 0), ("day_after", 1)])
+async def test_an_antpool_rows_date_names_its_mining_day_as_the_account_says(
+    world: World, row_date: str, shift: int
+) -> None:
+    # The fake dates each row by its mining day, as the public clients read AntPool's rows.
+    [job] = world.jobs(("antpool",), row_date=row_date)
+    await job.poll()
+    by_day = {e.day: e.amount_sat for e in await world.store.earnings("ekibastuz-1")}
+    three_days_ago = TODAY - timedelta(days=3)
+    assert by_day[three_days_ago - timedelta(days=shift)] == 12_345_681
