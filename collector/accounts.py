@@ -170,9 +170,7 @@ async def read_inputs(
         if pool is None:
             pool = pool_names[e.pool_kind, e.account] = f"{e.pool_kind}/{e.account}"
         earnings[e.operation_id].append(DailyEarning(e.operation_id, pool, e.day, e.amount_sat))
-    hashrates = _daily_hashrates(
-        config, await store.pool_hashrate_days(operation_id, as_of=as_of)
-    )
+    hashrates = _daily_hashrates(config, await store.pool_hashrate_days(operation_id, as_of=as_of))
     network_days = await store.network_days(as_of=as_of)
     network = [
         DailyNetwork(
