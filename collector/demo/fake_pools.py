@@ -371,14 +371,17 @@ class FakePoolServer:
         if path == "/accounts/rewards/json/btc":
             start = date.fromisoformat(request.query["from"])
             end = date.fromisoformat(request.query["to"]) + timedelta(days=1)
+            # total_reward includes referral income (pool-apis.md §1.11): the fake credits a
+            # small referral reward each day, so an adapter that counts total_reward is caught.
+            referral = 1_000
             rewards = [
                 {
                     "date": int(_day_start(day).timestamp()),
-                    "total_reward": str(_btc(amount)),
+                    "total_reward": str(_btc(amount + referral)),
                     "mining_reward": str(_btc(amount)),
                     "bos_plus_reward": "0.00000000",
                     "referral_bonus": "0.00000000",
-                    "referral_reward": "0.00000000",
+                    "referral_reward": str(_btc(referral)),
                     "calculation_date": int((_day_start(day) + timedelta(days=1)).timestamp()),
                 }
                 for day, amount in reversed(self._days(state, start, end))

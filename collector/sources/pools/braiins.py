@@ -1,19 +1,24 @@
 """Braiins Pool (formerly Slush Pool): GET JSON with a ``Pool-Auth-Token`` header.
 
 Hash rates come in the unit named by ``hash_rate_unit`` (Gh/s, Th/s, Ph/s); daily rewards are
-decimal-BTC strings keyed by a Unix ``date``; a bad token is HTTP 403 with a text body.
+decimal-BTC strings keyed by a Unix ``date``; a bad token is HTTP 403 with a text body. Mined
+for a day is ``mining_reward + bos_plus_reward`` (the mining reward and Braiins OS+'s fee
+rebate): ``total_reward`` also holds ``referral_bonus``/``referral_reward`` income, which is not
+mining (fischerq/ha-braiins-pool; nicosmuts/braiins-pool-exporter; pool-apis.md §1.11).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
+from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
 from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
 
 DEFAULT_AUTH_HEADER = "Pool-Auth-Token"
+MINED_FIELDS: Final = ("mining_reward", "bos_plus_reward")
 
 
 class BraiinsAdapter(PoolAdapterBase):
@@ -79,9 +84,15 @@ class BraiinsAdapter(PoolAdapterBase):
         result: dict[date, int] = {}
         for index, reward in enumerate(rewards):
             day = n.utc_day(n.field(reward, "date"), f"daily_rewards[{index}].date")
-            amount = n.btc_to_sat(
-                n.field(reward, "total_reward"), f"daily_rewards[{index}].total_reward"
+            # Mined = the mining reward and the fee rebate (bos_plus_reward); total_reward also
+            # holds referral income (referral_bonus, referral_reward), which is not mining.
+            amount = sum(
+                n.btc_to_sat(reward[name], f"daily_rewards[{index}].{name}")
+                for name in MINED_FIELDS
+                if reward.get(name) is not None
             )
+            if all(reward.get(name) is None for name in MINED_FIELDS):
+                raise SourceBadResponse(f"daily_rewards[{index}]: no mining_reward")
             if start <= day < end:
                 result[day] = result.get(day, 0) + amount
         return [DailyEarning(day, amount) for day, amount in sorted(result.items())]
