@@ -209,9 +209,8 @@ def test_csv_import_is_idempotent_and_all_or_nothing(
     assert "nothing imported" in errors
 
     async def stored() -> list[tuple[str, int]]:
-        store = Store(open_engine(load_config(scenario).database))
-        rows = await store.earnings("op-demo")
-        await store.close()
+        async with Store(open_engine(load_config(scenario).database)) as store:
+            rows = await store.earnings("op-demo")
         return [(f"{r.account} {r.day}", r.amount_sat) for r in rows if r.account == "pool-b"]
 
     assert asyncio.run(stored()) == [
@@ -228,16 +227,17 @@ async def api(scenario: Path) -> Iterator[str]:  # type: ignore[misc]
     config = config.model_copy(
         update={"http": config.http.model_copy(update={"listen": f"127.0.0.1:{port}"})}
     )
-    store = Store(open_engine(config.database))
-    clock = FrozenClock(AS_OF)
-    accounts = AccountsService(config, store, clock)
-    await accounts.recompute()
-    registry, _ = build_registry([accounts])
-    server = HttpServer(config.http, config.api.tokens, registry, clock, reports=accounts)
-    await server.start()
-    yield f"http://127.0.0.1:{port}"
-    await server.stop()
-    await store.close()
+    async with Store(open_engine(config.database)) as store:
+        clock = FrozenClock(AS_OF)
+        accounts = AccountsService(config, store, clock)
+        await accounts.recompute()
+        registry, _ = build_registry([accounts])
+        server = HttpServer(config.http, config.api.tokens, registry, clock, reports=accounts)
+        await server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            await server.stop()
 
 
 def _bearer(name: str) -> dict[str, str]:

@@ -107,41 +107,40 @@ async def populate(database_url: str, observed_at: datetime = OBSERVED_AT) -> No
     at ``observed_at`` (the store's clock): a statement as of an earlier instant sees none."""
     engine = open_engine(DatabaseConfig(url=database_url))
     await upgrade(engine)
-    store = Store(engine, FrozenClock(observed_at))
-    days = [date(2026, 10, 29), date(2026, 10, 30), date(2026, 10, 31)]
-    await store.upsert_earnings(
-        [
-            EarningRecord("op-demo", "ocean", "pool-a", days[0], 1_000_000),
-            EarningRecord("op-demo", "ocean", "pool-a", days[1], 600_000),
-            EarningRecord("op-demo", "ocean", "pool-b", days[1], 400_000),
-            EarningRecord("op-demo", "ocean", "pool-a", days[2], 1_000_005),
-        ]
-    )
-    # 20 PH/s in all: the operation's hash rate on a day is the sum over its pool accounts.
-    await store.upsert_pool_hashrate_days(
-        [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", day, 1.2e16) for day in days]
-        + [PoolHashrateDayRecord("op-demo", "ocean", "pool-b", day, 0.8e16) for day in days]
-    )
-    await store.upsert_network_days(
-        [NetworkDayRecord(day, 144, 45_000_000_000, 9e20, None, True) for day in days]
-    )
-    await store.upsert_reserve_outputs(
-        [
-            ReserveOutputRecord(
-                "a" * 64,
-                0,
-                "op-demo",
-                DEMO_ADDRESS,
-                200_000,
-                "confirmed",
-                950_000,
-                "00" * 32,
-                datetime(2026, 11, 5, 9, 30, tzinfo=UTC),
-            )
-        ]
-    )
-    await store.save_chain_tip(ChainTipRecord("main", 950_999, "11" * 32, observed_at))
-    await store.close()
+    async with Store(engine, FrozenClock(observed_at)) as store:
+        days = [date(2026, 10, 29), date(2026, 10, 30), date(2026, 10, 31)]
+        await store.upsert_earnings(
+            [
+                EarningRecord("op-demo", "ocean", "pool-a", days[0], 1_000_000),
+                EarningRecord("op-demo", "ocean", "pool-a", days[1], 600_000),
+                EarningRecord("op-demo", "ocean", "pool-b", days[1], 400_000),
+                EarningRecord("op-demo", "ocean", "pool-a", days[2], 1_000_005),
+            ]
+        )
+        # 20 PH/s in all: the operation's hash rate on a day is the sum over its pool accounts.
+        await store.upsert_pool_hashrate_days(
+            [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", day, 1.2e16) for day in days]
+            + [PoolHashrateDayRecord("op-demo", "ocean", "pool-b", day, 0.8e16) for day in days]
+        )
+        await store.upsert_network_days(
+            [NetworkDayRecord(day, 144, 45_000_000_000, 9e20, None, True) for day in days]
+        )
+        await store.upsert_reserve_outputs(
+            [
+                ReserveOutputRecord(
+                    "a" * 64,
+                    0,
+                    "op-demo",
+                    DEMO_ADDRESS,
+                    200_000,
+                    "confirmed",
+                    950_000,
+                    "00" * 32,
+                    datetime(2026, 11, 5, 9, 30, tzinfo=UTC),
+                )
+            ]
+        )
+        await store.save_chain_tip(ChainTipRecord("main", 950_999, "11" * 32, observed_at))
 
 
 def database_url(config_path: Path) -> str:
