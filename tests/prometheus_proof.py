@@ -343,8 +343,8 @@ def run_proof(
     need_alerts: frozenset[str] = frozenset(),
 ) -> ProofReport:
     """Run the demo and Prometheus in ``workdir`` until every check passes (and the alerts in
-    ``need_alerts`` are pending or firing) or ``deadline_s``. ``at`` runs the demo's world as
-    of that instant (``reservewatch demo --at``) instead of now.
+    ``need_alerts`` are pending or firing) or ``deadline_s`` after the collector serves.
+    ``at`` runs the demo's world as of that instant (``reservewatch demo --at``) instead of now.
 
     Returns the report of the last evaluation; both processes are stopped by PID before it
     returns.
@@ -360,7 +360,7 @@ def run_proof(
         reservewatch, "demo",
         "--listen", f"127.0.0.1:{collector_port}",
         "--workdir", str(workdir / "demo"),
-        "--duration", str(int(deadline_s) + 60),
+        "--duration", str(int(deadline_s) + 150),
     ]  # fmt: skip
     if at is not None:
         demo_argv += ["--at", at.isoformat()]
@@ -383,10 +383,13 @@ def run_proof(
             if process.poll() is not None:
                 raise ProofError(f"{what} exited at once; see {workdir / log}")
         try:
-            wait_for(lambda: port_open(collector_port), 30, "the demo's collector")
+            # The demo writes its simulated history before it serves: up to a minute on a
+            # loaded machine (several proofs at once, or libfaketime on every clock call).
+            wait_for(lambda: port_open(collector_port), 90, "the demo's collector")
             wait_for(lambda: _is_ready(f"{prometheus_url}/-/ready"), 30, "Prometheus")
         except TimeoutError as err:
             raise ProofError(f"{err}; logs in {workdir}") from err
+        serving = time.monotonic()  # the deadline counts from here: data, not start-up
         while True:
             evaluations = _evaluate(prometheus_url)
             scrapes = _scrapes(prometheus_url)
@@ -397,7 +400,7 @@ def run_proof(
                 and scrapes >= min_scrapes
                 and need_alerts <= _alert_names(prometheus_url)
             )
-            if done or time.monotonic() - started > deadline_s:
+            if done or time.monotonic() - serving > deadline_s:
                 break
             time.sleep(2)
         exposition = _get_text(f"http://127.0.0.1:{collector_port}/metrics")

@@ -49,7 +49,7 @@ from remittance.signing import new_private_key, private_key_pem, public_key_of, 
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
-HISTORY_STEP = timedelta(minutes=15)  # the simulated telemetry history's rollup step
+HISTORY_STEP = timedelta(hours=1)  # the simulated history: one rollup per site and hour
 
 
 def _token_env(kind: str, account: str) -> str:
