@@ -168,14 +168,14 @@ class RemittanceTerms:
         return rate
 
     def rate_on(self, day: date) -> Decimal:
-        """The rate in force on `day`: the latest change whose `effective_from` <= day."""
-        in_force = [change for change in self.rates if change.effective_from <= day]
-        if not in_force:
+        """The rate in force on `day`; `NoRateInForceError` before the schedule starts."""
+        rate = self.rate_or_none(day)
+        if rate is None:
             msg = f"no rate in force on {day.isoformat()}; the schedule starts on " + (
                 self.rates[0].effective_from.isoformat()
             )
             raise NoRateInForceError(msg)
-        return in_force[-1].rate
+        return rate
 
 
 @dataclass(frozen=True, slots=True)

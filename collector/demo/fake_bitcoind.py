@@ -29,11 +29,12 @@ import binascii
 import hmac
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 from aiohttp import web
 
+from collector.clock import Clock, SystemClock
 from collector.demo.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
 
 SAT_PER_BTC: Final = 100_000_000
@@ -438,8 +439,8 @@ async def serve(
     return runner, int(runner.addresses[0][1])
 
 
-async def _main(args: argparse.Namespace) -> None:
-    start = datetime.now(UTC) - timedelta(days=3)
+async def _main(args: argparse.Namespace, clock: Clock) -> None:
+    start = clock.now() - timedelta(days=3)
     chain = FakeChain(
         start=start,
         block_interval_s=args.block_interval,
@@ -453,7 +454,7 @@ async def _main(args: argparse.Namespace) -> None:
     try:
         while True:
             await asyncio.sleep(1)
-            chain.mine_until(datetime.now(UTC))
+            chain.mine_until(clock.now())
     finally:
         await runner.cleanup()
 
@@ -465,7 +466,7 @@ def main() -> None:
     parser.add_argument("--password", default="fake-rpc-password")
     parser.add_argument("--address", action="append", default=[], help="a watched address")
     parser.add_argument("--block-interval", type=int, default=600, help="seconds between blocks")
-    asyncio.run(_main(parser.parse_args()))
+    asyncio.run(_main(parser.parse_args(), SystemClock()))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ from typing import Any
 
 from aiohttp import web
 
+from collector.clock import Clock, SystemClock
+
 SUBSIDY_SAT = 312_500_000  # 3.125 BTC: heights 840,000 to 1,049,999
 BLOCK_PAGE_V1 = 15
 BLOCK_PAGE_ESPLORA = 10
@@ -579,8 +581,8 @@ async def serve(
     return runner, int(runner.addresses[0][1])
 
 
-async def _main(port: int, block_interval_s: int) -> None:
-    start = datetime.now(UTC) - timedelta(days=3)
+async def _main(port: int, block_interval_s: int, clock: Clock) -> None:
+    start = clock.now() - timedelta(days=3)
     chain = FakeChain(
         start=start,
         block_interval_s=block_interval_s,
@@ -591,7 +593,7 @@ async def _main(port: int, block_interval_s: int) -> None:
     try:
         while True:
             await asyncio.sleep(1)
-            chain.mine_until(datetime.now(UTC))
+            chain.mine_until(clock.now())
     finally:
         await runner.cleanup()
 
@@ -601,7 +603,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=3002)
     parser.add_argument("--block-interval", type=int, default=600, help="seconds between blocks")
     args = parser.parse_args()
-    asyncio.run(_main(args.port, args.block_interval))
+    asyncio.run(_main(args.port, args.block_interval, SystemClock()))
 
 
 if __name__ == "__main__":
