@@ -37,6 +37,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from collector.bitcoin_address import AddressError, validate_address
 from collector.errors import ConfigError, SecretError
 
+HASHRATE_UNITS = ("h/s", "kh/s", "mh/s", "gh/s", "th/s", "ph/s", "eh/s")
 POOL_KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean", "generic")
 """Pool kinds with an adapter; ``collector.sources.pools.ADAPTERS`` is keyed by these."""
 
@@ -234,6 +235,19 @@ class RemittanceConfig(Frozen):
     discrepancy_tolerance: Decimal = Decimal("0.05")
     # The regulator's IANA time zone: a deadline is the end of day `due_days` there.
     deadline_timezone: str = "UTC"
+    # The kinds of pool credit that `mined` sums (referral income and other credits are
+    # stored and shown on the statement, and counted only when listed here).
+    counted_income: tuple[Literal["mining", "fee_rebate", "referral", "other"], ...] = (
+        "mining",
+        "fee_rebate",
+    )
+
+    @field_validator("counted_income")
+    @classmethod
+    def _some_income(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        if not kinds:
+            raise ValueError("list at least one kind of income (mining, fee_rebate, ...)")
+        return tuple(dict.fromkeys(kinds))
 
     @field_validator("deadline_timezone")
     @classmethod
@@ -318,6 +332,15 @@ class PoolAccountConfig(Frozen):
     # AntPool: which mining day a paymentHistoryV2 row's date names (unconfirmed in AntPool's
     # own docs; the public clients read it as the mining day itself).
     row_date: Literal["mining_day", "day_after"] = "mining_day"
+    # The unit of the pool's own daily hash rate where it is not documented (F2Pool,
+    # Foundry, Luxor: H/s by default; AntPool: "off" by default, its rows' number has no
+    # documented unit), or "off" to ignore it and use the collector's own samples.
+    day_hashrate_unit: str | None = None
+    # The zone of timestamps the pool writes without one (OCEAN's earnpay `ts`; unconfirmed).
+    timestamp_zone: str = "UTC"
+    # A day whose hash rate comes from the collector's own samples counts only when they
+    # cover at least this share of it; below, the day is missing from the expected figure.
+    hashrate_min_coverage: Decimal = Field(default=Decimal("0.8"), ge=0, le=1)
     generic: GenericPoolPaths | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -334,6 +357,22 @@ class PoolAccountConfig(Frozen):
         if kind not in POOL_KINDS:
             raise ValueError(f"unknown pool kind {kind!r}; known kinds: {', '.join(POOL_KINDS)}")
         return kind
+
+    @field_validator("day_hashrate_unit")
+    @classmethod
+    def _hashrate_unit(cls, unit: str | None) -> str | None:
+        if unit is not None and unit != "off" and unit.lower() not in HASHRATE_UNITS:
+            raise ValueError(f"{unit!r} is not a hash rate unit (H/s ... EH/s) or off")
+        return unit
+
+    @field_validator("timestamp_zone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"{name!r} is not an IANA time zone (e.g. UTC)") from err
+        return name
 
     @field_validator("base_url")
     @classmethod

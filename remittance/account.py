@@ -128,13 +128,17 @@ def _index_earnings(
     operation_id: str, earnings: Iterable[DailyEarning]
 ) -> dict[date, list[DailyEarning]]:
     by_day: defaultdict[date, list[DailyEarning]] = defaultdict(list)
-    seen: set[tuple[str, date]] = set()
+    seen: set[tuple[str, date, str]] = set()
     for earning in earnings:
         if earning.operation != operation_id:
             continue
-        if (earning.pool, earning.day) in seen:
-            msg = f"earning for {operation_id}, pool {earning.pool}, {earning.day} given twice"
+        key = (earning.pool, earning.day, earning.income)
+        if key in seen:
+            msg = (
+                f"earning for {operation_id}, pool {earning.pool}, {earning.day}"
+                f" ({earning.income}) given twice"
+            )
             raise InvalidInputError(msg)
-        seen.add((earning.pool, earning.day))
+        seen.add(key)
         by_day[earning.day].append(earning)
     return dict(by_day)

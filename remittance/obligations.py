@@ -3,12 +3,15 @@
 Rules, per period of the operation's terms (see `compute_obligation`):
 
 - **mined_sat** = Σ pool-reported earnings credited for the period's UTC days, over all of the
-  operation's pool accounts.
+  operation's pool accounts, of the income kinds the terms count (`counted_income`: mining
+  rewards and fee rebates by default; referral income and other credits are kept and shown,
+  never counted unless the terms say so).
 - **expected_sat** = round_half_up( Σ_days h_op(d) / h_net(d) × rewards_sat(d) ), where h_op is the
   operation's average pool-reported hash rate that day, h_net the network hash rate that day and
   rewards_sat all block subsidies + fees of that day. The sum is exact (`Fraction`); it is rounded
   **once per period**, here and nowhere else. A day without network data, without a pool hash
-  rate, or with a zero/invalid network hash rate is listed in `missing_days` and adds 0.
+  rate (or one averaged from samples covering too little of the day), or with a zero/invalid
+  network hash rate is listed in `missing_days` and adds 0.
 - **basis_sat** = mined (`reported`), expected (`expected`) or the larger (`greater`). The
   basis and `due_days` are those in force on the period's first day (`RemittanceTerms.changes`).
 - **due_sat**, rounded half up once per period:
@@ -68,11 +71,25 @@ class ObligationFlag(StrEnum):
     CLAWBACK = "clawback"
 
 
+class Income(StrEnum):
+    """What a pool credit is for. Pools credit more than mining: Braiins' `bos_plus_reward` is
+    a fee rebate, its `referral_reward` is income for bringing others."""
+
+    MINING = "mining"
+    FEE_REBATE = "fee_rebate"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+
+DEFAULT_COUNTED_INCOME = frozenset({Income.MINING, Income.FEE_REBATE})
+
+
 class MissingReason(StrEnum):
     """Why a day contributes nothing to the expected figure."""
 
     NO_NETWORK_DATA = "no_network_data"
     NO_POOL_HASHRATE = "no_pool_hashrate"
+    LOW_HASHRATE_COVERAGE = "low_hashrate_coverage"
     NETWORK_HASHRATE_ZERO = "network_hashrate_zero"
     INVALID_HASHRATE = "invalid_hashrate"
 
@@ -118,6 +135,7 @@ class RemittanceTerms:
     discrepancy_tolerance: Decimal = Decimal("0.05")
     deadline_zone: tzinfo = UTC  # the deadline is the end of day `due_days` in this zone
     changes: tuple[TermsChange, ...] = ()  # effective-dated basis and due_days
+    counted_income: frozenset[Income] = DEFAULT_COUNTED_INCOME  # what `mined` sums
 
     def __post_init__(self) -> None:
         if not self.rates:
@@ -146,6 +164,9 @@ class RemittanceTerms:
         tolerance = self.discrepancy_tolerance
         if not isinstance(tolerance, Decimal) or not Decimal(0) <= tolerance <= Decimal(1):
             msg = f"discrepancy_tolerance: must be a Decimal between 0 and 1, got {tolerance!r}"
+            raise InvalidTermsError(msg)
+        if not self.counted_income or not all(isinstance(i, Income) for i in self.counted_income):
+            msg = "counted_income: at least one Income kind is required"
             raise InvalidTermsError(msg)
 
     def in_force(self, day: date) -> tuple[Basis, int]:
@@ -186,15 +207,24 @@ class DailyEarning:
     pool: str
     day: date
     amount_sat: int
+    income: Income = Income.MINING
 
 
 @dataclass(frozen=True, slots=True)
 class DailyPoolHashrate:
-    """The operation's average pool-reported hash rate over one UTC day, summed over its pools."""
+    """The operation's average pool-reported hash rate over one UTC day, summed over its pools.
+
+    `source` says where it came from: `pool` (the pool's own daily figure), `samples` (a
+    time-weighted average of the collector's hash-rate samples of the account, `coverage` the
+    smallest share of the day they covered), or both joined by `+` when its accounts differ.
+    """
 
     operation: str
     day: date
     hashrate_hs: float | Decimal
+    source: str = "pool"
+    coverage: Decimal | None = None
+    covered: bool = True  # False: samples cover too little of the day; the day is missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +261,12 @@ class DayFigures:
     network_rewards_sat: int | None
     network_blocks: int | None
     expected_exact_sat: Fraction | None
+    uncounted: tuple[tuple[str, Income, int], ...] = ()
+    """Credits of kinds the terms do not count (pool, kind, amount): shown, never in mined."""
+    counted_kinds: tuple[tuple[str, Income, int], ...] = ()
+    """The counted credits by kind, where a pool credited more than one kind that day."""
+    pool_hashrate_source: str | None = None
+    pool_hashrate_coverage: Decimal | None = None
 
     @property
     def mined_sat(self) -> int:
@@ -263,6 +299,9 @@ class Obligation:
     days: tuple[DayFigures, ...] = field(repr=False)
     unrated_days: tuple[date, ...] = ()
     provisional_days: tuple[date, ...] = ()
+    income_sat: tuple[tuple[Income, int], ...] = ()
+    """Σ credits of the period by kind, counted or not (`counted_income` says which count)."""
+    counted_income: frozenset[Income] = DEFAULT_COUNTED_INCOME
 
 
 def expected_for_day(
@@ -317,6 +356,8 @@ def compute_obligation(
     """
     last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
     basis, due_days = terms.in_force(period.start)
+    counted = terms.counted_income
+    income_sat: dict[Income, int] = {}
     days: list[DayFigures] = []
     missing: list[MissingDay] = []
     day_rates: list[Decimal | None] = []
@@ -327,11 +368,22 @@ def compute_obligation(
             break
         if first_day is not None and day < first_day:
             continue
-        earnings = tuple(
-            sorted((earning.pool, earning.amount_sat) for earning in earnings_by_day.get(day, ()))
-        )
-        for _, amount_sat in earnings:  # what DayFigures.mined_sat sums, without a generator
-            mined_sat += amount_sat
+        credits = earnings_by_day.get(day, ())
+        uncounted: tuple[tuple[str, Income, int], ...] = ()
+        kinds: tuple[tuple[str, Income, int], ...] = ()
+        if all(earning.income is Income.MINING for earning in credits):  # the usual day
+            earnings = tuple(sorted((earning.pool, earning.amount_sat) for earning in credits))
+            for _, amount_sat in earnings:  # what DayFigures.mined_sat sums, cheaply
+                mined_sat += amount_sat
+            if credits and Income.MINING not in counted:
+                uncounted = tuple((p, Income.MINING, a) for p, a in earnings)
+                mined_sat -= sum(a for _, a in earnings)
+                earnings = ()
+        else:
+            earnings, uncounted, kinds = _split_credits(credits, counted)
+            mined_sat += sum(amount_sat for _, amount_sat in earnings)
+        for earning in credits:
+            income_sat[earning.income] = income_sat.get(earning.income, 0) + earning.amount_sat
         day_rates.append(terms.rate_or_none(day))
         pool_hashrate = pool_hashrate_by_day.get(day)
         network = network_by_day.get(day)
@@ -345,6 +397,8 @@ def compute_obligation(
             expected = MissingReason.NO_NETWORK_DATA
         elif pool_hashrate is None:
             expected = MissingReason.NO_POOL_HASHRATE
+        elif not pool_hashrate.covered:
+            expected = MissingReason.LOW_HASHRATE_COVERAGE
         else:
             expected = _expected_exact(pool_hs, network_hs, network.rewards_sat)
         if isinstance(expected, MissingReason):
@@ -358,6 +412,10 @@ def compute_obligation(
                 network_rewards_sat=network.rewards_sat if network else None,
                 network_blocks=network.blocks if network else None,
                 expected_exact_sat=None if isinstance(expected, MissingReason) else expected,
+                uncounted=uncounted,
+                counted_kinds=kinds,
+                pool_hashrate_source=pool_hashrate.source if pool_hashrate else None,
+                pool_hashrate_coverage=pool_hashrate.coverage if pool_hashrate else None,
             )
         )
     # The one rounding of the expected figure: the exact sum over the period's days.
@@ -422,7 +480,30 @@ def compute_obligation(
         days=tuple(days),
         unrated_days=unrated,
         provisional_days=tuple(provisional),
+        income_sat=tuple(sorted(income_sat.items())),
+        counted_income=counted,
     )
+
+
+def _split_credits(
+    credits: Sequence[DailyEarning], counted: frozenset[Income]
+) -> tuple[
+    tuple[tuple[str, int], ...],
+    tuple[tuple[str, Income, int], ...],
+    tuple[tuple[str, Income, int], ...],
+]:
+    """A day's credits of several kinds: the counted amount per pool, the uncounted credits,
+    and the counted credits by kind."""
+    per_pool: dict[str, int] = {}
+    uncounted: list[tuple[str, Income, int]] = []
+    kinds: list[tuple[str, Income, int]] = []
+    for earning in credits:
+        if earning.income in counted:
+            per_pool[earning.pool] = per_pool.get(earning.pool, 0) + earning.amount_sat
+            kinds.append((earning.pool, earning.income, earning.amount_sat))
+        else:
+            uncounted.append((earning.pool, earning.income, earning.amount_sat))
+    return tuple(sorted(per_pool.items())), tuple(sorted(uncounted)), tuple(sorted(kinds))
 
 
 def _exact_sum(values: Iterable[Fraction]) -> Fraction:

@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 from remittance.account import OperationAccount
 from remittance.errors import InvalidInputError, StatementFormatError
 from remittance.money import sat_to_btc_text
-from remittance.obligations import Basis, MissingReason
+from remittance.obligations import Basis, DayFigures, MissingReason
 from remittance.periods import PeriodKind
 
 STATEMENT_FORMAT = "reservewatch-statement/1"
@@ -61,10 +61,21 @@ class OperationInfo:
 
 @dataclass(frozen=True, slots=True)
 class PoolAmount:
-    """What one pool account credited on one day."""
+    """What one pool account credited on one day, of one kind; `counted` in mined or not."""
 
     pool: str
     amount_sat: int
+    income: str = "mining"
+    counted: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeLine:
+    """Σ of one kind of pool credit over the period, and whether mined counts it."""
+
+    income: str
+    amount_sat: int
+    counted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +115,8 @@ class StatementDay:
     network_hashrate_hs: Decimal | None
     network_rewards_sat: int | None
     missing_reason: MissingReason | None
+    pool_hashrate_source: str | None = None  # pool | samples | pool+samples
+    pool_hashrate_coverage: Decimal | None = None  # share of the day sampled (samples only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +171,7 @@ class Statement:
     restatements: tuple[Restatement, ...] = ()  # closed periods revised since they were issued
     unrated_days: tuple[date, ...] = ()  # no rate in force: nothing due for them
     provisional_days: tuple[date, ...] = ()  # network figures not final yet
+    income: tuple[IncomeLine, ...] = ()  # pool credits by kind, counted or not
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -249,12 +263,14 @@ def build_statement(
         StatementDay(
             day=figures.day,
             mined_sat=figures.mined_sat,
-            pools=tuple(PoolAmount(pool, amount) for pool, amount in figures.earnings_by_pool),
+            pools=_day_pools(figures),
             expected_sat=figures.expected_display_sat,
             pool_hashrate_hs=figures.pool_hashrate_hs,
             network_hashrate_hs=figures.network_hashrate_hs,
             network_rewards_sat=figures.network_rewards_sat,
             missing_reason=missing_by_day.get(figures.day),
+            pool_hashrate_source=figures.pool_hashrate_source,
+            pool_hashrate_coverage=figures.pool_hashrate_coverage,
         )
         for figures in obligation.days
     )
@@ -311,7 +327,20 @@ def build_statement(
         restatements=tuple(restatements),
         unrated_days=obligation.unrated_days,
         provisional_days=obligation.provisional_days,
+        income=tuple(
+            IncomeLine(str(kind), amount, kind in obligation.counted_income)
+            for kind, amount in obligation.income_sat
+        ),
     )
+
+
+def _day_pools(figures: DayFigures) -> tuple[PoolAmount, ...]:
+    """A day's credits: counted ones (by kind where a pool credited several), then the rest."""
+    if figures.counted_kinds:
+        counted = tuple(PoolAmount(p, a, str(k)) for p, k, a in figures.counted_kinds)
+    else:
+        counted = tuple(PoolAmount(pool, amount) for pool, amount in figures.earnings_by_pool)
+    return counted + tuple(PoolAmount(p, a, str(k), counted=False) for p, k, a in figures.uncounted)
 
 
 def _implied_efficiency(energy_wh: int | None, days: Sequence[StatementDay]) -> Decimal | None:
@@ -370,6 +399,14 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             "overdue_seconds": statement.overdue_seconds,
             **amount("paid_ahead", statement.paid_ahead_sat),
             **amount("account_balance", statement.account_balance_sat),
+            "income": [
+                {
+                    "income": line.income,
+                    "counted": line.counted,
+                    **amount("amount", line.amount_sat),
+                }
+                for line in statement.income
+            ],
         },
         "flags": list(statement.flags),
         "missing_days": [
@@ -396,9 +433,19 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             {
                 "day": day.day.isoformat(),
                 **amount("mined", day.mined_sat),
-                "pools": [{"pool": p.pool, "amount_sat": p.amount_sat} for p in day.pools],
+                "pools": [
+                    {
+                        "pool": p.pool,
+                        "income": p.income,
+                        "counted": p.counted,
+                        "amount_sat": p.amount_sat,
+                    }
+                    for p in day.pools
+                ],
                 "expected_sat": day.expected_sat,
                 "pool_hashrate_hs": _text(day.pool_hashrate_hs),
+                "pool_hashrate_source": day.pool_hashrate_source,
+                "pool_hashrate_coverage": _text(day.pool_hashrate_coverage),
                 "network_hashrate_hs": _text(day.network_hashrate_hs),
                 "network_rewards_sat": day.network_rewards_sat,
                 "missing_reason": None if day.missing_reason is None else str(day.missing_reason),
@@ -465,8 +512,9 @@ class _Reader:
         return value
 
     def optional_text(self, key: str) -> str | None:
-        """A string, or None when absent (a statement written before the field existed)."""
-        return self.text(key) if key in self._data else None
+        """A string, or None when absent (a statement written before the field existed) or
+        null."""
+        return self.text(key) if self._data.get(key) is not None else None
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self._get(key)
@@ -491,6 +539,13 @@ class _Reader:
 
     def optional_integer(self, key: str) -> int | None:
         return None if self._get(key) is None else self.integer(key)
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def optional_boolean(self, key: str, *, default: bool) -> bool:
+        """true or false; absent (written before the field existed) is `default`."""
+        return self.boolean(key) if key in self._data else default
 
     def boolean(self, key: str) -> bool:
         value = self._get(key)
@@ -555,7 +610,12 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
                 day=day.day("day"),
                 mined_sat=day.integer("mined_sat"),
                 pools=tuple(
-                    PoolAmount(pool.text("pool"), pool.integer("amount_sat"))
+                    PoolAmount(
+                        pool.text("pool"),
+                        pool.integer("amount_sat"),
+                        pool.optional_text("income") or "mining",
+                        pool.optional_boolean("counted", default=True),
+                    )
                     for pool in day.children("pools")
                 ),
                 expected_sat=day.optional_integer("expected_sat"),
@@ -563,6 +623,12 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
                 network_hashrate_hs=day.optional_decimal("network_hashrate_hs"),
                 network_rewards_sat=day.optional_integer("network_rewards_sat"),
                 missing_reason=day.optional_choice("missing_reason", MissingReason),
+                pool_hashrate_source=day.optional_text("pool_hashrate_source"),
+                pool_hashrate_coverage=(
+                    day.optional_decimal("pool_hashrate_coverage")
+                    if day.has("pool_hashrate_coverage")
+                    else None
+                ),
             )
         )
     return Statement(
@@ -628,6 +694,10 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         ),
         unrated_days=root.days("unrated_days"),
         provisional_days=root.days("provisional_days"),
+        income=tuple(
+            IncomeLine(line.text("income"), line.integer("amount_sat"), line.boolean("counted"))
+            for line in summary.optional_children("income")
+        ),
     )
 
 
@@ -666,6 +736,8 @@ def render_csv(statement: Statement) -> bytes:
         ("paid_ahead_sat", statement.paid_ahead_sat),
         ("account_balance_sat", statement.account_balance_sat),
         ("flags", " ".join(statement.flags)),
+        *((f"income_{line.income}_sat", line.amount_sat) for line in statement.income),
+        ("counted_income", " ".join(line.income for line in statement.income if line.counted)),
         ("missing_days", " ".join(day.day.isoformat() for day in statement.missing_days)),
         ("unrated_days", " ".join(day.isoformat() for day in statement.unrated_days)),
         ("provisional_days", " ".join(day.isoformat() for day in statement.provisional_days)),
@@ -680,7 +752,8 @@ def render_csv(statement: Statement) -> bytes:
     writer.writerows(("statement", field, value) for field, value in header)
     writer.writerow([])
     writer.writerow(
-        ["section", "day", "pool", "mined_sat", "expected_sat", "pool_hashrate_hs",
+        ["section", "day", "pool", "income", "counted", "amount_sat", "mined_sat",
+         "expected_sat", "pool_hashrate_hs", "pool_hashrate_source", "pool_hashrate_coverage",
          "network_hashrate_hs", "network_rewards_sat", "missing_reason"]
     )  # fmt: skip
     for day in statement.days:
@@ -691,9 +764,14 @@ def render_csv(statement: Statement) -> bytes:
                     "day",
                     day.day.isoformat(),
                     pool.pool,
+                    pool.income if pool.pool else "",
+                    (str(pool.counted).lower()) if pool.pool else "",
                     pool.amount_sat,
+                    day.mined_sat,
                     "" if day.expected_sat is None else day.expected_sat,
                     _text(day.pool_hashrate_hs) or "",
+                    day.pool_hashrate_source or "",
+                    _text(day.pool_hashrate_coverage) or "",
                     _text(day.network_hashrate_hs) or "",
                     "" if day.network_rewards_sat is None else day.network_rewards_sat,
                     "" if day.missing_reason is None else day.missing_reason,

@@ -63,6 +63,8 @@ class FakeAccount:
     workers_offline: int = 0
     earnings_sat: dict[date, int] = field(default_factory=dict)
     day_hashrate_hs: dict[date, float] = field(default_factory=dict)
+    other_rows: dict[date, list[tuple[str, int]]] = field(default_factory=dict)
+    """Rows of other kinds per mining day (F2Pool: a ``type``; Luxor: a category)."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,11 @@ class FakePoolServer:
         state = self._accounts[(kind, account)]
         state.earnings_sat.update(earnings_sat)
         state.day_hashrate_hs.update(day_hashrate_hs or {})
+
+    def add_other_row(self, kind: str, account: str, day: date, what: str, amount_sat: int) -> None:
+        """Credit a row of another kind on ``day``: an F2Pool ``type`` other than revenue, a
+        Luxor ``transaction_category`` other than "Miner Revenue"."""
+        self._accounts[(kind, account)].other_rows.setdefault(day, []).append((what, amount_sat))
 
     def misbehave(self, kind: str, fault: str | None, times: int | None = None) -> None:
         """Make ``kind`` answer with ``fault`` (``times`` requests, or until cleared with None)."""
@@ -373,20 +380,39 @@ class FakePoolServer:
             end = date.fromisoformat(request.query["to"]) + timedelta(days=1)
             # total_reward includes referral income (pool-apis.md §1.11): the fake credits a
             # small referral reward each day, so an adapter that counts total_reward is caught.
+            # Braiins OS+ rebates part of the pool fee (bos_plus_reward): mined is
+            # mining_reward + bos_plus_reward, so the fake splits each day's amount in two.
             referral = 1_000
-            rewards = [
+            rewards = []
+            for day, amount in reversed(self._days(state, start, end)):
+                rebate = amount // 50
+                rewards.append(
+                    {
+                        "date": int(_day_start(day).timestamp()),
+                        "total_reward": str(_btc(amount + referral)),
+                        "mining_reward": str(_btc(amount - rebate)),
+                        "bos_plus_reward": str(_btc(rebate)),
+                        "referral_bonus": "0.00000000",
+                        "referral_reward": str(_btc(referral)),
+                        "calculation_date": int((_day_start(day) + timedelta(days=1)).timestamp()),
+                    }
+                )
+            return {"btc": {"daily_rewards": rewards}}
+        if path == "/accounts/hash_rate_daily/json/btc":
+            # It ignores from/to and answers about 188 days, newest first (fischerq/
+            # ha-braiins-pool; pool-apis.md §1.11); each row carries its own unit.
+            today = now.date()
+            rows = [
                 {
                     "date": int(_day_start(day).timestamp()),
-                    "total_reward": str(_btc(amount + referral)),
-                    "mining_reward": str(_btc(amount)),
-                    "bos_plus_reward": "0.00000000",
-                    "referral_bonus": "0.00000000",
-                    "referral_reward": str(_btc(referral)),
-                    "calculation_date": int((_day_start(day) + timedelta(days=1)).timestamp()),
+                    "hash_rate_unit": unit,
+                    "hash_rate_24h": Decimal(str(rate)) / scale,
+                    "total_shares": 288_000,
                 }
-                for day, amount in reversed(self._days(state, start, end))
+                for day, rate in sorted(state.day_hashrate_hs.items(), reverse=True)
+                if today - timedelta(days=188) <= day < today
             ]
-            return {"btc": {"daily_rewards": rewards}}
+            return {"btc": rows}
         return web.Response(status=404, text="Not Found")
 
     # -- F2Pool ---------------------------------------------------------------------------
@@ -430,11 +456,17 @@ class FakePoolServer:
                 )
             return {"workers": workers}
         if path == "/v2/assets/transactions/list":
-            start = datetime.fromtimestamp(int(params["start_time"]), UTC).date()
-            end = datetime.fromtimestamp(int(params["end_time"]), UTC).date()
+            # Whether start_time/end_time filter on mining or settlement time is not
+            # documented (pool-apis.md §1.11): the fake takes the harder reading, settlement
+            # (02:00 UTC the day after mining), so a window that ends at a mining day's end
+            # misses that day.
+            start_at = datetime.fromtimestamp(int(params["start_time"]), UTC)
+            end_at = datetime.fromtimestamp(int(params["end_time"]), UTC)
             transactions = []
-            for day, amount in self._days(state, start, end):
+            for day, amount in sorted(state.earnings_sat.items()):
                 settle = _day_start(day) + timedelta(days=1, hours=2)
+                if not start_at <= settle < end_at or settle > now:
+                    continue
                 transactions.append(
                     {
                         "id": int(settle.timestamp()),
@@ -453,6 +485,17 @@ class FakePoolServer:
                         "payout_extra": None,
                     }
                 )
+                for kind, extra_sat in state.other_rows.get(day, ()):
+                    transactions.append(
+                        {
+                            "id": int(settle.timestamp()) + 1,
+                            "type": kind,
+                            "changed_balance": _btc(extra_sat),
+                            "created_at": int(settle.timestamp()),
+                            "mining_extra": {"mining_date": int(_day_start(day).timestamp())},
+                            "payout_extra": None,
+                        }
+                    )
             return {"transactions": transactions}
         return {"code": 5001, "msg": f"params_error: unknown request {path}"}
 
@@ -507,7 +550,9 @@ class FakePoolServer:
                         "timestamp": f"{day.isoformat()} 00:00:00",
                         "fppsBlockAmount": str(_btc(amount - fee_part)),
                         "fppsFeeAmount": str(_btc(fee_part)),
-                        "hashrate": str(int(state.day_hashrate_hs.get(day, 0))),
+                        # Display text and a bare number (its unit undocumented; §1.11).
+                        "hashrate": f"{state.day_hashrate_hs.get(day, 0) / 1e15:.2f} PH/s",
+                        "hashrate_unit": int(state.day_hashrate_hs.get(day, 0)),
                     }
                 )
             return {
@@ -526,7 +571,8 @@ class FakePoolServer:
     # -- Foundry --------------------------------------------------------------------------
 
     async def _foundry(self, request: web.Request, path: str, body: str, fault: str | None) -> Any:
-        match = re.fullmatch(r"/(subaccount_stats|v2/earnings)/([^/]+)", path)
+        # The published OpenAPI 6.0.0's paths (pool-apis.md §1.11); /v2/earnings is not one.
+        match = re.fullmatch(r"/(subaccount_stats|earnings)/([^/]+)", path)
         if match is None:
             return web.json_response({"error": "not found"}, status=404)
         state = self._named("foundry", match.group(2))
@@ -548,21 +594,16 @@ class FakePoolServer:
         start_ms = int(request.query.get("startDateUnixMs", "0"))
         end_ms = int(request.query.get("endDateUnixMs", str(2**42)))
         start = datetime.fromtimestamp(start_ms / 1000, UTC).date()
-        end = datetime.fromtimestamp(end_ms / 1000, UTC).date()
+        last = datetime.fromtimestamp(end_ms / 1000, UTC).date()  # inclusive (the spec)
         return [
             {
                 "startTime": _iso(_day_start(day)),
                 "endTime": _iso(_day_start(day + timedelta(days=1))),
                 "totalAmount": _btc(amount),
+                "feeAmount": _btc(amount // 49),
                 "hashrate": int(state.day_hashrate_hs.get(day, state.hashrate_24h_hs)),
-                "ppsBaseAmount": _btc(amount),
-                "txFeeRewardAmount": Decimal(0),
-                "fppsRatePercent": Decimal(0),
-                "poolFeeAmount": Decimal(0),
-                "feeRatePercent": Decimal(0),
-                "grossEarnings": _btc(amount),
             }
-            for day, amount in self._days(state, start, end)
+            for day, amount in self._days(state, start, last + timedelta(days=1))
         ]
 
     # -- Luxor ----------------------------------------------------------------------------
@@ -637,10 +678,49 @@ class FakePoolServer:
                 }
                 for day, amount in self._days(state, start, end + timedelta(days=1))
             ]  # start_date and end_date are whole days, both included
+            transactions += [
+                {
+                    "date_time": _iso(_day_start(day) + timedelta(hours=2)),
+                    "currency_type": "BTC",
+                    "currency_amount": str(_btc(extra_sat)),
+                    "usd_equivalent": "0",
+                    "transaction_id": f"tx-{day.isoformat()}-{category}",
+                    "transaction_type": "credit",
+                    "transaction_category": category,
+                }
+                for day, rows in sorted(state.other_rows.items())
+                if start <= day <= end
+                for category, extra_sat in rows
+            ]
             return {
                 "currency_type": "BTC",
                 "transactions": transactions,
                 "pagination": {**no_more, "item_count": len(transactions), "next_page_url": None},
+            }
+        if path == "/api/v2/pool/hashrate-efficiency/BTC":
+            start = date.fromisoformat(request.query["start_date"])
+            end = date.fromisoformat(request.query["end_date"])
+            if end > self.clock.now().date():
+                return web.json_response(
+                    {"error": "End date must be in the past or today"}, status=400
+                )
+            if request.query.get("tick_size") != "1d":
+                return web.json_response(
+                    {"error": "tick_size must be one of 5m, 1h, 1d"}, status=400
+                )
+            ticks = [
+                {
+                    "date_time": _iso(_day_start(day)),
+                    "hashrate": str(int(rate)),
+                    "efficiency": "0.99",
+                }
+                for day, rate in sorted(state.day_hashrate_hs.items())
+                if start <= day <= end
+            ]
+            return {
+                "currency_type": "BTC",
+                "hashrate_efficiency": ticks,
+                "pagination": {**no_more, "item_count": len(ticks), "next_page_url": None},
             }
         return web.json_response({"error": "not found"}, status=404)
 
@@ -681,13 +761,16 @@ class FakePoolServer:
             for day, amount in self._days(state, start, end):
                 half = amount // 2
                 for hour, share in ((3, half), (15, amount - half)):  # two blocks that day
+                    at = _day_start(day) + timedelta(hours=hour)
+                    # ts is seen both as a number and as ISO text without a zone (§1.11).
+                    ts: Any = int(at.timestamp()) if hour == 3 else at.strftime("%Y-%m-%dT%H:%M:%S")
                     earnings.append(
                         {
                             "block_hash": hashlib.sha256(f"{day}{hour}".encode()).hexdigest(),
-                            "ts": _iso(_day_start(day) + timedelta(hours=hour)),
-                            "share_log_pct": 0.5,
+                            "ts": ts,
+                            "shares_in_window": 1_000_000,
                             "satoshis_net_earned": share,
-                            "fees_collected_satoshis": 0,
+                            "fees_colected_satoshis": 0,
                         }
                     )
             return {"result": {"earnings": earnings, "payouts": []}}

@@ -4,12 +4,18 @@
 the :class:`~collector.sources.poller.Poller`. Each poll:
 
 1. reads the account's snapshot and saves it (``Store.save_pool_status``) and shows it;
-2. reads daily earnings: on first contact (nothing stored for the account) or when ``since`` is
-   given, back to ``since`` or ``backfill_days`` ago, split into ranges the pool accepts;
-   afterwards the account's last ``revision_days`` days (3 by default), since pools revise
-   recent days;
+2. reads daily credits and hash rates: on first contact (nothing stored for the account) or
+   when ``since`` is given, back to ``since`` or ``backfill_days`` ago, split into ranges the
+   pool accepts; afterwards the account's last ``revision_days`` days (3 by default), since
+   pools revise recent days. Each range is asked a day wider at each end and only its own
+   mining days are kept, so a pool that filters by settlement time, or whose end bound is
+   exclusive where we thought it inclusive, cannot drop a day;
 3. upserts them (``Store.upsert_earnings``, ``upsert_pool_hashrate_days``): re-polling never
-   double counts.
+   double counts. Credits keep their kind of income; rows of a kind the adapter does not know
+   are counted (``reservewatch_pool_unknown_rows_total``) and logged once, never stored;
+4. for each closed day in the window without a pool-published hash rate, averages the
+   account's stored hash-rate samples over the day (time-weighted, with its coverage; see
+   :mod:`remittance.hashrate`) and stores it with ``source="samples"``.
 
 A failed poll changes nothing shown: :class:`PoolMetrics` keeps the last good values (loaded
 from the store at start), and their age is ``time() -
@@ -19,6 +25,7 @@ reservewatch_source_last_success_timestamp_seconds``. :class:`PoolMetrics` expos
     reservewatch_pool_hashrate_hashes_per_second{operation="o",pool="ocean/a",window="24h"} 1e17
     reservewatch_pool_workers{operation="o",pool="ocean/a",state="online"} 3200.0
     reservewatch_pool_workers{operation="o",pool="ocean/a",state="offline"} 14.0
+    reservewatch_pool_unknown_rows_total{operation="o",pool="f2pool/a"} 2.0
 """
 
 from __future__ import annotations
@@ -32,15 +39,25 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from collector.clock import Clock
 from collector.config import Config, OperationConfig, PoolAccountConfig, resolve_secret
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import Poller
-from collector.sources.pools import ADAPTERS, DailyEarning, PoolAdapter, PoolCredentials
+from collector.sources.pools import (
+    ADAPTERS,
+    Credit,
+    DayHashrate,
+    PoolAdapter,
+    PoolCredentials,
+    PoolDays,
+    UnknownRow,
+)
+from collector.sources.pools import normalise as n
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolStatusRecord
+from remittance.hashrate import daily_average
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +81,12 @@ class PoolMetrics:
 
     def __init__(self) -> None:
         self._statuses: dict[tuple[str, str, str], PoolStatusRecord] = {}
+        self._unknown: dict[tuple[str, str], int] = {}
+
+    def count_unknown(self, operation_id: str, pool: str, rows: int) -> None:
+        """``rows`` more rows of a kind the adapter does not know, from this account."""
+        key = (operation_id, pool)
+        self._unknown[key] = self._unknown.get(key, 0) + rows
 
     async def load(self, store: Store) -> None:
         for status in await store.pool_statuses():
@@ -97,6 +120,15 @@ class PoolMetrics:
             workers.add_metric([operation, pool, "offline"], status.workers_offline)
         yield hashrate
         yield workers
+        unknown = CounterMetricFamily(
+            "reservewatch_pool_unknown_rows",
+            "Pool rows of a kind the adapter does not know (kept out of every figure), each "
+            "counted once.",
+            labels=["operation", "pool"],
+        )
+        for (operation, pool), rows in sorted(self._unknown.items()):
+            unknown.add_metric([operation, pool], rows)
+        yield unknown
 
 
 @dataclass
@@ -111,6 +143,7 @@ class PoolJob:
     clock: Clock
     since: date | None = None
     _earnings_known: bool = field(default=False, init=False)
+    _unknown_seen: set[tuple[date | None, str, int | None]] = field(default_factory=set, init=False)
 
     @property
     def source(self) -> str:
@@ -139,26 +172,80 @@ class PoolJob:
         await self.store.save_pool_status(status)
         self.metrics.update(status)
         start, end = await self.earnings_window()
-        earnings = await self.fetch_earnings(start, end)
+        first_contact = not self._earnings_known
+        days = await self.fetch_earnings(start, end)
+        key = (self.operation_id, self.account.kind, self.account.account)
         await self.store.upsert_earnings(
-            [
-                EarningRecord(
-                    self.operation_id, self.account.kind, self.account.account, e.day, e.amount_sat
-                )
-                for e in earnings
-            ]
+            [EarningRecord(*key, c.day, c.amount_sat, income=str(c.income)) for c in days.credits]
         )
         await self.store.upsert_pool_hashrate_days(
-            [
-                PoolHashrateDayRecord(
-                    self.operation_id, self.account.kind, self.account.account, e.day, e.hashrate_hs
-                )
-                for e in earnings
-                if e.hashrate_hs is not None
-            ]
+            [PoolHashrateDayRecord(*key, h.day, h.hashrate_hs) for h in days.hashrates]
         )
+        self._count_unknown(days.unknown)
+        today = self.clock.now().date()
+        await self.average_samples(start if first_contact else today - timedelta(days=1), today)
         self._earnings_known = True
         self.since = None
+
+    def _count_unknown(self, rows: Iterable[UnknownRow]) -> None:
+        new = [row for row in rows if (row.day, row.what, row.amount_sat) not in self._unknown_seen]
+        if not new:
+            return
+        known_kinds = {what for _, what, _ in self._unknown_seen}
+        for row in new:
+            self._unknown_seen.add((row.day, row.what, row.amount_sat))
+            if row.what not in known_kinds:
+                known_kinds.add(row.what)
+                log.warning(
+                    "%s: a row of unknown kind %r (%s, %s sat) is kept out of every figure",
+                    self.target,
+                    row.what,
+                    row.day,
+                    row.amount_sat,
+                )
+        self.metrics.count_unknown(self.operation_id, self.account.target, len(new))
+
+    @property
+    def sample_max_gap_s(self) -> float:
+        """How much time before it one hash-rate sample stands for: three poll intervals."""
+        return 3 * self.account.poll_interval_s
+
+    async def average_samples(self, start: date, end: date) -> None:
+        """For each day ``start <= day < end`` (closed days) without a pool-published hash
+        rate, store the time-weighted average of the account's samples, with its coverage."""
+        if start >= end:
+            return
+        kind, account = self.account.kind, self.account.account
+        published = {
+            d.day
+            for d in await self.store.pool_hashrate_days(
+                self.operation_id, pool_kind=kind, account=account, start=start
+            )
+            if d.source == "pool"
+        }
+        gap = timedelta(seconds=self.sample_max_gap_s)
+        samples = [
+            (s.observed_at, s.hashrate_hs)
+            for s in await self.store.hashrate_samples(
+                self.operation_id, kind, account, n.day_start(start) - gap, n.day_start(end) + gap
+            )
+        ]
+        averaged: list[PoolHashrateDayRecord] = []
+        for day in n.days(start, end):
+            if day in published:
+                continue
+            begin, finish = n.day_start(day) - gap, n.day_start(day) + timedelta(days=1) + gap
+            found = daily_average(
+                [(t, v) for t, v in samples if begin <= t < finish], day, self.sample_max_gap_s
+            )
+            if found is not None:
+                rate, coverage = found
+                averaged.append(
+                    PoolHashrateDayRecord(
+                        self.operation_id, kind, account, day, rate, "samples", float(coverage)
+                    )
+                )
+        await self.store.upsert_pool_hashrate_days(averaged)
 
     async def earnings_window(self) -> tuple[date, date]:
         """The days to read now: ``start <= day < end``."""
@@ -179,17 +266,28 @@ class PoolJob:
             return today - timedelta(days=self.account.backfill_days), end
         return today - timedelta(days=self.account.revision_days), end
 
-    async def fetch_earnings(self, start: date, end: date) -> list[DailyEarning]:
-        """Read ``start <= day < end`` in ranges of at most the adapter's ``max_range_days``."""
-        step = timedelta(days=self.adapter.max_range_days)
-        found: dict[date, DailyEarning] = {}
+    async def fetch_earnings(self, start: date, end: date) -> PoolDays:
+        """Read ``start <= day < end`` in ranges of at most the adapter's ``max_range_days``,
+        each asked a day wider at each end; only each range's own mining days are kept."""
+        step = timedelta(days=max(self.adapter.max_range_days - 2, 1))
+        margin = timedelta(days=1)
+        credits: dict[tuple[date, str], Credit] = {}
+        hashrates: dict[date, DayHashrate] = {}
+        unknown: list[UnknownRow] = []
         chunk_start = start
         while chunk_start < end:
             chunk_end = min(chunk_start + step, end)
-            for earning in await self.adapter.earnings(chunk_start, chunk_end):
-                found[earning.day] = earning
+            read = await self.adapter.earnings(chunk_start - margin, chunk_end + margin)
+            kept = read.within(chunk_start, chunk_end)
+            credits.update({(c.day, str(c.income)): c for c in kept.credits})
+            hashrates.update({h.day: h for h in kept.hashrates})
+            unknown.extend(kept.unknown)
             chunk_start = chunk_end
-        return [found[day] for day in sorted(found)]
+        return PoolDays(
+            tuple(credits[key] for key in sorted(credits)),
+            tuple(hashrates[day] for day in sorted(hashrates)),
+            tuple(unknown),
+        )
 
 
 def _credentials(operation: OperationConfig, account: PoolAccountConfig) -> PoolCredentials:

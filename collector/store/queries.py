@@ -27,6 +27,7 @@ from collector.store.records import (
     EarningRecord,
     NetworkDayRecord,
     PoolHashrateDayRecord,
+    PoolHashrateSampleRecord,
     PoolStatusRecord,
     ReserveOutputRecord,
     Rollup,
@@ -46,6 +47,7 @@ from collector.store.tables import (
     PoolEarning,
     PoolHashrateDay,
     PoolHashrateRevision,
+    PoolHashrateSample,
     PoolStatus,
     ReserveOutput,
     ReserveOutputRevision,
@@ -65,6 +67,8 @@ def _table(model: Any) -> Table:
 
 
 _ACCOUNT_DAY = ("operation_id", "pool_kind", "account", "day")
+_CREDIT = (*_ACCOUNT_DAY, "income")
+_SAMPLE = ("operation_id", "pool_kind", "account", "observed_at")
 _OUTPUT = ("txid", "vout")
 _OUTPUT_STATE = (
     "operation_id",
@@ -396,13 +400,11 @@ class Store:
                 PoolEarning,
                 EarningRevision,
                 rows,
-                _ACCOUNT_DAY,
+                _CREDIT,
                 ("amount_sat", "source"),
                 now,
             )
-            await self._upsert(
-                connection, PoolEarning, rows, ("operation_id", "pool_kind", "account", "day")
-            )
+            await self._upsert(connection, PoolEarning, rows, _CREDIT)
 
         await self._write(work)
 
@@ -416,11 +418,17 @@ class Store:
     ) -> list[EarningRecord]:
         """Earnings, optionally of one operation and with ``start <= day < end``; with
         ``as_of``, each day's value as known then (its latest revision observed by then)."""
-        t = _table(PoolEarning) if as_of is None else _as_of(EarningRevision, _ACCOUNT_DAY, as_of)
+        t = _table(PoolEarning) if as_of is None else _as_of(EarningRevision, _CREDIT, as_of)
         # Only the columns the record holds: audit timestamps cost a conversion per row.
         statement = select(
-            t.c.operation_id, t.c.pool_kind, t.c.account, t.c.day, t.c.amount_sat, t.c.source
-        ).order_by(t.c.day, t.c.operation_id, t.c.pool_kind, t.c.account)
+            t.c.operation_id,
+            t.c.pool_kind,
+            t.c.account,
+            t.c.day,
+            t.c.amount_sat,
+            t.c.source,
+            t.c.income,
+        ).order_by(t.c.day, t.c.operation_id, t.c.pool_kind, t.c.account, t.c.income)
         if operation_id is not None:
             statement = statement.where(t.c.operation_id == operation_id)
         if start is not None:
@@ -440,7 +448,7 @@ class Store:
                 PoolHashrateRevision,
                 rows,
                 _ACCOUNT_DAY,
-                ("hashrate_hs",),
+                ("hashrate_hs", "source", "coverage"),
                 now,
             )
             await self._upsert(
@@ -450,27 +458,94 @@ class Store:
         await self._write(work)
 
     async def pool_hashrate_days(
-        self, operation_id: str | None = None, *, as_of: datetime | None = None
+        self,
+        operation_id: str | None = None,
+        *,
+        as_of: datetime | None = None,
+        pool_kind: str | None = None,
+        account: str | None = None,
+        start: date | None = None,
     ) -> list[PoolHashrateDayRecord]:
+        """Daily hash rates (of one operation, one account, from ``start``), as last seen or
+        as known at ``as_of``."""
         t = (
             _table(PoolHashrateDay)
             if as_of is None
             else _as_of(PoolHashrateRevision, _ACCOUNT_DAY, as_of)
         )
         statement = select(
-            t.c.operation_id, t.c.pool_kind, t.c.account, t.c.day, t.c.hashrate_hs
+            t.c.operation_id,
+            t.c.pool_kind,
+            t.c.account,
+            t.c.day,
+            t.c.hashrate_hs,
+            t.c.source,
+            t.c.coverage,
         ).order_by(t.c.day)
         if operation_id is not None:
             statement = statement.where(t.c.operation_id == operation_id)
+        if pool_kind is not None:
+            statement = statement.where(t.c.pool_kind == pool_kind)
+        if account is not None:
+            statement = statement.where(t.c.account == account)
+        if start is not None:
+            statement = statement.where(t.c.day >= start)
         return [PoolHashrateDayRecord(*row) for row in await self._read(statement)]
 
     async def save_pool_status(self, status: PoolStatusRecord) -> None:
+        """Save an account's latest snapshot, and append its hash rate to the samples."""
+        sample = {
+            "operation_id": status.operation_id,
+            "pool_kind": status.pool_kind,
+            "account": status.account,
+            "observed_at": status.observed_at,
+            "hashrate_hs": status.hashrate_hs,
+        }
+
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
                 connection, PoolStatus, [asdict(status)], ("operation_id", "pool_kind", "account")
             )
+            await self._upsert(connection, PoolHashrateSample, [sample], _SAMPLE)
 
         await self._write(work)
+
+    async def save_hashrate_samples(self, samples: Sequence[PoolHashrateSampleRecord]) -> None:
+        """Append hash-rate samples (a sample seen again at the same instant replaces itself)."""
+        rows = [asdict(sample) for sample in samples]
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(connection, PoolHashrateSample, rows, _SAMPLE)
+
+        await self._write(work)
+
+    async def hashrate_samples(
+        self,
+        operation_id: str,
+        pool_kind: str,
+        account: str,
+        start: datetime,
+        end: datetime,
+        *,
+        as_of: datetime | None = None,
+    ) -> list[PoolHashrateSampleRecord]:
+        """One account's samples observed in ``start <= observed_at < end`` (and, with
+        ``as_of``, no later than it), in time order."""
+        t = _table(PoolHashrateSample)
+        statement = (
+            select(t.c.operation_id, t.c.pool_kind, t.c.account, t.c.observed_at, t.c.hashrate_hs)
+            .where(
+                t.c.operation_id == operation_id,
+                t.c.pool_kind == pool_kind,
+                t.c.account == account,
+                t.c.observed_at >= start,
+                t.c.observed_at < end,
+            )
+            .order_by(t.c.observed_at)
+        )
+        if as_of is not None:
+            statement = statement.where(t.c.observed_at <= as_of)
+        return [PoolHashrateSampleRecord(*row) for row in await self._read(statement)]
 
     async def pool_statuses(self) -> list[PoolStatusRecord]:
         t = _table(PoolStatus)

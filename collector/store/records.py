@@ -70,6 +70,7 @@ class EarningRecord:
     day: date
     amount_sat: int
     source: str = "api"
+    income: str = "mining"  # mining | fee_rebate | referral | other
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,19 @@ class PoolHashrateDayRecord:
     pool_kind: str
     account: str
     day: date
+    hashrate_hs: float
+    source: str = "pool"  # pool | samples
+    coverage: float | None = None  # samples: the share of the day they covered
+
+
+@dataclass(frozen=True, slots=True)
+class PoolHashrateSampleRecord:
+    """One hash-rate reading of a pool account by the collector, when it was observed."""
+
+    operation_id: str
+    pool_kind: str
+    account: str
+    observed_at: datetime
     hashrate_hs: float
 
 

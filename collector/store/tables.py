@@ -109,6 +109,8 @@ class PoolEarning(Base):
     pool_kind: Mapped[str] = mapped_column(String(31), primary_key=True)
     account: Mapped[str] = mapped_column(String(200), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # mining | fee_rebate | referral | other
+    income: Mapped[str] = mapped_column(String(16), primary_key=True, server_default="mining")
     amount_sat: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(16))  # api | csv
     recorded_at: Mapped[datetime]
@@ -124,6 +126,9 @@ class PoolHashrateDay(Base):
     account: Mapped[str] = mapped_column(String(200), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     hashrate_hs: Mapped[float] = mapped_column(Float)
+    # pool (the pool's own daily figure) | samples (time-weighted from the collector's own)
+    source: Mapped[str] = mapped_column(String(16), server_default="pool")
+    coverage: Mapped[float | None] = mapped_column(Float, nullable=True)  # samples: day share
     recorded_at: Mapped[datetime]
 
 
@@ -140,6 +145,19 @@ class PoolStatus(Base):
     workers_online: Mapped[int] = mapped_column(BigInteger)
     workers_offline: Mapped[int] = mapped_column(BigInteger)
     observed_at: Mapped[datetime]
+
+
+class PoolHashrateSample(Base):
+    """One hash-rate reading of a pool account by the collector, as observed (append-only):
+    where a pool publishes no daily hash rate, the day's is averaged from these."""
+
+    __tablename__ = "pool_hashrate_samples"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool_kind: Mapped[str] = mapped_column(String(31), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    hashrate_hs: Mapped[float] = mapped_column(Float)
 
 
 class NetworkBlock(Base):
@@ -246,6 +264,7 @@ class EarningRevision(_AccountDayRevision, Base):
 
     __tablename__ = "earning_revisions"
 
+    income: Mapped[str] = mapped_column(String(16), primary_key=True, server_default="mining")
     amount_sat: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(16))
 
@@ -256,6 +275,8 @@ class PoolHashrateRevision(_AccountDayRevision, Base):
     __tablename__ = "pool_hashrate_revisions"
 
     hashrate_hs: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16), server_default="pool")
+    coverage: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class NetworkDayRevision(Base):

@@ -10,11 +10,14 @@ from typing import Final
 
 from collector.sources.pools.antpool import AntPoolAdapter
 from collector.sources.pools.base import (
-    DailyEarning,
+    Credit,
+    DayHashrate,
     PoolAdapter,
     PoolAdapterBase,
     PoolCredentials,
+    PoolDays,
     PoolSnapshot,
+    UnknownRow,
 )
 from collector.sources.pools.braiins import BraiinsAdapter
 from collector.sources.pools.f2pool import F2PoolAdapter
@@ -35,9 +38,12 @@ ADAPTERS: Final[dict[str, type[PoolAdapterBase]]] = {
 
 __all__ = [
     "ADAPTERS",
-    "DailyEarning",
+    "Credit",
+    "DayHashrate",
     "PoolAdapter",
     "PoolAdapterBase",
     "PoolCredentials",
+    "PoolDays",
     "PoolSnapshot",
+    "UnknownRow",
 ]

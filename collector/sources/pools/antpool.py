@@ -1,13 +1,23 @@
 """AntPool user API: POST form, signed with upper-hex HMAC-SHA256(secret, userId + key + nonce).
 
-Hash rates are H/s strings; amounts BTC strings; ``code`` 0 is success. The nonce (Unix ms)
-strictly increases per adapter. Daily earnings come from ``paymentHistoryV2.htm`` with
-``type=recv``; a row's FPPS earnings are ``fppsBlockAmount + fppsFeeAmount`` (three independent
-public clients agree; the other scheme amounts are added when present). Its date
-(``"2024-03-10 00:00:00"``) is the mining day itself, in UTC, as the public clients read it (one
-checks it against ``account.htm``'s ``settleTime``). AntPool's own guide was not found in
-public copies, so the rule is a per-account setting: ``row_date: mining_day`` (the default) or
-``day_after`` (a row dated D holds the mining of D − 1).
+Sources (pool-apis.md §1.4, §1.11): pypi ``solidity-antpool`` (signature, ``accountOverview``
+sample, the 600-per-10-minutes limit); three independent public clients for
+``paymentHistoryV2`` rows. AntPool's own API guide was not found in public copies.
+
+- Hash rates are H/s strings; amounts BTC strings; ``code`` 0 is success; the nonce (Unix ms)
+  strictly increases per adapter.
+- ``accountOverview.htm``: ``data{userId, hsLast10m, hsLast1d, activeWorkerNum,
+  inactiveWorkerNum}``.
+- ``paymentHistoryV2.htm`` (``type=recv``, paged): ``data{page, totalPage, rows[{timestamp,
+  fppsBlockAmount, fppsFeeAmount, ...}]}``. A row's mining earnings are
+  ``fppsBlockAmount + fppsFeeAmount`` (the three clients agree; the other schemes' amounts,
+  ``ppsAmount``…, are added when present); a row with none of them is unknown, counted and
+  never stored. Its date (``"2024-03-10 00:00:00"``) is the mining day itself, in UTC, as the
+  public clients read it (one checks it against ``account.htm``'s ``settleTime``):
+  unconfirmed, so a per-account setting, ``row_date: mining_day`` (default) or ``day_after``.
+- Rows also carry ``hashrate`` (display text) and ``hashrate_unit`` (a number clients use as the
+  day's hash rate, its unit undocumented): read only when the account sets
+  ``day_hashrate_unit``; by default the day's hash rate comes from the collector's own samples.
 """
 
 from __future__ import annotations
@@ -20,7 +30,16 @@ from typing import Any, ClassVar, Final, TypeVar
 
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+from collector.sources.pools.base import (
+    Credit,
+    DayHashrate,
+    PoolAdapterBase,
+    PoolDays,
+    PoolSnapshot,
+    UnknownRow,
+    summed,
+)
+from remittance.obligations import Income
 
 T = TypeVar("T")
 AMOUNT_FIELDS: Final = (
@@ -46,6 +65,7 @@ class AntPoolAdapter(PoolAdapterBase):
     kind: ClassVar[str] = "antpool"
     default_base_url: ClassVar[str] = "https://antpool.com"
     max_range_days: ClassVar[int] = 365
+    default_day_hashrate_unit: ClassVar[str] = "off"
     _last_nonce = 0
 
     def expected_account(self) -> str:
@@ -107,8 +127,10 @@ class AntPoolAdapter(PoolAdapterBase):
             workers_offline=n.count(n.field(data, "inactiveWorkerNum"), "data.inactiveWorkerNum"),
         )
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
-        amounts: dict[date, int] = {}
+    async def earnings(self, start: date, end: date) -> PoolDays:
+        credits: list[tuple[date, int, Income]] = []
+        hashrates: dict[date, float] = {}
+        unknown: list[UnknownRow] = []
         for page in range(1, MAX_PAGES + 1):
             rows, total_pages = await self._call(
                 "paymentHistoryV2.htm",
@@ -118,29 +140,46 @@ class AntPoolAdapter(PoolAdapterBase):
                 page=str(page),
                 pageSize=str(PAGE_SIZE),
             )
-            for day, amount in rows:
-                if start <= day < end:
-                    amounts[day] = amounts.get(day, 0) + amount
-            oldest = min((day for day, _ in rows), default=None)
+            for row in rows:
+                if isinstance(row, UnknownRow):
+                    unknown.append(row)
+                    continue
+                credit, hashrate = row
+                credits.append((credit.day, credit.amount_sat, credit.income))
+                if hashrate is not None and start <= credit.day < end:
+                    hashrates[credit.day] = hashrate
+            dated = [row.day if isinstance(row, UnknownRow) else row[0].day for row in rows]
+            days = [day for day in dated if day is not None]
+            oldest = min(days, default=None)
             if not rows or page >= total_pages or (oldest is not None and oldest < start):
                 break
-        return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
+        return PoolDays(
+            summed(credits, start, end),
+            tuple(DayHashrate(day, rate) for day, rate in sorted(hashrates.items())),
+            tuple(u for u in unknown if u.day is None or start <= u.day < end),
+        )
 
     @property
     def _row_shift(self) -> timedelta:
         """From a row's date to its mining day (``row_date``)."""
         return timedelta(days=1 if self.account.row_date == "day_after" else 0)
 
-    def _page(self, answer: Mapping[str, Any]) -> tuple[list[tuple[date, int]], int]:
+    def _page(
+        self, answer: Mapping[str, Any]
+    ) -> tuple[list[tuple[Credit, float | None] | UnknownRow], int]:
         data = n.obj(answer, "data")
-        rows: list[tuple[date, int]] = []
+        rows: list[tuple[Credit, float | None] | UnknownRow] = []
+        unit = self.day_hashrate_unit
         for index, row in enumerate(n.items(data, "rows")):
             where = f"data.rows[{index}]"
-            credited = n.utc_day(n.field(row, "timestamp"), f"{where}.timestamp")
-            amount = sum(
-                n.btc_to_sat(row[name], f"{where}.{name}")
-                for name in AMOUNT_FIELDS
-                if row.get(name) is not None
-            )
-            rows.append((credited - self._row_shift, amount))
+            day = n.utc_day(n.field(row, "timestamp"), f"{where}.timestamp") - self._row_shift
+            present = [name for name in AMOUNT_FIELDS if row.get(name) is not None]
+            if not present:
+                rows.append(UnknownRow(day, "a row without any scheme's amount"))
+                continue
+            amount = sum(n.btc_to_sat(row[name], f"{where}.{name}") for name in present)
+            hashrate = None
+            if unit is not None and row.get("hashrate_unit") is not None:
+                hashrate = n.hashrate_to_hs(row["hashrate_unit"], unit, f"{where}.hashrate_unit")
+            rows.append((Credit(day, amount, Income.MINING), hashrate))
         return rows, n.count(data.get("totalPage", 1), "data.totalPage")

@@ -1,14 +1,18 @@
 """The one small interface every pool adapter implements, and what it returns.
 
 An adapter only fetches and normalises: hash rates in H/s, amounts in integer satoshis, days in
-UTC. Scheduling, retries, storing and metrics live elsewhere (``poller``, ``http``, ``service``).
+UTC, each credit with its kind of income (mining, fee rebate, referral, other), and every row
+it does not understand returned as unknown, never dropped silently. Scheduling, retries,
+storing and metrics live elsewhere (``poller``, ``http``, ``service``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from typing import ClassVar, Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
@@ -16,6 +20,7 @@ from collector.clock import Clock
 from collector.config import PoolAccountConfig
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource
+from remittance.obligations import Income
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +34,57 @@ class PoolSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class DailyEarning:
-    """What the pool credited the account for mining on one UTC day."""
+class Credit:
+    """What the pool credited the account for mining on one UTC day, of one kind of income."""
 
     day: date
     amount_sat: int
-    hashrate_hs: float | None = None
-    """The day's average hash rate, where the pool reports it."""
+    income: Income = Income.MINING
+
+
+@dataclass(frozen=True, slots=True)
+class DayHashrate:
+    """The account's average hash rate over one UTC day, as the pool publishes it (H/s)."""
+
+    day: date
+    hashrate_hs: float
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownRow:
+    """A row of a kind the adapter does not know (a new transaction type…): kept out of every
+    figure, counted and logged. ``what`` names the kind as the pool wrote it."""
+
+    day: date | None
+    what: str
+    amount_sat: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolDays:
+    """What one read of a date range gave: credits by day and kind, daily hash rates, and the
+    rows the adapter did not understand."""
+
+    credits: tuple[Credit, ...] = ()
+    hashrates: tuple[DayHashrate, ...] = ()
+    unknown: tuple[UnknownRow, ...] = ()
+
+    def within(self, start: date, end: date) -> PoolDays:
+        """Only the mining days ``start <= day < end``."""
+        return PoolDays(
+            tuple(c for c in self.credits if start <= c.day < end),
+            tuple(h for h in self.hashrates if start <= h.day < end),
+            tuple(u for u in self.unknown if u.day is None or start <= u.day < end),
+        )
+
+
+def summed(rows: Iterable[tuple[date, int, Income]], start: date, end: date) -> tuple[Credit, ...]:
+    """One credit per (day, income), summed, for ``start <= day < end``, in day order."""
+    totals: dict[tuple[date, Income], int] = {}
+    for day, amount, income in rows:
+        if start <= day < end:
+            totals[day, income] = totals.get((day, income), 0) + amount
+    return tuple(Credit(day, amount, income) for (day, income), amount in sorted(totals.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +104,8 @@ class PoolAdapter(Protocol):
         """Current and 24-hour hash rate and workers online/offline."""
         ...
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
-        """Daily earnings for ``start <= day < end``, one entry per day the pool reports."""
+    async def earnings(self, start: date, end: date) -> PoolDays:
+        """Credits and daily hash rates for the mining days ``start <= day < end``."""
         ...
 
 
@@ -66,6 +115,8 @@ class PoolAdapterBase:
     kind: ClassVar[str]
     default_base_url: ClassVar[str]
     max_range_days: ClassVar[int] = 90
+    default_day_hashrate_unit: ClassVar[str] = "H/s"
+    """The unit of the pool's daily hash rate where its docs name none ("off": not read)."""
 
     def __init__(
         self,
@@ -83,8 +134,19 @@ class PoolAdapterBase:
     async def snapshot(self) -> PoolSnapshot:
         raise NotImplementedError
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+    async def earnings(self, start: date, end: date) -> PoolDays:
         raise NotImplementedError
+
+    @property
+    def day_hashrate_unit(self) -> str | None:
+        """The unit to read the pool's daily hash rate in, or None: not read (``off``)."""
+        unit = self.account.day_hashrate_unit or self.default_day_hashrate_unit
+        return None if unit == "off" else unit
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone of timestamps the pool writes without one (``timestamp_zone``)."""
+        return ZoneInfo(self.account.timestamp_zone)
 
     def token(self) -> str:
         if self.credentials.token is None:

@@ -1,10 +1,22 @@
 """Braiins Pool (formerly Slush Pool): GET JSON with a ``Pool-Auth-Token`` header.
 
-Hash rates come in the unit named by ``hash_rate_unit`` (Gh/s, Th/s, Ph/s); daily rewards are
-decimal-BTC strings keyed by a Unix ``date``; a bad token is HTTP 403 with a text body. Mined
-for a day is ``mining_reward + bos_plus_reward`` (the mining reward and Braiins OS+'s fee
-rebate): ``total_reward`` also holds ``referral_bonus``/``referral_reward`` income, which is not
-mining (fischerq/ha-braiins-pool; nicosmuts/braiins-pool-exporter; pool-apis.md §1.11).
+Sources (pool-apis.md §1.1, §1.11): help.braiins.com API configuration guide; the Braiins
+Academy monitoring page (``Pool-Auth-Token``); nicosmuts/braiins-pool-exporter
+``docs/API_DISCOVERY.md`` and ``testdata/braiins/*.json`` (live-captured shapes);
+fischerq/ha-braiins-pool (daily hash rate, rewards' income kinds).
+
+- ``/accounts/profile/json/btc/``: ``username``; ``btc.hash_rate_5m``, ``btc.hash_rate_24h`` in
+  ``btc.hash_rate_unit`` (Gh/s, Th/s, Ph/s).
+- ``/accounts/workers/json/btc``: ``btc.workers{name: {state, last_share (Unix s)}}``.
+- ``/accounts/rewards/json/btc?from=&to=``: ``btc.daily_rewards[{date (Unix, UTC day start),
+  total_reward, mining_reward, bos_plus_reward, referral_bonus, referral_reward}]``, decimal-BTC
+  strings. Kinds: ``mining_reward`` is mining, ``bos_plus_reward`` Braiins OS+'s fee rebate,
+  ``referral_bonus`` + ``referral_reward`` referral income; any rest of ``total_reward`` is
+  "other". Whether ``to`` is inclusive is unconfirmed: the window is over-fetched (by the job)
+  and rows are kept by their ``date``.
+- ``/accounts/hash_rate_daily/json/btc``: ``btc[{date (Unix, UTC day start), hash_rate_24h,
+  hash_rate_unit, total_shares}]``; it ignores from/to and answers about 188 days.
+- A bad token is HTTP 403 with a text body ("Invalid Access Profile token").
 """
 
 from __future__ import annotations
@@ -15,10 +27,23 @@ from typing import Any, ClassVar, Final
 
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+from collector.sources.pools.base import (
+    DayHashrate,
+    PoolAdapterBase,
+    PoolDays,
+    PoolSnapshot,
+    UnknownRow,
+    summed,
+)
+from remittance.obligations import Income
 
 DEFAULT_AUTH_HEADER = "Pool-Auth-Token"
-MINED_FIELDS: Final = ("mining_reward", "bos_plus_reward")
+KINDS: Final = (
+    ("mining_reward", Income.MINING),
+    ("bos_plus_reward", Income.FEE_REBATE),
+    ("referral_bonus", Income.REFERRAL),
+    ("referral_reward", Income.REFERRAL),
+)
 
 
 class BraiinsAdapter(PoolAdapterBase):
@@ -70,29 +95,54 @@ class BraiinsAdapter(PoolAdapterBase):
                 offline += 1
         return online, offline
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
-        found: list[DailyEarning] = await self.http.get_json(
+    async def earnings(self, start: date, end: date) -> PoolDays:
+        rewards: PoolDays = await self.http.get_json(
             f"{self.base_url}/accounts/rewards/json/btc",
             headers=self._headers(),
             params={"from": start.isoformat(), "to": (end - timedelta(days=1)).isoformat()},
-            check=lambda answer: self._rewards(answer, start, end),
+            check=lambda answer: _rewards(answer, start, end),
         )
-        return found
+        if self.day_hashrate_unit is None:
+            return rewards
+        hashrates: tuple[DayHashrate, ...] = await self.http.get_json(
+            f"{self.base_url}/accounts/hash_rate_daily/json/btc",
+            headers=self._headers(),
+            check=lambda answer: _daily_hashrates(answer, start, end),
+        )
+        return PoolDays(rewards.credits, hashrates, rewards.unknown)
 
-    def _rewards(self, answer: Any, start: date, end: date) -> list[DailyEarning]:
-        rewards = n.items(n.obj(answer, "btc"), "daily_rewards")
-        result: dict[date, int] = {}
-        for index, reward in enumerate(rewards):
-            day = n.utc_day(n.field(reward, "date"), f"daily_rewards[{index}].date")
-            # Mined = the mining reward and the fee rebate (bos_plus_reward); total_reward also
-            # holds referral income (referral_bonus, referral_reward), which is not mining.
-            amount = sum(
-                n.btc_to_sat(reward[name], f"daily_rewards[{index}].{name}")
-                for name in MINED_FIELDS
-                if reward.get(name) is not None
+
+def _rewards(answer: Any, start: date, end: date) -> PoolDays:
+    rows: list[tuple[date, int, Income]] = []
+    unknown: list[UnknownRow] = []
+    for index, reward in enumerate(n.items(n.obj(answer, "btc"), "daily_rewards")):
+        where = f"daily_rewards[{index}]"
+        day = n.utc_day(n.field(reward, "date"), f"{where}.date")
+        parts = 0
+        for name, income in KINDS:
+            if reward.get(name) is not None:
+                amount = n.btc_to_sat(reward[name], f"{where}.{name}")
+                parts += amount
+                rows.append((day, amount, income))
+        if reward.get("mining_reward") is None:
+            raise SourceBadResponse(f"{where}: no mining_reward")
+        if reward.get("total_reward") is not None:
+            rest = n.btc_to_sat(reward["total_reward"], f"{where}.total_reward") - parts
+            if rest > 0:
+                rows.append((day, rest, Income.OTHER))
+            elif rest < 0:
+                unknown.append(UnknownRow(day, "total_reward below its parts", rest))
+    return PoolDays(summed(rows, start, end), (), tuple(unknown))
+
+
+def _daily_hashrates(answer: Any, start: date, end: date) -> tuple[DayHashrate, ...]:
+    found: dict[date, float] = {}
+    for index, row in enumerate(n.items(answer, "btc")):
+        where = f"btc[{index}]"
+        day = n.utc_day(n.field(row, "date"), f"{where}.date")
+        unit = str(n.field(row, "hash_rate_unit"))
+        if start <= day < end:
+            found[day] = n.hashrate_to_hs(
+                n.field(row, "hash_rate_24h"), unit, f"{where}.hash_rate_24h"
             )
-            if all(reward.get(name) is None for name in MINED_FIELDS):
-                raise SourceBadResponse(f"daily_rewards[{index}]: no mining_reward")
-            if start <= day < end:
-                result[day] = result.get(day, 0) + amount
-        return [DailyEarning(day, amount) for day, amount in sorted(result.items())]
+    return tuple(DayHashrate(day, rate) for day, rate in sorted(found.items()))

@@ -1,8 +1,18 @@
 """F2Pool API v2: POST JSON with an ``F2P-API-SECRET`` header; errors are ``{"code", "msg"}``.
 
-Hash rates are H/s; amounts are BTC JSON numbers, read exactly (the HTTP layer parses JSON
-numbers as ``Decimal``). Daily revenue is the ``revenue`` transactions grouped by
-``mining_extra.mining_date``.
+Sources (pool-apis.md §1.2, §1.11): F2Pool's v2 doc (api.f2pool.com/v2/doc/en.html);
+tetherto/miningos-wrk-minerpool-f2pool (request bodies; its mock's field shapes).
+
+- Hash rates are H/s; amounts are BTC JSON numbers, read exactly (the HTTP layer parses JSON
+  numbers as ``Decimal``).
+- ``hash_rate/info``: ``info{name, hash_rate, h24_hash_rate}``; ``hash_rate/worker/list``:
+  ``workers[{last_share_at, status}]``.
+- ``assets/transactions/list`` (``type=revenue``, ``start_time``/``end_time`` Unix s): rows
+  ``type`` (``revenue_fpps`` seen; any ``revenue…`` is mining), ``changed_balance``,
+  ``mining_extra{mining_date, hash_rate}`` ("average hashrate on the day of mining"; unit not
+  documented, H/s by default: ``day_hashrate_unit``). A row of another ``type`` is unknown:
+  counted, logged, never stored. Whether the window filters on mining or settlement time is
+  not documented: the job over-fetches a day at each end and keeps rows by ``mining_date``.
 """
 
 from __future__ import annotations
@@ -13,7 +23,15 @@ from typing import Any, ClassVar, TypeVar
 
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+from collector.sources.pools.base import (
+    DayHashrate,
+    PoolAdapterBase,
+    PoolDays,
+    PoolSnapshot,
+    UnknownRow,
+    summed,
+)
+from remittance.obligations import Income
 
 T = TypeVar("T")
 _AUTH_CODES = frozenset({5010})  # "permission denied" in F2Pool's v2 error table
@@ -77,7 +95,7 @@ class F2PoolAdapter(PoolAdapterBase):
                 offline += 1
         return online, offline
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+    async def earnings(self, start: date, end: date) -> PoolDays:
         return await self._call(
             "assets/transactions/list",
             lambda answer: self._revenue(answer, start, end),
@@ -86,21 +104,25 @@ class F2PoolAdapter(PoolAdapterBase):
             end_time=int(n.day_start(end).timestamp()),
         )
 
-    def _revenue(self, answer: Mapping[str, Any], start: date, end: date) -> list[DailyEarning]:
-        amounts: dict[date, int] = {}
+    def _revenue(self, answer: Mapping[str, Any], start: date, end: date) -> PoolDays:
+        credits: list[tuple[date, int, Income]] = []
         hashrates: dict[date, float] = {}
+        unknown: list[UnknownRow] = []
+        unit = self.day_hashrate_unit
         for index, entry in enumerate(n.items(answer, "transactions")):
             where = f"transactions[{index}]"
-            if not str(n.field(entry, "type")).startswith("revenue"):
-                continue
             extra = n.obj(entry, "mining_extra")
             day = n.utc_day(n.field(extra, "mining_date"), f"{where}.mining_extra.mining_date")
             amount = n.btc_to_sat(n.field(entry, "changed_balance"), f"{where}.changed_balance")
-            if not start <= day < end:
+            kind = str(n.field(entry, "type"))
+            if not kind.startswith("revenue"):
+                unknown.append(UnknownRow(day, kind[:60], amount))
                 continue
-            amounts[day] = amounts.get(day, 0) + amount
-            if extra.get("hash_rate") is not None:
-                hashrates[day] = n.hashrate_to_hs(extra["hash_rate"], "H/s", f"{where}.hash_rate")
-        return [
-            DailyEarning(day, amount, hashrates.get(day)) for day, amount in sorted(amounts.items())
-        ]
+            credits.append((day, amount, Income.MINING))
+            if unit is not None and extra.get("hash_rate") is not None and start <= day < end:
+                hashrates[day] = n.hashrate_to_hs(extra["hash_rate"], unit, f"{where}.hash_rate")
+        return PoolDays(
+            summed(credits, start, end),
+            tuple(DayHashrate(day, rate) for day, rate in sorted(hashrates.items())),
+            tuple(u for u in unknown if u.day is None or start <= u.day < end),
+        )

@@ -13,7 +13,8 @@ from urllib.parse import quote
 from collector.config import GenericPoolPaths
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+from collector.sources.pools.base import PoolAdapterBase, PoolDays, PoolSnapshot, summed
+from remittance.obligations import Income
 
 
 class GenericAdapter(PoolAdapterBase):
@@ -62,23 +63,23 @@ class GenericAdapter(PoolAdapterBase):
             )
         return PoolSnapshot(current, day, online, offline)
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+    async def earnings(self, start: date, end: date) -> PoolDays:
         paths = self.paths
         if not paths.earnings_url:
-            return []
-        found: list[DailyEarning] = await self.http.get_json(
+            return PoolDays()
+        found: PoolDays = await self.http.get_json(
             self._url(paths.earnings_url, start=start.isoformat(), end=end.isoformat()),
             headers=self._headers(),
             check=lambda answer: self._earnings(answer, start, end),
         )
         return found
 
-    def _earnings(self, answer: Any, start: date, end: date) -> list[DailyEarning]:
+    def _earnings(self, answer: Any, start: date, end: date) -> PoolDays:
         paths = self.paths
         entries = n.path(answer, paths.earnings_list_path) if paths.earnings_list_path else answer
         if not isinstance(entries, list):
             raise SourceBadResponse(f"{paths.earnings_list_path or 'answer'}: expected a list")
-        amounts: dict[date, int] = {}
+        rows: list[tuple[date, int, Income]] = []
         for index, entry in enumerate(entries):
             where = f"earnings[{index}]"
             day = n.utc_day(n.field(entry, paths.earnings_date_field), f"{where}.date")
@@ -88,6 +89,5 @@ class GenericAdapter(PoolAdapterBase):
                 if paths.earnings_amount_unit == "btc"
                 else n.sat(raw, f"{where}.amount")
             )
-            if start <= day < end:
-                amounts[day] = amounts.get(day, 0) + amount
-        return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
+            rows.append((day, amount, Income.MINING))
+        return PoolDays(summed(rows, start, end))

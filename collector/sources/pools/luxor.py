@@ -1,11 +1,22 @@
 """Luxor REST v2: GET JSON with an ``authorization: <key>`` header (no Bearer prefix).
 
-``/api/v2/pool/summary/BTC`` (hash rates as strings, H/s), ``/api/v2/pool/workers/BTC``
-(paginated; offline from ``last_share_time``), ``/api/v2/pool/transactions/BTC`` (credits,
-``currency_amount`` in BTC; only ``transaction_category`` "Miner Revenue" is mined; its
-``start_date``/``end_date`` are days, both included, and ``end_date`` may not be after today —
-Luxor's own MiningOS worker and a third-party client both note the refusal), each filtered by
-``subaccount_names``.
+Sources (pool-apis.md §1.6, §1.11): LuxorLabs/miningos-wrk-minerpool-luxor (Luxor's own
+worker: paths, header, the end-date rule); docs.luxor.tech/mining/api/v2/payments/
+get-transactions (transaction fields and categories); a public Next.js dashboard's Luxor client
+(``hashrate_efficiency[{date_time, hashrate}]`` in H/s with ``tick_size=1d``, about a 60-day
+range per request). Each request is filtered by ``subaccount_names``.
+
+- ``/api/v2/pool/summary/BTC``: ``hashrate_5m``, ``hashrate_24h`` (strings, H/s).
+- ``/api/v2/pool/workers/BTC`` (paged, ``pagination.next_page_url``): offline from
+  ``last_share_time``.
+- ``/api/v2/pool/transactions/BTC?start_date=&end_date=`` (days, both included; ``end_date``
+  may not be after today, or Luxor answers an error): rows ``date_time``, ``currency_amount``
+  (BTC), ``transaction_type`` (credit | debit), ``transaction_category``. Credits of
+  "Miner Revenue" are mining; other credit categories are kept as "other" income (never
+  mined unless counted); debits are payouts; any other type is unknown, counted.
+- ``/api/v2/pool/hashrate-efficiency/BTC?tick_size=1d``: ``hashrate_efficiency[{date_time,
+  hashrate, efficiency}]``, the day's hash rate (H/s by that client; ``day_hashrate_unit``).
+- A zone-less ``date_time`` is read in ``timestamp_zone`` (UTC by default).
 """
 
 from __future__ import annotations
@@ -16,7 +27,15 @@ from typing import Any, ClassVar, Final, TypeVar
 
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+from collector.sources.pools.base import (
+    DayHashrate,
+    PoolAdapterBase,
+    PoolDays,
+    PoolSnapshot,
+    UnknownRow,
+    summed,
+)
+from remittance.obligations import Income
 
 T = TypeVar("T")
 PAGE_SIZE: Final = 500
@@ -29,7 +48,7 @@ MINER_REVENUE: Final = "Miner Revenue"
 class LuxorAdapter(PoolAdapterBase):
     kind: ClassVar[str] = "luxor"
     default_base_url: ClassVar[str] = "https://app.luxor.tech"
-    max_range_days: ClassVar[int] = 90
+    max_range_days: ClassVar[int] = 60
 
     def _headers(self) -> dict[str, str]:
         return {"authorization": self.token()}
@@ -79,28 +98,79 @@ class LuxorAdapter(PoolAdapterBase):
                 offline += 1
         return online, offline, bool(workers) and _more(answer)
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
-        amounts: dict[date, int] = {}
+    async def earnings(self, start: date, end: date) -> PoolDays:
         # end_date is a day included in the answer and must not be after today (Luxor answers
         # an error otherwise): ask for the last wanted day, today at the latest.
         last_day = min(end - timedelta(days=1), self.clock.now().date())
         if last_day < start:
-            return []
+            return PoolDays()
+        window = {"start_date": start.isoformat(), "end_date": last_day.isoformat()}
+        credits: list[tuple[date, int, Income]] = []
+        unknown: list[UnknownRow] = []
         for page in range(1, MAX_PAGES + 1):
-            credits, more = await self._get(
+            page_credits, page_unknown, more = await self._get(
                 "transactions/BTC",
-                _credits,
-                start_date=start.isoformat(),
-                end_date=last_day.isoformat(),
+                self._credits,
+                **window,
                 page_number=str(page),
                 page_size=str(PAGE_SIZE),
             )
-            for day, amount in credits:
-                if start <= day < end:
-                    amounts[day] = amounts.get(day, 0) + amount
+            credits.extend(page_credits)
+            unknown.extend(page_unknown)
             if not more:
                 break
-        return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
+        hashrates: dict[date, float] = {}
+        unit = self.day_hashrate_unit
+        for page in range(1, MAX_PAGES + 1) if unit is not None else ():
+            page_rates, more = await self._get(
+                "hashrate-efficiency/BTC",
+                lambda answer: self._hashrates(answer, unit or "H/s"),
+                **window,
+                tick_size="1d",
+                page_number=str(page),
+                page_size=str(PAGE_SIZE),
+            )
+            hashrates.update(page_rates)
+            if not more:
+                break
+        return PoolDays(
+            summed(credits, start, end),
+            tuple(DayHashrate(d, r) for d, r in sorted(hashrates.items()) if start <= d < end),
+            tuple(u for u in unknown if u.day is None or start <= u.day < end),
+        )
+
+    def _credits(
+        self, answer: Mapping[str, Any]
+    ) -> tuple[list[tuple[date, int, Income]], list[UnknownRow], bool]:
+        credits: list[tuple[date, int, Income]] = []
+        unknown: list[UnknownRow] = []
+        transactions = n.items(answer, "transactions")
+        for index, entry in enumerate(transactions):
+            where = f"transactions[{index}]"
+            when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
+            if when is None:
+                raise SourceBadResponse(f"{where}: no date_time")
+            day = n.utc_day(when, f"{where}.date_time", self.zone)
+            kind = n.field(entry, "transaction_type")
+            if kind == "debit":
+                continue  # a payout from the balance, not income
+            amount = n.btc_to_sat(n.field(entry, "currency_amount"), f"{where}.currency_amount")
+            category = entry.get("transaction_category")
+            if kind != "credit" or category is None:
+                unknown.append(UnknownRow(day, f"{kind}/{category}"[:60], amount))
+                continue
+            income = Income.MINING if category == MINER_REVENUE else Income.OTHER
+            credits.append((day, amount, income))
+        return credits, unknown, bool(transactions) and _more(answer)
+
+    def _hashrates(self, answer: Mapping[str, Any], unit: str) -> tuple[dict[date, float], bool]:
+        rates: dict[date, float] = {}
+        rows = n.items(answer, "hashrate_efficiency")
+        for index, row in enumerate(rows):
+            where = f"hashrate_efficiency[{index}]"
+            day = n.utc_day(n.field(row, "date_time"), f"{where}.date_time", self.zone)
+            rates[day] = n.hashrate_to_hs(n.field(row, "hashrate"), unit, f"{where}.hashrate")
+        return rates, bool(rows) and _more(answer)
 
 
 def _more(answer: Mapping[str, Any]) -> bool:
@@ -112,23 +182,3 @@ def _summary(summary: Mapping[str, Any]) -> tuple[float, float]:
     current = n.hashrate_to_hs(n.field(summary, "hashrate_5m"), "H/s", "hashrate_5m")
     day = n.hashrate_to_hs(n.field(summary, "hashrate_24h"), "H/s", "hashrate_24h")
     return current, day
-
-
-def _credits(answer: Mapping[str, Any]) -> tuple[list[tuple[date, int]], bool]:
-    credits: list[tuple[date, int]] = []
-    transactions = n.items(answer, "transactions")
-    for index, entry in enumerate(transactions):
-        where = f"transactions[{index}]"
-        if n.field(entry, "transaction_type") != "credit":
-            continue
-        category = entry.get("transaction_category")
-        if category is not None and category != MINER_REVENUE:
-            continue  # not mining earnings (a transfer, a bonus…): never counted as mined
-        when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
-        if when is None:
-            raise SourceBadResponse(f"{where}: no date_time")
-        day = n.utc_day(when, f"{where}.date_time")
-        credits.append(
-            (day, n.btc_to_sat(n.field(entry, "currency_amount"), f"{where}.currency_amount"))
-        )
-    return credits, bool(transactions) and _more(answer)

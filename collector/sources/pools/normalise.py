@@ -12,7 +12,7 @@ pool documents, so a garbled answer is counted as ``bad_response`` and never sto
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -150,8 +150,9 @@ def unix_time(value: Any, name: str) -> datetime:
         raise SourceBadResponse(f"{name}: {value!r} is not a time") from err
 
 
-def moment(value: Any, name: str) -> datetime:
-    """A UTC time from Unix seconds/ms (number or digits) or an ISO 8601 date-time."""
+def moment(value: Any, name: str, zone: tzinfo = UTC) -> datetime:
+    """A UTC time from Unix seconds/ms (number or digits) or an ISO 8601 date-time; an ISO
+    time written without a zone is read in ``zone``."""
     if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
         text = value.strip().replace("Z", "+00:00")
         try:
@@ -159,19 +160,20 @@ def moment(value: Any, name: str) -> datetime:
         except ValueError as err:
             raise SourceBadResponse(f"{name}: {value[:40]!r} is not a time") from err
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
+            parsed = parsed.replace(tzinfo=zone)
         return parsed.astimezone(UTC)
     return unix_time(value, name)
 
 
-def utc_day(value: Any, name: str) -> date:
-    """A UTC day from Unix seconds/ms, ``YYYY-MM-DD`` or an ISO 8601 date-time."""
+def utc_day(value: Any, name: str, zone: tzinfo = UTC) -> date:
+    """A UTC day from Unix seconds/ms, ``YYYY-MM-DD`` or an ISO 8601 date-time (read in
+    ``zone`` when written without one)."""
     if isinstance(value, str) and len(value.strip()) == 10 and value.count("-") == 2:
         try:
             return date.fromisoformat(value.strip())
         except ValueError as err:
             raise SourceBadResponse(f"{name}: {value!r} is not a date") from err
-    return moment(value, name).date()
+    return moment(value, name, zone).date()
 
 
 def day_start(day: date) -> datetime:

@@ -1,24 +1,34 @@
 """OCEAN: a public API (no credentials) keyed by the user name (a BTC address), ``{"result": ...}``.
 
-``/v1/user_hashrate/{user}`` (H/s over windows of 60 s ... 86 400 s),
-``/v1/user_hashrate_full/{user}`` (per worker; a worker with no 300-second hash rate is
-offline: OCEAN gives no last-share times), ``/v1/earnpay/{user}/{start}/{end}`` (earnings per
-block share in satoshis, summed per UTC day).
+Sources (pool-apis.md §1.8, §1.11): tetherto/miningos-wrk-minerpool-ocean (paths, the
+envelope); an open-source Swift client (earnpay fields). OCEAN's own docs were not seen.
+
+- ``/v1/user_hashrate/{user}``: ``hashrate_300s`` … ``hashrate_86400s`` (H/s).
+- ``/v1/user_hashrate_full/{user}``: ``workers{"<user.worker>": [{hashrate_60s, hashrate_300s,
+  …}]}``; a worker with no 300-second hash rate is offline (OCEAN gives no last-share times).
+- ``/v1/earnpay/{user}/{start}/{end}``: ``earnings[{block_hash, ts, shares_in_window,
+  satoshis_net_earned, fees_colected_satoshis}]``, one per block share, summed per UTC day of
+  ``ts``. ``ts`` is seen as ISO text without a zone and as a number: a zone-less ``ts`` is read
+  in ``timestamp_zone`` (UTC by default; unconfirmed). ``amount_sats`` appears only in a
+  third-party mock and is not read.
+- OCEAN publishes no daily hash rate the sources agree on: the day's hash rate comes from the
+  collector's own samples of ``user_hashrate``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any, ClassVar, Final, TypeVar
 from urllib.parse import quote
 
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import DailyEarning, PoolAdapterBase, PoolSnapshot
+from collector.sources.pools.base import PoolAdapterBase, PoolDays, PoolSnapshot, summed
+from remittance.obligations import Income
 
 T = TypeVar("T")
-_AMOUNT_FIELDS: Final = ("satoshis_net_earned", "amount_sats")
+_AMOUNT_FIELD: Final = "satoshis_net_earned"
 _TIME_FIELDS: Final = ("ts", "time", "block_ts")
 
 
@@ -58,11 +68,11 @@ class OceanAdapter(PoolAdapterBase):
                 offline += 1
         return online, offline
 
-    async def earnings(self, start: date, end: date) -> list[DailyEarning]:
+    async def earnings(self, start: date, end: date) -> PoolDays:
         user = quote(self.account.account, safe="")
         return await self._result(
             f"earnpay/{user}/{start.isoformat()}/{end.isoformat()}",
-            lambda result: _earnings(result, start, end),
+            lambda result: PoolDays(summed(_earnings(result, self.zone), start, end)),
         )
 
 
@@ -74,18 +84,16 @@ def _rates(rates: Any) -> tuple[float, float]:
     return current, day
 
 
-def _earnings(result: Any, start: date, end: date) -> list[DailyEarning]:
+def _earnings(result: Any, zone: tzinfo) -> list[tuple[date, int, Income]]:
     entries = result if isinstance(result, list) else n.items(result, "earnings")
-    amounts: dict[date, int] = {}
+    rows: list[tuple[date, int, Income]] = []
     for index, entry in enumerate(entries):
         where = f"earnings[{index}]"
         if not isinstance(entry, Mapping):
             raise SourceBadResponse(f"{where}: expected an object")
         when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
-        amount = next((entry[k] for k in _AMOUNT_FIELDS if entry.get(k) is not None), None)
-        if when is None or amount is None:
+        if when is None or entry.get(_AMOUNT_FIELD) is None:
             raise SourceBadResponse(f"{where}: needs ts and satoshis_net_earned")
-        day = n.utc_day(when, f"{where}.ts")
-        if start <= day < end:
-            amounts[day] = amounts.get(day, 0) + n.sat(amount, f"{where}.amount")
-    return [DailyEarning(day, amount) for day, amount in sorted(amounts.items())]
+        day = n.utc_day(when, f"{where}.ts", zone)
+        rows.append((day, n.sat(entry[_AMOUNT_FIELD], f"{where}.{_AMOUNT_FIELD}"), Income.MINING))
+    return rows
