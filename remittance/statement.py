@@ -752,7 +752,7 @@ def render_csv(statement: Statement) -> bytes:
     writer.writerows(("statement", field, value) for field, value in header)
     writer.writerow([])
     writer.writerow(
-        ["section", "day", "pool", "income", "counted", "amount_sat", "mined_sat",
+        ["section", "day", "pool", "amount_sat", "income", "counted", "day_mined_sat",
          "expected_sat", "pool_hashrate_hs", "pool_hashrate_source", "pool_hashrate_coverage",
          "network_hashrate_hs", "network_rewards_sat", "missing_reason"]
     )  # fmt: skip
@@ -764,9 +764,9 @@ def render_csv(statement: Statement) -> bytes:
                     "day",
                     day.day.isoformat(),
                     pool.pool,
+                    pool.amount_sat,
                     pool.income if pool.pool else "",
                     (str(pool.counted).lower()) if pool.pool else "",
-                    pool.amount_sat,
                     day.mined_sat,
                     "" if day.expected_sat is None else day.expected_sat,
                     _text(day.pool_hashrate_hs) or "",

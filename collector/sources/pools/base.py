@@ -79,12 +79,17 @@ class PoolDays:
 
 
 def summed(rows: Iterable[tuple[date, int, Income]], start: date, end: date) -> tuple[Credit, ...]:
-    """One credit per (day, income), summed, for ``start <= day < end``, in day order."""
+    """One credit per (day, income), summed, for ``start <= day < end``, in day order. A zero
+    of a kind other than mining (no rebate, no referral that day) is not a credit."""
     totals: dict[tuple[date, Income], int] = {}
     for day, amount, income in rows:
         if start <= day < end:
             totals[day, income] = totals.get((day, income), 0) + amount
-    return tuple(Credit(day, amount, income) for (day, income), amount in sorted(totals.items()))
+    return tuple(
+        Credit(day, amount, income)
+        for (day, income), amount in sorted(totals.items())
+        if amount or income is Income.MINING
+    )
 
 
 @dataclass(frozen=True, slots=True)

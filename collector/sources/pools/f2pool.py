@@ -111,13 +111,16 @@ class F2PoolAdapter(PoolAdapterBase):
         unit = self.day_hashrate_unit
         for index, entry in enumerate(n.items(answer, "transactions")):
             where = f"transactions[{index}]"
-            extra = n.obj(entry, "mining_extra")
-            day = n.utc_day(n.field(extra, "mining_date"), f"{where}.mining_extra.mining_date")
             amount = n.btc_to_sat(n.field(entry, "changed_balance"), f"{where}.changed_balance")
             kind = str(n.field(entry, "type"))
-            if not kind.startswith("revenue"):
+            if not kind.startswith("revenue"):  # a payout, or a type not documented
+                other = entry.get("mining_extra")
+                when = other.get("mining_date") if isinstance(other, Mapping) else None
+                day = None if when is None else n.utc_day(when, f"{where}.mining_date")
                 unknown.append(UnknownRow(day, kind[:60], amount))
                 continue
+            extra = n.obj(entry, "mining_extra")
+            day = n.utc_day(n.field(extra, "mining_date"), f"{where}.mining_extra.mining_date")
             credits.append((day, amount, Income.MINING))
             if unit is not None and extra.get("hash_rate") is not None and start <= day < end:
                 hashrates[day] = n.hashrate_to_hs(extra["hash_rate"], unit, f"{where}.hash_rate")

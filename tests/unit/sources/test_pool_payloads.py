@@ -16,9 +16,18 @@ from collector.config import GenericPoolPaths, PoolAccountConfig
 from collector.demo.fake_pools import FakePoolServer
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.pools import ADAPTERS, DailyEarning, PoolAdapterBase, PoolCredentials
+from collector.sources.pools import (
+    ADAPTERS,
+    Credit,
+    DayHashrate,
+    PoolAdapterBase,
+    PoolCredentials,
+    PoolDays,
+    UnknownRow,
+)
 from collector.sources.pools import normalise as n
 from collector.sources.pools.antpool import signature
+from remittance.obligations import Income
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "pools"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -105,16 +114,26 @@ async def test_braiins_documented_payloads(
     server.serve_raw("braiins", "/accounts/profile/json/btc/", fixture("braiins_profile.json"))
     server.serve_raw("braiins", "/accounts/workers/json/btc", fixture("braiins_workers.json"))
     server.serve_raw("braiins", "/accounts/rewards/json/btc", fixture("braiins_rewards.json"))
+    server.serve_raw(
+        "braiins", "/accounts/hash_rate_daily/json/btc", fixture("braiins_hash_rate_daily.json")
+    )
     pool = adapter(server, session, RequestCounters(), "braiins", "ekibastuz1", token_env="X")
     snapshot = await pool.snapshot()
     assert snapshot.hashrate_hs == float(Decimal("127603.936") * 10**9)
     assert snapshot.hashrate_24h_hs == 1.25e14
     # rig2 says "ok" but its last share is 2 h old; rig3 says "off" but shared a minute ago.
     assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
-    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == [
-        DailyEarning(date(2026, 3, 8), 100_000_001),
-        DailyEarning(date(2026, 3, 9), 12_345),
-    ]
+    days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    # mining_reward and bos_plus_reward (Braiins OS+'s rebate) apart; a zero is no credit.
+    assert days.credits == (
+        Credit(date(2026, 3, 8), 100_000_001, Income.MINING),
+        Credit(date(2026, 3, 9), 345, Income.FEE_REBATE),
+        Credit(date(2026, 3, 9), 12_000, Income.MINING),
+    )
+    assert days.hashrates == (
+        DayHashrate(date(2026, 3, 8), 1.240000005e17),
+        DayHashrate(date(2026, 3, 9), 1.25e17),
+    )
 
 
 async def test_braiins_text_403_is_unauthorized(
@@ -139,10 +158,12 @@ async def test_f2pool_revenue_is_exact_from_json_floats(
 ) -> None:
     server.serve_raw("f2pool", "/v2/assets/transactions/list", fixture("f2pool_transactions.json"))
     pool = adapter(server, session, RequestCounters(), "f2pool", "ekibastuz2", token_env="X")
-    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == [
-        DailyEarning(date(2026, 3, 8), 12_346, 1.1e17),
-        DailyEarning(date(2026, 3, 9), 12_345, 1.2e17),
-    ]
+    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == PoolDays(
+        (Credit(date(2026, 3, 8), 12_346), Credit(date(2026, 3, 9), 12_345)),
+        (DayHashrate(date(2026, 3, 8), 1.1e17), DayHashrate(date(2026, 3, 9), 1.2e17)),
+        # The payout row is not revenue: kept out, and returned to be counted.
+        (UnknownRow(None, "payout", -500_000),),
+    )
 
 
 async def test_f2pool_error_envelope_is_unauthorized_and_counted(
@@ -186,12 +207,15 @@ async def test_antpool_overview_string_numbers(
 async def test_foundry_daily_earnings_after_fees(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
-    server.serve_raw("foundry", "/v2/earnings/ekibastuz4", fixture("foundry_earnings.json"))
+    server.serve_raw("foundry", "/earnings/ekibastuz4", fixture("foundry_earnings.json"))
     pool = adapter(server, session, RequestCounters(), "foundry", "ekibastuz4", token_env="X")
-    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == [
-        DailyEarning(date(2026, 3, 9), 1_234_567, 1.25e17),
-        DailyEarning(date(2026, 3, 10), 61_700, 1.24e17),
-    ]
+    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == PoolDays(
+        (Credit(date(2026, 3, 9), 1_234_567), Credit(date(2026, 3, 10), 61_700)),
+        (DayHashrate(date(2026, 3, 9), 1.25e17), DayHashrate(date(2026, 3, 10), 1.24e17)),
+    )
+    # The range's days are both included: the last one asked is 2026-03-10.
+    query = server.requests_to("foundry")[-1].query
+    assert query["endDateUnixMs"] == str(int(datetime(2026, 3, 10, tzinfo=UTC).timestamp()) * 1000)
 
 
 async def test_luxor_summary_strings(
@@ -249,9 +273,9 @@ async def test_generic_pool_reads_configured_paths_and_units(
     snapshot = await pool.snapshot()
     assert (snapshot.hashrate_hs, snapshot.hashrate_24h_hs) == (1.5e15, 1.25e15)
     assert (snapshot.workers_online, snapshot.workers_offline) == (7, 1)
-    assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 10)) == [
-        DailyEarning(date(2026, 3, 9), 12_345)
-    ]
+    assert (await pool.earnings(date(2026, 3, 1), date(2026, 3, 10))).credits == (
+        Credit(date(2026, 3, 9), 12_345),
+    )
     assert server.requests_to("generic")[-1].query == {"from": "2026-03-01", "to": "2026-03-10"}
 
 
@@ -260,3 +284,68 @@ def test_every_configured_kind_has_an_adapter() -> None:
 
     assert set(ADAPTERS) == set(POOL_KINDS)
     assert all(ADAPTERS[kind].kind == kind for kind in POOL_KINDS)
+
+
+async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw(
+        "antpool", "/api/paymentHistoryV2.htm", fixture("antpool_payment_history.json")
+    )
+    settings = {"user_id": "ekibastuz3", "token_env": "X", "secret_env": "Y"}
+    pool = adapter(server, session, RequestCounters(), "antpool", "ekibastuz3", **settings)
+    days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    # fppsBlockAmount + fppsFeeAmount, dated by the row's own (mining) day.
+    assert days.credits == (
+        Credit(date(2026, 3, 8), 1_100_000),
+        Credit(date(2026, 3, 9), 1_234_567),
+    )
+    assert days.hashrates == ()  # hashrate_unit's unit is undocumented: samples by default
+    opted = adapter(
+        server, session, RequestCounters(), "antpool", "ekibastuz3",
+        day_hashrate_unit="H/s", row_date="day_after", **settings,
+    )  # fmt: skip
+    days = await opted.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    assert days.credits[0] == Credit(date(2026, 3, 7), 1_100_000)
+    assert days.hashrates == (
+        DayHashrate(date(2026, 3, 7), 1.24e17),
+        DayHashrate(date(2026, 3, 8), 1.25e17),
+    )
+
+
+async def test_luxor_miner_revenue_is_mining_other_credits_are_kept_apart(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("luxor", "/api/v2/pool/transactions/BTC", fixture("luxor_transactions.json"))
+    server.serve_raw(
+        "luxor", "/api/v2/pool/hashrate-efficiency/BTC", fixture("luxor_hashrate_efficiency.json")
+    )
+    pool = adapter(server, session, RequestCounters(), "luxor", "ekibastuz5", token_env="X")
+    days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 20))
+    assert days.credits == (
+        Credit(date(2026, 3, 9), 123_456, Income.MINING),
+        Credit(date(2026, 3, 9), 1_000, Income.OTHER),  # "Bonus": shown, not mined
+    )
+    assert days.hashrates == (DayHashrate(date(2026, 3, 9), 1.25e17),)
+    # end_date never after today (2026-03-10), even for a range that runs past it.
+    for request in server.requests_to("luxor"):
+        assert request.query["end_date"] == "2026-03-10"
+    assert server.requests_to("luxor")[-1].query["tick_size"] == "1d"
+
+
+async def test_ocean_earnpay_reads_satoshis_net_earned_with_either_ts(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw(
+        "ocean", "/v1/earnpay/bc1qocean/2026-03-01/2026-03-11", fixture("ocean_earnpay.json")
+    )
+    pool = adapter(server, session, RequestCounters(), "ocean", "bc1qocean")
+    days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    # "2026-03-09T03:12:45" (no zone: UTC by default) and 1773068400 (2026-03-09 15:00 UTC).
+    assert days.credits == (Credit(date(2026, 3, 9), 121_700),)
+    assert days.hashrates == ()  # OCEAN publishes none: samples
+    east = adapter(
+        server, session, RequestCounters(), "ocean", "bc1qocean", timestamp_zone="Asia/Tokyo"
+    )
+    days = await east.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    assert days.credits == (Credit(date(2026, 3, 8), 60_000), Credit(date(2026, 3, 9), 61_700))
