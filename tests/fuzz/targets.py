@@ -37,7 +37,7 @@ from collector.errors import ConfigError, SourceBadResponse, SourceError
 from collector.imports import ImportError_, parse_earnings_csv
 from collector.sources import chain, network
 from collector.sources.http import HttpSource, _parse_json
-from collector.sources.pools import ADAPTERS, DailyEarning, PoolCredentials, PoolSnapshot
+from collector.sources.pools import ADAPTERS, PoolCredentials, PoolDays, PoolSnapshot
 from collector.telemetry.payloads import (
     REJECT_REASONS,
     Limits,
@@ -172,6 +172,7 @@ _LUXOR_TRANSACTIONS = {
             "date_time": "2026-03-09T01:00:00Z",
             "currency_amount": "0.00100000",
             "transaction_type": "credit",
+            "transaction_category": "Miner Revenue",
         },
         {"date_time": "2026-03-09T02:00:00Z", "currency_amount": "1", "transaction_type": "debit"},
     ],
@@ -202,16 +203,20 @@ ENDPOINTS: Final = (
     Endpoint("braiins", "/accounts/profile/", "snapshot", _fixture("braiins_profile.json")),
     Endpoint("braiins", "/accounts/workers/", "snapshot", _fixture("braiins_workers.json")),
     Endpoint("braiins", "/accounts/rewards/", "earnings", _fixture("braiins_rewards.json")),
+    Endpoint("braiins", "/hash_rate_daily/", "earnings", _fixture("braiins_hash_rate_daily.json")),
     Endpoint("f2pool", "/hash_rate/info", "snapshot", _exact(_F2POOL_INFO)),
     Endpoint("f2pool", "/hash_rate/worker/list", "snapshot", _exact(_F2POOL_WORKERS)),
     Endpoint("f2pool", "/transactions/list", "earnings", _fixture("f2pool_transactions.json")),
     Endpoint("antpool", "/accountOverview", "snapshot", _fixture("antpool_account_overview.json")),
     Endpoint("antpool", "/paymentHistoryV2", "earnings", _exact(_ANTPOOL_PAYMENTS)),
     Endpoint("foundry", "/subaccount_stats/", "snapshot", _exact(_FOUNDRY_STATS)),
-    Endpoint("foundry", "/v2/earnings/", "earnings", _fixture("foundry_earnings.json")),
+    Endpoint("foundry", "/earnings/", "earnings", _fixture("foundry_earnings.json")),
     Endpoint("luxor", "/summary/", "snapshot", _fixture("luxor_summary.json")),
     Endpoint("luxor", "/workers/", "snapshot", _exact(_LUXOR_WORKERS)),
     Endpoint("luxor", "/transactions/", "earnings", _exact(_LUXOR_TRANSACTIONS)),
+    Endpoint(
+        "luxor", "/hashrate-efficiency/", "earnings", _fixture("luxor_hashrate_efficiency.json")
+    ),
     Endpoint("ocean", "/user_hashrate/", "snapshot", _fixture("ocean_user_hashrate.json")),
     Endpoint("ocean", "/user_hashrate_full/", "snapshot", _exact(_OCEAN_FULL)),
     Endpoint("ocean", "/earnpay/", "earnings", _exact(_OCEAN_EARNINGS)),
@@ -240,17 +245,20 @@ def _check_snapshot(snapshot: PoolSnapshot) -> None:
         assert workers >= 0, workers
 
 
-def _check_earnings(earnings: list[DailyEarning]) -> None:
-    days = [earning.day for earning in earnings]
-    assert days == sorted(set(days)), days
-    for earning in earnings:
-        assert START <= earning.day < END, earning
-        assert isinstance(earning.amount_sat, int), earning
+def _check_earnings(found: PoolDays) -> None:
+    keys = [(credit.day, credit.income) for credit in found.credits]
+    assert keys == sorted(set(keys)), keys
+    for credit in found.credits:
+        assert START <= credit.day < END, credit
+        assert isinstance(credit.amount_sat, int), credit
         # A negative day is a pool's clawback: sane, within what will ever exist.
-        assert abs(earning.amount_sat) <= MAX_SAT, earning
-        if earning.hashrate_hs is not None:
-            assert math.isfinite(earning.hashrate_hs), earning
-            assert earning.hashrate_hs >= 0, earning
+        assert abs(credit.amount_sat) <= MAX_SAT, credit
+    days = [rate.day for rate in found.hashrates]
+    assert days == sorted(set(days)), days
+    for rate in found.hashrates:
+        assert START <= rate.day < END, rate
+        assert math.isfinite(rate.hashrate_hs), rate
+        assert rate.hashrate_hs >= 0, rate
 
 
 def pool_document(endpoint: Endpoint, document: Any) -> bool:

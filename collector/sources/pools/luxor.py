@@ -147,6 +147,8 @@ class LuxorAdapter(PoolAdapterBase):
         transactions = n.items(answer, "transactions")
         for index, entry in enumerate(transactions):
             where = f"transactions[{index}]"
+            if not isinstance(entry, Mapping):
+                raise SourceBadResponse(f"{where}: expected an object")
             when = next((entry[k] for k in _TIME_FIELDS if entry.get(k) is not None), None)
             if when is None:
                 raise SourceBadResponse(f"{where}: no date_time")
