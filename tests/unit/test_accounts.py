@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -50,6 +51,19 @@ def test_a_day_counts_only_when_every_pool_account_reported_it() -> None:
     ]
     [day] = _daily_hashrates(CONFIG, rows)["op"]
     assert (day.day, day.hashrate_hs) == (date(2026, 11, 1), 3e16)
+
+
+def test_a_day_says_where_its_hash_rate_came_from_and_whether_samples_covered_it() -> None:
+    day, thin = date(2026, 11, 1), date(2026, 11, 2)
+    rows = [
+        PoolHashrateDayRecord("op", "ocean", "a", day, 1e16),
+        PoolHashrateDayRecord("op", "ocean", "b", day, 2e16, "samples", 0.95),
+        PoolHashrateDayRecord("op", "ocean", "a", thin, 1e16, "samples", 0.99),
+        PoolHashrateDayRecord("op", "ocean", "b", thin, 2e16, "samples", 0.5),  # < 0.8
+    ]
+    both, poor = _daily_hashrates(CONFIG, rows)["op"]
+    assert (both.source, both.coverage, both.covered) == ("pool+samples", Decimal("0.95"), True)
+    assert (poor.source, poor.coverage, poor.covered) == ("samples", Decimal("0.5"), False)
 
 
 def test_rows_of_operations_no_longer_configured_are_ignored() -> None:

@@ -383,3 +383,58 @@ async def test_an_antpool_rows_date_names_its_mining_day_as_the_account_says(
     by_day = {e.day: e.amount_sat for e in await world.store.earnings("ekibastuz-1")}
     three_days_ago = TODAY - timedelta(days=3)
     assert by_day[three_days_ago - timedelta(days=shift)] == 12_345_681
+
+
+@pytest.mark.parametrize("kind", ["antpool", "ocean"])
+async def test_a_pool_without_a_daily_hash_rate_gets_one_from_the_collectors_samples(
+    world: World, kind: str
+) -> None:
+    """Polled hourly through a whole day, the account's day is the time-weighted average of
+    what the pool showed, with its coverage, marked as averaged from samples."""
+    [job] = world.jobs((kind,), poll_interval_s=3600)
+    account = ACCOUNTS[kind].get("user_id", ACCOUNTS[kind]["account"])
+    world.clock.jump(-12 * 3600)  # midnight at the start of TODAY
+    for hour in range(25):  # 00:00 … 24:00: every hour of TODAY covered
+        rate = 100e15 if hour <= 12 else 140e15
+        world.server.set_account(kind, account, token=TOKENS[kind], secret="sa", hashrate_hs=rate)
+        await job.poll()
+        world.clock.jump(3600)
+    [day] = [d for d in await world.store.pool_hashrate_days("ekibastuz-1") if d.day == TODAY]
+    assert (day.source, day.coverage) == ("samples", 1.0)
+    assert day.hashrate_hs == pytest.approx((12 * 100e15 + 12 * 140e15) / 24)
+
+
+async def test_a_day_published_by_the_pool_is_never_replaced_by_samples(world: World) -> None:
+    [job] = world.jobs(("foundry",), poll_interval_s=3600)
+    world.clock.jump(-12 * 3600)
+    for _ in range(25):
+        await job.poll()
+        world.clock.jump(3600)
+    days = {d.day: d for d in await world.store.pool_hashrate_days("ekibastuz-1")}
+    assert (days[TODAY].source, days[TODAY].hashrate_hs) == ("pool", 100e15)
+
+
+async def test_rows_of_an_unknown_kind_are_counted_once_and_kept_out(world: World) -> None:
+    world.server.add_other_row("f2pool", "ekibastuz2", TODAY - timedelta(days=2), "bonus_x", 777)
+    [job] = world.jobs(("f2pool",))
+    await job.poll()
+    await job.poll()  # the same row read again is not counted again
+    mined = _mined_by_day(await world.store.earnings("ekibastuz-1"))
+    assert mined[TODAY - timedelta(days=2)] == 12_345_680  # the revenue row only
+    registry, _ = build_registry([world.metrics])
+    text = generate_latest(registry).decode()
+    assert (
+        'reservewatch_pool_unknown_rows_total{operation="ekibastuz-1",pool="f2pool/ekibastuz2"} 1.0'
+        in text
+    )
+
+
+async def test_a_window_that_ends_at_a_mining_days_end_still_reads_that_day(world: World) -> None:
+    """F2Pool's fake filters by settlement time (02:00 the day after): asked exactly for
+    [D, D+1) it would answer nothing for D; the job asks a day wider at each end."""
+    day = TODAY - timedelta(days=5)
+    [job] = world.jobs(("f2pool",))
+    found = await job.fetch_earnings(day, day + timedelta(days=1))
+    assert [(c.day, c.amount_sat) for c in found.credits] == [(day, 12_345_683)]
+    narrow = await job.adapter.earnings(day, day + timedelta(days=1))
+    assert narrow.credits == ()

@@ -18,7 +18,7 @@ depends_on = None
 
 def _columns(table: str, with_income: bool) -> list[sa.Column[object]]:
     """The table's columns as of this revision (``income`` in the key) or the one before."""
-    key = [
+    key: list[sa.Column[object]] = [
         sa.Column("operation_id", sa.String(length=63), nullable=False),
         sa.Column("pool_kind", sa.String(length=31), nullable=False),
         sa.Column("account", sa.String(length=200), nullable=False),
@@ -30,7 +30,7 @@ def _columns(table: str, with_income: bool) -> list[sa.Column[object]]:
         key.append(
             sa.Column("income", sa.String(length=16), nullable=False, server_default="mining")
         )
-    values = [
+    values: list[sa.Column[object]] = [
         sa.Column("amount_sat", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
     ]
