@@ -30,7 +30,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -41,8 +41,8 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig
 from collector.errors import SecretError, StoreError
 from collector.http import StatementUnavailable, UnknownOperation
+from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
-from collector.store.records import PoolHashrateDayRecord
 from remittance.account import OperationAccount, compute_account
 from remittance.errors import (
     InvalidInputError,
@@ -87,74 +87,6 @@ def terms_of(operation: OperationConfig) -> RemittanceTerms:
     )
 
 
-def _daily_hashrates(
-    config: Config, rows: Iterable[PoolHashrateDayRecord]
-) -> dict[str, list[DailyPoolHashrate]]:
-    """An operation's hash rate on a day: the sum over its pool accounts, counted only when
-    every account in force that day (``from``/``until``) reported it (a partial sum would
-    understate what the operation should have earned, and hide a discrepancy). An account
-    added later with its first day never makes earlier days "missing". The day says where its
-    figure came from (``pool``, ``samples`` or both); a day averaged from samples covering
-    less than an account's ``hashrate_min_coverage`` is kept but marked not covered (missing
-    from the expected figure, with its reason)."""
-    pools = {op.id: op.pools for op in config.operations}
-    dated = {op_id: any(p.effective_from or p.until for p in ps) for op_id, ps in pools.items()}
-    undated = {op_id: {(p.kind, p.account) for p in ps} for op_id, ps in pools.items()}
-    thresholds = {
-        (op.id, p.kind, p.account): float(p.hashrate_min_coverage)
-        for op in config.operations
-        for p in op.pools
-    }
-
-    def expected_on(operation_id: str, day: date) -> set[tuple[str, str]] | None:
-        if operation_id not in pools:
-            return None
-        if not dated[operation_id]:
-            return undated[operation_id]
-        return {(p.kind, p.account) for p in pools[operation_id] if p.in_force(day)}
-
-    per_day: dict[tuple[str, date], dict[tuple[str, str], PoolHashrateDayRecord]] = {}
-    for row in rows:  # the store returns them by day, so each operation's list is in day order
-        key = (row.operation_id, row.day)
-        by_account = per_day.get(key)
-        if by_account is None:
-            per_day[key] = {(row.pool_kind, row.account): row}
-        else:
-            by_account[row.pool_kind, row.account] = row
-    result: defaultdict[str, list[DailyPoolHashrate]] = defaultdict(list)
-    for (operation_id, day), by_account in per_day.items():
-        expected_accounts = expected_on(operation_id, day)
-        if not expected_accounts or not expected_accounts <= by_account.keys():
-            continue  # no account in force, or one of them has no figure that day
-        counted = [by_account[key] for key in sorted(expected_accounts)]
-        if len(counted) == 1 and counted[0].source == "pool":  # the common case, cheaply
-            hashrate = measured_decimal(counted[0].hashrate_hs)
-            if hashrate is not None:
-                result[operation_id].append(DailyPoolHashrate(operation_id, day, hashrate))
-            continue
-        # Converted once here rather than once per use in the rules (same value either way).
-        hashrate = measured_decimal(sum(r.hashrate_hs for r in counted))
-        if hashrate is None:
-            continue
-        sampled = [r for r in counted if r.source == "samples"]
-        coverage = min((r.coverage or 0.0 for r in sampled), default=None)
-        covered = all(
-            (r.coverage or 0.0) >= thresholds.get((operation_id, r.pool_kind, r.account), 0.0)
-            for r in sampled
-        )
-        result[operation_id].append(
-            DailyPoolHashrate(
-                operation_id,
-                day,
-                hashrate,
-                source="+".join(sorted({r.source for r in counted})),
-                coverage=None if coverage is None else Decimal(str(coverage)),
-                covered=covered,
-            )
-        )
-    return result
-
-
 @dataclass(frozen=True, slots=True)
 class Inputs:
     """Everything the money rules need, as read from the store in one pass."""
@@ -194,7 +126,7 @@ async def read_inputs(
         earnings[e.operation_id].append(
             DailyEarning(e.operation_id, pool, e.day, e.amount_sat, Income(e.income))
         )
-    hashrates = _daily_hashrates(config, await store.pool_hashrate_days(operation_id, as_of=as_of))
+    hashrates = daily_hashrates(config, await store.pool_hashrate_days(operation_id, as_of=as_of))
     network_days = await store.network_days(as_of=as_of)
     network = [
         DailyNetwork(
@@ -542,9 +474,19 @@ class AccountsService:
             if national is not None:
                 yield GaugeMetricFamily(
                     "reservewatch_national_hashrate_share_ratio",
-                    "All watched operations' pool hash rate ÷ the network's.",
+                    "All watched operations' pool hash rate ÷ the network's (see "
+                    "reservewatch_national_hashrate_share_omitted for who it leaves out).",
                     value=float(national),
                 )
+            omitted = GaugeMetricFamily(
+                "reservewatch_national_hashrate_share_omitted",
+                "1 when the national share leaves the operation out (no current pool hash "
+                "rate: no pool account answered yet), 0 when it counts it.",
+                labels=["operation"],
+            )
+            for op in self._config.operations:
+                omitted.add_metric([op.id], 0 if op.id in inputs.pool_hashrate_hs else 1)
+            yield omitted
         if self._last_success is not None:
             yield GaugeMetricFamily(
                 "reservewatch_accounts_last_success_timestamp_seconds",

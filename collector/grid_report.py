@@ -7,7 +7,9 @@ From the store alone, for one period (``2026-10``, ``2026-W43`` or ``2026-10-05`
   each panel's title gives the peak load and the hours spent over quota;
 * metered mining energy per day, stacked by region;
 * the national hash-rate share per day: the watched operations' pool-reported hash rate ÷
-  the network's, with its 7-day mean.
+  the network's, with its 7-day mean. An operation counts on a day only when every pool
+  account of it has that day's hash rate (the accounts' rule, :mod:`collector.pool_days`); the
+  report names every operation and day the share leaves out.
 
 Grafana shows the same live; this is the picture to attach to a report, or to look at where
 Grafana is not available::
@@ -28,6 +30,7 @@ from matplotlib.figure import Figure  # not pyplot: no global figure state, no d
 
 from collector.config import Config
 from collector.errors import ReservewatchError
+from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_period_label
@@ -79,6 +82,7 @@ class GridFigures:
     regions: tuple[RegionLoad, ...]
     energy_wh: dict[date, dict[str, int]] = field(default_factory=dict)  # day -> region -> Wh
     national_share: dict[date, float] = field(default_factory=dict)  # day -> ratio
+    left_out: dict[str, tuple[date, ...]] = field(default_factory=dict)  # operation -> days
 
 
 def parse_report_request(period: str, suffix: str) -> Period:
@@ -118,10 +122,18 @@ async def gather_grid_figures(config: Config, store: Store, span: Period) -> Gri
             caps[order.region].append(CapSpan(start, end, order.max_power_w))
     network = {day.day: day.hashrate_hs for day in await store.network_days(span.start, span.end)}
     watched: defaultdict[date, float] = defaultdict(float)
-    for row in await store.pool_hashrate_days():
-        if span.start <= row.day < span.end:
-            watched[row.day] += row.hashrate_hs
+    counted: defaultdict[date, set[str]] = defaultdict(set)
+    rows = [r for r in await store.pool_hashrate_days() if span.start <= r.day < span.end]
+    for operation_id, days in daily_hashrates(config, rows).items():
+        for day in days:
+            watched[day.day] += float(day.hashrate_hs)
+            counted[day.day].add(operation_id)
     share = {day: hs / network[day] for day, hs in watched.items() if network.get(day)}
+    left_out = {
+        op.id: missing
+        for op in config.operations
+        if op.pools and (missing := tuple(d for d in sorted(share) if op.id not in counted[d]))
+    }
     regions = tuple(
         RegionLoad(
             region=region,
@@ -137,6 +149,7 @@ async def gather_grid_figures(config: Config, store: Store, span: Period) -> Gri
         regions=regions,
         energy_wh={day: dict(by_region) for day, by_region in energy.items()},
         national_share=share,
+        left_out=left_out,
     )
 
 
@@ -245,6 +258,8 @@ def _draw_share(axis: Axes, figures: GridFigures) -> None:
         axis.set_ylim(0, max(percent) * 1.25)
         axis.legend(loc="lower left", fontsize=8, ncol=2, framealpha=0.9)
         title = f"National hash-rate share (watched operations ÷ network) — mean {mean:.2f} %"
+        if figures.left_out:
+            title += f" — leaves out {', '.join(sorted(figures.left_out))} (see below)"
     else:
         axis.text(0.5, 0.5, "no pool or network hash rate stored", ha="center",
                   transform=axis.transAxes)  # fmt: skip
@@ -252,6 +267,31 @@ def _draw_share(axis: Axes, figures: GridFigures) -> None:
     axis.set_ylabel("% of network")
     axis.set_title(title, fontsize=10, loc="left")
     _format_time_axis(axis, figures.period)
+
+
+def left_out_note(figures: GridFigures) -> str:
+    """Which operations and days the national share leaves out (no daily hash rate)."""
+    if not figures.left_out:
+        return ""
+    parts = [
+        f"{operation} on {len(days)} day{'s' if len(days) != 1 else ''} ({_day_ranges(days)})"
+        for operation, days in sorted(figures.left_out.items())
+    ]
+    return " The share leaves out (no daily pool hash rate): " + "; ".join(parts) + "."
+
+
+def _day_ranges(days: tuple[date, ...]) -> str:
+    """2026-11-01–2026-11-03, 2026-11-07: consecutive days joined."""
+    ranges: list[tuple[date, date]] = []
+    for day in days:
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ", ".join(
+        first.isoformat() if first == last else f"{first.isoformat()}–{last.isoformat()}"
+        for first, last in ranges
+    )
 
 
 def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
@@ -278,7 +318,7 @@ def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
         0.01,
         0.003,
         "Source: reservewatch store — site telemetry rollups, curtailment orders, pool-reported "
-        "and network hash rate.",
+        "and network hash rate." + left_out_note(figures),
         fontsize=7,
         color="#555555",
     )
@@ -294,7 +334,16 @@ async def render_grid_report(config: Config, store: Store, period: str, suffix: 
 
     Raises :class:`ReportError` for a period label that names no period or another suffix.
     """
+    data, _ = await grid_report(config, store, period, suffix)
+    return data
+
+
+async def grid_report(
+    config: Config, store: Store, period: str, suffix: str
+) -> tuple[bytes, GridFigures]:
+    """Like :func:`render_grid_report`, with the figures drawn (what the share leaves out…)."""
     span = parse_report_request(period, suffix)
     if not config.operations or not any(op.sites for op in config.operations):
         raise ReportError("the configuration has no sites: a grid report needs at least one")
-    return draw_grid_report(await gather_grid_figures(config, store, span), suffix)
+    figures = await gather_grid_figures(config, store, span)
+    return draw_grid_report(figures, suffix), figures

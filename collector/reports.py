@@ -265,14 +265,14 @@ def write_signing_key(out: Path) -> int:
 
 
 async def write_grid_report(config: Config, period: str, out: Path) -> int:
-    from collector.grid_report import render_grid_report  # noqa: PLC0415 - pulls in plotting
+    from collector.grid_report import grid_report, left_out_note  # noqa: PLC0415 - plotting
 
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
-        data = await render_grid_report(config, Store(engine), period, out.suffix.lower())
+        data, figures = await grid_report(config, Store(engine), period, out.suffix.lower())
     finally:
         await engine.dispose()
     out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
-    print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
+    print(f"wrote {out} ({len(data)} bytes).{left_out_note(figures)}", file=sys.stderr)
     return 0

@@ -95,7 +95,17 @@ def dashboard() -> Dashboard:
                 Unit.PERCENT_UNIT,
                 [Query("reservewatch_national_hashrate_share_ratio")],
                 description="Share of the Bitcoin network's hash rate mined by all watched "
-                "operations together.",
+                "operations together. The panel beside it names any operation it leaves out.",
+                width=4,
+            )
+        )
+        .with_panel(
+            stat(
+                "Left out of the national share",
+                Unit.SHORT,
+                [Query("reservewatch_national_hashrate_share_omitted == 1", "{{operation}}")],
+                description="Operations the national share does not count: no pool account of "
+                "theirs has answered with a hash rate yet. Empty when every operation counts.",
                 width=4,
             )
         )

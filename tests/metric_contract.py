@@ -31,6 +31,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_source_requests_total",
         "reservewatch_pool_hashrate_hashes_per_second",
         "reservewatch_pool_workers",
+        "reservewatch_pool_unknown_rows_total",
         "reservewatch_network_hashrate_hashes_per_second",
         "reservewatch_network_difficulty",
         "reservewatch_network_tip_height",
@@ -38,6 +39,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         # Remittance, per operation.
         "reservewatch_operation_hashrate_share_ratio",
         "reservewatch_national_hashrate_share_ratio",
+        "reservewatch_national_hashrate_share_omitted",
         "reservewatch_operation_mined_btc_total",
         "reservewatch_operation_expected_btc_total",
         "reservewatch_operation_remittance_due_btc_total",

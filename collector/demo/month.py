@@ -85,7 +85,8 @@ def month_config(database_url: str) -> Config:
 
 
 def month_config_document(database_url: str) -> dict[str, Any]:
-    """:func:`month_config` as the YAML document a ``--config`` file holds."""
+    """:func:`month_config` as the YAML document a ``--config`` file holds. Its pool accounts
+    name no reachable pool (a report reads the store only): their secrets are never read."""
     return {
         "database": {"url": database_url},
         "operations": [
@@ -105,10 +106,20 @@ def month_config_document(database_url: str) -> dict[str, Any]:
                     }
                     for site in operation.sites
                 ],
+                "pools": [_unpolled_pool(pool.kind, pool.account) for pool in operation.pools],
             }
             for operation in OPERATIONS
         ],
     }
+
+
+def _unpolled_pool(kind: str, account: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": kind, "account": account}
+    if kind != "ocean":
+        entry["token_env"] = "RESERVEWATCH_UNPOLLED_TOKEN"  # noqa: S105 - a variable name
+    if kind == "antpool":
+        entry |= {"user_id": account, "secret_env": "RESERVEWATCH_UNPOLLED_SECRET"}
+    return entry
 
 
 def _cap(site: DemoSite, at: datetime, events: tuple[CurtailmentEvent, ...]) -> float:
@@ -250,6 +261,9 @@ async def _fill_days(
                         hashrate_hs=fleet_hs[operation.id, day]
                         * pool.share
                         * rng.uniform(0.98, 1.01),
+                        # AntPool and OCEAN publish none: the collector averages its samples.
+                        source="samples" if pool.kind in ("antpool", "ocean") else "pool",
+                        coverage=1.0 if pool.kind in ("antpool", "ocean") else None,
                     )
                 )
         day += timedelta(days=1)

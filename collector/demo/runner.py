@@ -43,12 +43,14 @@ from collector.demo.world import (
 )
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
+from collector.store.records import PoolHashrateDayRecord
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
+SAMPLED_KINDS = frozenset({"antpool", "ocean"})  # pools that publish no daily hash rate
 HISTORY_STEP = timedelta(hours=1)  # the simulated history: one rollup per site and hour
 
 
@@ -207,15 +209,32 @@ def _summary(collector: Collector, out: TextIO) -> None:
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
-async def _fill_history(config_path: Path, clock: Clock, start: datetime) -> int:
-    """The simulated telemetry and curtailment history, from ``start`` to the current step."""
+async def _fill_history(
+    config_path: Path, clock: Clock, start: datetime, history: DemoHistory
+) -> int:
+    """The simulated telemetry and curtailment history, from ``start`` to the current step,
+    and the daily hash rates the collector would have averaged from its own samples of the
+    accounts whose pools publish none (AntPool, OCEAN) over the history's closed days."""
     config = load_config(config_path)
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
         now = clock.now()
         end = start + (now - start) // HISTORY_STEP * HISTORY_STEP
-        return await fill_telemetry(Store(engine, clock), start, end, step=HISTORY_STEP)
+        store = Store(engine, clock)
+        await store.upsert_pool_hashrate_days(
+            [
+                PoolHashrateDayRecord(
+                    operation.id, pool.kind, pool.account, day, rate, "samples", 1.0
+                )
+                for operation in OPERATIONS
+                for pool in operation.pools
+                if pool.kind in SAMPLED_KINDS
+                for day, rate in history.day_hashrate.get((pool.kind, pool.account), {}).items()
+                if day < now.date()
+            ]
+        )
+        return await fill_telemetry(store, start, end, step=HISTORY_STEP)
     finally:
         await engine.dispose()
 
@@ -260,7 +279,7 @@ async def _demo(  # noqa: PLR0917 - the command's options, passed through
                 sort_keys=False,
             )
         )
-        await _fill_history(config_path, clock, history_start(now))
+        await _fill_history(config_path, clock, history_start(now), history)
         config = load_config(config_path)
         _print_banner(
             out, workdir, listen, broker, esplora_port, pools, regulator_token, story_period(now)

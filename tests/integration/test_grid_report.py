@@ -7,12 +7,13 @@ rollups) on each backend; the CLI test runs the real command on SQLite.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from PIL import Image
+from sqlalchemy import text
 
 from collector.cli import main
 from collector.demo.month import fill_month, month_config, month_config_document
@@ -20,6 +21,7 @@ from collector.grid_report import (
     DPI,
     ReportError,
     gather_grid_figures,
+    left_out_note,
     render_grid_report,
 )
 from collector.store.queries import Store
@@ -69,6 +71,28 @@ async def test_figures_hold_hourly_load_per_region_under_quota_and_the_national_
     assert set(figures.energy_wh[day]) == set(regions)
     assert figures.national_share.keys() == {day}
     assert 0.004 < figures.national_share[day] < 0.01  # ~9 EH/s of ~1 ZH/s, some pointed away
+    assert figures.left_out == {}  # every operation has its day's hash rate
+
+
+async def test_the_share_names_every_operation_and_day_it_leaves_out(store: Store) -> None:
+    """almaty-4's OCEAN account has no hash rate for the day: the share counts the others and
+    the report says whom and when it leaves out."""
+    await _filled(store, "2026-10-14")
+    await _filled(store, "2026-10-15")
+    [ocean] = [
+        p for op in CONFIG.operations if op.id == "almaty-4" for p in op.pools if p.kind == "ocean"
+    ]
+    async with store.engine.begin() as connection:
+        await connection.execute(
+            text("DELETE FROM pool_hashrate_days WHERE account = :a AND day = :d"),
+            {"a": ocean.account, "d": date(2026, 10, 15)},
+        )
+    figures = await gather_grid_figures(CONFIG, store, parse_period_label("2026-W42"))
+    assert set(figures.national_share) == {date(2026, 10, 14), date(2026, 10, 15)}
+    assert figures.left_out == {"almaty-4": (date(2026, 10, 15),)}
+    assert left_out_note(figures) == (
+        " The share leaves out (no daily pool hash rate): almaty-4 on 1 day (2026-10-15)."
+    )
 
 
 async def test_curtailment_orders_are_clipped_to_the_period_and_lifted_ones_end(
@@ -137,7 +161,7 @@ async def test_the_demos_history_fills_every_hour_of_its_story_months_grid_repor
     from collector.clock import FrozenClock
     from collector.config import load_config
     from collector.demo.runner import _fill_history
-    from collector.demo.world import history_start, story_period
+    from collector.demo.world import DemoHistory, history_start, story_period
     from collector.store.database import open_engine
     from tests.support.demo_world import PINNED_INSTANTS
 
@@ -146,7 +170,7 @@ async def test_the_demos_history_fills_every_hour_of_its_story_months_grid_repor
     path.write_text(
         yaml.safe_dump(month_config_document(f"sqlite+aiosqlite:///{tmp_path}/demo.db"))
     )
-    await _fill_history(path, FrozenClock(now), history_start(now))
+    await _fill_history(path, FrozenClock(now), history_start(now), DemoHistory())
     config = load_config(path)
     period = story_period(now)
     async with Store(open_engine(config.database)) as store:

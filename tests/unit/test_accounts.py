@@ -11,12 +11,12 @@ from collector.accounts import (
     AccountsPass,
     AccountsService,
     Inputs,
-    _daily_hashrates,
     compute_pass,
 )
 from collector.cli import term_changes
 from collector.clock import FrozenClock
 from collector.config import Config, parse_config
+from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, PoolHashrateDayRecord
 from remittance.ledger import ReserveOutput
@@ -49,7 +49,7 @@ def test_a_day_counts_only_when_every_pool_account_reported_it() -> None:
         PoolHashrateDayRecord("op", "ocean", "a", date(2026, 11, 2), 1e16),
         PoolHashrateDayRecord("op", "ocean", "gone", date(2026, 11, 2), 5e16),
     ]
-    [day] = _daily_hashrates(CONFIG, rows)["op"]
+    [day] = daily_hashrates(CONFIG, rows)["op"]
     assert (day.day, day.hashrate_hs) == (date(2026, 11, 1), 3e16)
 
 
@@ -61,14 +61,14 @@ def test_a_day_says_where_its_hash_rate_came_from_and_whether_samples_covered_it
         PoolHashrateDayRecord("op", "ocean", "a", thin, 1e16, "samples", 0.99),
         PoolHashrateDayRecord("op", "ocean", "b", thin, 2e16, "samples", 0.5),  # < 0.8
     ]
-    both, poor = _daily_hashrates(CONFIG, rows)["op"]
+    both, poor = daily_hashrates(CONFIG, rows)["op"]
     assert (both.source, both.coverage, both.covered) == ("pool+samples", Decimal("0.95"), True)
     assert (poor.source, poor.coverage, poor.covered) == ("samples", Decimal("0.5"), False)
 
 
 def test_rows_of_operations_no_longer_configured_are_ignored() -> None:
     rows = [PoolHashrateDayRecord("retired", "ocean", "a", date(2026, 11, 1), 1e16)]
-    assert _daily_hashrates(CONFIG, rows) == {}
+    assert daily_hashrates(CONFIG, rows) == {}
 
 
 def _inputs(earnings: list[DailyEarning]) -> Inputs:
@@ -180,7 +180,7 @@ def test_a_pool_account_added_with_its_first_day_leaves_earlier_days_as_they_wer
         PoolHashrateDayRecord("op", "ocean", "a", date(2026, 11, 20), 1e16),
         PoolHashrateDayRecord("op", "ocean", "b", date(2026, 11, 20), 2e16),
     ]
-    days = {(d.day, d.hashrate_hs) for d in _daily_hashrates(config, rows)["op"]}
+    days = {(d.day, d.hashrate_hs) for d in daily_hashrates(config, rows)["op"]}
     # Before the 15th only "a" was in force: the 1st is not "missing" for lack of "b".
     assert days == {(date(2026, 11, 1), 1e16), (date(2026, 11, 20), 3e16)}
 
