@@ -17,6 +17,8 @@ from collector.store.records import PoolHashrateDayRecord
 from remittance.money import measured_decimal
 from remittance.obligations import DailyPoolHashrate
 
+_QUANTUM = Decimal("0.0001")  # coverage is a share of the day to 0.01 % (remittance.hashrate)
+
 
 def daily_hashrates(
     config: Config, rows: Iterable[PoolHashrateDayRecord]
@@ -79,7 +81,7 @@ def daily_hashrates(
                 day,
                 hashrate,
                 source="+".join(sorted({r.source for r in counted})),
-                coverage=None if coverage is None else Decimal(str(coverage)),
+                coverage=None if coverage is None else Decimal(str(coverage)).quantize(_QUANTUM),
                 covered=covered,
             )
         )

@@ -36,7 +36,7 @@ from remittance.signing import (
     key_id,
     sign_pdf_placeholders,
 )
-from remittance.statement import Statement
+from remittance.statement import Statement, StatementDay
 
 _TABLE_STYLE = TableStyle(
     [
@@ -142,6 +142,20 @@ def _story(statement: Statement) -> list[Flowable]:
             f"{item.issued_due_sat:,} sat due; it is now {item.due_sat:,} sat "
             f"({item.delta_sat:+,} sat). Revised inputs: {revised or 'none listed'}"
         )
+    if any(line.income != "mining" for line in statement.income):
+        kinds = ", ".join(
+            f"{_INCOME_WORDS.get(line.income, line.income)} {line.amount_sat:,} sat"
+            f"{'' if line.counted else ' (not counted in mined)'}"
+            for line in statement.income
+        )
+        notes.append(f"Pool credits by kind: {kinds}; a credit not counted is marked * per day")
+    sampled = [day for day in statement.days if day.pool_hashrate_source not in (None, "pool")]
+    if sampled:
+        notes.append(
+            f"Hash rate averaged from the collector's own samples of the pool (the pool "
+            f"publishes no daily figure) on {len(sampled)} of {len(statement.days)} days; "
+            "each day's coverage is in the table"
+        )
     if statement.unrated_days:
         unrated = ", ".join(day.isoformat() for day in statement.unrated_days)
         notes.append(f"Days before the rate schedule (no rate in force, nothing due): {unrated}")
@@ -190,16 +204,18 @@ def _summary_table(statement: Statement) -> Table:
 
 
 def _days_table(statement: Statement) -> Table:
-    data = [["Day", "Pool", "Mined sat", "Expected sat", "Pool hash rate", "Note"]]
+    data = [["Day", "Pool", "Credited sat", "Expected sat", "Pool hash rate", "Note"]]
     for day in statement.days:
+        rate = _hashrate_text(day.pool_hashrate_hs) + _source_text(day)
         for index, pool in enumerate(day.pools or ()):
+            kind = "" if pool.income == "mining" else f" ({_INCOME_WORDS.get(pool.income, '')})"
             data.append(
                 [
                     day.day.isoformat() if index == 0 else "",
-                    pool.pool,
-                    f"{pool.amount_sat:,}",
+                    pool.pool + kind,
+                    f"{pool.amount_sat:,}" + ("" if pool.counted else " *"),
                     "" if index else _optional_sat(day.expected_sat),
-                    "" if index else _hashrate_text(day.pool_hashrate_hs),
+                    "" if index else rate,
                     "" if index else str(day.missing_reason or ""),
                 ]
             )
@@ -210,7 +226,7 @@ def _days_table(statement: Statement) -> Table:
                     "-",
                     "0",
                     _optional_sat(day.expected_sat),
-                    _hashrate_text(day.pool_hashrate_hs),
+                    rate,
                     str(day.missing_reason or ""),
                 ]
             )
@@ -218,6 +234,23 @@ def _days_table(statement: Statement) -> Table:
     table.setStyle(_TABLE_STYLE)
     table.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "LEFT")]))
     return table
+
+
+_INCOME_WORDS = {
+    "mining": "mining",
+    "fee_rebate": "fee rebate",
+    "referral": "referral income",
+    "other": "other credit",
+}
+
+
+def _source_text(day: StatementDay) -> str:
+    """Where a day's hash rate came from, when not the pool's own daily figure."""
+    if day.pool_hashrate_source in (None, "pool"):
+        return ""
+    coverage = day.pool_hashrate_coverage
+    covered = "" if coverage is None else f", {coverage * 100:.0f} % of the day"
+    return f" (samples{covered})"
 
 
 def _transfers_table(statement: Statement) -> Table:

@@ -62,8 +62,8 @@ def test_a_day_says_where_its_hash_rate_came_from_and_whether_samples_covered_it
         PoolHashrateDayRecord("op", "ocean", "b", thin, 2e16, "samples", 0.5),  # < 0.8
     ]
     both, poor = daily_hashrates(CONFIG, rows)["op"]
-    assert (both.source, both.coverage, both.covered) == ("pool+samples", Decimal("0.95"), True)
-    assert (poor.source, poor.coverage, poor.covered) == ("samples", Decimal("0.5"), False)
+    assert (both.source, both.coverage, both.covered) == ("pool+samples", Decimal("0.9500"), True)
+    assert (poor.source, poor.coverage, poor.covered) == ("samples", Decimal("0.5000"), False)
 
 
 def test_rows_of_operations_no_longer_configured_are_ignored() -> None:
