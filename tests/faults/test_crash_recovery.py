@@ -89,7 +89,7 @@ async def test_kill_9_mid_poll_stores_each_earning_once(world: FaultWorld) -> No
     assert await world.stored_earnings() == world.earnings
     rows = await world.query(
         "SELECT COUNT(*), COUNT(DISTINCT operation_id || pool_kind || account || day) "
-        "FROM pool_earnings"
+        "FROM pool_earnings WHERE income = 'mining'"
     )
     assert rows[0][0] == rows[0][1] == len(POOLS) * 5
     print(f"kill -9 mid-poll: every earning stored once, {recovery_s:.1f} s after restart")

@@ -293,7 +293,9 @@ class FaultWorld:
                 workers_online=1000,
                 workers_offline=3,
             )
-            days = [today - timedelta(days=n) for n in range(1, EARNING_DAYS + 1)]
+            # From the day before yesterday back: F2Pool credits a day when it settles it, at
+            # 02:00 UTC the next day, and this world runs on the real clock, at any hour.
+            days = [today - timedelta(days=n) for n in range(2, EARNING_DAYS + 2)]
             amounts = {day: earning_sat(pool.account, day) for day in days}
             self.earnings[(pool.kind, pool.account)] = amounts
             self.pools.set_earnings(
@@ -478,11 +480,16 @@ class FaultWorld:
         return {str(site): int(total) for site, total in rows}
 
     async def stored_earnings(self) -> dict[tuple[str, str], dict[date, int]]:
-        rows = await self.query("SELECT pool_kind, account, day, amount_sat FROM pool_earnings")
+        """What each account's days count as mined (mining rewards and fee rebates)."""
+        rows = await self.query(
+            "SELECT pool_kind, account, day, amount_sat FROM pool_earnings"
+            " WHERE income IN ('mining', 'fee_rebate')"
+        )
         stored: dict[tuple[str, str], dict[date, int]] = {}
         for kind, account, day, amount in rows:
             when = day if isinstance(day, date) else date.fromisoformat(str(day))
-            stored.setdefault((str(kind), str(account)), {})[when] = int(amount)
+            days = stored.setdefault((str(kind), str(account)), {})
+            days[when] = days.get(when, 0) + int(amount)
         return stored
 
     async def stored_energy_wh(self) -> dict[str, int]:
