@@ -118,19 +118,21 @@ async def restatements_of(
         period = obligation.period
         inputs: list[RevisedInput] = []
         then = {
-            (e.pool_kind, e.account, e.day): e.amount_sat
+            (e.pool_kind, e.account, e.day, e.income): e.amount_sat
             for e in await store.earnings(
                 operation_id, period.start, period.end, as_of=issued_as_of
             )
         }
         now = {
-            (e.pool_kind, e.account, e.day): e.amount_sat
+            (e.pool_kind, e.account, e.day, e.income): e.amount_sat
             for e in await store.earnings(operation_id, period.start, period.end, as_of=as_of)
         }
         for key in sorted(then.keys() | now.keys()):
             if then.get(key) != now.get(key):
-                kind, pool_account, day = key
+                kind, pool_account, day, income = key
                 name = f"earning {kind}/{pool_account} {day.isoformat()}"
+                if income != "mining":
+                    name += f" ({income})"
                 inputs.append(RevisedInput(name, then.get(key), now.get(key)))
         network_then = {
             d.day: d.rewards_sat
