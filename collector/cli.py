@@ -263,15 +263,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_collector(_load(args.config), once=args.once, since=args.since)
     if command == "demo":
-        from collector.demo.runner import run_demo  # noqa: PLC0415
+        # The simulator is the demo's world, beside the product: only this command runs it.
+        from simulator.runner import run_demo  # noqa: PLC0415
 
-        status: int = run_demo(
-            listen=args.listen,
-            duration_s=args.duration,
-            workdir=args.workdir,
-            broker=args.broker,
-            at=args.at,
-        )
+        try:
+            status: int = run_demo(
+                listen=args.listen,
+                duration_s=args.duration,
+                workdir=args.workdir,
+                broker=args.broker,
+                at=args.at,
+            )
+        except FileNotFoundError as err:  # no broker to start: one line, not a traceback
+            print(f"reservewatch: {err}", file=sys.stderr)
+            return 1
         return status
     if command == "statement":
         from collector.reports import write_statement  # noqa: PLC0415

@@ -1,7 +1,7 @@
 """Renders the README's pictures into docs/img (run through ``scripts/screenshots``).
 
 * ``grid-report.png``: ``report grid`` of October 2026 drawn from a throwaway SQLite store
-  filled with a simulated month of the demo world (:mod:`collector.demo.month`): the live
+  filled with a simulated month of the demo world (:mod:`simulator.month`): the live
   demo only holds minutes of telemetry, a grid report wants a month.
 * ``statement.png``: page 1 of pavlodar-3's signed statement for the demo's previous month,
   from a short run of ``reservewatch demo`` then ``reservewatch statement --format pdf``,
@@ -24,11 +24,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from collector.demo.month import fill_month, month_config  # noqa: E402
 from collector.grid_report import render_grid_report  # noqa: E402
 from collector.store.database import open_engine, upgrade  # noqa: E402
 from collector.store.queries import Store  # noqa: E402
 from remittance.periods import parse_period_label  # noqa: E402
+from simulator.month import fill_month, month_config  # noqa: E402
 
 GRID_PERIOD = "2026-10"
 STATEMENT_OPERATION = "pavlodar-3"

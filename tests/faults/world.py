@@ -38,11 +38,11 @@ from sqlalchemy import text
 
 from collector.clock import SystemClock
 from collector.config import DatabaseConfig
-from collector.demo.fake_esplora import FakeChain, serve
-from collector.demo.fake_pools import FakePoolServer
 from collector.store.database import open_engine
 from collector.telemetry.client import GmqttClient, MqttSettings
 from remittance.signing import new_private_key, private_key_pem
+from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_pools import FakePoolServer
 from tests.support.processes import free_port
 
 RESERVEWATCH = str(Path(sys.executable).with_name("reservewatch"))

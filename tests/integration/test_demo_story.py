@@ -29,11 +29,11 @@ import pytest
 
 from collector.app import Collector
 from collector.config import load_config
-from collector.demo.world import OPERATIONS, DemoHistory, pay_instant, story_period
 from collector.reports import render_statement
 from remittance.account import OperationAccount
 from remittance.money import round_half_up_sat
 from remittance.signing import new_private_key, private_key_pem
+from simulator.world import OPERATIONS, DemoHistory, pay_instant, story_period
 from tests.support.demo_world import PINNED_INSTANTS, demo_world
 
 UNDER_REMITTER = "pavlodar-3"

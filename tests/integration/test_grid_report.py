@@ -1,6 +1,6 @@
 """``reservewatch report grid``: PNG and PDF drawn from a small store, and its errors.
 
-The store holds one simulated day of the demo world (:mod:`collector.demo.month`, 30-minute
+The store holds one simulated day of the demo world (:mod:`simulator.month`, 30-minute
 rollups) on each backend; the CLI test runs the real command on SQLite.
 """
 
@@ -16,7 +16,6 @@ from PIL import Image
 from sqlalchemy import text
 
 from collector.cli import main
-from collector.demo.month import fill_month, month_config, month_config_document
 from collector.grid_report import (
     DPI,
     ReportError,
@@ -27,6 +26,7 @@ from collector.grid_report import (
 from collector.store.queries import Store
 from collector.store.records import CurtailmentRecord
 from remittance.periods import parse_period_label
+from simulator.month import fill_month, month_config, month_config_document
 
 pytestmark = pytest.mark.integration
 
@@ -160,9 +160,9 @@ async def test_the_demos_history_fills_every_hour_of_its_story_months_grid_repor
 ) -> None:
     from collector.clock import FrozenClock
     from collector.config import load_config
-    from collector.demo.runner import _fill_history
-    from collector.demo.world import DemoHistory, history_start, story_period
     from collector.store.database import open_engine
+    from simulator.runner import _fill_history
+    from simulator.world import DemoHistory, history_start, story_period
     from tests.support.demo_world import PINNED_INSTANTS
 
     now = PINNED_INSTANTS["first-of-month"]

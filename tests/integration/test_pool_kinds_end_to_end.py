@@ -25,9 +25,9 @@ import yaml
 
 from collector.app import Collector
 from collector.config import load_config
-from collector.demo.world import reserve_address
 from collector.sources import service
 from remittance.signing import new_private_key, private_key_pem
+from simulator.world import reserve_address
 from tests.support.demo_world import demo_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from collector.config import load_config
-from collector.demo.world import OPERATIONS
 from collector.store.database import open_engine
 from collector.store.queries import Store
+from simulator.world import OPERATIONS
 from tests.support.demo_world import DemoWorld, demo_world
 
 

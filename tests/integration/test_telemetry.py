@@ -391,7 +391,7 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
 async def test_demo_sites_publish_readings_the_collector_accepts(
     broker: Mosquitto, store: Store
 ) -> None:
-    from collector.demo.sites import SimulatedSites
+    from simulator.sites import SimulatedSites
 
     clock = FrozenClock(START)
     service = new_service(make_config(broker.port), store, clock)

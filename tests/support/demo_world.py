@@ -22,11 +22,11 @@ from pathlib import Path
 import yaml
 
 from collector.clock import FrozenClock
-from collector.demo.broker import Broker
-from collector.demo.fake_esplora import FakeChain, serve
-from collector.demo.fake_pools import FakePoolServer
-from collector.demo.runner import _set_up_pools, demo_config
-from collector.demo.world import DemoHistory, build_history, history_start
+from simulator.broker import Broker
+from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_pools import FakePoolServer
+from simulator.runner import _set_up_pools, demo_config
+from simulator.world import DemoHistory, build_history, history_start
 
 PINNED_INSTANTS: Mapping[str, datetime] = {
     "first-of-month": datetime(2026, 12, 1, 0, 0, tzinfo=UTC),

@@ -14,8 +14,6 @@ import pytest
 
 from collector.clock import FrozenClock
 from collector.config import BitcoindConfig, Config, DatabaseConfig, NetworkConfig, parse_config
-from collector.demo.fake_bitcoind import FakeBitcoind, serve
-from collector.demo.fake_esplora import FakeChain
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
 from collector.sources.bitcoind import (
@@ -34,6 +32,8 @@ from collector.sources.network import difficulty_hashrate_hs
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
+from simulator.fake_bitcoind import FakeBitcoind, serve
+from simulator.fake_esplora import FakeChain
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)

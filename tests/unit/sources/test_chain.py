@@ -13,7 +13,6 @@ import pytest
 
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
-from collector.demo.fake_esplora import FakeChain, serve
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.sources.chain import (
@@ -28,6 +27,7 @@ from collector.sources.http import HttpSource, RequestCounters
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
+from simulator.fake_esplora import FakeChain, serve
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ADDR_A1 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"

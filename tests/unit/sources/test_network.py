@@ -13,7 +13,6 @@ import pytest
 
 from collector.clock import FrozenClock
 from collector.config import DatabaseConfig, NetworkConfig
-from collector.demo.fake_esplora import FakeChain, serve
 from collector.errors import SourceBadResponse, SourceServerError
 from collector.metrics import build_registry
 from collector.sources.http import HttpSource, RequestCounters
@@ -28,6 +27,7 @@ from collector.sources.network import (
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord
+from simulator.fake_esplora import FakeChain, serve
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)

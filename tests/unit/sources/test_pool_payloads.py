@@ -13,7 +13,6 @@ from pydantic import SecretStr
 
 from collector.clock import FrozenClock
 from collector.config import GenericPoolPaths, PoolAccountConfig
-from collector.demo.fake_pools import FakePoolServer
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.pools import (
@@ -28,6 +27,7 @@ from collector.sources.pools import (
 from collector.sources.pools import normalise as n
 from collector.sources.pools.antpool import signature
 from remittance.obligations import Income
+from simulator.fake_pools import FakePoolServer
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "pools"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

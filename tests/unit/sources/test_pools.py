@@ -14,7 +14,6 @@ from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
 from collector.config import POOL_KINDS, DatabaseConfig, parse_config
-from collector.demo.fake_pools import FakePoolServer
 from collector.metrics import build_registry
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
@@ -22,6 +21,7 @@ from collector.sources.service import PoolJob, PoolMetrics, build_pool_jobs, res
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
+from simulator.fake_pools import FakePoolServer
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -15,7 +15,7 @@ pay days of the following month (the 5th to the 9th, before the deadline on the 
 
 "now" is an input: the demo reads it from its clock, the tests pin it.
 
-Sites draw about 93 % of their quota, as the simulated gateways (``collector.demo.sites``) report.
+Sites draw about 93 % of their quota, as the simulated gateways (``simulator.sites``) report.
 
 Earnings per day are what an FPPS pool pays for the operation's hash rate on the simulated
 chain's actual rewards that day, less a 2 % pool fee, with ±1 % daily noise.
@@ -33,7 +33,6 @@ from embit import ec
 from embit.networks import NETWORKS
 from embit.script import p2wpkh
 
-from collector.demo.fake_esplora import FakeChain
 from remittance.money import round_half_up_sat
 from remittance.periods import (
     Period,
@@ -42,6 +41,7 @@ from remittance.periods import (
     period_containing,
     periods_covering,
 )
+from simulator.fake_esplora import FakeChain
 
 POOL_FEE = Decimal("0.02")
 

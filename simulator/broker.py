@@ -91,7 +91,13 @@ async def demo_broker(
                     process.kill()
                     await process.wait()
         return
-    from amqtt.broker import Broker as AmqttBroker  # noqa: PLC0415 - only without mosquitto
+    try:
+        from amqtt.broker import Broker as AmqttBroker  # noqa: PLC0415 - only without mosquitto
+    except ImportError as err:
+        raise FileNotFoundError(
+            "the demo needs an MQTT broker: install mosquitto (apt-get install mosquitto) or "
+            "the embedded one (pip install 'reservewatch[demo]'; scripts/demo does)"
+        ) from err
 
     broker = AmqttBroker(
         {

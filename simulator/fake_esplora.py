@@ -23,7 +23,7 @@ Misbehaviours for fault tests (:meth:`FakeChain.fail_next`): a 500, a 429 with `
 or a truncated JSON body, for the next ``count`` requests whose path contains a substring.
 With ``mempool_api=False`` the ``/api/v1`` routes answer 404, as plain Esplora does.
 
-Importable without pytest: ``python -m collector.demo.fake_esplora --port 3002`` serves a chain
+Importable without pytest: ``python -m simulator.fake_esplora --port 3002`` serves a chain
 with three days of history and mines a block every ``--block-interval`` seconds of wall time.
 """
 

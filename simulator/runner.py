@@ -1,6 +1,6 @@
 """``reservewatch demo``: the whole system on one machine, simulated, with no set-up.
 
-Starts, all on loopback: an MQTT broker (:mod:`collector.demo.broker`), a simulated chain
+Starts, all on loopback: an MQTT broker (:mod:`simulator.broker`), a simulated chain
 served in mempool/Esplora formats, fake pool APIs for every supported pool, simulated sites
 publishing telemetry over MQTT, and the real collector on SQLite in a work folder. It writes
 the configuration it uses (``config.yaml``), prints what runs where, then a live summary until
@@ -27,12 +27,18 @@ import yaml
 from collector.app import Collector, install_event_loop_policy
 from collector.clock import Clock, PinnedClock, SystemClock
 from collector.config import load_config
-from collector.demo.broker import Broker, demo_broker
-from collector.demo.fake_esplora import FakeChain, serve
-from collector.demo.fake_pools import FakePoolServer
-from collector.demo.grid_operator import publish_curtailment_order
-from collector.demo.month import fill_telemetry
-from collector.demo.world import (
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.store.records import PoolHashrateDayRecord
+from remittance.money import sat_to_btc_text
+from remittance.periods import Period
+from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
+from simulator.broker import Broker, demo_broker
+from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_pools import FakePoolServer
+from simulator.grid_operator import publish_curtailment_order
+from simulator.month import fill_telemetry
+from simulator.world import (
     DUE_DAYS,
     OPERATIONS,
     DemoHistory,
@@ -41,12 +47,6 @@ from collector.demo.world import (
     reserve_address,
     story_period,
 )
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
-from collector.store.records import PoolHashrateDayRecord
-from remittance.money import sat_to_btc_text
-from remittance.periods import Period
-from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
@@ -304,7 +304,7 @@ class _DemoFinished(Exception):
 
 
 async def _publish_sites(config_path: Path, broker: Broker, clock: Clock) -> None:
-    from collector.demo.sites import run_sites  # noqa: PLC0415
+    from simulator.sites import run_sites  # noqa: PLC0415
 
     await run_sites(load_config(config_path), broker.url, broker.protocol, clock=clock)
 

@@ -1,7 +1,7 @@
 """A simulated month of the demo world in a store: what ``report grid`` needs to draw.
 
 The live demo holds minutes of telemetry; a grid report wants a month. :func:`fill_month`
-writes, for one period and the demo's operations (:data:`collector.demo.world.OPERATIONS`):
+writes, for one period and the demo's operations (:data:`simulator.world.OPERATIONS`):
 
 * telemetry rollups per site every ``step`` (5 min by default): the sites' daily ±4 % swing
   around 93 % of quota, as the demo's gateways report, with noise; a site never draws more
@@ -32,7 +32,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from collector.config import Config
-from collector.demo.world import OPERATIONS, DemoSite, reserve_address
 from collector.store.queries import Store
 from collector.store.records import (
     CurtailmentRecord,
@@ -41,6 +40,7 @@ from collector.store.records import (
     RollupDelta,
 )
 from remittance.periods import Period, PeriodKind, periods_covering
+from simulator.world import OPERATIONS, DemoSite, reserve_address
 
 READING_INTERVAL_S = 10  # the demo gateways publish every 10 s
 NETWORK_HASHRATE_HS = 1.04e21

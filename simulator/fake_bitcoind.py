@@ -1,4 +1,4 @@
-"""A fake Bitcoin Core JSON-RPC server over :class:`~collector.demo.fake_esplora.FakeChain`.
+"""A fake Bitcoin Core JSON-RPC server over :class:`~simulator.fake_esplora.FakeChain`.
 
 It serves the same simulated chain the fake Esplora serves (drive it with ``FakeChain.mine``,
 ``pay``, ``replace``, ``reorg``, ``fail_next``), in Core's JSON-RPC 1.0 formats: ``POST /``
@@ -16,7 +16,7 @@ replaced or dropped stays listed with 0 confirmations and out of the mempool, as
 ``FakeChain.fail_next(status, path_contains=<method>)`` makes the next requests whose method
 names contain the text answer 500/503 (plain text), 429, or (200) truncated JSON.
 
-Importable without pytest: ``python -m collector.demo.fake_bitcoind --port 18443 --user rw
+Importable without pytest: ``python -m simulator.fake_bitcoind --port 18443 --user rw
 --password secret --address bc1q...`` serves three days of history and mines as time passes.
 """
 
@@ -35,7 +35,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from collector.clock import Clock, SystemClock
-from collector.demo.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
+from simulator.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
 
 SAT_PER_BTC: Final = 100_000_000
 _ADDR_DESCRIPTOR = re.compile(r"^addr\(([^)]+)\)(#[a-z0-9]{8})?$")
