@@ -37,6 +37,16 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from collector.bitcoin_address import AddressError, validate_address
 from collector.errors import ConfigError, SecretError
 
+
+def iana_zone(name: str) -> str:
+    """``name`` when it is an IANA time zone; a ValueError naming it otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. Asia/Almaty)") from err
+    return name
+
+
 HASHRATE_UNITS = ("h/s", "kh/s", "mh/s", "gh/s", "th/s", "ph/s", "eh/s")
 POOL_KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean", "generic")
 """Pool kinds with an adapter; ``collector.sources.pools.ADAPTERS`` is keyed by these."""
@@ -252,11 +262,7 @@ class RemittanceConfig(Frozen):
     @field_validator("deadline_timezone")
     @classmethod
     def _iana_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"{name!r} is not an IANA time zone (e.g. Asia/Almaty)") from err
-        return name
+        return iana_zone(name)
 
     @field_validator("rate")
     @classmethod
@@ -368,11 +374,7 @@ class PoolAccountConfig(Frozen):
     @field_validator("timestamp_zone")
     @classmethod
     def _zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"{name!r} is not an IANA time zone (e.g. UTC)") from err
-        return name
+        return iana_zone(name)
 
     @field_validator("base_url")
     @classmethod

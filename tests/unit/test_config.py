@@ -114,6 +114,32 @@ def test_an_unknown_pool_kind_lists_the_known_ones() -> None:
     assert "braiins" in line
 
 
+def test_unconfirmed_pool_rules_are_settings_checked_where_they_are_written() -> None:
+    pool = {"kind": "ocean", "account": "bc1qocean"}
+    lines = problems(
+        {
+            "operations": [
+                operation(
+                    pools=[
+                        {**pool, "day_hashrate_unit": "furlongs"},
+                        {**pool, "account": "b", "timestamp_zone": "Mars/Olympus"},
+                        {**pool, "account": "c", "hashrate_min_coverage": "1.5"},
+                    ],
+                    remittance={"rate": "0.1", "counted_income": []},
+                )
+            ]
+        }
+    )
+    assert any("operations[0].pools[0].day_hashrate_unit: " in line for line in lines)
+    assert any("operations[0].pools[1].timestamp_zone: " in line for line in lines)
+    assert any("operations[0].pools[2].hashrate_min_coverage: " in line for line in lines)
+    assert any("operations[0].remittance.counted_income: " in line for line in lines)
+    config = parse_config({"operations": [operation(pools=[{**pool, "day_hashrate_unit": "off"}])]})
+    [account] = config.operations[0].pools
+    assert (account.day_hashrate_unit, account.timestamp_zone) == ("off", "UTC")
+    assert config.operations[0].remittance.counted_income == ("mining", "fee_rebate")
+
+
 def test_several_problems_are_all_reported() -> None:
     lines = problems(
         {
