@@ -51,7 +51,7 @@ from remittance.errors import (
     RemittanceError,
 )
 from remittance.ledger import ReserveOutput
-from remittance.money import measured_decimal
+from remittance.money import measured_decimal, sat_to_btc
 from remittance.obligations import (
     Basis,
     DailyEarning,
@@ -66,8 +66,6 @@ from remittance.periods import PeriodKind, parse_period_label
 from remittance.share import hashrate_share, national_share
 
 log = logging.getLogger(__name__)
-
-SAT_PER_BTC = 100_000_000
 
 
 def terms_of(operation: OperationConfig) -> RemittanceTerms:
@@ -260,10 +258,6 @@ def compute_accounts(
     return compute_pass(config, inputs, as_of).accounts
 
 
-def _btc(amount_sat: int) -> float:
-    return amount_sat / SAT_PER_BTC  # floats only here, at the metrics edge
-
-
 def earnings_discrepancy(account: OperationAccount) -> Decimal | None:
     """Reported ÷ expected for the latest closed period with an expected figure."""
     for obligation in reversed(account.obligations):
@@ -422,11 +416,11 @@ class AccountsService:
                 continue
             ledger = account.ledger
             values: dict[str, float | None] = {
-                "mined_btc_total": _btc(account.total_mined_sat),
-                "expected_btc_total": _btc(account.total_expected_sat),
-                "remittance_due_btc_total": _btc(account.total_due_sat),
-                "remitted_btc_total": _btc(account.total_remitted_sat),
-                "remittance_shortfall_btc": _btc(ledger.shortfall_sat),
+                "mined_btc_total": sat_to_btc(account.total_mined_sat),
+                "expected_btc_total": sat_to_btc(account.total_expected_sat),
+                "remittance_due_btc_total": sat_to_btc(account.total_due_sat),
+                "remitted_btc_total": sat_to_btc(account.total_remitted_sat),
+                "remittance_shortfall_btc": sat_to_btc(ledger.shortfall_sat),
                 "remittance_overdue_seconds": float(ledger.overdue_seconds),
                 "late_payments": float(ledger.late_allocations),
             }

@@ -20,10 +20,11 @@ from collector.errors import ReservewatchError
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
+from remittance.money import MAX_SUPPLY_SAT
 
 COLUMNS = ("operation", "pool", "date", "amount_sat")
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_AMOUNT_SAT = 21_000_000 * 100_000_000
+MAX_AMOUNT_SAT = MAX_SUPPLY_SAT
 
 
 class ImportError_(ReservewatchError):  # noqa: N801 - avoids shadowing the builtin ImportError

@@ -7,18 +7,29 @@ computation (as `Fraction`) and are rounded exactly once per period with `round_
 1
 >>> sat_to_btc_text(123_456_789)
 '1.23456789'
+>>> btc_to_sat(Decimal("0.00012345"))
+12345
+>>> btc_to_sat(Decimal("0.000123456"), rounding="half_up")
+12346
+
+This module holds the one BTC↔satoshi conversion of the project: adapters of outside APIs
+call :func:`btc_to_sat` (exact, or half up where an API writes more than 8 decimals, named by
+the caller), statements :func:`sat_to_btc_text`, metrics :func:`sat_to_btc`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Final, Literal
 
 from remittance.errors import InvalidInputError
 
-SATS_PER_BTC = 100_000_000
+SAT_PER_BTC: Final = 100_000_000
+MAX_SUPPLY_SAT: Final = 21_000_000 * SAT_PER_BTC
+"""No amount can exceed the supply: above it a figure is garbled, not rich."""
 
 _BTC_TEXT = re.compile(r"^(-?)(\d+)(?:\.(\d{1,8}))?$")
 
@@ -38,8 +49,39 @@ def round_half_up_sat(value: Fraction | Decimal | int) -> int:
 def sat_to_btc_text(amount_sat: int) -> str:
     """Format satoshis as BTC with exactly eight decimals: 150 → '0.00000150'."""
     sign = "-" if amount_sat < 0 else ""
-    whole, fraction = divmod(abs(amount_sat), SATS_PER_BTC)
+    whole, fraction = divmod(abs(amount_sat), SAT_PER_BTC)
     return f"{sign}{whole}.{fraction:08d}"
+
+
+def btc_to_sat(amount: Decimal | int, *, rounding: Literal["exact", "half_up"] = "exact") -> int:
+    """BTC as an exact `Decimal` (or int) in satoshis.
+
+    `exact` (the default) refuses a fraction of a satoshi; `half_up` rounds it half away from
+    zero — for an API known to write more than 8 decimals. Refuses what is not finite, and
+    more than the supply either way (a negative amount is a pool's clawback: kept).
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+        msg = f"not a BTC amount: {str(amount)[:40]!r}"
+        raise InvalidInputError(msg)
+    value = Decimal(amount)
+    if not value.is_finite() or abs(value) > MAX_SUPPLY_SAT // SAT_PER_BTC:
+        msg = f"{str(amount)[:40]} BTC is more than will ever exist"
+        raise InvalidInputError(msg)
+    try:
+        sat = value * SAT_PER_BTC
+        whole = sat.to_integral_value(rounding=ROUND_HALF_UP)
+    except InvalidOperation as err:
+        msg = f"not a BTC amount: {str(amount)[:40]!r}"
+        raise InvalidInputError(msg) from err
+    if rounding == "exact" and whole != sat:
+        msg = f"{amount} BTC is not a whole number of satoshis"
+        raise InvalidInputError(msg)
+    return int(whole)
+
+
+def sat_to_btc(amount_sat: int) -> float:
+    """Satoshis as a float number of BTC: for metrics only (floats never reach the rules)."""
+    return amount_sat / SAT_PER_BTC
 
 
 def btc_text_to_sat(text: str) -> int:
@@ -49,7 +91,7 @@ def btc_text_to_sat(text: str) -> int:
         msg = f"not a BTC amount with at most 8 decimals: {text!r}"
         raise InvalidInputError(msg)
     sign, whole, fraction = match.groups()
-    amount_sat = int(whole) * SATS_PER_BTC + int((fraction or "").ljust(8, "0"))
+    amount_sat = int(whole) * SAT_PER_BTC + int((fraction or "").ljust(8, "0"))
     return -amount_sat if sign else amount_sat
 
 

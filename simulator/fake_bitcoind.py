@@ -35,9 +35,9 @@ from typing import Any, Final
 from aiohttp import web
 
 from collector.clock import Clock, SystemClock
+from remittance.money import SAT_PER_BTC
 from simulator.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
 
-SAT_PER_BTC: Final = 100_000_000
 _ADDR_DESCRIPTOR = re.compile(r"^addr\(([^)]+)\)(#[a-z0-9]{8})?$")
 
 

@@ -35,6 +35,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from collector.clock import Clock, SystemClock
+from remittance.money import SAT_PER_BTC
 
 FAULTS: Final = (
     "slow",
@@ -48,7 +49,6 @@ FAULTS: Final = (
     "garbage",
 )
 OTHER_ACCOUNT: Final = "someone-else"
-_SAT: Final = Decimal(100_000_000)
 
 
 @dataclass
@@ -95,7 +95,7 @@ class _Refused(Exception):
 
 
 def _btc(sat: int) -> Decimal:
-    return (Decimal(sat) / _SAT).quantize(Decimal("0.00000001"))
+    return (Decimal(sat) / SAT_PER_BTC).quantize(Decimal("0.00000001"))
 
 
 def _dumps(payload: Any) -> str:

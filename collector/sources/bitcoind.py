@@ -85,11 +85,12 @@ from collector.sources.network import (
 )
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
+from remittance import money
+from remittance.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
 
 RPC_PAGE: Final = 50
-SAT_PER_BTC: Final = Decimal(100_000_000)
 DEFAULT_WALLET: Final = "reservewatch"
 BLOCKSTATS_FIELDS: Final = ("height", "time", "subsidy", "totalfee", "blockhash")
 
@@ -304,13 +305,17 @@ class WalletEntry:
 
 
 def btc_to_sat(amount: object, what: str) -> int:
-    """A BTC amount as Core writes it (8 decimals, parsed as Decimal) in satoshis."""
+    """A BTC amount as Core writes it (8 decimals, parsed as Decimal) in satoshis: exact, and
+    never negative (an output's value)."""
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         raise SourceBadResponse(f"{what} must be a decimal BTC amount, got {str(amount)[:40]!r}")
-    sat = Decimal(amount) * SAT_PER_BTC
-    if not sat.is_finite() or sat != sat.to_integral_value() or sat < 0:
-        raise SourceBadResponse(f"{what} is not a whole number of satoshis: {amount}")
-    return int(sat)
+    try:
+        sat = money.btc_to_sat(amount)
+    except InvalidInputError as err:
+        raise SourceBadResponse(f"{what}: {err}") from err
+    if sat < 0:
+        raise SourceBadResponse(f"{what} is negative: {amount}")
+    return sat
 
 
 def parse_wallet_entry(doc: Any) -> WalletEntry | None:
@@ -633,7 +638,7 @@ def _transaction_entries(
             "category": "receive",
             "vout": output.vout,
             "address": output.address,
-            "amount": Decimal(output.amount_sat) / SAT_PER_BTC,
+            "amount": Decimal(output.amount_sat) / money.SAT_PER_BTC,
         }
         entry = parse_wallet_entry(as_entry)
         if entry is None:  # pragma: no cover - category is set above

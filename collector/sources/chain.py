@@ -32,8 +32,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, Final, TypeGuard
+from typing import Any, TypeGuard
 
 import aiohttp
 from aiolimiter import AsyncLimiter
@@ -48,10 +47,10 @@ from collector.sources.network import NetworkJob, NetworkStatus, parse_tip_heigh
 from collector.sources.poller import PollJob
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
+from remittance.money import sat_to_btc
 
 log = logging.getLogger(__name__)
 
-SAT_PER_BTC: Final = 100_000_000
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -218,7 +217,7 @@ class ReserveStatus:
         )
         for operation_id in self.operation_ids:
             sat = self.received_sat.get(operation_id, 0)
-            family.add_metric([operation_id], float(Decimal(sat) / SAT_PER_BTC))
+            family.add_metric([operation_id], sat_to_btc(sat))
         yield family
 
 

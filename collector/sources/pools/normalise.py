@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from collector.errors import SourceBadResponse
+from remittance import money
+from remittance.errors import InvalidInputError
 
-SAT_PER_BTC: Final = Decimal(100_000_000)
-MAX_BTC: Final = Decimal(21_000_000)
-"""No amount can exceed the supply; above it an answer is garbled, not rich."""
 MAX_HASHRATE_HS: Final = Decimal(10) ** 24
 """About a thousand times the whole network's hash rate: anything above is garbled."""
 MAX_COUNT: Final = 10**9
@@ -108,12 +107,13 @@ def count(value: Any, name: str) -> int:
 
 
 def btc_to_sat(value: Any, name: str) -> int:
-    """Decimal BTC (string or exact JSON number) to integer satoshis, half up past 8 places.
-    A negative amount is a pool's clawback (a daily adjustment down): kept, never refused."""
+    """Decimal BTC (string or exact JSON number) to integer satoshis, half up past 8 places
+    (pools' JSON floats carry more). A negative amount is a pool's clawback: kept."""
     amount = decimal(value, name)
-    if abs(amount) > MAX_BTC:
-        raise SourceBadResponse(f"{name}: {str(value)[:40]!r} BTC is more than will ever exist")
-    return int((amount * SAT_PER_BTC).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        return money.btc_to_sat(amount, rounding="half_up")
+    except InvalidInputError as err:
+        raise SourceBadResponse(f"{name}: {err}") from err
 
 
 def sat(value: Any, name: str) -> int:
@@ -121,7 +121,7 @@ def sat(value: Any, name: str) -> int:
     amount = decimal(value, name)
     if amount != amount.to_integral_value():
         raise SourceBadResponse(f"{name}: {value!r} is not a whole satoshi amount")
-    if abs(amount) > MAX_BTC * SAT_PER_BTC:
+    if abs(amount) > money.MAX_SUPPLY_SAT:
         raise SourceBadResponse(f"{name}: {str(value)[:40]!r} sat is more than will ever exist")
     return int(amount)
 

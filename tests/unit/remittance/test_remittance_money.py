@@ -49,3 +49,23 @@ def test_measured_float_means_its_decimal_text_and_non_finite_is_missing() -> No
     assert measured_decimal(Decimal("NaN")) is None
     assert measured_decimal(None) is None
     assert measured_decimal(3) == Decimal(3)
+
+
+def test_btc_to_sat_is_exact_unless_a_rounding_is_named() -> None:
+    from decimal import Decimal
+
+    import pytest
+
+    from remittance.errors import InvalidInputError
+    from remittance.money import MAX_SUPPLY_SAT, btc_to_sat
+
+    assert btc_to_sat(Decimal("1.00000001")) == 100_000_001
+    assert btc_to_sat(Decimal("-0.0003")) == -30_000  # a clawback
+    assert btc_to_sat(21_000_000) == MAX_SUPPLY_SAT
+    with pytest.raises(InvalidInputError, match="whole number of satoshis"):
+        btc_to_sat(Decimal("0.000000015"))
+    assert btc_to_sat(Decimal("0.000000015"), rounding="half_up") == 2
+    assert btc_to_sat(Decimal("-0.000000015"), rounding="half_up") == -2
+    for bad in (Decimal("NaN"), Decimal("21000000.00000001"), True, 1.5):
+        with pytest.raises(InvalidInputError):
+            btc_to_sat(bad)  # type: ignore[arg-type]
