@@ -21,9 +21,10 @@ from typing import Literal
 
 import orjson
 
+from collector.backoff import Backoff
 from collector.clock import Clock
 from collector.config import Config, MqttConfig
-from collector.telemetry.client import Backoff, GmqttClient, MqttError, MqttSettings
+from collector.telemetry.client import GmqttClient, MqttError, MqttSettings
 
 CURTAILED_REGION = "almaty"
 CAP_SHARE_OF_QUOTA = 0.98

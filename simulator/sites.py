@@ -22,9 +22,10 @@ from typing import Literal
 
 import orjson
 
+from collector.backoff import Backoff
 from collector.clock import Clock, SystemClock
 from collector.config import Config, MqttConfig, SiteConfig
-from collector.telemetry.client import Backoff, GmqttClient, MqttClient, MqttError, MqttSettings
+from collector.telemetry.client import GmqttClient, MqttClient, MqttError, MqttSettings
 
 TH = 1e12
 

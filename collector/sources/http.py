@@ -36,6 +36,7 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 from prometheus_client.core import CounterMetricFamily, Metric
 
+from collector.backoff import delay_s
 from collector.errors import (
     SourceBadResponse,
     SourceError,
@@ -269,9 +270,9 @@ class HttpSource:
     # -- internals ------------------------------------------------------------------------
 
     def _backoff_s(self, attempt: int) -> float:
-        ceiling = min(self._backoff_cap_s, self._backoff_base_s * 2.0**attempt)
-        jitter = float(self._rng())
-        return ceiling / 2 + jitter * ceiling / 2  # "equal jitter": never zero
+        return delay_s(
+            attempt, base_s=self._backoff_base_s, cap_s=self._backoff_cap_s, unit=self._rng()
+        )
 
     async def _request(
         self,

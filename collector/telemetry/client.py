@@ -2,7 +2,6 @@
 
     MqttClient (protocol)     connect · subscribe · publish · drain · disconnect · disconnected
     └── GmqttClient           one broker session over gmqtt; never reconnects on its own
-    Backoff                   capped exponential back-off with jitter, for the supervisor
     MqttSettings              where and how to connect, built from ``config.mqtt``
 
 A message is handed to the synchronous ``handler``, which processes it at once and returns
@@ -24,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import random
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -289,23 +287,3 @@ class GmqttClient:
     @property
     def connected(self) -> bool:
         return not self._lost.is_set() and bool(self._client.is_connected)
-
-
-class Backoff:
-    """Capped exponential back-off with jitter: ``uniform(c/2, c)``, ``c = min(cap, base·2^n)``."""
-
-    def __init__(
-        self, *, base_s: float = 0.5, cap_s: float = 60.0, rng: random.Random | None = None
-    ) -> None:
-        self._base_s = base_s
-        self._cap_s = cap_s
-        self._attempt = 0
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-
-    def next_delay_s(self) -> float:
-        ceiling = min(self._cap_s, self._base_s * 2**self._attempt)
-        self._attempt = min(self._attempt + 1, 30)
-        return self._rng.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self._attempt = 0

@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from collector.backoff import Backoff
 from collector.clock import Clock
 from collector.config import Config
 from collector.errors import StoreError
 from collector.store.queries import Store
 from collector.store.records import CurtailmentRecord
 from collector.telemetry.client import (
-    Backoff,
     GmqttClient,
     MessageHandler,
     MqttClient,

@@ -15,12 +15,13 @@ import orjson
 import pytest
 from prometheus_client import generate_latest
 
+from collector.backoff import Backoff
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
 from collector.metrics import build_registry
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.telemetry.client import Backoff, GmqttClient, MqttSettings
+from collector.telemetry.client import GmqttClient, MqttSettings
 from collector.telemetry.service import TelemetryService
 from collector.telemetry.sites import shard_of
 from tests.integration.mosquitto import Mosquitto

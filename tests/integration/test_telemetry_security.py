@@ -19,11 +19,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from collector.backoff import Backoff
 from collector.clock import FrozenClock
 from collector.config import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.telemetry.client import Backoff, GmqttClient, MqttError, MqttSettings
+from collector.telemetry.client import GmqttClient, MqttError, MqttSettings
 from collector.telemetry.service import TelemetryService
 from tests.integration.mosquitto import Mosquitto
 from tests.integration.test_telemetry import START, make_config
