@@ -50,7 +50,7 @@ from remittance.errors import (
     NoRateInForceError,
     RemittanceError,
 )
-from remittance.ledger import ReserveOutput
+from remittance.ledger import ReserveOutput, confirmations
 from remittance.money import measured_decimal, sat_to_btc
 from remittance.obligations import (
     Basis,
@@ -146,11 +146,6 @@ async def read_inputs(
         operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
     for o in remittances:
-        confirmations = (
-            tip_height - o.block_height + 1
-            if tip_height is not None and o.block_height is not None
-            else 0
-        )
         outputs[o.operation_id].append(
             ReserveOutput(
                 o.txid,
@@ -159,7 +154,7 @@ async def read_inputs(
                 o.amount_sat,
                 o.block_height,
                 o.block_time,
-                max(confirmations, 0),
+                confirmations(o.block_height, tip_height),
             )
         )
     pool_hashrate: defaultdict[str, float] = defaultdict(float)

@@ -108,6 +108,14 @@ class Ledger:
         return next((item for item in self.settlements if item.label == label), None)
 
 
+def confirmations(block_height: int | None, tip_height: int | None) -> int:
+    """Blocks on top of (and including) an output's block, counted from the best tip: 0
+    when either is unknown, and never negative (a tip below the block: a re-org under way)."""
+    if block_height is None or tip_height is None:
+        return 0
+    return max(0, tip_height - block_height + 1)
+
+
 def counted_outputs(
     outputs: Iterable[ReserveOutput],
     required_confirmations: int,

@@ -47,6 +47,7 @@ from collector.sources.network import NetworkJob, NetworkStatus, parse_tip_heigh
 from collector.sources.poller import PollJob
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
+from remittance import ledger
 from remittance.money import sat_to_btc
 
 log = logging.getLogger(__name__)
@@ -162,9 +163,9 @@ def reserve_outputs(
 
 def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
     """Blocks on top of (and including) the output's block; 0 unless confirmed."""
-    if output.status != "confirmed" or output.block_height is None:
+    if output.status != "confirmed":
         return 0
-    return max(0, tip_height - output.block_height + 1)
+    return ledger.confirmations(output.block_height, tip_height)
 
 
 def recent_unseen(
