@@ -81,7 +81,7 @@ class Collector:
         self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> Self:
-        from collector.sources.chain import build_chain_jobs  # noqa: PLC0415
+        from collector.sources.backends import build_chain_jobs  # noqa: PLC0415
         from collector.sources.service import (  # noqa: PLC0415
             PoolMetrics,
             build_pool_jobs,

@@ -36,6 +36,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from collector.bitcoin_address import AddressError, validate_address
 from collector.errors import ConfigError, SecretError
+from collector.sources.pools.registry import DESCRIPTORS
 
 
 def iana_zone(name: str) -> str:
@@ -48,7 +49,7 @@ def iana_zone(name: str) -> str:
 
 
 HASHRATE_UNITS = ("h/s", "kh/s", "mh/s", "gh/s", "th/s", "ph/s", "eh/s")
-POOL_KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean", "generic")
+POOL_KINDS = tuple(DESCRIPTORS)  # the pool table: one row per adapter
 """Pool kinds with an adapter; ``collector.sources.pools.ADAPTERS`` is keyed by these."""
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -385,12 +386,9 @@ class PoolAccountConfig(Frozen):
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Self:
-        if self.kind == "antpool" and not (self.user_id and (self.secret_env or self.secret_file)):
-            raise ValueError("antpool signs requests: set user_id and secret_env (or secret_file)")
-        if self.kind == "generic" and self.generic is None:
-            raise ValueError("generic pools need a generic: block with URLs and JSON paths")
-        if self.kind not in ("ocean", "generic") and not (self.token_env or self.token_file):
-            raise ValueError(f"{self.kind} needs token_env (or token_file)")
+        missing = DESCRIPTORS[self.kind].missing(self)
+        if missing:
+            raise ValueError(f"{self.kind} needs {' and '.join(missing)}")
         return self
 
     @property

@@ -1,7 +1,7 @@
 """The Bitcoin network and the reserve addresses from a Bitcoin Core node over JSON-RPC.
 
 Used instead of Esplora when ``network.bitcoind`` is configured and ``network.esplora_url`` is
-not (see :func:`collector.sources.chain.build_chain_jobs`). Same jobs, same store writes, same
+not (see :func:`collector.sources.backends.build_chain_jobs`). Same jobs, same store writes, same
 metrics as the Esplora source; only the fetching differs.
 
 :class:`BitcoindRpc` speaks JSON-RPC 1.0 over :class:`~collector.sources.http.HttpSource`
@@ -73,7 +73,6 @@ from collector.errors import (
     SourceServerError,
     SourceUnauthorized,
 )
-from collector.sources.chain import ReserveStatus, received_sat, recent_unseen
 from collector.sources.http import HttpSource
 from collector.sources.network import (
     BlockFollower,
@@ -83,6 +82,7 @@ from collector.sources.network import (
     Walk,
     timestamp_utc,
 )
+from collector.sources.reserve import ReserveStatus, received_sat, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
 from remittance import money

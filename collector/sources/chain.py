@@ -29,26 +29,19 @@ after a re-organisation)::
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
-import aiohttp
-from aiolimiter import AsyncLimiter
-from prometheus_client.core import GaugeMetricFamily, Metric
-
 from collector.clock import Clock
-from collector.config import Config, NetworkConfig
-from collector.errors import ConfigError, SourceBadResponse
-from collector.metrics import MetricSource
-from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.network import NetworkJob, NetworkStatus, parse_tip_height, timestamp_utc
-from collector.sources.poller import PollJob
+from collector.config import Config
+from collector.errors import SourceBadResponse
+from collector.sources.http import HttpSource
+from collector.sources.network import parse_tip_height, timestamp_utc
+from collector.sources.reserve import ReserveStatus, confirmations, received_sat, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
-from remittance import ledger
-from remittance.money import sat_to_btc
 
 log = logging.getLogger(__name__)
 
@@ -161,65 +154,7 @@ def reserve_outputs(
     ]
 
 
-def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
-    """Blocks on top of (and including) the output's block; 0 unless confirmed."""
-    if output.status != "confirmed":
-        return 0
-    return ledger.confirmations(output.block_height, tip_height)
-
-
-def recent_unseen(
-    stored: Mapping[tuple[str, int], ReserveOutputRecord],
-    seen: Mapping[tuple[str, int], ReserveOutputRecord],
-    tip: int,
-    recheck_blocks: int,
-) -> dict[str, list[ReserveOutputRecord]]:
-    """Stored outputs, by txid, that are still recent (in the mempool, or confirmed within
-    ``recheck_blocks`` of the tip) but that this pass did not see: to be asked about one by
-    one, since a re-organisation or a replacement may have removed them."""
-    pending: dict[str, list[ReserveOutputRecord]] = {}
-    for key, output in stored.items():
-        recent = output.status == "mempool" or confirmations(output, tip) <= recheck_blocks
-        if key not in seen and recent:
-            pending.setdefault(output.txid, []).append(output)
-    return pending
-
-
-def received_sat(
-    outputs: Iterable[ReserveOutputRecord], tip_height: int, min_confirmations: int
-) -> dict[str, int]:
-    """Per operation, satoshis in confirmed outputs with ``min_confirmations`` or more."""
-    totals: dict[str, int] = {}
-    for output in outputs:
-        if confirmations(output, tip_height) >= min_confirmations:
-            totals[output.operation_id] = totals.get(output.operation_id, 0) + output.amount_sat
-    return totals
-
-
 # -- the job -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class ReserveStatus:
-    """What the watcher last established; a :class:`~collector.metrics.MetricSource`."""
-
-    operation_ids: tuple[str, ...]
-    received_sat: dict[str, int] = field(default_factory=dict)
-    tip_height: int | None = None
-
-    def metric_families(self) -> Iterable[Metric]:
-        if self.tip_height is None:
-            return  # nothing established yet: absent, not zero
-        family = GaugeMetricFamily(
-            "reservewatch_reserve_received_btc_total",
-            "BTC received by the operation's reserve addresses in outputs with enough "
-            "confirmations (follows the best chain).",
-            labels=["operation"],
-        )
-        for operation_id in self.operation_ids:
-            sat = self.received_sat.get(operation_id, 0)
-            family.add_metric([operation_id], sat_to_btc(sat))
-        yield family
 
 
 def _is_not_found(err: SourceBadResponse) -> bool:
@@ -377,62 +312,4 @@ def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutput
         block_hash=status.block_hash,
         block_time=status.block_time,
         kind=output.kind,
-    )
-
-
-# -- wiring ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChainMetrics:
-    """The network and reserve values, as one :class:`~collector.metrics.MetricSource`."""
-
-    network: NetworkStatus
-    reserve: ReserveStatus
-
-    def metric_families(self) -> Iterable[Metric]:
-        yield from self.network.metric_families()
-        yield from self.reserve.metric_families()
-
-
-def build_chain_jobs(
-    config: Config,
-    store: Store,
-    session: aiohttp.ClientSession,
-    counters: RequestCounters,
-    clock: Clock,
-    *,
-    requests_per_second: float = 10,
-) -> tuple[list[PollJob], MetricSource]:
-    """The network and reserve-address jobs, sharing one rate limit to the host, and the
-    metric source exposing what they establish.
-
-    They read ``network.bitcoind`` (JSON-RPC, :mod:`collector.sources.bitcoind`) when it is
-    configured and ``network.esplora_url`` is not written in the file (or is null), else
-    ``network.esplora_url``.
-    """
-    limiter = AsyncLimiter(requests_per_second, 1)
-    network_http = HttpSource(session, source="network", counters=counters, rate=limiter)
-    chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
-    if uses_bitcoind(config.network):
-        # bitcoind.py builds on this module's reserve helpers: imported here, not at the top.
-        from collector.sources.bitcoind import bitcoind_jobs  # noqa: PLC0415
-
-        bitcoind_network, bitcoind_reserve = bitcoind_jobs(
-            config, store, network_http, chain_http, clock
-        )
-        metrics = ChainMetrics(bitcoind_network.status, bitcoind_reserve.status)
-        return [bitcoind_network, bitcoind_reserve], metrics
-    if not config.network.esplora_url:
-        raise ConfigError(["network: set esplora_url or bitcoind"])
-    network = NetworkJob(config.network, network_http, store, clock)
-    reserve = ReserveJob(config, chain_http, store, clock)
-    return [network, reserve], ChainMetrics(network.status, reserve.status)
-
-
-def uses_bitcoind(network: NetworkConfig) -> bool:
-    """Whether the chain is read from bitcoind: it is configured, and ``esplora_url`` was
-    not given (its default would otherwise win) or is null."""
-    return network.bitcoind is not None and (
-        not network.esplora_url or "esplora_url" not in network.model_fields_set
     )

@@ -45,8 +45,8 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig, PoolAccountConfig, resolve_secret
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import Poller
-from collector.sources.pools import (
-    ADAPTERS,
+from collector.sources.pools import normalise as n
+from collector.sources.pools.base import (
     Credit,
     DayHashrate,
     PoolAdapter,
@@ -54,7 +54,7 @@ from collector.sources.pools import (
     PoolDays,
     UnknownRow,
 )
-from collector.sources.pools import normalise as n
+from collector.sources.pools.registry import ADAPTERS, DESCRIPTORS
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolStatusRecord
 from remittance.hashrate import daily_average
@@ -63,17 +63,8 @@ log = logging.getLogger(__name__)
 
 
 RATE_LIMITS: Final[Mapping[str, tuple[float, float]]] = {
-    # kind: (requests, per seconds), per host. Braiins: "about one request per five seconds";
-    # AntPool: "at most 600 per 10 minutes" (we keep a margin); others publish none, and their
-    # own clients wait about a second between calls.
-    "braiins": (1, 5),
-    "antpool": (500, 600),
-    "f2pool": (1, 1),
-    "foundry": (2, 1),
-    "luxor": (1, 1),
-    "ocean": (1, 1),
-    "generic": (1, 1),
-}
+    kind: descriptor.rate_limit for kind, descriptor in DESCRIPTORS.items()
+}  # kind: (requests, per seconds), per host; each adapter's descriptor says where it is from
 
 
 class PoolMetrics:
@@ -267,9 +258,10 @@ class PoolJob:
         return today - timedelta(days=self.account.revision_days), end
 
     async def fetch_earnings(self, start: date, end: date) -> PoolDays:
-        """Read ``start <= day < end`` in ranges of at most the adapter's ``max_range_days``,
-        each asked a day wider at each end; only each range's own mining days are kept."""
-        step = timedelta(days=max(self.adapter.max_range_days - 2, 1))
+        """Read ``start <= day < end`` in ranges the pool accepts (its descriptor's
+        ``max_range_days``), each asked a day wider at each end; only each range's own mining
+        days are kept."""
+        step = timedelta(days=max(self.adapter.descriptor.max_range_days - 2, 1))
         margin = timedelta(days=1)
         credits: dict[tuple[date, str], Credit] = {}
         hashrates: dict[date, DayHashrate] = {}
@@ -319,7 +311,7 @@ def build_pool_jobs(
     for operation in config.operations:
         for account in operation.pools:
             adapter_type = ADAPTERS[account.kind]
-            host = urlsplit(account.base_url or adapter_type.default_base_url).netloc
+            host = urlsplit(account.base_url or adapter_type.descriptor.default_base_url).netloc
             key = (account.kind, host)
             if key not in sources:
                 max_rate, period_s = rate_limits[account.kind]

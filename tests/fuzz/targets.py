@@ -37,7 +37,8 @@ from collector.errors import ConfigError, SourceBadResponse, SourceError
 from collector.imports import ImportError_, parse_earnings_csv
 from collector.sources import chain, network
 from collector.sources.http import HttpSource, _parse_json
-from collector.sources.pools import ADAPTERS, PoolCredentials, PoolDays, PoolSnapshot
+from collector.sources.pools.base import PoolCredentials, PoolDays, PoolSnapshot
+from collector.sources.pools.registry import ADAPTERS
 from collector.telemetry.payloads import (
     REJECT_REASONS,
     Limits,

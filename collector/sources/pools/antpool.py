@@ -35,6 +35,7 @@ from collector.sources.pools.base import (
     DayHashrate,
     PoolAdapterBase,
     PoolDays,
+    PoolDescriptor,
     PoolSnapshot,
     UnknownRow,
     summed,
@@ -62,10 +63,14 @@ def signature(secret: str, user_id: str, key: str, nonce: int) -> str:
 
 
 class AntPoolAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "antpool"
-    default_base_url: ClassVar[str] = "https://antpool.com"
-    max_range_days: ClassVar[int] = 365
-    default_day_hashrate_unit: ClassVar[str] = "off"
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "antpool",
+        "https://antpool.com",
+        rate_limit=(500, 600),
+        max_range_days=365,
+        needs=frozenset({"token", "secret", "user_id"}),
+        default_day_hashrate_unit="off",
+    )  # "At most 600 requests per 10 minutes" (solidity-antpool), kept with a margin.
     _last_nonce = 0
 
     def expected_account(self) -> str:

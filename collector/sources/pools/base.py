@@ -11,16 +11,65 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, tzinfo
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
 from collector.clock import Clock
-from collector.config import PoolAccountConfig
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource
 from remittance.obligations import Income
+
+if TYPE_CHECKING:  # types only: the config reads the pool table, never the other way round
+    from collector.config import PoolAccountConfig
+
+CREDENTIALS: Final = ("token", "secret", "user_id", "generic")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolDescriptor:
+    """One pool kind as the rest of the collector sees it: the one row per pool.
+
+    Args:
+        kind: the ``kind`` of a pool account in the configuration.
+        default_base_url: where the pool's API lives (``base_url`` overrides it per account).
+        rate_limit: (requests, per seconds), per host: the pool's published limit, with a
+            margin, or the pace of its own clients where it publishes none.
+        max_range_days: the longest date range one request may ask for (longer are split).
+        needs: what an account must configure: ``token`` (``token_env``/``token_file``),
+            ``secret`` (``secret_env``/``secret_file``), ``user_id``, ``generic`` (the block).
+        default_day_hashrate_unit: the unit of the pool's daily hash rate where its docs name
+            none; ``off``: it publishes none we trust (the collector's samples stand in).
+    """
+
+    kind: str
+    default_base_url: str
+    rate_limit: tuple[float, float]
+    max_range_days: int = 90
+    needs: frozenset[str] = frozenset({"token"})
+    default_day_hashrate_unit: str = "H/s"
+
+    def __post_init__(self) -> None:
+        unknown = self.needs - set(CREDENTIALS)
+        if unknown:
+            raise ValueError(f"{self.kind}: unknown needs {sorted(unknown)}")
+
+    def missing(self, account: PoolAccountConfig) -> list[str]:
+        """What ``account`` lacks of what this pool needs, as configuration field names."""
+        have = {
+            "token": bool(account.token_env or account.token_file),
+            "secret": bool(account.secret_env or account.secret_file),
+            "user_id": bool(account.user_id),
+            "generic": account.generic is not None,
+        }
+        names = {
+            "token": "token_env (or token_file)",
+            "secret": "secret_env (or secret_file)",
+            "user_id": "user_id",
+            "generic": "a generic: block with URLs and JSON paths",
+        }
+        return [names[need] for need in CREDENTIALS if need in self.needs and not have[need]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +150,7 @@ class PoolCredentials:
 
 
 class PoolAdapter(Protocol):
-    kind: ClassVar[str]
-    max_range_days: ClassVar[int]
-    """The longest date range one ``earnings`` call may ask for; longer ranges are split."""
+    descriptor: ClassVar[PoolDescriptor]
 
     async def snapshot(self) -> PoolSnapshot:
         """Current and 24-hour hash rate and workers online/offline."""
@@ -115,13 +162,9 @@ class PoolAdapter(Protocol):
 
 
 class PoolAdapterBase:
-    """Shared constructor and helpers; subclasses set ``kind`` and ``default_base_url``."""
+    """Shared constructor and helpers; each adapter sets its ``descriptor``."""
 
-    kind: ClassVar[str]
-    default_base_url: ClassVar[str]
-    max_range_days: ClassVar[int] = 90
-    default_day_hashrate_unit: ClassVar[str] = "H/s"
-    """The unit of the pool's daily hash rate where its docs name none ("off": not read)."""
+    descriptor: ClassVar[PoolDescriptor]
 
     def __init__(
         self,
@@ -134,7 +177,7 @@ class PoolAdapterBase:
         self.http = http
         self.credentials = credentials
         self.clock = clock
-        self.base_url = account.base_url or self.default_base_url
+        self.base_url = account.base_url or self.descriptor.default_base_url
 
     async def snapshot(self) -> PoolSnapshot:
         raise NotImplementedError
@@ -145,13 +188,17 @@ class PoolAdapterBase:
     @property
     def day_hashrate_unit(self) -> str | None:
         """The unit to read the pool's daily hash rate in, or None: not read (``off``)."""
-        unit = self.account.day_hashrate_unit or self.default_day_hashrate_unit
+        unit = self.account.day_hashrate_unit or self.descriptor.default_day_hashrate_unit
         return None if unit == "off" else unit
 
     @property
     def zone(self) -> tzinfo:
         """The zone of timestamps the pool writes without one (``timestamp_zone``)."""
         return ZoneInfo(self.account.timestamp_zone)
+
+    @property
+    def kind(self) -> str:
+        return self.descriptor.kind
 
     def token(self) -> str:
         if self.credentials.token is None:

@@ -31,6 +31,7 @@ from collector.sources.pools.base import (
     DayHashrate,
     PoolAdapterBase,
     PoolDays,
+    PoolDescriptor,
     PoolSnapshot,
     UnknownRow,
     summed,
@@ -47,9 +48,13 @@ KINDS: Final = (
 
 
 class BraiinsAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "braiins"
-    default_base_url: ClassVar[str] = "https://pool.braiins.com"
-    max_range_days: ClassVar[int] = 90
+    # Rate limit: "About one request per five seconds (safe value)" (help.braiins.com).
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "braiins",
+        "https://pool.braiins.com",
+        rate_limit=(1, 5),
+        max_range_days=90,
+    )
 
     def _headers(self) -> dict[str, str]:
         return {self.account.auth_header or DEFAULT_AUTH_HEADER: self.token()}

@@ -27,6 +27,7 @@ from collector.sources.pools.base import (
     DayHashrate,
     PoolAdapterBase,
     PoolDays,
+    PoolDescriptor,
     PoolSnapshot,
     UnknownRow,
     summed,
@@ -39,9 +40,13 @@ _AUTH_WORDS = ("auth", "permission", "secret", "token")
 
 
 class F2PoolAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "f2pool"
-    default_base_url: ClassVar[str] = "https://api.f2pool.com"
-    max_range_days: ClassVar[int] = 30
+    # Rate limit: None published; F2Pool's own example clients wait a second between calls.
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "f2pool",
+        "https://api.f2pool.com",
+        rate_limit=(1, 1),
+        max_range_days=30,
+    )
 
     async def _call(self, request: str, check: Callable[[Mapping[str, Any]], T], **extra: Any) -> T:
         def checked(answer: Any) -> T:

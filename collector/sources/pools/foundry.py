@@ -27,6 +27,7 @@ from collector.sources.pools.base import (
     DayHashrate,
     PoolAdapterBase,
     PoolDays,
+    PoolDescriptor,
     PoolSnapshot,
     summed,
 )
@@ -41,9 +42,13 @@ def _first(payload: Mapping[str, Any], *names: str) -> Any:
 
 
 class FoundryAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "foundry"
-    default_base_url: ClassVar[str] = "https://api.foundryusapool.com"
-    max_range_days: ClassVar[int] = 90
+    # Rate limit: None published.
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "foundry",
+        "https://api.foundryusapool.com",
+        rate_limit=(2, 1),
+        max_range_days=90,
+    )
 
     def _headers(self) -> dict[str, str]:
         return {"X-API-KEY": self.token()}

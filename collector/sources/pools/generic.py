@@ -7,20 +7,33 @@ URLs may be absolute or relative to ``base_url``, and may hold ``{account}``, ``
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from collector.config import GenericPoolPaths
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import PoolAdapterBase, PoolDays, PoolSnapshot, summed
+from collector.sources.pools.base import (
+    PoolAdapterBase,
+    PoolDays,
+    PoolDescriptor,
+    PoolSnapshot,
+    summed,
+)
 from remittance.obligations import Income
+
+if TYPE_CHECKING:
+    from collector.config import GenericPoolPaths
 
 
 class GenericAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "generic"
-    default_base_url: ClassVar[str] = ""
-    max_range_days: ClassVar[int] = 90
+    # Rate limit: Unknown pool: one request a second.
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "generic",
+        "",
+        rate_limit=(1, 1),
+        max_range_days=90,
+        needs=frozenset({"generic"}),
+    )
 
     @property
     def paths(self) -> GenericPoolPaths:

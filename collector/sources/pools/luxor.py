@@ -31,6 +31,7 @@ from collector.sources.pools.base import (
     DayHashrate,
     PoolAdapterBase,
     PoolDays,
+    PoolDescriptor,
     PoolSnapshot,
     UnknownRow,
     summed,
@@ -46,9 +47,13 @@ MINER_REVENUE: Final = "Miner Revenue"
 
 
 class LuxorAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "luxor"
-    default_base_url: ClassVar[str] = "https://app.luxor.tech"
-    max_range_days: ClassVar[int] = 60
+    # Rate limit: None published; Luxor's own worker waits a second between calls.
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "luxor",
+        "https://app.luxor.tech",
+        rate_limit=(1, 1),
+        max_range_days=60,
+    )
 
     def _headers(self) -> dict[str, str]:
         return {"authorization": self.token()}

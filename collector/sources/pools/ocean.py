@@ -24,7 +24,13 @@ from urllib.parse import quote
 
 from collector.errors import SourceBadResponse
 from collector.sources.pools import normalise as n
-from collector.sources.pools.base import PoolAdapterBase, PoolDays, PoolSnapshot, summed
+from collector.sources.pools.base import (
+    PoolAdapterBase,
+    PoolDays,
+    PoolDescriptor,
+    PoolSnapshot,
+    summed,
+)
 from remittance.obligations import Income
 
 T = TypeVar("T")
@@ -33,9 +39,14 @@ _TIME_FIELDS: Final = ("ts", "time", "block_ts")
 
 
 class OceanAdapter(PoolAdapterBase):
-    kind: ClassVar[str] = "ocean"
-    default_base_url: ClassVar[str] = "https://api.ocean.xyz"
-    max_range_days: ClassVar[int] = 90
+    # Rate limit: None published; Tether's worker waits a second between calls.
+    descriptor: ClassVar[PoolDescriptor] = PoolDescriptor(
+        "ocean",
+        "https://api.ocean.xyz",
+        rate_limit=(1, 1),
+        max_range_days=90,
+        needs=frozenset(),
+    )
 
     async def _result(self, path: str, check: Callable[[Any], T]) -> T:
         found: T = await self.http.get_json(

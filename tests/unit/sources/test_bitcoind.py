@@ -26,7 +26,7 @@ from collector.sources.bitcoind import (
     parse_block_stats,
     with_wallet,
 )
-from collector.sources.chain import ChainMetrics, build_chain_jobs, uses_bitcoind
+from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network import difficulty_hashrate_hs
 from collector.store.database import open_engine, upgrade

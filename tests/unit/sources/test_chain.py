@@ -15,14 +15,9 @@ from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
-from collector.sources.chain import (
-    ChainMetrics,
-    ReserveJob,
-    build_chain_jobs,
-    parse_tx,
-    received_sat,
-    reserve_outputs,
-)
+from collector.sources.backends import ChainMetrics, build_chain_jobs
+from collector.sources.chain import ReserveJob, parse_tx, reserve_outputs
+from collector.sources.reserve import received_sat
 from collector.sources.http import HttpSource, RequestCounters
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -15,8 +15,9 @@ from collector.clock import FrozenClock
 from collector.config import GenericPoolPaths, PoolAccountConfig
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.pools import (
-    ADAPTERS,
+from collector.sources.pools import normalise as n
+from collector.sources.pools.antpool import signature
+from collector.sources.pools.base import (
     Credit,
     DayHashrate,
     PoolAdapterBase,
@@ -24,8 +25,7 @@ from collector.sources.pools import (
     PoolDays,
     UnknownRow,
 )
-from collector.sources.pools import normalise as n
-from collector.sources.pools.antpool import signature
+from collector.sources.pools.registry import ADAPTERS
 from remittance.obligations import Income
 from simulator.fake_pools import FakePoolServer
 
@@ -283,7 +283,7 @@ def test_every_configured_kind_has_an_adapter() -> None:
     from collector.config import POOL_KINDS
 
     assert set(ADAPTERS) == set(POOL_KINDS)
-    assert all(ADAPTERS[kind].kind == kind for kind in POOL_KINDS)
+    assert all(ADAPTERS[kind].descriptor.kind == kind for kind in POOL_KINDS)
 
 
 async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(

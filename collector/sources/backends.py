@@ -1,0 +1,101 @@
+"""Which backend reads the chain, from a table: Esplora (a mempool/electrs REST API) or the
+regulator's own bitcoind (JSON-RPC). Each gives a network job (blocks, daily figures) and a
+reserve job (outputs paying the reserve addresses) with the same status objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from prometheus_client.core import Metric
+
+from collector.clock import Clock
+from collector.config import Config, NetworkConfig
+from collector.errors import ConfigError
+from collector.metrics import MetricSource
+from collector.sources.bitcoind import bitcoind_jobs
+from collector.sources.chain import ReserveJob
+from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.network import NetworkJob, NetworkStatus
+from collector.sources.poller import PollJob
+from collector.sources.reserve import ReserveStatus
+from collector.store.queries import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ChainMetrics:
+    """The network and reserve values, as one :class:`~collector.metrics.MetricSource`."""
+
+    network: NetworkStatus
+    reserve: ReserveStatus
+
+    def metric_families(self) -> Iterable[Metric]:
+        yield from self.network.metric_families()
+        yield from self.reserve.metric_families()
+
+
+@dataclass(frozen=True, slots=True)
+class _Jobs:
+    network: PollJob
+    reserve: PollJob
+    network_status: NetworkStatus
+    reserve_status: ReserveStatus
+
+
+def _esplora(
+    config: Config, store: Store, network_http: HttpSource, chain_http: HttpSource, clock: Clock
+) -> _Jobs:
+    if not config.network.esplora_url:
+        raise ConfigError(["network: set esplora_url or bitcoind"])
+    network = NetworkJob(config.network, network_http, store, clock)
+    reserve = ReserveJob(config, chain_http, store, clock)
+    return _Jobs(network, reserve, network.status, reserve.status)
+
+
+def _bitcoind(
+    config: Config, store: Store, network_http: HttpSource, chain_http: HttpSource, clock: Clock
+) -> _Jobs:
+    network, reserve = bitcoind_jobs(config, store, network_http, chain_http, clock)
+    return _Jobs(network, reserve, network.status, reserve.status)
+
+
+BACKENDS: Final[Mapping[str, Callable[[Config, Store, HttpSource, HttpSource, Clock], _Jobs]]] = {
+    "esplora": _esplora,
+    "bitcoind": _bitcoind,
+}
+
+
+def build_chain_jobs(
+    config: Config,
+    store: Store,
+    session: aiohttp.ClientSession,
+    counters: RequestCounters,
+    clock: Clock,
+    *,
+    requests_per_second: float = 10,
+) -> tuple[list[PollJob], MetricSource]:
+    """The network and reserve-address jobs, sharing one rate limit to the host, and the
+    metric source exposing what they establish.
+
+    They read ``network.bitcoind`` (JSON-RPC, :mod:`collector.sources.bitcoind`) when it is
+    configured and ``network.esplora_url`` is not written in the file (or is null), else
+    ``network.esplora_url``.
+    """
+    limiter = AsyncLimiter(requests_per_second, 1)
+    network_http = HttpSource(session, source="network", counters=counters, rate=limiter)
+    chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
+    backend = BACKENDS["bitcoind" if uses_bitcoind(config.network) else "esplora"]
+    jobs = backend(config, store, network_http, chain_http, clock)
+    return [jobs.network, jobs.reserve], ChainMetrics(jobs.network_status, jobs.reserve_status)
+
+
+def uses_bitcoind(network: NetworkConfig) -> bool:
+    """Whether the chain is read from bitcoind: it is configured, and ``esplora_url`` was
+    not given (its default would otherwise win) or is null."""
+    return network.bitcoind is not None and (
+        not network.esplora_url or "esplora_url" not in network.model_fields_set
+    )

@@ -1,0 +1,75 @@
+"""What the reserve watcher establishes, whichever backend reads the chain: the rule that
+counts an output (its confirmations), the outputs to ask about again, and the totals shown.
+
+Both backends (:mod:`collector.sources.chain` for Esplora, :mod:`collector.sources.bitcoind`)
+build on these; neither imports the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from collector.store.records import ReserveOutputRecord
+from remittance import ledger
+from remittance.money import sat_to_btc
+
+
+def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
+    """Blocks on top of (and including) the output's block; 0 unless confirmed."""
+    if output.status != "confirmed":
+        return 0
+    return ledger.confirmations(output.block_height, tip_height)
+
+
+def recent_unseen(
+    stored: Mapping[tuple[str, int], ReserveOutputRecord],
+    seen: Mapping[tuple[str, int], ReserveOutputRecord],
+    tip: int,
+    recheck_blocks: int,
+) -> dict[str, list[ReserveOutputRecord]]:
+    """Stored outputs, by txid, that are still recent (in the mempool, or confirmed within
+    ``recheck_blocks`` of the tip) but that this pass did not see: to be asked about one by
+    one, since a re-organisation or a replacement may have removed them."""
+    pending: dict[str, list[ReserveOutputRecord]] = {}
+    for key, output in stored.items():
+        recent = output.status == "mempool" or confirmations(output, tip) <= recheck_blocks
+        if key not in seen and recent:
+            pending.setdefault(output.txid, []).append(output)
+    return pending
+
+
+def received_sat(
+    outputs: Iterable[ReserveOutputRecord], tip_height: int, min_confirmations: int
+) -> dict[str, int]:
+    """Per operation, satoshis in confirmed outputs with ``min_confirmations`` or more."""
+    totals: dict[str, int] = {}
+    for output in outputs:
+        if confirmations(output, tip_height) >= min_confirmations:
+            totals[output.operation_id] = totals.get(output.operation_id, 0) + output.amount_sat
+    return totals
+
+
+@dataclass(slots=True)
+class ReserveStatus:
+    """What the watcher last established; a :class:`~collector.metrics.MetricSource`."""
+
+    operation_ids: tuple[str, ...]
+    received_sat: dict[str, int] = field(default_factory=dict)
+    tip_height: int | None = None
+
+    def metric_families(self) -> Iterable[Metric]:
+        if self.tip_height is None:
+            return  # nothing established yet: absent, not zero
+        family = GaugeMetricFamily(
+            "reservewatch_reserve_received_btc_total",
+            "BTC received by the operation's reserve addresses in outputs with enough "
+            "confirmations (follows the best chain).",
+            labels=["operation"],
+        )
+        for operation_id in self.operation_ids:
+            sat = self.received_sat.get(operation_id, 0)
+            family.add_metric([operation_id], sat_to_btc(sat))
+        yield family

@@ -1,0 +1,138 @@
+"""The house's rules, read from the code: data flows one way.
+
+- no import circle among ``collector``'s and ``remittance``'s modules (imports inside
+  functions included; imports only for type checking excluded: they never run);
+- ``remittance`` imports nothing of ``collector``; neither imports the ``simulator``, except
+  the ``demo`` command, which runs it;
+- ``prometheus_client`` is imported only where metrics are exposed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+PACKAGES = ("collector", "remittance")
+METRICS_MODULES = {
+    # The components that still build their own families (issue 14: one metrics package).
+    "collector.accounts",
+    "collector.app",
+    "collector.http",
+    "collector.metrics",
+    "collector.sources.backends",
+    "collector.sources.chain",
+    "collector.sources.reserve",
+    "collector.sources.http",
+    "collector.sources.network",
+    "collector.sources.poller",
+    "collector.sources.service",
+    "collector.telemetry.exposition",
+    "collector.telemetry.service",
+}
+
+
+def _modules() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def _imports(tree: ast.AST) -> Iterator[str]:
+    """Every module an import statement names, but not those under ``if TYPE_CHECKING``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        named = set(_imports(ast.parse(path.read_text(encoding="utf-8"))))
+        graph[name] = {other for other in named if other in modules and other != name}
+        graph[name] |= {other for other in named if other.split(".")[0] in ("simulator",)}
+        graph[name] |= (
+            {"prometheus_client"}
+            if any(other.split(".")[0] == "prometheus_client" for other in named)
+            else set()
+        )
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph.get(node, ()):
+            if other not in graph:
+                continue
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_no_import_circle_among_the_products_modules() -> None:
+    assert _circles(_graph()) == []
+
+
+def test_the_rules_import_nothing_of_the_collector() -> None:
+    graph = _graph()
+    leaks = {
+        module: sorted(o for o in imports if o.startswith("collector"))
+        for module, imports in graph.items()
+        if module.startswith("remittance")
+    }
+    assert {module: found for module, found in leaks.items() if found} == {}
+
+
+def test_only_the_demo_command_runs_the_simulator() -> None:
+    users = {module for module, imports in _graph().items() if "simulator.runner" in imports}
+    assert users <= {"collector.cli"}
+    assert not [
+        m
+        for m, i in _graph().items()
+        if m != "collector.cli" and any(o.startswith("simulator") for o in i)
+    ]
+
+
+def test_prometheus_client_is_imported_only_where_metrics_are_exposed() -> None:
+    users = {module for module, imports in _graph().items() if "prometheus_client" in imports}
+    assert users <= METRICS_MODULES
