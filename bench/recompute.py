@@ -41,7 +41,7 @@ from collector.accounts import AccountsService, compute_pass, read_inputs
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
 from collector.metrics import build_registry
-from collector.reports import build_statement_from_store
+from collector.statements import build_statement_from_store
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import (

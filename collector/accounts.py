@@ -40,7 +40,6 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from collector.clock import Clock
 from collector.config import Config, OperationConfig
 from collector.errors import SecretError, StoreError
-from collector.http import StatementUnavailable, UnknownOperation
 from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
 from remittance.account import OperationAccount, compute_account
@@ -62,7 +61,7 @@ from remittance.obligations import (
     RemittanceTerms,
     TermsChange,
 )
-from remittance.periods import PeriodKind, parse_period_label
+from remittance.periods import PeriodKind
 from remittance.share import hashrate_share, national_share
 
 log = logging.getLogger(__name__)
@@ -287,6 +286,7 @@ class AccountsService:
         self._inputs: Inputs | None = None
         self._last_success: datetime | None = None
         self._failing = False
+        self._passed = asyncio.Event()
 
     @property
     def accounts(self) -> Mapping[str, OperationAccount]:
@@ -324,6 +324,7 @@ class AccountsService:
         self._restated = restated_periods(accounts, await self._store.issued_dues())
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()
+        self._passed.set()
         return accounts
 
     @property
@@ -331,17 +332,17 @@ class AccountsService:
         """Operations whose account the last pass could not recompute, with the reason."""
         return self._stale
 
-    async def run(self) -> None:
-        from collector.mailer import MailError, mail_closed_periods  # noqa: PLC0415 - cycle
+    async def next_pass(self) -> Mapping[str, OperationAccount]:
+        """Wait for the next pass to finish; the accounts it left (the mailer's cue)."""
+        self._passed.clear()
+        await self._passed.wait()
+        return self._accounts
 
+    async def run(self) -> None:
         while True:
             try:
-                accounts = await self.recompute()
-                if self._config.statement.email is not None:
-                    await mail_closed_periods(
-                        self._config, self._store, accounts, self._clock.now()
-                    )
-            except (StoreError, RemittanceError, MailError, SecretError) as err:
+                await self.recompute()
+            except (StoreError, RemittanceError, SecretError) as err:
                 if not self._failing:
                     log.warning("accounts recompute failed", extra={"error": str(err)})
                 self._failing = True
@@ -482,54 +483,6 @@ class AccountsService:
                 "When the accounts were last recomputed from the store (Unix seconds).",
                 value=self._last_success.timestamp(),
             )
-
-    # -- API --------------------------------------------------------------------------------
-
-    def _operation(self, operation_id: str) -> OperationConfig:
-        try:
-            return self._config.operation(operation_id)
-        except KeyError as err:
-            raise UnknownOperation(operation_id) from err
-
-    async def balance(self, operation_id: str) -> Mapping[str, object]:
-        self._operation(operation_id)
-        account = self._accounts.get(operation_id)
-        if account is None:
-            account = (await self.recompute())[operation_id]
-        ledger = account.ledger
-        return {
-            "operation": operation_id,
-            "as_of": account.as_of.isoformat(),
-            "due_sat": ledger.total_due_sat,
-            "remitted_sat": ledger.total_remitted_sat,
-            "balance_sat": ledger.balance_sat,
-            "credit_sat": ledger.credit_sat,
-            "shortfall_sat": ledger.shortfall_sat,
-            "overdue_seconds": ledger.overdue_seconds,
-            "periods": [
-                {
-                    "period": s.label,
-                    "deadline": s.deadline.isoformat(),
-                    "due_sat": s.due_sat,
-                    "settled_sat": s.settled_sat,
-                    "unpaid_sat": s.unpaid_sat,
-                    "deadline_passed": s.deadline_passed,
-                }
-                for s in ledger.settlements
-            ],
-        }
-
-    async def statement(self, operation_id: str, period: str, fmt: str) -> bytes:
-        from collector.reports import render_statement  # noqa: PLC0415 - avoids an import cycle
-
-        operation = self._operation(operation_id)
-        try:
-            parse_period_label(period)
-        except RemittanceError as err:
-            raise StatementUnavailable(str(err)) from err
-        return await render_statement(
-            self._config, self._store, operation, period, fmt, self._clock.now()
-        )
 
 
 def day_bounds(start: datetime, days: int) -> tuple[datetime, datetime]:

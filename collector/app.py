@@ -22,11 +22,13 @@ from typing import Self
 import aiohttp
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from collector.account_api import AccountsApi
 from collector.accounts import AccountsService
 from collector.clock import Clock, SystemClock
 from collector.config import Config
 from collector.errors import StoreError
 from collector.http import HttpServer
+from collector.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
@@ -144,7 +146,7 @@ class Collector:
             config.api.tokens,
             self.registry,
             clock,
-            reports=self.accounts,
+            reports=AccountsApi(config, self.store, self.accounts),
             readiness=readiness,
         )
         return self
@@ -183,6 +185,9 @@ class Collector:
                     group.create_task(self.telemetry.run(), name="telemetry")
                 group.create_task(self.poller.run(), name="poller")
                 group.create_task(self.accounts.run(), name="accounts")
+                if self.config.statement.email is not None:
+                    mailer = Mailer(self.config, self.store, self.clock)
+                    group.create_task(mailer.run(self.accounts.next_pass), name="mailer")
                 group.create_task(self.store_health.run(), name="store-health")
                 group.create_task(self._feed_network_hashrate(), name="network-hashrate")
         finally:
@@ -238,7 +243,7 @@ def install_event_loop_policy() -> None:
 def run_collector(config: Config, *, once: bool = False, since: date | None = None) -> int:
     """Serve ``config``. A configured statement key that group or others may read (or that
     does not load) is refused here, at start, rather than at the first statement."""
-    from collector.reports import load_signing_key  # noqa: PLC0415 - PDF/signing imports
+    from collector.statements import load_signing_key  # noqa: PLC0415 - PDF/signing imports
 
     if config.statement.signing_key_file is not None:
         load_signing_key(config.statement.signing_key_file)  # raises SecretError

@@ -279,7 +279,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 1
         return status
     if command == "statement":
-        from collector.reports import write_statement  # noqa: PLC0415
+        from collector.statements import write_statement  # noqa: PLC0415
 
         return asyncio.run(
             write_statement(
@@ -291,11 +291,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return asyncio.run(import_earnings(_load(args.config), args.file))
     if command == "report":
-        from collector.reports import write_grid_report  # noqa: PLC0415
+        from collector.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 
         return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
     if command == "keygen":
-        from collector.reports import write_signing_key  # noqa: PLC0415
+        from collector.statements import write_signing_key  # noqa: PLC0415
 
         return write_signing_key(args.out)
     raise AssertionError(f"unhandled command {command}")  # argparse allows only the above
@@ -305,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:2] == ["statement", "verify"]:
-            from collector.reports import verify_statement  # noqa: PLC0415
+            from collector.statements import verify_statement  # noqa: PLC0415
 
             verify_args = build_verify_parser().parse_args(argv[2:])
             setup_logging("warning")

@@ -71,3 +71,15 @@ class SourceBadResponse(SourceError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class UnknownOperation(ReservewatchError):
+    """No operation with that id."""
+
+
+class StatementUnavailable(ReservewatchError):
+    """The statement cannot be produced (bad period, no signing key, no data)."""
+
+
+class AccountsNotReady(StatementUnavailable):
+    """The accounts have not been computed yet (the collector has just started)."""

@@ -20,9 +20,11 @@ Grafana is not available::
 from __future__ import annotations
 
 import io
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
@@ -31,6 +33,7 @@ from matplotlib.figure import Figure  # not pyplot: no global figure state, no d
 from collector.config import Config
 from collector.errors import ReservewatchError
 from collector.pool_days import daily_hashrates
+from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_period_label
@@ -347,3 +350,15 @@ async def grid_report(
         raise ReportError("the configuration has no sites: a grid report needs at least one")
     figures = await gather_grid_figures(config, store, span)
     return draw_grid_report(figures, suffix), figures
+
+
+async def write_grid_report(config: Config, period: str, out: Path) -> int:
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        data, figures = await grid_report(config, Store(engine), period, out.suffix.lower())
+    finally:
+        await engine.dispose()
+    out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
+    print(f"wrote {out} ({len(data)} bytes).{left_out_note(figures)}", file=sys.stderr)
+    return 0

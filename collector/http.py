@@ -34,7 +34,12 @@ from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
-from collector.errors import ReservewatchError
+from collector.errors import (
+    AccountsNotReady,
+    ReservewatchError,
+    StatementUnavailable,
+    UnknownOperation,
+)
 from collector.metrics import ExpositionRenderer
 
 log = logging.getLogger(__name__)
@@ -43,16 +48,8 @@ STATEMENT_FORMATS = {"json": "application/json", "csv": "text/csv", "pdf": "appl
 _PERIOD = re.compile(r"^\d{4}-(\d{2}|W\d{2})(-\d{2})?$")
 
 
-class UnknownOperation(ReservewatchError):
-    """No operation with that id."""
-
-
-class StatementUnavailable(ReservewatchError):
-    """The statement cannot be produced (bad period, no signing key, no data)."""
-
-
 class Reports(Protocol):
-    """What the API serves; implemented by the accounts service."""
+    """What the API serves (:class:`collector.account_api.AccountsApi`)."""
 
     async def balance(self, operation_id: str) -> Mapping[str, object]: ...
 
@@ -266,6 +263,12 @@ class HttpServer:
             raise web.HTTPServiceUnavailable()
         try:
             balance = await self._reports.balance(operation_id)
+        except AccountsNotReady as err:
+            raise web.HTTPServiceUnavailable(
+                text='{"error": "accounts not computed yet"}',
+                content_type="application/json",
+                headers={"Retry-After": "10"},
+            ) from err
         except UnknownOperation as err:
             raise web.HTTPNotFound(
                 text='{"error": "unknown operation"}', content_type="application/json"
@@ -288,6 +291,12 @@ class HttpServer:
         except UnknownOperation as err:
             raise web.HTTPNotFound(
                 text='{"error": "unknown operation"}', content_type="application/json"
+            ) from err
+        except AccountsNotReady as err:
+            raise web.HTTPServiceUnavailable(
+                text='{"error": "accounts not computed yet"}',
+                content_type="application/json",
+                headers={"Retry-After": "10"},
             ) from err
         except StatementUnavailable as err:
             raise web.HTTPNotFound(

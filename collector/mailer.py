@@ -17,13 +17,14 @@ import asyncio
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
-from collector.errors import ReservewatchError
-from collector.reports import build_statement_from_store, load_signing_key, sign
+from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
+from collector.statements import build_statement_from_store, load_signing_key, sign
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.money import sat_to_btc_text
@@ -180,3 +181,29 @@ async def mail_closed_periods(
             )
             sent.append((operation.id, period))
     return sent
+
+
+class Mailer:
+    """The mailing task: after each accounts pass, send what :func:`mail_closed_periods`
+    finds due. Its failures are its own (an SMTP refusal never reads as a failed recompute):
+    logged once when they start and once when mailing works again."""
+
+    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._failing = False
+
+    async def run(self, next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]]) -> None:
+        while True:
+            accounts = await next_pass()
+            try:
+                await mail_closed_periods(self._config, self._store, accounts, self._clock.now())
+            except (MailError, StoreError, SecretError, StatementUnavailable) as err:
+                if not self._failing:
+                    log.warning("mailing statements failed", extra={"error": str(err)})
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("mailing statements works again")
+                self._failing = False

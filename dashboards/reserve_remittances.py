@@ -101,11 +101,12 @@ def dashboard() -> Dashboard:
         )
         .with_panel(
             stat(
-                "Left out of the national share",
+                "Operations left out of the national share",
                 Unit.SHORT,
-                [Query("reservewatch_national_hashrate_share_omitted == 1", "{{operation}}")],
-                description="Operations the national share does not count: no pool account of "
-                "theirs has answered with a hash rate yet. Empty when every operation counts.",
+                [Query("sum(reservewatch_national_hashrate_share_omitted)")],
+                description="How many operations the national share does not count (no pool "
+                "account of theirs has answered with a hash rate yet); 0 when it counts every "
+                "one. reservewatch_national_hashrate_share_omitted == 1 names them.",
                 width=4,
             )
         )

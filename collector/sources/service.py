@@ -84,6 +84,8 @@ class PoolMetrics:
             self.update(status)
 
     def update(self, status: PoolStatusRecord) -> None:
+        # Counters start at 0 for every account known (Prometheus' advice for known labels).
+        self._unknown.setdefault((status.operation_id, f"{status.pool_kind}/{status.account}"), 0)
         key = (status.operation_id, status.pool_kind, status.account)
         known = self._statuses.get(key)
         if known is None or status.observed_at >= known.observed_at:

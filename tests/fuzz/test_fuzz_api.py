@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from collector.config import ApiToken, HttpConfig
-from collector.http import HttpServer, StatementUnavailable, UnknownOperation, authorise
+from collector.errors import StatementUnavailable, UnknownOperation
+from collector.http import HttpServer, authorise
 from tests.support.processes import free_port
 
 TOKENS = {"op-demo": "operator-demo-token", "regulator": "regulator-token"}

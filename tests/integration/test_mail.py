@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import ssl
 from collections.abc import Iterator
@@ -14,10 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
-from collector.accounts import compute_accounts, read_inputs
+from collector.accounts import AccountsService, compute_accounts, read_inputs
 from collector.clock import FrozenClock
 from collector.config import load_config
-from collector.mailer import mail_closed_periods
+from collector.mailer import Mailer, mail_closed_periods
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
@@ -120,3 +121,39 @@ def test_a_closed_period_is_mailed_once_over_starttls(
     assert asyncio.run(pass_(december)) == []
     correction = inbox.messages[-1]
     assert correction["Subject"].startswith("Correction: reserve remittance statement 2026-10")
+
+
+async def test_the_mailer_is_its_own_task_and_says_when_mailing_fails(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After each accounts pass the mailer sends what is due; an SMTP server that is not there
+    is the mailer's failure (logged once), never a failed recompute."""
+    config_path = write_config(
+        tmp_path,
+        statement={
+            "signing_key_file": str(tmp_path / "statement-key.pem"),
+            "email": {"host": "127.0.0.1", "port": free_port(), "sender": "r@regulator.test"},
+        },
+    )
+    text = config_path.read_text().replace(
+        "reserve_addresses:\n  - bc1qar0",
+        "contacts: [finance@demo.test]\n  reserve_addresses:\n  - bc1qar0",
+    )
+    config_path.write_text(text)
+    await populate(database_url(config_path))
+    config = load_config(config_path)
+    async with Store(open_engine(config.database)) as store:
+        clock = FrozenClock(AS_OF)
+        accounts = AccountsService(config, store, clock)
+        mailer = asyncio.create_task(Mailer(config, store, clock).run(accounts.next_pass))
+        await asyncio.sleep(0)
+        with caplog.at_level("INFO"):
+            for _ in range(2):
+                await accounts.recompute()
+                await asyncio.sleep(0.5)
+        mailer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await mailer
+    failures = [r for r in caplog.records if r.getMessage() == "mailing statements failed"]
+    assert len(failures) == 1
+    assert not [r for r in caplog.records if "recompute failed" in r.getMessage()]

@@ -12,10 +12,12 @@ import aiohttp
 import pytest
 import yaml
 
+from collector.account_api import AccountsApi
 from collector.accounts import AccountsService
 from collector.cli import main
 from collector.clock import FrozenClock
 from collector.config import load_config
+from collector.errors import AccountsNotReady
 from collector.http import HttpServer
 from collector.metrics import build_registry
 from collector.store.database import open_engine
@@ -232,7 +234,8 @@ async def api(scenario: Path) -> Iterator[str]:  # type: ignore[misc]
         accounts = AccountsService(config, store, clock)
         await accounts.recompute()
         registry, _ = build_registry([accounts])
-        server = HttpServer(config.http, config.api.tokens, registry, clock, reports=accounts)
+        api = AccountsApi(config, store, accounts)
+        server = HttpServer(config.http, config.api.tokens, registry, clock, reports=api)
         await server.start()
         try:
             yield f"http://127.0.0.1:{port}"
@@ -319,3 +322,17 @@ async def test_remittance_metrics_are_exposed_from_the_store(api: str) -> None:
     assert 'reservewatch_operation_remittance_due_btc_total{operation="op-demo"} 0.00300001' in text
     info = 'license="DM-2026-001",name="Demo Mining LLP",operation="op-demo"'
     assert f"reservewatch_operation_info{{{info}}} 1.0" in text
+
+
+async def test_before_the_first_pass_the_api_says_not_ready_and_never_recomputes(
+    scenario: Path,
+) -> None:
+    config = load_config(scenario)
+    async with Store(open_engine(config.database)) as store:
+        accounts = AccountsService(config, store, FrozenClock(AS_OF))
+        api = AccountsApi(config, store, accounts)
+        with pytest.raises(AccountsNotReady):
+            await api.balance("op-demo")
+        with pytest.raises(AccountsNotReady):
+            await api.statement("op-demo", "2026-10", "json")
+        assert accounts.accounts == {}  # asked twice, computed nothing

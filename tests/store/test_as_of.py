@@ -16,7 +16,7 @@ from collector.accounts import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, load_config
 from collector.metrics import build_registry
-from collector.reports import build_statement_from_store, render_statement
+from collector.statements import build_statement_from_store, render_statement
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord

@@ -16,6 +16,7 @@ from collector.clock import FrozenClock
 from collector.config import BitcoindConfig, Config, DatabaseConfig, NetworkConfig, parse_config
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
+from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind
 from collector.sources.bitcoind import (
     RPC_PAGE,
     BitcoindNetworkJob,
@@ -26,7 +27,6 @@ from collector.sources.bitcoind import (
     parse_block_stats,
     with_wallet,
 )
-from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network import difficulty_hashrate_hs
 from collector.store.database import open_engine, upgrade

@@ -17,8 +17,8 @@ from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs
 from collector.sources.chain import ReserveJob, parse_tx, reserve_outputs
-from collector.sources.reserve import received_sat
 from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.reserve import received_sat
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord

@@ -1,11 +1,15 @@
 """Statements from the store: build, sign, write, verify; the signing key's file.
 
+(The HTTP API's statements come from the accounts' snapshot instead:
+:mod:`collector.account_api`.)
+
 The statement is computed exactly as the metrics are (``collector.accounts``), from stored data
 as of an instant, so the same store and instant always give the same statement and digest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import sys
@@ -17,8 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from collector.accounts import compute_pass, read_inputs
 from collector.clock import SystemClock
 from collector.config import Config, OperationConfig, load_config
-from collector.errors import SecretError
-from collector.http import StatementUnavailable, UnknownOperation
+from collector.errors import SecretError, StatementUnavailable, UnknownOperation
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.terms import config_as_known, terms_documents
@@ -67,8 +70,9 @@ def load_signing_key(path: Path | None) -> Ed25519PrivateKey:
 async def build_statement_from_store(
     config: Config, store: Store, operation: OperationConfig, period: str, as_of: datetime
 ) -> Statement:
+    """The statement of ``period`` as of ``as_of``, from the inputs and terms known then."""
     try:
-        period_range = parse_period_label(period)
+        parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
     # Only what was known at ``as_of`` — inputs and terms: the same statement whenever it is
@@ -78,11 +82,23 @@ async def build_statement_from_store(
     # This operation's inputs only, computed alone: a statement never recomputes the others.
     config = config.model_copy(update={"operations": (operation,)})
     inputs = await read_inputs(store, config, as_of, operation.id)
-    result = compute_pass(config, inputs, as_of)
+    result = await asyncio.to_thread(compute_pass, config, inputs, as_of)  # off the event loop
     if operation.id in result.failed:
         _reason, message = result.failed[operation.id]
         raise StatementUnavailable(f"{operation.id}: the account cannot be computed: {message}")
-    account = result.accounts[operation.id]
+    return await statement_of_account(store, operation, period, result.accounts[operation.id])
+
+
+async def statement_of_account(
+    store: Store, operation: OperationConfig, period: str, account: OperationAccount
+) -> Statement:
+    """The statement of ``period`` from an account already computed (as of ``account.as_of``):
+    with the restatements of closed periods and the period's energy, read from the store."""
+    try:
+        period_range = parse_period_label(period)
+    except RemittanceError as err:
+        raise StatementUnavailable(str(err)) from err
+    as_of = account.as_of
     restatements = await restatements_of(store, operation.id, account, as_of)
     sites = [site.id for site in operation.sites]
     energy_wh = (
@@ -263,18 +279,4 @@ def write_signing_key(out: Path) -> int:
     public = out.with_suffix(".pub.pem")
     public.write_bytes(public_key_pem(public_key_of(key)))
     print(f"wrote {out} (mode 600) and its public key {public}")
-    return 0
-
-
-async def write_grid_report(config: Config, period: str, out: Path) -> int:
-    from collector.grid_report import grid_report, left_out_note  # noqa: PLC0415 - plotting
-
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
-        data, figures = await grid_report(config, Store(engine), period, out.suffix.lower())
-    finally:
-        await engine.dispose()
-    out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
-    print(f"wrote {out} ({len(data)} bytes).{left_out_note(figures)}", file=sys.stderr)
     return 0
