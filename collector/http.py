@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -41,6 +42,8 @@ from collector.errors import (
     UnknownOperation,
 )
 from collector.metrics import ExpositionRenderer
+from remittance.errors import RemittanceError
+from remittance.periods import parse_period_label
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +91,14 @@ def token_digest(token: str) -> str:
 
 
 def authorise(tokens: tuple[ApiToken, ...], header: str | None) -> ApiToken | None:
-    """The token the ``Authorization: Bearer …`` header carries, or None. Compares every
-    configured digest in constant time, so timing says nothing about which one nearly matched."""
-    if not header or not header.startswith("Bearer "):
+    """The token the ``Authorization: Bearer …`` header carries, or None. The scheme is
+    case-insensitive (RFC 9110 §11.1). Compares every configured digest in constant time, so
+    timing says nothing about which one nearly matched."""
+    scheme, _, credentials = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
         return None
     try:
-        digest = token_digest(header.removeprefix("Bearer ").strip())
+        digest = token_digest(credentials.strip())
     except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as surrogates: no token's text
         return None
     found: ApiToken | None = None
@@ -101,6 +106,17 @@ def authorise(tokens: tuple[ApiToken, ...], header: str | None) -> ApiToken | No
         if hmac.compare_digest(digest, token.sha256):
             found = token
     return found
+
+
+def period_problem(label: str) -> str | None:
+    """Why ``label`` names no period (``2026-10``, ``2026-W43``, ``2026-10-05``), or None."""
+    if not _PERIOD.match(label):
+        return "expected YYYY-MM, YYYY-Www or YYYY-MM-DD"
+    try:
+        parse_period_label(label)
+    except RemittanceError as err:
+        return str(err)
+    return None
 
 
 def _may_read(token: ApiToken, operation_id: str) -> bool:
@@ -203,17 +219,22 @@ class HttpServer:
 
         Text 0.0.4 and OpenMetrics 1.0.0 with underscore escaping (what Prometheus and curl
         get) are rendered by our `ExpositionRenderer`, byte for byte what
-        prometheus_client writes; any other negotiation and ``name[]`` filtering are left to
-        prometheus_client's own handler.
+        prometheus_client writes, ``name[]`` filtering as it does; any other negotiation is
+        left to prometheus_client's own handler.
         """
         accept = ",".join(request.headers.getall(hdrs.ACCEPT, []))
         encoder, content_type = choose_encoder(accept)
+        wanted = set(request.query.getall("name[]", []))
+        families = self._registry.collect()
+        if wanted:  # as prometheus_client filters: a family named, or one of its samples
+            families = (
+                f for f in families if f.name in wanted or any(x.name in wanted for x in f.samples)
+            )
         body: bytes | None = None
-        if not request.query:
-            if encoder is generate_latest:
-                body = self._renderer.text(self._registry.collect())
-            elif _is_plain_openmetrics(encoder):
-                body = self._renderer.openmetrics(self._registry.collect())
+        if encoder is generate_latest:
+            body = self._renderer.text(families)
+        elif _is_plain_openmetrics(encoder):
+            body = self._renderer.openmetrics(families)
         if body is None:
             return await self._negotiated_metrics(request)
         response = web.Response(body=body, headers={"Content-Type": content_type})
@@ -235,13 +256,16 @@ class HttpServer:
 
     def _authorised(self, request: web.Request, operation_id: str) -> ApiToken:
         client = request.remote or "unknown"
-        if self._throttle.blocked(client):
+        token = authorise(self._tokens, request.headers.get("Authorization"))
+        # A valid token is always let through: the limit slows guessing from an address, it
+        # must not lock out the operator sharing that address (a NAT, a proxy). Guesses stay
+        # blocked, and a valid token costs a guesser nothing it did not already have.
+        if token is None and self._throttle.blocked(client):
             raise web.HTTPTooManyRequests(
                 text='{"error": "too many failed authentications"}',
                 content_type="application/json",
                 headers={"Retry-After": str(int(self._throttle.window_s))},
             )
-        token = authorise(self._tokens, request.headers.get("Authorization"))
         if token is None:
             self._throttle.failed(client)
             raise web.HTTPUnauthorized(
@@ -279,9 +303,14 @@ class HttpServer:
         operation_id = request.match_info["operation"]
         period, fmt = request.match_info["period"], request.match_info["fmt"]
         self._authorised(request, operation_id)
-        if fmt not in STATEMENT_FORMATS or not _PERIOD.match(period):
+        if fmt not in STATEMENT_FORMATS:
             raise web.HTTPNotFound(
-                text='{"error": "unknown statement format or period"}',
+                text='{"error": "unknown statement format"}', content_type="application/json"
+            )
+        problem = period_problem(period)
+        if problem is not None:
+            raise web.HTTPBadRequest(
+                text=json.dumps({"error": f"invalid period {period[:20]!r}: {problem}"}),
                 content_type="application/json",
             )
         if self._reports is None:

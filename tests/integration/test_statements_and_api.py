@@ -298,10 +298,63 @@ async def test_repeated_failed_authentication_is_slowed_down(api: str) -> None:
         assert statuses[10:] == [429, 429]
 
 
+async def test_a_period_that_names_no_period_is_400_and_says_why(api: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for period, why in (
+            ("2026-13", "month must be in 1..12"),
+            ("9999-99", "month must be in 1..12"),
+            ("2026-W99", "week"),
+            ("2026-02-30", "day"),
+            ("26-1", "expected YYYY-MM"),
+        ):
+            async with session.get(
+                f"{api}/api/v1/operations/op-demo/statements/{period}.json",
+                headers=_bearer("regulator"),
+            ) as r:
+                assert r.status == 400, period
+                assert why in (await r.json())["error"], period
+
+
+async def test_the_bearer_scheme_is_case_insensitive(api: str) -> None:
+    token = TOKENS["regulator"]
+    async with aiohttp.ClientSession() as session:
+        for scheme in ("bearer", "BEARER", "Bearer"):
+            async with session.get(
+                f"{api}/api/v1/operations/op-demo/balance",
+                headers={"Authorization": f"{scheme} {token}"},
+            ) as r:
+                assert r.status == 200, scheme
+
+
+async def test_a_valid_token_is_not_locked_out_by_guesses_from_its_address(api: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(12):
+            async with session.get(
+                f"{api}/api/v1/operations/op-demo/balance",
+                headers={"Authorization": "Bearer guess"},
+            ) as r:
+                pass
+        assert r.status == 429  # guesses are still slowed down
+        async with session.get(
+            f"{api}/api/v1/operations/op-demo/balance", headers=_bearer("regulator")
+        ) as r:
+            assert r.status == 200
+
+
+async def test_metrics_honour_name_filters(api: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            f"{api}/metrics", params={"name[]": "reservewatch_operation_remitted_btc_total"}
+        ) as r:
+            text = await r.text()
+        assert r.status == 200
+        names = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+        assert names == {"reservewatch_operation_remitted_btc_total"}
+
+
 async def test_unknown_operations_periods_and_formats_are_404(api: str) -> None:
     async with aiohttp.ClientSession() as session:
         for path in (
-            "op-demo/statements/2026-13.json",
             "op-demo/statements/2026-10.xml",
             "op-demo/statements/1999-01.json",
         ):
