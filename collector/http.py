@@ -17,6 +17,7 @@ authentication are slowed down (429) per address. Errors never carry a stack tra
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -35,12 +36,14 @@ from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
+from collector.connections import ConnectionGuard
 from collector.errors import (
     AccountsNotReady,
     ReservewatchError,
     StatementUnavailable,
     UnknownOperation,
 )
+from collector.logs import ClientErrorFilter
 from collector.metrics import ExpositionRenderer
 from remittance.errors import RemittanceError
 from remittance.periods import parse_period_label
@@ -189,6 +192,13 @@ class HttpServer:
             "/api/v1/operations/{operation}/statements/{period}.{fmt}", self._statement
         )
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        # A client's malformed request: one quiet line, never its headers (a token may be
+        # among them), never a traceback.
+        server_log = logging.getLogger("aiohttp.server")
+        if not any(isinstance(f, ClientErrorFilter) for f in server_log.filters):
+            server_log.addFilter(ClientErrorFilter(clock.monotonic))
+        self.guard: ConnectionGuard | None = None
 
     def add_readiness(self, name: str, check: ReadinessCheck) -> None:
         self._readiness[name] = check
@@ -201,15 +211,39 @@ class HttpServer:
             ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
             ssl_context.load_cert_chain(self._config.tls.cert_file, self._config.tls.key_file)
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self._config.host, self._config.port, ssl_context=ssl_context
+        config = self._config
+        self._runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            shutdown_timeout=5,
+            keepalive_timeout=config.keepalive_timeout_s,
         )
-        await site.start()
-        log.info("http listening", extra={"listen": self._config.listen})
+        await self._runner.setup()
+        server = self._runner.server
+        if server is None:  # setup() makes it
+            raise RuntimeError("aiohttp's runner has no server after setup")
+        self.guard = ConnectionGuard(
+            server,
+            header_timeout_s=config.header_timeout_s,
+            max_connections=config.max_connections,
+        )
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            self.guard,
+            config.host,
+            config.port,
+            ssl=ssl_context,
+            ssl_handshake_timeout=config.header_timeout_s if ssl_context else None,
+            reuse_address=True,
+            backlog=128,
+        )
+        log.info("http listening", extra={"listen": config.listen})
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            await self._listener.wait_closed()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

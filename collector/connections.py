@@ -1,0 +1,125 @@
+"""The HTTP server's guard against slow and numerous clients, in front of aiohttp's protocol.
+
+aiohttp bounds idle keep-alive connections (``keepalive_timeout``) and header sizes, but not
+how long a client may take to send a request's headers: a client dripping a partial request
+line held its connection forever (4,000 such held 4,000 descriptors). This protocol wrapper
+adds, per connection:
+
+- **a header deadline**: a request's header block (up to the blank line) must arrive within
+  ``header_timeout_s`` of the connection opening, or of the first byte of a later request on a
+  kept-alive connection; otherwise the connection is closed;
+- **a cap on open connections**: beyond ``max_connections``, a new connection is closed at once.
+
+The TLS handshake is bounded by the event loop (``ssl_handshake_timeout``, set to the same
+deadline by :class:`collector.http.HttpServer`). A production reverse proxy should add its own
+per-address limits (deploy/README.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_HEADERS_END = b"\r\n\r\n"
+
+
+class ConnectionGuard:
+    """A protocol factory wrapping another (aiohttp's ``web.Server``)."""
+
+    def __init__(
+        self,
+        factory: Callable[[], asyncio.Protocol],
+        *,
+        header_timeout_s: float,
+        max_connections: int,
+    ) -> None:
+        self._factory = factory
+        self.header_timeout_s = header_timeout_s
+        self.max_connections = max_connections
+        self.open = 0
+        self.refused = 0  # connections closed on arrival (over the cap)
+        self.timed_out = 0  # connections closed for slow headers
+
+    def __call__(self) -> asyncio.Protocol:
+        return _Guarded(self, self._factory())
+
+
+class _Guarded(asyncio.Protocol):
+    """Delegates everything to aiohttp's protocol; watches the bytes for header deadlines."""
+
+    def __init__(self, guard: ConnectionGuard, inner: asyncio.Protocol) -> None:
+        self._guard = guard
+        self._inner = inner
+        self._transport: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._tail = b""  # the last bytes seen, to find a header end split across reads
+        self._counted = False
+
+    # -- asyncio.Protocol -----------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not isinstance(transport, asyncio.Transport):  # a stream server gives one
+            raise TypeError(f"expected a stream transport, got {type(transport).__name__}")
+        self._transport = transport
+        if self._guard.open >= self._guard.max_connections:
+            self._guard.refused += 1
+            transport.abort()
+            return
+        self._guard.open += 1
+        self._counted = True
+        self._inner.connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._timer is None:
+            self._arm()  # the first byte of a new request on a kept-alive connection
+        seen = self._tail + data
+        if _HEADERS_END in seen:
+            self._disarm()
+            after = seen.rsplit(_HEADERS_END, 1)[1]
+            self._tail = b""
+            if after:  # more bytes after the blank line: a pipelined request or a body
+                self._tail = after[-3:]
+        else:
+            self._tail = seen[-3:]
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        if self._counted:
+            self._guard.open -= 1
+            self._counted = False
+            self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    # -- the header deadline --------------------------------------------------------------
+
+    def _arm(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self._guard.header_timeout_s, self._expire)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self) -> None:
+        self._timer = None
+        self._guard.timed_out += 1
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.abort()
