@@ -141,11 +141,34 @@ def build_parser() -> argparse.ArgumentParser:
         "To check a statement: reservewatch statement verify FILE --public-key PEM.",
     )
     _config_argument(statement)
-    statement.add_argument("--operation", required=True, metavar="ID")
-    statement.add_argument("--period", required=True, metavar="PERIOD")
+    statement.add_argument(
+        "--operation", required=True, metavar="ID", help="the operation's id in the config"
+    )
+    statement.add_argument(
+        "--period",
+        required=True,
+        metavar="PERIOD",
+        help="the period: 2026-10 (month), 2026-W43 (ISO week) or 2026-10-05 (day), UTC",
+    )
     statement.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
-    statement.add_argument("--out", type=Path, default=None, metavar="PATH")
-    statement.add_argument("--as-of", type=_instant, default=None, metavar="TIME")
+    statement.add_argument(
+        "--out", type=Path, default=None, metavar="PATH", help="write here (default: stdout)"
+    )
+    statement.add_argument(
+        "--as-of",
+        type=_instant,
+        default=None,
+        metavar="TIME",
+        help="the instant the statement is as of (ISO 8601, UTC unless an offset is given; "
+        "default now): what the store knew then. A future instant is refused unless "
+        "--projection is given",
+    )
+    statement.add_argument(
+        "--projection",
+        action="store_true",
+        help="allow a future --as-of: an unsigned projection, marked so on every page "
+        "(never a statement)",
+    )
 
     importer = commands.add_parser("import", help="import data exported elsewhere")
     import_commands = importer.add_subparsers(dest="import_command", required=True, metavar="KIND")
@@ -283,7 +306,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return asyncio.run(
             write_statement(
-                _load(args.config), args.operation, args.period, args.format, args.out, args.as_of
+                _load(args.config),
+                args.operation,
+                args.period,
+                args.format,
+                args.out,
+                args.as_of,
+                projection=args.projection,
             )
         )
     if command == "import":

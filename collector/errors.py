@@ -83,3 +83,7 @@ class StatementUnavailable(ReservewatchError):
 
 class AccountsNotReady(StatementUnavailable):
     """The accounts have not been computed yet (the collector has just started)."""
+
+
+class OutputError(ReservewatchError):
+    """A command's output cannot be written (a missing folder, no permission)."""

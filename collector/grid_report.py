@@ -31,7 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no display
 
 from collector.config import Config
-from collector.errors import ReservewatchError
+from collector.errors import OutputError, ReservewatchError
 from collector.pool_days import daily_hashrates
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -359,6 +359,9 @@ async def write_grid_report(config: Config, period: str, out: Path) -> int:
         data, figures = await grid_report(config, Store(engine), period, out.suffix.lower())
     finally:
         await engine.dispose()
-    out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
+    try:
+        out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
+    except OSError as err:
+        raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
     print(f"wrote {out} ({len(data)} bytes).{left_out_note(figures)}", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ as of an instant, so the same store and instant always give the same statement a
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 import sys
@@ -21,13 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from collector.accounts import compute_pass, read_inputs
 from collector.clock import SystemClock
 from collector.config import Config, OperationConfig, load_config
-from collector.errors import SecretError, StatementUnavailable, UnknownOperation
+from collector.errors import OutputError, SecretError, StatementUnavailable, UnknownOperation
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.terms import config_as_known, terms_documents
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
-from remittance.pdf import render_signed_pdf
+from remittance.pdf import PROJECTION_MARK, render_projection_pdf, render_signed_pdf
 from remittance.periods import parse_period_label
 from remittance.signing import (
     load_private_key,
@@ -46,6 +47,7 @@ from remittance.statement import (
     RevisedInput,
     Statement,
     build_statement,
+    render_csv,
 )
 
 
@@ -215,26 +217,71 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
     fmt: str,
     out: Path | None,
     as_of: datetime | None,
+    *,
+    projection: bool = False,
 ) -> int:
+    """The ``statement`` command. A statement as of a future instant would sign figures that
+    have not happened: refused (exit 2), unless ``projection``, which writes it unsigned and
+    marked as a projection."""
     try:
         operation = config.operation(operation_id)
     except KeyError as err:
-        raise UnknownOperation(f"no operation {operation_id!r} in the configuration") from err
+        known = ", ".join(op.id for op in config.operations) or "none"
+        raise UnknownOperation(
+            f"no operation {operation_id!r} in the configuration (configured: {known})"
+        ) from err
+    now = SystemClock().now()
+    as_of = as_of or now
+    future = as_of > now
+    if future and not projection:
+        print(
+            f"reservewatch: --as-of {as_of.isoformat()} is in the future (now "
+            f"{now.isoformat(timespec='seconds')}): a statement states what has happened; "
+            "add --projection for an unsigned projection",
+            file=sys.stderr,
+        )
+        return 2
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
         await Store(engine).record_terms(terms_documents(config))
-        document = await render_statement(
-            config, Store(engine), operation, period, fmt, as_of or SystemClock().now(), issue=True
-        )
+        if future:
+            document = await render_projection(config, Store(engine), operation, period, fmt, as_of)
+        else:
+            document = await render_statement(
+                config, Store(engine), operation, period, fmt, as_of, issue=True
+            )
     finally:
         await engine.dispose()
+    write_output(out, document)
+    return 0
+
+
+async def render_projection(  # noqa: PLR0917 - mirrors the statement's coordinates
+    config: Config, store: Store, operation: OperationConfig, period: str, fmt: str, as_of: datetime
+) -> bytes:
+    """What the statement would say as of a future instant if nothing else arrived: never
+    signed, never recorded, marked as a projection."""
+    statement = await build_statement_from_store(config, store, operation, period, as_of)
+    if fmt == "pdf":
+        return render_projection_pdf(statement)
+    if fmt == "csv":
+        return f"# {PROJECTION_MARK}\n".encode() + render_csv(statement)
+    body = {"projection": True, "note": PROJECTION_MARK, "statement": statement.to_dict()}
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def write_output(out: Path | None, document: bytes) -> None:
+    """``document`` to ``out`` (stdout when None); a path that cannot be written is one clear
+    error, never a traceback."""
     if out is None:
         sys.stdout.buffer.write(document)
-    else:
-        out.write_bytes(document)  # noqa: ASYNC240 - one small write after the work is done
-        print(f"wrote {out} ({len(document)} bytes)", file=sys.stderr)
-    return 0
+        return
+    try:
+        out.write_bytes(document)
+    except OSError as err:
+        raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
+    print(f"wrote {out} ({len(document)} bytes)", file=sys.stderr)
 
 
 def _public_key(public_key_file: Path | None, config_file: Path | None) -> Ed25519PublicKey:
@@ -273,10 +320,15 @@ def verify_statement(path: Path, public_key_file: Path | None, config_file: Path
 def write_signing_key(out: Path) -> int:
     """Create a new statement signing key readable only by its owner; print the public half."""
     key = new_private_key()
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private_key_pem(key))
     public = out.with_suffix(".pub.pem")
-    public.write_bytes(public_key_pem(public_key_of(key)))
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(private_key_pem(key))
+        public.write_bytes(public_key_pem(public_key_of(key)))
+    except FileExistsError as err:
+        raise OutputError(f"{out} exists: a signing key is never overwritten") from err
+    except OSError as err:
+        raise OutputError(f"cannot write {err.filename or out}: {err.strerror or err}") from err
     print(f"wrote {out} (mode 600) and its public key {public}")
     return 0

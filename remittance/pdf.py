@@ -51,10 +51,8 @@ _TABLE_STYLE = TableStyle(
 )
 
 
-def render_signed_pdf(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
-    """The statement as a PDF, signed with `private_key`; `signing.verify` checks it."""
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
+def _document(statement: Statement, buffer: io.BytesIO) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=15 * mm,
@@ -67,6 +65,12 @@ def render_signed_pdf(statement: Statement, private_key: Ed25519PrivateKey) -> b
         invariant=1,  # no creation date or random document id: same statement, same bytes
         pageCompression=0,  # the signature placeholder must be findable in the raw bytes
     )
+
+
+def render_signed_pdf(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
+    """The statement as a PDF, signed with `private_key`; `signing.verify` checks it."""
+    buffer = io.BytesIO()
+    document = _document(statement, buffer)
     footer_key_id = key_id(private_key.public_key())
     digest = statement.sha256()
 
@@ -84,6 +88,30 @@ def render_signed_pdf(statement: Statement, private_key: Ed25519PrivateKey) -> b
 
     document.build(_story(statement), onFirstPage=draw_footer, onLaterPages=draw_footer)
     return sign_pdf_placeholders(buffer.getvalue(), private_key)
+
+
+PROJECTION_MARK = "PROJECTION - figures as of a future instant; not a statement, not signed"
+
+
+def render_projection_pdf(statement: Statement) -> bytes:
+    """A statement as of a future instant, as a PDF marked as a projection on every page,
+    and never signed: what would be owed if nothing else arrived."""
+    buffer = io.BytesIO()
+    document = _document(statement, buffer)
+
+    def draw_mark(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica-Bold", 9)
+        canvas.setFillColor(colors.HexColor("#b00020"))
+        canvas.drawString(15 * mm, 287 * mm, PROJECTION_MARK)
+        canvas.drawString(15 * mm, 12 * mm, PROJECTION_MARK)
+        canvas.setFont("Helvetica", 6.5)
+        canvas.setFillColor(colors.black)
+        canvas.drawRightString(195 * mm, 6 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    document.build(_story(statement), onFirstPage=draw_mark, onLaterPages=draw_mark)
+    return buffer.getvalue()
 
 
 def _when(instant: datetime) -> str:

@@ -40,7 +40,13 @@ def open_engine(config: DatabaseConfig) -> AsyncEngine:
         url = url.set(password=password.get_secret_value())
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(
+                    f"cannot create the database's folder {Path(url.database).parent}: "
+                    f"{err.strerror or err}"
+                ) from err
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

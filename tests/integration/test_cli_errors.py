@@ -1,0 +1,108 @@
+"""Every CLI error is one clear line and a documented exit code, never a traceback: a bad
+--out, a missing config, an unreadable store, a statement as of a future instant (the real
+command, in a process of its own)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from remittance.signing import new_private_key, private_key_pem
+from tests.support.scenario import database_url, populate, write_config
+
+pytestmark = pytest.mark.integration
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "collector.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], code: int, words: str) -> None:
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert words in lines[0], lines[0]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    import asyncio
+
+    key = tmp_path / "key.pem"
+    key.write_bytes(private_key_pem(new_private_key()))
+    key.chmod(0o600)
+    path = write_config(tmp_path, statement={"signing_key_file": str(key)})
+    asyncio.run(populate(database_url(path)))
+    return path
+
+
+def test_a_bad_out_is_one_line(config: Path, tmp_path: Path) -> None:
+    nowhere = tmp_path / "missing" / "folder"
+    for args in (
+        ("statement", "--config", str(config), "--operation", "op-demo", "--period", "2026-10",
+         "--format", "pdf", "--as-of", "2026-11-12T00:00:00Z", "--out", str(nowhere / "x.pdf")),
+        ("report", "grid", "--config", str(config), "--period", "2026-10",
+         "--out", str(nowhere / "g.png")),
+        ("keygen", "--out", str(nowhere / "k.pem")),
+    ):  # fmt: skip
+        _one_line_error(_run(*args), 1, f"cannot write {nowhere}")
+
+
+def test_a_missing_config_is_one_line(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.yaml")
+    for args in (
+        ("statement", "--config", missing, "--operation", "op-demo", "--period", "2026-10"),
+        ("report", "grid", "--config", missing, "--period", "2026-10", "--out", "g.png"),
+        ("check-config", "--config", missing),
+        ("run", "--once", "--config", missing),
+    ):
+        _one_line_error(_run(*args), 2, "nope.yaml")
+
+
+def test_an_unreadable_store_is_one_line(config: Path, tmp_path: Path) -> None:
+    text = config.read_text()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        text.replace(database_url(config), f"sqlite+aiosqlite:///{tmp_path}/not-a-dir/x/db")
+    )
+    (tmp_path / "not-a-dir").write_text("a file where a folder should be")
+    done = _run(
+        "statement", "--config", str(broken), "--operation", "op-demo", "--period", "2026-10"
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_statement_as_of_a_future_instant_is_refused_unless_a_projection(
+    config: Path,
+) -> None:
+    future = (datetime.now(UTC) + timedelta(days=14)).isoformat()
+    base = ("statement", "--config", str(config), "--operation", "op-demo", "--period")
+    _one_line_error(_run(*base, "2026-10", "--as-of", future), 2, "is in the future")
+    done = _run(*base, "2026-10", "--as-of", future, "--projection")
+    assert done.returncode == 0, done.stderr
+    projection = json.loads(done.stdout)
+    assert projection["projection"] is True
+    assert "signature" not in projection
+    out = config.parent / "projection.pdf"
+    pdf = _run(*base, "2026-10", "--as-of", future, "--projection", "--format", "pdf",
+               "--out", str(out))  # fmt: skip
+    assert pdf.returncode == 0, pdf.stderr
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert text.count("PROJECTION") >= 2  # at the top and the foot of every page
