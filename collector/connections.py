@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,12 @@ class _Guarded(asyncio.Protocol):
     # -- asyncio.Protocol -----------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if not isinstance(transport, asyncio.Transport):  # a stream server gives one
-            raise TypeError(f"expected a stream transport, got {type(transport).__name__}")
-        self._transport = transport
+        # A stream server's transport (uvloop's is not an asyncio.Transport subclass, but has
+        # the same methods).
+        self._transport = cast(asyncio.Transport, transport)
         if self._guard.open >= self._guard.max_connections:
             self._guard.refused += 1
-            transport.abort()
+            self._transport.abort()
             return
         self._guard.open += 1
         self._counted = True

@@ -177,3 +177,27 @@ async def test_a_malformed_request_is_logged_once_without_its_headers_or_a_trace
         assert record.exc_info is None
         assert record.levelno <= logging.WARNING
     assert len(records) == 1  # rate-limited: one line a minute
+
+
+def test_the_guard_works_on_uvloop_as_the_collector_runs() -> None:
+    """The collector runs on uvloop (whose transports are not asyncio.Transport subclasses)."""
+    import uvloop
+
+    async def scenario() -> tuple[bytes, float | None]:
+        config = HttpConfig(listen=f"127.0.0.1:{free_port()}", header_timeout_s=1.0)
+        http = HttpServer(config, (), CollectorRegistry(), SystemClock())
+        await http.start()
+        try:
+            answer = await _get(config.port)
+            reader, writer = await asyncio.open_connection("127.0.0.1", config.port)
+            writer.write(b"GET /heal")
+            await writer.drain()
+            closed = await _closed_within(reader, 5)
+            writer.close()
+            return answer, closed
+        finally:
+            await http.stop()
+
+    answer, closed = uvloop.run(scenario())
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert closed is not None and closed < 3
