@@ -84,7 +84,7 @@ class Collector:
 
     async def __aenter__(self) -> Self:
         from collector.sources.backends import build_chain_jobs  # noqa: PLC0415
-        from collector.sources.service import (  # noqa: PLC0415
+        from collector.sources.pool_jobs import (  # noqa: PLC0415
             PoolMetrics,
             build_pool_jobs,
             restore_last_success,

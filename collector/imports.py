@@ -27,7 +27,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_AMOUNT_SAT = MAX_SUPPLY_SAT
 
 
-class ImportError_(ReservewatchError):  # noqa: N801 - avoids shadowing the builtin ImportError
+class CsvImportError(ReservewatchError):
     """The CSV cannot be imported; ``problems`` lists every bad line."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -36,7 +36,7 @@ class ImportError_(ReservewatchError):  # noqa: N801 - avoids shadowing the buil
 
 
 def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list[EarningRecord]:
-    """Validate the whole file; return its records or raise :class:`ImportError_`."""
+    """Validate the whole file; return its records or raise :class:`CsvImportError`."""
     accounts = {
         (operation.id, f"{pool.kind}/{pool.account}")
         for operation in config.operations
@@ -46,10 +46,10 @@ def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list
     try:
         rows = list(reader)
     except csv.Error as err:  # a stray CR, a field over csv's size limit, ...
-        raise ImportError_([f"{source}:{reader.line_num}: not CSV: {err}"]) from err
+        raise CsvImportError([f"{source}:{reader.line_num}: not CSV: {err}"]) from err
     header = rows[0] if rows else None
     if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise ImportError_([f"{source}:1: the header must be {','.join(COLUMNS)}"])
+        raise CsvImportError([f"{source}:1: the header must be {','.join(COLUMNS)}"])
     problems: list[str] = []
     records: dict[tuple[str, str, date], EarningRecord] = {}
     for line_number, row in enumerate(rows[1:], start=2):
@@ -88,7 +88,7 @@ def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list
             continue
         records[key] = record
     if problems:
-        raise ImportError_(problems)
+        raise CsvImportError(problems)
     return list(records.values())
 
 
@@ -96,12 +96,12 @@ def _read(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ImportError_([f"{path}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit"])
+            raise CsvImportError([f"{path}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit"])
         return path.read_text(encoding="utf-8-sig")
     except OSError as err:
-        raise ImportError_([f"{path}: cannot read: {err.strerror}"]) from err
+        raise CsvImportError([f"{path}: cannot read: {err.strerror}"]) from err
     except UnicodeDecodeError as err:
-        raise ImportError_([f"{path}: not UTF-8 text ({err.reason})"]) from err
+        raise CsvImportError([f"{path}: not UTF-8 text ({err.reason})"]) from err
 
 
 def _summary(records: Iterable[EarningRecord]) -> str:
@@ -115,7 +115,7 @@ def _summary(records: Iterable[EarningRecord]) -> str:
 async def import_earnings(config: Config, path: Path) -> int:
     try:
         records = parse_earnings_csv(_read(path), config, str(path))
-    except ImportError_ as err:
+    except CsvImportError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
         print(f"{path}: nothing imported", file=sys.stderr)

@@ -13,7 +13,7 @@ pool_<endpoint>     ``sources.http._parse_json`` + the adapter's    ``SourceErro
                     check, through ``snapshot()``/``earnings()``
 esplora_<doc>       ``sources.network``/``chain`` pure parsers      ``SourceBadResponse``
 config_yaml         ``config.load_config``                          ``ConfigError``
-csv_import          ``imports.parse_earnings_csv``                  ``ImportError_``
+csv_import          ``imports.parse_earnings_csv``                  ``CsvImportError``
 ==================  ==============================================  ===========================
 """
 
@@ -34,7 +34,7 @@ from pydantic import SecretStr
 from collector.clock import FrozenClock
 from collector.config import Config, PoolAccountConfig, load_config, parse_config
 from collector.errors import ConfigError, SourceBadResponse, SourceError
-from collector.imports import ImportError_, parse_earnings_csv
+from collector.imports import CsvImportError, parse_earnings_csv
 from collector.sources import chain, network
 from collector.sources.http import HttpSource, _parse_json
 from collector.sources.pools.base import PoolCredentials, PoolDays, PoolSnapshot
@@ -446,8 +446,8 @@ SEED_CSV: Final = (
 def csv_text(text: str) -> None:
     try:
         records = parse_earnings_csv(text, CSV_CONFIG, "fuzz.csv")
-    except ImportError_ as err:
-        assert err.problems, "an ImportError_ must list its problems"
+    except CsvImportError as err:
+        assert err.problems, "an CsvImportError must list its problems"
         return
     for record in records:
         assert 0 <= record.amount_sat <= MAX_SAT, record

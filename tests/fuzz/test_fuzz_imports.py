@@ -1,4 +1,4 @@
-"""Any CSV text imports cleanly or raises ImportError_ listing its bad lines, nothing else."""
+"""Any CSV text imports cleanly or raises CsvImportError listing its bad lines, nothing else."""
 
 from __future__ import annotations
 

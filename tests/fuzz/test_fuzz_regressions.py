@@ -14,7 +14,7 @@ import pytest
 
 from collector.config import load_config
 from collector.errors import ConfigError, SourceBadResponse
-from collector.imports import ImportError_, parse_earnings_csv
+from collector.imports import CsvImportError, parse_earnings_csv
 from collector.sources import chain, network
 from collector.sources.http import _parse_json
 from collector.sources.pools import normalise as n
@@ -122,7 +122,7 @@ def test_yaml_the_calendar_or_pydantic_cannot_take_is_a_config_error(
 def test_csv_that_the_csv_module_or_int_cannot_take_is_an_import_error(
     tail: str, message: str
 ) -> None:
-    with pytest.raises(ImportError_, match=message):
+    with pytest.raises(CsvImportError, match=message):
         parse_earnings_csv(SEED_CSV + tail, CSV_CONFIG, "fuzz.csv")
 
 

@@ -25,7 +25,7 @@ import yaml
 
 from collector.app import Collector
 from collector.config import load_config
-from collector.sources import service
+from collector.sources import pool_jobs
 from remittance.signing import new_private_key, private_key_pem
 from simulator.world import reserve_address
 from tests.support.demo_world import demo_world
@@ -60,8 +60,8 @@ def _one_operation_per_kind(document: dict[str, Any]) -> dict[str, Any]:
 async def test_every_pool_kind_gives_mined_a_daily_hash_rate_and_expected(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for kind in service.RATE_LIMITS:  # the pools' politeness limits, sped up for the test
-        monkeypatch.setitem(service.RATE_LIMITS, kind, (1000.0, 1.0))  # type: ignore[index]
+    for kind in pool_jobs.RATE_LIMITS:  # the pools' politeness limits, sped up for the test
+        monkeypatch.setitem(pool_jobs.RATE_LIMITS, kind, (1000.0, 1.0))  # type: ignore[index]
     # The world as of END (the pools hold every credit of 30 November), its clock set back
     # to START: each poll sees what the pools show at that hour.
     async with demo_world(tmp_path, END) as world:

@@ -27,7 +27,7 @@ METRICS_MODULES = {
     "collector.sources.http",
     "collector.sources.network",
     "collector.sources.poller",
-    "collector.sources.service",
+    "collector.sources.pool_jobs",
     "collector.telemetry.exposition",
     "collector.telemetry.service",
 }

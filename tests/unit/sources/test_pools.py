@@ -17,7 +17,7 @@ from collector.config import POOL_KINDS, DatabaseConfig, parse_config
 from collector.metrics import build_registry
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
-from collector.sources.service import PoolJob, PoolMetrics, build_pool_jobs, restore_last_success
+from collector.sources.pool_jobs import PoolJob, PoolMetrics, build_pool_jobs, restore_last_success
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
