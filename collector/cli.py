@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from collector import __version__
-from collector.config import Config, load_config
+from collector.config import Config, load_config, reference_problems
 from collector.errors import ConfigError, ReservewatchError
 from collector.logs import setup_logging
 
@@ -122,9 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
         "check-config",
         help="validate a configuration file without touching the network",
         description="Exit 0 when valid; otherwise exit 2 and print one line per problem, "
-        "naming the file and the field path.",
+        "naming the file and the field path. Every secret the file references must be "
+        "there: each *_env variable set, each *_file readable, the signing key mode 600 "
+        "(--skip-secrets to check a config away from its secrets).",
     )
     _config_argument(check)
+    check.add_argument(
+        "--skip-secrets",
+        action="store_true",
+        help="do not check that every *_env variable is set and every *_file readable "
+        "(to check a config away from its secrets)",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -222,6 +230,13 @@ def _load(path: Path) -> Config:
 
 def _check_config(args: argparse.Namespace) -> int:
     config = _load(args.config)
+    problems = [] if args.skip_secrets else reference_problems(config, str(args.config))
+    if not config.operations:
+        problems.append(f"{args.config}: operations: none configured (nothing to watch)")
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return 2
     sites = sum(len(op.sites) for op in config.operations)
     pools = sum(len(op.pools) for op in config.operations)
     operations = len(config.operations)

@@ -647,6 +647,42 @@ def parse_config(data: Any, source: str = "<config>") -> Config:
         raise ConfigError(_problem_lines(source, err)) from err
 
 
+def reference_problems(config: Config, source: str) -> list[str]:
+    """What ``run`` would refuse that the file's own checks cannot see: every ``*_env`` that
+    names an unset variable and every ``*_file`` that cannot be read, with its field path;
+    a statement signing key that group or others may read. Never a secret's value."""
+    problems: list[str] = []
+
+    def walk(model: BaseModel, path: str) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            where = f"{path}.{name}" if path else name
+            if isinstance(value, BaseModel):
+                walk(value, where)
+            elif isinstance(value, tuple):
+                for index, item in enumerate(value):
+                    if isinstance(item, BaseModel):
+                        walk(item, f"{where}[{index}]")
+            elif name.endswith("_env") and isinstance(value, str) and value:
+                if not os.environ.get(value):
+                    problems.append(f"{source}: {where}: environment variable {value} is not set")
+            elif name.endswith("_file") and isinstance(value, Path):
+                try:
+                    with value.open("rb"):
+                        pass
+                except OSError as err:
+                    problems.append(f"{source}: {where}: cannot read {value}: {err.strerror}")
+                    continue
+                if name == "signing_key_file" and value.stat().st_mode & 0o077:
+                    problems.append(
+                        f"{source}: {where}: {value} is readable by group or others "
+                        f"(mode {value.stat().st_mode & 0o777:o}); run: chmod 600 {value}"
+                    )
+
+    walk(config, "")
+    return problems
+
+
 def load_config(path: Path) -> Config:
     """Read and validate the YAML file at ``path``."""
     try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from remittance.signing import new_private_key, private_key_pem
 from tests.support.scenario import database_url, populate, write_config
@@ -106,3 +107,38 @@ def test_a_statement_as_of_a_future_instant_is_refused_unless_a_projection(
         ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert text.count("PROJECTION") >= 2  # at the top and the foot of every page
+
+
+def test_check_config_refuses_what_run_would_refuse(tmp_path: Path) -> None:
+    """An unset variable, a missing file, a key others may read, an empty file: each one line
+    naming the field and the variable or file; --skip-secrets checks the file alone."""
+    key = tmp_path / "key.pem"
+    key.write_bytes(private_key_pem(new_private_key()))
+    key.chmod(0o644)
+    path = write_config(tmp_path, statement={"signing_key_file": str(key)})
+    document = yaml.safe_load(path.read_text())
+    document["operations"][0]["pools"] = [
+        {"kind": "braiins", "account": "a", "token_env": "RW_TEST_UNSET_TOKEN"},
+        {"kind": "f2pool", "account": "b", "token_file": "/nonexistent/token"},
+    ]
+    path.write_text(yaml.safe_dump(document))
+    env = {k: v for k, v in os.environ.items() if k != "RW_TEST_UNSET_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "collector.cli", "check-config", "--config", str(path)],
+        capture_output=True, text=True, check=False, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.splitlines()
+    assert any(
+        "operations[0].pools[0].token_env: environment variable RW_TEST_UNSET_TOKEN is not set"
+        in line
+        for line in lines
+    ), lines
+    assert any("operations[0].pools[1].token_file: cannot read /nonexistent/token" in line
+               for line in lines), lines  # fmt: skip
+    assert any("statement.signing_key_file" in line and "chmod 600" in line for line in lines)
+    skipped = _run("check-config", "--config", str(path), "--skip-secrets")
+    assert skipped.returncode == 0, skipped.stderr
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("{}\n")
+    _one_line_error(_run("check-config", "--config", str(empty)), 2, "operations: none")
