@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from collector.clock import SystemClock
 from collector.config import Config
 from collector.errors import ReservewatchError
 from collector.store.database import open_engine, upgrade
@@ -25,6 +27,7 @@ from remittance.money import MAX_SUPPLY_SAT
 COLUMNS = ("operation", "pool", "date", "amount_sat")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_AMOUNT_SAT = MAX_SUPPLY_SAT
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class CsvImportError(ReservewatchError):
@@ -35,13 +38,17 @@ class CsvImportError(ReservewatchError):
         super().__init__("\n".join(problems))
 
 
-def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list[EarningRecord]:
-    """Validate the whole file; return its records or raise :class:`CsvImportError`."""
+def parse_earnings_csv(
+    text: str, config: Config, source: str = "<csv>", today: date | None = None
+) -> list[EarningRecord]:
+    """Validate the whole file; return its records or raise :class:`CsvImportError`. A day
+    after ``today`` (the mining day of the clock's now) has not been mined: refused."""
     accounts = {
         (operation.id, f"{pool.kind}/{pool.account}")
         for operation in config.operations
         for pool in operation.pools
     }
+    operations = {operation.id for operation in config.operations}
     reader = csv.reader(io.StringIO(text))
     try:
         rows = list(reader)
@@ -60,15 +67,20 @@ def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list
             problems.append(f"{where}: expected {len(COLUMNS)} columns, found {len(row)}")
             continue
         operation_id, pool, day_text, amount_text = (cell.strip() for cell in row)
+        if operation_id not in operations:
+            problems.append(f"{where}: unknown operation {operation_id[:63]!r}")
+            continue
         if (operation_id, pool) not in accounts:
             problems.append(
-                f"{where}: pool {pool!r} is not configured for operation {operation_id!r}"
+                f"{where}: pool {pool[:120]!r} is not configured for operation {operation_id!r}"
             )
             continue
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            problems.append(f"{where}: date {day_text!r} is not YYYY-MM-DD")
+        day_problem, day = _day(day_text)
+        if day is None:
+            problems.append(f"{where}: date {day_text[:20]!r} {day_problem}")
+            continue
+        if today is not None and day > today:
+            problems.append(f"{where}: date {day} is after today ({today}): not mined yet")
             continue
         if (
             not (amount_text.isascii() and amount_text.isdigit())  # "²".isdigit() is true
@@ -90,6 +102,16 @@ def parse_earnings_csv(text: str, config: Config, source: str = "<csv>") -> list
     if problems:
         raise CsvImportError(problems)
     return list(records.values())
+
+
+def _day(text: str) -> tuple[str, date | None]:
+    """The day ``text`` names, or why it names none (not the form, or not in the calendar)."""
+    if not _ISO_DAY.fullmatch(text):
+        return "is not YYYY-MM-DD", None
+    try:
+        return "", date.fromisoformat(text)
+    except ValueError:
+        return "does not exist (no such day in the calendar)", None
 
 
 def _read(path: Path) -> str:
@@ -114,7 +136,8 @@ def _summary(records: Iterable[EarningRecord]) -> str:
 
 async def import_earnings(config: Config, path: Path) -> int:
     try:
-        records = parse_earnings_csv(_read(path), config, str(path))
+        today = SystemClock().now().date()
+        records = parse_earnings_csv(_read(path), config, str(path), today)
     except CsvImportError as err:
         for line in err.problems:
             print(line, file=sys.stderr)

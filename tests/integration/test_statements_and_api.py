@@ -202,12 +202,18 @@ def test_csv_import_is_idempotent_and_all_or_nothing(
         "op-demo,braiins/unknown,2026-10-30,1\n"
         "op-demo,ocean/pool-b,30/10/2026,1\n"
         "op-demo,ocean/pool-b,2026-10-30,1.5\n"
+        "nonexistent,ocean/pool-b,2026-10-30,1\n"
+        "op-demo,ocean/pool-b,2026-11-31,1\n"
+        "op-demo,ocean/pool-b,2099-11-05,1\n"
     )
     assert main(["import", "earnings", str(bad), "--config", str(scenario)]) == 2
     errors = capsys.readouterr().err
     assert f"{bad}:3: pool 'braiins/unknown' is not configured" in errors
-    assert f"{bad}:4: date '30/10/2026'" in errors
+    assert f"{bad}:4: date '30/10/2026' is not YYYY-MM-DD" in errors
     assert f"{bad}:5: amount_sat '1.5'" in errors
+    assert f"{bad}:6: unknown operation 'nonexistent'" in errors
+    assert f"{bad}:7: date '2026-11-31' does not exist" in errors
+    assert f"{bad}:8: date 2099-11-05 is after today" in errors
     assert "nothing imported" in errors
 
     async def stored() -> list[tuple[str, int]]:
