@@ -612,6 +612,11 @@ _MESSAGE_REWRITES = {
     "Extra inputs are not permitted": "unknown field",
     "Field required": "required",
 }
+_PATTERN_WORDS = {
+    # Identifier: what the pattern allows, in words.
+    r"^[a-z0-9][a-z0-9-]{0,62}$": "must be 1 to 63 lower-case letters, digits or hyphens, "
+    "starting with a letter or digit (it names MQTT topics and metric labels)",
+}
 
 
 def _problem_lines(source: str, err: ValidationError) -> list[str]:
@@ -622,6 +627,9 @@ def _problem_lines(source: str, err: ValidationError) -> list[str]:
         loc = tuple(p for p in loc if isinstance(p, int) or not str(p)[:1].isupper())
         message = str(error["msg"]).removeprefix("Value error, ")
         message = _MESSAGE_REWRITES.get(message, message)
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if error["type"] == "string_pattern_mismatch" and pattern in _PATTERN_WORDS:
+            message = f"{str(error.get('input'))[:40]!r} {_PATTERN_WORDS[pattern]}"
         if "\n" in message and not loc:
             lines.extend(f"{source}: {line}" for line in message.splitlines())
             continue

@@ -226,3 +226,9 @@ def test_a_deadline_timezone_must_be_an_iana_zone() -> None:
     )
     assert line.startswith("site.yaml: operations[0].remittance.deadline_timezone: ")
     assert "not an IANA time zone" in line
+
+
+def test_an_id_that_breaks_the_pattern_is_explained_in_words() -> None:
+    [line] = problems({"operations": [operation(id="Ekibastuz_1")]})
+    assert line.startswith("site.yaml: operations[0].id: 'Ekibastuz_1' must be 1 to 63 lower-case")
+    assert "pattern" not in line
