@@ -115,7 +115,12 @@ async def statement_of_account(
             restatements=restatements,
         )
     except RemittanceError as err:
-        raise StatementUnavailable(f"{operation.id} {period}: {err}") from err
+        covered = [obligation.period.label for obligation in account.obligations]
+        span = f"{covered[0]} to {covered[-1]}" if covered else "none yet"
+        raise StatementUnavailable(
+            f"{operation.id} {period}: {err} (periods covered as of "
+            f"{account.as_of.isoformat(timespec='seconds')}: {span})"
+        ) from err
 
 
 async def restatements_of(

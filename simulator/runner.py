@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -52,6 +53,22 @@ SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix,
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
 SAMPLED_KINDS = frozenset({"antpool", "ocean"})  # pools that publish no daily hash rate
 HISTORY_STEP = timedelta(hours=1)  # the simulated history: one rollup per site and hour
+
+
+OPERATOR_OPERATION = "pavlodar-3"  # the demo's operator token reads this operation only
+
+
+def operator_token(regulator_token: str) -> str:
+    """The demo operator's token, derived from the regulator's (one secret per demo run)."""
+    return hashlib.sha256(f"operator:{regulator_token}".encode()).hexdigest()[:32]
+
+
+def cli_command() -> str:
+    """How to run ``reservewatch`` from this demo's environment, as a user can paste it."""
+    beside = Path(sys.executable).with_name("reservewatch")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("reservewatch") or f"{sys.executable} -m collector.cli"
 
 
 def _token_env(kind: str, account: str) -> str:
@@ -131,7 +148,12 @@ def demo_config(
                     "name": "demo-regulator",
                     "sha256": hashlib.sha256(regulator_token.encode()).hexdigest(),
                     "role": "regulator",
-                }
+                },
+                {
+                    "name": f"demo-operator-{OPERATOR_OPERATION}",
+                    "sha256": hashlib.sha256(operator_token(regulator_token).encode()).hexdigest(),
+                    "operations": [OPERATOR_OPERATION],
+                },
             ]
         },
         "operations": operations,
@@ -335,6 +357,7 @@ def _print_banner(  # noqa: PLR0917 - each value printed once, in the order show
 ) -> None:
     sites = sum(len(op.sites) for op in OPERATIONS)
     power = sum(site.power_w for op in OPERATIONS for site in op.sites)
+    operator = operator_token(regulator_token)
     print(
         f"""reservewatch demo — {len(OPERATIONS)} state-linked operations, {sites} sites drawing \
 {power / 1e6:.0f} MW, simulated
@@ -343,13 +366,16 @@ def _print_banner(  # noqa: PLR0917 - each value printed once, in the order show
   fake Esplora    http://127.0.0.1:{esplora_port}/api   simulated chain, ~1 ZH/s network
   fake pools      {pools.url}/<kind>   braiins f2pool antpool foundry luxor ocean
   collector       http://{listen}/metrics   /healthz /readyz /api/v1/...
-  API token       {regulator_token}   (regulator: sees every operation)
+  API tokens      {regulator_token}   (regulator: sees every operation)
+                  {operator}   (operator of {OPERATOR_OPERATION}: its own only)
 
 Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_shortfall
       curl -s -H 'Authorization: Bearer {regulator_token}' \\
            http://{listen}/api/v1/operations/pavlodar-3/balance
-      reservewatch statement --config {workdir}/config.yaml --operation pavlodar-3 \\
-           --period {period.label} --format pdf --out statement.pdf
+      curl -s -o /dev/null -w '%{{http_code}}\\n' -H 'Authorization: Bearer {operator}' \\
+           http://{listen}/api/v1/operations/ekibastuz-1/balance      # 403: not its own
+      {cli_command()} statement --config {workdir}/config.yaml \\
+           --operation pavlodar-3 --period {period.label} --format pdf --out statement.pdf
 pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
 The grid operator has capped the almaty region at 98 % of its quota for the evening peak.
 Ctrl-C stops everything.

@@ -86,10 +86,19 @@ def test_the_demo_shows_every_operation_and_the_under_remitter(tmp_path: Path, b
         assert "reservewatch_site_power_watts{" in metrics
 
         banner = (tmp_path / "demo.out").read_text()
-        token = banner.split("API token")[1].split()[0]
+        lines = banner.split("API tokens")[1].splitlines()
+        token, operator = lines[0].split()[0], lines[1].split()[0]
         status, body = _get(f"http://127.0.0.1:{port}/api/v1/operations/pavlodar-3/balance", token)
         assert status == 200
         assert json.loads(body)["shortfall_sat"] > 0
+        # The operator token reads its own operation and is refused another's, as printed.
+        base = f"http://127.0.0.1:{port}/api/v1/operations"
+        assert _get(f"{base}/pavlodar-3/balance", operator)[0] == 200
+        assert _get(f"{base}/ekibastuz-1/balance", operator)[0] == 403
+        # The printed statement command works as printed (its executable, a covered period).
+        [command] = [line for line in banner.splitlines() if " statement --config " in line]
+        executable = command.split()[0]
+        assert Path(executable).exists() or executable.endswith("python"), command
         assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
     finally:
         stop(process, timeout_s=15)
