@@ -16,7 +16,9 @@ label of ``reservewatch_telemetry_rejected_total``.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -39,6 +41,8 @@ REJECT_REASONS: Final = (
     "stale_timestamp",  # ts more than mqtt.max_age_s behind the clock
     "bad_topic",  # topic not UTF-8 or not one of ours
     "unknown_site",  # a site id not in the configuration
+    "unknown_region",  # a curtailment order for a region with no configured site
+    "duplicate_key",  # an object names one key twice (which value would be meant?)
     "duplicate",  # same ts as the latest reading already processed
     "out_of_order",  # older than the latest reading already processed
     "energy_backwards",  # meter counter stepped back by a little (not a reset)
@@ -143,8 +147,51 @@ class ParsedBatch:
     rejects: tuple[Rejected, ...]
 
 
+class DuplicateKeys:
+    """Stands for a JSON object that named one key twice: refused where a reading is read."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any] | DuplicateKeys:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            return DuplicateKeys(key)
+        found[key] = value
+    return found
+
+
+_KEY_END = re.compile(rb'"\s*:')
+
+
+def _keys_written(payload: bytes) -> int:
+    """How many ``"…":`` a payload holds: at least one per key it writes (a string value
+    holding ``\":`` adds more, which only costs a second, careful parse)."""
+    if b'"\t' in payload or b'"\n' in payload or b'"\r' in payload or b'"  ' in payload:
+        return len(_KEY_END.findall(payload))
+    return payload.count(b'":') + payload.count(b'" :')
+
+
+def _may_repeat_keys(payload: bytes, document: Any) -> bool:
+    """Whether the payload may name a key twice in one object (orjson keeps the last): it
+    writes more keys than the parsed objects hold, or escapes that could spell a key."""
+    if type(document) is dict:
+        held = len(document)
+    elif type(document) is list:
+        held = sum(len(item) for item in document if type(item) is dict)
+    else:
+        return False
+    return b"\\u" in payload or _keys_written(payload) > held
+
+
 def decode_json(payload: bytes, max_payload_bytes: int) -> Any:
-    """Size-check, parse and depth-check ``payload``; raise :class:`Rejected` on any problem."""
+    """Size-check, parse and depth-check ``payload``; raise :class:`Rejected` on any problem.
+    An object that names a key twice comes back as :class:`DuplicateKeys` (a whole message
+    that is one: ``duplicate_key``)."""
     if len(payload) > max_payload_bytes:
         raise Rejected("too_large", f"{len(payload)} bytes, limit {max_payload_bytes}")
     try:
@@ -156,6 +203,10 @@ def decode_json(payload: bytes, max_payload_bytes: int) -> Any:
         if "recursion" in message:
             raise Rejected("too_deep", "nesting too deep") from err
         raise Rejected("not_json", message.split(":", 1)[0]) from err
+    if _may_repeat_keys(payload, document):  # rare: parse again, keeping every key
+        document = json.loads(payload, object_pairs_hook=_pairs)
+        if type(document) is DuplicateKeys:
+            raise Rejected("duplicate_key", f"key {document.key[:40]!r} given twice")
     if payload.count(b"[") + payload.count(b"{") > _DEPTH_SCAN_THRESHOLD:
         depth = _depth(document)
         if depth > MAX_DEPTH:
@@ -249,6 +300,8 @@ def _check_time(ts: datetime, limits: Limits) -> None:
 
 def validate_reading(reading: Any, limits: Limits) -> SiteReading:
     """One decoded JSON value → a :class:`SiteReading`, or :class:`Rejected`."""
+    if type(reading) is DuplicateKeys:
+        raise Rejected("duplicate_key", f"key {reading.key[:40]!r} given twice")
     if type(reading) is not dict:
         raise Rejected("not_object", "a reading must be a JSON object")
     if "ts" not in reading:
@@ -351,6 +404,8 @@ def validate_miner_reading(
     ``hashrate_hs`` defaults to 0 and ``status`` to ``online``. ``miner_id`` comes from the
     topic, or (``None``) from the reading's own ``miner_id`` field (bulk messages).
     """
+    if type(reading) is DuplicateKeys:
+        raise Rejected("duplicate_key", f"key {reading.key[:40]!r} given twice")
     if type(reading) is not dict:
         raise Rejected("not_object", "a reading must be a JSON object")
     if miner_id is None:

@@ -306,13 +306,14 @@ class TelemetryService:
         for one in batch.rejects:
             self._reject(one, topic)
         accepted = 0
+        now = self._limits().now
         for reading in (
             sorted(batch.readings, key=lambda r: r.ts)
             if len(batch.readings) > 1
             else batch.readings
         ):
             try:
-                self._book.apply(site_id, reading)
+                self._book.apply(site_id, reading, now)
             except Rejected as rejected:
                 self._reject(rejected, topic)
                 continue
@@ -373,7 +374,7 @@ class TelemetryService:
 
     async def _handle_curtailment(self, region: str, payload: bytes, topic: str) -> None:
         if region not in self._regions:
-            self._reject(Rejected("unknown_site", f"region {region[:64]!r} has no sites"), topic)
+            self._reject(Rejected("unknown_region", f"region {region[:64]!r} has no sites"), topic)
             return
         try:
             order = parse_curtailment_payload(payload, self._limits())

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from collector.config import Config, SiteConfig
 from collector.store.records import RollupDelta, SiteStateRecord
@@ -65,6 +65,7 @@ class SiteSnapshot:
 
 class LiveSite:
     __slots__ = (
+        "ahead_ts",
         "config",
         "dirty",
         "energy_total_wh",
@@ -83,6 +84,9 @@ class LiveSite:
         self.config = config
         self.operation_id = operation_id
         self.last_ts: datetime | None = None
+        # A reading stamped ahead of the collector's clock is taken, but orders the site's
+        # later readings only up to that clock: its own ts is kept here to spot a redelivery.
+        self.ahead_ts: datetime | None = None
         self.meter_wh: int | None = None
         self.energy_total_wh = 0
         self.power_w = 0.0
@@ -125,6 +129,10 @@ class Pending:
 
     def __bool__(self) -> bool:
         return bool(self.deltas or self.states)
+
+
+AHEAD_TOLERANCE = timedelta(seconds=5)
+"""How far a site's clock may run ahead of the collector's and still order its readings."""
 
 
 class SiteBook:
@@ -177,14 +185,18 @@ class SiteBook:
             state.version += 1
         self.version += 1
 
-    def apply(self, site_id: str, reading: SiteReading) -> None:
-        """Take one validated reading; raise :class:`Rejected` for duplicates and glitches."""
+    def apply(self, site_id: str, reading: SiteReading, now: datetime | None = None) -> None:
+        """Take one validated reading; raise :class:`Rejected` for duplicates and glitches.
+
+        With ``now`` (the collector's clock), a reading stamped ahead of it moves the site's
+        ordering clock only to ``now + AHEAD_TOLERANCE``: one forged or skewed reading can
+        never make the site's real readings "out of order" (it would freeze the site)."""
         state = self._sites.get(site_id)
         if state is None:
             raise Rejected("unknown_site", f"site {site_id!r} is not configured")
         last_ts = state.last_ts
         if last_ts is not None:
-            if reading.ts == last_ts:
+            if reading.ts in (last_ts, state.ahead_ts):
                 raise Rejected("duplicate", f"{site_id}: reading at {reading.ts} already counted")
             if reading.ts < last_ts:
                 raise Rejected("out_of_order", f"{site_id}: reading older than {last_ts}")
@@ -200,7 +212,11 @@ class SiteBook:
                 elapsed_h = (reading.ts - last_ts).total_seconds() / 3600 if last_ts else 0.0
                 if step <= MAX_SITE_POWER_W * elapsed_h + ENERGY_JITTER_WH:
                     added_wh = step
-        state.last_ts = reading.ts
+        ceiling = None if now is None else now + AHEAD_TOLERANCE
+        if ceiling is not None and reading.ts > ceiling:
+            state.last_ts, state.ahead_ts = max(ceiling, last_ts or ceiling), reading.ts
+        else:
+            state.last_ts = reading.ts
         if meter is not None:
             state.meter_wh = meter
         state.energy_total_wh += added_wh

@@ -157,3 +157,33 @@ def test_no_json_document_whatsoever_crashes_the_parser(document: object) -> Non
             parse(payload, LIMITS)
         except Rejected as rejected:
             assert rejected.reason in REJECT_REASONS
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"ts": "2026-11-24T02:00:00Z", "power_w": 1, "power_w": 99999}',
+        b'{"ts": "2026-11-24T02:00:00Z", "power_w": 1, "power_w"\t: 99999}',
+        b'{"ts": "2026-11-24T02:00:00Z", "power_w": 1, "power\\u005fw": 99999}',
+    ],
+)
+def test_a_key_given_twice_is_refused_not_last_wins(payload: bytes) -> None:
+    with pytest.raises(Rejected) as caught:
+        parse_site_payload(payload, LIMITS)
+    assert caught.value.reason == "duplicate_key"
+
+
+def test_in_a_batch_only_the_reading_with_a_repeated_key_is_refused() -> None:
+    payload = (
+        b'[{"ts": "2026-11-24T02:00:00Z", "power_w": 5},'
+        b' {"ts": "2026-11-24T02:00:30Z", "power_w": 6, "ts": "2026-11-24T02:00:40Z"}]'
+    )
+    batch = parse_site_payload(payload, LIMITS)
+    assert [r.power_w for r in batch.readings] == [5]
+    assert [r.reason for r in batch.rejects] == ["duplicate_key"]
+
+
+def test_a_value_that_looks_like_a_key_is_not_a_duplicate() -> None:
+    payload = b'{"ts": "2026-11-24T02:00:00Z", "power_w": 7, "note": "a \\":\\" b"}'
+    [reading] = parse_site_payload(payload, LIMITS).readings
+    assert reading.power_w == 7

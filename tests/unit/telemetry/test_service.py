@@ -56,6 +56,17 @@ async def test_invalid_utf8_and_foreign_topics_are_rejected_as_bad_topic(store: 
     assert telemetry.rejected_counts()["bad_topic"] == 3
 
 
+async def test_a_curtailment_for_a_region_without_sites_has_its_own_reason(
+    store: Store,
+) -> None:
+    telemetry = service(store)
+    order = b'{"ts": "2026-11-24T02:00:00Z", "max_power_w": 10}'
+    await telemetry.handle(MqttMessage("reservewatch/grid/nowhere/curtailment", order, retain=True))
+    counts = telemetry.rejected_counts()
+    assert counts["unknown_region"] == 1
+    assert counts.get("unknown_site", 0) == 0
+
+
 async def test_handler_returns_only_after_the_reading_is_committed(store: Store) -> None:
     telemetry = service(store)
     handled = asyncio.create_task(

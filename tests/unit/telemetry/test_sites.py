@@ -109,3 +109,23 @@ def test_shards_are_stable_and_cover_every_site_once() -> None:
     assert shards == [shard_of(site_id, 3) for site_id in ids]
     assert set(shards) == {0, 1, 2}
     assert shard_of("site-0", 3) == 0  # SHA-256 based: the same on every machine and Python
+
+
+def test_one_reading_stamped_ahead_of_the_clock_cannot_freeze_a_site() -> None:
+    """A reading 4 minutes ahead (inside the accepted skew) is taken, but the site's real
+    readings after it are still in order: its clock moves only to the collector's own."""
+    book = SiteBook(config())
+    now = at(0).ts
+    book.apply("s1", at(240, power_w=999), now)  # forged, or a clock running fast
+    assert book.snapshot()["s1"].power_w == 999
+    book.apply("s1", at(10, power_w=5), now + timedelta(seconds=10))  # the real next reading
+    assert book.snapshot()["s1"].power_w == 5
+    assert reason_of_at(book, at(240, power_w=999), now + timedelta(seconds=20)) == "duplicate"
+    book.apply("s1", at(30, power_w=6), now + timedelta(seconds=30))
+    assert book.snapshot()["s1"].power_w == 6
+
+
+def reason_of_at(book: SiteBook, reading: SiteReading, now: datetime) -> str:
+    with pytest.raises(Rejected) as caught:
+        book.apply("s1", reading, now)
+    return caught.value.reason
