@@ -18,7 +18,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -652,7 +652,60 @@ def parse_config(data: Any, source: str = "<config>") -> Config:
     try:
         return Config(**data)
     except ValidationError as err:
-        raise ConfigError(_problem_lines(source, err)) from err
+        lines = _problem_lines(source, err)
+        # Cross-field checks run only once every field is valid: read them from the raw
+        # document too, so one run lists every problem (a duplicate id, a bad checksum…).
+        for problem in _raw_cross_field(data):
+            line = f"{source}: {problem}"
+            if line not in lines:
+                lines.append(line)
+        raise ConfigError(lines) from err
+
+
+_CHAINS: Final[dict[str, Literal["main", "test", "signet", "regtest"]]] = {
+    "main": "main",
+    "test": "test",
+    "signet": "signet",
+    "regtest": "regtest",
+}
+
+
+def _raw_cross_field(data: dict[str, Any]) -> list[str]:
+    """The cross-field problems of a document that did not validate, read defensively."""
+    problems: list[str] = []
+    network = data.get("network")
+    chain = network.get("chain", "main") if isinstance(network, dict) else "main"
+    operations = data.get("operations")
+    if not isinstance(operations, list):
+        return problems
+    seen_ops: set[str] = set()
+    seen_sites: dict[str, str] = {}
+    for op_index, operation in enumerate(operations):
+        if not isinstance(operation, dict):
+            continue
+        op_id = operation.get("id")
+        if isinstance(op_id, str):
+            if op_id in seen_ops:
+                problems.append(f"operations[{op_index}].id: duplicate operation id {op_id!r}")
+            seen_ops.add(op_id)
+        sites = operation.get("sites")
+        for site_index, site in enumerate(sites if isinstance(sites, list) else []):
+            site_id = site.get("id") if isinstance(site, dict) else None
+            if isinstance(site_id, str):
+                if site_id in seen_sites:
+                    problems.append(
+                        f"operations[{op_index}].sites[{site_index}].id: duplicate site id "
+                        f"{site_id!r} (also in operation {seen_sites[site_id]!r})"
+                    )
+                seen_sites[site_id] = str(op_id)
+        addresses = operation.get("reserve_addresses")
+        for index, address in enumerate(addresses if isinstance(addresses, list) else []):
+            if isinstance(address, str) and chain in _CHAINS:
+                try:
+                    validate_address(address, _CHAINS[chain])
+                except AddressError as err:
+                    problems.append(f"operations[{op_index}].reserve_addresses[{index}]: {err}")
+    return problems
 
 
 def reference_problems(config: Config, source: str) -> list[str]:

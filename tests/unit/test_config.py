@@ -232,3 +232,20 @@ def test_an_id_that_breaks_the_pattern_is_explained_in_words() -> None:
     [line] = problems({"operations": [operation(id="Ekibastuz_1")]})
     assert line.startswith("site.yaml: operations[0].id: 'Ekibastuz_1' must be 1 to 63 lower-case")
     assert "pattern" not in line
+
+
+def test_cross_field_problems_are_listed_beside_field_problems() -> None:
+    """A bad checksum and a duplicate site id are reported in the same run as a bad rate."""
+    bad_checksum = VALID_ADDRESS[:-1] + ("q" if VALID_ADDRESS[-1] != "q" else "p")
+    lines = problems(
+        {
+            "operations": [
+                operation(remittance={"rate": "7"}, reserve_addresses=[bad_checksum]),
+                operation(id="other", reserve_addresses=[OTHER_ADDRESS]),
+            ]
+        }
+    )
+    joined = "\n".join(lines)
+    assert "operations[0].remittance.rate" in joined
+    assert "operations[0].reserve_addresses[0]" in joined
+    assert "operations[1].sites[0].id: duplicate site id 'ekb-a'" in joined
