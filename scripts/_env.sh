@@ -15,4 +15,11 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip
 fi
 extras=${RESERVEWATCH_EXTRAS:-}
-.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+# Install (editable) only when pyproject.toml or the extras changed since the last install:
+# a start is then quiet and quick (pip and setuptools print their notices only when they run).
+stamp=".venv/.reservewatch-installed"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) ${extras}"
+if ! grep -qxF -- "$wanted" "$stamp" 2>/dev/null; then
+  .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}" 2> >(grep -v -e '^ *$' -e 'BuildBackendWarning' -e '!!' -e '\*\*\*' -e 'Please be careful' -e 'name as your package' -e 'with strategy' >&2)
+  echo "$wanted" >> "$stamp"
+fi
