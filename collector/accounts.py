@@ -35,11 +35,10 @@ from decimal import Decimal
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from prometheus_client.core import GaugeMetricFamily, Metric
-
 from collector.clock import Clock
 from collector.config import Config, OperationConfig
 from collector.errors import SecretError, StoreError
+from collector.metrics.contract import Metric, family
 from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
 from remittance.account import OperationAccount, compute_account
@@ -367,40 +366,20 @@ class AccountsService:
         return totals
 
     def metric_families(self) -> Iterable[Metric]:
-        label = ["operation"]
-        info = GaugeMetricFamily(
-            "reservewatch_operation_info",
-            "A watched operation, with its name and licence.",
-            labels=["operation", "name", "license"],
-        )
+        info = family("reservewatch_operation_info")
         gauges = {
-            name: GaugeMetricFamily(f"reservewatch_operation_{name}", text, labels=label)
-            for name, text in (
-                (
-                    "mined_btc_total",
-                    "Pool-reported earnings since the first period watched, in BTC.",
-                ),
-                (
-                    "expected_btc_total",
-                    "Expected earnings (FPPS-equivalent) since the first period, in BTC.",
-                ),
-                ("remittance_due_btc_total", "Remittances due for every period so far, in BTC."),
-                ("remitted_btc_total", "Confirmed remittances to the reserve addresses, in BTC."),
-                ("remittance_shortfall_btc", "Unpaid on obligations past their deadline, in BTC."),
-                (
-                    "remittance_overdue_seconds",
-                    "Seconds since the oldest unpaid deadline (0 if none).",
-                ),
-                (
-                    "earnings_discrepancy_ratio",
-                    "Reported ÷ expected earnings, latest closed period.",
-                ),
-                ("hashrate_discrepancy_ratio", "Pool-reported ÷ telemetry hash rate, now."),
-                ("hashrate_share_ratio", "The operation's pool hash rate ÷ the network's."),
-                (
-                    "late_payments",
-                    "Payments (or parts) that settled an obligation after its deadline.",
-                ),
+            name: family(f"reservewatch_operation_{name}")
+            for name in (
+                "mined_btc_total",
+                "expected_btc_total",
+                "remittance_due_btc_total",
+                "remitted_btc_total",
+                "remittance_shortfall_btc",
+                "remittance_overdue_seconds",
+                "earnings_discrepancy_ratio",
+                "hashrate_discrepancy_ratio",
+                "hashrate_share_ratio",
+                "late_payments",
             )
         }
         inputs = self._inputs
@@ -436,22 +415,12 @@ class AccountsService:
                     gauges[name].add_metric([operation.id], value)
         yield info
         yield from gauges.values()
-        restated = GaugeMetricFamily(
-            "reservewatch_operation_restated_periods",
-            "Closed periods whose due now differs from the statement issued for them (a "
-            "revised input restated them; the next statement shows how).",
-            labels=["operation"],
-        )
+        restated = family("reservewatch_operation_restated_periods")
         for operation in self._config.operations:
             if operation.id in self._accounts:
                 restated.add_metric([operation.id], self._restated.get(operation.id, 0))
         yield restated
-        stale = GaugeMetricFamily(
-            "reservewatch_operation_accounts_stale",
-            "1 when the last pass could not recompute the operation's account (its figures "
-            "are the last good ones), with the reason; 0 with reason none when current.",
-            labels=["operation", "reason"],
-        )
+        stale = family("reservewatch_operation_accounts_stale")
         for operation in self._config.operations:
             reason = self._stale.get(operation.id)
             stale.add_metric([operation.id, reason or "none"], 1 if reason else 0)
@@ -462,26 +431,15 @@ class AccountsService:
                 inputs.network_hashrate_hs,
             )
             if national is not None:
-                yield GaugeMetricFamily(
-                    "reservewatch_national_hashrate_share_ratio",
-                    "All watched operations' pool hash rate ÷ the network's (see "
-                    "reservewatch_national_hashrate_share_omitted for who it leaves out).",
-                    value=float(national),
-                )
-            omitted = GaugeMetricFamily(
-                "reservewatch_national_hashrate_share_omitted",
-                "1 when the national share leaves the operation out (no current pool hash "
-                "rate: no pool account answered yet), 0 when it counts it.",
-                labels=["operation"],
-            )
+                yield family("reservewatch_national_hashrate_share_ratio", float(national))
+            omitted = family("reservewatch_national_hashrate_share_omitted")
             for op in self._config.operations:
                 omitted.add_metric([op.id], 0 if op.id in inputs.pool_hashrate_hs else 1)
             yield omitted
         if self._last_success is not None:
-            yield GaugeMetricFamily(
+            yield family(
                 "reservewatch_accounts_last_success_timestamp_seconds",
-                "When the accounts were last recomputed from the store (Unix seconds).",
-                value=self._last_success.timestamp(),
+                self._last_success.timestamp(),
             )
 
 

@@ -20,7 +20,6 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
-from prometheus_client.core import GaugeMetricFamily, Metric
 
 from collector.account_api import AccountsApi
 from collector.accounts import AccountsService
@@ -30,6 +29,7 @@ from collector.errors import StoreError
 from collector.http import HttpServer
 from collector.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
+from collector.metrics.contract import Metric, family
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
@@ -58,11 +58,7 @@ class StoreHealth:
             await asyncio.sleep(interval_s)
 
     def metric_families(self) -> list[Metric]:
-        return [
-            GaugeMetricFamily(
-                "reservewatch_store_up", "1 when the database answers.", value=int(self.up)
-            )
-        ]
+        return [family("reservewatch_store_up", int(self.up))]
 
 
 class Collector:

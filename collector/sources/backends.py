@@ -11,12 +11,12 @@ from typing import Final
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from prometheus_client.core import Metric
 
 from collector.clock import Clock
 from collector.config import Config, NetworkConfig
 from collector.errors import ConfigError
 from collector.metrics import MetricSource
+from collector.metrics.contract import Metric
 from collector.sources.bitcoind import bitcoind_jobs
 from collector.sources.chain import ReserveJob
 from collector.sources.http import HttpSource, RequestCounters

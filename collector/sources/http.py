@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from prometheus_client.core import CounterMetricFamily, Metric
 
 from collector.backoff import delay_s
 from collector.errors import (
@@ -45,6 +44,7 @@ from collector.errors import (
     SourceTimeout,
     SourceUnauthorized,
 )
+from collector.metrics.contract import Metric, family
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,10 @@ class RequestCounters:
         return self._counts.get((source, result), 0)
 
     def metric_families(self) -> Iterable[Metric]:
-        family = CounterMetricFamily(
-            "reservewatch_source_requests",
-            "HTTP requests to external sources, by source kind and bounded result.",
-            labels=["source", "result"],
-        )
+        requests = family("reservewatch_source_requests")
         for (source, result), total in sorted(self._counts.items()):
-            family.add_metric([source, result], total)
-        yield family
+            requests.add_metric([source, result], total)
+        yield requests
 
 
 def _where(method: str, url: str) -> str:

@@ -44,11 +44,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, TypeGuard
 
-from prometheus_client.core import GaugeMetricFamily, Metric
-
 from collector.clock import Clock
 from collector.config import NetworkConfig
 from collector.errors import SourceBadResponse
+from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord, NetworkDayRecord
@@ -285,23 +284,11 @@ class NetworkStatus:
 
     def metric_families(self) -> Iterable[Metric]:
         if self.hashrate_hs is not None:
-            yield GaugeMetricFamily(
-                "reservewatch_network_hashrate_hashes_per_second",
-                "Bitcoin network hash rate (last good value), in hashes per second.",
-                value=self.hashrate_hs,
-            )
+            yield family("reservewatch_network_hashrate_hashes_per_second", self.hashrate_hs)
         if self.difficulty is not None:
-            yield GaugeMetricFamily(
-                "reservewatch_network_difficulty",
-                "Bitcoin network difficulty (last good value).",
-                value=self.difficulty,
-            )
+            yield family("reservewatch_network_difficulty", self.difficulty)
         if self.tip_height is not None:
-            yield GaugeMetricFamily(
-                "reservewatch_network_tip_height",
-                "Height of the best chain's tip (last good value).",
-                value=self.tip_height,
-            )
+            yield family("reservewatch_network_tip_height", self.tip_height)
 
 
 def _hashrate_interval(days: int) -> str:

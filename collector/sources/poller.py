@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol
 
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
-
 from collector.clock import Clock
 from collector.errors import SourceError, StoreError
+from collector.metrics.contract import Metric, family, histogram
 
 log = logging.getLogger(__name__)
 
@@ -246,32 +245,20 @@ class Poller:
     # -- metrics --------------------------------------------------------------------------
 
     def metric_families(self) -> Iterable[Metric]:
-        up = GaugeMetricFamily(
-            "reservewatch_source_up",
-            "1 if the source's last poll succeeded, else 0.",
-            labels=["source", "target"],
-        )
-        last = GaugeMetricFamily(
-            "reservewatch_source_last_success_timestamp_seconds",
-            "Unix time of the source's last successful poll.",
-            labels=["source", "target"],
-        )
+        up = family("reservewatch_source_up")
+        last = family("reservewatch_source_last_success_timestamp_seconds")
         for health in self._health.values():
             up.add_metric([health.source, health.target], 1.0 if health.up else 0.0)
             if health.last_success is not None:
                 last.add_metric([health.source, health.target], health.last_success.timestamp())
         yield up
         yield last
-        durations = HistogramMetricFamily(
-            "reservewatch_source_poll_duration_seconds",
-            "Time one poll of a source took, in seconds.",
-            labels=["source"],
-        )
-        for source, histogram in sorted(self._durations.items()):
+        durations = histogram("reservewatch_source_poll_duration_seconds")
+        for source, counts in sorted(self._durations.items()):
             buckets = [
                 (str(bound), float(count))
-                for bound, count in zip(POLL_DURATION_BUCKETS_S, histogram.counts, strict=True)
+                for bound, count in zip(POLL_DURATION_BUCKETS_S, counts.counts, strict=True)
             ]
-            buckets.append(("+Inf", float(histogram.total)))
-            durations.add_metric([source], buckets, histogram.sum_s)
+            buckets.append(("+Inf", float(counts.total)))
+            durations.add_metric([source], buckets, counts.sum_s)
         yield durations

@@ -39,10 +39,10 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from collector.clock import Clock
 from collector.config import Config, OperationConfig, PoolAccountConfig, resolve_secret
+from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import Poller
 from collector.sources.pools import normalise as n
@@ -95,16 +95,8 @@ class PoolMetrics:
         return list(self._statuses.values())
 
     def metric_families(self) -> Iterable[Metric]:
-        hashrate = GaugeMetricFamily(
-            "reservewatch_pool_hashrate_hashes_per_second",
-            "Hash rate the pool credits the account, in H/s (last good value).",
-            labels=["operation", "pool", "window"],
-        )
-        workers = GaugeMetricFamily(
-            "reservewatch_pool_workers",
-            "Workers the pool sees for the account, by state (last good value).",
-            labels=["operation", "pool", "state"],
-        )
+        hashrate = family("reservewatch_pool_hashrate_hashes_per_second")
+        workers = family("reservewatch_pool_workers")
         for (operation, kind, account), status in sorted(self._statuses.items()):
             pool = f"{kind}/{account}"
             hashrate.add_metric([operation, pool, "current"], status.hashrate_hs)
@@ -113,12 +105,7 @@ class PoolMetrics:
             workers.add_metric([operation, pool, "offline"], status.workers_offline)
         yield hashrate
         yield workers
-        unknown = CounterMetricFamily(
-            "reservewatch_pool_unknown_rows",
-            "Pool rows of a kind the adapter does not know (kept out of every figure), each "
-            "counted once.",
-            labels=["operation", "pool"],
-        )
+        unknown = family("reservewatch_pool_unknown_rows")
         for (operation, pool), rows in sorted(self._unknown.items()):
             unknown.add_metric([operation, pool], rows)
         yield unknown

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from prometheus_client.core import GaugeMetricFamily, Metric
-
+from collector.metrics.contract import Metric, family
 from collector.store.records import ReserveOutputRecord
 from remittance import ledger
 from remittance.money import sat_to_btc
@@ -63,13 +62,8 @@ class ReserveStatus:
     def metric_families(self) -> Iterable[Metric]:
         if self.tip_height is None:
             return  # nothing established yet: absent, not zero
-        family = GaugeMetricFamily(
-            "reservewatch_reserve_received_btc_total",
-            "BTC received by the operation's reserve addresses in outputs with enough "
-            "confirmations (follows the best chain).",
-            labels=["operation"],
-        )
+        received = family("reservewatch_reserve_received_btc_total")
         for operation_id in self.operation_ids:
             sat = self.received_sat.get(operation_id, 0)
-            family.add_metric([operation_id], sat_to_btc(sat))
-        yield family
+            received.add_metric([operation_id], sat_to_btc(sat))
+        yield received

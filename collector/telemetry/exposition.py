@@ -25,9 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.samples import Sample
-
+from collector.metrics.contract import Metric, Sample, family
 from collector.telemetry.payloads import CurtailmentOrder
 from collector.telemetry.sites import LiveSite, SiteBook
 
@@ -42,52 +40,17 @@ class SiteFamilies:
     region_power_w: Mapping[str, float]
 
 
-_SITE_FAMILIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("gauge", "reservewatch_site_power_watts", "Latest power a site reported, in watts.", _SITE),
-    (
-        "gauge",
-        "reservewatch_site_power_quota_watts",
-        "A site's licensed power quota, in watts.",
-        _SITE,
-    ),
-    (
-        "counter",
-        "reservewatch_site_energy_joules",
-        "Energy a site's meter recorded since first seen (meter resets bridged), in joules.",
-        _SITE,
-    ),
-    (
-        "gauge",
-        "reservewatch_site_hashrate_hashes_per_second",
-        "Latest hash rate a site reported, in hashes per second.",
-        ("operation", "site"),
-    ),
-    ("gauge", "reservewatch_site_miners_online", "Miners a site reported online.", _SITE),
-    ("gauge", "reservewatch_site_miners_total", "Miners installed at a site.", _SITE),
-    (
-        "gauge",
-        "reservewatch_site_last_seen_timestamp_seconds",
-        "Timestamp of a site's latest accepted reading, in Unix seconds.",
-        _SITE,
-    ),
-    (
-        "gauge",
-        "reservewatch_site_power_implied_hashrate_hashes_per_second",
-        "Hash rate the site's power implies at its declared efficiency (W ÷ J/TH), in H/s.",
-        _SITE,
-    ),
-    (
-        "gauge",
-        "reservewatch_site_curtailment_compliant",
-        "1 while a site draws at most its share of its region's curtailment limit, else 0.",
-        _SITE,
-    ),
-    (
-        "gauge",
-        "reservewatch_site_inlet_temperature_celsius",
-        "Latest inlet air temperature a site reported, in degrees Celsius.",
-        _SITE,
-    ),
+_SITE_FAMILIES: tuple[str, ...] = (  # in column order; types, HELP and labels: the contract
+    "reservewatch_site_power_watts",
+    "reservewatch_site_power_quota_watts",
+    "reservewatch_site_energy_joules",
+    "reservewatch_site_hashrate_hashes_per_second",
+    "reservewatch_site_miners_online",
+    "reservewatch_site_miners_total",
+    "reservewatch_site_last_seen_timestamp_seconds",
+    "reservewatch_site_power_implied_hashrate_hashes_per_second",
+    "reservewatch_site_curtailment_compliant",
+    "reservewatch_site_inlet_temperature_celsius",
 )
 _POWER, _QUOTA, _ENERGY, _HASHRATE, _ONLINE, _TOTAL, _LAST_SEEN, _IMPLIED = range(8)
 _COMPLIANT, _TEMPERATURE = 8, 9
@@ -108,7 +71,7 @@ def _site_samples(
 ) -> _SiteSamples:
     site = state.config
     labels = {"operation": state.operation_id, "site": site_id, "region": site.region}
-    names = [name for _, name, _, _ in _SITE_FAMILIES]
+    names = list(_SITE_FAMILIES)
     names[_ENERGY] += "_total"
     rows: list[list[Sample]] = [[] for _ in _SITE_FAMILIES]
 
@@ -177,16 +140,10 @@ class SiteExposition:
                 region_power[region] = region_power.get(region, 0.0) + state.power_w
         self._sites = kept
         families: list[Metric] = []
-        for (kind, name, documentation, labels), samples in zip(
-            _SITE_FAMILIES, columns, strict=True
-        ):
-            family: Metric
-            if kind == "counter":
-                family = CounterMetricFamily(name, documentation, labels=labels)
-            else:
-                family = GaugeMetricFamily(name, documentation, labels=labels)
-            family.samples = samples
-            families.append(family)
+        for name, samples in zip(_SITE_FAMILIES, columns, strict=True):
+            built = family(name)
+            built.samples = samples
+            families.append(built)
         return SiteFamilies(tuple(families), region_power)
 
 
@@ -208,21 +165,9 @@ def telemetry_families(
     yield from sites.families
     region_power = sites.region_power_w
 
-    region_max = GaugeMetricFamily(
-        "reservewatch_region_curtailment_max_watts",
-        "The grid operator's active curtailment limit for a region, in watts.",
-        labels=["region"],
-    )
-    region_power_family = GaugeMetricFamily(
-        "reservewatch_region_power_watts",
-        "Sum of the latest power of a region's sites (of this replica's shard), in watts.",
-        labels=["region"],
-    )
-    region_quota = GaugeMetricFamily(
-        "reservewatch_region_power_quota_watts",
-        "Sum of the power quotas of a region's sites, in watts.",
-        labels=["region"],
-    )
+    region_max = family("reservewatch_region_curtailment_max_watts")
+    region_power_family = family("reservewatch_region_power_watts")
+    region_quota = family("reservewatch_region_power_quota_watts")
     for region, quota_w in sorted(book.region_quota_w().items()):
         region_quota.add_metric([region], float(quota_w))
         region_power_family.add_metric([region], region_power.get(region, 0.0))
@@ -233,19 +178,11 @@ def telemetry_families(
     yield region_power_family
     yield region_quota
 
-    messages_family = CounterMetricFamily(
-        "reservewatch_telemetry_messages",
-        "Readings accepted per site.",
-        labels=["site"],
-    )
+    messages_family = family("reservewatch_telemetry_messages")
     for site_id, count in messages.items():
         messages_family.add_metric([site_id], float(count))
     yield messages_family
-    rejected_family = CounterMetricFamily(
-        "reservewatch_telemetry_rejected",
-        "Telemetry messages or readings rejected, by reason.",
-        labels=["reason"],
-    )
+    rejected_family = family("reservewatch_telemetry_rejected")
     for reason, count in rejected.items():
         rejected_family.add_metric([reason], float(count))
     yield rejected_family

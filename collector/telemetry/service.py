@@ -15,12 +15,11 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 
-from prometheus_client.core import GaugeMetricFamily, Metric
-
 from collector.backoff import Backoff
 from collector.clock import Clock
 from collector.config import Config
 from collector.errors import StoreError
+from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from collector.store.records import CurtailmentRecord
 from collector.telemetry.client import (
@@ -198,11 +197,7 @@ class TelemetryService:
             self._site_families = (key, self._site_exposition.families(book, now))
         sites = self._site_families[1]
         yield from telemetry_families(book, now, self._messages, self._rejected, sites)
-        up = GaugeMetricFamily(
-            "reservewatch_source_up",
-            "1 while the source answers, 0 while it fails.",
-            labels=["source", "target"],
-        )
+        up = family("reservewatch_source_up")
         up.add_metric(["mqtt", "broker"], 1.0 if self._connected else 0.0)
         yield up
 

@@ -9,9 +9,11 @@ application's own (never the global one). The collector adds::
     reservewatch_build_info{version="0.1.0"} 1
     reservewatch_scrape_duration_seconds 0.0012   (the previous scrape's collect time)
 
-Two sources may yield a family of the same name (the poller and telemetry both report
-``reservewatch_source_up``); their samples are merged into one family, because the text
-format allows one ``# HELP``/``# TYPE`` block per name (Prometheus and promtool refuse a second).
+Every family is built from the one contract (:mod:`collector.metrics.contract`: type, HELP and
+labels per name). Two sources may yield a family of the same name (the poller and telemetry
+both report ``reservewatch_source_up``); their samples are merged into one family, because the
+text format allows one ``# HELP``/``# TYPE`` block per name; two definitions of one name are
+refused.
 
 :func:`render_text` writes the text format 0.0.4 byte for byte as
 ``prometheus_client.generate_latest`` does, about four times faster (label names are checked
@@ -28,12 +30,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.core import Metric
 from prometheus_client.openmetrics.exposition import escape_label_name, escape_metric_name
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 from collector import __version__
+from collector.metrics import contract
 
 
 class MetricSource(Protocol):
@@ -52,18 +55,10 @@ class ReservewatchCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         started = time.perf_counter()
-        yield GaugeMetricFamily("reservewatch_up", "1 while the collector runs.", value=1)
-        yield InfoMetricFamily(
-            "reservewatch_build", "The collector's version.", value={"version": __version__}
-        )
-        yield from _merged(
-            family for source in self._sources for family in source.metric_families()
-        )
-        yield GaugeMetricFamily(
-            "reservewatch_scrape_duration_seconds",
-            "Time the previous scrape took to collect every metric, in seconds.",
-            value=self._last_duration_s,
-        )
+        yield contract.family("reservewatch_up", 1)
+        yield contract.info("reservewatch_build", {"version": __version__})
+        yield from _merged(built for source in self._sources for built in source.metric_families())
+        yield contract.family("reservewatch_scrape_duration_seconds", self._last_duration_s)
         self._last_duration_s = time.perf_counter() - started
 
 
@@ -75,9 +70,10 @@ def _merged(families: Iterable[Metric]) -> list[Metric]:
         if known is None:
             by_name[family.name] = family
             continue
-        if known.type != family.type:
+        if known.type != family.type or known.documentation != family.documentation:
             raise ValueError(
-                f"metric family {family.name} is yielded as both {known.type} and {family.type}"
+                f"metric family {family.name} is yielded with two definitions: build it with "
+                "collector.metrics.contract.family (one type and HELP per name)"
             )
         joined = Metric(known.name, known.documentation, known.type, known.unit)
         joined.samples = [*known.samples, *family.samples]

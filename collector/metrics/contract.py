@@ -1,0 +1,237 @@
+"""The metrics contract: every family reservewatch exposes, declared once — its type, its
+HELP text and its label names. Components build families only through :func:`family`, so a
+name has one HELP text and one label set wherever it is built (the poller and telemetry both
+report ``reservewatch_source_up``), and a name not declared here is refused.
+
+Components import this module, never ``prometheus_client``: the ``metrics`` package is the
+one place that knows the client library (and ``collector.http``, which serves it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Literal
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
+from prometheus_client.samples import Sample
+
+__all__ = ["SPECS", "Metric", "MetricSpec", "Sample", "family", "histogram", "info"]
+
+Kind = Literal["gauge", "counter", "info", "histogram"]
+_OPS = ("operation",)
+_SITE = ("operation", "site", "region")
+_SOURCE = ("source", "target")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    kind: Kind
+    help: str
+    labels: tuple[str, ...] = ()
+
+
+def _g(help_text: str, *labels: str) -> MetricSpec:
+    return MetricSpec("gauge", help_text, labels)
+
+
+def _c(help_text: str, *labels: str) -> MetricSpec:
+    return MetricSpec("counter", help_text, labels)
+
+
+SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
+    {
+        # The collector itself.
+        "reservewatch_up": _g("1 while the collector runs."),
+        "reservewatch_build": MetricSpec("info", "The collector's version."),
+        "reservewatch_scrape_duration_seconds": _g(
+            "Time the previous scrape took to collect every metric, in seconds."
+        ),
+        "reservewatch_store_up": _g("1 when the database answers."),
+        "reservewatch_accounts_last_success_timestamp_seconds": _g(
+            "When the accounts were last recomputed from the store (Unix seconds)."
+        ),
+        # Sources.
+        "reservewatch_source_up": _g(
+            "1 while the source answers (its last poll, or the MQTT connection, succeeded), "
+            "else 0.",
+            *_SOURCE,
+        ),
+        "reservewatch_source_last_success_timestamp_seconds": _g(
+            "Unix time of the source's last successful poll.", *_SOURCE
+        ),
+        "reservewatch_source_poll_duration_seconds": MetricSpec(
+            "histogram", "Time one poll of a source took, in seconds.", ("source",)
+        ),
+        "reservewatch_source_requests": _c(
+            "HTTP requests to external sources, by source kind and bounded result.",
+            "source",
+            "result",
+        ),
+        "reservewatch_pool_hashrate_hashes_per_second": _g(
+            "Hash rate the pool credits the account, in H/s (last good value).",
+            "operation",
+            "pool",
+            "window",
+        ),
+        "reservewatch_pool_workers": _g(
+            "Workers the pool sees for the account, by state (last good value).",
+            "operation",
+            "pool",
+            "state",
+        ),
+        "reservewatch_pool_unknown_rows": _c(
+            "Pool rows of a kind the adapter does not know (kept out of every figure), each "
+            "counted once.",
+            "operation",
+            "pool",
+        ),
+        "reservewatch_network_hashrate_hashes_per_second": _g(
+            "Bitcoin network hash rate (last good value), in hashes per second."
+        ),
+        "reservewatch_network_difficulty": _g("Bitcoin network difficulty (last good value)."),
+        "reservewatch_network_tip_height": _g("Height of the best chain's tip (last good value)."),
+        "reservewatch_reserve_received_btc_total": _g(
+            "BTC received by the operation's reserve addresses in outputs with enough "
+            "confirmations (follows the best chain).",
+            *_OPS,
+        ),
+        # Telemetry, per site and region.
+        "reservewatch_site_power_watts": _g("Latest power a site reported, in watts.", *_SITE),
+        "reservewatch_site_power_quota_watts": _g(
+            "A site's licensed power quota, in watts.", *_SITE
+        ),
+        "reservewatch_site_energy_joules": _c(
+            "Energy a site's meter recorded since first seen (meter resets bridged), in joules.",
+            *_SITE,
+        ),
+        "reservewatch_site_hashrate_hashes_per_second": _g(
+            "Latest hash rate a site reported, in hashes per second.", "operation", "site"
+        ),
+        "reservewatch_site_miners_online": _g("Miners a site reported online.", *_SITE),
+        "reservewatch_site_miners_total": _g("Miners installed at a site.", *_SITE),
+        "reservewatch_site_last_seen_timestamp_seconds": _g(
+            "Timestamp of a site's latest accepted reading, in Unix seconds.", *_SITE
+        ),
+        "reservewatch_site_power_implied_hashrate_hashes_per_second": _g(
+            "Hash rate the site's power implies at its declared efficiency (W ÷ J/TH), in H/s.",
+            *_SITE,
+        ),
+        "reservewatch_site_curtailment_compliant": _g(
+            "1 while a site draws at most its share of its region's curtailment limit, else 0.",
+            *_SITE,
+        ),
+        "reservewatch_site_inlet_temperature_celsius": _g(
+            "Latest inlet air temperature a site reported, in degrees Celsius.", *_SITE
+        ),
+        "reservewatch_region_curtailment_max_watts": _g(
+            "The grid operator's active curtailment limit for a region, in watts.", "region"
+        ),
+        "reservewatch_region_power_watts": _g(
+            "Sum of the latest power of a region's sites (of this replica's shard), in watts.",
+            "region",
+        ),
+        "reservewatch_region_power_quota_watts": _g(
+            "Sum of the power quotas of a region's sites, in watts.", "region"
+        ),
+        "reservewatch_telemetry_messages": _c("Readings accepted per site.", "site"),
+        "reservewatch_telemetry_rejected": _c(
+            "Telemetry messages or readings rejected, by reason.", "reason"
+        ),
+        # Remittance, per operation.
+        "reservewatch_operation_info": _g(
+            "A watched operation, with its name and licence.", "operation", "name", "license"
+        ),
+        "reservewatch_operation_mined_btc_total": _g(
+            "Pool-reported earnings since the first period watched, in BTC.", *_OPS
+        ),
+        "reservewatch_operation_expected_btc_total": _g(
+            "Expected earnings (FPPS-equivalent) since the first period, in BTC.", *_OPS
+        ),
+        "reservewatch_operation_remittance_due_btc_total": _g(
+            "Remittances due for every period so far, in BTC.", *_OPS
+        ),
+        "reservewatch_operation_remitted_btc_total": _g(
+            "Confirmed remittances to the reserve addresses, in BTC.", *_OPS
+        ),
+        "reservewatch_operation_remittance_shortfall_btc": _g(
+            "Unpaid on obligations past their deadline, in BTC.", *_OPS
+        ),
+        "reservewatch_operation_remittance_overdue_seconds": _g(
+            "Seconds since the oldest unpaid deadline (0 if none).", *_OPS
+        ),
+        "reservewatch_operation_earnings_discrepancy_ratio": _g(
+            "Reported ÷ expected earnings, latest closed period.", *_OPS
+        ),
+        "reservewatch_operation_hashrate_discrepancy_ratio": _g(
+            "Pool-reported ÷ telemetry hash rate, now.", *_OPS
+        ),
+        "reservewatch_operation_hashrate_share_ratio": _g(
+            "The operation's pool hash rate ÷ the network's.", *_OPS
+        ),
+        "reservewatch_operation_late_payments": _g(
+            "Payments (or parts) that settled an obligation after its deadline.", *_OPS
+        ),
+        "reservewatch_operation_restated_periods": _g(
+            "Closed periods whose due now differs from the statement issued for them (a "
+            "revised input restated them; the next statement shows how).",
+            *_OPS,
+        ),
+        "reservewatch_operation_accounts_stale": _g(
+            "1 when the last pass could not recompute the operation's account (its figures "
+            "are the last good ones), with the reason; 0 with reason none when current.",
+            "operation",
+            "reason",
+        ),
+        "reservewatch_national_hashrate_share_ratio": _g(
+            "All watched operations' pool hash rate ÷ the network's (see "
+            "reservewatch_national_hashrate_share_omitted for who it leaves out)."
+        ),
+        "reservewatch_national_hashrate_share_omitted": _g(
+            "1 when the national share leaves the operation out (no current pool hash rate: "
+            "no pool account answered yet), 0 when it counts it.",
+            *_OPS,
+        ),
+    }
+)
+
+
+def family(name: str, value: float | None = None) -> GaugeMetricFamily | CounterMetricFamily:
+    """An empty gauge or counter family (add samples with ``add_metric(labels, value)``), or
+    one holding ``value`` when it has no labels; its type, HELP and labels are the
+    contract's."""
+    spec = _spec(name)
+    labels = list(spec.labels) if value is None else None
+    if spec.kind == "gauge":
+        return GaugeMetricFamily(name, spec.help, value=value, labels=labels)
+    if spec.kind == "counter":
+        return CounterMetricFamily(name, spec.help, value=value, labels=labels)
+    raise TypeError(f"{name} is a {spec.kind}: build it with {spec.kind}()")
+
+
+def info(name: str, value: Mapping[str, str]) -> InfoMetricFamily:
+    spec = _spec(name)
+    if spec.kind != "info":
+        raise TypeError(f"{name} is a {spec.kind}, not an info")
+    return InfoMetricFamily(name, spec.help, value=dict(value))
+
+
+def _spec(name: str) -> MetricSpec:
+    spec = SPECS.get(name)
+    if spec is None:
+        raise KeyError(f"{name} is not in the metrics contract (collector/metrics/contract.py)")
+    return spec
+
+
+def histogram(name: str) -> HistogramMetricFamily:
+    spec = _spec(name)
+    if spec.kind != "histogram":
+        raise TypeError(f"{name} is a {spec.kind}, not a histogram")
+    return HistogramMetricFamily(name, spec.help, labels=list(spec.labels))
