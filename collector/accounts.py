@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from collector.clock import Clock
 from collector.config import Config, OperationConfig
 from collector.errors import SecretError, StoreError
+from collector.logs import FailureLog
 from collector.metrics.contract import Metric, family
 from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
@@ -284,7 +285,7 @@ class AccountsService:
         self._restated: dict[str, int] = {}  # operation -> closed periods revised since issued
         self._inputs: Inputs | None = None
         self._last_success: datetime | None = None
-        self._failing = False
+        self._failures = FailureLog(log, "accounts recompute")
         self._passed = asyncio.Event()
 
     @property
@@ -342,13 +343,9 @@ class AccountsService:
             try:
                 await self.recompute()
             except (StoreError, RemittanceError, SecretError) as err:
-                if not self._failing:
-                    log.warning("accounts recompute failed", extra={"error": str(err)})
-                self._failing = True
+                self._failures.failed(err)
             else:
-                if self._failing:
-                    log.info("accounts recompute recovered")
-                self._failing = False
+                self._failures.succeeded()
             await asyncio.sleep(self._interval_s)
 
     # -- metrics ----------------------------------------------------------------------------

@@ -90,3 +90,28 @@ class ClientErrorFilter(logging.Filter):
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         self._last, self._suppressed = now, 0
         return True
+
+
+class FailureLog:
+    """A repeating task's failures, logged once when they start and once when it works again
+    (never once per attempt).
+
+    >>> failures = FailureLog(logging.getLogger("x"), "mailing statements")
+    >>> failures.failed("SMTP refused"); failures.failed("SMTP refused")  # one warning
+    >>> failures.succeeded()  # one info line: "mailing statements works again"
+    """
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self._logger = logger
+        self._what = what
+        self.failing = False
+
+    def failed(self, error: object) -> None:
+        if not self.failing:
+            self._logger.warning(f"{self._what} failed", extra={"error": str(error)})
+        self.failing = True
+
+    def succeeded(self) -> None:
+        if self.failing:
+            self._logger.info(f"{self._what} works again")
+        self.failing = False

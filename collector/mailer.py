@@ -24,6 +24,7 @@ from email.message import EmailMessage
 from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
+from collector.logs import FailureLog
 from collector.statements import build_statement_from_store, load_signing_key, sign
 from collector.store.queries import Store
 from remittance.account import OperationAccount
@@ -192,7 +193,7 @@ class Mailer:
         self._config = config
         self._store = store
         self._clock = clock
-        self._failing = False
+        self._failures = FailureLog(log, "mailing statements")
 
     async def run(self, next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]]) -> None:
         while True:
@@ -200,10 +201,6 @@ class Mailer:
             try:
                 await mail_closed_periods(self._config, self._store, accounts, self._clock.now())
             except (MailError, StoreError, SecretError, StatementUnavailable) as err:
-                if not self._failing:
-                    log.warning("mailing statements failed", extra={"error": str(err)})
-                self._failing = True
+                self._failures.failed(err)
             else:
-                if self._failing:
-                    log.info("mailing statements works again")
-                self._failing = False
+                self._failures.succeeded()
