@@ -1,0 +1,23 @@
+"""The examples in the modules' docstrings hold (they document the rules by example)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = (
+    "collector.backoff",
+    "collector.logs",
+    "collector.sources.pools.normalise",
+    "remittance.hashrate",
+    "remittance.money",
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    results = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert results.attempted > 0
+    assert results.failed == 0
