@@ -522,8 +522,12 @@ class TelemetryService:
         self._closed.set()
         if self._closed_ack is not None:
             _release(self._closed_ack)
-        for task in list(self._tasks):
+        # Curtailment orders still being stored: cancelled, and awaited, so none outlives the
+        # service (and its store) unnoticed.
+        pending = list(self._tasks)
+        for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _by_ts(reading: MinerReading) -> float:
