@@ -18,13 +18,14 @@ authentication are slowed down (429) per address. Errors never carry a stack tra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import hmac
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -109,6 +110,28 @@ def authorise(tokens: tuple[ApiToken, ...], header: str | None) -> ApiToken | No
         if hmac.compare_digest(digest, token.sha256):
             found = token
     return found
+
+
+@contextlib.contextmanager
+def _answers_for_api_errors() -> Iterator[None]:
+    """The API's errors as HTTP answers: unknown operation 404, accounts not computed yet 503
+    (with ``Retry-After``), a statement that cannot be made 404."""
+    try:
+        yield
+    except UnknownOperation as err:
+        raise web.HTTPNotFound(
+            text='{"error": "unknown operation"}', content_type="application/json"
+        ) from err
+    except AccountsNotReady as err:
+        raise web.HTTPServiceUnavailable(
+            text='{"error": "accounts not computed yet"}',
+            content_type="application/json",
+            headers={"Retry-After": "10"},
+        ) from err
+    except StatementUnavailable as err:
+        raise web.HTTPNotFound(
+            text='{"error": "statement unavailable"}', content_type="application/json"
+        ) from err
 
 
 def period_problem(label: str) -> str | None:
@@ -319,18 +342,8 @@ class HttpServer:
         self._authorised(request, operation_id)
         if self._reports is None:
             raise web.HTTPServiceUnavailable()
-        try:
+        with _answers_for_api_errors():
             balance = await self._reports.balance(operation_id)
-        except AccountsNotReady as err:
-            raise web.HTTPServiceUnavailable(
-                text='{"error": "accounts not computed yet"}',
-                content_type="application/json",
-                headers={"Retry-After": "10"},
-            ) from err
-        except UnknownOperation as err:
-            raise web.HTTPNotFound(
-                text='{"error": "unknown operation"}', content_type="application/json"
-            ) from err
         return web.json_response(balance)
 
     async def _statement(self, request: web.Request) -> web.Response:
@@ -349,22 +362,8 @@ class HttpServer:
             )
         if self._reports is None:
             raise web.HTTPServiceUnavailable()
-        try:
+        with _answers_for_api_errors():
             body = await self._reports.statement(operation_id, period, fmt)
-        except UnknownOperation as err:
-            raise web.HTTPNotFound(
-                text='{"error": "unknown operation"}', content_type="application/json"
-            ) from err
-        except AccountsNotReady as err:
-            raise web.HTTPServiceUnavailable(
-                text='{"error": "accounts not computed yet"}',
-                content_type="application/json",
-                headers={"Retry-After": "10"},
-            ) from err
-        except StatementUnavailable as err:
-            raise web.HTTPNotFound(
-                text='{"error": "statement unavailable"}', content_type="application/json"
-            ) from err
         return web.Response(
             body=body,
             content_type=STATEMENT_FORMATS[fmt],

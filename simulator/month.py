@@ -29,9 +29,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from collector.config import Config
+from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.queries import Store
 from collector.store.records import (
     CurtailmentRecord,
@@ -115,11 +116,19 @@ def month_config_document(database_url: str) -> dict[str, Any]:
 
 def _unpolled_pool(kind: str, account: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"kind": kind, "account": account}
-    if kind != "ocean":
+    needs = DESCRIPTORS[kind].needs
+    if "token" in needs:
         entry["token_env"] = "RESERVEWATCH_UNPOLLED_TOKEN"  # noqa: S105 - a variable name
-    if kind == "antpool":
-        entry |= {"user_id": account, "secret_env": "RESERVEWATCH_UNPOLLED_SECRET"}
+    if "user_id" in needs:
+        entry["user_id"] = account
+    if "secret" in needs:
+        entry["secret_env"] = "RESERVEWATCH_UNPOLLED_SECRET"  # noqa: S105 - a variable name
     return entry
+
+
+SAMPLED: Final = frozenset(
+    kind for kind, d in DESCRIPTORS.items() if d.default_day_hashrate_unit == "off"
+)
 
 
 def _cap(site: DemoSite, at: datetime, events: tuple[CurtailmentEvent, ...]) -> float:
@@ -262,8 +271,8 @@ async def _fill_days(
                         * pool.share
                         * rng.uniform(0.98, 1.01),
                         # AntPool and OCEAN publish none: the collector averages its samples.
-                        source="samples" if pool.kind in ("antpool", "ocean") else "pool",
-                        coverage=1.0 if pool.kind in ("antpool", "ocean") else None,
+                        source="samples" if pool.kind in SAMPLED else "pool",
+                        coverage=1.0 if pool.kind in SAMPLED else None,
                     )
                 )
         day += timedelta(days=1)

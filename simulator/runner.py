@@ -28,6 +28,7 @@ import yaml
 from collector.app import Collector, install_event_loop_policy
 from collector.clock import Clock, PinnedClock, SystemClock
 from collector.config import load_config
+from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PoolHashrateDayRecord
@@ -51,7 +52,9 @@ from simulator.world import (
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
-SAMPLED_KINDS = frozenset({"antpool", "ocean"})  # pools that publish no daily hash rate
+SAMPLED_KINDS = frozenset(  # pools whose daily hash rate the collector averages itself
+    kind for kind, d in DESCRIPTORS.items() if d.default_day_hashrate_unit == "off"
+)
 HISTORY_STEP = timedelta(hours=1)  # the simulated history: one rollup per site and hour
 
 
@@ -96,11 +99,13 @@ def demo_config(
                 "backfill_days": BACKFILL_DAYS,
                 "poll_interval_s": 30,
             }
-            if pool.kind != "ocean":
+            needs = DESCRIPTORS[pool.kind].needs  # what the pool table says an account needs
+            if "token" in needs:
                 entry["token_env"] = _token_env(pool.kind, pool.account)
-            if pool.kind == "antpool":
+            if "user_id" in needs:
                 entry["user_id"] = pool.account
-                entry["secret_env"] = _token_env("antpool_secret", pool.account)
+            if "secret" in needs:
+                entry["secret_env"] = _token_env(f"{pool.kind}_secret", pool.account)
             pool_entries.append(entry)
         operations.append(
             {
@@ -165,14 +170,15 @@ def _set_up_pools(pools: FakePoolServer, history: DemoHistory) -> dict[str, str]
     env: dict[str, str] = {}
     for operation in OPERATIONS:
         for pool in operation.pools:
-            token = secrets.token_urlsafe(16)
-            secret = secrets.token_hex(16) if pool.kind == "antpool" else None
+            needs = DESCRIPTORS[pool.kind].needs
+            token = secrets.token_urlsafe(16) if "token" in needs else None
+            secret = secrets.token_hex(16) if "secret" in needs else None
             hashrate = operation.hashrate_hs * pool.share
             workers = sum(site.miners_total for site in operation.sites) * pool.share
             pools.set_account(
                 pool.kind,
                 pool.account,
-                token=None if pool.kind == "ocean" else token,
+                token=token,
                 secret=secret,
                 hashrate_hs=hashrate * 0.985,
                 hashrate_24h_hs=hashrate * 0.99,
@@ -183,10 +189,10 @@ def _set_up_pools(pools: FakePoolServer, history: DemoHistory) -> dict[str, str]
             pools.set_earnings(
                 pool.kind, pool.account, history.earnings[key], history.day_hashrate[key]
             )
-            if pool.kind != "ocean":
+            if token is not None:
                 env[_token_env(pool.kind, pool.account)] = token
             if secret is not None:
-                env[_token_env("antpool_secret", pool.account)] = secret
+                env[_token_env(f"{pool.kind}_secret", pool.account)] = secret
     return env
 
 

@@ -54,6 +54,7 @@ def _one_operation_per_kind(document: dict[str, Any]) -> dict[str, Any]:
         for index, kind in enumerate(KINDS)
     ]
     document["network"]["backfill_days"] = 3
+    document["api"]["tokens"] = [t for t in document["api"]["tokens"] if "operations" not in t]
     return document
 
 

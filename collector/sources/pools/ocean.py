@@ -46,6 +46,7 @@ class OceanAdapter(PoolAdapterBase):
         rate_limit=(1, 1),
         max_range_days=90,
         needs=frozenset(),
+        default_day_hashrate_unit="off",  # it publishes none: the collector's samples
     )
 
     async def _result(self, path: str, check: Callable[[Any], T]) -> T:
