@@ -12,17 +12,21 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import matplotlib
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
@@ -38,10 +42,29 @@ from remittance.signing import (
 )
 from remittance.statement import Statement, StatementDay
 
+BODY_FONT, BOLD_FONT = "DejaVuSans", "DejaVuSans-Bold"
+"""The statement's text face: DejaVu Sans (it covers Kazakh and Russian Cyrillic), the copy that
+ships inside matplotlib (its licence: the Bitstream Vera / DejaVu permissive font licence,
+matplotlib's LICENSE_DEJAVU). The footer's digest and signature stay in Helvetica: ASCII, and
+written as plain text so the signature placeholder is found in the file's bytes."""
+
+
+def _register_fonts() -> None:
+    """Embed DejaVu Sans (once per process); the same file gives the same bytes each time."""
+    if BODY_FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(BODY_FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD_FONT, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(BODY_FONT, normal=BODY_FONT, bold=BOLD_FONT)
+
+
+_register_fonts()
+
 _TABLE_STYLE = TableStyle(
     [
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, 0), (-1, -1), BODY_FONT, 8),
+        ("FONT", (0, 0), (-1, 0), BOLD_FONT, 8),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
         ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")]),
@@ -129,8 +152,17 @@ def _deadline(statement: Statement) -> str:
     )
 
 
-def _story(statement: Statement) -> list[Flowable]:
+def _styles() -> StyleSheet1:
+    """reportlab's sample styles in the statement's Unicode face."""
     styles = getSampleStyleSheet()
+    for name in ("Title", "Normal", "Heading3"):
+        style = styles[name]
+        style.fontName = BOLD_FONT if name != "Normal" else BODY_FONT
+    return styles
+
+
+def _story(statement: Statement) -> list[Flowable]:
+    styles = _styles()
     status = "OPEN (period not finished)" if statement.is_open else "closed"
     header = [
         ("Operation", f"{statement.operation_name} ({statement.operation_id})"),

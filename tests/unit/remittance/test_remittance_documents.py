@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import doctest
+import subprocess
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -47,8 +49,27 @@ def test_non_ascii_names_round_trip_and_verify_in_json(worked_statement: Stateme
     verified = verify(sign_statement_json(statement, key), key.public_key())
     assert verified.statement == statement
     assert statement.canonical_bytes().isascii()
-    pdf = render_signed_pdf(statement, key)  # base fonts cannot draw Cyrillic, but it renders
+    pdf = render_signed_pdf(statement, key)
     assert verify(pdf, key.public_key()).kind == "pdf"
+
+
+def test_a_kazakh_name_is_drawn_in_a_unicode_face_and_reads_back_intact(
+    worked_statement: Statement, tmp_path: Path
+) -> None:
+    """Every Kazakh letter (ә ғ қ ң ө ұ ү һ і) and Russian text come back from pdftotext."""
+    name = "Екібастұз мемлекеттік майнинг ЖШС — әғқңөұүһі ӘҒҚҢӨҰҮҺІ, ООО «Ёж»"
+    statement = replace(worked_statement, operation_name=name)
+    key = new_private_key()
+    pdf = render_signed_pdf(statement, key)
+    assert verify(pdf, key.public_key()).kind == "pdf"
+    assert render_signed_pdf(statement, key) == pdf  # the same statement, the same bytes
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert name in " ".join(text.split())
+    assert b"/FontName /" in pdf and b"DejaVuSans" in pdf  # the face is embedded
 
 
 @pytest.mark.parametrize("module", [money, periods, share])
