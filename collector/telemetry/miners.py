@@ -63,6 +63,10 @@ class _SiteMiners:
         )
 
 
+AHEAD_TOLERANCE_S = 5.0
+"""How far a machine's clock may run ahead of the collector's and still order its readings."""
+
+
 class MinerFleet:
     """Every reporting machine's latest reading, per site. Pure and synchronous."""
 
@@ -74,13 +78,19 @@ class MinerFleet:
         self._sites: dict[str, _SiteMiners] = {}
         self._changed: set[str] = set()
 
-    def apply(self, site_id: str, reading: MinerReading) -> None:
-        """Keep a machine's reading if newer than its latest; raise :class:`Rejected` if not."""
+    def apply(self, site_id: str, reading: MinerReading, now_s: float | None = None) -> None:
+        """Keep a machine's reading if newer than its latest; raise :class:`Rejected` if not.
+
+        With ``now_s`` (the collector's clock), a reading stamped ahead of it is kept as of
+        ``now_s + AHEAD_TOLERANCE_S`` at most: one reading from a clock running fast (or a
+        forged one) never makes the machine's real readings "out of order"."""
         site = self._sites.get(site_id)
         if site is None:
             site = self._sites[site_id] = _SiteMiners()
         row = site.rows.get(reading.miner_id)
         ts_s = reading.ts_s
+        if now_s is not None and ts_s > now_s + AHEAD_TOLERANCE_S:
+            ts_s = now_s + AHEAD_TOLERANCE_S
         if row is None:
             if len(site.rows) >= self._max_per_site:
                 raise Rejected(

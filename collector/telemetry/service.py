@@ -337,9 +337,10 @@ class TelemetryService:
             readings.sort(key=_by_ts)
         accepted = 0
         apply = self._miners.apply
+        now_s = self._limits().now.timestamp()
         for reading in readings:
             try:
-                apply(site_id, reading)
+                apply(site_id, reading, now_s)
             except Rejected as rejected:
                 self._reject(rejected, topic)
                 continue

@@ -235,3 +235,12 @@ def test_topics_cover_site_and_machine_channels(store: Store) -> None:
         "reservewatch/sites/+/miners/+",
         "reservewatch/grid/+/curtailment",
     ]
+
+
+def test_one_machine_reading_stamped_ahead_cannot_freeze_the_machine() -> None:
+    fleet = MinerFleet(offline_after_s=600)
+    fleet.apply("s1", reading("a", NOW_S + 240, power_w=9999), NOW_S)  # 4 minutes ahead
+    fleet.apply("s1", reading("a", NOW_S + 10, power_w=3300), NOW_S + 10)  # the real next one
+    sums = fleet.site_sums("s1", NOW_S + 10)
+    assert sums is not None
+    assert sums.power_w == 3300
