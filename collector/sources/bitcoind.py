@@ -82,7 +82,7 @@ from collector.sources.network import (
     Walk,
     timestamp_utc,
 )
-from collector.sources.reserve import ReserveStatus, received_sat, recent_unseen
+from collector.sources.reserve import Recheck, ReserveStatus, received_sat, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
 from remittance import money
@@ -599,18 +599,16 @@ class BitcoindReserveJob:
         pending = recent_unseen(stored, seen, tip, self._reserve.recheck_blocks)
         txids = sorted(pending)
         answers = await self._rpc.batch([RpcCall("gettransaction", (t, True)) for t in txids])
-        removed: list[tuple[str, int]] = []
+        recheck = Recheck()
         candidates: list[tuple[WalletEntry, ReserveOutputRecord]] = []
         for txid, answer in zip(txids, answers, strict=True):
             if isinstance(answer, BitcoindRpcError):
                 if answer.code != RPC_INVALID_ADDRESS_OR_KEY:
                     raise answer
-                log.info("reserve tx %s is no longer known: marking its outputs removed", txid)
-                removed.extend((o.txid, o.vout) for o in pending[txid])
+                recheck.gone(txid, pending[txid])
                 continue
             candidates.extend(_transaction_entries(answer, pending[txid]))
         mempool = await self._in_mempool({e.txid for e, _ in candidates if e.confirmations == 0})
-        moved: list[ReserveOutputRecord] = []
         for entry, output in candidates:
             record = output_record(
                 replace(entry, kind=output.kind),
@@ -618,11 +616,10 @@ class BitcoindReserveJob:
                 in_mempool=entry.txid in mempool,
             )
             if record is None:
-                removed.append((output.txid, output.vout))
+                recheck.gone(output.txid, (output,))
             else:
-                moved.append(record)
-        await self._store.upsert_reserve_outputs(moved)
-        await self._store.mark_outputs_removed(removed)
+                recheck.moved.append(record)
+        await recheck.save(self._store)
 
 
 def _transaction_entries(

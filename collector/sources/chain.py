@@ -39,7 +39,13 @@ from collector.config import Config
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
 from collector.sources.network import parse_tip_height, timestamp_utc
-from collector.sources.reserve import ReserveStatus, confirmations, received_sat, recent_unseen
+from collector.sources.reserve import (
+    Recheck,
+    ReserveStatus,
+    confirmations,
+    received_sat,
+    recent_unseen,
+)
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 
@@ -284,20 +290,17 @@ class ReserveJob:
     ) -> None:
         """Ask for the status of recent stored outputs the histories did not show again."""
         pending = recent_unseen(stored, seen, tip, self._reserve.recheck_blocks)
-        removed: list[tuple[str, int]] = []
-        moved: list[ReserveOutputRecord] = []
+        recheck = Recheck()
         for txid, outputs in pending.items():
             try:
                 status = parse_status(await self._http.get_json(f"{self._base}/tx/{txid}/status"))
             except SourceBadResponse as err:
                 if not _is_not_found(err):
                     raise
-                log.info("reserve tx %s is no longer known: marking its outputs removed", txid)
-                removed.extend((o.txid, o.vout) for o in outputs)
+                recheck.gone(txid, outputs)
                 continue
-            moved.extend(_with_status(o, status) for o in outputs)
-        await self._store.upsert_reserve_outputs(moved)
-        await self._store.mark_outputs_removed(removed)
+            recheck.moved.extend(_with_status(o, status) for o in outputs)
+        await recheck.save(self._store)
 
 
 def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutputRecord:

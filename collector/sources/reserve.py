@@ -7,13 +7,17 @@ build on these; neither imports the other.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from collector.metrics.contract import Metric, family
+from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 from remittance import ledger
 from remittance.money import sat_to_btc
+
+log = logging.getLogger(__name__)
 
 
 def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
@@ -67,3 +71,22 @@ class ReserveStatus:
             sat = self.received_sat.get(operation_id, 0)
             received.add_metric([operation_id], sat_to_btc(sat))
         yield received
+
+
+@dataclass(slots=True)
+class Recheck:
+    """What asking the backend again about recent outputs established — the re-org rule, once
+    for both backends: an output whose transaction the chain no longer knows (re-organised
+    out, or replaced before confirming) is marked removed and stops counting; one still known
+    takes its new status (confirmed in another block, back in the mempool)."""
+
+    moved: list[ReserveOutputRecord] = field(default_factory=list)
+    removed: list[tuple[str, int]] = field(default_factory=list)
+
+    def gone(self, txid: str, outputs: Iterable[ReserveOutputRecord]) -> None:
+        log.info("reserve tx %s is no longer known: marking its outputs removed", txid)
+        self.removed.extend((o.txid, o.vout) for o in outputs)
+
+    async def save(self, store: Store) -> None:
+        await store.upsert_reserve_outputs(self.moved)
+        await store.mark_outputs_removed(self.removed)
