@@ -129,6 +129,8 @@ async def gather_grid_figures(config: Config, store: Store, span: Period) -> Gri
     rows = [r for r in await store.pool_hashrate_days() if span.start <= r.day < span.end]
     for operation_id, days in daily_hashrates(config, rows).items():
         for day in days:
+            if not day.covered:  # averaged from too few samples: left out, as from expected
+                continue
             watched[day.day] += float(day.hashrate_hs)
             counted[day.day].add(operation_id)
     share = {day: hs / network[day] for day, hs in watched.items() if network.get(day)}
