@@ -13,12 +13,10 @@ from collections.abc import Mapping
 
 from collector.accounts import AccountsService
 from collector.config import Config, OperationConfig
-from collector.errors import AccountsNotReady, StatementUnavailable, UnknownOperation
+from collector.errors import AccountsNotReady, UnknownOperation
 from collector.statements import load_signing_key, sign, statement_of_account
 from collector.store.queries import Store
 from remittance.account import OperationAccount
-from remittance.errors import RemittanceError
-from remittance.periods import parse_period_label
 
 
 class AccountsApi:
@@ -69,10 +67,6 @@ class AccountsApi:
 
     async def statement(self, operation_id: str, period: str, fmt: str) -> bytes:
         operation = self._operation(operation_id)
-        try:
-            parse_period_label(period)
-        except RemittanceError as err:
-            raise StatementUnavailable(str(err)) from err
         account = self._account(operation_id)
         key = load_signing_key(self._config.statement.signing_key_file)
         statement = await statement_of_account(self._store, operation, period, account)

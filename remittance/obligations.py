@@ -357,6 +357,7 @@ def compute_obligation(
     last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
     basis, due_days = terms.in_force(period.start)
     counted = terms.counted_income
+    mining_counted = Income.MINING in counted
     income_sat: dict[Income, int] = {}
     days: list[DayFigures] = []
     missing: list[MissingDay] = []
@@ -371,14 +372,11 @@ def compute_obligation(
         credits = earnings_by_day.get(day, ())
         uncounted: tuple[tuple[str, Income, int], ...] = ()
         kinds: tuple[tuple[str, Income, int], ...] = ()
-        if all(earning.income is Income.MINING for earning in credits):  # the usual day
+        if mining_counted and all(earning.income is Income.MINING for earning in credits):
+            # The usual day: mining credits only, and counted.
             earnings = tuple(sorted((earning.pool, earning.amount_sat) for earning in credits))
             for _, amount_sat in earnings:  # what DayFigures.mined_sat sums, cheaply
                 mined_sat += amount_sat
-            if credits and Income.MINING not in counted:
-                uncounted = tuple((p, Income.MINING, a) for p, a in earnings)
-                mined_sat -= sum(a for _, a in earnings)
-                earnings = ()
         else:
             earnings, uncounted, kinds = _split_credits(credits, counted)
             mined_sat += sum(amount_sat for _, amount_sat in earnings)

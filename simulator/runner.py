@@ -39,7 +39,7 @@ from simulator.broker import Broker, demo_broker
 from simulator.fake_esplora import FakeChain, serve
 from simulator.fake_pools import FakePoolServer
 from simulator.grid_operator import publish_curtailment_order
-from simulator.month import fill_telemetry
+from simulator.month import SAMPLED, fill_telemetry
 from simulator.world import (
     DUE_DAYS,
     OPERATIONS,
@@ -52,9 +52,6 @@ from simulator.world import (
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
-SAMPLED_KINDS = frozenset(  # pools whose daily hash rate the collector averages itself
-    kind for kind, d in DESCRIPTORS.items() if d.default_day_hashrate_unit == "off"
-)
 HISTORY_STEP = timedelta(hours=1)  # the simulated history: one rollup per site and hour
 
 
@@ -257,7 +254,7 @@ async def _fill_history(
                 )
                 for operation in OPERATIONS
                 for pool in operation.pools
-                if pool.kind in SAMPLED_KINDS
+                if pool.kind in SAMPLED
                 for day, rate in history.day_hashrate.get((pool.kind, pool.account), {}).items()
                 if day < now.date()
             ]

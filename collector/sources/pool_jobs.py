@@ -124,6 +124,7 @@ class PoolJob:
     since: date | None = None
     _earnings_known: bool = field(default=False, init=False)
     _unknown_seen: set[tuple[date | None, str, int | None]] = field(default_factory=set, init=False)
+    _final_day: date | None = field(default=None, init=False)  # its sample average is final
 
     @property
     def source(self) -> str:
@@ -162,8 +163,15 @@ class PoolJob:
             [PoolHashrateDayRecord(*key, h.day, h.hashrate_hs) for h in days.hashrates]
         )
         self._count_unknown(days.unknown)
-        today = self.clock.now().date()
-        await self.average_samples(start if first_contact else today - timedelta(days=1), today)
+        now = self.clock.now()
+        today = now.date()
+        yesterday = today - timedelta(days=1)
+        if first_contact or self._final_day != yesterday:
+            await self.average_samples(start if first_contact else yesterday, today)
+            # Once today's samples reach past the gap a sample may stand for, none can change
+            # yesterday's average: it is not read again.
+            if now >= n.day_start(today) + timedelta(seconds=self.sample_max_gap_s):
+                self._final_day = yesterday
         self._earnings_known = True
         self.since = None
 
