@@ -35,6 +35,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from collector.bitcoin_address import AddressError, validate_address
+from collector.descriptors import DescriptorError, parse_descriptor
 from collector.errors import ConfigError, SecretError
 from collector.sources.pools.registry import DESCRIPTORS
 
@@ -212,10 +213,48 @@ class NetworkConfig(Frozen):
         return self
 
 
+CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$")]
+"""A seized-asset case id as the authority writes it (``KZ-2026-0042``, ``2-1234/2026``)."""
+
+
+class _Wallet(Frozen):
+    """Addresses and/or one output descriptor (``desc#checksum``; ranged ``…/*`` is derived
+    up to ``reserve.gap_limit`` past the last used address)."""
+
+    descriptor: str | None = Field(default=None, max_length=4096)
+    addresses: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.descriptor is None and not self.addresses:
+            raise ValueError("give a descriptor or addresses")
+        return self
+
+
+class IntakeCase(_Wallet):
+    """A seized-asset case: what its addresses receive is credited to the case."""
+
+    case: CaseId
+    source: Literal["seized"] = "seized"
+    authority: str = Field(min_length=1, max_length=200)
+    order_ref: str = Field(min_length=1, max_length=200)
+    received_from: str = Field(default="", max_length=200)
+
+
+class CustodyWallet(_Wallet):
+    """An approved destination of the reserve's coins (cold storage, a multisig vault)."""
+
+    name: Identifier
+
+
 class ReserveConfig(Frozen):
     confirmations: int = Field(default=6, ge=1, le=1000)
     poll_interval_s: float = Field(default=60, ge=1)
     recheck_blocks: int = Field(default=144, ge=1)
+    # Unused addresses derived past the last used one of a ranged descriptor (BIP 44's 20).
+    gap_limit: int = Field(default=20, ge=1, le=1000)
+    intake: tuple[IntakeCase, ...] = ()
+    custody: tuple[CustodyWallet, ...] = ()
 
 
 class RateChange(Frozen):
@@ -423,7 +462,9 @@ class OperationConfig(Frozen):
     name: str = Field(min_length=1, max_length=200)
     license: str = Field(min_length=1, max_length=100)
     remittance: RemittanceConfig
-    reserve_addresses: tuple[str, ...] = Field(min_length=1)
+    reserve_addresses: tuple[str, ...] = ()
+    # A vault that gives each remittance a fresh address: ``wpkh(xpub…/0/*)#checksum``.
+    reserve_descriptor: str | None = Field(default=None, max_length=4096)
     # Addresses no longer given to the operation: still watched, their payments still count.
     retired_addresses: tuple[RetiredAddress, ...] = ()
     pools: tuple[PoolAccountConfig, ...] = ()
@@ -434,6 +475,12 @@ class OperationConfig(Frozen):
     def watched_addresses(self) -> tuple[str, ...]:
         """Every address whose payments count for the operation: current and retired."""
         return (*self.reserve_addresses, *(a.address for a in self.retired_addresses))
+
+    @model_validator(mode="after")
+    def _pays_somewhere(self) -> Self:
+        if not self.reserve_addresses and self.reserve_descriptor is None:
+            raise ValueError("give reserve_addresses or a reserve_descriptor")
+        return self
 
     @field_validator("contacts")
     @classmethod
@@ -495,7 +542,34 @@ def _addresses_valid(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 validate_address(address, config.network.chain)
             except AddressError as err:
                 problems.append((loc, str(err)))
+    for loc, text in _declared_descriptors(config):
+        try:
+            parse_descriptor(text, config.network.chain)
+        except DescriptorError as err:
+            problems.append((loc, str(err)))
+    for group, wallets in (("intake", config.reserve.intake), ("custody", config.reserve.custody)):
+        for w_index, wallet in enumerate(wallets):
+            for a_index, address in enumerate(wallet.addresses):
+                try:
+                    validate_address(address, config.network.chain)
+                except AddressError as err:
+                    problems.append((("reserve", group, w_index, "addresses", a_index), str(err)))
     return problems
+
+
+def _declared_descriptors(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = [
+        (("operations", i, "reserve_descriptor"), op.reserve_descriptor)
+        for i, op in enumerate(config.operations)
+        if op.reserve_descriptor is not None
+    ]
+    for group, wallets in (("intake", config.reserve.intake), ("custody", config.reserve.custody)):
+        found.extend(
+            (("reserve", group, i, "descriptor"), w.descriptor)
+            for i, w in enumerate(wallets)
+            if w.descriptor is not None
+        )
+    return found
 
 
 class Config(BaseSettings):
@@ -578,6 +652,36 @@ class Config(BaseSettings):
                         f"{here}: reserve address {address} is also declared at {first}; "
                         "an address belongs to one operation"
                     )
+        holders = set(seen_ops)
+        named: list[tuple[str, str, list[tuple[str, _Wallet]]]] = [
+            ("intake", "case", [(c.case, c) for c in self.reserve.intake]),
+            ("custody", "name", [(v.name, v) for v in self.reserve.custody]),
+        ]
+        for group, field_name, wallets in named:
+            for w_index, (name, wallet) in enumerate(wallets):
+                if name in holders:
+                    problems.append(
+                        f"reserve.{group}[{w_index}].{field_name}: {name!r} is already an "
+                        "operation, case or custody wallet; each holder has one name"
+                    )
+                holders.add(name)
+                for a_index, address in enumerate(wallet.addresses):
+                    here = f"reserve.{group}[{w_index}].addresses[{a_index}]"
+                    first = seen_addresses.setdefault(address, here)
+                    if first != here:
+                        problems.append(
+                            f"{here}: address {address} is also declared at {first}; "
+                            "an address belongs to one wallet"
+                        )
+        seen_descriptors: dict[str, str] = {}
+        for loc, text in _declared_descriptors(self):
+            here = _format_loc(loc)
+            first = seen_descriptors.setdefault(text.partition("#")[0].strip(), here)
+            if first != here:
+                problems.append(
+                    f"{here}: the same descriptor is also declared at {first}; "
+                    "a descriptor belongs to one wallet"
+                )
         for token_index, token in enumerate(self.api.tokens):
             unknown = sorted(set(token.operations) - seen_ops)
             if unknown:

@@ -30,6 +30,7 @@ from collector.store.records import (
     PoolHashrateSampleRecord,
     PoolStatusRecord,
     ReserveOutputRecord,
+    ReserveSpendRecord,
     Rollup,
     RollupDelta,
     SiteStateRecord,
@@ -51,6 +52,7 @@ from collector.store.tables import (
     PoolStatus,
     ReserveOutput,
     ReserveOutputRevision,
+    ReserveSpend,
     SiteState,
     TelemetryRollup,
     TermsRevision,
@@ -79,6 +81,7 @@ _OUTPUT_STATE = (
     "block_hash",
     "block_time",
     "kind",
+    "role",
 )
 
 
@@ -197,6 +200,8 @@ class Store:
                     updates[column] = excluded[column]
             await connection.execute(
                 statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+                if updates
+                else statement.on_conflict_do_nothing(index_elements=list(keys))
             )
 
     async def _revise(  # noqa: PLR0917 - the tables, the rows and what identifies a fact
@@ -718,7 +723,7 @@ class Store:
         self,
         operation_id: str | None = None,
         statuses: Sequence[str] = ("mempool", "confirmed"),
-        kinds: Sequence[str] = ("remittance", "internal"),
+        kinds: Sequence[str] = ("remittance", "internal", "outflow"),
         *,
         as_of: datetime | None = None,
     ) -> list[ReserveOutputRecord]:
@@ -741,6 +746,7 @@ class Store:
                 t.c.block_hash,
                 t.c.block_time,
                 t.c.kind,
+                t.c.role,
             )
             .where(t.c.status.in_(list(statuses)), t.c.kind.in_(list(kinds)))
             .order_by(t.c.block_time, t.c.txid, t.c.vout)
@@ -749,6 +755,34 @@ class Store:
             statement = statement.where(t.c.operation_id == operation_id)
         # The columns are selected in the record's field order.
         return [ReserveOutputRecord(*row) for row in await self._read(statement)]
+
+    async def add_reserve_spends(self, spends: Sequence[ReserveSpendRecord]) -> None:
+        """Record which transaction spent which watched output (each pair once)."""
+        now = self.clock.now()
+        rows = [{**asdict(s), "first_seen": now} for s in spends]
+        if not rows:
+            return
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection,
+                ReserveSpend,
+                rows,
+                ("txid", "prev_txid", "prev_vout"),
+                keep_first=("first_seen",),
+            )
+
+        await self._write(work)
+
+    async def reserve_spends(self, *, as_of: datetime | None = None) -> list[ReserveSpendRecord]:
+        """Every recorded spend of a watched output (with ``as_of``, those seen by then)."""
+        t = _table(ReserveSpend)
+        statement = select(t.c.txid, t.c.prev_txid, t.c.prev_vout).order_by(
+            t.c.txid, t.c.prev_txid, t.c.prev_vout
+        )
+        if as_of is not None:
+            statement = statement.where(t.c.first_seen <= as_of)
+        return [ReserveSpendRecord(*row) for row in await self._read(statement)]
 
     # -- statements -----------------------------------------------------------------------
 

@@ -146,4 +146,14 @@ class ReserveOutputRecord:
     block_height: int | None
     block_hash: str | None
     block_time: datetime | None
-    kind: str = "remittance"  # or "internal": a movement of the reserve's own coins
+    kind: str = "remittance"  # "internal": a movement of the reserve's own coins; "outflow"
+    role: str = "reserve"  # the wallet's: reserve, intake, custody, or outside (an outflow)
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveSpendRecord:
+    """Transaction ``txid`` spends the watched output ``prev_txid:prev_vout``."""
+
+    txid: str
+    prev_txid: str
+    prev_vout: int

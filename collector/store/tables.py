@@ -209,6 +209,7 @@ class _OutputState:
     block_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     block_time: Mapped[datetime | None] = mapped_column(nullable=True)
     kind: Mapped[str] = mapped_column(String(16), server_default="remittance")
+    role: Mapped[str] = mapped_column(String(16), server_default="reserve")
 
 
 class ReserveOutput(_OutputState, Base):
@@ -216,15 +217,31 @@ class ReserveOutput(_OutputState, Base):
 
     ``status`` is ``mempool`` (seen, unconfirmed), ``confirmed`` (in a block of the best chain)
     or ``removed`` (gone: replaced, or re-organised out). ``kind`` is ``remittance`` (paid in
-    from outside) or ``internal`` (its transaction spends from a watched reserve address: the
-    reserve's own change, consolidation or move, never a payment). Only confirmed remittances
-    with enough confirmations count as remitted.
+    from outside) or ``internal`` (its transaction spends from a watched address: the
+    reserve's own change, consolidation or move, never a payment), or ``outflow`` (an output of
+    the reserve's own spending transaction to an address no wallet watches). ``role`` is the
+    wallet's: ``reserve`` (``operation_id`` is the operation), ``intake`` (the case id),
+    ``custody`` (the custody wallet's name) or ``outside`` (an outflow; no holder). Only
+    confirmed remittances to reserve wallets with enough confirmations count as remitted.
     """
 
     __tablename__ = "reserve_outputs"
 
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+
+
+class ReserveSpend(Base):
+    """A watched output (``prev_txid``, ``prev_vout``) spent by transaction ``txid``, as first
+    seen: a fact that never changes (a transaction's inputs are fixed); whether the spend
+    stands follows the spending transaction's own outputs (:class:`ReserveOutput`)."""
+
+    __tablename__ = "reserve_spends"
+
+    txid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prev_txid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prev_vout: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_seen: Mapped[datetime]
 
 
 class IssuedStatement(Base):

@@ -1,0 +1,159 @@
+"""The reserve's wallets and whose each watched address is.
+
+Three roles: ``reserve`` (an operation's remittance addresses: what arrives is remitted by that
+operation), ``intake`` (a seized-asset case's addresses: what arrives is credited to the case)
+and ``custody`` (approved destinations: cold storage, multisig vaults). Each wallet is fixed
+addresses and/or one descriptor; a ranged descriptor is derived up to ``gap_limit`` addresses
+past the last one used (BIP 44's gap limit), on each of its branches, and derived further as
+outputs are found — :meth:`WalletBook.mark_used` says which addresses are new to watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from collector.config import Config
+from collector.descriptors import WatchedDescriptor, parse_descriptor
+from collector.errors import ReservewatchError
+
+Role = Literal["reserve", "intake", "custody"]
+ROLES: tuple[Role, ...] = ("reserve", "intake", "custody")
+
+
+class WalletOverlapError(ReservewatchError):
+    """Two wallets derive the same address: a payment to it could belong to either."""
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose an address is: the wallet's role and holder, and where a descriptor derived it."""
+
+    role: Role
+    holder: str  # the operation id, the case id or the custody wallet's name
+    descriptor: str | None = None
+    branch: int = 0
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    role: Role
+    holder: str
+    addresses: tuple[str, ...]
+    descriptor: WatchedDescriptor | None = None
+
+
+def wallets_of(config: Config) -> list[Wallet]:
+    """Every wallet the configuration declares, operations first."""
+    chain = config.network.chain
+
+    def desc(text: str | None) -> WatchedDescriptor | None:
+        return None if text is None else parse_descriptor(text, chain)
+
+    found = [
+        Wallet("reserve", op.id, op.watched_addresses, desc(op.reserve_descriptor))
+        for op in config.operations
+    ]
+    found += [
+        Wallet("intake", case.case, case.addresses, desc(case.descriptor))
+        for case in config.reserve.intake
+    ]
+    found += [
+        Wallet("custody", vault.name, vault.addresses, desc(vault.descriptor))
+        for vault in config.reserve.custody
+    ]
+    return found
+
+
+class WalletBook:
+    """Every watched address and its :class:`Owner`, derived as far as the gap limit asks."""
+
+    def __init__(self, wallets: Iterable[Wallet], gap_limit: int = 20) -> None:
+        self._gap = gap_limit
+        self._owners: dict[str, Owner] = {}
+        self._wallets = list(wallets)
+        self._derived: dict[tuple[str, int], int] = {}  # (descriptor, branch) -> count derived
+        self._descriptors: dict[str, tuple[Wallet, WatchedDescriptor]] = {}
+        for wallet in self._wallets:
+            for address in wallet.addresses:
+                self._add(address, Owner(wallet.role, wallet.holder))
+            if wallet.descriptor is not None:
+                d = wallet.descriptor
+                self._descriptors[d.text] = (wallet, d)
+                for branch in range(d.branches):
+                    self._derive(wallet, d, branch, self._gap if d.ranged else 1)
+
+    @classmethod
+    def from_config(cls, config: Config) -> WalletBook:
+        return cls(wallets_of(config), config.reserve.gap_limit)
+
+    @property
+    def wallets(self) -> list[Wallet]:
+        return list(self._wallets)
+
+    def _add(self, address: str, owner: Owner) -> None:
+        known = self._owners.get(address)
+        if known is not None and (known.role, known.holder) != (owner.role, owner.holder):
+            raise WalletOverlapError(
+                f"address {address} belongs to {known.role} {known.holder} and to "
+                f"{owner.role} {owner.holder}; an address belongs to one wallet"
+            )
+        self._owners.setdefault(address, owner)
+
+    def _derive(self, wallet: Wallet, d: WatchedDescriptor, branch: int, upto: int) -> list[str]:
+        done = self._derived.get((d.text, branch), 0)
+        new: list[str] = []
+        for index in range(done, upto):
+            address = d.address(index, branch)
+            self._add(address, Owner(wallet.role, wallet.holder, d.text, branch, index))
+            new.append(address)
+        self._derived[(d.text, branch)] = max(done, upto)
+        return new
+
+    def owner(self, address: str) -> Owner | None:
+        return self._owners.get(address)
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._owners
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._owners))
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+    def addresses_of(self, holder: str) -> frozenset[str]:
+        return frozenset(a for a, o in self._owners.items() if o.holder == holder)
+
+    def mark_used(self, addresses: Iterable[str]) -> list[str]:
+        """Note that ``addresses`` received something; derive ``gap_limit`` past each used
+        index. Returns the addresses now watched that were not before (to read at once)."""
+        new: list[str] = []
+        for address in addresses:
+            owner = self._owners.get(address)
+            if owner is None or owner.descriptor is None:
+                continue
+            wallet, d = self._descriptors[owner.descriptor]
+            if d.ranged:
+                new += self._derive(wallet, d, owner.branch, owner.index + 1 + self._gap)
+        return new
+
+    def next_unused(self, holder: str, used: Iterable[str]) -> str | None:
+        """The first address of ``holder``'s descriptor (receive branch) not in ``used``;
+        its first fixed address when it has no descriptor; None for an unknown holder."""
+        used_set = set(used)
+        for wallet in self._wallets:
+            if wallet.holder != holder:
+                continue
+            d = wallet.descriptor
+            if d is not None and d.ranged:
+                index = 0
+                while (address := d.address(index, 0)) in used_set:
+                    index += 1
+                return address
+            if wallet.addresses:
+                return wallet.addresses[0]
+            return d.address() if d is not None else None
+        return None

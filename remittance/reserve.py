@@ -1,0 +1,269 @@
+"""The reserve's holdings by source, traced through its own transactions.
+
+Every coin the reserve holds came from somewhere: remitted by an operation (``mined``), seized
+in a case (``seized``), or sent to a custody wallet from outside the reserve (``unattributed``).
+Coins keep their source when the reserve moves them (to custody, to change, in a
+consolidation). The rule, stated in every report (:data:`RULE`)::
+
+    A transaction that spends the reserve's coins passes their sources on to its outputs in
+    proportion to each output's value; what it pays to an address outside the reserve's
+    wallets, and its fee, leave the holdings of those sources in the same proportion.
+
+Satoshis are split by the largest-remainder method, so every satoshi is accounted for once.
+Pure: the caller gives every watched output, every output of the reserve's own spending
+transactions that left the wallets, and which transaction spent which coin.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "RULE",
+    "Coin",
+    "Holdings",
+    "Movement",
+    "Source",
+    "SourceKey",
+    "holdings",
+    "split",
+]
+
+RULE = (
+    "A transaction that spends the reserve's coins passes their sources on to its outputs in "
+    "proportion to each output's value; what it pays to an address outside the reserve's "
+    "wallets, and its fee, leave the holdings of those sources in the same proportion."
+)
+
+Source = Literal["mined", "seized", "unattributed"]
+SourceKey = tuple[Source, str]  # (source, holder): ("mined", operation id), ("seized", case id)
+Role = Literal["reserve", "intake", "custody", "outside"]
+
+_SOURCE_OF_ROLE: Mapping[str, Source] = {
+    "reserve": "mined",
+    "intake": "seized",
+    "custody": "unattributed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Coin:
+    """A transaction output the watcher stored: one paying a reserve, intake or custody
+    wallet (``role``, ``holder``), or — ``role="outside"`` — one the reserve's own spending
+    transaction paid away. ``status`` is mempool, confirmed or removed."""
+
+    txid: str
+    vout: int
+    amount_sat: int
+    role: Role
+    holder: str
+    address: str
+    status: str
+    block_height: int | None = None
+    block_time: datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.status in ("mempool", "confirmed")
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One transaction that spent the reserve's coins, and where their value went."""
+
+    txid: str
+    status: str
+    block_height: int | None
+    block_time: datetime | None
+    from_wallets: tuple[tuple[Role, str], ...]
+    spent_sat: int
+    to_custody_sat: int  # to a custody wallet from a reserve or intake wallet
+    internal_sat: int  # back to the reserve's wallets otherwise (change, consolidation)
+    unapproved_sat: int  # to addresses outside every wallet
+    fee_sat: int
+    unapproved: tuple[Coin, ...] = ()
+    unapproved_by_source: Mapping[SourceKey, int] = field(default_factory=dict)
+
+    @property
+    def destination(self) -> str:
+        """``unapproved`` if any of it left the wallets, ``custody`` if it went to custody,
+        otherwise ``internal``."""
+        if self.unapproved_sat:
+            return "unapproved"
+        return "custody" if self.to_custody_sat else "internal"
+
+
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """What the reserve holds now, by source and by wallet, and how it got there."""
+
+    by_source: Mapping[SourceKey, int]
+    by_wallet: Mapping[tuple[Role, str], int]
+    inflows: tuple[Coin, ...]  # outputs paid in from outside, live, oldest first
+    movements: tuple[Movement, ...]  # the reserve's own spending transactions, oldest first
+    left_by_source: Mapping[SourceKey, int]  # unapproved outflows and fees, by source
+
+    @property
+    def total_sat(self) -> int:
+        return sum(self.by_source.values())
+
+
+def split(amount: int, weights: Sequence[int]) -> list[int]:
+    """``amount`` split in proportion to ``weights``, largest remainder first (ties to the
+    earlier weight); the parts always sum to ``amount``.
+
+    >>> split(10, [1, 1, 1])
+    [4, 3, 3]
+    >>> split(7, [0, 5])
+    [0, 7]
+    """
+    total = sum(weights)
+    if total <= 0:
+        return [0] * len(weights)
+    parts = [amount * w // total for w in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for i in remainders[: amount - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _order(spenders: Mapping[str, list[tuple[str, int]]]) -> list[str]:
+    """Spending transactions in an order where every coin's creator comes before its spender."""
+    done: set[str] = set()
+    order: list[str] = []
+
+    def visit(txid: str, path: set[str]) -> None:
+        if txid in done or txid in path:
+            return
+        path.add(txid)
+        for prev_txid, _ in spenders.get(txid, []):
+            if prev_txid in spenders:
+                visit(prev_txid, path)
+        path.discard(txid)
+        done.add(txid)
+        order.append(txid)
+
+    for txid in sorted(spenders):
+        visit(txid, set())
+    return order
+
+
+def holdings(
+    coins: Iterable[Coin],
+    spends: Iterable[tuple[str, str, int]],
+    *,
+    counted: Iterable[tuple[str, int]] | None = None,
+) -> Holdings:
+    """Trace every live coin's sources.
+
+    Args:
+        coins: every stored output (see :class:`Coin`), removed ones included.
+        spends: ``(spending txid, spent txid, spent vout)``: which transaction spent which
+            watched coin. A spend by a transaction with no live output stored (replaced,
+            re-organised out) does not count.
+        counted: the external inflows (``(txid, vout)``) that count as held (the caller's rule:
+            confirmed deeply enough); all live external inflows when ``None``.
+    """
+    by_key: dict[tuple[str, int], Coin] = {}
+    outputs_of: defaultdict[str, list[Coin]] = defaultdict(list)
+    stored_txids: set[str] = set()
+    for coin in coins:
+        stored_txids.add(coin.txid)
+        if coin.live:
+            by_key[(coin.txid, coin.vout)] = coin
+            outputs_of[coin.txid].append(coin)
+    spent_by: dict[tuple[str, int], str] = {}
+    spenders: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
+    for txid, prev_txid, prev_vout in spends:
+        key = (prev_txid, prev_vout)
+        # A spend counts when its transaction is live: some output of it is stored live, or
+        # (a transaction paying only OP_RETURN) nothing of it is stored at all.
+        live = txid in outputs_of or txid not in stored_txids
+        if key in by_key and key not in spent_by and live:
+            spent_by[key] = txid
+            spenders[txid].append(key)
+    counted_set = None if counted is None else set(counted)
+
+    composition: dict[tuple[str, int], dict[SourceKey, int]] = {}
+    inflows: list[Coin] = []
+    for key, coin in by_key.items():
+        if coin.txid in spenders or coin.role == "outside":
+            continue
+        if counted_set is not None and key not in counted_set:
+            continue
+        composition[key] = {(_SOURCE_OF_ROLE[coin.role], coin.holder): coin.amount_sat}
+        inflows.append(coin)
+
+    movements: list[Movement] = []
+    left: defaultdict[SourceKey, int] = defaultdict(int)
+    for txid in _order(spenders):
+        spent = [k for k in spenders[txid] if k in composition]
+        pool: defaultdict[SourceKey, int] = defaultdict(int)
+        for k in spent:
+            for source, sat in composition[k].items():
+                pool[source] += sat
+        spent_sat = sum(by_key[k].amount_sat for k in spent)
+        outs = sorted(outputs_of.get(txid, []), key=lambda c: c.vout)
+        out_sat = sum(c.amount_sat for c in outs)
+        fee = max(spent_sat - out_sat, 0)
+        weights = [c.amount_sat for c in outs] + [fee]
+        shares: list[dict[SourceKey, int]] = [{} for _ in weights]
+        for source, sat in sorted(pool.items()):
+            for i, part in enumerate(split(sat, weights)):
+                if part:
+                    shares[i][source] = part
+        unapproved_by_source: defaultdict[SourceKey, int] = defaultdict(int)
+        for coin, share in zip(outs, shares, strict=False):
+            if coin.role == "outside":
+                for source, sat in share.items():
+                    unapproved_by_source[source] += sat
+            else:
+                composition[(coin.txid, coin.vout)] = share
+        for source, sat in shares[-1].items():
+            left[source] += sat
+        for source, sat in unapproved_by_source.items():
+            left[source] += sat
+        wallets = tuple(sorted({(by_key[k].role, by_key[k].holder) for k in spent}))
+        from_custody = all(role == "custody" for role, _ in wallets)
+        to_custody = sum(c.amount_sat for c in outs if c.role == "custody" and not from_custody)
+        outside = tuple(c for c in outs if c.role == "outside")
+        unapproved = sum(c.amount_sat for c in outside)
+        first = outs[0] if outs else None
+        movements.append(
+            Movement(
+                txid=txid,
+                status=first.status if first else "confirmed",
+                block_height=first.block_height if first else None,
+                block_time=first.block_time if first else None,
+                from_wallets=wallets,
+                spent_sat=spent_sat,
+                to_custody_sat=to_custody,
+                internal_sat=out_sat - to_custody - unapproved,
+                unapproved_sat=unapproved,
+                fee_sat=fee,
+                unapproved=outside,
+                unapproved_by_source=dict(unapproved_by_source),
+            )
+        )
+
+    by_source: defaultdict[SourceKey, int] = defaultdict(int)
+    by_wallet: defaultdict[tuple[Role, str], int] = defaultdict(int)
+    for key, share in composition.items():
+        if key in spent_by:
+            continue
+        coin = by_key[key]
+        by_wallet[(coin.role, coin.holder)] += coin.amount_sat
+        for source, sat in share.items():
+            by_source[source] += sat
+    movements.sort(key=_chain_order)
+    inflows.sort(key=_chain_order)
+    return Holdings(dict(by_source), dict(by_wallet), tuple(inflows), tuple(movements), dict(left))
+
+
+def _chain_order(item: Coin | Movement) -> tuple[int, str]:
+    height = item.block_height if item.block_height is not None else 1 << 62
+    return (height, item.txid)
