@@ -124,6 +124,12 @@ class WalletBook:
     def __len__(self) -> int:
         return len(self._owners)
 
+    def watched_by_role(self) -> dict[str, int]:
+        counts: dict[str, int] = dict.fromkeys(ROLES, 0)
+        for owner in self._owners.values():
+            counts[owner.role] += 1
+        return counts
+
     def addresses_of(self, holder: str) -> frozenset[str]:
         return frozenset(a for a, o in self._owners.items() if o.holder == holder)
 

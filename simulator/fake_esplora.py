@@ -72,6 +72,7 @@ class FakeTx:
     block_hash: str | None = None  # None while in the mempool
     coinbase: bool = False
     spends: list[tuple[str, int]] = field(default_factory=list)  # (address, value) spent
+    inputs: list[tuple[str, int]] = field(default_factory=list)  # (txid, vout) of each spend
 
 
 @dataclass
@@ -200,15 +201,43 @@ class FakeChain:
         txid = _hash("tx", self._tx_counter, address, amount_sat)
         outputs = [(address, amount_sat), *(extra_outputs or [])]
         spent = sum(value for _, value in outputs) + 1_000
+        spends: list[tuple[str, int]] = []
+        inputs: list[tuple[str, int]] = []
+        if spend_from is not None:
+            # Spend the address's unspent outputs, oldest first, as a wallet would; what they
+            # do not cover comes from an output the fake never showed (older history).
+            for prev_txid, vout, value in self.unspent(spend_from):
+                if sum(v for _, v in spends) >= spent:
+                    break
+                spends.append((spend_from, value))
+                inputs.append((prev_txid, vout))
+            short = spent - sum(v for _, v in spends)
+            if short > 0:
+                spends.append((spend_from, short))
+                inputs.append((_hash("prev", txid, len(inputs)), 0))
+            # Inputs covering more than asked leave the excess to the fee (no change added).
         self.txs[txid] = FakeTx(
             txid=txid,
             outputs=outputs,
-            spends=[(spend_from, spent)] if spend_from is not None else [],
+            spends=spends,
+            inputs=inputs,
+            fee_sat=sum(v for _, v in spends) - sum(v for _, v in outputs) if spends else 1_000,
         )
         self.mempool.append(txid)
         if confirm:
             self.mine(1)
         return txid
+
+    def unspent(self, address: str) -> list[tuple[str, int, int]]:
+        """``(txid, vout, value)`` of the outputs paying ``address`` no transaction spends."""
+        spent = {i for tx in self.txs.values() for i in tx.inputs}
+        return [
+            (tx.txid, vout, value)
+            for tx in self.txs.values()
+            if not tx.coinbase
+            for vout, (paid, value) in enumerate(tx.outputs)
+            if paid == address and (tx.txid, vout) not in spent
+        ]
 
     def replace(self, txid: str, outputs: list[tuple[str, int]] | None = None) -> str:
         """Replace a mempool transaction (RBF) with one paying ``outputs`` (default: the same
@@ -225,6 +254,7 @@ class FakeChain:
             outputs=list(outputs or old.outputs),
             fee_sat=old.fee_sat * 2,
             spends=old.spends,
+            inputs=old.inputs,
         )
         self.mempool.append(new_txid)
         return new_txid
@@ -299,15 +329,18 @@ class FakeChain:
             vin = [{"txid": "0" * 64, "vout": 4294967295, "is_coinbase": True, "sequence": 0}]
         else:
             # Esplora's vin: each input with the output it spends (``prevout``).
+            inputs = tx.inputs or [(_hash("prev", tx.txid, 0), 0)]
             vin = [
                 {
-                    "txid": _hash("prev", tx.txid, index),
-                    "vout": 0,
+                    "txid": prev_txid,
+                    "vout": prev_vout,
                     "is_coinbase": False,
                     "prevout": {"scriptpubkey_address": address, "value": value},
                     "sequence": 4294967293,
                 }
-                for index, (address, value) in enumerate(tx.spends or [(_MINER_ADDRESS, 0)])
+                for (address, value), (prev_txid, prev_vout) in zip(
+                    tx.spends or [(_MINER_ADDRESS, 0)], inputs, strict=False
+                )
             ]
         return {
             "txid": tx.txid,

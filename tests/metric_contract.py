@@ -36,6 +36,11 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_network_difficulty",
         "reservewatch_network_tip_height",
         "reservewatch_reserve_received_btc_total",
+        "reservewatch_reserve_balance_btc",
+        "reservewatch_reserve_wallet_balance_btc",
+        "reservewatch_reserve_addresses_watched",
+        "reservewatch_reserve_unapproved_outflows_total",
+        "reservewatch_reserve_outflow_btc_total",
         # Remittance, per operation.
         "reservewatch_operation_hashrate_share_ratio",
         "reservewatch_national_hashrate_share_ratio",

@@ -103,6 +103,29 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "confirmations (follows the best chain).",
             *_OPS,
         ),
+        "reservewatch_reserve_balance_btc": _g(
+            "BTC the reserve holds, by where it came from: source mined (holder: the operation) "
+            "or seized (holder: the case), or unattributed (sent to a custody wallet from "
+            "outside); coins keep their source when moved to custody.",
+            "source",
+            "holder",
+        ),
+        "reservewatch_reserve_wallet_balance_btc": _g(
+            "BTC in each watched wallet: role reserve, intake or custody.", "role", "holder"
+        ),
+        "reservewatch_reserve_addresses_watched": _g(
+            "Addresses watched per wallet role (fixed ones and those derived to the gap limit).",
+            "role",
+        ),
+        "reservewatch_reserve_unapproved_outflows": _c(
+            "Transactions (in the mempool or confirmed) that paid the reserve's coins to an "
+            "address outside its reserve, intake and custody wallets."
+        ),
+        "reservewatch_reserve_outflow_btc": _c(
+            "BTC the reserve's wallets paid out: destination custody (to an approved custody "
+            "wallet) or unapproved (outside every wallet).",
+            "destination",
+        ),
         # Telemetry, per site and region.
         "reservewatch_site_power_watts": _g("Latest power a site reported, in watts.", *_SITE),
         "reservewatch_site_power_quota_watts": _g(

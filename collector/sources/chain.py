@@ -45,9 +45,11 @@ from collector.sources.reserve import (
     confirmations,
     received_sat,
     recent_unseen,
+    reserve_holdings,
 )
 from collector.store.queries import Store
-from collector.store.records import ReserveOutputRecord
+from collector.store.records import ReserveOutputRecord, ReserveSpendRecord
+from collector.wallets import WalletBook
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class ParsedTx:
     status: TxStatus
     outputs: tuple[tuple[int, str, int], ...]  # (vout, address, value sat), addressed ones only
     spends_from: tuple[str, ...] = ()  # the addresses of the outputs its inputs spend
+    spends: tuple[tuple[str, int, str], ...] = ()  # (prev txid, prev vout, its address)
 
 
 def _is_txid(value: object) -> TypeGuard[str]:
@@ -118,45 +121,67 @@ def parse_tx(doc: Any) -> ParsedTx:
     vins = doc.get("vin", [])
     if not isinstance(vins, list):
         raise SourceBadResponse(f"tx {txid}: vin must be a list")
-    spends_from: list[str] = []
+    spends: list[tuple[str, int, str]] = []
     for index, vin in enumerate(vins):
         if not isinstance(vin, dict):
             raise SourceBadResponse(f"tx {txid}: vin[{index}] must be an object")
         prevout = vin.get("prevout")
         if isinstance(prevout, dict) and isinstance(prevout.get("scriptpubkey_address"), str):
-            spends_from.append(prevout["scriptpubkey_address"])
+            prev_txid, prev_vout = vin.get("txid"), vin.get("vout")
+            if (
+                not _is_txid(prev_txid)
+                or isinstance(prev_vout, bool)
+                or not isinstance(prev_vout, int)
+            ):
+                raise SourceBadResponse(f"tx {txid}: vin[{index}] has no txid and vout")
+            spends.append((prev_txid, prev_vout, prevout["scriptpubkey_address"]))
     return ParsedTx(
         txid,
         parse_status(doc.get("status"), f"tx {txid} status"),
         tuple(outputs),
-        tuple(spends_from),
+        tuple(a for _, _, a in spends),
+        tuple(spends),
     )
 
 
-def reserve_outputs(
-    tx: ParsedTx, operation_by_address: Mapping[str, str]
-) -> list[ReserveOutputRecord]:
-    """The outputs of ``tx`` that pay a reserve address, as records. A transaction that
-    spends from any watched reserve address moves the reserve's own coins (change back to a
-    reserve address, a consolidation, a move between them): its outputs are recorded as
-    ``internal`` movements, never as remittances."""
+def reserve_outputs(tx: ParsedTx, book: WalletBook) -> list[ReserveOutputRecord]:
+    """The outputs of ``tx`` the reserve must record. A transaction paying a watched wallet
+    from outside: its outputs to watched addresses, as ``remittance`` (the wallet's role says
+    whether an operation remitted, a case received, or custody was paid from outside). A
+    transaction spending from a watched wallet moves the reserve's own coins: each output to
+    a watched address is ``internal`` (change, consolidation, a move to custody) and each
+    other one an ``outflow`` (role ``outside``) — never a remittance."""
     status = tx.status
-    kind = "internal" if any(a in operation_by_address for a in tx.spends_from) else "remittance"
-    return [
-        ReserveOutputRecord(
-            txid=tx.txid,
-            vout=vout,
-            operation_id=operation_by_address[address],
-            address=address,
-            amount_sat=value,
-            status="confirmed" if status.confirmed else "mempool",
-            block_height=status.block_height,
-            block_hash=status.block_hash,
-            block_time=status.block_time,
-            kind=kind,
+    spends_ours = any(a in book for a in tx.spends_from)
+    records: list[ReserveOutputRecord] = []
+    for vout, address, value in tx.outputs:
+        owner = book.owner(address)
+        if owner is None and not spends_ours:
+            continue
+        records.append(
+            ReserveOutputRecord(
+                txid=tx.txid,
+                vout=vout,
+                operation_id=owner.holder if owner else "",
+                address=address,
+                amount_sat=value,
+                status="confirmed" if status.confirmed else "mempool",
+                block_height=status.block_height,
+                block_hash=status.block_hash,
+                block_time=status.block_time,
+                kind="outflow" if owner is None else "internal" if spends_ours else "remittance",
+                role=owner.role if owner else "outside",
+            )
         )
-        for vout, address, value in tx.outputs
-        if address in operation_by_address
+    return records
+
+
+def reserve_spends(tx: ParsedTx, book: WalletBook) -> list[ReserveSpendRecord]:
+    """The watched outputs ``tx`` spends."""
+    return [
+        ReserveSpendRecord(tx.txid, prev_txid, prev_vout)
+        for prev_txid, prev_vout, address in tx.spends
+        if address in book
     ]
 
 
@@ -189,6 +214,7 @@ class ReserveJob:
         clock: Clock,
         *,
         status: ReserveStatus | None = None,
+        book: WalletBook | None = None,
         max_pages_per_address: int = 400,
     ) -> None:
         if not config.network.esplora_url:
@@ -199,12 +225,11 @@ class ReserveJob:
         self._store = store
         self._clock = clock
         self._max_pages = max_pages_per_address
-        self._operation_by_address = {
-            address: operation.id
-            for operation in config.operations
-            for address in operation.watched_addresses
-        }
-        self.status = status or ReserveStatus(tuple(op.id for op in config.operations))
+        self._book = book or WalletBook.from_config(config)
+        self._learned = False  # the book has not yet seen the stored outputs
+        self.status = status or ReserveStatus.for_book(
+            (op.id for op in config.operations), self._book
+        )
         self.interval_s = config.reserve.poll_interval_s
         host = config.network.esplora_url.split("://", 1)[-1].split("/", 1)[0]
         self.target = f"{host}/reserve-addresses"  # the network job's target is the bare host
@@ -220,33 +245,49 @@ class ReserveJob:
             for o in stored.values()
             if o.status == "confirmed" and confirmations(o, tip) > self._reserve.recheck_blocks
         }
+        if not self._learned:
+            # Derive past every address already used, so a restart watches what it watched.
+            self._book.mark_used(o.address for o in stored.values())
+            self._learned = True
         seen: dict[tuple[str, int], ReserveOutputRecord] = {}
         problems: list[str] = []
-        for address in self._operation_by_address:
-            try:
-                found = await self._walk_address(address, tip, deep_txids)
-            except SourceBadResponse as err:
-                # One address's bad answer must not stop the others being watched.
-                problems.append(str(err))
-                continue
-            await self._store.upsert_reserve_outputs(
-                [o for o in found if (o.txid, o.vout) not in seen]
-            )
-            seen.update(((o.txid, o.vout), o) for o in found)
+        pending = list(self._book)
+        while pending:
+            used: list[str] = []
+            for address in pending:
+                try:
+                    found, spends = await self._walk_address(address, tip, deep_txids)
+                except SourceBadResponse as err:
+                    # One address's bad answer must not stop the others being watched.
+                    problems.append(str(err))
+                    continue
+                await self._store.upsert_reserve_outputs(
+                    [o for o in found if (o.txid, o.vout) not in seen]
+                )
+                await self._store.add_reserve_spends(spends)
+                seen.update(((o.txid, o.vout), o) for o in found)
+                used += [o.address for o in found]
+            # A used derived address moves the gap on: watch the new ones in this pass.
+            pending = self._book.mark_used(used)
         await self._recheck(stored, seen, tip)
         confirmed = await self._store.reserve_outputs(
             statuses=("confirmed",), kinds=("remittance",)
         )
-        self.status.received_sat = received_sat(confirmed, tip, self._reserve.confirmations)
+        self.status.received_sat = received_sat(
+            (o for o in confirmed if o.role == "reserve"), tip, self._reserve.confirmations
+        )
+        self.status.holdings = await reserve_holdings(self._store, tip, self._reserve.confirmations)
+        self.status.watched = self._book.watched_by_role()
         self.status.tip_height = tip
         if problems:
             raise SourceBadResponse(f"{len(problems)} address(es) not read: {problems[0]}")
 
     async def _walk_address(
         self, address: str, tip: int, deep_txids: set[str]
-    ) -> list[ReserveOutputRecord]:
+    ) -> tuple[list[ReserveOutputRecord], list[ReserveSpendRecord]]:
         docs = await self._page(f"{self._base}/address/{address}/txs")
         found: list[ReserveOutputRecord] = []
+        spends: list[ReserveSpendRecord] = []
         cursors: set[str] = set()
         pages = 1
         while True:
@@ -254,14 +295,15 @@ class ReserveJob:
             confirmed = [tx for tx in txs if tx.status.confirmed]
             reached_known = False
             for tx in txs:
-                found.extend(reserve_outputs(tx, self._operation_by_address))
+                found.extend(reserve_outputs(tx, self._book))
+                spends.extend(reserve_spends(tx, self._book))
                 height = tx.status.block_height
                 if tx.txid in deep_txids and height is not None:
                     reached_known = reached_known or tip - height + 1 > self._reserve.recheck_blocks
             # Only an empty page ends the history: page sizes differ between Esplora and
             # mempool deployments (25, 50 …), so a short page proves nothing.
             if reached_known or not confirmed:
-                return found
+                return found, spends
             last = confirmed[-1].txid
             if last in cursors:
                 raise SourceBadResponse(
@@ -315,4 +357,5 @@ def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutput
         block_hash=status.block_hash,
         block_time=status.block_time,
         kind=output.kind,
+        role=output.role,
     )

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
+from collector.wallets import ROLES, WalletBook
 from remittance import ledger
 from remittance.money import sat_to_btc
+from remittance.reserve import Coin, Holdings, holdings
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +58,59 @@ def received_sat(
     return totals
 
 
+def coin_of(output: ReserveOutputRecord) -> Coin:
+    role = output.role if output.role in (*ROLES, "outside") else "outside"
+    return Coin(
+        output.txid,
+        output.vout,
+        output.amount_sat,
+        role,  # type: ignore[arg-type]
+        output.operation_id,
+        output.address,
+        output.status,
+        output.block_height,
+        output.block_time,
+    )
+
+
+async def reserve_holdings(
+    store: Store, tip_height: int | None, min_confirmations: int, *, as_of: datetime | None = None
+) -> Holdings:
+    """The reserve's holdings from the store (as known at ``as_of``, or now): inflows count
+    once confirmed ``min_confirmations`` deep, the reserve's own transactions at once."""
+    outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
+    spends = await store.reserve_spends(as_of=as_of)
+    counted = [
+        (o.txid, o.vout)
+        for o in outputs
+        if o.kind == "remittance"
+        and tip_height is not None
+        and confirmations(o, tip_height) >= min_confirmations
+    ]
+    return holdings(
+        [coin_of(o) for o in outputs],
+        [(s.txid, s.prev_txid, s.prev_vout) for s in spends],
+        counted=counted,
+    )
+
+
 @dataclass(slots=True)
 class ReserveStatus:
-    """What the watcher last established; a :class:`~collector.metrics.MetricSource`."""
+    """What the watcher last established; a :class:`~collector.metrics.MetricSource`.
+
+    Labels are bounded: ``operation`` and ``holder`` take only configured operation, case and
+    custody names; ``source``, ``role`` and ``destination`` a handful of fixed values."""
 
     operation_ids: tuple[str, ...]
     received_sat: dict[str, int] = field(default_factory=dict)
     tip_height: int | None = None
+    holdings: Holdings | None = None
+    watched: dict[str, int] = field(default_factory=dict)  # addresses per wallet role
+    holders: frozenset[str] = frozenset()  # the configured holders (labels)
+
+    @classmethod
+    def for_book(cls, operation_ids: Iterable[str], book: WalletBook) -> ReserveStatus:
+        return cls(tuple(operation_ids), holders=frozenset(w.holder for w in book.wallets))
 
     def metric_families(self) -> Iterable[Metric]:
         if self.tip_height is None:
@@ -71,6 +120,31 @@ class ReserveStatus:
             sat = self.received_sat.get(operation_id, 0)
             received.add_metric([operation_id], sat_to_btc(sat))
         yield received
+        watched = family("reservewatch_reserve_addresses_watched")
+        for role in ROLES:
+            watched.add_metric([role], float(self.watched.get(role, 0)))
+        yield watched
+        if self.holdings is None:
+            return
+        h = self.holdings
+        balance = family("reservewatch_reserve_balance_btc")
+        for (source, holder), sat in sorted(h.by_source.items()):
+            if holder in self.holders:
+                balance.add_metric([source, holder], sat_to_btc(sat))
+        yield balance
+        wallets = family("reservewatch_reserve_wallet_balance_btc")
+        for (wallet_role, holder), sat in sorted(h.by_wallet.items()):
+            if holder in self.holders:
+                wallets.add_metric([wallet_role, holder], sat_to_btc(sat))
+        yield wallets
+        unapproved = [m for m in h.movements if m.unapproved_sat]
+        count = family("reservewatch_reserve_unapproved_outflows")
+        count.add_metric([], float(len(unapproved)))
+        yield count
+        outflow = family("reservewatch_reserve_outflow_btc")
+        outflow.add_metric(["custody"], sat_to_btc(sum(m.to_custody_sat for m in h.movements)))
+        outflow.add_metric(["unapproved"], sat_to_btc(sum(m.unapproved_sat for m in unapproved)))
+        yield outflow
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from collector.sources.reserve import received_sat
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
+from collector.wallets import Wallet, WalletBook
 from simulator.fake_esplora import FakeChain, serve
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -115,7 +116,10 @@ def test_each_vout_paying_a_reserve_address_is_one_output() -> None:
             {"scriptpubkey_address": ADDR_B, "value": 7_000},
         ],
     )
-    outputs = reserve_outputs(parse_tx(doc), {ADDR_A1: "alpha", ADDR_B: "beta"})
+    book = WalletBook(
+        [Wallet("reserve", "alpha", (ADDR_A1,)), Wallet("reserve", "beta", (ADDR_B,))]
+    )
+    outputs = reserve_outputs(parse_tx(doc), book)
     assert [(o.vout, o.operation_id, o.amount_sat, o.status) for o in outputs] == [
         (0, "alpha", 100_000, "confirmed"),
         (3, "beta", 7_000, "confirmed"),
@@ -197,9 +201,19 @@ async def test_the_reserves_own_change_and_consolidations_are_movements_not_remi
     assert kinds == [
         ("internal", ADDR_B, 38_000),
         ("internal", ADDR_A2, 39_000),
+        ("outflow", STRANGER, 60_000),  # no wallet watches it: an unapproved outflow
         ("remittance", ADDR_A1, 100_000),
     ]
     assert job.status.received_sat == {"alpha": 100_000}
+    # The coins alpha remitted are held in beta's address now, still as alpha's.
+    held = job.status.holdings
+    assert held is not None
+    assert held.by_source == {("mined", "alpha"): 38_000}
+    assert held.by_wallet == {("reserve", "beta"): 38_000}
+    assert [(m.destination, m.unapproved_sat) for m in held.movements] == [
+        ("unapproved", 60_000),
+        ("internal", 0),
+    ]
     remitted = await rig.store.reserve_outputs(statuses=("confirmed",), kinds=("remittance",))
     assert [o.amount_sat for o in remitted] == [100_000]
 
