@@ -29,7 +29,7 @@ import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -42,6 +42,7 @@ from collector.logs import FailureLog
 from collector.metrics.contract import Metric, family
 from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
+from collector.wallets import WalletBook
 from remittance.account import OperationAccount, compute_account
 from remittance.errors import (
     InvalidInputError,
@@ -94,6 +95,9 @@ class Inputs:
     outputs: Mapping[str, list[ReserveOutput]]
     pool_hashrate_hs: Mapping[str, float]
     network_hashrate_hs: float | None
+    # Per operation, every address whose payments count: fixed ones and those its descriptor
+    # derives (as far as the watcher derived them); the configured ones when absent.
+    reserve_addresses: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 async def read_inputs(
@@ -145,6 +149,8 @@ async def read_inputs(
         operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
     for o in remittances:
+        if o.role != "reserve":
+            continue  # paid to a seized-asset case or a custody wallet: no operation's
         outputs[o.operation_id].append(
             ReserveOutput(
                 o.txid,
@@ -159,6 +165,8 @@ async def read_inputs(
     pool_hashrate: defaultdict[str, float] = defaultdict(float)
     for status in await store.pool_statuses():
         pool_hashrate[status.operation_id] += status.hashrate_hs
+    book = WalletBook.from_config(config)
+    book.learn(o.address for o in remittances)
     return Inputs(
         earnings=earnings,
         hashrates=hashrates,
@@ -166,6 +174,7 @@ async def read_inputs(
         outputs=outputs,
         pool_hashrate_hs=pool_hashrate,
         network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
+        reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
     )
 
 
@@ -224,7 +233,9 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
                 inputs.outputs.get(operation.id, []),
                 config.reserve.confirmations,
                 as_of,
-                reserve_addresses=frozenset(operation.watched_addresses),
+                reserve_addresses=inputs.reserve_addresses.get(
+                    operation.id, frozenset(operation.watched_addresses)
+                ),
             )
         except RemittanceError as err:
             failed[operation.id] = (_stale_reason(err), str(err))

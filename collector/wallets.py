@@ -146,6 +146,14 @@ class WalletBook:
                 new += self._derive(wallet, d, owner.branch, owner.index + 1 + self._gap)
         return new
 
+    def learn(self, addresses: Iterable[str]) -> None:
+        """Derive as far as ``addresses`` (outputs already seen) show the wallets were used,
+        gap after gap, as the watcher did when it found them."""
+        remaining = set(addresses)
+        while known := {a for a in remaining if a in self._owners}:
+            self.mark_used(known)
+            remaining -= known
+
     def next_unused(self, holder: str, used: Iterable[str]) -> str | None:
         """The first address of ``holder``'s descriptor (receive branch) not in ``used``;
         its first fixed address when it has no descriptor; None for an unknown holder."""

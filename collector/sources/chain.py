@@ -247,7 +247,7 @@ class ReserveJob:
         }
         if not self._learned:
             # Derive past every address already used, so a restart watches what it watched.
-            self._book.mark_used(o.address for o in stored.values())
+            self._book.learn(o.address for o in stored.values())
             self._learned = True
         seen: dict[tuple[str, int], ReserveOutputRecord] = {}
         problems: list[str] = []

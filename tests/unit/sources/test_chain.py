@@ -13,6 +13,7 @@ import pytest
 
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
+from collector.descriptors import parse_descriptor
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs
@@ -24,6 +25,7 @@ from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 from collector.wallets import Wallet, WalletBook
 from simulator.fake_esplora import FakeChain, serve
+from simulator.keys import multisig_descriptor, wpkh_descriptor
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ADDR_A1 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -360,3 +362,96 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
         registry.get_sample_value("reservewatch_reserve_received_btc_total", {"operation": "beta"})
         == 0.0
     )
+
+
+# -- wallets: descriptors, intake cases, custody -------------------------------------------
+
+
+def _wallet_config(url: str, gap_limit: int = 3) -> Config:
+    return parse_config(
+        {
+            "network": {"esplora_url": url},
+            "reserve": {
+                "confirmations": 1,
+                "gap_limit": gap_limit,
+                "intake": [
+                    {
+                        "case": "case-7",
+                        "addresses": [ADDR_B],
+                        "authority": "Anti-Corruption Agency",
+                        "order_ref": "order 7",
+                    }
+                ],
+                "custody": [{"name": "vault", "descriptor": multisig_descriptor((1, 2, 3), 2)}],
+            },
+            "operations": [
+                {
+                    "id": "alpha",
+                    "name": "Alpha",
+                    "license": "L-1",
+                    "remittance": {"rate": "0.5"},
+                    "reserve_descriptor": wpkh_descriptor(0),
+                }
+            ],
+        }
+    )
+
+
+async def test_a_descriptor_wallet_is_followed_past_its_gap_as_it_is_used(rig: Rig) -> None:
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    # Index 2 is inside the first gap (3); 5 only once 2 is seen used; 8 once 5 is.
+    for index in (2, 5, 8):
+        rig.chain.pay(d.address(index), 1_000 * index, confirm=True)
+    rig.chain.pay(d.address(20), 99, confirm=True)  # far past every gap: never watched
+    job = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    await job.poll()
+    assert job.status.received_sat == {"alpha": 15_000}
+    assert job.status.watched["reserve"] == 12  # 0 … 8 + the gap of 3
+    # A restart derives as far again from what is stored, before reading anything.
+    again = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    await again.poll()
+    assert again.status.watched == job.status.watched
+
+
+async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> None:
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    vault = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    rig.chain.pay(d.address(0), 70_000, confirm=True)  # alpha remits
+    rig.chain.pay(ADDR_B, 30_000, confirm=True)  # seized coins arrive for case-7
+    # The reserve sweeps both into the vault (a 1,000 sat fee) …
+    rig.chain.pay(
+        vault.address(0),
+        49_000,
+        confirm=True,
+        spend_from=d.address(0),
+        extra_outputs=[(d.address(1), 20_000)],
+    )
+    rig.chain.pay(vault.address(1), 29_000, confirm=True, spend_from=ADDR_B)
+    # … then someone pays 10,000 from the vault to an address no wallet watches.
+    rig.chain.pay(
+        STRANGER, 10_000, spend_from=vault.address(1), extra_outputs=[(vault.address(2), 18_000)]
+    )
+    job = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    await job.poll()
+    held = job.status.holdings
+    assert held is not None
+    assert held.by_wallet == {
+        ("custody", "vault"): 49_000 + 18_000,
+        ("reserve", "alpha"): 20_000,
+    }
+    # alpha's 70,000 less the 1,000 fee; case-7's 30,000 less two fees and the 10,000 out.
+    assert held.by_source == {("mined", "alpha"): 69_000, ("seized", "case-7"): 18_000}
+    assert [(m.destination, m.to_custody_sat, m.unapproved_sat) for m in held.movements] == [
+        ("custody", 49_000, 0),
+        ("custody", 29_000, 0),
+        ("unapproved", 0, 10_000),  # from custody: not a move to custody; in the mempool
+    ]
+    registry, _ = build_registry([job.status])
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    assert sample("reservewatch_reserve_balance_btc", source="seized", holder="case-7") == 0.00018
+    assert sample("reservewatch_reserve_unapproved_outflows_total") == 1.0
+    assert sample("reservewatch_reserve_outflow_btc_total", destination="custody") == 0.00078
+    assert sample("reservewatch_reserve_outflow_btc_total", destination="unapproved") == 0.0001

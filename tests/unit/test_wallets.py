@@ -1,0 +1,162 @@
+"""Reserve wallets: descriptors checked like Bitcoin Core checks them (checksum, public keys
+only, the configured chain), derived to the gap limit and further as addresses are used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from embit.descriptor.checksum import add_checksum
+
+from collector.config import parse_config
+from collector.descriptors import DescriptorError, parse_descriptor
+from collector.errors import ConfigError
+from collector.wallets import Wallet, WalletBook, WalletOverlapError
+from simulator.keys import account_xpub, multisig_descriptor, wpkh_descriptor
+
+# BIP 84's test vector: m/84'/0'/0'/0/0 of the "abandon … about" mnemonic.
+FIRST = "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"
+
+
+def test_a_ranged_descriptor_derives_bip84_addresses() -> None:
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    assert d.ranged
+    assert d.address(0) == FIRST
+
+
+def test_a_multipath_descriptor_has_a_receive_and_a_change_branch() -> None:
+    d = parse_descriptor(wpkh_descriptor(0, multipath=True), "main")
+    assert d.branches == 2
+    assert d.address(0, 0) == FIRST
+    assert d.address(0, 1) != FIRST
+
+
+def test_a_multisig_vault_derives_p2wsh_addresses() -> None:
+    d = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    assert d.address(0).startswith("bc1q") and len(d.address(0)) == 62
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f"wpkh({account_xpub(0)}/0/*)", "no #checksum"),
+        (wpkh_descriptor(0)[:-1] + ("x" if wpkh_descriptor(0)[-1] != "x" else "y"), "mistyped"),
+        (add_checksum(f"wpkh({account_xpub(0, 'test')}/0/*)"), "not for the main chain"),
+        (
+            add_checksum(
+                "wpkh(xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPG"
+                "JxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi/0/*)"
+            ),
+            "private key",
+        ),
+        (add_checksum("addr(bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu)"), "addresses"),
+        ("wpkh(" + "a" * 5000 + ")#abcdefgh", "1 to 4096"),
+    ],
+)
+def test_a_bad_descriptor_is_refused_saying_why(text: str, reason: str) -> None:
+    with pytest.raises(DescriptorError, match=reason):
+        parse_descriptor(text, "main")
+
+
+def _book(gap: int = 3) -> WalletBook:
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    vault = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    return WalletBook(
+        [
+            Wallet("reserve", "alpha", (), d),
+            Wallet("custody", "vault", (), vault),
+            Wallet("intake", "case-1", ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",)),
+        ],
+        gap,
+    )
+
+
+def test_the_book_watches_the_gap_and_derives_further_as_addresses_are_used() -> None:
+    book = _book(gap=3)
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    assert book.watched_by_role() == {"reserve": 3, "intake": 1, "custody": 3}
+    owner = book.owner(d.address(2))
+    assert owner is not None and (owner.role, owner.holder, owner.index) == ("reserve", "alpha", 2)
+    assert d.address(3) not in book
+    new = book.mark_used([d.address(2)])
+    assert new == [d.address(i) for i in (3, 4, 5)]
+    assert book.mark_used([d.address(2)]) == []  # used again: nothing more to derive
+
+
+def test_learning_from_stored_outputs_follows_gap_after_gap() -> None:
+    book = _book(gap=3)
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    book.learn([d.address(2), d.address(5), d.address(8), d.address(30)])
+    assert d.address(11) in book
+    assert d.address(30) not in book  # beyond every gap: the watcher never saw it either
+
+
+def test_next_unused_address_is_the_first_not_yet_paid() -> None:
+    book = _book()
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    assert book.next_unused("alpha", []) == FIRST
+    assert book.next_unused("alpha", [FIRST, d.address(1)]) == d.address(2)
+    assert book.next_unused("case-1", []) == "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+    assert book.next_unused("nobody", []) is None
+
+
+def test_two_wallets_deriving_one_address_are_refused() -> None:
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    with pytest.raises(WalletOverlapError, match="belongs to one wallet"):
+        WalletBook([Wallet("reserve", "alpha", (), d), Wallet("custody", "vault", (FIRST,))])
+
+
+def _config(reserve: dict[str, Any], **operation: Any) -> dict[str, Any]:
+    return {
+        "reserve": reserve,
+        "operations": [
+            {
+                "id": "alpha",
+                "name": "Alpha",
+                "license": "L-1",
+                "remittance": {"rate": "0.1"},
+                **operation,
+            }
+        ],
+    }
+
+
+def test_the_config_takes_descriptors_intake_cases_and_custody_wallets() -> None:
+    config = parse_config(
+        _config(
+            {
+                "gap_limit": 30,
+                "intake": [
+                    {
+                        "case": "KZ-2026-0042",
+                        "descriptor": wpkh_descriptor(5),
+                        "authority": "Financial Monitoring Agency",
+                        "order_ref": "Court order 2-1234/2026",
+                        "received_from": "exchange account 77",
+                    }
+                ],
+                "custody": [{"name": "cold-vault", "descriptor": multisig_descriptor((1, 2), 2)}],
+            },
+            reserve_descriptor=wpkh_descriptor(0),
+        )
+    )
+    book = WalletBook.from_config(config)
+    assert book.watched_by_role() == {"reserve": 30, "intake": 30, "custody": 30}
+    assert config.reserve.intake[0].source == "seized"
+
+
+def test_config_problems_name_the_field() -> None:
+    bad = wpkh_descriptor(0)[:-2] + "zz"
+    intake = {"case": "alpha", "addresses": [FIRST], "authority": "A", "order_ref": "1"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(_config({"intake": [intake]}, reserve_descriptor=bad))
+    text = "\n".join(caught.value.problems)
+    assert "operations[0].reserve_descriptor: the #checksum does not match" in text
+    assert "reserve.intake[0].case: 'alpha' is already an operation" in text
+    with pytest.raises(ConfigError, match=r"reserve.custody\[0\]: give a descriptor or addresses"):
+        parse_config(_config({"custody": [{"name": "vault"}]}, reserve_addresses=[FIRST]))
+
+
+def test_an_operation_needs_somewhere_to_pay() -> None:
+    with pytest.raises(ConfigError, match="reserve_addresses or a reserve_descriptor"):
+        parse_config(_config({}))
