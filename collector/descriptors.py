@@ -12,6 +12,7 @@ the configuration.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -52,6 +53,18 @@ class WatchedDescriptor:
     @property
     def _network(self) -> dict[str, object]:
         return networks.NETWORKS[self.chain]  # type: ignore[no-any-return]
+
+    def single_path_bodies(self) -> list[str]:
+        """The descriptor (without checksum) once per branch: ``<0;1>`` becomes ``0`` and
+        ``1``, as Bitcoin Core's ``listdescriptors`` shows an imported multipath descriptor."""
+        body = self.text.partition("#")[0]
+        if self.branches == 1:
+            return [body]
+
+        def pick(branch: int) -> str:
+            return re.sub(r"<([0-9h';]+)>", lambda m: str(m.group(1)).split(";")[branch], body)
+
+        return [pick(branch) for branch in range(self.branches)]
 
     def address(self, index: int = 0, branch: int = 0) -> str:
         """The address at ``index`` of ``branch`` (a fixed descriptor has only index 0)."""

@@ -112,6 +112,14 @@ class WalletBook:
         self._derived[(d.text, branch)] = max(done, upto)
         return new
 
+    def derive_to(self, descriptor: str, count: int) -> None:
+        """Derive ``count`` addresses of each branch of ``descriptor`` (as far as another
+        watcher — the node's wallet — watches it)."""
+        wallet, d = self._descriptors[descriptor]
+        if d.ranged:
+            for branch in range(d.branches):
+                self._derive(wallet, d, branch, count)
+
     def owner(self, address: str) -> Owner | None:
         return self._owners.get(address)
 

@@ -9,7 +9,8 @@ batch's with 200; wrong or missing basic-auth credentials get 401 with an empty 
 Chain: ``getblockcount``, ``getbestblockhash``, ``getblockhash``, ``getblockheader``,
 ``getblockstats``, ``getmininginfo``, ``getnetworkhashps``, ``getdifficulty``,
 ``getmempoolentry``. Wallet (one watch-only descriptor wallet): ``importdescriptors``
-(``addr(<address>)`` descriptors), ``getaddressinfo``, ``listsinceblock``, ``gettransaction``.
+(``addr(<address>)`` and ranged descriptors, checksum required), ``listdescriptors``,
+``getaddressinfo``, ``listsinceblock``, ``gettransaction`` (``verbose``: ``decoded``).
 The wallet remembers every transaction that paid one of its addresses: one the chain later
 replaced or dropped stays listed with 0 confirmations and out of the mempool, as Core's does.
 
@@ -33,8 +34,11 @@ from datetime import timedelta
 from typing import Any, Final
 
 from aiohttp import web
+from embit.descriptor.checksum import add_checksum
 
+from collector.bitcoin_address import Chain
 from collector.clock import Clock, SystemClock
+from collector.descriptors import DescriptorError, parse_descriptor
 from remittance.money import SAT_PER_BTC
 from simulator.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
 
@@ -65,8 +69,10 @@ class FakeBitcoind:
         user: str = "reservewatch",
         password: str = "fake-rpc-password",  # noqa: S107 - a fake server's fixed password
         wallet: str = "reservewatch",
+        chain_name: Chain = "main",
     ) -> None:
         self.chain = chain
+        self.chain_name = chain_name
         self.user = user
         self.password = password
         self.wallet = wallet
@@ -74,6 +80,7 @@ class FakeBitcoind:
         self.calls: list[str] = []  # method names, in order
         self.http_requests = 0
         self._wallet_txs: dict[str, FakeTx] = {}
+        self.descriptors: list[dict[str, Any]] = []  # as listdescriptors shows them
         self._listed_chains: dict[str, dict[int, str]] = {}  # lastblock -> chain as then
 
     def import_address(self, address: str) -> None:
@@ -257,12 +264,39 @@ class FakeBitcoind:
         self._listed_chains[last.block_hash] = {b.height: b.block_hash for b in self.chain.blocks}
         return {"transactions": transactions, "removed": [], "lastblock": last.block_hash}
 
-    def get_transaction(self, txid: object) -> dict[str, Any]:
+    def get_transaction(self, txid: object, verbose: bool = False) -> dict[str, Any]:
+        """``gettransaction txid include_watchonly verbose``; ``verbose`` adds ``decoded``
+        (decoderawtransaction's object: each input's outpoint, each output's value, ``n``
+        and ``scriptPubKey.address``)."""
         tx = self._wallet_txs.get(str(txid))
         if tx is None:
             raise RpcFailure(-5, "Invalid or non-wallet transaction id")
         entries = self._receive_entries(tx)
-        return {
+        decoded = (
+            {
+                "decoded": {
+                    "txid": tx.txid,
+                    "hash": tx.txid,
+                    "version": 2,
+                    "locktime": 0,
+                    "vin": [
+                        {"txid": prev_txid, "vout": prev_vout, "sequence": 4294967293}
+                        for prev_txid, prev_vout in tx.inputs
+                    ],
+                    "vout": [
+                        {
+                            "value": _btc(value),
+                            "n": n,
+                            "scriptPubKey": {"address": address, "type": "witness_v0_keyhash"},
+                        }
+                        for n, (address, value) in enumerate(tx.outputs)
+                    ],
+                }
+            }
+            if verbose
+            else {}
+        )
+        return decoded | {
             "amount": _btc(
                 sum(value for address, value in tx.outputs if address in self.addresses)
             ),
@@ -275,19 +309,38 @@ class FakeBitcoind:
         }
 
     def import_descriptors(self, requests: object) -> list[dict[str, Any]]:
+        """``addr(<address>)`` descriptors and ranged ones (``wpkh(xpub/0/*)#checksum``, with
+        ``range`` [begin, end] or an end; Core's default end is 999), checksum required."""
         if not isinstance(requests, list):
             raise RpcFailure(-3, "Expected type array")
         results: list[dict[str, Any]] = []
         for request in requests:
-            match = _ADDR_DESCRIPTOR.match(
-                str(request.get("desc", "")) if isinstance(request, dict) else ""
-            )
-            if match is None:
-                results.append(
-                    {"success": False, "error": {"code": -5, "message": "Invalid descriptor"}}
-                )
+            text = str(request.get("desc", "")) if isinstance(request, dict) else ""
+            match = _ADDR_DESCRIPTOR.match(text)
+            if match is not None:
+                self.import_address(match.group(1))
+                self.descriptors.append({"desc": text, "timestamp": 0, "active": False})
+                results.append({"success": True})
                 continue
-            self.import_address(match.group(1))
+            try:
+                d = parse_descriptor(text, self.chain_name)
+            except DescriptorError as err:
+                results.append({"success": False, "error": {"code": -5, "message": str(err)}})
+                continue
+            wanted = request.get("range", 999) if isinstance(request, dict) else 999
+            begin, end = (0, wanted) if isinstance(wanted, int) else (wanted[0], wanted[1])
+            for branch in range(d.branches):
+                for index in range(begin, end + 1 if d.ranged else 1):
+                    self.import_address(d.address(index, branch))
+            for body in d.single_path_bodies():
+                entry: dict[str, Any] = {
+                    "desc": add_checksum(body),
+                    "timestamp": 0,
+                    "active": False,
+                }
+                if d.ranged:
+                    entry |= {"range": [begin, end], "next": 0, "next_index": 0}
+                self.descriptors.append(entry)
             results.append({"success": True})
         return results
 
@@ -352,12 +405,14 @@ class FakeBitcoind:
             case "listsinceblock":
                 return self.list_since_block(param(0), int(param(1, 1)))
             case "gettransaction":
-                return self.get_transaction(param(0))
+                return self.get_transaction(param(0), bool(param(2, False)))
+            case "listdescriptors":
+                return {"wallet_name": self.wallet, "descriptors": list(self.descriptors)}
         raise RpcFailure(-32601, "Method not found")
 
 
 _WALLET_METHODS: Final = frozenset(
-    {"getaddressinfo", "importdescriptors", "listsinceblock", "gettransaction"}
+    {"getaddressinfo", "importdescriptors", "listsinceblock", "gettransaction", "listdescriptors"}
 )
 FAKE_KEY = web.AppKey("bitcoind", FakeBitcoind)
 

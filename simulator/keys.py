@@ -13,7 +13,9 @@ from embit.descriptor.checksum import add_checksum
 
 from collector.bitcoin_address import Chain
 
-MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+MNEMONIC = (
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+)
 
 
 @cache
@@ -28,7 +30,9 @@ def account_xpub(account: int, chain: Chain = "main") -> str:
     return str(key.to_string(version=networks.NETWORKS[chain]["xpub"]))
 
 
-def account_private_key(account: int, branch: int, index: int, chain: Chain = "main") -> bip32.HDKey:
+def account_private_key(
+    account: int, branch: int, index: int, chain: Chain = "main"
+) -> bip32.HDKey:
     """The private key behind ``wpkh(account_xpub(account)/branch/index)`` (for signing)."""
     coin = 0 if chain == "main" else 1
     return _root().derive(f"m/84h/{coin}h/{account}h/{branch}/{index}")

@@ -57,6 +57,7 @@ since spent would disappear and look unpaid. The wallet keeps every transaction 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -82,9 +83,16 @@ from collector.sources.network import (
     Walk,
     timestamp_utc,
 )
-from collector.sources.reserve import Recheck, ReserveStatus, received_sat, recent_unseen
+from collector.sources.reserve import (
+    Recheck,
+    ReserveStatus,
+    received_sat,
+    recent_unseen,
+    reserve_holdings,
+)
 from collector.store.queries import Store
-from collector.store.records import BlockRecord, ReserveOutputRecord
+from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
+from collector.wallets import WalletBook
 from remittance import money
 from remittance.errors import InvalidInputError
 
@@ -354,7 +362,7 @@ def parse_wallet_entry(doc: Any) -> WalletEntry | None:
 
 
 def output_record(
-    entry: WalletEntry, operation_id: str, *, in_mempool: bool
+    entry: WalletEntry, operation_id: str, *, in_mempool: bool, role: str = "reserve"
 ) -> ReserveOutputRecord | None:
     """The stored form of a live entry; ``None`` when it is not live (conflicted, replaced,
     or unconfirmed and out of the mempool)."""
@@ -373,6 +381,7 @@ def output_record(
         block_hash=entry.block_hash,
         block_time=None if entry.block_time is None else timestamp_utc(entry.block_time, where),
         kind=entry.kind,
+        role=role,
     )
 
 
@@ -479,17 +488,16 @@ class BitcoindReserveJob:
         clock: Clock,
         *,
         status: ReserveStatus | None = None,
+        book: WalletBook | None = None,
     ) -> None:
         self._rpc = rpc
         self._reserve = config.reserve
         self._store = store
         self._clock = clock
-        self._operation_by_address = {
-            address: operation.id
-            for operation in config.operations
-            for address in operation.watched_addresses
-        }
-        self.status = status or ReserveStatus(tuple(op.id for op in config.operations))
+        self._book = book or WalletBook.from_config(config)
+        self.status = status or ReserveStatus.for_book(
+            (op.id for op in config.operations), self._book
+        )
         self.interval_s = config.reserve.poll_interval_s
         self.target = f"{rpc.host}/reserve-wallet"
         self._verified = False
@@ -498,38 +506,49 @@ class BitcoindReserveJob:
     async def poll(self) -> None:
         tip = _int({"tip": await self._rpc.call("getblockcount")}, "tip", "getblockcount")
         if not self._verified:
-            await self._verify_addresses()
+            await self._verify_wallet()
         stored = {
             (o.txid, o.vout): o
             for o in await self._store.reserve_outputs(statuses=("mempool", "confirmed"))
         }
-        entries, problems, lastblock = await self._list()
+        entries, problems, lastblock, spending = await self._list()
         mempool = await self._in_mempool({e.txid for e in entries if e.confirmations == 0})
         seen: dict[tuple[str, int], ReserveOutputRecord] = {}
         for entry in entries:
+            owner = self._book.owner(entry.address)
+            if owner is None:  # pragma: no cover - _list keeps only the book's addresses
+                continue
             record = output_record(
-                entry,
-                self._operation_by_address[entry.address],
-                in_mempool=entry.txid in mempool,
+                entry, owner.holder, in_mempool=entry.txid in mempool, role=owner.role
             )
             if record is not None:
                 seen[(record.txid, record.vout)] = record
+        outflows, spends = await self._spending(spending, mempool)
+        seen.update(((o.txid, o.vout), o) for o in outflows)
         await self._store.upsert_reserve_outputs(list(seen.values()))
+        await self._store.add_reserve_spends(spends)
         await self._recheck(stored, seen, tip)
         self._since = lastblock
         confirmed = await self._store.reserve_outputs(
             statuses=("confirmed",), kinds=("remittance",)
         )
-        self.status.received_sat = received_sat(confirmed, tip, self._reserve.confirmations)
+        self.status.received_sat = received_sat(
+            (o for o in confirmed if o.role == "reserve"), tip, self._reserve.confirmations
+        )
+        self.status.holdings = await reserve_holdings(self._store, tip, self._reserve.confirmations)
+        self.status.watched = self._book.watched_by_role()
         self.status.tip_height = tip
         if problems:
             raise SourceBadResponse(f"{len(problems)} wallet entries refused: {problems[0]}")
 
-    async def _verify_addresses(self) -> None:
-        addresses = list(self._operation_by_address)
-        answers = await self._rpc.batch([RpcCall("getaddressinfo", (a,)) for a in addresses])
+    async def _verify_wallet(self) -> None:
+        """Every fixed address and every descriptor of every wallet is in the node's wallet;
+        a ranged descriptor's imported range covers at least the gap limit (and the book
+        derives as far as the node watches, so every entry it lists has an owner)."""
+        fixed = [a for w in self._book.wallets for a in w.addresses]
+        answers = await self._rpc.batch([RpcCall("getaddressinfo", (a,)) for a in fixed])
         missing: list[str] = []
-        for address, answer in zip(addresses, answers, strict=True):
+        for address, answer in zip(fixed, answers, strict=True):
             if isinstance(answer, BitcoindRpcError) or not isinstance(answer, dict):
                 missing.append(f"{address} ({answer})")
             elif not (answer.get("ismine") is True or answer.get("iswatchonly") is True):
@@ -540,11 +559,38 @@ class BitcoindReserveJob:
                 "import each with importdescriptors addr(<address>) (see "
                 "collector/sources/bitcoind.py)"
             )
+        wanted = [w.descriptor for w in self._book.wallets if w.descriptor is not None]
+        if wanted:
+            listing = await self._rpc.call("listdescriptors")
+            imported = _imported_ranges(listing)
+            absent: list[str] = []
+            for d in wanted:
+                ends = [imported.get(_normal(body)) for body in d.single_path_bodies()]
+                if None in ends:
+                    absent.append(d.text)
+                    continue
+                watched = min(e for e in ends if e is not None) + 1  # addresses per branch
+                if d.ranged and watched < self._reserve.gap_limit:
+                    absent.append(d.text)
+                elif d.ranged:
+                    self._book.derive_to(d.text, watched)
+            if absent:
+                requests = [
+                    {"desc": text, "timestamp": "<when it was first paid, Unix time>",
+                     "range": [0, max(999, self._reserve.gap_limit)], "active": False}
+                    for text in absent
+                ]  # fmt: skip
+                raise SourceBadResponse(
+                    f"{len(absent)} reserve descriptor(s) not in the bitcoind wallet, or with a "
+                    "range below reserve.gap_limit; run: bitcoin-cli -rpcwallet=<wallet> "
+                    f"importdescriptors '{json.dumps(requests)}'"
+                )
         self._verified = True
 
-    async def _list(self) -> tuple[list[WalletEntry], list[str], str | None]:
-        """The wallet's receive entries for reserve addresses since the last pass's
-        ``lastblock`` (all of them on the first pass, or when the node lost that block)."""
+    async def _list(self) -> tuple[list[WalletEntry], list[str], str | None, set[str]]:
+        """The wallet's receive entries for watched addresses since the last pass's
+        ``lastblock`` (all of them on the first pass, or when the node lost that block), and
+        the transactions in which the wallet spends."""
         params = (self._since, self._reserve.recheck_blocks, True)
         try:
             listing = await self._rpc.call("listsinceblock", *params)
@@ -558,12 +604,12 @@ class BitcoindReserveJob:
         lastblock = listing.get("lastblock")
         entries: list[WalletEntry] = []
         problems: list[str] = []
-        # A transaction in which the wallet also sends spends from a reserve address: the
-        # reserve moving its own coins (change, consolidation), never a remittance.
+        # A transaction in which the wallet also sends spends from a watched address: the
+        # reserve moving its own coins (change, consolidation, custody), never a remittance.
         spending = {
-            doc.get("txid")
+            str(doc.get("txid"))
             for doc in listing["transactions"]
-            if isinstance(doc, dict) and doc.get("category") == "send"
+            if isinstance(doc, dict) and doc.get("category") == "send" and _is_hash(doc.get("txid"))
         }
         for doc in listing["transactions"]:
             try:
@@ -571,11 +617,52 @@ class BitcoindReserveJob:
             except SourceBadResponse as err:
                 problems.append(str(err))  # one bad entry must not hide the others
                 continue
-            if entry is not None and entry.address in self._operation_by_address:
+            if entry is not None and entry.address in self._book:
                 entries.append(replace(entry, kind="internal") if entry.txid in spending else entry)
         if problems:
             lastblock = self._since  # list the same range again next pass
-        return entries, problems, lastblock if _is_hash(lastblock) else None
+        return entries, problems, lastblock if _is_hash(lastblock) else None, spending
+
+    async def _spending(
+        self, txids: Iterable[str], mempool: set[str]
+    ) -> tuple[list[ReserveOutputRecord], list[ReserveSpendRecord]]:
+        """For each transaction spending the wallet's coins (``gettransaction`` verbose: its
+        ``decoded`` inputs and outputs): the outputs to no watched address (outflows) and
+        the outpoints it spends."""
+        ordered = sorted(txids)
+        answers = await self._rpc.batch(
+            [RpcCall("gettransaction", (t, True, True)) for t in ordered]
+        )
+        outflows: list[ReserveOutputRecord] = []
+        spends: list[ReserveSpendRecord] = []
+        unconfirmed = [
+            t for t, a in zip(ordered, answers, strict=True)
+            if isinstance(a, dict) and a.get("confirmations") == 0 and t not in mempool
+        ]  # fmt: skip
+        mempool = mempool | await self._in_mempool(unconfirmed)
+        for txid, answer in zip(ordered, answers, strict=True):
+            if isinstance(answer, BitcoindRpcError):
+                if answer.code != RPC_INVALID_ADDRESS_OR_KEY:
+                    raise answer
+                continue  # gone since the listing: the recheck settles it
+            decoded = answer.get("decoded") if isinstance(answer, dict) else None
+            if not isinstance(decoded, dict):
+                raise SourceBadResponse(f"gettransaction {txid}: no decoded transaction")
+            spends += _decoded_spends(txid, decoded)
+            for vout, address, value in _decoded_outputs(txid, decoded):
+                if address in self._book:
+                    continue  # a receive entry of the wallet's own
+                doc = {**answer, "category": "receive", "vout": vout, "address": address,
+                       "amount": Decimal(value) / money.SAT_PER_BTC}  # fmt: skip
+                entry = parse_wallet_entry(doc)
+                if entry is None:  # pragma: no cover - category is set above
+                    continue
+                record = output_record(
+                    replace(entry, kind="outflow"), "", in_mempool=txid in mempool, role="outside"
+                )
+                if record is not None:
+                    outflows.append(record)
+        return outflows, spends
 
     async def _in_mempool(self, txids: Iterable[str]) -> set[str]:
         ordered = sorted(txids)
@@ -614,12 +701,63 @@ class BitcoindReserveJob:
                 replace(entry, kind=output.kind),
                 output.operation_id,
                 in_mempool=entry.txid in mempool,
+                role=output.role,
             )
             if record is None:
                 recheck.gone(output.txid, (output,))
             else:
                 recheck.moved.append(record)
         await recheck.save(self._store)
+
+
+def _normal(body: str) -> str:
+    return body.partition("#")[0].replace("'", "h").strip()
+
+
+def _imported_ranges(listing: Any) -> dict[str, int | None]:
+    """``listdescriptors``: each descriptor (without checksum) and its range's end (0 for a
+    descriptor that is not ranged: its one script)."""
+    if not isinstance(listing, dict) or not isinstance(listing.get("descriptors"), list):
+        raise SourceBadResponse("listdescriptors: expected {descriptors: [...]}")
+    found: dict[str, int | None] = {}
+    for doc in listing["descriptors"]:
+        if not isinstance(doc, dict) or not isinstance(doc.get("desc"), str):
+            raise SourceBadResponse("listdescriptors: each descriptor needs a desc")
+        span = doc.get("range")
+        end: int | None = 0
+        if isinstance(span, list) and len(span) == 2 and all(isinstance(v, int) for v in span):
+            end = int(span[1])
+        found[_normal(doc["desc"])] = end
+    return found
+
+
+def _decoded_spends(txid: str, decoded: Mapping[str, Any]) -> list[ReserveSpendRecord]:
+    vins = decoded.get("vin")
+    if not isinstance(vins, list):
+        raise SourceBadResponse(f"gettransaction {txid}: decoded.vin must be a list")
+    spends: list[ReserveSpendRecord] = []
+    for index, vin in enumerate(vins):
+        if not isinstance(vin, dict) or not _is_hash(vin.get("txid")):
+            raise SourceBadResponse(f"gettransaction {txid}: decoded.vin[{index}] has no txid")
+        spends.append(ReserveSpendRecord(txid, vin["txid"], _int(vin, "vout", txid)))
+    return spends
+
+
+def _decoded_outputs(txid: str, decoded: Mapping[str, Any]) -> list[tuple[int, str, int]]:
+    """(n, address, value sat) of the decoded outputs that pay an address."""
+    vouts = decoded.get("vout")
+    if not isinstance(vouts, list):
+        raise SourceBadResponse(f"gettransaction {txid}: decoded.vout must be a list")
+    found: list[tuple[int, str, int]] = []
+    for index, vout in enumerate(vouts):
+        where = f"gettransaction {txid}: decoded.vout[{index}]"
+        if not isinstance(vout, dict):
+            raise SourceBadResponse(f"{where} must be an object")
+        script = vout.get("scriptPubKey")
+        address = script.get("address") if isinstance(script, dict) else None
+        if isinstance(address, str):
+            found.append((_int(vout, "n", where), address, btc_to_sat(vout.get("value"), where)))
+    return found
 
 
 def _transaction_entries(

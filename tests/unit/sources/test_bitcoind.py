@@ -14,6 +14,7 @@ import pytest
 
 from collector.clock import FrozenClock
 from collector.config import BitcoindConfig, Config, DatabaseConfig, NetworkConfig, parse_config
+from collector.descriptors import parse_descriptor
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind
@@ -34,6 +35,7 @@ from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
 from simulator.fake_bitcoind import FakeBitcoind, serve
 from simulator.fake_esplora import FakeChain
+from simulator.keys import multisig_descriptor, wpkh_descriptor
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
@@ -402,9 +404,68 @@ async def test_the_reserves_own_spends_are_movements_not_remittances(rig: Rig) -
     assert kinds == [
         ("internal", "alpha", 39_000),
         ("internal", "beta", 38_000),
+        ("outflow", "", 60_000),  # to an address no wallet watches (gettransaction's decoded)
         ("remittance", "alpha", 100_000),
     ]
     assert job.status.received_sat == {"alpha": 100_000}
+    held = job.status.holdings
+    assert held is not None
+    assert held.by_source == {("mined", "alpha"): 38_000}
+    assert [m.destination for m in held.movements] == ["unapproved", "internal"]
+
+
+def _wallet_config(rig: Rig, gap_limit: int = 3) -> Config:
+    config = _config(rig.url, rig.password_file, confirmations=1).model_dump(by_alias=True)
+    config["reserve"] |= {
+        "gap_limit": gap_limit,
+        "intake": [{"case": "case-7", "addresses": [ADDR_B], "authority": "AFM", "order_ref": "7"}],
+        "custody": [{"name": "vault", "descriptor": multisig_descriptor((1, 2, 3), 2)}],
+    }
+    config["operations"] = [
+        {
+            **config["operations"][0],
+            "reserve_addresses": [],
+            "reserve_descriptor": wpkh_descriptor(0),
+        }
+    ]
+    return parse_config(config)
+
+
+async def test_descriptor_wallets_must_be_imported_and_the_error_says_how(rig: Rig) -> None:
+    config = _wallet_config(rig)
+    job = BitcoindReserveJob(config, rig.rpc("chain", wallet=True), rig.store, rig.clock)
+    with pytest.raises(SourceBadResponse, match="importdescriptors") as caught:
+        await job.poll()
+    assert wpkh_descriptor(0) in str(caught.value)
+    # Imported with a range shorter than the gap limit: refused as well.
+    rig.node.import_descriptors([{"desc": wpkh_descriptor(0), "range": [0, 1]}])
+    with pytest.raises(SourceBadResponse, match=r"range below reserve\.gap_limit"):
+        await job.poll()
+
+
+async def test_descriptor_wallets_through_bitcoind_hold_by_source(rig: Rig) -> None:
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    vault = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    rig.node.import_descriptors(
+        [{"desc": wpkh_descriptor(0), "range": 99}, {"desc": vault.text, "range": [0, 99]}]
+    )
+    rig.chain.pay(d.address(40), 70_000, confirm=True)  # within the node's range, past our gap
+    rig.chain.pay(ADDR_B, 30_000, confirm=True)  # seized coins for case-7
+    rig.chain.pay(vault.address(0), 69_000, confirm=True, spend_from=d.address(40))
+    rig.chain.pay(COLD, 10_000, spend_from=ADDR_B, extra_outputs=[(vault.address(1), 19_000)])
+    job = BitcoindReserveJob(
+        _wallet_config(rig), rig.rpc("chain", wallet=True), rig.store, rig.clock
+    )
+    await job.poll()
+    held = job.status.holdings
+    assert held is not None
+    assert held.by_wallet == {("custody", "vault"): 88_000}
+    assert held.by_source == {("mined", "alpha"): 69_000, ("seized", "case-7"): 19_000}
+    assert [(m.destination, m.to_custody_sat, m.unapproved_sat) for m in held.movements] == [
+        ("custody", 69_000, 0),
+        ("unapproved", 19_000, 10_000),  # in the mempool: counted at once
+    ]
+    assert job.status.watched["reserve"] == 100  # as far as the node watches
 
 
 async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -> None:
