@@ -199,6 +199,31 @@ def build_parser() -> argparse.ArgumentParser:
     _config_argument(grid)
     grid.add_argument("--period", required=True, metavar="PERIOD", help="e.g. 2026-11")
     grid.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.pdf")
+    reserve = report_commands.add_parser(
+        "reserve",
+        help="the reserve's signed report for the central bank (PDF, CSV or JSON)",
+        description="Holdings at the start and end of --period by source, inflows, each "
+        "operation's remittances against what it owed, seized inflows by case, movements to "
+        "custody, unapproved outflows, valuation and the national hash-rate share; signed "
+        "with statement.signing_key_file (check it with: reservewatch statement verify FILE).",
+    )
+    _config_argument(reserve)
+    reserve.add_argument(
+        "--period", required=True, metavar="PERIOD", help="2026 (year), 2026-Q4, 2026-11, UTC"
+    )
+    reserve.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|.csv|.json")
+    reserve.add_argument(
+        "--as-of", type=_instant, default=None, metavar="TIME",
+        help="what the store knew at this instant (ISO 8601; default now; never the future)",
+    )  # fmt: skip
+    transparency = report_commands.add_parser(
+        "transparency",
+        help="the public page: holdings by source, watched addresses and their proofs (HTML "
+        "and JSON; nothing that is not public)",
+    )
+    _config_argument(transparency)
+    transparency.add_argument("--out", type=Path, required=True, metavar="DIR")
+    transparency.add_argument("--as-of", type=_instant, default=None, metavar="TIME")
 
     keygen = commands.add_parser(
         "keygen", help="create an Ed25519 statement signing key (private file, mode 0600)"
@@ -334,6 +359,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from collector.imports import import_earnings  # noqa: PLC0415
 
         return asyncio.run(import_earnings(_load(args.config), args.file))
+    if command == "report" and args.report_command == "reserve":
+        from collector.reserve_report import write_reserve_report  # noqa: PLC0415
+
+        return asyncio.run(
+            write_reserve_report(_load(args.config), args.period, args.out, args.as_of)
+        )
+    if command == "report" and args.report_command == "transparency":
+        from collector.reserve_report import write_transparency  # noqa: PLC0415
+
+        return asyncio.run(write_transparency(_load(args.config), args.out, args.as_of))
     if command == "report":
         from collector.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 

@@ -255,6 +255,13 @@ class ReserveConfig(Frozen):
     gap_limit: int = Field(default=20, ge=1, le=1000)
     intake: tuple[IntakeCase, ...] = ()
     custody: tuple[CustodyWallet, ...] = ()
+    # The regulator's IANA time zone, for the times the reserve's reports show people.
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        return iana_zone(name)
 
 
 class RateChange(Frozen):

@@ -302,6 +302,12 @@ def _public_key(public_key_file: Path | None, config_file: Path | None) -> Ed255
     return public_key_of(load_signing_key(load_config(config_file).statement.signing_key_file))
 
 
+def _what(document: bytes) -> str:
+    """``statement`` or ``reserve report``, by the document's own markings."""
+    markers = (b"reservewatch-signed-reserve-report/", b"report,reserve,", b"Report SHA-256 ")
+    return "reserve report" if any(m in document[:200_000] for m in markers) else "statement"
+
+
 def verify_statement(path: Path, public_key_file: Path | None, config_file: Path | None) -> int:
     """Exit 0 and say what was verified, or exit 1 and say why not."""
     public_key = _public_key(public_key_file, config_file)
@@ -316,7 +322,7 @@ def verify_statement(path: Path, public_key_file: Path | None, config_file: Path
         print(f"{path}: NOT VERIFIED: {err}", file=sys.stderr)
         return 1
     print(
-        f"{path}: verified {verified.kind} statement, sha256 {verified.statement_sha256}, "
+        f"{path}: verified {verified.kind} {_what(document)}, sha256 {verified.statement_sha256}, "
         f"signed by key {verified.key_id}"
     )
     return 0

@@ -31,11 +31,15 @@ class PeriodKind(StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
+    QUARTERLY = "quarterly"  # reports only (the reserve's): obligations are never quarterly
+    YEARLY = "yearly"  # reports only
 
 
 _MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 _DAY_LABEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_QUARTER_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR_LABEL = re.compile(r"^(\d{4})$")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -54,6 +58,10 @@ class Period:
         if self.kind is PeriodKind.WEEKLY:
             iso = self.start.isocalendar()
             return f"{iso.year:04d}-W{iso.week:02d}"
+        if self.kind is PeriodKind.QUARTERLY:
+            return f"{self.start.year:04d}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind is PeriodKind.YEARLY:
+            return f"{self.start.year:04d}"
         return f"{self.start.year:04d}-{self.start.month:02d}"
 
     @property
@@ -89,11 +97,12 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
     if kind is PeriodKind.WEEKLY:
         monday = day - timedelta(days=day.weekday())
         return Period(monday, monday + timedelta(days=7), kind)
-    first = day.replace(day=1)
-    following_first = (
-        date(first.year + 1, 1, 1) if first.month == 12 else first.replace(month=first.month + 1)
-    )
-    return Period(first, following_first, kind)
+    if kind is PeriodKind.YEARLY:
+        return Period(date(day.year, 1, 1), date(day.year + 1, 1, 1), kind)
+    months = 3 if kind is PeriodKind.QUARTERLY else 1
+    first = day.replace(day=1, month=(day.month - 1) // months * months + 1)
+    after = first.month - 1 + months  # months after January of first.year
+    return Period(first, date(first.year + after // 12, after % 12 + 1, 1), kind)
 
 
 def periods_covering(kind: PeriodKind, first_day: date, last_day: date) -> tuple[Period, ...]:
@@ -117,6 +126,32 @@ def deadline(period: Period, due_days: int, zone: tzinfo = UTC) -> datetime:
         raise InvalidInputError(msg)
     last_moment_day = period.end + timedelta(days=due_days)
     return datetime.combine(last_moment_day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def parse_report_period(label: str) -> Period:
+    """A report's period: `2026` (year), `2026-Q4` (quarter), or any label
+    :func:`parse_period_label` reads.
+
+    >>> parse_report_period("2026-Q4").start, parse_report_period("2026").end
+    (datetime.date(2026, 10, 1), datetime.date(2027, 1, 1))
+    """
+    if match := _QUARTER_LABEL.match(label):
+        year, quarter = (int(group) for group in match.groups())
+        return period_containing(PeriodKind.QUARTERLY, date(year, quarter * 3 - 2, 1))
+    if match := _YEAR_LABEL.match(label):
+        if int(match.group(1)) < 1:
+            raise InvalidPeriodLabelError(f"period label {label!r} names no real year")
+        return period_containing(PeriodKind.YEARLY, date(int(match.group(1)), 1, 1))
+    try:
+        return parse_period_label(label)
+    except InvalidPeriodLabelError as err:
+        if "is not one of" not in str(err):
+            raise
+        msg = (
+            f"period label {label!r} is not one of YYYY (year), YYYY-Qn (quarter), YYYY-MM "
+            "(month), YYYY-Www (ISO week), YYYY-MM-DD (day)"
+        )
+        raise InvalidPeriodLabelError(msg) from None
 
 
 def parse_period_label(label: str) -> Period:

@@ -267,3 +267,22 @@ def holdings(
 def _chain_order(item: Coin | Movement) -> tuple[int, str]:
     height = item.block_height if item.block_height is not None else 1 << 62
     return (height, item.txid)
+
+
+def holdings_at(
+    coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]], instant: datetime
+) -> Holdings:
+    """What the chain showed the reserve holding at ``instant``: only outputs and spends in
+    blocks timed before it (a block's own timestamp), each inflow counted once in a block."""
+    coins = list(coins)
+    before = [
+        c
+        for c in coins
+        if c.status == "confirmed" and c.block_time is not None and c.block_time < instant
+    ]
+    confirmed_txids = {c.txid for c in before}
+    stored_txids = {c.txid for c in coins}
+    return holdings(
+        before,
+        [s for s in spends if s[0] in confirmed_txids or s[0] not in stored_txids],
+    )

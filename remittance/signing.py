@@ -51,12 +51,18 @@ PDF_SIGNATURE_PLACEHOLDER = "-" * 88
 PDF_DIGEST_LABEL = "Statement SHA-256 "
 PDF_KEY_LABEL = "key "
 
+REPORT_FORMAT = "reservewatch-signed-reserve-report/1"
+PDF_REPORT_DIGEST_LABEL = "Report SHA-256 "
+_REPORT_JSON_CONTEXT = b"reservewatch-reserve-report-json\n"
+_REPORT_CSV_CONTEXT = b"reservewatch-reserve-report-csv\n"
+_REPORT_PDF_CONTEXT = b"reservewatch-reserve-report-pdf\n"
 _JSON_CONTEXT = b"reservewatch-statement-json\n"
 _CSV_CONTEXT = b"reservewatch-statement-csv\n"
 _PDF_CONTEXT = b"reservewatch-statement-pdf\n"
 _SIGNED_CSV = re.compile(rb"\A(.*\n)signature,([0-9a-f]{16}),([A-Za-z0-9+/=]{88})\n\Z", re.DOTALL)
 _PDF_SIGNATURE = re.compile(re.escape(PDF_SIGNATURE_LABEL.encode()) + rb"([A-Za-z0-9+/=-]{88})")
 _PDF_DIGEST = re.compile(re.escape(PDF_DIGEST_LABEL.encode()) + rb"([0-9a-f]{64})")
+_PDF_REPORT_DIGEST = re.compile(re.escape(PDF_REPORT_DIGEST_LABEL.encode()) + rb"([0-9a-f]{64})")
 
 DocumentKind = Literal["json", "csv", "pdf"]
 
@@ -180,6 +186,61 @@ def sign_pdf_placeholders(pdf_bytes: bytes, private_key: Ed25519PrivateKey) -> b
     return pdf_bytes.replace(placeholder.encode(), (PDF_SIGNATURE_LABEL + signature).encode())
 
 
+# -- reserve reports: the same three forms, their own contexts ---------------------------------
+
+
+def report_sha256(report: dict[str, object]) -> str:
+    return hashlib.sha256(canonical_json_bytes(report)).hexdigest()
+
+
+def sign_report_json(report: dict[str, object], private_key: Ed25519PrivateKey) -> bytes:
+    """The signed JSON envelope of a reserve report (``report``: its plain-data form)."""
+    canonical = canonical_json_bytes(report)
+    envelope = {
+        "format": REPORT_FORMAT,
+        "report": report,
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "key_id": key_id(private_key.public_key()),
+        "signature": _sign(private_key, _REPORT_JSON_CONTEXT, canonical),
+    }
+    return (json.dumps(envelope, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def sign_report_csv(body: bytes, private_key: Ed25519PrivateKey) -> bytes:
+    """A reserve report's CSV (its first line ``report,reserve,…``) with a signature line."""
+    signature = _sign(private_key, _REPORT_CSV_CONTEXT, body)
+    return body + f"signature,{key_id(private_key.public_key())},{signature}\n".encode()
+
+
+def sign_report_pdf(pdf_bytes: bytes, private_key: Ed25519PrivateKey) -> bytes:
+    """Sign a reserve report's PDF rendered with signature placeholders."""
+    placeholder = PDF_SIGNATURE_LABEL + PDF_SIGNATURE_PLACEHOLDER
+    if placeholder.encode() not in pdf_bytes:
+        raise StatementFormatError("the report PDF has no signature placeholder")
+    signature = _sign(private_key, _REPORT_PDF_CONTEXT, pdf_bytes)
+    return pdf_bytes.replace(placeholder.encode(), (PDF_SIGNATURE_LABEL + signature).encode())
+
+
+def _verify_report_json(
+    envelope: dict[str, object], public_key: Ed25519PublicKey
+) -> VerifiedDocument:
+    report, digest, signature = (
+        envelope.get("report"),
+        envelope.get("sha256"),
+        envelope.get("signature"),
+    )
+    if not (isinstance(report, dict) and isinstance(digest, str) and isinstance(signature, str)):
+        raise SignatureInvalid(
+            "the envelope needs a report object and sha256 and signature strings"
+        )
+    _check_key_id(envelope.get("key_id"), public_key)
+    canonical = canonical_json_bytes(report)
+    if hashlib.sha256(canonical).hexdigest() != digest:
+        raise SignatureInvalid("the envelope's sha256 does not match its report")
+    _check(public_key, signature, _REPORT_JSON_CONTEXT, canonical)
+    return VerifiedDocument("json", key_id(public_key), digest, None)
+
+
 def verify(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
     """Check a signed statement in any of the three formats.
 
@@ -189,6 +250,8 @@ def verify(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
         StatementFormatError: a JSON envelope whose statement cannot be read back.
     """
     if document.startswith(b"%PDF-"):
+        if _PDF_REPORT_DIGEST.search(document):
+            return _verify_pdf(document, public_key, _REPORT_PDF_CONTEXT, _PDF_REPORT_DIGEST)
         return _verify_pdf(document, public_key)
     if document.lstrip().startswith(b"{"):
         return _verify_json(document, public_key)
@@ -201,6 +264,8 @@ def _verify_json(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocum
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         msg = f"the signed JSON cannot be parsed: {error}"
         raise SignatureInvalid(msg) from error
+    if isinstance(envelope, dict) and envelope.get("format") == REPORT_FORMAT:
+        return _verify_report_json(envelope, public_key)
     if not isinstance(envelope, dict) or envelope.get("format") != SIGNED_FORMAT:
         msg = f"not a {SIGNED_FORMAT} envelope"
         raise SignatureInvalid(msg)
@@ -229,6 +294,12 @@ def _verify_csv(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocume
         raise SignatureInvalid(msg)
     body = match.group(1)
     _check_key_id(match.group(2).decode(), public_key)
+    if body.startswith(b"report,reserve,"):
+        _check(public_key, match.group(3).decode(), _REPORT_CSV_CONTEXT, body)
+        found = re.search(rb"^report,report_sha256,([0-9a-f]{64})$", body, re.MULTILINE)
+        if found is None:
+            raise SignatureInvalid("the signed report CSV has no report_sha256")
+        return VerifiedDocument("csv", key_id(public_key), found.group(1).decode(), None)
     _check(public_key, match.group(3).decode(), _CSV_CONTEXT, body)
     digest = re.search(rb"^statement,statement_sha256,([0-9a-f]{64})$", body, re.MULTILINE)
     if digest is None:
@@ -237,7 +308,12 @@ def _verify_csv(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocume
     return VerifiedDocument("csv", key_id(public_key), digest.group(1).decode(), None)
 
 
-def _verify_pdf(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
+def _verify_pdf(
+    document: bytes,
+    public_key: Ed25519PublicKey,
+    context: bytes = _PDF_CONTEXT,
+    digest_pattern: re.Pattern[bytes] = _PDF_DIGEST,
+) -> VerifiedDocument:
     signatures = set(_PDF_SIGNATURE.findall(document))
     if len(signatures) != 1:
         msg = "the PDF must carry exactly one signature value (repeated on each page)"
@@ -248,8 +324,8 @@ def _verify_pdf(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocume
         raise SignatureInvalid(msg)
     label = PDF_SIGNATURE_LABEL.encode()
     unsigned = document.replace(label + signature, label + PDF_SIGNATURE_PLACEHOLDER.encode())
-    _check(public_key, signature.decode(), _PDF_CONTEXT, unsigned)
-    digest = _PDF_DIGEST.search(document)
+    _check(public_key, signature.decode(), context, unsigned)
+    digest = digest_pattern.search(document)
     if digest is None:
         msg = "the signed PDF has no statement SHA-256"
         raise SignatureInvalid(msg)

@@ -43,11 +43,15 @@ from simulator.month import SAMPLED, fill_telemetry
 from simulator.world import (
     DUE_DAYS,
     OPERATIONS,
+    SEIZED_CASE,
+    VAULT,
     DemoHistory,
     build_history,
     history_start,
+    intake_descriptor,
     reserve_address,
     story_period,
+    vault_descriptor,
 )
 
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
@@ -142,7 +146,22 @@ def demo_config(
             "poll_interval_s": 5,
             "backfill_days": BACKFILL_DAYS,
         },
-        "reserve": {"confirmations": 6, "poll_interval_s": 10},
+        "reserve": {
+            "confirmations": 6,
+            "poll_interval_s": 10,
+            "time_zone": "Asia/Almaty",
+            "intake": [
+                {
+                    "case": SEIZED_CASE,
+                    "source": "seized",
+                    "descriptor": intake_descriptor(),
+                    "authority": "Agency for Financial Monitoring of the Republic of Kazakhstan",
+                    "order_ref": "Specialised inter-district court order 2-1234/2026",
+                    "received_from": "custodial exchange account (frozen)",
+                }
+            ],
+            "custody": [{"name": VAULT, "descriptor": vault_descriptor()}],
+        },
         "statement": {"signing_key_file": str(workdir / "statement-key.pem")},
         "api": {
             "tokens": [

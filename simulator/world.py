@@ -33,6 +33,7 @@ from embit import ec
 from embit.networks import NETWORKS
 from embit.script import p2wpkh
 
+from collector.descriptors import parse_descriptor
 from remittance.money import round_half_up_sat
 from remittance.periods import (
     Period,
@@ -42,6 +43,7 @@ from remittance.periods import (
     periods_covering,
 )
 from simulator.fake_esplora import FakeChain
+from simulator.keys import multisig_descriptor, wpkh_descriptor
 
 POOL_FEE = Decimal("0.02")
 
@@ -157,6 +159,40 @@ def reserve_address(operation_id: str) -> str:
     return _address(f"reserve:{operation_id}")
 
 
+# The reserve's own story: a seized-asset case whose coins arrive early in the history, a
+# custody vault (2-of-3 multisig) they and one operation's first remittance are swept into,
+# and — in the mempool when the demo starts — a payment from the vault to an address outside
+# every wallet: the unapproved outflow that raises ReserveUnapprovedOutflow.
+SEIZED_CASE = "KZ-2026-0042"
+SEIZED_CASE_ACCOUNT = 5  # simulator.keys account of the case's intake descriptor
+VAULT = "cold-vault-1"
+VAULT_ACCOUNTS = (1, 2, 3)
+SEIZED_SAT = 250_000_000
+SWEPT_OPERATION = "ekibastuz-1"
+OUTSIDE_ADDRESS = _address("outside:unapproved")
+UNAPPROVED_SAT = 10_000_000
+
+
+def intake_descriptor() -> str:
+    return wpkh_descriptor(SEIZED_CASE_ACCOUNT)
+
+
+def vault_descriptor() -> str:
+    return multisig_descriptor(VAULT_ACCOUNTS, 2)
+
+
+def _derived(descriptor: str, index: int) -> str:
+    return parse_descriptor(descriptor, "main").address(index)
+
+
+def _sweep(chain: FakeChain, source: str, destination: str, fee_sat: int = 2_000) -> int:
+    """Move every unspent output of ``source`` to ``destination``; returns the amount sent."""
+    amount = sum(value for _, _, value in chain.unspent(source)) - fee_sat
+    if amount > 0:
+        chain.pay(destination, amount, spend_from=source)
+    return max(amount, 0)
+
+
 @dataclass
 class DemoHistory:
     """Earnings per pool account and day, and the remittances paid into the chain."""
@@ -164,6 +200,7 @@ class DemoHistory:
     earnings: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
     day_hashrate: dict[tuple[str, str], dict[date, float]] = field(default_factory=dict)
     payments: list[tuple[str, int, datetime]] = field(default_factory=list)
+    swept_sat: int = 0  # what the reserve moved to its custody vault
 
 
 DUE_DAYS = 10  # the demo's terms: each month is due 10 days after it ends
@@ -243,13 +280,28 @@ def build_history(now: datetime, chain: FakeChain) -> DemoHistory:
         )
         return round_half_up_sat(Decimal(owed) * Decimal(operation.rate))
 
+    # Seized coins arrive for the case on the history's third day.
+    chain.mine_until(history_start(now) + timedelta(days=2, hours=12))
+    chain.pay(_derived(intake_descriptor(), 0), SEIZED_SAT)
+    vault = vault_descriptor()
+    sweep_at = now - timedelta(hours=36)
+
+    def advance(to: datetime) -> None:
+        """Mine to ``to``; on the way, a day and a half before ``now``, the case's coins and
+        one operation's remittances go to the vault (confirmed deeply by ``now``)."""
+        if not history.swept_sat and sweep_at <= to:
+            chain.mine_until(sweep_at)
+            history.swept_sat = _sweep(chain, _derived(intake_descriptor(), 0), _derived(vault, 0))
+            history.swept_sat += _sweep(chain, reserve_address(SWEPT_OPERATION), _derived(vault, 1))
+        chain.mine_until(to)
+
     payments: list[tuple[datetime, str, int]] = []  # (when, operation, sat), sent in order
     for period in history_months(now):
         for paid_at, operation_id, amount in sorted(payments):
-            chain.mine_until(paid_at)
+            advance(paid_at)
             chain.pay(reserve_address(operation_id), amount)
             history.payments.append((operation_id, amount, paid_at))
-        chain.mine_until(min(period.end_at, now))
+        advance(min(period.end_at, now))
         days = rewards_by_day(period)
         for operation in OPERATIONS:
             earnings_for(operation, days)
@@ -261,8 +313,18 @@ def build_history(now: datetime, chain: FakeChain) -> DemoHistory:
                     amount = round_half_up_sat(due_for(operation, period) * operation.paid_fraction)
                     payments.append((paid_at, operation.id, amount))
     for paid_at, operation_id, amount in sorted(payments):  # a month closed at ``now`` exactly
-        chain.mine_until(paid_at)
+        advance(paid_at)
         chain.pay(reserve_address(operation_id), amount)
         history.payments.append((operation_id, amount, paid_at))
-    chain.mine_until(now)
+    advance(now)
+    # Now someone pays from the vault to an address outside every wallet (in the mempool).
+    vault0 = _derived(vault, 0)
+    left = sum(value for _, _, value in chain.unspent(vault0))
+    if left > UNAPPROVED_SAT + 1_000:
+        chain.pay(
+            OUTSIDE_ADDRESS,
+            UNAPPROVED_SAT,
+            spend_from=vault0,
+            extra_outputs=[(_derived(vault, 2), left - UNAPPROVED_SAT - 1_000)],
+        )
     return history

@@ -103,3 +103,29 @@ def test_split_always_sums() -> None:
     for amount in (0, 1, 7, 99_999):
         for weights in ([1], [3, 3, 3], [0, 0, 5], [2, 1_000_000, 7]):
             assert sum(split(amount, weights)) == amount
+
+
+def test_holdings_at_an_instant_see_only_blocks_before_it() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from remittance.reserve import holdings_at
+
+    t0 = datetime(2026, 10, 1, tzinfo=UTC)
+
+    def at(c: Coin, hours: int) -> Coin:
+        return Coin(c.txid, c.vout, c.amount_sat, c.role, c.holder, c.address, c.status,
+                    c.block_height, t0 + timedelta(hours=hours))  # fmt: skip
+
+    coins = [
+        at(coin(1, 0, 10_000, "reserve", "op-a"), 1),
+        at(coin(2, 0, 4_000, "outside", ""), 5),
+        at(coin(2, 1, 5_000, "custody", "vault"), 5),
+    ]
+    spends = [(tx(2), tx(1), 0)]
+    assert holdings_at(coins, spends, t0).total_sat == 0
+    assert holdings_at(coins, spends, t0 + timedelta(hours=2)).by_wallet == {
+        ("reserve", "op-a"): 10_000
+    }
+    later = holdings_at(coins, spends, t0 + timedelta(hours=6))
+    assert later.by_wallet == {("custody", "vault"): 5_000}
+    assert later.by_source == {("mined", "op-a"): 5_000}

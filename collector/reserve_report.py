@@ -1,0 +1,274 @@
+"""The reserve's reports from the store: the signed report for the central bank
+(``report reserve``) and the public transparency page (``report transparency``).
+
+Both read what the store knew as of an instant (default now), so the same store and instant
+give the same report. The transparency page holds only what the chain already shows anyone
+(addresses, amounts, transactions) and the proofs of control: no operation's obligations, no
+case file beyond its id and authority.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from collector.accounts import compute_pass, read_inputs
+from collector.clock import SystemClock
+from collector.config import Config
+from collector.errors import OutputError, ReservewatchError
+from collector.grid_report import gather_grid_figures
+from collector.sources.reserve import coin_of
+from collector.statements import load_signing_key, write_output
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from collector.wallets import WalletBook
+from remittance.errors import RemittanceError
+from remittance.periods import Period, parse_report_period
+from remittance.reserve import holdings
+from remittance.reserve_pdf import btc, render_report_pdf
+from remittance.reserve_report import (
+    CaseInfo,
+    OperationRow,
+    ReportInputs,
+    build_report,
+    render_report_csv,
+)
+from remittance.signing import report_sha256, sign_report_csv, sign_report_json
+
+FORMATS = {".json": "json", ".csv": "csv", ".pdf": "pdf"}
+
+
+class ReserveReportError(ReservewatchError):
+    """The report cannot be made as asked (period, format, instant)."""
+
+
+def _period(label: str) -> Period:
+    try:
+        return parse_report_period(label)
+    except RemittanceError as err:
+        raise ReserveReportError(str(err)) from err
+
+
+def operation_rows(config: Config, accounts: dict[str, Any], span: Period) -> list[OperationRow]:
+    """Per operation: its periods ending within ``span``, their dues and what settled them,
+    payments confirmed within ``span`` and its shortfall as of the accounts' instant."""
+    rows: list[OperationRow] = []
+    for op in config.operations:
+        account = accounts.get(op.id)
+        if account is None:
+            continue  # its terms or inputs were refused: the accounts pass says why
+        inside = [o for o in account.obligations if span.start < o.period.end <= span.end]
+        labels = {o.period.label for o in inside}
+        settlements = [s for s in account.ledger.settlements if s.label in labels]
+        rows.append(
+            OperationRow(
+                operation=op.id,
+                name=op.name,
+                licence=op.license,
+                periods=tuple(o.period.label for o in inside),
+                due_sat=sum(o.due_sat for o in inside),
+                settled_sat=sum(s.settled_sat for s in settlements),
+                remitted_sat=sum(
+                    o.amount_sat
+                    for o in account.ledger.counted_outputs
+                    if o.block_time is not None and span.start_at <= o.block_time < span.end_at
+                ),
+                shortfall_sat=account.ledger.shortfall_sat,
+                overdue_seconds=account.ledger.overdue_seconds,
+            )
+        )
+    return rows
+
+
+async def national_share(config: Config, store: Store, span: Period) -> dict[str, Any] | None:
+    figures = await gather_grid_figures(config, store, span)
+    if not figures.national_share:
+        return None
+    ratios = [Decimal(repr(v)) for v in figures.national_share.values()]
+    average = sum(ratios, Decimal(0)) / len(ratios)
+    return {
+        "average_ratio": str(average.quantize(Decimal("0.000001"))),
+        "days": len(ratios),
+        "left_out": {op: [d.isoformat() for d in days] for op, days in figures.left_out.items()},
+    }
+
+
+async def gather_report(
+    config: Config, store: Store, span: Period, as_of: datetime
+) -> ReportInputs:
+    tip = await store.chain_tip(config.network.chain, as_of=as_of)
+    outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
+    spends = await store.reserve_spends(as_of=as_of)
+    accounts = compute_pass(config, await read_inputs(store, config, as_of), as_of).accounts
+    return ReportInputs(
+        period=span,
+        as_of=as_of,
+        tip_height=tip.height if tip is not None else None,
+        zone=config.reserve.time_zone,
+        coins=[coin_of(o) for o in outputs],
+        spends=[(s.txid, s.prev_txid, s.prev_vout) for s in spends],
+        operations=operation_rows(config, accounts, span),
+        cases=[
+            CaseInfo(c.case, c.authority, c.order_ref, c.received_from)
+            for c in config.reserve.intake
+        ],
+        inflow_confirmations=config.reserve.confirmations,
+        national_share=await national_share(config, store, span),
+    )
+
+
+def render_report(report: dict[str, Any], fmt: str, config: Config) -> bytes:
+    key = load_signing_key(config.statement.signing_key_file)
+    digest = report_sha256(report)
+    if fmt == "json":
+        return sign_report_json(report, key)
+    if fmt == "csv":
+        return sign_report_csv(render_report_csv(report, digest), key)
+    return render_report_pdf(report, digest, key)
+
+
+def _as_of(as_of: datetime | None) -> datetime:
+    now = SystemClock().now()
+    as_of = (as_of or now).astimezone(UTC)
+    if as_of > now:
+        raise ReserveReportError(
+            f"--as-of {as_of.isoformat()} is in the future (now "
+            f"{now.isoformat(timespec='seconds')}): a report states what has happened"
+        )
+    return as_of
+
+
+async def write_reserve_report(
+    config: Config, period: str, out: Path, as_of: datetime | None = None
+) -> int:
+    """The ``report reserve`` command: the format from ``out``'s suffix."""
+    fmt = FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise ReserveReportError(
+            f"the reserve report is written as .json, .csv or .pdf, not {out.suffix or 'no suffix'}"
+        )
+    span, instant = _period(period), _as_of(as_of)
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        report = build_report(await gather_report(config, Store(engine), span, instant))
+    finally:
+        await engine.dispose()
+    write_output(out, render_report(report, fmt, config))
+    return 0
+
+
+# -- the public transparency page ------------------------------------------------------------
+
+
+def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any]:
+    """What the public page shows: holdings by source now, and every watched address with
+    what it received — all of it on the chain already — and its proof of control."""
+    h = holdings(inputs.coins, inputs.spends)
+    book = WalletBook.from_config(config)
+    book.learn(c.address for c in inputs.coins)
+    received: dict[str, int] = {}
+    for c in inputs.coins:
+        if c.live and c.role != "outside":
+            received[c.address] = received.get(c.address, 0) + c.amount_sat
+    proofs = {p["address"]: p for p in inputs.proofs}
+    wallets = []
+    for wallet in book.wallets:
+        used = sorted(a for a in book.addresses_of(wallet.holder) if a in received)
+        shown = sorted(set(wallet.addresses) | set(used))
+        wallets.append(
+            {
+                "role": wallet.role,
+                "holder": wallet.holder,
+                "descriptor": wallet.descriptor.text if wallet.descriptor else None,
+                "addresses": [
+                    {
+                        "address": a,
+                        "received_sat": received.get(a, 0),
+                        "proof": proofs.get(a, {}).get("status", "unproven"),
+                    }
+                    for a in shown
+                ],
+            }
+        )
+    return {
+        "generated_at": inputs.as_of.isoformat().replace("+00:00", "Z"),
+        "tip_height": inputs.tip_height,
+        "total_sat": h.total_sat,
+        "by_source": [
+            {"source": source, "holder": holder, "sat": sat}
+            for (source, holder), sat in sorted(h.by_source.items())
+        ],
+        "wallets": wallets,
+        "rule": build_report(inputs)["rules"]["holdings"],
+    }
+
+
+def transparency_html(doc: dict[str, Any]) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(r['source'])}</td><td>{e(r['holder'])}</td>"
+        f"<td class=n>{btc(r['sat'])}</td></tr>"
+        for r in doc["by_source"]
+    )
+    wallets = ""
+    for w in doc["wallets"]:
+        items = "".join(
+            f"<tr><td><code>{e(a['address'])}</code></td><td class=n>{btc(a['received_sat'])}"
+            f"</td><td>{e(a['proof'])}</td></tr>"
+            for a in w["addresses"]
+        )
+        descriptor = (
+            f"<p>Descriptor: <code>{e(w['descriptor'])}</code></p>" if w["descriptor"] else ""
+        )
+        wallets += (
+            f"<h3>{e(w['role'])}: {e(w['holder'])}</h3>{descriptor}"
+            f"<table><tr><th>Address</th><th>Received BTC</th><th>Proof of control</th></tr>"
+            f"{items}</table>"
+        )
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<title>State crypto reserve: holdings</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
+        ".n{text-align:right;font-variant-numeric:tabular-nums}</style>"
+        f"<h1>State crypto reserve</h1><p>As of {e(doc['generated_at'])} (block "
+        f"{doc['tip_height']}): {btc(doc['total_sat'])} BTC held.</p>"
+        f"<h2>Holdings by source</h2><table><tr><th>Source</th><th>Holder</th>"
+        f"<th>BTC</th></tr>{rows}</table><p>{e(doc['rule'])}</p>"
+        f"<h2>Watched addresses</h2><p>Every address below can be checked on any block "
+        f"explorer; <a href=transparency.json>transparency.json</a> has the same data.</p>"
+        f"{wallets}</html>\n"
+    )
+
+
+async def write_transparency(config: Config, out: Path, as_of: datetime | None = None) -> int:
+    """The ``report transparency`` command: ``out/index.html`` and ``out/transparency.json``."""
+    instant = _as_of(as_of)
+    engine = open_engine(config.database)
+    try:
+        await upgrade(engine)
+        month = _period(instant.strftime("%Y-%m"))
+        inputs = await gather_report(config, Store(engine), month, instant)
+    finally:
+        await engine.dispose()
+    write_page(out, transparency_document(config, inputs))
+    return 0
+
+
+def write_page(out: Path, doc: dict[str, Any]) -> None:
+    """``out/index.html`` and ``out/transparency.json``; one clear error when they cannot be."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "transparency.json").write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        (out / "index.html").write_text(transparency_html(doc), encoding="utf-8")
+    except OSError as err:
+        raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
+    print(f"wrote {out}/index.html and {out}/transparency.json", file=sys.stderr)

@@ -1,0 +1,272 @@
+"""The reserve report for the central bank: holdings at the start and end of a period by
+source, the period's inflows, what each operation remitted against what it owed, seized inflows
+by case, movements to custody, unapproved outflows, valuation and the national hash-rate share.
+
+Pure: the collector gathers the inputs (:class:`ReportInputs`); :func:`build_report` returns
+the report as plain data (what the JSON carries, what the CSV and PDF show), the same inputs
+giving the same bytes. Amounts are integer satoshis; BTC text is for people only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from remittance.money import sat_to_btc_text
+from remittance.periods import Period
+from remittance.reserve import RULE, Coin, Holdings, Movement, holdings, holdings_at
+
+REPORT_KIND = "reserve"
+
+
+@dataclass(frozen=True, slots=True)
+class OperationRow:
+    """One operation's remittances over the report's period (from its account as of then)."""
+
+    operation: str
+    name: str
+    licence: str
+    periods: tuple[str, ...]  # its remittance periods that end within the report's
+    due_sat: int
+    settled_sat: int  # of those periods' dues, paid (FIFO settlement)
+    remitted_sat: int  # counted payments confirmed within the report's period
+    shortfall_sat: int  # owed past deadlines as of the report's instant (all periods)
+    overdue_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    case: str
+    authority: str
+    order_ref: str
+    received_from: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInputs:
+    period: Period
+    as_of: datetime
+    tip_height: int | None
+    zone: str
+    coins: Sequence[Coin]
+    spends: Sequence[tuple[str, str, int]]
+    operations: Sequence[OperationRow]
+    cases: Sequence[CaseInfo]
+    inflow_confirmations: int
+    national_share: Mapping[str, Any] | None = None
+    valuation: Mapping[str, Any] | None = None
+    proofs: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _holdings_doc(h: Holdings) -> dict[str, Any]:
+    return {
+        "total_sat": h.total_sat,
+        "by_source": [
+            {"source": source, "holder": holder, "sat": sat}
+            for (source, holder), sat in sorted(h.by_source.items())
+        ],
+        "by_wallet": [
+            {"role": role, "holder": holder, "sat": sat}
+            for (role, holder), sat in sorted(h.by_wallet.items())
+        ],
+    }
+
+
+def _in_period(moment: datetime | None, period: Period, as_of: datetime, status: str) -> bool:
+    if moment is None:  # in the mempool: belongs to the period that holds the report's instant
+        return status == "mempool" and period.start_at <= as_of < period.end_at
+    return period.start_at <= moment < period.end_at
+
+
+def _movement_doc(m: Movement) -> dict[str, Any]:
+    return {
+        "txid": m.txid,
+        "status": m.status,
+        "block_height": m.block_height,
+        "block_time": _iso(m.block_time),
+        "from": [{"role": role, "holder": holder} for role, holder in m.from_wallets],
+        "spent_sat": m.spent_sat,
+        "to_custody_sat": m.to_custody_sat,
+        "internal_sat": m.internal_sat,
+        "unapproved_sat": m.unapproved_sat,
+        "fee_sat": m.fee_sat,
+    }
+
+
+def build_report(inputs: ReportInputs) -> dict[str, Any]:
+    """The report as plain data (keys in reading order)."""
+    period, as_of = inputs.period, inputs.as_of
+    end = min(period.end_at, as_of)
+    start_holdings = holdings_at(inputs.coins, inputs.spends, period.start_at)
+    end_holdings = holdings_at(inputs.coins, inputs.spends, end)
+    now = holdings(inputs.coins, inputs.spends)  # the mempool included: outflows at once
+    inflows = [c for c in end_holdings.inflows if _in_period(c.block_time, period, as_of, "")]
+    by_source: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    source_of = {"reserve": "mined", "intake": "seized", "custody": "unattributed"}
+    for c in inflows:
+        totals = by_source[(source_of[c.role], c.holder)]
+        totals[0] += c.amount_sat
+        totals[1] += 1
+    movements = [m for m in now.movements if _in_period(m.block_time, period, as_of, m.status)]
+    custody = [m for m in movements if m.to_custody_sat]
+    unapproved = [m for m in movements if m.unapproved_sat]
+    case_inflows: defaultdict[str, list[Coin]] = defaultdict(list)
+    for c in inflows:
+        if c.role == "intake":
+            case_inflows[c.holder].append(c)
+    return {
+        "report": REPORT_KIND,
+        "period": period.label,
+        "start": _iso(period.start_at),
+        "end": _iso(period.end_at),
+        "as_of": _iso(as_of),
+        "time_zone": inputs.zone,
+        "tip_height": inputs.tip_height,
+        "rules": {
+            "holdings": RULE,
+            "holdings_at": (
+                "Holdings at an instant count the outputs and spends in blocks timed before it."
+            ),
+            "unapproved": (
+                "An outflow is unapproved when the reserve's coins are paid to an address that "
+                "is none of its reserve, intake or custody wallets; it counts from the mempool."
+            ),
+            "inflow_confirmations": inputs.inflow_confirmations,
+        },
+        "holdings": {"start": _holdings_doc(start_holdings), "end": _holdings_doc(end_holdings)},
+        "inflows": {
+            "total_sat": sum(c.amount_sat for c in inflows),
+            "by_source": [
+                {"source": source, "holder": holder, "sat": sat, "outputs": count}
+                for (source, holder), (sat, count) in sorted(by_source.items())
+            ],
+            "outputs": [
+                {
+                    "txid": c.txid,
+                    "vout": c.vout,
+                    "source": source_of[c.role],
+                    "holder": c.holder,
+                    "address": c.address,
+                    "sat": c.amount_sat,
+                    "block_height": c.block_height,
+                    "block_time": _iso(c.block_time),
+                }
+                for c in inflows
+            ],
+        },
+        "operations": [
+            {
+                "operation": row.operation,
+                "name": row.name,
+                "licence": row.licence,
+                "periods": list(row.periods),
+                "due_sat": row.due_sat,
+                "settled_sat": row.settled_sat,
+                "remitted_sat": row.remitted_sat,
+                "shortfall_sat": row.shortfall_sat,
+                "overdue_seconds": row.overdue_seconds,
+            }
+            for row in inputs.operations
+        ],
+        "seized": [
+            {
+                "case": case.case,
+                "authority": case.authority,
+                "order_ref": case.order_ref,
+                "received_from": case.received_from,
+                "received_sat": sum(c.amount_sat for c in case_inflows[case.case]),
+                "outputs": [
+                    {
+                        "txid": c.txid,
+                        "vout": c.vout,
+                        "sat": c.amount_sat,
+                        "block_time": _iso(c.block_time),
+                    }
+                    for c in case_inflows[case.case]
+                ],
+            }
+            for case in inputs.cases
+        ],
+        "custody_movements": [_movement_doc(m) for m in custody],
+        "unapproved_outflows": [
+            {
+                **_movement_doc(m),
+                "paid_to": [
+                    {"address": c.address, "vout": c.vout, "sat": c.amount_sat}
+                    for c in m.unapproved
+                ],
+                "by_source": [
+                    {"source": source, "holder": holder, "sat": sat}
+                    for (source, holder), sat in sorted(m.unapproved_by_source.items())
+                ],
+            }
+            for m in unapproved
+        ],
+        "valuation": dict(inputs.valuation) if inputs.valuation is not None else None,
+        "national_hashrate_share": (
+            dict(inputs.national_share) if inputs.national_share is not None else None
+        ),
+        "proofs": [dict(p) for p in inputs.proofs],
+    }
+
+
+def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
+    """The report as CSV rows ``section,field,value…`` (the first line names it, the second
+    its SHA-256: what a signature line appended after them covers)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["report", REPORT_KIND, report["period"], report["as_of"]])
+    w.writerow(["report", "report_sha256", sha256])
+    for moment in ("start", "end"):
+        h = report["holdings"][moment]
+        w.writerow(
+            ["holdings", moment, "total", "", h["total_sat"], sat_to_btc_text(h["total_sat"])]
+        )
+        for row in h["by_source"]:
+            w.writerow(["holdings", moment, row["source"], row["holder"], row["sat"],
+                        sat_to_btc_text(row["sat"])])  # fmt: skip
+    for row in report["inflows"]["by_source"]:
+        w.writerow(["inflows", row["source"], row["holder"], row["outputs"], row["sat"],
+                    sat_to_btc_text(row["sat"])])  # fmt: skip
+    w.writerow(["operations", "operation", "due_sat", "settled_sat", "remitted_sat",
+                "shortfall_sat", "overdue_seconds"])  # fmt: skip
+    for row in report["operations"]:
+        w.writerow(["operation", row["operation"], row["due_sat"], row["settled_sat"],
+                    row["remitted_sat"], row["shortfall_sat"], row["overdue_seconds"]])  # fmt: skip
+    for row in report["seized"]:
+        w.writerow(["seized", row["case"], row["authority"], row["order_ref"],
+                    row["received_sat"], sat_to_btc_text(row["received_sat"])])  # fmt: skip
+    for row in report["custody_movements"]:
+        w.writerow(["custody", row["txid"], row["status"], row["block_time"] or "",
+                    row["to_custody_sat"], row["fee_sat"]])  # fmt: skip
+    for row in report["unapproved_outflows"]:
+        for paid in row["paid_to"]:
+            w.writerow(["unapproved", row["txid"], row["status"], row["block_time"] or "",
+                        paid["address"], paid["sat"]])  # fmt: skip
+    valuation = report.get("valuation")
+    if valuation:
+        for key in sorted(valuation):
+            if not isinstance(valuation[key], dict | list):
+                w.writerow(["valuation", key, valuation[key]])
+    share = report.get("national_hashrate_share")
+    if share:
+        w.writerow(["national_hashrate_share", share.get("average_ratio"), share.get("days")])
+    for proof in report.get("proofs", []):
+        w.writerow(["proof", proof.get("address"), proof.get("status")])
+    return out.getvalue().encode()
+
+
+def holders_named(report: Mapping[str, Any]) -> Iterable[str]:
+    """Every holder the report names (for checks that it names only configured ones)."""
+    for moment in ("start", "end"):
+        for row in report["holdings"][moment]["by_source"]:
+            yield row["holder"]
