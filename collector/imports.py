@@ -114,7 +114,8 @@ def _day(text: str) -> tuple[str, date | None]:
         return "does not exist (no such day in the calendar)", None
 
 
-def _read(path: Path) -> str:
+def read_csv_file(path: Path) -> str:
+    """The file's text (UTF-8, a BOM allowed), or a CsvImportError naming it."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -137,7 +138,7 @@ def _summary(records: Iterable[EarningRecord]) -> str:
 async def import_earnings(config: Config, path: Path) -> int:
     try:
         today = SystemClock().now().date()
-        records = parse_earnings_csv(_read(path), config, str(path), today)
+        records = parse_earnings_csv(read_csv_file(path), config, str(path), today)
     except CsvImportError as err:
         for line in err.problems:
             print(line, file=sys.stderr)

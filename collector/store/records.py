@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +148,17 @@ class ReserveOutputRecord:
     block_hash: str | None
     block_time: datetime | None
     kind: str = "remittance"  # or "internal": a movement of the reserve's own coins
+
+
+@dataclass(frozen=True, slots=True)
+class PriceQuoteRecord:
+    """``rate`` units of ``quote`` for one ``base`` (``BTC``/``USD`` from a ticker,
+    ``USD``/``KZT`` from the National Bank), quoted by ``source`` for ``instant``;
+    ``recorded_at`` is when the store learnt it (``None`` on a record not yet stored)."""
+
+    base: str
+    quote: str
+    source: str
+    instant: datetime
+    rate: Decimal
+    recorded_at: datetime | None = None
