@@ -36,6 +36,9 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_network_difficulty",
         "reservewatch_network_tip_height",
         "reservewatch_reserve_received_btc_total",
+        "reservewatch_price_btc_usd",
+        "reservewatch_reserve_value_usd",
+        "reservewatch_reserve_value_kzt",
         # Remittance, per operation.
         "reservewatch_operation_hashrate_share_ratio",
         "reservewatch_national_hashrate_share_ratio",
