@@ -169,10 +169,7 @@ async def print_message(config: Config, address: str) -> int:
     async with await _with_store(config) as store:
         tip = await store.chain_tip(config.network.chain)
     if tip is None or tip.block_hash is None:
-        print(
-            "reservewatch: no chain tip in the store yet (run the collector first)", file=sys.stderr
-        )
-        return 1
+        raise ProofInputError("no chain tip in the store yet (run the collector first)")
     try:
         sys.stdout.write(proof_message(address, tip.block_hash))
     except ProofMessageError as err:
