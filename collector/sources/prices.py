@@ -97,6 +97,19 @@ def valuation_inputs(
     return prices, rates
 
 
+async def load_valuation_inputs(
+    store: Store, start: datetime, end: datetime, *, as_of: datetime | None = None
+) -> tuple[list[Price], list[ExchangeRate]]:
+    """Every price and rate a valuation of instants in ``[start, end)`` may use: those for
+    instants in the range and the latest before ``start`` of each source, as the store had
+    recorded them by ``as_of`` (default ``end``), so a report made again reads the same."""
+    known = as_of or end
+    quotes = await store.latest_prices(start, as_of=known)
+    for base, quote in sorted({("BTC", c) for c in CURRENCIES} | {("USD", "KZT")}):
+        quotes += await store.price_quotes(base, quote, start=start, end=end, as_of=known)
+    return valuation_inputs(quotes)
+
+
 @dataclass(slots=True)
 class LatestPrices:
     """The latest price per (currency, source) and rate per (currency, source), in memory.

@@ -187,3 +187,26 @@ async def test_the_tenge_value_uses_the_official_rate_loaded_from_the_store(rig:
         "KZT": Decimal("45673325.18"),  # 97010.1 × 470.81 = 45673325.181
     }
     assert "reservewatch_reserve_value_kzt 4.567332518e+07" in _exposed(value)
+
+
+async def test_each_inflow_is_valued_at_the_price_at_its_block_time(rig: Rig) -> None:
+    from collector.sources.prices import load_valuation_inputs
+    from remittance.valuation import value_at
+
+    december = NEW_YEAR - timedelta(days=31)
+    await rig.store.record_prices(
+        [
+            PriceQuoteRecord("BTC", "USD", "kraken", december - timedelta(hours=1), Decimal(90000)),
+            PriceQuoteRecord("BTC", "USD", "kraken", december + timedelta(days=10), Decimal(95000)),
+            PriceQuoteRecord("USD", "KZT", "nbk-csv", december - timedelta(days=1), Decimal(470)),
+        ]
+    )
+    prices, rates = await load_valuation_inputs(rig.store, december, NEW_YEAR)
+    block_times = [december + timedelta(days=1), december + timedelta(days=20)]
+    assert [value_at(100_000_000, prices, "USD", t) for t in block_times] == [
+        Decimal("90000.00"),
+        Decimal("95000.00"),
+    ]
+    assert value_at(100_000_000, prices, "KZT", block_times[0], rates=rates) == Decimal(
+        "42300000.00"
+    )
