@@ -15,8 +15,6 @@ refused when different (an official rate is never silently replaced).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from collector.clock import Clock, SystemClock
 from collector.config import Config, regulator_zone
-from collector.imports import CsvImportError, read_csv_file
+from collector.imports import CsvImportError, csv_rows, read_csv_file
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
@@ -76,24 +74,11 @@ def parse_rates_csv(
     """Validate the whole file; return its rates (KZT per one unit) or raise
     :class:`CsvImportError` listing every bad line. A day more than one day after ``today``
     is refused: the NBK sets a day's rate on the day before, never earlier."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        rows = list(reader)
-    except csv.Error as err:
-        raise CsvImportError([f"{source}:{reader.line_num}: not CSV: {err}"]) from err
-    header = rows[0] if rows else None
-    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise CsvImportError([f"{source}:1: the header must be {','.join(COLUMNS)}"])
     problems: list[str] = []
     records: dict[tuple[str, date], PriceQuoteRecord] = {}
-    for line_number, row in enumerate(rows[1:], start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        where = f"{source}:{line_number}"
-        if len(row) != len(COLUMNS):
-            problems.append(f"{where}: expected {len(COLUMNS)} columns, found {len(row)}")
-            continue
-        day_text, currency, rate_text, quant_text = (cell.strip() for cell in row)
+    for where, (day_text, currency, rate_text, quant_text) in csv_rows(
+        text, COLUMNS, source, problems
+    ):
         day = _day(day_text)
         if isinstance(day, str):
             problems.append(f"{where}: date {day_text[:20]!r} {day}")

@@ -4,12 +4,10 @@ its own: what they store, what they print, and every error one line, never a tra
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from embit import ec
@@ -21,6 +19,8 @@ from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord
 from remittance.proofs import proof_message
 from simulator.bip322_sign import address_of, sign_simple
+from tests.support.cli import assert_one_line_error as _one_line_error
+from tests.support.cli import run_cli as _run
 from tests.support.scenario import database_url, write_config
 
 pytestmark = pytest.mark.integration
@@ -31,25 +31,6 @@ RECENT = "00" * 12 + "ab" * 20
 OLD = "00" * 12 + "cd" * 20
 TIP = "00" * 12 + "ef" * 20
 SEEN = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collector.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=dict(os.environ),
-    )
-
-
-def _one_line_error(done: subprocess.CompletedProcess[str], code: int, words: str) -> None:
-    assert done.returncode == code, done.stderr
-    assert "Traceback" not in done.stderr, done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr
-    assert words in lines[0], lines[0]
 
 
 async def _chain(url: str) -> None:
@@ -117,6 +98,13 @@ def test_import_rates_help_states_the_format(config: Path) -> None:
     assert "DD.MM.YYYY" in done.stdout
 
 
+def _add(config: Path, address: str, signature_file: Path, *message: str) -> CompletedProcess[str]:
+    return _run(
+        "proof", "add", "--config", str(config), "--address", address,
+        "--signature-file", str(signature_file), *message,
+    )  # fmt: skip
+
+
 def _files(tmp_path: Path, message: str, signature: str) -> tuple[Path, Path]:
     message_file = tmp_path / "message.txt"
     message_file.write_text(message)
@@ -134,10 +122,7 @@ def test_a_signed_proof_over_a_recent_block_proves_and_is_listed(
     assert printed.stdout == proof_message(ADDRESS, TIP)
     message = proof_message(ADDRESS, RECENT)
     message_file, signature_file = _files(tmp_path, message, sign_simple(KEY, message))
-    done = _run(
-        "proof", "add", "--config", str(config), "--address", ADDRESS,
-        "--signature-file", str(signature_file), "--message-file", str(message_file),
-    )  # fmt: skip
+    done = _add(config, ADDRESS, signature_file, "--message-file", str(message_file))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{ADDRESS} proven (block 870000)"
     listed = _run("proof", "list", "--config", str(config))
@@ -151,18 +136,12 @@ def test_proofs_that_prove_nothing_are_stored_and_say_why(config: Path, tmp_path
     asyncio.run(_chain(database_url(config)))
     stale = proof_message(ADDRESS, OLD)
     _, signature_file = _files(tmp_path, stale, sign_simple(KEY, stale))
-    done = _run(
-        "proof", "add", "--config", str(config), "--address", ADDRESS,
-        "--signature-file", str(signature_file), "--message", stale,
-    )  # fmt: skip
+    done = _add(config, ADDRESS, signature_file, "--message", stale)
     assert done.returncode == 1
     assert "stale (block 868000 is more than 1008 blocks below 870006)" in done.stdout
     other = proof_message(ADDRESS, RECENT)
     _, signature_file = _files(tmp_path, other, sign_simple(KEY, "something else"))
-    done = _run(
-        "proof", "add", "--config", str(config), "--address", ADDRESS,
-        "--signature-file", str(signature_file), "--message", other,
-    )  # fmt: skip
+    done = _add(config, ADDRESS, signature_file, "--message", other)
     assert done.returncode == 1
     assert "invalid (the signature does not verify)" in done.stdout
     listed = _run("proof", "list", "--config", str(config)).stdout
@@ -180,20 +159,14 @@ def test_bad_proof_input_is_one_line(
     config: Path, tmp_path: Path, args: tuple[str, ...], words: str
 ) -> None:
     _, signature_file = _files(tmp_path, "", "AAAA")
-    done = _run(
-        "proof", "add", "--config", str(config), "--address", ADDRESS,
-        "--signature-file", str(signature_file), *args,
-    )  # fmt: skip
+    done = _add(config, ADDRESS, signature_file, *args)
     _one_line_error(done, 2, words)
 
 
 def test_a_bad_address_and_a_missing_tip_are_one_line(config: Path, tmp_path: Path) -> None:
     message = proof_message(ADDRESS, RECENT)
     _, signature_file = _files(tmp_path, message, "AAAA")
-    done = _run(
-        "proof", "add", "--config", str(config), "--address", "bc1qnotanaddress",
-        "--signature-file", str(signature_file), "--message", message,
-    )  # fmt: skip
+    done = _add(config, "bc1qnotanaddress", signature_file, "--message", message)
     _one_line_error(done, 2, "--address")
     _one_line_error(
         _run("proof", "message", "--config", str(config), "--address", ADDRESS),
