@@ -37,11 +37,15 @@ from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
+from aiolimiter import AsyncLimiter
+
 from collector.clock import Clock
-from collector.config import PricesConfig
+from collector.config import Config, PricesConfig
 from collector.errors import SourceBadResponse
 from collector.metrics.contract import Metric, family
-from collector.sources.http import HttpSource
+from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.poller import PollJob
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
 from remittance.valuation import (
@@ -231,3 +235,37 @@ class PriceJob:
         observed = self._clock.now()
         await self._store.record_prices([PriceQuoteRecord("BTC", "USD", SOURCE, observed, per_btc)])
         self.latest.add_price(Price(observed, "USD", per_btc, SOURCE))
+
+
+@dataclass(frozen=True, slots=True)
+class ValuationMetrics:
+    """The price gauge and the value gauges, as one :class:`~collector.metrics.MetricSource`."""
+
+    prices: LatestPrices
+    value: ReserveValue
+
+    def metric_families(self) -> Iterable[Metric]:
+        yield from self.prices.metric_families()
+        yield from self.value.metric_families()
+
+
+async def build_price_jobs(
+    config: Config,
+    store: Store,
+    session: aiohttp.ClientSession,
+    counters: RequestCounters,
+    clock: Clock,
+    *,
+    holdings_sat: Callable[[], int | None],
+) -> tuple[list[PollJob], ValuationMetrics]:
+    """The ticker job (none when ``prices`` is not configured) and the metric source of the
+    price and the reserve's value, its latest prices and rates loaded from the store. After
+    ``import rates`` the running collector sees a new rate on its next start (or
+    ``await metrics.prices.load(store, clock.now())``)."""
+    latest = LatestPrices()
+    await latest.load(store, clock.now())
+    jobs: list[PollJob] = []
+    if config.prices is not None:
+        http = HttpSource(session, source="price", counters=counters, rate=AsyncLimiter(1, 1))
+        jobs.append(PriceJob(config.prices, http, store, clock, latest=latest))
+    return jobs, ValuationMetrics(latest, ReserveValue(holdings_sat, latest))

@@ -210,3 +210,30 @@ async def test_each_inflow_is_valued_at_the_price_at_its_block_time(rig: Rig) ->
     assert value_at(100_000_000, prices, "KZT", block_times[0], rates=rates) == Decimal(
         "42300000.00"
     )
+
+
+async def test_the_application_builds_the_job_only_when_prices_are_configured(rig: Rig) -> None:
+    from collector.config import parse_config
+    from collector.sources.prices import build_price_jobs
+
+    await rig.job().poll()  # a price already stored: loaded at start
+    async with aiohttp.ClientSession() as session:
+        without, metrics = await build_price_jobs(
+            parse_config({}), rig.store, session, rig.counters, rig.clock, holdings_sat=lambda: 1
+        )
+        assert without == []
+        assert "reservewatch_reserve_value_usd 0.0" in _exposed(metrics)  # 1 sat: 0.00 USD
+        url = f"{rig.base}/0/public/Ticker?pair=XBTUSD"
+        jobs, metrics = await build_price_jobs(
+            parse_config({"prices": {"ticker_url": url}}),
+            rig.store,
+            session,
+            rig.counters,
+            rig.clock,
+            holdings_sat=lambda: 100_000_000,
+        )
+        [job] = jobs
+        rig.ticker.usd_per_btc = Decimal(99000)
+        await job.poll()
+        assert "reservewatch_reserve_value_usd 99000.0" in _exposed(metrics)
+        assert "reservewatch_price_btc_usd 99000.0" in _exposed(metrics)
