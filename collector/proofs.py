@@ -64,16 +64,20 @@ def read_text(path: Path, what: str) -> str:
         raise ProofInputError(f"{path}: the {what} is not UTF-8 text") from err
 
 
+def _check_address(address: str, config: Config) -> None:
+    try:
+        validate_address(address, config.network.chain)
+    except AddressError as err:
+        raise ProofInputError(f"--address: {err}") from err
+
+
 async def register_proof(
     store: Store, config: Config, address: str, *, message: str, signature: str, clock: Clock
 ) -> tuple[ProofStatus, RegisteredProof]:
     """Verify and store one proof; returns its verdict. The message must be of the proof form
     (:class:`ProofInputError` otherwise, nothing stored): a message of another form is a
     mistake to correct, not a proof to record."""
-    try:
-        validate_address(address, config.network.chain)
-    except AddressError as err:
-        raise ProofInputError(f"--address: {err}") from err
+    _check_address(address, config)
     try:
         named = parse_proof_message(message)
     except ProofMessageError as err:
@@ -105,7 +109,9 @@ def _why(proof: RegisteredProof, status: ProofStatus, max_age: int) -> str:
         return f"the message names {named.address}"
     if proof.block_height is None:
         return "the message's block is not on the best chain the store knows"
-    return "no chain tip was known"
+    if proof.tip_height is None:
+        return "no chain tip was known"
+    return f"block {proof.block_height} is above the tip {proof.tip_height} known then"
 
 
 def _when(instant: datetime, zone: ZoneInfo) -> str:
@@ -166,6 +172,7 @@ async def list_proofs(config: Config) -> int:
 
 async def print_message(config: Config, address: str) -> int:
     """``proof message``: the text to sign, naming the best chain's tip the store knows."""
+    _check_address(address, config)
     async with await _with_store(config) as store:
         tip = await store.chain_tip(config.network.chain)
     if tip is None or tip.block_hash is None:
