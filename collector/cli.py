@@ -33,6 +33,24 @@ e.g. RESERVEWATCH_HTTP__LISTEN=0.0.0.0:9108. Secrets come only from *_env / *_fi
 """
 
 
+RATES_HELP = """\
+Append the National Bank of Kazakhstan's official rates (KZT per unit of a currency) to the
+store; the reserve's tenge value is its dollar value times the USD rate in force. The CSV has
+the header date,currency,rate,quant, one row per day and currency, as the NBK publishes them
+(https://nationalbank.kz/rss/get_rates.cfm?fdate=DD.MM.YYYY: <title>USD</title>,
+<description>rate</description>, <quant>1</quant>):
+
+  date,currency,rate,quant
+  01.12.2026,USD,470.81,1
+  2026-12-02,USD,471.05,1
+
+date is DD.MM.YYYY (as the NBK writes it) or YYYY-MM-DD; a rate is in force from 00:00 of its
+day in the regulator's time zone. rate is KZT per `quant` units. Every row is checked first:
+an invalid file imports nothing and lists its bad rows. Append-only: a day already stored
+with the same rate is skipped; with another rate it is refused.
+"""
+
+
 def _config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, required=True, metavar="FILE", help="the YAML configuration file"
@@ -189,6 +207,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     earnings.add_argument("file", type=Path, metavar="FILE.csv")
     _config_argument(earnings)
+    rates = import_commands.add_parser(
+        "rates",
+        help="official exchange rates of the National Bank of Kazakhstan (tenge per unit)",
+        description=RATES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rates.add_argument("file", type=Path, metavar="FILE.csv")
+    _config_argument(rates)
+
+    proof = commands.add_parser(
+        "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
+    )
+    proof_commands = proof.add_subparsers(dest="proof_command", required=True, metavar="ACTION")
+    proof_add = proof_commands.add_parser(
+        "add",
+        help="register a signed proof (stored whatever its verdict)",
+        description="Verifies a BIP-322 simple signature (base64, in --signature-file) of the "
+        "message by --address, checks that the message names the address and a block of the "
+        "best chain at most reserve.proof_max_age_blocks below the tip, and stores it. Exit "
+        "0 when it proves control, 1 when stored but invalid or stale, 2 on bad input.",
+    )
+    _config_argument(proof_add)
+    proof_add.add_argument("--address", required=True, metavar="ADDRESS")
+    proof_add.add_argument("--signature-file", type=Path, required=True, metavar="FILE")
+    signed = proof_add.add_mutually_exclusive_group(required=True)
+    signed.add_argument("--message-file", type=Path, metavar="FILE", help="the signed message")
+    signed.add_argument("--message", metavar="TEXT", help="the signed message itself")
+    proof_list = proof_commands.add_parser(
+        "list", help="one line per address: proven, unproven, invalid or stale, and when"
+    )
+    _config_argument(proof_list)
+    proof_message = proof_commands.add_parser(
+        "message", help="print the message to sign for an address (names the tip's hash)"
+    )
+    _config_argument(proof_message)
+    proof_message.add_argument("--address", required=True, metavar="ADDRESS")
 
     report = commands.add_parser("report", help="render reports from the store")
     report_commands = report.add_subparsers(dest="report_command", required=True, metavar="KIND")
@@ -356,6 +410,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         )
     if command == "import":
+        if args.import_command == "rates":
+            from collector.rates_import import import_rates  # noqa: PLC0415
+
+            return asyncio.run(import_rates(_load(args.config), args.file))
         from collector.imports import import_earnings  # noqa: PLC0415
 
         return asyncio.run(import_earnings(_load(args.config), args.file))
@@ -369,6 +427,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from collector.reserve_report import write_transparency  # noqa: PLC0415
 
         return asyncio.run(write_transparency(_load(args.config), args.out, args.as_of))
+    if command == "proof":
+        return _proof(args)
     if command == "report":
         from collector.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 
@@ -378,6 +438,29 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return write_signing_key(args.out)
     raise AssertionError(f"unhandled command {command}")  # argparse allows only the above
+
+
+def _proof(args: argparse.Namespace) -> int:
+    from collector import proofs  # noqa: PLC0415
+
+    config = _load(args.config)
+    try:
+        if args.proof_command == "add":
+            return asyncio.run(
+                proofs.add_proof(
+                    config,
+                    args.address,
+                    args.signature_file,
+                    message=args.message,
+                    message_file=args.message_file,
+                )
+            )
+        if args.proof_command == "message":
+            return asyncio.run(proofs.print_message(config, args.address))
+        return asyncio.run(proofs.list_proofs(config))
+    except proofs.ProofInputError as err:
+        print(f"reservewatch: {err}", file=sys.stderr)
+        return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -262,6 +262,25 @@ class ReserveConfig(Frozen):
     @classmethod
     def _zone(cls, name: str) -> str:
         return iana_zone(name)
+    # A BIP-322 proof of control must name a block at most this far below the tip (1008: a
+    # week) when it is registered.
+    proof_max_age_blocks: int = Field(default=1008, ge=1, le=52_560)
+
+
+class PricesConfig(Frozen):
+    """An exchange's public ticker (Kraken's ``/0/public/Ticker?pair=XBTUSD``), polled for the
+    reserve's USD value."""
+
+    ticker_url: str = "https://api.kraken.com/0/public/Ticker?pair=XBTUSD"
+    poll_interval_s: float = Field(default=300, ge=10)
+
+    @field_validator("ticker_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return url
 
 
 class RateChange(Frozen):
@@ -594,6 +613,7 @@ class Config(BaseSettings):
     mqtt: MqttConfig = MqttConfig()
     network: NetworkConfig = NetworkConfig()
     reserve: ReserveConfig = ReserveConfig()
+    prices: PricesConfig | None = None
     api: ApiConfig = ApiConfig()
     statement: StatementConfig = StatementConfig()
     operations: tuple[OperationConfig, ...] = ()
@@ -875,3 +895,14 @@ def load_config(path: Path) -> Config:
             [f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}"]
         ) from err
     return parse_config(data, str(path))
+
+
+def regulator_zone(config: Config) -> ZoneInfo:
+    """The regulator's time zone, for times shown to people and days that start there:
+    ``reserve.time_zone`` when set, else the first operation's
+    ``remittance.deadline_timezone``, else UTC."""
+    if config.reserve.time_zone != "UTC":
+        return ZoneInfo(config.reserve.time_zone)
+    for operation in config.operations:
+        return ZoneInfo(operation.remittance.deadline_timezone)
+    return ZoneInfo("UTC")

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -38,6 +38,31 @@ class CsvImportError(ReservewatchError):
         super().__init__("\n".join(problems))
 
 
+def csv_rows(
+    text: str, columns: tuple[str, ...], source: str, problems: list[str]
+) -> Iterator[tuple[str, list[str]]]:
+    """The data rows of a CSV whose header is ``columns``, in order: ``(where, stripped
+    cells)`` for each non-blank row of the right width (``where`` is ``source:line``); a row
+    of another width is added to ``problems``. Raises :class:`CsvImportError` when the text
+    is not CSV or the header differs."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as err:  # a stray CR, a field over csv's size limit, ...
+        raise CsvImportError([f"{source}:{reader.line_num}: not CSV: {err}"]) from err
+    header = rows[0] if rows else None
+    if header is None or tuple(h.strip().lower() for h in header) != columns:
+        raise CsvImportError([f"{source}:1: the header must be {','.join(columns)}"])
+    for line_number, row in enumerate(rows[1:], start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        where = f"{source}:{line_number}"
+        if len(row) != len(columns):
+            problems.append(f"{where}: expected {len(columns)} columns, found {len(row)}")
+            continue
+        yield where, [cell.strip() for cell in row]
+
+
 def parse_earnings_csv(
     text: str, config: Config, source: str = "<csv>", today: date | None = None
 ) -> list[EarningRecord]:
@@ -49,24 +74,11 @@ def parse_earnings_csv(
         for pool in operation.pools
     }
     operations = {operation.id for operation in config.operations}
-    reader = csv.reader(io.StringIO(text))
-    try:
-        rows = list(reader)
-    except csv.Error as err:  # a stray CR, a field over csv's size limit, ...
-        raise CsvImportError([f"{source}:{reader.line_num}: not CSV: {err}"]) from err
-    header = rows[0] if rows else None
-    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise CsvImportError([f"{source}:1: the header must be {','.join(COLUMNS)}"])
     problems: list[str] = []
     records: dict[tuple[str, str, date], EarningRecord] = {}
-    for line_number, row in enumerate(rows[1:], start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        where = f"{source}:{line_number}"
-        if len(row) != len(COLUMNS):
-            problems.append(f"{where}: expected {len(COLUMNS)} columns, found {len(row)}")
-            continue
-        operation_id, pool, day_text, amount_text = (cell.strip() for cell in row)
+    for where, (operation_id, pool, day_text, amount_text) in csv_rows(
+        text, COLUMNS, source, problems
+    ):
         if operation_id not in operations:
             problems.append(f"{where}: unknown operation {operation_id[:63]!r}")
             continue
@@ -114,7 +126,8 @@ def _day(text: str) -> tuple[str, date | None]:
         return "does not exist (no such day in the calendar)", None
 
 
-def _read(path: Path) -> str:
+def read_csv_file(path: Path) -> str:
+    """The file's text (UTF-8, a BOM allowed), or a CsvImportError naming it."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -137,7 +150,7 @@ def _summary(records: Iterable[EarningRecord]) -> str:
 async def import_earnings(config: Config, path: Path) -> int:
     try:
         today = SystemClock().now().date()
-        records = parse_earnings_csv(_read(path), config, str(path), today)
+        records = parse_earnings_csv(read_csv_file(path), config, str(path), today)
     except CsvImportError as err:
         for line in err.problems:
             print(line, file=sys.stderr)

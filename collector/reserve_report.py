@@ -19,7 +19,7 @@ from typing import Any
 
 from collector.accounts import compute_pass, read_inputs
 from collector.clock import SystemClock
-from collector.config import Config
+from collector.config import Config, regulator_zone
 from collector.errors import OutputError, ReservewatchError
 from collector.grid_report import gather_grid_figures
 from collector.sources.reserve import coin_of
@@ -109,7 +109,7 @@ async def gather_report(
         period=span,
         as_of=as_of,
         tip_height=tip.height if tip is not None else None,
-        zone=config.reserve.time_zone,
+        zone=str(regulator_zone(config)),
         coins=[coin_of(o) for o in outputs],
         spends=[(s.txid, s.prev_txid, s.prev_vout) for s in spends],
         operations=operation_rows(config, accounts, span),

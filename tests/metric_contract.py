@@ -41,6 +41,9 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_reserve_addresses_watched",
         "reservewatch_reserve_unapproved_outflows_total",
         "reservewatch_reserve_outflow_btc_total",
+        "reservewatch_price_btc_usd",
+        "reservewatch_reserve_value_usd",
+        "reservewatch_reserve_value_kzt",
         # Remittance, per operation.
         "reservewatch_operation_hashrate_share_ratio",
         "reservewatch_national_hashrate_share_ratio",

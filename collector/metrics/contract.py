@@ -126,6 +126,17 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "wallet) or unapproved (outside every wallet).",
             "destination",
         ),
+        "reservewatch_price_btc_usd": _g(
+            "The latest BTC price observed on the exchange ticker, in US dollars per BTC."
+        ),
+        "reservewatch_reserve_value_usd": _g(
+            "The reserve's holdings at the latest price, in US dollars (absent without a "
+            "price or holdings)."
+        ),
+        "reservewatch_reserve_value_kzt": _g(
+            "The reserve's holdings at the latest price, in tenge: the USD price times the "
+            "National Bank's official KZT/USD rate unless quoted in tenge (absent without one)."
+        ),
         # Telemetry, per site and region.
         "reservewatch_site_power_watts": _g("Latest power a site reported, in watts.", *_SITE),
         "reservewatch_site_power_quota_watts": _g(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +158,17 @@ class ReserveSpendRecord:
     txid: str
     prev_txid: str
     prev_vout: int
+
+
+@dataclass(frozen=True, slots=True)
+class PriceQuoteRecord:
+    """``rate`` units of ``quote`` for one ``base`` (``BTC``/``USD`` from a ticker,
+    ``USD``/``KZT`` from the National Bank), quoted by ``source`` for ``instant``;
+    ``recorded_at`` is when the store learnt it (``None`` on a record not yet stored)."""
+
+    base: str
+    quote: str
+    source: str
+    instant: datetime
+    rate: Decimal
+    recorded_at: datetime | None = None

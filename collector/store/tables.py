@@ -354,3 +354,35 @@ class TermsRevision(Base):
     operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
     observed_at: Mapped[datetime] = mapped_column(primary_key=True)
     document: Mapped[str] = mapped_column(Text)
+
+
+class PriceQuote(Base):
+    """A price or an official rate, as observed (append-only): ``rate`` units of ``quote`` for
+    one ``base`` (BTC in USD from an exchange ticker, USD in KZT from the National Bank),
+    quoted by ``source`` for ``instant``; ``recorded_at`` is when the store learnt it. The
+    rate is kept as its decimal text, exact on every backend."""
+
+    __tablename__ = "price_quotes"
+
+    base: Mapped[str] = mapped_column(String(8), primary_key=True)
+    quote: Mapped[str] = mapped_column(String(8), primary_key=True)
+    source: Mapped[str] = mapped_column(String(31), primary_key=True)
+    instant: Mapped[datetime] = mapped_column(primary_key=True)
+    rate: Mapped[str] = mapped_column(String(48))
+    recorded_at: Mapped[datetime]
+
+
+class ControlProof(Base):
+    """A BIP-322 proof of control as registered (append-only), with what was established at
+    registration: the signature's verification, the height of the message's block on the best
+    chain then (``None``: not a block of it) and that chain's tip."""
+
+    __tablename__ = "control_proofs"
+
+    address: Mapped[str] = mapped_column(String(90), primary_key=True)
+    registered_at: Mapped[datetime] = mapped_column(primary_key=True)
+    message: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    signature_valid: Mapped[bool] = mapped_column(Boolean)
+    block_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    tip_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -15,28 +15,11 @@ import pytest
 import yaml
 
 from remittance.signing import new_private_key, private_key_pem
+from tests.support.cli import assert_one_line_error as _one_line_error
+from tests.support.cli import run_cli as _run
 from tests.support.scenario import database_url, populate, write_config
 
 pytestmark = pytest.mark.integration
-
-
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collector.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def _one_line_error(done: subprocess.CompletedProcess[str], code: int, words: str) -> None:
-    assert done.returncode == code, done.stderr
-    assert "Traceback" not in done.stderr, done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr
-    assert words in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ async def test_outputs_from_0005_are_in_reserve_wallets_after_0006(database_url:
                 ),
                 {"txid": TXID, "seen": SEEN},
             )
-        await upgrade(engine)
+        await upgrade(engine, "0006")
         assert await current_revision(engine) == "0006"
         [output] = await store.reserve_outputs()
         assert (output.role, output.kind, output.amount_sat) == ("reserve", "remittance", 5000)

@@ -13,6 +13,8 @@ MODULES = (
     "collector.sources.pools.normalise",
     "remittance.hashrate",
     "remittance.money",
+    "remittance.valuation",
+    "remittance.proofs",
 )
 
 

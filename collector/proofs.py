@@ -1,0 +1,184 @@
+"""``reservewatch proof add|list|message``: registering BIP-322 proofs of control.
+
+The signature is checked by ``bip322`` (a PyO3 wrapper of rust-bitcoin's ``bip322`` crate: a
+maintained implementation, not one written here), the message's block against the best chain
+the store knows, and the rule applied by :mod:`remittance.proofs`. Every proof registered is
+stored, whatever its verdict, with what was established then (append-only), so the verdict can
+be recomputed and shown later.
+
+``bip322`` 0.3 reads main-network addresses only (``bc1…``, ``1…``, ``3…``); a test-network
+address does not verify with it.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import bip322
+
+from collector.bitcoin_address import AddressError, validate_address
+from collector.clock import Clock, SystemClock
+from collector.config import Config, regulator_zone
+from collector.errors import ReservewatchError
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
+from remittance.proofs import (
+    ProofMessageError,
+    ProofStatus,
+    RegisteredProof,
+    judge_registered,
+    latest_proofs,
+    parse_proof_message,
+    proof_message,
+)
+
+MAX_PROOF_FILE_BYTES = 64 * 1024
+
+
+class ProofInputError(ReservewatchError):
+    """A proof's file cannot be read, or its message is not of the proof form."""
+
+
+def verify_signature(address: str, message: str, signature_b64: str) -> bool:
+    """True when ``signature_b64`` is a valid BIP-322 simple signature of ``message`` by
+    ``address``. ``bip322`` returns nothing on success (its stub says ``bool``) and raises
+    ``VerificationError`` on every refusal: a bad address, witness, encoding or signature."""
+    try:
+        result = bip322.verify_simple_encoded(address, message, signature_b64)
+    except bip322.VerificationError:
+        return False
+    return result is not False
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        if path.stat().st_size > MAX_PROOF_FILE_BYTES:
+            raise ProofInputError(f"{path}: larger than {MAX_PROOF_FILE_BYTES} bytes: not a {what}")
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ProofInputError(f"{path}: cannot read the {what}: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise ProofInputError(f"{path}: the {what} is not UTF-8 text") from err
+
+
+def _check_address(address: str, config: Config) -> None:
+    try:
+        validate_address(address, config.network.chain)
+    except AddressError as err:
+        raise ProofInputError(f"--address: {err}") from err
+
+
+async def register_proof(
+    store: Store, config: Config, address: str, *, message: str, signature: str, clock: Clock
+) -> tuple[ProofStatus, RegisteredProof]:
+    """Verify and store one proof; returns its verdict. The message must be of the proof form
+    (:class:`ProofInputError` otherwise, nothing stored): a message of another form is a
+    mistake to correct, not a proof to record."""
+    _check_address(address, config)
+    try:
+        named = parse_proof_message(message)
+    except ProofMessageError as err:
+        raise ProofInputError(str(err)) from err
+    tip = await store.chain_tip(config.network.chain)
+    proof = RegisteredProof(
+        address=address,
+        message=message,
+        signature=signature.strip(),
+        registered_at=clock.now(),
+        signature_valid=verify_signature(address, message, signature.strip()),
+        block_height=await store.block_height_of(named.block_hash),
+        tip_height=None if tip is None else tip.height,
+    )
+    await store.record_proof(proof)
+    return judge_registered(proof, config.reserve.proof_max_age_blocks), proof
+
+
+def _why(proof: RegisteredProof, status: ProofStatus, max_age: int) -> str:
+    """A few words on what made the verdict."""
+    if status is ProofStatus.PROVEN:
+        return f"block {proof.block_height}"
+    if status is ProofStatus.STALE:
+        return f"block {proof.block_height} is more than {max_age} blocks below {proof.tip_height}"
+    if not proof.signature_valid:
+        return "the signature does not verify"
+    named = parse_proof_message(proof.message)
+    if named.address != proof.address:
+        return f"the message names {named.address}"
+    if proof.block_height is None:
+        return "the message's block is not on the best chain the store knows"
+    if proof.tip_height is None:
+        return "no chain tip was known"
+    return f"block {proof.block_height} is above the tip {proof.tip_height} known then"
+
+
+def _when(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime(f"%Y-%m-%d %H:%M {zone.key}")
+
+
+def listing(config: Config, proofs: list[RegisteredProof]) -> list[str]:
+    """One line per address (the configured reserve addresses, then any other proven one)."""
+    max_age = config.reserve.proof_max_age_blocks
+    zone = regulator_zone(config)
+    addresses = [a for op in config.operations for a in op.watched_addresses]
+    addresses += sorted({p.address for p in proofs} - set(addresses))
+    lines = []
+    for address in addresses:
+        status, proof = latest_proofs(address, proofs, max_age)
+        if proof is None:
+            lines.append(f"{address} {status}")
+            continue
+        when = _when(proof.registered_at, zone)
+        lines.append(f"{address} {status} {when} ({_why(proof, status, max_age)})")
+    return lines
+
+
+async def _with_store(config: Config) -> Store:
+    engine = open_engine(config.database)
+    await upgrade(engine)
+    return Store(engine)
+
+
+async def add_proof(
+    config: Config,
+    address: str,
+    signature_file: Path,
+    *,
+    message: str | None,
+    message_file: Path | None,
+    clock: Clock | None = None,
+) -> int:
+    """``proof add``: exit 0 when the proof proves, 1 when it was stored but proves nothing."""
+    text = message if message is not None else read_text(message_file or Path(), "message")
+    signature = read_text(signature_file, "signature")
+    async with await _with_store(config) as store:
+        status, proof = await register_proof(
+            store, config, address, message=text, signature=signature, clock=clock or SystemClock()
+        )
+    why = _why(proof, status, config.reserve.proof_max_age_blocks)
+    print(f"{address} {status} ({why})")
+    return 0 if status is ProofStatus.PROVEN else 1
+
+
+async def list_proofs(config: Config) -> int:
+    async with await _with_store(config) as store:
+        proofs = await store.proofs()
+    for line in listing(config, proofs):
+        print(line)
+    return 0
+
+
+async def print_message(config: Config, address: str) -> int:
+    """``proof message``: the text to sign, naming the best chain's tip the store knows."""
+    _check_address(address, config)
+    async with await _with_store(config) as store:
+        tip = await store.chain_tip(config.network.chain)
+    if tip is None or tip.block_hash is None:
+        raise ProofInputError("no chain tip in the store yet (run the collector first)")
+    try:
+        sys.stdout.write(proof_message(address, tip.block_hash))
+    except ProofMessageError as err:
+        raise ProofInputError(f"{address!r} cannot be named in a proof message") from err
+    return 0
