@@ -41,6 +41,7 @@ from collector.errors import SecretError, StoreError
 from collector.logs import FailureLog
 from collector.metrics.contract import Metric, family
 from collector.pool_days import daily_hashrates
+from collector.sources.reserve import proven_holders, wallet_proofs
 from collector.store.queries import Store
 from collector.wallets import WalletBook
 from remittance.account import OperationAccount, compute_account
@@ -148,9 +149,16 @@ async def read_inputs(
     remittances = await store.reserve_outputs(
         operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
+    book = WalletBook.from_config(config)
+    book.learn(o.address for o in remittances)
+    unproven: set[str] = set()
+    if config.reserve.require_proof:
+        # Until its wallet's control is proven, what an operation pays there counts nothing.
+        rows = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
+        unproven = {r.holder for r in rows} - proven_holders(rows)
     for o in remittances:
-        if o.role != "reserve":
-            continue  # paid to a seized-asset case or a custody wallet: no operation's
+        if o.role != "reserve" or o.operation_id in unproven:
+            continue  # paid to a case, to custody, or to a wallet not yet proven
         outputs[o.operation_id].append(
             ReserveOutput(
                 o.txid,
@@ -165,8 +173,6 @@ async def read_inputs(
     pool_hashrate: defaultdict[str, float] = defaultdict(float)
     for status in await store.pool_statuses():
         pool_hashrate[status.operation_id] += status.hashrate_hs
-    book = WalletBook.from_config(config)
-    book.learn(o.address for o in remittances)
     return Inputs(
         earnings=earnings,
         hashrates=hashrates,

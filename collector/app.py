@@ -85,6 +85,7 @@ class Collector:
             build_pool_jobs,
             restore_last_success,
         )
+        from collector.sources.prices import build_price_jobs  # noqa: PLC0415
         from collector.telemetry.service import TelemetryService  # noqa: PLC0415
 
         config, clock = self.config, self.clock
@@ -111,7 +112,15 @@ class Collector:
         chain_jobs, chain_metrics = build_chain_jobs(
             config, self.store, self.session, self.counters, clock
         )
-        self.poller = Poller([*chain_jobs, *pool_jobs], clock)
+
+        def held_sat() -> int | None:
+            holdings = chain_metrics.reserve.holdings
+            return None if holdings is None else holdings.total_sat
+
+        price_jobs, valuation = await build_price_jobs(
+            config, self.store, self.session, self.counters, clock, holdings_sat=held_sat
+        )
+        self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
         restore_last_success(self.poller, pool_metrics)
         self.telemetry = (
             TelemetryService(config, self.store, clock) if self._with_telemetry else None
@@ -129,6 +138,7 @@ class Collector:
             self.poller,
             pool_metrics,
             chain_metrics,
+            valuation,
             self.accounts,
         ]
         if self.telemetry is not None:

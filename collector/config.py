@@ -257,11 +257,15 @@ class ReserveConfig(Frozen):
     custody: tuple[CustodyWallet, ...] = ()
     # The regulator's IANA time zone, for the times the reserve's reports show people.
     time_zone: str = "UTC"
+    # When true, a remittance to a wallet without a valid proof of control counts nothing
+    # (the ledger ignores it) until the wallet is proven.
+    require_proof: bool = False
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, name: str) -> str:
         return iana_zone(name)
+
     # A BIP-322 proof of control must name a block at most this far below the tip (1008: a
     # week) when it is registered.
     proof_max_age_blocks: int = Field(default=1008, ge=1, le=52_560)

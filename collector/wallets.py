@@ -154,6 +154,14 @@ class WalletBook:
                 new += self._derive(wallet, d, owner.branch, owner.index + 1 + self._gap)
         return new
 
+    def proof_addresses(self) -> list[tuple[Wallet, str]]:
+        """The addresses whose BIP-322 proofs stand for each wallet's control: its fixed
+        addresses, and its descriptor's first address (the first receive address shows the
+        keys behind every address the descriptor derives)."""
+        found: list[tuple[Wallet, str]] = [(w, a) for w in self._wallets for a in w.addresses]
+        found += [(w, w.descriptor.address(0, 0)) for w in self._wallets if w.descriptor]
+        return found
+
     def learn(self, addresses: Iterable[str]) -> None:
         """Derive as far as ``addresses`` (outputs already seen) show the wallets were used,
         gap after gap, as the watcher did when it found them."""

@@ -20,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -27,23 +28,32 @@ import yaml
 
 from collector.app import Collector, install_event_loop_policy
 from collector.clock import Clock, PinnedClock, SystemClock
-from collector.config import load_config
+from collector.config import load_config, regulator_zone
+from collector.descriptors import parse_descriptor
+from collector.proofs import register_proof
+from collector.rates_import import day_start
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.store.records import PoolHashrateDayRecord
+from collector.store.records import PoolHashrateDayRecord, PriceQuoteRecord
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
+from remittance.proofs import proof_message
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
+from simulator.bip322_sign import sign_simple
 from simulator.broker import Broker, demo_broker
 from simulator.fake_esplora import FakeChain, serve
 from simulator.fake_pools import FakePoolServer
+from simulator.fake_prices import FakeTicker
+from simulator.fake_prices import serve as serve_ticker
 from simulator.grid_operator import publish_curtailment_order
+from simulator.keys import account_private_key
 from simulator.month import SAMPLED, fill_telemetry
 from simulator.world import (
     DUE_DAYS,
     OPERATIONS,
     SEIZED_CASE,
+    SEIZED_CASE_ACCOUNT,
     VAULT,
     DemoHistory,
     build_history,
@@ -54,6 +64,8 @@ from simulator.world import (
     vault_descriptor,
 )
 
+DEMO_USD_PER_BTC = Decimal("97000")  # the fake ticker's last trade
+DEMO_KZT_PER_USD = Decimal("510.25")  # the official rate the demo's history holds each day
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
 BACKFILL_DAYS = 95  # the history's depth (at most 92 days) and a margin
 HISTORY_STEP = timedelta(hours=1)  # the simulated history: one rollup per site and hour
@@ -88,6 +100,7 @@ def demo_config(
     esplora_url: str,
     pools: FakePoolServer,
     regulator_token: str,
+    ticker_url: str | None = None,
 ) -> dict[str, Any]:
     operations = []
     for operation in OPERATIONS:
@@ -162,6 +175,7 @@ def demo_config(
             ],
             "custody": [{"name": VAULT, "descriptor": vault_descriptor()}],
         },
+        **({"prices": {"ticker_url": ticker_url, "poll_interval_s": 10}} if ticker_url else {}),
         "statement": {"signing_key_file": str(workdir / "statement-key.pem")},
         "api": {
             "tokens": [
@@ -278,6 +292,16 @@ async def _fill_history(
                 if day < now.date()
             ]
         )
+        # The National Bank's official rate for each day of the history (KZT per USD).
+        zone = regulator_zone(config)
+        day = start.date()
+        rates = []
+        while day <= now.date():
+            rates.append(
+                PriceQuoteRecord("USD", "KZT", "nbk-csv", day_start(day, zone), DEMO_KZT_PER_USD)
+            )
+            day += timedelta(days=1)
+        await store.record_prices(rates)
         return await fill_telemetry(store, start, end, step=HISTORY_STEP)
     finally:
         await engine.dispose()
@@ -306,6 +330,8 @@ async def _demo(  # noqa: PLR0917 - the command's options, passed through
         pools = FakePoolServer(clock)
         await pools.start()
         stack.push_async_callback(pools.close)
+        ticker_runner, ticker_port = await serve_ticker(FakeTicker(DEMO_USD_PER_BTC))
+        stack.push_async_callback(ticker_runner.cleanup)
         os.environ.update(_set_up_pools(pools, history))
         regulator_token = secrets.token_urlsafe(24)
         _write_signing_key(workdir)
@@ -319,6 +345,7 @@ async def _demo(  # noqa: PLR0917 - the command's options, passed through
                     esplora_url=f"http://127.0.0.1:{esplora_port}/api",
                     pools=pools,
                     regulator_token=regulator_token,
+                    ticker_url=f"http://127.0.0.1:{ticker_port}/0/public/Ticker?pair=XBTUSD",
                 ),
                 sort_keys=False,
             )
@@ -338,9 +365,32 @@ async def _demo(  # noqa: PLR0917 - the command's options, passed through
                 name="grid-operator",
             )
             group.create_task(_print_summaries(collector, out), name="summary")
+            group.create_task(_prove_intake(collector, chain), name="proof")
             if duration_s is not None:
                 await asyncio.sleep(duration_s)
                 raise _DemoFinished
+
+
+async def _prove_intake(collector: Collector, chain: FakeChain) -> None:
+    """Once the collector knows the chain's tip, register a BIP-322 proof of control of the
+    seized-asset case's wallet (its first address, signed with the demo's key); the custody
+    vault (2-of-3 multisig) and the operations' addresses stay unproven."""
+    address = parse_descriptor(intake_descriptor(), "main").address(0)
+    key = account_private_key(SEIZED_CASE_ACCOUNT, 0, 0).key
+    for _ in range(600):
+        tip = chain.tip
+        if await collector.store.block_height_of(tip.block_hash) is not None:
+            message = proof_message(address, tip.block_hash)
+            await register_proof(
+                collector.store,
+                collector.config,
+                address,
+                message=message,
+                signature=sign_simple(key, message),
+                clock=collector.clock,
+            )
+            return
+        await asyncio.sleep(1)
 
 
 class _DemoFinished(Exception):

@@ -39,6 +39,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_reserve_balance_btc",
         "reservewatch_reserve_wallet_balance_btc",
         "reservewatch_reserve_addresses_watched",
+        "reservewatch_reserve_wallet_proven",
         "reservewatch_reserve_unapproved_outflows_total",
         "reservewatch_reserve_outflow_btc_total",
         "reservewatch_price_btc_usd",

@@ -117,6 +117,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "Addresses watched per wallet role (fixed ones and those derived to the gap limit).",
             "role",
         ),
+        "reservewatch_reserve_wallet_proven": _g(
+            "1 when every address standing for the wallet's control has a valid BIP-322 proof "
+            "registered (reservewatch proof add), 0 while unproven, invalid or stale.",
+            "role",
+            "holder",
+        ),
         "reservewatch_reserve_unapproved_outflows": _c(
             "Transactions (in the mempool or confirmed) that paid the reserve's coins to an "
             "address outside its reserve, intake and custody wallets."

@@ -15,7 +15,6 @@ from aiolimiter import AsyncLimiter
 from collector.clock import Clock
 from collector.config import Config, NetworkConfig
 from collector.errors import ConfigError
-from collector.metrics import MetricSource
 from collector.metrics.contract import Metric
 from collector.sources.bitcoind import bitcoind_jobs
 from collector.sources.chain import ReserveJob
@@ -77,7 +76,7 @@ def build_chain_jobs(
     clock: Clock,
     *,
     requests_per_second: float = 10,
-) -> tuple[list[PollJob], MetricSource]:
+) -> tuple[list[PollJob], ChainMetrics]:
     """The network and reserve-address jobs, sharing one rate limit to the host, and the
     metric source exposing what they establish.
 

@@ -89,6 +89,7 @@ from collector.sources.reserve import (
     received_sat,
     recent_unseen,
     reserve_holdings,
+    wallet_proofs,
 )
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
@@ -537,6 +538,9 @@ class BitcoindReserveJob:
         )
         self.status.holdings = await reserve_holdings(self._store, tip, self._reserve.confirmations)
         self.status.watched = self._book.watched_by_role()
+        self.status.proofs = await wallet_proofs(
+            self._store, self._book, self._reserve.proof_max_age_blocks
+        )
         self.status.tip_height = tip
         if problems:
             raise SourceBadResponse(f"{len(problems)} wallet entries refused: {problems[0]}")

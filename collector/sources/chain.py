@@ -46,6 +46,7 @@ from collector.sources.reserve import (
     received_sat,
     recent_unseen,
     reserve_holdings,
+    wallet_proofs,
 )
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord
@@ -278,6 +279,9 @@ class ReserveJob:
         )
         self.status.holdings = await reserve_holdings(self._store, tip, self._reserve.confirmations)
         self.status.watched = self._book.watched_by_role()
+        self.status.proofs = await wallet_proofs(
+            self._store, self._book, self._reserve.proof_max_age_blocks
+        )
         self.status.tip_height = tip
         if problems:
             raise SourceBadResponse(f"{len(problems)} address(es) not read: {problems[0]}")

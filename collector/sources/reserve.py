@@ -18,6 +18,7 @@ from collector.store.records import ReserveOutputRecord
 from collector.wallets import ROLES, WalletBook
 from remittance import ledger
 from remittance.money import sat_to_btc
+from remittance.proofs import ProofStatus, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,42 @@ async def reserve_holdings(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class WalletProof:
+    """Whether one wallet's control is proven, by the proof of one of its addresses."""
+
+    role: str
+    holder: str
+    address: str
+    status: ProofStatus
+    registered_at: datetime | None
+
+
+async def wallet_proofs(
+    store: Store, book: WalletBook, max_age_blocks: int, *, as_of: datetime | None = None
+) -> list[WalletProof]:
+    """Each address that stands for a wallet's control (:meth:`WalletBook.proof_addresses`)
+    and its proof's status as registered by ``as_of`` (or now)."""
+    proofs = [p for p in await store.proofs() if as_of is None or p.registered_at <= as_of]
+    rows: list[WalletProof] = []
+    for wallet, address in book.proof_addresses():
+        status, proof = latest_proofs(address, proofs, max_age_blocks)
+        rows.append(
+            WalletProof(
+                wallet.role, wallet.holder, address, status, proof.registered_at if proof else None
+            )
+        )
+    return rows
+
+
+def proven_holders(rows: Iterable[WalletProof]) -> set[str]:
+    """Holders every one of whose proof addresses is proven."""
+    holders: dict[str, bool] = {}
+    for row in rows:
+        holders[row.holder] = holders.get(row.holder, True) and row.status is ProofStatus.PROVEN
+    return {holder for holder, proven in holders.items() if proven}
+
+
 @dataclass(slots=True)
 class ReserveStatus:
     """What the watcher last established; a :class:`~collector.metrics.MetricSource`.
@@ -107,6 +144,7 @@ class ReserveStatus:
     holdings: Holdings | None = None
     watched: dict[str, int] = field(default_factory=dict)  # addresses per wallet role
     holders: frozenset[str] = frozenset()  # the configured holders (labels)
+    proofs: list[WalletProof] = field(default_factory=list)
 
     @classmethod
     def for_book(cls, operation_ids: Iterable[str], book: WalletBook) -> ReserveStatus:
@@ -124,6 +162,12 @@ class ReserveStatus:
         for role in ROLES:
             watched.add_metric([role], float(self.watched.get(role, 0)))
         yield watched
+        proven = family("reservewatch_reserve_wallet_proven")
+        for holder_role, holder in sorted({(p.role, p.holder) for p in self.proofs}):
+            proven.add_metric(
+                [holder_role, holder], 1.0 if holder in proven_holders(self.proofs) else 0.0
+            )
+        yield proven
         if self.holdings is None:
             return
         h = self.holdings
