@@ -71,7 +71,7 @@ class AccountsApi:
         key = load_signing_key(self._config.statement.signing_key_file)
         statement = await statement_of_account(self._store, operation, period, account)
         # Signing and rendering (a PDF takes tens of milliseconds) off the event loop.
-        document = await asyncio.to_thread(sign, statement, fmt, key)
+        document = await asyncio.to_thread(sign, statement, fmt, key, operation.language)
         await self._store.record_statement(
             operation.id, period, statement.as_of, statement.sha256()
         )

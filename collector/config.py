@@ -429,6 +429,8 @@ class OperationConfig(Frozen):
     pools: tuple[PoolAccountConfig, ...] = ()
     sites: tuple[SiteConfig, ...] = ()
     contacts: tuple[str, ...] = ()
+    # What its statements, portal pages and reminders are written in (kk, ru or en).
+    language: Literal["kk", "ru", "en"] = "en"
 
     @property
     def watched_addresses(self) -> tuple[str, ...]:

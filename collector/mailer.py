@@ -25,7 +25,12 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
 from collector.logs import FailureLog
-from collector.statements import build_statement_from_store, load_signing_key, sign
+from collector.statements import (
+    build_statement_from_store,
+    issued_format,
+    load_signing_key,
+    sign,
+)
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.money import sat_to_btc_text
@@ -158,7 +163,10 @@ async def mail_closed_periods(
             else:
                 correction = False
             statement = await build_statement_from_store(config, store, operation, period, as_of)
-            documents = {"pdf": sign(statement, "pdf", key), "json": sign(statement, "json", key)}
+            documents = {
+                "pdf": sign(statement, "pdf", key, operation.language),
+                "json": sign(statement, "json", key),
+            }
             attachments = {
                 f"{operation.id}-{period}.{fmt}": document for fmt, document in documents.items()
             }
@@ -168,7 +176,7 @@ async def mail_closed_periods(
                     operation.id,
                     period,
                     as_of,
-                    fmt,
+                    issued_format(fmt, operation.language),
                     statement.sha256(),
                     statement.due_sat,
                     document,
