@@ -10,8 +10,11 @@ import pytest
 MODULES = (
     "collector.backoff",
     "collector.logs",
+    "collector.payment",
+    "collector.portal",
     "collector.sources.pools.normalise",
     "remittance.hashrate",
+    "remittance.i18n",
     "remittance.money",
 )
 

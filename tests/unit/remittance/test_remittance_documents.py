@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from remittance import Statement, i18n, money, periods, share
+from remittance import Statement, money, periods, share
 from remittance.pdf import render_signed_pdf
 from remittance.signing import new_private_key, sign_statement_json, verify
 from remittance.statement import PoolAmount, StatementDay
@@ -72,7 +72,7 @@ def test_a_kazakh_name_is_drawn_in_a_unicode_face_and_reads_back_intact(
     assert b"/FontName /" in pdf and b"DejaVuSans" in pdf  # the face is embedded
 
 
-@pytest.mark.parametrize("module", [money, periods, share, i18n])
+@pytest.mark.parametrize("module", [money, periods, share])
 def test_docstring_examples_hold(module: ModuleType) -> None:
     result = doctest.testmod(module)
     assert result.failed == 0
