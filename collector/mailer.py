@@ -9,6 +9,10 @@ what was sent (``issued_statements``, and the documents whole in ``issued_docume
 restart never sends it twice. A period already sent whose due changes later (a restatement) is
 sent again as a correction. The signed PDF and JSON are attached; the body says the figures a
 reader checks first.
+
+With ``remittance.remind_days_before`` set for an operation, its contacts also get one
+reminder that many days before each deadline with an amount still open, in the operation's
+language (:mod:`collector.reminders`); the store remembers it (``reminders_sent``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
 from collector.logs import FailureLog
+from collector.reminders import compose_reminder, reminders_due
 from collector.statements import (
     build_statement_from_store,
     issued_format,
@@ -192,6 +197,47 @@ async def mail_closed_periods(
     return sent
 
 
+async def remind_before_deadlines(
+    config: Config,
+    store: Store,
+    accounts: Mapping[str, OperationAccount],
+    now: datetime,
+) -> list[tuple[str, str]]:
+    """E-mail each operation's contacts the reminders due at ``now``
+    (:func:`collector.reminders.reminders_due`) and remember each in the store, so it is sent
+    once; return (operation, period) of what was sent."""
+    smtp = config.statement.email
+    if smtp is None:
+        return []
+    sent: list[tuple[str, str]] = []
+    for operation in config.operations:
+        days_before = operation.remittance.remind_days_before
+        account = accounts.get(operation.id)
+        if days_before is None or not operation.contacts or account is None:
+            continue
+        zone = operation.remittance.deadline_timezone
+        already = await store.reminders_sent(operation.id)
+        for settlement in reminders_due(
+            account.ledger.settlements, days_before, zone, now, already
+        ):
+            await send(smtp, compose_reminder(smtp, operation, settlement, zone, now))
+            await store.record_reminder(
+                operation.id,
+                settlement.label,
+                settlement.deadline,
+                now,
+                settlement.unpaid_sat,
+                operation.contacts,
+                operation.language,
+            )
+            log.info(
+                "payment reminder mailed",
+                extra={"operation": operation.id, "period": settlement.label},
+            )
+            sent.append((operation.id, settlement.label))
+    return sent
+
+
 class Mailer:
     """The mailing task: after each accounts pass, send what :func:`mail_closed_periods`
     finds due. Its failures are its own (an SMTP refusal never reads as a failed recompute):
@@ -207,7 +253,9 @@ class Mailer:
         while True:
             accounts = await next_pass()
             try:
-                await mail_closed_periods(self._config, self._store, accounts, self._clock.now())
+                now = self._clock.now()
+                await mail_closed_periods(self._config, self._store, accounts, now)
+                await remind_before_deadlines(self._config, self._store, accounts, now)
             except (MailError, StoreError, SecretError, StatementUnavailable) as err:
                 self._failures.failed(err)
             else:

@@ -45,7 +45,7 @@ async def test_rows_from_0004_are_mining_and_pool_published_after_0005(database_
                 {"day": DAY, "seen": SEEN},
             )
         await upgrade(engine)
-        assert await current_revision(engine) == "0005"
+        assert await current_revision(engine) == "0006_reminders"  # the head, past 0005
         assert await store.earnings() == [
             EarningRecord("op", "braiins", "acct", DAY, 12345, "api", "mining")
         ]
@@ -68,4 +68,4 @@ async def test_rows_from_0004_are_mining_and_pool_published_after_0005(database_
             rows = (await connection.execute(text("SELECT amount_sat FROM pool_earnings"))).all()
         assert [row[0] for row in rows] == [12345]  # the rebate cannot be held by 0004
         await upgrade(engine)
-        assert await current_revision(engine) == "0005"
+        assert await current_revision(engine) == "0006_reminders"  # the head, past 0005

@@ -11,6 +11,7 @@ MODULES = (
     "collector.backoff",
     "collector.logs",
     "collector.payment",
+    "collector.reminders",
     "collector.portal",
     "collector.sources.pools.normalise",
     "remittance.hashrate",
