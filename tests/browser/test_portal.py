@@ -2,7 +2,7 @@
 and verify it, be refused another operation; the regulator sees every operation. On SQLite
 and PostgreSQL.
 
-Set RESERVEWATCH_SCREENSHOTS=docs to write the README's screenshots into docs/.
+Set RESERVEWATCH_SCREENSHOTS=docs to write the README's screenshots into docs/img/.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.support.scenario import TOKENS
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 @pytest.fixture
@@ -70,7 +70,6 @@ async def test_an_operator_signs_in_reads_its_balance_and_verifies_a_statement(
     assert await page.locator("#qr svg").count() == 1
     await page.screenshot(path=str(tmp_path / "portal-operation.png"), full_page=True)
     keep_screenshot(tmp_path / "portal-operation.png")
-    keep_screenshot(tmp_path / "portal-login.png")
 
     shown = await page.inner_text('code.sha256[data-period="2026-10"]')
     public_key = load_public_key(portal.public_key.read_bytes())
