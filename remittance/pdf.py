@@ -155,48 +155,44 @@ def _styles() -> StyleSheet1:
     return styles
 
 
-def flag_words(flag: str, words: Wording) -> str:
-    """A flag as a reader would say it: ``reported_below_expected`` → "reported earnings
-    below the expected figure" (an identifier not listed is shown with spaces)."""
-    _ = words.text
-    phrases = {
-        "reported_below_expected": _("reported earnings below the expected figure"),
-        "expected_incomplete": _("expected figure incomplete (days without data)"),
-        "expected_provisional": _("expected figure provisional (network figures not final)"),
-        "no_rate_in_force": _("no rate in force on some days"),
-        "rate_changed": _("the rate changed during the period"),
-        "clawback": _("a pool took back earlier credits"),
-        "shortfall": _("shortfall: the deadline has passed with an amount unpaid"),
-        "paid_late": _("paid late: a transfer arrived after the deadline"),
-    }
-    return phrases.get(flag, flag.replace("_", " "))
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
+    """Marks an English msgid for the catalogues (Babel extracts it); translated when shown."""
+    return message
 
 
-def income_words(income: str, words: Wording) -> str:
-    """A kind of pool credit in words."""
-    _ = words.text
-    phrases = {
-        "mining": _("mining"),
-        "fee_rebate": _("fee rebate"),
-        "referral": _("referral income"),
-        "other": _("other credit"),
-    }
-    return phrases.get(income, income.replace("_", " "))
+IDENTIFIER_WORDS = {
+    # flags
+    "reported_below_expected": N_("reported earnings below the expected figure"),
+    "expected_incomplete": N_("expected figure incomplete (days without data)"),
+    "expected_provisional": N_("expected figure provisional (network figures not final)"),
+    "no_rate_in_force": N_("no rate in force on some days"),
+    "rate_changed": N_("the rate changed during the period"),
+    "clawback": N_("a pool took back earlier credits"),
+    "shortfall": N_("shortfall: the deadline has passed with an amount unpaid"),
+    "paid_late": N_("paid late: a transfer arrived after the deadline"),
+    # kinds of pool credit
+    "mining": N_("mining"),
+    "fee_rebate": N_("fee rebate"),
+    "referral": N_("referral income"),
+    "other": N_("other credit"),
+    # why a day adds nothing to the expected figure
+    "no_network_data": N_("no network data"),
+    "no_pool_hashrate": N_("no pool hash rate"),
+    "low_hashrate_coverage": N_("too few hash-rate samples"),
+    "network_hashrate_zero": N_("network hash rate zero"),
+    "invalid_hashrate": N_("invalid hash rate"),
+}
+"""The statement's identifiers (flags, income kinds, missing-day reasons) as a reader says
+them."""
 
 
-def missing_words(reason: str | None, words: Wording) -> str:
-    """Why a day adds nothing to the expected figure, in words ('' for a full day)."""
-    if reason is None:
+def in_words(identifier: str | None, words: Wording) -> str:
+    """An identifier as a reader would say it: ``reported_below_expected`` → "reported
+    earnings below the expected figure"; one not listed is shown with spaces; None is ''."""
+    if identifier is None:
         return ""
-    _ = words.text
-    phrases = {
-        "no_network_data": _("no network data"),
-        "no_pool_hashrate": _("no pool hash rate"),
-        "low_hashrate_coverage": _("too few hash-rate samples"),
-        "network_hashrate_zero": _("network hash rate zero"),
-        "invalid_hashrate": _("invalid hash rate"),
-    }
-    return phrases.get(reason, reason.replace("_", " "))
+    message = IDENTIFIER_WORDS.get(identifier)
+    return words.text(message) if message else identifier.replace("_", " ")
 
 
 def basis_words(statement: Statement, words: Wording) -> str:
@@ -265,11 +261,11 @@ def _story(statement: Statement, words: Wording) -> list[Flowable]:
 
 def _notes(statement: Statement, words: Wording) -> list[str]:
     _ = words.text
-    flags = "; ".join(flag_words(flag, words) for flag in statement.flags) or _("none")
+    flags = "; ".join(in_words(flag, words) for flag in statement.flags) or _("none")
     notes = [_("Flags: {flags}", flags=flags)]
     if statement.missing_days:
         missing = ", ".join(
-            f"{day.day.isoformat()} ({missing_words(day.missing_reason, words)})"
+            f"{day.day.isoformat()} ({in_words(day.missing_reason, words)})"
             for day in statement.missing_days
         )
         notes.append(_("Days without data for the expected figure (counted as 0): {days}",
@@ -294,7 +290,7 @@ def _notes(statement: Statement, words: Wording) -> list[str]:
     if any(line.income != "mining" for line in statement.income):
         uncounted = " (" + _("not counted in mined") + ")"
         kinds = ", ".join(
-            f"{income_words(line.income, words)} {words.sat(line.amount_sat)} sat"
+            f"{in_words(line.income, words)} {words.sat(line.amount_sat)} sat"
             + ("" if line.counted else uncounted)
             for line in statement.income
         )
@@ -363,9 +359,9 @@ def _days_table(statement: Statement, words: Wording) -> Table:
     ]  # fmt: skip
     for day in statement.days:
         rate = _hashrate_text(day.pool_hashrate_hs, words) + _source_text(day, words)
-        note = missing_words(day.missing_reason, words)
+        note = in_words(day.missing_reason, words)
         for index, pool in enumerate(day.pools or ()):
-            kind = "" if pool.income == "mining" else f" ({income_words(pool.income, words)})"
+            kind = "" if pool.income == "mining" else f" ({in_words(pool.income, words)})"
             data.append(
                 [
                     day.day.isoformat() if index == 0 else "",

@@ -41,3 +41,17 @@ def smtp_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
     controller.start()
     yield inbox, port, ca.ca_file
     controller.stop()
+
+
+def mailing_statement_config(root: Path, port: int, ca_file: Path) -> dict[str, object]:
+    """The config's ``statement`` section: the scenario's key, e-mail through the local
+    server (STARTTLS, its certificate checked against the test CA)."""
+    return {
+        "signing_key_file": str(root / "statement-key.pem"),
+        "email": {
+            "host": "127.0.0.1",
+            "port": port,
+            "sender": "reserve@regulator.test",
+            "ca_file": str(ca_file),
+        },
+    }

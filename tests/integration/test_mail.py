@@ -17,7 +17,7 @@ from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
 from remittance.signing import load_public_key, verify
-from tests.integration.conftest import Inbox
+from tests.integration.conftest import Inbox, mailing_statement_config
 from tests.support.processes import free_port
 from tests.support.scenario import AS_OF, database_url, populate, write_config
 
@@ -27,16 +27,7 @@ def test_a_closed_period_is_mailed_once_over_starttls(
 ) -> None:
     inbox, port, ca_file = smtp_server
     config_path = write_config(
-        tmp_path,
-        statement={
-            "signing_key_file": str(tmp_path / "statement-key.pem"),
-            "email": {
-                "host": "127.0.0.1",
-                "port": port,
-                "sender": "reserve@regulator.test",
-                "ca_file": str(ca_file),
-            },
-        },
+        tmp_path, statement=mailing_statement_config(tmp_path, port, ca_file)
     )
     text = config_path.read_text().replace(
         "reserve_addresses:\n  - bc1qar0",

@@ -16,7 +16,7 @@ from collector.config import Config, load_config
 from collector.mailer import remind_before_deadlines
 from collector.store.database import open_engine
 from collector.store.queries import Store
-from tests.integration.conftest import Inbox
+from tests.integration.conftest import Inbox, mailing_statement_config
 from tests.support.scenario import DEMO_ADDRESS, populate, write_config
 
 REMINDER_DAY = datetime(2026, 11, 8, tzinfo=UTC)  # 3 days before the 2026-10 deadline (11th)
@@ -26,15 +26,7 @@ def reminding_config(tmp_path: Path, database_url: str, port: int, ca_file: Path
     path = write_config(
         tmp_path,
         database=database_url,
-        statement={
-            "signing_key_file": str(tmp_path / "statement-key.pem"),
-            "email": {
-                "host": "127.0.0.1",
-                "port": port,
-                "sender": "reserve@regulator.test",
-                "ca_file": str(ca_file),
-            },
-        },
+        statement=mailing_statement_config(tmp_path, port, ca_file),
     )
     document = yaml.safe_load(path.read_text())
     demo = document["operations"][0]

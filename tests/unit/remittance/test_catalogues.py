@@ -1,7 +1,8 @@
 """The translation catalogues: one per language, each complete, placeholders kept.
 
-The msgids are the English text the code passes to ``_``/``text``; Babel's extractor reads them
-from the source, so a label added in code but not in the catalogues fails here.
+The msgids are the English text the code passes to ``_``/``text`` (or marks with ``N_``);
+Babel's extractor reads them from the source, so a label added in code but not in the
+catalogues fails here.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def used_msgids() -> set[str]:
         if not path.exists():
             continue
         for _line, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords={"_": None, "text": None}
+            "python", str(path), keywords={"_": None, "N_": None, "text": None}
         ):
             if isinstance(message, str):
                 found.add(message)

@@ -14,7 +14,7 @@ import pytest
 
 from remittance import Statement
 from remittance.i18n import LANGUAGES, wording
-from remittance.pdf import flag_words, render_projection_pdf, render_signed_pdf
+from remittance.pdf import in_words, render_projection_pdf, render_signed_pdf
 from remittance.signing import new_private_key, verify
 from tests.support.poppler import pdf_words
 
@@ -70,7 +70,7 @@ def test_flags_are_written_in_words_never_as_identifiers(
     text, _ = pdf_words(render_signed_pdf(statement, new_private_key(), language), tmp_path)
     words = wording(language)
     for flag in statement.flags:
-        assert flag_words(flag, words) in text
+        assert in_words(flag, words) in text
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)  # no identifier anywhere on the page
 
 
