@@ -38,7 +38,7 @@ from collector.statements import (
 )
 from collector.store.queries import Store
 from remittance.account import OperationAccount
-from remittance.money import sat_to_btc_text
+from remittance.i18n import wording
 from remittance.obligations import Obligation
 from remittance.statement import Statement
 
@@ -56,41 +56,61 @@ def compose(
     attachments: Mapping[str, bytes],
     correction: bool = False,
 ) -> EmailMessage:
+    """The statement's e-mail, in the operation's language: the figures a reader checks
+    first, the digest, and how to verify the attached files."""
+    words = wording(operation.language)
+    _ = words.text
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(operation.contacts)
-    who = f"{operation.name} ({operation.license})"
-    kind = (
-        "Correction: reserve remittance statement" if correction else "Reserve remittance statement"
-    )
-    message["Subject"] = f"{kind} {statement.period_label} — {who}"
+    subject = (
+        _("Correction: reserve remittance statement {period} — {operation}",
+          period=statement.period_label, operation=operation.name)
+        if correction
+        else _("Reserve remittance statement {period} — {operation}",
+               period=statement.period_label, operation=operation.name)
+    )  # fmt: skip
+    message["Subject"] = f"{subject} ({operation.license})"
     opening = (
         [
-            "CORRECTION: a pool or the chain revised an input of this period after its",
-            "statement was sent; this statement replaces it (see its restatements).",
+            _(
+                "CORRECTION: a pool or the chain revised an input of this period after its "
+                "statement was sent; this statement replaces it (see its restatements)."
+            ),
             "",
         ]
         if correction
         else []
     )
+
+    def btc(amount_sat: int) -> str:
+        return f"{words.btc(amount_sat)} BTC"
+
+    deadline = words.instant(statement.deadline, statement.deadline_timezone)
     message.set_content(
         "\n".join(
             [
                 *opening,
-                f"Statement for {operation.name}, licence {operation.license}, period "
-                f"{statement.period_label}.",
+                _(
+                    "Statement for {operation}, licence {licence}, period {period}.",
+                    operation=operation.name,
+                    licence=operation.license,
+                    period=statement.period_label,
+                ),
                 "",
-                f"Due:       {sat_to_btc_text(statement.due_sat)} BTC "
-                f"(deadline {statement.deadline:%Y-%m-%d %H:%M} UTC)",
-                f"Remitted:  {sat_to_btc_text(statement.remitted_sat)} BTC",
-                f"Shortfall: {sat_to_btc_text(statement.shortfall_sat)} BTC",
+                _("Due: {amount} (deadline {deadline})", amount=btc(statement.due_sat),
+                  deadline=deadline),
+                _("Remitted: {amount}", amount=btc(statement.remitted_sat)),
+                _("Shortfall: {amount}", amount=btc(statement.shortfall_sat)),
                 "",
-                f"Statement SHA-256: {statement.sha256()}",
-                "The attached files are signed by the regulator; check them with",
-                "`reservewatch statement verify FILE --public-key regulator.pub.pem`.",
+                _("Statement SHA-256: {digest}", digest=statement.sha256()),
+                _(
+                    "The attached files are signed by the regulator; check them with "
+                    "`reservewatch statement verify FILE --public-key regulator.pub.pem`."
+                ),
             ]
         )
-    )
+    )  # fmt: skip
     for filename, document in attachments.items():
         maintype, subtype = (
             ("application", "pdf")

@@ -20,7 +20,10 @@ from remittance.i18n import LANGUAGES, catalogue_path
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "remittance" / "pdf.py",
-    *(ROOT / "collector" / name for name in ("portal.py", "portal_pages.py", "reminders.py")),
+    *(
+        ROOT / "collector" / name
+        for name in ("mailer.py", "portal.py", "portal_pages.py", "reminders.py")
+    ),
 ]
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
