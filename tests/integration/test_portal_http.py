@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from collector.config import TlsServerConfig
 from collector.portal import SESSION_SECONDS
+from tests.support.certs import TestCA
 from tests.support.portal import PortalServer, portal_server
 from tests.support.scenario import TOKENS
 
@@ -95,3 +98,28 @@ async def test_pages_allow_no_script_and_the_cookie_is_strict(portal: PortalServ
         assert "SameSite=Strict" in session_cookie
         assert f"Max-Age={SESSION_SECONDS}" in session_cookie
         assert "Path=/portal" in session_cookie
+
+
+async def test_over_tls_the_session_cookie_is_secure(tmp_path: Path) -> None:
+    ca = TestCA(tmp_path)
+    issued = ca.issue("127.0.0.1")
+    tls = TlsServerConfig(cert_file=issued.cert_file, key_file=issued.key_file)
+    database = f"sqlite+aiosqlite:///{tmp_path}/portal.db"
+    context = ssl.create_default_context(cafile=str(ca.ca_file))
+    async with (
+        portal_server(tmp_path, database, tls=tls) as portal,
+        aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=aiohttp.TCPConnector(ssl=context),
+        ) as session,
+    ):
+        async with session.get(f"{portal.url}/portal/login") as response:
+            csrf = _csrf(await response.text())
+            assert "Secure" in response.headers["Set-Cookie"]  # the login form's CSRF cookie
+        form = {"token": TOKENS["op-demo"], "csrf": csrf}
+        async with session.post(
+            f"{portal.url}/portal/login", data=form, allow_redirects=False
+        ) as response:
+            cookies = response.headers.getall("Set-Cookie")
+    (session_cookie,) = [c for c in cookies if c.startswith("reservewatch_session=")]
+    assert "Secure" in session_cookie and "HttpOnly" in session_cookie

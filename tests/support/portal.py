@@ -12,7 +12,7 @@ import yaml
 from collector.account_api import AccountsApi
 from collector.accounts import AccountsService
 from collector.clock import FrozenClock
-from collector.config import Config, load_config
+from collector.config import Config, TlsServerConfig, load_config
 from collector.http import HttpServer
 from collector.metrics import build_registry
 from collector.portal import Portal
@@ -45,17 +45,16 @@ def portal_config(root: Path, database_url: str, language: str = "kk") -> Path:
 
 @asynccontextmanager
 async def portal_server(
-    root: Path, database_url: str, language: str = "kk"
+    root: Path, database_url: str, language: str = "kk", tls: TlsServerConfig | None = None
 ) -> AsyncIterator[PortalServer]:
-    """The server on a free loopback port, its accounts computed once as of the scenario's
-    instant (a frozen clock: the tests move it to expire sessions)."""
+    """The server on a free loopback port (HTTPS with ``tls``), its accounts computed once as
+    of the scenario's instant (a frozen clock: the tests move it to expire sessions)."""
     path = portal_config(root, database_url, language)
     await populate(database_url)
     config = load_config(path)
     port = free_port()
-    config = config.model_copy(
-        update={"http": config.http.model_copy(update={"listen": f"127.0.0.1:{port}"})}
-    )
+    http = config.http.model_copy(update={"listen": f"127.0.0.1:{port}", "tls": tls})
+    config = config.model_copy(update={"http": http})
     clock = FrozenClock(AS_OF)
     async with Store(open_engine(config.database)) as store:
         accounts = AccountsService(config, store, clock)
@@ -72,8 +71,9 @@ async def portal_server(
         )
         await server.start()
         try:
+            scheme = "https" if tls else "http"
             yield PortalServer(
-                f"http://127.0.0.1:{port}", config, clock, root / "statement-key.pub.pem"
+                f"{scheme}://127.0.0.1:{port}", config, clock, root / "statement-key.pub.pem"
             )
         finally:
             await server.stop()
