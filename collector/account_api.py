@@ -33,6 +33,10 @@ class AccountsApi:
         except KeyError as err:
             raise UnknownOperation(operation_id) from err
 
+    def account(self, operation_id: str) -> OperationAccount:
+        """The operation's account from the last pass; AccountsNotReady before the first."""
+        return self._account(operation_id)
+
     def _account(self, operation_id: str) -> OperationAccount:
         account = self._accounts.accounts.get(operation_id)
         if account is None:
@@ -65,13 +69,22 @@ class AccountsApi:
             ],
         }
 
+    async def statement_digest(self, operation_id: str, period: str) -> str:
+        """The SHA-256 a statement of ``period`` carries (as of the last pass): what
+        ``statement verify`` prints for each of its files."""
+        operation = self._operation(operation_id)
+        statement = await statement_of_account(
+            self._store, operation, period, self._account(operation_id)
+        )
+        return statement.sha256()
+
     async def statement(self, operation_id: str, period: str, fmt: str) -> bytes:
         operation = self._operation(operation_id)
         account = self._account(operation_id)
         key = load_signing_key(self._config.statement.signing_key_file)
         statement = await statement_of_account(self._store, operation, period, account)
         # Signing and rendering (a PDF takes tens of milliseconds) off the event loop.
-        document = await asyncio.to_thread(sign, statement, fmt, key)
+        document = await asyncio.to_thread(sign, statement, fmt, key, operation.language)
         await self._store.record_statement(
             operation.id, period, statement.as_of, statement.sha256()
         )

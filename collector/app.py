@@ -30,6 +30,7 @@ from collector.http import HttpServer
 from collector.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
+from collector.portal import Portal
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
@@ -147,13 +148,15 @@ class Collector:
         readiness = {"store": self.store_health.check}
         if self.telemetry is not None:
             readiness["mqtt"] = self._mqtt_ready
+        reports = AccountsApi(config, self.store, self.accounts)
         self.http = HttpServer(
             config.http,
             config.api.tokens,
             self.registry,
             clock,
-            reports=AccountsApi(config, self.store, self.accounts),
+            reports=reports,
             readiness=readiness,
+            portal=Portal(config, reports, clock),
         )
         return self
 

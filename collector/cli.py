@@ -190,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--projection is given",
     )
     statement.add_argument(
+        "--lang",
+        choices=["kk", "ru", "en"],
+        default=None,
+        help="the PDF's language: Kazakh, Russian or English (default: the operation's "
+        "`language`); JSON and CSV field names stay English",
+    )
+    statement.add_argument(
         "--projection",
         action="store_true",
         help="allow a future --as-of: an unsigned projection, marked so on every page "
@@ -407,6 +414,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 args.out,
                 args.as_of,
                 projection=args.projection,
+                language=args.lang,
             )
         )
     if command == "import":

@@ -322,6 +322,9 @@ class RemittanceConfig(Frozen):
     discrepancy_tolerance: Decimal = Decimal("0.05")
     # The regulator's IANA time zone: a deadline is the end of day `due_days` there.
     deadline_timezone: str = "UTC"
+    # With statement.email: each contact is reminded this many days before a deadline with an
+    # amount still open (once per deadline). Not a term of the money rules.
+    remind_days_before: int | None = Field(default=None, ge=1, le=60)
     # The kinds of pool credit that `mined` sums (referral income and other credits are
     # stored and shown on the statement, and counted only when listed here).
     counted_income: tuple[Literal["mining", "fee_rebate", "referral", "other"], ...] = (
@@ -500,6 +503,8 @@ class OperationConfig(Frozen):
     pools: tuple[PoolAccountConfig, ...] = ()
     sites: tuple[SiteConfig, ...] = ()
     contacts: tuple[str, ...] = ()
+    # What its statements, portal pages and reminders are written in (kk, ru or en).
+    language: Literal["kk", "ru", "en"] = "en"
 
     @property
     def watched_addresses(self) -> tuple[str, ...]:

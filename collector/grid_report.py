@@ -29,6 +29,7 @@ from pathlib import Path
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no display
+from matplotlib.ticker import FuncFormatter
 
 from collector.config import Config
 from collector.errors import OutputError, ReservewatchError
@@ -43,6 +44,10 @@ REGION_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3
 CAP_COLOR = "#c44e52"
 SHARE_COLOR = "#c44e52"
 DPI = 110
+A4_INCHES = (
+    210 / 25.4,
+    297 / 25.4,
+)  # 595.28 × 841.89 pt: a page to print or attach, like a statement
 
 
 class ReportError(ReservewatchError):
@@ -216,7 +221,7 @@ def _draw_region(axis: Axes, region: RegionLoad, color: str, span: Period) -> No
         fontsize=10,
         loc="left",
     )
-    axis.legend(loc="lower left", fontsize=8, ncol=3, framealpha=0.9)
+    axis.legend(loc="lower left", fontsize=6, ncol=3, framealpha=0.9)
     _format_time_axis(axis, span)
 
 
@@ -242,7 +247,7 @@ def _draw_energy(axis: Axes, figures: GridFigures, colors: dict[str, str]) -> No
         loc="left",
     )
     if days:
-        axis.legend(loc="lower left", fontsize=8, ncol=len(figures.regions), framealpha=0.9)
+        axis.legend(loc="lower left", fontsize=6, ncol=len(figures.regions), framealpha=0.9)
     else:
         axis.text(0.5, 0.5, "no telemetry stored", ha="center", transform=axis.transAxes)
     _format_time_axis(axis, figures.period)
@@ -261,7 +266,7 @@ def _draw_share(axis: Axes, figures: GridFigures) -> None:
     if percent:
         mean = sum(percent) / len(percent)
         axis.set_ylim(0, max(percent) * 1.25)
-        axis.legend(loc="lower left", fontsize=8, ncol=2, framealpha=0.9)
+        axis.legend(loc="lower left", fontsize=6, ncol=2, framealpha=0.9)
         title = f"National hash-rate share (watched operations ÷ network) — mean {mean:.2f} %"
         if figures.left_out:
             title += f" — leaves out {', '.join(sorted(figures.left_out))} (see below)"
@@ -299,6 +304,10 @@ def _day_ranges(days: tuple[date, ...]) -> str:
     )
 
 
+_THOUSANDS = FuncFormatter(lambda value, _position: f"{value:,.10g}")
+"""Axis ticks with thousands separators (1,200 MWh), and no more decimals than a tick has."""
+
+
 def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
     """The report as PNG or PDF bytes (``suffix`` is ``.png`` or ``.pdf``)."""
     regions = figures.regions
@@ -306,28 +315,33 @@ def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
         region.region: REGION_COLORS[i % len(REGION_COLORS)] for i, region in enumerate(regions)
     }
     ratios = [1.6] * len(regions) + [1.8, 1.6]
-    figure = Figure(figsize=(11, 2.2 + sum(ratios) * 1.55))
+    figure = Figure(figsize=A4_INCHES)
     axes = figure.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios})
     start, end = figures.period.start, figures.period.end - timedelta(days=1)
     figure.suptitle(
         f"reservewatch grid report — {figures.period.label} ({start:%d %b %Y} to {end:%d %b %Y},"
         " UTC)",
-        fontsize=14,
+        fontsize=11,
         fontweight="bold",
     )
     for axis, region in zip(axes, regions, strict=False):
         _draw_region(axis, region, colors[region.region], figures.period)
     _draw_energy(axes[len(regions)], figures, colors)
     _draw_share(axes[len(regions) + 1], figures)
+    for axis in axes:
+        axis.yaxis.set_major_formatter(_THOUSANDS)
+        axis.title.set_fontsize(7.5)
+        axis.tick_params(labelsize=7)
     figure.text(
         0.01,
         0.003,
         "Source: reservewatch store — site telemetry rollups, curtailment orders, pool-reported "
         "and network hash rate." + left_out_note(figures),
-        fontsize=7,
+        fontsize=5.5,
         color="#555555",
+        wrap=True,
     )
-    figure.tight_layout(rect=(0, 0.01, 1, 0.985))
+    figure.tight_layout(rect=(0, 0.015, 1, 0.985))
     buffer = io.BytesIO()
     metadata = {"Software": None} if suffix == ".png" else {"Creator": None, "Producer": None}
     figure.savefig(buffer, format=suffix.removeprefix("."), dpi=DPI, metadata=metadata)

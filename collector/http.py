@@ -9,6 +9,8 @@ Routes::
                                                            else 503 with the failing checks
     GET /api/v1/operations/{id}/balance                    bearer token: the operation's or a
     GET /api/v1/operations/{id}/statements/{period}.{fmt}  regulator's; fmt json, csv or pdf
+    /portal/...                                            the operators' portal, when given
+                                                           (:mod:`collector.portal`)
 
 API tokens are stored in the config only as SHA-256 hex digests and compared in constant time.
 A missing or wrong token is 401, another operation's data 403. Clients that keep failing
@@ -61,6 +63,12 @@ class Reports(Protocol):
     async def balance(self, operation_id: str) -> Mapping[str, object]: ...
 
     async def statement(self, operation_id: str, period: str, fmt: str) -> bytes: ...
+
+
+class PortalRoutes(Protocol):
+    """The operators' portal (:class:`collector.portal.Portal`): its pages under /portal/."""
+
+    def add_routes(self, router: web.UrlDispatcher) -> None: ...
 
 
 ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
@@ -197,6 +205,7 @@ class HttpServer:
         clock: Clock,
         reports: Reports | None = None,
         readiness: Mapping[str, ReadinessCheck] | None = None,
+        portal: PortalRoutes | None = None,
     ) -> None:
         self._config = config
         self._tokens = tokens
@@ -214,6 +223,8 @@ class HttpServer:
         self.app.router.add_get(
             "/api/v1/operations/{operation}/statements/{period}.{fmt}", self._statement
         )
+        if portal is not None:
+            portal.add_routes(self.app.router)
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         # A client's malformed request: one quiet line, never its headers (a token may be

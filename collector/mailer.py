@@ -9,6 +9,10 @@ what was sent (``issued_statements``, and the documents whole in ``issued_docume
 restart never sends it twice. A period already sent whose due changes later (a restatement) is
 sent again as a correction. The signed PDF and JSON are attached; the body says the figures a
 reader checks first.
+
+With ``remittance.remind_days_before`` set for an operation, its contacts also get one
+reminder that many days before each deadline with an amount still open, in the operation's
+language (:mod:`collector.reminders`); the store remembers it (``reminders_sent``).
 """
 
 from __future__ import annotations
@@ -25,10 +29,16 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
 from collector.logs import FailureLog
-from collector.statements import build_statement_from_store, load_signing_key, sign
+from collector.reminders import compose_reminder, reminders_due
+from collector.statements import (
+    build_statement_from_store,
+    issued_format,
+    load_signing_key,
+    sign,
+)
 from collector.store.queries import Store
 from remittance.account import OperationAccount
-from remittance.money import sat_to_btc_text
+from remittance.i18n import wording
 from remittance.obligations import Obligation
 from remittance.statement import Statement
 
@@ -46,41 +56,61 @@ def compose(
     attachments: Mapping[str, bytes],
     correction: bool = False,
 ) -> EmailMessage:
+    """The statement's e-mail, in the operation's language: the figures a reader checks
+    first, the digest, and how to verify the attached files."""
+    words = wording(operation.language)
+    _ = words.text
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(operation.contacts)
-    who = f"{operation.name} ({operation.license})"
-    kind = (
-        "Correction: reserve remittance statement" if correction else "Reserve remittance statement"
-    )
-    message["Subject"] = f"{kind} {statement.period_label} — {who}"
+    subject = (
+        _("Correction: reserve remittance statement {period} — {operation}",
+          period=statement.period_label, operation=operation.name)
+        if correction
+        else _("Reserve remittance statement {period} — {operation}",
+               period=statement.period_label, operation=operation.name)
+    )  # fmt: skip
+    message["Subject"] = f"{subject} ({operation.license})"
     opening = (
         [
-            "CORRECTION: a pool or the chain revised an input of this period after its",
-            "statement was sent; this statement replaces it (see its restatements).",
+            _(
+                "CORRECTION: a pool or the chain revised an input of this period after its "
+                "statement was sent; this statement replaces it (see its restatements)."
+            ),
             "",
         ]
         if correction
         else []
     )
+
+    def btc(amount_sat: int) -> str:
+        return f"{words.btc(amount_sat)} BTC"
+
+    deadline = words.instant(statement.deadline, statement.deadline_timezone)
     message.set_content(
         "\n".join(
             [
                 *opening,
-                f"Statement for {operation.name}, licence {operation.license}, period "
-                f"{statement.period_label}.",
+                _(
+                    "Statement for {operation}, licence {licence}, period {period}.",
+                    operation=operation.name,
+                    licence=operation.license,
+                    period=statement.period_label,
+                ),
                 "",
-                f"Due:       {sat_to_btc_text(statement.due_sat)} BTC "
-                f"(deadline {statement.deadline:%Y-%m-%d %H:%M} UTC)",
-                f"Remitted:  {sat_to_btc_text(statement.remitted_sat)} BTC",
-                f"Shortfall: {sat_to_btc_text(statement.shortfall_sat)} BTC",
+                _("Due: {amount} (deadline {deadline})", amount=btc(statement.due_sat),
+                  deadline=deadline),
+                _("Remitted: {amount}", amount=btc(statement.remitted_sat)),
+                _("Shortfall: {amount}", amount=btc(statement.shortfall_sat)),
                 "",
-                f"Statement SHA-256: {statement.sha256()}",
-                "The attached files are signed by the regulator; check them with",
-                "`reservewatch statement verify FILE --public-key regulator.pub.pem`.",
+                _("Statement SHA-256: {digest}", digest=statement.sha256()),
+                _(
+                    "The attached files are signed by the regulator; check them with "
+                    "`reservewatch statement verify FILE --public-key regulator.pub.pem`."
+                ),
             ]
         )
-    )
+    )  # fmt: skip
     for filename, document in attachments.items():
         maintype, subtype = (
             ("application", "pdf")
@@ -158,7 +188,10 @@ async def mail_closed_periods(
             else:
                 correction = False
             statement = await build_statement_from_store(config, store, operation, period, as_of)
-            documents = {"pdf": sign(statement, "pdf", key), "json": sign(statement, "json", key)}
+            documents = {
+                "pdf": sign(statement, "pdf", key, operation.language),
+                "json": sign(statement, "json", key),
+            }
             attachments = {
                 f"{operation.id}-{period}.{fmt}": document for fmt, document in documents.items()
             }
@@ -168,7 +201,7 @@ async def mail_closed_periods(
                     operation.id,
                     period,
                     as_of,
-                    fmt,
+                    issued_format(fmt, operation.language),
                     statement.sha256(),
                     statement.due_sat,
                     document,
@@ -181,6 +214,47 @@ async def mail_closed_periods(
                 extra={"operation": operation.id, "period": period, "correction": correction},
             )
             sent.append((operation.id, period))
+    return sent
+
+
+async def remind_before_deadlines(
+    config: Config,
+    store: Store,
+    accounts: Mapping[str, OperationAccount],
+    now: datetime,
+) -> list[tuple[str, str]]:
+    """E-mail each operation's contacts the reminders due at ``now``
+    (:func:`collector.reminders.reminders_due`) and remember each in the store, so it is sent
+    once; return (operation, period) of what was sent."""
+    smtp = config.statement.email
+    if smtp is None:
+        return []
+    sent: list[tuple[str, str]] = []
+    for operation in config.operations:
+        days_before = operation.remittance.remind_days_before
+        account = accounts.get(operation.id)
+        if days_before is None or not operation.contacts or account is None:
+            continue
+        zone = operation.remittance.deadline_timezone
+        already = await store.reminders_sent(operation.id)
+        for settlement in reminders_due(
+            account.ledger.settlements, days_before, zone, now, already
+        ):
+            await send(smtp, compose_reminder(smtp, operation, settlement, zone, now))
+            await store.record_reminder(
+                operation.id,
+                settlement.label,
+                settlement.deadline,
+                now,
+                settlement.unpaid_sat,
+                operation.contacts,
+                operation.language,
+            )
+            log.info(
+                "payment reminder mailed",
+                extra={"operation": operation.id, "period": settlement.label},
+            )
+            sent.append((operation.id, settlement.label))
     return sent
 
 
@@ -199,7 +273,9 @@ class Mailer:
         while True:
             accounts = await next_pass()
             try:
-                await mail_closed_periods(self._config, self._store, accounts, self._clock.now())
+                now = self._clock.now()
+                await mail_closed_periods(self._config, self._store, accounts, now)
+                await remind_before_deadlines(self._config, self._store, accounts, now)
             except (MailError, StoreError, SecretError, StatementUnavailable) as err:
                 self._failures.failed(err)
             else:

@@ -175,13 +175,14 @@ async def restatements_of(
     return restated
 
 
-def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey) -> bytes:
+def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey, language: str = "en") -> bytes:
+    """The signed document; only the PDF is written in ``language`` (JSON and CSV are data)."""
     if fmt == "json":
         return sign_statement_json(statement, key)
     if fmt == "csv":
         return sign_statement_csv(statement, key)
     if fmt == "pdf":
-        return render_signed_pdf(statement, key)
+        return render_signed_pdf(statement, key, language)
     raise StatementUnavailable(f"unknown statement format {fmt!r}")
 
 
@@ -194,25 +195,35 @@ async def render_statement(  # noqa: PLR0917 - mirrors the statement's coordinat
     as_of: datetime,
     *,
     issue: bool = False,
+    language: str | None = None,
 ) -> bytes:
     """The signed statement of ``operation`` for ``period`` as of ``as_of``, from what the
     store knew at ``as_of``; its digest is recorded. With ``issue`` (the CLI, the mailer) the
     document is kept whole, and a statement issued before for the same coordinates is served
-    again exactly as it was issued."""
+    again exactly as it was issued. A PDF is written in ``language`` (default: the
+    operation's)."""
     as_of = as_of.astimezone(UTC)
+    language = language or operation.language
+    kept_as = issued_format(fmt, language)
     if issue:
-        issued = await store.issued_document(operation.id, period, as_of, fmt)
+        issued = await store.issued_document(operation.id, period, as_of, kept_as)
         if issued is not None:
             return issued
     key = load_signing_key(config.statement.signing_key_file)
     statement = await build_statement_from_store(config, store, operation, period, as_of)
-    document = sign(statement, fmt, key)
+    document = sign(statement, fmt, key, language)
     await store.record_statement(operation.id, period, as_of, statement.sha256())
     if issue:
         await store.save_issued_document(
-            operation.id, period, as_of, fmt, statement.sha256(), statement.due_sat, document
+            operation.id, period, as_of, kept_as, statement.sha256(), statement.due_sat, document
         )
     return document
+
+
+def issued_format(fmt: str, language: str) -> str:
+    """How an issued document is kept: ``pdf`` (English, as before languages), ``pdf-kk``,
+    ``pdf-ru``; JSON and CSV are the same in every language."""
+    return f"{fmt}-{language}" if fmt == "pdf" and language != "en" else fmt
 
 
 async def write_statement(  # noqa: PLR0917 - one argument per CLI option
@@ -224,6 +235,7 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
     as_of: datetime | None,
     *,
     projection: bool = False,
+    language: str | None = None,
 ) -> int:
     """The ``statement`` command. A statement as of a future instant would sign figures that
     have not happened: refused (exit 2), unless ``projection``, which writes it unsigned and
@@ -251,11 +263,14 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
         await upgrade(engine)
         await Store(engine).record_terms(terms_documents(config))
         if future:
-            document = await render_projection(config, Store(engine), operation, period, fmt, as_of)
+            document = await render_projection(
+                config, Store(engine), operation, period, fmt, as_of, language=language
+            )
         else:
             document = await render_statement(
-                config, Store(engine), operation, period, fmt, as_of, issue=True
-            )
+                config, Store(engine), operation, period, fmt, as_of, issue=True,
+                language=language,
+            )  # fmt: skip
     finally:
         await engine.dispose()
     write_output(out, document)
@@ -263,13 +278,20 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
 
 
 async def render_projection(  # noqa: PLR0917 - mirrors the statement's coordinates
-    config: Config, store: Store, operation: OperationConfig, period: str, fmt: str, as_of: datetime
+    config: Config,
+    store: Store,
+    operation: OperationConfig,
+    period: str,
+    fmt: str,
+    as_of: datetime,
+    *,
+    language: str | None = None,
 ) -> bytes:
     """What the statement would say as of a future instant if nothing else arrived: never
     signed, never recorded, marked as a projection."""
     statement = await build_statement_from_store(config, store, operation, period, as_of)
     if fmt == "pdf":
-        return render_projection_pdf(statement)
+        return render_projection_pdf(statement, language or operation.language)
     if fmt == "csv":
         return f"# {PROJECTION_MARK}\n".encode() + render_csv(statement)
     body = {"projection": True, "note": PROJECTION_MARK, "statement": statement.to_dict()}

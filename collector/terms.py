@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any, Final
 
 from collector.config import Config, OperationConfig
+
+NOT_TERMS: Final[dict[str, Any]] = {"language": True, "remittance": {"remind_days_before"}}
+"""How an operation is written to and reminded: not terms, so a change is no terms revision."""
 
 
 def terms_documents(config: Config) -> dict[str, str]:
     """Each operation's configuration entry as canonical JSON (sorted keys, no spaces)."""
     return {
         operation.id: json.dumps(
-            operation.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+            operation.model_dump(mode="json", by_alias=True, exclude=NOT_TERMS),
+            sort_keys=True,
+            separators=(",", ":"),
         )
         for operation in config.operations
     }

@@ -4,17 +4,18 @@ Layout: a header (operation, licence, period, deadline, as of), a summary table,
 missing days, a bar chart of daily mined vs expected satoshis (reportlab.graphics), the
 per-day table, the transfers that settled this period, energy, and on every page a footer with
 the statement's SHA-256, the Ed25519 signature and the key id. How the signature covers the
-file is explained in `remittance.signing`. Text uses the PDF base fonts (Latin-1 only).
+file is explained in `remittance.signing`. A4 pages; every label, flag, note and date in the
+statement's language (:mod:`remittance.i18n`: Kazakh, Russian or English), amounts with that
+language's separators, text in DejaVu Sans (Unicode); the footer stays ASCII.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 import matplotlib
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -31,7 +32,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from remittance.money import sat_to_btc_text
+from remittance.i18n import Wording, wording
+from remittance.money import SAT_PER_BTC
 from remittance.signing import (
     PDF_DIGEST_LABEL,
     PDF_KEY_LABEL,
@@ -66,7 +68,7 @@ _TABLE_STYLE = TableStyle(
         ("FONT", (0, 0), (-1, -1), BODY_FONT, 8),
         ("FONT", (0, 0), (-1, 0), BOLD_FONT, 8),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
-        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),  # numbers and their headers right-aligned
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")]),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
@@ -74,7 +76,7 @@ _TABLE_STYLE = TableStyle(
 )
 
 
-def _document(statement: Statement, buffer: io.BytesIO) -> SimpleDocTemplate:
+def _document(statement: Statement, buffer: io.BytesIO, words: Wording) -> SimpleDocTemplate:
     return SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -82,7 +84,8 @@ def _document(statement: Statement, buffer: io.BytesIO) -> SimpleDocTemplate:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=22 * mm,
-        title=f"Reserve remittance statement {statement.operation_id} {statement.period_label}",
+        title=f"{words.text('Reserve remittance statement')} {statement.operation_id} "
+        f"{statement.period_label}",
         author="reservewatch",
         subject=f"statement sha256 {statement.sha256()}",
         invariant=1,  # no creation date or random document id: same statement, same bytes
@@ -90,10 +93,14 @@ def _document(statement: Statement, buffer: io.BytesIO) -> SimpleDocTemplate:
     )
 
 
-def render_signed_pdf(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
-    """The statement as a PDF, signed with `private_key`; `signing.verify` checks it."""
+def render_signed_pdf(
+    statement: Statement, private_key: Ed25519PrivateKey, language: str = "en"
+) -> bytes:
+    """The statement as a PDF in `language` (en, kk, ru), signed with `private_key`;
+    `signing.verify` checks it."""
+    words = wording(language)
     buffer = io.BytesIO()
-    document = _document(statement, buffer)
+    document = _document(statement, buffer, words)
     footer_key_id = key_id(private_key.public_key())
     digest = statement.sha256()
 
@@ -106,50 +113,37 @@ def render_signed_pdf(statement: Statement, private_key: Ed25519PrivateKey) -> b
             10 * mm,
             f"{PDF_SIGNATURE_LABEL}{PDF_SIGNATURE_PLACEHOLDER}  {PDF_KEY_LABEL}{footer_key_id}",
         )
-        canvas.drawRightString(195 * mm, 6 * mm, f"page {doc.page}")
+        canvas.setFont(BODY_FONT, 6.5)
+        canvas.drawRightString(195 * mm, 6 * mm, words.text("page {page}", page=doc.page))
         canvas.restoreState()
 
-    document.build(_story(statement), onFirstPage=draw_footer, onLaterPages=draw_footer)
+    document.build(_story(statement, words), onFirstPage=draw_footer, onLaterPages=draw_footer)
     return sign_pdf_placeholders(buffer.getvalue(), private_key)
 
 
 PROJECTION_MARK = "PROJECTION - figures as of a future instant; not a statement, not signed"
 
 
-def render_projection_pdf(statement: Statement) -> bytes:
+def render_projection_pdf(statement: Statement, language: str = "en") -> bytes:
     """A statement as of a future instant, as a PDF marked as a projection on every page,
     and never signed: what would be owed if nothing else arrived."""
+    words = wording(language)
     buffer = io.BytesIO()
-    document = _document(statement, buffer)
+    document = _document(statement, buffer, words)
 
     def draw_mark(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica-Bold", 9)
+        canvas.setFont(BOLD_FONT, 9)
         canvas.setFillColor(colors.HexColor("#b00020"))
-        canvas.drawString(15 * mm, 287 * mm, PROJECTION_MARK)
-        canvas.drawString(15 * mm, 12 * mm, PROJECTION_MARK)
-        canvas.setFont("Helvetica", 6.5)
+        canvas.drawString(15 * mm, 287 * mm, words.text(PROJECTION_MARK))
+        canvas.drawString(15 * mm, 12 * mm, words.text(PROJECTION_MARK))
+        canvas.setFont(BODY_FONT, 6.5)
         canvas.setFillColor(colors.black)
-        canvas.drawRightString(195 * mm, 6 * mm, f"page {doc.page}")
+        canvas.drawRightString(195 * mm, 6 * mm, words.text("page {page}", page=doc.page))
         canvas.restoreState()
 
-    document.build(_story(statement), onFirstPage=draw_mark, onLaterPages=draw_mark)
+    document.build(_story(statement, words), onFirstPage=draw_mark, onLaterPages=draw_mark)
     return buffer.getvalue()
-
-
-def _when(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _deadline(statement: Statement) -> str:
-    """The deadline in UTC and, for a reader in the regulator's zone, in that zone too."""
-    if statement.deadline_timezone == "UTC":
-        return _when(statement.deadline)
-    local = statement.deadline.astimezone(ZoneInfo(statement.deadline_timezone))
-    return (
-        f"{local.strftime('%Y-%m-%d %H:%M')} {statement.deadline_timezone} "
-        f"({_when(statement.deadline)})"
-    )
 
 
 def _styles() -> StyleSheet1:
@@ -161,122 +155,221 @@ def _styles() -> StyleSheet1:
     return styles
 
 
-def _story(statement: Statement) -> list[Flowable]:
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
+    """Marks an English msgid for the catalogues (Babel extracts it); translated when shown."""
+    return message
+
+
+IDENTIFIER_WORDS = {
+    # flags
+    "reported_below_expected": N_("reported earnings below the expected figure"),
+    "expected_incomplete": N_("expected figure incomplete (days without data)"),
+    "expected_provisional": N_("expected figure provisional (network figures not final)"),
+    "no_rate_in_force": N_("no rate in force on some days"),
+    "rate_changed": N_("the rate changed during the period"),
+    "clawback": N_("a pool took back earlier credits"),
+    "shortfall": N_("shortfall: the deadline has passed with an amount unpaid"),
+    "paid_late": N_("paid late: a transfer arrived after the deadline"),
+    # kinds of pool credit
+    "mining": N_("mining"),
+    "fee_rebate": N_("fee rebate"),
+    "referral": N_("referral income"),
+    "other": N_("other credit"),
+    # why a day adds nothing to the expected figure
+    "no_network_data": N_("no network data"),
+    "no_pool_hashrate": N_("no pool hash rate"),
+    "low_hashrate_coverage": N_("too few hash-rate samples"),
+    "network_hashrate_zero": N_("network hash rate zero"),
+    "invalid_hashrate": N_("invalid hash rate"),
+}
+"""The statement's identifiers (flags, income kinds, missing-day reasons) as a reader says
+them."""
+
+
+def in_words(identifier: str | None, words: Wording) -> str:
+    """An identifier as a reader would say it: ``reported_below_expected`` → "reported
+    earnings below the expected figure"; one not listed is shown with spaces; None is ''."""
+    if identifier is None:
+        return ""
+    message = IDENTIFIER_WORDS.get(identifier)
+    return words.text(message) if message else identifier.replace("_", " ")
+
+
+def basis_words(statement: Statement, words: Wording) -> str:
+    """The rate and what it is a share of: "15 % of reported earnings"."""
+    _ = words.text
+    rate = words.percent(statement.rate)
+    phrases = {
+        "reported": _("{rate} of reported earnings", rate=rate),
+        "expected": _("{rate} of expected earnings (from the hash-rate share)", rate=rate),
+        "greater": _("{rate} of reported or expected earnings, whichever is greater", rate=rate),
+    }
+    return phrases[str(statement.basis)]
+
+
+def _deadline(statement: Statement, words: Wording) -> str:
+    """The deadline in the regulator's zone, and in UTC beside it when that zone is another."""
+    local = words.instant(statement.deadline, statement.deadline_timezone)
+    if statement.deadline_timezone == "UTC":
+        return local
+    return f"{local} ({words.instant(statement.deadline, 'UTC')})"
+
+
+def _story(statement: Statement, words: Wording) -> list[Flowable]:
+    _ = words.text
     styles = _styles()
-    status = "OPEN (period not finished)" if statement.is_open else "closed"
+    status = _("open (period not finished)") if statement.is_open else _("closed")
+    last_day = statement.period_end - timedelta(days=1)
     header = [
-        ("Operation", f"{statement.operation_name} ({statement.operation_id})"),
-        ("Licence", statement.licence),
+        (_("Operation"), f"{statement.operation_name} ({statement.operation_id})"),
+        (_("Licence"), statement.licence),
         (
-            "Period",
-            f"{statement.period_label}: {statement.period_start.isoformat()} to "
-            f"{statement.period_end.isoformat()} (exclusive; whole UTC mining days, as pools "
-            f"account), {status}",
+            _("Period"),
+            _(
+                "{label}: {first} to {last} (whole UTC mining days, as pools account), {status}",
+                label=statement.period_label,
+                first=words.day(statement.period_start),
+                last=words.day(last_day),
+                status=status,
+            ),
         ),
-        ("Payment deadline", _deadline(statement)),
-        ("As of", _when(statement.as_of)),
-        ("Rate and basis", f"{statement.rate} of {statement.basis}"),
+        (_("Payment deadline"), _deadline(statement, words)),
+        (_("As of"), words.instant(statement.as_of, statement.deadline_timezone)),
+        (_("Rate"), basis_words(statement, words)),
     ]
     story: list[Flowable] = [
-        Paragraph("Reserve remittance statement", styles["Title"]),
+        Paragraph(escape(_("Reserve remittance statement")), styles["Title"]),
         *(
             Paragraph(f"<b>{escape(label)}:</b> {escape(value)}", styles["Normal"])
             for label, value in header
         ),
         Spacer(1, 4 * mm),
-        Paragraph("Summary", styles["Heading3"]),
-        _summary_table(statement),
+        Paragraph(escape(_("Summary")), styles["Heading3"]),
+        _summary_table(statement, words),
     ]
-    notes = [f"Flags: {', '.join(statement.flags) or 'none'}"]
-    if statement.missing_days:
-        missing = ", ".join(
-            f"{day.day.isoformat()} ({day.missing_reason})" for day in statement.missing_days
-        )
-        notes.append(f"Days without data for the expected figure (counted as 0): {missing}")
-    for item in statement.restatements:
-        revised = "; ".join(
-            f"{r.input}: {_optional_sat(r.old)} -> {_optional_sat(r.new)}" for r in item.inputs
-        )
-        notes.append(
-            f"Restated: {item.period_label} was issued as of {_when(item.issued_as_of)} with "
-            f"{item.issued_due_sat:,} sat due; it is now {item.due_sat:,} sat "
-            f"({item.delta_sat:+,} sat). Revised inputs: {revised or 'none listed'}"
-        )
-    if any(line.income != "mining" for line in statement.income):
-        kinds = ", ".join(
-            f"{_INCOME_WORDS.get(line.income, line.income)} {line.amount_sat:,} sat"
-            f"{'' if line.counted else ' (not counted in mined)'}"
-            for line in statement.income
-        )
-        notes.append(f"Pool credits by kind: {kinds}; a credit not counted is marked * per day")
-    sampled = [day for day in statement.days if day.pool_hashrate_source not in (None, "pool")]
-    if sampled:
-        notes.append(
-            f"Hash rate averaged from the collector's own samples of the pool (the pool "
-            f"publishes no daily figure) on {len(sampled)} of {len(statement.days)} days; "
-            "each day's coverage is in the table"
-        )
-    if statement.unrated_days:
-        unrated = ", ".join(day.isoformat() for day in statement.unrated_days)
-        notes.append(f"Days before the rate schedule (no rate in force, nothing due): {unrated}")
-    if statement.provisional_days:
-        provisional = ", ".join(day.isoformat() for day in statement.provisional_days)
-        notes.append(f"Expected figure provisional: network figures not final for {provisional}")
-    if statement.energy_kwh is None:
-        notes.append("Energy in period: no site telemetry stored for this period")
-    else:
-        efficiency = statement.implied_efficiency_j_per_th
-        notes.append(
-            f"Energy in period: {statement.energy_kwh} kWh; implied efficiency: "
-            f"{'n/a' if efficiency is None else f'{efficiency} J/TH'}"
-        )
-    story += [Paragraph(escape(note), styles["Normal"]) for note in notes]
+    story += [Paragraph(escape(note), styles["Normal"]) for note in _notes(statement, words)]
     story += [
-        Paragraph("Daily mined vs expected (sat)", styles["Heading3"]),
-        _chart(statement),
-        Paragraph("Per day", styles["Heading3"]),
-        _days_table(statement),
-        Paragraph("Transfers that settled this period (FIFO)", styles["Heading3"]),
-        _transfers_table(statement),
+        Paragraph(escape(_("Daily mined vs expected (BTC)")), styles["Heading3"]),
+        _chart(statement, words),
+        Paragraph(escape(_("Per day")), styles["Heading3"]),
+        _days_table(statement, words),
+        Paragraph(escape(_("Transfers that settled this period (FIFO)")), styles["Heading3"]),
+        _transfers_table(statement, words),
     ]
     return story
 
 
-def _summary_table(statement: Statement) -> Table:
+def _notes(statement: Statement, words: Wording) -> list[str]:
+    _ = words.text
+    flags = "; ".join(in_words(flag, words) for flag in statement.flags) or _("none")
+    notes = [_("Flags: {flags}", flags=flags)]
+    if statement.missing_days:
+        missing = ", ".join(
+            f"{day.day.isoformat()} ({in_words(day.missing_reason, words)})"
+            for day in statement.missing_days
+        )
+        notes.append(_("Days without data for the expected figure (counted as 0): {days}",
+                       days=missing))  # fmt: skip
+    for item in statement.restatements:
+        revised = "; ".join(
+            f"{r.input}: {_optional_sat(r.old, words)} → {_optional_sat(r.new, words)}"
+            for r in item.inputs
+        )
+        notes.append(
+            _(
+                "Restated: {period} was issued as of {issued} with {issued_due} sat due; it is "
+                "now {due} sat ({delta} sat). Revised inputs: {inputs}",
+                period=item.period_label,
+                issued=words.instant(item.issued_as_of, statement.deadline_timezone),
+                issued_due=words.sat(item.issued_due_sat),
+                due=words.sat(item.due_sat),
+                delta=("+" if item.delta_sat > 0 else "") + words.sat(item.delta_sat),
+                inputs=revised or _("none listed"),
+            )
+        )
+    if any(line.income != "mining" for line in statement.income):
+        uncounted = " (" + _("not counted in mined") + ")"
+        kinds = ", ".join(
+            f"{in_words(line.income, words)} {words.sat(line.amount_sat)} sat"
+            + ("" if line.counted else uncounted)
+            for line in statement.income
+        )
+        notes.append(_("Pool credits by kind: {kinds}; a credit not counted is marked * per day",
+                       kinds=kinds))  # fmt: skip
+    sampled = [day for day in statement.days if day.pool_hashrate_source not in (None, "pool")]
+    if sampled:
+        notes.append(
+            _(
+                "Hash rate averaged from the collector's own samples of the pool (the pool "
+                "publishes no daily figure) on {sampled} of {days} days; each day's coverage "
+                "is in the table",
+                sampled=len(sampled),
+                days=len(statement.days),
+            )
+        )
+    if statement.unrated_days:
+        unrated = ", ".join(day.isoformat() for day in statement.unrated_days)
+        notes.append(_("Days before the rate schedule (no rate in force, nothing due): {days}",
+                       days=unrated))  # fmt: skip
+    if statement.provisional_days:
+        provisional = ", ".join(day.isoformat() for day in statement.provisional_days)
+        notes.append(_("Expected figure provisional: network figures not final for {days}",
+                       days=provisional))  # fmt: skip
+    if statement.energy_kwh is None:
+        notes.append(_("Energy in period: no site telemetry stored for this period"))
+    else:
+        efficiency = statement.implied_efficiency_j_per_th
+        notes.append(
+            _(
+                "Energy in period: {energy} kWh; implied efficiency: {efficiency}",
+                energy=words.number(statement.energy_kwh),
+                efficiency=_("n/a") if efficiency is None else f"{words.decimal(efficiency)} J/TH",
+            )
+        )
+    return notes
+
+
+def _summary_table(statement: Statement, words: Wording) -> Table:
+    _ = words.text
     rows = [
-        ("Mined (pool-reported)", statement.mined_sat),
-        ("Expected (from hash-rate share)", statement.expected_sat),
-        (f"Basis ({statement.basis})", statement.basis_sat),
-        (f"Due at {statement.rate}", statement.due_sat),
-        ("Opening balance (earlier periods unpaid)", statement.opening_balance_sat),
-        ("Remitted to this period", statement.remitted_sat),
-        ("Closing balance", statement.closing_balance_sat),
-        ("Shortfall (deadline passed)", statement.shortfall_sat),
-        ("Paid ahead (later periods / credit)", statement.paid_ahead_sat),
-        ("Account balance (all periods)", statement.account_balance_sat),
+        (_("Mined (pool-reported)"), statement.mined_sat),
+        (_("Expected (from hash-rate share)"), statement.expected_sat),
+        (_("Basis of the obligation"), statement.basis_sat),
+        (_("Due ({rate})", rate=words.percent(statement.rate)), statement.due_sat),
+        (_("Opening balance (earlier periods unpaid)"), statement.opening_balance_sat),
+        (_("Remitted to this period"), statement.remitted_sat),
+        (_("Closing balance"), statement.closing_balance_sat),
+        (_("Shortfall (deadline passed)"), statement.shortfall_sat),
+        (_("Paid ahead (later periods / credit)"), statement.paid_ahead_sat),
+        (_("Account balance (all periods)"), statement.account_balance_sat),
     ]
     data = [["", "sat", "BTC"]] + [
-        [label, f"{amount:,}", sat_to_btc_text(amount)] for label, amount in rows
+        [label, words.sat(amount), words.btc(amount)] for label, amount in rows
     ]
-    table = Table(data, colWidths=[90 * mm, 40 * mm, 40 * mm], hAlign="LEFT")
+    table = Table(data, colWidths=[100 * mm, 40 * mm, 40 * mm], hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
     return table
 
 
-def _days_table(statement: Statement) -> Table:
-    data = [["Day", "Pool", "Credited sat", "Expected sat", "Pool hash rate", "Note"]]
+def _days_table(statement: Statement, words: Wording) -> Table:
+    _ = words.text
+    data = [
+        [_("Day"), _("Pool"), _("Credited, sat"), _("Expected, sat"), _("Pool hash rate"),
+         _("Note")]
+    ]  # fmt: skip
     for day in statement.days:
-        rate = _hashrate_text(day.pool_hashrate_hs) + _source_text(day)
+        rate = _hashrate_text(day.pool_hashrate_hs, words) + _source_text(day, words)
+        note = in_words(day.missing_reason, words)
         for index, pool in enumerate(day.pools or ()):
-            kind = "" if pool.income == "mining" else f" ({_INCOME_WORDS.get(pool.income, '')})"
+            kind = "" if pool.income == "mining" else f" ({in_words(pool.income, words)})"
             data.append(
                 [
                     day.day.isoformat() if index == 0 else "",
                     pool.pool + kind,
-                    f"{pool.amount_sat:,}" + ("" if pool.counted else " *"),
-                    "" if index else _optional_sat(day.expected_sat),
+                    words.sat(pool.amount_sat) + ("" if pool.counted else " *"),
+                    "" if index else _optional_sat(day.expected_sat, words),
                     "" if index else rate,
-                    "" if index else str(day.missing_reason or ""),
+                    "" if index else note,
                 ]
             )
         if not day.pools:
@@ -285,103 +378,111 @@ def _days_table(statement: Statement) -> Table:
                     day.day.isoformat(),
                     "-",
                     "0",
-                    _optional_sat(day.expected_sat),
+                    _optional_sat(day.expected_sat, words),
                     rate,
-                    str(day.missing_reason or ""),
+                    note,
                 ]
             )
     table = Table(data, repeatRows=1, hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
-    table.setStyle(TableStyle([("ALIGN", (1, 1), (1, -1), "LEFT")]))
+    table.setStyle(TableStyle([("ALIGN", (0, 0), (1, -1), "LEFT"), ("ALIGN", (5, 0), (5, -1),
+                                "LEFT")]))  # fmt: skip
     return table
 
 
-_INCOME_WORDS = {
-    "mining": "mining",
-    "fee_rebate": "fee rebate",
-    "referral": "referral income",
-    "other": "other credit",
-}
-
-
-def _source_text(day: StatementDay) -> str:
+def _source_text(day: StatementDay, words: Wording) -> str:
     """Where a day's hash rate came from, when not the pool's own daily figure."""
     if day.pool_hashrate_source in (None, "pool"):
         return ""
     coverage = day.pool_hashrate_coverage
-    covered = "" if coverage is None else f", {coverage * 100:.0f} % of the day"
-    return f" (samples{covered})"
+    if coverage is None:
+        return " (" + words.text("samples") + ")"
+    share = words.percent(coverage)
+    return " (" + words.text("samples, {share} of the day", share=share) + ")"
 
 
-def _transfers_table(statement: Statement) -> Table:
-    data = [["txid:vout", "Block", "Block time", "Conf.", "Applied sat", "Output sat", "Late"]]
+def _transfers_table(statement: Statement, words: Wording) -> Table:
+    _ = words.text
+    data = [
+        ["txid:vout", _("Block"), _("Block time"), _("Conf."), _("Applied, sat"),
+         _("Output, sat"), _("Late")]
+    ]  # fmt: skip
     data += [
         [
             f"{transfer.txid}:{transfer.vout}",
             str(transfer.block_height),
-            _when(transfer.block_time),
+            f"{transfer.block_time:%Y-%m-%d %H:%M} UTC",
             str(transfer.confirmations),
-            f"{transfer.amount_sat:,}",
-            f"{transfer.output_amount_sat:,}",
-            _late(transfer.late_seconds),
+            words.sat(transfer.amount_sat),
+            words.sat(transfer.output_amount_sat),
+            _late(transfer.late_seconds, words),
         ]
         for transfer in statement.transfers
     ]
     if not statement.transfers:
-        data.append(["none", "", "", "", "0", "", ""])
+        data.append([_("none"), "", "", "", "0", "", ""])
     table = Table(data, repeatRows=1, hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
-    table.setStyle(TableStyle([("FONT", (0, 1), (0, -1), "Courier", 5.5)]))
+    table.setStyle(TableStyle([("FONT", (0, 1), (0, -1), "Courier", 5.5),
+                               ("ALIGN", (0, 0), (0, -1), "LEFT")]))  # fmt: skip
     return table
 
 
-def _late(seconds: int) -> str:
-    """'-' when on time, else how late: '3 d 4 h' or '5 h'."""
+def _late(seconds: int, words: Wording) -> str:
+    """'-' when on time, else how late: '3 d 4 h' or '5 h' (in the statement's language)."""
     if seconds <= 0:
         return "-"
     days, rest = divmod(seconds, 86_400)
     hours = rest // 3600
-    return f"{days} d {hours} h" if days else f"{max(hours, 1)} h"
+    if days:
+        return words.text("{days} d {hours} h", days=days, hours=hours)
+    return words.text("{hours} h", hours=max(hours, 1))
 
 
-def _optional_sat(amount_sat: int | None) -> str:
-    return "n/a" if amount_sat is None else f"{amount_sat:,}"
+def _optional_sat(amount_sat: int | None, words: Wording) -> str:
+    return words.text("n/a") if amount_sat is None else words.sat(amount_sat)
 
 
 _HASHRATE_UNITS = (("EH/s", Decimal("1e18")), ("PH/s", Decimal("1e15")), ("TH/s", Decimal("1e12")))
 
 
-def _hashrate_text(value_hs: Decimal | None) -> str:
+def _hashrate_text(value_hs: Decimal | None, words: Wording) -> str:
     if value_hs is None:
-        return "n/a"
+        return words.text("n/a")
     for unit, size in _HASHRATE_UNITS:
         if value_hs >= size:
-            return f"{value_hs / size:,.2f} {unit}"
-    return f"{value_hs:,.0f} H/s"
+            return f"{words.decimal(value_hs / size)} {unit}"
+    return f"{words.decimal(value_hs, 0)} H/s"
 
 
-def _chart(statement: Statement) -> Drawing:
+def _chart(statement: Statement, words: Wording) -> Drawing:
     drawing = Drawing(180 * mm, 60 * mm)
     chart = VerticalBarChart()
-    chart.x, chart.y = 12 * mm, 8 * mm
-    chart.width, chart.height = 150 * mm, 48 * mm
-    # Floats here are drawing coordinates, not money.
+    chart.x, chart.y = 20 * mm, 8 * mm
+    chart.width, chart.height = 140 * mm, 48 * mm
+    # Floats here are drawing coordinates (sat), not money; the ticks are written in BTC.
     mined = [float(day.mined_sat) for day in statement.days] or [0.0]
     expected = [float(day.expected_sat or 0) for day in statement.days] or [0.0]
     chart.data = [mined, expected]
     chart.categoryAxis.categoryNames = [day.day.strftime("%d") for day in statement.days] or [""]
     chart.categoryAxis.labels.fontSize = 6
+    chart.categoryAxis.labels.fontName = BODY_FONT
     chart.valueAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fontName = BODY_FONT
     chart.valueAxis.valueMin = 0
+    chart.valueAxis.labelTextFormat = lambda value_sat: words.btc_axis(
+        Decimal(round(value_sat)) / SAT_PER_BTC
+    )
     chart.bars[0].fillColor = colors.HexColor("#1f77b4")
     chart.bars[1].fillColor = colors.HexColor("#ff7f0e")
     drawing.add(chart)
     legend = Legend()
-    legend.x, legend.y = 165 * mm, 55 * mm
+    legend.x, legend.y = 163 * mm, 55 * mm
     legend.fontSize = 6
+    legend.fontName = BODY_FONT
     legend.colorNamePairs = [
-        (colors.HexColor("#1f77b4"), "mined"),
-        (colors.HexColor("#ff7f0e"), "expected"),
+        (colors.HexColor("#1f77b4"), words.text("mined")),
+        (colors.HexColor("#ff7f0e"), words.text("expected")),
     ]
     drawing.add(legend)
     return drawing

@@ -438,6 +438,7 @@ def _print_banner(  # noqa: PLR0917 - each value printed once, in the order show
   fake Esplora    http://127.0.0.1:{esplora_port}/api   simulated chain, ~1 ZH/s network
   fake pools      {pools.url}/<kind>   braiins f2pool antpool foundry luxor ocean
   collector       http://{listen}/metrics   /healthz /readyz /api/v1/...
+  portal          http://{listen}/portal/login   (sign in with an API token below)
   API tokens      {regulator_token}   (regulator: sees every operation)
                   {operator}   (operator of {OPERATOR_OPERATION}: its own only)
 

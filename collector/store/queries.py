@@ -54,6 +54,7 @@ from collector.store.tables import (
     PoolHashrateSample,
     PoolStatus,
     PriceQuote,
+    ReminderSent,
     ReserveOutput,
     ReserveOutputRevision,
     ReserveSpend,
@@ -845,6 +846,43 @@ class Store:
             )
 
         await self._write(work)
+
+    async def record_reminder(  # noqa: PLR0917 - the reminder's coordinates
+        self,
+        operation_id: str,
+        period: str,
+        deadline: datetime,
+        sent_at: datetime,
+        unpaid_sat: int,
+        emailed_to: Sequence[str],
+        language: str,
+    ) -> None:
+        """Remember a reminder sent (append-only: one for a deadline is kept, never replaced)."""
+        row = {
+            "operation_id": operation_id,
+            "period": period,
+            "deadline": deadline,
+            "sent_at": sent_at,
+            "unpaid_sat": unpaid_sat,
+            "emailed_to": ", ".join(emailed_to),
+            "language": language,
+        }
+
+        async def work(connection: AsyncConnection) -> None:
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            await connection.execute(
+                insert(_table(ReminderSent)).values(row).on_conflict_do_nothing()
+            )
+
+        await self._write(work)
+
+    async def reminders_sent(self, operation_id: str) -> set[tuple[str, datetime]]:
+        """(period, deadline) of every reminder sent to the operation (deadlines in UTC)."""
+        t = _table(ReminderSent)
+        rows = await self._read(
+            select(t.c.period, t.c.deadline).where(t.c.operation_id == operation_id)
+        )
+        return {(row.period, row.deadline) for row in rows}
 
     async def issued_document(
         self, operation_id: str, period: str, as_of: datetime, fmt: str

@@ -345,6 +345,21 @@ class IssuedDocument(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ReminderSent(Base):
+    """A payment reminder e-mailed before a deadline; appended once, never changed: a
+    restart reads what was sent and does not send it again."""
+
+    __tablename__ = "reminders_sent"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    deadline: Mapped[datetime] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime]
+    unpaid_sat: Mapped[int] = mapped_column(BigInteger)
+    emailed_to: Mapped[str] = mapped_column(Text)  # addresses, comma-separated
+    language: Mapped[str] = mapped_column(String(8))
+
+
 class TermsRevision(Base):
     """An operation's terms (its configuration entry, as JSON) as observed at
     ``observed_at``: a statement as of an instant is computed with the terms known then."""

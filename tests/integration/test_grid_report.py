@@ -7,6 +7,7 @@ rollups) on each backend; the CLI test runs the real command on SQLite.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import text
 
 from collector.cli import main
 from collector.grid_report import (
+    A4_INCHES,
     DPI,
     ReportError,
     gather_grid_figures,
@@ -27,6 +29,7 @@ from collector.store.queries import Store
 from collector.store.records import CurtailmentRecord
 from remittance.periods import parse_period_label
 from simulator.month import fill_month, month_config, month_config_document
+from tests.support.poppler import pdf_words
 
 pytestmark = pytest.mark.integration
 
@@ -40,19 +43,26 @@ async def _filled(store: Store, label: str = DAY) -> Store:
     return store
 
 
-async def test_png_report_is_a_png_eleven_inches_wide(store: Store) -> None:
+async def test_png_report_is_an_a4_page(store: Store) -> None:
     png = await render_grid_report(CONFIG, await _filled(store), DAY, ".png")
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
-    assert image.size[0] == 11 * DPI
-    assert image.size[1] > image.size[0]  # a page: one panel per region, energy, share
+    assert image.size == (int(A4_INCHES[0] * DPI), int(A4_INCHES[1] * DPI))
 
 
-async def test_pdf_report_is_a_single_page_pdf(store: Store) -> None:
+async def test_pdf_report_is_one_a4_page_with_thousands_separated_axes(
+    store: Store, tmp_path: Path
+) -> None:
     pdf = await render_grid_report(CONFIG, await _filled(store), DAY, ".pdf")
     assert pdf.startswith(b"%PDF-")
     assert pdf.rstrip().endswith(b"%%EOF")
-    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") <= 1
+    words, info = pdf_words(pdf, tmp_path, layout=True)
+    assert "Pages:           1" in info
+    assert "595.276 x 841.89 pts (A4)" in info
+    assert "Metered mining energy per day" in words
+    assert re.search(
+        r"^\s*\d,\d{3}\s*$", words, re.MULTILINE
+    )  # an axis tick of its own: 2,500 (MWh)
 
 
 async def test_figures_hold_hourly_load_per_region_under_quota_and_the_national_share(

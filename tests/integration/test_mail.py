@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email
-import ssl
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from email.message import Message
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 
 from collector.accounts import AccountsService, compute_accounts, read_inputs
 from collector.clock import FrozenClock
@@ -23,36 +17,9 @@ from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
 from remittance.signing import load_public_key, verify
-from tests.support.certs import TestCA
+from tests.integration.conftest import Inbox, mailing_statement_config
 from tests.support.processes import free_port
 from tests.support.scenario import AS_OF, database_url, populate, write_config
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.tls: list[bool] = []
-
-    async def handle_DATA(self, _server: object, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[arg-type]
-        self.tls.append(session.ssl is not None)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
-    ca = TestCA(tmp_path)
-    issued = ca.issue("smtp.test")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(issued.cert_file, issued.key_file)
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
-    )
-    controller.start()
-    yield inbox, port, ca.ca_file
-    controller.stop()
 
 
 def test_a_closed_period_is_mailed_once_over_starttls(
@@ -60,16 +27,7 @@ def test_a_closed_period_is_mailed_once_over_starttls(
 ) -> None:
     inbox, port, ca_file = smtp_server
     config_path = write_config(
-        tmp_path,
-        statement={
-            "signing_key_file": str(tmp_path / "statement-key.pem"),
-            "email": {
-                "host": "127.0.0.1",
-                "port": port,
-                "sender": "reserve@regulator.test",
-                "ca_file": str(ca_file),
-            },
-        },
+        tmp_path, statement=mailing_statement_config(tmp_path, port, ca_file)
     )
     text = config_path.read_text().replace(
         "reserve_addresses:\n  - bc1qar0",

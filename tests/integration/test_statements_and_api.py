@@ -23,6 +23,7 @@ from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord
+from tests.support.poppler import pdf_words
 from tests.support.processes import free_port
 from tests.support.scenario import (
     AS_OF,
@@ -43,7 +44,11 @@ def scenario(tmp_path: Path) -> Iterator[Path]:
 
 
 def _statement(config: Path, out: Path, fmt: str = "json", as_of: str | None = None) -> int:
-    return main(
+    return main(_argv(config, out, fmt, as_of))
+
+
+def _argv(config: Path, out: Path, fmt: str = "json", as_of: str | None = None) -> list[str]:
+    return (
         [
             "statement",
             "--config",
@@ -59,7 +64,7 @@ def _statement(config: Path, out: Path, fmt: str = "json", as_of: str | None = N
             "--as-of",
             as_of or AS_OF.isoformat(),
         ]
-    )
+    )  # fmt: skip
 
 
 def test_the_same_instant_written_with_an_offset_gives_the_same_statement(
@@ -106,6 +111,26 @@ def test_every_format_verifies_and_a_changed_byte_does_not(
     out.write_bytes(bytes(document))
     assert main(["statement", "verify", str(out), "--config", str(scenario)]) == 1
     assert "NOT VERIFIED" in capsys.readouterr().err
+
+
+def test_a_pdf_is_in_the_operations_language_unless_lang_says_another(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = yaml.safe_load(scenario.read_text())
+    document["operations"][0].update(language="ru", name="Қазақ Қуат Майнинг ЖШС")
+    scenario.write_text(yaml.safe_dump(document, allow_unicode=True))
+    assert _statement(scenario, tmp_path / "ru.pdf", "pdf") == 0
+    assert main([*_argv(scenario, tmp_path / "kk.pdf", "pdf"), "--lang", "kk"]) == 0
+    public_key = str(scenario.parent / "statement-key.pub.pem")
+    texts = {}
+    for language in ("ru", "kk"):
+        path = tmp_path / f"{language}.pdf"
+        assert main(["statement", "verify", str(path), "--public-key", public_key]) == 0
+        texts[language] = pdf_words(path.read_bytes(), tmp_path)[0]
+    assert "Выписка по отчислениям в резерв" in texts["ru"]
+    assert "Резервке аударым бойынша үзінді көшірме" in texts["kk"]
+    assert all("Қазақ Қуат Майнинг ЖШС" in text for text in texts.values())
+    capsys.readouterr()
 
 
 def test_a_signing_key_others_can_read_is_refused(

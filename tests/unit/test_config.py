@@ -249,3 +249,15 @@ def test_cross_field_problems_are_listed_beside_field_problems() -> None:
     assert "operations[0].remittance.rate" in joined
     assert "operations[0].reserve_addresses[0]" in joined
     assert "operations[1].sites[0].id: duplicate site id 'ekb-a'" in joined
+
+
+def test_a_language_other_than_kazakh_russian_or_english_names_the_allowed_ones() -> None:
+    [problem] = problems({"operations": [operation(language="de")]})
+    assert problem.startswith("site.yaml: operations[0].language:")
+    assert "'kk', 'ru' or 'en'" in problem
+
+
+def test_a_reminder_needs_a_day_or_more_before_the_deadline() -> None:
+    remittance = {"rate": "0.10", "remind_days_before": 0}
+    [problem] = problems({"operations": [operation(remittance=remittance)]})
+    assert problem.startswith("site.yaml: operations[0].remittance.remind_days_before:")

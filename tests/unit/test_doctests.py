@@ -10,8 +10,12 @@ import pytest
 MODULES = (
     "collector.backoff",
     "collector.logs",
+    "collector.payment",
+    "collector.reminders",
+    "collector.portal",
     "collector.sources.pools.normalise",
     "remittance.hashrate",
+    "remittance.i18n",
     "remittance.money",
     "remittance.valuation",
     "remittance.proofs",

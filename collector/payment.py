@@ -1,0 +1,46 @@
+"""Where and how an operation pays: the address in force, and the BIP-21 payment URI.
+
+One function says which address an operation is given on a day (today: its configured
+reserve address, or a retired one still in force); when the reserve's descriptors come, only
+:func:`payment_address` changes, to the descriptor's next unused address.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from collector.config import OperationConfig
+from remittance.money import SAT_PER_BTC
+
+
+def payment_address(operation: OperationConfig, today: date) -> str:
+    """The address ``operation`` pays to on ``today`` (a UTC day).
+
+    A retired address is still in force before its ``until`` day (the earliest such one, as
+    addresses are handed over one after another); after them, the first reserve address.
+    """
+    in_force = sorted(
+        (retired for retired in operation.retired_addresses if today < retired.until),
+        key=lambda retired: retired.until,
+    )
+    return in_force[0].address if in_force else operation.reserve_addresses[0]
+
+
+def bip21_amount(amount_sat: int) -> str:
+    """Satoshis as BIP-21's decimal BTC, without trailing zeros: 100001 → ``0.00100001``,
+    100000000 → ``1``."""
+    whole, fraction = divmod(amount_sat, SAT_PER_BTC)
+    return f"{whole}.{fraction:08d}".rstrip("0").rstrip(".")
+
+
+def bip21_uri(address: str, amount_sat: int, label: str) -> str:
+    """``bitcoin:ADDRESS?amount=…&label=…`` (BIP-21; the label percent-encoded as UTF-8). No
+    amount when nothing is owed.
+
+    >>> bip21_uri("bc1qexample", 100_001, "Demo LLP 2026-10")
+    'bitcoin:bc1qexample?amount=0.00100001&label=Demo%20LLP%202026-10'
+    """
+    query = [f"amount={bip21_amount(amount_sat)}"] if amount_sat > 0 else []
+    query.append(f"label={quote(label, safe='')}")
+    return f"bitcoin:{address}?{'&'.join(query)}"

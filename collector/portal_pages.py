@@ -1,0 +1,229 @@
+"""The portal's HTML: server-rendered pages, no script, every word from the catalogues.
+
+Each function returns a whole page as text; everything that comes from data is escaped
+(:func:`html.escape`). The one stylesheet is inline and allowed by its hash in the page's
+Content-Security-Policy (:data:`CONTENT_SECURITY_POLICY`), so no other style or any script
+can run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from collector.portal_view import OperationView
+from remittance.i18n import Wording
+
+STYLE = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2rem auto;max-width:60rem;color:#111}
+header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #999}
+table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .6rem;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tr:nth-child(even) td{background:#f2f2f2}.due{color:#b00020;font-weight:bold}
+code{word-break:break-all}.pay{display:flex;gap:2rem;align-items:flex-start}
+form.inline{display:inline}
+"""
+_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _labels(words: Wording) -> dict[str, str]:
+    """The pages' fixed words in ``words``' language, escaped for HTML."""
+    _ = words.text
+    return {
+        "sign_out": escape(_("Sign out")),
+        "portal": escape(_("Reserve remittance portal")),
+        "token_refused": escape(_("That token is not valid.")),
+        "sign_in": escape(_("Sign in")),
+        "api_token": escape(_("API token")),
+        "not_computed_yet": escape(_("not computed yet")),
+        "operations": escape(_("Operations")),
+        "operation": escape(_("Operation")),
+        "identifier": escape(_("Identifier")),
+        "balance_btc": escape(_("Balance, BTC")),
+        "how_to_pay": escape(_("How to pay")),
+        "send_to": escape(_("Send the amount to this reserve address from your own wallet:")),
+        "address": escape(_("Address")),
+        "amount": escape(_("Amount")),
+        "payment_link_bip_21": escape(_("Payment link (BIP-21)")),
+        "confirmations_note": escape(
+            _("A payment counts once it has the confirmations the regulator requires.")
+        ),
+        "qr_label": escape(_("QR code of the payment link")),
+        "licence": escape(_("Licence")),
+        "as_of": escape(_("As of")),
+        "statements": escape(_("Statements")),
+        "period": escape(_("Period")),
+        "payment_deadline": escape(_("Payment deadline")),
+        "due_btc": escape(_("Due, BTC")),
+        "unpaid_btc": escape(_("Unpaid, BTC")),
+        "download": escape(_("Download")),
+        "statement_sha_256": escape(_("Statement SHA-256")),
+        "verify_note": escape(
+            _(
+                "Every file is signed by the regulator. Check one with: reservewatch statement "
+                "verify FILE --public-key regulator.pub.pem; it prints the statement SHA-256 "
+                "shown here."
+            )
+        ),
+        "all_operations": escape(_("All operations")),
+    }
+
+
+def _page(words: Wording, title: str, body: str, *, who: str = "", csrf: str = "") -> str:
+    _ = words.text
+    labels = _labels(words)
+    signed_in = (
+        f'<span>{escape(who)}</span> <form class="inline" method="post" action="/portal/logout">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<button type="submit">{labels["sign_out"]}</button></form>'
+        if who
+        else ""
+    )
+    return (
+        f'<!doctype html><html lang="{words.language}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>{labels['portal']}</h1><div>{signed_in}</div>"
+        f"</header><main>{body}</main></body></html>"
+    )
+
+
+def login_page(words: Wording, csrf: str, *, failed: bool = False) -> str:
+    """The sign-in form: the API token, and the form's CSRF token."""
+    _ = words.text
+    labels = _labels(words)
+    problem = f'<p class="due" role="alert">{labels["token_refused"]}</p>' if failed else ""
+    body = (
+        f"<h2>{labels['sign_in']}</h2>{problem}"
+        '<form method="post" action="/portal/login">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label>{labels["api_token"]} <input type="password" name="token" id="token" '
+        'autocomplete="current-password" required></label> '
+        f'<button type="submit">{labels["sign_in"]}</button></form>'
+    )
+    return _page(words, _("Sign in"), body)
+
+
+def operations_page(
+    words: Wording, who: str, csrf: str, views: Sequence[OperationView], missing: Sequence[str]
+) -> str:
+    """The operations the signed-in user may read, each with its balance."""
+    _ = words.text
+    labels = _labels(words)
+    rows = "".join(
+        f'<tr><td><a href="/portal/op/{escape(view.operation_id)}">{escape(view.name)}</a></td>'
+        f'<td>{escape(view.operation_id)}</td><td class="n">{escape(words.btc(view.balance_sat))}'
+        "</td></tr>"
+        for view in views
+    )
+    rows += "".join(
+        f'<tr><td><a href="/portal/op/{escape(op)}">{escape(op)}</a></td><td>{escape(op)}</td>'
+        f"<td>{labels['not_computed_yet']}</td></tr>"
+        for op in missing
+    )
+    body = (
+        f"<h2>{labels['operations']}</h2><table><tr><th>{labels['operation']}</th>"
+        f'<th>{labels["identifier"]}</th><th class="n">{labels["balance_btc"]}</th></tr>'
+        f"{rows}</table>"
+    )
+    return _page(words, _("Operations"), body, who=who, csrf=csrf)
+
+
+def _overdue(words: Wording, seconds: int) -> str:
+    days, rest = divmod(seconds, 86_400)
+    return words.text("{days} d {hours} h", days=days, hours=rest // 3600)
+
+
+def operation_page(
+    words: Wording,
+    view: OperationView,
+    *,
+    who: str,
+    csrf: str,
+    qr_svg: str,
+    digests: Sequence[tuple[str, str]],
+) -> str:
+    """An operation's balance, deadline, what to pay (address, amount, BIP-21 URI and its QR
+    code) and its statements with their SHA-256."""
+    _ = words.text
+    labels = _labels(words)
+
+    def when(moment: datetime | None) -> str:
+        return _("none") if moment is None else words.instant(moment, view.zone)
+
+    def btc(amount_sat: int) -> str:
+        return f"{words.btc(amount_sat)} BTC"
+
+    figures = [
+        (_("Balance"), btc(view.balance_sat), "balance"),
+        (_("Next deadline"), when(view.next_deadline), "next-deadline"),
+        (_("Due at the next deadline"), btc(view.due_at_next_deadline_sat), "due-next"),
+        (_("Shortfall (deadline passed)"), btc(view.shortfall_sat), "shortfall"),
+        (_("Overdue"), _overdue(words, view.overdue_seconds) if view.overdue_seconds
+         else _("no"), "overdue"),
+        (_("Credit (paid ahead)"), btc(view.credit_sat), "credit"),
+    ]  # fmt: skip
+    summary = "".join(
+        f'<tr><th>{escape(label)}</th><td id="{ident}" class="n'
+        f'{" due" if ident == "shortfall" and view.shortfall_sat else ""}">{escape(value)}</td>'
+        "</tr>"
+        for label, value, ident in figures
+    )
+    pay = (
+        f'<h3>{labels["how_to_pay"]}</h3><div class="pay"><div>'
+        f"<p>{labels['send_to']}</p>"
+        f'<table><tr><th>{labels["address"]}</th><td><code id="address">'
+        f"{escape(view.address)}</code></td></tr>"
+        f'<tr><th>{labels["amount"]}</th><td id="amount">{escape(btc(view.pay_sat))}</td>'
+        f"</tr><tr><th>{labels['payment_link_bip_21']}</th><td>"
+        f'<a id="uri" href="{escape(view.uri)}"><code>{escape(view.uri)}</code></a></td></tr>'
+        f"</table><p>{labels['confirmations_note']}"
+        f'</p></div><div id="qr" role="img" aria-label="{labels["qr_label"]}">'
+        f"{qr_svg}</div></div>"
+    )
+    digest_of = dict(digests)
+    unknown = _("n/a")
+    statements = "".join(
+        f"<tr><td>{escape(line.label)}</td><td>{escape(when(line.deadline))}</td>"
+        f'<td class="n">{escape(words.btc(line.due_sat))}</td>'
+        f'<td class="n">{escape(words.btc(line.unpaid_sat))}</td><td>'
+        + " ".join(
+            f'<a href="/portal/op/{escape(view.operation_id)}/statements/{escape(line.label)}'
+            f'.{fmt}" download>{fmt.upper()}</a>'
+            for fmt in ("pdf", "csv", "json")
+        )
+        + f'</td><td><code class="sha256" data-period="{escape(line.label)}">'
+        f"{escape(digest_of.get(line.label, unknown))}</code></td></tr>"
+        for line in view.periods
+    )
+    body = (
+        f'<h2 id="operation">{escape(view.name)} ({escape(view.operation_id)})</h2>'
+        f"<p>{labels['licence']}: {escape(view.licence)}. "
+        f"{labels['as_of']}: {escape(when(view.as_of))}.</p>"
+        f"<table>{summary}</table>{pay}"
+        f"<h3>{labels['statements']}</h3>"
+        f'<table id="statements"><tr><th>{labels["period"]}</th>'
+        f"<th>{labels['payment_deadline']}</th>"
+        f'<th class="n">{labels["due_btc"]}</th><th class="n">{labels["unpaid_btc"]}</th>'
+        f"<th>{labels['download']}</th><th>{labels['statement_sha_256']}</th></tr>"
+        f"{statements}</table><p>{labels['verify_note']}</p>"
+        f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
+    )
+    return _page(words, view.name, body, who=who, csrf=csrf)
+
+
+def error_page(words: Wording, message: str, *, who: str = "", csrf: str = "") -> str:
+    """A refusal or an error, said in words, with the way back."""
+    _ = words.text
+    labels = _labels(words)
+    body = (
+        f'<h2 role="alert">{escape(message)}</h2>'
+        f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
+    )
+    return _page(words, message, body, who=who, csrf=csrf)

@@ -1,0 +1,79 @@
+"""A collector HTTP server with the portal, over the worked example's store (either backend)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from collector.account_api import AccountsApi
+from collector.accounts import AccountsService
+from collector.clock import FrozenClock
+from collector.config import Config, TlsServerConfig, load_config
+from collector.http import HttpServer
+from collector.metrics import build_registry
+from collector.portal import Portal
+from collector.store.database import open_engine
+from collector.store.queries import Store
+from tests.support.processes import free_port
+from tests.support.scenario import AS_OF, populate, write_config
+
+KAZAKH_NAME = "Екібастұз Әлем Ғарыш Қуат Ңөсер Өнім Ұлы Үміт Һауа Іргетас ЖШС"
+"""op-demo's name here: every letter Kazakh adds to Russian (ә ғ қ ң ө ұ ү һ і)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortalServer:
+    url: str
+    config: Config
+    clock: FrozenClock
+    public_key: Path
+
+
+def portal_config(root: Path, database_url: str, language: str = "kk") -> Path:
+    """The scenario's config on ``database_url``; op-demo Kazakh-named, in ``language``."""
+    path = write_config(root, database=database_url)
+    document = yaml.safe_load(path.read_text())
+    document["operations"][0].update(name=KAZAKH_NAME, language=language)
+    document["operations"][1].update(language="ru")
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    return path
+
+
+@asynccontextmanager
+async def portal_server(
+    root: Path, database_url: str, language: str = "kk", tls: TlsServerConfig | None = None
+) -> AsyncIterator[PortalServer]:
+    """The server on a free loopback port (HTTPS with ``tls``), its accounts computed once as
+    of the scenario's instant (a frozen clock: the tests move it to expire sessions)."""
+    path = portal_config(root, database_url, language)
+    await populate(database_url)
+    config = load_config(path)
+    port = free_port()
+    http = config.http.model_copy(update={"listen": f"127.0.0.1:{port}", "tls": tls})
+    config = config.model_copy(update={"http": http})
+    clock = FrozenClock(AS_OF)
+    async with Store(open_engine(config.database)) as store:
+        accounts = AccountsService(config, store, clock)
+        await accounts.recompute()
+        registry, _ = build_registry([accounts])
+        reports = AccountsApi(config, store, accounts)
+        server = HttpServer(
+            config.http,
+            config.api.tokens,
+            registry,
+            clock,
+            reports=reports,
+            portal=Portal(config, reports, clock),
+        )
+        await server.start()
+        try:
+            scheme = "https" if tls else "http"
+            yield PortalServer(
+                f"{scheme}://127.0.0.1:{port}", config, clock, root / "statement-key.pub.pem"
+            )
+        finally:
+            await server.stop()

@@ -1,0 +1,112 @@
+"""Statements that read like a bank's, in Kazakh, Russian and English (read back by poppler).
+
+A4 pages, flags in words, the rate as a percentage, amounts with the language's separators,
+and every label from the language's catalogue; the JSON stays English whatever the language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from remittance import Statement
+from remittance.i18n import LANGUAGES, wording
+from remittance.pdf import in_words, render_projection_pdf, render_signed_pdf
+from remittance.signing import new_private_key, verify
+from tests.support.poppler import pdf_words
+
+KAZAKH_NAME = "Екібастұз Әлем Ғарыш Қуат Ңөсер Өнім Ұлы Үміт Һауа Іргетас ЖШС"
+"""An operation named with every letter Kazakh adds to Russian: ә ғ қ ң ө ұ ү һ і."""
+
+LABELS = {
+    "en": ["Reserve remittance statement", "Payment deadline", "Closing balance", "Per day"],
+    "kk": ["Резервке аударым бойынша үзінді көшірме", "Төлем мерзімі", "Соңғы қалдық",
+           "Күндер бойынша"],
+    "ru": ["Выписка по отчислениям в резерв", "Срок оплаты", "Остаток на конец периода",
+           "По дням"],
+}  # fmt: skip
+RATE = {
+    "en": "10 % of reported earnings",
+    "kk": "хабарланған табыстың 10 %",
+    "ru": "10 % от заявленного дохода",
+}
+DEADLINE = {"en": "November 11, 2026", "kk": "2026 ж. 11 қараша", "ru": "11 ноября 2026 г."}
+DUE = {"en": "300,001", "kk": "300 001", "ru": "300 001"}  # the summary's due, in sat
+DUE_BTC = {"en": "0.00300001", "kk": "0,00300001", "ru": "0,00300001"}
+
+
+@pytest.fixture
+def kazakh_statement(worked_statement: Statement) -> Statement:
+    return replace(worked_statement, operation_name=KAZAKH_NAME)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_kazakh_named_operation_renders_in_each_language_on_a4(
+    kazakh_statement: Statement, language: str, tmp_path: Path
+) -> None:
+    key = new_private_key()
+    pdf = render_signed_pdf(kazakh_statement, key, language)
+    assert verify(pdf, key.public_key()).statement_sha256 == kazakh_statement.sha256()
+    text, info = pdf_words(pdf, tmp_path)
+    assert "595.276 x 841.89 pts (A4)" in info
+    assert KAZAKH_NAME in text
+    for label in LABELS[language]:
+        assert label in text
+    assert RATE[language] in text
+    assert DEADLINE[language] in text
+    assert DUE[language] in text and DUE_BTC[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_flags_are_written_in_words_never_as_identifiers(
+    kazakh_statement: Statement, language: str, tmp_path: Path
+) -> None:
+    statement = replace(
+        kazakh_statement, flags=("reported_below_expected", "expected_incomplete", "shortfall")
+    )
+    text, _ = pdf_words(render_signed_pdf(statement, new_private_key(), language), tmp_path)
+    words = wording(language)
+    for flag in statement.flags:
+        assert in_words(flag, words) in text
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)  # no identifier anywhere on the page
+
+
+def test_the_sat_and_btc_headers_are_right_aligned_over_their_numbers(
+    kazakh_statement: Statement, tmp_path: Path
+) -> None:
+    pdf = render_signed_pdf(kazakh_statement, new_private_key())
+    layout = pdf_words(pdf, tmp_path, layout=True)[0].splitlines()
+    header = next(line for line in layout if line.rstrip().endswith("BTC") and "sat" in line)
+    due = next(line for line in layout if "0.00300001" in line and "300,001" in line)
+    assert header.index("sat") + len("sat") == due.index("300,001") + len("300,001")
+    assert len(header.rstrip()) == len(due.rstrip())  # BTC ends where its numbers end
+
+
+def test_the_chart_axis_is_in_btc(kazakh_statement: Statement, tmp_path: Path) -> None:
+    text, _ = pdf_words(render_signed_pdf(kazakh_statement, new_private_key()), tmp_path)
+    assert "Daily mined vs expected (BTC)" in text
+    assert "0.01" in text.split("Daily mined vs expected (BTC)")[1]  # 1,000,000 sat ticks
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_projection_is_marked_in_its_language(
+    kazakh_statement: Statement, language: str, tmp_path: Path
+) -> None:
+    text, _ = pdf_words(render_projection_pdf(kazakh_statement, language), tmp_path)
+    mark = {"en": "PROJECTION", "kk": "БОЛЖАМ", "ru": "ПРОГНОЗ"}[language]
+    assert mark in text and KAZAKH_NAME in text
+
+
+def test_the_json_is_the_same_in_every_language(kazakh_statement: Statement) -> None:
+    """The language is the PDF's only: the statement's data, and so its digest, is one."""
+    key = new_private_key()
+    digests = {
+        verify(
+            render_signed_pdf(kazakh_statement, key, language), key.public_key()
+        ).statement_sha256
+        for language in LANGUAGES
+    }
+    assert digests == {kazakh_statement.sha256()}
