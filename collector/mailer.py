@@ -29,6 +29,7 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
 from collector.logs import FailureLog
+from collector.payment import payment_address
 from collector.reminders import compose_reminder, reminders_due
 from collector.statements import (
     build_statement_from_store,
@@ -240,7 +241,14 @@ async def remind_before_deadlines(
         for settlement in reminders_due(
             account.ledger.settlements, days_before, zone, now, already
         ):
-            await send(smtp, compose_reminder(smtp, operation, settlement, zone, now))
+            address = payment_address(
+                operation,
+                now.date(),
+                chain=config.network.chain,
+                used=(o.address for o in account.ledger.counted_outputs),
+            )
+            message = compose_reminder(smtp, operation, settlement, zone, now, address)
+            await send(smtp, message)
             await store.record_reminder(
                 operation.id,
                 settlement.label,

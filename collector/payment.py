@@ -1,25 +1,46 @@
 """Where and how an operation pays: the address in force, and the BIP-21 payment URI.
 
-One function says which address an operation is given on a day (today: its configured
-reserve address, or a retired one still in force); when the reserve's descriptors come, only
-:func:`payment_address` changes, to the descriptor's next unused address.
+One function says which address an operation is given on a day: with a
+``reserve_descriptor``, the descriptor's next receive address not yet paid (a fresh address
+for each remittance); otherwise its configured reserve address, or a retired one still in
+force.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from urllib.parse import quote
 
+from collector.bitcoin_address import Chain
 from collector.config import OperationConfig
+from collector.descriptors import parse_descriptor
 from remittance.money import SAT_PER_BTC
 
 
-def payment_address(operation: OperationConfig, today: date) -> str:
+def payment_address(
+    operation: OperationConfig,
+    today: date,
+    *,
+    chain: Chain = "main",
+    used: Iterable[str] = (),
+) -> str:
     """The address ``operation`` pays to on ``today`` (a UTC day).
 
-    A retired address is still in force before its ``until`` day (the earliest such one, as
-    addresses are handed over one after another); after them, the first reserve address.
+    With a descriptor: its first receive address (branch 0) not among ``used`` (the
+    addresses already paid). Otherwise a retired address is still in force before its
+    ``until`` day (the earliest such one, as addresses are handed over one after another);
+    after them, the first reserve address.
     """
+    if operation.reserve_descriptor is not None:
+        d = parse_descriptor(operation.reserve_descriptor, chain)
+        if not d.ranged:
+            return d.address()
+        paid = set(used)
+        index = 0
+        while (address := d.address(index)) in paid:
+            index += 1
+        return address
     in_force = sorted(
         (retired for retired in operation.retired_addresses if today < retired.until),
         key=lambda retired: retired.until,

@@ -211,7 +211,11 @@ class Portal:
         missing: list[str] = []
         for operation in operations:
             try:
-                views.append(operation_view(operation, self._reports.account(operation.id)))
+                views.append(
+                    operation_view(
+                        operation, self._reports.account(operation.id), self._config.network.chain
+                    )
+                )
             except AccountsNotReady:
                 missing.append(operation.id)
         words = self._words(request, operations)
@@ -242,7 +246,9 @@ class Portal:
         operation = self._operation_of(request, session, request.match_info["operation"])
         words = wording(operation.language)
         try:
-            view = operation_view(operation, self._reports.account(operation.id))
+            view = operation_view(
+                operation, self._reports.account(operation.id), self._config.network.chain
+            )
         except AccountsNotReady:
             message = words.text("The accounts are not computed yet; try again in a minute.")
             page = error_page(words, message, who=session.token.name, csrf=session.csrf)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from collector.bitcoin_address import Chain
 from collector.config import OperationConfig
 from collector.payment import bip21_uri, payment_address
 from remittance.account import OperationAccount
@@ -51,7 +52,9 @@ class OperationView:
     periods: tuple[PeriodLine, ...]  # newest first, at most STATEMENTS_LISTED
 
 
-def operation_view(operation: OperationConfig, account: OperationAccount) -> OperationView:
+def operation_view(
+    operation: OperationConfig, account: OperationAccount, chain: Chain = "main"
+) -> OperationView:
     """The page's figures from ``account`` (as of ``account.as_of``)."""
     ledger = account.ledger
     upcoming = [s for s in ledger.settlements if not s.deadline_passed]
@@ -59,7 +62,8 @@ def operation_view(operation: OperationConfig, account: OperationAccount) -> Ope
     due_next = sum(s.unpaid_sat for s in upcoming if s.deadline == next_deadline)
     open_labels = {o.period.label for o in account.obligations if o.is_open}
     pay_sat = max(ledger.balance_sat, 0)
-    address = payment_address(operation, account.as_of.date())
+    paid = (o.address for o in account.ledger.counted_outputs)
+    address = payment_address(operation, account.as_of.date(), chain=chain, used=paid)
     return OperationView(
         operation_id=operation.id,
         name=operation.name,

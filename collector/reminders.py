@@ -53,8 +53,13 @@ def reminders_due(
     ]
 
 
-def compose_reminder(
-    smtp: SmtpConfig, operation: OperationConfig, settlement: Settlement, zone: str, now: datetime
+def compose_reminder(  # noqa: PLR0917 - what the reminder says, in the order it says it
+    smtp: SmtpConfig,
+    operation: OperationConfig,
+    settlement: Settlement,
+    zone: str,
+    now: datetime,
+    address: str | None = None,
 ) -> EmailMessage:
     """The reminder of ``settlement`` to the operation's contacts, in its language: what is
     open, by when, where to pay and the payment link."""
@@ -62,7 +67,7 @@ def compose_reminder(
     _ = words.text
     amount = f"{words.btc(settlement.unpaid_sat)} BTC"
     deadline = words.instant(settlement.deadline, zone)
-    address = payment_address(operation, now.date())
+    address = address or payment_address(operation, now.date())
     uri = bip21_uri(address, settlement.unpaid_sat, f"reserve remittance {operation.id}")
     message = EmailMessage()
     message["From"] = smtp.sender

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from collector.config import OperationConfig
+from collector.descriptors import parse_descriptor
 from collector.payment import bip21_amount, bip21_uri, payment_address
+from simulator.keys import wpkh_descriptor
 
 CURRENT = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 FIRST = "bc1qfirst"
@@ -46,6 +48,25 @@ def test_the_address_in_force_on_a_day(today: date, address: str) -> None:
 
 def test_without_retired_addresses_the_reserve_address_is_given() -> None:
     assert payment_address(operation([]), date(2028, 2, 29)) == CURRENT
+
+
+def test_a_descriptor_vault_gives_the_next_address_not_yet_paid() -> None:
+    vault = OperationConfig.model_validate(
+        {
+            "id": "op-vault",
+            "name": "Vault",
+            "license": "DM-2",
+            "remittance": {"rate": "0.1"},
+            "reserve_descriptor": wpkh_descriptor(0),
+        }
+    )
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    assert payment_address(vault, date(2026, 12, 1)) == d.address(0)
+    paid = [d.address(0), d.address(1)]
+    assert payment_address(vault, date(2026, 12, 1), used=paid) == d.address(2)
+    testnet = parse_descriptor(wpkh_descriptor(0, "test"), "test")
+    vault_t = vault.model_copy(update={"reserve_descriptor": testnet.text})
+    assert payment_address(vault_t, date(2026, 12, 1), chain="test").startswith("tb1")
 
 
 @pytest.mark.parametrize(
