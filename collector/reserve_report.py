@@ -22,7 +22,8 @@ from collector.clock import SystemClock
 from collector.config import Config, regulator_zone
 from collector.errors import OutputError, ReservewatchError
 from collector.grid_report import gather_grid_figures
-from collector.sources.reserve import coin_of
+from collector.sources.prices import load_valuation_inputs
+from collector.sources.reserve import coin_of, wallet_proofs
 from collector.statements import load_signing_key, write_output
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -105,6 +106,11 @@ async def gather_report(
     outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
     spends = await store.reserve_spends(as_of=as_of)
     accounts = compute_pass(config, await read_inputs(store, config, as_of), as_of).accounts
+    prices, rates = await load_valuation_inputs(
+        store, span.start_at, min(span.end_at, as_of), as_of=as_of
+    )
+    book = WalletBook.from_config(config)
+    proofs = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
     return ReportInputs(
         period=span,
         as_of=as_of,
@@ -119,6 +125,18 @@ async def gather_report(
         ],
         inflow_confirmations=config.reserve.confirmations,
         national_share=await national_share(config, store, span),
+        prices=prices,
+        rates=rates,
+        proofs=[
+            {
+                "role": p.role,
+                "holder": p.holder,
+                "address": p.address,
+                "status": str(p.status),
+                "registered_at": None if p.registered_at is None else p.registered_at.isoformat(),
+            }
+            for p in proofs
+        ],
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -56,6 +57,13 @@ def btc(sat: int) -> str:
     return f"{sign}{int(whole.lstrip('-')):,}.{fraction}"
 
 
+def _amount(text: str | None) -> str:
+    """``"1234567.891"`` → ``1,234,567.89``; a dash when unknown."""
+    if text is None:
+        return "—"
+    return f"{Decimal(text):,.2f}"
+
+
 def _when(text: str | None, zone: ZoneInfo) -> str:
     if text is None:
         return "in the mempool"
@@ -63,8 +71,13 @@ def _when(text: str | None, zone: ZoneInfo) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _table(header: list[str], rows: list[list[str]], right_from: int = 1) -> Table:
-    table = Table([header, *rows], repeatRows=1, hAlign="LEFT")
+def _table(
+    header: list[str],
+    rows: list[list[Any]],
+    right_from: int = 1,
+    widths: list[float] | None = None,
+) -> Table:
+    table = Table([header, *rows], repeatRows=1, hAlign="LEFT", colWidths=widths)
     style = TableStyle(_STYLE.getCommands())
     style.add("ALIGN", (right_from, 0), (-1, -1), "RIGHT")
     table.setStyle(style)
@@ -126,6 +139,7 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
                 for r in report["operations"]
             ],
             right_from=2,
+            widths=[w * mm for w in (60, 24, 24, 24, 24, 24)],
         )
     )
     story += [Spacer(1, 3 * mm), Paragraph("Seized assets received, by case", styles["Heading2"])]
@@ -180,9 +194,31 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
     if not valuation:
         story.append(Paragraph("No price is known for the period: no valuation.", small))
     else:
-        for key in sorted(valuation):
-            if not isinstance(valuation[key], dict | list):
-                story.append(Paragraph(escape(f"{key}: {valuation[key]}"), small))
+        rows = [
+            [
+                "Holdings at the start",
+                valuation["holdings_start_usd"],
+                valuation["holdings_start_kzt"],
+            ],
+            ["Holdings at the end", valuation["holdings_end_usd"], valuation["holdings_end_kzt"]],
+            ["Inflows in the period", valuation["inflows_usd"], valuation["inflows_kzt"]],
+            ["Price per BTC at the end", valuation["price_end_usd"], valuation["price_end_kzt"]],
+        ]
+        story.append(
+            _table(
+                ["", "US dollars", "Tenge"],
+                [[label, _amount(usd), _amount(kzt)] for label, usd, kzt in rows],
+            )
+        )
+        story.append(
+            Paragraph(
+                escape(
+                    f"Prices: {valuation['price_end_usd_source']} (USD), "
+                    f"{valuation['price_end_kzt_source']} (KZT). {valuation['rule']}"
+                ),
+                small,
+            )
+        )
     share = report.get("national_hashrate_share")
     story += [Spacer(1, 3 * mm), Paragraph("National hash-rate share", styles["Heading2"])]
     if share and share.get("average_ratio") is not None:

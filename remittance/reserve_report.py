@@ -15,11 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
 from remittance.reserve import RULE, Coin, Holdings, Movement, holdings, holdings_at
+from remittance.valuation import RULE as VALUATION_RULE
+from remittance.valuation import ExchangeRate, Price, price_at, value_at
 
 REPORT_KIND = "reserve"
 
@@ -59,8 +62,40 @@ class ReportInputs:
     cases: Sequence[CaseInfo]
     inflow_confirmations: int
     national_share: Mapping[str, Any] | None = None
-    valuation: Mapping[str, Any] | None = None
+    prices: Sequence[Price] = ()
+    rates: Sequence[ExchangeRate] = ()
     proofs: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _valuation(
+    inputs: ReportInputs, start: Holdings, end: Holdings, end_at: datetime, inflows: list[Coin]
+) -> dict[str, Any] | None:
+    """Holdings at the start and end at the latest price then; each inflow at its block's
+    time (the rule: :data:`remittance.valuation.RULE`)."""
+    if not inputs.prices:
+        return None
+    doc: dict[str, Any] = {"rule": VALUATION_RULE}
+    for currency in ("USD", "KZT"):
+        key = currency.lower()
+        price = price_at(inputs.prices, currency, end_at, rates=inputs.rates)
+        doc[f"price_end_{key}"] = None if price is None else str(price.per_btc)
+        doc[f"price_end_{key}_source"] = None if price is None else price.source
+        doc[f"price_end_{key}_instant"] = None if price is None else _iso(price.instant)
+        for name, h, at in (("start", start, inputs.period.start_at), ("end", end, end_at)):
+            value = value_at(h.total_sat, inputs.prices, currency, at, rates=inputs.rates)
+            doc[f"holdings_{name}_{key}"] = _money(value)
+        values = [
+            value_at(c.amount_sat, inputs.prices, currency, c.block_time, rates=inputs.rates)
+            for c in inflows
+            if c.block_time is not None
+        ]
+        doc[f"inflows_{key}"] = _money(sum((v for v in values if v is not None), Decimal(0)))
+        doc[f"inflows_unvalued_{key}"] = sum(1 for v in values if v is None)
+    return doc
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -211,7 +246,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
             }
             for m in unapproved
         ],
-        "valuation": dict(inputs.valuation) if inputs.valuation is not None else None,
+        "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
             dict(inputs.national_share) if inputs.national_share is not None else None
         ),
