@@ -73,6 +73,13 @@ def tell_the_story(chain: FakeChain) -> None:
     chain.mine_until(NOW)
 
 
+def text_of(pdf: Path) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def config_for(root: Path, database_url: str, network: dict[str, Any]) -> Path:
     key = root / "statement-key.pem"
     private = new_private_key()
@@ -167,8 +174,9 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
 
             # /metrics: the outflow counted, the sources kept through custody, the proofs.
             assert sample("reservewatch_reserve_unapproved_outflows_total") == 1.0
+            held = (SEIZED - 2_000 - UNAPPROVED - 1_000) / 1e8
             assert sample("reservewatch_reserve_balance_btc", source="seized",
-                          holder="KZ-2026-0042") == (SEIZED - 2_000 - UNAPPROVED - 1_000) / 1e8  # fmt: skip
+                          holder="KZ-2026-0042") == held  # fmt: skip
             assert sample("reservewatch_reserve_wallet_proven", role="intake",
                           holder="KZ-2026-0042") == 1.0  # fmt: skip
             assert sample("reservewatch_reserve_wallet_proven", role="custody",
@@ -209,8 +217,7 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
         "ekibastuz-1": "unproven",
         "cold-vault-1": "unproven",
     }
-    pdf_text = subprocess.run(["pdftotext", "-layout", str(out / "reserve.pdf"), "-"],
-                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+    pdf_text = text_of(out / "reserve.pdf")
     assert "Екібастұз Майнинг ЖШС" in pdf_text
     assert "Unapproved outflows" in pdf_text and OUTSIDE in pdf_text
     page = out / "public"
