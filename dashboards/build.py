@@ -12,7 +12,13 @@ from pathlib import Path
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from dashboards import collector_health, grid_overview, operation_drilldown, reserve_remittances
+from dashboards import (
+    collector_health,
+    grid_overview,
+    operation_drilldown,
+    reserve,
+    reserve_remittances,
+)
 from dashboards.panels import render
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
@@ -21,6 +27,7 @@ JSON_DIR = Path(__file__).resolve().parent / "json"
 DASHBOARDS: Mapping[str, Callable[[], Dashboard]] = {
     "grid-overview": grid_overview.dashboard,
     "reserve-remittances": reserve_remittances.dashboard,
+    "reserve": reserve.dashboard,
     "operation-drilldown": operation_drilldown.dashboard,
     "collector-health": collector_health.dashboard,
 }

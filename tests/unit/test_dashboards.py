@@ -49,11 +49,12 @@ def test_rendering_twice_gives_identical_text() -> None:
     assert render_all() == render_all()
 
 
-def test_the_four_dashboards_exist_with_unique_uids() -> None:
+def test_the_five_dashboards_exist_with_unique_uids() -> None:
     documents = dashboard_documents()
     assert set(documents) == {
         "grid-overview.json",
         "reserve-remittances.json",
+        "reserve.json",
         "operation-drilldown.json",
         "collector-health.json",
     }

@@ -1,0 +1,151 @@
+"""The reserve itself: holdings by source (mined per operation, seized per case) over time,
+wallet balances, movements to custody, unapproved outflows, proofs of control and value."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders.dashboard import Dashboard
+
+from dashboards.panels import (
+    HIGHER_IS_WORSE,
+    Query,
+    Step,
+    Unit,
+    new_dashboard,
+    row,
+    stat,
+    table,
+    timeseries,
+)
+
+UID = "reservewatch-reserve"
+ANY_UNAPPROVED = (Step(None, "green"), Step(1.0, "red"))
+ALL_PROVEN = (Step(None, "red"), Step(1.0, "green"))
+
+
+def dashboard() -> Dashboard:
+    """The reserve dashboard."""
+    return (
+        new_dashboard(
+            "reservewatch / Reserve",
+            uid=UID,
+            description="What the state reserve holds, where each coin came from (coins keep "
+            "their source when moved to custody), movements to custody, unapproved outflows, "
+            "proofs of control and the reserve's value.",
+        )
+        .with_row(row("Holdings"))
+        .with_panel(
+            stat("Held", Unit.BTC, [Query("sum(reservewatch_reserve_balance_btc)")], width=4)
+        )
+        .with_panel(
+            stat(
+                "Remitted by operations, held",
+                Unit.BTC,
+                [Query('sum(reservewatch_reserve_balance_btc{source="mined"}) or vector(0)')],
+                width=4,
+            )
+        )
+        .with_panel(
+            stat(
+                "Seized, held",
+                Unit.BTC,
+                [Query('sum(reservewatch_reserve_balance_btc{source="seized"}) or vector(0)')],
+                width=4,
+            )
+        )
+        .with_panel(
+            stat("Value (USD)", Unit.SHORT, [Query("reservewatch_reserve_value_usd")], width=4)
+        )
+        .with_panel(
+            stat("Value (KZT)", Unit.SHORT, [Query("reservewatch_reserve_value_kzt")], width=4)
+        )
+        .with_panel(
+            stat(
+                "Unapproved outflows",
+                Unit.SHORT,
+                [Query("sum(reservewatch_reserve_unapproved_outflows_total)")],
+                description="Transactions that paid the reserve's coins outside its reserve, "
+                "intake and custody wallets (mempool included). ReserveUnapprovedOutflow fires.",
+                steps=ANY_UNAPPROVED,
+                width=4,
+            )
+        )
+        .with_panel(
+            timeseries(
+                "Holdings by source",
+                Unit.BTC,
+                [Query("reservewatch_reserve_balance_btc", "{{source}} {{holder}}")],
+                description="mined: remitted by the operation; seized: received for the case; "
+                "a transaction's fee and unapproved outputs leave its sources pro rata.",
+                stacked=True,
+                min_value=0,
+            )
+        )
+        .with_panel(
+            timeseries(
+                "Wallets",
+                Unit.BTC,
+                [Query("reservewatch_reserve_wallet_balance_btc", "{{role}} {{holder}}")],
+                description="Where the coins sit: reserve (operations' addresses), intake "
+                "(seized-asset cases) and custody (cold storage, multisig vaults).",
+                stacked=True,
+                min_value=0,
+            )
+        )
+        .with_row(row("Movements"))
+        .with_panel(
+            timeseries(
+                "Paid out of the wallets",
+                Unit.BTC,
+                [Query("reservewatch_reserve_outflow_btc_total", "{{destination}}")],
+                description="custody: moved to an approved custody wallet; unapproved: paid "
+                "to an address outside every wallet.",
+                min_value=0,
+            )
+        )
+        .with_panel(
+            timeseries(
+                "Received on-chain (per interval)",
+                Unit.BTC,
+                [
+                    Query(
+                        "sum(increase(reservewatch_reserve_received_btc_total[$__rate_interval]))",
+                        "remittances",
+                    )
+                ],
+                min_value=0,
+            )
+        )
+        .with_row(row("Proofs of control"))
+        .with_panel(
+            table(
+                "Wallets and their proofs",
+                Unit.SHORT,
+                [
+                    Query("reservewatch_reserve_wallet_proven", "Proven (1) / unproven (0)"),
+                ],
+                description="A wallet is proven when a valid BIP-322 signature of a recent "
+                "block's hash by its address is registered (reservewatch proof add).",
+                steps=ALL_PROVEN,
+                width=12,
+            )
+        )
+        .with_panel(
+            stat(
+                "Wallets unproven",
+                Unit.SHORT,
+                [Query("count(reservewatch_reserve_wallet_proven == 0) or vector(0)")],
+                steps=HIGHER_IS_WORSE,
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Addresses watched",
+                Unit.SHORT,
+                [Query("sum(reservewatch_reserve_addresses_watched)")],
+                description="Fixed addresses and those derived from descriptors to the gap "
+                "limit past the last used one.",
+                width=6,
+            )
+        )
+    )
