@@ -45,10 +45,18 @@ within ``recheck_blocks`` of the tip that the listing did not show are asked for
 ``gettransaction`` (-5, unknown: removed). A ``lastblock`` the node no longer knows restarts the
 listing from genesis.
 
-A transaction the wallet also lists with ``send`` entries spends from a reserve address (Core
+A transaction the wallet also lists with ``send`` entries spends from a watched address (Core
 lists a watch-only wallet's own spends that way, with ``involvesWatchonly``; see the
-``listsinceblock`` RPC help): its ``receive`` entries are the reserve's own change or
-consolidation, stored as ``internal`` movements and never counted as remittances.
+``listsinceblock`` RPC help): its ``receive`` entries are the reserve's own change, consolidation
+or move to custody, stored as ``internal`` movements and never counted as remittances; it is
+read whole with ``gettransaction <txid> true true`` (``decoded``: each input's outpoint, each
+output's value and address), its outputs to no watched address stored as ``outflow`` records
+and its inputs as spends.
+
+Descriptor wallets (ranged ``wpkh(xpub/0/*)``, ``wsh(sortedmulti(...))``) are imported once with
+``importdescriptors`` (``"range": [0, 999]``, at least ``reserve.gap_limit``); the job checks
+them with ``listdescriptors`` (a multipath ``<0;1>`` one appears as its two single-path
+descriptors) and fails with the command to run when one is missing or its range is short.
 
 ``scantxoutset`` is not used: it sees only *unspent* outputs, so a remittance the reserve has
 since spent would disappear and look unpaid. The wallet keeps every transaction it has seen.

@@ -1,6 +1,11 @@
-"""The reserve-address watcher: every output paying a reserve address, and where it stands.
+"""The reserve's wallets watched through Esplora: every output paying them, every output of
+their own spending transactions, and where each stands.
 
-:class:`ReserveJob` (a :class:`~collector.sources.poller.PollJob`) reads each reserve address's
+The addresses are the wallet book's (:class:`~collector.wallets.WalletBook`): fixed ones and
+those derived from descriptors to the gap limit; an address found used in a pass derives the
+next ones, read in the same pass.
+
+:class:`ReserveJob` (a :class:`~collector.sources.poller.PollJob`) reads each address's
 history from an Esplora REST API, newest first: ``/api/address/{addr}/txs`` (the mempool
 transactions and the first 25 confirmed), then ``/api/address/{addr}/txs/chain/{last_txid}``
 (25 per page on Esplora, other sizes elsewhere) until a page is empty — a cursor that comes
@@ -9,10 +14,12 @@ than ``reserve.recheck_blocks`` is reached (everything older was read by an earl
 address's outputs are written once its walk is complete, so a pass cut short never leaves a
 stored transaction above unread history.
 
-Each ``vout`` paying a configured reserve address is one output, keyed ``(txid, vout)``: the
-same output seen through two addresses is stored once. A transaction whose inputs spend from
-any watched reserve address (``vin[].prevout.scriptpubkey_address``) moves the reserve's own
-coins: its outputs are stored as ``internal`` movements, never as remittances.
+Each ``vout`` paying a watched address is one output, keyed ``(txid, vout)``: the same output
+seen through two addresses is stored once. A transaction whose inputs spend from any watched
+address (``vin[].prevout.scriptpubkey_address``) moves the reserve's own coins: its outputs to
+watched addresses are ``internal`` movements, never remittances, and its other outputs are
+``outflow`` records (role ``outside``: unapproved); the outpoints it spends (``vin[].txid``,
+``vin[].vout``) are stored as spends, so holdings follow the coins (:mod:`remittance.reserve`).
 
 Each pass also re-checks the stored outputs the histories did not show again that are in the
 mempool or confirmed within ``recheck_blocks`` of the tip (``/api/tx/{txid}/status``): a 404
