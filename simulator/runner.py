@@ -54,6 +54,7 @@ from simulator.world import (
     OPERATIONS,
     SEIZED_CASE,
     SEIZED_CASE_ACCOUNT,
+    SWEPT_OPERATION,
     VAULT,
     DemoHistory,
     build_history,
@@ -449,8 +450,14 @@ Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_s
            http://{listen}/api/v1/operations/ekibastuz-1/balance      # 403: not its own
       {cli_command()} statement --config {workdir}/config.yaml \\
            --operation pavlodar-3 --period {period.label} --format pdf --out statement.pdf
+      {cli_command()} report reserve --config {workdir}/config.yaml \
+           --period {period.start.year} --out reserve.pdf    # the central bank's report
+      curl -s http://{listen}/metrics | grep -E 'reservewatch_reserve_(balance|unapproved)'
 pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
 The grid operator has capped the almaty region at 98 % of its quota for the evening peak.
+The reserve holds seized coins of case {SEIZED_CASE}, swept with {SWEPT_OPERATION}'s remittances
+into the 2-of-3 vault {VAULT}; 0.1 BTC from the vault to an outside address is in the mempool:
+ReserveUnapprovedOutflow fires.
 Ctrl-C stops everything.
 """,
         file=out,
