@@ -130,7 +130,7 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
                     Paragraph(
                         escape(f"{r['name']} ({r['operation']}, licence {r['licence']})"), small
                     ),
-                    ", ".join(r["periods"]),
+                    Paragraph(escape(", ".join(r["periods"])), small),
                     btc(r["due_sat"]),
                     btc(r["settled_sat"]),
                     btc(r["remitted_sat"]),
@@ -139,7 +139,7 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
                 for r in report["operations"]
             ],
             right_from=2,
-            widths=[w * mm for w in (60, 24, 24, 24, 24, 24)],
+            widths=[w * mm for w in (52, 32, 24, 24, 24, 24)],
         )
     )
     story += [Spacer(1, 3 * mm), Paragraph("Seized assets received, by case", styles["Heading2"])]

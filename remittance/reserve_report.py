@@ -93,7 +93,8 @@ def _valuation(
             for c in inflows
             if c.block_time is not None
         ]
-        doc[f"inflows_{key}"] = _money(sum((v for v in values if v is not None), Decimal(0)))
+        valued = [v for v in values if v is not None]
+        doc[f"inflows_{key}"] = _money(sum(valued, Decimal(0))) if valued or not values else None
         doc[f"inflows_unvalued_{key}"] = sum(1 for v in values if v is None)
     return doc
 

@@ -296,10 +296,16 @@ async def _fill_history(
         # The National Bank's official rate for each day of the history (KZT per USD).
         zone = regulator_zone(config)
         day = start.date()
+        # And the exchange's BTC price at each day's start, drifting up 0.1 % a day to today's.
         rates = []
         while day <= now.date():
+            at = day_start(day, zone)
+            drift = Decimal("0.999") ** (now.date() - day).days
+            rates.append(PriceQuoteRecord("USD", "KZT", "nbk-csv", at, DEMO_KZT_PER_USD))
             rates.append(
-                PriceQuoteRecord("USD", "KZT", "nbk-csv", day_start(day, zone), DEMO_KZT_PER_USD)
+                PriceQuoteRecord(
+                    "BTC", "USD", "kraken", at, (DEMO_USD_PER_BTC * drift).quantize(Decimal("0.1"))
+                )
             )
             day += timedelta(days=1)
         await store.record_prices(rates)
