@@ -93,6 +93,22 @@ def _document(statement: Statement, buffer: io.BytesIO, words: Wording) -> Simpl
     )
 
 
+def draw_signature_footer(canvas: Canvas, digest_line: str, footer_key_id: str, page: str) -> None:
+    """A signed document's footer: its digest, the signature placeholder (``signing`` writes
+    the signature into it) with the key id, and the page number."""
+    canvas.saveState()
+    canvas.setFont("Helvetica", 6.5)
+    canvas.drawString(15 * mm, 14 * mm, digest_line)
+    canvas.drawString(
+        15 * mm,
+        10 * mm,
+        f"{PDF_SIGNATURE_LABEL}{PDF_SIGNATURE_PLACEHOLDER}  {PDF_KEY_LABEL}{footer_key_id}",
+    )
+    canvas.setFont(BODY_FONT, 6.5)
+    canvas.drawRightString(195 * mm, 6 * mm, page)
+    canvas.restoreState()
+
+
 def render_signed_pdf(
     statement: Statement, private_key: Ed25519PrivateKey, language: str = "en"
 ) -> bytes:
@@ -105,17 +121,12 @@ def render_signed_pdf(
     digest = statement.sha256()
 
     def draw_footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 6.5)
-        canvas.drawString(15 * mm, 14 * mm, f"{PDF_DIGEST_LABEL}{digest}")
-        canvas.drawString(
-            15 * mm,
-            10 * mm,
-            f"{PDF_SIGNATURE_LABEL}{PDF_SIGNATURE_PLACEHOLDER}  {PDF_KEY_LABEL}{footer_key_id}",
+        draw_signature_footer(
+            canvas,
+            f"{PDF_DIGEST_LABEL}{digest}",
+            footer_key_id,
+            words.text("page {page}", page=doc.page),
         )
-        canvas.setFont(BODY_FONT, 6.5)
-        canvas.drawRightString(195 * mm, 6 * mm, words.text("page {page}", page=doc.page))
-        canvas.restoreState()
 
     document.build(_story(statement, words), onFirstPage=draw_footer, onLaterPages=draw_footer)
     return sign_pdf_placeholders(buffer.getvalue(), private_key)

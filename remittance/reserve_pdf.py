@@ -25,12 +25,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from remittance.money import sat_to_btc_text
-from remittance.pdf import BODY_FONT, BOLD_FONT
+from remittance.pdf import BODY_FONT, BOLD_FONT, draw_signature_footer
 from remittance.signing import (
-    PDF_KEY_LABEL,
     PDF_REPORT_DIGEST_LABEL,
-    PDF_SIGNATURE_LABEL,
-    PDF_SIGNATURE_PLACEHOLDER,
     key_id,
     sign_report_pdf,
 )
@@ -268,16 +265,8 @@ def render_report_pdf(report: dict[str, Any], sha256: str, private_key: Ed25519P
     footer_key = key_id(private_key.public_key())
 
     def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 6.5)
-        canvas.drawString(15 * mm, 14 * mm, f"{PDF_REPORT_DIGEST_LABEL}{sha256}")
-        canvas.drawString(
-            15 * mm,
-            10 * mm,
-            f"{PDF_SIGNATURE_LABEL}{PDF_SIGNATURE_PLACEHOLDER}  {PDF_KEY_LABEL}{footer_key}",
-        )
-        canvas.drawRightString(195 * mm, 6 * mm, f"page {doc.page}")
-        canvas.restoreState()
+        digest = f"{PDF_REPORT_DIGEST_LABEL}{sha256}"
+        draw_signature_footer(canvas, digest, footer_key, f"page {doc.page}")
 
     document.build(_story(report), onFirstPage=footer, onLaterPages=footer)
     return sign_report_pdf(buffer.getvalue(), private_key)
