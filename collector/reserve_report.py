@@ -185,8 +185,9 @@ async def write_reserve_report(
 
 
 def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any]:
-    """What the public page shows: holdings by source now, and every watched address with
-    what it received — all of it on the chain already — and its proof of control."""
+    """What the public page shows: holdings by source now, every wallet's fixed and used
+    addresses with what they received — all of it on the chain already — and its proof of
+    control. Descriptors are not shown: their keys would disclose addresses not yet used."""
     h = holdings(inputs.coins, inputs.spends)
     book = WalletBook.from_config(config)
     book.learn(c.address for c in inputs.coins)
@@ -194,24 +195,26 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
     for c in inputs.coins:
         if c.live and c.role != "outside":
             received[c.address] = received.get(c.address, 0) + c.amount_sat
-    proofs = {p["address"]: p for p in inputs.proofs}
     wallets = []
     for wallet in book.wallets:
         used = sorted(a for a in book.addresses_of(wallet.holder) if a in received)
         shown = sorted(set(wallet.addresses) | set(used))
+        # A descriptor's keys are not shown: they would disclose addresses not yet used.
+        statuses = [p["status"] for p in inputs.proofs if p["holder"] == wallet.holder]
+        proven = bool(statuses) and all(status == "proven" for status in statuses)
         wallets.append(
             {
                 "role": wallet.role,
                 "holder": wallet.holder,
-                "descriptor": wallet.descriptor.text if wallet.descriptor else None,
-                "addresses": [
-                    {
-                        "address": a,
-                        "received_sat": received.get(a, 0),
-                        "proof": proofs.get(a, {}).get("status", "unproven"),
-                    }
-                    for a in shown
+                "proof": "proven"
+                if proven
+                else next((status for status in statuses if status != "proven"), "unproven"),
+                "proof_addresses": [
+                    {"address": p["address"], "status": p["status"]}
+                    for p in inputs.proofs
+                    if p["holder"] == wallet.holder
                 ],
+                "addresses": [{"address": a, "received_sat": received.get(a, 0)} for a in shown],
             }
         )
     return {
@@ -238,16 +241,17 @@ def transparency_html(doc: dict[str, Any]) -> str:
     for w in doc["wallets"]:
         items = "".join(
             f"<tr><td><code>{e(a['address'])}</code></td><td class=n>{btc(a['received_sat'])}"
-            f"</td><td>{e(a['proof'])}</td></tr>"
+            "</td></tr>"
             for a in w["addresses"]
         )
-        descriptor = (
-            f"<p>Descriptor: <code>{e(w['descriptor'])}</code></p>" if w["descriptor"] else ""
+        signed_by = ", ".join(
+            f"<code>{e(p['address'])}</code> ({e(p['status'])})" for p in w["proof_addresses"]
         )
         wallets += (
-            f"<h3>{e(w['role'])}: {e(w['holder'])}</h3>{descriptor}"
-            f"<table><tr><th>Address</th><th>Received BTC</th><th>Proof of control</th></tr>"
-            f"{items}</table>"
+            f"<h3>{e(w['role'])}: {e(w['holder'])}</h3>"
+            f"<p>Proof of control: <b>{e(w['proof'])}</b> — a BIP-322 signature by {signed_by}"
+            " of a message naming a recent block.</p>"
+            f"<table><tr><th>Address</th><th>Received BTC</th></tr>{items}</table>"
         )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"

@@ -163,10 +163,9 @@ class ReserveStatus:
             watched.add_metric([role], float(self.watched.get(role, 0)))
         yield watched
         proven = family("reservewatch_reserve_wallet_proven")
+        standing = proven_holders(self.proofs)
         for holder_role, holder in sorted({(p.role, p.holder) for p in self.proofs}):
-            proven.add_metric(
-                [holder_role, holder], 1.0 if holder in proven_holders(self.proofs) else 0.0
-            )
+            proven.add_metric([holder_role, holder], 1.0 if holder in standing else 0.0)
         yield proven
         if self.holdings is None:
             return

@@ -229,5 +229,9 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
     assert address(OPERATION, 24) in shown and address(VAULT, 2) in shown
     held = {(r["source"], r["holder"]): r["sat"] for r in public["by_source"]}
     assert held[("seized", "KZ-2026-0042")] == SEIZED - 2_000 - UNAPPROVED - 1_000
-    assert "due_sat" not in (page / "transparency.json").read_text()  # nothing not public
+    text = (page / "transparency.json").read_text()
+    assert "due_sat" not in text and "xpub" not in text  # nothing the chain does not show
+    proven = {w["holder"]: w["proof"] for w in public["wallets"]}
+    assert proven == {"ekibastuz-1": "unproven", "KZ-2026-0042": "proven",
+                      "cold-vault-1": "unproven"}  # fmt: skip
     assert "KZ-2026-0042" in (page / "index.html").read_text()
