@@ -150,7 +150,7 @@ class Collector:
     def _site_hashrates(self) -> dict[str, float | None]:
         if self.telemetry is None:
             return {}
-        return {site: state.hashrate_hs for site, state in self.telemetry.site_snapshot().items()}
+        return self.telemetry.book.hashrates()
 
     async def _mqtt_ready(self) -> tuple[bool, str]:
         ready = self.telemetry is not None and self.telemetry.ready

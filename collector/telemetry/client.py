@@ -24,7 +24,7 @@ import asyncio
 import functools
 import logging
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -132,6 +132,25 @@ class _NoAutoReconnect(gmqtt.Client):  # type: ignore[misc]  # gmqtt ships no ty
 
     async def reconnect(self, delay: bool = False) -> None:
         return
+
+    async def _create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        connection = await super()._create_connection(*args, **kwargs)
+        protocol = connection._protocol  # gmqtt has no hook for its read loop
+        protocol.read = functools.partial(_read_fairly, protocol.read)
+        return connection
+
+
+async def _read_fairly(read: Callable[[int], Awaitable[bytes]], n: int = -1) -> bytes:
+    """gmqtt's read, after letting the event loop run everything else that is ready.
+
+    gmqtt's read loop takes up to 64 KiB from the socket buffer and handles every packet in it
+    before reading again; when the buffer already holds more (a flood), ``StreamReader.read``
+    returns at once and the loop never lets another task in — a ``/metrics`` scrape or an API
+    request waited until the flood paused. One yield per 64 KiB (~470 readings) lets them in
+    between chunks, at a cost too small to measure.
+    """
+    await asyncio.sleep(0)
+    return await read(n)
 
 
 class GmqttClient:

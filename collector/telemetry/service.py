@@ -196,7 +196,9 @@ class TelemetryService:
         if self._site_families is None or self._site_families[0] != key:
             self._site_families = (key, self._site_exposition.families(book, now))
         sites = self._site_families[1]
-        yield from telemetry_families(book, now, self._messages, self._rejected, sites)
+        yield from telemetry_families(
+            book, now, self._messages, self._rejected, sites=sites, exposition=self._site_exposition
+        )
         up = family("reservewatch_source_up")
         up.add_metric(["mqtt", "broker"], 1.0 if self._connected else 0.0)
         yield up
