@@ -116,7 +116,10 @@ def _read_acks(sock: socket.socket, expected: int, result: dict[str, float]) -> 
     result["end"] = time.time()
 
 
-def publish(port: int, chunks: list[bytes], messages: int, qos: int) -> dict[str, float]:
+def publish(
+    port: int, chunks: list[bytes], messages: int, qos: int, rate: float = 0.0
+) -> dict[str, float]:
+    """Send every chunk; ``rate`` > 0 paces the stream to about that many messages a second."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.sendall(_connect_packet(f"bench-pub-{time.time_ns()}"))
@@ -129,8 +132,14 @@ def publish(port: int, chunks: list[bytes], messages: int, qos: int) -> dict[str
         reader = threading.Thread(target=_read_acks, args=(sock, messages, result), daemon=True)
         reader.start()
     result["start"] = time.time()
+    sent = 0
     for chunk in chunks:
         sock.sendall(chunk)
+        if rate > 0:
+            sent += chunk.count(b'"ts":')  # readings in this chunk
+            ahead_s = result["start"] + sent / rate - time.time()
+            if ahead_s > 0:
+                time.sleep(ahead_s)
     if reader is not None:
         reader.join()
     else:
@@ -148,12 +157,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--qos", type=int, choices=(0, 1), default=0)
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=0.0, help="readings a second (0: flat out)")
     args = parser.parse_args()
     chunks, messages, readings = build_packets(
         sites=args.sites, miners=args.miners, rounds=args.rounds, qos=args.qos, batch=args.batch
     )
     print(json.dumps({"ready": True, "messages": messages, "readings": readings}), flush=True)
-    result = publish(args.port, chunks, messages, args.qos)
+    result = publish(args.port, chunks, messages, args.qos, args.rate)
     print(json.dumps({**result, "messages": messages, "readings": readings}), flush=True)
 
 

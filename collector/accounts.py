@@ -287,6 +287,7 @@ class AccountsService:
         self._last_success: datetime | None = None
         self._failures = FailureLog(log, "accounts recompute")
         self._passed = asyncio.Event()
+        self._issued: dict[tuple[str, str], tuple[datetime, int]] = {}
         self._pass_number = 0  # counts passes: the pass's families are built once per pass
         self._pass_families: tuple[int, list[Metric]] | None = None
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
@@ -294,6 +295,11 @@ class AccountsService:
     @property
     def accounts(self) -> Mapping[str, OperationAccount]:
         return self._accounts
+
+    def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
+        """The statements issued before the last pass read them (``Store.issued_dues``) of one
+        operation: what a statement of the pass's accounts restates, without a read."""
+        return {key: due for key, due in self._issued.items() if key[0] == operation_id}
 
     @property
     def inputs(self) -> Inputs | None:
@@ -324,7 +330,9 @@ class AccountsService:
         for operation_id in self._stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
         self._stale = {op: reason for op, (reason, _) in result.failed.items()}
-        self._restated = restated_periods(accounts, await self._store.issued_dues())
+        issued = await self._store.issued_dues()
+        self._restated = restated_periods(accounts, issued)
+        self._issued = issued
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()
         self._pass_number += 1

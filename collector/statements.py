@@ -14,6 +14,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,16 +93,22 @@ async def build_statement_from_store(
 
 
 async def statement_of_account(
-    store: Store, operation: OperationConfig, period: str, account: OperationAccount
+    store: Store,
+    operation: OperationConfig,
+    period: str,
+    account: OperationAccount,
+    issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
-    with the restatements of closed periods and the period's energy, read from the store."""
+    with the restatements of closed periods and the period's energy, read from the store.
+    ``issued`` (the operation's ``Store.issued_dues`` as the accounts' pass read them) saves
+    reading them again."""
     try:
         period_range = parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
     as_of = account.as_of
-    restatements = await restatements_of(store, operation.id, account, as_of)
+    restatements = await restatements_of(store, operation.id, account, as_of, issued)
     sites = [site.id for site in operation.sites]
     energy_wh = (
         await store.energy_wh(sites, period_range.start_at, period_range.end_at) if sites else None
@@ -124,15 +131,19 @@ async def statement_of_account(
 
 
 async def restatements_of(
-    store: Store, operation_id: str, account: OperationAccount, as_of: datetime
+    store: Store,
+    operation_id: str,
+    account: OperationAccount,
+    as_of: datetime,
+    issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
 ) -> list[Restatement]:
     """The closed periods issued before ``as_of`` whose due has changed since: which period,
     the due issued and now, and each revised input (earnings and network rewards) with its
-    value then and now."""
+    value then and now. ``issued``: the operation's issued dues, when already read."""
     restated: list[Restatement] = []
-    for (_, label), (issued_as_of, issued_due) in sorted(
-        (await store.issued_dues(operation_id)).items()
-    ):
+    if issued is None:
+        issued = await store.issued_dues(operation_id)
+    for (_, label), (issued_as_of, issued_due) in sorted(issued.items()):
         obligation = account.obligation_for(label)
         if issued_as_of >= as_of or obligation is None or obligation.is_open:
             continue

@@ -140,17 +140,22 @@ class _NoAutoReconnect(gmqtt.Client):  # type: ignore[misc]  # gmqtt ships no ty
         return connection
 
 
+_READ_CHUNK_BYTES = 8 * 1024
+
+
 async def _read_fairly(read: Callable[[int], Awaitable[bytes]], n: int = -1) -> bytes:
-    """gmqtt's read, after letting the event loop run everything else that is ready.
+    """gmqtt's read, at most 8 KiB, after letting the event loop run all else that is ready.
 
     gmqtt's read loop takes up to 64 KiB from the socket buffer and handles every packet in it
     before reading again; when the buffer already holds more (a flood), ``StreamReader.read``
     returns at once and the loop never lets another task in — a ``/metrics`` scrape or an API
-    request waited until the flood paused. One yield per 64 KiB (~470 readings) lets them in
-    between chunks, at a cost too small to measure.
+    request waited until the flood paused, and every database round trip of a request (its
+    result comes back through the loop) waited a whole chunk again. One yield per 8 KiB
+    (~60 readings, about a millisecond) lets them in between chunks, at a cost too small to
+    measure; gmqtt keeps a partial packet for the next read.
     """
     await asyncio.sleep(0)
-    return await read(n)
+    return await read(min(n, _READ_CHUNK_BYTES) if n > 0 else _READ_CHUNK_BYTES)
 
 
 class GmqttClient:

@@ -95,7 +95,7 @@ class TelemetryService:
         *,
         client_factory: ClientFactory | None = None,
         flush_interval_s: float = 0.5,
-        flush_max_readings: int = 5_000,
+        flush_max_readings: int = 20_000,
         backoff: Backoff | None = None,
         miner_sweep_s: float = 5.0,
     ) -> None:

@@ -61,3 +61,13 @@ def test_recompute_benchmark_rebuilds_every_account() -> None:
 def test_memory_benchmark_holds_every_machine() -> None:
     result = run_bench("bench.memory", "--sites", "2", "--miners", "100", "--batch", "50")
     assert result["machines"] == 200
+
+
+def test_api_benchmark_answers_balances_and_statements_while_ingest_runs() -> None:
+    result = run_bench(
+        "bench.api",
+        *("--operations", "2", "--days", "40", "--requests", "8"),
+        *("--rate", "1000", "--miners", "10", "--rounds", "30"),
+    )
+    assert result["all"]["count"] == 8
+    assert result["idle all"]["count"] == 2
