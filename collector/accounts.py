@@ -287,6 +287,7 @@ class AccountsService:
         self._last_success: datetime | None = None
         self._failures = FailureLog(log, "accounts recompute")
         self._passed = asyncio.Event()
+        self._pass_wanted = asyncio.Event()
         self._issued: dict[tuple[str, str], tuple[datetime, int]] = {}
         self._pass_number = 0  # counts passes: the pass's families are built once per pass
         self._pass_families: tuple[int, list[Metric]] | None = None
@@ -350,15 +351,23 @@ class AccountsService:
         await self._passed.wait()
         return self._accounts
 
+    def request_pass(self) -> None:
+        """Start the next pass now rather than at the end of the interval (new inputs are in:
+        the sources' first round after a start)."""
+        self._pass_wanted.set()
+
     async def run(self) -> None:
         while True:
+            self._pass_wanted.clear()
             try:
                 await self.recompute()
             except (StoreError, RemittanceError, SecretError) as err:
                 self._failures.failed(err)
             else:
                 self._failures.succeeded()
-            await asyncio.sleep(self._interval_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval_s):
+                    await self._pass_wanted.wait()
 
     # -- metrics ----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol
@@ -133,6 +133,8 @@ class Poller:
         self._start_spread_s = start_spread_s
         self._health = {job.target: TargetHealth(job.source, job.target) for job in jobs}
         self._durations: dict[str, _Histogram] = {}
+        self._not_polled_yet = set(self._jobs)
+        self._first_polled = asyncio.Event()  # set when a job's first poll is done
 
     # -- state ----------------------------------------------------------------------------
 
@@ -145,6 +147,14 @@ class Poller:
         health = self._health[target]
         if health.last_success is None or when > health.last_success:
             health.last_success = when
+
+    async def first_polls(self) -> AsyncIterator[None]:
+        """Yields after jobs' first polls since start (whatever their results; several done
+        meanwhile yield once) until every job has been polled once."""
+        while self._not_polled_yet:
+            await self._first_polled.wait()
+            self._first_polled.clear()
+            yield
 
     # -- running --------------------------------------------------------------------------
 
@@ -195,6 +205,9 @@ class Poller:
         while True:
             started = self._clock.monotonic()
             await self.poll_target(job.target)
+            if job.target in self._not_polled_yet:
+                self._not_polled_yet.discard(job.target)
+                self._first_polled.set()
             health = self._health[job.target]
             wait_s = job.interval_s - (self._clock.monotonic() - started)
             if health.breaker_open_until is not None:

@@ -71,3 +71,11 @@ def test_api_benchmark_answers_balances_and_statements_while_ingest_runs() -> No
     )
     assert result["all"]["count"] == 8
     assert result["idle all"]["count"] == 2
+
+
+def test_startup_benchmark_sees_every_operations_figures_after_a_restart() -> None:
+    result = run_bench(
+        "bench.startup", "--operations", "2", "--days", "40", "--repeat", "1", "--no-demo"
+    )
+    assert len(result["restarts"]) == 1
+    assert result["restarts"][0]["figures_s"] > 0
