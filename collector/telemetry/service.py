@@ -328,18 +328,19 @@ class TelemetryService:
         ):
             self._reject(Rejected("bad_miner_id", "machine id in the topic is invalid"), topic)
             return 0
+        limits = self._limits()
         try:
-            readings, rejects = parse_miner_payload(payload, self._limits(), miner_id)
+            readings, rejects = parse_miner_payload(payload, limits, miner_id)
         except Rejected as whole:
             self._reject(whole, topic)
             return 0
         for one in rejects:
             self._reject(one, topic)
         if len(readings) > 1:
-            readings.sort(key=_by_ts)
+            readings = sorted(readings, key=_by_ts)
         accepted = 0
         apply = self._miners.apply
-        now_s = self._limits().now.timestamp()
+        now_s = limits.now_s
         for reading in readings:
             try:
                 apply(site_id, reading, now_s)
