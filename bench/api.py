@@ -286,7 +286,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50_000, help="readings a second")
     parser.add_argument("--miners", type=int, default=100, help="machines per site and round")
-    parser.add_argument("--rounds", type=int, default=150, help="rounds the publisher sends")
+    parser.add_argument("--rounds", type=int, default=200, help="rounds the publisher sends")
     parser.add_argument("--store", help="SQLite file keeping the filled store (copied per run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rw-api-") as tmp:

@@ -29,7 +29,6 @@ from collector.store.queries import Store
 from collector.terms import config_as_known, terms_documents
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
-from remittance.pdf import PROJECTION_MARK, render_projection_pdf, render_signed_pdf
 from remittance.periods import parse_period_label
 from remittance.signing import (
     load_private_key,
@@ -192,6 +191,10 @@ def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey) -> bytes:
     if fmt == "csv":
         return sign_statement_csv(statement, key)
     if fmt == "pdf":
+        # reportlab and matplotlib's font table take a third of a second to import: only
+        # when a PDF is asked for, not at every start of the collector.
+        from remittance.pdf import render_signed_pdf  # noqa: PLC0415
+
         return render_signed_pdf(statement, key)
     raise StatementUnavailable(f"unknown statement format {fmt!r}")
 
@@ -278,6 +281,8 @@ async def render_projection(  # noqa: PLR0917 - mirrors the statement's coordina
 ) -> bytes:
     """What the statement would say as of a future instant if nothing else arrived: never
     signed, never recorded, marked as a projection."""
+    from remittance.pdf import PROJECTION_MARK, render_projection_pdf  # noqa: PLC0415 - see sign
+
     statement = await build_statement_from_store(config, store, operation, period, as_of)
     if fmt == "pdf":
         return render_projection_pdf(statement)
