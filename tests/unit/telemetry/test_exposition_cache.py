@@ -62,12 +62,14 @@ def without_timing(exposition: bytes) -> list[bytes]:
     ]
 
 
+@pytest.fixture
+def telemetry(store: Store) -> TelemetryService:
+    return TelemetryService(CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC)))
+
+
 async def test_a_new_reading_shows_at_the_next_scrape_and_an_unchanged_book_renders_alike(
-    store: Store,
+    telemetry: TelemetryService,
 ) -> None:
-    telemetry = TelemetryService(
-        CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
-    )
     registry, _ = build_registry([telemetry])
     renderer = ExpositionRenderer()
     telemetry.receive(
@@ -85,11 +87,8 @@ async def test_a_new_reading_shows_at_the_next_scrape_and_an_unchanged_book_rend
 
 
 async def test_a_sites_message_count_moves_at_the_next_scrape_and_matches_prometheus_client(
-    store: Store,
+    telemetry: TelemetryService,
 ) -> None:
-    telemetry = TelemetryService(
-        CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
-    )
     registry, _ = build_registry([telemetry])
     renderer = ExpositionRenderer()
 
