@@ -173,13 +173,13 @@ class Collector:
                 self.telemetry.set_network_hashrate(inputs.network_hashrate_hs)
             await asyncio.sleep(interval_s)
 
-    async def _pass_after_first_polls(self) -> None:
+    async def _pass_after_first_round(self) -> None:
         """The accounts' first pass reads the store as the last run left it (figures at
-        once); after a start, another pass follows each source's first poll (a backfill is
-        in: the chain's network days, a pool's earnings), passes asked for meanwhile folding
-        into one, rather than waiting out the interval."""
-        async for _ in self.poller.first_polls():
-            self.accounts.request_pass()
+        once); the next one as soon as every source has been polled once (the backfills are
+        in), not an interval later. Not after each source's first poll: a pass between the
+        pools' earnings and the chain's payments would show a shortfall that is not there."""
+        await self.poller.first_round()
+        self.accounts.request_pass()
 
     async def run(self) -> None:
         """Serve until cancelled."""
@@ -190,7 +190,7 @@ class Collector:
                     group.create_task(self.telemetry.run(), name="telemetry")
                 group.create_task(self.poller.run(), name="poller")
                 group.create_task(self.accounts.run(), name="accounts")
-                group.create_task(self._pass_after_first_polls(), name="first-polls")
+                group.create_task(self._pass_after_first_round(), name="first-round")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
                     group.create_task(mailer.run(self.accounts.next_pass), name="mailer")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol
@@ -134,7 +134,9 @@ class Poller:
         self._health = {job.target: TargetHealth(job.source, job.target) for job in jobs}
         self._durations: dict[str, _Histogram] = {}
         self._not_polled_yet = set(self._jobs)
-        self._first_polled = asyncio.Event()  # set when a job's first poll is done
+        self._first_round = asyncio.Event()  # set once every job has been polled once
+        if not self._not_polled_yet:
+            self._first_round.set()
 
     # -- state ----------------------------------------------------------------------------
 
@@ -148,13 +150,9 @@ class Poller:
         if health.last_success is None or when > health.last_success:
             health.last_success = when
 
-    async def first_polls(self) -> AsyncIterator[None]:
-        """Yields after jobs' first polls since start (whatever their results; several done
-        meanwhile yield once) until every job has been polled once."""
-        while self._not_polled_yet:
-            await self._first_polled.wait()
-            self._first_polled.clear()
-            yield
+    async def first_round(self) -> None:
+        """Return once every job has been polled once since start (whatever the results)."""
+        await self._first_round.wait()
 
     # -- running --------------------------------------------------------------------------
 
@@ -207,7 +205,8 @@ class Poller:
             await self.poll_target(job.target)
             if job.target in self._not_polled_yet:
                 self._not_polled_yet.discard(job.target)
-                self._first_polled.set()
+                if not self._not_polled_yet:
+                    self._first_round.set()
             health = self._health[job.target]
             wait_s = job.interval_s - (self._clock.monotonic() - started)
             if health.breaker_open_until is not None:
