@@ -295,15 +295,16 @@ class TelemetryService:
 
     def _handle_readings(self, site_id: str, payload: bytes, topic: str) -> int:
         """Apply a site-level message's readings; the number accepted."""
+        limits = self._limits()
         try:
-            batch = parse_site_payload(payload, self._limits())
+            batch = parse_site_payload(payload, limits)
         except Rejected as whole:
             self._reject(whole, topic)
             return 0
         for one in batch.rejects:
             self._reject(one, topic)
         accepted = 0
-        now = self._limits().now
+        now = limits.now
         for reading in (
             sorted(batch.readings, key=lambda r: r.ts)
             if len(batch.readings) > 1

@@ -36,10 +36,12 @@ def run_bench(module: str, *args: str) -> dict[str, Any]:
 
 def test_ingest_benchmark_counts_every_reading_at_both_qos_levels() -> None:
     result = run_bench(
-        "bench.ingest", "--sites", "2", "--miners", "50", "--batch", "10", "--no-peer"
+        "bench.ingest",
+        *("--sites", "2", "--miners", "50", "--batch", "10", "--no-peer", "--site-readings", "20"),
     )
     runs = result["runs"]
     assert runs["QoS 1 d reservewatch"]["received"] == 100
+    assert runs["QoS 0 site-level d reservewatch"]["received"] == 40
     assert runs["QoS 1 batch×10 d reservewatch"]["received"] == 100
     assert all(run["dropped"] == 0 for run in runs.values())
 
