@@ -96,6 +96,7 @@ class Stream:
     miners: int
     qos: int
     batch: int = 1
+    shape: str = "miners"  # or "site": --miners readings per site on …/telemetry
 
     def publisher_args(self, port: int) -> list[str]:
         return [
@@ -109,6 +110,8 @@ class Stream:
             str(self.qos),
             "--batch",
             str(self.batch),
+            "--shape",
+            self.shape,
         ]
 
 
@@ -399,6 +402,12 @@ def main() -> None:
     parser.add_argument("--qos", default="0,1", help="QoS levels to run, e.g. 0,1")
     parser.add_argument("--no-peer", action="store_true", help="skip mqtt-exporter")
     parser.add_argument("--scale-out", action="store_true", help="1 vs 2 shards on PostgreSQL")
+    parser.add_argument(
+        "--site-readings",
+        type=int,
+        default=1000,
+        help="single-site readings per site for the QoS 0 site-level stream (0: skip it)",
+    )
     args = parser.parse_args()
 
     results: dict[str, Run] = {}
@@ -423,6 +432,25 @@ def main() -> None:
                     )
                 for name, runs in cells.items():
                     results[f"QoS {qos} {name}"] = best_of(runs)
+            if "0" in args.qos.split(",") and args.site_readings > 0:
+                # The shape most sites send: one reading a second per site on …/telemetry.
+                stream = Stream(args.sites, args.site_readings, 0, shape="site")
+                site_cells: dict[str, list[Run]] = {}
+                for attempt in range(args.repeat):
+                    site_cells.setdefault("a mosquitto_sub", []).append(
+                        run_mosquitto_sub(stream, broker, workdir)
+                    )
+                    site_cells.setdefault("b gmqtt count", []).append(run_counter(stream, broker))
+                    if not args.no_peer:
+                        site_cells.setdefault("c mqtt-exporter", []).append(
+                            run_peer(stream, broker)
+                        )
+                    url = f"sqlite+aiosqlite:///{workdir}/site-{attempt}.db"
+                    site_cells.setdefault("d reservewatch", []).append(
+                        run_collector(stream, broker, url)
+                    )
+                for name, runs in site_cells.items():
+                    results[f"QoS 0 site-level {name}"] = best_of(runs)
             if args.batch > 1:
                 stream = Stream(args.sites, args.miners, 1, args.batch)
                 results[f"QoS 1 batch×{args.batch} a mosquitto_sub"] = best_of(
@@ -455,7 +483,10 @@ def _ratio(results: dict[str, Run], numerator: str, denominator: str) -> float |
 
 
 def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
-    print(f"\nIngest: {args.sites} sites × {args.miners} machines, ~137-byte readings")
+    print(
+        f"\nIngest: {args.sites} sites × {args.miners} machines, ~137-byte readings; "
+        f"site-level: {args.sites} sites × {args.site_readings} readings, ~170 bytes"
+    )
     print(f"machine: {machine()}; median of {args.repeat}\n")
     rows = [
         [
@@ -489,6 +520,16 @@ def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
         ratios[f"qos{qos}_d_over_a"] = _ratio(results, d, f"QoS {qos} a mosquitto_sub")
         ratios[f"qos{qos}_d_over_b"] = _ratio(results, d, f"QoS {qos} b gmqtt count")
         ratios[f"qos{qos}_d_over_c"] = _ratio(results, d, "QoS 0 c mqtt-exporter")
+    site = "QoS 0 site-level"
+    ratios["qos0_site_d_over_a"] = _ratio(
+        results, f"{site} d reservewatch", f"{site} a mosquitto_sub"
+    )
+    ratios["qos0_site_d_over_b"] = _ratio(
+        results, f"{site} d reservewatch", f"{site} b gmqtt count"
+    )
+    ratios["qos0_site_d_over_c"] = _ratio(
+        results, f"{site} d reservewatch", f"{site} c mqtt-exporter"
+    )
     ratios["scale_out_2_over_1"] = _ratio(
         results, "QoS 1 PostgreSQL 2 shards", "QoS 1 PostgreSQL 1 shard"
     )

@@ -60,6 +60,35 @@ def miner_reading(rng: random.Random, ts: str) -> bytes:
     )
 
 
+def site_reading(rng: random.Random, ts_s: int, energy_wh: int) -> bytes:
+    """A site gateway's reading (``{prefix}/sites/{site}/telemetry``), about 140 bytes."""
+    power_w = 48_000_000 + rng.random() * 1_000_000
+    return b'{"ts":%d,"power_w":%.1f,"energy_wh":%d,"hashrate_hs":%.4e,"miners_online":%d,' % (
+        ts_s,
+        power_w,
+        energy_wh,
+        power_w / 17.5 * 1e12,
+        9_800,
+    ) + b'"miners_total":10000,"inlet_temp_c":%.1f}' % (-5 + rng.random() * 3)
+
+
+def build_site_packets(*, sites: int, readings_per_site: int, qos: int) -> list[bytes]:
+    """Single-site readings, one a second per site (the newest a second ago), in rounds."""
+    rng = random.Random(1)
+    first_s = int(time.time()) - readings_per_site - 1
+    packets: list[bytes] = []
+    packet_id = 0
+    energy = dict.fromkeys(site_ids(sites), 1_000_000)
+    for second in range(readings_per_site):
+        for site_id in energy:
+            energy[site_id] += 13_400  # ~48 MW for one second, in Wh
+            topic = f"{PREFIX}/sites/{site_id}/telemetry".encode()
+            packet_id = packet_id % 65535 + 1
+            payload = site_reading(rng, first_s + second, energy[site_id])
+            packets.append(_publish_packet(topic, payload, qos, packet_id))
+    return [b"".join(packets[i : i + 500]) for i in range(0, len(packets), 500)]
+
+
 def build_packets(
     *, sites: int, miners: int, rounds: int, qos: int, batch: int, seed: int = 1
 ) -> tuple[list[bytes], int, int]:
@@ -116,7 +145,10 @@ def _read_acks(sock: socket.socket, expected: int, result: dict[str, float]) -> 
     result["end"] = time.time()
 
 
-def publish(port: int, chunks: list[bytes], messages: int, qos: int) -> dict[str, float]:
+def publish(
+    port: int, chunks: list[bytes], messages: int, qos: int, rate: float = 0.0
+) -> dict[str, float]:
+    """Send every chunk; ``rate`` > 0 paces the stream to about that many messages a second."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.sendall(_connect_packet(f"bench-pub-{time.time_ns()}"))
@@ -129,8 +161,14 @@ def publish(port: int, chunks: list[bytes], messages: int, qos: int) -> dict[str
         reader = threading.Thread(target=_read_acks, args=(sock, messages, result), daemon=True)
         reader.start()
     result["start"] = time.time()
+    sent = 0
     for chunk in chunks:
         sock.sendall(chunk)
+        if rate > 0:
+            sent += chunk.count(b'"ts":')  # readings in this chunk
+            ahead_s = result["start"] + sent / rate - time.time()
+            if ahead_s > 0:
+                time.sleep(ahead_s)
     if reader is not None:
         reader.join()
     else:
@@ -148,12 +186,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--qos", type=int, choices=(0, 1), default=0)
     parser.add_argument("--batch", type=int, default=1)
-    args = parser.parse_args()
-    chunks, messages, readings = build_packets(
-        sites=args.sites, miners=args.miners, rounds=args.rounds, qos=args.qos, batch=args.batch
+    parser.add_argument("--rate", type=float, default=0.0, help="readings a second (0: flat out)")
+    parser.add_argument(
+        "--shape", choices=("miners", "site"), default="miners", help="per-machine or per-site"
     )
+    args = parser.parse_args()
+    if args.shape == "site":  # --miners readings per site, each site's one a second
+        chunks = build_site_packets(sites=args.sites, readings_per_site=args.miners, qos=args.qos)
+        messages = readings = args.sites * args.miners
+    else:
+        chunks, messages, readings = build_packets(
+            sites=args.sites,
+            miners=args.miners,
+            rounds=args.rounds,
+            qos=args.qos,
+            batch=args.batch,
+        )
     print(json.dumps({"ready": True, "messages": messages, "readings": readings}), flush=True)
-    result = publish(args.port, chunks, messages, args.qos)
+    result = publish(args.port, chunks, messages, args.qos, args.rate)
     print(json.dumps({**result, "messages": messages, "readings": readings}), flush=True)
 
 

@@ -72,31 +72,35 @@ STATEMENT_PERIOD = "2024-11"  # the month one statement is timed for (as of the 
 
 
 def build_config(operations: int, database_url: str) -> Config:
-    return parse_config(
-        {
-            "database": database_url,
-            "network": {"esplora_url": "http://127.0.0.1:9/api"},
-            "operations": [
-                {
-                    "id": f"op-{number:03d}",
-                    "name": f"Operation {number}",
-                    "license": f"L-{number}",
-                    "remittance": {"rate": "0.1", "period": "monthly", "due_days": 10},
-                    "reserve_addresses": [reserve_address(f"op-{number:03d}")],
-                    "pools": [{"kind": "ocean", "account": f"acct-{number:03d}"}],
-                    "sites": [
-                        {
-                            "id": f"site-{number:03d}",
-                            "region": f"region-{number % 7}",
-                            "power_quota_w": 50_000_000,
-                            "efficiency_j_per_th": 17.5,
-                        }
-                    ],
-                }
-                for number in range(operations)
-            ],
-        }
-    )
+    return parse_config(raw_config(operations, database_url))
+
+
+def raw_config(operations: int, database_url: str) -> dict[str, Any]:
+    """The benchmark's configuration as a document: ``operations`` operations, one ocean
+    account and one site each (``site-000``…)."""
+    return {
+        "database": database_url,
+        "network": {"esplora_url": "http://127.0.0.1:9/api"},
+        "operations": [
+            {
+                "id": f"op-{number:03d}",
+                "name": f"Operation {number}",
+                "license": f"L-{number}",
+                "remittance": {"rate": "0.1", "period": "monthly", "due_days": 10},
+                "reserve_addresses": [reserve_address(f"op-{number:03d}")],
+                "pools": [{"kind": "ocean", "account": f"acct-{number:03d}"}],
+                "sites": [
+                    {
+                        "id": f"site-{number:03d}",
+                        "region": f"region-{number % 7}",
+                        "power_quota_w": 50_000_000,
+                        "efficiency_j_per_th": 17.5,
+                    }
+                ],
+            }
+            for number in range(operations)
+        ],
+    }
 
 
 async def populate(store: Store, config: Config, days: int) -> int:

@@ -2,6 +2,7 @@
 
     python -m bench.serve_proc --port 1883 --sites 1000 --operations 100 --http-port 9108 \
         --database sqlite+aiosqlite:///tmp/s.db
+    python -m bench.serve_proc --config-json config.json     # a whole config of the caller's
 
 Serves ``/metrics`` over the real HttpServer with telemetry connected to the broker; pools and
 the chain are not polled (there are none to reach), the accounts are computed once. Prints
@@ -13,15 +14,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
+from typing import Any
 
 import uvloop
 
 from bench.common import fleet_config
-from collector.app import Collector
+from collector.app import Collector, install_thread_switch_interval
 from collector.config import parse_config
 
 
-async def serve(args: argparse.Namespace) -> None:
+def raw_config(args: argparse.Namespace) -> dict[str, Any]:
+    if args.config_json is not None:
+        raw: dict[str, Any] = json.loads(Path(args.config_json).read_text(encoding="utf-8"))
+        return raw
     raw = fleet_config(
         args.sites,
         port=args.port,
@@ -30,6 +36,10 @@ async def serve(args: argparse.Namespace) -> None:
         database_url=args.database,
     )
     raw["http"] = {"listen": f"127.0.0.1:{args.http_port}"}
+    return raw
+
+
+async def serve(raw: dict[str, Any]) -> None:
     config = parse_config(raw)
     async with Collector(config) as collector:
         await collector.accounts.recompute()
@@ -49,12 +59,14 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--config-json", help="a whole config (JSON); the options below unused")
+    parser.add_argument("--port", type=int, default=1883)
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--operations", type=int, default=100)
-    parser.add_argument("--http-port", type=int, required=True)
-    parser.add_argument("--database", required=True)
-    uvloop.run(serve(parser.parse_args()))
+    parser.add_argument("--http-port", type=int, default=9108)
+    parser.add_argument("--database", default="sqlite+aiosqlite:///bench-serve.db")
+    install_thread_switch_interval()
+    uvloop.run(serve(raw_config(parser.parse_args())))
 
 
 if __name__ == "__main__":

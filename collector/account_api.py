@@ -18,6 +18,8 @@ from collector.statements import load_signing_key, sign, statement_of_account
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 
+_RECORDED_KEPT = 100_000  # bounds the memory of statements recorded
+
 
 class AccountsApi:
     """The :class:`collector.http.Reports` the HTTP server serves."""
@@ -26,6 +28,9 @@ class AccountsApi:
         self._config = config
         self._store = store
         self._accounts = accounts
+        # Statements recorded by this process: asking again for one (same operation, period,
+        # instant and digest) writes nothing new, so it does not queue behind ingest's writes.
+        self._recorded: set[tuple[str, str, str, str]] = set()
 
     def _operation(self, operation_id: str) -> OperationConfig:
         try:
@@ -82,10 +87,16 @@ class AccountsApi:
         operation = self._operation(operation_id)
         account = self._account(operation_id)
         key = load_signing_key(self._config.statement.signing_key_file)
-        statement = await statement_of_account(self._store, operation, period, account)
+        statement = await statement_of_account(
+            self._store, operation, period, account, self._accounts.issued_dues(operation.id)
+        )
         # Signing and rendering (a PDF takes tens of milliseconds) off the event loop.
         document = await asyncio.to_thread(sign, statement, fmt, key, operation.language)
-        await self._store.record_statement(
-            operation.id, period, statement.as_of, statement.sha256()
-        )
+        digest = statement.sha256()
+        recorded = (operation.id, period, statement.as_of.isoformat(), digest)
+        if recorded not in self._recorded:
+            await self._store.record_statement(operation.id, period, statement.as_of, digest)
+            if len(self._recorded) >= _RECORDED_KEPT:
+                self._recorded.clear()
+            self._recorded.add(recorded)
         return document

@@ -39,7 +39,7 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig
 from collector.errors import SecretError, StoreError
 from collector.logs import FailureLog
-from collector.metrics.contract import Metric, family
+from collector.metrics.contract import Metric, Sample, family
 from collector.pool_days import daily_hashrates
 from collector.sources.reserve import proven_holders, wallet_proofs
 from collector.store.queries import Store
@@ -304,10 +304,20 @@ class AccountsService:
         self._last_success: datetime | None = None
         self._failures = FailureLog(log, "accounts recompute")
         self._passed = asyncio.Event()
+        self._pass_wanted = asyncio.Event()
+        self._issued: dict[tuple[str, str], tuple[datetime, int]] = {}
+        self._pass_number = 0  # counts passes: the pass's families are built once per pass
+        self._pass_families: tuple[int, list[Metric]] | None = None
+        self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
 
     @property
     def accounts(self) -> Mapping[str, OperationAccount]:
         return self._accounts
+
+    def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
+        """The statements issued before the last pass read them (``Store.issued_dues``) of one
+        operation: what a statement of the pass's accounts restates, without a read."""
+        return {key: due for key, due in self._issued.items() if key[0] == operation_id}
 
     @property
     def inputs(self) -> Inputs | None:
@@ -338,9 +348,12 @@ class AccountsService:
         for operation_id in self._stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
         self._stale = {op: reason for op, (reason, _) in result.failed.items()}
-        self._restated = restated_periods(accounts, await self._store.issued_dues())
+        issued = await self._store.issued_dues()
+        self._restated = restated_periods(accounts, issued)
+        self._issued = issued
         self._inputs, self._accounts = inputs, accounts
         self._last_success = self._clock.now()
+        self._pass_number += 1
         self._passed.set()
         return accounts
 
@@ -355,15 +368,23 @@ class AccountsService:
         await self._passed.wait()
         return self._accounts
 
+    def request_pass(self) -> None:
+        """Start the next pass now rather than at the end of the interval (new inputs are in:
+        the sources' first round after a start)."""
+        self._pass_wanted.set()
+
     async def run(self) -> None:
         while True:
+            self._pass_wanted.clear()
             try:
                 await self.recompute()
             except (StoreError, RemittanceError, SecretError) as err:
                 self._failures.failed(err)
             else:
                 self._failures.succeeded()
-            await asyncio.sleep(self._interval_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval_s):
+                    await self._pass_wanted.wait()
 
     # -- metrics ----------------------------------------------------------------------------
 
@@ -380,6 +401,47 @@ class AccountsService:
         return totals
 
     def metric_families(self) -> Iterable[Metric]:
+        """The accounts' families. Everything but the hash-rate discrepancy (which follows
+        telemetry) is built once per pass and the same family objects are yielded again
+        until the next pass, so the renderer reuses their text (a scrape under a flood
+        renders only what changed)."""
+        cached = self._pass_families
+        if cached is None or cached[0] != self._pass_number:
+            cached = self._pass_families = (self._pass_number, list(self._pass_metric_families()))
+        for built in cached[1]:
+            if built.name == "reservewatch_operation_hashrate_discrepancy_ratio":
+                yield self._hashrate_discrepancy()
+            else:
+                yield built
+
+    def _hashrate_discrepancy(self) -> Metric:
+        """Pool ÷ telemetry hash rate per operation; a sample is made again only when its
+        value moved."""
+        built = family("reservewatch_operation_hashrate_discrepancy_ratio")
+        inputs = self._inputs
+        if inputs is None:
+            return built
+        telemetry = self._telemetry_by_operation()
+        known = self._hashrate_samples
+        kept: dict[str, tuple[float, Sample]] = {}
+        for operation in self._config.operations:
+            if operation.id not in self._accounts:
+                continue
+            pool_hs = inputs.pool_hashrate_hs.get(operation.id)
+            telemetry_hs = telemetry.get(operation.id)
+            if pool_hs is None or not telemetry_hs:
+                continue
+            ratio = pool_hs / telemetry_hs
+            entry = known.get(operation.id)
+            if entry is None or entry[0] != ratio:
+                sample = Sample(built.name, {"operation": operation.id}, ratio, None)
+                entry = (ratio, sample)
+            kept[operation.id] = entry
+            built.samples.append(entry[1])
+        self._hashrate_samples = kept
+        return built
+
+    def _pass_metric_families(self) -> Iterator[Metric]:
         info = family("reservewatch_operation_info")
         gauges = {
             name: family(f"reservewatch_operation_{name}")
@@ -397,7 +459,6 @@ class AccountsService:
             )
         }
         inputs = self._inputs
-        telemetry = self._telemetry_by_operation()
         for operation in self._config.operations:
             info.add_metric([operation.id, operation.name, operation.license], 1)
             account = self._accounts.get(operation.id)
@@ -419,9 +480,6 @@ class AccountsService:
             )
             if inputs is not None:
                 pool_hs = inputs.pool_hashrate_hs.get(operation.id)
-                telemetry_hs = telemetry.get(operation.id)
-                if pool_hs is not None and telemetry_hs:
-                    values["hashrate_discrepancy_ratio"] = pool_hs / telemetry_hs
                 share = hashrate_share(pool_hs, inputs.network_hashrate_hs)
                 values["hashrate_share_ratio"] = float(share) if share is not None else None
             for name, value in values.items():

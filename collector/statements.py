@@ -14,6 +14,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from collector.store.queries import Store
 from collector.terms import config_as_known, terms_documents
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
-from remittance.pdf import PROJECTION_MARK, render_projection_pdf, render_signed_pdf
 from remittance.periods import parse_period_label
 from remittance.signing import (
     load_private_key,
@@ -92,16 +92,22 @@ async def build_statement_from_store(
 
 
 async def statement_of_account(
-    store: Store, operation: OperationConfig, period: str, account: OperationAccount
+    store: Store,
+    operation: OperationConfig,
+    period: str,
+    account: OperationAccount,
+    issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
-    with the restatements of closed periods and the period's energy, read from the store."""
+    with the restatements of closed periods and the period's energy, read from the store.
+    ``issued`` (the operation's ``Store.issued_dues`` as the accounts' pass read them) saves
+    reading them again."""
     try:
         period_range = parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
     as_of = account.as_of
-    restatements = await restatements_of(store, operation.id, account, as_of)
+    restatements = await restatements_of(store, operation.id, account, as_of, issued)
     sites = [site.id for site in operation.sites]
     energy_wh = (
         await store.energy_wh(sites, period_range.start_at, period_range.end_at) if sites else None
@@ -124,15 +130,19 @@ async def statement_of_account(
 
 
 async def restatements_of(
-    store: Store, operation_id: str, account: OperationAccount, as_of: datetime
+    store: Store,
+    operation_id: str,
+    account: OperationAccount,
+    as_of: datetime,
+    issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
 ) -> list[Restatement]:
     """The closed periods issued before ``as_of`` whose due has changed since: which period,
     the due issued and now, and each revised input (earnings and network rewards) with its
-    value then and now."""
+    value then and now. ``issued``: the operation's issued dues, when already read."""
     restated: list[Restatement] = []
-    for (_, label), (issued_as_of, issued_due) in sorted(
-        (await store.issued_dues(operation_id)).items()
-    ):
+    if issued is None:
+        issued = await store.issued_dues(operation_id)
+    for (_, label), (issued_as_of, issued_due) in sorted(issued.items()):
         obligation = account.obligation_for(label)
         if issued_as_of >= as_of or obligation is None or obligation.is_open:
             continue
@@ -182,6 +192,10 @@ def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey, language: str =
     if fmt == "csv":
         return sign_statement_csv(statement, key)
     if fmt == "pdf":
+        # reportlab and matplotlib's font table take a third of a second to import: only
+        # when a PDF is asked for, not at every start of the collector.
+        from remittance.pdf import render_signed_pdf  # noqa: PLC0415
+
         return render_signed_pdf(statement, key, language)
     raise StatementUnavailable(f"unknown statement format {fmt!r}")
 
@@ -289,6 +303,8 @@ async def render_projection(  # noqa: PLR0917 - mirrors the statement's coordina
 ) -> bytes:
     """What the statement would say as of a future instant if nothing else arrived: never
     signed, never recorded, marked as a projection."""
+    from remittance.pdf import PROJECTION_MARK, render_projection_pdf  # noqa: PLC0415 - see sign
+
     statement = await build_statement_from_store(config, store, operation, period, as_of)
     if fmt == "pdf":
         return render_projection_pdf(statement, language or operation.language)

@@ -417,11 +417,15 @@ async def _mine(chain: FakeChain, clock: Clock) -> None:
 
 
 async def _print_summaries(collector: Collector, out: TextIO) -> None:
+    """A summary every 10 s, and one as soon as each accounts' pass is done (the first
+    figures show the moment the first pass over the backfilled sources has them)."""
     await asyncio.sleep(3)
     while True:
         with contextlib.suppress(Exception):  # a summary line must never stop the demo
             _summary(collector, out)
-        await asyncio.sleep(10)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                await collector.accounts.next_pass()
 
 
 def _print_banner(  # noqa: PLR0917 - each value printed once, in the order shown

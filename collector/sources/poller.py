@@ -133,6 +133,10 @@ class Poller:
         self._start_spread_s = start_spread_s
         self._health = {job.target: TargetHealth(job.source, job.target) for job in jobs}
         self._durations: dict[str, _Histogram] = {}
+        self._not_polled_yet = set(self._jobs)
+        self._first_round = asyncio.Event()  # set once every job has been polled once
+        if not self._not_polled_yet:
+            self._first_round.set()
 
     # -- state ----------------------------------------------------------------------------
 
@@ -145,6 +149,10 @@ class Poller:
         health = self._health[target]
         if health.last_success is None or when > health.last_success:
             health.last_success = when
+
+    async def first_round(self) -> None:
+        """Return once every job has been polled once since start (whatever the results)."""
+        await self._first_round.wait()
 
     # -- running --------------------------------------------------------------------------
 
@@ -195,6 +203,10 @@ class Poller:
         while True:
             started = self._clock.monotonic()
             await self.poll_target(job.target)
+            if job.target in self._not_polled_yet:
+                self._not_polled_yet.discard(job.target)
+                if not self._not_polled_yet:
+                    self._first_round.set()
             health = self._health[job.target]
             wait_s = job.interval_s - (self._clock.monotonic() - started)
             if health.breaker_open_until is not None:

@@ -115,6 +115,23 @@ class SiteExposition:
 
     def __init__(self) -> None:
         self._sites: dict[str, _SiteSamples] = {}
+        self._message_samples: dict[str, tuple[int, Sample]] = {}
+
+    def messages_family(self, messages: Mapping[str, int]) -> Metric:
+        """``reservewatch_telemetry_messages_total`` per site, a sample made again only when
+        its site's count moved (a flood touches a few sites)."""
+        built = family("reservewatch_telemetry_messages")
+        name = built.name + "_total"
+        known = self._message_samples
+        kept: dict[str, tuple[int, Sample]] = {}
+        for site_id, count in messages.items():
+            entry = known.get(site_id)
+            if entry is None or entry[0] != count:
+                entry = (count, Sample(name, {"site": site_id}, float(count), None))
+            kept[site_id] = entry
+            built.samples.append(entry[1])
+        self._message_samples = kept
+        return built
 
     def families(self, book: SiteBook, now: datetime) -> SiteFamilies:
         columns: list[list[Sample]] = [[] for _ in _SITE_FAMILIES]
@@ -157,11 +174,16 @@ def telemetry_families(
     now: datetime,
     messages: Mapping[str, int],
     rejected: Mapping[str, int],
+    *,
     sites: SiteFamilies | None = None,
+    exposition: SiteExposition | None = None,
 ) -> Iterator[Metric]:
-    """Every telemetry family; ``sites`` reuses per-site families built for this book state."""
+    """Every telemetry family; ``sites`` reuses per-site families built for this book state,
+    ``exposition`` the message counts' samples that did not move."""
+    if exposition is None:
+        exposition = SiteExposition()
     if sites is None:
-        sites = site_families(book, now)
+        sites = exposition.families(book, now)
     yield from sites.families
     region_power = sites.region_power_w
 
@@ -178,10 +200,7 @@ def telemetry_families(
     yield region_power_family
     yield region_quota
 
-    messages_family = family("reservewatch_telemetry_messages")
-    for site_id, count in messages.items():
-        messages_family.add_metric([site_id], float(count))
-    yield messages_family
+    yield exposition.messages_family(messages)
     rejected_family = family("reservewatch_telemetry_rejected")
     for reason, count in rejected.items():
         rejected_family.add_metric([reason], float(count))

@@ -95,7 +95,7 @@ class TelemetryService:
         *,
         client_factory: ClientFactory | None = None,
         flush_interval_s: float = 0.5,
-        flush_max_readings: int = 5_000,
+        flush_max_readings: int = 20_000,
         backoff: Backoff | None = None,
         miner_sweep_s: float = 5.0,
     ) -> None:
@@ -196,7 +196,9 @@ class TelemetryService:
         if self._site_families is None or self._site_families[0] != key:
             self._site_families = (key, self._site_exposition.families(book, now))
         sites = self._site_families[1]
-        yield from telemetry_families(book, now, self._messages, self._rejected, sites)
+        yield from telemetry_families(
+            book, now, self._messages, self._rejected, sites=sites, exposition=self._site_exposition
+        )
         up = family("reservewatch_source_up")
         up.add_metric(["mqtt", "broker"], 1.0 if self._connected else 0.0)
         yield up
@@ -293,15 +295,16 @@ class TelemetryService:
 
     def _handle_readings(self, site_id: str, payload: bytes, topic: str) -> int:
         """Apply a site-level message's readings; the number accepted."""
+        limits = self._limits()
         try:
-            batch = parse_site_payload(payload, self._limits())
+            batch = parse_site_payload(payload, limits)
         except Rejected as whole:
             self._reject(whole, topic)
             return 0
         for one in batch.rejects:
             self._reject(one, topic)
         accepted = 0
-        now = self._limits().now
+        now = limits.now
         for reading in (
             sorted(batch.readings, key=lambda r: r.ts)
             if len(batch.readings) > 1
@@ -326,18 +329,19 @@ class TelemetryService:
         ):
             self._reject(Rejected("bad_miner_id", "machine id in the topic is invalid"), topic)
             return 0
+        limits = self._limits()
         try:
-            readings, rejects = parse_miner_payload(payload, self._limits(), miner_id)
+            readings, rejects = parse_miner_payload(payload, limits, miner_id)
         except Rejected as whole:
             self._reject(whole, topic)
             return 0
         for one in rejects:
             self._reject(one, topic)
         if len(readings) > 1:
-            readings.sort(key=_by_ts)
+            readings = sorted(readings, key=_by_ts)
         accepted = 0
         apply = self._miners.apply
-        now_s = self._limits().now.timestamp()
+        now_s = limits.now_s
         for reading in readings:
             try:
                 apply(site_id, reading, now_s)

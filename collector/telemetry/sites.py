@@ -389,5 +389,13 @@ class SiteBook:
             if state.last_ts is not None
         }
 
+    def hashrates(self) -> dict[str, float | None]:
+        """The latest hash rate of every site that has reported (a scrape's cheap view)."""
+        return {
+            site_id: state.hashrate_hs
+            for site_id, state in self._sites.items()
+            if state.last_ts is not None
+        }
+
     def states(self) -> Iterable[tuple[str, LiveSite]]:
         return self._sites.items()

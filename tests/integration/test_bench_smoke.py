@@ -36,10 +36,12 @@ def run_bench(module: str, *args: str) -> dict[str, Any]:
 
 def test_ingest_benchmark_counts_every_reading_at_both_qos_levels() -> None:
     result = run_bench(
-        "bench.ingest", "--sites", "2", "--miners", "50", "--batch", "10", "--no-peer"
+        "bench.ingest",
+        *("--sites", "2", "--miners", "50", "--batch", "10", "--no-peer", "--site-readings", "20"),
     )
     runs = result["runs"]
     assert runs["QoS 1 d reservewatch"]["received"] == 100
+    assert runs["QoS 0 site-level d reservewatch"]["received"] == 40
     assert runs["QoS 1 batch×10 d reservewatch"]["received"] == 100
     assert all(run["dropped"] == 0 for run in runs.values())
 
@@ -61,3 +63,21 @@ def test_recompute_benchmark_rebuilds_every_account() -> None:
 def test_memory_benchmark_holds_every_machine() -> None:
     result = run_bench("bench.memory", "--sites", "2", "--miners", "100", "--batch", "50")
     assert result["machines"] == 200
+
+
+def test_api_benchmark_answers_balances_and_statements_while_ingest_runs() -> None:
+    result = run_bench(
+        "bench.api",
+        *("--operations", "2", "--days", "40", "--requests", "8"),
+        *("--rate", "1000", "--miners", "10", "--rounds", "30"),
+    )
+    assert result["all"]["count"] == 8
+    assert result["idle all"]["count"] == 2
+
+
+def test_startup_benchmark_sees_every_operations_figures_after_a_restart() -> None:
+    result = run_bench(
+        "bench.startup", "--operations", "2", "--days", "40", "--repeat", "1", "--no-demo"
+    )
+    assert len(result["restarts"]) == 1
+    assert result["restarts"][0]["figures_s"] > 0

@@ -18,7 +18,7 @@ from collector.clock import FrozenClock
 from collector.config import Config, parse_config
 from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
-from collector.store.records import EarningRecord, PoolHashrateDayRecord
+from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolStatusRecord
 from remittance.ledger import ReserveOutput
 from remittance.obligations import DailyEarning
 from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
@@ -239,3 +239,44 @@ def test_check_config_says_what_changes_for_which_period() -> None:
         f"op: reserve address {DEMO_ADDRESS} retired on 2026-11-15: still watched, its "
         "payments still count",
     ]
+
+
+ONE_SITE = parse_config(
+    {
+        "operations": [
+            {
+                "id": "op",
+                "name": "Op",
+                "license": "L-1",
+                "remittance": {"rate": "0.1"},
+                "reserve_addresses": [DEMO_ADDRESS],
+                "pools": [{"kind": "ocean", "account": "a"}],
+                "sites": [
+                    {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20}
+                ],
+            }
+        ]
+    }
+)
+
+
+async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store: Store) -> None:
+    site_hashrates: dict[str, float | None] = {"s1": 2e17}
+    service = AccountsService(
+        ONE_SITE, store, FrozenClock(AS_OF), telemetry_hashrates=lambda: site_hashrates
+    )
+    await store.save_pool_status(PoolStatusRecord("op", "ocean", "a", 1e17, 1e17, 1, 0, AS_OF))
+    await service.recompute()
+
+    def discrepancy() -> list[float]:
+        return [
+            sample.value
+            for family in service.metric_families()
+            if family.name == "reservewatch_operation_hashrate_discrepancy_ratio"
+            for sample in family.samples
+        ]
+
+    assert discrepancy() == [0.5]
+    site_hashrates["s1"] = 1e17  # telemetry moved; no pass since
+    assert discrepancy() == [1.0]
+    assert discrepancy() == [1.0]

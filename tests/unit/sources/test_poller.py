@@ -157,3 +157,19 @@ async def test_run_polls_each_job_on_its_own_interval_until_cancelled() -> None:
 def test_duplicate_targets_are_refused() -> None:
     with pytest.raises(ValueError, match="duplicate poll targets: t"):
         Poller([ScriptedJob("t"), ScriptedJob("t")], FrozenClock(START))
+
+
+async def test_the_first_round_ends_once_every_job_was_polled_whatever_its_result() -> None:
+    jobs = [ScriptedJob("a"), ScriptedJob("b", [SourceServerError("HTTP 500")])]
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(min(seconds, 0.01))
+
+    poller = Poller(jobs, FrozenClock(START), sleep=sleep, rng=lambda: 0.0, start_spread_s=0)
+    running = asyncio.create_task(poller.run())
+    try:
+        async with asyncio.timeout(5):
+            await poller.first_round()
+    finally:
+        running.cancel()
+    assert all(job.polls >= 1 for job in jobs)  # b's failed first poll counts as polled

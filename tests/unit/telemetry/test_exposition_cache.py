@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client.exposition import generate_latest
 
 from collector.clock import FrozenClock
 from collector.config import DatabaseConfig, parse_config
@@ -52,12 +53,23 @@ def power_line(exposition: bytes) -> bytes:
     )
 
 
+def without_timing(exposition: bytes) -> list[bytes]:
+    """The lines of an exposition but the previous scrape's duration (it differs each time)."""
+    return [
+        line
+        for line in exposition.splitlines()
+        if not line.startswith(b"reservewatch_scrape_duration_seconds ")
+    ]
+
+
+@pytest.fixture
+def telemetry(store: Store) -> TelemetryService:
+    return TelemetryService(CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC)))
+
+
 async def test_a_new_reading_shows_at_the_next_scrape_and_an_unchanged_book_renders_alike(
-    store: Store,
+    telemetry: TelemetryService,
 ) -> None:
-    telemetry = TelemetryService(
-        CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
-    )
     registry, _ = build_registry([telemetry])
     renderer = ExpositionRenderer()
     telemetry.receive(
@@ -72,3 +84,26 @@ async def test_a_new_reading_shows_at_the_next_scrape_and_an_unchanged_book_rend
     )
     assert power_line(renderer.text(registry.collect())).endswith(b" 27.0")
     assert power_line(renderer.openmetrics(registry.collect()) or b"").endswith(b" 27.0")
+
+
+async def test_a_sites_message_count_moves_at_the_next_scrape_and_matches_prometheus_client(
+    telemetry: TelemetryService,
+) -> None:
+    registry, _ = build_registry([telemetry])
+    renderer = ExpositionRenderer()
+
+    def count_line() -> bytes:
+        exposition = renderer.text(registry.collect())
+        assert without_timing(exposition) == without_timing(generate_latest(registry))
+        return next(
+            line
+            for line in exposition.splitlines()
+            if line.startswith(b"reservewatch_telemetry_messages_total{")
+        )
+
+    assert count_line() == b'reservewatch_telemetry_messages_total{site="s1"} 0.0'
+    telemetry.receive(
+        MqttMessage(TOPIC, b'{"ts": "2026-11-24T02:00:00Z", "power_w": 25}', retain=False)
+    )
+    assert count_line() == b'reservewatch_telemetry_messages_total{site="s1"} 1.0'
+    assert count_line() == b'reservewatch_telemetry_messages_total{site="s1"} 1.0'
