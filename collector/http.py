@@ -229,15 +229,16 @@ class HttpServer:
         self._listener: asyncio.Server | None = None
         # A client's malformed request: one quiet line, never its headers (a token may be
         # among them), never a traceback.
-        server_log = logging.getLogger("aiohttp.server")
-        if not any(isinstance(f, ClientErrorFilter) for f in server_log.filters):
-            server_log.addFilter(ClientErrorFilter(clock.monotonic))
+        # The filter is this server's (added as it starts, removed as it stops): its one-a-
+        # minute count starts with the server, not with whichever server ran before it.
+        self._client_errors = ClientErrorFilter(clock.monotonic)
         self.guard: ConnectionGuard | None = None
 
     def add_readiness(self, name: str, check: ReadinessCheck) -> None:
         self._readiness[name] = check
 
     async def start(self) -> None:
+        logging.getLogger("aiohttp.server").addFilter(self._client_errors)
         ssl_context = None
         if self._config.tls is not None:
             import ssl  # noqa: PLC0415 - only when TLS is configured
@@ -274,6 +275,7 @@ class HttpServer:
         log.info("http listening", extra={"listen": config.listen})
 
     async def stop(self) -> None:
+        logging.getLogger("aiohttp.server").removeFilter(self._client_errors)
         if self._listener is not None:
             self._listener.close()
             await self._listener.wait_closed()

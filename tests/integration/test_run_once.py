@@ -15,7 +15,7 @@ import pytest
 from collector.config import load_config
 from collector.store.database import open_engine
 from collector.store.queries import Store
-from simulator.world import OPERATIONS
+from simulator.world import OPERATIONS, SEIZED_CASE, VAULT
 from tests.support.demo_world import DemoWorld, demo_world
 
 
@@ -58,7 +58,14 @@ async def test_one_pass_fills_the_store_from_every_source_and_a_second_changes_n
         assert len(await store.pool_statuses()) == len(pool_targets)
         assert await store.chain_tip("main") is not None
         outputs = await store.reserve_outputs()
-        assert {o.operation_id for o in outputs} == {op.id for op in OPERATIONS}
+        remitted = {o.operation_id for o in outputs if o.role == "reserve"}
+        assert remitted == {op.id for op in OPERATIONS}
+        # The demo's reserve story: the case's coins, the vault, the payment outside them.
+        assert {(o.role, o.operation_id) for o in outputs if o.role != "reserve"} == {
+            ("intake", SEIZED_CASE),
+            ("custody", VAULT),
+            ("outside", ""),
+        }
 
         second = await _run_once(world.config_path, world.env)
         assert second.returncode == 0, second.stderr
