@@ -35,7 +35,7 @@ from collector.rates_import import day_start
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.store.records import EarningRecord, PoolHashrateDayRecord, PriceQuoteRecord
+from collector.store.records import PoolHashrateDayRecord, PriceQuoteRecord
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
 from remittance.proofs import proof_message
@@ -65,7 +65,6 @@ from simulator.world import (
     vault_descriptor,
 )
 
-REVISION_DAYS = 3  # the pool accounts' default revision_days: re-read on every poll
 DEMO_USD_PER_BTC = Decimal("97000")  # the fake ticker's last trade
 DEMO_KZT_PER_USD = Decimal("510.25")  # the official rate the demo's history holds each day
 SECRET_ENV_PREFIX = "RESERVEWATCH_DEMO_"  # noqa: S105 - a variable-name prefix, not a secret
@@ -274,11 +273,7 @@ async def _fill_history(
 ) -> int:
     """The simulated telemetry and curtailment history, from ``start`` to the current step;
     the daily hash rates the collector would have averaged from its own samples of the
-    accounts whose pools publish none (AntPool, OCEAN) over the history's closed days; and the
-    pools' credits of the history's closed days before the last ``revision_days``, as the
-    collector would have stored them had it been running (``source="import"``), so its first
-    poll of each pool reads only the days a pool may still revise, not 95 days at the pool's
-    rate limit (Braiins: one request per 5 s)."""
+    accounts whose pools publish none (AntPool, OCEAN) over the history's closed days."""
     config = load_config(config_path)
     engine = open_engine(config.database)
     try:
@@ -296,26 +291,6 @@ async def _fill_history(
                 if pool.kind in SAMPLED
                 for day, rate in history.day_hashrate.get((pool.kind, pool.account), {}).items()
                 if day < now.date()
-            ]
-        )
-        revised_from = now.date() - timedelta(days=REVISION_DAYS)
-        await store.upsert_earnings(
-            [
-                EarningRecord(operation.id, pool.kind, pool.account, day, amount, "import")
-                for operation in OPERATIONS
-                for pool in operation.pools
-                for day, amount in history.earnings.get((pool.kind, pool.account), {}).items()
-                if day < revised_from
-            ]
-        )
-        await store.upsert_pool_hashrate_days(
-            [
-                PoolHashrateDayRecord(operation.id, pool.kind, pool.account, day, rate, "pool")
-                for operation in OPERATIONS
-                for pool in operation.pools
-                if pool.kind not in SAMPLED
-                for day, rate in history.day_hashrate.get((pool.kind, pool.account), {}).items()
-                if day < revised_from
             ]
         )
         # The National Bank's official rate for each day of the history (KZT per USD).
