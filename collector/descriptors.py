@@ -13,6 +13,7 @@ the configuration.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -65,6 +66,16 @@ class WatchedDescriptor:
             return re.sub(r"<([0-9h';]+)>", lambda m: str(m.group(1)).split(";")[branch], body)
 
         return [pick(branch) for branch in range(self.branches)]
+
+    def first_unused(self, used: Iterable[str]) -> str:
+        """The first receive address (branch 0) not in ``used``; a fixed descriptor's one."""
+        if not self.ranged:
+            return self.address()
+        paid = set(used)
+        index = 0
+        while (address := self.address(index)) in paid:
+            index += 1
+        return address
 
     def address(self, index: int = 0, branch: int = 0) -> str:
         """The address at ``index`` of ``branch`` (a fixed descriptor has only index 0)."""

@@ -33,14 +33,7 @@ def payment_address(
     after them, the first reserve address.
     """
     if operation.reserve_descriptor is not None:
-        d = parse_descriptor(operation.reserve_descriptor, chain)
-        if not d.ranged:
-            return d.address()
-        paid = set(used)
-        index = 0
-        while (address := d.address(index)) in paid:
-            index += 1
-        return address
+        return parse_descriptor(operation.reserve_descriptor, chain).first_unused(used)
     in_force = sorted(
         (retired for retired in operation.retired_addresses if today < retired.until),
         key=lambda retired: retired.until,

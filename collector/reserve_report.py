@@ -30,7 +30,7 @@ from collector.store.queries import Store
 from collector.wallets import WalletBook
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
-from remittance.reserve import holdings
+from remittance.reserve import RULE, holdings
 from remittance.reserve_pdf import btc, render_report_pdf
 from remittance.reserve_report import (
     CaseInfo,
@@ -226,7 +226,7 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
             for (source, holder), sat in sorted(h.by_source.items())
         ],
         "wallets": wallets,
-        "rule": build_report(inputs)["rules"]["holdings"],
+        "rule": RULE,
     }
 
 

@@ -179,10 +179,7 @@ class WalletBook:
                 continue
             d = wallet.descriptor
             if d is not None and d.ranged:
-                index = 0
-                while (address := d.address(index, 0)) in used_set:
-                    index += 1
-                return address
+                return d.first_unused(used_set)
             if wallet.addresses:
                 return wallet.addresses[0]
             return d.address() if d is not None else None

@@ -43,7 +43,7 @@ Source = Literal["mined", "seized", "unattributed"]
 SourceKey = tuple[Source, str]  # (source, holder): ("mined", operation id), ("seized", case id)
 Role = Literal["reserve", "intake", "custody", "outside"]
 
-_SOURCE_OF_ROLE: Mapping[str, Source] = {
+SOURCE_OF_ROLE: Mapping[str, Source] = {
     "reserve": "mined",
     "intake": "seized",
     "custody": "unattributed",
@@ -195,7 +195,7 @@ def holdings(
             continue
         if counted_set is not None and key not in counted_set:
             continue
-        composition[key] = {(_SOURCE_OF_ROLE[coin.role], coin.holder): coin.amount_sat}
+        composition[key] = {(SOURCE_OF_ROLE[coin.role], coin.holder): coin.amount_sat}
         inflows.append(coin)
 
     movements: list[Movement] = []

@@ -20,7 +20,7 @@ from typing import Any
 
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
-from remittance.reserve import RULE, Coin, Holdings, Movement, holdings, holdings_at
+from remittance.reserve import RULE, SOURCE_OF_ROLE, Coin, Holdings, Movement, holdings, holdings_at
 from remittance.valuation import RULE as VALUATION_RULE
 from remittance.valuation import ExchangeRate, Price, price_at, value_at
 
@@ -147,7 +147,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
     now = holdings(inputs.coins, inputs.spends)  # the mempool included: outflows at once
     inflows = [c for c in end_holdings.inflows if _in_period(c.block_time, period, as_of, "")]
     by_source: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    source_of = {"reserve": "mined", "intake": "seized", "custody": "unattributed"}
+    source_of = SOURCE_OF_ROLE
     for c in inflows:
         totals = by_source[(source_of[c.role], c.holder)]
         totals[0] += c.amount_sat
