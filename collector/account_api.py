@@ -2,23 +2,114 @@
 (:class:`collector.accounts.AccountsService`), never recomputed per request.
 
 A balance is the snapshot's ledger; a statement is built from the snapshot's account (as of
-the pass's instant), signed, and its digest recorded. Before the first pass has finished both
-answer :class:`~collector.errors.AccountsNotReady` (503 with ``Retry-After``).
+the pass's instant) and the statement inputs the same pass read (each period's energy, the
+restatements), signed, and its digest recorded. Nothing on that path reads the store, and a
+JSON statement is signed on the event loop (orjson: a few hundred microseconds), so an answer
+never waits for a database round trip behind a flood of telemetry. The digest is written by
+:class:`StatementRecorder` just after the answer, many in one transaction. Before the first
+pass has finished both answer :class:`~collector.errors.AccountsNotReady` (503 with
+``Retry-After``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.accounts import AccountsService
 from collector.config import Config, OperationConfig
-from collector.errors import AccountsNotReady, UnknownOperation
-from collector.statements import load_signing_key, sign, statement_of_account
+from collector.errors import AccountsNotReady, StoreError, UnknownOperation
+from collector.logs import FailureLog
+from collector.metrics.contract import Metric, family
+from collector.statements import (
+    load_signing_key,
+    sign,
+    statement_from_inputs,
+    statement_of_account,
+)
 from collector.store.queries import Store
 from remittance.account import OperationAccount
+from remittance.statement import Statement
+
+log = logging.getLogger(__name__)
 
 _RECORDED_KEPT = 100_000  # bounds the memory of statements recorded
+_RETRY_S = 1.0  # after the store refused a write
+
+Served = tuple[str, str, datetime, str]  # operation, period, as_of, sha256
+
+
+class StatementRecorder:
+    """Writes the digest of each statement served (``Store.record_served_statements``) just
+    after the answer, never before it: every digest served while a write is under way goes
+    in the next one, so a burst of requests costs one transaction, and no answer waits for
+    SQLite's one write lock, which telemetry's flushes hold most of the time under a flood.
+
+    A statement needs no record to be checked: it is signed and carries its instant, and
+    ``statement --as-of`` makes it again from the store. The record is the list of what was
+    served. :meth:`close` (the HTTP server's stop) writes what is pending; while the store
+    refuses writes, the digests wait in memory (``reservewatch_api_statement_records_pending``)
+    and are written when it answers again.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: dict[Served, None] = {}  # in the order served
+        self._recorded: set[Served] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._failures = FailureLog(log, "recording served statements")
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def record(self, served: Served) -> None:
+        if served in self._recorded or served in self._pending:
+            return  # asked again: already on record (or about to be)
+        self._pending[served] = None
+        self._start()
+
+    def _start(self) -> None:
+        if self._pending and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(
+                self._write(), name="statement-recorder"
+            )
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch = list(self._pending)
+            try:
+                await self._store.record_served_statements(batch)
+            except StoreError as err:
+                self._failures.failed(err)
+                if self._closing:
+                    log.error(
+                        "statements served but not recorded",
+                        extra={"count": len(self._pending), "error": str(err)},
+                    )
+                    return
+                await asyncio.sleep(_RETRY_S)
+                continue
+            self._failures.succeeded()
+            if len(self._recorded) + len(batch) > _RECORDED_KEPT:
+                self._recorded.clear()
+            for served in batch:
+                del self._pending[served]
+                self._recorded.add(served)
+
+    async def close(self) -> None:
+        """Write every digest still pending (one more attempt when the store refuses)."""
+        self._closing = True
+        self._start()
+        if self._task is not None:
+            await self._task
+        self._closing = False
 
 
 class AccountsApi:
@@ -28,9 +119,8 @@ class AccountsApi:
         self._config = config
         self._store = store
         self._accounts = accounts
-        # Statements recorded by this process: asking again for one (same operation, period,
-        # instant and digest) writes nothing new, so it does not queue behind ingest's writes.
-        self._recorded: set[tuple[str, str, str, str]] = set()
+        self.recorder = StatementRecorder(store)
+        self._key: tuple[Path, int, int, Ed25519PrivateKey] | None = None
 
     def _operation(self, operation_id: str) -> OperationConfig:
         try:
@@ -47,6 +137,28 @@ class AccountsApi:
         if account is None:
             raise AccountsNotReady(f"{operation_id}: the accounts are not computed yet")
         return account
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        """The statement key, loaded again only when its file changes (a key rotated in place
+        is used from the next statement on; a file made readable by others is refused)."""
+        path = self._config.statement.signing_key_file
+        if path is not None:
+            try:
+                status = path.stat()
+            except OSError:
+                status = None
+            cached = self._key
+            if (
+                status is not None
+                and cached is not None
+                and cached[:3] == (path, status.st_mtime_ns, status.st_mode)
+            ):
+                return cached[3]
+            key = load_signing_key(path)
+            if status is not None:
+                self._key = (path, status.st_mtime_ns, status.st_mode, key)
+            return key
+        return load_signing_key(path)
 
     async def balance(self, operation_id: str) -> Mapping[str, object]:
         self._operation(operation_id)
@@ -74,29 +186,39 @@ class AccountsApi:
             ],
         }
 
+    async def _statement(self, operation: OperationConfig, period: str) -> Statement:
+        """From the snapshot: the last pass's account and statement inputs (no read); from
+        the store only for a period the pass read no inputs for (its account does not cover
+        it: the statement then says which periods it does)."""
+        account = self._account(operation.id)
+        inputs = self._accounts.statement_inputs(operation.id)
+        if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
+            return statement_from_inputs(operation, period, account, inputs)
+        return await statement_of_account(
+            self._store, operation, period, account, self._accounts.issued_dues(operation.id)
+        )
+
     async def statement_digest(self, operation_id: str, period: str) -> str:
         """The SHA-256 a statement of ``period`` carries (as of the last pass): what
         ``statement verify`` prints for each of its files."""
-        operation = self._operation(operation_id)
-        statement = await statement_of_account(
-            self._store, operation, period, self._account(operation_id)
-        )
+        statement = await self._statement(self._operation(operation_id), period)
         return statement.sha256()
 
     async def statement(self, operation_id: str, period: str, fmt: str) -> bytes:
         operation = self._operation(operation_id)
-        account = self._account(operation_id)
-        key = load_signing_key(self._config.statement.signing_key_file)
-        statement = await statement_of_account(
-            self._store, operation, period, account, self._accounts.issued_dues(operation.id)
-        )
-        # Signing and rendering (a PDF takes tens of milliseconds) off the event loop.
-        document = await asyncio.to_thread(sign, statement, fmt, key, operation.language)
-        digest = statement.sha256()
-        recorded = (operation.id, period, statement.as_of.isoformat(), digest)
-        if recorded not in self._recorded:
-            await self._store.record_statement(operation.id, period, statement.as_of, digest)
-            if len(self._recorded) >= _RECORDED_KEPT:
-                self._recorded.clear()
-            self._recorded.add(recorded)
+        statement = await self._statement(operation, period)
+        key = self._signing_key()
+        if fmt == "json":
+            document = sign(statement, fmt, key)  # ~0.3 ms: not worth a thread's hand-over
+        else:
+            # Rendering a PDF takes tens of milliseconds, a CSV a few: off the event loop.
+            document = await asyncio.to_thread(sign, statement, fmt, key, operation.language)
+        self.recorder.record((operation.id, period, statement.as_of, statement.sha256()))
         return document
+
+    async def close(self) -> None:
+        """Write the digests of the statements served that are not yet recorded."""
+        await self.recorder.close()
+
+    def metric_families(self) -> Iterable[Metric]:
+        yield family("reservewatch_api_statement_records_pending", self.recorder.pending)

@@ -42,6 +42,7 @@ from collector.logs import FailureLog
 from collector.metrics.contract import Metric, Sample, family
 from collector.pool_days import daily_hashrates
 from collector.sources.reserve import proven_holders, wallet_proofs
+from collector.statement_inputs import PeriodEnergy, StatementInputs, restatements_of
 from collector.store.queries import Store
 from collector.wallets import WalletBook
 from remittance.account import OperationAccount, compute_account
@@ -65,6 +66,7 @@ from remittance.obligations import (
 )
 from remittance.periods import PeriodKind
 from remittance.share import hashrate_share, national_share
+from remittance.statement import Restatement
 
 log = logging.getLogger(__name__)
 
@@ -309,6 +311,8 @@ class AccountsService:
         self._pass_number = 0  # counts passes: the pass's families are built once per pass
         self._pass_families: tuple[int, list[Metric]] | None = None
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
+        self._statement_inputs: dict[str, StatementInputs] = {}
+        self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
 
     @property
     def accounts(self) -> Mapping[str, OperationAccount]:
@@ -318,6 +322,12 @@ class AccountsService:
         """The statements issued before the last pass read them (``Store.issued_dues``) of one
         operation: what a statement of the pass's accounts restates, without a read."""
         return {key: due for key, due in self._issued.items() if key[0] == operation_id}
+
+    def statement_inputs(self, operation_id: str) -> StatementInputs | None:
+        """What a statement of the operation's account in :attr:`accounts` states beyond it
+        (its periods' energy, its restatements), read by the same pass: a statement from the
+        snapshot reads nothing."""
+        return self._statement_inputs.get(operation_id)
 
     @property
     def inputs(self) -> Inputs | None:
@@ -349,13 +359,45 @@ class AccountsService:
             log.info("account recomputed again", extra={"operation": operation_id})
         self._stale = {op: reason for op, (reason, _) in result.failed.items()}
         issued = await self._store.issued_dues()
-        self._restated = restated_periods(accounts, issued)
+        restated = restated_periods(accounts, issued)
+        statement_inputs = await self._read_statement_inputs(result.accounts, issued, restated)
+        self._restated = restated
         self._issued = issued
+        # One swap: an account and its statement inputs always come from the same pass.
         self._inputs, self._accounts = inputs, accounts
+        kept = {op: self._statement_inputs[op] for op in accounts if op in self._statement_inputs}
+        self._statement_inputs = kept | statement_inputs  # a stale account keeps its own
         self._last_success = self._clock.now()
         self._pass_number += 1
         self._passed.set()
         return accounts
+
+    async def _read_statement_inputs(
+        self,
+        accounts: Mapping[str, OperationAccount],
+        issued: Mapping[tuple[str, str], tuple[datetime, int]],
+        restated: Mapping[str, int],
+    ) -> dict[str, StatementInputs]:
+        """The statement inputs of the accounts this pass computed: every period's energy
+        in one read, and the restatements of the operations with any."""
+        operations = [op for op in self._config.operations if op.id in accounts]
+        energy = await self._energy.read(
+            self._store,
+            [(op.id, [site.id for site in op.sites], accounts[op.id]) for op in operations],
+        )
+        read: dict[str, StatementInputs] = {}
+        for operation in operations:
+            account = accounts[operation.id]
+            restatements: tuple[Restatement, ...] = ()
+            if restated.get(operation.id):
+                of_operation = {k: v for k, v in issued.items() if k[0] == operation.id}
+                restatements = tuple(
+                    await restatements_of(
+                        self._store, operation.id, account, account.as_of, of_operation
+                    )
+                )
+            read[operation.id] = StatementInputs(account.as_of, energy[operation.id], restatements)
+        return read
 
     @property
     def stale(self) -> Mapping[str, str]:

@@ -134,6 +134,7 @@ class Collector:
             telemetry_hashrates=self._site_hashrates if self.telemetry else None,
         )
         self.store_health = StoreHealth(self.store)
+        reports = AccountsApi(config, self.store, self.accounts)
         sources: list[MetricSource] = [
             self.store_health,
             self.counters,
@@ -142,6 +143,7 @@ class Collector:
             chain_metrics,
             valuation,
             self.accounts,
+            reports,
         ]
         if self.telemetry is not None:
             sources.insert(0, self.telemetry)
@@ -149,7 +151,6 @@ class Collector:
         readiness = {"store": self.store_health.check}
         if self.telemetry is not None:
             readiness["mqtt"] = self._mqtt_ready
-        reports = AccountsApi(config, self.store, self.accounts)
         self.http = HttpServer(
             config.http,
             config.api.tokens,

@@ -64,6 +64,9 @@ class Reports(Protocol):
 
     async def statement(self, operation_id: str, period: str, fmt: str) -> bytes: ...
 
+    async def close(self) -> None:
+        """After the last request: write what is still pending (served statements' records)."""
+
 
 class PortalRoutes(Protocol):
     """The operators' portal (:class:`collector.portal.Portal`): its pages under /portal/."""
@@ -283,6 +286,8 @@ class HttpServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._reports is not None:
+            await self._reports.close()
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
         """The exposition in the format the scraper negotiates, by our fast renderers.

@@ -24,6 +24,7 @@ from collector.accounts import compute_pass, read_inputs
 from collector.clock import SystemClock
 from collector.config import Config, OperationConfig, load_config
 from collector.errors import OutputError, SecretError, StatementUnavailable, UnknownOperation
+from collector.statement_inputs import StatementInputs, energy_wh, restatements_of
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.terms import config_as_known, terms_documents
@@ -43,8 +44,6 @@ from remittance.signing import (
 )
 from remittance.statement import (
     OperationInfo,
-    Restatement,
-    RevisedInput,
     Statement,
     build_statement,
     render_csv,
@@ -109,16 +108,23 @@ async def statement_of_account(
     as_of = account.as_of
     restatements = await restatements_of(store, operation.id, account, as_of, issued)
     sites = [site.id for site in operation.sites]
-    energy_wh = (
-        await store.energy_wh(sites, period_range.start_at, period_range.end_at) if sites else None
+    energy = await energy_wh(store, sites, period_range, as_of)
+    return statement_from_inputs(
+        operation, period, account, StatementInputs(as_of, {period: energy}, tuple(restatements))
     )
+
+
+def statement_from_inputs(
+    operation: OperationConfig, period: str, account: OperationAccount, inputs: StatementInputs
+) -> Statement:
+    """The statement of ``period`` from an account and its statement inputs (pure: no read)."""
     try:
         return build_statement(
             account,
             OperationInfo(operation.id, operation.name, operation.license),
             period,
-            energy_wh_in_period=energy_wh,
-            restatements=restatements,
+            energy_wh_in_period=inputs.energy_wh.get(period),
+            restatements=inputs.restatements,
         )
     except RemittanceError as err:
         covered = [obligation.period.label for obligation in account.obligations]
@@ -127,62 +133,6 @@ async def statement_of_account(
             f"{operation.id} {period}: {err} (periods covered as of "
             f"{account.as_of.isoformat(timespec='seconds')}: {span})"
         ) from err
-
-
-async def restatements_of(
-    store: Store,
-    operation_id: str,
-    account: OperationAccount,
-    as_of: datetime,
-    issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
-) -> list[Restatement]:
-    """The closed periods issued before ``as_of`` whose due has changed since: which period,
-    the due issued and now, and each revised input (earnings and network rewards) with its
-    value then and now. ``issued``: the operation's issued dues, when already read."""
-    restated: list[Restatement] = []
-    if issued is None:
-        issued = await store.issued_dues(operation_id)
-    for (_, label), (issued_as_of, issued_due) in sorted(issued.items()):
-        obligation = account.obligation_for(label)
-        if issued_as_of >= as_of or obligation is None or obligation.is_open:
-            continue
-        if obligation.due_sat == issued_due:
-            continue
-        period = obligation.period
-        inputs: list[RevisedInput] = []
-        then = {
-            (e.pool_kind, e.account, e.day, e.income): e.amount_sat
-            for e in await store.earnings(
-                operation_id, period.start, period.end, as_of=issued_as_of
-            )
-        }
-        now = {
-            (e.pool_kind, e.account, e.day, e.income): e.amount_sat
-            for e in await store.earnings(operation_id, period.start, period.end, as_of=as_of)
-        }
-        for key in sorted(then.keys() | now.keys()):
-            if then.get(key) != now.get(key):
-                kind, pool_account, day, income = key
-                name = f"earning {kind}/{pool_account} {day.isoformat()}"
-                if income != "mining":
-                    name += f" ({income})"
-                inputs.append(RevisedInput(name, then.get(key), now.get(key)))
-        network_then = {
-            d.day: d.rewards_sat
-            for d in await store.network_days(period.start, period.end, as_of=issued_as_of)
-        }
-        network_now = {
-            d.day: d.rewards_sat
-            for d in await store.network_days(period.start, period.end, as_of=as_of)
-        }
-        for day in sorted(network_then.keys() | network_now.keys()):
-            if network_then.get(day) != network_now.get(day):
-                name = f"network rewards {day.isoformat()}"
-                inputs.append(RevisedInput(name, network_then.get(day), network_now.get(day)))
-        restated.append(
-            Restatement(label, issued_as_of, issued_due, obligation.due_sat, tuple(inputs))
-        )
-    return restated
 
 
 def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey, language: str = "en") -> bytes:

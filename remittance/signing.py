@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from remittance.errors import KeyFormatError, SignatureInvalid, StatementFormatError
-from remittance.statement import Statement, canonical_json_bytes, render_csv
+from remittance.statement import Statement, canonical_json_bytes, readable_json_bytes, render_csv
 
 SIGNED_FORMAT = "reservewatch-signed-statement/1"
 PDF_SIGNATURE_LABEL = "Ed25519 signature "
@@ -166,7 +166,7 @@ def sign_statement_json(statement: Statement, private_key: Ed25519PrivateKey) ->
         "key_id": key_id(private_key.public_key()),
         "signature": _sign(private_key, _JSON_CONTEXT, canonical),
     }
-    return (json.dumps(envelope, indent=2, ensure_ascii=False) + "\n").encode()
+    return readable_json_bytes(envelope)
 
 
 def sign_statement_csv(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:

@@ -67,6 +67,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_scrape_duration_seconds",
         "reservewatch_store_up",
         "reservewatch_accounts_last_success_timestamp_seconds",
+        "reservewatch_api_statement_records_pending",
     }
 )
 

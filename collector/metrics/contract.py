@@ -224,6 +224,10 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "revised input restated them; the next statement shows how).",
             *_OPS,
         ),
+        "reservewatch_api_statement_records_pending": _g(
+            "Statements the API served whose digest is not yet written to the store's record "
+            "of statements served (above 0 for long only while the store refuses writes)."
+        ),
         "reservewatch_operation_accounts_stale": _g(
             "1 when the last pass could not recompute the operation's account (its figures "
             "are the last good ones), with the reason; 0 with reason none when current.",

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Self
 
-from sqlalchemy import Select, Table, and_, delete, func, select, text, tuple_, update
+from sqlalchemy import Select, Table, and_, case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -350,6 +350,28 @@ class Store:
         )
         total, count = rows[0]
         return int(total) if count else None
+
+    async def energy_between(
+        self, site_ids: Iterable[str], bounds: Sequence[datetime]
+    ) -> dict[tuple[str, int], tuple[int, int]]:
+        """Metered energy per site between consecutive ``bounds`` (ascending instants), in
+        one read: ``(site, i) -> (Wh, rollups)`` for the minutes in ``[bounds[i],
+        bounds[i + 1])``; spans without a rollup are absent. Many periods' energy at once
+        (the accounts' pass) without one query per period."""
+        sites = list(site_ids)
+        if len(bounds) < 2 or not sites:
+            return {}
+        t = _table(TelemetryRollup)
+        bucket = case(
+            *((t.c.minute < bound, index) for index, bound in enumerate(bounds[1:])),
+            else_=len(bounds) - 1,
+        ).label("bucket")
+        rows = await self._read(
+            select(t.c.site_id, bucket, func.sum(t.c.energy_wh), func.count())
+            .where(t.c.site_id.in_(sites), t.c.minute >= bounds[0], t.c.minute < bounds[-1])
+            .group_by(t.c.site_id, bucket)
+        )
+        return {(str(site), int(index)): (int(wh), int(n)) for site, index, wh, n in rows}
 
     async def hourly_power(
         self, site_ids: Iterable[str], start: datetime, end: datetime
@@ -812,6 +834,27 @@ class Store:
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
                 connection, IssuedStatement, [row], ("operation_id", "period", "as_of")
+            )
+
+        await self._write(work)
+
+    async def record_served_statements(
+        self, served: Sequence[tuple[str, str, datetime, str]]
+    ) -> None:
+        """Record statements the API served, ``(operation, period, as_of, sha256)`` each, in
+        one transaction; one already recorded (served before, or emailed) is kept as it is."""
+        rows = [
+            {"operation_id": op, "period": period, "as_of": as_of, "sha256": sha256}
+            for op, period, as_of, sha256 in served
+        ]
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection,
+                IssuedStatement,
+                rows,
+                ("operation_id", "period", "as_of"),
+                keep_first=("sha256",),
             )
 
         await self._write(work)

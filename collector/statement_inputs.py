@@ -1,0 +1,150 @@
+"""What a statement states beyond its account, read from the store: the restatements of
+closed periods issued before, and each period's metered energy.
+
+The accounts' pass reads both for every operation at once (:class:`StatementInputs`), so the
+API builds a statement from the pass's snapshot without a read of its own; the CLI and the
+mailer read them for one statement as of any instant. Either way a period's energy is what
+the store held for the minutes before the statement's instant, so a statement as of an
+instant states the same energy whichever way it was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from collector.store.queries import Store
+from remittance.account import OperationAccount
+from remittance.periods import Period
+from remittance.statement import Restatement, RevisedInput
+
+
+def energy_span(period: Period, as_of: datetime) -> tuple[datetime, datetime]:
+    """The minutes of ``period`` a statement as of ``as_of`` counts energy for."""
+    return period.start_at, min(period.end_at, max(as_of, period.start_at))
+
+
+async def energy_wh(
+    store: Store, site_ids: Sequence[str], period: Period, as_of: datetime
+) -> int | None:
+    """The sites' metered energy over ``period`` as of ``as_of`` (Wh); None without sites or
+    without any telemetry stored for that span."""
+    if not site_ids:
+        return None
+    start, end = energy_span(period, as_of)
+    return await store.energy_wh(site_ids, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementInputs:
+    """One operation's statement inputs as of an accounts pass (``as_of``, its account's)."""
+
+    as_of: datetime
+    energy_wh: Mapping[str, int | None]  # period label -> Wh, for every period of the account
+    restatements: tuple[Restatement, ...]
+
+
+class PeriodEnergy:
+    """Each operation's energy per period as of a pass, in one read per pass. A period that
+    ended more than ``final_after`` (the telemetry's ``mqtt.max_age_s``: no reading for it
+    can be accepted any more) before a pass is final: kept, never read again."""
+
+    def __init__(self, final_after: timedelta) -> None:
+        self._final_after = final_after
+        self._final: dict[tuple[str, str, tuple[str, ...]], int | None] = {}
+
+    async def read(
+        self,
+        store: Store,
+        accounts: Iterable[tuple[str, Sequence[str], OperationAccount]],
+    ) -> dict[str, dict[str, int | None]]:
+        """``(operation, its site ids, account)`` → per operation, period label → Wh."""
+        wanted: list[tuple[str, str, tuple[str, ...], datetime, datetime, bool]] = []
+        energy: dict[str, dict[str, int | None]] = {}
+        for operation_id, site_ids, account in accounts:
+            sites = tuple(site_ids)
+            known = energy[operation_id] = {}
+            for obligation in account.obligations:
+                period = obligation.period
+                key = (operation_id, period.label, sites)
+                if key in self._final:
+                    known[period.label] = self._final[key]
+                elif not sites:
+                    known[period.label] = None
+                else:
+                    start, end = energy_span(period, account.as_of)
+                    final = period.end_at <= account.as_of - self._final_after
+                    wanted.append((operation_id, period.label, sites, start, end, final))
+        if not wanted:
+            return energy
+        bounds = sorted({w[3] for w in wanted} | {w[4] for w in wanted})
+        index = {bound: i for i, bound in enumerate(bounds)}
+        sums = await store.energy_between({s for w in wanted for s in w[2]}, bounds)
+        for operation_id, label, sites, start, end, final in wanted:
+            total, rollups = 0, 0
+            for site in sites:
+                for bucket in range(index[start], index[end]):
+                    wh, n = sums.get((site, bucket), (0, 0))
+                    total, rollups = total + wh, rollups + n
+            value = total if rollups else None
+            energy[operation_id][label] = value
+            if final:
+                self._final[operation_id, label, sites] = value
+        return energy
+
+
+async def restatements_of(
+    store: Store,
+    operation_id: str,
+    account: OperationAccount,
+    as_of: datetime,
+    issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
+) -> list[Restatement]:
+    """The closed periods issued before ``as_of`` whose due has changed since: which period,
+    the due issued and now, and each revised input (earnings and network rewards) with its
+    value then and now. ``issued``: the operation's issued dues, when already read."""
+    restated: list[Restatement] = []
+    if issued is None:
+        issued = await store.issued_dues(operation_id)
+    for (_, label), (issued_as_of, issued_due) in sorted(issued.items()):
+        obligation = account.obligation_for(label)
+        if issued_as_of >= as_of or obligation is None or obligation.is_open:
+            continue
+        if obligation.due_sat == issued_due:
+            continue
+        period = obligation.period
+        inputs: list[RevisedInput] = []
+        then = {
+            (e.pool_kind, e.account, e.day, e.income): e.amount_sat
+            for e in await store.earnings(
+                operation_id, period.start, period.end, as_of=issued_as_of
+            )
+        }
+        now = {
+            (e.pool_kind, e.account, e.day, e.income): e.amount_sat
+            for e in await store.earnings(operation_id, period.start, period.end, as_of=as_of)
+        }
+        for key in sorted(then.keys() | now.keys()):
+            if then.get(key) != now.get(key):
+                kind, pool_account, day, income = key
+                name = f"earning {kind}/{pool_account} {day.isoformat()}"
+                if income != "mining":
+                    name += f" ({income})"
+                inputs.append(RevisedInput(name, then.get(key), now.get(key)))
+        network_then = {
+            d.day: d.rewards_sat
+            for d in await store.network_days(period.start, period.end, as_of=issued_as_of)
+        }
+        network_now = {
+            d.day: d.rewards_sat
+            for d in await store.network_days(period.start, period.end, as_of=as_of)
+        }
+        for day in sorted(network_then.keys() | network_now.keys()):
+            if network_then.get(day) != network_now.get(day):
+                name = f"network rewards {day.isoformat()}"
+                inputs.append(RevisedInput(name, network_then.get(day), network_now.get(day)))
+        restated.append(
+            Restatement(label, issued_as_of, issued_due, obligation.due_sat, tuple(inputs))
+        )
+    return restated
