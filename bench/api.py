@@ -129,15 +129,23 @@ def readings_accepted(port: int) -> float:
     )
 
 
-def send_requests(
-    port: int, operations: int, periods: list[str], count: int, seed: int = 7
+def send_requests(  # noqa: PLR0917 - the request mix's coordinates
+    port: int,
+    operations: int,
+    periods: list[str],
+    count: int,
+    seed: int = 7,
+    min_seconds: float = 0.0,
 ) -> dict[str, list[float]]:
-    """``count`` requests, half balances and half JSON statements; seconds per kind."""
+    """``count`` requests, half balances and half JSON statements (more, in the same mix,
+    until ``min_seconds`` have passed); seconds per kind."""
     rng = random.Random(seed)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     timings: dict[str, list[float]] = {"balance": [], "statement": []}
+    until = time.perf_counter() + min_seconds
     try:
-        for number in range(count):
+        number = -1
+        while (number := number + 1) < count or time.perf_counter() < until:
             operation_id = f"op-{rng.randrange(operations):03d}"
             kind = "balance" if number % 2 == 0 else "statement"
             token = REGULATOR_TOKEN if number % 4 < 2 else operator_token(operation_id)
@@ -232,7 +240,13 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         time.sleep(1.0)  # ingest reaches its pace
         accepted_before = readings_accepted(http_port)
         published_from = time.time()
-        timings = send_requests(http_port, args.operations, months(args.days), args.requests)
+        timings = send_requests(
+            http_port,
+            args.operations,
+            months(args.days),
+            args.requests,
+            min_seconds=args.min_seconds,
+        )
         requests_until = time.time()
         ingest_rate = (readings_accepted(http_port) - accepted_before) / (
             time.time() - published_from
@@ -286,6 +300,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50_000, help="readings a second")
     parser.add_argument("--miners", type=int, default=100, help="machines per site and round")
+    parser.add_argument(
+        "--min-seconds",
+        type=float,
+        default=10.0,
+        help="keep sending requests under ingest for at least this long (the rate is "
+        "measured over it)",
+    )
     parser.add_argument("--rounds", type=int, default=200, help="rounds the publisher sends")
     parser.add_argument("--store", help="SQLite file keeping the filled store (copied per run)")
     args = parser.parse_args()

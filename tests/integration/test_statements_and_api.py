@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import yaml
+from sqlalchemy import text
 
 from collector.account_api import AccountsApi
 from collector.accounts import AccountsService
@@ -22,7 +23,7 @@ from collector.http import HttpServer
 from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
-from collector.store.records import ChainTipRecord, ReserveOutputRecord
+from collector.store.records import ChainTipRecord, ReserveOutputRecord, RollupDelta
 from tests.support.poppler import pdf_words
 from tests.support.processes import free_port
 from tests.support.scenario import (
@@ -420,3 +421,50 @@ async def test_before_the_first_pass_the_api_says_not_ready_and_never_recomputes
         with pytest.raises(AccountsNotReady):
             await api.statement("op-demo", "2026-10", "json")
         assert accounts.accounts == {}  # asked twice, computed nothing
+
+
+def test_the_apis_statement_is_the_clis_as_of_the_same_instant_and_goes_on_record(
+    scenario: Path, tmp_path: Path
+) -> None:
+    """The API answers from the accounts' snapshot (no read of its own); `statement --as-of`
+    reads the store. Both must give the same bytes, the period's energy included, counted
+    over the minutes before the instant only."""
+    config = load_config(scenario)
+
+    def metered(minute: datetime, energy_wh: int) -> RollupDelta:
+        return RollupDelta("demo-a", "op-demo", minute, 1, 4e5, 4e5, energy_wh, 2e16, 1, 1)
+
+    async def served_by_the_api() -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+        async with Store(open_engine(config.database)) as store:
+            await store.flush_telemetry(
+                [
+                    metered(datetime(2026, 10, 30, 12, tzinfo=UTC), 9_600_000),
+                    metered(datetime(2026, 11, 11, 23, 59, tzinfo=UTC), 1_500),
+                    metered(AS_OF, 7_000),  # the instant's own minute: after it
+                ],
+                [],
+            )
+            accounts = AccountsService(config, store, FrozenClock(AS_OF))
+            await accounts.recompute()
+            api = AccountsApi(config, store, accounts)
+            served = {p: await api.statement("op-demo", p, "json") for p in ("2026-10", "2026-11")}
+            await api.close()  # the HTTP server's stop: what was served is on record
+            async with store.engine.connect() as connection:
+                rows = (
+                    await connection.execute(
+                        text("SELECT period, sha256 FROM issued_statements ORDER BY period")
+                    )
+                ).all()
+        return served, [(str(r[0]), str(r[1])) for r in rows]
+
+    served, recorded = asyncio.run(served_by_the_api())
+    for period, document in served.items():
+        out = tmp_path / f"{period}.json"
+        argv = _argv(scenario, out)
+        argv[argv.index("2026-10")] = period
+        assert main(argv) == 0
+        assert out.read_bytes() == document
+    statements = {p: json.loads(d)["statement"] for p, d in served.items()}
+    assert statements["2026-10"]["energy"]["energy_kwh"] == "9600"
+    assert statements["2026-11"]["energy"]["energy_kwh"] == "1.5"
+    assert recorded == [(p, json.loads(d)["sha256"]) for p, d in sorted(served.items())]

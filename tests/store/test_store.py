@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from collector.store.database import current_revision, upgrade
 from collector.store.queries import Store
@@ -68,6 +69,28 @@ async def test_rollup_deltas_add_up_within_a_minute(store: Store) -> None:
     assert rollup.minute.tzinfo is not None
     assert await store.energy_wh(["ekb-a"], MINUTE, MINUTE + timedelta(hours=1)) == 1200
     assert await store.energy_wh(["ekb-b"], MINUTE, MINUTE + timedelta(hours=1)) is None
+
+
+async def test_energy_between_sums_each_span_per_site_in_one_read(store: Store) -> None:
+    hour = timedelta(hours=1)
+    await store.flush_telemetry(
+        [_delta(MINUTE, energy_wh=100), _delta(MINUTE + hour, energy_wh=20)], [_state(MINUTE)]
+    )
+    await store.flush_telemetry(
+        [replace(_delta(MINUTE + 2 * hour, energy_wh=3), site_id="ekb-b")], []
+    )
+    bounds = [MINUTE, MINUTE + hour, MINUTE + 3 * hour]
+    assert await store.energy_between(["ekb-a", "ekb-b", "ekb-c"], bounds) == {
+        ("ekb-a", 0): (100, 1),
+        ("ekb-a", 1): (20, 1),
+        ("ekb-b", 1): (3, 1),
+    }
+    # A minute on a bound is in the span it starts; the last bound is not in any span.
+    assert await store.energy_between(["ekb-a"], [MINUTE + hour, MINUTE + 2 * hour]) == {
+        ("ekb-a", 0): (20, 1)
+    }
+    assert await store.energy_between(["ekb-a"], [MINUTE, MINUTE]) == {}
+    assert await store.energy_between([], bounds) == {}
 
 
 async def test_site_state_is_replaced_not_duplicated(store: Store) -> None:
@@ -181,6 +204,24 @@ async def test_issued_statements_are_recorded(store: Store) -> None:
     assert not await store.statement_issued("op", "2026-10")
     await store.record_statement("op", "2026-10", MINUTE, "ff" * 32, emailed_to=["ops@example.kz"])
     assert await store.statement_issued("op", "2026-10")
+
+
+async def test_served_statements_are_recorded_without_touching_an_emailed_record(
+    store: Store,
+) -> None:
+    await store.record_statement("op", "2026-10", MINUTE, "ff" * 32, emailed_to=["ops@example.kz"])
+    served = [("op", "2026-10", MINUTE, "ff" * 32), ("op", "2026-11", MINUTE, "ee" * 32)]
+    await store.record_served_statements(served)
+    await store.record_served_statements(served)  # served again: nothing new
+    assert await store.statement_issued("op", "2026-10")  # still e-mailed
+    assert not await store.statement_issued("op", "2026-11")  # served, not e-mailed
+    async with store.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text("SELECT period, sha256 FROM issued_statements ORDER BY period")
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("2026-10", "ff" * 32), ("2026-11", "ee" * 32)]
 
 
 async def test_ping_reports_a_reachable_store(store: Store) -> None:

@@ -40,16 +40,19 @@ def test_readable_json_is_byte_for_byte_what_the_standard_library_writes(
     # Statements issued before orjson wrote them must be made again byte for byte.
     awkward = replace(
         worked_statement,
-        operation_name="«Екібастұз» ЖШС \u2028 \"quoted\" \\ tab\t \x01 \x7f 🙂",
+        operation_name='«Екібастұз» ЖШС \u2028 "quoted" \\ tab\t \x01 \x7f 🙂',
     )
     for statement in (worked_statement, awkward):
         data = statement.to_dict()
         expected = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         assert statement.to_json() == expected
         assert readable_json_bytes(data) == expected.encode()
-        assert readable_json_bytes({"empty": {}, "none": [], "n": None, "big": 2**63 - 1}) == (
-            json.dumps({"empty": {}, "none": [], "n": None, "big": 2**63 - 1}, indent=2) + "\n"
-        ).encode()
+        assert (
+            readable_json_bytes({"empty": {}, "none": [], "n": None, "big": 2**63 - 1})
+            == (
+                json.dumps({"empty": {}, "none": [], "n": None, "big": 2**63 - 1}, indent=2) + "\n"
+            ).encode()
+        )
 
 
 def test_canonical_bytes_do_not_depend_on_key_order(worked_statement: Statement) -> None:
