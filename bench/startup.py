@@ -8,7 +8,8 @@
    operation's remittance figures (``reservewatch_operation_remittance_due_btc_total`` and
    ``…_remitted_btc_total`` for each one). Target ≤ 5 s.
 2. **The demo.** ``reservewatch demo`` started in a fresh folder; timed from the process's start:
-   its banner, and its first summary with every operation's figures. Target ≤ 15 s.
+   its banner, its first summary with an operation's figures (each operation's figures move
+   once its own sources have been polled), and the first with every operation's. Target ≤ 15 s.
 
     .venv/bin/python -m bench.startup                         # 100 operations × 730 days
     .venv/bin/python -m bench.startup --operations 5 --days 60 --repeat 1
@@ -115,11 +116,18 @@ def restart(args: argparse.Namespace, workdir: Path, number: int) -> dict[str, f
     return {"healthz_s": healthz_s, "figures_s": figures_s}
 
 
-def _demo_summary_done(lines: list[str]) -> bool:
-    """Whether the demo printed a summary with every operation's figures."""
-    rows = [line for line in lines if line.split(" ", 1)[0] in {op.id for op in OPERATIONS}]
-    figures = [row for row in rows if "waiting" not in row]
-    return len(figures) >= len(OPERATIONS)
+def _with_figures(lines: list[str]) -> set[str]:
+    """The operations the demo's summaries so far have shown figures for (not "waiting for
+    the first pass", not "backfilling its pools")."""
+    ids = {op.id for op in OPERATIONS}
+    headers = [number for number, line in enumerate(lines) if "mined BTC" in line]
+    if not headers:
+        return set()  # the banner names operations too: only summary rows count
+    return {
+        line.split(" ", 1)[0]
+        for line in lines[headers[0] :]
+        if line.split(" ", 1)[0] in ids and "waiting" not in line and "backfilling" not in line
+    }
 
 
 def demo(workdir: Path, number: int) -> dict[str, float]:
@@ -150,7 +158,10 @@ def demo(workdir: Path, number: int) -> dict[str, float]:
                 marks["banner_s"] = now
             if "first pass:" in line and "backfilling_s" not in marks:
                 marks["backfilling_s"] = now
-            if _demo_summary_done(lines):
+            shown = _with_figures(lines)
+            if shown and "first_figures_s" not in marks:
+                marks["first_figures_s"] = now
+            if len(shown) >= len(OPERATIONS):
                 marks["summary_s"] = now
                 return
 
@@ -199,10 +210,13 @@ def main() -> None:
             f"≤ {RESTART_TARGET_S:.0f} s",
         ]
     )
+    for row in rows:
+        row.insert(2, "")
     rows.extend(
         [
             f"demo {number + 1}",
             f"{run.get('banner_s', float('nan')):.2f} (banner)",
+            f"{run.get('first_figures_s', float('nan')):.2f}",
             f"{run['summary_s']:.2f}",
             f"≤ {DEMO_TARGET_S:.0f} s",
         ]
@@ -213,11 +227,19 @@ def main() -> None:
             [
                 "demo median",
                 "",
+                f"{statistics.median(d.get('first_figures_s', float('nan')) for d in demos):.2f}",
                 f"{statistics.median(d['summary_s'] for d in demos):.2f}",
                 f"≤ {DEMO_TARGET_S:.0f} s",
             ]
         )
-    print(table(["start", "first /healthz s", "every operation's figures s", "target"], rows))
+    headers = [
+        "start",
+        "first /healthz s",
+        "first summary with figures s",
+        "every operation's figures s",
+        "target",
+    ]
+    print(table(headers, rows))
     result: dict[str, Any] = {"machine": machine(), "restarts": restarts, "demos": demos}
     emit("startup", result)
 

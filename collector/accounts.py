@@ -28,7 +28,7 @@ import contextlib
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -312,6 +312,7 @@ class AccountsService:
         self._pass_families: tuple[int, list[Metric]] | None = None
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
         self._statement_inputs: dict[str, StatementInputs] = {}
+        self._held: set[str] = set()  # operations waiting for their sources' first polls
         self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
 
     @property
@@ -344,8 +345,12 @@ class AccountsService:
                 compute_pass, self._config, inputs, as_of or self._clock.now()
             )
         # An operation that failed keeps its last good account, marked stale; the others
-        # are current.
+        # are current. One still held keeps the account it had (the store as the last run
+        # left it), until its own sources have been polled since start.
         accounts = dict(result.accounts)
+        for operation_id in self._held & self._accounts.keys():
+            accounts[operation_id] = self._accounts[operation_id]
+        fresh = {op: a for op, a in result.accounts.items() if accounts[op] is a}
         for operation_id, (reason, message) in result.failed.items():
             if self._stale.get(operation_id) != reason:
                 log.warning(
@@ -360,7 +365,7 @@ class AccountsService:
         self._stale = {op: reason for op, (reason, _) in result.failed.items()}
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
-        statement_inputs = await self._read_statement_inputs(result.accounts, issued, restated)
+        statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
         self._restated = restated
         self._issued = issued
         # One swap: an account and its statement inputs always come from the same pass.
@@ -409,6 +414,27 @@ class AccountsService:
         self._passed.clear()
         await self._passed.wait()
         return self._accounts
+
+    def hold(self, operation_ids: Iterable[str]) -> None:
+        """After the next pass (the store as the last run left it: figures at once), keep
+        these operations' accounts as that pass left them until :meth:`release`: a pass
+        between one source's first poll and another's would publish figures from inputs
+        of different ages (the pools' earnings in, the chain's payments not yet: a
+        shortfall that is not there)."""
+        self._held |= set(operation_ids)
+
+    def release(self, operation_ids: Iterable[str]) -> None:
+        """Publish these operations' accounts again from the next pass on (their sources
+        have each been polled since start); that pass starts now."""
+        released = self._held & set(operation_ids)
+        if released:
+            self._held -= released
+            self.request_pass()
+
+    @property
+    def held(self) -> Set[str]:
+        """Operations whose figures still wait for their sources' first polls since start."""
+        return frozenset(self._held)
 
     def request_pass(self) -> None:
         """Start the next pass now rather than at the end of the interval (new inputs are in:

@@ -112,7 +112,12 @@ class Collector:
             metrics=pool_metrics,
         )
         chain_jobs, chain_metrics = build_chain_jobs(
-            config, self.store, self.session, self.counters, clock
+            config,
+            self.store,
+            self.session,
+            self.counters,
+            clock,
+            requests_per_second=config.network.requests_per_second,
         )
 
         def held_sat() -> int | None:
@@ -123,6 +128,10 @@ class Collector:
             config, self.store, self.session, self.counters, clock, holdings_sat=held_sat
         )
         self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
+        # Which operation each job feeds (None: every operation).
+        self._feeds: dict[str, str | None] = {job.target: None for job in chain_jobs}
+        self._feeds |= {job.target: None for job in price_jobs}
+        self._feeds |= {job.target: job.operation_id for job in pool_jobs}
         restore_last_success(self.poller, pool_metrics)
         self.telemetry = (
             TelemetryService(config, self.store, clock) if self._with_telemetry else None
@@ -187,24 +196,39 @@ class Collector:
                 self.telemetry.set_network_hashrate(inputs.network_hashrate_hs)
             await asyncio.sleep(interval_s)
 
-    async def _pass_after_first_round(self) -> None:
+    async def _release_as_sources_come_in(self) -> None:
         """The accounts' first pass reads the store as the last run left it (figures at
-        once); the next one as soon as every source has been polled once (the backfills are
-        in), not an interval later. Not after each source's first poll: a pass between the
-        pools' earnings and the chain's payments would show a shortfall that is not there."""
-        await self.poller.first_round()
-        self.accounts.request_pass()
+        once). After it, each operation's figures move again as soon as its own sources
+        have each been polled once since start (its pool accounts, and the chain, network
+        and prices every operation reads), in a pass of their own, not an interval later
+        and not only once the slowest pool of another operation is done."""
+        operations = {op.id for op in self.config.operations}
+        polled: set[str] = set()
+        while operations:
+            polled = await self.poller.first_polled(polled)
+            ready = {
+                op
+                for op in operations
+                if all(
+                    target in polled
+                    for target, fed in self._feeds.items()
+                    if fed is None or fed == op
+                )
+            }
+            self.accounts.release(ready)
+            operations -= ready
 
     async def run(self) -> None:
         """Serve until cancelled."""
         await self.http.start()
+        self.accounts.hold(op.id for op in self.config.operations)
         try:
             async with asyncio.TaskGroup() as group:
                 if self.telemetry is not None:
                     group.create_task(self.telemetry.run(), name="telemetry")
                 group.create_task(self.poller.run(), name="poller")
                 group.create_task(self.accounts.run(), name="accounts")
-                group.create_task(self._pass_after_first_round(), name="first-round")
+                group.create_task(self._release_as_sources_come_in(), name="first-polls")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
                     group.create_task(mailer.run(self.accounts.next_pass), name="mailer")

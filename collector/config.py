@@ -205,6 +205,10 @@ class NetworkConfig(Frozen):
     bitcoind: BitcoindConfig | None = None
     poll_interval_s: float = Field(default=60, ge=1)
     backfill_days: int = Field(default=90, ge=1, le=3650)
+    # Requests a second to the chain's host, shared by the network and reserve jobs: 10 is
+    # polite to a public instance (mempool.space); a node of your own on your network takes
+    # more, and a first backfill (~900 pages for 90 days) then takes seconds, not minutes.
+    requests_per_second: float = Field(default=10, gt=0, le=1000)
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:

@@ -159,6 +159,8 @@ def demo_config(
             "esplora_url": esplora_url,
             "poll_interval_s": 5,
             "backfill_days": BACKFILL_DAYS,
+            # The demo's Esplora is its own, on loopback: no public instance to be polite to.
+            "requests_per_second": 200,
         },
         "reserve": {
             "confirmations": 6,
@@ -253,6 +255,10 @@ def _summary(collector: Collector, out: TextIO) -> None:
         account = accounts.get(operation.id)
         if account is None:
             lines.append(f"{operation.id:<13} (waiting for the first pass)")
+            continue
+        if operation.id in collector.accounts.held:
+            pools = ", ".join(sorted({pool.kind for pool in operation.pools}))
+            lines.append(f"{operation.id:<13} (backfilling its pools: {pools} …)")
             continue
         share = ""
         if inputs is not None and network_hs:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol
@@ -135,6 +135,7 @@ class Poller:
         self._durations: dict[str, _Histogram] = {}
         self._not_polled_yet = set(self._jobs)
         self._first_round = asyncio.Event()  # set once every job has been polled once
+        self._polled_once = asyncio.Event()  # set as each job's first poll ends
         if not self._not_polled_yet:
             self._first_round.set()
 
@@ -153,6 +154,14 @@ class Poller:
     async def first_round(self) -> None:
         """Return once every job has been polled once since start (whatever the results)."""
         await self._first_round.wait()
+
+    async def first_polled(self, known: Set[str] = frozenset()) -> set[str]:
+        """Every target polled once since start (whatever the results), once it holds one
+        not in ``known``; at once when every job has been."""
+        while (polled := set(self._jobs) - self._not_polled_yet) <= known and self._not_polled_yet:
+            self._polled_once.clear()
+            await self._polled_once.wait()
+        return polled
 
     # -- running --------------------------------------------------------------------------
 
@@ -205,6 +214,7 @@ class Poller:
             await self.poll_target(job.target)
             if job.target in self._not_polled_yet:
                 self._not_polled_yet.discard(job.target)
+                self._polled_once.set()
                 if not self._not_polled_yet:
                     self._first_round.set()
             health = self._health[job.target]

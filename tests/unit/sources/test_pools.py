@@ -223,6 +223,23 @@ async def test_after_first_contact_only_the_last_few_days_are_reread(world: Worl
     }
 
 
+async def test_braiins_daily_hash_rates_are_asked_once_a_poll_whatever_the_ranges(
+    world: World,
+) -> None:
+    # /hash_rate_daily ignores from/to: a backfill in two rewards ranges asks it once (one
+    # request fewer at Braiins's 5 s pace), and the next poll asks it again.
+    [job] = world.jobs(("braiins",), since=TODAY - timedelta(days=120))
+    await job.poll()
+    paths = [r.path for r in world.server.requests_to("braiins")]
+    assert sum(p.startswith("/accounts/rewards") for p in paths) == 2
+    assert sum(p.startswith("/accounts/hash_rate_daily") for p in paths) == 1
+    days = await world.store.pool_hashrate_days("ekibastuz-1")
+    assert {d.day for d in days if d.source == "pool"}  # both ranges kept their days
+    await job.poll()
+    paths = [r.path for r in world.server.requests_to("braiins")]
+    assert sum(p.startswith("/accounts/hash_rate_daily") for p in paths) == 2
+
+
 async def test_a_long_backfill_is_split_into_ranges_the_pool_accepts(world: World) -> None:
     [job] = world.jobs(("f2pool",), since=TODAY - timedelta(days=70))  # f2pool: 30 days per call
     await job.poll()
