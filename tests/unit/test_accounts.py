@@ -161,6 +161,30 @@ async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
     assert samples == {("late-schedule", "invalid_terms"): 1, ("fine", "none"): 0}
 
 
+async def test_a_held_operation_keeps_the_starts_figures_until_its_sources_are_in(
+    store: Store,
+) -> None:
+    # A pass between the pools' first poll and the chain's would owe what is already paid:
+    # after the start's pass, a held operation's figures move only once it is released.
+    service = AccountsService(TWO_OPERATIONS, store, FrozenClock(AS_OF))
+    service.hold(["fine", "late-schedule"])
+    start = await service.recompute()  # the store as the last run left it: published
+    assert start["fine"].total_mined_sat == 0
+    await store.upsert_earnings([EarningRecord("fine", "ocean", "b", date(2026, 11, 1), 1_000)])
+    held = await service.recompute()
+    assert held["fine"] is start["fine"]
+    assert service.held == {"fine", "late-schedule"}
+    service.release(["fine"])
+    released = await service.recompute()
+    assert released["fine"].total_mined_sat == 1_000
+    assert released["late-schedule"] is start["late-schedule"]  # still held
+    assert service.held == {"late-schedule"}
+    # Its statement inputs are its own pass's, never the held account's.
+    inputs = service.statement_inputs("fine")
+    assert inputs is not None
+    assert inputs.as_of == released["fine"].as_of
+
+
 def test_a_pool_account_added_with_its_first_day_leaves_earlier_days_as_they_were() -> None:
     config = parse_config(
         {

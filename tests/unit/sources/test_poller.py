@@ -154,6 +154,32 @@ async def test_run_polls_each_job_on_its_own_interval_until_cancelled() -> None:
     assert sleeps == [0.0, 30.0, 30.0, 30.0]
 
 
+async def test_first_polls_are_told_as_each_job_has_had_its_own() -> None:
+    jobs = [ScriptedJob("fast"), ScriptedJob("slow")]
+    gate = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(min(seconds, 0.01))
+
+    async def slow_poll() -> None:
+        await gate.wait()
+
+    jobs[1].poll = slow_poll  # type: ignore[method-assign]
+    poller = Poller(jobs, FrozenClock(START), sleep=sleep, rng=lambda: 0.0, start_spread_s=0)
+    running = asyncio.create_task(poller.run())
+    try:
+        async with asyncio.timeout(5):
+            assert await poller.first_polled() == {"fast"}
+            waiting = asyncio.create_task(poller.first_polled({"fast"}))
+            await asyncio.sleep(0.05)
+            assert not waiting.done()  # nothing new yet: "fast" polling again is not news
+            gate.set()
+            assert await waiting == {"fast", "slow"}
+            assert await poller.first_polled({"fast", "slow"}) == {"fast", "slow"}  # at once
+    finally:
+        running.cancel()
+
+
 def test_duplicate_targets_are_refused() -> None:
     with pytest.raises(ValueError, match="duplicate poll targets: t"):
         Poller([ScriptedJob("t"), ScriptedJob("t")], FrozenClock(START))
