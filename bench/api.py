@@ -136,16 +136,23 @@ def send_requests(  # noqa: PLR0917 - the request mix's coordinates
     count: int,
     seed: int = 7,
     min_seconds: float = 0.0,
+    per_second: float = 100.0,
 ) -> dict[str, list[float]]:
     """``count`` requests, half balances and half JSON statements (more, in the same mix,
-    until ``min_seconds`` have passed); seconds per kind."""
+    until ``min_seconds`` have passed), one every ``1 / per_second`` s at most (a client
+    asking at a steady pace; one that asks as fast as answers come would take the core
+    ingest needs); seconds per kind."""
     rng = random.Random(seed)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     timings: dict[str, list[float]] = {"balance": [], "statement": []}
     until = time.perf_counter() + min_seconds
+    next_at = time.perf_counter()
     try:
         number = -1
         while (number := number + 1) < count or time.perf_counter() < until:
+            next_at += 1 / per_second
+            if (ahead := next_at - time.perf_counter()) > 0:
+                time.sleep(ahead)
             operation_id = f"op-{rng.randrange(operations):03d}"
             kind = "balance" if number % 2 == 0 else "statement"
             token = REGULATOR_TOKEN if number % 4 < 2 else operator_token(operation_id)
@@ -246,6 +253,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             months(args.days),
             args.requests,
             min_seconds=args.min_seconds,
+            per_second=args.requests_per_second,
         )
         requests_until = time.time()
         ingest_rate = (readings_accepted(http_port) - accepted_before) / (
@@ -301,6 +309,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50_000, help="readings a second")
     parser.add_argument("--miners", type=int, default=100, help="machines per site and round")
     parser.add_argument(
+        "--requests-per-second",
+        type=float,
+        default=100.0,
+        help="the most requests a second the client sends (one connection, in sequence)",
+    )
+    parser.add_argument(
         "--min-seconds",
         type=float,
         default=10.0,
@@ -314,7 +328,8 @@ def main() -> None:
         result = measure(args, Path(tmp))
     print(
         f"\nAPI: {args.operations} operations × {args.days} days, {result['requests']} "
-        f"requests while ingest is paced at {args.rate:,.0f} readings/s (QoS 1), "
+        f"requests (at most {args.requests_per_second:,.0f} a second) while ingest is paced at "
+        f"{args.rate:,.0f} readings/s (QoS 1), "
         f"{result['idle all']['count']} before it starts (idle); "
         f"machine: {machine()}\n"
     )
