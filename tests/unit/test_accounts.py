@@ -304,3 +304,36 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
     site_hashrates["s1"] = 1e17  # telemetry moved; no pass since
     assert discrepancy() == [1.0]
     assert discrepancy() == [1.0]
+
+
+def test_a_pass_leaves_its_objects_out_of_collections_and_cycles_are_still_collected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc  # noqa: PLC0415 - this test's subject
+    import weakref  # noqa: PLC0415
+
+    from collector import accounts  # noqa: PLC0415
+
+    class Node:
+        other: object
+
+    monkeypatch.setattr(accounts, "_blocks_since_full", 0)
+    with accounts.cyclic_collection_paused():
+        kept = [Node() for _ in range(1_000)]  # a pass's snapshot
+        cycle = Node()
+        cycle.other = cycle  # garbage once dropped, but only a collection finds it
+        gone = weakref.ref(cycle)
+        del cycle
+    try:
+        # Young and full collections no longer scan what the pass made.
+        assert gc.get_freeze_count() >= len(kept)
+        for _ in range(accounts.FULL_COLLECTION_EVERY - 2):
+            with accounts.cyclic_collection_paused():
+                pass
+        gc.collect()
+        assert gone() is not None  # frozen: an ordinary collection leaves it
+        with accounts.cyclic_collection_paused():
+            pass  # the FULL_COLLECTION_EVERY-th block collects the frozen generation
+        assert gone() is None
+    finally:
+        gc.unfreeze()
