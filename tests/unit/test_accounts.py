@@ -309,10 +309,10 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
 def test_a_pass_leaves_its_objects_out_of_collections_and_cycles_are_still_collected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gc  # noqa: PLC0415 - this test's subject
-    import weakref  # noqa: PLC0415
+    import gc
+    import weakref
 
-    from collector import accounts  # noqa: PLC0415
+    from collector import accounts
 
     class Node:
         other: object
