@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from collector import accounts
 from collector.accounts import (
     AccountsPass,
     AccountsService,
@@ -309,11 +312,6 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
 def test_a_pass_leaves_its_objects_out_of_collections_and_cycles_are_still_collected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gc
-    import weakref
-
-    from collector import accounts
-
     class Node:
         other: object
 
