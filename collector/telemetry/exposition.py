@@ -81,7 +81,7 @@ def _site_samples(
     add(_QUOTA, float(site.power_quota_w))
     if site.miners_total is not None and state.miners_total is None:
         add(_TOTAL, float(site.miners_total))
-    if state.last_ts is not None:
+    if state.last_ts_s is not None:
         add(_POWER, state.power_w)
         add(_ENERGY, state.energy_total_wh * 3600.0)
         if state.hashrate_hs is not None:
@@ -94,7 +94,7 @@ def _site_samples(
             add(_ONLINE, float(state.miners_online))
         if state.miners_total is not None:
             add(_TOTAL, float(state.miners_total))
-        add(_LAST_SEEN, state.last_ts.timestamp())
+        add(_LAST_SEEN, state.last_ts_s)
         add(_IMPLIED, state.power_w / float(site.efficiency_j_per_th) * 1e12)
         if state.inlet_temp_c is not None:
             add(_TEMPERATURE, state.inlet_temp_c)
@@ -153,7 +153,7 @@ class SiteExposition:
             for column, mine in zip(columns, entry.samples, strict=True):
                 if mine:
                     column.extend(mine)
-            if state.last_ts is not None:
+            if state.last_ts_s is not None:
                 region_power[region] = region_power.get(region, 0.0) + state.power_w
         self._sites = kept
         families: list[Metric] = []

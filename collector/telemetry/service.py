@@ -39,6 +39,7 @@ from collector.telemetry.payloads import (
     Limits,
     MinerReading,
     Rejected,
+    SiteReading,
     parse_curtailment_payload,
     parse_miner_payload,
     parse_site_payload,
@@ -304,14 +305,12 @@ class TelemetryService:
         for one in batch.rejects:
             self._reject(one, topic)
         accepted = 0
-        now = limits.now
+        now_s = limits.now_s
         for reading in (
-            sorted(batch.readings, key=lambda r: r.ts)
-            if len(batch.readings) > 1
-            else batch.readings
+            sorted(batch.readings, key=_by_ts) if len(batch.readings) > 1 else batch.readings
         ):
             try:
-                self._book.apply(site_id, reading, now)
+                self._book.apply(site_id, reading, now_s)
             except Rejected as rejected:
                 self._reject(rejected, topic)
                 continue
@@ -535,7 +534,7 @@ class TelemetryService:
         await asyncio.gather(*pending, return_exceptions=True)
 
 
-def _by_ts(reading: MinerReading) -> float:
+def _by_ts(reading: MinerReading | SiteReading) -> float:
     return reading.ts_s
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from collector.config import Config, SiteConfig
 from collector.store.records import RollupDelta, SiteStateRecord
@@ -65,13 +65,13 @@ class SiteSnapshot:
 
 class LiveSite:
     __slots__ = (
-        "ahead_ts",
+        "ahead_ts_s",
         "config",
         "dirty",
         "energy_total_wh",
         "hashrate_hs",
         "inlet_temp_c",
-        "last_ts",
+        "last_ts_s",
         "meter_wh",
         "miners_online",
         "miners_total",
@@ -83,10 +83,10 @@ class LiveSite:
     def __init__(self, config: SiteConfig, operation_id: str) -> None:
         self.config = config
         self.operation_id = operation_id
-        self.last_ts: datetime | None = None
+        self.last_ts_s: float | None = None  # Unix seconds, as the readings'
         # A reading stamped ahead of the collector's clock is taken, but orders the site's
         # later readings only up to that clock: its own ts is kept here to spot a redelivery.
-        self.ahead_ts: datetime | None = None
+        self.ahead_ts_s: float | None = None
         self.meter_wh: int | None = None
         self.energy_total_wh = 0
         self.power_w = 0.0
@@ -97,6 +97,11 @@ class LiveSite:
         self.dirty = False
         # Bumped on every change a scrape could show; the exposition caches per site by it.
         self.version = 0
+
+    @property
+    def last_ts(self) -> datetime | None:
+        """The latest reading's instant (what orders the next ones)."""
+        return None if self.last_ts_s is None else datetime.fromtimestamp(self.last_ts_s, UTC)
 
 
 class _MinuteSums:
@@ -131,8 +136,9 @@ class Pending:
         return bool(self.deltas or self.states)
 
 
-AHEAD_TOLERANCE = timedelta(seconds=5)
-"""How far a site's clock may run ahead of the collector's and still order its readings."""
+AHEAD_TOLERANCE_S = 5.0
+"""How far (seconds) a site's clock may run ahead of the collector's and still order its
+readings."""
 
 
 class SiteBook:
@@ -151,7 +157,7 @@ class SiteBook:
         if owned is not None:
             keep = set(owned)
             self._sites = {k: v for k, v in self._sites.items() if k in keep}
-        self._minutes: dict[tuple[str, datetime], _MinuteSums] = {}
+        self._minutes: dict[tuple[str, int], _MinuteSums] = {}  # (site, minute's Unix s)
         self._orders: dict[str, CurtailmentOrder] = {}
         self.pending_readings = 0
         # Bumped on every change a scrape could show (states, orders): metrics cache by it.
@@ -175,7 +181,7 @@ class SiteBook:
             state = self._sites.get(record.site_id)
             if state is None:
                 continue
-            state.last_ts = record.last_ts
+            state.last_ts_s = record.last_ts.timestamp()
             state.meter_wh = record.meter_wh
             state.energy_total_wh = record.energy_total_wh
             state.power_w = record.power_w
@@ -185,21 +191,24 @@ class SiteBook:
             state.version += 1
         self.version += 1
 
-    def apply(self, site_id: str, reading: SiteReading, now: datetime | None = None) -> None:
+    def apply(self, site_id: str, reading: SiteReading, now_s: float | None = None) -> None:
         """Take one validated reading; raise :class:`Rejected` for duplicates and glitches.
 
-        With ``now`` (the collector's clock), a reading stamped ahead of it moves the site's
-        ordering clock only to ``now + AHEAD_TOLERANCE``: one forged or skewed reading can
-        never make the site's real readings "out of order" (it would freeze the site)."""
+        With ``now_s`` (the collector's clock, Unix seconds), a reading stamped ahead of it
+        moves the site's ordering clock only to ``now_s + AHEAD_TOLERANCE_S``: one forged or
+        skewed reading can never make the site's real readings "out of order" (it would
+        freeze the site). Unix seconds throughout, as the machine path: no datetime is made
+        per reading."""
         state = self._sites.get(site_id)
         if state is None:
             raise Rejected("unknown_site", f"site {site_id!r} is not configured")
-        last_ts = state.last_ts
-        if last_ts is not None:
-            if reading.ts in (last_ts, state.ahead_ts):
+        ts_s = reading.ts_s
+        last_ts_s = state.last_ts_s
+        if last_ts_s is not None:
+            if ts_s in (last_ts_s, state.ahead_ts_s):
                 raise Rejected("duplicate", f"{site_id}: reading at {reading.ts} already counted")
-            if reading.ts < last_ts:
-                raise Rejected("out_of_order", f"{site_id}: reading older than {last_ts}")
+            if ts_s < last_ts_s:
+                raise Rejected("out_of_order", f"{site_id}: reading older than {state.last_ts}")
         added_wh = 0
         meter = reading.energy_wh
         if meter is not None and state.meter_wh is not None:
@@ -209,21 +218,24 @@ class SiteBook:
                     raise Rejected("energy_backwards", f"{site_id}: meter stepped back {-step} Wh")
                 # A reset: continue from the new value; this step adds nothing.
             else:
-                elapsed_h = (reading.ts - last_ts).total_seconds() / 3600 if last_ts else 0.0
+                elapsed_h = (ts_s - last_ts_s) / 3600 if last_ts_s is not None else 0.0
                 if step <= MAX_SITE_POWER_W * elapsed_h + ENERGY_JITTER_WH:
                     added_wh = step
-        ceiling = None if now is None else now + AHEAD_TOLERANCE
-        if ceiling is not None and reading.ts > ceiling:
-            state.last_ts, state.ahead_ts = max(ceiling, last_ts or ceiling), reading.ts
+        if now_s is not None and ts_s > (ceiling := now_s + AHEAD_TOLERANCE_S):
+            state.last_ts_s = ceiling if last_ts_s is None else max(ceiling, last_ts_s)
+            state.ahead_ts_s = ts_s
         else:
-            state.last_ts = reading.ts
+            state.last_ts_s = ts_s
         if meter is not None:
             state.meter_wh = meter
         state.energy_total_wh += added_wh
-        state.power_w = reading.power_w
-        state.hashrate_hs = reading.hashrate_hs
-        if reading.miners_online is not None:
-            state.miners_online = reading.miners_online
+        power_w = reading.power_w
+        hashrate_hs = reading.hashrate_hs
+        miners_online = reading.miners_online
+        state.power_w = power_w
+        state.hashrate_hs = hashrate_hs
+        if miners_online is not None:
+            state.miners_online = miners_online
         if reading.miners_total is not None:
             state.miners_total = reading.miners_total
         state.inlet_temp_c = reading.inlet_temp_c
@@ -231,20 +243,20 @@ class SiteBook:
         state.version += 1
         self.version += 1
 
-        minute = reading.ts.replace(second=0, microsecond=0)
-        key = (site_id, minute)
+        key = (site_id, int(ts_s // 60) * 60)
         sums = self._minutes.get(key)
         if sums is None:
             sums = self._minutes[key] = _MinuteSums()
         sums.samples += 1
-        sums.power_w_sum += reading.power_w
-        sums.power_w_max = max(sums.power_w_max, reading.power_w)
+        sums.power_w_sum += power_w
+        if power_w > sums.power_w_max:  # noqa: PLR1730 - max() costs a call per reading
+            sums.power_w_max = power_w
         sums.energy_wh += added_wh
-        if reading.hashrate_hs is not None:
-            sums.hashrate_hs_sum += reading.hashrate_hs
+        if hashrate_hs is not None:
+            sums.hashrate_hs_sum += hashrate_hs
             sums.hashrate_samples += 1
-        if reading.miners_online is not None:
-            sums.miners_online_last = reading.miners_online
+        if miners_online is not None:
+            sums.miners_online_last = miners_online
         self.pending_readings += 1
 
     def apply_miner_sums(self, site_id: str, sums: MinerSums) -> None:
@@ -257,12 +269,12 @@ class SiteBook:
         state = self._sites.get(site_id)
         if state is None:
             raise Rejected("unknown_site", f"site {site_id!r} is not configured")
-        ts = datetime.fromtimestamp(sums.latest_ts_s, UTC)
-        if state.last_ts is None or ts > state.last_ts:
+        ts_s = sums.latest_ts_s
+        if state.last_ts_s is None or ts_s > state.last_ts_s:
             self.apply(
                 site_id,
                 SiteReading(
-                    ts=ts,
+                    ts_s=ts_s,
                     power_w=sums.power_w,
                     hashrate_hs=sums.hashrate_hs,
                     miners_online=sums.miners_online,
@@ -290,7 +302,7 @@ class SiteBook:
             RollupDelta(
                 site_id=site_id,
                 operation_id=self._sites[site_id].operation_id,
-                minute=minute,
+                minute=datetime.fromtimestamp(minute_s, UTC),
                 samples=sums.samples,
                 power_w_sum=sums.power_w_sum,
                 power_w_max=sums.power_w_max,
@@ -299,17 +311,17 @@ class SiteBook:
                 hashrate_samples=sums.hashrate_samples,
                 miners_online_last=sums.miners_online_last,
             )
-            for (site_id, minute), sums in self._minutes.items()
+            for (site_id, minute_s), sums in self._minutes.items()
         )
         states: list[SiteStateRecord] = []
         for site_id, state in self._sites.items():
-            if not state.dirty or state.last_ts is None:
+            if not state.dirty or state.last_ts_s is None:
                 continue
             state.dirty = False
             states.append(
                 SiteStateRecord(
                     site_id=site_id,
-                    last_ts=state.last_ts,
+                    last_ts=datetime.fromtimestamp(state.last_ts_s, UTC),
                     meter_wh=state.meter_wh,
                     energy_total_wh=state.energy_total_wh,
                     power_w=state.power_w,
@@ -325,7 +337,7 @@ class SiteBook:
     def requeue(self, pending: Pending) -> None:
         """Give back what a failed flush did not write; the next flush writes it again."""
         for delta in pending.deltas:
-            key = (delta.site_id, delta.minute)
+            key = (delta.site_id, int(delta.minute.timestamp()))
             sums = self._minutes.get(key)
             newer = sums is not None
             if sums is None:
@@ -383,10 +395,10 @@ class SiteBook:
                 power_w=state.power_w,
                 hashrate_hs=state.hashrate_hs,
                 energy_total_wh=state.energy_total_wh,
-                last_ts=state.last_ts,
+                last_ts=datetime.fromtimestamp(state.last_ts_s, UTC),
             )
             for site_id, state in self._sites.items()
-            if state.last_ts is not None
+            if state.last_ts_s is not None
         }
 
     def hashrates(self) -> dict[str, float | None]:
@@ -394,7 +406,7 @@ class SiteBook:
         return {
             site_id: state.hashrate_hs
             for site_id, state in self._sites.items()
-            if state.last_ts is not None
+            if state.last_ts_s is not None
         }
 
     def states(self) -> Iterable[tuple[str, LiveSite]]:

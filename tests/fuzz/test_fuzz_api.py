@@ -75,6 +75,9 @@ class FakeReports:
             raise StatementUnavailable(period)
         return b"{}"
 
+    async def close(self) -> None:
+        return None
+
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:

@@ -31,7 +31,7 @@ def test_full_reading_is_parsed_with_units_and_extra_fields_ignored() -> None:
     batch = parse_site_payload(payload, LIMITS)
     assert batch.readings == (
         SiteReading(
-            ts=datetime(2026, 11, 24, 2, 0, tzinfo=UTC),
+            ts_s=datetime(2026, 11, 24, 2, 0, tzinfo=UTC).timestamp(),
             power_w=48_200_000.0,
             energy_wh=123_456_789_012,
             hashrate_hs=2.1e18,
