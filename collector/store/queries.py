@@ -187,28 +187,33 @@ class Store:
             return
         table = _table(model)
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        # One statement with the rows as parameters (executemany): SQLAlchemy compiles it
+        # once and caches it, and sends the rows in batches of multi-row VALUES itself. A
+        # statement with the rows written into it (``.values(rows)``) was compiled again for
+        # every write: 250 ms for a telemetry flush of 1,700 rollups.
+        statement = insert(table)
+        excluded = statement.excluded
+        updates: dict[str, Any] = {}
+        for column in rows[0]:
+            if column in keys or column in keep_first:
+                continue
+            if column in add:
+                updates[column] = table.c[column] + excluded[column]
+            elif column in keep_max:
+                updates[column] = (
+                    func.max(table.c[column], excluded[column])
+                    if (self._dialect == "sqlite")
+                    else func.greatest(table.c[column], excluded[column])
+                )
+            else:
+                updates[column] = excluded[column]
+        upsert = (
+            statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+            if updates
+            else statement.on_conflict_do_nothing(index_elements=list(keys))
+        )
         for start in range(0, len(rows), _CHUNK):
-            statement = insert(table).values(list(rows[start : start + _CHUNK]))
-            excluded = statement.excluded
-            updates: dict[str, Any] = {}
-            for column in rows[0]:
-                if column in keys or column in keep_first:
-                    continue
-                if column in add:
-                    updates[column] = table.c[column] + excluded[column]
-                elif column in keep_max:
-                    updates[column] = (
-                        func.max(table.c[column], excluded[column])
-                        if (self._dialect == "sqlite")
-                        else func.greatest(table.c[column], excluded[column])
-                    )
-                else:
-                    updates[column] = excluded[column]
-            await connection.execute(
-                statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
-                if updates
-                else statement.on_conflict_do_nothing(index_elements=list(keys))
-            )
+            await connection.execute(upsert, list(rows[start : start + _CHUNK]))
 
     async def _revise(  # noqa: PLR0917 - the tables, the rows and what identifies a fact
         self,
