@@ -69,7 +69,7 @@ def test_api_benchmark_answers_balances_and_statements_while_ingest_runs() -> No
     result = run_bench(
         "bench.api",
         *("--operations", "2", "--days", "40", "--requests", "8"),
-        *("--rate", "1000", "--miners", "10", "--rounds", "30"),
+        *("--rate", "1000", "--miners", "10", "--rounds", "30", "--min-seconds", "0"),
     )
     assert result["all"]["count"] == 8
     assert result["idle all"]["count"] == 2
