@@ -17,7 +17,6 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -120,7 +119,7 @@ class AccountsApi:
         self._store = store
         self._accounts = accounts
         self.recorder = StatementRecorder(store)
-        self._key: tuple[Path, int, int, Ed25519PrivateKey] | None = None
+        self._key: tuple[tuple[int, int], Ed25519PrivateKey] | None = None  # (mtime, mode)
 
     def _operation(self, operation_id: str) -> OperationConfig:
         try:
@@ -139,26 +138,20 @@ class AccountsApi:
         return account
 
     def _signing_key(self) -> Ed25519PrivateKey:
-        """The statement key, loaded again only when its file changes (a key rotated in place
-        is used from the next statement on; a file made readable by others is refused)."""
+        """The statement key, loaded again only when its file's mtime or mode changes (a key
+        rotated in place is used from the next statement on; one made readable by others is
+        refused by :func:`load_signing_key`)."""
         path = self._config.statement.signing_key_file
-        if path is not None:
-            try:
-                status = path.stat()
-            except OSError:
-                status = None
-            cached = self._key
-            if (
-                status is not None
-                and cached is not None
-                and cached[:3] == (path, status.st_mtime_ns, status.st_mode)
-            ):
-                return cached[3]
-            key = load_signing_key(path)
-            if status is not None:
-                self._key = (path, status.st_mtime_ns, status.st_mode, key)
-            return key
-        return load_signing_key(path)
+        try:
+            status = path.stat() if path is not None else None
+        except OSError:
+            status = None  # load_signing_key says why
+        stamp = None if status is None else (status.st_mtime_ns, status.st_mode)
+        if stamp is not None and self._key is not None and self._key[0] == stamp:
+            return self._key[1]
+        key = load_signing_key(path)
+        self._key = None if stamp is None else (stamp, key)
+        return key
 
     async def balance(self, operation_id: str) -> Mapping[str, object]:
         self._operation(operation_id)

@@ -289,6 +289,15 @@ def compute_accounts(
     return compute_pass(config, inputs, as_of).accounts
 
 
+IssuedDues = Mapping[tuple[str, str], tuple[datetime, int]]
+"""(operation, period) -> (as_of, due_sat) of the latest statement issued (Store.issued_dues)."""
+
+
+def issued_of(issued: IssuedDues, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
+    """The issued dues of one operation."""
+    return {key: due for key, due in issued.items() if key[0] == operation_id}
+
+
 def earnings_discrepancy(account: OperationAccount) -> Decimal | None:
     """Reported ÷ expected for the latest closed period with an expected figure."""
     for obligation in reversed(account.obligations):
@@ -340,7 +349,7 @@ class AccountsService:
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the last pass read them (``Store.issued_dues``) of one
         operation: what a statement of the pass's accounts restates, without a read."""
-        return {key: due for key, due in self._issued.items() if key[0] == operation_id}
+        return issued_of(self._issued, operation_id)
 
     def statement_inputs(self, operation_id: str) -> StatementInputs | None:
         """What a statement of the operation's account in :attr:`accounts` states beyond it
@@ -413,10 +422,13 @@ class AccountsService:
             account = accounts[operation.id]
             restatements: tuple[Restatement, ...] = ()
             if restated.get(operation.id):
-                of_operation = {k: v for k, v in issued.items() if k[0] == operation.id}
                 restatements = tuple(
                     await restatements_of(
-                        self._store, operation.id, account, account.as_of, of_operation
+                        self._store,
+                        operation.id,
+                        account,
+                        account.as_of,
+                        issued_of(issued, operation.id),
                     )
                 )
             read[operation.id] = StatementInputs(account.as_of, energy[operation.id], restatements)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from collector.store.queries import Store
 from remittance.account import OperationAccount
@@ -45,6 +46,17 @@ class StatementInputs:
     restatements: tuple[Restatement, ...]
 
 
+class _Span(NamedTuple):
+    """One period's minutes to sum, for one operation's sites."""
+
+    operation_id: str
+    label: str
+    sites: tuple[str, ...]
+    start: datetime
+    end: datetime
+    final: bool  # past telemetry's reach: kept once read
+
+
 class PeriodEnergy:
     """Each operation's energy per period as of a pass, in one read per pass. A period that
     ended more than ``final_after`` (the telemetry's ``mqtt.max_age_s``: no reading for it
@@ -60,7 +72,7 @@ class PeriodEnergy:
         accounts: Iterable[tuple[str, Sequence[str], OperationAccount]],
     ) -> dict[str, dict[str, int | None]]:
         """``(operation, its site ids, account)`` → per operation, period label → Wh."""
-        wanted: list[tuple[str, str, tuple[str, ...], datetime, datetime, bool]] = []
+        wanted: list[_Span] = []
         energy: dict[str, dict[str, int | None]] = {}
         for operation_id, site_ids, account in accounts:
             sites = tuple(site_ids)
@@ -75,22 +87,22 @@ class PeriodEnergy:
                 else:
                     start, end = energy_span(period, account.as_of)
                     final = period.end_at <= account.as_of - self._final_after
-                    wanted.append((operation_id, period.label, sites, start, end, final))
+                    wanted.append(_Span(operation_id, period.label, sites, start, end, final))
         if not wanted:
             return energy
-        bounds = sorted({w[3] for w in wanted} | {w[4] for w in wanted})
+        bounds = sorted({w.start for w in wanted} | {w.end for w in wanted})
         index = {bound: i for i, bound in enumerate(bounds)}
-        sums = await store.energy_between({s for w in wanted for s in w[2]}, bounds)
-        for operation_id, label, sites, start, end, final in wanted:
+        sums = await store.energy_between({s for w in wanted for s in w.sites}, bounds)
+        for span in wanted:
             total, rollups = 0, 0
-            for site in sites:
-                for bucket in range(index[start], index[end]):
+            for site in span.sites:
+                for bucket in range(index[span.start], index[span.end]):
                     wh, n = sums.get((site, bucket), (0, 0))
                     total, rollups = total + wh, rollups + n
             value = total if rollups else None
-            energy[operation_id][label] = value
-            if final:
-                self._final[operation_id, label, sites] = value
+            energy[span.operation_id][span.label] = value
+            if span.final:
+                self._final[span.operation_id, span.label, span.sites] = value
         return energy
 
 

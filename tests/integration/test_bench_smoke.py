@@ -81,3 +81,11 @@ def test_startup_benchmark_sees_every_operations_figures_after_a_restart() -> No
     )
     assert len(result["restarts"]) == 1
     assert result["restarts"][0]["figures_s"] > 0
+
+
+def test_hotpath_benchmark_times_both_paths_and_both_flushes() -> None:
+    result = run_bench("bench.hotpath", "--readings", "2000", "--minutes", "2", "--flushes", "1")
+    assert result["site_reading_us"] > 0
+    assert result["machine_reading_us"] > 0
+    assert result["flush_ms"] > 0
+    assert result["flush_rows_written_in_ms"] > 0
