@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Self
@@ -36,6 +35,7 @@ from collector.store.records import (
     Rollup,
     RollupDelta,
     SiteStateRecord,
+    row_of,
 )
 from collector.store.tables import (
     ChainTip,
@@ -290,12 +290,12 @@ class Store:
             await self._upsert(
                 connection,
                 TelemetryRollup,
-                [asdict(d) for d in deltas],
+                [row_of(d) for d in deltas],
                 ("site_id", "minute"),
                 add=("samples", "power_w_sum", "energy_wh", "hashrate_hs_sum", "hashrate_samples"),
                 keep_max=("power_w_max",),
             )
-            await self._upsert(connection, SiteState, [asdict(s) for s in states], ("site_id",))
+            await self._upsert(connection, SiteState, [row_of(s) for s in states], ("site_id",))
 
         await self._write(work)
 
@@ -411,7 +411,7 @@ class Store:
     async def record_curtailment(self, order: CurtailmentRecord) -> None:
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
-                connection, CurtailmentOrder, [asdict(order)], ("region", "issued_at")
+                connection, CurtailmentOrder, [row_of(order)], ("region", "issued_at")
             )
 
         await self._write(work)
@@ -430,7 +430,7 @@ class Store:
         """Save daily earnings; a day seen again (a revised or repeated poll) replaces itself,
         and a changed value is kept as a new revision."""
         now = self.clock.now()
-        rows = [{**asdict(e), "recorded_at": now} for e in earnings]
+        rows = [{**row_of(e), "recorded_at": now} for e in earnings]
 
         async def work(connection: AsyncConnection) -> None:
             await self._revise(
@@ -477,7 +477,7 @@ class Store:
 
     async def upsert_pool_hashrate_days(self, days: Sequence[PoolHashrateDayRecord]) -> None:
         now = self.clock.now()
-        rows = [{**asdict(d), "recorded_at": now} for d in days]
+        rows = [{**row_of(d), "recorded_at": now} for d in days]
 
         async def work(connection: AsyncConnection) -> None:
             await self._revise(
@@ -542,7 +542,7 @@ class Store:
 
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
-                connection, PoolStatus, [asdict(status)], ("operation_id", "pool_kind", "account")
+                connection, PoolStatus, [row_of(status)], ("operation_id", "pool_kind", "account")
             )
             await self._upsert(connection, PoolHashrateSample, [sample], _SAMPLE)
 
@@ -550,7 +550,7 @@ class Store:
 
     async def save_hashrate_samples(self, samples: Sequence[PoolHashrateSampleRecord]) -> None:
         """Append hash-rate samples (a sample seen again at the same instant replaces itself)."""
-        rows = [asdict(sample) for sample in samples]
+        rows = [row_of(sample) for sample in samples]
 
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(connection, PoolHashrateSample, rows, _SAMPLE)
@@ -616,7 +616,7 @@ class Store:
             await connection.execute(
                 delete(t).where(t.c.height >= lowest, t.c.height.not_in(heights))
             )
-            await self._upsert(connection, NetworkBlock, [asdict(b) for b in blocks], ("height",))
+            await self._upsert(connection, NetworkBlock, [row_of(b) for b in blocks], ("height",))
 
         await self._write(work)
 
@@ -628,7 +628,7 @@ class Store:
             return
 
         async def work(connection: AsyncConnection) -> None:
-            await self._upsert(connection, NetworkBlock, [asdict(b) for b in blocks], ("height",))
+            await self._upsert(connection, NetworkBlock, [row_of(b) for b in blocks], ("height",))
 
         await self._write(work)
 
@@ -646,7 +646,7 @@ class Store:
 
     async def upsert_network_days(self, days: Sequence[NetworkDayRecord]) -> None:
         now = self.clock.now()
-        rows = [{**asdict(d), "recorded_at": now} for d in days]
+        rows = [{**row_of(d), "recorded_at": now} for d in days]
 
         async def work(connection: AsyncConnection) -> None:
             await self._revise(
@@ -679,7 +679,7 @@ class Store:
         ]
 
     async def save_chain_tip(self, tip: ChainTipRecord) -> None:
-        row = asdict(tip)
+        row = row_of(tip)
 
         async def work(connection: AsyncConnection) -> None:
             await self._revise(
@@ -709,7 +709,7 @@ class Store:
     async def upsert_reserve_outputs(self, outputs: Sequence[ReserveOutputRecord]) -> None:
         """Save outputs as now seen; ``first_seen`` is kept from the first sighting."""
         now = self.clock.now()
-        rows = [{**asdict(o), "first_seen": now, "last_seen": now} for o in outputs]
+        rows = [{**row_of(o), "first_seen": now, "last_seen": now} for o in outputs]
 
         async def work(connection: AsyncConnection) -> None:
             await self._revise(
@@ -792,7 +792,7 @@ class Store:
     async def add_reserve_spends(self, spends: Sequence[ReserveSpendRecord]) -> None:
         """Record which transaction spent which watched output (each pair once)."""
         now = self.clock.now()
-        rows = [{**asdict(s), "first_seen": now} for s in spends]
+        rows = [{**row_of(s), "first_seen": now} for s in spends]
         if not rows:
             return
 
@@ -1086,7 +1086,7 @@ class Store:
     async def record_proof(self, proof: RegisteredProof) -> None:
         """Append a registered proof (one per address and instant: a second at the same
         instant is refused as a StoreError)."""
-        row = asdict(proof)
+        row = row_of(proof)
 
         async def work(connection: AsyncConnection) -> None:
             await connection.execute(_table(ControlProof).insert().values(row))
