@@ -33,3 +33,6 @@ def test_every_record_type_is_flat_so_a_shallow_row_is_whole() -> None:
             assert "list" not in text and "tuple" not in text and "dict" not in text, (
                 f"{kind.__name__}.{field.name} holds a container: row_of would share it"
             )
+            assert not any(other.__name__ in text for other in kinds), (
+                f"{kind.__name__}.{field.name} holds a record: asdict would make it a dict"
+            )
