@@ -20,19 +20,17 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.dialects import sqlite
 
-from bench.common import emit, machine, table
+from bench.common import emit, fleet_config, machine, site_ids, table
 from bench.publisher import miner_reading, site_reading
-from collector.config import DatabaseConfig, parse_config
+from collector.config import Config, DatabaseConfig, parse_config
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.store.records import RollupDelta, SiteStateRecord
+from collector.store.records import RollupDelta, SiteStateRecord, row_of
 from collector.store.tables import TelemetryRollup
 from collector.telemetry.miners import MinerFleet
 from collector.telemetry.payloads import Limits, parse_miner_payload, parse_site_payload
@@ -41,29 +39,11 @@ from collector.telemetry.sites import SiteBook
 SITES = 100
 
 
-def _config() -> Any:
-    return parse_config(
-        {
-            "operations": [
-                {
-                    "id": "op",
-                    "name": "Op",
-                    "license": "L",
-                    "remittance": {"rate": "0.1"},
-                    "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                    "sites": [
-                        {
-                            "id": f"s{n}",
-                            "region": "r",
-                            "power_quota_w": 10**8,
-                            "efficiency_j_per_th": 20,
-                        }
-                        for n in range(SITES)
-                    ],
-                }
-            ]
-        }
-    )
+SITE_IDS = site_ids(SITES)
+
+
+def _config() -> Config:
+    return parse_config(fleet_config(SITES, operations=1))
 
 
 def site_path_us(readings: int) -> tuple[float, float]:
@@ -72,11 +52,11 @@ def site_path_us(readings: int) -> tuple[float, float]:
     now = datetime.now(UTC)
     start = int(now.timestamp()) - readings // SITES - 60
     sites = [
-        (f"s{n % SITES}", site_reading(rng, start + n // SITES, 1_000 * (n // SITES)))
+        (SITE_IDS[n % SITES], site_reading(rng, start + n // SITES, 1_000 * (n // SITES)))
         for n in range(readings)
     ]
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    machines = [(f"s{n % SITES}", f"m{n}", miner_reading(rng, stamp)) for n in range(readings)]
+    machines = [(SITE_IDS[n % SITES], f"m{n}", miner_reading(rng, stamp)) for n in range(readings)]
     limits = Limits(now=now)
     book = SiteBook(_config())
     started = time.perf_counter()
@@ -96,11 +76,11 @@ def site_path_us(readings: int) -> tuple[float, float]:
 def _rows(minutes: int, offset: int) -> tuple[list[RollupDelta], list[SiteStateRecord]]:
     first = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=offset)
     deltas = [
-        RollupDelta(f"s{n}", "op", first + timedelta(minutes=m), 60, 1.0, 1.0, 10, 1.0, 1, 5)
-        for n in range(SITES)
+        RollupDelta(site, "op-000", first + timedelta(minutes=m), 60, 1.0, 1.0, 10, 1.0, 1, 5)
+        for site in SITE_IDS
         for m in range(minutes)
     ]
-    states = [SiteStateRecord(f"s{n}", first, 1, 1, 1.0, 1.0, 1, 1) for n in range(SITES)]
+    states = [SiteStateRecord(site, first, 1, 1, 1.0, 1.0, 1, 1) for site in SITE_IDS]
     return deltas, states
 
 
@@ -119,7 +99,7 @@ async def flush_ms(workdir: Path, minutes: int, flushes: int) -> tuple[float, fl
             await store.flush_telemetry(deltas, states)
             ours.append(time.perf_counter() - started)
             deltas, _ = _rows(minutes, (2 * number + 1) * minutes)
-            rows = [asdict(d) for d in deltas]
+            rows = [row_of(d) for d in deltas]
             started = time.perf_counter()
             async with engine.begin() as connection:
                 for chunk in range(0, len(rows), 500):
