@@ -48,6 +48,9 @@ async def test_sigterm_under_load_exits_0_within_10_s_and_flushes_once(world: Fa
     assert all(stored.get(site, 0) <= world.telemetry.sent[site] for site in SITES)
 
     await collector.start()  # what was not acknowledged comes again, and counts once
+    # Ready first: the first process may have stored every reading before it left, and a
+    # SIGTERM sent while Python is still importing (no handler yet) ends it with -15.
+    await collector.wait_for("/readyz", 200)
     await eventually(lambda: _all_readings_stored(world), 60, "every reading stored")
     assert await collector.stop() == 0
     assert await world.stored_samples() == world.telemetry.sent
