@@ -105,8 +105,11 @@ def parse_report_request(period: str, suffix: str) -> Period:
         raise ReportError(str(err)) from err
 
 
-async def gather_grid_figures(config: Config, store: Store, span: Period) -> GridFigures:
-    """Read the period's rollups, curtailment orders, pool and network hash rate."""
+async def gather_grid_figures(
+    config: Config, store: Store, span: Period, as_of: datetime | None = None
+) -> GridFigures:
+    """Read the period's rollups, curtailment orders, pool and network hash rate; the hash
+    rates as last seen or, with ``as_of``, as known then (each day's latest revision)."""
     region_of = {site.id: site.region for op in config.operations for site in op.sites}
     quota: defaultdict[str, int] = defaultdict(int)
     sites: defaultdict[str, int] = defaultdict(int)
@@ -128,10 +131,15 @@ async def gather_grid_figures(config: Config, store: Store, span: Period) -> Gri
         start = max(order.issued_at, span.start_at)
         if order.max_power_w is not None and start < end:
             caps[order.region].append(CapSpan(start, end, order.max_power_w))
-    network = {day.day: day.hashrate_hs for day in await store.network_days(span.start, span.end)}
+    network = {
+        day.day: day.hashrate_hs
+        for day in await store.network_days(span.start, span.end, as_of=as_of)
+    }
     watched: defaultdict[date, float] = defaultdict(float)
     counted: defaultdict[date, set[str]] = defaultdict(set)
-    rows = [r for r in await store.pool_hashrate_days() if span.start <= r.day < span.end]
+    rows = [
+        r for r in await store.pool_hashrate_days(as_of=as_of) if span.start <= r.day < span.end
+    ]
     for operation_id, days in daily_hashrates(config, rows).items():
         for day in days:
             if not day.covered:  # averaged from too few samples: left out, as from expected

@@ -27,6 +27,7 @@ from collector.sources.reserve import coin_of, wallet_proofs
 from collector.statements import load_signing_key, write_output
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
+from collector.terms import known_config
 from collector.wallets import WalletBook
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
@@ -86,8 +87,10 @@ def operation_rows(config: Config, accounts: dict[str, Any], span: Period) -> li
     return rows
 
 
-async def national_share(config: Config, store: Store, span: Period) -> dict[str, Any] | None:
-    figures = await gather_grid_figures(config, store, span)
+async def national_share(
+    config: Config, store: Store, span: Period, as_of: datetime
+) -> dict[str, Any] | None:
+    figures = await gather_grid_figures(config, store, span, as_of)
     if not figures.national_share:
         return None
     ratios = [Decimal(repr(v)) for v in figures.national_share.values()]
@@ -102,6 +105,8 @@ async def national_share(config: Config, store: Store, span: Period) -> dict[str
 async def gather_report(
     config: Config, store: Store, span: Period, as_of: datetime
 ) -> ReportInputs:
+    """What the report states, from what the store knew at ``as_of``; ``config`` is the
+    configuration as known then (:func:`known_config`)."""
     tip = await store.chain_tip(config.network.chain, as_of=as_of)
     outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
     spends = await store.reserve_spends(as_of=as_of)
@@ -124,7 +129,7 @@ async def gather_report(
             for c in config.reserve.intake
         ],
         inflow_confirmations=config.reserve.confirmations,
-        national_share=await national_share(config, store, span),
+        national_share=await national_share(config, store, span, as_of),
         prices=prices,
         rates=rates,
         proofs=[
@@ -174,7 +179,10 @@ async def write_reserve_report(
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
-        report = build_report(await gather_report(config, Store(engine), span, instant))
+        store = Store(engine)
+        # The terms and settings known at the instant, not the file's today.
+        config = await known_config(store, config, instant)
+        report = build_report(await gather_report(config, store, span, instant))
     finally:
         await engine.dispose()
     write_output(out, render_report(report, fmt, config))
@@ -276,7 +284,9 @@ async def write_transparency(config: Config, out: Path, as_of: datetime | None =
     try:
         await upgrade(engine)
         month = _period(instant.strftime("%Y-%m"))
-        inputs = await gather_report(config, Store(engine), month, instant)
+        store = Store(engine)
+        config = await known_config(store, config, instant)  # its wallets as known then
+        inputs = await gather_report(config, store, month, instant)
     finally:
         await engine.dispose()
     write_page(out, transparency_document(config, inputs))

@@ -76,8 +76,8 @@ async def build_statement_from_store(
         parse_period_label(period)
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
-    # Only what was known at ``as_of`` — inputs and terms: the same statement whenever it is
-    # made again.
+    # Only what was known at ``as_of`` — inputs, terms and settings: the same statement
+    # whenever it is made again.
     config = config_as_known(config, await store.terms_as_of(as_of))
     operation = config.operation(operation.id)
     # This operation's inputs only, computed alone: a statement never recomputes the others.
@@ -225,7 +225,7 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
-        await Store(engine).record_terms(terms_documents(config))
+        await Store(engine).record_terms(terms_documents(config))  # the file's, as of now
         if future:
             document = await render_projection(
                 config, Store(engine), operation, period, fmt, as_of, language=language

@@ -3,12 +3,13 @@ records no terms revision."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
 
 from collector.config import load_config
-from collector.terms import terms_documents
+from collector.terms import SETTINGS, config_as_known, terms_documents
 from tests.support.scenario import write_config
 
 
@@ -23,3 +24,22 @@ def test_language_and_reminders_leave_the_terms_documents_as_they_were(tmp_path:
     assert config.operations[0].language == "kk"
     assert terms_documents(config) == before
     assert '"rate":"0.10"' in before["op-demo"]  # the terms themselves are still there
+
+
+def test_the_settings_that_change_a_figure_are_kept_and_restored_as_known(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path)
+    before = load_config(path)
+    known = terms_documents(before)
+    assert json.loads(known[SETTINGS])["reserve"]["confirmations"] == 6
+    assert "poll_interval_s" not in json.loads(known[SETTINGS])["reserve"]  # no figure moves
+    document = yaml.safe_load(path.read_text())
+    document["reserve"] = {"confirmations": 1, "require_proof": True, "poll_interval_s": 5}
+    path.write_text(yaml.safe_dump(document))
+    edited = load_config(path)
+    restored = config_as_known(edited, known)
+    assert restored.reserve.confirmations == 6
+    assert not restored.reserve.require_proof
+    assert restored.reserve.poll_interval_s == 5  # how often to poll is today's
+    assert config_as_known(edited, {}).reserve.confirmations == 1  # nothing known: the file's
