@@ -32,10 +32,10 @@ from collector.logs import FailureLog
 from collector.payment import payment_address
 from collector.reminders import compose_reminder, reminders_due
 from collector.statements import (
-    build_statement_from_store,
     issued_format,
     load_signing_key,
     sign,
+    statement_of_account,
 )
 from collector.store.queries import Store
 from remittance.account import OperationAccount
@@ -156,13 +156,14 @@ def inputs_final(operation: OperationConfig, obligation: Obligation, as_of: date
 
 
 async def mail_closed_periods(
-    config: Config,
-    store: Store,
-    accounts: Mapping[str, OperationAccount],
-    as_of: datetime,
+    config: Config, store: Store, accounts: Mapping[str, OperationAccount]
 ) -> list[tuple[str, str]]:
     """Send every operation's latest closed period once its inputs are final, and a
-    correction for a period already sent whose due has changed since; return what was sent."""
+    correction for a period already sent whose due has changed since; return what was sent.
+
+    What is sent is decided and written from the same snapshot: each operation's account in
+    ``accounts`` as of its own instant (the statement states that account, never one computed
+    again at another instant), and the documents are kept as issued under that instant."""
     smtp = config.statement.email
     if smtp is None:
         return []
@@ -172,6 +173,7 @@ async def mail_closed_periods(
         account = accounts.get(operation.id)
         if not operation.contacts or account is None:
             continue
+        as_of = account.as_of
         closed = [o for o in account.obligations if not o.is_open]
         issued = await store.issued_dues(operation.id)
         for obligation in closed:
@@ -188,7 +190,7 @@ async def mail_closed_periods(
                 continue  # a first mailing is of the latest closed period only
             else:
                 correction = False
-            statement = await build_statement_from_store(config, store, operation, period, as_of)
+            statement = await statement_of_account(store, operation, period, account, issued)
             documents = {
                 "pdf": sign(statement, "pdf", key, operation.language),
                 "json": sign(statement, "json", key),
@@ -282,7 +284,7 @@ class Mailer:
             accounts = await next_pass()
             try:
                 now = self._clock.now()
-                await mail_closed_periods(self._config, self._store, accounts, now)
+                await mail_closed_periods(self._config, self._store, accounts)
                 await remind_before_deadlines(self._config, self._store, accounts, now)
             except (MailError, StoreError, SecretError, StatementUnavailable) as err:
                 self._failures.failed(err)

@@ -836,9 +836,17 @@ class Store:
             "recipients": ",".join(emailed_to) or None,
         }
 
+        # A statement recorded again without recipients (the command, as of the instant of
+        # one already e-mailed) keeps the record as it is: it never unmarks an e-mailing.
+        kept = () if emailed_to else ("sha256", "emailed_at", "recipients")
+
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
-                connection, IssuedStatement, [row], ("operation_id", "period", "as_of")
+                connection,
+                IssuedStatement,
+                [row],
+                ("operation_id", "period", "as_of"),
+                keep_first=kept,
             )
 
         await self._write(work)

@@ -13,6 +13,7 @@ from collector.accounts import AccountsService, compute_accounts, read_inputs
 from collector.clock import FrozenClock
 from collector.config import load_config
 from collector.mailer import Mailer, mail_closed_periods
+from collector.statements import render_statement
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
@@ -41,7 +42,7 @@ def test_a_closed_period_is_mailed_once_over_starttls(
     async def pass_(as_of: datetime = AS_OF) -> list[tuple[str, str]]:
         async with Store(open_engine(config.database)) as store:
             accounts = compute_accounts(config, await read_inputs(store, config), as_of)
-            return await mail_closed_periods(config, store, accounts, as_of)
+            return await mail_closed_periods(config, store, accounts)
 
     # On 3 November the pools may still revise October (revision_days 3): nothing is sent.
     assert asyncio.run(pass_(datetime(2026, 11, 3, tzinfo=UTC))) == []
@@ -64,6 +65,15 @@ def test_a_closed_period_is_mailed_once_over_starttls(
         verify(document, public_key)
     body = message.get_payload()[0].get_payload()  # type: ignore[index,union-attr]
     assert "Shortfall: 0.00100001 BTC" in body
+
+    # The attachment is the statement as of the pass's instant, byte for byte what the
+    # statement command builds afresh (not served from what was issued) as of that instant.
+    async def built_afresh() -> bytes:
+        async with Store(open_engine(config.database)) as store:
+            operation = config.operation("op-demo")
+            return await render_statement(config, store, operation, "2026-10", "json", AS_OF)
+
+    assert attachments["op-demo-2026-10.json"] == asyncio.run(built_afresh())
 
     # A pool revises October after it was sent: the next pass sends a correction, once.
     async def revise() -> None:
