@@ -180,12 +180,17 @@ async def write_reserve_report(
     try:
         await upgrade(engine)
         store = Store(engine)
-        # The terms and settings known at the instant, not the file's today.
-        config = await known_config(store, config, instant)
-        report = build_report(await gather_report(config, store, span, instant))
+        # A report issued before as of this instant is served again as it was issued.
+        document = (await store.issued_report("reserve", span.label, instant)).get(fmt)
+        if document is None:
+            # The terms and settings known at the instant, not the file's today.
+            config = await known_config(store, config, instant)
+            report = build_report(await gather_report(config, store, span, instant))
+            document = render_report(report, fmt, config)
+            await store.save_issued_report("reserve", span.label, instant, {fmt: document})
     finally:
         await engine.dispose()
-    write_output(out, render_report(report, fmt, config))
+    write_output(out, document)
     return 0
 
 
@@ -283,24 +288,39 @@ async def write_transparency(config: Config, out: Path, as_of: datetime | None =
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
-        month = _period(instant.strftime("%Y-%m"))
         store = Store(engine)
-        config = await known_config(store, config, instant)  # its wallets as known then
-        inputs = await gather_report(config, store, month, instant)
+        # A page issued before as of this instant is published again as it was issued.
+        files = await store.issued_report("transparency", "", instant)
+        if set(files) != set(PAGE_FILES):
+            month = _period(instant.strftime("%Y-%m"))
+            config = await known_config(store, config, instant)  # its wallets as known then
+            inputs = await gather_report(config, store, month, instant)
+            files = page_files(transparency_document(config, inputs))
+            await store.save_issued_report("transparency", "", instant, files)
     finally:
         await engine.dispose()
-    write_page(out, transparency_document(config, inputs))
+    write_page(out, files)
     return 0
 
 
-def write_page(out: Path, doc: dict[str, Any]) -> None:
+PAGE_FILES = {"json": "transparency.json", "html": "index.html"}
+"""The public page's files, by the format they are kept under."""
+
+
+def page_files(doc: dict[str, Any]) -> dict[str, bytes]:
+    """The public page's files' bytes, by format (:data:`PAGE_FILES`)."""
+    return {
+        "json": (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode(),
+        "html": transparency_html(doc).encode(),
+    }
+
+
+def write_page(out: Path, files: dict[str, bytes]) -> None:
     """``out/index.html`` and ``out/transparency.json``; one clear error when they cannot be."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "transparency.json").write_text(
-            json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        (out / "index.html").write_text(transparency_html(doc), encoding="utf-8")
+        for fmt, name in PAGE_FILES.items():
+            (out / name).write_bytes(files[fmt])
     except OSError as err:
         raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
     print(f"wrote {out}/index.html and {out}/transparency.json", file=sys.stderr)

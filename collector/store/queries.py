@@ -8,6 +8,7 @@ are written in the same transaction as the site state that says which readings t
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -44,6 +45,7 @@ from collector.store.tables import (
     CurtailmentOrder,
     EarningRevision,
     IssuedDocument,
+    IssuedReport,
     IssuedStatement,
     NetworkBlock,
     NetworkDay,
@@ -954,6 +956,44 @@ class Store:
             )
         )
         return bytes(rows[0].document) if rows else None
+
+    async def save_issued_report(
+        self, kind: str, period: str, as_of: datetime, documents: Mapping[str, bytes]
+    ) -> None:
+        """Keep a report as issued, one document per format, whole; a second issue of the
+        same coordinates keeps the first."""
+        now = self.clock.now()
+        rows = [
+            {
+                "kind": kind,
+                "period": period,
+                "as_of": as_of,
+                "format": fmt,
+                "sha256": hashlib.sha256(document).hexdigest(),
+                "issued_at": now,
+                "document": document,
+            }
+            for fmt, document in documents.items()
+        ]
+
+        async def work(connection: AsyncConnection) -> None:
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            for row in rows:
+                await connection.execute(
+                    insert(_table(IssuedReport)).values(row).on_conflict_do_nothing()
+                )
+
+        await self._write(work)
+
+    async def issued_report(self, kind: str, period: str, as_of: datetime) -> dict[str, bytes]:
+        """The documents issued for these coordinates, by format (none issued: empty)."""
+        t = _table(IssuedReport)
+        rows = await self._read(
+            select(t.c.format, t.c.document).where(
+                t.c.kind == kind, t.c.period == period, t.c.as_of == as_of
+            )
+        )
+        return {str(row.format): bytes(row.document) for row in rows}
 
     async def issued_dues(
         self, operation_id: str | None = None

@@ -345,6 +345,21 @@ class IssuedDocument(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class IssuedReport(Base):
+    """A reserve report or public page as issued (``kind`` ``reserve`` or ``transparency``),
+    stored whole: the same command as of the same instant serves it again byte for byte."""
+
+    __tablename__ = "issued_reports"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    as_of: Mapped[datetime] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the document's bytes
+    issued_at: Mapped[datetime]
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ReminderSent(Base):
     """A payment reminder e-mailed before a deadline; appended once, never changed: a
     restart reads what was sent and does not send it again."""

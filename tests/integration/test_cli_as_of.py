@@ -1,7 +1,8 @@
 """Through the command line, a document as of an instant is made from the terms and the
-settings known then (issue 25): editing an operation's rate, ``reserve.confirmations`` or
-``reserve.require_proof`` in the file afterwards changes neither the reserve report nor a
-statement format never issued before, as of that instant."""
+settings known then, and one issued is served again as issued (issue 25): editing an
+operation's rate, ``reserve.confirmations``, ``reserve.require_proof`` or the regulator's time
+zone in the file afterwards changes neither the reserve report, the public page, nor a
+statement or report format never issued before, as of that instant."""
 
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ def test_a_report_and_a_new_statement_format_as_of_an_instant_ignore_later_edits
     statement = ("statement", "--operation", "op-demo", "--period", "2026-10")
     _cli(path, *statement, "--format", "json", "--out", str(out / "issued.json"))
     _cli(path, "report", "reserve", "--period", "2026-Q4", "--out", str(out / "before.json"))
+    _cli(path, "report", "transparency", "--out", str(out / "page"))
     issued = json.loads((out / "issued.json").read_text())["statement"]["summary"]
     assert issued["due_sat"] == 300_001
     assert issued["remitted_sat"] == 200_000  # the recent payment has 4 of 6 confirmations
@@ -89,10 +91,19 @@ def test_a_report_and_a_new_statement_format_as_of_an_instant_ignore_later_edits
 
     _cli(path, *statement, "--format", "csv", "--out", str(out / "never-issued.csv"))
     _cli(path, "report", "reserve", "--period", "2026-Q4", "--out", str(out / "after.json"))
+    _cli(path, "report", "reserve", "--period", "2026-Q4", "--out", str(out / "after.csv"))
+    _cli(path, "report", "transparency", "--out", str(out / "page-after"))
+    # Issued before the edit: served again as issued.
     assert (out / "after.json").read_bytes() == (out / "before.json").read_bytes()
+    for name in ("index.html", "transparency.json"):
+        assert (out / "page-after" / name).read_bytes() == (out / "page" / name).read_bytes()
+    # Never issued before: made now from the terms and settings known at the instant.
     report = json.loads((out / "after.json").read_text())["report"]
     [row] = [r for r in report["operations"] if r["operation"] == "op-demo"]
     assert (row["due_sat"], row["shortfall_sat"]) == (300_001, 100_001)
+    csv_text = (out / "after.csv").read_text()
+    assert "op-demo" in csv_text and ",300001," in csv_text and ",100001," in csv_text
+    assert "Asia/Almaty" not in csv_text  # the regulator's zone as known then: UTC
     figures = _csv_figures(out / "never-issued.csv")
     assert figures, (out / "never-issued.csv").read_text()
     assert figures.get("due_sat") == "300001"
