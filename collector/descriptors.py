@@ -36,8 +36,10 @@ class DescriptorError(ReservewatchError):
 
 @dataclass(frozen=True, slots=True)
 class WatchedDescriptor:
-    """A checked descriptor: its text (with checksum) and, when ranged, the addresses it
-    derives — per branch (``<0;1>`` is two: receive and change)."""
+    """A checked descriptor: its text (with checksum) and the addresses it derives — per
+    branch (``<0;1>`` is two: receive and change; BIP 389). A fixed descriptor (no ``*``) has
+    one address per branch: its keys derived along their paths (``xpub/0`` is the xpub's
+    child 0, not the xpub's own key; BIP 380's key expressions)."""
 
     text: str
     chain: Chain
@@ -49,11 +51,7 @@ class WatchedDescriptor:
 
     @property
     def branches(self) -> int:
-        return int(self._parsed.num_branches) if self.ranged else 1
-
-    @property
-    def _network(self) -> dict[str, object]:
-        return networks.NETWORKS[self.chain]  # type: ignore[no-any-return]
+        return int(self._parsed.num_branches)
 
     def single_path_bodies(self) -> list[str]:
         """The descriptor (without checksum) once per branch: ``<0;1>`` becomes ``0`` and
@@ -68,7 +66,8 @@ class WatchedDescriptor:
         return [pick(branch) for branch in range(self.branches)]
 
     def first_unused(self, used: Iterable[str]) -> str:
-        """The first receive address (branch 0) not in ``used``; a fixed descriptor's one."""
+        """The first receive address (branch 0) not in ``used``; a fixed descriptor's one
+        (of branch 0)."""
         if not self.ranged:
             return self.address()
         paid = set(used)
@@ -79,17 +78,25 @@ class WatchedDescriptor:
 
     def address(self, index: int = 0, branch: int = 0) -> str:
         """The address at ``index`` of ``branch`` (a fixed descriptor has only index 0)."""
-        if not self.ranged:
-            if index or branch:
-                raise DescriptorError(f"{self.text} is not ranged: it has one address")
-            return str(self._parsed.address(self._network))
+        if not 0 <= branch < self.branches:
+            raise DescriptorError(f"{self.text} has no branch {branch}")
+        if not self.ranged and index:
+            raise DescriptorError(f"{self.text} is not ranged: it has one address per branch")
+        if not 0 <= index < _HARDENED:
+            raise DescriptorError(f"index {index} is not an unhardened child index")
         return _derived_address(self, index, branch)
+
+
+_HARDENED = 0x80000000
 
 
 @lru_cache(maxsize=200_000)
 def _derived_address(d: WatchedDescriptor, index: int, branch: int) -> str:
     """Derivation costs ~0.4 ms an address in pure Python; each pass of the accounts and
-    every poll ask for the same ones again."""
+    every poll ask for the same ones again. embit's ``derive`` fills the ``*`` with ``index``
+    and a multipath step with its ``branch`` and derives every key along its whole path; a
+    fixed descriptor is derived too (with no ``*`` the index is unused): its ``address()``
+    alone would read each extended key as it is written, ignoring the steps after it."""
     derived = d._parsed.derive(index, branch_index=branch if d.branches > 1 else None)
     return str(derived.address(networks.NETWORKS[d.chain]))
 

@@ -100,6 +100,21 @@ def test_next_unused_address_is_the_first_not_yet_paid() -> None:
     assert book.next_unused("nobody", []) is None
 
 
+def test_a_fixed_descriptor_is_watched_at_its_derived_key_on_every_branch() -> None:
+    """Issue 27: ``wpkh(xpub/0/0)`` is BIP 84's first address, not the xpub's own key's; a
+    fixed ``/<0;1>/0`` is two addresses (BIP 389), both watched, the receive one paid."""
+    fixed = parse_descriptor(add_checksum(f"wpkh({account_xpub(0)}/0/0)"), "main")
+    assert fixed.address() == FIRST
+    both = parse_descriptor(add_checksum(f"wpkh({account_xpub(0)}/<0;1>/0)"), "main")
+    change = parse_descriptor(wpkh_descriptor(0, multipath=True), "main").address(0, 1)
+    book = WalletBook([Wallet("reserve", "alpha", (), both)], gap_limit=3)
+    assert set(book) == {FIRST, change}
+    owner = book.owner(change)
+    assert owner is not None and (owner.branch, owner.index) == (1, 0)
+    assert book.next_unused("alpha", [FIRST]) == FIRST  # a fixed descriptor has one to give
+    assert book.mark_used([FIRST]) == []
+
+
 def test_two_wallets_deriving_one_address_are_refused() -> None:
     d = parse_descriptor(wpkh_descriptor(0), "main")
     with pytest.raises(WalletOverlapError, match="belongs to one wallet"):
