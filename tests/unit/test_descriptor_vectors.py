@@ -12,6 +12,8 @@ extended key in the vectors is a main-network one.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from embit.descriptor import Descriptor
 from embit.descriptor.checksum import add_checksum
@@ -577,3 +579,343 @@ def test_a_valid_vector_of_a_kind_not_watched_is_refused_in_one_line(bip: int, t
     with pytest.raises(DescriptorError) as caught:
         parse_descriptor(add_checksum(text), "main")
     assert "\n" not in str(caught.value)
+
+
+# BIP 380, valid key expressions: each is put in pkh(…) here to make it a descriptor.
+VALID_KEYS: list[str] = [
+    "0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235"
+    "a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235",
+    "[deadbeef/0h/0h/0h]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/0'/0'/0']0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/0'/0h/0']0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "5KYZdUEo39z3FPrtuX2QbbwGnNP5zTd7yyr2SC1j299sBCnWjss",
+    "L4rK1yDtCWekvXuE6oXD9jCYfFNV2cWRpVuPLBcCU2z8TrisoyY1",
+    "xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaH"
+    "WkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL",
+    "[deadbeef/0h/1h/2h]xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgb"
+    "mJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL",
+    "[deadbeef/0h/1h/2h]xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgb"
+    "mJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL/3/4/5",
+    "[deadbeef/0h/1h/2h]xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgb"
+    "mJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL/3/4/5/*",
+    "xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaH"
+    "WkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL/3h/4h/5h/*",
+    "xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaH"
+    "WkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL/3h/4h/5h/*h",
+    "[deadbeef/0h/1h/2]xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbm"
+    "JbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL/3h/4h/5h/*h",
+    "xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3xz7iAxn8L39njGVyuos"
+    "eXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc",
+    "[deadbeef/0h/1h/2h]xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3"
+    "xz7iAxn8L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc",
+    "[deadbeef/0h/1h/2h]xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3"
+    "xz7iAxn8L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/3/4/5",
+    "[deadbeef/0h/1h/2h]xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3"
+    "xz7iAxn8L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/3/4/5/*",
+    "xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3xz7iAxn8L39njGVyuos"
+    "eXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/3h/4h/5h/*",
+    "xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3xz7iAxn8L39njGVyuos"
+    "eXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/3h/4h/5h/*h",
+    "[deadbeef/0h/1h/2]xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3x"
+    "z7iAxn8L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/3h/4h/5h/*h",
+]
+# BIP 380, checksum and character set: the invalid ones, as published (with their #checksum).
+INVALID_CHECKSUMS: list[str] = [
+    "raw(deadbeef)",
+    "raw(deadbeef)#",
+    "raw(deadbeef)#89f8spxmx",
+    "raw(deadbeef)#89f8spx",
+    "raw(deedbeef)#89f8spxm",
+    "raw(deedbeef)##9f8spxm",
+    "raw(Ü)#00000000",
+]
+
+# BIP 380, invalid key expressions: each is put in pkh(…) here to make it a descriptor.
+INVALID_KEYS: list[str] = [
+    "[deadbeef/0h/0h/0h/*]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/0h/0h/0h/]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbef/0h/0h/0h]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeeef/0h/0h/0h]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/0f/0f/0f]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/-0/-0/-0]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/0H/0H/0H]0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600",
+    "[deadbeef/0h/1h/2]xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3x"
+    "z7iAxn8L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/3H/4h/5h/*H",
+    "L4rK1yDtCWekvXuE6oXD9jCYfFNV2cWRpVuPLBcCU2z8TrisoyY1/0",
+    "L4rK1yDtCWekvXuE6oXD9jCYfFNV2cWRpVuPLBcCU2z8TrisoyY1/*",
+    "xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ssrdK4PFmM8"
+    "NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/2147483648",
+    "xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ssrdK4PFmM8"
+    "NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/1aa",
+    "[aaaaaaaa][aaaaaaaa]xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtAL"
+    "Gdso3pGz6ssrdK4PFmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/2147483647'/0",
+    "aaaaaaaa]xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ss"
+    "rdK4PFmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/2147483647'/0",
+    "[gaaaaaaa]xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6s"
+    "srdK4PFmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/2147483647'/0",
+    "[deadbeef]",
+]
+
+# BIPs 381–386 and 389, invalid descriptors (the #checksum computed here).
+INVALID: list[tuple[int, str]] = [
+    (
+        381,
+        "pk(pk(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        381,
+        "pkh(pk(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        381,
+        "sh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd)",
+    ),
+    (
+        381,
+        "sh(sh(pkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd)))",
+    ),
+    (
+        382,
+        "wpkh(5KYZdUEo39z3FPrtuX2QbbwGnNP5zTd7yyr2SC1j299sBCnWjss)",
+    ),
+    (
+        382,
+        "sh(wpkh(5KYZdUEo39z3FPrtuX2QbbwGnNP5zTd7yyr2SC1j299sBCnWjss))",
+    ),
+    (
+        382,
+        "wpkh(04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8de"
+        "c5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235)",
+    ),
+    (
+        382,
+        "sh(wpkh(04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b"
+        "8dec5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235))",
+    ),
+    (
+        382,
+        "wsh(pk(5KYZdUEo39z3FPrtuX2QbbwGnNP5zTd7yyr2SC1j299sBCnWjss))",
+    ),
+    (
+        382,
+        "wsh(pk(04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8"
+        "dec5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235))",
+    ),
+    (
+        382,
+        "wsh(wpkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        382,
+        "wsh(wsh(pkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd)))",
+    ),
+    (
+        382,
+        "sh(wsh(wsh(pkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))))",
+    ),
+    (
+        382,
+        "wpkh(wsh(pkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd)))",
+    ),
+    (
+        382,
+        "wsh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd)",
+    ),
+    (
+        383,
+        "sh(multi(16,03669b8afcec803a0d323e9a17f3ea8e68e8abe5a278020a929adbec52421adb"
+        "d0,0260b2003c386519fc9eadf2b5cf124dd8eea4c4e68d5e154050a9346ea98ce600,0362a7"
+        "4e399c39ed5593852a30147f2959b56bb827dfa3e60e464b02ccf87dc5e8,0261345b53de74a"
+        "4d721ef877c255429961b7e43714171ac06168d7e08c542a8b8,02da72e8b46901a65d4374fe"
+        "6315538d8f368557dda3a1dcf9ea903f3afe7314c8,0318c82dd0b53fd3a932d16e0ba9e278f"
+        "cc937c582d5781be626ff16e201f72286,0297ccef1ef99f9d73dec9ad37476ddb232f1238af"
+        "f877af19e72ba04493361009,02e502cfd5c3f972fe9a3e2a18827820638f96b6f347e54d63d"
+        "eb839011fd5765d,03e687710f0e3ebe81c1037074da939d409c0025f17eb86adb9427d28f0f"
+        "7ae0e9,02c04d3a5274952acdbc76987f3184b346a483d43be40874624b29e3692c1df5af,02"
+        "ed06e0f418b5b43a7ec01d1d7d27290fa15f75771cb69b642a51471c29c84acd,036d46073cb"
+        "b9ffee90473f3da429abc8de7f8751199da44485682a989a4bebb24,02f5d1ff7c9029a80a4e"
+        "36b9a5497027ef7f3e73384a4a94fbfe7c4e9164eec8bc,02e41deffd1b7cce11cde209a781a"
+        "dcffdabd1b91c0ba0375857a2bfd9302419f3,02d76625f7956a7fc505ab02556c23ee72d832"
+        "f1bac391bcd2d3abce5710a13d06,0399eb0a5487515802dc14544cf10b3666623762fbed2ec"
+        "38a3975716e2c29c232))",
+    ),
+    (
+        383,
+        "multi(a,03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd,0"
+        "4a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a"
+        "0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235)",
+    ),
+    (
+        383,
+        "multi(0,03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd,0"
+        "4a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a"
+        "0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235)",
+    ),
+    (
+        383,
+        "multi(3,L4rK1yDtCWekvXuE6oXD9jCYfFNV2cWRpVuPLBcCU2z8TrisoyY1,5KYZdUEo39z3FPr"
+        "tuX2QbbwGnNP5zTd7yyr2SC1j299sBCnWjss)",
+    ),
+    (
+        384,
+        "sh(combo(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        384,
+        "wsh(combo(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        384,
+        "combo(pkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        385,
+        "raw(asdf)",
+    ),
+    (
+        385,
+        "addr(asdf)",
+    ),
+    (
+        385,
+        "sh(raw(deadbeef))",
+    ),
+    (
+        385,
+        "wsh(raw(deadbeef))",
+    ),
+    (
+        385,
+        "sh(addr(3PUNyaW7M55oKWJ3kDukwk9bsKvryra15j))",
+    ),
+    (
+        385,
+        "wsh(addr(3PUNyaW7M55oKWJ3kDukwk9bsKvryra15j))",
+    ),
+    (
+        386,
+        "tr(5KYZdUEo39z3FPrtuX2QbbwGnNP5zTd7yyr2SC1j299sBCnWjss)",
+    ),
+    (
+        386,
+        "tr(04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5"
+        "235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235)",
+    ),
+    (
+        386,
+        "wsh(tr(a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        386,
+        "sh(tr(a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd))",
+    ),
+    (
+        389,
+        "pkh(xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ssrdK4P"
+        "FmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/<0;1>/<2;3>)",
+    ),
+    (
+        389,
+        "pkh([deadbeef/<0;1>]xpub661MyMwAqRbcFW31YEwpkMuc5THy2PSt5bDMsktWQcFF8syAmRUa"
+        "pSCGu8ED9W6oDMSgv6Zz8idoc4a6mr8BDzTJY47LJhkJ8UB7WEGuduB/0)",
+    ),
+    (
+        389,
+        "tr(xpub661MyMwAqRbcF3yVrV2KyYetLMYA5mCbv4BhrKwUrFE9LZM6JRR1AEt8Jq4V4C8LwtTke"
+        "6YEEdCZqgXp85YRk2j74EfJKhe3QybQ9kcUjs4/<6;7;8;9>/*,{pk(xpub6ERApfZwUNrhLCkDt"
+        "cHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQL"
+        "cgJvLJuZZvRcEL/<1;2;3>/0/*),pk(xpub661MyMwAqRbcGDZQUKLqmWodYLcoBQnQH33yYkkF3"
+        "jjxeLvY8qr2wWGEWkiKFaaQfJCoi3HeEq3Dc5DptfbCyjD38fNhSqtKc1UHaP4ba3t/0/0/<3;4;"
+        "5>/*)})",
+    ),
+    (
+        389,
+        "sh(multi(2,xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3xz7iAxn8"
+        "L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc/<1;2;3>/0/*,xprv9uPDJpEQgRQfD"
+        "cW7BkF7eTya6RPxXeJCqCJGHuCJ4GiRVLzkTXBAJMu2qaMWPrS7AANYqdq6vcBcBUdJCVVFceUvJ"
+        "FjaPdGZ2y9WACViL4L/0/*,xprv9s21ZrQH143K3jUwNHoqQNrtzJnJmx4Yup8NkNLdVQCymYbPb"
+        "JXnPhwkfTfxZfptcs3rLAPUXS39oDLgrNKQGwbGsEmJJ8BU3RzQuvShEG4/0/0/<3;4>/*))",
+    ),
+    (
+        389,
+        "wpkh(xpub661MyMwAqRbcFW31YEwpkMuc5THy2PSt5bDMsktWQcFF8syAmRUapSCGu8ED9W6oDMS"
+        "gv6Zz8idoc4a6mr8BDzTJY47LJhkJ8UB7WEGuduB/<>/*)",
+    ),
+    (
+        389,
+        "wpkh(xpub661MyMwAqRbcFW31YEwpkMuc5THy2PSt5bDMsktWQcFF8syAmRUapSCGu8ED9W6oDMS"
+        "gv6Zz8idoc4a6mr8BDzTJY47LJhkJ8UB7WEGuduB/0>/*)",
+    ),
+    (
+        389,
+        "wpkh(xpub661MyMwAqRbcFW31YEwpkMuc5THy2PSt5bDMsktWQcFF8syAmRUapSCGu8ED9W6oDMS"
+        "gv6Zz8idoc4a6mr8BDzTJY47LJhkJ8UB7WEGuduB/<0/*)",
+    ),
+    (
+        389,
+        "wpkh(xpub661MyMwAqRbcFW31YEwpkMuc5THy2PSt5bDMsktWQcFF8syAmRUapSCGu8ED9W6oDMS"
+        "gv6Zz8idoc4a6mr8BDzTJY47LJhkJ8UB7WEGuduB/<0;>/*)",
+    ),
+]
+
+
+def _refusal(text: str) -> str:
+    with pytest.raises(DescriptorError) as caught:
+        parse_descriptor(text, "main")
+    message = str(caught.value)
+    assert message and "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("key", VALID_KEYS)
+def test_a_valid_key_expression_is_watched_unless_private_or_hardened_after_the_key(
+    key: str,
+) -> None:
+    text = add_checksum(f"pkh({key})")
+    bare, _, steps = key.rpartition("]")[2].partition("/")
+    if bare.startswith(("02", "03", "04", "xpub")) and not re.search("[h']", steps):
+        assert parse_descriptor(text, "main").address()
+    else:  # a private key, or a hardened step after the key: an xpub cannot derive it
+        assert re.search(r"private key|[Hh]ardened", _refusal(text))
+
+
+@pytest.mark.parametrize("text", INVALID_CHECKSUMS)
+def test_an_invalid_checksum_vector_is_refused_in_one_line(text: str) -> None:
+    _refusal(text)
+
+
+@pytest.mark.parametrize("key", INVALID_KEYS)
+def test_an_invalid_key_expression_is_refused_in_one_line(key: str) -> None:
+    _refusal(add_checksum(f"pkh({key})"))
+
+
+@pytest.mark.parametrize(
+    ("bip", "text"), INVALID, ids=[f"bip{b}-{n}" for n, (b, _) in enumerate(INVALID)]
+)
+def test_an_invalid_vector_is_refused_in_one_line(bip: int, text: str) -> None:
+    _refusal(add_checksum(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("raw(Ü)#00000000", r"'Ü' \(U\+00DC\) at position 5 is not in the descriptor character"),
+        (
+            "wpkh(хpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaHWkY4A"
+            "LHY2grBGRjaDMzQLcgJvLJuZZvRcEL/0/*)#00000000",
+            r"'х' \(U\+0445\) at position 6 .* look-alike",
+        ),
+        (INVALID_KEYS[5].join(("pkh(", ")")), r"step '-0'"),
+        (INVALID_KEYS[6].join(("pkh(", ")")), r"step '0H'"),
+        (INVALID_KEYS[1].join(("pkh(", ")")), r"step ''"),
+        (next(t for _, t in INVALID if t.startswith("tr(xpub")), "multipath steps of different"),
+        (next(t for _, t in INVALID if t.startswith("sh(multi(16,")), "P2SH script is 547 bytes"),
+        (next(t for _, t in INVALID if t.startswith("wpkh(04")), "uncompressed public key"),
+        (next(t for _, t in INVALID if t.startswith("tr(04")), "uncompressed public key"),
+    ],
+)
+def test_what_embit_reads_but_the_bips_refuse_is_refused_saying_why(text: str, reason: str) -> None:
+    if "#" not in text:
+        text = add_checksum(text)
+    assert re.search(reason, _refusal(text))

@@ -3,11 +3,14 @@ only, the configured chain), derived to the gap limit and further as addresses a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from embit.descriptor.checksum import add_checksum
 
+from collector.cli import main
 from collector.config import parse_config
 from collector.descriptors import DescriptorError, parse_descriptor
 from collector.errors import ConfigError
@@ -170,6 +173,18 @@ def test_config_problems_name_the_field() -> None:
     assert "reserve.intake[0].case: 'alpha' is already an operation" in text
     with pytest.raises(ConfigError, match=r"reserve.custody\[0\]: give a descriptor or addresses"):
         parse_config(_config({"custody": [{"name": "vault"}]}, reserve_addresses=[FIRST]))
+
+
+def test_a_look_alike_letter_in_a_descriptor_is_one_line_from_check_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 27: a Cyrillic х typed for the x of xpub gave embit's traceback."""
+    typo = wpkh_descriptor(0).replace("xpub", "\u0445pub")
+    path = tmp_path / "reservewatch.yaml"
+    path.write_text(yaml.safe_dump(_config({}, reserve_descriptor=typo)), encoding="utf-8")
+    assert main(["check-config", "--config", str(path), "--skip-secrets"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "operations[0].reserve_descriptor: character 'х' (U+0445) at position 6" in line
 
 
 def test_an_operation_needs_somewhere_to_pay() -> None:
