@@ -8,12 +8,20 @@ be recomputed and shown later.
 
 ``bip322`` 0.3 reads main-network addresses only (``bc1…``, ``1…``, ``3…``); a test-network
 address does not verify with it.
+
+BIP-322 2.0.0 (bitcoin/bips ``bip-0322.mediawiki``, "Types of Signatures"): signers MUST prefix
+the signature with its variant, ``smp`` (simple), ``ful`` (full) or ``pof`` (full, proof of
+funds), and a verifier may take an unprefixed one as simple. ``bip322`` 0.3 predates the prefix:
+it is given the simple signature without it. A variant reservewatch cannot verify is said so
+(:attr:`SignatureVerdict.UNSUPPORTED`), never called invalid.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,15 +50,61 @@ class ProofInputError(ReservewatchError):
     """A proof's file cannot be read, or its message is not of the proof form."""
 
 
-def verify_signature(address: str, message: str, signature_b64: str) -> bool:
-    """True when ``signature_b64`` is a valid BIP-322 simple signature of ``message`` by
-    ``address``. ``bip322`` returns nothing on success (its stub says ``bool``) and raises
-    ``VerificationError`` on every refusal: a bad address, witness, encoding or signature."""
+class SignatureVerdict(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    UNSUPPORTED = "unsupported"  # a variant reservewatch cannot verify: neither valid nor not
+
+
+# BIP-322 2.0.0's variant prefixes and their names.
+VARIANTS = {"smp": "simple", "ful": "full", "pof": "full proof-of-funds"}
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    verdict: SignatureVerdict
+    variant: str  # "smp", "ful" or "pof" (an unprefixed signature is taken as "smp")
+    reason: str = ""
+
+
+def split_variant(signature: str) -> tuple[str, str]:
+    """``(variant, base64 payload)``: the prefix BIP-322 2.0.0 puts before the base64, or
+    ``"smp"`` when there is none (the BIP lets a verifier take an unprefixed signature as
+    simple). A base64 simple signature never starts with a prefix: its first byte, the witness
+    stack's item count, would be above 170."""
+    variant = signature[:3]
+    if variant in VARIANTS:
+        return variant, signature[3:]
+    return "smp", signature
+
+
+def check_signature(address: str, message: str, signature: str) -> SignatureCheck:
+    """The BIP-322 verdict on ``signature`` of ``message`` by ``address``; never raises.
+
+    Simple signatures (``smp`` or unprefixed) are verified by ``bip322``, which returns nothing
+    on success (its stub says ``bool``) and raises ``VerificationError`` on every refusal: a
+    bad address, witness, encoding or signature. ``bip322`` 0.3 verifies the simple variant
+    only: a full or proof-of-funds signature is :attr:`SignatureVerdict.UNSUPPORTED`."""
+    variant, payload = split_variant(signature.strip())
+    if variant != "smp":
+        return SignatureCheck(
+            SignatureVerdict.UNSUPPORTED,
+            variant,
+            f"a BIP-322 {VARIANTS[variant]} ({variant}) signature: reservewatch verifies simple "
+            "(smp) signatures only; sign with the simple variant (P2WPKH, P2WSH, P2TR addresses)",
+        )
     try:
-        result = bip322.verify_simple_encoded(address, message, signature_b64)
-    except bip322.VerificationError:
-        return False
-    return result is not False
+        result = bip322.verify_simple_encoded(address, message, payload)
+    except bip322.VerificationError as err:
+        return SignatureCheck(SignatureVerdict.INVALID, variant, str(err))
+    if result is False:
+        return SignatureCheck(SignatureVerdict.INVALID, variant, "the signature does not verify")
+    return SignatureCheck(SignatureVerdict.VALID, variant)
+
+
+def verify_signature(address: str, message: str, signature: str) -> bool:
+    """True when ``signature`` is a valid BIP-322 signature of ``message`` by ``address``."""
+    return check_signature(address, message, signature).verdict is SignatureVerdict.VALID
 
 
 def read_text(path: Path, what: str) -> str:
@@ -75,20 +129,24 @@ async def register_proof(
     store: Store, config: Config, address: str, *, message: str, signature: str, clock: Clock
 ) -> tuple[ProofStatus, RegisteredProof]:
     """Verify and store one proof; returns its verdict. The message must be of the proof form
-    (:class:`ProofInputError` otherwise, nothing stored): a message of another form is a
-    mistake to correct, not a proof to record."""
+    and the signature of a variant reservewatch verifies (:class:`ProofInputError` otherwise,
+    nothing stored): a message of another form is a mistake to correct, not a proof to record,
+    and a signature that cannot be verified here is not an invalid one."""
     _check_address(address, config)
     try:
         named = parse_proof_message(message)
     except ProofMessageError as err:
         raise ProofInputError(str(err)) from err
+    check = check_signature(address, message, signature.strip())
+    if check.verdict is SignatureVerdict.UNSUPPORTED:
+        raise ProofInputError(f"not registered: {check.reason}")
     tip = await store.chain_tip(config.network.chain)
     proof = RegisteredProof(
         address=address,
         message=message,
         signature=signature.strip(),
         registered_at=clock.now(),
-        signature_valid=verify_signature(address, message, signature.strip()),
+        signature_valid=check.verdict is SignatureVerdict.VALID,
         block_height=await store.block_height_of(named.block_hash),
         tip_height=None if tip is None else tip.height,
     )

@@ -11,7 +11,8 @@ embit for keys, scripts and sighashes:
 * ``to_sign``: version 0, lock time 0, one input spending ``to_spend:0`` with sequence 0, one
   output of value 0 with scriptPubKey ``OP_RETURN``; it is signed as any spend of that
   output would be (P2WPKH: BIP-143, SIGHASH_ALL; P2TR key path: BIP-341, SIGHASH_DEFAULT);
-* the *simple* signature is the base64 of ``to_sign``'s input witness, consensus-encoded.
+* the *simple* signature is the base64 of ``to_sign``'s input witness, consensus-encoded,
+  prefixed by its variant ``smp`` (BIP-322 2.0.0: signers MUST prefix the variant).
 
 ECDSA nonces are RFC 6979 (deterministic), so the BIP's published P2WPKH vectors come out
 byte for byte; Schnorr signatures are checked by verifying them instead.
@@ -61,7 +62,8 @@ def address_of(key: ec.PrivateKey, kind: Kind = "p2wpkh", network: str = "main")
 
 
 def sign_simple(key: ec.PrivateKey, message: str, kind: Kind = "p2wpkh") -> str:
-    """The BIP-322 simple signature of ``message`` by ``key``'s ``kind`` address, base64."""
+    """The BIP-322 simple signature of ``message`` by ``key``'s ``kind`` address: ``smp`` and
+    the base64 witness."""
     public = key.get_public_key()
     script_pubkey = p2wpkh(public) if kind == "p2wpkh" else p2tr(public)
     spend = to_spend(script_pubkey, message)
@@ -73,7 +75,7 @@ def sign_simple(key: ec.PrivateKey, message: str, kind: Kind = "p2wpkh") -> str:
     else:
         digest = tx.sighash_taproot(0, [script_pubkey], [0], SIGHASH.DEFAULT)
         witness = Witness([key.taproot_tweak(b"").schnorr_sign(digest).serialize()])
-    return base64.b64encode(witness.serialize()).decode("ascii")
+    return "smp" + base64.b64encode(witness.serialize()).decode("ascii")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """Untrusted input to the valuation and proof parsers is parsed or refused with the one
 exception each documents, never anything else: a Kraken ticker answer (SourceBadResponse), an
 NBK rates CSV (CsvImportError), a proof message (ProofMessageError), and a signature the
-verifier is handed (False, never an exception)."""
+verifier is handed (False or a verdict, never an exception)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from collector.errors import SourceBadResponse
 from collector.imports import CsvImportError
-from collector.proofs import verify_signature
+from collector.proofs import SignatureVerdict, check_signature, verify_signature
 from collector.rates_import import parse_rates_csv
 from collector.sources.prices import parse_kraken_ticker
 from remittance.proofs import ProofMessageError, parse_proof_message, proof_message
@@ -71,9 +71,13 @@ def test_any_message_reads_back_or_is_refused(text: str) -> None:
     address=st.sampled_from([ADDRESS, "", "bc1q", "tb1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l"])
     | st.text(max_size=64),
     message=st.text(max_size=64),
-    signature=st.sampled_from([SIGNATURE, SIGNATURE[:-4], "", "===="]) | st.text(max_size=120),
+    signature=st.sampled_from(
+        [SIGNATURE, SIGNATURE[:-4], "", "====", "smp" + SIGNATURE, "ful" + SIGNATURE, "pof", "smp"]
+    )
+    | st.text(max_size=120),
 )
 def test_the_verifier_answers_false_never_raises(
     address: str, message: str, signature: str
 ) -> None:
     assert verify_signature(address, message, signature) in (True, False)
+    assert check_signature(address, message, signature).verdict in SignatureVerdict

@@ -11,7 +11,7 @@ from embit.script import p2wpkh
 from collector.proofs import verify_signature
 from simulator.bip322_sign import address_of, message_hash, sign_simple, to_sign, to_spend
 
-# bip-0322.mediawiki, "Test vectors".
+# bip-0322/basic-test-vectors.json (BIP-322 2.0.0): "tx_hashes" and "simple".
 WIF = "L3VFeEujGtevx9w18HD1fhRbCH67Az2dpCymeRE1SoPK6XQtaN2k"
 ADDRESS = "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l"
 VECTORS = {
@@ -19,15 +19,15 @@ VECTORS = {
         "hash": "c90c269c4f8fcbe6880f72a721ddfbf1914268a794cbb21cfafee13770ae19f1",
         "to_spend": "c5680aa69bb8d860bf82d4e9cd3504b55dde018de765a91bb566283c545a99a7",
         "to_sign": "1e9654e951a5ba44c8604c4de6c67fd78a27e81dcadcfe1edf638ba3aaebaed6",
-        "signature": "AkcwRAIgM2gBAQqvZX15ZiysmKmQpDrG83avLIT492QBzLnQIxYCIBaTpOaD20qRlEylyxFSeEA2"
-        "ba9YOixpX8z46TSDtS40ASECx/EgAxlkQpQ9hYjgGu6EBCPMVPwVIVJqO4XCsMvViHI=",
+        "signature": "smpAkcwRAIgM2gBAQqvZX15ZiysmKmQpDrG83avLIT492QBzLnQIxYCIBaTpOaD20qRlEyl"
+        "yxFSeEA2ba9YOixpX8z46TSDtS40ASECx/EgAxlkQpQ9hYjgGu6EBCPMVPwVIVJqO4XCsMvViHI=",
     },
     "Hello World": {
         "hash": "f0eb03b1a75ac6d9847f55c624a99169b5dccba2a31f5b23bea77ba270de0a7a",
         "to_spend": "b79d196740ad5217771c1098fc4a4b51e0535c32236c71f1ea4d61a2d603352b",
         "to_sign": "88737ae86f2077145f93cc4b153ae9a1cb8d56afa511988c149c5c8c9d93bddf",
-        "signature": "AkcwRAIgZRfIY3p7/DoVTty6YZbWS71bc5Vct9p9Fia83eRmw2QCICK/ENGfwLtptFluMGs2Ksqo"
-        "NSk89pO7F29zJLUx9a/sASECx/EgAxlkQpQ9hYjgGu6EBCPMVPwVIVJqO4XCsMvViHI=",
+        "signature": "smpAkcwRAIgZRfIY3p7/DoVTty6YZbWS71bc5Vct9p9Fia83eRmw2QCICK/ENGfwLtptFluM"
+        "Gs2KsqoNSk89pO7F29zJLUx9a/sASECx/EgAxlkQpQ9hYjgGu6EBCPMVPwVIVJqO4XCsMvViHI=",
     },
 }
 KEY = ec.PrivateKey.from_wif(WIF)
@@ -77,4 +77,6 @@ def test_the_verifier_refuses_what_does_not_verify(
 
 def test_the_library_raises_its_own_error_on_refusal() -> None:
     with pytest.raises(bip322.VerificationError):
-        bip322.verify_simple_encoded(ADDRESS, "Hello world", VECTORS["Hello World"]["signature"])
+        bip322.verify_simple_encoded(
+            ADDRESS, "Hello world", VECTORS["Hello World"]["signature"].removeprefix("smp")
+        )

@@ -88,6 +88,28 @@ async def test_a_block_the_store_does_not_know_is_invalid(store: Store, config: 
     assert "not on the best chain the store knows" in listing(config, await store.proofs())[-1]
 
 
+async def test_an_unprefixed_simple_signature_proves_as_a_prefixed_one_does(
+    store: Store, config: Config
+) -> None:
+    """BIP-322 2.0.0: signers prefix ``smp``; a verifier may take an unprefixed one as simple."""
+    for address, kind, strip in ((TAPROOT, "p2tr", ""), (ADDRESS, "p2wpkh", "smp")):
+        message = proof_message(address, BLOCK)
+        signature = sign_simple(KEY, message, kind)  # type: ignore[arg-type]
+        assert signature.startswith("smp")
+        text = signature.removeprefix(strip)
+        assert await _register(store, config, address, message, text) is ProofStatus.PROVEN
+
+
+async def test_a_variant_not_verified_here_is_refused_not_recorded_invalid(
+    store: Store, config: Config
+) -> None:
+    message = proof_message(TAPROOT, BLOCK)
+    full = "ful" + sign_simple(KEY, message, "p2tr").removeprefix("smp")
+    with pytest.raises(ProofInputError, match=r"not registered: a BIP-322 full \(ful\) signature"):
+        await _register(store, config, TAPROOT, message, full)
+    assert await store.proofs() == []
+
+
 async def test_a_test_network_address_on_a_main_network_config_is_refused(
     store: Store, config: Config
 ) -> None:

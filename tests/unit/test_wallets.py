@@ -3,11 +3,14 @@ only, the configured chain), derived to the gap limit and further as addresses a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from embit.descriptor.checksum import add_checksum
 
+from collector.cli import main
 from collector.config import parse_config
 from collector.descriptors import DescriptorError, parse_descriptor
 from collector.errors import ConfigError
@@ -100,6 +103,21 @@ def test_next_unused_address_is_the_first_not_yet_paid() -> None:
     assert book.next_unused("nobody", []) is None
 
 
+def test_a_fixed_descriptor_is_watched_at_its_derived_key_on_every_branch() -> None:
+    """Issue 27: ``wpkh(xpub/0/0)`` is BIP 84's first address, not the xpub's own key's; a
+    fixed ``/<0;1>/0`` is two addresses (BIP 389), both watched, the receive one paid."""
+    fixed = parse_descriptor(add_checksum(f"wpkh({account_xpub(0)}/0/0)"), "main")
+    assert fixed.address() == FIRST
+    both = parse_descriptor(add_checksum(f"wpkh({account_xpub(0)}/<0;1>/0)"), "main")
+    change = parse_descriptor(wpkh_descriptor(0, multipath=True), "main").address(0, 1)
+    book = WalletBook([Wallet("reserve", "alpha", (), both)], gap_limit=3)
+    assert set(book) == {FIRST, change}
+    owner = book.owner(change)
+    assert owner is not None and (owner.branch, owner.index) == (1, 0)
+    assert book.next_unused("alpha", [FIRST]) == FIRST  # a fixed descriptor has one to give
+    assert book.mark_used([FIRST]) == []
+
+
 def test_two_wallets_deriving_one_address_are_refused() -> None:
     d = parse_descriptor(wpkh_descriptor(0), "main")
     with pytest.raises(WalletOverlapError, match="belongs to one wallet"):
@@ -155,6 +173,18 @@ def test_config_problems_name_the_field() -> None:
     assert "reserve.intake[0].case: 'alpha' is already an operation" in text
     with pytest.raises(ConfigError, match=r"reserve.custody\[0\]: give a descriptor or addresses"):
         parse_config(_config({"custody": [{"name": "vault"}]}, reserve_addresses=[FIRST]))
+
+
+def test_a_look_alike_letter_in_a_descriptor_is_one_line_from_check_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 27: a Cyrillic х typed for the x of xpub gave embit's traceback."""
+    typo = wpkh_descriptor(0).replace("xpub", "\u0445pub")
+    path = tmp_path / "reservewatch.yaml"
+    path.write_text(yaml.safe_dump(_config({}, reserve_descriptor=typo)), encoding="utf-8")
+    assert main(["check-config", "--config", str(path), "--skip-secrets"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "operations[0].reserve_descriptor: character 'х' (U+0445) at position 6" in line
 
 
 def test_an_operation_needs_somewhere_to_pay() -> None:
