@@ -27,7 +27,7 @@ from collector.sources.reserve import coin_of, wallet_proofs
 from collector.statements import load_signing_key, write_output
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.terms import known_config
+from collector.terms import known_config, terms_documents
 from collector.wallets import WalletBook
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
@@ -175,11 +175,13 @@ async def write_reserve_report(
         raise ReserveReportError(
             f"the reserve report is written as .json, .csv or .pdf, not {out.suffix or 'no suffix'}"
         )
-    span, instant = _period(period), _as_of(as_of)
+    span = _period(period)
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
         store = Store(engine)
+        await store.record_terms(terms_documents(config))  # before "now" is read
+        instant = _as_of(as_of)
         # A report issued before as of this instant is served again as it was issued.
         document = (await store.issued_report("reserve", span.label, instant)).get(fmt)
         if document is None:
@@ -284,11 +286,12 @@ def transparency_html(doc: dict[str, Any]) -> str:
 
 async def write_transparency(config: Config, out: Path, as_of: datetime | None = None) -> int:
     """The ``report transparency`` command: ``out/index.html`` and ``out/transparency.json``."""
-    instant = _as_of(as_of)
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
         store = Store(engine)
+        await store.record_terms(terms_documents(config))  # before "now" is read
+        instant = _as_of(as_of)
         # A page issued before as of this instant is published again as it was issued.
         files = await store.issued_report("transparency", "", instant)
         if set(files) != set(PAGE_FILES):

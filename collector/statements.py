@@ -211,21 +211,23 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
         raise UnknownOperation(
             f"no operation {operation_id!r} in the configuration (configured: {known})"
         ) from err
-    now = SystemClock().now()
-    as_of = as_of or now
-    future = as_of > now
-    if future and not projection:
-        print(
-            f"reservewatch: --as-of {as_of.isoformat()} is in the future (now "
-            f"{now.isoformat(timespec='seconds')}): a statement states what has happened; "
-            "add --projection for an unsigned projection",
-            file=sys.stderr,
-        )
-        return 2
     engine = open_engine(config.database)
     try:
         await upgrade(engine)
-        await Store(engine).record_terms(terms_documents(config))  # the file's, as of now
+        # The file's terms first, then "now": a statement made right after an edit of the
+        # file (the default --as-of) states the edited terms, not the ones before.
+        await Store(engine).record_terms(terms_documents(config))
+        now = SystemClock().now()
+        as_of = as_of or now
+        future = as_of > now
+        if future and not projection:
+            print(
+                f"reservewatch: --as-of {as_of.isoformat()} is in the future (now "
+                f"{now.isoformat(timespec='seconds')}): a statement states what has happened; "
+                "add --projection for an unsigned projection",
+                file=sys.stderr,
+            )
+            return 2
         if future:
             document = await render_projection(
                 config, Store(engine), operation, period, fmt, as_of, language=language

@@ -93,7 +93,7 @@ def config_as_known(config: Config, known: Mapping[str, str]) -> Config:
 
 
 async def known_config(store: Store, config: Config, as_of: datetime) -> Config:
-    """The configuration as the store knew it at ``as_of``, after recording the file's terms
-    and settings as of now (a document made now states what the file says now)."""
-    await store.record_terms(terms_documents(config))
+    """The configuration as the store knew it at ``as_of``. A command records the file's
+    terms (``store.record_terms(terms_documents(config))``) before it reads the clock for a
+    default instant, so a document made right after an edit states the edited terms."""
     return config_as_known(config, await store.terms_as_of(as_of))

@@ -108,3 +108,26 @@ def test_a_report_and_a_new_statement_format_as_of_an_instant_ignore_later_edits
     assert figures, (out / "never-issued.csv").read_text()
     assert figures.get("due_sat") == "300001"
     assert figures.get("remitted_sat") == "200000"
+
+
+def test_a_document_made_right_after_an_edit_states_the_edited_terms(tmp_path: Path) -> None:
+    """The default instant is read after the file's terms are recorded (issue 26, item 10)."""
+    path = write_config(tmp_path)
+    asyncio.run(populate(load_config(path).database.url))
+    out = tmp_path / "out"
+    out.mkdir()
+    statement = ("statement", "--config", str(path), "--operation", "op-demo")
+    for name, rate, due in (("before", "0.10", 300_001), ("after", "0.20", 600_001)):
+        document: dict[str, Any] = yaml.safe_load(path.read_text())
+        document["operations"][0]["remittance"]["rate"] = rate
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        target = out / f"{name}.json"
+        done = run_cli(*statement, "--period", "2026-10", "--out", str(target))
+        assert done.returncode == 0, done.stderr
+        assert json.loads(target.read_text())["statement"]["summary"]["due_sat"] == due
+        report = out / f"{name}-report.json"
+        done = run_cli("report", "reserve", "--config", str(path), "--period", "2026-10",
+                       "--out", str(report))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        rows = json.loads(report.read_text())["report"]["operations"]
+        assert [r["due_sat"] for r in rows if r["operation"] == "op-demo"] == [due]
