@@ -10,6 +10,11 @@ adds, per connection:
   kept-alive connection; otherwise the connection is closed;
 - **a cap on open connections**: beyond ``max_connections``, a new connection is closed at once.
 
+A request's body has its own deadline where it is read (:mod:`collector.http`). Every client
+fault (these and the others the server refuses) goes to :class:`ClientFaults`: counted by
+reason, logged as one warning line per reason at most once a minute, never with a traceback
+or any of the request's text.
+
 The TLS handshake is bounded by the event loop (``ssl_handshake_timeout``, set to the same
 deadline by :class:`collector.http.HttpServer`). A production reverse proxy should add its own
 per-address limits (deploy/README.md).
@@ -20,11 +25,56 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Final, Literal, cast
 
 log = logging.getLogger(__name__)
 
 _HEADERS_END = b"\r\n\r\n"
+
+Fault = Literal[
+    "over_capacity", "header_timeout", "malformed", "too_large", "body_timeout", "hung_up"
+]
+FAULTS: Final[tuple[Fault, ...]] = (
+    "over_capacity",  # a connection past max_connections, closed on arrival
+    "header_timeout",  # a request's headers not complete within the header deadline
+    "malformed",  # a request aiohttp's parser refused (400)
+    "too_large",  # a body over max_request_bytes (413)
+    "body_timeout",  # a body not complete within the body deadline (408)
+    "hung_up",  # the client closed the connection before its body was complete
+)
+
+
+class ClientFaults:
+    """Clients' faults, counted by reason and logged quietly: one warning line naming the
+    reason (and how many more came since the last line), at most one per reason every
+    ``interval_s`` of ``clock``, never a traceback, never the request's text (a header may hold
+    a bearer token)."""
+
+    def __init__(self, clock: Callable[[], float], interval_s: float = 60.0) -> None:
+        self._clock = clock
+        self._interval_s = interval_s
+        self.counts: dict[Fault, int] = dict.fromkeys(FAULTS, 0)
+        self._last: dict[Fault, float] = {}
+        self._suppressed: dict[Fault, int] = {}
+
+    def count(self, reason: Fault) -> None:
+        """Counts a fault logged elsewhere."""
+        self.counts[reason] += 1
+
+    def record(self, reason: Fault) -> None:
+        """Counts a fault and logs it (quietly, as above)."""
+        self.counts[reason] += 1
+        now = self._clock()
+        last = self._last.get(reason)
+        if last is not None and now - last < self._interval_s:
+            self._suppressed[reason] = self._suppressed.get(reason, 0) + 1
+            return
+        self._last[reason] = now
+        more = self._suppressed.pop(reason, 0)
+        log.warning(
+            "client refused",
+            extra={"reason": reason, **({"more_since_last": more} if more else {})},
+        )
 
 
 class ConnectionGuard:
@@ -36,8 +86,10 @@ class ConnectionGuard:
         *,
         header_timeout_s: float,
         max_connections: int,
+        faults: ClientFaults,
     ) -> None:
         self._factory = factory
+        self.faults = faults
         self.header_timeout_s = header_timeout_s
         self.max_connections = max_connections
         self.open = 0
@@ -67,6 +119,7 @@ class _Guarded(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         if self._guard.open >= self._guard.max_connections:
             self._guard.refused += 1
+            self._guard.faults.record("over_capacity")
             self._transport.abort()
             return
         self._guard.open += 1
@@ -121,5 +174,6 @@ class _Guarded(asyncio.Protocol):
     def _expire(self) -> None:
         self._timer = None
         self._guard.timed_out += 1
+        self._guard.faults.record("header_timeout")
         if self._transport is not None and not self._transport.is_closing():
             self._transport.abort()

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
 from prometheus_client.exposition import choose_encoder, generate_latest
@@ -39,7 +40,7 @@ from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
-from collector.connections import ConnectionGuard
+from collector.connections import ClientFaults, ConnectionGuard
 from collector.errors import (
     AccountsNotReady,
     ReservewatchError,
@@ -48,6 +49,7 @@ from collector.errors import (
 )
 from collector.logs import ClientErrorFilter
 from collector.metrics import ExpositionRenderer
+from collector.metrics.contract import Metric, family
 from remittance.errors import RemittanceError
 from remittance.periods import parse_period_label
 
@@ -197,6 +199,37 @@ async def _harden(
     return response
 
 
+def _body_deadline(faults: ClientFaults, timeout_s: float) -> Middleware:
+    """Reads a request's body in full (at most ``client_max_size`` bytes) before any handler
+    runs, within ``timeout_s`` of its headers: a body that does not arrive in time is answered
+    408 and its connection closed, a client hanging up mid-body is counted, not traced (the
+    handler's ``read()``, ``post()`` and ``json()`` answer from what was read)."""
+
+    @web.middleware
+    async def read_body_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.can_read_body:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await request.read()
+            except TimeoutError:
+                faults.record("body_timeout")
+                request.content.feed_eof()  # nothing more to wait for: closed once answered
+                response = web.json_response({"error": "request body too slow"}, status=408)
+                response.force_close()
+                return response
+            except web.HTTPRequestEntityTooLarge:
+                faults.record("too_large")
+                raise
+            except (ConnectionError, web.RequestPayloadError):
+                faults.record("hung_up")  # no one left to answer
+                response = web.json_response({"error": "request body incomplete"}, status=400)
+                response.force_close()
+                return response
+        return await handler(request)
+
+    return read_body_in_time
+
+
 class HttpServer:
     """Builds the aiohttp application and serves it until stopped."""
 
@@ -215,7 +248,12 @@ class HttpServer:
         self._reports = reports
         self._readiness = dict(readiness or {})
         self._throttle = AuthThrottle(clock)
-        self.app = web.Application(client_max_size=config.max_request_bytes, middlewares=[_harden])
+        # Clients' faults (slow, malformed, gone): counted for /metrics, one quiet log line.
+        self.faults = ClientFaults(clock.monotonic)
+        self.app = web.Application(
+            client_max_size=config.max_request_bytes,
+            middlewares=[_harden, _body_deadline(self.faults, config.body_timeout_s)],
+        )
         self._registry = registry
         self._negotiated_metrics = make_aiohttp_handler(registry)
         self._renderer = ExpositionRenderer()
@@ -234,11 +272,19 @@ class HttpServer:
         # among them), never a traceback.
         # The filter is this server's (added as it starts, removed as it stops): its one-a-
         # minute count starts with the server, not with whichever server ran before it.
-        self._client_errors = ClientErrorFilter(clock.monotonic)
+        self._client_errors = ClientErrorFilter(
+            clock.monotonic, counted=functools.partial(self.faults.count, "malformed")
+        )
         self.guard: ConnectionGuard | None = None
 
     def add_readiness(self, name: str, check: ReadinessCheck) -> None:
         self._readiness[name] = check
+
+    def metric_families(self) -> Iterator[Metric]:
+        rejected = family("reservewatch_http_rejected")
+        for reason, count in self.faults.counts.items():
+            rejected.add_metric([reason], float(count))
+        yield rejected
 
     async def start(self) -> None:
         logging.getLogger("aiohttp.server").addFilter(self._client_errors)
@@ -255,6 +301,9 @@ class HttpServer:
             access_log=None,
             shutdown_timeout=5,
             keepalive_timeout=config.keepalive_timeout_s,
+            # After an answer given before the body was read (a 413): what is still coming
+            # is read and dropped for at most the body's deadline, then the connection closes.
+            lingering_time=config.body_timeout_s,
         )
         await self._runner.setup()
         server = self._runner.server
@@ -264,6 +313,7 @@ class HttpServer:
             server,
             header_timeout_s=config.header_timeout_s,
             max_connections=config.max_connections,
+            faults=self.faults,
         )
         loop = asyncio.get_running_loop()
         self._listener = await loop.create_server(

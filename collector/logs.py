@@ -64,8 +64,14 @@ class ClientErrorFilter(logging.Filter):
     hold a bearer token), at warning level, at most one per ``interval_s`` with a count of the
     others. Records of our own errors pass unchanged."""
 
-    def __init__(self, clock: Callable[[], float], interval_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        interval_s: float = 60.0,
+        counted: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__()
+        self._counted = counted  # told of every refusal, logged or not
         self._clock = clock
         self._interval_s = interval_s
         self._last: float | None = None
@@ -75,6 +81,7 @@ class ClientErrorFilter(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if not isinstance(error, HttpProcessingError):
             return True
+        self._counted()
         now = self._clock()
         if self._last is not None and now - self._last < self._interval_s:
             self._suppressed += 1
