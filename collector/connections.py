@@ -57,10 +57,6 @@ class ClientFaults:
         self._last: dict[Fault, float] = {}
         self._suppressed: dict[Fault, int] = {}
 
-    def count(self, reason: Fault) -> None:
-        """Counts a fault logged elsewhere."""
-        self.counts[reason] += 1
-
     def record(self, reason: Fault) -> None:
         """Counts a fault and logs it (quietly, as above)."""
         self.counts[reason] += 1

@@ -9,6 +9,7 @@ arrival — while a well-behaved client is served throughout.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import ssl
 import time
@@ -179,7 +180,7 @@ async def test_a_malformed_request_is_logged_once_without_its_headers_or_a_trace
     server: HttpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "s3cr3t-token-value"
-    with caplog.at_level(logging.DEBUG, logger="aiohttp"):
+    with caplog.at_level(logging.DEBUG):
         for header in (f"Bearer {secret}\x00", f"Bearer {secret}" + "x" * 9000):
             for _ in range(3):
                 reader, writer = await asyncio.open_connection("127.0.0.1", server._config.port)
@@ -190,7 +191,9 @@ async def test_a_malformed_request_is_logged_once_without_its_headers_or_a_trace
                 answer = await reader.read()
                 assert answer.split(b" ")[1] == b"400", answer[:40]
                 writer.close()
-    records = [r for r in caplog.records if r.name.startswith("aiohttp")]
+    records = [
+        r for r in caplog.records if r.name.startswith("aiohttp") or r.levelno >= logging.WARNING
+    ]
     assert records, "the refusal is logged"
     for record in records:
         assert secret not in record.getMessage()
@@ -327,3 +330,64 @@ async def test_a_client_hanging_up_mid_body_is_one_warning_line_and_counted(
     assert getattr(warnings[0], "reason", None) == "hung_up"
     assert warnings[0].exc_info is None
     assert "Traceback" not in caplog.text
+
+
+_SECURITY = ("X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy")
+
+
+def _head_and_body(answer: bytes) -> tuple[dict[str, str], bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    return {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines)}, body
+
+
+async def test_a_refused_header_is_not_quoted_back_and_the_answer_is_hardened(
+    server: HttpServer,
+) -> None:
+    """aiohttp's own 400 quoted the offending header line (a bearer token in it) in plain text,
+    with none of the security headers."""
+    token = "rw_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+    for bad in (f"Bearer {token}\x01", f"Bearer {token}" + "x" * 9000):
+        reader, writer = await asyncio.open_connection("127.0.0.1", server._config.port)
+        writer.write(f"GET /api/v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: {bad}\r\n\r\n".encode())
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        assert answer.split(b" ")[1] == b"400", answer[:40]
+        assert token.encode() not in answer and b"Authorization" not in answer
+        headers, body = _head_and_body(answer)
+        assert json.loads(body) == {"error": "bad request"}
+        assert headers["content-type"].startswith("application/json")
+        for name in _SECURITY:
+            assert name.lower() in headers, name
+        assert headers["server"] == "reservewatch"
+    assert server.faults.counts["malformed"] == 2
+
+
+async def test_unknown_routes_and_methods_are_json_with_the_security_headers(
+    server: HttpServer,
+) -> None:
+    port = server._config.port
+    for request, status in (
+        (b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
+        (b"DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405),
+        (b"GET /api/v1/operations/x/balance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 401),
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        assert answer.split(b" ")[1] == str(status).encode(), answer[:40]
+        headers, body = _head_and_body(answer)
+        assert headers["content-type"].startswith("application/json"), headers
+        assert "error" in json.loads(body)
+        for name in _SECURITY:
+            assert name.lower() in headers, (status, name)
+        assert headers["server"] == "reservewatch"
+
+
+async def test_the_server_header_names_no_versions(server: HttpServer) -> None:
+    headers, body = _head_and_body(await _get(server._config.port))
+    assert body == b"ok\n"
+    assert headers["server"] == "reservewatch"
