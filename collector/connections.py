@@ -8,6 +8,9 @@ adds, per connection:
 - **a header deadline**: a request's header block (up to the blank line) must arrive within
   ``header_timeout_s`` of the connection opening, or of the first byte of a later request on a
   kept-alive connection; otherwise the connection is closed;
+- **a send deadline**: a client that stops reading its answers (the server's writes stay
+  paused, its buffer over the high-water mark) for ``send_timeout_s`` is closed — else one
+  that pipelines requests and never reads held its connection for ever;
 - **a cap on open connections**: beyond ``max_connections``, a new connection is closed at once.
 
 A request's body has its own deadline where it is read (:mod:`collector.http`). Every client
@@ -32,7 +35,13 @@ log = logging.getLogger(__name__)
 _HEADERS_END = b"\r\n\r\n"
 
 Fault = Literal[
-    "over_capacity", "header_timeout", "malformed", "too_large", "body_timeout", "hung_up"
+    "over_capacity",
+    "header_timeout",
+    "malformed",
+    "too_large",
+    "body_timeout",
+    "hung_up",
+    "send_timeout",
 ]
 FAULTS: Final[tuple[Fault, ...]] = (
     "over_capacity",  # a connection past max_connections, closed on arrival
@@ -41,6 +50,7 @@ FAULTS: Final[tuple[Fault, ...]] = (
     "too_large",  # a body over max_request_bytes (413)
     "body_timeout",  # a body not complete within the body deadline (408)
     "hung_up",  # the client closed the connection before its body was complete
+    "send_timeout",  # the client read none of its answer within the send deadline
 )
 
 
@@ -81,12 +91,14 @@ class ConnectionGuard:
         factory: Callable[[], asyncio.Protocol],
         *,
         header_timeout_s: float,
+        send_timeout_s: float,
         max_connections: int,
         faults: ClientFaults,
     ) -> None:
         self._factory = factory
         self.faults = faults
         self.header_timeout_s = header_timeout_s
+        self.send_timeout_s = send_timeout_s
         self.max_connections = max_connections
         self.open = 0
         self.refused = 0  # connections closed on arrival (over the cap)
@@ -97,13 +109,15 @@ class ConnectionGuard:
 
 
 class _Guarded(asyncio.Protocol):
-    """Delegates everything to aiohttp's protocol; watches the bytes for header deadlines."""
+    """Delegates everything to aiohttp's protocol; watches the bytes for header deadlines and
+    the paused writes for the send deadline."""
 
     def __init__(self, guard: ConnectionGuard, inner: asyncio.Protocol) -> None:
         self._guard = guard
         self._inner = inner
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._stalled: asyncio.TimerHandle | None = None  # armed while writing is paused
         self._tail = b""  # the last bytes seen, to find a header end split across reads
         self._counted = False
 
@@ -142,15 +156,20 @@ class _Guarded(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._unstall()
         if self._counted:
             self._guard.open -= 1
             self._counted = False
             self._inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
+        if self._stalled is None:
+            loop = asyncio.get_running_loop()
+            self._stalled = loop.call_later(self._guard.send_timeout_s, self._stall_expired)
         self._inner.pause_writing()
 
     def resume_writing(self) -> None:
+        self._unstall()
         self._inner.resume_writing()
 
     def __getattr__(self, name: str) -> Any:
@@ -166,6 +185,17 @@ class _Guarded(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def _unstall(self) -> None:
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
+
+    def _stall_expired(self) -> None:
+        self._stalled = None
+        self._guard.faults.record("send_timeout")
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.abort()
 
     def _expire(self) -> None:
         self._timer = None

@@ -369,6 +369,7 @@ class HttpServer:
         self.guard = ConnectionGuard(
             protocol,
             header_timeout_s=config.header_timeout_s,
+            send_timeout_s=config.send_timeout_s,
             max_connections=config.max_connections,
             faults=self.faults,
         )

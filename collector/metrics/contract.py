@@ -61,7 +61,7 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_http_rejected": _c(
             "Connections or requests the HTTP server refused or cut off for the client's fault, "
             "by reason: over_capacity, header_timeout, malformed, too_large, body_timeout, "
-            "hung_up.",
+            "hung_up, send_timeout.",
             "reason",
         ),
         # Sources.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -391,3 +392,38 @@ async def test_the_server_header_names_no_versions(server: HttpServer) -> None:
     headers, body = _head_and_body(await _get(server._config.port))
     assert body == b"ok\n"
     assert headers["server"] == "reservewatch"
+
+
+async def _never_reading(port: int, context: ssl.SSLContext | None) -> asyncio.StreamWriter:
+    """A client that pipelines requests and reads none of the answers (a small receive
+    buffer: the server's writes stall sooner)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    _, writer = await asyncio.open_connection(
+        sock=sock, ssl=context, server_hostname="127.0.0.1" if context else None
+    )
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 20_000)
+    return writer
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+async def test_a_client_that_never_reads_its_answers_is_closed(tls: bool, tmp_path: Path) -> None:
+    context: ssl.SSLContext | None = None
+    tls_config: TlsServerConfig | None = None
+    if tls:
+        ca = TestCA(tmp_path)
+        issued = ca.issue("127.0.0.1")
+        tls_config = TlsServerConfig(cert_file=issued.cert_file, key_file=issued.key_file)
+        context = ssl.create_default_context(cafile=str(ca.ca_file))
+    config = HttpConfig(listen=f"127.0.0.1:{free_port()}", tls=tls_config, send_timeout_s=1.0)
+    async with _serving(config) as http:
+        writer = await _never_reading(config.port, context)
+        for _ in range(100):  # until the server gives up on it
+            if http.faults.counts["send_timeout"] == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert http.faults.counts["send_timeout"] == 1
+        assert http.guard is not None and http.guard.open == 0
+        writer.transport.abort()
