@@ -7,7 +7,9 @@ adds, per connection:
 
 - **a header deadline**: a request's header block (up to the blank line) must arrive within
   ``header_timeout_s`` of the connection opening, or of the first byte of a later request on a
-  kept-alive connection; otherwise the connection is closed;
+  kept-alive connection; otherwise the connection is closed (the server tells the guard when a
+  request's body has been read, :meth:`ConnectionGuard.body_read`, so body bytes arriving after
+  the headers do not count as a new request's);
 - **a send deadline**: a client that stops reading its answers (the server's writes stay
   paused, its buffer over the high-water mark) for ``send_timeout_s`` is closed — else one
   that pipelines requests and never reads held its connection for ever;
@@ -101,11 +103,19 @@ class ConnectionGuard:
         self.send_timeout_s = send_timeout_s
         self.max_connections = max_connections
         self.open = 0
+        self._by_transport: dict[asyncio.BaseTransport, _Guarded] = {}
         self.refused = 0  # connections closed on arrival (over the cap)
         self.timed_out = 0  # connections closed for slow headers
 
     def __call__(self) -> asyncio.Protocol:
         return _Guarded(self, self._factory())
+
+    def body_read(self, transport: asyncio.BaseTransport | None) -> None:
+        """The current request on ``transport`` has all arrived, body included: the header
+        deadline is off until the next request's first byte."""
+        guarded = self._by_transport.get(transport) if transport is not None else None
+        if guarded is not None:
+            guarded.request_complete()
 
 
 class _Guarded(asyncio.Protocol):
@@ -133,6 +143,7 @@ class _Guarded(asyncio.Protocol):
             self._transport.abort()
             return
         self._guard.open += 1
+        self._guard._by_transport[transport] = self
         self._counted = True
         self._inner.connection_made(transport)
         self._arm()
@@ -159,6 +170,8 @@ class _Guarded(asyncio.Protocol):
         self._unstall()
         if self._counted:
             self._guard.open -= 1
+            if self._transport is not None:
+                self._guard._by_transport.pop(self._transport, None)
             self._counted = False
             self._inner.connection_lost(exc)
 
@@ -176,6 +189,10 @@ class _Guarded(asyncio.Protocol):
         return getattr(self._inner, name)
 
     # -- the header deadline --------------------------------------------------------------
+
+    def request_complete(self) -> None:
+        self._disarm()
+        self._tail = b""
 
     def _arm(self) -> None:
         loop = asyncio.get_running_loop()

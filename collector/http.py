@@ -258,11 +258,16 @@ class _Protocol(RequestHandler):
         return response
 
 
-def _body_deadline(faults: ClientFaults, timeout_s: float) -> Middleware:
+def _body_deadline(
+    faults: ClientFaults,
+    timeout_s: float,
+    body_read: Callable[[asyncio.BaseTransport | None], None],
+) -> Middleware:
     """Reads a request's body in full (at most ``client_max_size`` bytes) before any handler
     runs, within ``timeout_s`` of its headers: a body that does not arrive in time is answered
     408 and its connection closed, a client hanging up mid-body is counted, not traced (the
-    handler's ``read()``, ``post()`` and ``json()`` answer from what was read)."""
+    handler's ``read()``, ``post()`` and ``json()`` answer from what was read). ``body_read``
+    is told of each body read in full (the connection guard's header deadline)."""
 
     @web.middleware
     async def read_body_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -284,6 +289,7 @@ def _body_deadline(faults: ClientFaults, timeout_s: float) -> Middleware:
                 response = web.json_response({"error": "request body incomplete"}, status=400)
                 response.force_close()
                 return response
+            body_read(request.transport)
         return await handler(request)
 
     return read_body_in_time
@@ -311,7 +317,10 @@ class HttpServer:
         self.faults = ClientFaults(clock.monotonic)
         self.app = web.Application(
             client_max_size=config.max_request_bytes,
-            middlewares=[_harden, _body_deadline(self.faults, config.body_timeout_s)],
+            middlewares=[
+                _harden,
+                _body_deadline(self.faults, config.body_timeout_s, self._body_read),
+            ],
         )
         self.app.on_response_prepare.append(_stamp)
         self._registry = registry
@@ -332,6 +341,10 @@ class HttpServer:
 
     def add_readiness(self, name: str, check: ReadinessCheck) -> None:
         self._readiness[name] = check
+
+    def _body_read(self, transport: asyncio.BaseTransport | None) -> None:
+        if self.guard is not None:
+            self.guard.body_read(transport)
 
     def metric_families(self) -> Iterator[Metric]:
         rejected = family("reservewatch_http_rejected")

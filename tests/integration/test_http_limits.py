@@ -427,3 +427,28 @@ async def test_a_client_that_never_reads_its_answers_is_closed(tls: bool, tmp_pa
         assert http.faults.counts["send_timeout"] == 1
         assert http.guard is not None and http.guard.open == 0
         writer.transport.abort()
+
+
+async def test_a_body_sent_after_its_headers_does_not_start_a_header_deadline() -> None:
+    """The body's bytes, arriving after the headers (as browsers send a form), used to count
+    as a new request's first bytes: the kept-alive connection was cut at the header deadline,
+    counted as a slow client."""
+    config = HttpConfig(
+        listen=f"127.0.0.1:{free_port()}", header_timeout_s=1.0, keepalive_timeout_s=10.0
+    )
+    async with _serving(config) as http:
+        reader, writer = await asyncio.open_connection("127.0.0.1", config.port)
+        writer.write(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.write(b"abc")
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 405")
+        await reader.readexactly(int(_head_and_body(head)[0]["content-length"]))
+        await asyncio.sleep(1.5)  # past the header deadline, within the keep-alive
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        assert (await reader.read()).startswith(b"HTTP/1.1 200")
+        writer.close()
+        assert http.faults.counts["header_timeout"] == 0
