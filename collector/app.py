@@ -156,7 +156,7 @@ class Collector:
         ]
         if self.telemetry is not None:
             sources.insert(0, self.telemetry)
-        self.registry, _ = build_registry(sources)
+        self.registry, metrics = build_registry(sources)
         readiness = {"store": self.store_health.check}
         if self.telemetry is not None:
             readiness["mqtt"] = self._mqtt_ready
@@ -169,6 +169,7 @@ class Collector:
             readiness=readiness,
             portal=Portal(config, reports, clock),
         )
+        metrics.add(self.http)
         return self
 
     def _site_hashrates(self) -> dict[str, float | None]:

@@ -115,9 +115,13 @@ class HttpConfig(Frozen):
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     # Slow clients are cut off: a request's headers must arrive within header_timeout_s of
     # the connection opening (or of its TLS handshake, bounded the same) or of the request
-    # before; an idle keep-alive connection is closed after keepalive_timeout_s; at most
-    # max_connections are open at once (more are closed on arrival).
+    # before, its body within body_timeout_s of its headers (else 408 and the connection is
+    # closed); a client that reads none of its answer for send_timeout_s is closed; an idle
+    # keep-alive connection is closed after keepalive_timeout_s; at most max_connections are
+    # open at once (more are closed on arrival).
     header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    send_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     keepalive_timeout_s: float = Field(default=15.0, gt=0, le=3600)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
 

@@ -29,9 +29,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from http import HTTPStatus
+from typing import Any, Protocol
 
 from aiohttp import hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.typedefs import Handler, Middleware
+from aiohttp.web_protocol import RequestHandler
 from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
 from prometheus_client.exposition import choose_encoder, generate_latest
@@ -39,15 +43,15 @@ from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
-from collector.connections import ConnectionGuard
+from collector.connections import ClientFaults, ConnectionGuard
 from collector.errors import (
     AccountsNotReady,
     ReservewatchError,
     StatementUnavailable,
     UnknownOperation,
 )
-from collector.logs import ClientErrorFilter
 from collector.metrics import ExpositionRenderer
+from collector.metrics.contract import Metric, family
 from remittance.errors import RemittanceError
 from remittance.periods import parse_period_label
 
@@ -178,23 +182,117 @@ def _is_plain_openmetrics(encoder: object) -> bool:
     )
 
 
-@web.middleware
-async def _harden(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    api = request.path.startswith("/api/")
+SERVER = "reservewatch"
+"""The ``Server`` header: no Python or aiohttp version for a scanner to match."""
+
+
+def _error_body(status: int) -> str:
+    """An error's JSON body: its status phrase, never anything of the request."""
     try:
-        response = await handler(request)
+        phrase = HTTPStatus(status).phrase.lower()
+    except ValueError:
+        phrase = "error"
+    return json.dumps({"error": phrase})
+
+
+async def _stamp(_request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer names no versions and carries the security headers (a page that sets its
+    own, the portal's stylesheet-allowing policy, keeps them)."""
+    response.headers[hdrs.SERVER] = SERVER
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+@web.middleware
+async def _harden(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Errors as short JSON: aiohttp's own (an unknown route's 404, a wrong method's 405, a
+    bare ``HTTPException``) are plain text; a failure of ours is 503, no trace."""
+    try:
+        return await handler(request)
     except web.HTTPException as err:
-        if api:
-            err.headers.update(_SECURITY_HEADERS)
+        if err.status >= 400 and err.content_type == "text/plain":
+            err.text = _error_body(err.status)
+            err.content_type = "application/json"
         raise
     except ReservewatchError as err:
         log.warning("request failed", extra={"path": request.path, "error": str(err)})
-        response = web.json_response({"error": "unavailable"}, status=503)
-    if api:
-        response.headers.update(_SECURITY_HEADERS)
-    return response
+        return web.json_response({"error": "unavailable"}, status=503)
+
+
+class _Protocol(RequestHandler):
+    """aiohttp's connection protocol, with its own error answers made safe: aiohttp answers a
+    request its parser refused (a bad header) before any middleware runs, in plain text
+    quoting the offending line (a bearer token with it) and with a traceback in the log. Here
+    every such answer is short JSON naming only the status, with the security headers; a
+    client's fault is counted and logged quietly (:class:`ClientFaults`), a failure of ours is
+    logged with its traceback."""
+
+    __slots__ = ("_faults",)
+
+    def __init__(self, manager: web.Server, faults: ClientFaults, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._faults = faults
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if isinstance(exc, HttpProcessingError):
+            self._faults.record("malformed")
+        elif isinstance(exc, ConnectionError):
+            self._faults.record("hung_up")
+        else:
+            self.log_exception("Error handling request", exc_info=exc)
+        if request.writer.output_size > 0:  # as aiohttp: an answer was begun, none can follow
+            raise ConnectionError("an answer was already begun, cannot send an error")
+        response = web.Response(
+            status=status,
+            text=_error_body(status),
+            content_type="application/json",
+            headers={hdrs.SERVER: SERVER, **_SECURITY_HEADERS},
+        )
+        response.force_close()
+        return response
+
+
+def _body_deadline(
+    faults: ClientFaults,
+    timeout_s: float,
+    body_read: Callable[[asyncio.BaseTransport | None], None],
+) -> Middleware:
+    """Reads a request's body in full (at most ``client_max_size`` bytes) before any handler
+    runs, within ``timeout_s`` of its headers: a body that does not arrive in time is answered
+    408 and its connection closed, a client hanging up mid-body is counted, not traced (the
+    handler's ``read()``, ``post()`` and ``json()`` answer from what was read). ``body_read``
+    is told of each body read in full (the connection guard's header deadline)."""
+
+    @web.middleware
+    async def read_body_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.can_read_body:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await request.read()
+            except TimeoutError:
+                faults.record("body_timeout")
+                request.content.feed_eof()  # nothing more to wait for: closed once answered
+                response = web.json_response({"error": "request body too slow"}, status=408)
+                response.force_close()
+                return response
+            except web.HTTPRequestEntityTooLarge:
+                faults.record("too_large")
+                raise
+            except (ConnectionError, web.RequestPayloadError):
+                faults.record("hung_up")  # no one left to answer
+                response = web.json_response({"error": "request body incomplete"}, status=400)
+                response.force_close()
+                return response
+            body_read(request.transport)
+        return await handler(request)
+
+    return read_body_in_time
 
 
 class HttpServer:
@@ -215,7 +313,16 @@ class HttpServer:
         self._reports = reports
         self._readiness = dict(readiness or {})
         self._throttle = AuthThrottle(clock)
-        self.app = web.Application(client_max_size=config.max_request_bytes, middlewares=[_harden])
+        # Clients' faults (slow, malformed, gone): counted for /metrics, one quiet log line.
+        self.faults = ClientFaults(clock.monotonic)
+        self.app = web.Application(
+            client_max_size=config.max_request_bytes,
+            middlewares=[
+                _harden,
+                _body_deadline(self.faults, config.body_timeout_s, self._body_read),
+            ],
+        )
+        self.app.on_response_prepare.append(_stamp)
         self._registry = registry
         self._negotiated_metrics = make_aiohttp_handler(registry)
         self._renderer = ExpositionRenderer()
@@ -230,18 +337,22 @@ class HttpServer:
             portal.add_routes(self.app.router)
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
-        # A client's malformed request: one quiet line, never its headers (a token may be
-        # among them), never a traceback.
-        # The filter is this server's (added as it starts, removed as it stops): its one-a-
-        # minute count starts with the server, not with whichever server ran before it.
-        self._client_errors = ClientErrorFilter(clock.monotonic)
         self.guard: ConnectionGuard | None = None
 
     def add_readiness(self, name: str, check: ReadinessCheck) -> None:
         self._readiness[name] = check
 
+    def _body_read(self, transport: asyncio.BaseTransport | None) -> None:
+        if self.guard is not None:
+            self.guard.body_read(transport)
+
+    def metric_families(self) -> Iterator[Metric]:
+        rejected = family("reservewatch_http_rejected")
+        for reason, count in self.faults.counts.items():
+            rejected.add_metric([reason], float(count))
+        yield rejected
+
     async def start(self) -> None:
-        logging.getLogger("aiohttp.server").addFilter(self._client_errors)
         ssl_context = None
         if self._config.tls is not None:
             import ssl  # noqa: PLC0415 - only when TLS is configured
@@ -250,22 +361,31 @@ class HttpServer:
             ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
             ssl_context.load_cert_chain(self._config.tls.cert_file, self._config.tls.key_file)
         config = self._config
-        self._runner = web.AppRunner(
-            self.app,
-            access_log=None,
-            shutdown_timeout=5,
-            keepalive_timeout=config.keepalive_timeout_s,
-        )
+        protocol_options: dict[str, Any] = {
+            "access_log": None,
+            "keepalive_timeout": config.keepalive_timeout_s,
+            # After an answer given before the body was read (a 413): what is still coming
+            # is read and dropped for at most the body's deadline, then the connection closes.
+            "lingering_time": config.body_timeout_s,
+        }
+        self._runner = web.AppRunner(self.app, shutdown_timeout=5, **protocol_options)
         await self._runner.setup()
         server = self._runner.server
         if server is None:  # setup() makes it
             raise RuntimeError("aiohttp's runner has no server after setup")
-        self.guard = ConnectionGuard(
-            server,
-            header_timeout_s=config.header_timeout_s,
-            max_connections=config.max_connections,
-        )
         loop = asyncio.get_running_loop()
+        faults = self.faults
+
+        def protocol() -> _Protocol:  # what server() makes, with our error answers
+            return _Protocol(server, faults, loop=loop, **protocol_options)
+
+        self.guard = ConnectionGuard(
+            protocol,
+            header_timeout_s=config.header_timeout_s,
+            send_timeout_s=config.send_timeout_s,
+            max_connections=config.max_connections,
+            faults=self.faults,
+        )
         self._listener = await loop.create_server(
             self.guard,
             config.host,
@@ -278,7 +398,6 @@ class HttpServer:
         log.info("http listening", extra={"listen": config.listen})
 
     async def stop(self) -> None:
-        logging.getLogger("aiohttp.server").removeFilter(self._client_errors)
         if self._listener is not None:
             self._listener.close()
             await self._listener.wait_closed()

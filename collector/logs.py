@@ -10,9 +10,6 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
-
-from aiohttp.http_exceptions import HttpProcessingError
 
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {
     "message",
@@ -56,40 +53,6 @@ def setup_logging(level: str = "info") -> None:
     # Third-party chatter stays at warning unless asked for.
     for noisy in ("amqtt", "gmqtt", "aiohttp.access", "transitions", "alembic", "sqlalchemy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-class ClientErrorFilter(logging.Filter):
-    """aiohttp's "Error handling request" records for a client's malformed request (a bad
-    header, a line too long), made safe and quiet: no traceback, no request text (a header may
-    hold a bearer token), at warning level, at most one per ``interval_s`` with a count of the
-    others. Records of our own errors pass unchanged."""
-
-    def __init__(self, clock: Callable[[], float], interval_s: float = 60.0) -> None:
-        super().__init__()
-        self._clock = clock
-        self._interval_s = interval_s
-        self._last: float | None = None
-        self._suppressed = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        if not isinstance(error, HttpProcessingError):
-            return True
-        now = self._clock()
-        if self._last is not None and now - self._last < self._interval_s:
-            self._suppressed += 1
-            return False
-        record.msg = "malformed request refused (%s %s)%s"
-        record.args = (
-            getattr(error, "code", 400),
-            type(error).__name__,
-            f"; {self._suppressed} more since the last" if self._suppressed else "",
-        )
-        record.exc_info = None
-        record.exc_text = None
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
-        self._last, self._suppressed = now, 0
-        return True
 
 
 class FailureLog:

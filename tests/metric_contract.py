@@ -68,6 +68,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_store_up",
         "reservewatch_accounts_last_success_timestamp_seconds",
         "reservewatch_api_statement_records_pending",
+        "reservewatch_http_rejected_total",
     }
 )
 

@@ -58,6 +58,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_accounts_last_success_timestamp_seconds": _g(
             "When the accounts were last recomputed from the store (Unix seconds)."
         ),
+        "reservewatch_http_rejected": _c(
+            "Connections or requests the HTTP server refused or cut off for the client's fault, "
+            "by reason: over_capacity, header_timeout, malformed, too_large, body_timeout, "
+            "hung_up, send_timeout.",
+            "reason",
+        ),
         # Sources.
         "reservewatch_source_up": _g(
             "1 while the source answers (its last poll, or the MQTT connection, succeeded), "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import ssl
 from collections.abc import AsyncIterator
@@ -123,3 +124,29 @@ async def test_over_tls_the_session_cookie_is_secure(tmp_path: Path) -> None:
             cookies = response.headers.getall("Set-Cookie")
     (session_cookie,) = [c for c in cookies if c.startswith("reservewatch_session=")]
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+
+
+async def test_sign_ins_whose_body_never_comes_are_closed_and_the_portal_still_answers(
+    tmp_path: Path,
+) -> None:
+    """A sign-in form's headers, and no body: answered 408 and closed at the body deadline,
+    while the portal keeps serving (it used to wait for the form for ever)."""
+    database = f"sqlite+aiosqlite:///{tmp_path}/portal.db"
+    async with portal_server(tmp_path, database, body_timeout_s=1.0) as portal:
+        port = portal.config.http.port
+        held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(50)]
+        for _, writer in held:
+            writer.write(
+                b"POST /portal/login HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n"
+            )
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{portal.url}/portal/login") as response,
+        ):
+            assert response.status == 200  # while they hang
+        answers = await asyncio.gather(*(asyncio.wait_for(reader.read(), 8) for reader, _ in held))
+        for (_, writer), answer in zip(held, answers, strict=True):
+            writer.close()
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:40]
+        assert portal.http.faults.counts["body_timeout"] == len(held)

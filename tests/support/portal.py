@@ -31,6 +31,7 @@ class PortalServer:
     config: Config
     clock: FrozenClock
     public_key: Path
+    http: HttpServer
 
 
 def portal_config(root: Path, database_url: str, language: str = "kk") -> Path:
@@ -45,7 +46,11 @@ def portal_config(root: Path, database_url: str, language: str = "kk") -> Path:
 
 @asynccontextmanager
 async def portal_server(
-    root: Path, database_url: str, language: str = "kk", tls: TlsServerConfig | None = None
+    root: Path,
+    database_url: str,
+    language: str = "kk",
+    tls: TlsServerConfig | None = None,
+    body_timeout_s: float | None = None,
 ) -> AsyncIterator[PortalServer]:
     """The server on a free loopback port (HTTPS with ``tls``), its accounts computed once as
     of the scenario's instant (a frozen clock: the tests move it to expire sessions)."""
@@ -53,7 +58,10 @@ async def portal_server(
     await populate(database_url)
     config = load_config(path)
     port = free_port()
-    http = config.http.model_copy(update={"listen": f"127.0.0.1:{port}", "tls": tls})
+    update: dict[str, object] = {"listen": f"127.0.0.1:{port}", "tls": tls}
+    if body_timeout_s is not None:
+        update["body_timeout_s"] = body_timeout_s
+    http = config.http.model_copy(update=update)
     config = config.model_copy(update={"http": http})
     clock = FrozenClock(AS_OF)
     async with Store(open_engine(config.database)) as store:
@@ -73,7 +81,11 @@ async def portal_server(
         try:
             scheme = "https" if tls else "http"
             yield PortalServer(
-                f"{scheme}://127.0.0.1:{port}", config, clock, root / "statement-key.pub.pem"
+                f"{scheme}://127.0.0.1:{port}",
+                config,
+                clock,
+                root / "statement-key.pub.pem",
+                server,
             )
         finally:
             await server.stop()
