@@ -37,7 +37,9 @@ from prometheus_client import generate_latest
 from sqlalchemy import text
 
 from bench.common import emit, machine, reserve_address, table
-from collector.accounts import AccountsService, compute_pass, read_inputs
+from collector.accounts.compute import compute_pass
+from collector.accounts.inputs import read_inputs
+from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
 from collector.metrics import build_registry

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from collector.accounts import AccountsService
+from collector.accounts.service import AccountsService
 from collector.config import Config, OperationConfig
 from collector.errors import AccountsNotReady, StoreError, UnknownOperation
 from collector.logs import FailureLog

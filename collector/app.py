@@ -23,7 +23,8 @@ from typing import Self
 import aiohttp
 
 from collector.account_api import AccountsApi
-from collector.accounts import AccountsService
+from collector.accounts.service import AccountsService
+from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
 from collector.config import Config
 from collector.errors import StoreError
@@ -36,7 +37,6 @@ from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.terms import terms_documents
 
 log = logging.getLogger(__name__)
 

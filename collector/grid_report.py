@@ -8,8 +8,9 @@ From the store alone, for one period (``2026-10``, ``2026-W43`` or ``2026-10-05`
 * metered mining energy per day, stacked by region;
 * the national hash-rate share per day: the watched operations' pool-reported hash rate ÷
   the network's, with its 7-day mean. An operation counts on a day only when every pool
-  account of it has that day's hash rate (the accounts' rule, :mod:`collector.pool_days`); the
-  report names every operation and day the share leaves out.
+  account of it has that day's hash rate (the accounts' rule,
+  :mod:`collector.accounts.pool_days`); the report names every operation and day the share
+  leaves out.
 
 Grafana shows the same live; this is the picture to attach to a report, or to look at where
 Grafana is not available::
@@ -31,9 +32,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no display
 from matplotlib.ticker import FuncFormatter
 
+from collector.accounts.pool_days import daily_hashrates
 from collector.config import Config
 from collector.errors import OutputError, ReservewatchError
-from collector.pool_days import daily_hashrates
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from remittance.errors import RemittanceError

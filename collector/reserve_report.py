@@ -17,7 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from collector.accounts import compute_pass, read_inputs
+from collector.accounts.compute import compute_pass
+from collector.accounts.inputs import read_inputs
+from collector.accounts.terms import known_config, terms_documents
 from collector.clock import SystemClock
 from collector.config import Config, regulator_zone
 from collector.errors import OutputError, ReservewatchError
@@ -27,7 +29,6 @@ from collector.sources.reserve import coin_of, wallet_proofs
 from collector.statements import load_signing_key, write_output
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.terms import known_config, terms_documents
 from collector.wallets import WalletBook
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period

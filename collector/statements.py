@@ -3,7 +3,7 @@
 (The HTTP API's statements come from the accounts' snapshot instead:
 :mod:`collector.account_api`.)
 
-The statement is computed exactly as the metrics are (``collector.accounts``), from stored data
+The statement is computed exactly as the metrics are (:mod:`collector.accounts`), from stored data
 as of an instant, so the same store and instant always give the same statement and digest.
 """
 
@@ -20,14 +20,15 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from collector.accounts import compute_pass, read_inputs
+from collector.accounts.compute import compute_pass
+from collector.accounts.inputs import read_inputs
+from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
+from collector.accounts.terms import config_as_known, terms_documents
 from collector.clock import SystemClock
 from collector.config import Config, OperationConfig, load_config
 from collector.errors import OutputError, SecretError, StatementUnavailable, UnknownOperation
-from collector.statement_inputs import StatementInputs, energy_wh, restatements_of
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.terms import config_as_known, terms_documents
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import parse_period_label

@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
+from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
 from collector.config import load_config
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
-from collector.terms import terms_documents
 from tests.support.cli import run_cli
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 

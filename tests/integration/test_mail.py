@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from collector.accounts import AccountsService, compute_accounts, read_inputs
+from collector.accounts.compute import compute_accounts
+from collector.accounts.inputs import read_inputs
+from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
 from collector.config import load_config
 from collector.mailer import Mailer, mail_closed_periods

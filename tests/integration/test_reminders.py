@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from collector.accounts import compute_accounts, read_inputs
+from collector.accounts.compute import compute_accounts
+from collector.accounts.inputs import read_inputs
 from collector.config import Config, load_config
 from collector.mailer import remind_before_deadlines
 from collector.store.database import open_engine

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import text
 
 from collector.account_api import AccountsApi
-from collector.accounts import AccountsService
+from collector.accounts.service import AccountsService
 from collector.cli import main
 from collector.clock import FrozenClock
 from collector.config import load_config

@@ -12,7 +12,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector.accounts import AccountsService
+from collector.accounts.service import AccountsService
+from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
 from collector.config import Config, load_config
 from collector.metrics import build_registry
@@ -20,7 +21,6 @@ from collector.statements import build_statement_from_store, render_statement
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord
-from collector.terms import terms_documents
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 LATER = AS_OF + timedelta(days=8)

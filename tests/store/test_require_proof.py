@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from collector.accounts import read_inputs
+from collector.accounts.inputs import read_inputs
 from collector.config import Config, parse_config
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from collector.statement_inputs import PeriodEnergy, energy_wh
+from collector.accounts.statement_inputs import PeriodEnergy, energy_wh
 from collector.store.queries import Store
 from collector.store.records import RollupDelta
 from remittance import (

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from collector.account_api import AccountsApi
-from collector.accounts import AccountsService
+from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, TlsServerConfig, load_config
 from collector.http import HttpServer

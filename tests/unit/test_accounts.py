@@ -9,17 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from collector import accounts
-from collector.accounts import (
-    AccountsPass,
-    AccountsService,
-    Inputs,
-    compute_pass,
-)
+from collector.accounts import service as accounts
+from collector.accounts.compute import AccountsPass, compute_pass
+from collector.accounts.inputs import Inputs
+from collector.accounts.pool_days import daily_hashrates
+from collector.accounts.service import AccountsService
 from collector.cli import term_changes
 from collector.clock import FrozenClock
 from collector.config import Config, parse_config
-from collector.pool_days import daily_hashrates
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolStatusRecord
 from remittance.ledger import ReserveOutput
@@ -151,7 +148,7 @@ async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
         result.failed["late-schedule"] = ("invalid_terms", "refused for the test")
         return result
 
-    monkeypatch.setattr("collector.accounts.compute_pass", refuse_late)
+    monkeypatch.setattr("collector.accounts.service.compute_pass", refuse_late)
     second = await service.recompute()
     assert second["late-schedule"] is good
     assert service.stale == {"late-schedule": "invalid_terms"}

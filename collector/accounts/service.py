@@ -1,4 +1,4 @@
-"""Remittance accounts: reads the store, asks ``remittance`` to compute, holds the results.
+"""The live accounts pass: reads the store, asks ``remittance`` to compute, holds the results.
 
 Every figure is recomputed from stored data on each pass (nothing accumulates in memory), so
 what the metrics, the API and the statements show is reproducible from the store alone.
@@ -27,163 +27,33 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo
 
+from collector.accounts.compute import (
+    compute_pass,
+    earnings_discrepancy,
+    issued_of,
+    restated_periods,
+)
+from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.statement_inputs import PeriodEnergy, StatementInputs, restatements_of
 from collector.clock import Clock
-from collector.config import Config, OperationConfig
+from collector.config import Config
 from collector.errors import SecretError, StoreError
 from collector.logs import FailureLog
 from collector.metrics.contract import Metric, Sample, family
-from collector.pool_days import daily_hashrates
-from collector.sources.reserve import proven_holders, wallet_proofs
-from collector.statement_inputs import PeriodEnergy, StatementInputs, restatements_of
 from collector.store.queries import Store
-from collector.wallets import WalletBook
-from remittance.account import OperationAccount, compute_account
+from remittance.account import OperationAccount
 from remittance.errors import (
-    InvalidInputError,
-    InvalidTermsError,
-    NoRateInForceError,
     RemittanceError,
 )
-from remittance.ledger import ReserveOutput, confirmations
-from remittance.money import measured_decimal, sat_to_btc
-from remittance.obligations import (
-    Basis,
-    DailyEarning,
-    DailyNetwork,
-    DailyPoolHashrate,
-    Income,
-    RateChange,
-    RemittanceTerms,
-    TermsChange,
-)
-from remittance.periods import PeriodKind
+from remittance.money import sat_to_btc
 from remittance.share import hashrate_share, national_share
 from remittance.statement import Restatement
 
 log = logging.getLogger(__name__)
-
-
-def terms_of(operation: OperationConfig) -> RemittanceTerms:
-    remittance = operation.remittance
-    return RemittanceTerms(
-        rates=tuple(RateChange(c.effective_from, c.rate) for c in remittance.schedule),
-        period=PeriodKind(remittance.period),
-        due_days=remittance.due_days,
-        basis=Basis(remittance.basis),
-        discrepancy_tolerance=remittance.discrepancy_tolerance,
-        deadline_zone=ZoneInfo(remittance.deadline_timezone),
-        changes=tuple(
-            TermsChange(c.effective_from, None if c.basis is None else Basis(c.basis), c.due_days)
-            for c in remittance.changes
-        ),
-        counted_income=frozenset(Income(kind) for kind in remittance.counted_income),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """Everything the money rules need, as read from the store in one pass."""
-
-    earnings: Mapping[str, list[DailyEarning]]
-    hashrates: Mapping[str, list[DailyPoolHashrate]]
-    network: list[DailyNetwork]
-    outputs: Mapping[str, list[ReserveOutput]]
-    pool_hashrate_hs: Mapping[str, float]
-    network_hashrate_hs: float | None
-    # Per operation, every address whose payments count: fixed ones and those its descriptor
-    # derives (as far as the watcher derived them); the configured ones when absent.
-    reserve_addresses: Mapping[str, frozenset[str]] = field(default_factory=dict)
-
-
-async def read_inputs(
-    store: Store,
-    config: Config,
-    as_of: datetime | None = None,
-    operation_id: str | None = None,
-) -> Inputs:
-    """Read every operation's inputs (or only ``operation_id``'s) with one query per table: as
-    last seen or, with ``as_of``, as known at that instant (each input's latest revision
-    observed by then, and confirmations counted from the best tip known then)."""
-    earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
-    pool_names: dict[tuple[str, str], str] = {}  # one "kind/account" string per pool account
-    windows = {
-        (op.id, p.kind, p.account): p
-        for op in config.operations
-        for p in op.pools
-        if p.effective_from is not None or p.until is not None
-    }
-    for e in await store.earnings(operation_id, as_of=as_of):
-        window = windows.get((e.operation_id, e.pool_kind, e.account)) if windows else None
-        if window is not None and not window.in_force(e.day):
-            continue  # a configured account counts on its own days only
-        pool = pool_names.get((e.pool_kind, e.account))
-        if pool is None:
-            pool = pool_names[e.pool_kind, e.account] = f"{e.pool_kind}/{e.account}"
-        earnings[e.operation_id].append(
-            DailyEarning(e.operation_id, pool, e.day, e.amount_sat, Income(e.income))
-        )
-    hashrates = daily_hashrates(config, await store.pool_hashrate_days(operation_id, as_of=as_of))
-    network_days = await store.network_days(as_of=as_of)
-    network = [
-        DailyNetwork(
-            d.day,
-            d.blocks,
-            d.rewards_sat,
-            measured_decimal(d.hashrate_hs) or d.hashrate_hs,
-            complete=d.complete,
-        )
-        for d in network_days
-    ]
-    # Confirmations count from the configured chain's tip only: a leftover tip of another
-    # chain (a testnet run against the same store) must never confirm a mainnet output.
-    tip = await store.chain_tip(config.network.chain, as_of=as_of)
-    tip_height = tip.height if tip is not None else None
-    outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
-    # Remittances only: the reserve's own movements (change, consolidation) pay nothing in.
-    remittances = await store.reserve_outputs(
-        operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
-    )
-    book = WalletBook.from_config(config)
-    book.learn(o.address for o in remittances)
-    unproven: set[str] = set()
-    if config.reserve.require_proof:
-        # Until its wallet's control is proven, what an operation pays there counts nothing.
-        rows = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
-        unproven = {r.holder for r in rows} - proven_holders(rows)
-    for o in remittances:
-        if o.role != "reserve" or o.operation_id in unproven:
-            continue  # paid to a case, to custody, or to a wallet not yet proven
-        outputs[o.operation_id].append(
-            ReserveOutput(
-                o.txid,
-                o.vout,
-                o.address,
-                o.amount_sat,
-                o.block_height,
-                o.block_time,
-                confirmations(o.block_height, tip_height),
-            )
-        )
-    pool_hashrate: defaultdict[str, float] = defaultdict(float)
-    for status in await store.pool_statuses():
-        pool_hashrate[status.operation_id] += status.hashrate_hs
-    return Inputs(
-        earnings=earnings,
-        hashrates=hashrates,
-        network=network,
-        outputs=outputs,
-        pool_hashrate_hs=pool_hashrate,
-        network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
-        reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
-    )
 
 
 @contextlib.contextmanager
@@ -220,90 +90,6 @@ def cyclic_collection_paused() -> Iterator[None]:
 
 FULL_COLLECTION_EVERY: Final = 120
 _blocks_since_full = 0
-
-
-STALE_REASONS: Final = ("invalid_terms", "invalid_input", "error")
-"""Why an operation's account could not be recomputed (a bounded label set)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountsPass:
-    """One pass over every operation: the accounts computed, and those that could not be,
-    each with its reason (one of :data:`STALE_REASONS`) and the rules' message."""
-
-    accounts: dict[str, OperationAccount]
-    failed: dict[str, tuple[str, str]]
-
-
-def _stale_reason(err: RemittanceError) -> str:
-    if isinstance(err, InvalidTermsError | NoRateInForceError):
-        return "invalid_terms"
-    if isinstance(err, InvalidInputError):
-        return "invalid_input"
-    return "error"
-
-
-def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPass:
-    """Every configured operation's account as of ``as_of`` (pure). One operation's bad terms
-    or bad data fail that operation only: it is listed in ``failed``, the others go on."""
-    accounts: dict[str, OperationAccount] = {}
-    failed: dict[str, tuple[str, str]] = {}
-    for operation in config.operations:
-        try:
-            accounts[operation.id] = compute_account(
-                operation.id,
-                terms_of(operation),
-                inputs.earnings.get(operation.id, []),
-                inputs.hashrates.get(operation.id, []),
-                inputs.network,
-                inputs.outputs.get(operation.id, []),
-                config.reserve.confirmations,
-                as_of,
-                reserve_addresses=inputs.reserve_addresses.get(
-                    operation.id, frozenset(operation.watched_addresses)
-                ),
-            )
-        except RemittanceError as err:
-            failed[operation.id] = (_stale_reason(err), str(err))
-    return AccountsPass(accounts, failed)
-
-
-def restated_periods(
-    accounts: Mapping[str, OperationAccount],
-    issued: Mapping[tuple[str, str], tuple[datetime, int]],
-) -> dict[str, int]:
-    """Per operation, the closed periods whose due differs from the latest issued statement."""
-    counts: dict[str, int] = {}
-    for (operation_id, label), (_as_of, issued_due) in issued.items():
-        account = accounts.get(operation_id)
-        obligation = account.obligation_for(label) if account is not None else None
-        if obligation is not None and not obligation.is_open and obligation.due_sat != issued_due:
-            counts[operation_id] = counts.get(operation_id, 0) + 1
-    return counts
-
-
-def compute_accounts(
-    config: Config, inputs: Inputs, as_of: datetime
-) -> dict[str, OperationAccount]:
-    """The accounts :func:`compute_pass` could compute (pure)."""
-    return compute_pass(config, inputs, as_of).accounts
-
-
-IssuedDues = Mapping[tuple[str, str], tuple[datetime, int]]
-"""(operation, period) -> (as_of, due_sat) of the latest statement issued (Store.issued_dues)."""
-
-
-def issued_of(issued: IssuedDues, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
-    """The issued dues of one operation."""
-    return {key: due for key, due in issued.items() if key[0] == operation_id}
-
-
-def earnings_discrepancy(account: OperationAccount) -> Decimal | None:
-    """Reported ÷ expected for the latest closed period with an expected figure."""
-    for obligation in reversed(account.obligations):
-        if not obligation.is_open and obligation.expected_sat > 0:
-            return Decimal(obligation.mined_sat) / Decimal(obligation.expected_sat)
-    return None
 
 
 TelemetryHashrates = Callable[[], Mapping[str, float | None]]
@@ -611,7 +397,3 @@ class AccountsService:
                 "reservewatch_accounts_last_success_timestamp_seconds",
                 self._last_success.timestamp(),
             )
-
-
-def day_bounds(start: datetime, days: int) -> tuple[datetime, datetime]:
-    return start, start + timedelta(days=days)

@@ -1,0 +1,130 @@
+"""Every operation's account from its inputs (pure): one operation's bad terms or data fail
+that operation only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from collector.accounts.inputs import Inputs
+from collector.config import Config, OperationConfig
+from remittance.account import OperationAccount, compute_account
+from remittance.errors import (
+    InvalidInputError,
+    InvalidTermsError,
+    NoRateInForceError,
+    RemittanceError,
+)
+from remittance.obligations import (
+    Basis,
+    Income,
+    RateChange,
+    RemittanceTerms,
+    TermsChange,
+)
+from remittance.periods import PeriodKind
+
+
+def terms_of(operation: OperationConfig) -> RemittanceTerms:
+    remittance = operation.remittance
+    return RemittanceTerms(
+        rates=tuple(RateChange(c.effective_from, c.rate) for c in remittance.schedule),
+        period=PeriodKind(remittance.period),
+        due_days=remittance.due_days,
+        basis=Basis(remittance.basis),
+        discrepancy_tolerance=remittance.discrepancy_tolerance,
+        deadline_zone=ZoneInfo(remittance.deadline_timezone),
+        changes=tuple(
+            TermsChange(c.effective_from, None if c.basis is None else Basis(c.basis), c.due_days)
+            for c in remittance.changes
+        ),
+        counted_income=frozenset(Income(kind) for kind in remittance.counted_income),
+    )
+
+
+STALE_REASONS: Final = ("invalid_terms", "invalid_input", "error")
+"""Why an operation's account could not be recomputed (a bounded label set)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsPass:
+    """One pass over every operation: the accounts computed, and those that could not be,
+    each with its reason (one of :data:`STALE_REASONS`) and the rules' message."""
+
+    accounts: dict[str, OperationAccount]
+    failed: dict[str, tuple[str, str]]
+
+
+def _stale_reason(err: RemittanceError) -> str:
+    if isinstance(err, InvalidTermsError | NoRateInForceError):
+        return "invalid_terms"
+    if isinstance(err, InvalidInputError):
+        return "invalid_input"
+    return "error"
+
+
+def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPass:
+    """Every configured operation's account as of ``as_of`` (pure). One operation's bad terms
+    or bad data fail that operation only: it is listed in ``failed``, the others go on."""
+    accounts: dict[str, OperationAccount] = {}
+    failed: dict[str, tuple[str, str]] = {}
+    for operation in config.operations:
+        try:
+            accounts[operation.id] = compute_account(
+                operation.id,
+                terms_of(operation),
+                inputs.earnings.get(operation.id, []),
+                inputs.hashrates.get(operation.id, []),
+                inputs.network,
+                inputs.outputs.get(operation.id, []),
+                config.reserve.confirmations,
+                as_of,
+                reserve_addresses=inputs.reserve_addresses.get(
+                    operation.id, frozenset(operation.watched_addresses)
+                ),
+            )
+        except RemittanceError as err:
+            failed[operation.id] = (_stale_reason(err), str(err))
+    return AccountsPass(accounts, failed)
+
+
+def restated_periods(
+    accounts: Mapping[str, OperationAccount],
+    issued: Mapping[tuple[str, str], tuple[datetime, int]],
+) -> dict[str, int]:
+    """Per operation, the closed periods whose due differs from the latest issued statement."""
+    counts: dict[str, int] = {}
+    for (operation_id, label), (_as_of, issued_due) in issued.items():
+        account = accounts.get(operation_id)
+        obligation = account.obligation_for(label) if account is not None else None
+        if obligation is not None and not obligation.is_open and obligation.due_sat != issued_due:
+            counts[operation_id] = counts.get(operation_id, 0) + 1
+    return counts
+
+
+def compute_accounts(
+    config: Config, inputs: Inputs, as_of: datetime
+) -> dict[str, OperationAccount]:
+    """The accounts :func:`compute_pass` could compute (pure)."""
+    return compute_pass(config, inputs, as_of).accounts
+
+
+IssuedDues = Mapping[tuple[str, str], tuple[datetime, int]]
+"""(operation, period) -> (as_of, due_sat) of the latest statement issued (Store.issued_dues)."""
+
+
+def issued_of(issued: IssuedDues, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
+    """The issued dues of one operation."""
+    return {key: due for key, due in issued.items() if key[0] == operation_id}
+
+
+def earnings_discrepancy(account: OperationAccount) -> Decimal | None:
+    """Reported ÷ expected for the latest closed period with an expected figure."""
+    for obligation in reversed(account.obligations):
+        if not obligation.is_open and obligation.expected_sat > 0:
+            return Decimal(obligation.mined_sat) / Decimal(obligation.expected_sat)
+    return None

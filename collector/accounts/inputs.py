@@ -1,0 +1,121 @@
+"""Everything the money rules need, read from the store in one pass: as last seen or as
+known at an instant."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from collector.accounts.pool_days import daily_hashrates
+from collector.config import Config
+from collector.sources.reserve import proven_holders, wallet_proofs
+from collector.store.queries import Store
+from collector.wallets import WalletBook
+from remittance.ledger import ReserveOutput, confirmations
+from remittance.money import measured_decimal
+from remittance.obligations import (
+    DailyEarning,
+    DailyNetwork,
+    DailyPoolHashrate,
+    Income,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything the money rules need, as read from the store in one pass."""
+
+    earnings: Mapping[str, list[DailyEarning]]
+    hashrates: Mapping[str, list[DailyPoolHashrate]]
+    network: list[DailyNetwork]
+    outputs: Mapping[str, list[ReserveOutput]]
+    pool_hashrate_hs: Mapping[str, float]
+    network_hashrate_hs: float | None
+    # Per operation, every address whose payments count: fixed ones and those its descriptor
+    # derives (as far as the watcher derived them); the configured ones when absent.
+    reserve_addresses: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+async def read_inputs(
+    store: Store,
+    config: Config,
+    as_of: datetime | None = None,
+    operation_id: str | None = None,
+) -> Inputs:
+    """Read every operation's inputs (or only ``operation_id``'s) with one query per table: as
+    last seen or, with ``as_of``, as known at that instant (each input's latest revision
+    observed by then, and confirmations counted from the best tip known then)."""
+    earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
+    pool_names: dict[tuple[str, str], str] = {}  # one "kind/account" string per pool account
+    windows = {
+        (op.id, p.kind, p.account): p
+        for op in config.operations
+        for p in op.pools
+        if p.effective_from is not None or p.until is not None
+    }
+    for e in await store.earnings(operation_id, as_of=as_of):
+        window = windows.get((e.operation_id, e.pool_kind, e.account)) if windows else None
+        if window is not None and not window.in_force(e.day):
+            continue  # a configured account counts on its own days only
+        pool = pool_names.get((e.pool_kind, e.account))
+        if pool is None:
+            pool = pool_names[e.pool_kind, e.account] = f"{e.pool_kind}/{e.account}"
+        earnings[e.operation_id].append(
+            DailyEarning(e.operation_id, pool, e.day, e.amount_sat, Income(e.income))
+        )
+    hashrates = daily_hashrates(config, await store.pool_hashrate_days(operation_id, as_of=as_of))
+    network_days = await store.network_days(as_of=as_of)
+    network = [
+        DailyNetwork(
+            d.day,
+            d.blocks,
+            d.rewards_sat,
+            measured_decimal(d.hashrate_hs) or d.hashrate_hs,
+            complete=d.complete,
+        )
+        for d in network_days
+    ]
+    # Confirmations count from the configured chain's tip only: a leftover tip of another
+    # chain (a testnet run against the same store) must never confirm a mainnet output.
+    tip = await store.chain_tip(config.network.chain, as_of=as_of)
+    tip_height = tip.height if tip is not None else None
+    outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
+    # Remittances only: the reserve's own movements (change, consolidation) pay nothing in.
+    remittances = await store.reserve_outputs(
+        operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
+    )
+    book = WalletBook.from_config(config)
+    book.learn(o.address for o in remittances)
+    unproven: set[str] = set()
+    if config.reserve.require_proof:
+        # Until its wallet's control is proven, what an operation pays there counts nothing.
+        rows = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
+        unproven = {r.holder for r in rows} - proven_holders(rows)
+    for o in remittances:
+        if o.role != "reserve" or o.operation_id in unproven:
+            continue  # paid to a case, to custody, or to a wallet not yet proven
+        outputs[o.operation_id].append(
+            ReserveOutput(
+                o.txid,
+                o.vout,
+                o.address,
+                o.amount_sat,
+                o.block_height,
+                o.block_time,
+                confirmations(o.block_height, tip_height),
+            )
+        )
+    pool_hashrate: defaultdict[str, float] = defaultdict(float)
+    for status in await store.pool_statuses():
+        pool_hashrate[status.operation_id] += status.hashrate_hs
+    return Inputs(
+        earnings=earnings,
+        hashrates=hashrates,
+        network=network,
+        outputs=outputs,
+        pool_hashrate_hs=pool_hashrate,
+        network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
+        reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
+    )
