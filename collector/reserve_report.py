@@ -12,14 +12,14 @@ from __future__ import annotations
 import html
 import json
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from collector.accounts.compute import compute_pass
-from collector.accounts.inputs import read_inputs
-from collector.accounts.terms import known_config, terms_documents
+from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
+from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
 from collector.config import Config, regulator_zone
 from collector.errors import OutputError, ReservewatchError
@@ -30,6 +30,7 @@ from collector.statements import load_signing_key, write_output
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.wallets import WalletBook
+from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
 from remittance.reserve import RULE, holdings
@@ -57,7 +58,9 @@ def _period(label: str) -> Period:
         raise ReserveReportError(str(err)) from err
 
 
-def operation_rows(config: Config, accounts: dict[str, Any], span: Period) -> list[OperationRow]:
+def operation_rows(
+    config: Config, accounts: Mapping[str, OperationAccount], span: Period
+) -> list[OperationRow]:
     """Per operation: its periods ending within ``span``, their dues and what settled them,
     payments confirmed within ``span`` and its shortfall as of the accounts' instant."""
     rows: list[OperationRow] = []
@@ -103,15 +106,14 @@ async def national_share(
     }
 
 
-async def gather_report(
-    config: Config, store: Store, span: Period, as_of: datetime
-) -> ReportInputs:
-    """What the report states, from what the store knew at ``as_of``; ``config`` is the
-    configuration as known then (:func:`known_config`)."""
+async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) -> ReportInputs:
+    """What the report states, from what the store knew at the snapshot's instant and the
+    configuration (terms and settings) known then."""
+    config, as_of = snapshot.config, snapshot.as_of
     tip = await store.chain_tip(config.network.chain, as_of=as_of)
     outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
     spends = await store.reserve_spends(as_of=as_of)
-    accounts = compute_pass(config, await read_inputs(store, config, as_of), as_of).accounts
+    accounts = snapshot.accounts
     prices, rates = await load_valuation_inputs(
         store, span.start_at, min(span.end_at, as_of), as_of=as_of
     )
@@ -187,9 +189,9 @@ async def write_reserve_report(
         document = (await store.issued_report("reserve", span.label, instant)).get(fmt)
         if document is None:
             # The terms and settings known at the instant, not the file's today.
-            config = await known_config(store, config, instant)
-            report = build_report(await gather_report(config, store, span, instant))
-            document = render_report(report, fmt, config)
+            snapshot = await snapshot_as_of(store, config, instant)
+            report = build_report(await gather_report(snapshot, store, span))
+            document = render_report(report, fmt, snapshot.config)
             await store.save_issued_report("reserve", span.label, instant, {fmt: document})
     finally:
         await engine.dispose()
@@ -297,9 +299,9 @@ async def write_transparency(config: Config, out: Path, as_of: datetime | None =
         files = await store.issued_report("transparency", "", instant)
         if set(files) != set(PAGE_FILES):
             month = _period(instant.strftime("%Y-%m"))
-            config = await known_config(store, config, instant)  # its wallets as known then
-            inputs = await gather_report(config, store, month, instant)
-            files = page_files(transparency_document(config, inputs))
+            snapshot = await snapshot_as_of(store, config, instant)  # its wallets as known then
+            inputs = await gather_report(snapshot, store, month)
+            files = page_files(transparency_document(snapshot.config, inputs))
             await store.save_issued_report("transparency", "", instant, files)
     finally:
         await engine.dispose()

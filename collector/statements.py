@@ -9,7 +9,6 @@ as of an instant, so the same store and instant always give the same statement a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import stat
@@ -20,10 +19,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from collector.accounts.compute import compute_pass
-from collector.accounts.inputs import read_inputs
+from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
-from collector.accounts.terms import config_as_known, terms_documents
+from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
 from collector.config import Config, OperationConfig, load_config
 from collector.errors import OutputError, SecretError, StatementUnavailable, UnknownOperation
@@ -78,17 +76,14 @@ async def build_statement_from_store(
     except RemittanceError as err:
         raise StatementUnavailable(str(err)) from err
     # Only what was known at ``as_of`` — inputs, terms and settings: the same statement
-    # whenever it is made again.
-    config = config_as_known(config, await store.terms_as_of(as_of))
-    operation = config.operation(operation.id)
-    # This operation's inputs only, computed alone: a statement never recomputes the others.
-    config = config.model_copy(update={"operations": (operation,)})
-    inputs = await read_inputs(store, config, as_of, operation.id)
-    result = await asyncio.to_thread(compute_pass, config, inputs, as_of)  # off the event loop
-    if operation.id in result.failed:
-        _reason, message = result.failed[operation.id]
+    # whenever it is made again. This operation's account only: never the others'.
+    snapshot = await snapshot_as_of(store, config, as_of, operation.id)
+    if operation.id in snapshot.failed:
+        _reason, message = snapshot.failed[operation.id]
         raise StatementUnavailable(f"{operation.id}: the account cannot be computed: {message}")
-    return await statement_of_account(store, operation, period, result.accounts[operation.id])
+    return await statement_of_account(
+        store, snapshot.config.operation(operation.id), period, snapshot.accounts[operation.id]
+    )
 
 
 async def statement_of_account(

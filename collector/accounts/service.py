@@ -29,6 +29,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Final
 
 from collector.accounts.compute import (
@@ -38,6 +39,7 @@ from collector.accounts.compute import (
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.snapshot import AccountsSnapshot
 from collector.accounts.statement_inputs import PeriodEnergy, StatementInputs, restatements_of
 from collector.clock import Clock
 from collector.config import Config
@@ -112,83 +114,94 @@ class AccountsService:
         self._clock = clock
         self._telemetry_hashrates = telemetry_hashrates
         self._interval_s = interval_s
-        self._accounts: dict[str, OperationAccount] = {}
-        self._stale: dict[str, str] = {}  # operation -> reason, for the last pass
-        self._restated: dict[str, int] = {}  # operation -> closed periods revised since issued
-        self._inputs: Inputs | None = None
-        self._last_success: datetime | None = None
+        self._snapshot: AccountsSnapshot | None = None  # the last pass's, swapped in whole
         self._failures = FailureLog(log, "accounts recompute")
         self._passed = asyncio.Event()
         self._pass_wanted = asyncio.Event()
-        self._issued: dict[tuple[str, str], tuple[datetime, int]] = {}
         self._pass_number = 0  # counts passes: the pass's families are built once per pass
         self._pass_families: tuple[int, list[Metric]] | None = None
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
-        self._statement_inputs: dict[str, StatementInputs] = {}
         self._held: set[str] = set()  # operations waiting for their sources' first polls
         self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
 
     @property
+    def snapshot(self) -> AccountsSnapshot | None:
+        """The last pass's snapshot (none before the first pass): every reader's one truth."""
+        return self._snapshot
+
+    @property
     def accounts(self) -> Mapping[str, OperationAccount]:
-        return self._accounts
+        return self._snapshot.accounts if self._snapshot is not None else {}
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the last pass read them (``Store.issued_dues``) of one
         operation: what a statement of the pass's accounts restates, without a read."""
-        return issued_of(self._issued, operation_id)
+        return self._snapshot.issued_dues(operation_id) if self._snapshot is not None else {}
 
     def statement_inputs(self, operation_id: str) -> StatementInputs | None:
         """What a statement of the operation's account in :attr:`accounts` states beyond it
         (its periods' energy, its restatements), read by the same pass: a statement from the
         snapshot reads nothing."""
-        return self._statement_inputs.get(operation_id)
+        if self._snapshot is None:
+            return None
+        return self._snapshot.statement_inputs.get(operation_id)
 
     @property
     def inputs(self) -> Inputs | None:
         """What the last pass read from the store."""
-        return self._inputs
+        return self._snapshot.inputs if self._snapshot is not None else None
 
-    async def recompute(self, as_of: datetime | None = None) -> dict[str, OperationAccount]:
+    async def recompute(self, as_of: datetime | None = None) -> Mapping[str, OperationAccount]:
         """Read the store and recompute every account; keeps the last good ones on failure."""
+        instant = as_of or self._clock.now()
         with cyclic_collection_paused():
             inputs = await read_inputs(self._store, self._config)
             # Seconds of pure computation at national scale: in a worker thread, so the event
             # loop keeps ingesting telemetry and answering scrapes meanwhile.
-            result = await asyncio.to_thread(
-                compute_pass, self._config, inputs, as_of or self._clock.now()
-            )
+            result = await asyncio.to_thread(compute_pass, self._config, inputs, instant)
+        previous = self._snapshot
+        before: Mapping[str, OperationAccount] = previous.accounts if previous else {}
+        was_stale: Mapping[str, str] = previous.stale if previous else {}
         # An operation that failed keeps its last good account, marked stale; the others
         # are current. One still held keeps the account it had (the store as the last run
         # left it), until its own sources have been polled since start.
         accounts = dict(result.accounts)
-        for operation_id in self._held & self._accounts.keys():
-            accounts[operation_id] = self._accounts[operation_id]
+        for operation_id in self._held & before.keys():
+            accounts[operation_id] = before[operation_id]
         fresh = {op: a for op, a in result.accounts.items() if accounts[op] is a}
         for operation_id, (reason, message) in result.failed.items():
-            if self._stale.get(operation_id) != reason:
+            if was_stale.get(operation_id) != reason:
                 log.warning(
                     "account not recomputed; its figures are stale",
                     extra={"operation": operation_id, "reason": reason, "error": message},
                 )
-            previous = self._accounts.get(operation_id)
-            if previous is not None:
-                accounts[operation_id] = previous
-        for operation_id in self._stale.keys() - result.failed.keys():
+            if operation_id in before:
+                accounts[operation_id] = before[operation_id]
+        for operation_id in was_stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
-        self._stale = {op: reason for op, (reason, _) in result.failed.items()}
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
-        self._restated = restated
-        self._issued = issued
+        kept = previous.statement_inputs if previous else {}
         # One swap: an account and its statement inputs always come from the same pass.
-        self._inputs, self._accounts = inputs, accounts
-        kept = {op: self._statement_inputs[op] for op in accounts if op in self._statement_inputs}
-        self._statement_inputs = kept | statement_inputs  # a stale account keeps its own
-        self._last_success = self._clock.now()
+        self._snapshot = AccountsSnapshot(
+            as_of=instant,
+            config=self._config,
+            inputs=inputs,
+            accounts=MappingProxyType(accounts),
+            failed=MappingProxyType(dict(result.failed)),
+            stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
+            issued=MappingProxyType(issued),
+            restated=MappingProxyType(restated),
+            # A stale account keeps its own statement inputs.
+            statement_inputs=MappingProxyType(
+                {op: kept[op] for op in accounts if op in kept} | statement_inputs
+            ),
+            computed_at=self._clock.now(),
+        )
         self._pass_number += 1
         self._passed.set()
-        return accounts
+        return self._snapshot.accounts
 
     async def _read_statement_inputs(
         self,
@@ -223,13 +236,13 @@ class AccountsService:
     @property
     def stale(self) -> Mapping[str, str]:
         """Operations whose account the last pass could not recompute, with the reason."""
-        return self._stale
+        return self._snapshot.stale if self._snapshot is not None else {}
 
     async def next_pass(self) -> Mapping[str, OperationAccount]:
         """Wait for the next pass to finish; the accounts it left (the mailer's cue)."""
         self._passed.clear()
         await self._passed.wait()
-        return self._accounts
+        return self.accounts
 
     def hold(self, operation_ids: Iterable[str]) -> None:
         """After the next pass (the store as the last run left it: figures at once), keep
@@ -302,14 +315,14 @@ class AccountsService:
         """Pool ÷ telemetry hash rate per operation; a sample is made again only when its
         value moved."""
         built = family("reservewatch_operation_hashrate_discrepancy_ratio")
-        inputs = self._inputs
+        inputs = self.inputs
         if inputs is None:
             return built
         telemetry = self._telemetry_by_operation()
         known = self._hashrate_samples
         kept: dict[str, tuple[float, Sample]] = {}
         for operation in self._config.operations:
-            if operation.id not in self._accounts:
+            if operation.id not in self.accounts:
                 continue
             pool_hs = inputs.pool_hashrate_hs.get(operation.id)
             telemetry_hs = telemetry.get(operation.id)
@@ -326,6 +339,9 @@ class AccountsService:
         return built
 
     def _pass_metric_families(self) -> Iterator[Metric]:
+        snapshot = self._snapshot
+        restated_counts = snapshot.restated if snapshot is not None else {}
+        stale_reasons = snapshot.stale if snapshot is not None else {}
         info = family("reservewatch_operation_info")
         gauges = {
             name: family(f"reservewatch_operation_{name}")
@@ -342,10 +358,10 @@ class AccountsService:
                 "late_payments",
             )
         }
-        inputs = self._inputs
+        inputs = self.inputs
         for operation in self._config.operations:
             info.add_metric([operation.id, operation.name, operation.license], 1)
-            account = self._accounts.get(operation.id)
+            account = self.accounts.get(operation.id)
             if account is None:
                 continue
             ledger = account.ledger
@@ -373,12 +389,12 @@ class AccountsService:
         yield from gauges.values()
         restated = family("reservewatch_operation_restated_periods")
         for operation in self._config.operations:
-            if operation.id in self._accounts:
-                restated.add_metric([operation.id], self._restated.get(operation.id, 0))
+            if operation.id in self.accounts:
+                restated.add_metric([operation.id], restated_counts.get(operation.id, 0))
         yield restated
         stale = family("reservewatch_operation_accounts_stale")
         for operation in self._config.operations:
-            reason = self._stale.get(operation.id)
+            reason = stale_reasons.get(operation.id)
             stale.add_metric([operation.id, reason or "none"], 1 if reason else 0)
         yield stale
         if inputs is not None:
@@ -392,8 +408,9 @@ class AccountsService:
             for op in self._config.operations:
                 omitted.add_metric([op.id], 0 if op.id in inputs.pool_hashrate_hs else 1)
             yield omitted
-        if self._last_success is not None:
+        computed_at = self._snapshot.computed_at if self._snapshot is not None else None
+        if computed_at is not None:
             yield family(
                 "reservewatch_accounts_last_success_timestamp_seconds",
-                self._last_success.timestamp(),
+                computed_at.timestamp(),
             )

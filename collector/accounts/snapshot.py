@@ -1,0 +1,75 @@
+"""One truth as of an instant: the accounts' snapshot, and the one function that builds it.
+
+An :class:`AccountsSnapshot` is frozen: every figure of every operation as of one instant,
+with the configuration (terms and settings) and the inputs it was computed from. The live pass
+(:mod:`collector.accounts.service`) makes one every interval and swaps it in whole; the
+metrics, the API, the portal and the mailer read the one they are handed. Documents as of an
+instant (statements, the reserve report, the public page) read the one :func:`snapshot_as_of`
+builds from what the store knew then — inputs, terms and settings alike — so the same command
+as of the same instant states the same figures whatever changed since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from collector.accounts.compute import IssuedDues, compute_pass, issued_of
+from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.statement_inputs import StatementInputs
+from collector.accounts.terms import known_config
+from collector.config import Config
+from collector.store.queries import Store
+from remittance.account import OperationAccount
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsSnapshot:
+    """Every operation's account as of :attr:`as_of`, and everything it was computed from.
+
+    ``stale``: operations whose account could not be computed, with the reason (one of
+    :data:`collector.accounts.compute.STALE_REASONS`); the live pass keeps their last good
+    account in ``accounts``, a snapshot as of an instant has none for them (``failed`` says
+    why). ``statement_inputs``, ``issued`` and ``restated`` are read by the live pass only.
+    """
+
+    as_of: datetime
+    config: Config
+    inputs: Inputs
+    accounts: Mapping[str, OperationAccount]
+    failed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    stale: Mapping[str, str] = field(default_factory=dict)
+    issued: IssuedDues = field(default_factory=dict)
+    restated: Mapping[str, int] = field(default_factory=dict)
+    statement_inputs: Mapping[str, StatementInputs] = field(default_factory=dict)
+    computed_at: datetime | None = None
+
+    def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
+        """The statements issued before the snapshot read them, of one operation."""
+        return issued_of(self.issued, operation_id)
+
+
+async def snapshot_as_of(
+    store: Store, config: Config, instant: datetime, operation_id: str | None = None
+) -> AccountsSnapshot:
+    """The accounts as of ``instant`` from what the store knew then: each input's latest
+    revision observed by then, and the operations' terms and the settings recorded by then
+    (the file's where none were). With ``operation_id``, that operation's account only (its
+    inputs only are read, the others are never computed)."""
+    config = await known_config(store, config, instant)
+    if operation_id is not None:
+        config = config.model_copy(update={"operations": (config.operation(operation_id),)})
+    inputs = await read_inputs(store, config, instant, operation_id)
+    # Seconds of pure computation at national scale: in a worker thread, off the event loop.
+    result = await asyncio.to_thread(compute_pass, config, inputs, instant)
+    return AccountsSnapshot(
+        as_of=instant,
+        config=config,
+        inputs=inputs,
+        accounts=MappingProxyType(result.accounts),
+        failed=MappingProxyType(result.failed),
+        stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
+    )
