@@ -601,7 +601,9 @@ class FakePoolServer:
                 "endTime": _iso(_day_start(day + timedelta(days=1))),
                 "totalAmount": _btc(amount),
                 "feeAmount": _btc(amount // 49),
-                "hashrate": int(state.day_hashrate_hs.get(day, state.hashrate_24h_hs)),
+                # GH/s, an int64 (OpenAPI 6.0.0), as live users read it: CleanSatMining/
+                # dashboard-v0 multiplies it by 1e9 (pool-apis.md §1.12).
+                "hashrate": round(state.day_hashrate_hs.get(day, state.hashrate_24h_hs) / 1e9),
             }
             for day, amount in self._days(state, start, last + timedelta(days=1))
         ]

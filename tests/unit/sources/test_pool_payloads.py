@@ -204,14 +204,16 @@ async def test_antpool_overview_string_numbers(
     assert form["signature"] == form["signature"].upper()
 
 
-async def test_foundry_daily_earnings_after_fees(
+async def test_foundry_daily_earnings_after_fees_and_hash_rate_in_gh(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw("foundry", "/earnings/ekibastuz4", fixture("foundry_earnings.json"))
     pool = adapter(server, session, RequestCounters(), "foundry", "ekibastuz4", token_env="X")
+    # hashrate is GH/s as live users read it (CleanSatMining/dashboard-v0 multiplies by 1e9):
+    # 96,759,000 is 96.8 PH/s, not 96.8 MH/s.
     assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == PoolDays(
         (Credit(date(2026, 3, 9), 1_234_567), Credit(date(2026, 3, 10), 61_700)),
-        (DayHashrate(date(2026, 3, 9), 1.25e17), DayHashrate(date(2026, 3, 10), 1.24e17)),
+        (DayHashrate(date(2026, 3, 9), 1.25e17), DayHashrate(date(2026, 3, 10), 9.6759e16)),
     )
     # The range's days are both included: the last one asked is 2026-03-10.
     query = server.requests_to("foundry")[-1].query
