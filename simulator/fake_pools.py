@@ -198,7 +198,7 @@ class FakePoolServer:
 
     def add_other_row(self, kind: str, account: str, day: date, what: str, amount_sat: int) -> None:
         """Credit a row of another kind on ``day``: an F2Pool ``type`` other than revenue, a
-        Luxor ``transaction_category`` other than "Miner Revenue"."""
+        Luxor ``transaction_category`` other than "Miner Revenue" and "LuxOS Rebate"."""
         self._accounts[(kind, account)].other_rows.setdefault(day, []).append((what, amount_sat))
 
     def misbehave(self, kind: str, fault: str | None, times: int | None = None) -> None:
@@ -667,25 +667,33 @@ class FakePoolServer:
                 return web.json_response(
                     {"error": "End date must be in the past or today"}, status=400
                 )
+            # A day's income is two rows, "Miner Revenue" (docs.luxor.tech/mining/api/v2/
+            # payments/get-transactions) and "LuxOS Rebate" (part of the fee returned for
+            # running LuxOS; afaqueadmin/BitFactory counts both as income): mined is their
+            # sum, so an adapter that leaves the rebate out is caught. currency_amount is a
+            # JSON number (pool-apis.md §1.11).
             transactions = [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=1)),
                     "currency_type": "BTC",
-                    "currency_amount": str(_btc(amount)),
-                    "usd_equivalent": "0",
-                    "transaction_id": f"tx-{day.isoformat()}",
+                    "currency_amount": _btc(part),
+                    "usd_equivalent": 0,
+                    "transaction_id": f"tx-{day.isoformat()}-{category}",
                     "transaction_type": "credit",
-                    # docs.luxor.tech/mining/api/v2/payments/get-transactions
-                    "transaction_category": "Miner Revenue",
+                    "transaction_category": category,
                 }
                 for day, amount in self._days(state, start, end + timedelta(days=1))
+                for category, part in (
+                    ("Miner Revenue", amount - amount // 50),
+                    ("LuxOS Rebate", amount // 50),
+                )
             ]  # start_date and end_date are whole days, both included
             transactions += [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=2)),
                     "currency_type": "BTC",
-                    "currency_amount": str(_btc(extra_sat)),
-                    "usd_equivalent": "0",
+                    "currency_amount": _btc(extra_sat),
+                    "usd_equivalent": 0,
                     "transaction_id": f"tx-{day.isoformat()}-{category}",
                     "transaction_type": "credit",
                     "transaction_category": category,

@@ -2,7 +2,9 @@
 
 Sources (pool-apis.md §1.6, §1.11): LuxorLabs/miningos-wrk-minerpool-luxor (Luxor's own
 worker: paths, header, the end-date rule); docs.luxor.tech/mining/api/v2/payments/
-get-transactions (transaction fields and categories); a public Next.js dashboard's Luxor client
+get-transactions (transaction fields and categories); afaqueadmin/BitFactory, a production
+Luxor client (``src/lib/services/poolWorkerAndTransactionService.ts``: the income categories);
+a public Next.js dashboard's Luxor client
 (``hashrate_efficiency[{date_time, hashrate}]`` in H/s with ``tick_size=1d``, about a 60-day
 range per request). Each request is filtered by ``subaccount_names``.
 
@@ -12,8 +14,10 @@ range per request). Each request is filtered by ``subaccount_names``.
 - ``/api/v2/pool/transactions/BTC?start_date=&end_date=`` (days, both included; ``end_date``
   may not be after today, or Luxor answers an error): rows ``date_time``, ``currency_amount``
   (BTC), ``transaction_type`` (credit | debit), ``transaction_category``. Credits of
-  "Miner Revenue" are mining; other credit categories are kept as "other" income (never
-  mined unless counted); debits are payouts; any other type is unknown, counted.
+  "Miner Revenue" are mining, of "LuxOS Rebate" a fee rebate (counted, as Braiins'
+  ``bos_plus_reward``: BitFactory counts these two categories as income); other credit
+  categories are kept as "other" income (never mined unless counted); debits are payouts;
+  any other type is unknown, counted.
 - ``/api/v2/pool/hashrate-efficiency/BTC?tick_size=1d``: ``hashrate_efficiency[{date_time,
   hashrate, efficiency}]``, the day's hash rate (H/s by that client; ``day_hashrate_unit``).
 - A zone-less ``date_time`` is read in ``timestamp_zone`` (UTC by default).
@@ -42,8 +46,12 @@ T = TypeVar("T")
 PAGE_SIZE: Final = 500
 MAX_PAGES: Final = 50
 _TIME_FIELDS: Final = ("date_time", "created_at", "timestamp", "date")
-# The category of mining earnings (docs.luxor.tech/mining/api/v2/payments/get-transactions).
-MINER_REVENUE: Final = "Miner Revenue"
+# The income categories: "Miner Revenue" (docs.luxor.tech/mining/api/v2/payments/
+# get-transactions) and "LuxOS Rebate", the two a production client counts as income
+# (afaqueadmin/BitFactory src/lib/services/poolWorkerAndTransactionService.ts
+# CREDIT_CATEGORIES; its dashboard export has "Mining (BTC)" and "LuxOS (BTC)" columns). The
+# rebate is part of the pool fee returned for running LuxOS, as Braiins' bos_plus_reward.
+INCOME_CATEGORIES: Final = {"Miner Revenue": Income.MINING, "LuxOS Rebate": Income.FEE_REBATE}
 
 
 class LuxorAdapter(PoolAdapterBase):
@@ -166,7 +174,7 @@ class LuxorAdapter(PoolAdapterBase):
             if kind != "credit" or category is None:
                 unknown.append(UnknownRow(day, f"{kind}/{category}"[:60], amount))
                 continue
-            income = Income.MINING if category == MINER_REVENUE else Income.OTHER
+            income = INCOME_CATEGORIES.get(str(category), Income.OTHER)
             credits.append((day, amount, income))
         return credits, unknown, bool(transactions) and _more(answer)
 

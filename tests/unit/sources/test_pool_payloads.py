@@ -315,7 +315,7 @@ async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(
     )
 
 
-async def test_luxor_miner_revenue_is_mining_other_credits_are_kept_apart(
+async def test_luxor_miner_revenue_is_mining_luxos_rebate_a_fee_rebate_others_apart(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw("luxor", "/api/v2/pool/transactions/BTC", fixture("luxor_transactions.json"))
@@ -325,6 +325,9 @@ async def test_luxor_miner_revenue_is_mining_other_credits_are_kept_apart(
     pool = adapter(server, session, RequestCounters(), "luxor", "ekibastuz5", token_env="X")
     days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 20))
     assert days.credits == (
+        # "LuxOS Rebate": income to a production client (afaqueadmin/BitFactory), a fee
+        # rebate as Braiins' bos_plus_reward, counted by default.
+        Credit(date(2026, 3, 9), 2_469, Income.FEE_REBATE),
         Credit(date(2026, 3, 9), 123_456, Income.MINING),
         Credit(date(2026, 3, 9), 1_000, Income.OTHER),  # "Bonus": shown, not mined
     )
