@@ -671,23 +671,45 @@ class FakePoolServer:
             # payments/get-transactions) and "LuxOS Rebate" (part of the fee returned for
             # running LuxOS; afaqueadmin/BitFactory counts both as income): mined is their
             # sum, so an adapter that leaves the rebate out is caught. currency_amount is a
-            # JSON number (pool-apis.md §1.11).
+            # JSON number (pool-apis.md §1.11). Luxor's own v2 doc example is a "Miner
+            # Revenue" row typed debit (BitFactory books these as credits whatever the
+            # type): every other day's is typed so here, so an adapter that drops debits
+            # unread is caught. Accrual rows mostly have no transaction ID (BitFactory's
+            # pool-transactions page). A Monday also has a "Payout" debit, not income.
+            days = self._days(state, start, end + timedelta(days=1))
             transactions = [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=1)),
                     "currency_type": "BTC",
                     "currency_amount": _btc(part),
                     "usd_equivalent": 0,
-                    "transaction_id": f"tx-{day.isoformat()}-{category}",
-                    "transaction_type": "credit",
+                    "transaction_id": "",
+                    "transaction_type": row_type,
                     "transaction_category": category,
                 }
-                for day, amount in self._days(state, start, end + timedelta(days=1))
-                for category, part in (
-                    ("Miner Revenue", amount - amount // 50),
-                    ("LuxOS Rebate", amount // 50),
+                for day, amount in days
+                for category, part, row_type in (
+                    (
+                        "Miner Revenue",
+                        amount - amount // 50,
+                        "debit" if day.toordinal() % 2 else "credit",
+                    ),
+                    ("LuxOS Rebate", amount // 50, "credit"),
                 )
             ]  # start_date and end_date are whole days, both included
+            transactions += [
+                {
+                    "date_time": _iso(_day_start(day) + timedelta(hours=3)),
+                    "currency_type": "BTC",
+                    "currency_amount": Decimal("0.005"),
+                    "usd_equivalent": 0,
+                    "transaction_id": f"payout-{day.isoformat()}",
+                    "transaction_type": "debit",
+                    "transaction_category": "Payout",
+                }
+                for day, _ in days
+                if day.weekday() == 0
+            ]
             transactions += [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=2)),

@@ -328,9 +328,15 @@ async def test_luxor_miner_revenue_is_mining_luxos_rebate_a_fee_rebate_others_ap
         # "LuxOS Rebate": income to a production client (afaqueadmin/BitFactory), a fee
         # rebate as Braiins' bos_plus_reward, counted by default.
         Credit(date(2026, 3, 9), 2_469, Income.FEE_REBATE),
-        Credit(date(2026, 3, 9), 123_456, Income.MINING),
+        # A "Miner Revenue" row is income whatever its transaction_type (Luxor's v2 doc
+        # example is one typed debit; BitFactory books them as credits); a negative one, a
+        # reversal, is kept negative: 123,456 - 456.
+        Credit(date(2026, 3, 9), 123_000, Income.MINING),
         Credit(date(2026, 3, 9), 1_000, Income.OTHER),  # "Bonus": shown, not mined
+        Credit(date(2026, 3, 10), 50_000, Income.MINING),
     )
+    # A "Payout" debit is the balance paid out; a debit of a category not known is counted.
+    assert days.unknown == (UnknownRow(date(2026, 3, 10), "debit/Adjustment", 100),)
     assert days.hashrates == (DayHashrate(date(2026, 3, 9), 1.25e17),)
     # end_date never after today (2026-03-10), even for a range that runs past it.
     for request in server.requests_to("luxor"):

@@ -175,6 +175,7 @@ async def test_each_pool_normalises_snapshot_and_backfills_earnings(
     first, last = TODAY - timedelta(days=20), LATEST_CREDIT.get(kind, TODAY)
     assert list(mined) == [first + timedelta(days=d) for d in range((last - first).days + 1)]
     assert mined[TODAY - timedelta(days=3)] == 12_345_681
+    assert mined == {day: 12_345_678 + (TODAY - day).days for day in mined}  # every day whole
     days = await world.store.pool_hashrate_days("ekibastuz-1")
     if kind in WITH_DAY_HASHRATE:
         assert (days[0].day, days[-1].day) == (first, LATEST_HASHRATE.get(kind, TODAY))
