@@ -243,6 +243,21 @@ async def test_ocean_result_envelope(
     assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
 
 
+async def test_ocean_workers_are_bare_names_with_string_hash_rates(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    # Live captures (naciremadream81/trillion tests/fixtures/ocean/): workers keyed by the bare
+    # worker name, hash rates as JSON strings. A name with a dot ("rack2.s14") is a worker
+    # name, not "<address>.<worker>" of another account: polling goes on.
+    server.serve_raw("ocean", "/v1/user_hashrate/bc1qocean", fixture("ocean_user_hashrate.json"))
+    server.serve_raw(
+        "ocean", "/v1/user_hashrate_full/bc1qocean", fixture("ocean_user_hashrate_full.json")
+    )
+    pool = adapter(server, session, RequestCounters(), "ocean", "bc1qocean")
+    snapshot = await pool.snapshot()
+    assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
+
+
 async def test_generic_pool_reads_configured_paths_and_units(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
