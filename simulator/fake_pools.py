@@ -543,6 +543,7 @@ class FakePoolServer:
             rows = []
             for day, amount in days[(page - 1) * size : page * size]:
                 fee_part = amount // 10
+                day_rate = state.day_hashrate_hs.get(day, state.hashrate_24h_hs)
                 rows.append(
                     {
                         # The row's date is its mining day, UTC, as the public clients
@@ -550,9 +551,10 @@ class FakePoolServer:
                         "timestamp": f"{day.isoformat()} 00:00:00",
                         "fppsBlockAmount": str(_btc(amount - fee_part)),
                         "fppsFeeAmount": str(_btc(fee_part)),
-                        # Display text and a bare number (its unit undocumented; §1.11).
-                        "hashrate": f"{state.day_hashrate_hs.get(day, 0) / 1e15:.2f} PH/s",
-                        "hashrate_unit": int(state.day_hashrate_hs.get(day, 0)),
+                        # Display text and the day's hash rate in H/s (two public clients,
+                        # CleanSat antpool.ts and MiningDAO/DeMine lib/antpool.js; §1.12).
+                        "hashrate": f"{day_rate / 1e15:.2f} PH/s",
+                        "hashrate_unit": int(day_rate),
                     }
                 )
             return {

@@ -303,7 +303,7 @@ def test_every_configured_kind_has_an_adapter() -> None:
     assert all(ADAPTERS[kind].descriptor.kind == kind for kind in POOL_KINDS)
 
 
-async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(
+async def test_antpool_fpps_rows_are_mining_days_and_carry_the_days_hash_rate_in_hs(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw(
@@ -317,17 +317,24 @@ async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(
         Credit(date(2026, 3, 8), 1_100_000),
         Credit(date(2026, 3, 9), 1_234_567),
     )
-    assert days.hashrates == ()  # hashrate_unit's unit is undocumented: samples by default
-    opted = adapter(
-        server, session, RequestCounters(), "antpool", "ekibastuz3",
-        day_hashrate_unit="H/s", row_date="day_after", **settings,
-    )  # fmt: skip
-    days = await opted.earnings(date(2026, 3, 1), date(2026, 3, 11))
-    assert days.credits[0] == Credit(date(2026, 3, 7), 1_100_000)
+    # hashrate_unit is the day's hash rate in H/s as two clients read it (CleanSat antpool.ts,
+    # MiningDAO/DeMine lib/antpool.js): the pool's own, by default.
     assert days.hashrates == (
-        DayHashrate(date(2026, 3, 7), 1.24e17),
-        DayHashrate(date(2026, 3, 8), 1.25e17),
+        DayHashrate(date(2026, 3, 8), 1.24e17),
+        DayHashrate(date(2026, 3, 9), 1.25e17),
     )
+    shifted = adapter(
+        server, session, RequestCounters(), "antpool", "ekibastuz3",
+        row_date="day_after", **settings,
+    )  # fmt: skip
+    days = await shifted.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    assert days.credits[0] == Credit(date(2026, 3, 7), 1_100_000)
+    assert days.hashrates[0] == DayHashrate(date(2026, 3, 7), 1.24e17)
+    sampled = adapter(
+        server, session, RequestCounters(), "antpool", "ekibastuz3",
+        day_hashrate_unit="off", **settings,
+    )  # fmt: skip
+    assert (await sampled.earnings(date(2026, 3, 1), date(2026, 3, 11))).hashrates == ()
 
 
 async def test_luxor_miner_revenue_is_mining_luxos_rebate_a_fee_rebate_others_apart(

@@ -145,7 +145,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
 
 
 ALL = tuple(ACCOUNTS)
-WITH_DAY_HASHRATE = {"braiins", "f2pool", "foundry", "luxor"}  # the others: from samples
+WITH_DAY_HASHRATE = {"braiins", "f2pool", "antpool", "foundry", "luxor"}  # OCEAN: samples
 # The last mining day each pool shows at noon: F2Pool settles a day at 02:00 the day after,
 # Braiins publishes a day's hash rate once the day is over.
 LATEST_CREDIT = {"f2pool": TODAY - timedelta(days=1)}
@@ -403,13 +403,14 @@ async def test_an_antpool_rows_date_names_its_mining_day_as_the_account_says(
     assert by_day[three_days_ago - timedelta(days=shift)] == 12_345_681
 
 
-@pytest.mark.parametrize("kind", ["antpool", "ocean"])
+@pytest.mark.parametrize(("kind", "unit"), [("ocean", None), ("antpool", "off")])
 async def test_a_pool_without_a_daily_hash_rate_gets_one_from_the_collectors_samples(
-    world: World, kind: str
+    world: World, kind: str, unit: str | None
 ) -> None:
     """Polled hourly through a whole day, the account's day is the time-weighted average of
-    what the pool showed, with its coverage, marked as averaged from samples."""
-    [job] = world.jobs((kind,), poll_interval_s=3600)
+    what the pool showed, with its coverage, marked as averaged from samples (OCEAN publishes
+    none; an account may also set ``day_hashrate_unit: off``)."""
+    [job] = world.jobs((kind,), poll_interval_s=3600, day_hashrate_unit=unit)
     account = ACCOUNTS[kind].get("user_id", ACCOUNTS[kind]["account"])
     world.clock.jump(-12 * 3600)  # midnight at the start of TODAY
     for hour in range(25):  # 00:00 … 24:00: every hour of TODAY covered
