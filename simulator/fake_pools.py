@@ -399,8 +399,9 @@ class FakePoolServer:
                 )
             return {"btc": {"daily_rewards": rewards}}
         if path == "/accounts/hash_rate_daily/json/btc":
-            # It ignores from/to and answers about 188 days, newest first (fischerq/
-            # ha-braiins-pool; pool-apis.md §1.11); each row carries its own unit.
+            # It ignores from/to and answers a rolling ~188 days (afaqueadmin/BitFactory
+            # src/lib/braiins.ts, checked against the live API; pool-apis.md §1.12); each row
+            # carries its own unit. (Newest first is the fake's choice, not a source's.)
             today = now.date()
             rows = [
                 {
