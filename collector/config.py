@@ -426,9 +426,9 @@ class PoolAccountConfig(Frozen):
     # AntPool: which mining day a paymentHistoryV2 row's date names (unconfirmed in AntPool's
     # own docs; the public clients read it as the mining day itself).
     row_date: Literal["mining_day", "day_after"] = "mining_day"
-    # The unit of the pool's own daily hash rate where it is not documented (F2Pool,
-    # Foundry, Luxor: H/s by default; AntPool: "off" by default, its rows' number has no
-    # documented unit), or "off" to ignore it and use the collector's own samples.
+    # The unit of the pool's own daily hash rate where it is not documented (F2Pool, Luxor,
+    # AntPool's paymentHistoryV2 hashrate_unit: H/s by default; Foundry: GH/s, as live
+    # clients read /earnings), or "off" to ignore it and use the collector's own samples.
     day_hashrate_unit: str | None = None
     # The zone of timestamps the pool writes without one (OCEAN's earnpay `ts`; unconfirmed).
     timestamp_zone: str = "UTC"

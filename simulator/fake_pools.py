@@ -198,7 +198,7 @@ class FakePoolServer:
 
     def add_other_row(self, kind: str, account: str, day: date, what: str, amount_sat: int) -> None:
         """Credit a row of another kind on ``day``: an F2Pool ``type`` other than revenue, a
-        Luxor ``transaction_category`` other than "Miner Revenue"."""
+        Luxor ``transaction_category`` other than "Miner Revenue" and "LuxOS Rebate"."""
         self._accounts[(kind, account)].other_rows.setdefault(day, []).append((what, amount_sat))
 
     def misbehave(self, kind: str, fault: str | None, times: int | None = None) -> None:
@@ -399,8 +399,9 @@ class FakePoolServer:
                 )
             return {"btc": {"daily_rewards": rewards}}
         if path == "/accounts/hash_rate_daily/json/btc":
-            # It ignores from/to and answers about 188 days, newest first (fischerq/
-            # ha-braiins-pool; pool-apis.md §1.11); each row carries its own unit.
+            # It ignores from/to and answers a rolling ~188 days (afaqueadmin/BitFactory
+            # src/lib/braiins.ts, checked against the live API; pool-apis.md §1.12); each row
+            # carries its own unit. (Newest first is the fake's choice, not a source's.)
             today = now.date()
             rows = [
                 {
@@ -543,6 +544,7 @@ class FakePoolServer:
             rows = []
             for day, amount in days[(page - 1) * size : page * size]:
                 fee_part = amount // 10
+                day_rate = state.day_hashrate_hs.get(day, state.hashrate_24h_hs)
                 rows.append(
                     {
                         # The row's date is its mining day, UTC, as the public clients
@@ -550,9 +552,10 @@ class FakePoolServer:
                         "timestamp": f"{day.isoformat()} 00:00:00",
                         "fppsBlockAmount": str(_btc(amount - fee_part)),
                         "fppsFeeAmount": str(_btc(fee_part)),
-                        # Display text and a bare number (its unit undocumented; §1.11).
-                        "hashrate": f"{state.day_hashrate_hs.get(day, 0) / 1e15:.2f} PH/s",
-                        "hashrate_unit": int(state.day_hashrate_hs.get(day, 0)),
+                        # Display text and the day's hash rate in H/s (two public clients,
+                        # CleanSat antpool.ts and MiningDAO/DeMine lib/antpool.js; §1.12).
+                        "hashrate": f"{day_rate / 1e15:.2f} PH/s",
+                        "hashrate_unit": int(day_rate),
                     }
                 )
             return {
@@ -601,7 +604,9 @@ class FakePoolServer:
                 "endTime": _iso(_day_start(day + timedelta(days=1))),
                 "totalAmount": _btc(amount),
                 "feeAmount": _btc(amount // 49),
-                "hashrate": int(state.day_hashrate_hs.get(day, state.hashrate_24h_hs)),
+                # GH/s, an int64 (OpenAPI 6.0.0), as live users read it: CleanSatMining/
+                # dashboard-v0 multiplies it by 1e9 (pool-apis.md §1.12).
+                "hashrate": round(state.day_hashrate_hs.get(day, state.hashrate_24h_hs) / 1e9),
             }
             for day, amount in self._days(state, start, last + timedelta(days=1))
         ]
@@ -665,25 +670,55 @@ class FakePoolServer:
                 return web.json_response(
                     {"error": "End date must be in the past or today"}, status=400
                 )
+            # A day's income is two rows, "Miner Revenue" (docs.luxor.tech/mining/api/v2/
+            # payments/get-transactions) and "LuxOS Rebate" (part of the fee returned for
+            # running LuxOS; afaqueadmin/BitFactory counts both as income): mined is their
+            # sum, so an adapter that leaves the rebate out is caught. currency_amount is a
+            # JSON number (pool-apis.md §1.11). Luxor's own v2 doc example is a "Miner
+            # Revenue" row typed debit (BitFactory books these as credits whatever the
+            # type): every other day's is typed so here, so an adapter that drops debits
+            # unread is caught. Accrual rows mostly have no transaction ID (BitFactory's
+            # pool-transactions page). A Monday also has a "Payout" debit, not income.
+            days = self._days(state, start, end + timedelta(days=1))
             transactions = [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=1)),
                     "currency_type": "BTC",
-                    "currency_amount": str(_btc(amount)),
-                    "usd_equivalent": "0",
-                    "transaction_id": f"tx-{day.isoformat()}",
-                    "transaction_type": "credit",
-                    # docs.luxor.tech/mining/api/v2/payments/get-transactions
-                    "transaction_category": "Miner Revenue",
+                    "currency_amount": _btc(part),
+                    "usd_equivalent": 0,
+                    "transaction_id": "",
+                    "transaction_type": row_type,
+                    "transaction_category": category,
                 }
-                for day, amount in self._days(state, start, end + timedelta(days=1))
+                for day, amount in days
+                for category, part, row_type in (
+                    (
+                        "Miner Revenue",
+                        amount - amount // 50,
+                        "debit" if day.toordinal() % 2 else "credit",
+                    ),
+                    ("LuxOS Rebate", amount // 50, "credit"),
+                )
             ]  # start_date and end_date are whole days, both included
+            transactions += [
+                {
+                    "date_time": _iso(_day_start(day) + timedelta(hours=3)),
+                    "currency_type": "BTC",
+                    "currency_amount": Decimal("0.005"),
+                    "usd_equivalent": 0,
+                    "transaction_id": f"payout-{day.isoformat()}",
+                    "transaction_type": "debit",
+                    "transaction_category": "Payout",
+                }
+                for day, _ in days
+                if day.weekday() == 0
+            ]
             transactions += [
                 {
                     "date_time": _iso(_day_start(day) + timedelta(hours=2)),
                     "currency_type": "BTC",
-                    "currency_amount": str(_btc(extra_sat)),
-                    "usd_equivalent": "0",
+                    "currency_amount": _btc(extra_sat),
+                    "usd_equivalent": 0,
                     "transaction_id": f"tx-{day.isoformat()}-{category}",
                     "transaction_type": "credit",
                     "transaction_category": category,
@@ -733,45 +768,73 @@ class FakePoolServer:
         state = self._accounts.get(("ocean", parts[2]))
         if state is None:
             return web.json_response({"result": None, "error": "unknown user"}, status=404)
-        shown = self._shown(state, fault)
+        # Shapes from live captures (naciremadream81/trillion tests/fixtures/ocean/; pool-apis.md
+        # §1.12): hash rates and Unix times are JSON strings; user_hashrate_full keys workers
+        # by the bare worker name and names no account, so there is no other account to
+        # show (wrong_account changes nothing here).
+        now = int(self.clock.now().timestamp())
+        windows = (60, 300, 600, 1800, 3600, 10800, 43200)
         if parts[1] == "user_hashrate":
-            rates = {
-                f"hashrate_{window}s": int(state.hashrate_hs)
-                for window in (60, 300, 600, 1800, 3600, 43200)
+            rates = {f"hashrate_{w}s": str(int(state.hashrate_hs)) for w in windows}
+            rates["hashrate_86400s"] = str(int(state.hashrate_24h_hs))
+            return {
+                "result": {
+                    "snap_ts": str(now),
+                    "db_ts": str(now - now % 300),
+                    **rates,
+                    "active_worker_count": state.workers_online,
+                    "lastest_share_ts": str(now),  # OCEAN's own spelling
+                }
             }
-            rates["hashrate_86400s"] = int(state.hashrate_24h_hs)
-            return {"result": {"snap_ts": int(self.clock.now().timestamp()), **rates}}
         if parts[1] == "user_hashrate_full":
-            workers = {
-                f"{shown}.worker{index}": [
-                    {
-                        "hashrate_60s": 100_000_000_000_000 if index < state.workers_online else 0,
-                        "hashrate_300s": 100_000_000_000_000 if index < state.workers_online else 0,
-                        "hashrate_3600s": 100_000_000_000_000,
-                        "hashrate_86400s": 100_000_000_000_000,
-                    }
-                ]
-                for index in range(state.workers_online + state.workers_offline)
+            workers = {}
+            for index in range(state.workers_online + state.workers_offline):
+                online = index < state.workers_online
+                rates = {
+                    f"hashrate_{w}s": "100000000000000" if online or w >= 3600 else "0"
+                    for w in (*windows, 86400)
+                }
+                workers[f"worker{index}"] = [rates]
+            return {
+                "result": {"snap_ts": str(now), "db_ts": str(now - now % 300), "workers": workers}
             }
-            return {"result": {"snap_ts": int(self.clock.now().timestamp()), "workers": workers}}
         if parts[1] == "earnpay" and len(parts) >= 4:
             start = date.fromisoformat(parts[3])
             end = date.fromisoformat(parts[4]) if len(parts) > 4 else date.max
             earnings = []
+            payouts = []
             for day, amount in self._days(state, start, end):
                 half = amount // 2
                 for hour, share in ((3, half), (15, amount - half)):  # two blocks that day
                     at = _day_start(day) + timedelta(hours=hour)
-                    # ts is seen both as a number and as ISO text without a zone (§1.11).
+                    # ts is ISO text without a zone, UTC, in the live captures; a number in
+                    # one Swift client (§1.11): the fake writes both.
                     ts: Any = int(at.timestamp()) if hour == 3 else at.strftime("%Y-%m-%dT%H:%M:%S")
+                    block = hashlib.sha256(f"{day}{hour}".encode()).hexdigest()
                     earnings.append(
                         {
-                            "block_hash": hashlib.sha256(f"{day}{hour}".encode()).hexdigest(),
+                            "block_hash": block,
                             "ts": ts,
                             "shares_in_window": 1_000_000,
+                            "fees_colected_satoshis": 0,  # OCEAN's own spelling
                             "satoshis_net_earned": share,
-                            "fees_colected_satoshis": 0,
                         }
                     )
-            return {"result": {"earnings": earnings, "payouts": []}}
+                    # Paid in the block's own generation transaction.
+                    payouts.append(
+                        {
+                            "ts": (at + timedelta(seconds=14)).strftime("%Y-%m-%dT%H:%M:%S"),
+                            "on_chain_txid": hashlib.sha256(block.encode()).hexdigest(),
+                            "total_satoshis_net_paid": share,
+                            "is_generation_txn": True,
+                        }
+                    )
+            return {
+                "result": {
+                    "start_ts": str(int(_day_start(start).timestamp())),
+                    "end_ts": str(now),
+                    "earnings": earnings,
+                    "payouts": payouts,
+                }
+            }
         return web.json_response({"error": "not found"}, status=404)

@@ -270,7 +270,7 @@ async def _fill_days(
                         hashrate_hs=fleet_hs[operation.id, day]
                         * pool.share
                         * rng.uniform(0.98, 1.01),
-                        # AntPool and OCEAN publish none: the collector averages its samples.
+                        # OCEAN publishes none: the collector averages its samples.
                         source="samples" if pool.kind in SAMPLED else "pool",
                         coverage=1.0 if pool.kind in SAMPLED else None,
                     )

@@ -182,8 +182,9 @@ _LUXOR_TRANSACTIONS = {
 _OCEAN_FULL = {
     "result": {
         "workers": {
-            "bc1qocean.w0": [{"hashrate_60s": 1e14, "hashrate_300s": 1e14}],
-            "bc1qocean.w1": [{"hashrate_60s": 0}],
+            # Bare worker names, string hash rates (live captures; pool-apis.md §1.12).
+            "w0": [{"hashrate_60s": "100000000000000", "hashrate_300s": "100000000000000"}],
+            "rack.w1": [{"hashrate_60s": "0"}],
         }
     }
 }

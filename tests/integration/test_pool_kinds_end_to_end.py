@@ -36,7 +36,7 @@ START = datetime(2026, 11, 29, 23, 0, tzinfo=UTC)
 END = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # F2Pool settles 30 November at 02:00
 DAY = date(2026, 11, 30)
 KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean")
-SAMPLED = {"antpool", "ocean"}
+SAMPLED = {"ocean"}
 
 
 def _one_operation_per_kind(document: dict[str, Any]) -> dict[str, Any]:

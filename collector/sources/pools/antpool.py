@@ -1,8 +1,10 @@
 """AntPool user API: POST form, signed with upper-hex HMAC-SHA256(secret, userId + key + nonce).
 
-Sources (pool-apis.md §1.4, §1.11): pypi ``solidity-antpool`` (signature, ``accountOverview``
-sample, the 600-per-10-minutes limit); three independent public clients for
-``paymentHistoryV2`` rows. AntPool's own API guide was not found in public copies.
+Sources (pool-apis.md §1.4, §1.11, §1.12): pypi ``solidity-antpool`` (signature,
+``accountOverview`` sample, the 600-per-10-minutes limit); three independent public clients for
+``paymentHistoryV2`` rows (CleanSatMining/dashboard-v0 ``pages/api/sites/[id]/mining/pool/
+antpool.ts``, MiningDAO/DeMine ``lib/antpool.js`` among them). AntPool's own API guide was not
+found in public copies.
 
 - Hash rates are H/s strings; amounts BTC strings; ``code`` 0 is success; the nonce (Unix ms)
   strictly increases per adapter.
@@ -15,9 +17,11 @@ sample, the 600-per-10-minutes limit); three independent public clients for
   never stored. Its date (``"2024-03-10 00:00:00"``) is the mining day itself, in UTC, as the
   public clients read it (one checks it against ``account.htm``'s ``settleTime``):
   unconfirmed, so a per-account setting, ``row_date: mining_day`` (default) or ``day_after``.
-- Rows also carry ``hashrate`` (display text) and ``hashrate_unit`` (a number clients use as the
-  day's hash rate, its unit undocumented): read only when the account sets
-  ``day_hashrate_unit``; by default the day's hash rate comes from the collector's own samples.
+- Rows also carry ``hashrate`` (display text, e.g. "125.00 PH/s") and ``hashrate_unit``, a
+  number that is the day's hash rate in H/s as two clients read it: CleanSat uses it as H/s
+  against its machines' H/s capacity, DeMine returns it as the hash rate beside its own H/s
+  conversion of ``userHashrateChart``. It is the pool's daily hash rate (``day_hashrate_unit``,
+  H/s by default; ``off``: the collector's own samples).
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ class AntPoolAdapter(PoolAdapterBase):
         rate_limit=(500, 600),
         max_range_days=365,
         needs=frozenset({"token", "secret", "user_id"}),
-        default_day_hashrate_unit="off",
+        default_day_hashrate_unit="H/s",  # paymentHistoryV2's hashrate_unit (above)
     )  # "At most 600 requests per 10 minutes" (solidity-antpool), kept with a margin.
     _last_nonce = 0
 

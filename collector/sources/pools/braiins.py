@@ -1,9 +1,11 @@
 """Braiins Pool (formerly Slush Pool): GET JSON with a ``Pool-Auth-Token`` header.
 
-Sources (pool-apis.md §1.1, §1.11): help.braiins.com API configuration guide; the Braiins
-Academy monitoring page (``Pool-Auth-Token``); nicosmuts/braiins-pool-exporter
+Sources (pool-apis.md §1.1, §1.11, §1.12): help.braiins.com API configuration guide; the
+Braiins Academy monitoring page (``Pool-Auth-Token``); nicosmuts/braiins-pool-exporter
 ``docs/API_DISCOVERY.md`` and ``testdata/braiins/*.json`` (live-captured shapes);
-fischerq/ha-braiins-pool (daily hash rate, rewards' income kinds).
+afaqueadmin/BitFactory ``src/lib/braiins.ts`` (``hash_rate_daily``: its shape and its
+~188-day window, "VERIFIED 2026-08-11 against the live API"); fischerq/ha-braiins-pool
+(rewards' income kinds; it does not parse ``hash_rate_daily``).
 
 - ``/accounts/profile/json/btc/``: ``username``; ``btc.hash_rate_5m``, ``btc.hash_rate_24h`` in
   ``btc.hash_rate_unit`` (Gh/s, Th/s, Ph/s).
@@ -15,7 +17,8 @@ fischerq/ha-braiins-pool (daily hash rate, rewards' income kinds).
   "other". Whether ``to`` is inclusive is unconfirmed: the window is over-fetched (by the job)
   and rows are kept by their ``date``.
 - ``/accounts/hash_rate_daily/json/btc``: ``btc[{date (Unix, UTC day start), hash_rate_24h,
-  hash_rate_unit, total_shares}]``; it ignores from/to and answers about 188 days.
+  hash_rate_unit, total_shares}]``; it ignores from/to (and ``group``) and answers a rolling
+  window of about 188 days (BitFactory ``src/lib/braiins.ts``, checked against the live API).
 - A bad token is HTTP 403 with a text body ("Invalid Access Profile token").
 """
 

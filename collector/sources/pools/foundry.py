@@ -9,7 +9,11 @@ Sources (pool-apis.md §1.5, §1.11): Foundry's published OpenAPI 6.0.0
   Rust client's docs, are read too.)
 - ``/earnings/{sub}?coin=BTC&startDateUnixMs=&endDateUnixMs=`` (UTC days, both included): one
   row per day, ``startTime``, ``totalAmount`` (BTC, after fees), ``feeAmount``, ``hashrate``
-  (int64; the spec gives no unit, one client says H/s: ``day_hashrate_unit``, H/s by default).
+  (int64; the spec gives no unit). ``hashrate`` is **GH/s**: a live user's client
+  (CleanSatMining/dashboard-v0 ``pages/api/sites/[id]/mining/pool/foundry.ts``) multiplies it
+  by 1e9 to H/s, a second public script divides it by 1e6 for PH/s (pool-apis.md §1.12). The
+  one "H/s" claim is a parser comment tested on a synthetic number. ``day_hashrate_unit``
+  overrides it (GH/s by default).
   ``/v2/earnings`` appears only in one third-party parser and is not used.
 - A zone-less ``startTime`` is read in ``timestamp_zone`` (UTC by default).
 """
@@ -48,6 +52,7 @@ class FoundryAdapter(PoolAdapterBase):
         "https://api.foundryusapool.com",
         rate_limit=(2, 1),
         max_range_days=90,
+        default_day_hashrate_unit="GH/s",  # /earnings hashrate, as live users read it
     )
 
     def _headers(self) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 Sources (pool-apis.md §1.6, §1.11): LuxorLabs/miningos-wrk-minerpool-luxor (Luxor's own
 worker: paths, header, the end-date rule); docs.luxor.tech/mining/api/v2/payments/
-get-transactions (transaction fields and categories); a public Next.js dashboard's Luxor client
+get-transactions (transaction fields and categories); afaqueadmin/BitFactory, a production
+Luxor client (``src/lib/services/poolWorkerAndTransactionService.ts``: the income categories);
+a public Next.js dashboard's Luxor client
 (``hashrate_efficiency[{date_time, hashrate}]`` in H/s with ``tick_size=1d``, about a 60-day
 range per request). Each request is filtered by ``subaccount_names``.
 
@@ -12,8 +14,14 @@ range per request). Each request is filtered by ``subaccount_names``.
 - ``/api/v2/pool/transactions/BTC?start_date=&end_date=`` (days, both included; ``end_date``
   may not be after today, or Luxor answers an error): rows ``date_time``, ``currency_amount``
   (BTC), ``transaction_type`` (credit | debit), ``transaction_category``. Credits of
-  "Miner Revenue" are mining; other credit categories are kept as "other" income (never
-  mined unless counted); debits are payouts; any other type is unknown, counted.
+  "Miner Revenue" are mining, of "LuxOS Rebate" a fee rebate (counted, as Braiins'
+  ``bos_plus_reward``: BitFactory counts these two categories as income) whatever their
+  ``transaction_type``: Luxor's own v2 doc example is a "Miner Revenue" row typed debit, and
+  BitFactory books these categories as credits whichever type they carry. Their amount is
+  taken as given: a negative one (a reversal) is kept negative. Other credit categories are
+  kept as "other" income (never mined unless counted); debits of "Payout", "Payment" and
+  "Transaction Fee" (the balance paid out; BitFactory's pool-transactions page) are not
+  income; any other debit or type is unknown, counted.
 - ``/api/v2/pool/hashrate-efficiency/BTC?tick_size=1d``: ``hashrate_efficiency[{date_time,
   hashrate, efficiency}]``, the day's hash rate (H/s by that client; ``day_hashrate_unit``).
 - A zone-less ``date_time`` is read in ``timestamp_zone`` (UTC by default).
@@ -42,8 +50,16 @@ T = TypeVar("T")
 PAGE_SIZE: Final = 500
 MAX_PAGES: Final = 50
 _TIME_FIELDS: Final = ("date_time", "created_at", "timestamp", "date")
-# The category of mining earnings (docs.luxor.tech/mining/api/v2/payments/get-transactions).
-MINER_REVENUE: Final = "Miner Revenue"
+# The income categories: "Miner Revenue" (docs.luxor.tech/mining/api/v2/payments/
+# get-transactions) and "LuxOS Rebate", the two a production client counts as income
+# (afaqueadmin/BitFactory src/lib/services/poolWorkerAndTransactionService.ts
+# CREDIT_CATEGORIES; its dashboard export has "Mining (BTC)" and "LuxOS (BTC)" columns). The
+# rebate is part of the pool fee returned for running LuxOS, as Braiins' bos_plus_reward.
+INCOME_CATEGORIES: Final = {"Miner Revenue": Income.MINING, "LuxOS Rebate": Income.FEE_REBATE}
+# Debits that move the balance out, not income (afaqueadmin/BitFactory src/app/(manage)/
+# pool-transactions/page.tsx names the categories it sees: "Miner Revenue, LuxOS Rebate,
+# Transaction Fee, Payment, Payout").
+PAYOUT_CATEGORIES: Final = frozenset({"Payout", "Payment", "Transaction Fee"})
 
 
 class LuxorAdapter(PoolAdapterBase):
@@ -159,15 +175,18 @@ class LuxorAdapter(PoolAdapterBase):
                 raise SourceBadResponse(f"{where}: no date_time")
             day = n.utc_day(when, f"{where}.date_time", self.zone)
             kind = n.field(entry, "transaction_type")
-            if kind == "debit":
-                continue  # a payout from the balance, not income
             amount = n.btc_to_sat(n.field(entry, "currency_amount"), f"{where}.currency_amount")
             category = entry.get("transaction_category")
-            if kind != "credit" or category is None:
+            name = category if isinstance(category, str) else None
+            income = INCOME_CATEGORIES.get(name) if name is not None else None
+            if income is not None and kind in ("credit", "debit"):
+                credits.append((day, amount, income))  # income whatever its type (above)
+            elif kind == "debit" and name in PAYOUT_CATEGORIES:
+                continue  # the balance paid out, not income
+            elif kind == "credit" and name is not None:
+                credits.append((day, amount, Income.OTHER))
+            else:
                 unknown.append(UnknownRow(day, f"{kind}/{category}"[:60], amount))
-                continue
-            income = Income.MINING if category == MINER_REVENUE else Income.OTHER
-            credits.append((day, amount, income))
         return credits, unknown, bool(transactions) and _more(answer)
 
     def _hashrates(self, answer: Mapping[str, Any], unit: str) -> tuple[dict[date, float], bool]:

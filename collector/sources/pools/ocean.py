@@ -1,16 +1,21 @@
 """OCEAN: a public API (no credentials) keyed by the user name (a BTC address), ``{"result": ...}``.
 
-Sources (pool-apis.md §1.8, §1.11): tetherto/miningos-wrk-minerpool-ocean (paths, the
-envelope); an open-source Swift client (earnpay fields). OCEAN's own docs were not seen.
+Sources (pool-apis.md §1.8, §1.11, §1.12): tetherto/miningos-wrk-minerpool-ocean (paths, the
+envelope); live captures in naciremadream81/trillion ``tests/fixtures/ocean/`` (field shapes);
+an open-source Swift client (earnpay fields). OCEAN's own docs were not seen.
 
-- ``/v1/user_hashrate/{user}``: ``hashrate_300s`` … ``hashrate_86400s`` (H/s).
-- ``/v1/user_hashrate_full/{user}``: ``workers{"<user.worker>": [{hashrate_60s, hashrate_300s,
-  …}]}``; a worker with no 300-second hash rate is offline (OCEAN gives no last-share times).
+- ``/v1/user_hashrate/{user}``: ``hashrate_300s`` … ``hashrate_86400s`` (H/s, JSON strings in
+  the live captures: past 2**53, so read as decimals).
+- ``/v1/user_hashrate_full/{user}``: ``workers{"<worker>": [{hashrate_60s, hashrate_300s,
+  …}]}``, keyed by the bare worker name (live captures), not ``<user>.<worker>``: a name says
+  nothing of the account, and may hold a dot. A worker with no 300-second hash rate is
+  offline (OCEAN gives no per-worker last-share times).
 - ``/v1/earnpay/{user}/{start}/{end}``: ``earnings[{block_hash, ts, shares_in_window,
   satoshis_net_earned, fees_colected_satoshis}]``, one per block share, summed per UTC day of
-  ``ts``. ``ts`` is seen as ISO text without a zone and as a number: a zone-less ``ts`` is read
-  in ``timestamp_zone`` (UTC by default; unconfirmed). ``amount_sats`` appears only in a
-  third-party mock and is not read.
+  ``ts``. ``ts`` is ISO text without a zone in the live captures, UTC (the trillion client
+  stamps it UTC), and a number in a Swift client: a zone-less ``ts`` is read in
+  ``timestamp_zone`` (UTC by default). ``amount_sats`` appears only in a third-party mock and
+  is not read.
 - OCEAN publishes no daily hash rate the sources agree on: the day's hash rate comes from the
   collector's own samples of ``user_hashrate``.
 """
@@ -65,9 +70,6 @@ class OceanAdapter(PoolAdapterBase):
         workers = n.obj(full, "workers")
         online = offline = 0
         for name, samples in workers.items():
-            prefix, dot, _ = str(name).partition(".")
-            if dot:
-                self.check_account(prefix, "user_hashrate_full")
             latest = samples[0] if isinstance(samples, list) and samples else samples
             if not isinstance(latest, Mapping):
                 raise SourceBadResponse(f"workers.{str(name)[:60]}: expected hash rate samples")

@@ -130,6 +130,8 @@ async def test_braiins_documented_payloads(
         Credit(date(2026, 3, 9), 345, Income.FEE_REBATE),
         Credit(date(2026, 3, 9), 12_000, Income.MINING),
     )
+    # hash_rate_daily ignores from/to and answers ~188 days (afaqueadmin/BitFactory
+    # src/lib/braiins.ts, checked against the live API): 2026-02-01 is outside, left out.
     assert days.hashrates == (
         DayHashrate(date(2026, 3, 8), 1.240000005e17),
         DayHashrate(date(2026, 3, 9), 1.25e17),
@@ -204,14 +206,16 @@ async def test_antpool_overview_string_numbers(
     assert form["signature"] == form["signature"].upper()
 
 
-async def test_foundry_daily_earnings_after_fees(
+async def test_foundry_daily_earnings_after_fees_and_hash_rate_in_gh(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw("foundry", "/earnings/ekibastuz4", fixture("foundry_earnings.json"))
     pool = adapter(server, session, RequestCounters(), "foundry", "ekibastuz4", token_env="X")
+    # hashrate is GH/s as live users read it (CleanSatMining/dashboard-v0 multiplies by 1e9):
+    # 96,759,000 is 96.8 PH/s, not 96.8 MH/s.
     assert await pool.earnings(date(2026, 3, 1), date(2026, 3, 11)) == PoolDays(
         (Credit(date(2026, 3, 9), 1_234_567), Credit(date(2026, 3, 10), 61_700)),
-        (DayHashrate(date(2026, 3, 9), 1.25e17), DayHashrate(date(2026, 3, 10), 1.24e17)),
+        (DayHashrate(date(2026, 3, 9), 1.25e17), DayHashrate(date(2026, 3, 10), 9.6759e16)),
     )
     # The range's days are both included: the last one asked is 2026-03-10.
     query = server.requests_to("foundry")[-1].query
@@ -238,6 +242,21 @@ async def test_ocean_result_envelope(
     pool = adapter(server, session, RequestCounters(), "ocean", "bc1qocean")
     snapshot = await pool.snapshot()
     assert (snapshot.hashrate_hs, snapshot.hashrate_24h_hs) == (1e14, 9.5e13)
+    assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
+
+
+async def test_ocean_workers_are_bare_names_with_string_hash_rates(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    # Live captures (naciremadream81/trillion tests/fixtures/ocean/): workers keyed by the bare
+    # worker name, hash rates as JSON strings. A name with a dot ("rack2.s14") is a worker
+    # name, not "<address>.<worker>" of another account: polling goes on.
+    server.serve_raw("ocean", "/v1/user_hashrate/bc1qocean", fixture("ocean_user_hashrate.json"))
+    server.serve_raw(
+        "ocean", "/v1/user_hashrate_full/bc1qocean", fixture("ocean_user_hashrate_full.json")
+    )
+    pool = adapter(server, session, RequestCounters(), "ocean", "bc1qocean")
+    snapshot = await pool.snapshot()
     assert (snapshot.workers_online, snapshot.workers_offline) == (2, 1)
 
 
@@ -286,7 +305,7 @@ def test_every_configured_kind_has_an_adapter() -> None:
     assert all(ADAPTERS[kind].descriptor.kind == kind for kind in POOL_KINDS)
 
 
-async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(
+async def test_antpool_fpps_rows_are_mining_days_and_carry_the_days_hash_rate_in_hs(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw(
@@ -300,20 +319,27 @@ async def test_antpool_fpps_rows_are_mining_days_and_their_hash_rate_is_opt_in(
         Credit(date(2026, 3, 8), 1_100_000),
         Credit(date(2026, 3, 9), 1_234_567),
     )
-    assert days.hashrates == ()  # hashrate_unit's unit is undocumented: samples by default
-    opted = adapter(
-        server, session, RequestCounters(), "antpool", "ekibastuz3",
-        day_hashrate_unit="H/s", row_date="day_after", **settings,
-    )  # fmt: skip
-    days = await opted.earnings(date(2026, 3, 1), date(2026, 3, 11))
-    assert days.credits[0] == Credit(date(2026, 3, 7), 1_100_000)
+    # hashrate_unit is the day's hash rate in H/s as two clients read it (CleanSat antpool.ts,
+    # MiningDAO/DeMine lib/antpool.js): the pool's own, by default.
     assert days.hashrates == (
-        DayHashrate(date(2026, 3, 7), 1.24e17),
-        DayHashrate(date(2026, 3, 8), 1.25e17),
+        DayHashrate(date(2026, 3, 8), 1.24e17),
+        DayHashrate(date(2026, 3, 9), 1.25e17),
     )
+    shifted = adapter(
+        server, session, RequestCounters(), "antpool", "ekibastuz3",
+        row_date="day_after", **settings,
+    )  # fmt: skip
+    days = await shifted.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    assert days.credits[0] == Credit(date(2026, 3, 7), 1_100_000)
+    assert days.hashrates[0] == DayHashrate(date(2026, 3, 7), 1.24e17)
+    sampled = adapter(
+        server, session, RequestCounters(), "antpool", "ekibastuz3",
+        day_hashrate_unit="off", **settings,
+    )  # fmt: skip
+    assert (await sampled.earnings(date(2026, 3, 1), date(2026, 3, 11))).hashrates == ()
 
 
-async def test_luxor_miner_revenue_is_mining_other_credits_are_kept_apart(
+async def test_luxor_miner_revenue_is_mining_luxos_rebate_a_fee_rebate_others_apart(
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw("luxor", "/api/v2/pool/transactions/BTC", fixture("luxor_transactions.json"))
@@ -323,9 +349,18 @@ async def test_luxor_miner_revenue_is_mining_other_credits_are_kept_apart(
     pool = adapter(server, session, RequestCounters(), "luxor", "ekibastuz5", token_env="X")
     days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 20))
     assert days.credits == (
-        Credit(date(2026, 3, 9), 123_456, Income.MINING),
+        # "LuxOS Rebate": income to a production client (afaqueadmin/BitFactory), a fee
+        # rebate as Braiins' bos_plus_reward, counted by default.
+        Credit(date(2026, 3, 9), 2_469, Income.FEE_REBATE),
+        # A "Miner Revenue" row is income whatever its transaction_type (Luxor's v2 doc
+        # example is one typed debit; BitFactory books them as credits); a negative one, a
+        # reversal, is kept negative: 123,456 - 456.
+        Credit(date(2026, 3, 9), 123_000, Income.MINING),
         Credit(date(2026, 3, 9), 1_000, Income.OTHER),  # "Bonus": shown, not mined
+        Credit(date(2026, 3, 10), 50_000, Income.MINING),
     )
+    # A "Payout" debit is the balance paid out; a debit of a category not known is counted.
+    assert days.unknown == (UnknownRow(date(2026, 3, 10), "debit/Adjustment", 100),)
     assert days.hashrates == (DayHashrate(date(2026, 3, 9), 1.25e17),)
     # end_date never after today (2026-03-10), even for a range that runs past it.
     for request in server.requests_to("luxor"):
