@@ -41,8 +41,8 @@ from bench.common import (
 )
 from bench.recompute import FIRST_DAY, build_config, populate, raw_config
 from collector.config import DatabaseConfig
-from collector.http import token_digest
-from collector.statements import write_signing_key
+from collector.documents.statements import write_signing_key
+from collector.http.server import token_digest
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from tests.support.processes import free_port, stop

@@ -42,8 +42,8 @@ from collector.accounts.inputs import read_inputs
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
+from collector.documents.statements import build_statement_from_store
 from collector.metrics import build_registry
-from collector.statements import build_statement_from_store
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import (

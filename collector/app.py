@@ -22,17 +22,17 @@ from typing import Self
 
 import aiohttp
 
-from collector.account_api import AccountsApi
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
 from collector.config import Config
 from collector.errors import StoreError
-from collector.http import HttpServer
-from collector.mailer import Mailer
+from collector.http.api import AccountsApi
+from collector.http.portal import Portal
+from collector.http.server import HttpServer
+from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
-from collector.portal import Portal
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
@@ -301,7 +301,7 @@ def install_thread_switch_interval() -> None:
 def run_collector(config: Config, *, once: bool = False, since: date | None = None) -> int:
     """Serve ``config``. A configured statement key that group or others may read (or that
     does not load) is refused here, at start, rather than at the first statement."""
-    from collector.statements import load_signing_key  # noqa: PLC0415 - PDF/signing imports
+    from collector.documents.statements import load_signing_key  # noqa: PLC0415 - PDF/signing imports
 
     if config.statement.signing_key_file is not None:
         load_signing_key(config.statement.signing_key_file)  # raises SecretError

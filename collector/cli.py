@@ -403,7 +403,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 1
         return status
     if command == "statement":
-        from collector.statements import write_statement  # noqa: PLC0415
+        from collector.documents.statements import write_statement  # noqa: PLC0415
 
         return asyncio.run(
             write_statement(
@@ -419,37 +419,37 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     if command == "import":
         if args.import_command == "rates":
-            from collector.rates_import import import_rates  # noqa: PLC0415
+            from collector.commands.rates_import import import_rates  # noqa: PLC0415
 
             return asyncio.run(import_rates(_load(args.config), args.file))
-        from collector.imports import import_earnings  # noqa: PLC0415
+        from collector.commands.imports import import_earnings  # noqa: PLC0415
 
         return asyncio.run(import_earnings(_load(args.config), args.file))
     if command == "report" and args.report_command == "reserve":
-        from collector.reserve_report import write_reserve_report  # noqa: PLC0415
+        from collector.documents.reserve_report import write_reserve_report  # noqa: PLC0415
 
         return asyncio.run(
             write_reserve_report(_load(args.config), args.period, args.out, args.as_of)
         )
     if command == "report" and args.report_command == "transparency":
-        from collector.reserve_report import write_transparency  # noqa: PLC0415
+        from collector.documents.reserve_report import write_transparency  # noqa: PLC0415
 
         return asyncio.run(write_transparency(_load(args.config), args.out, args.as_of))
     if command == "proof":
         return _proof(args)
     if command == "report":
-        from collector.grid_report import write_grid_report  # noqa: PLC0415 - plotting
+        from collector.documents.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 
         return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
     if command == "keygen":
-        from collector.statements import write_signing_key  # noqa: PLC0415
+        from collector.documents.statements import write_signing_key  # noqa: PLC0415
 
         return write_signing_key(args.out)
     raise AssertionError(f"unhandled command {command}")  # argparse allows only the above
 
 
 def _proof(args: argparse.Namespace) -> int:
-    from collector import proofs  # noqa: PLC0415
+    from collector.commands import proofs  # noqa: PLC0415
 
     config = _load(args.config)
     try:
@@ -475,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:2] == ["statement", "verify"]:
-            from collector.statements import verify_statement  # noqa: PLC0415
+            from collector.documents.statements import verify_statement  # noqa: PLC0415
 
             verify_args = build_verify_parser().parse_args(argv[2:])
             setup_logging("warning")

@@ -34,8 +34,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from collector.bitcoin_address import AddressError, validate_address
-from collector.descriptors import DescriptorError, parse_descriptor
+from collector.bitcoin.address import AddressError, validate_address
+from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.errors import ConfigError, SecretError
 from collector.sources.pools.registry import DESCRIPTORS
 

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from collector.grid_report import render_grid_report  # noqa: E402
+from collector.documents.grid_report import render_grid_report  # noqa: E402
 from collector.store.database import open_engine, upgrade  # noqa: E402
 from collector.store.queries import Store  # noqa: E402
 from remittance.periods import parse_period_label  # noqa: E402

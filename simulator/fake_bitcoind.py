@@ -36,9 +36,9 @@ from typing import Any, Final
 from aiohttp import web
 from embit.descriptor.checksum import add_checksum
 
-from collector.bitcoin_address import Chain
+from collector.bitcoin.address import Chain
+from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.clock import Clock, SystemClock
-from collector.descriptors import DescriptorError, parse_descriptor
 from remittance.money import SAT_PER_BTC
 from simulator.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
 

@@ -11,7 +11,7 @@ from functools import cache
 from embit import bip32, bip39, networks
 from embit.descriptor.checksum import add_checksum
 
-from collector.bitcoin_address import Chain
+from collector.bitcoin.address import Chain
 
 MNEMONIC = (
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"

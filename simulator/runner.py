@@ -27,11 +27,11 @@ from typing import Any, Literal, TextIO
 import yaml
 
 from collector.app import Collector, install_event_loop_policy
+from collector.bitcoin.descriptors import parse_descriptor
 from collector.clock import Clock, PinnedClock, SystemClock
+from collector.commands.proofs import register_proof
+from collector.commands.rates_import import day_start
 from collector.config import load_config, regulator_zone
-from collector.descriptors import parse_descriptor
-from collector.proofs import register_proof
-from collector.rates_import import day_start
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -33,7 +33,7 @@ from embit import ec
 from embit.networks import NETWORKS
 from embit.script import p2wpkh
 
-from collector.descriptors import parse_descriptor
+from collector.bitcoin.descriptors import parse_descriptor
 from remittance.money import round_half_up_sat
 from remittance.periods import (
     Period,

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from collector.accounts.pool_days import daily_hashrates
+from collector.bitcoin.wallets import WalletBook
 from collector.config import Config
 from collector.sources.reserve import proven_holders, wallet_proofs
 from collector.store.queries import Store
-from collector.wallets import WalletBook
 from remittance.ledger import ReserveOutput, confirmations
 from remittance.money import measured_decimal
 from remittance.obligations import (

@@ -4,7 +4,7 @@ name has one HELP text and one label set wherever it is built (the poller and te
 report ``reservewatch_source_up``), and a name not declared here is refused.
 
 Components import this module, never ``prometheus_client``: the ``metrics`` package is the
-one place that knows the client library (and ``collector.http``, which serves it).
+one place that knows the client library (and ``collector.http.server``, which serves it).
 """
 
 from __future__ import annotations

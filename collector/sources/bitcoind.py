@@ -74,6 +74,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
+from collector.bitcoin.wallets import WalletBook
 from collector.clock import Clock
 from collector.config import BitcoindConfig, Config, NetworkConfig, resolve_secret
 from collector.errors import (
@@ -101,7 +102,6 @@ from collector.sources.reserve import (
 )
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
-from collector.wallets import WalletBook
 from remittance import money
 from remittance.errors import InvalidInputError
 

@@ -1,7 +1,7 @@
 """The reserve's wallets watched through Esplora: every output paying them, every output of
 their own spending transactions, and where each stands.
 
-The addresses are the wallet book's (:class:`~collector.wallets.WalletBook`): fixed ones and
+The addresses are the wallet book's (:class:`~collector.bitcoin.wallets.WalletBook`): fixed ones and
 those derived from descriptors to the gap limit; an address found used in a pass derives the
 next ones, read in the same pass.
 
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from collector.bitcoin.wallets import WalletBook
 from collector.clock import Clock
 from collector.config import Config
 from collector.errors import SourceBadResponse
@@ -57,7 +58,6 @@ from collector.sources.reserve import (
 )
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord
-from collector.wallets import WalletBook
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from collector.bitcoin.wallets import ROLES, WalletBook
 from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
-from collector.wallets import ROLES, WalletBook
 from remittance import ledger
 from remittance.money import sat_to_btc
 from remittance.proofs import ProofStatus, latest_proofs

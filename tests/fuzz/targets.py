@@ -32,9 +32,9 @@ from typing import Any, Final, cast
 from pydantic import SecretStr
 
 from collector.clock import FrozenClock
+from collector.commands.imports import CsvImportError, parse_earnings_csv
 from collector.config import Config, PoolAccountConfig, load_config, parse_config
 from collector.errors import ConfigError, SourceBadResponse, SourceError
-from collector.imports import CsvImportError, parse_earnings_csv
 from collector.sources import chain, network
 from collector.sources.http import HttpSource, _parse_json
 from collector.sources.pools.base import PoolCredentials, PoolDays, PoolSnapshot

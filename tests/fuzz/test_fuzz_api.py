@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from collector.config import ApiToken, HttpConfig
 from collector.errors import StatementUnavailable, UnknownOperation
-from collector.http import HttpServer, authorise
+from collector.http.server import HttpServer, authorise
 from tests.support.processes import free_port
 
 TOKENS = {"op-demo": "operator-demo-token", "regulator": "regulator-token"}

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from collector.commands.imports import CsvImportError
+from collector.commands.proofs import SignatureVerdict, check_signature, verify_signature
+from collector.commands.rates_import import parse_rates_csv
 from collector.errors import SourceBadResponse
-from collector.imports import CsvImportError
-from collector.proofs import SignatureVerdict, check_signature, verify_signature
-from collector.rates_import import parse_rates_csv
 from collector.sources.prices import parse_kraken_ticker
 from remittance.proofs import ProofMessageError, parse_proof_message, proof_message
 from simulator.fake_prices import FakeTicker

@@ -29,7 +29,7 @@ import pytest
 
 from collector.app import Collector
 from collector.config import load_config
-from collector.statements import render_statement
+from collector.documents.statements import render_statement
 from remittance.account import OperationAccount
 from remittance.money import round_half_up_sat
 from remittance.signing import new_private_key, private_key_pem

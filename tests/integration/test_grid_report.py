@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from collector.cli import main
-from collector.grid_report import (
+from collector.documents.grid_report import (
     A4_INCHES,
     DPI,
     ReportError,

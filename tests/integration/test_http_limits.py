@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from collector.clock import SystemClock
 from collector.config import HttpConfig, TlsServerConfig
-from collector.http import HttpServer
+from collector.http.server import HttpServer
 from collector.metrics import build_registry
 from tests.support.certs import TestCA
 from tests.support.processes import free_port

@@ -14,8 +14,8 @@ from collector.accounts.inputs import read_inputs
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
 from collector.config import load_config
-from collector.mailer import Mailer, mail_closed_periods
-from collector.statements import render_statement
+from collector.documents.statements import render_statement
+from collector.mail.mailer import Mailer, mail_closed_periods
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import EarningRecord

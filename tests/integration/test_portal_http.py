@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from collector.config import TlsServerConfig
-from collector.portal import SESSION_SECONDS
+from collector.http.portal import SESSION_SECONDS
 from tests.support.certs import TestCA
 from tests.support.portal import PortalServer, portal_server
 from tests.support.scenario import TOKENS

@@ -14,7 +14,7 @@ import yaml
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
 from collector.config import Config, load_config
-from collector.mailer import remind_before_deadlines
+from collector.mail.mailer import remind_before_deadlines
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from tests.integration.conftest import Inbox, mailing_statement_config

@@ -13,13 +13,13 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from collector.account_api import AccountsApi
 from collector.accounts.service import AccountsService
 from collector.cli import main
 from collector.clock import FrozenClock
 from collector.config import load_config
 from collector.errors import AccountsNotReady
-from collector.http import HttpServer
+from collector.http.api import AccountsApi
+from collector.http.server import HttpServer
 from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store

@@ -16,8 +16,8 @@ from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
 from collector.config import Config, load_config
+from collector.documents.statements import build_statement_from_store, render_statement
 from collector.metrics import build_registry
-from collector.statements import build_statement_from_store, render_statement
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from collector.account_api import AccountsApi
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
 from collector.config import Config, TlsServerConfig, load_config
-from collector.http import HttpServer
+from collector.http.api import AccountsApi
+from collector.http.portal import Portal
+from collector.http.server import HttpServer
 from collector.metrics import build_registry
-from collector.portal import Portal
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from tests.support.processes import free_port

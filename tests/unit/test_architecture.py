@@ -19,7 +19,7 @@ METRICS_MODULES = {
     # The metrics package maps the components' state to families; http serves them.
     "collector.metrics",
     "collector.metrics.contract",
-    "collector.http",
+    "collector.http.server",
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from embit import ec
 from embit.script import p2wpkh
 
-from collector.proofs import verify_signature
+from collector.commands.proofs import verify_signature
 from simulator.bip322_sign import address_of, message_hash, sign_simple, to_sign, to_spend
 
 # bip-0322/basic-test-vectors.json (BIP-322 2.0.0): "tx_hashes" and "simple".

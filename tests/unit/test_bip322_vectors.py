@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from collector.proofs import SignatureVerdict, check_signature, split_variant, verify_signature
+from collector.commands.proofs import (
+    SignatureVerdict,
+    check_signature,
+    split_variant,
+    verify_signature,
+)
 
 # basic-test-vectors.json and generated-test-vectors.json, "simple": every signature.
 SIMPLE: list[tuple[str, str, str]] = [

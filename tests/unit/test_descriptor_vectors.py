@@ -20,7 +20,7 @@ from embit.descriptor.checksum import add_checksum
 from embit.networks import NETWORKS
 from embit.script import Script
 
-from collector.descriptors import DescriptorError, WatchedDescriptor, parse_descriptor
+from collector.bitcoin.descriptors import DescriptorError, WatchedDescriptor, parse_descriptor
 
 # (BIP, descriptor, scripts): the valid vectors of a kind embit reads (pkh, wpkh, sh, wsh, tr).
 SCRIPTS: list[tuple[int, str, list[str]]] = [

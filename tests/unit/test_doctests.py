@@ -10,9 +10,9 @@ import pytest
 MODULES = (
     "collector.backoff",
     "collector.logs",
-    "collector.payment",
-    "collector.reminders",
-    "collector.portal",
+    "collector.bitcoin.payment",
+    "collector.mail.reminders",
+    "collector.http.portal",
     "collector.sources.pools.normalise",
     "remittance.hashrate",
     "remittance.i18n",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collector.config import OperationConfig, SmtpConfig
-from collector.mailer import compose
+from collector.mail.mailer import compose
 from tests.unit.remittance.conftest import worked_example_statement
 
 SMTP = SmtpConfig(host="127.0.0.1", sender="reserve@regulator.test")

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from collector.bitcoin.descriptors import parse_descriptor
+from collector.bitcoin.payment import bip21_amount, bip21_uri, payment_address
 from collector.config import OperationConfig
-from collector.descriptors import parse_descriptor
-from collector.payment import bip21_amount, bip21_uri, payment_address
 from simulator.keys import wpkh_descriptor
 
 CURRENT = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"

@@ -12,8 +12,8 @@ import pytest
 from embit import ec
 
 from collector.clock import FrozenClock
+from collector.commands.proofs import ProofInputError, listing, register_proof
 from collector.config import Config, DatabaseConfig, parse_config
-from collector.proofs import ProofInputError, listing, register_proof
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord

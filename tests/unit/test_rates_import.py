@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collector.imports import CsvImportError
-from collector.rates_import import day_start, parse_rates_csv
+from collector.commands.imports import CsvImportError
+from collector.commands.rates_import import day_start, parse_rates_csv
 
 ALMATY = ZoneInfo("Asia/Almaty")
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collector.reminders import reminder_instant, reminders_due
+from collector.mail.reminders import reminder_instant, reminders_due
 from remittance.ledger import Settlement
 
 ALMATY = "Asia/Almaty"  # UTC+5 all year

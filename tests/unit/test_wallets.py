@@ -10,11 +10,11 @@ import pytest
 import yaml
 from embit.descriptor.checksum import add_checksum
 
+from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
+from collector.bitcoin.wallets import Wallet, WalletBook, WalletOverlapError
 from collector.cli import main
 from collector.config import parse_config
-from collector.descriptors import DescriptorError, parse_descriptor
 from collector.errors import ConfigError
-from collector.wallets import Wallet, WalletBook, WalletOverlapError
 from simulator.keys import account_xpub, multisig_descriptor, wpkh_descriptor
 
 # BIP 84's test vector: m/84'/0'/0'/0/0 of the "abandon … about" mnemonic.

@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from collector.bitcoin.descriptors import parse_descriptor
 from collector.clock import FrozenClock
 from collector.config import BitcoindConfig, Config, DatabaseConfig, NetworkConfig, parse_config
-from collector.descriptors import parse_descriptor
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind

@@ -11,9 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from collector.bitcoin.descriptors import parse_descriptor
+from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
-from collector.descriptors import parse_descriptor
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs
@@ -23,7 +24,6 @@ from collector.sources.reserve import received_sat
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
-from collector.wallets import Wallet, WalletBook
 from simulator.fake_esplora import FakeChain, serve
 from simulator.keys import multisig_descriptor, wpkh_descriptor
 

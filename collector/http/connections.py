@@ -15,14 +15,14 @@ adds, per connection:
   that pipelines requests and never reads held its connection for ever;
 - **a cap on open connections**: beyond ``max_connections``, a new connection is closed at once.
 
-A request's body has its own deadline where it is read (:mod:`collector.http`). Every client
+A request's body has its own deadline where it is read (:mod:`collector.http.server`). Every client
 fault (these and the others the server refuses) goes to :class:`ClientFaults`: counted by
 reason, logged as one warning line per reason at most once a minute, never with a traceback
 or any of the request's text.
 
 The TLS handshake is bounded by the event loop (``ssl_handshake_timeout``, set to the same
-deadline by :class:`collector.http.HttpServer`). A production reverse proxy should add its own
-per-address limits (deploy/README.md).
+deadline by :class:`collector.http.server.HttpServer`). A production reverse proxy should add
+its own per-address limits (deploy/README.md).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import quote
 
-from collector.bitcoin_address import Chain
+from collector.bitcoin.address import Chain
+from collector.bitcoin.descriptors import parse_descriptor
 from collector.config import OperationConfig
-from collector.descriptors import parse_descriptor
 from remittance.money import SAT_PER_BTC
 
 

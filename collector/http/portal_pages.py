@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from collector.portal_view import OperationView
+from collector.http.portal_view import OperationView
 from remittance.i18n import Wording
 
 STYLE = """

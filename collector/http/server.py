@@ -10,7 +10,7 @@ Routes::
     GET /api/v1/operations/{id}/balance                    bearer token: the operation's or a
     GET /api/v1/operations/{id}/statements/{period}.{fmt}  regulator's; fmt json, csv or pdf
     /portal/...                                            the operators' portal, when given
-                                                           (:mod:`collector.portal`)
+                                                           (:mod:`collector.http.portal`)
 
 API tokens are stored in the config only as SHA-256 hex digests and compared in constant time.
 A missing or wrong token is 401, another operation's data 403. Clients that keep failing
@@ -43,13 +43,13 @@ from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
-from collector.connections import ClientFaults, ConnectionGuard
 from collector.errors import (
     AccountsNotReady,
     ReservewatchError,
     StatementUnavailable,
     UnknownOperation,
 )
+from collector.http.connections import ClientFaults, ConnectionGuard
 from collector.metrics import ExpositionRenderer
 from collector.metrics.contract import Metric, family
 from remittance.errors import RemittanceError
@@ -62,7 +62,7 @@ _PERIOD = re.compile(r"^\d{4}-(\d{2}|W\d{2})(-\d{2})?$")
 
 
 class Reports(Protocol):
-    """What the API serves (:class:`collector.account_api.AccountsApi`)."""
+    """What the API serves (:class:`collector.http.api.AccountsApi`)."""
 
     async def balance(self, operation_id: str) -> Mapping[str, object]: ...
 
@@ -73,7 +73,7 @@ class Reports(Protocol):
 
 
 class PortalRoutes(Protocol):
-    """The operators' portal (:class:`collector.portal.Portal`): its pages under /portal/."""
+    """The operators' portal (:class:`collector.http.portal.Portal`): its pages under /portal/."""
 
     def add_routes(self, router: web.UrlDispatcher) -> None: ...
 

@@ -12,7 +12,7 @@ reader checks first.
 
 With ``remittance.remind_days_before`` set for an operation, its contacts also get one
 reminder that many days before each deadline with an amount still open, in the operation's
-language (:mod:`collector.reminders`); the store remembers it (``reminders_sent``).
+language (:mod:`collector.mail.reminders`); the store remembers it (``reminders_sent``).
 """
 
 from __future__ import annotations
@@ -25,18 +25,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from collector.bitcoin.payment import payment_address
 from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
-from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
-from collector.logs import FailureLog
-from collector.payment import payment_address
-from collector.reminders import compose_reminder, reminders_due
-from collector.statements import (
+from collector.documents.statements import (
     issued_format,
     load_signing_key,
     sign,
     statement_of_account,
 )
+from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
+from collector.logs import FailureLog
+from collector.mail.reminders import compose_reminder, reminders_due
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.i18n import wording
@@ -227,7 +227,7 @@ async def remind_before_deadlines(
     now: datetime,
 ) -> list[tuple[str, str]]:
     """E-mail each operation's contacts the reminders due at ``now``
-    (:func:`collector.reminders.reminders_due`) and remember each in the store, so it is sent
+    (:func:`collector.mail.reminders.reminders_due`) and remember each in the store, so it is sent
     once; return (operation, period) of what was sent."""
     smtp = config.statement.email
     if smtp is None:

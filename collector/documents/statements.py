@@ -1,7 +1,7 @@
 """Statements from the store: build, sign, write, verify; the signing key's file.
 
 (The HTTP API's statements come from the accounts' snapshot instead:
-:mod:`collector.account_api`.)
+:mod:`collector.http.api`.)
 
 The statement is computed exactly as the metrics are (:mod:`collector.accounts`), from stored data
 as of an instant, so the same store and instant always give the same statement and digest.

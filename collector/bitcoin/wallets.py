@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from collector.bitcoin.descriptors import WatchedDescriptor, parse_descriptor
 from collector.config import Config
-from collector.descriptors import WatchedDescriptor, parse_descriptor
 from collector.errors import ReservewatchError
 
 Role = Literal["reserve", "intake", "custody"]

@@ -20,16 +20,16 @@ from typing import Any
 
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
+from collector.bitcoin.wallets import WalletBook
 from collector.clock import SystemClock
 from collector.config import Config, regulator_zone
+from collector.documents.grid_report import gather_grid_figures
+from collector.documents.statements import load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
-from collector.grid_report import gather_grid_figures
 from collector.sources.prices import load_valuation_inputs
 from collector.sources.reserve import coin_of, wallet_proofs
-from collector.statements import load_signing_key, write_output
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.wallets import WalletBook
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period

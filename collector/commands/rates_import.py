@@ -7,7 +7,7 @@ i.e. 470.81 KZT per 1 USD). This command reads the same facts from a CSV with th
 ``YYYY-MM-DD``; ``rate`` KZT per ``quant`` units). A day's rate is in force from 00:00 of that
 day in the regulator's time zone (:func:`collector.config.regulator_zone`).
 
-As with ``import earnings`` (:mod:`collector.imports`), the whole file is checked before
+As with ``import earnings`` (:mod:`collector.commands.imports`), the whole file is checked before
 anything is written: any bad row and nothing is imported, every bad row reported with its
 line. The store is append-only: a rate already stored for its day is skipped when equal and
 refused when different (an official rate is never silently replaced).
@@ -23,8 +23,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from collector.clock import Clock, SystemClock
+from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
 from collector.config import Config, regulator_zone
-from collector.imports import CsvImportError, csv_rows, read_csv_file
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord

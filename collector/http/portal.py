@@ -14,7 +14,7 @@ operation) for a session cookie: random, HttpOnly, SameSite=Strict, Secure whene
 server speaks TLS, expiring after :data:`SESSION_SECONDS` (the server forgets it then too).
 Every form carries a CSRF token: the login form's is a double-submitted cookie, a session's is
 kept with the session. Another operation's page is 403. Figures come from the accounts'
-snapshot (:mod:`collector.account_api`), never recomputed; statements are rendered off the
+snapshot (:mod:`collector.http.api`), never recomputed; statements are rendered off the
 event loop there. Pages are in the operation's language.
 """
 
@@ -34,15 +34,15 @@ from babel.core import negotiate_locale
 from collector.clock import Clock
 from collector.config import ApiToken, Config, OperationConfig
 from collector.errors import AccountsNotReady, StatementUnavailable, UnknownOperation
-from collector.http import STATEMENT_FORMATS, AuthThrottle, authorise, period_problem
-from collector.portal_pages import (
+from collector.http.portal_pages import (
     CONTENT_SECURITY_POLICY,
     error_page,
     login_page,
     operation_page,
     operations_page,
 )
-from collector.portal_view import OperationView, operation_view
+from collector.http.portal_view import OperationView, operation_view
+from collector.http.server import STATEMENT_FORMATS, AuthThrottle, authorise, period_problem
 from remittance.account import OperationAccount
 from remittance.i18n import LANGUAGES, Wording, wording
 
@@ -60,7 +60,7 @@ _HEADERS = {
 
 
 class PortalReports(Protocol):
-    """What the portal reads (:class:`collector.account_api.AccountsApi`)."""
+    """What the portal reads (:class:`collector.http.api.AccountsApi`)."""
 
     def account(self, operation_id: str) -> OperationAccount: ...
 

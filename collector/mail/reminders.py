@@ -1,5 +1,5 @@
 """Payment reminders before a deadline: which are due, and the message, in the operation's
-language. Pure (no SMTP, no store, no clock): :func:`collector.mailer.remind_before_deadlines`
+language. Pure (no SMTP, no store, no clock): :func:`collector.mail.mailer.remind_before_deadlines`
 sends what :func:`reminders_due` picks and remembers it in the store.
 
 A reminder is due for a period whose deadline has an amount still open once the instant is at
@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+from collector.bitcoin.payment import bip21_uri, payment_address
 from collector.config import OperationConfig, SmtpConfig
-from collector.payment import bip21_uri, payment_address
 from remittance.i18n import wording
 from remittance.ledger import Settlement
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from collector.bitcoin_address import Chain
+from collector.bitcoin.address import Chain
+from collector.bitcoin.payment import bip21_uri, payment_address
 from collector.config import OperationConfig
-from collector.payment import bip21_uri, payment_address
 from remittance.account import OperationAccount
 
 STATEMENTS_LISTED = 6

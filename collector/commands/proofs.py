@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import bip322
 
-from collector.bitcoin_address import AddressError, validate_address
+from collector.bitcoin.address import AddressError, validate_address
 from collector.clock import Clock, SystemClock
 from collector.config import Config, regulator_zone
 from collector.errors import ReservewatchError

@@ -31,7 +31,7 @@ from embit.descriptor import Descriptor
 from embit.descriptor.checksum import checksum
 from embit.ec import PublicKey
 
-from collector.bitcoin_address import Chain
+from collector.bitcoin.address import Chain
 from collector.errors import ReservewatchError
 
 __all__ = ["DescriptorError", "WatchedDescriptor", "parse_descriptor"]

@@ -22,15 +22,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.accounts.service import AccountsService
 from collector.config import Config, OperationConfig
-from collector.errors import AccountsNotReady, StoreError, UnknownOperation
-from collector.logs import FailureLog
-from collector.metrics.contract import Metric, family
-from collector.statements import (
+from collector.documents.statements import (
     load_signing_key,
     sign,
     statement_from_inputs,
     statement_of_account,
 )
+from collector.errors import AccountsNotReady, StoreError, UnknownOperation
+from collector.logs import FailureLog
+from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.statement import Statement
@@ -112,7 +112,7 @@ class StatementRecorder:
 
 
 class AccountsApi:
-    """The :class:`collector.http.Reports` the HTTP server serves."""
+    """The :class:`collector.http.server.Reports` the HTTP server serves."""
 
     def __init__(self, config: Config, store: Store, accounts: AccountsService) -> None:
         self._config = config

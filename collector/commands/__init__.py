@@ -1,0 +1,1 @@
+"""One-shot commands beside the service: CSV imports (earnings, rates) and proofs of control."""
