@@ -2,8 +2,8 @@
 
 A period is a half-open range of UTC days `[start, end)`: `end` is the first day after it, so
 `end_at` is the first instant after the period. A deadline is `end_at + due_days`, an instant:
-a payment confirmed in a block whose time is before the deadline is on time, and the deadline
-has *passed* at any instant `>= deadline`.
+the last instant of being on time: a payment confirmed in a block whose time is at or before
+the deadline is on time, and the deadline has *passed* at any instant `> deadline`.
 
 >>> p = parse_period_label("2026-10")
 >>> (p.start, p.end, p.label)
