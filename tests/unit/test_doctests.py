@@ -9,6 +9,7 @@ import pytest
 
 MODULES = (
     "collector.backoff",
+    "collector.bitcoin_address",
     "collector.logs",
     "collector.payment",
     "collector.reminders",
