@@ -43,7 +43,7 @@ async def serve(raw: dict[str, Any]) -> None:
     config = parse_config(raw)
     async with Collector(config) as collector:
         await collector.accounts.recompute()
-        await collector.http.server.start()
+        await collector.http.start()
         telemetry = collector.telemetry
         if telemetry is None:
             raise SystemExit("telemetry is off")
@@ -54,7 +54,7 @@ async def serve(raw: dict[str, Any]) -> None:
         try:
             await task
         finally:
-            await collector.http.server.stop()
+            await collector.http.stop()
 
 
 def main() -> None:

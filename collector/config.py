@@ -34,7 +34,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from collector.bitcoin.address import AddressError, validate_address
+from collector.bitcoin.address import AddressError, normalise_address, validate_address
 from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.errors import ConfigError, SecretError
 from collector.sources.pools.registry import DESCRIPTORS
@@ -231,6 +231,11 @@ class _Wallet(Frozen):
 
     descriptor: str | None = Field(default=None, max_length=4096)
     addresses: tuple[str, ...] = ()
+
+    @field_validator("addresses")
+    @classmethod
+    def _normalised(cls, addresses: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(normalise_address(address) for address in addresses)
 
     @model_validator(mode="after")
     def _something(self) -> Self:
@@ -497,6 +502,11 @@ class RetiredAddress(Frozen):
     address: str
     until: date
 
+    @field_validator("address")
+    @classmethod
+    def _normalised(cls, address: str) -> str:
+        return normalise_address(address)
+
 
 class OperationConfig(Frozen):
     id: Identifier
@@ -524,6 +534,12 @@ class OperationConfig(Frozen):
         if not self.reserve_addresses and self.reserve_descriptor is None:
             raise ValueError("give reserve_addresses or a reserve_descriptor")
         return self
+
+    @field_validator("reserve_addresses")
+    @classmethod
+    def _normalised(cls, addresses: tuple[str, ...]) -> tuple[str, ...]:
+        # BIP 173's all-uppercase form is the same address: compared (and watched) in lower case.
+        return tuple(normalise_address(address) for address in addresses)
 
     @field_validator("contacts")
     @classmethod

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from remittance.errors import InvalidInputError
 from remittance.ledger import Due, Ledger, ReserveOutput, counted_outputs, settle_fifo
+from remittance.money import MAX_SUPPLY_SAT
 from remittance.obligations import (
     DailyEarning,
     DailyNetwork,
@@ -66,7 +67,8 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
 
     Raises:
         InvalidInputError: a naive `as_of`, a duplicate (pool, day) earning or (day) hash rate or
-            network row, negative network figures. A negative earning is a pool's clawback:
+            network row, negative network figures, earnings crediting more than 21,000,000 BTC
+            in all (or one clawback of more). A negative earning is a pool's clawback:
             kept, and flagged on its period. Days before the rate schedule are listed as
             unrated on their period, never an error of the whole account.
     """
@@ -129,9 +131,18 @@ def _index_earnings(
 ) -> dict[date, list[DailyEarning]]:
     by_day: defaultdict[date, list[DailyEarning]] = defaultdict(list)
     seen: set[tuple[str, date, str]] = set()
+    credited_sat = 0  # every credit of the operation, clawbacks aside
     for earning in earnings:
         if earning.operation != operation_id:
             continue
+        if earning.amount_sat > 0:
+            credited_sat += earning.amount_sat
+        if credited_sat > MAX_SUPPLY_SAT or earning.amount_sat < -MAX_SUPPLY_SAT:
+            msg = (
+                f"earnings of {operation_id} sum past 21,000,000 BTC (the supply of bitcoin) "
+                f"at pool {earning.pool}, {earning.day}: {earning.amount_sat} sat"
+            )
+            raise InvalidInputError(msg)
         key = (earning.pool, earning.day, earning.income)
         if key in seen:
             msg = (

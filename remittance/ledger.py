@@ -8,21 +8,24 @@
   miner-set block time, which may run backwards between blocks — to the oldest obligation
   with an unpaid amount (FIFO). What is left after the last obligation is a credit carried
   forward to later obligations.
-- As of an instant: only payments with `block_time <= as_of` count. An obligation's deadline
-  has passed when `as_of >= deadline`. Shortfall = unpaid amount on obligations whose deadline
-  has passed; overdue seconds = `as_of − the oldest passed deadline still unpaid` (0 if none).
+- As of an instant: only payments with `block_time <= as_of` count. The deadline is the last
+  instant at which a payment is on time: an obligation's deadline has passed when
+  `as_of > deadline` (at exactly the deadline nothing is past due yet). Shortfall = unpaid
+  amount on obligations whose deadline has passed; overdue seconds = `as_of − the oldest passed
+  deadline still unpaid`, in whole seconds rounded up (so at least 1 once passed; 0 if none).
   Balance = Σdue − Σremitted (positive = owes, negative = credit); it always equals
   Σunpaid − credit.
-- A payment applied to an obligation after its deadline (block time > deadline) is **late**:
-  each such allocation carries `late_seconds` (block time − deadline), even once the balance is
-  zero; `Ledger.late_allocations` counts them.
+- A payment applied to an obligation after its deadline (block time > deadline; a block timed
+  exactly at the deadline is on time) is **late**: each such allocation carries `late_seconds`
+  (block time − deadline, whole seconds rounded up), even once the balance is zero;
+  `Ledger.late_allocations` counts them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from remittance.errors import InvalidInputError
 from remittance.obligations import Obligation
@@ -106,6 +109,15 @@ class Ledger:
     def settlement_for(self, label: str) -> Settlement | None:
         """The settlement of the obligation labelled `label`, if there is one."""
         return next((item for item in self.settlements if item.label == label), None)
+
+
+def seconds_past(instant: datetime, deadline: datetime) -> int:
+    """How long `instant` is after `deadline`, in whole seconds rounded up: 0 at or before the
+    deadline, at least 1 after it (the one rule for late and overdue)."""
+    delta = instant - deadline
+    if delta <= timedelta(0):
+        return 0
+    return delta.days * 86_400 + delta.seconds + (1 if delta.microseconds else 0)
 
 
 def confirmations(block_height: int | None, tip_height: int | None) -> int:
@@ -203,9 +215,7 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
                     block_height=block_height,
                     block_time=block_time,
                     confirmations=payment.confirmations,
-                    late_seconds=max(
-                        0, int((block_time - dues[oldest_open].deadline).total_seconds())
-                    ),
+                    late_seconds=seconds_past(block_time, dues[oldest_open].deadline),
                 )
             )
             if remaining[oldest_open] == 0:
@@ -220,7 +230,7 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
             settled_sat=due.due_sat - remaining[index],
             unpaid_sat=remaining[index],
             paid_in_full_at=paid_at[index] if remaining[index] == 0 else None,
-            deadline_passed=as_of >= due.deadline,
+            deadline_passed=as_of > due.deadline,
         )
         for index, due in enumerate(dues)
     )
@@ -237,6 +247,6 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
         balance_sat=total_due_sat - total_remitted_sat,
         shortfall_sat=sum(item.unpaid_sat for item in overdue),
         overdue_seconds=(
-            int((as_of - min(item.deadline for item in overdue)).total_seconds()) if overdue else 0
+            seconds_past(as_of, min(item.deadline for item in overdue)) if overdue else 0
         ),
     )

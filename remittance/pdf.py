@@ -247,6 +247,10 @@ def _story(statement: Statement, words: Wording) -> list[Flowable]:
         (_("Payment deadline"), _deadline(statement, words)),
         (_("As of"), words.instant(statement.as_of, statement.deadline_timezone)),
         (_("Rate"), basis_words(statement, words)),
+        (
+            _("Overdue"),
+            _late(statement.overdue_seconds, words) if statement.overdue_seconds else _("no"),
+        ),
     ]
     story: list[Flowable] = [
         Paragraph(escape(_("Reserve remittance statement")), styles["Title"]),

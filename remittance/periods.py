@@ -2,8 +2,8 @@
 
 A period is a half-open range of UTC days `[start, end)`: `end` is the first day after it, so
 `end_at` is the first instant after the period. A deadline is `end_at + due_days`, an instant:
-a payment confirmed in a block whose time is before the deadline is on time, and the deadline
-has *passed* at any instant `>= deadline`.
+the last instant of being on time: a payment confirmed in a block whose time is at or before
+the deadline is on time, and the deadline has *passed* at any instant `> deadline`.
 
 >>> p = parse_period_label("2026-10")
 >>> (p.start, p.end, p.label)
@@ -120,12 +120,18 @@ def deadline(period: Period, due_days: int, zone: tzinfo = UTC) -> datetime:
     """The instant by which the period's obligation must be paid, in UTC: the end of day
     `due_days` after the period in `zone` (the regulator's time zone; UTC by default, where it
     is simply end + `due_days` days). Kazakhstan's `Asia/Almaty` (UTC+5) ends the day 5 hours
-    before UTC does."""
+    before UTC does.
+
+    A deadline never precedes its period's end: with `due_days` 0 in a zone east of UTC the
+    local day ends before the period's last UTC mining day does (19:00 UTC in Almaty), so the
+    deadline is clamped to the period's end (`end_at`), the first instant it could be paid in
+    full."""
     if due_days < 0:
         msg = f"due_days must be >= 0, got {due_days}"
         raise InvalidInputError(msg)
     last_moment_day = period.end + timedelta(days=due_days)
-    return datetime.combine(last_moment_day, time(0), tzinfo=zone).astimezone(UTC)
+    local_end = datetime.combine(last_moment_day, time(0), tzinfo=zone).astimezone(UTC)
+    return max(local_end, period.end_at)
 
 
 def parse_report_period(label: str) -> Period:

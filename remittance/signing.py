@@ -11,7 +11,9 @@ format (so a signature made for one format can never pass for another):
 
   The signature covers `b"reservewatch-statement-json\\n" + canonical bytes`, where canonical
   bytes are the statement object re-serialised with sorted keys and no spaces (so the
-  envelope's own whitespace does not matter, every value does).
+  envelope's own whitespace does not matter, every value does). `verify` refuses a JSON
+  document in which any object names a key twice (`json.loads` would keep the last one) and an
+  envelope with any key besides these five: nothing unsigned rides along.
 - **CSV** is the CSV rendering (its header carries `statement_sha256`) followed by one last
   line `signature,<key_id>,<base64>`; the signature covers `b"reservewatch-statement-csv\\n"`
   + every byte before that line.
@@ -246,7 +248,8 @@ def verify(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
 
     Raises:
         SignatureInvalid: the document was changed, signed by another key, or carries no
-            signature; or its digest does not match its statement.
+            signature; or its digest does not match its statement; or, in JSON, an object
+            names a key twice (at any depth) or the envelope carries a key it does not sign.
         StatementFormatError: a JSON envelope whose statement cannot be read back.
     """
     if document.startswith(b"%PDF-"):
@@ -258,17 +261,40 @@ def verify(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
     return _verify_csv(document, public_key)
 
 
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object, refused when it names a key twice: ``json.loads`` would keep the last
+    value, so a forged object placed before (or after) the genuine one could pass."""
+    data: dict[str, object] = {}
+    for name, value in pairs:
+        if name in data:
+            msg = f"the signed JSON names the key {name!r} twice in one object"
+            raise SignatureInvalid(msg)
+        data[name] = value
+    return data
+
+
+def _envelope_keys_only(envelope: dict[str, object], body: str) -> None:
+    """Refuse a key the signature does not cover: the envelope is exactly its five fields."""
+    extra = sorted(set(envelope) - {"format", body, "sha256", "key_id", "signature"})
+    if extra:
+        names = ", ".join(repr(name) for name in extra)
+        msg = f"the signed JSON carries {names} outside what is signed"
+        raise SignatureInvalid(msg)
+
+
 def _verify_json(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocument:
     try:
-        envelope = json.loads(document)
+        envelope = json.loads(document, object_pairs_hook=_object_without_duplicates)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         msg = f"the signed JSON cannot be parsed: {error}"
         raise SignatureInvalid(msg) from error
     if isinstance(envelope, dict) and envelope.get("format") == REPORT_FORMAT:
+        _envelope_keys_only(envelope, "report")
         return _verify_report_json(envelope, public_key)
     if not isinstance(envelope, dict) or envelope.get("format") != SIGNED_FORMAT:
         msg = f"not a {SIGNED_FORMAT} envelope"
         raise SignatureInvalid(msg)
+    _envelope_keys_only(envelope, "statement")
     statement_data = envelope.get("statement")
     digest = envelope.get("sha256")
     signature = envelope.get("signature")

@@ -39,6 +39,7 @@ import orjson
 
 from remittance.account import OperationAccount
 from remittance.errors import InvalidInputError, StatementFormatError
+from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
 from remittance.obligations import Basis, DayFigures, MissingReason
 from remittance.periods import PeriodKind
@@ -265,9 +266,7 @@ def build_statement(
     opening_balance_sat = sum(item.unpaid_sat for item in settlements[:index])
     settled_through_sat = sum(item.settled_sat for item in settlements[: index + 1])
     shortfall_sat = settlement.unpaid_sat if settlement.deadline_passed else 0
-    overdue_seconds = (
-        int((account.as_of - settlement.deadline).total_seconds()) if shortfall_sat else 0
-    )
+    overdue_seconds = seconds_past(account.as_of, settlement.deadline) if shortfall_sat else 0
     missing_by_day = {missing.day: missing.reason for missing in obligation.missing_days}
     days = tuple(
         StatementDay(

@@ -220,11 +220,12 @@ def history_start(now: datetime) -> datetime:
 def story_period(now: datetime) -> Period:
     """The latest month whose deadline has passed at ``now``: every operation has remitted for
     it (pavlodar-3 only 40 %), so it is the month the demo's statements and alerts show: the
-    previous month from its deadline on (the 11th, 00:00 UTC), the month before it until then."""
+    previous month once its deadline (the 11th, 00:00 UTC) is past, the month before it until
+    then (at the deadline instant itself a payment is still on time: nothing is past due)."""
     month = period_containing(PeriodKind.MONTHLY, now.astimezone(UTC).date())
     while True:
         month = period_containing(PeriodKind.MONTHLY, month.start - timedelta(days=1))
-        if deadline(month, DUE_DAYS) <= now:
+        if deadline(month, DUE_DAYS) < now:
             return month
 
 

@@ -40,7 +40,11 @@ from collector.accounts.compute import (
 )
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.snapshot import AccountsSnapshot
-from collector.accounts.statement_inputs import PeriodEnergy, StatementInputs, restatements_of
+from collector.accounts.statement_inputs import (
+    PeriodEnergy,
+    StatementInputs,
+    restatements_of,
+)
 from collector.clock import Clock
 from collector.config import Config
 from collector.errors import SecretError, StoreError

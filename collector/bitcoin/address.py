@@ -33,8 +33,27 @@ class AddressError(ReservewatchError):
     """Not a valid Bitcoin address for the configured chain."""
 
 
+_ALL_BECH32_HRP = frozenset(hrp for hrps in _BECH32_HRP.values() for hrp in hrps)
+
+
+def normalise_address(address: str) -> str:
+    """``address`` as it is compared: an all-uppercase bech32 address (BIP 173 allows it, for
+    QR codes) in lower case, as chains and explorers write it; anything else unchanged (base58
+    is case-sensitive; a mixed-case bech32 address is left for :func:`validate_address` to
+    refuse).
+
+    >>> normalise_address("BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ")
+    'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'
+    """
+    hrp, sep, _ = address.lower().rpartition("1")
+    if sep and hrp in _ALL_BECH32_HRP and address == address.upper():
+        return address.lower()
+    return address
+
+
 def validate_address(address: str, chain: Chain = "main") -> str:
-    """Return ``address`` if it is a valid address on ``chain``; raise :class:`AddressError`.
+    """Return ``address`` (normalised: :func:`normalise_address`) if it is a valid address on
+    ``chain``; raise :class:`AddressError`.
 
     >>> validate_address("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
     'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'
@@ -47,10 +66,11 @@ def validate_address(address: str, chain: Chain = "main") -> str:
             raise AddressError(f"{address!r} is not a valid bech32 address (mixed case)")
     elif not address.startswith(_BASE58_FIRST[chain]):
         raise AddressError(f"{address!r} is not an address on the {chain} chain")
+    normalised = normalise_address(address)
     try:
-        address_to_scriptpubkey(address)
+        address_to_scriptpubkey(normalised)  # embit reads bech32 in lower case only
     except (EmbitError, ValueError, KeyError, IndexError) as err:
         raise AddressError(
             f"{address!r} is not a valid Bitcoin address (bad checksum or encoding)"
         ) from err
-    return address
+    return normalised

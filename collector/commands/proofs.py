@@ -118,9 +118,10 @@ def read_text(path: Path, what: str) -> str:
         raise ProofInputError(f"{path}: the {what} is not UTF-8 text") from err
 
 
-def _check_address(address: str, config: Config) -> None:
+def _check_address(address: str, config: Config) -> str:
+    """``address`` validated and normalised (an all-uppercase bech32 address in lower case)."""
     try:
-        validate_address(address, config.network.chain)
+        return validate_address(address, config.network.chain)
     except AddressError as err:
         raise ProofInputError(f"--address: {err}") from err
 
@@ -132,7 +133,7 @@ async def register_proof(
     and the signature of a variant reservewatch verifies (:class:`ProofInputError` otherwise,
     nothing stored): a message of another form is a mistake to correct, not a proof to record,
     and a signature that cannot be verified here is not an invalid one."""
-    _check_address(address, config)
+    address = _check_address(address, config)
     try:
         named = parse_proof_message(message)
     except ProofMessageError as err:
@@ -230,7 +231,7 @@ async def list_proofs(config: Config) -> int:
 
 async def print_message(config: Config, address: str) -> int:
     """``proof message``: the text to sign, naming the best chain's tip the store knows."""
-    _check_address(address, config)
+    address = _check_address(address, config)
     async with await _with_store(config) as store:
         tip = await store.chain_tip(config.network.chain)
     if tip is None or tip.block_hash is None:

@@ -1,5 +1,5 @@
 """What the HTTP API answers about an operation's account: read from the accounts' last pass
-(:class:`collector.accounts.AccountsService`), never recomputed per request.
+(:class:`collector.accounts.service.AccountsService`), never recomputed per request.
 
 A balance is the snapshot's ledger; a statement is built from the snapshot's account (as of
 the pass's instant) and the statement inputs the same pass read (each period's energy, the

@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from collector.bitcoin.payment import payment_address
 from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
@@ -39,6 +41,7 @@ from collector.logs import FailureLog
 from collector.mail.reminders import compose_reminder, reminders_due
 from collector.store.queries import Store
 from remittance.account import OperationAccount
+from remittance.errors import RemittanceError
 from remittance.i18n import wording
 from remittance.obligations import Obligation
 from remittance.statement import Statement
@@ -48,6 +51,18 @@ log = logging.getLogger(__name__)
 
 class MailError(ReservewatchError):
     """The statement could not be handed to the SMTP server."""
+
+
+class MailingIncomplete(MailError):
+    """Some operations' statements could not be built, so they were not mailed (the others
+    were); ``sent`` is what was."""
+
+    def __init__(self, failed: list[str], sent: list[tuple[str, str]]) -> None:
+        super().__init__(
+            f"the statements of {len(failed)} operation(s) could not be mailed: "
+            + "; ".join(failed)
+        )
+        self.sent = sent
 
 
 def compose(
@@ -163,61 +178,93 @@ async def mail_closed_periods(
 
     What is sent is decided and written from the same snapshot: each operation's account in
     ``accounts`` as of its own instant (the statement states that account, never one computed
-    again at another instant), and the documents are kept as issued under that instant."""
+    again at another instant), and the documents are kept as issued under that instant.
+
+    One operation (or period) whose statement cannot be built or signed never stops the
+    others: it is logged (one warning line, no traceback) and the rest are mailed; then
+    :class:`MailingIncomplete` is raised, the mailer's failure. An SMTP server, a store or a
+    key that fails fails them all (raised at once)."""
     smtp = config.statement.email
     if smtp is None:
         return []
     sent: list[tuple[str, str]] = []
+    failed: list[str] = []
     key = load_signing_key(config.statement.signing_key_file)
     for operation in config.operations:
         account = accounts.get(operation.id)
         if not operation.contacts or account is None:
             continue
-        as_of = account.as_of
-        closed = [o for o in account.obligations if not o.is_open]
-        issued = await store.issued_dues(operation.id)
-        for obligation in closed:
-            period = obligation.period.label
-            if not inputs_final(operation, obligation, as_of):
+        failed.extend(await _mail_operation(smtp, store, operation, account, key, sent))
+    if failed:
+        raise MailingIncomplete(failed, sent)
+    return sent
+
+
+async def _mail_operation(  # noqa: PLR0917 - the pass's shared state, passed down
+    smtp: SmtpConfig,
+    store: Store,
+    operation: OperationConfig,
+    account: OperationAccount,
+    key: Ed25519PrivateKey,
+    sent: list[tuple[str, str]],
+) -> list[str]:
+    """Mail one operation's due statements (see :func:`mail_closed_periods`), appending each
+    sent one to ``sent``; return one line for each period whose statement could not be built
+    or signed (logged as a warning, no traceback)."""
+    failed: list[str] = []
+    as_of = account.as_of
+    closed = [o for o in account.obligations if not o.is_open]
+    issued = await store.issued_dues(operation.id)
+    for obligation in closed:
+        period = obligation.period.label
+        if not inputs_final(operation, obligation, as_of):
+            continue
+        last = issued.get((operation.id, period))
+        mailed = await store.statement_issued(operation.id, period)
+        if mailed:
+            correction = last is not None and last[1] != obligation.due_sat
+            if not correction:
                 continue
-            last = issued.get((operation.id, period))
-            mailed = await store.statement_issued(operation.id, period)
-            if mailed:
-                correction = last is not None and last[1] != obligation.due_sat
-                if not correction:
-                    continue
-            elif obligation is not closed[-1]:
-                continue  # a first mailing is of the latest closed period only
-            else:
-                correction = False
+        elif obligation is not closed[-1]:
+            continue  # a first mailing is of the latest closed period only
+        else:
+            correction = False
+        try:
             statement = await statement_of_account(store, operation, period, account, issued)
             documents = {
                 "pdf": sign(statement, "pdf", key, operation.language),
                 "json": sign(statement, "json", key),
             }
-            attachments = {
-                f"{operation.id}-{period}.{fmt}": document for fmt, document in documents.items()
-            }
-            await send(smtp, compose(smtp, operation, statement, attachments, correction))
-            for fmt, document in documents.items():
-                await store.save_issued_document(
-                    operation.id,
-                    period,
-                    as_of,
-                    issued_format(fmt, operation.language),
-                    statement.sha256(),
-                    statement.due_sat,
-                    document,
-                )
-            await store.record_statement(
-                operation.id, period, as_of, statement.sha256(), emailed_to=operation.contacts
+        except (StatementUnavailable, RemittanceError) as err:
+            log.warning(
+                "statement not mailed",
+                extra={"operation": operation.id, "period": period, "error": str(err)},
             )
-            log.info(
-                "statement mailed",
-                extra={"operation": operation.id, "period": period, "correction": correction},
+            failed.append(f"{operation.id} {period}: {err}")
+            continue
+        attachments = {
+            f"{operation.id}-{period}.{fmt}": document for fmt, document in documents.items()
+        }
+        await send(smtp, compose(smtp, operation, statement, attachments, correction))
+        for fmt, document in documents.items():
+            await store.save_issued_document(
+                operation.id,
+                period,
+                as_of,
+                issued_format(fmt, operation.language),
+                statement.sha256(),
+                statement.due_sat,
+                document,
             )
-            sent.append((operation.id, period))
-    return sent
+        await store.record_statement(
+            operation.id, period, as_of, statement.sha256(), emailed_to=operation.contacts
+        )
+        log.info(
+            "statement mailed",
+            extra={"operation": operation.id, "period": period, "correction": correction},
+        )
+        sent.append((operation.id, period))
+    return failed
 
 
 async def remind_before_deadlines(
@@ -282,11 +329,18 @@ class Mailer:
     async def run(self, next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]]) -> None:
         while True:
             accounts = await next_pass()
+            now = self._clock.now()
+            incomplete: MailingIncomplete | None = None
             try:
-                now = self._clock.now()
-                await mail_closed_periods(self._config, self._store, accounts)
+                try:
+                    await mail_closed_periods(self._config, self._store, accounts)
+                except MailingIncomplete as err:
+                    incomplete = err  # the others were mailed; reminders still go out
                 await remind_before_deadlines(self._config, self._store, accounts, now)
             except (MailError, StoreError, SecretError, StatementUnavailable) as err:
                 self._failures.failed(err)
             else:
-                self._failures.succeeded()
+                if incomplete is not None:
+                    self._failures.failed(incomplete)
+                else:
+                    self._failures.succeeded()

@@ -125,3 +125,29 @@ def test_check_config_refuses_what_run_would_refuse(tmp_path: Path) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("{}\n")
     _one_line_error(_run("check-config", "--config", str(empty)), 2, "operations: none")
+
+
+@pytest.mark.parametrize(
+    ("key", "forged", "words"),
+    [
+        ("statement", {"summary": {"due_sat": 1}}, "names the key 'statement' twice"),
+        ("note", "paid in full", "carries 'note' outside what is signed"),
+    ],
+)
+def test_verify_refuses_a_forged_or_unsigned_key_in_one_line(
+    tmp_path: Path, key: str, forged: object, words: str
+) -> None:
+    from remittance.signing import public_key_pem, sign_statement_json
+    from tests.unit.remittance.conftest import worked_example_statement
+
+    signer = new_private_key()
+    public = tmp_path / "regulator.pub.pem"
+    public.write_bytes(public_key_pem(signer.public_key()))
+    genuine = sign_statement_json(worked_example_statement(), signer)
+    path = tmp_path / "statement.json"
+    path.write_bytes(genuine)
+    assert _run("statement", "verify", str(path), "--public-key", str(public)).returncode == 0
+    inserted = f'{{\n  "{key}": {json.dumps(forged)},\n'.encode() + genuine[2:]
+    path.write_bytes(inserted)
+    done = _run("statement", "verify", str(path), "--public-key", str(public))
+    _one_line_error(done, 1, f"NOT VERIFIED: the signed JSON {words}")

@@ -127,3 +127,93 @@ async def test_the_mailer_is_its_own_task_and_says_when_mailing_fails(
     failures = [r for r in caplog.records if r.getMessage() == "mailing statements failed"]
     assert len(failures) == 1
     assert not [r for r in caplog.records if "recompute failed" in r.getMessage()]
+
+
+async def test_one_operation_whose_statement_cannot_be_built_never_stops_the_others(
+    tmp_path: Path,
+    smtp_server: tuple[Inbox, int, Path],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """op-demo (listed first) has a statement that cannot be built; op-other is still mailed,
+    on every pass, and the failure is one warning line and the mailer's failure."""
+    import yaml
+
+    from collector.errors import StatementUnavailable
+    from collector.mail import mailer as mailer_module
+    from collector.mail.mailer import MailError, MailingIncomplete
+    from tests.support.scenario import OBSERVED_AT
+
+    inbox, port, ca_file = smtp_server
+    config_path = write_config(
+        tmp_path, statement=mailing_statement_config(tmp_path, port, ca_file)
+    )
+    document = yaml.safe_load(config_path.read_text())
+    demo, other = document["operations"]
+    demo["contacts"] = ["finance@demo.test"]
+    other["contacts"] = ["finance@other.test"]
+    other["pools"] = [{"kind": "ocean", "account": "pool-c"}]
+    config_path.write_text(yaml.safe_dump(document, sort_keys=False))
+    await populate(database_url(config_path))
+    config = load_config(config_path)
+    async with Store(open_engine(config.database), FrozenClock(OBSERVED_AT)) as store:
+        await store.upsert_earnings(
+            [EarningRecord("op-other", "ocean", "pool-c", date(2026, 10, 30), 2_000_000)]
+        )
+
+    real = mailer_module.statement_of_account
+
+    async def breaks_for_op_demo(*args: object, **kwargs: object) -> object:
+        operation = args[1]
+        if getattr(operation, "id", None) == "op-demo":
+            raise StatementUnavailable("op-demo 2026-10: the energy rollup cannot be read")
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mailer_module, "statement_of_account", breaks_for_op_demo)
+
+    async def pass_() -> MailError:
+        async with Store(open_engine(config.database)) as store:
+            accounts = compute_accounts(config, await read_inputs(store, config), AS_OF)
+            with pytest.raises(MailError) as raised:
+                await mail_closed_periods(config, store, accounts)
+            return raised.value
+
+    with caplog.at_level("INFO", logger="collector.mail.mailer"):
+        first = await pass_()
+        second = await pass_()
+    assert isinstance(first, MailingIncomplete)
+    assert first.sent == [("op-other", "2026-10")]
+    assert second.sent == []  # op-other was mailed once; op-demo still fails
+    assert "op-demo 2026-10" in str(first)
+    [message] = inbox.messages
+    assert message["To"] == "finance@other.test"
+    warnings = [r for r in caplog.records if r.getMessage() == "statement not mailed"]
+    assert len(warnings) == 2  # one line per pass, no traceback
+    assert all(r.levelname == "WARNING" and r.exc_info is None for r in warnings)
+    assert {getattr(r, "operation", None) for r in warnings} == {"op-demo"}
+
+    # The Mailer task: the failure is its own, logged once, and the next pass mails again.
+    caplog.clear()
+    async with Store(open_engine(config.database)) as store:
+        accounts = compute_accounts(config, await read_inputs(store, config), AS_OF)
+        asked: list[int] = []
+        two_passes_done = asyncio.Event()
+
+        async def next_pass() -> object:
+            asked.append(1)
+            if len(asked) > 2:  # the mailer asks for a third pass once two are done
+                two_passes_done.set()
+                await asyncio.Event().wait()
+            return accounts
+
+        task = asyncio.create_task(
+            Mailer(config, store, FrozenClock(AS_OF)).run(next_pass)  # type: ignore[arg-type]
+        )
+        with caplog.at_level("INFO", logger="collector.mail.mailer"):
+            await asyncio.wait_for(two_passes_done.wait(), timeout=60)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    failures = [r for r in caplog.records if r.getMessage() == "mailing statements failed"]
+    assert len(failures) == 1
+    assert "op-demo 2026-10" in getattr(failures[0], "error", "")

@@ -97,6 +97,35 @@ def test_an_invalid_reserve_address_is_refused_with_its_index() -> None:
     assert "not a valid Bitcoin address" in line
 
 
+def test_an_all_uppercase_bech32_address_is_accepted_and_compared_in_lower_case() -> None:
+    # BIP 173: an all-uppercase bech32 address (as QR codes carry it) is the same address; it
+    # had been refused as "bad checksum or encoding". Mixed case stays refused.
+    from collector.bitcoin.address import AddressError, validate_address
+
+    upper = VALID_ADDRESS.upper()
+    assert validate_address(upper) == VALID_ADDRESS
+    assert validate_address("TB1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KXPJZSX", "test") == (
+        "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+    )
+    with pytest.raises(AddressError, match="mixed case"):
+        validate_address(VALID_ADDRESS[:10] + VALID_ADDRESS[10:].upper())
+    config = parse_config(
+        {
+            "operations": [
+                operation(
+                    reserve_addresses=[upper],
+                    retired_addresses=[{"address": OTHER_ADDRESS.upper(), "until": "2026-01-01"}],
+                )
+            ]
+        }
+    )
+    assert config.operations[0].watched_addresses == (VALID_ADDRESS, OTHER_ADDRESS)
+    # The same address in either case is one address: declared twice, it is named twice.
+    second = operation(id="second", sites=[], pools=[], reserve_addresses=[VALID_ADDRESS])
+    [line] = problems({"operations": [operation(reserve_addresses=[upper]), second]})
+    assert "reserve address bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq is also declared" in line
+
+
 def test_a_testnet_address_is_refused_on_mainnet() -> None:
     [line] = problems(
         {

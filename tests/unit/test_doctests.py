@@ -9,6 +9,7 @@ import pytest
 
 MODULES = (
     "collector.backoff",
+    "collector.bitcoin.address",
     "collector.logs",
     "collector.bitcoin.payment",
     "collector.mail.reminders",

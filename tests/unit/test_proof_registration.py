@@ -68,6 +68,22 @@ async def test_a_taproot_proof_proves_and_the_listing_shows_almaty_time(
     ]
 
 
+async def test_an_all_uppercase_address_proves_the_same_address(
+    store: Store, config: Config
+) -> None:
+    # BIP 173 allows the all-uppercase form; it had been refused as a bad encoding. It is
+    # stored and listed in lower case, the form the configuration and the chain use.
+    message = proof_message(TAPROOT, BLOCK)
+    signature = sign_simple(KEY, message, "p2tr")
+    assert await _register(store, config, TAPROOT.upper(), message, signature) is (
+        ProofStatus.PROVEN
+    )
+    assert [proof.address for proof in await store.proofs()] == [TAPROOT]
+    assert f"{TAPROOT} proven 2027-01-01 01:30 Asia/Almaty (block 870000)" in listing(
+        config, await store.proofs()
+    )
+
+
 async def test_a_message_naming_another_address_is_invalid_and_kept(
     store: Store, config: Config
 ) -> None:

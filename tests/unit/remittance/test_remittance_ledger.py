@@ -71,8 +71,30 @@ def test_overdue_seconds_count_from_the_oldest_unpaid_passed_deadline() -> None:
 def test_nothing_overdue_before_the_deadline_instant() -> None:
     ledger = settle_fifo([SEPTEMBER], [], as_of=SEPTEMBER.deadline - timedelta(seconds=1))
     assert (ledger.shortfall_sat, ledger.overdue_seconds) == (0, 0)
-    at_deadline = settle_fifo([SEPTEMBER], [], as_of=SEPTEMBER.deadline)
-    assert at_deadline.shortfall_sat == 100
+
+
+def test_the_deadline_is_the_last_instant_of_being_on_time_on_both_sides() -> None:
+    # At exactly the deadline nothing is past due (it had been: shortfall 100, overdue 0) and
+    # a payment in a block timed exactly then is on time; one second later both are late.
+    deadline = SEPTEMBER.deadline
+    at_deadline = settle_fifo([SEPTEMBER], [], as_of=deadline)
+    assert (at_deadline.shortfall_sat, at_deadline.overdue_seconds) == (0, 0)
+    assert not at_deadline.settlements[0].deadline_passed
+    after = settle_fifo([SEPTEMBER], [], as_of=deadline + timedelta(seconds=1))
+    assert (after.shortfall_sat, after.overdue_seconds) == (100, 1)
+    just_after = settle_fifo([SEPTEMBER], [], as_of=deadline + timedelta(microseconds=1))
+    assert (just_after.shortfall_sat, just_after.overdue_seconds) == (100, 1)
+
+    paid_then = settle_fifo([SEPTEMBER], [output("a", 100, deadline)], as_of=deadline)
+    assert [a.late_seconds for a in paid_then.settlements[0].allocations] == [0]
+    assert paid_then.late_allocations == 0
+    late = deadline + timedelta(seconds=1)
+    paid_later = settle_fifo([SEPTEMBER], [output("b", 100, late)], as_of=late)
+    assert [a.late_seconds for a in paid_later.settlements[0].allocations] == [1]
+    assert paid_later.late_allocations == 1
+    half = deadline + timedelta(milliseconds=500)
+    paid_half = settle_fifo([SEPTEMBER], [output("c", 100, half)], as_of=half)
+    assert paid_half.late_allocations == 1  # late, however little: never rounded to on time
 
 
 def test_payments_after_as_of_do_not_count() -> None:

@@ -268,6 +268,24 @@ def test_duplicate_earning_rows_are_rejected_with_a_clear_error() -> None:
         account(TEN_PERCENT, [earning(date(2026, 11, 1), 1), earning(date(2026, 11, 1), 1)])
 
 
+def test_earnings_summing_past_the_supply_of_bitcoin_are_refused() -> None:
+    # Two days of 10,500,000 BTC each (each within the supply) had been accepted: 21,000,000 BTC
+    # mined in all is the most there can ever be; one satoshi more is refused.
+    supply_sat = 21_000_000 * 100_000_000
+    half = supply_sat // 2
+    at_supply = [earning(date(2026, 11, 1), half), earning(date(2026, 11, 2), half)]
+    assert account(TEN_PERCENT, at_supply).total_mined_sat == supply_sat
+    past = [*at_supply, earning(date(2026, 11, 3), 1, pool="pool-b")]
+    with pytest.raises(InvalidInputError, match="sum past 21,000,000 BTC"):
+        account(TEN_PERCENT, past)
+    clawback = [earning(date(2026, 11, 1), -supply_sat - 1)]
+    with pytest.raises(InvalidInputError, match="sum past 21,000,000 BTC"):
+        account(TEN_PERCENT, clawback)
+    # Another operation's rows are not this one's: they never count toward its sum.
+    others = [DailyEarning("op-2", "pool-z", date(2026, 11, 3), supply_sat), *at_supply]
+    assert account(TEN_PERCENT, others).total_mined_sat == supply_sat
+
+
 def test_naive_as_of_is_rejected() -> None:
     with pytest.raises(InvalidInputError, match="timezone-aware"):
         account(TEN_PERCENT, as_of=datetime(2026, 12, 1))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -76,3 +76,16 @@ def test_a_deadline_in_almaty_ends_the_day_five_hours_before_utc() -> None:
     assert deadline(february, 10, new_york) == datetime(2027, 3, 11, 5, tzinfo=UTC)
     # … and EDT (UTC−4) after it.
     assert deadline(february, 20, new_york) == datetime(2027, 3, 21, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("kind", [PeriodKind.DAILY, PeriodKind.WEEKLY, PeriodKind.MONTHLY])
+def test_a_deadline_never_precedes_its_periods_end(kind: PeriodKind) -> None:
+    from zoneinfo import ZoneInfo
+
+    period = period_containing(kind, date(2026, 10, 31))
+    # The end of the last day in Almaty is 19:00 UTC, 5 h before the last UTC mining day ends.
+    assert deadline(period, 0, ZoneInfo("Asia/Almaty")) == period.end_at
+    assert deadline(period, 1, ZoneInfo("Asia/Almaty")) == period.end_at + timedelta(hours=19)
+    for zone in ("Pacific/Kiritimati", "Asia/Almaty", "UTC", "America/New_York"):
+        for due_days in (0, 1, 10):
+            assert deadline(period, due_days, ZoneInfo(zone)) >= period.end_at

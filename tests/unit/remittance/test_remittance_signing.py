@@ -16,6 +16,7 @@ from remittance.signing import (
     private_key_pem,
     public_key_of,
     public_key_pem,
+    sign_report_json,
     sign_statement_csv,
     sign_statement_json,
     verify,
@@ -140,3 +141,56 @@ def test_non_ed25519_or_garbage_keys_raise_key_format_error() -> None:
         load_private_key(b"-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
     with pytest.raises(KeyFormatError):
         load_public_key(b"garbage")
+
+
+def _forge_before(document: bytes, key: str, forged: object) -> bytes:
+    """The signed envelope with a second ``key`` inserted first: the genuine one, later in
+    the text, is what a plain ``json.loads`` keeps."""
+    prefix = b"{\n" + f'  "{key}": '.encode() + json.dumps(forged).encode() + b",\n"
+    assert document.startswith(b"{\n")
+    return prefix + document[2:]
+
+
+def test_a_forged_statement_before_the_genuine_one_is_refused(
+    worked_statement: Statement, regulator_key: Ed25519PrivateKey
+) -> None:
+    document = sign_statement_json(worked_statement, regulator_key)
+    forged_data = json.loads(document)["statement"]
+    forged_data["summary"]["due_sat"] = 1
+    forged = _forge_before(document, "statement", forged_data)
+    assert json.loads(forged)["statement"] == worked_statement.to_dict()  # what json keeps
+    with pytest.raises(SignatureInvalid, match="names the key 'statement' twice"):
+        verify(forged, regulator_key.public_key())
+
+
+def test_a_duplicate_key_deep_inside_the_statement_is_refused(
+    worked_statement: Statement, regulator_key: Ed25519PrivateKey
+) -> None:
+    document = sign_statement_json(worked_statement, regulator_key)
+    assert document.count(b'"due_sat": 300001') == 1
+    forged = document.replace(b'"due_sat": 300001', b'"due_sat": 1, "due_sat": 300001')
+    with pytest.raises(SignatureInvalid, match="names the key 'due_sat' twice"):
+        verify(forged, regulator_key.public_key())
+
+
+def test_an_unsigned_key_beside_the_envelope_is_refused(
+    worked_statement: Statement, regulator_key: Ed25519PrivateKey
+) -> None:
+    document = sign_statement_json(worked_statement, regulator_key)
+    noted = _forge_before(document, "note", "paid in full, see annex")
+    with pytest.raises(SignatureInvalid, match="carries 'note' outside what is signed"):
+        verify(noted, regulator_key.public_key())
+
+
+def test_a_reserve_report_json_refuses_duplicates_and_unsigned_keys(
+    regulator_key: Ed25519PrivateKey,
+) -> None:
+    report: dict[str, object] = {"reserve": "kz", "total_sat": 5}
+    document = sign_report_json(report, regulator_key)
+    assert verify(document, regulator_key.public_key()).kind == "json"
+    forged = _forge_before(document, "report", {"reserve": "kz", "total_sat": 9})
+    with pytest.raises(SignatureInvalid, match="names the key 'report' twice"):
+        verify(forged, regulator_key.public_key())
+    noted = _forge_before(document, "note", "audited")
+    with pytest.raises(SignatureInvalid, match="carries 'note' outside what is signed"):
+        verify(noted, regulator_key.public_key())

@@ -36,6 +36,11 @@ RATE = {
 DEADLINE = {"en": "November 11, 2026", "kk": "2026 ж. 11 қараша", "ru": "11 ноября 2026 г."}
 DUE = {"en": "300,001", "kk": "300 001", "ru": "300 001"}  # the summary's due, in sat
 DUE_BTC = {"en": "0.00300001", "kk": "0,00300001", "ru": "0,00300001"}
+OVERDUE = {  # the worked example: one day past its deadline, as the JSON's 86400 s says
+    "en": ("Overdue: 1 d 0 h", "Overdue: no"),
+    "kk": ("Мерзімі өткен: 1 тәул. 0 сағ.", "Мерзімі өткен: жоқ"),
+    "ru": ("Просрочка: 1 сут. 0 ч", "Просрочка: нет"),
+}
 
 
 @pytest.fixture
@@ -110,3 +115,15 @@ def test_the_json_is_the_same_in_every_language(kazakh_statement: Statement) -> 
         for language in LANGUAGES
     }
     assert digests == {kazakh_statement.sha256()}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_pdf_says_how_long_overdue_in_each_language(
+    worked_statement: Statement, language: str, tmp_path: Path
+) -> None:
+    assert worked_statement.overdue_seconds == 86_400
+    overdue, on_time = OVERDUE[language]
+    text = pdf_words(render_signed_pdf(worked_statement, new_private_key(), language), tmp_path)[0]
+    assert overdue in text
+    paid = replace(worked_statement, shortfall_sat=0, overdue_seconds=0)
+    assert on_time in pdf_words(render_signed_pdf(paid, new_private_key(), language), tmp_path)[0]
