@@ -3,11 +3,19 @@
 Every coin the reserve holds came from somewhere: remitted by an operation (``mined``), seized
 in a case (``seized``), or sent to a custody wallet from outside the reserve (``unattributed``).
 Coins keep their source when the reserve moves them (to custody, to change, in a
-consolidation). The rule, stated in every report (:data:`RULE`)::
+consolidation). The rules, stated in every report and on the public page (:data:`RULE`,
+:data:`HOLDINGS_AT_RULE`)::
 
     A transaction that spends the reserve's coins passes their sources on to its outputs in
     proportion to each output's value; what it pays to an address outside the reserve's
-    wallets, and its fee, leave the holdings of those sources in the same proportion.
+    wallets (or to a wallet's own address beyond its gap limit), and its fee, leave the
+    holdings of those sources in the same proportion. A coin the watcher never saw arrive
+    that a watched wallet spends is unattributed: its source is unknown and its value is taken
+    as what the transaction pays beyond the known coins.
+
+    Holdings at an instant are the confirmed holdings: outputs and spends in blocks timed
+    before it. The reserve's own transactions still in the mempool are shown apart, as
+    pending, and change the holdings only once in a block.
 
 Satoshis are split by the largest-remainder method, so every satoshi is accounted for once.
 Pure: the caller gives every watched output, every output of the reserve's own spending
@@ -23,21 +31,38 @@ from datetime import datetime
 from typing import Literal
 
 __all__ = [
+    "HOLDINGS_AT_RULE",
     "RULE",
+    "UNAPPROVED_REASONS",
+    "UNKNOWN_HOLDER",
     "Coin",
     "Holdings",
     "Movement",
     "Source",
     "SourceKey",
     "holdings",
+    "holdings_at",
+    "pending",
     "split",
 ]
 
 RULE = (
     "A transaction that spends the reserve's coins passes their sources on to its outputs in "
     "proportion to each output's value; what it pays to an address outside the reserve's "
-    "wallets, and its fee, leave the holdings of those sources in the same proportion."
+    "wallets (or to a wallet's own address beyond its gap limit), and its fee, leave the "
+    "holdings of those sources in the same proportion. A coin the watcher never saw arrive "
+    "that a watched wallet spends is unattributed: its source is unknown and its value is "
+    "taken as what the transaction pays beyond the known coins."
 )
+
+HOLDINGS_AT_RULE = (
+    "Holdings at an instant are the confirmed holdings: outputs and spends in blocks timed "
+    "before it. The reserve's own transactions still in the mempool are shown apart, as "
+    "pending, and change the holdings only once in a block."
+)
+
+UNKNOWN_HOLDER = ""
+"""The holder of the ``unattributed`` source of coins the watcher never saw arrive."""
 
 Source = Literal["mined", "seized", "unattributed"]
 SourceKey = tuple[Source, str]  # (source, holder): ("mined", operation id), ("seized", case id)
@@ -54,7 +79,9 @@ SOURCE_OF_ROLE: Mapping[str, Source] = {
 class Coin:
     """A transaction output the watcher stored: one paying a reserve, intake or custody
     wallet (``role``, ``holder``), or — ``role="outside"`` — one the reserve's own spending
-    transaction paid away. ``status`` is mempool, confirmed or removed."""
+    transaction paid away: ``holder`` empty for an address outside every wallet, or the
+    wallet's whose own address (derived from its descriptor) lies beyond its gap limit, past
+    the addresses watched. ``status`` is mempool, confirmed or removed."""
 
     txid: str
     vout: int
@@ -69,6 +96,10 @@ class Coin:
     @property
     def live(self) -> bool:
         return self.status in ("mempool", "confirmed")
+
+
+UNAPPROVED_REASONS = ("outside", "unknown_coin", "beyond_gap")
+"""Why an outflow is unapproved (:attr:`Movement.reasons`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +118,21 @@ class Movement:
     fee_sat: int
     unapproved: tuple[Coin, ...] = ()
     unapproved_by_source: Mapping[SourceKey, int] = field(default_factory=dict)
+    unknown_inputs: tuple[tuple[str, int], ...] = ()  # spent coins the watcher never saw
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why it is unapproved, each reason once (none when it is not): ``beyond_gap`` (paid
+        to a wallet's own address beyond its gap limit), ``unknown_coin`` (paid outside every
+        wallet from coins the watcher never saw arrive: unattributed) or ``outside`` (paid
+        outside every wallet)."""
+        found: set[str] = set()
+        for coin in self.unapproved:
+            if coin.holder:
+                found.add("beyond_gap")
+            else:
+                found.add("unknown_coin" if self.unknown_inputs else "outside")
+        return tuple(r for r in UNAPPROVED_REASONS if r in found)
 
     @property
     def destination(self) -> str:
@@ -181,9 +227,11 @@ def holdings(
     for txid, prev_txid, prev_vout in spends:
         key = (prev_txid, prev_vout)
         # A spend counts when its transaction is live: some output of it is stored live, or
-        # (a transaction paying only OP_RETURN) nothing of it is stored at all.
+        # (a transaction paying only OP_RETURN) nothing of it is stored at all. A coin with no
+        # live output stored (history older than the watch, a gap in the walk) is unknown:
+        # its spending transaction is a movement all the same, never dropped.
         live = txid in outputs_of or txid not in stored_txids
-        if key in by_key and key not in spent_by and live:
+        if key not in spent_by and live:
             spent_by[key] = txid
             spenders[txid].append(key)
     counted_set = None if counted is None else set(counted)
@@ -202,6 +250,7 @@ def holdings(
     left: defaultdict[SourceKey, int] = defaultdict(int)
     for txid in _order(spenders):
         spent = [k for k in spenders[txid] if k in composition]
+        unknown = tuple(k for k in spenders[txid] if k not in by_key)
         pool: defaultdict[SourceKey, int] = defaultdict(int)
         for k in spent:
             for source, sat in composition[k].items():
@@ -209,6 +258,11 @@ def holdings(
         spent_sat = sum(by_key[k].amount_sat for k in spent)
         outs = sorted(outputs_of.get(txid, []), key=lambda c: c.vout)
         out_sat = sum(c.amount_sat for c in outs)
+        known_sat = sum(by_key[k].amount_sat for k in spenders[txid] if k in by_key)
+        if unknown and out_sat > known_sat:
+            # What the known coins do not cover came from the unknown ones: unattributed.
+            pool[("unattributed", UNKNOWN_HOLDER)] += out_sat - known_sat
+            spent_sat += out_sat - known_sat
         fee = max(spent_sat - out_sat, 0)
         weights = [c.amount_sat for c in outs] + [fee]
         shares: list[dict[SourceKey, int]] = [{} for _ in weights]
@@ -247,6 +301,7 @@ def holdings(
                 fee_sat=fee,
                 unapproved=outside,
                 unapproved_by_source=dict(unapproved_by_source),
+                unknown_inputs=unknown,
             )
         )
 
@@ -272,8 +327,10 @@ def _chain_order(item: Coin | Movement) -> tuple[int, str]:
 def holdings_at(
     coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]], instant: datetime
 ) -> Holdings:
-    """What the chain showed the reserve holding at ``instant``: only outputs and spends in
-    blocks timed before it (a block's own timestamp), each inflow counted once in a block."""
+    """What the chain showed the reserve holding at ``instant`` (:data:`HOLDINGS_AT_RULE`):
+    only outputs and spends in blocks timed before it (a block's own timestamp), each inflow
+    counted once in a block. The reserve's own transactions still in the mempool are not
+    counted: :func:`pending` lists them."""
     coins = list(coins)
     before = [
         c
@@ -286,3 +343,10 @@ def holdings_at(
         before,
         [s for s in spends if s[0] in confirmed_txids or s[0] not in stored_txids],
     )
+
+
+def pending(coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]]) -> tuple[Movement, ...]:
+    """The reserve's own transactions in the mempool (as ``coins`` show them), traced as
+    :func:`holdings` traces them: shown apart from the holdings at an instant, which count
+    only blocks (:data:`HOLDINGS_AT_RULE`)."""
+    return tuple(m for m in holdings(coins, spends).movements if m.status == "mempool")

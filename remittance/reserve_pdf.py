@@ -46,6 +46,12 @@ _SOURCE_WORDS = {"mined": "Remitted by operation", "seized": "Seized, case",
                  "unattributed": "Paid to custody from outside"}  # fmt: skip
 
 
+def _source_words(row: dict[str, Any]) -> str:
+    if not row["holder"]:  # unattributed: coins spent that the watcher never saw arrive
+        return "Unattributed: coins never seen arriving"
+    return f"{_SOURCE_WORDS[row['source']]} {row['holder']}"
+
+
 def btc(sat: int) -> str:
     """``1234567890`` → ``12.34567890`` with thousands separators in the whole part."""
     text = sat_to_btc_text(sat)
@@ -100,19 +106,29 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
 
     def holdings_rows(moment: str) -> list[list[str]]:
         h = report["holdings"][moment]
-        rows = [
-            [f"{_SOURCE_WORDS[r['source']]} {r['holder']}", btc(r["sat"])] for r in h["by_source"]
-        ]
+        rows = [[_source_words(r), btc(r["sat"])] for r in h["by_source"]]
         return [*rows, ["Total", btc(h["total_sat"])]]
 
     for moment, words in (("start", "At the start"), ("end", "At the end")):
         story += [Paragraph(words, small), _table(["Source", "BTC"], holdings_rows(moment))]
+    waiting = report["holdings"]["pending"]
+    if waiting["movements"]:
+        story.append(
+            Paragraph(
+                f"Pending, not counted above (in the mempool at the report's instant): "
+                f"{len(waiting['movements'])} transaction(s) of the reserve's own, "
+                f"{btc(waiting['unapproved_sat'])} BTC unapproved, "
+                f"{btc(waiting['to_custody_sat'])} BTC to custody, "
+                f"{btc(waiting['fee_sat'])} BTC in fees.",
+                small,
+            )
+        )
     story += [Spacer(1, 3 * mm), Paragraph("Inflows in the period", styles["Heading2"])]
     story.append(
         _table(
             ["Source", "Outputs", "BTC"],
             [
-                [f"{_SOURCE_WORDS[r['source']]} {r['holder']}", str(r["outputs"]), btc(r["sat"])]
+                [_source_words(r), str(r["outputs"]), btc(r["sat"])]
                 for r in report["inflows"]["by_source"]
             ]
             + [["Total", "", btc(report["inflows"]["total_sat"])]],
@@ -177,12 +193,20 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
     if not unapproved:
         story.append(Paragraph("None.", small))
     for r in unapproved:
-        sources = "; ".join(f"{s['holder']} {btc(s['sat'])}" for s in r["by_source"])
-        paid = "; ".join(f"{p['address']} {btc(p['sat'])}" for p in r["paid_to"])
+        sources = "; ".join(
+            f"{s['holder'] or 'unattributed (coins never seen arriving)'} {btc(s['sat'])}"
+            for s in r["by_source"]
+        )
+        paid = "; ".join(
+            f"{p['address']} {btc(p['sat'])}"
+            + (f" (beyond the gap limit of {p['beyond_gap_of']})" if p["beyond_gap_of"] else "")
+            for p in r["paid_to"]
+        )
         story.append(
             Paragraph(
                 f"<b>{r['txid']}</b> ({escape(_when(r['block_time'], zone))}): "
-                f"{btc(r['unapproved_sat'])} BTC to {escape(paid)}. Sources: {escape(sources)}.",
+                f"{btc(r['unapproved_sat'])} BTC to {escape(paid)}. Sources: {escape(sources)}. "
+                f"Reason: {escape(', '.join(r['reasons']))}.",
                 small,
             )
         )

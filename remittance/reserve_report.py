@@ -20,7 +20,17 @@ from typing import Any
 
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
-from remittance.reserve import RULE, SOURCE_OF_ROLE, Coin, Holdings, Movement, holdings, holdings_at
+from remittance.reserve import (
+    HOLDINGS_AT_RULE,
+    RULE,
+    SOURCE_OF_ROLE,
+    Coin,
+    Holdings,
+    Movement,
+    holdings,
+    holdings_at,
+    pending,
+)
 from remittance.valuation import RULE as VALUATION_RULE
 from remittance.valuation import ExchangeRate, Price, price_at, value_at
 
@@ -138,6 +148,49 @@ def _movement_doc(m: Movement) -> dict[str, Any]:
     }
 
 
+UNAPPROVED_RULE = (
+    "An outflow is unapproved when the reserve's coins are paid to an address that is none of "
+    "its reserve, intake or custody wallets' watched addresses; it counts from the mempool. "
+    "Its reason: outside (an address outside every wallet), unknown_coin (the same, from "
+    "coins the watcher never saw arrive: unattributed) or beyond_gap (a wallet's own address "
+    "beyond its gap limit, which a wallet restored from its keys would not find)."
+)
+
+
+def unapproved_doc(m: Movement) -> dict[str, Any]:
+    """One unapproved outflow: where it went, why it is unapproved, whose coins left."""
+    return {
+        **_movement_doc(m),
+        "reasons": list(m.reasons),
+        "paid_to": [
+            {
+                "address": c.address,
+                "vout": c.vout,
+                "sat": c.amount_sat,
+                "beyond_gap_of": c.holder or None,
+            }
+            for c in m.unapproved
+        ],
+        "by_source": [
+            {"source": source, "holder": holder, "sat": sat}
+            for (source, holder), sat in sorted(m.unapproved_by_source.items())
+        ],
+        "unknown_inputs": [{"txid": t, "vout": v} for t, v in m.unknown_inputs],
+    }
+
+
+def pending_doc(movements: Iterable[Movement]) -> dict[str, Any]:
+    """The reserve's own transactions still in the mempool, shown apart from the holdings
+    (:data:`remittance.reserve.HOLDINGS_AT_RULE`): what they would move once in a block."""
+    rows = list(movements)
+    return {
+        "unapproved_sat": sum(m.unapproved_sat for m in rows),
+        "to_custody_sat": sum(m.to_custody_sat for m in rows),
+        "fee_sat": sum(m.fee_sat for m in rows),
+        "movements": [unapproved_doc(m) if m.unapproved_sat else _movement_doc(m) for m in rows],
+    }
+
+
 def build_report(inputs: ReportInputs) -> dict[str, Any]:
     """The report as plain data (keys in reading order)."""
     period, as_of = inputs.period, inputs.as_of
@@ -169,16 +222,16 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         "tip_height": inputs.tip_height,
         "rules": {
             "holdings": RULE,
-            "holdings_at": (
-                "Holdings at an instant count the outputs and spends in blocks timed before it."
-            ),
-            "unapproved": (
-                "An outflow is unapproved when the reserve's coins are paid to an address that "
-                "is none of its reserve, intake or custody wallets; it counts from the mempool."
-            ),
+            "holdings_at": HOLDINGS_AT_RULE,
+            "unapproved": UNAPPROVED_RULE,
             "inflow_confirmations": inputs.inflow_confirmations,
         },
-        "holdings": {"start": _holdings_doc(start_holdings), "end": _holdings_doc(end_holdings)},
+        "holdings": {
+            "start": _holdings_doc(start_holdings),
+            "end": _holdings_doc(end_holdings),
+            # In the mempool at the report's instant, when the period holds it: not counted.
+            "pending": pending_doc(pending(inputs.coins, inputs.spends) if end == as_of else ()),
+        },
         "inflows": {
             "total_sat": sum(c.amount_sat for c in inflows),
             "by_source": [
@@ -233,20 +286,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
             for case in inputs.cases
         ],
         "custody_movements": [_movement_doc(m) for m in custody],
-        "unapproved_outflows": [
-            {
-                **_movement_doc(m),
-                "paid_to": [
-                    {"address": c.address, "vout": c.vout, "sat": c.amount_sat}
-                    for c in m.unapproved
-                ],
-                "by_source": [
-                    {"source": source, "holder": holder, "sat": sat}
-                    for (source, holder), sat in sorted(m.unapproved_by_source.items())
-                ],
-            }
-            for m in unapproved
-        ],
+        "unapproved_outflows": [unapproved_doc(m) for m in unapproved],
         "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
             dict(inputs.national_share) if inputs.national_share is not None else None
@@ -270,6 +310,9 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
         for row in h["by_source"]:
             w.writerow(["holdings", moment, row["source"], row["holder"], row["sat"],
                         sat_to_btc_text(row["sat"])])  # fmt: skip
+    for row in report["holdings"]["pending"]["movements"]:
+        w.writerow(["pending", row["txid"], row["status"], row["spent_sat"],
+                    row["to_custody_sat"], row["unapproved_sat"], row["fee_sat"]])  # fmt: skip
     for row in report["inflows"]["by_source"]:
         w.writerow(["inflows", row["source"], row["holder"], row["outputs"], row["sat"],
                     sat_to_btc_text(row["sat"])])  # fmt: skip
@@ -286,8 +329,13 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
                     row["to_custody_sat"], row["fee_sat"]])  # fmt: skip
     for row in report["unapproved_outflows"]:
         for paid in row["paid_to"]:
+            reason = (
+                "beyond_gap"
+                if paid["beyond_gap_of"]
+                else next((r for r in row["reasons"] if r != "beyond_gap"), "")
+            )
             w.writerow(["unapproved", row["txid"], row["status"], row["block_time"] or "",
-                        paid["address"], paid["sat"]])  # fmt: skip
+                        paid["address"], paid["sat"], reason])  # fmt: skip
     valuation = report.get("valuation")
     if valuation:
         for key in sorted(valuation):

@@ -22,6 +22,10 @@ Role = Literal["reserve", "intake", "custody"]
 ROLES: tuple[Role, ...] = ("reserve", "intake", "custody")
 
 
+BEYOND_GAP_SEARCH = 100
+"""How many addresses past those watched :meth:`WalletBook.beyond_gap` derives, per branch."""
+
+
 class WalletOverlapError(ReservewatchError):
     """Two wallets derive the same address: a payment to it could belong to either."""
 
@@ -76,6 +80,8 @@ class WalletBook:
         self._wallets = list(wallets)
         self._derived: dict[tuple[str, int], int] = {}  # (descriptor, branch) -> count derived
         self._descriptors: dict[str, tuple[Wallet, WatchedDescriptor]] = {}
+        self._beyond: dict[str, Owner] = {}  # addresses derived past the gap, not watched
+        self._beyond_to: dict[tuple[str, int], int] = {}  # (descriptor, branch) -> derived to
         for wallet in self._wallets:
             for address in wallet.addresses:
                 self._add(address, Owner(wallet.role, wallet.holder))
@@ -119,6 +125,28 @@ class WalletBook:
         if d.ranged:
             for branch in range(d.branches):
                 self._derive(wallet, d, branch, count)
+
+    def beyond_gap(self, address: str) -> Owner | None:
+        """Whose own address ``address`` is, when a ranged descriptor derives it past the
+        addresses watched (beyond the gap limit: a wallet restored from its keys would not
+        find it) — up to :data:`BEYOND_GAP_SEARCH` further on each branch; None otherwise,
+        and for a watched address. Derived once and kept: an unwatched address paid by the
+        reserve's own transaction is rare."""
+        if address in self._owners:
+            return None
+        for text, (wallet, d) in self._descriptors.items():
+            if not d.ranged:
+                continue
+            for branch in range(d.branches):
+                watched = self._derived.get((text, branch), 0)
+                start = max(self._beyond_to.get((text, branch), 0), watched)
+                for index in range(start, watched + BEYOND_GAP_SEARCH):
+                    found = d.address(index, branch)
+                    self._beyond.setdefault(
+                        found, Owner(wallet.role, wallet.holder, text, branch, index)
+                    )
+                self._beyond_to[(text, branch)] = max(start, watched + BEYOND_GAP_SEARCH)
+        return self._beyond.get(address)
 
     def owner(self, address: str) -> Owner | None:
         return self._owners.get(address)

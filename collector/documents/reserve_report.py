@@ -33,13 +33,14 @@ from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
-from remittance.reserve import RULE, holdings
+from remittance.reserve import HOLDINGS_AT_RULE, RULE, holdings_at, pending
 from remittance.reserve_pdf import btc, render_report_pdf
 from remittance.reserve_report import (
     CaseInfo,
     OperationRow,
     ReportInputs,
     build_report,
+    pending_doc,
     render_report_csv,
 )
 from remittance.signing import report_sha256, sign_report_csv, sign_report_json
@@ -203,10 +204,13 @@ async def write_reserve_report(
 
 
 def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any]:
-    """What the public page shows: holdings by source now, every wallet's fixed and used
-    addresses with what they received — all of it on the chain already — and its proof of
-    control. Descriptors are not shown: their keys would disclose addresses not yet used."""
-    h = holdings(inputs.coins, inputs.spends)
+    """What the public page shows: holdings by source at its instant — the same rule and
+    figure as the reserve report's (:data:`remittance.reserve.HOLDINGS_AT_RULE`): blocks
+    only, the reserve's own transactions in the mempool shown apart as pending — every
+    wallet's fixed and used addresses with what they received — all of it on the chain
+    already — and its proof of control. Descriptors are not shown: their keys would disclose
+    addresses not yet used."""
+    h = holdings_at(inputs.coins, inputs.spends, inputs.as_of)
     book = WalletBook.from_config(config)
     book.learn(c.address for c in inputs.coins)
     received: dict[str, int] = {}
@@ -243,8 +247,10 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
             {"source": source, "holder": holder, "sat": sat}
             for (source, holder), sat in sorted(h.by_source.items())
         ],
+        "pending": pending_doc(pending(inputs.coins, inputs.spends)),
         "wallets": wallets,
         "rule": RULE,
+        "holdings_rule": HOLDINGS_AT_RULE,
     }
 
 
@@ -254,6 +260,17 @@ def transparency_html(doc: dict[str, Any]) -> str:
         f"<tr><td>{e(r['source'])}</td><td>{e(r['holder'])}</td>"
         f"<td class=n>{btc(r['sat'])}</td></tr>"
         for r in doc["by_source"]
+    )
+    waiting = doc["pending"]
+    pending_text = (
+        f"<p>Pending, not counted above (in the mempool): {len(waiting['movements'])} "
+        f"transaction(s) of the reserve's own, {btc(waiting['unapproved_sat'])} BTC to "
+        f"addresses outside its wallets, {btc(waiting['to_custody_sat'])} BTC to custody, "
+        f"{btc(waiting['fee_sat'])} BTC in fees: "
+        + ", ".join(f"<code>{e(m['txid'])}</code>" for m in waiting["movements"])
+        + ".</p>"
+        if waiting["movements"]
+        else ""
     )
     wallets = ""
     for w in doc["wallets"]:
@@ -280,7 +297,8 @@ def transparency_html(doc: dict[str, Any]) -> str:
         f"<h1>State crypto reserve</h1><p>As of {e(doc['generated_at'])} (block "
         f"{doc['tip_height']}): {btc(doc['total_sat'])} BTC held.</p>"
         f"<h2>Holdings by source</h2><table><tr><th>Source</th><th>Holder</th>"
-        f"<th>BTC</th></tr>{rows}</table><p>{e(doc['rule'])}</p>"
+        f"<th>BTC</th></tr>{rows}</table>{pending_text}<p>{e(doc['holdings_rule'])}</p>"
+        f"<p>{e(doc['rule'])}</p>"
         f"<h2>Watched addresses</h2><p>Every address below can be checked on any block "
         f"explorer; <a href=transparency.json>transparency.json</a> has the same data.</p>"
         f"{wallets}</html>\n"

@@ -131,7 +131,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         ),
         "reservewatch_reserve_unapproved_outflows": _c(
             "Transactions (in the mempool or confirmed) that paid the reserve's coins to an "
-            "address outside its reserve, intake and custody wallets."
+            "address outside its reserve, intake and custody wallets' watched addresses, by "
+            "reason: outside (an address outside every wallet), unknown_coin (the same, "
+            "spending coins the watcher never saw arrive: unattributed) or beyond_gap (a "
+            "wallet's own address beyond its gap limit); a transaction with two reasons counts "
+            "under both.",
+            "reason",
         ),
         "reservewatch_reserve_outflow_btc": _c(
             "BTC the reserve's wallets paid out: destination custody (to an approved custody "

@@ -669,8 +669,12 @@ class BitcoindReserveJob:
                 entry = parse_wallet_entry(doc)
                 if entry is None:  # pragma: no cover - category is set above
                     continue
+                beyond = self._book.beyond_gap(address)  # a wallet's own, past its range
                 record = output_record(
-                    replace(entry, kind="outflow"), "", in_mempool=txid in mempool, role="outside"
+                    replace(entry, kind="outflow"),
+                    beyond.holder if beyond else "",
+                    in_mempool=txid in mempool,
+                    role="outside",
                 )
                 if record is not None:
                     outflows.append(record)

@@ -158,7 +158,9 @@ def reserve_outputs(tx: ParsedTx, book: WalletBook) -> list[ReserveOutputRecord]
     whether an operation remitted, a case received, or custody was paid from outside). A
     transaction spending from a watched wallet moves the reserve's own coins: each output to
     a watched address is ``internal`` (change, consolidation, a move to custody) and each
-    other one an ``outflow`` (role ``outside``) — never a remittance."""
+    other one an ``outflow`` (role ``outside``) — never a remittance; an outflow to a
+    wallet's own address beyond its gap limit names that wallet as its holder (it is still
+    unapproved, for that reason: :meth:`WalletBook.beyond_gap`)."""
     status = tx.status
     spends_ours = any(a in book for a in tx.spends_from)
     records: list[ReserveOutputRecord] = []
@@ -166,11 +168,12 @@ def reserve_outputs(tx: ParsedTx, book: WalletBook) -> list[ReserveOutputRecord]
         owner = book.owner(address)
         if owner is None and not spends_ours:
             continue
+        beyond = book.beyond_gap(address) if owner is None else None
         records.append(
             ReserveOutputRecord(
                 txid=tx.txid,
                 vout=vout,
-                operation_id=owner.holder if owner else "",
+                operation_id=owner.holder if owner else beyond.holder if beyond else "",
                 address=address,
                 amount_sat=value,
                 status="confirmed" if status.confirmed else "mempool",

@@ -19,7 +19,7 @@ from collector.store.records import ReserveOutputRecord
 from remittance import ledger
 from remittance.money import sat_to_btc
 from remittance.proofs import ProofStatus, latest_proofs
-from remittance.reserve import Coin, Holdings, holdings
+from remittance.reserve import UNAPPROVED_REASONS, UNKNOWN_HOLDER, Coin, Holdings, holdings
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,9 @@ class ReserveStatus:
     """What the watcher last established; a :class:`~collector.metrics.MetricSource`.
 
     Labels are bounded: ``operation`` and ``holder`` take only configured operation, case and
-    custody names; ``source``, ``role`` and ``destination`` a handful of fixed values."""
+    custody names (and, for source unattributed, the empty holder of coins never seen
+    arriving); ``source``, ``role``, ``destination`` and ``reason`` a handful of fixed
+    values."""
 
     operation_ids: tuple[str, ...]
     received_sat: dict[str, int] = field(default_factory=dict)
@@ -172,7 +174,7 @@ class ReserveStatus:
         h = self.holdings
         balance = family("reservewatch_reserve_balance_btc")
         for (source, holder), sat in sorted(h.by_source.items()):
-            if holder in self.holders:
+            if holder in self.holders or (source, holder) == ("unattributed", UNKNOWN_HOLDER):
                 balance.add_metric([source, holder], sat_to_btc(sat))
         yield balance
         wallets = family("reservewatch_reserve_wallet_balance_btc")
@@ -182,7 +184,8 @@ class ReserveStatus:
         yield wallets
         unapproved = [m for m in h.movements if m.unapproved_sat]
         count = family("reservewatch_reserve_unapproved_outflows")
-        count.add_metric([], float(len(unapproved)))
+        for reason in UNAPPROVED_REASONS:  # every reason, 0 until one happens
+            count.add_metric([reason], float(sum(reason in m.reasons for m in unapproved)))
         yield count
         outflow = family("reservewatch_reserve_outflow_btc")
         outflow.add_metric(["custody"], sat_to_btc(sum(m.to_custody_sat for m in h.movements)))

@@ -173,7 +173,7 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
                 return collector.registry.get_sample_value(name, labels)
 
             # /metrics: the outflow counted, the sources kept through custody, the proofs.
-            assert sample("reservewatch_reserve_unapproved_outflows_total") == 1.0
+            assert sample("reservewatch_reserve_unapproved_outflows_total", reason="outside") == 1.0
             held = (SEIZED - 2_000 - UNAPPROVED - 1_000) / 1e8
             assert sample("reservewatch_reserve_balance_btc", source="seized",
                           holder="KZ-2026-0042") == held  # fmt: skip
@@ -206,7 +206,10 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
     ]
     [unapproved] = report["unapproved_outflows"]
     assert unapproved["status"] == "confirmed"
-    assert unapproved["paid_to"] == [{"address": OUTSIDE, "vout": 0, "sat": UNAPPROVED}]
+    assert unapproved["paid_to"] == [
+        {"address": OUTSIDE, "vout": 0, "sat": UNAPPROVED, "beyond_gap_of": None}
+    ]
+    assert unapproved["reasons"] == ["outside"]
     assert report["seized"][0]["received_sat"] == SEIZED
     assert report["valuation"]["price_end_usd"] == "90000"
     inflows_usd = Decimal(REMITTED + 1_000 + SEIZED) * 90_000 / 100_000_000
@@ -235,3 +238,85 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
     assert proven == {"ekibastuz-1": "unproven", "KZ-2026-0042": "proven",
                       "cold-vault-1": "unproven"}  # fmt: skip
     assert "KZ-2026-0042" in (page / "index.html").read_text()
+
+
+# Issue 27: the custody alarm is not blinded by a coin the watcher never saw arrive, nor by a
+# move to a wallet's own address beyond its gap limit; the page and the report agree.
+PENDING_OUT = 10_000_000  # in the mempool at the instant, with a 1,000 sat fee
+THIS_MONTH = period_containing(PeriodKind.MONTHLY, NOW.date())
+
+
+def tell_the_custody_story(chain: FakeChain, beyond: int) -> None:
+    chain.mine_until(PERIOD.start_at + timedelta(days=5))
+    chain.pay(address(VAULT, 0), SEIZED, confirm=True)  # paid to custody from outside
+    # Vault address 3 spends a coin the fake never showed (older than the watch): out, and
+    # 5,000,000 back to vault address 2.
+    chain.pay(OUTSIDE, UNAPPROVED, spend_from=address(VAULT, 3), confirm=True,
+              extra_outputs=[(address(VAULT, 2), 5_000_000)])  # fmt: skip
+    chain.mine_until(PERIOD.start_at + timedelta(days=6))
+    # The vault moves 3,000,000 to its own address far beyond the gap (4 … unused).
+    chain.pay(address(VAULT, beyond), 3_000_000, spend_from=address(VAULT, 2), confirm=True,
+              extra_outputs=[(address(VAULT, 2), 1_999_000)])  # fmt: skip
+    chain.mine_until(NOW)
+    chain.pay(OUTSIDE, PENDING_OUT, spend_from=address(VAULT, 0),
+              extra_outputs=[(address(VAULT, 1), SEIZED - PENDING_OUT - 1_000)])  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["esplora", "bitcoind"])
+async def test_unknown_coins_and_moves_beyond_the_gap_alarm_and_the_page_agrees_with_the_report(
+    tmp_path: Path, database_url: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESERVEWATCH_TEST_RPC_PASSWORD", "fake-rpc-password")
+    chain = FakeChain(start=PERIOD.start_at)
+    # Through Esplora the vault is watched to 20 past its last used address (3); the node
+    # watches its imported range (0 … 99): beyond the gap is past that.
+    beyond = 30 if backend == "esplora" else 130
+    tell_the_custody_story(chain, beyond)
+    async with served(backend, chain) as network:
+        path = config_for(tmp_path, database_url, network)
+        config = load_config(path)
+        async with Collector(config, FrozenClock(NOW), telemetry=False) as collector:
+            results = await collector.run_once()
+            assert {t: r for t, r in results.items() if r != "ok"} == {}
+
+            def outflows(reason: str) -> float | None:
+                return collector.registry.get_sample_value(
+                    "reservewatch_reserve_unapproved_outflows_total", {"reason": reason}
+                )
+
+            assert outflows("unknown_coin") == 1.0
+            assert outflows("beyond_gap") == 1.0
+            assert outflows("outside") == 1.0  # the pending one, from the mempool
+    as_of = NOW.isoformat()
+    out = tmp_path / "out"
+    out.mkdir()
+    for period in (PERIOD.label, THIS_MONTH.label):
+        done = run_cli("report", "reserve", "--config", str(path), "--period", period,
+                       "--out", str(out / f"{period}.json"), "--as-of", as_of)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    last = json.loads((out / f"{PERIOD.label}.json").read_text())["report"]
+    unknown, moved = last["unapproved_outflows"]
+    assert unknown["reasons"] == ["unknown_coin"] and len(unknown["unknown_inputs"]) == 1
+    assert unknown["paid_to"] == [
+        {"address": OUTSIDE, "vout": 0, "sat": UNAPPROVED, "beyond_gap_of": None}
+    ]
+    assert unknown["by_source"] == [{"source": "unattributed", "holder": "", "sat": UNAPPROVED}]
+    assert moved["reasons"] == ["beyond_gap"]
+    assert moved["paid_to"] == [{"address": address(VAULT, beyond), "vout": 0, "sat": 3_000_000,
+                                 "beyond_gap_of": "cold-vault-1"}]  # fmt: skip
+    # One instant, one rule: the page and the report hold the same, the outflow pending apart.
+    report = json.loads((out / f"{THIS_MONTH.label}.json").read_text())["report"]
+    page = tmp_path / "public"
+    done = run_cli("report", "transparency", "--config", str(path), "--out", str(page),
+                   "--as-of", as_of)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    public = json.loads((page / "transparency.json").read_text())
+    assert public["total_sat"] == report["holdings"]["end"]["total_sat"] == SEIZED + 1_999_000
+    assert public["by_source"] == report["holdings"]["end"]["by_source"]
+    assert public["pending"] == report["holdings"]["pending"]
+    assert (public["pending"]["unapproved_sat"], public["pending"]["fee_sat"]) == (
+        PENDING_OUT,
+        1_000,
+    )
+    assert public["holdings_rule"] == report["rules"]["holdings_at"]
+    assert "Pending, not counted above" in (page / "index.html").read_text()

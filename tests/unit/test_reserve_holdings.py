@@ -129,3 +129,61 @@ def test_holdings_at_an_instant_see_only_blocks_before_it() -> None:
     later = holdings_at(coins, spends, t0 + timedelta(hours=6))
     assert later.by_wallet == {("custody", "vault"): 5_000}
     assert later.by_source == {("mined", "op-a"): 5_000}
+
+
+def test_an_outflow_of_a_coin_never_seen_arriving_is_unapproved_and_unattributed() -> None:
+    # Tx 2 spends tx 1:0 (known) and tx 9:0 (never stored: older than the watch).
+    coins = [
+        coin(1, 0, 4_000, "reserve", "op-a"),
+        coin(2, 0, 10_000, "outside", ""),
+        coin(2, 1, 1_000, "custody", "vault"),
+    ]
+    h = holdings(coins, [(tx(2), tx(1), 0), (tx(2), tx(9), 0)])
+    (move,) = h.movements
+    assert move.destination == "unapproved"
+    assert move.reasons == ("unknown_coin",)
+    assert move.unknown_inputs == ((tx(9), 0),)
+    # The unknown coin counts for what the known one does not cover; its fee is unknown.
+    assert (move.spent_sat, move.unapproved_sat, move.fee_sat) == (11_000, 10_000, 0)
+    assert sum(move.unapproved_by_source.values()) == 10_000
+    assert move.unapproved_by_source[("unattributed", "")] > 0
+    assert h.by_wallet == {("custody", "vault"): 1_000}
+    assert h.total_sat == 1_000  # the change is held, partly unattributed: never dropped
+    assert sum(h.left_by_source.values()) == 10_000
+
+
+def test_a_spend_of_unknown_coins_alone_still_moves_the_metrics() -> None:
+    coins = [coin(2, 0, 7_000, "outside", "", status="mempool")]
+    (move,) = holdings(coins, [(tx(2), tx(9), 3)]).movements
+    assert (move.reasons, move.unapproved_sat, move.status) == (("unknown_coin",), 7_000, "mempool")
+    assert move.unapproved_by_source == {("unattributed", ""): 7_000}
+
+
+def test_a_move_to_a_wallets_own_address_beyond_its_gap_is_unapproved_for_that_reason() -> None:
+    coins = [
+        coin(1, 0, 10_000, "custody", "vault"),
+        coin(2, 0, 9_000, "outside", "vault"),  # the vault's address 30, 4 … 29 unused
+        coin(2, 1, 500, "outside", ""),
+    ]
+    (move,) = holdings(coins, [(tx(2), tx(1), 0)]).movements
+    assert move.destination == "unapproved"
+    assert move.reasons == ("outside", "beyond_gap")
+    assert move.unapproved_sat == 9_500
+
+
+def test_a_pending_outflow_is_shown_apart_and_holdings_at_count_blocks_only() -> None:
+    from datetime import UTC, datetime
+
+    from remittance.reserve import holdings_at, pending
+
+    t0 = datetime(2026, 10, 1, tzinfo=UTC)
+    coins = [
+        Coin(tx(1), 0, 50_000, "intake", "case-1", "a", "confirmed", 100, t0),
+        coin(2, 0, 10_000, "outside", "", status="mempool"),
+        coin(2, 1, 39_999, "intake", "case-1", status="mempool"),
+    ]
+    spends = [(tx(2), tx(1), 0)]
+    later = datetime(2026, 10, 2, tzinfo=UTC)
+    assert holdings_at(coins, spends, later).total_sat == 50_000
+    (waiting,) = pending(coins, spends)
+    assert (waiting.txid, waiting.unapproved_sat, waiting.fee_sat) == (tx(2), 10_000, 1)

@@ -452,6 +452,50 @@ async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> N
         return registry.get_sample_value(name, labels)
 
     assert sample("reservewatch_reserve_balance_btc", source="seized", holder="case-7") == 0.00018
-    assert sample("reservewatch_reserve_unapproved_outflows_total") == 1.0
+    assert sample("reservewatch_reserve_unapproved_outflows_total", reason="outside") == 1.0
+    assert sample("reservewatch_reserve_unapproved_outflows_total", reason="unknown_coin") == 0.0
     assert sample("reservewatch_reserve_outflow_btc_total", destination="custody") == 0.00078
     assert sample("reservewatch_reserve_outflow_btc_total", destination="unapproved") == 0.0001
+
+
+async def test_outflows_of_unknown_coins_and_beyond_the_gap_raise_the_custody_alarm(
+    rig: Rig,
+) -> None:
+    vault = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    # Vault address 1 spends a coin the watcher never saw arrive (older than its history):
+    # 9,000 to a stranger and 3,000 back to the vault.
+    rig.chain.pay(
+        STRANGER, 9_000, confirm=True, spend_from=vault.address(1),
+        extra_outputs=[(vault.address(0), 3_000)],
+    )  # fmt: skip
+    # The vault moves its 3,000 to its own address 30: 2 … 29 unused, far past the gap of 3.
+    rig.chain.pay(vault.address(30), 2_000, spend_from=vault.address(0))
+    job = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    await job.poll()
+    held = job.status.holdings
+    assert held is not None
+    unknown, beyond = held.movements
+    assert (unknown.reasons, unknown.unapproved_sat, len(unknown.unknown_inputs)) == (
+        ("unknown_coin",),
+        9_000,
+        1,
+    )
+    assert unknown.unapproved_by_source == {("unattributed", ""): 9_000}
+    assert (beyond.reasons, beyond.unapproved_sat, beyond.fee_sat) == (
+        ("beyond_gap",),
+        2_000,
+        1_000,
+    )
+    assert beyond.unapproved[0].holder == "vault"
+    assert held.total_sat == 0
+    assert held.left_by_source == {("unattributed", ""): 12_000}
+    registry, _ = build_registry([job.status])
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    name = "reservewatch_reserve_unapproved_outflows_total"
+    assert sample(name, reason="unknown_coin") == 1.0
+    assert sample(name, reason="beyond_gap") == 1.0
+    assert sample(name, reason="outside") == 0.0
+    assert sample("reservewatch_reserve_outflow_btc_total", destination="unapproved") == 0.00011
