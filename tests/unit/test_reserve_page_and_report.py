@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from collector.config import parse_config
-from collector.reserve_report import transparency_document
+from collector.documents.reserve_report import transparency_document
 from remittance.periods import parse_report_period
 from remittance.reserve import HOLDINGS_AT_RULE, RULE, Coin
 from remittance.reserve_report import ReportInputs, build_report
