@@ -29,6 +29,7 @@ from collector.clock import Clock
 from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
 from collector.logs import FailureLog
+from collector.mail_subject import Subject
 from collector.payment import payment_address
 from collector.reminders import compose_reminder, reminders_due
 from collector.statements import (
@@ -71,7 +72,7 @@ def compose(
         else _("Reserve remittance statement {period} — {operation}",
                period=statement.period_label, operation=operation.name)
     )  # fmt: skip
-    message["Subject"] = f"{subject} ({operation.license})"
+    message["Subject"] = Subject(f"{subject} ({operation.license})")
     opening = (
         [
             _(

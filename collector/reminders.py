@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from collector.config import OperationConfig, SmtpConfig
+from collector.mail_subject import Subject
 from collector.payment import bip21_uri, payment_address
 from remittance.i18n import wording
 from remittance.ledger import Settlement
@@ -72,12 +73,14 @@ def compose_reminder(  # noqa: PLR0917 - what the reminder says, in the order it
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(operation.contacts)
-    message["Subject"] = _(
-        "Reminder: {amount} due by {deadline} ({period}) — {operation}",
-        amount=amount,
-        deadline=deadline,
-        period=settlement.label,
-        operation=operation.name,
+    message["Subject"] = Subject(
+        _(
+            "Reminder: {amount} due by {deadline} ({period}) — {operation}",
+            amount=amount,
+            deadline=deadline,
+            period=settlement.label,
+            operation=operation.name,
+        )
     )
     lines = [
         _(
