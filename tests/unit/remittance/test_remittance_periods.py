@@ -9,6 +9,7 @@ from remittance.periods import (
     PeriodKind,
     deadline,
     parse_period_label,
+    parse_report_period,
     period_containing,
     periods_covering,
 )
@@ -76,3 +77,18 @@ def test_a_deadline_in_almaty_ends_the_day_five_hours_before_utc() -> None:
     assert deadline(february, 10, new_york) == datetime(2027, 3, 11, 5, tzinfo=UTC)
     # … and EDT (UTC−4) after it.
     assert deadline(february, 20, new_york) == datetime(2027, 3, 21, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "label", ["2026-10\n", "2026-W43\n", "2026-10-05\n", "2026-Q4\n", "2026\n", "\n2026-10"]
+)
+def test_a_label_with_a_newline_is_no_period(label: str) -> None:
+    with pytest.raises(InvalidPeriodLabelError):
+        parse_report_period(label)
+
+
+def test_the_apis_period_check_refuses_a_trailing_newline() -> None:
+    from collector.http import period_problem
+
+    assert period_problem("2026-10") is None
+    assert period_problem("2026-10\n") is not None
