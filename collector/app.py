@@ -222,6 +222,7 @@ class Collector:
     async def run(self) -> None:
         """Serve until cancelled."""
         await self.http.start()
+        log.info("collector started", extra={"listen": self.config.http.listen})
         self.accounts.hold(op.id for op in self.config.operations)
         try:
             async with asyncio.TaskGroup() as group:
@@ -267,7 +268,6 @@ async def _serve(config: Config, *, once: bool, since: date | None) -> int:
                 for target, result in sorted(results.items()):
                     print(f"{target}: {result}")
                 return 1 if failed and len(failed) == len(results) else 0
-            log.info("collector started", extra={"listen": config.http.listen})
             await collector.run()
     except asyncio.CancelledError:
         if not stopping:

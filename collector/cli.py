@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from collector import __version__
 from collector.config import Config, load_config, reference_problems
-from collector.errors import ConfigError, ReservewatchError
+from collector.errors import ConfigError, ListenError, ReservewatchError
 from collector.logs import setup_logging
 
 DESCRIPTION = """\
@@ -71,11 +72,21 @@ def _instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from err
     # One instant, one reading: an offset (+05:00) is normalised to UTC here, so the same
     # instant written two ways names the same mining days.
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError as err:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 1-9999 in UTC") from err
+
+
+class _Parser(argparse.ArgumentParser):
+    """Its errors are one line on stderr (exit 2), as every error of the command is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reservewatch",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -294,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_verify_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reservewatch statement verify",
         description="Check a statement's SHA-256 and Ed25519 signature (JSON, CSV or PDF).",
     )
@@ -314,9 +325,28 @@ def _load(path: Path) -> Config:
     return load_config(path)
 
 
+def _signing_key_problem(config: Config, source: str) -> str | None:
+    """The configured statement signing key loaded as ``statement`` would load it: a file
+    that is no Ed25519 private key is one line naming it."""
+    from collector.documents.statements import load_signing_key  # noqa: PLC0415 - keeps --help fast
+
+    path = config.statement.signing_key_file
+    if path is None:
+        return None
+    try:
+        load_signing_key(path)
+    except ReservewatchError as err:
+        return f"{source}: statement.signing_key_file: {' '.join(str(err).split())}"
+    return None
+
+
 def _check_config(args: argparse.Namespace) -> int:
     config = _load(args.config)
     problems = [] if args.skip_secrets else reference_problems(config, str(args.config))
+    if not args.skip_secrets and not any("signing_key_file" in line for line in problems):
+        key_problem = _signing_key_problem(config, str(args.config))
+        if key_problem:
+            problems.append(key_problem)
     if not config.operations:
         problems.append(f"{args.config}: operations: none configured (nothing to watch)")
     if problems:
@@ -385,7 +415,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "run":
         from collector.app import run_collector  # noqa: PLC0415 - keeps --help fast
 
-        return run_collector(_load(args.config), once=args.once, since=args.since)
+        try:
+            return run_collector(_load(args.config), once=args.once, since=args.since)
+        except ListenError as err:  # the port in use: the operator's to fix, exit 2
+            print(f"reservewatch: {err}", file=sys.stderr)
+            return 2
     if command == "demo":
         # The simulator is the demo's world, beside the product: only this command runs it.
         from simulator.runner import run_demo  # noqa: PLC0415

@@ -87,3 +87,7 @@ class AccountsNotReady(StatementUnavailable):
 
 class OutputError(ReservewatchError):
     """A command's output cannot be written (a missing folder, no permission)."""
+
+
+class ListenError(ReservewatchError):
+    """The HTTP server cannot listen on its configured address (in use, not permitted)."""

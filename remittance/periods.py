@@ -35,11 +35,11 @@ class PeriodKind(StrEnum):
     YEARLY = "yearly"  # reports only
 
 
-_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
-_DAY_LABEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_QUARTER_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
-_YEAR_LABEL = re.compile(r"^(\d{4})$")
+_MONTH_LABEL = re.compile(r"(\d{4})-(\d{2})")
+_WEEK_LABEL = re.compile(r"(\d{4})-W(\d{2})")
+_DAY_LABEL = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_QUARTER_LABEL = re.compile(r"(\d{4})-Q([1-4])")
+_YEAR_LABEL = re.compile(r"(\d{4})")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -141,10 +141,10 @@ def parse_report_period(label: str) -> Period:
     >>> parse_report_period("2026-Q4").start, parse_report_period("2026").end
     (datetime.date(2026, 10, 1), datetime.date(2027, 1, 1))
     """
-    if match := _QUARTER_LABEL.match(label):
+    if match := _QUARTER_LABEL.fullmatch(label):
         year, quarter = (int(group) for group in match.groups())
         return period_containing(PeriodKind.QUARTERLY, date(year, quarter * 3 - 2, 1))
-    if match := _YEAR_LABEL.match(label):
+    if match := _YEAR_LABEL.fullmatch(label):
         if int(match.group(1)) < 1:
             raise InvalidPeriodLabelError(f"period label {label!r} names no real year")
         return period_containing(PeriodKind.YEARLY, date(int(match.group(1)), 1, 1))
@@ -163,14 +163,14 @@ def parse_report_period(label: str) -> Period:
 def parse_period_label(label: str) -> Period:
     """Parse `2026-10` (month), `2026-W43` (ISO week) or `2026-10-05` (day)."""
     try:
-        if match := _MONTH_LABEL.match(label):
+        if match := _MONTH_LABEL.fullmatch(label):
             year, month = (int(group) for group in match.groups())
             return period_containing(PeriodKind.MONTHLY, date(year, month, 1))
-        if match := _WEEK_LABEL.match(label):
+        if match := _WEEK_LABEL.fullmatch(label):
             year, week = (int(group) for group in match.groups())
             monday = date.fromisocalendar(year, week, 1)
             return period_containing(PeriodKind.WEEKLY, monday)
-        if match := _DAY_LABEL.match(label):
+        if match := _DAY_LABEL.fullmatch(label):
             year, month, day = (int(group) for group in match.groups())
             return period_containing(PeriodKind.DAILY, date(year, month, day))
     except ValueError as error:

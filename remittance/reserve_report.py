@@ -9,7 +9,6 @@ giving the same bytes. Amounts are integer satoshis; BTC text is for people only
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from remittance.csv_cells import Number, Writer
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
 from remittance.reserve import (
@@ -299,34 +299,37 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
     """The report as CSV rows ``section,field,value…`` (the first line names it, the second
     its SHA-256: what a signature line appended after them covers)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["report", REPORT_KIND, report["period"], report["as_of"]])
-    w.writerow(["report", "report_sha256", sha256])
+    writer = Writer(out)  # text cells guarded against spreadsheet formulas
+
+    def put(*cells: object) -> None:
+        writer.writerow(cells)
+
+    def btc(sat: int) -> Number:
+        return Number(sat_to_btc_text(sat))
+
+    put("report", REPORT_KIND, report["period"], report["as_of"])
+    put("report", "report_sha256", sha256)
     for moment in ("start", "end"):
         h = report["holdings"][moment]
-        w.writerow(
-            ["holdings", moment, "total", "", h["total_sat"], sat_to_btc_text(h["total_sat"])]
-        )
+        put("holdings", moment, "total", "", h["total_sat"], btc(h["total_sat"]))
         for row in h["by_source"]:
-            w.writerow(["holdings", moment, row["source"], row["holder"], row["sat"],
-                        sat_to_btc_text(row["sat"])])  # fmt: skip
+            put("holdings", moment, row["source"], row["holder"], row["sat"], btc(row["sat"]))
     for row in report["holdings"]["pending"]["movements"]:
-        w.writerow(["pending", row["txid"], row["status"], row["spent_sat"],
-                    row["to_custody_sat"], row["unapproved_sat"], row["fee_sat"]])  # fmt: skip
+        put("pending", row["txid"], row["status"], row["spent_sat"],
+            row["to_custody_sat"], row["unapproved_sat"], row["fee_sat"])  # fmt: skip
     for row in report["inflows"]["by_source"]:
-        w.writerow(["inflows", row["source"], row["holder"], row["outputs"], row["sat"],
-                    sat_to_btc_text(row["sat"])])  # fmt: skip
-    w.writerow(["operations", "operation", "due_sat", "settled_sat", "remitted_sat",
-                "shortfall_sat", "overdue_seconds"])  # fmt: skip
+        put("inflows", row["source"], row["holder"], row["outputs"], row["sat"], btc(row["sat"]))
+    put("operations", "operation", "due_sat", "settled_sat", "remitted_sat",
+        "shortfall_sat", "overdue_seconds")  # fmt: skip
     for row in report["operations"]:
-        w.writerow(["operation", row["operation"], row["due_sat"], row["settled_sat"],
-                    row["remitted_sat"], row["shortfall_sat"], row["overdue_seconds"]])  # fmt: skip
+        put("operation", row["operation"], row["due_sat"], row["settled_sat"],
+            row["remitted_sat"], row["shortfall_sat"], row["overdue_seconds"])  # fmt: skip
     for row in report["seized"]:
-        w.writerow(["seized", row["case"], row["authority"], row["order_ref"],
-                    row["received_sat"], sat_to_btc_text(row["received_sat"])])  # fmt: skip
+        put("seized", row["case"], row["authority"], row["order_ref"],
+            row["received_sat"], btc(row["received_sat"]))  # fmt: skip
     for row in report["custody_movements"]:
-        w.writerow(["custody", row["txid"], row["status"], row["block_time"] or "",
-                    row["to_custody_sat"], row["fee_sat"]])  # fmt: skip
+        put("custody", row["txid"], row["status"], row["block_time"] or "",
+            row["to_custody_sat"], row["fee_sat"])  # fmt: skip
     for row in report["unapproved_outflows"]:
         for paid in row["paid_to"]:
             reason = (
@@ -334,18 +337,25 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
                 if paid["beyond_gap_of"]
                 else next((r for r in row["reasons"] if r != "beyond_gap"), "")
             )
-            w.writerow(["unapproved", row["txid"], row["status"], row["block_time"] or "",
-                        paid["address"], paid["sat"], reason])  # fmt: skip
+            put("unapproved", row["txid"], row["status"], row["block_time"] or "",
+                paid["address"], paid["sat"], reason)  # fmt: skip
     valuation = report.get("valuation")
     if valuation:
         for key in sorted(valuation):
-            if not isinstance(valuation[key], dict | list):
-                w.writerow(["valuation", key, valuation[key]])
+            value = valuation[key]
+            if isinstance(value, dict | list):
+                continue
+            # prices and amounts are numbers written as text; the rule, sources, instants text
+            numeric = isinstance(value, str) and key != "rule"
+            numeric = numeric and not key.endswith(("_source", "_instant"))
+            put("valuation", key, Number(value) if numeric else value)
     share = report.get("national_hashrate_share")
     if share:
-        w.writerow(["national_hashrate_share", share.get("average_ratio"), share.get("days")])
+        ratio = share.get("average_ratio")
+        put("national_hashrate_share", None if ratio is None else Number(str(ratio)),
+            share.get("days"))  # fmt: skip
     for proof in report.get("proofs", []):
-        w.writerow(["proof", proof.get("address"), proof.get("status")])
+        put("proof", proof.get("address"), proof.get("status"))
     return out.getvalue().encode()
 
 

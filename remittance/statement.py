@@ -25,7 +25,6 @@ signature covers.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -38,6 +37,7 @@ from typing import Any, TypeVar
 import orjson
 
 from remittance.account import OperationAccount
+from remittance.csv_cells import Number, Writer
 from remittance.errors import InvalidInputError, StatementFormatError
 from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
@@ -718,7 +718,7 @@ def render_csv(statement: Statement) -> bytes:
     `statement_sha256`, which ties the CSV to the signed JSON statement.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = Writer(buffer)  # text cells guarded against spreadsheet formulas
     writer.writerow(["section", "field", "value"])
     header: list[tuple[str, object]] = [
         ("operation_id", statement.operation_id),
@@ -736,7 +736,7 @@ def render_csv(statement: Statement) -> bytes:
         ("expected_sat", statement.expected_sat),
         ("basis_sat", statement.basis_sat),
         ("due_sat", statement.due_sat),
-        ("due_btc", sat_to_btc_text(statement.due_sat)),
+        ("due_btc", Number(sat_to_btc_text(statement.due_sat))),
         ("opening_balance_sat", statement.opening_balance_sat),
         ("remitted_sat", statement.remitted_sat),
         ("closing_balance_sat", statement.closing_balance_sat),
@@ -754,8 +754,11 @@ def render_csv(statement: Statement) -> bytes:
             "restatements",
             " ".join(f"{r.period_label}:{r.delta_sat:+d}" for r in statement.restatements),
         ),
-        ("energy_kwh", _text(statement.energy_kwh) or ""),
-        ("implied_efficiency_j_per_th", _text(statement.implied_efficiency_j_per_th) or ""),
+        ("energy_kwh", Number(_text(statement.energy_kwh) or "")),
+        (
+            "implied_efficiency_j_per_th",
+            Number(_text(statement.implied_efficiency_j_per_th) or ""),
+        ),
         ("statement_sha256", statement.sha256()),
     ]
     writer.writerows(("statement", field, value) for field, value in header)
@@ -778,10 +781,10 @@ def render_csv(statement: Statement) -> bytes:
                     (str(pool.counted).lower()) if pool.pool else "",
                     day.mined_sat,
                     "" if day.expected_sat is None else day.expected_sat,
-                    _text(day.pool_hashrate_hs) or "",
+                    Number(_text(day.pool_hashrate_hs) or ""),
                     day.pool_hashrate_source or "",
-                    _text(day.pool_hashrate_coverage) or "",
-                    _text(day.network_hashrate_hs) or "",
+                    Number(_text(day.pool_hashrate_coverage) or ""),
+                    Number(_text(day.network_hashrate_hs) or ""),
                     "" if day.network_rewards_sat is None else day.network_rewards_sat,
                     "" if day.missing_reason is None else day.missing_reason,
                 ]

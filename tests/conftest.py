@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import gc
 import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +21,35 @@ from collector.store.queries import Store
 from tests.support.processes import PostgresServer, find_postgres_bin
 
 _database_names = itertools.count()
+
+
+def _parse_without_gc(parse: Callable[..., Any]) -> Callable[..., Any]:
+    """``ast.parse`` with the garbage collector held off while it builds the tree.
+
+    CPython 3.11 (Debian 12's 3.11.2; gh-106905 and its kin) keeps one AST-construction depth
+    counter per interpreter. A collection inside ``ast.parse`` runs finalizers; one that raises
+    (a ``ResourceWarning`` made an error by ``filterwarnings``) reaches pytest's unraisable
+    hook, which formats a traceback, and 3.11's traceback module parses the failing line with
+    ``ast.parse`` — a nested parse that resets the counter, so the outer one ends with
+    ``SystemError: AST constructor recursion depth mismatch``. Pytest parses whole files to
+    show a failure, so a run with failures could end in that crash with no summary line. No
+    collection inside, no nested parse; the garbage is collected right after.
+    """
+
+    @functools.wraps(parse)
+    def parse_without_gc(*args: Any, **kwargs: Any) -> Any:
+        if not gc.isenabled():
+            return parse(*args, **kwargs)
+        gc.disable()
+        try:
+            return parse(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return parse_without_gc
+
+
+ast.parse = _parse_without_gc(ast.parse)  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")

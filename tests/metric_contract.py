@@ -42,6 +42,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_reserve_wallet_proven",
         "reservewatch_reserve_unapproved_outflows_total",
         "reservewatch_reserve_outflow_btc_total",
+        "reservewatch_reserve_unparseable_outputs_total",
         "reservewatch_price_btc_usd",
         "reservewatch_reserve_value_usd",
         "reservewatch_reserve_value_kzt",

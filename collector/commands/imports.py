@@ -28,6 +28,7 @@ COLUMNS = ("operation", "pool", "date", "amount_sat")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_AMOUNT_SAT = MAX_SUPPLY_SAT
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+GENESIS_DAY = date(2009, 1, 3)  # the Bitcoin chain's first block
 
 
 class CsvImportError(ReservewatchError):
@@ -74,6 +75,13 @@ def parse_earnings_csv(
         for pool in operation.pools
     }
     operations = {operation.id for operation in config.operations}
+    # No day before the chain's first block, nor before the operation's first configured rate
+    # (a plain rate is in force from genesis): such a day was mined by no one watched here,
+    # and stored it would make every account walk from there.
+    first_day = {
+        operation.id: max(GENESIS_DAY, operation.remittance.schedule[0].effective_from)
+        for operation in config.operations
+    }
     problems: list[str] = []
     records: dict[tuple[str, str, date], EarningRecord] = {}
     for where, (operation_id, pool, day_text, amount_text) in csv_rows(
@@ -90,6 +98,13 @@ def parse_earnings_csv(
         day_problem, day = _day(day_text)
         if day is None:
             problems.append(f"{where}: date {day_text[:20]!r} {day_problem}")
+            continue
+        if day < first_day[operation_id]:
+            first = first_day[operation_id]
+            why = (
+                "the chain's first block" if first == GENESIS_DAY else "the operation's first rate"
+            )
+            problems.append(f"{where}: date {day} is before {why} ({first}): not mined here")
             continue
         if today is not None and day > today:
             problems.append(f"{where}: date {day} is after today ({today}): not mined yet")

@@ -318,14 +318,26 @@ def write_signing_key(out: Path) -> int:
     """Create a new statement signing key readable only by its owner; print the public half."""
     key = new_private_key()
     public = out.with_suffix(".pub.pem")
+    for path in (out, public):
+        # Either file there already: another key's half, never overwritten nor left mismatched.
+        if os.path.lexists(path):
+            raise OutputError(f"{path} exists: a signing key is never overwritten")
     try:
         descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(private_key_pem(key))
-        public.write_bytes(public_key_pem(public_key_of(key)))
     except FileExistsError as err:
         raise OutputError(f"{out} exists: a signing key is never overwritten") from err
     except OSError as err:
         raise OutputError(f"cannot write {err.filename or out}: {err.strerror or err}") from err
+    try:
+        descriptor = os.open(public, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(public_key_pem(public_key_of(key)))
+    except OSError as err:
+        out.unlink()  # this run's private key alone, without its public half: not kept
+        if isinstance(err, FileExistsError):
+            raise OutputError(f"{public} exists: a signing key is never overwritten") from err
+        raise OutputError(f"cannot write {public}: {err.strerror or err}") from err
     print(f"wrote {out} (mode 600) and its public key {public}")
     return 0

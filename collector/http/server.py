@@ -45,6 +45,7 @@ from collector.clock import Clock
 from collector.config import ApiToken, HttpConfig
 from collector.errors import (
     AccountsNotReady,
+    ListenError,
     ReservewatchError,
     StatementUnavailable,
     UnknownOperation,
@@ -58,7 +59,7 @@ from remittance.periods import parse_period_label
 log = logging.getLogger(__name__)
 
 STATEMENT_FORMATS = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
-_PERIOD = re.compile(r"^\d{4}-(\d{2}|W\d{2})(-\d{2})?$")
+_PERIOD = re.compile(r"\d{4}-(\d{2}|W\d{2})(-\d{2})?")
 
 
 class Reports(Protocol):
@@ -151,7 +152,7 @@ def _answers_for_api_errors() -> Iterator[None]:
 
 def period_problem(label: str) -> str | None:
     """Why ``label`` names no period (``2026-10``, ``2026-W43``, ``2026-10-05``), or None."""
-    if not _PERIOD.match(label):
+    if not _PERIOD.fullmatch(label):
         return "expected YYYY-MM, YYYY-Www or YYYY-MM-DD"
     try:
         parse_period_label(label)
@@ -386,15 +387,18 @@ class HttpServer:
             max_connections=config.max_connections,
             faults=self.faults,
         )
-        self._listener = await loop.create_server(
-            self.guard,
-            config.host,
-            config.port,
-            ssl=ssl_context,
-            ssl_handshake_timeout=config.header_timeout_s if ssl_context else None,
-            reuse_address=True,
-            backlog=128,
-        )
+        try:
+            self._listener = await loop.create_server(
+                self.guard,
+                config.host,
+                config.port,
+                ssl=ssl_context,
+                ssl_handshake_timeout=config.header_timeout_s if ssl_context else None,
+                reuse_address=True,
+                backlog=128,
+            )
+        except OSError as err:  # in use, not permitted, no such address here
+            raise ListenError(f"cannot listen on {config.listen}: {err.strerror or err}") from err
         log.info("http listening", extra={"listen": config.listen})
 
     async def stop(self) -> None:

@@ -39,6 +39,7 @@ from collector.documents.statements import (
 from collector.errors import ReservewatchError, SecretError, StatementUnavailable, StoreError
 from collector.logs import FailureLog
 from collector.mail.reminders import compose_reminder, reminders_due
+from collector.mail.subject import Subject
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
@@ -86,7 +87,7 @@ def compose(
         else _("Reserve remittance statement {period} — {operation}",
                period=statement.period_label, operation=operation.name)
     )  # fmt: skip
-    message["Subject"] = f"{subject} ({operation.license})"
+    message["Subject"] = Subject(f"{subject} ({operation.license})")
     opening = (
         [
             _(

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from collector.bitcoin.payment import bip21_uri, payment_address
 from collector.config import OperationConfig, SmtpConfig
+from collector.mail.subject import Subject
 from remittance.i18n import wording
 from remittance.ledger import Settlement
 
@@ -72,12 +73,14 @@ def compose_reminder(  # noqa: PLR0917 - what the reminder says, in the order it
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(operation.contacts)
-    message["Subject"] = _(
-        "Reminder: {amount} due by {deadline} ({period}) — {operation}",
-        amount=amount,
-        deadline=deadline,
-        period=settlement.label,
-        operation=operation.name,
+    message["Subject"] = Subject(
+        _(
+            "Reminder: {amount} due by {deadline} ({period}) — {operation}",
+            amount=amount,
+            deadline=deadline,
+            period=settlement.label,
+            operation=operation.name,
+        )
     )
     lines = [
         _(

@@ -138,6 +138,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "under both.",
             "reason",
         ),
+        "reservewatch_reserve_unparseable_outputs": _c(
+            "Outputs the chain source listed that the watcher could not read whole, each "
+            "counted once, by reason: bad_address (its address is no valid address on the "
+            "configured chain; the output is kept without an address).",
+            "reason",
+        ),
         "reservewatch_reserve_outflow_btc": _c(
             "BTC the reserve's wallets paid out: destination custody (to an approved custody "
             "wallet) or unapproved (outside every wallet).",

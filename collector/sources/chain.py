@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from collector.bitcoin.address import AddressError, Chain, validate_address
 from collector.bitcoin.wallets import WalletBook
 from collector.clock import Clock
 from collector.config import Config
@@ -81,9 +82,11 @@ class TxStatus:
 class ParsedTx:
     txid: str
     status: TxStatus
-    outputs: tuple[tuple[int, str, int], ...]  # (vout, address, value sat), addressed ones only
+    outputs: tuple[tuple[int, str, int], ...]  # (vout, address or "", value sat); see parse_tx
     spends_from: tuple[str, ...] = ()  # the addresses of the outputs its inputs spend
     spends: tuple[tuple[str, int, str], ...] = ()  # (prev txid, prev vout, its address)
+    # (vout, what the source gave) of outputs whose "address" is none on the chain
+    bad_addresses: tuple[tuple[int, str], ...] = ()
 
 
 def _is_txid(value: object) -> TypeGuard[str]:
@@ -109,8 +112,15 @@ def parse_status(doc: Any, where: str = "tx status") -> TxStatus:
     return TxStatus(True, height, block_hash, timestamp_utc(block_time, f"{where}: block_time"))
 
 
-def parse_tx(doc: Any) -> ParsedTx:
-    """One Esplora transaction: its txid, status and the outputs that carry an address."""
+def parse_tx(doc: Any, chain: Chain = "main") -> ParsedTx:
+    """One Esplora transaction: its txid, status and the outputs that carry an address.
+
+    An output's ``scriptpubkey_address`` must be a valid address on ``chain``. Anything else
+    (a hostile or broken source's ``=HYPERLINK(...)``) is listed in ``bad_addresses`` and the
+    output kept with the address ``""``: it pays no watched address, and when the reserve's
+    coins pay it, it is stored as an outflow without an address (its value is not taken for a
+    fee), never with that text. Outputs with no address at all (OP_RETURN, bare scripts: real
+    Esplora gives them none) are left out as before."""
     if not isinstance(doc, dict) or not _is_txid(doc.get("txid")):
         raise SourceBadResponse("tx: expected an object with a 64-hex txid")
     txid = str(doc["txid"])
@@ -118,6 +128,7 @@ def parse_tx(doc: Any) -> ParsedTx:
     if not isinstance(vouts, list):
         raise SourceBadResponse(f"tx {txid}: vout must be a list")
     outputs: list[tuple[int, str, int]] = []
+    bad: list[tuple[int, str]] = []
     for index, out in enumerate(vouts):
         if not isinstance(out, dict):
             raise SourceBadResponse(f"tx {txid}: vout[{index}] must be an object")
@@ -125,7 +136,12 @@ def parse_tx(doc: Any) -> ParsedTx:
         if address is None:
             continue  # OP_RETURN and bare scripts pay no address
         value = _non_negative_int(out.get("value"), f"tx {txid}: vout[{index}].value")
-        outputs.append((index, str(address), value))
+        try:
+            validate_address(address, chain)  # also refuses a non-string
+        except AddressError:
+            bad.append((index, str(address)[:100]))
+            address = ""
+        outputs.append((index, address, value))
     vins = doc.get("vin", [])
     if not isinstance(vins, list):
         raise SourceBadResponse(f"tx {txid}: vin must be a list")
@@ -149,6 +165,7 @@ def parse_tx(doc: Any) -> ParsedTx:
         tuple(outputs),
         tuple(a for _, _, a in spends),
         tuple(spends),
+        tuple(bad),
     )
 
 
@@ -237,6 +254,7 @@ class ReserveJob:
         self._clock = clock
         self._max_pages = max_pages_per_address
         self._book = book or WalletBook.from_config(config)
+        self._chain = config.network.chain
         self._learned = False  # the book has not yet seen the stored outputs
         self.status = status or ReserveStatus.for_book(
             (op.id for op in config.operations), self._book
@@ -305,7 +323,9 @@ class ReserveJob:
         cursors: set[str] = set()
         pages = 1
         while True:
-            txs = [parse_tx(doc) for doc in docs]
+            txs = [parse_tx(doc, self._chain) for doc in docs]
+            for tx in txs:
+                self._count_bad_addresses(tx)
             confirmed = [tx for tx in txs if tx.status.confirmed]
             reached_known = False
             for tx in txs:
@@ -331,6 +351,17 @@ class ReserveJob:
                 )
             docs = await self._page(f"{self._base}/address/{address}/txs/chain/{last}")
             pages += 1
+
+    def _count_bad_addresses(self, tx: ParsedTx) -> None:
+        for vout, text in tx.bad_addresses:
+            if (tx.txid, vout) in self.status.bad_address_outputs:
+                continue
+            self.status.bad_address_outputs.add((tx.txid, vout))
+            log.warning(
+                "reserve: tx %s vout %d: %r is no address on the %s chain; "
+                "the output is kept without an address",
+                tx.txid, vout, text, self._chain,
+            )  # fmt: skip
 
     async def _page(self, url: str) -> list[Any]:
         docs = await self._http.get_json(url)

@@ -147,12 +147,17 @@ class ReserveStatus:
     watched: dict[str, int] = field(default_factory=dict)  # addresses per wallet role
     holders: frozenset[str] = frozenset()  # the configured holders (labels)
     proofs: list[WalletProof] = field(default_factory=list)
+    # outputs the source gave an "address" that is none on the chain, each counted once
+    bad_address_outputs: set[tuple[str, int]] = field(default_factory=set)
 
     @classmethod
     def for_book(cls, operation_ids: Iterable[str], book: WalletBook) -> ReserveStatus:
         return cls(tuple(operation_ids), holders=frozenset(w.holder for w in book.wallets))
 
     def metric_families(self) -> Iterable[Metric]:
+        unparseable = family("reservewatch_reserve_unparseable_outputs")
+        unparseable.add_metric(["bad_address"], float(len(self.bad_address_outputs)))
+        yield unparseable
         if self.tip_height is None:
             return  # nothing established yet: absent, not zero
         received = family("reservewatch_reserve_received_btc_total")

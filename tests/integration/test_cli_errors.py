@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -151,3 +152,50 @@ def test_verify_refuses_a_forged_or_unsigned_key_in_one_line(
     path.write_bytes(inserted)
     done = _run("statement", "verify", str(path), "--public-key", str(public))
     _one_line_error(done, 1, f"NOT VERIFIED: the signed JSON {words}")
+
+
+def test_check_config_loads_the_signing_key(tmp_path: Path) -> None:
+    key = tmp_path / "key.pem"
+    key.write_text("this is no key\n")
+    key.chmod(0o600)
+    path = write_config(tmp_path, statement={"signing_key_file": str(key)})
+    done = _run("check-config", "--config", str(path))
+    _one_line_error(done, 2, f"statement.signing_key_file: statement signing key {key}")
+
+
+def test_keygen_refuses_when_either_file_exists(tmp_path: Path) -> None:
+    out = tmp_path / "new.pem"
+    public = tmp_path / "new.pub.pem"
+    public.write_text("someone's public key\n")
+    _one_line_error(_run("keygen", "--out", str(out)), 1, f"{public} exists")
+    assert not out.exists()
+    assert public.read_text() == "someone's public key\n"
+    public.unlink()
+    assert _run("keygen", "--out", str(out)).returncode == 0
+    written = out.read_bytes(), public.read_bytes()
+    _one_line_error(_run("keygen", "--out", str(out)), 1, f"{out} exists")
+    assert (out.read_bytes(), public.read_bytes()) == written
+
+
+def test_a_period_with_a_trailing_newline_is_refused(config: Path) -> None:
+    done = _run("statement", "--config", str(config), "--operation", "op-demo",
+                "--period", "2026-10\n")  # fmt: skip
+    assert done.returncode != 0, done.stdout
+    assert "Traceback" not in done.stderr
+    assert "is not one of" in done.stderr
+
+
+def test_an_instant_before_year_one_in_utc_is_one_line(config: Path) -> None:
+    done = _run("statement", "--config", str(config), "--operation", "op-demo",
+                "--period", "2026-10", "--as-of", "0001-01-01T00:00:00+01:00")  # fmt: skip
+    _one_line_error(done, 2, "'0001-01-01T00:00:00+01:00' is outside the years 1-9999 in UTC")
+
+
+def test_run_on_an_address_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = write_config(tmp_path, http={"listen": f"127.0.0.1:{port}"})
+        done = _run("--log-level", "warning", "run", "--config", str(path))
+    _one_line_error(done, 2, f"cannot listen on 127.0.0.1:{port}")

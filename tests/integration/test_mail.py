@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, date, datetime
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,8 @@ def test_a_closed_period_is_mailed_once_over_starttls(
     assert asyncio.run(pass_(december)) == [("op-demo", "2026-10")]
     assert asyncio.run(pass_(december)) == []
     correction = inbox.messages[-1]
-    assert correction["Subject"].startswith("Correction: reserve remittance statement 2026-10")
+    subject = str(make_header(decode_header(correction["Subject"])))
+    assert subject.startswith("Correction: reserve remittance statement 2026-10")
 
 
 async def test_the_mailer_is_its_own_task_and_says_when_mailing_fails(

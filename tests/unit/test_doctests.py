@@ -18,6 +18,7 @@ MODULES = (
     "remittance.hashrate",
     "remittance.i18n",
     "remittance.money",
+    "remittance.csv_cells",
     "remittance.valuation",
     "remittance.proofs",
 )

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import io
+from datetime import UTC, datetime
+from email.generator import BytesGenerator
+from email.message import EmailMessage
+
+import pytest
+
 from collector.config import OperationConfig, SmtpConfig
 from collector.mail.mailer import compose
+from collector.mail.reminders import compose_reminder
+from remittance.ledger import Settlement
 from tests.unit.remittance.conftest import worked_example_statement
 
 SMTP = SmtpConfig(host="127.0.0.1", sender="reserve@regulator.test")
@@ -42,3 +53,51 @@ def test_a_russian_correction_says_so_in_russian() -> None:
     assert subject.startswith("Исправление: выписка по отчислениям в резерв 2026-10")
     assert body.startswith("ИСПРАВЛЕНИЕ:")
     assert "Недоимка: 0,00100001 BTC" in body
+
+
+def _sent(message: EmailMessage) -> EmailMessage:
+    """The message as smtplib's send_message writes it to the server, parsed back."""
+    out = io.BytesIO()
+    BytesGenerator(out).flatten(message, linesep="\r\n")
+    back = email.message_from_bytes(out.getvalue(), policy=email.policy.default)
+    assert isinstance(back, EmailMessage)
+    return back
+
+
+@pytest.mark.parametrize("correction", [False, True])
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_subject_reads_back_exactly_as_written(language: str, correction: bool) -> None:
+    message = compose(SMTP, operation(language), worked_example_statement(), {}, correction)
+    written = str(message["Subject"])
+    assert "  " not in written
+    assert str(_sent(message)["Subject"]) == written
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_a_long_subject_folds_into_short_lines_and_reads_back(language: str) -> None:
+    long_name = operation(language).model_copy(
+        update={"name": "Екібастұз энергетикалық тау-кен өндіру серіктестігі " * 4}
+    )
+    message = compose(SMTP, long_name, worked_example_statement(), {"s.pdf": b"%PDF-"})
+    sent = _sent(message)
+    assert str(sent["Subject"]) == str(message["Subject"])
+    header = message.as_bytes().split(b"\n\n", 1)[0]
+    assert max(len(line) for line in header.splitlines()) <= 78
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_a_reminders_subject_reads_back_exactly_as_written(language: str) -> None:
+    settlement = Settlement(
+        label="2026-10",
+        due_sat=300_001,
+        deadline=datetime(2026, 11, 11, tzinfo=UTC),
+        allocations=(),
+        settled_sat=0,
+        unpaid_sat=300_001,
+        paid_in_full_at=None,
+        deadline_passed=False,
+    )
+    message = compose_reminder(
+        SMTP, operation(language), settlement, "Asia/Almaty", datetime(2026, 11, 8, tzinfo=UTC)
+    )
+    assert str(_sent(message)["Subject"]) == str(message["Subject"])

@@ -9,6 +9,7 @@ from remittance.periods import (
     PeriodKind,
     deadline,
     parse_period_label,
+    parse_report_period,
     period_containing,
     periods_covering,
 )
@@ -89,3 +90,18 @@ def test_a_deadline_never_precedes_its_periods_end(kind: PeriodKind) -> None:
     for zone in ("Pacific/Kiritimati", "Asia/Almaty", "UTC", "America/New_York"):
         for due_days in (0, 1, 10):
             assert deadline(period, due_days, ZoneInfo(zone)) >= period.end_at
+
+
+@pytest.mark.parametrize(
+    "label", ["2026-10\n", "2026-W43\n", "2026-10-05\n", "2026-Q4\n", "2026\n", "\n2026-10"]
+)
+def test_a_label_with_a_newline_is_no_period(label: str) -> None:
+    with pytest.raises(InvalidPeriodLabelError):
+        parse_report_period(label)
+
+
+def test_the_apis_period_check_refuses_a_trailing_newline() -> None:
+    from collector.http.server import period_problem
+
+    assert period_problem("2026-10") is None
+    assert period_problem("2026-10\n") is not None

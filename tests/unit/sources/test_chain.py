@@ -129,6 +129,23 @@ def test_each_vout_paying_a_reserve_address_is_one_output() -> None:
     assert outputs[0].block_time == datetime.fromtimestamp(1_740_000_000, UTC)
 
 
+def test_an_output_whose_address_is_none_on_the_chain_is_kept_without_it() -> None:
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    doc = _tx_doc(
+        {"confirmed": False},
+        [
+            {"scriptpubkey_address": hostile, "value": 60_000},
+            {"scriptpubkey_address": "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx", "value": 1},
+            {"scriptpubkey_address": 42, "value": 2},
+            {"scriptpubkey_address": ADDR_A1, "value": 39_000},
+        ],
+    )
+    tx = parse_tx(doc, "main")
+    assert tx.outputs == ((0, "", 60_000), (1, "", 1), (2, "", 2), (3, ADDR_A1, 39_000))
+    assert [vout for vout, _ in tx.bad_addresses] == [0, 1, 2]
+    assert tx.bad_addresses[0][1] == hostile
+
+
 @pytest.mark.parametrize(
     "doc",
     [
@@ -186,6 +203,34 @@ async def test_a_history_whose_cursor_repeats_fails_instead_of_looping(rig: Rig)
     rig.chain.address_txs = lambda _address: ([], first_page * 3)  # type: ignore[method-assign]
     with pytest.raises(SourceBadResponse, match="repeats"):
         await rig.job().poll()
+
+
+async def test_a_hostile_address_is_stored_as_an_outflow_without_it_and_counted_once(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    rig.chain.pay(ADDR_A1, 100_000, confirm=True)
+    rig.chain.pay(hostile, 60_000, extra_outputs=[(ADDR_A2, 39_000)], spend_from=ADDR_A1)
+    rig.chain.mine(6)
+    job = rig.job()
+    await job.poll()
+    await job.poll()
+    kinds = sorted((o.kind, o.address, o.amount_sat) for o in await rig.outputs())
+    assert kinds == [
+        ("internal", ADDR_A2, 39_000),
+        ("outflow", "", 60_000),  # the coins left the reserve: an outflow, not a fee
+        ("remittance", ADDR_A1, 100_000),
+    ]
+    held = job.status.holdings
+    assert held is not None
+    assert [(m.unapproved_sat, m.fee_sat) for m in held.movements] == [(60_000, 1_000)]
+    registry, _ = build_registry([job.status])
+    counted = registry.get_sample_value(
+        "reservewatch_reserve_unparseable_outputs_total", {"reason": "bad_address"}
+    )
+    assert counted == 1.0
+    warned = [r for r in caplog.records if "no address on the main chain" in r.getMessage()]
+    assert len(warned) == 1 and "\n" not in warned[0].getMessage() and warned[0].exc_info is None
 
 
 async def test_the_reserves_own_change_and_consolidations_are_movements_not_remittances(
