@@ -224,6 +224,28 @@ async def test_after_first_contact_only_the_last_few_days_are_reread(world: Worl
     }
 
 
+async def test_a_backfill_started_again_reads_only_the_days_it_has_not_stored(
+    world: World,
+) -> None:
+    await world.jobs(("braiins",))[0].poll()  # the last 20 days are stored
+    [job] = world.jobs(("braiins",), since=TODAY - timedelta(days=30))
+    await job.poll()
+    requests = world.server.requests_to("braiins")
+    rewards = [r.query for r in requests if r.path.startswith("/accounts/rewards")]
+    # The 10 days before what is stored, then the last 3 (the pool may still revise them);
+    # each range asked a day wider at each end.
+    assert rewards[1:] == [
+        {
+            "from": (TODAY - timedelta(days=31)).isoformat(),
+            "to": (TODAY - timedelta(days=20)).isoformat(),
+        },
+        {
+            "from": (TODAY - timedelta(days=4)).isoformat(),
+            "to": (TODAY + timedelta(days=1)).isoformat(),
+        },
+    ]
+
+
 async def test_braiins_daily_hash_rates_are_asked_once_a_poll_whatever_the_ranges(
     world: World,
 ) -> None:
