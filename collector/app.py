@@ -24,6 +24,7 @@ import aiohttp
 
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
+from collector.backfill import Backfill, BackfillResult, ProgressLine
 from collector.clock import Clock, SystemClock
 from collector.config import Config
 from collector.errors import StoreError
@@ -34,6 +35,7 @@ from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
 from collector.sources.http import RequestCounters
+from collector.sources.network import BlockFollower
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -118,7 +120,9 @@ class Collector:
             self.counters,
             clock,
             requests_per_second=config.network.requests_per_second,
+            since=self._since,
         )
+        [self.network] = [job for job in chain_jobs if isinstance(job, BlockFollower)]
 
         def held_sat() -> int | None:
             holdings = chain_metrics.reserve.holdings
@@ -245,6 +249,23 @@ class Collector:
         await self.accounts.recompute()
         return results
 
+    async def backfill(self, progress: ProgressLine) -> BackfillResult:
+        """Fill every source from ``since`` (the network a bounded poll at a time, until its
+        window is walked), showing progress; then recompute every account."""
+        if self._since is None:
+            raise ValueError("a backfill needs since")
+        result = await Backfill(
+            self.poller,
+            self.network,
+            self.counters,
+            self.clock,
+            since=self._since,
+            requests_per_second=self.config.network.requests_per_second,
+            progress=progress,
+        ).run()
+        await self.accounts.recompute()
+        return result
+
 
 async def _serve(config: Config, *, once: bool, since: date | None) -> int:
     loop = asyncio.get_running_loop()
@@ -262,6 +283,15 @@ async def _serve(config: Config, *, once: bool, since: date | None) -> int:
         loop.add_signal_handler(signum, stop, signum)
     try:
         async with Collector(config, since=since, telemetry=not once) as collector:
+            if once and since is not None:
+                progress = ProgressLine(sys.stderr, collector.clock, tty=sys.stderr.isatty())
+                backfill = await collector.backfill(progress)
+                for target, result in sorted(backfill.results.items()):
+                    print(f"{target}: {result}")
+                if backfill.missing is not None:
+                    print(backfill.missing, file=sys.stderr)
+                    return 1
+                return 0
             if once:
                 results = await collector.run_once()
                 failed = {target: result for target, result in results.items() if result != "ok"}

@@ -144,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--since",
         type=_day,
         metavar="YYYY-MM-DD",
-        help="with --once: backfill pool earnings and network data from this day",
+        help="with --once: fill every source from this day (network, pools, reserve), "
+        "showing progress on stderr; started again, it fetches only what is not stored; exit "
+        "1 with one line saying what is missing if it could not fill everything",
     )
 
     check = commands.add_parser(

@@ -246,7 +246,7 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
         story.append(
             Paragraph(
                 f"{float(share['average_ratio']) * 100:.3f} % of the network on average over "
-                f"{share['days']} day(s) with figures.",
+                f"{share['days']} day(s) with every operation's figures.",
                 small,
             )
         )

@@ -49,6 +49,7 @@ FAULTS: Final = (
     "garbage",
 )
 OTHER_ACCOUNT: Final = "someone-else"
+ANTPOOL_MAX_PAGE_SIZE: Final = 50  # paymentHistoryV2's largest page (pool-apis.md §1.12)
 
 
 @dataclass
@@ -423,6 +424,10 @@ class FakePoolServer:
         state = self._named("f2pool", str(params.get("mining_user_name")))
         if request.headers.get("F2P-API-SECRET") != state.token:
             raise _Refused
+        # Every request names its coin (api.f2pool.com/v2/doc/en.html: the body's `currency`,
+        # one of the values the doc lists); errors are {"code", "msg": "error_type: ..."}.
+        if not params.get("currency"):
+            return {"code": 5001, "msg": "params_error: currency is required"}
         now = self.clock.now()
         if path == "/v2/hash_rate/info":
             return {
@@ -463,6 +468,8 @@ class FakePoolServer:
             # misses that day.
             start_at = datetime.fromtimestamp(int(params["start_time"]), UTC)
             end_at = datetime.fromtimestamp(int(params["end_time"]), UTC)
+            if end_at <= start_at:  # pool-apis.md §1.12: end_time must be later
+                return {"code": 5001, "msg": "params_error: end_time must be later than start_time"}
             transactions = []
             for day, amount in sorted(state.earnings_sat.items()):
                 settle = _day_start(day) + timedelta(days=1, hours=2)
@@ -539,6 +546,12 @@ class FakePoolServer:
         if path == "/api/paymentHistoryV2.htm":
             page = int(form.get("page", "1"))
             size = int(form.get("pageSize", "10"))
+            if not 1 <= size <= ANTPOOL_MAX_PAGE_SIZE:
+                # 50 is the most a page holds ("page size max": CleanSatMining/dashboard-v0
+                # pages/api/sites/[id]/mining/pool/antpool.ts; pool-apis.md §1.12). What AntPool
+                # answers beyond it is not public: the fake refuses (its wording), so an
+                # adapter asking for more is caught rather than quietly given 50.
+                return {"code": 1, "message": "pageSize must be 1 to 50", "data": None}
             days = sorted(state.earnings_sat.items(), reverse=True)
             total_pages = max(1, -(-len(days) // size))
             rows = []
@@ -578,7 +591,12 @@ class FakePoolServer:
         match = re.fullmatch(r"/(subaccount_stats|earnings)/([^/]+)", path)
         if match is None:
             return web.json_response({"error": "not found"}, status=404)
-        state = self._named("foundry", match.group(2))
+        state = self._accounts.get(("foundry", match.group(2)))
+        if state is None:
+            # OpenAPI 6.0.0 (MarathonDH/foundry-pool-rs openapi-spec-6.0.json): 404 "Not Found:
+            # Cannot find subaccount with the name provided" (/subaccount_stats), "Sub-account
+            # not found" (/earnings); not 401, which says the key is wrong.
+            return web.json_response({"error": "Sub-account not found"}, status=404)
         if request.headers.get("X-API-KEY") != state.token:
             raise _Refused
         if match.group(1) == "subaccount_stats":

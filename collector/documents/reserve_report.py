@@ -98,10 +98,12 @@ async def national_share(
     figures = await gather_grid_figures(config, store, span, as_of)
     if not figures.national_share:
         return None
-    ratios = [Decimal(repr(v)) for v in figures.national_share.values()]
-    average = sum(ratios, Decimal(0)) / len(ratios)
+    # Complete days only, as the grid report: a day some operation has not reported yet
+    # (the period's last, as of its end) would pull the average down by that operation.
+    ratios = [Decimal(repr(v)) for v in figures.complete_share.values()]
+    average = sum(ratios, Decimal(0)) / len(ratios) if ratios else None
     return {
-        "average_ratio": str(average.quantize(Decimal("0.000001"))),
+        "average_ratio": None if average is None else str(average.quantize(Decimal("0.000001"))),
         "days": len(ratios),
         "left_out": {op: [d.isoformat() for d in days] for op, days in figures.left_out.items()},
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import aiohttp
@@ -45,24 +46,35 @@ class _Jobs:
     reserve_status: ReserveStatus
 
 
-def _esplora(
-    config: Config, store: Store, network_http: HttpSource, chain_http: HttpSource, clock: Clock
+def _esplora(  # noqa: PLR0917 - one backend's parts, as the table calls them
+    config: Config,
+    store: Store,
+    network_http: HttpSource,
+    chain_http: HttpSource,
+    clock: Clock,
+    since: date | None,
 ) -> _Jobs:
     if not config.network.esplora_url:
         raise ConfigError(["network: set esplora_url or bitcoind"])
-    network = NetworkJob(config.network, network_http, store, clock)
+    network = NetworkJob(config.network, network_http, store, clock, since=since)
     reserve = ReserveJob(config, chain_http, store, clock)
     return _Jobs(network, reserve, network.status, reserve.status)
 
 
-def _bitcoind(
-    config: Config, store: Store, network_http: HttpSource, chain_http: HttpSource, clock: Clock
+def _bitcoind(  # noqa: PLR0917 - one backend's parts, as the table calls them
+    config: Config,
+    store: Store,
+    network_http: HttpSource,
+    chain_http: HttpSource,
+    clock: Clock,
+    since: date | None,
 ) -> _Jobs:
-    network, reserve = bitcoind_jobs(config, store, network_http, chain_http, clock)
+    network, reserve = bitcoind_jobs(config, store, network_http, chain_http, clock, since=since)
     return _Jobs(network, reserve, network.status, reserve.status)
 
 
-BACKENDS: Final[Mapping[str, Callable[[Config, Store, HttpSource, HttpSource, Clock], _Jobs]]] = {
+Backend = Callable[[Config, Store, HttpSource, HttpSource, Clock, date | None], _Jobs]
+BACKENDS: Final[Mapping[str, Backend]] = {
     "esplora": _esplora,
     "bitcoind": _bitcoind,
 }
@@ -76,19 +88,21 @@ def build_chain_jobs(
     clock: Clock,
     *,
     requests_per_second: float = 10,
+    since: date | None = None,
 ) -> tuple[list[PollJob], ChainMetrics]:
     """The network and reserve-address jobs, sharing one rate limit to the host, and the
     metric source exposing what they establish.
 
     They read ``network.bitcoind`` (JSON-RPC, :mod:`collector.sources.bitcoind`) when it is
     configured and ``network.esplora_url`` is not written in the file (or is null), else
-    ``network.esplora_url``.
+    ``network.esplora_url``. ``since`` reaches the network's window back to that day
+    (``run --once --since``).
     """
     limiter = AsyncLimiter(requests_per_second, 1)
     network_http = HttpSource(session, source="network", counters=counters, rate=limiter)
     chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
     backend = BACKENDS["bitcoind" if uses_bitcoind(config.network) else "esplora"]
-    jobs = backend(config, store, network_http, chain_http, clock)
+    jobs = backend(config, store, network_http, chain_http, clock, since)
     return [jobs.network, jobs.reserve], ChainMetrics(jobs.network_status, jobs.reserve_status)
 
 

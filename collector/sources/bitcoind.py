@@ -407,6 +407,8 @@ class BitcoindNetworkJob(BlockFollower):
         clock: dates the backfill window and the tip's ``observed_at``.
         status: the in-memory values exposed as metrics.
         max_requests: the most HTTP requests (a batch is one) one poll makes.
+        since: the window reaches back to this day when it is earlier than
+            ``backfill_days`` ago (``run --once --since``).
     """
 
     page_size = RPC_PAGE
@@ -420,8 +422,11 @@ class BitcoindNetworkJob(BlockFollower):
         *,
         status: NetworkStatus | None = None,
         max_requests: int = 120,
+        since: date | None = None,
     ) -> None:
-        super().__init__(config, store, clock, status=status, max_requests=max_requests)
+        super().__init__(
+            config, store, clock, status=status, max_requests=max_requests, since=since
+        )
         self._rpc = rpc
         self.target = rpc.host
 
@@ -807,6 +812,8 @@ def bitcoind_jobs(
     network_http: HttpSource,
     chain_http: HttpSource,
     clock: Clock,
+    *,
+    since: date | None = None,
 ) -> tuple[BitcoindNetworkJob, BitcoindReserveJob]:
     """The network job on ``network.bitcoind.url`` and the reserve job on its wallet
     endpoint (``/wallet/reservewatch`` unless the URL names a wallet)."""
@@ -815,6 +822,6 @@ def bitcoind_jobs(
         raise ValueError("bitcoind_jobs needs network.bitcoind")
     network_rpc = BitcoindRpc(network_http, bitcoind.url, bitcoind)
     wallet_rpc = BitcoindRpc(chain_http, with_wallet(bitcoind.url), bitcoind)
-    network = BitcoindNetworkJob(config.network, network_rpc, store, clock)
+    network = BitcoindNetworkJob(config.network, network_rpc, store, clock, since=since)
     reserve = BitcoindReserveJob(config, wallet_rpc, store, clock)
     return network, reserve

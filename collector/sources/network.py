@@ -1,7 +1,8 @@
 """The Bitcoin network from a mempool/Esplora REST API: tip, hash rate, difficulty, daily rewards.
 
 :class:`NetworkJob` (a :class:`~collector.sources.poller.PollJob`) keeps the ``network_blocks``
-table equal to the best chain over the last ``network.backfill_days`` UTC days and, from it,
+table equal to the best chain over the last ``network.backfill_days`` UTC days (or from
+``since``, when that is earlier: ``run --once --since``) and, from it,
 ``network_days``: per UTC day the blocks whose timestamp falls on it, their rewards
 (subsidy + fees, satoshis) and the average network hash rate.
 
@@ -10,7 +11,9 @@ Each poll walks block pages down from the tip (``/api/v1/blocks/{height}``, 15 b
 height (the chain joins what we know), then fills any stored gap and extends the backfill
 downwards until a block before the backfill window is stored. A poll spends at most
 ``max_requests`` requests, so a 90-day first backfill (~13,000 blocks, ~870 pages) is spread over
-several polls and resumes where it stopped: progress *is* the stored blocks. Blocks above a
+several polls and resumes where it stopped: progress *is* the stored blocks (``run --once
+--since`` polls again until the window is walked, :mod:`collector.backfill`, and
+:meth:`BlockFollower.progress` says which closed days are stored complete). Blocks above a
 lower tip, or of a branch that lost, are replaced with :meth:`Store.replace_blocks_from`; other
 fetched pages are written with :meth:`Store.upsert_blocks` (nothing else is rewritten).
 
@@ -313,6 +316,22 @@ class Walk:
     reorg_from: int | None = None  # lowest height whose stored block was replaced
 
 
+@dataclass(frozen=True, slots=True)
+class BackfillProgress:
+    """Where the backfill of the network window stands (:meth:`BlockFollower.progress`)."""
+
+    first_day: date
+    days_to_do: int  # closed days in the window: first_day up to yesterday
+    missing_days: tuple[date, ...]  # of them, those not stored complete
+    blocks_stored: int
+    requests: int  # made since start
+    walk_complete: bool  # the last poll reached below the window (or the chain's start)
+
+    @property
+    def days_done(self) -> int:
+        return self.days_to_do - len(self.missing_days)
+
+
 class BlockFollower:
     """Follows the best chain over the backfill window and keeps ``network_blocks`` and
     ``network_days`` equal to it; subclasses only fetch (Esplora: :class:`NetworkJob`,
@@ -336,12 +355,15 @@ class BlockFollower:
         *,
         status: NetworkStatus | None,
         max_requests: int,
+        since: date | None = None,
     ) -> None:
         self._config = config
         self._store = store
         self._clock = clock
         self.status = status or NetworkStatus()
         self._max_requests = max_requests
+        self._since = since
+        self.requests_made = 0  # since start, every poll's
         self.interval_s = config.poll_interval_s
         self._loaded = False
         self._blocks: dict[int, BlockRecord] = {}
@@ -372,8 +394,11 @@ class BlockFollower:
         if not self._loaded:
             await self._load(window_start)
         walk = Walk()
-        tip, summary = await self.fetch_head(walk)
-        await self._walk(tip, window_start, walk)
+        try:
+            tip, summary = await self.fetch_head(walk)
+            await self._walk(tip, window_start, walk)
+        finally:
+            self.requests_made += walk.requests
         await self._save(tip, window_start, walk)
         self._publish(tip, summary)
         if walk.problems:
@@ -383,7 +408,30 @@ class BlockFollower:
 
     def _window_start(self) -> datetime:
         today = utc_day(self._clock.now())
-        return day_start(today - timedelta(days=self._config.backfill_days))
+        first = today - timedelta(days=self._config.backfill_days)
+        if self._since is not None:
+            first = min(first, self._since)
+        return day_start(first)
+
+    def window_days(self) -> int:
+        """How many UTC days the backfill window holds, today included."""
+        return (utc_day(self._clock.now()) - self._window_start().date()).days + 1
+
+    def progress(self) -> BackfillProgress:
+        """The closed days asked for (from ``since``, else from ``backfill_days`` ago, up to
+        yesterday) and which of them are stored complete."""
+        today = utc_day(self._clock.now())
+        first = self._since if self._since is not None else self._window_start().date()
+        closed = [first + timedelta(days=n) for n in range((today - first).days)]
+        missing = tuple(d for d in closed if not (d in self._days and self._days[d].complete))
+        return BackfillProgress(
+            first_day=first,
+            days_to_do=len(closed),
+            missing_days=missing,
+            blocks_stored=len(self._blocks),
+            requests=self.requests_made,
+            walk_complete=self.backfill_complete,
+        )
 
     async def _load(self, window_start: datetime) -> None:
         keep_from = window_start - timedelta(days=2)
@@ -509,6 +557,8 @@ class NetworkJob(BlockFollower):
         clock: dates the backfill window and the tip's ``observed_at``.
         status: the in-memory values exposed as metrics (shared with the exposition).
         max_requests: the most requests one poll makes (bounds a backfill's poll).
+        since: the window reaches back to this day when it is earlier than
+            ``backfill_days`` ago (``run --once --since``).
     """
 
     def __init__(
@@ -520,10 +570,13 @@ class NetworkJob(BlockFollower):
         *,
         status: NetworkStatus | None = None,
         max_requests: int = 120,
+        since: date | None = None,
     ) -> None:
         if not config.esplora_url:
             raise ValueError("NetworkJob needs network.esplora_url")
-        super().__init__(config, store, clock, status=status, max_requests=max_requests)
+        super().__init__(
+            config, store, clock, status=status, max_requests=max_requests, since=since
+        )
         self._base = config.esplora_url.rstrip("/")
         self._http = http
         self.target = config.esplora_url.split("://", 1)[-1].split("/", 1)[0]
@@ -539,7 +592,7 @@ class NetworkJob(BlockFollower):
     async def _hashrate_summary(self) -> HashrateSummary | None:
         if self._mempool_api is False:
             return None
-        days = 3 if self.backfill_complete else self._config.backfill_days + 1
+        days = 3 if self.backfill_complete else self.window_days()
         url = f"{self._base}/v1/mining/hashrate/{_hashrate_interval(days)}"
         try:
             summary = parse_hashrate_summary(await self._http.get_json(url))

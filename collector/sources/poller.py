@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol
 
+from collector.backoff import Backoff
 from collector.clock import Clock
 from collector.errors import SourceError, StoreError
 from collector.metrics.contract import Metric, family, histogram
@@ -175,10 +176,40 @@ class Poller:
             log.debug("poller stopped")
             raise
 
-    async def run_once(self) -> dict[str, str]:
-        """Poll every job once, concurrently (breakers respected); target -> result."""
-        results = await asyncio.gather(*(self.poll_target(t) for t in self._jobs))
-        return dict(zip(self._jobs, results, strict=True))
+    async def run_once(self, targets: Iterable[str] | None = None) -> dict[str, str]:
+        """Poll every job (or those of ``targets``) once, concurrently (breakers respected);
+        target -> result."""
+        chosen = list(self._jobs if targets is None else targets)
+        results = await asyncio.gather(*(self.poll_target(t) for t in chosen))
+        return dict(zip(chosen, results, strict=True))
+
+    async def poll_until(
+        self,
+        target: str,
+        finished: Callable[[], bool],
+        *,
+        after_poll: Callable[[str], None] | None = None,
+    ) -> str:
+        """Poll ``target`` again and again until a poll succeeds and ``finished()`` holds (a
+        backfill done a bounded poll at a time). A failed poll is tried again after a
+        jittered back-off until the target's breaker opens; returns the last poll's result.
+        ``after_poll`` is told each poll's result."""
+        backoff = Backoff(base_s=1.0, cap_s=30.0, rng=self._rng)
+        while True:
+            result = await self.poll_target(target)
+            given_up = result == BREAKER_OPEN
+            if given_up:
+                result = self._health[target].last_result
+            if after_poll is not None:
+                after_poll(result)
+            if given_up:
+                return result
+            if result == "ok":
+                backoff.reset()
+                if finished():
+                    return result
+            else:
+                await self._sleep(backoff.next_delay_s())
 
     async def poll_target(self, target: str) -> str:
         """Poll one target now, through its breaker; returns the result label."""

@@ -5,8 +5,9 @@ the :class:`~collector.sources.poller.Poller`. Each poll:
 
 1. reads the account's snapshot and saves it (``Store.save_pool_status``) and shows it;
 2. reads daily credits and hash rates: on first contact (nothing stored for the account) or
-   when ``since`` is given, back to ``since`` or ``backfill_days`` ago, split into ranges the
-   pool accepts; afterwards the account's last ``revision_days`` days (3 by default), since
+   when ``since`` is given, back to ``since`` or ``backfill_days`` ago (a backfill from
+   ``since`` skipping the days stored before the last ``revision_days``), split into ranges
+   the pool accepts; afterwards the account's last ``revision_days`` days (3 by default), since
    pools revise recent days. Each range is asked a day wider at each end and only its own
    mining days are kept, so a pool that filters by settlement time, or whose end bound is
    exclusive where we thought it inclusive, cannot drop a day;
@@ -152,9 +153,10 @@ class PoolJob:
         )
         await self.store.save_pool_status(status)
         self.metrics.update(status)
-        start, end = await self.earnings_window()
+        ranges = await self.earnings_ranges()
+        start = ranges[0][0]
         first_contact = not self._earnings_known
-        days = await self.fetch_earnings(start, end)
+        days = await self.fetch_ranges(ranges)
         key = (self.operation_id, self.account.kind, self.account.account)
         await self.store.upsert_earnings(
             [EarningRecord(*key, c.day, c.amount_sat, income=str(c.income)) for c in days.credits]
@@ -253,6 +255,38 @@ class PoolJob:
             )
             return today - timedelta(days=self.account.backfill_days), end
         return today - timedelta(days=self.account.revision_days), end
+
+    async def earnings_ranges(self) -> list[tuple[date, date]]:
+        """The ranges of days to read now, oldest first: :meth:`earnings_window`, less, in a
+        backfill (``since``), the days already stored before the last ``revision_days`` (a
+        backfill stopped and started again reads only what it has not stored)."""
+        start, end = await self.earnings_window()
+        if self.since is None:
+            return [(start, end)]
+        revised_from = self.clock.now().date() - timedelta(days=self.account.revision_days)
+        stored = {
+            e.day
+            for e in await self.store.earnings(self.operation_id, start, revised_from)
+            if e.pool_kind == self.account.kind and e.account == self.account.account
+        }
+        ranges: list[tuple[date, date]] = []
+        for day in n.days(start, end):
+            if day in stored:
+                continue
+            if ranges and ranges[-1][1] == day:
+                ranges[-1] = (ranges[-1][0], day + timedelta(days=1))
+            else:
+                ranges.append((day, day + timedelta(days=1)))
+        return ranges
+
+    async def fetch_ranges(self, ranges: Iterable[tuple[date, date]]) -> PoolDays:
+        """:meth:`fetch_earnings` of each range, as one."""
+        found = [await self.fetch_earnings(start, end) for start, end in ranges]
+        return PoolDays(
+            tuple(c for days in found for c in days.credits),
+            tuple(h for days in found for h in days.hashrates),
+            tuple(u for days in found for u in days.unknown),
+        )
 
     async def fetch_earnings(self, start: date, end: date) -> PoolDays:
         """Read ``start <= day < end`` in ranges the pool accepts (its descriptor's

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from matplotlib.figure import Figure
 from PIL import Image
 from sqlalchemy import text
 
@@ -21,6 +22,7 @@ from collector.documents.grid_report import (
     A4_INCHES,
     DPI,
     ReportError,
+    fit_titles,
     gather_grid_figures,
     left_out_note,
     render_grid_report,
@@ -29,7 +31,7 @@ from collector.store.queries import Store
 from collector.store.records import CurtailmentRecord
 from remittance.periods import parse_period_label
 from simulator.month import fill_month, month_config, month_config_document
-from tests.support.poppler import pdf_words
+from tests.support.poppler import pdf_word_boxes, pdf_words
 
 pytestmark = pytest.mark.integration
 
@@ -101,8 +103,52 @@ async def test_the_share_names_every_operation_and_day_it_leaves_out(store: Stor
     assert set(figures.national_share) == {date(2026, 10, 14), date(2026, 10, 15)}
     assert figures.left_out == {"almaty-4": (date(2026, 10, 15),)}
     assert left_out_note(figures) == (
-        " The share leaves out (no daily pool hash rate): almaty-4 on 1 day (2026-10-15)."
+        " Partial days (hollow, not in the mean) leave out (no daily pool hash rate): almaty-4"
+        " on 1 day (2026-10-15)."
     )
+    assert figures.partial_days == (date(2026, 10, 15),)
+    assert figures.mean_share == figures.national_share[date(2026, 10, 14)]
+
+
+async def test_a_day_some_operations_have_not_reported_yet_is_partial_and_not_in_the_mean(
+    store: Store, tmp_path: Path
+) -> None:
+    """The current month: on its last day only karaganda-2's pool has published the day's
+    hash rate. Its share (one operation's) is drawn as partial, never averaged with the
+    complete days', and the title saying so fits its panel."""
+    await _filled(store, "2026-W42")  # 12 to 18 October
+    last = date(2026, 10, 18)
+    async with store.engine.begin() as connection:
+        await connection.execute(
+            text("DELETE FROM pool_hashrate_days WHERE day = :d AND operation_id != :o"),
+            {"d": last, "o": "karaganda-2"},
+        )
+    figures = await gather_grid_figures(CONFIG, store, parse_period_label("2026-10"))
+    assert figures.partial_days == (last,)
+    assert figures.national_share[last] < 0.5 * min(figures.complete_share.values())
+    complete = [figures.national_share[last - timedelta(days=n)] for n in range(1, 7)]
+    assert figures.mean_share == pytest.approx(sum(complete) / 6)
+    assert set(figures.left_out) == {"ekibastuz-1", "pavlodar-3", "almaty-4"}
+
+    pdf = await render_grid_report(CONFIG, store, "2026-10", ".pdf")
+    boxes = pdf_word_boxes(pdf, tmp_path)
+    page_width = 595.28
+    assert all(right <= page_width for _, _, right in boxes)
+    text_read = " ".join(word for word, _, _ in boxes)
+    mean = f"{figures.mean_share * 100:.2f}"
+    assert f"mean {mean} % over 6 complete days; 1 partial day not in it" in text_read
+    assert "partial day: some operation not in yet (not in the mean)" in text_read
+
+
+def test_a_title_too_long_for_its_panel_is_wrapped_inside_it() -> None:
+    figure = Figure(figsize=A4_INCHES)
+    axis = figure.subplots()
+    words = " ".join(f"operation-{n}" for n in range(40))
+    axis.set_title(words, loc="left")
+    fit_titles(figure, [axis])
+    lines = axis.get_title(loc="left").splitlines()
+    assert len(lines) > 2
+    assert " ".join(lines) == words
 
 
 async def test_curtailment_orders_are_clipped_to_the_period_and_lifted_ones_end(

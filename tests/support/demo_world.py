@@ -54,11 +54,15 @@ class DemoWorld:
 
 
 @asynccontextmanager
-async def demo_world(root: Path, now: datetime) -> AsyncIterator[DemoWorld]:
+async def demo_world(
+    root: Path, now: datetime, *, chain_start: datetime | None = None
+) -> AsyncIterator[DemoWorld]:
     """The demo's chain and pools as of ``now``, on loopback; a config for them in ``root``
-    (no broker: telemetry is the live demo's part, not this world's)."""
+    (no broker: telemetry is the live demo's part, not this world's). The chain starts with
+    the history (:func:`history_start`) or at ``chain_start`` when that is earlier."""
     clock = FrozenClock(now)
-    chain = FakeChain(start=history_start(now))
+    start = history_start(now)
+    chain = FakeChain(start=start if chain_start is None else min(start, chain_start))
     history = build_history(now, chain)
     runner, port = await serve(chain)
     pools = FakePoolServer(clock)

@@ -46,9 +46,13 @@ class Rig:
     counters: RequestCounters
     url: str
 
-    def job(self, *, backfill_days: int = 2, max_requests: int = 500) -> NetworkJob:
+    def job(
+        self, *, backfill_days: int = 2, max_requests: int = 500, since: date | None = None
+    ) -> NetworkJob:
         config = NetworkConfig(esplora_url=self.url, backfill_days=backfill_days)
-        return NetworkJob(config, self.http, self.store, self.clock, max_requests=max_requests)
+        return NetworkJob(
+            config, self.http, self.store, self.clock, max_requests=max_requests, since=since
+        )
 
 
 @pytest.fixture
@@ -258,6 +262,32 @@ async def test_backfill_is_bounded_per_poll_and_resumes(rig: Rig) -> None:
         assert polls < 20
     assert polls > 1
     await _assert_store_matches_chain(rig, date(2025, 3, 2))
+
+
+async def test_since_reaches_the_window_back_past_backfill_days(rig: Rig) -> None:
+    # backfill_days 1 would stop at 3 March; since 2 March, every closed day from it is filled.
+    job = rig.job(backfill_days=1, max_requests=6, since=date(2025, 3, 2))
+    await job.poll()
+    progress = job.progress()
+    assert (progress.first_day, progress.days_to_do) == (date(2025, 3, 2), 2)
+    assert not progress.walk_complete
+    assert progress.requests == 6
+    while not job.progress().walk_complete:
+        await job.poll()
+    progress = job.progress()
+    assert (progress.days_done, progress.missing_days) == (2, ())
+    await _assert_store_matches_chain(rig, date(2025, 3, 2))
+
+
+async def test_progress_names_the_days_the_chain_has_no_complete_record_of(rig: Rig) -> None:
+    # The chain starts on 1 March 00:05: that day's first block has no parent, and February
+    # has no block at all.
+    job = rig.job(since=date(2025, 2, 27))
+    await job.poll()
+    progress = job.progress()
+    assert progress.walk_complete
+    assert progress.missing_days == (date(2025, 2, 27), date(2025, 2, 28), date(2025, 3, 1))
+    assert progress.days_done == 2
 
 
 async def test_a_restarted_job_resumes_from_the_store(rig: Rig) -> None:

@@ -199,3 +199,28 @@ async def test_the_first_round_ends_once_every_job_was_polled_whatever_its_resul
     finally:
         running.cancel()
     assert all(job.polls >= 1 for job in jobs)  # b's failed first poll counts as polled
+
+
+async def test_poll_until_polls_until_finished_and_retries_a_failure_after_a_back_off() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    job = ScriptedJob("network", [None, SourceServerError("HTTP 500"), None, None])
+    poller = Poller([job], FrozenClock(START), sleep=sleep, rng=lambda: 0.0)
+    seen: list[str] = []
+    result = await poller.poll_until("network", lambda: job.polls >= 4, after_poll=seen.append)
+    assert result == "ok"
+    assert seen == ["ok", "server_error", "ok", "ok"]
+    assert waits == [0.5]  # one back-off, after the failure only
+
+
+async def test_poll_until_gives_up_when_the_breaker_opens_with_the_last_failure() -> None:
+    async def sleep(_: float) -> None:
+        return None
+
+    job = ScriptedJob("network", [SourceServerError("HTTP 500")] * 10)
+    poller = Poller([job], FrozenClock(START), sleep=sleep, breaker_threshold=3)
+    assert await poller.poll_until("network", lambda: True) == "server_error"
+    assert job.polls == 3

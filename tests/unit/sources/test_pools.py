@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -222,6 +224,28 @@ async def test_after_first_contact_only_the_last_few_days_are_reread(world: Worl
         "from": (TODAY - timedelta(days=4)).isoformat(),
         "to": (TODAY + timedelta(days=1)).isoformat(),
     }
+
+
+async def test_a_backfill_started_again_reads_only_the_days_it_has_not_stored(
+    world: World,
+) -> None:
+    await world.jobs(("braiins",))[0].poll()  # the last 20 days are stored
+    [job] = world.jobs(("braiins",), since=TODAY - timedelta(days=30))
+    await job.poll()
+    requests = world.server.requests_to("braiins")
+    rewards = [r.query for r in requests if r.path.startswith("/accounts/rewards")]
+    # The 10 days before what is stored, then the last 3 (the pool may still revise them);
+    # each range asked a day wider at each end.
+    assert rewards[1:] == [
+        {
+            "from": (TODAY - timedelta(days=31)).isoformat(),
+            "to": (TODAY - timedelta(days=20)).isoformat(),
+        },
+        {
+            "from": (TODAY - timedelta(days=4)).isoformat(),
+            "to": (TODAY + timedelta(days=1)).isoformat(),
+        },
+    ]
 
 
 async def test_braiins_daily_hash_rates_are_asked_once_a_poll_whatever_the_ranges(
@@ -457,3 +481,42 @@ async def test_a_window_that_ends_at_a_mining_days_end_still_reads_that_day(worl
     assert [(c.day, c.amount_sat) for c in found.credits] == [(day, 12_345_683)]
     narrow = await job.adapter.earnings(day, day + timedelta(days=1))
     assert narrow.credits == ()
+
+
+# -- the fakes refuse what the real pools refuse (tests/fixtures/pools/README.md) --------------
+
+
+async def test_foundrys_fake_answers_404_for_a_sub_account_it_does_not_know(world: World) -> None:
+    base = world.server.base_url("foundry")
+    for path in ("/earnings/nobody", "/subaccount_stats/nobody"):
+        async with world.session.get(base + path, headers={"X-API-KEY": "tfo"}) as response:
+            assert response.status == 404, path
+    async with world.session.get(
+        base + "/subaccount_stats/ekibastuz4", headers={"X-API-KEY": "wrong"}
+    ) as response:
+        assert response.status == 401  # a known sub-account, a wrong key
+
+
+async def test_antpools_fake_refuses_a_page_of_more_than_50(world: World) -> None:
+    nonce = "1773144000000"
+    signature = hmac.new(b"sa", f"ekibastuz3ta{nonce}".encode(), hashlib.sha256).hexdigest().upper()
+    form = {"userId": "ekibastuz3", "key": "ta", "nonce": nonce, "signature": signature}
+    url = world.server.base_url("antpool") + "/api/paymentHistoryV2.htm"
+    for size, code in (("50", 0), ("51", 1)):
+        async with world.session.post(url, data={**form, "pageSize": size}) as response:
+            assert (await response.json())["code"] == code, size
+
+
+async def test_f2pools_fake_refuses_no_currency_and_an_empty_time_range(world: World) -> None:
+    url = world.server.base_url("f2pool") + "/v2/assets/transactions/list"
+    body = {"currency": "bitcoin", "mining_user_name": "ekibastuz2", "type": "revenue"}
+    start = int(NOW.timestamp())
+    for fields, code in (
+        ({"start_time": start, "end_time": start + 86_400}, None),
+        ({"currency": "", "start_time": start, "end_time": start + 86_400}, 5001),
+        ({"start_time": start, "end_time": start}, 5001),
+    ):
+        async with world.session.post(
+            url, json={**body, **fields}, headers={"F2P-API-SECRET": "tf"}
+        ) as response:
+            assert (await response.json()).get("code") == code, fields
