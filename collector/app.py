@@ -24,7 +24,6 @@ import aiohttp
 
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
-from collector.backfill import Backfill, BackfillResult, ProgressLine
 from collector.clock import Clock, SystemClock
 from collector.config import Config
 from collector.errors import StoreError
@@ -34,6 +33,7 @@ from collector.http.server import HttpServer
 from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
+from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
 from collector.sources.network import BlockFollower
 from collector.sources.poller import Poller

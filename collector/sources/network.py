@@ -12,7 +12,7 @@ height (the chain joins what we know), then fills any stored gap and extends the
 downwards until a block before the backfill window is stored. A poll spends at most
 ``max_requests`` requests, so a 90-day first backfill (~13,000 blocks, ~870 pages) is spread over
 several polls and resumes where it stopped: progress *is* the stored blocks (``run --once
---since`` polls again until the window is walked, :mod:`collector.backfill`, and
+--since`` polls again until the window is walked, :mod:`collector.sources.backfill`, and
 :meth:`BlockFollower.progress` says which closed days are stored complete). Blocks above a
 lower tip, or of a branch that lost, are replaced with :meth:`Store.replace_blocks_from`; other
 fetched pages are written with :meth:`Store.upsert_blocks` (nothing else is rewritten).

@@ -12,10 +12,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from collector.backfill import Backfill, ProgressLine
 from collector.clock import FrozenClock
 from collector.config import DatabaseConfig, NetworkConfig
 from collector.errors import SourceError, SourceUnauthorized
+from collector.sources.backfill import Backfill, ProgressLine
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network import NetworkJob
 from collector.sources.poller import Poller
