@@ -22,6 +22,7 @@ from typing import Self
 
 import aiohttp
 
+from collector.accounts.reserve import ReserveFigures
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
@@ -33,6 +34,7 @@ from collector.http.server import HttpServer
 from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
+from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
 from collector.sources.network import BlockFollower
@@ -125,13 +127,16 @@ class Collector:
         [self.network] = [job for job in chain_jobs if isinstance(job, BlockFollower)]
 
         def held_sat() -> int | None:
-            holdings = chain_metrics.reserve.holdings
-            return None if holdings is None else holdings.total_sat
+            figures = self._reserve_figures()
+            if figures is None or chain_metrics.reserve.tip_height is None:
+                return None  # until the watcher has polled since start, as its gauges
+            return figures.holdings.total_sat
 
         price_jobs, valuation = await build_price_jobs(
             config, self.store, self.session, self.counters, clock, holdings_sat=held_sat
         )
         self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
+        self._reserve_target = chain_jobs[1].target  # the reserve watcher's
         # Which operation each job feeds (None: every operation).
         self._feeds: dict[str, str | None] = {job.target: None for job in chain_jobs}
         self._feeds |= {job.target: None for job in price_jobs}
@@ -154,6 +159,7 @@ class Collector:
             self.poller,
             pool_metrics,
             chain_metrics,
+            ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
             valuation,
             self.accounts,
             reports,
@@ -175,6 +181,18 @@ class Collector:
         )
         metrics.add(self.http)
         return self
+
+    def _reserve_figures(self) -> ReserveFigures | None:
+        """The reserve's figures of the accounts' last snapshot."""
+        snapshot = self.accounts.snapshot
+        return None if snapshot is None else snapshot.reserve
+
+    async def _pass_after_reserve_polls(self) -> None:
+        """The custody alarm's latency: the reserve's figures are computed in the accounts'
+        pass, so each poll of the reserve watcher starts one at once."""
+        while True:
+            await self.poller.polled({self._reserve_target})
+            self.accounts.request_pass()
 
     def _site_hashrates(self) -> dict[str, float | None]:
         if self.telemetry is None:
@@ -234,6 +252,7 @@ class Collector:
                     group.create_task(self.telemetry.run(), name="telemetry")
                 group.create_task(self.poller.run(), name="poller")
                 group.create_task(self.accounts.run(), name="accounts")
+                group.create_task(self._pass_after_reserve_polls(), name="reserve-polls")
                 group.create_task(self._release_as_sources_come_in(), name="first-polls")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)

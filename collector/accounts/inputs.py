@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from collector.accounts.pool_days import daily_hashrates
+from collector.accounts.reserve import proven_holders, wallet_proofs
 from collector.bitcoin.wallets import WalletBook
 from collector.config import Config
-from collector.sources.reserve import proven_holders, wallet_proofs
 from collector.store.queries import Store
 from remittance.ledger import ReserveOutput, confirmations
 from remittance.money import measured_decimal

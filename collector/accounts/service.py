@@ -39,6 +39,7 @@ from collector.accounts.compute import (
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.reserve import reserve_figures
 from collector.accounts.snapshot import AccountsSnapshot
 from collector.accounts.statement_inputs import (
     PeriodEnergy,
@@ -183,6 +184,7 @@ class AccountsService:
                 accounts[operation_id] = before[operation_id]
         for operation_id in was_stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
+        reserve = await reserve_figures(self._store, self._config)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
@@ -202,6 +204,7 @@ class AccountsService:
                 {op: kept[op] for op in accounts if op in kept} | statement_inputs
             ),
             computed_at=self._clock.now(),
+            reserve=reserve,
         )
         self._pass_number += 1
         self._passed.set()

@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.reserve import ReserveFigures, reserve_figures
 from collector.accounts.statement_inputs import StatementInputs
 from collector.accounts.terms import known_config
 from collector.config import Config
@@ -46,6 +47,8 @@ class AccountsSnapshot:
     restated: Mapping[str, int] = field(default_factory=dict)
     statement_inputs: Mapping[str, StatementInputs] = field(default_factory=dict)
     computed_at: datetime | None = None
+    # The reserve's figures (holdings, received, proofs); none while no tip is known.
+    reserve: ReserveFigures | None = None
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
@@ -65,6 +68,7 @@ async def snapshot_as_of(
     inputs = await read_inputs(store, config, instant, operation_id)
     # Seconds of pure computation at national scale: in a worker thread, off the event loop.
     result = await asyncio.to_thread(compute_pass, config, inputs, instant)
+    reserve = await reserve_figures(store, config, as_of=instant)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
@@ -72,4 +76,5 @@ async def snapshot_as_of(
         accounts=MappingProxyType(result.accounts),
         failed=MappingProxyType(result.failed),
         stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
+        reserve=reserve,
     )

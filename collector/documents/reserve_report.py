@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from collector.accounts.reserve import coin_of, wallet_proofs
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
 from collector.bitcoin.wallets import WalletBook
@@ -27,7 +28,6 @@ from collector.documents.grid_report import gather_grid_figures
 from collector.documents.statements import load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
 from collector.sources.prices import load_valuation_inputs
-from collector.sources.reserve import coin_of, wallet_proofs
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from remittance.account import OperationAccount

@@ -28,14 +28,14 @@ from collector.store.queries import Store
 
 @dataclass(frozen=True, slots=True)
 class ChainMetrics:
-    """The network and reserve values, as one :class:`~collector.metrics.MetricSource`."""
+    """What the network and reserve jobs establish: the network's families (the reserve's are
+    :class:`collector.metrics.reserve.ReserveMetrics`', from its status and the accounts')."""
 
     network: NetworkStatus
     reserve: ReserveStatus
 
     def metric_families(self) -> Iterable[Metric]:
         yield from self.network.metric_families()
-        yield from self.reserve.metric_families()
 
 
 @dataclass(frozen=True, slots=True)

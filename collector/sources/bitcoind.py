@@ -95,10 +95,7 @@ from collector.sources.network import (
 from collector.sources.reserve import (
     Recheck,
     ReserveStatus,
-    received_sat,
     recent_unseen,
-    reserve_holdings,
-    wallet_proofs,
 )
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
@@ -543,17 +540,7 @@ class BitcoindReserveJob:
         await self._store.add_reserve_spends(spends)
         await self._recheck(stored, seen, tip)
         self._since = lastblock
-        confirmed = await self._store.reserve_outputs(
-            statuses=("confirmed",), kinds=("remittance",)
-        )
-        self.status.received_sat = received_sat(
-            (o for o in confirmed if o.role == "reserve"), tip, self._reserve.confirmations
-        )
-        self.status.holdings = await reserve_holdings(self._store, tip, self._reserve.confirmations)
         self.status.watched = self._book.watched_by_role()
-        self.status.proofs = await wallet_proofs(
-            self._store, self._book, self._reserve.proof_max_age_blocks
-        )
         self.status.tip_height = tip
         if problems:
             raise SourceBadResponse(f"{len(problems)} wallet entries refused: {problems[0]}")

@@ -48,17 +48,9 @@ from collector.config import Config
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
 from collector.sources.network import parse_tip_height, timestamp_utc
-from collector.sources.reserve import (
-    Recheck,
-    ReserveStatus,
-    confirmations,
-    received_sat,
-    recent_unseen,
-    reserve_holdings,
-    wallet_proofs,
-)
+from collector.sources.reserve import Recheck, ReserveStatus, recent_unseen
 from collector.store.queries import Store
-from collector.store.records import ReserveOutputRecord, ReserveSpendRecord
+from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations
 
 log = logging.getLogger(__name__)
 
@@ -299,17 +291,7 @@ class ReserveJob:
             # A used derived address moves the gap on: watch the new ones in this pass.
             pending = self._book.mark_used(used)
         await self._recheck(stored, seen, tip)
-        confirmed = await self._store.reserve_outputs(
-            statuses=("confirmed",), kinds=("remittance",)
-        )
-        self.status.received_sat = received_sat(
-            (o for o in confirmed if o.role == "reserve"), tip, self._reserve.confirmations
-        )
-        self.status.holdings = await reserve_holdings(self._store, tip, self._reserve.confirmations)
         self.status.watched = self._book.watched_by_role()
-        self.status.proofs = await wallet_proofs(
-            self._store, self._book, self._reserve.proof_max_age_blocks
-        )
         self.status.tip_height = tip
         if problems:
             raise SourceBadResponse(f"{len(problems)} address(es) not read: {problems[0]}")

@@ -137,6 +137,8 @@ class Poller:
         self._not_polled_yet = set(self._jobs)
         self._first_round = asyncio.Event()  # set once every job has been polled once
         self._polled_once = asyncio.Event()  # set as each job's first poll ends
+        self._polls = dict.fromkeys(self._jobs, 0)  # polls ended, per target
+        self._poll_ended = asyncio.Event()  # set as any poll ends
         if not self._not_polled_yet:
             self._first_round.set()
 
@@ -163,6 +165,14 @@ class Poller:
             self._polled_once.clear()
             await self._polled_once.wait()
         return polled
+
+    async def polled(self, targets: Set[str]) -> None:
+        """Return once a poll of one of ``targets`` has ended after this call (whatever its
+        result): what a consumer of a job's figures waits for to read them again at once."""
+        before = sum(self._polls[t] for t in targets)
+        while sum(self._polls[t] for t in targets) == before:
+            self._poll_ended.clear()
+            await self._poll_ended.wait()
 
     # -- running --------------------------------------------------------------------------
 
@@ -236,6 +246,8 @@ class Poller:
             self._succeeded(health)
         else:
             self._failed(health, result, reason)
+        self._polls[target] += 1
+        self._poll_ended.set()
         return result
 
     async def _loop(self, job: PollJob) -> None:

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from remittance import ledger
+
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
@@ -163,6 +165,14 @@ class ReserveOutputRecord:
     block_time: datetime | None
     kind: str = "remittance"  # "internal": a movement of the reserve's own coins; "outflow"
     role: str = "reserve"  # the wallet's: reserve, intake, custody, or outside (an outflow)
+
+
+def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:
+    """Blocks on top of (and including) the output's block; 0 unless confirmed (the one
+    rule for the watcher's rechecks and the reserve's figures)."""
+    if output.status != "confirmed":
+        return 0
+    return ledger.confirmations(output.block_height, tip_height)
 
 
 @dataclass(frozen=True, slots=True)

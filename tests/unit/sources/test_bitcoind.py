@@ -36,6 +36,7 @@ from collector.store.records import BlockRecord, ReserveOutputRecord
 from simulator.fake_bitcoind import FakeBitcoind, serve
 from simulator.fake_esplora import FakeChain
 from simulator.keys import multisig_descriptor, wpkh_descriptor
+from tests.unit.sources.conftest import Watched
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
@@ -102,9 +103,13 @@ class Rig:
             config, self.rpc(), self.store, self.clock, max_requests=max_requests
         )
 
-    def reserve_job(self, **reserve: int) -> BitcoindReserveJob:
+    def reserve_job(self, **reserve: int) -> Watched:
         config = _config(self.url, self.password_file, **reserve)
-        return BitcoindReserveJob(config, self.rpc("chain", wallet=True), self.store, self.clock)
+        return self.watched(config)
+
+    def watched(self, config: Config) -> Watched:
+        job = BitcoindReserveJob(config, self.rpc("chain", wallet=True), self.store, self.clock)
+        return Watched(job, job.status, self.store, config)
 
     async def outputs(self) -> dict[tuple[str, int], ReserveOutputRecord]:
         records = await self.store.reserve_outputs(statuses=("mempool", "confirmed", "removed"))
@@ -407,8 +412,8 @@ async def test_the_reserves_own_spends_are_movements_not_remittances(rig: Rig) -
         ("outflow", "", 60_000),  # to an address no wallet watches (gettransaction's decoded)
         ("remittance", "alpha", 100_000),
     ]
-    assert job.status.received_sat == {"alpha": 100_000}
-    held = job.status.holdings
+    assert job.received_sat == {"alpha": 100_000}
+    held = job.holdings
     assert held is not None
     assert held.by_source == {("mined", "alpha"): 38_000}
     assert [m.destination for m in held.movements] == ["unapproved", "internal"]
@@ -433,7 +438,7 @@ def _wallet_config(rig: Rig, gap_limit: int = 3) -> Config:
 
 async def test_descriptor_wallets_must_be_imported_and_the_error_says_how(rig: Rig) -> None:
     config = _wallet_config(rig)
-    job = BitcoindReserveJob(config, rig.rpc("chain", wallet=True), rig.store, rig.clock)
+    job = rig.watched(config)
     with pytest.raises(SourceBadResponse, match="importdescriptors") as caught:
         await job.poll()
     assert wpkh_descriptor(0) in str(caught.value)
@@ -453,11 +458,9 @@ async def test_descriptor_wallets_through_bitcoind_hold_by_source(rig: Rig) -> N
     rig.chain.pay(ADDR_B, 30_000, confirm=True)  # seized coins for case-7
     rig.chain.pay(vault.address(0), 69_000, confirm=True, spend_from=d.address(40))
     rig.chain.pay(COLD, 10_000, spend_from=ADDR_B, extra_outputs=[(vault.address(1), 19_000)])
-    job = BitcoindReserveJob(
-        _wallet_config(rig), rig.rpc("chain", wallet=True), rig.store, rig.clock
-    )
+    job = rig.watched(_wallet_config(rig))
     await job.poll()
-    held = job.status.holdings
+    held = job.holdings
     assert held is not None
     assert held.by_wallet == {("custody", "vault"): 88_000}
     assert held.by_source == {("mined", "alpha"): 69_000, ("seized", "case-7"): 19_000}
@@ -470,7 +473,7 @@ async def test_descriptor_wallets_through_bitcoind_hold_by_source(rig: Rig) -> N
 
 async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -> None:
     job = rig.reserve_job(confirmations=6)
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
     rig.chain.pay(ADDR_A, 250_000_000, confirm=True)
     rig.chain.mine(4)
     await job.poll()
@@ -499,7 +502,7 @@ async def test_a_reorg_that_drops_a_payment_removes_it_and_a_later_one_restores_
     rig: Rig,
 ) -> None:
     job = rig.reserve_job(confirmations=1)
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
     alpha = {"operation": "alpha"}
     txid = rig.chain.pay(ADDR_A, 300_000, confirm=True)
     rig.chain.mine(2)

@@ -11,21 +11,23 @@ from typing import Any
 import aiohttp
 import pytest
 
+from collector.accounts.reserve import received_sat, reserve_figures
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
 from collector.config import Config, DatabaseConfig, parse_config
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
+from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backends import ChainMetrics, build_chain_jobs
 from collector.sources.chain import ReserveJob, parse_tx, reserve_outputs
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.reserve import received_sat
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 from simulator.fake_esplora import FakeChain, serve
 from simulator.keys import multisig_descriptor, wpkh_descriptor
+from tests.unit.sources.conftest import Watched
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ADDR_A1 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -67,8 +69,12 @@ class Rig:
     session: aiohttp.ClientSession
     url: str
 
-    def job(self, **reserve: int) -> ReserveJob:
-        return ReserveJob(_config(self.url, **reserve), self.http, self.store, self.clock)
+    def job(self, **reserve: int) -> Watched:
+        return self.watched(_config(self.url, **reserve))
+
+    def watched(self, config: Config) -> Watched:
+        job = ReserveJob(config, self.http, self.store, self.clock)
+        return Watched(job, job.status, self.store, config)
 
     async def outputs(self, *statuses: str) -> list[ReserveOutputRecord]:
         return await self.store.reserve_outputs(
@@ -221,10 +227,10 @@ async def test_a_hostile_address_is_stored_as_an_outflow_without_it_and_counted_
         ("outflow", "", 60_000),  # the coins left the reserve: an outflow, not a fee
         ("remittance", ADDR_A1, 100_000),
     ]
-    held = job.status.holdings
+    held = job.holdings
     assert held is not None
     assert [(m.unapproved_sat, m.fee_sat) for m in held.movements] == [(60_000, 1_000)]
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
     counted = registry.get_sample_value(
         "reservewatch_reserve_unparseable_outputs_total", {"reason": "bad_address"}
     )
@@ -251,9 +257,9 @@ async def test_the_reserves_own_change_and_consolidations_are_movements_not_remi
         ("outflow", STRANGER, 60_000),  # no wallet watches it: an unapproved outflow
         ("remittance", ADDR_A1, 100_000),
     ]
-    assert job.status.received_sat == {"alpha": 100_000}
+    assert job.received_sat == {"alpha": 100_000}
     # The coins alpha remitted are held in beta's address now, still as alpha's.
-    held = job.status.holdings
+    held = job.holdings
     assert held is not None
     assert held.by_source == {("mined", "alpha"): 38_000}
     assert held.by_wallet == {("reserve", "beta"): 38_000}
@@ -279,7 +285,7 @@ async def test_an_output_seen_through_two_addresses_is_stored_once(rig: Rig) -> 
 
 async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -> None:
     job = rig.job(confirmations=6)
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
     rig.chain.pay(ADDR_A1, 250_000_000, confirm=True)
     rig.chain.mine(4)  # 5 confirmations
     await job.poll()
@@ -310,7 +316,7 @@ async def test_a_reorg_that_drops_a_payment_removes_it_and_a_later_one_restores_
     rig: Rig,
 ) -> None:
     job = rig.job(confirmations=1)
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
     txid = rig.chain.pay(ADDR_A2, 300_000, confirm=True)
     rig.chain.mine(2)
     await job.poll()
@@ -401,7 +407,9 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
     assert isinstance(metrics, ChainMetrics)
     for job in jobs:
         await job.poll()
-    registry, _ = build_registry([metrics])
+    figures = await reserve_figures(rig.store, _config(rig.url))  # the accounts' pass
+    reserve = ReserveMetrics(metrics.reserve, lambda: figures)
+    registry, _ = build_registry([metrics, reserve])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert (
         registry.get_sample_value("reservewatch_reserve_received_btc_total", {"operation": "beta"})
@@ -448,12 +456,12 @@ async def test_a_descriptor_wallet_is_followed_past_its_gap_as_it_is_used(rig: R
     for index in (2, 5, 8):
         rig.chain.pay(d.address(index), 1_000 * index, confirm=True)
     rig.chain.pay(d.address(20), 99, confirm=True)  # far past every gap: never watched
-    job = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    job = rig.watched(_wallet_config(rig.url))
     await job.poll()
-    assert job.status.received_sat == {"alpha": 15_000}
+    assert job.received_sat == {"alpha": 15_000}
     assert job.status.watched["reserve"] == 12  # 0 … 8 + the gap of 3
     # A restart derives as far again from what is stored, before reading anything.
-    again = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    again = rig.watched(_wallet_config(rig.url))
     await again.poll()
     assert again.status.watched == job.status.watched
 
@@ -476,9 +484,9 @@ async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> N
     rig.chain.pay(
         STRANGER, 10_000, spend_from=vault.address(1), extra_outputs=[(vault.address(2), 18_000)]
     )
-    job = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    job = rig.watched(_wallet_config(rig.url))
     await job.poll()
-    held = job.status.holdings
+    held = job.holdings
     assert held is not None
     assert held.by_wallet == {
         ("custody", "vault"): 49_000 + 18_000,
@@ -491,7 +499,7 @@ async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> N
         ("custody", 29_000, 0),
         ("unapproved", 0, 10_000),  # from custody: not a move to custody; in the mempool
     ]
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
 
     def sample(name: str, **labels: str) -> float | None:
         return registry.get_sample_value(name, labels)
@@ -515,9 +523,9 @@ async def test_outflows_of_unknown_coins_and_beyond_the_gap_raise_the_custody_al
     )  # fmt: skip
     # The vault moves its 3,000 to its own address 30: 2 … 29 unused, far past the gap of 3.
     rig.chain.pay(vault.address(30), 2_000, spend_from=vault.address(0))
-    job = ReserveJob(_wallet_config(rig.url), rig.http, rig.store, rig.clock)
+    job = rig.watched(_wallet_config(rig.url))
     await job.poll()
-    held = job.status.holdings
+    held = job.holdings
     assert held is not None
     unknown, beyond = held.movements
     assert (unknown.reasons, unknown.unapproved_sat, len(unknown.unknown_inputs)) == (
@@ -534,7 +542,7 @@ async def test_outflows_of_unknown_coins_and_beyond_the_gap_raise_the_custody_al
     assert beyond.unapproved[0].holder == "vault"
     assert held.total_sat == 0
     assert held.left_by_source == {("unattributed", ""): 12_000}
-    registry, _ = build_registry([job.status])
+    registry, _ = build_registry([job.metrics])
 
     def sample(name: str, **labels: str) -> float | None:
         return registry.get_sample_value(name, labels)

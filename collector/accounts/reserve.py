@@ -1,0 +1,134 @@
+"""The reserve's figures as of an instant, computed in the accounts' pass from the store:
+what each operation's payments to the reserve received, the holdings by source and wallet with
+every movement (the custody alarm's outflows among them), and each wallet's proof of control.
+
+The chain jobs only store what they see (outputs, spends) and report what they watch; these
+figures are computed here, once, for the live pass and for documents as of an instant alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from collector.bitcoin.wallets import ROLES, WalletBook
+from collector.config import Config
+from collector.store.queries import Store
+from collector.store.records import ReserveOutputRecord, confirmations
+from remittance.proofs import ProofStatus, latest_proofs
+from remittance.reserve import Coin, Holdings, holdings
+
+
+def received_sat(
+    outputs: Iterable[ReserveOutputRecord], tip_height: int, min_confirmations: int
+) -> dict[str, int]:
+    """Per operation, satoshis in confirmed outputs with ``min_confirmations`` or more."""
+    totals: dict[str, int] = {}
+    for output in outputs:
+        if confirmations(output, tip_height) >= min_confirmations:
+            totals[output.operation_id] = totals.get(output.operation_id, 0) + output.amount_sat
+    return totals
+
+
+def coin_of(output: ReserveOutputRecord) -> Coin:
+    role = output.role if output.role in (*ROLES, "outside") else "outside"
+    return Coin(
+        output.txid,
+        output.vout,
+        output.amount_sat,
+        role,  # type: ignore[arg-type]
+        output.operation_id,
+        output.address,
+        output.status,
+        output.block_height,
+        output.block_time,
+    )
+
+
+async def reserve_holdings(
+    store: Store, tip_height: int | None, min_confirmations: int, *, as_of: datetime | None = None
+) -> Holdings:
+    """The reserve's holdings from the store (as known at ``as_of``, or now): inflows count
+    once confirmed ``min_confirmations`` deep, the reserve's own transactions at once."""
+    outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
+    spends = await store.reserve_spends(as_of=as_of)
+    counted = [
+        (o.txid, o.vout)
+        for o in outputs
+        if o.kind == "remittance"
+        and tip_height is not None
+        and confirmations(o, tip_height) >= min_confirmations
+    ]
+    return holdings(
+        [coin_of(o) for o in outputs],
+        [(s.txid, s.prev_txid, s.prev_vout) for s in spends],
+        counted=counted,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WalletProof:
+    """Whether one wallet's control is proven, by the proof of one of its addresses."""
+
+    role: str
+    holder: str
+    address: str
+    status: ProofStatus
+    registered_at: datetime | None
+
+
+async def wallet_proofs(
+    store: Store, book: WalletBook, max_age_blocks: int, *, as_of: datetime | None = None
+) -> list[WalletProof]:
+    """Each address that stands for a wallet's control (:meth:`WalletBook.proof_addresses`)
+    and its proof's status as registered by ``as_of`` (or now)."""
+    proofs = [p for p in await store.proofs() if as_of is None or p.registered_at <= as_of]
+    rows: list[WalletProof] = []
+    for wallet, address in book.proof_addresses():
+        status, proof = latest_proofs(address, proofs, max_age_blocks)
+        rows.append(
+            WalletProof(
+                wallet.role, wallet.holder, address, status, proof.registered_at if proof else None
+            )
+        )
+    return rows
+
+
+def proven_holders(rows: Iterable[WalletProof]) -> set[str]:
+    """Holders every one of whose proof addresses is proven."""
+    holders: dict[str, bool] = {}
+    for row in rows:
+        holders[row.holder] = holders.get(row.holder, True) and row.status is ProofStatus.PROVEN
+    return {holder for holder, proven in holders.items() if proven}
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveFigures:
+    """The reserve as the store knew it at an instant, on the best tip known then."""
+
+    tip_height: int
+    received_sat: Mapping[str, int]  # per operation, in confirmed remittances
+    holdings: Holdings
+    proofs: tuple[WalletProof, ...]
+
+
+async def reserve_figures(
+    store: Store, config: Config, *, as_of: datetime | None = None
+) -> ReserveFigures | None:
+    """The reserve's figures as last seen or, with ``as_of``, as known then; ``None`` while
+    no tip of the configured chain is known (nothing is established yet)."""
+    tip = await store.chain_tip(config.network.chain, as_of=as_of)
+    if tip is None:
+        return None
+    reserve = config.reserve
+    confirmed = await store.reserve_outputs(
+        statuses=("confirmed",), kinds=("remittance",), as_of=as_of
+    )
+    received = received_sat(
+        (o for o in confirmed if o.role == "reserve"), tip.height, reserve.confirmations
+    )
+    held = await reserve_holdings(store, tip.height, reserve.confirmations, as_of=as_of)
+    book = WalletBook.from_config(config)
+    proofs = await wallet_proofs(store, book, reserve.proof_max_age_blocks, as_of=as_of)
+    return ReserveFigures(tip.height, received, held, tuple(proofs))

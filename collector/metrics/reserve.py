@@ -1,0 +1,77 @@
+"""The reserve's families, in one table: what the watcher watches (its job's status) and the
+reserve's figures of the accounts' last snapshot, in the order they have always been exposed.
+
+Labels are bounded: ``operation`` and ``holder`` take only configured operation, case and
+custody names (and, for source unattributed, the empty holder of coins never seen arriving);
+``source``, ``role``, ``destination`` and ``reason`` a handful of fixed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from collector.accounts.reserve import ReserveFigures, proven_holders
+from collector.bitcoin.wallets import ROLES
+from collector.metrics.contract import Metric, family
+from collector.sources.reserve import ReserveStatus
+from remittance.money import sat_to_btc
+from remittance.reserve import UNAPPROVED_REASONS, UNKNOWN_HOLDER
+
+
+class ReserveMetrics:
+    """A :class:`~collector.metrics.MetricSource`: ``figures`` gives the last snapshot's
+    reserve figures (none before a pass computed them)."""
+
+    def __init__(self, status: ReserveStatus, figures: Callable[[], ReserveFigures | None]) -> None:
+        self._status = status
+        self._figures = figures
+
+    def metric_families(self) -> Iterator[Metric]:
+        status = self._status
+        unparseable = family("reservewatch_reserve_unparseable_outputs")
+        unparseable.add_metric(["bad_address"], float(len(status.bad_address_outputs)))
+        yield unparseable
+        if status.tip_height is None:
+            return  # the watcher has established nothing since start: absent, not zero
+        figures = self._figures()
+        if figures is not None:
+            received = family("reservewatch_reserve_received_btc_total")
+            for operation_id in status.operation_ids:
+                sat = figures.received_sat.get(operation_id, 0)
+                received.add_metric([operation_id], sat_to_btc(sat))
+            yield received
+        watched = family("reservewatch_reserve_addresses_watched")
+        for role in ROLES:
+            watched.add_metric([role], float(status.watched.get(role, 0)))
+        yield watched
+        if figures is None:
+            return
+        yield from _figures(figures, status.holders)
+
+
+def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metric]:
+    proven = family("reservewatch_reserve_wallet_proven")
+    standing = proven_holders(figures.proofs)
+    for holder_role, holder in sorted({(p.role, p.holder) for p in figures.proofs}):
+        proven.add_metric([holder_role, holder], 1.0 if holder in standing else 0.0)
+    yield proven
+    h = figures.holdings
+    balance = family("reservewatch_reserve_balance_btc")
+    for (source, holder), sat in sorted(h.by_source.items()):
+        if holder in holders or (source, holder) == ("unattributed", UNKNOWN_HOLDER):
+            balance.add_metric([source, holder], sat_to_btc(sat))
+    yield balance
+    wallets = family("reservewatch_reserve_wallet_balance_btc")
+    for (wallet_role, holder), sat in sorted(h.by_wallet.items()):
+        if holder in holders:
+            wallets.add_metric([wallet_role, holder], sat_to_btc(sat))
+    yield wallets
+    unapproved = [m for m in h.movements if m.unapproved_sat]
+    count = family("reservewatch_reserve_unapproved_outflows")
+    for reason in UNAPPROVED_REASONS:  # every reason, 0 until one happens
+        count.add_metric([reason], float(sum(reason in m.reasons for m in unapproved)))
+    yield count
+    outflow = family("reservewatch_reserve_outflow_btc")
+    outflow.add_metric(["custody"], sat_to_btc(sum(m.to_custody_sat for m in h.movements)))
+    outflow.add_metric(["unapproved"], sat_to_btc(sum(m.unapproved_sat for m in unapproved)))
+    yield outflow

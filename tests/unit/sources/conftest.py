@@ -1,0 +1,51 @@
+"""Shared builders of the sources' tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from collector.accounts.reserve import ReserveFigures, reserve_figures
+from collector.config import Config
+from collector.metrics.reserve import ReserveMetrics
+from collector.sources.poller import PollJob
+from collector.sources.reserve import ReserveStatus
+from collector.store.queries import Store
+from collector.store.records import ChainTipRecord
+from remittance.reserve import Holdings
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)  # the stored tip's observed_at; the store dates revisions
+
+
+class Watched:
+    """A reserve job as the collector runs it: each poll stores what the job saw, then the
+    accounts' pass computes the reserve's figures from the store (``figures``, and the
+    reserve's families in ``metrics``)."""
+
+    def __init__(self, job: PollJob, status: ReserveStatus, store: Store, config: Config) -> None:
+        self.job, self.status, self._store, self._config = job, status, store, config
+        self.figures: ReserveFigures | None = None
+        self.metrics = ReserveMetrics(status, lambda: self.figures)
+
+    async def poll(self) -> None:
+        """Poll; store the tip the job watched to, as the network job beside it does; then
+        the pass."""
+        await self.job.poll()
+        if self.status.tip_height is not None:
+            tip = ChainTipRecord(self._config.network.chain, self.status.tip_height, None, NOW)
+            await self._store.save_chain_tip(tip)
+        await self.recompute()
+
+    async def recompute(self) -> None:
+        self.figures = await reserve_figures(self._store, self._config)
+
+    @property
+    def holdings(self) -> Holdings | None:
+        return None if self.figures is None else self.figures.holdings
+
+    @property
+    def received_sat(self) -> dict[str, int]:
+        return {} if self.figures is None else dict(self.figures.received_sat)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.job, name)
