@@ -40,7 +40,7 @@ from bench.common import (
     table,
 )
 from bench.recompute import FIRST_DAY, build_config, populate, raw_config
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.documents.statements import write_signing_key
 from collector.http.server import token_digest
 from collector.store.database import open_engine, upgrade

@@ -27,7 +27,8 @@ from prometheus_client import generate_latest
 
 from bench.common import fleet_config, peak_rss_mb
 from collector.clock import SystemClock
-from collector.config import DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -27,7 +27,9 @@ from sqlalchemy.dialects import sqlite
 
 from bench.common import emit, fleet_config, machine, site_ids, table
 from bench.publisher import miner_reading, site_reading
-from collector.config import Config, DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import RollupDelta, SiteStateRecord, row_of

@@ -23,7 +23,8 @@ import psutil
 
 from bench.common import PREFIX, emit, fleet_config, machine, site_ids, table
 from collector.clock import SystemClock
-from collector.config import DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import MqttMessage

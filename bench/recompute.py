@@ -41,7 +41,9 @@ from collector.accounts.compute import compute_pass
 from collector.accounts.inputs import read_inputs
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
-from collector.config import Config, DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
+from collector.config.sections import DatabaseConfig
 from collector.documents.statements import build_statement_from_store
 from collector.metrics import build_registry
 from collector.store.database import open_engine, upgrade

@@ -21,7 +21,7 @@ import uvloop
 
 from bench.common import fleet_config
 from collector.app import Collector, install_thread_switch_interval
-from collector.config import parse_config
+from collector.config.load import parse_config
 
 
 def raw_config(args: argparse.Namespace) -> dict[str, Any]:

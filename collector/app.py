@@ -26,7 +26,7 @@ from collector.accounts.reserve import ReserveFigures
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
-from collector.config import Config
+from collector.config.model import Config
 from collector.errors import StoreError
 from collector.http.api import AccountsApi
 from collector.http.portal import Portal

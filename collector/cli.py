@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from collector import __version__
-from collector.config import Config, load_config, reference_problems
+from collector.config.load import load_config, reference_problems
+from collector.config.model import Config
 from collector.errors import ConfigError, ListenError, ReservewatchError
 from collector.logs import setup_logging
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -72,3 +73,12 @@ class FrozenClock:
     def jump(self, seconds: float) -> None:
         """Move the wall clock only (forwards or backwards), as NTP or an operator might."""
         self._now += timedelta(seconds=seconds)
+
+
+def iana_zone(name: str) -> str:
+    """``name`` when it is an IANA time zone; a ValueError naming it otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. Asia/Almaty)") from err
+    return name

@@ -23,7 +23,8 @@ import orjson
 
 from collector.backoff import Backoff
 from collector.clock import Clock
-from collector.config import Config, MqttConfig
+from collector.config.model import Config
+from collector.config.sections import MqttConfig
 from collector.telemetry.client import GmqttClient, MqttError, MqttSettings
 
 CURTAILED_REGION = "almaty"

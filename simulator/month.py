@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from collector.config import Config
+from collector.config.model import Config
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.queries import Store
 from collector.store.records import (

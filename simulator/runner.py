@@ -31,7 +31,8 @@ from collector.bitcoin.descriptors import parse_descriptor
 from collector.clock import Clock, PinnedClock, SystemClock
 from collector.commands.proofs import register_proof
 from collector.commands.rates_import import day_start
-from collector.config import load_config, regulator_zone
+from collector.config.load import load_config
+from collector.config.model import regulator_zone
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -24,7 +24,8 @@ import orjson
 
 from collector.backoff import Backoff
 from collector.clock import Clock, SystemClock
-from collector.config import Config, MqttConfig, SiteConfig
+from collector.config.model import Config
+from collector.config.sections import MqttConfig, SiteConfig
 from collector.telemetry.client import GmqttClient, MqttClient, MqttError, MqttSettings
 
 TH = 1e12

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from tests.support.processes import PostgresServer, find_postgres_bin

@@ -11,7 +11,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from collector.accounts.inputs import Inputs
-from collector.config import Config, OperationConfig
+from collector.config.model import Config
+from collector.config.sections import OperationConfig
 from remittance.account import OperationAccount, compute_account
 from remittance.errors import (
     InvalidInputError,

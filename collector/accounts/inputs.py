@@ -10,8 +10,8 @@ from datetime import datetime
 
 from collector.accounts.pool_days import daily_hashrates
 from collector.accounts.reserve import proven_holders, wallet_proofs
-from collector.bitcoin.wallets import WalletBook
-from collector.config import Config
+from collector.config.model import Config
+from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from remittance.ledger import ReserveOutput, confirmations
 from remittance.money import measured_decimal
@@ -86,7 +86,7 @@ async def read_inputs(
     remittances = await store.reserve_outputs(
         operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
-    book = WalletBook.from_config(config)
+    book = wallet_book(config)
     book.learn(o.address for o in remittances)
     unproven: set[str] = set()
     if config.reserve.require_proof:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from collector.config import Config
+from collector.config.model import Config
 from collector.store.records import PoolHashrateDayRecord
 from remittance.money import measured_decimal
 from remittance.obligations import DailyPoolHashrate

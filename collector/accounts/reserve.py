@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collector.bitcoin.wallets import ROLES, WalletBook
-from collector.config import Config
+from collector.config.model import Config
+from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
 from remittance.proofs import ProofStatus, latest_proofs
@@ -129,6 +130,6 @@ async def reserve_figures(
         (o for o in confirmed if o.role == "reserve"), tip.height, reserve.confirmations
     )
     held = await reserve_holdings(store, tip.height, reserve.confirmations, as_of=as_of)
-    book = WalletBook.from_config(config)
+    book = wallet_book(config)
     proofs = await wallet_proofs(store, book, reserve.proof_max_age_blocks, as_of=as_of)
     return ReserveFigures(tip.height, received, held, tuple(proofs))

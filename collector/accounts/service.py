@@ -47,7 +47,7 @@ from collector.accounts.statement_inputs import (
     restatements_of,
 )
 from collector.clock import Clock
-from collector.config import Config
+from collector.config.model import Config
 from collector.errors import SecretError, StoreError
 from collector.logs import FailureLog
 from collector.metrics.contract import Metric, Sample, family

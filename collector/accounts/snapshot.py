@@ -22,7 +22,7 @@ from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.reserve import ReserveFigures, reserve_figures
 from collector.accounts.statement_inputs import StatementInputs
 from collector.accounts.terms import known_config
-from collector.config import Config
+from collector.config.model import Config
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from collector.config import Config, NetworkConfig, OperationConfig, ReserveConfig
+from collector.config.model import Config
+from collector.config.sections import NetworkConfig, OperationConfig, ReserveConfig
 from collector.store.queries import Store
 
 NOT_TERMS: Final[dict[str, Any]] = {"language": True, "remittance": {"remind_days_before"}}

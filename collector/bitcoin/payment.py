@@ -8,18 +8,38 @@ force.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Protocol
 from urllib.parse import quote
 
 from collector.bitcoin.address import Chain
 from collector.bitcoin.descriptors import parse_descriptor
-from collector.config import OperationConfig
 from remittance.money import SAT_PER_BTC
 
 
+class Retired(Protocol):
+    """A reserve address paid to until a day (exclusive)."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def until(self) -> date: ...
+
+
+class PaysTo(Protocol):
+    """Where an operation may be told to pay (an operation's configuration is one)."""
+
+    @property
+    def reserve_descriptor(self) -> str | None: ...
+    @property
+    def retired_addresses(self) -> Sequence[Retired]: ...
+    @property
+    def reserve_addresses(self) -> Sequence[str]: ...
+
+
 def payment_address(
-    operation: OperationConfig,
+    operation: PaysTo,
     today: date,
     *,
     chain: Chain = "main",

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from collector.bitcoin.descriptors import WatchedDescriptor, parse_descriptor
-from collector.config import Config
+from collector.bitcoin.descriptors import WatchedDescriptor
 from collector.errors import ReservewatchError
 
 Role = Literal["reserve", "intake", "custody"]
@@ -49,28 +48,6 @@ class Wallet:
     descriptor: WatchedDescriptor | None = None
 
 
-def wallets_of(config: Config) -> list[Wallet]:
-    """Every wallet the configuration declares, operations first."""
-    chain = config.network.chain
-
-    def desc(text: str | None) -> WatchedDescriptor | None:
-        return None if text is None else parse_descriptor(text, chain)
-
-    found = [
-        Wallet("reserve", op.id, op.watched_addresses, desc(op.reserve_descriptor))
-        for op in config.operations
-    ]
-    found += [
-        Wallet("intake", case.case, case.addresses, desc(case.descriptor))
-        for case in config.reserve.intake
-    ]
-    found += [
-        Wallet("custody", vault.name, vault.addresses, desc(vault.descriptor))
-        for vault in config.reserve.custody
-    ]
-    return found
-
-
 class WalletBook:
     """Every watched address and its :class:`Owner`, derived as far as the gap limit asks."""
 
@@ -90,10 +67,6 @@ class WalletBook:
                 self._descriptors[d.text] = (wallet, d)
                 for branch in range(d.branches):
                     self._derive(wallet, d, branch, self._gap if d.ranged else 1)
-
-    @classmethod
-    def from_config(cls, config: Config) -> WalletBook:
-        return cls(wallets_of(config), config.reserve.gap_limit)
 
     @property
     def wallets(self) -> list[Wallet]:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from collector.clock import SystemClock
-from collector.config import Config
+from collector.config.model import Config
 from collector.errors import ReservewatchError
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -29,7 +29,7 @@ import bip322
 
 from collector.bitcoin.address import AddressError, validate_address
 from collector.clock import Clock, SystemClock
-from collector.config import Config, regulator_zone
+from collector.config.model import Config, regulator_zone
 from collector.errors import ReservewatchError
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from collector.clock import Clock, SystemClock
 from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
-from collector.config import Config, regulator_zone
+from collector.config.model import Config, regulator_zone
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord

@@ -38,7 +38,7 @@ from matplotlib.figure import Figure  # not pyplot: no global figure state, no d
 from matplotlib.ticker import FuncFormatter
 
 from collector.accounts.pool_days import daily_hashrates
-from collector.config import Config
+from collector.config.model import Config
 from collector.errors import OutputError, ReservewatchError
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

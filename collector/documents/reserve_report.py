@@ -21,9 +21,9 @@ from typing import Any
 from collector.accounts.reserve import coin_of, wallet_proofs
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
-from collector.bitcoin.wallets import WalletBook
 from collector.clock import SystemClock
-from collector.config import Config, regulator_zone
+from collector.config.model import Config, regulator_zone
+from collector.config.wallets import wallet_book
 from collector.documents.grid_report import gather_grid_figures
 from collector.documents.statements import load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
@@ -120,7 +120,7 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
     prices, rates = await load_valuation_inputs(
         store, span.start_at, min(span.end_at, as_of), as_of=as_of
     )
-    book = WalletBook.from_config(config)
+    book = wallet_book(config)
     proofs = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
     return ReportInputs(
         period=span,
@@ -213,7 +213,7 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
     already — and its proof of control. Descriptors are not shown: their keys would disclose
     addresses not yet used."""
     h = holdings_at(inputs.coins, inputs.spends, inputs.as_of)
-    book = WalletBook.from_config(config)
+    book = wallet_book(config)
     book.learn(c.address for c in inputs.coins)
     received: dict[str, int] = {}
     for c in inputs.coins:

@@ -23,7 +23,9 @@ from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
 from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
-from collector.config import Config, OperationConfig, load_config
+from collector.config.load import load_config
+from collector.config.model import Config
+from collector.config.sections import OperationConfig
 from collector.errors import OutputError, SecretError, StatementUnavailable, UnknownOperation
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

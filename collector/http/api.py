@@ -21,7 +21,8 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.accounts.service import AccountsService
-from collector.config import Config, OperationConfig
+from collector.config.model import Config
+from collector.config.sections import OperationConfig
 from collector.documents.statements import (
     load_signing_key,
     sign,

@@ -32,7 +32,8 @@ from aiohttp import web
 from babel.core import negotiate_locale
 
 from collector.clock import Clock
-from collector.config import ApiToken, Config, OperationConfig
+from collector.config.model import Config
+from collector.config.sections import ApiToken, OperationConfig
 from collector.errors import AccountsNotReady, StatementUnavailable, UnknownOperation
 from collector.http.portal_pages import (
     CONTENT_SECURITY_POLICY,

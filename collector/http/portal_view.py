@@ -11,7 +11,7 @@ from datetime import datetime
 
 from collector.bitcoin.address import Chain
 from collector.bitcoin.payment import bip21_uri, payment_address
-from collector.config import OperationConfig
+from collector.config.sections import OperationConfig
 from remittance.account import OperationAccount
 
 STATEMENTS_LISTED = 6

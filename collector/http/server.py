@@ -42,7 +42,7 @@ from prometheus_client.exposition import choose_encoder, generate_latest
 from prometheus_client.openmetrics import exposition as openmetrics
 
 from collector.clock import Clock
-from collector.config import ApiToken, HttpConfig
+from collector.config.sections import ApiToken, HttpConfig
 from collector.errors import (
     AccountsNotReady,
     ListenError,

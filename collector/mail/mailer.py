@@ -29,7 +29,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.bitcoin.payment import payment_address
 from collector.clock import Clock
-from collector.config import Config, OperationConfig, SmtpConfig, resolve_secret
+from collector.config.base import resolve_secret
+from collector.config.model import Config
+from collector.config.sections import OperationConfig, SmtpConfig
 from collector.documents.statements import (
     issued_format,
     load_signing_key,

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from collector.bitcoin.payment import bip21_uri, payment_address
-from collector.config import OperationConfig, SmtpConfig
+from collector.config.sections import OperationConfig, SmtpConfig
 from collector.mail.subject import Subject
 from remittance.i18n import wording
 from remittance.ledger import Settlement

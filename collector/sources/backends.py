@@ -14,7 +14,8 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from collector.clock import Clock
-from collector.config import Config, NetworkConfig
+from collector.config.model import Config
+from collector.config.sections import NetworkConfig
 from collector.errors import ConfigError
 from collector.metrics.contract import Metric
 from collector.sources.bitcoind import bitcoind_jobs

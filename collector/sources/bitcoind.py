@@ -76,7 +76,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from collector.bitcoin.wallets import WalletBook
 from collector.clock import Clock
-from collector.config import BitcoindConfig, Config, NetworkConfig, resolve_secret
+from collector.config.base import resolve_secret
+from collector.config.model import Config
+from collector.config.sections import BitcoindConfig, NetworkConfig
+from collector.config.wallets import wallet_book
 from collector.errors import (
     SecretError,
     SourceBadResponse,
@@ -505,7 +508,7 @@ class BitcoindReserveJob:
         self._reserve = config.reserve
         self._store = store
         self._clock = clock
-        self._book = book or WalletBook.from_config(config)
+        self._book = book or wallet_book(config)
         self.status = status or ReserveStatus.for_book(
             (op.id for op in config.operations), self._book
         )

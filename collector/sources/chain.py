@@ -44,7 +44,8 @@ from typing import Any, TypeGuard
 from collector.bitcoin.address import AddressError, Chain, validate_address
 from collector.bitcoin.wallets import WalletBook
 from collector.clock import Clock
-from collector.config import Config
+from collector.config.model import Config
+from collector.config.wallets import wallet_book
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
 from collector.sources.network import parse_tip_height, timestamp_utc
@@ -245,7 +246,7 @@ class ReserveJob:
         self._store = store
         self._clock = clock
         self._max_pages = max_pages_per_address
-        self._book = book or WalletBook.from_config(config)
+        self._book = book or wallet_book(config)
         self._chain = config.network.chain
         self._learned = False  # the book has not yet seen the stored outputs
         self.status = status or ReserveStatus.for_book(

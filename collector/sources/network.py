@@ -48,7 +48,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeGuard
 
 from collector.clock import Clock
-from collector.config import NetworkConfig
+from collector.config.sections import NetworkConfig
 from collector.errors import SourceBadResponse
 from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource

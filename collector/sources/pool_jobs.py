@@ -42,7 +42,9 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from collector.clock import Clock
-from collector.config import Config, OperationConfig, PoolAccountConfig, resolve_secret
+from collector.config.base import resolve_secret
+from collector.config.model import Config
+from collector.config.sections import OperationConfig, PoolAccountConfig
 from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import Poller

@@ -41,7 +41,8 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 
 from collector.clock import Clock
-from collector.config import Config, PricesConfig
+from collector.config.model import Config
+from collector.config.sections import PricesConfig
 from collector.errors import SourceBadResponse
 from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource, RequestCounters

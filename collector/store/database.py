@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from collector.config import DatabaseConfig, resolve_secret
+from collector.config.base import resolve_secret
+from collector.config.sections import DatabaseConfig
 from collector.errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -31,7 +31,8 @@ from typing import Any, NamedTuple, Protocol
 import gmqtt
 from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 
-from collector.config import MqttConfig, resolve_secret
+from collector.config.base import resolve_secret
+from collector.config.sections import MqttConfig
 from collector.errors import ReservewatchError
 
 log = logging.getLogger(__name__)

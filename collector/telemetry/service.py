@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from collector.backoff import Backoff
 from collector.clock import Clock
-from collector.config import Config
+from collector.config.model import Config
 from collector.errors import StoreError
 from collector.metrics.contract import Metric, family
 from collector.store.queries import Store

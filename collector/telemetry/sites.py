@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from collector.config import Config, SiteConfig
+from collector.config.model import Config
+from collector.config.sections import SiteConfig
 from collector.store.records import RollupDelta, SiteStateRecord
 from collector.telemetry.miners import MinerSums
 from collector.telemetry.payloads import (

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from collector.app import Collector
-from collector.config import load_config
+from collector.config.load import load_config
 from tests.faults.world import SECRETS, SITES, FaultWorld, eventually
 
 pytestmark = pytest.mark.faults

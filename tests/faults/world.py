@@ -37,7 +37,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from collector.clock import SystemClock
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine
 from collector.telemetry.client import GmqttClient, MqttSettings
 from remittance.signing import new_private_key, private_key_pem

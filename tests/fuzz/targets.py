@@ -33,7 +33,9 @@ from pydantic import SecretStr
 
 from collector.clock import FrozenClock
 from collector.commands.imports import CsvImportError, parse_earnings_csv
-from collector.config import Config, PoolAccountConfig, load_config, parse_config
+from collector.config.load import load_config, parse_config
+from collector.config.model import Config
+from collector.config.sections import PoolAccountConfig
 from collector.errors import ConfigError, SourceBadResponse, SourceError
 from collector.sources import chain, network
 from collector.sources.http import HttpSource, _parse_json

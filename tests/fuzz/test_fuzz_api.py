@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
-from collector.config import ApiToken, HttpConfig
+from collector.config.sections import ApiToken, HttpConfig
 from collector.errors import StatementUnavailable, UnknownOperation
 from collector.http.server import HttpServer, authorise
 from tests.support.processes import free_port

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from collector.commands.imports import CsvImportError, parse_earnings_csv
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.errors import ConfigError, SourceBadResponse
 from collector.sources import chain, network
 from collector.sources.http import _parse_json

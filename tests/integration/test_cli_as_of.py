@@ -18,7 +18,7 @@ import yaml
 
 from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord

@@ -13,7 +13,7 @@ import pytest
 from embit import ec
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from collector.app import Collector
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.documents.statements import render_statement
 from remittance.account import OperationAccount
 from remittance.money import round_half_up_sat

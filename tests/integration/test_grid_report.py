@@ -215,7 +215,7 @@ async def test_the_demos_history_fills_every_hour_of_its_story_months_grid_repor
     tmp_path: Path,
 ) -> None:
     from collector.clock import FrozenClock
-    from collector.config import load_config
+    from collector.config.load import load_config
     from collector.store.database import open_engine
     from simulator.runner import _fill_history
     from simulator.world import DemoHistory, history_start, story_period

@@ -22,7 +22,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from collector.clock import SystemClock
-from collector.config import HttpConfig, TlsServerConfig
+from collector.config.sections import HttpConfig, TlsServerConfig
 from collector.http.server import HttpServer
 from collector.metrics import build_registry
 from tests.support.certs import TestCA

@@ -14,7 +14,7 @@ from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.documents.statements import render_statement
 from collector.mail.mailer import Mailer, mail_closed_periods
 from collector.store.database import open_engine

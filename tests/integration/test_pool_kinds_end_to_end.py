@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from collector.app import Collector
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.sources import pool_jobs
 from remittance.signing import new_private_key, private_key_pem
 from simulator.world import reserve_address

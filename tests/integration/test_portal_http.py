@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from collector.config import TlsServerConfig
+from collector.config.sections import TlsServerConfig
 from collector.http.portal import SESSION_SECONDS
 from tests.support.certs import TestCA
 from tests.support.portal import PortalServer, portal_server

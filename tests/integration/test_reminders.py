@@ -13,7 +13,8 @@ import yaml
 
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
-from collector.config import Config, load_config
+from collector.config.load import load_config
+from collector.config.model import Config
 from collector.mail.mailer import remind_before_deadlines
 from collector.store.database import open_engine
 from collector.store.queries import Store

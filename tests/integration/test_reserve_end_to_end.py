@@ -25,7 +25,7 @@ from collector.app import Collector
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.clock import FrozenClock
 from collector.commands.proofs import register_proof
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from collector.accounts.snapshot import snapshot_as_of
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.sources.network import day_start
 from collector.store.database import open_engine
 from collector.store.queries import Store

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from collector.accounts.service import AccountsService
 from collector.cli import main
 from collector.clock import FrozenClock
-from collector.config import load_config
+from collector.config.load import load_config
 from collector.errors import AccountsNotReady
 from collector.http.api import AccountsApi
 from collector.http.server import HttpServer

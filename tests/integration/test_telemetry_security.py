@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from collector.backoff import Backoff
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import GmqttClient, MqttError, MqttSettings

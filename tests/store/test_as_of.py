@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
-from collector.config import Config, load_config
+from collector.config.load import load_config
+from collector.config.model import Config
 from collector.documents.statements import build_statement_from_store, render_statement
 from collector.metrics import build_registry
 from collector.store.database import open_engine

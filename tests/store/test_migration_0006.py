@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.store.database import _alembic_config, current_revision, open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveSpendRecord

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from collector.accounts.inputs import read_inputs
-from collector.config import Config, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord
 from remittance.proofs import RegisteredProof, proof_message

@@ -236,7 +236,7 @@ async def test_duplicate_keys_in_one_batch_merge_as_if_written_one_by_one(store:
 
 async def test_confirmations_count_from_the_configured_chains_tip_only(store: Store) -> None:
     from collector.accounts.inputs import read_inputs
-    from collector.config import parse_config
+    from collector.config.load import parse_config
     from tests.support.scenario import DEMO_ADDRESS, bare_operation
 
     config = parse_config({"operations": [bare_operation("op", DEMO_ADDRESS)]})

@@ -11,7 +11,9 @@ import yaml
 
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
-from collector.config import Config, TlsServerConfig, load_config
+from collector.config.load import load_config
+from collector.config.model import Config
+from collector.config.sections import TlsServerConfig
 from collector.http.api import AccountsApi
 from collector.http.portal import Portal
 from collector.http.server import HttpServer

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import (

@@ -16,7 +16,8 @@ from collector.accounts.pool_days import daily_hashrates
 from collector.accounts.service import AccountsService
 from collector.cli import term_changes
 from collector.clock import FrozenClock
-from collector.config import Config, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolStatusRecord
 from remittance.ledger import ReserveOutput

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig, NetworkConfig
+from collector.config.sections import DatabaseConfig, NetworkConfig
 from collector.errors import SourceError, SourceUnauthorized
 from collector.sources.backfill import Backfill, ProgressLine
 from collector.sources.http import HttpSource, RequestCounters

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from collector.config import load_config, parse_config, resolve_secret
+from collector.config.base import resolve_secret
+from collector.config.load import load_config, parse_config
 from collector.errors import ConfigError, SecretError
 
 VALID_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"

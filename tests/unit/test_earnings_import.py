@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from collector.commands.imports import CsvImportError, parse_earnings_csv
-from collector.config import Config, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
 
 HEADER = "operation,pool,date,amount_sat\n"
 

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from collector.config import OperationConfig, SmtpConfig
+from collector.config.sections import OperationConfig, SmtpConfig
 from collector.mail.mailer import compose
 from collector.mail.reminders import compose_reminder
 from remittance.ledger import Settlement

@@ -8,7 +8,7 @@ import pytest
 
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.bitcoin.payment import bip21_amount, bip21_uri, payment_address
-from collector.config import OperationConfig
+from collector.config.sections import OperationConfig
 from simulator.keys import wpkh_descriptor
 
 CURRENT = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"

@@ -13,7 +13,9 @@ from embit import ec
 
 from collector.clock import FrozenClock
 from collector.commands.proofs import ProofInputError, listing, register_proof
-from collector.config import Config, DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
+from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord

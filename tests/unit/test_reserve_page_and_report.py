@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from collector.config import parse_config
+from collector.config.load import parse_config
 from collector.documents.reserve_report import transparency_document
 from remittance.periods import parse_report_period
 from remittance.reserve import HOLDINGS_AT_RULE, RULE, Coin

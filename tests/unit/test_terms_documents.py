@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from collector.accounts.terms import SETTINGS, config_as_known, terms_documents
-from collector.config import load_config
+from collector.config.load import load_config
 from tests.support.scenario import write_config
 
 

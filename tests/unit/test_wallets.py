@@ -13,7 +13,8 @@ from embit.descriptor.checksum import add_checksum
 from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook, WalletOverlapError
 from collector.cli import main
-from collector.config import parse_config
+from collector.config.load import parse_config
+from collector.config.wallets import wallet_book
 from collector.errors import ConfigError
 from simulator.keys import account_xpub, multisig_descriptor, wpkh_descriptor
 
@@ -158,7 +159,7 @@ def test_the_config_takes_descriptors_intake_cases_and_custody_wallets() -> None
             reserve_descriptor=wpkh_descriptor(0),
         )
     )
-    book = WalletBook.from_config(config)
+    book = wallet_book(config)
     assert book.watched_by_role() == {"reserve": 30, "intake": 30, "custody": 30}
     assert config.reserve.intake[0].source == "seized"
 

@@ -22,7 +22,7 @@ from collector.sources.http import HttpSource
 from remittance.obligations import Income
 
 if TYPE_CHECKING:  # types only: the config reads the pool table, never the other way round
-    from collector.config import PoolAccountConfig
+    from collector.sources.pools.settings import PoolAccountSettings
 
 CREDENTIALS: Final = ("token", "secret", "user_id", "generic")
 
@@ -55,7 +55,7 @@ class PoolDescriptor:
         if unknown:
             raise ValueError(f"{self.kind}: unknown needs {sorted(unknown)}")
 
-    def missing(self, account: PoolAccountConfig) -> list[str]:
+    def missing(self, account: PoolAccountSettings) -> list[str]:
         """What ``account`` lacks of what this pool needs, as configuration field names."""
         have = {
             "token": bool(account.token_env or account.token_file),
@@ -168,7 +168,7 @@ class PoolAdapterBase:
 
     def __init__(
         self,
-        account: PoolAccountConfig,
+        account: PoolAccountSettings,
         http: HttpSource,
         credentials: PoolCredentials,
         clock: Clock,

@@ -1,7 +1,8 @@
 """A pool not listed: GET JSON from configured URLs, values found by dotted JSON paths.
 
 URLs may be absolute or relative to ``base_url``, and may hold ``{account}``, ``{start}`` and
-``{end}`` (ISO dates; ``end`` exclusive). See :class:`collector.config.GenericPoolPaths`.
+``{end}`` (ISO dates; ``end`` exclusive). See
+:class:`collector.sources.pools.settings.GenericPoolPaths`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collector.sources.pools.base import (
 from remittance.obligations import Income
 
 if TYPE_CHECKING:
-    from collector.config import GenericPoolPaths
+    from collector.sources.pools.settings import GenericPoolPaths
 
 
 class GenericAdapter(PoolAdapterBase):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collector.accounts.reserve import ReserveFigures, reserve_figures
-from collector.config import Config
+from collector.config.model import Config
 from collector.metrics.reserve import ReserveMetrics
 from collector.sources.poller import PollJob
 from collector.sources.reserve import ReserveStatus

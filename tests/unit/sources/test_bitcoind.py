@@ -14,7 +14,9 @@ import pytest
 
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.clock import FrozenClock
-from collector.config import BitcoindConfig, Config, DatabaseConfig, NetworkConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
+from collector.config.sections import BitcoindConfig, DatabaseConfig, NetworkConfig
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind

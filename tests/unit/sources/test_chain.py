@@ -15,7 +15,9 @@ from collector.accounts.reserve import received_sat, reserve_figures
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
-from collector.config import Config, DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
+from collector.config.sections import DatabaseConfig
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.metrics.reserve import ReserveMetrics

@@ -12,7 +12,7 @@ import prometheus_client
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig, NetworkConfig
+from collector.config.sections import DatabaseConfig, NetworkConfig
 from collector.errors import SourceBadResponse, SourceServerError
 from collector.metrics import build_registry
 from collector.sources.http import HttpSource, RequestCounters

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from collector.clock import FrozenClock
-from collector.config import GenericPoolPaths, PoolAccountConfig
+from collector.config.sections import PoolAccountConfig
 from collector.errors import SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.pools import normalise as n
@@ -26,6 +26,7 @@ from collector.sources.pools.base import (
     UnknownRow,
 )
 from collector.sources.pools.registry import ADAPTERS
+from collector.sources.pools.settings import GenericPoolPaths
 from remittance.obligations import Income
 from simulator.fake_pools import FakePoolServer
 
@@ -299,7 +300,7 @@ async def test_generic_pool_reads_configured_paths_and_units(
 
 
 def test_every_configured_kind_has_an_adapter() -> None:
-    from collector.config import POOL_KINDS
+    from collector.config.sections import POOL_KINDS
 
     assert set(ADAPTERS) == set(POOL_KINDS)
     assert all(ADAPTERS[kind].descriptor.kind == kind for kind in POOL_KINDS)

@@ -15,7 +15,8 @@ import pytest
 from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
-from collector.config import POOL_KINDS, DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.sections import POOL_KINDS, DatabaseConfig
 from collector.metrics import build_registry
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig, PricesConfig
+from collector.config.sections import DatabaseConfig, PricesConfig
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.sources.http import HttpSource, RequestCounters
@@ -213,7 +213,7 @@ async def test_each_inflow_is_valued_at_the_price_at_its_block_time(rig: Rig) ->
 
 
 async def test_the_application_builds_the_job_only_when_prices_are_configured(rig: Rig) -> None:
-    from collector.config import parse_config
+    from collector.config.load import parse_config
     from collector.sources.prices import build_price_jobs
 
     await rig.job().poll()  # a price already stored: loaded at start

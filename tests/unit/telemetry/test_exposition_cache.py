@@ -10,7 +10,8 @@ import pytest
 from prometheus_client.exposition import generate_latest
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.sections import DatabaseConfig
 from collector.metrics import ExpositionRenderer, build_registry
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

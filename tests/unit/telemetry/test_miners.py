@@ -11,7 +11,9 @@ import pytest
 from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
-from collector.config import Config, DatabaseConfig, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
+from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from collector.config import Config, parse_config
+from collector.config.load import parse_config
+from collector.config.model import Config
 from collector.telemetry.payloads import CurtailmentOrder, Rejected, SiteReading
 from collector.telemetry.sites import SiteBook, shard_of
 

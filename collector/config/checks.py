@@ -1,0 +1,205 @@
+"""The configuration's checks across fields, on the validated sections and, for a document
+that did not validate, on the raw YAML (so one run lists every problem)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final, Literal
+
+from collector.bitcoin.address import AddressError, Chain, validate_address
+from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
+from collector.config.sections import ApiToken, OperationConfig, ReserveConfig, WalletConfig
+
+
+def cross_field_problems(
+    operations: Sequence[OperationConfig],
+    reserve: ReserveConfig,
+    tokens: Sequence[ApiToken],
+    chain: Chain,
+) -> list[str]:
+    """What no one field can say is wrong: duplicate ids, accounts, addresses and
+    descriptors; holders named twice; tokens naming unknown operations; addresses and
+    descriptors not of the chain."""
+    problems: list[str] = []
+    seen_ops: set[str] = set()
+    seen_sites: dict[str, str] = {}
+    seen_accounts: set[tuple[str, str]] = set()
+    seen_addresses: dict[str, str] = {}  # address -> the field path that declared it first
+    for op_index, operation in enumerate(operations):
+        if operation.id in seen_ops:
+            problems.append(f"operations[{op_index}].id: duplicate operation id {operation.id!r}")
+        seen_ops.add(operation.id)
+        for site_index, site in enumerate(operation.sites):
+            if site.id in seen_sites:
+                problems.append(
+                    f"operations[{op_index}].sites[{site_index}].id: duplicate site id "
+                    f"{site.id!r} (also in operation {seen_sites[site.id]!r})"
+                )
+            seen_sites[site.id] = operation.id
+        for pool_index, pool in enumerate(operation.pools):
+            key = (pool.kind, pool.account)
+            if key in seen_accounts:
+                problems.append(
+                    f"operations[{op_index}].pools[{pool_index}]: pool account "
+                    f"{pool.kind}/{pool.account} is declared twice"
+                )
+            seen_accounts.add(key)
+        declared = [
+            (f"operations[{op_index}].reserve_addresses[{i}]", a)
+            for i, a in enumerate(operation.reserve_addresses)
+        ] + [
+            (f"operations[{op_index}].retired_addresses[{i}].address", r.address)
+            for i, r in enumerate(operation.retired_addresses)
+        ]
+        for here, address in declared:
+            # One address, one operation: a payment to a shared address could belong to
+            # either, and no rule may guess which.
+            first = seen_addresses.setdefault(address, here)
+            if first != here:
+                problems.append(
+                    f"{here}: reserve address {address} is also declared at {first}; "
+                    "an address belongs to one operation"
+                )
+    holders = set(seen_ops)
+    named: list[tuple[str, str, list[tuple[str, WalletConfig]]]] = [
+        ("intake", "case", [(c.case, c) for c in reserve.intake]),
+        ("custody", "name", [(v.name, v) for v in reserve.custody]),
+    ]
+    for group, field_name, wallets in named:
+        for w_index, (name, wallet) in enumerate(wallets):
+            if name in holders:
+                problems.append(
+                    f"reserve.{group}[{w_index}].{field_name}: {name!r} is already an "
+                    "operation, case or custody wallet; each holder has one name"
+                )
+            holders.add(name)
+            for a_index, address in enumerate(wallet.addresses):
+                here = f"reserve.{group}[{w_index}].addresses[{a_index}]"
+                first = seen_addresses.setdefault(address, here)
+                if first != here:
+                    problems.append(
+                        f"{here}: address {address} is also declared at {first}; "
+                        "an address belongs to one wallet"
+                    )
+    seen_descriptors: dict[str, str] = {}
+    for loc, text in _declared_descriptors(operations, reserve):
+        here = _format_loc(loc)
+        first = seen_descriptors.setdefault(text.partition("#")[0].strip(), here)
+        if first != here:
+            problems.append(
+                f"{here}: the same descriptor is also declared at {first}; "
+                "a descriptor belongs to one wallet"
+            )
+    for token_index, token in enumerate(tokens):
+        unknown = sorted(set(token.operations) - seen_ops)
+        if unknown:
+            names = ", ".join(unknown)
+            problems.append(f"api.tokens[{token_index}].operations: unknown operation(s) {names}")
+    for loc, message in _addresses_valid(operations, reserve, chain):
+        problems.append(f"{_format_loc(loc)}: {message}")
+    return problems
+
+
+def _addresses_valid(
+    operations: Sequence[OperationConfig], reserve: ReserveConfig, chain: Chain
+) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for op_index, operation in enumerate(operations):
+        declared: list[tuple[tuple[str | int, ...], str]] = [
+            (("operations", op_index, "reserve_addresses", i), address)
+            for i, address in enumerate(operation.reserve_addresses)
+        ] + [
+            (("operations", op_index, "retired_addresses", i, "address"), retired.address)
+            for i, retired in enumerate(operation.retired_addresses)
+        ]
+        for loc, address in declared:
+            try:
+                validate_address(address, chain)
+            except AddressError as err:
+                problems.append((loc, str(err)))
+    for loc, text in _declared_descriptors(operations, reserve):
+        try:
+            parse_descriptor(text, chain)
+        except DescriptorError as err:
+            problems.append((loc, str(err)))
+    for group, wallets in (("intake", reserve.intake), ("custody", reserve.custody)):
+        for w_index, wallet in enumerate(wallets):
+            for a_index, address in enumerate(wallet.addresses):
+                try:
+                    validate_address(address, chain)
+                except AddressError as err:
+                    problems.append((("reserve", group, w_index, "addresses", a_index), str(err)))
+    return problems
+
+
+def _declared_descriptors(
+    operations: Sequence[OperationConfig], reserve: ReserveConfig
+) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = [
+        (("operations", i, "reserve_descriptor"), op.reserve_descriptor)
+        for i, op in enumerate(operations)
+        if op.reserve_descriptor is not None
+    ]
+    for group, wallets in (("intake", reserve.intake), ("custody", reserve.custody)):
+        found.extend(
+            (("reserve", group, i, "descriptor"), w.descriptor)
+            for i, w in enumerate(wallets)
+            if w.descriptor is not None
+        )
+    return found
+
+
+def _format_loc(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+_CHAINS: Final[dict[str, Literal["main", "test", "signet", "regtest"]]] = {
+    "main": "main",
+    "test": "test",
+    "signet": "signet",
+    "regtest": "regtest",
+}
+
+
+def _raw_cross_field(data: dict[str, Any]) -> list[str]:
+    """The cross-field problems of a document that did not validate, read defensively."""
+    problems: list[str] = []
+    network = data.get("network")
+    chain = network.get("chain", "main") if isinstance(network, dict) else "main"
+    operations = data.get("operations")
+    if not isinstance(operations, list):
+        return problems
+    seen_ops: set[str] = set()
+    seen_sites: dict[str, str] = {}
+    for op_index, operation in enumerate(operations):
+        if not isinstance(operation, dict):
+            continue
+        op_id = operation.get("id")
+        if isinstance(op_id, str):
+            if op_id in seen_ops:
+                problems.append(f"operations[{op_index}].id: duplicate operation id {op_id!r}")
+            seen_ops.add(op_id)
+        sites = operation.get("sites")
+        for site_index, site in enumerate(sites if isinstance(sites, list) else []):
+            site_id = site.get("id") if isinstance(site, dict) else None
+            if isinstance(site_id, str):
+                if site_id in seen_sites:
+                    problems.append(
+                        f"operations[{op_index}].sites[{site_index}].id: duplicate site id "
+                        f"{site_id!r} (also in operation {seen_sites[site_id]!r})"
+                    )
+                seen_sites[site_id] = str(op_id)
+        addresses = operation.get("reserve_addresses")
+        for index, address in enumerate(addresses if isinstance(addresses, list) else []):
+            if isinstance(address, str) and chain in _CHAINS:
+                try:
+                    validate_address(address, _CHAINS[chain])
+                except AddressError as err:
+                    problems.append(f"operations[{op_index}].reserve_addresses[{index}]: {err}")
+    return problems
