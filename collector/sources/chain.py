@@ -48,7 +48,7 @@ from collector.config.model import Config
 from collector.config.wallets import wallet_book
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
-from collector.sources.network import parse_tip_height, timestamp_utc
+from collector.sources.network_days import parse_tip_height, timestamp_utc
 from collector.sources.reserve import Recheck, ReserveStatus, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations

@@ -16,7 +16,7 @@ import yaml
 
 from collector.accounts.snapshot import snapshot_as_of
 from collector.config.load import load_config
-from collector.sources.network import day_start
+from collector.sources.network_days import day_start
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from remittance.obligations import MissingReason

@@ -20,10 +20,9 @@ from collector.config.sections import BitcoindConfig, DatabaseConfig, NetworkCon
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
 from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind
-from collector.sources.bitcoind import (
+from collector.sources.bitcoind import BitcoindNetworkJob, BitcoindReserveJob
+from collector.sources.bitcoind_rpc import (
     RPC_PAGE,
-    BitcoindNetworkJob,
-    BitcoindReserveJob,
     BitcoindRpc,
     BitcoindRpcError,
     btc_to_sat,
@@ -31,7 +30,7 @@ from collector.sources.bitcoind import (
     with_wallet,
 )
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.network import difficulty_hashrate_hs
+from collector.sources.network_days import difficulty_hashrate_hs
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord

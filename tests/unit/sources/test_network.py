@@ -16,8 +16,8 @@ from collector.config.sections import DatabaseConfig, NetworkConfig
 from collector.errors import SourceBadResponse, SourceServerError
 from collector.metrics import build_registry
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.network import (
-    NetworkJob,
+from collector.sources.network import NetworkJob
+from collector.sources.network_days import (
     aggregate_days,
     difficulty_hashrate_hs,
     parse_block,
