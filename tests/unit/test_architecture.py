@@ -4,7 +4,12 @@
   functions included; imports only for type checking excluded: they never run);
 - ``remittance`` imports nothing of ``collector``; neither imports the ``simulator``, except
   the ``demo`` command, which runs it;
-- ``prometheus_client`` is imported only where metrics are exposed.
+- ``prometheus_client`` is imported only where metrics are exposed;
+- ``collector`` is layered (:data:`LAYERS`: cli > app > http, mail, commands > documents,
+  metrics > accounts, sources, telemetry > store > config > bitcoin > basics > remittance):
+  a module imports only from below, the three wings never from one another, and every
+  exception is named with its reason (:data:`LAYER_EXCEPTIONS`);
+- no module under ``collector`` is longer than 600 lines.
 """
 
 from __future__ import annotations
@@ -140,3 +145,77 @@ def test_every_contract_metric_is_in_the_published_contract() -> None:
         for name, spec in SPECS.items()
     }  # fmt: skip
     assert built == GAUGES_AND_COUNTERS | HISTOGRAMS
+
+
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"cli"}),
+    frozenset({"app"}),
+    frozenset({"http", "mail", "commands"}),
+    frozenset({"documents", "metrics"}),
+    frozenset({"accounts", "sources", "telemetry"}),  # the three wings: never one another
+    frozenset({"store"}),
+    frozenset({"config"}),
+    frozenset({"bitcoin"}),
+    frozenset({"__init__", "clock", "errors", "logs", "backoff"}),
+)
+"""collector's packages and modules, from the top; a module imports only from layers below
+its own (or its own package), and remittance sits below them all."""
+
+LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("config", "sources"): "the configuration checks a pool account against the pool table "
+    "(collector.sources.pools.registry) and builds on the pool settings the adapters read "
+    "(collector.sources.pools.settings), as Telegraf's config loader asks its plugin registry",
+    ("accounts", "metrics"): "metrics.contract: the one declaration of every family, which "
+    "the accounts' pass, the sources and telemetry still build their families with (the "
+    "family tables in metrics/ cover the reserve's so far)",
+    ("sources", "metrics"): "metrics.contract, as above",
+    ("telemetry", "metrics"): "metrics.contract, as above",
+}
+"""Imports against the order, each named and justified."""
+
+
+def _layer(module: str) -> tuple[int, str] | None:
+    if module.startswith("remittance"):
+        return len(LAYERS), "remittance"
+    parts = module.split(".")
+    if parts[0] != "collector":
+        return None
+    name = parts[1] if len(parts) > 1 else "__init__"
+    for index, group in enumerate(LAYERS):
+        if name in group:
+            return index, name
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+
+
+def test_every_import_follows_the_declared_layer_order() -> None:
+    against: list[str] = []
+    for module, imports in sorted(_graph().items()):
+        here = _layer(module)
+        for other in sorted(imports):
+            there = _layer(other)
+            if here is None or there is None or here[1] == there[1]:
+                continue
+            if there[0] > here[0] or (here[1], there[1]) in LAYER_EXCEPTIONS:
+                continue
+            against.append(f"{module} -> {other}")
+    assert against == []
+
+
+def test_every_layer_exception_is_still_needed() -> None:
+    used = {
+        (here[1], there[1])
+        for module, imports in _graph().items()
+        for other in imports
+        if (here := _layer(module)) and (there := _layer(other)) and there[0] <= here[0]
+    }
+    assert set(LAYER_EXCEPTIONS) <= used
+
+
+def test_no_module_under_collector_is_longer_than_600_lines() -> None:
+    long = {
+        name: lines
+        for name, path in _modules().items()
+        if name.startswith("collector")
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert long == {}
