@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from collector import __version__
 from collector.config.load import load_config, reference_problems
@@ -398,91 +398,93 @@ def term_changes(config: Config) -> list[str]:
 
 
 async def _db_upgrade(config: Config) -> None:
-    from collector.store.database import current_revision, open_engine, upgrade  # noqa: PLC0415
+    from collector.store.database import current_revision  # noqa: PLC0415
+    from collector.store.queries import open_store  # noqa: PLC0415
 
-    engine = open_engine(config.database)
+    async with open_store(config.database) as store:
+        print(f"database at revision {await current_revision(store.engine)}")
+
+
+def _db(args: argparse.Namespace) -> int:
+    asyncio.run(_db_upgrade(_load(args.config)))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from collector.app import run_collector  # noqa: PLC0415 - keeps --help fast
+
     try:
-        await upgrade(engine)
-        print(f"database at revision {await current_revision(engine)}")
-    finally:
-        await engine.dispose()
+        return run_collector(_load(args.config), once=args.once, since=args.since)
+    except ListenError as err:  # the port in use: the operator's to fix, exit 2
+        print(f"reservewatch: {err}", file=sys.stderr)
+        return 2
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    command = args.command
-    if command == "check-config":
-        return _check_config(args)
-    if command == "db":
-        asyncio.run(_db_upgrade(_load(args.config)))
-        return 0
-    if command == "run":
-        from collector.app import run_collector  # noqa: PLC0415 - keeps --help fast
+def _demo(args: argparse.Namespace) -> int:
+    # The simulator is the demo's world, beside the product: only this command runs it.
+    from simulator.runner import run_demo  # noqa: PLC0415
 
-        try:
-            return run_collector(_load(args.config), once=args.once, since=args.since)
-        except ListenError as err:  # the port in use: the operator's to fix, exit 2
-            print(f"reservewatch: {err}", file=sys.stderr)
-            return 2
-    if command == "demo":
-        # The simulator is the demo's world, beside the product: only this command runs it.
-        from simulator.runner import run_demo  # noqa: PLC0415
-
-        try:
-            status: int = run_demo(
-                listen=args.listen,
-                duration_s=args.duration,
-                workdir=args.workdir,
-                broker=args.broker,
-                at=args.at,
-            )
-        except FileNotFoundError as err:  # no broker to start: one line, not a traceback
-            print(f"reservewatch: {err}", file=sys.stderr)
-            return 1
-        return status
-    if command == "statement":
-        from collector.documents.statements import write_statement  # noqa: PLC0415
-
-        return asyncio.run(
-            write_statement(
-                _load(args.config),
-                args.operation,
-                args.period,
-                args.format,
-                args.out,
-                args.as_of,
-                projection=args.projection,
-                language=args.lang,
-            )
+    try:
+        status: int = run_demo(
+            listen=args.listen,
+            duration_s=args.duration,
+            workdir=args.workdir,
+            broker=args.broker,
+            at=args.at,
         )
-    if command == "import":
-        if args.import_command == "rates":
-            from collector.commands.rates_import import import_rates  # noqa: PLC0415
+    except FileNotFoundError as err:  # no broker to start: one line, not a traceback
+        print(f"reservewatch: {err}", file=sys.stderr)
+        return 1
+    return status
 
-            return asyncio.run(import_rates(_load(args.config), args.file))
-        from collector.commands.imports import import_earnings  # noqa: PLC0415
 
-        return asyncio.run(import_earnings(_load(args.config), args.file))
-    if command == "report" and args.report_command == "reserve":
+def _statement(args: argparse.Namespace) -> int:
+    from collector.documents.statements import write_statement  # noqa: PLC0415
+
+    return asyncio.run(
+        write_statement(
+            _load(args.config),
+            args.operation,
+            args.period,
+            args.format,
+            args.out,
+            args.as_of,
+            projection=args.projection,
+            language=args.lang,
+        )
+    )
+
+
+def _import(args: argparse.Namespace) -> int:
+    if args.import_command == "rates":
+        from collector.commands.rates_import import import_rates  # noqa: PLC0415
+
+        return asyncio.run(import_rates(_load(args.config), args.file))
+    from collector.commands.imports import import_earnings  # noqa: PLC0415
+
+    return asyncio.run(import_earnings(_load(args.config), args.file))
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.report_command == "reserve":
         from collector.documents.reserve_report import write_reserve_report  # noqa: PLC0415
 
         return asyncio.run(
             write_reserve_report(_load(args.config), args.period, args.out, args.as_of)
         )
-    if command == "report" and args.report_command == "transparency":
+    if args.report_command == "transparency":
         from collector.documents.reserve_report import write_transparency  # noqa: PLC0415
 
         return asyncio.run(write_transparency(_load(args.config), args.out, args.as_of))
-    if command == "proof":
-        return _proof(args)
-    if command == "report":
-        from collector.documents.grid_report import write_grid_report  # noqa: PLC0415 - plotting
+    from collector.documents.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 
-        return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
-    if command == "keygen":
-        from collector.documents.statements import write_signing_key  # noqa: PLC0415
+    return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
 
-        return write_signing_key(args.out)
-    raise AssertionError(f"unhandled command {command}")  # argparse allows only the above
+
+def _keygen(args: argparse.Namespace) -> int:
+    from collector.documents.statements import write_signing_key  # noqa: PLC0415
+
+    return write_signing_key(args.out)
 
 
 def _proof(args: argparse.Namespace) -> int:
@@ -508,6 +510,20 @@ def _proof(args: argparse.Namespace) -> int:
         return 2
 
 
+COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
+    "check-config": _check_config,
+    "db": _db,
+    "run": _run,
+    "demo": _demo,
+    "statement": _statement,
+    "import": _import,
+    "report": _report,
+    "proof": _proof,
+    "keygen": _keygen,
+}
+"""The commands, each run by one function (what the parser's subcommands name)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -519,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return verify_statement(verify_args.file, verify_args.public_key, verify_args.config)
         args = build_parser().parse_args(argv)
         setup_logging(args.log_level)
-        return _dispatch(args)
+        return COMMANDS[args.command](args)
     except ConfigError as err:
         for line in err.problems:
             print(line, file=sys.stderr)

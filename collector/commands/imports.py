@@ -19,8 +19,7 @@ from pathlib import Path
 from collector.clock import SystemClock
 from collector.config.model import Config
 from collector.errors import ReservewatchError
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
+from collector.store.queries import open_store
 from collector.store.records import EarningRecord
 from remittance.money import MAX_SUPPLY_SAT
 
@@ -171,11 +170,7 @@ async def import_earnings(config: Config, path: Path) -> int:
             print(line, file=sys.stderr)
         print(f"{path}: nothing imported", file=sys.stderr)
         return 2
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
-        await Store(engine).upsert_earnings(records)
-    finally:
-        await engine.dispose()
+    async with open_store(config.database) as store:
+        await store.upsert_earnings(records)
     print(f"{path}: imported {_summary(records)}")
     return 0

@@ -31,8 +31,7 @@ from collector.bitcoin.address import AddressError, validate_address
 from collector.clock import Clock, SystemClock
 from collector.config.model import Config, regulator_zone
 from collector.errors import ReservewatchError
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
+from collector.store.queries import Store, open_store
 from remittance.proofs import (
     ProofMessageError,
     ProofStatus,
@@ -194,12 +193,6 @@ def listing(config: Config, proofs: list[RegisteredProof]) -> list[str]:
     return lines
 
 
-async def _with_store(config: Config) -> Store:
-    engine = open_engine(config.database)
-    await upgrade(engine)
-    return Store(engine)
-
-
 async def add_proof(
     config: Config,
     address: str,
@@ -212,7 +205,7 @@ async def add_proof(
     """``proof add``: exit 0 when the proof proves, 1 when it was stored but proves nothing."""
     text = message if message is not None else read_text(message_file or Path(), "message")
     signature = read_text(signature_file, "signature")
-    async with await _with_store(config) as store:
+    async with open_store(config.database) as store:
         status, proof = await register_proof(
             store, config, address, message=text, signature=signature, clock=clock or SystemClock()
         )
@@ -222,7 +215,7 @@ async def add_proof(
 
 
 async def list_proofs(config: Config) -> int:
-    async with await _with_store(config) as store:
+    async with open_store(config.database) as store:
         proofs = await store.proofs()
     for line in listing(config, proofs):
         print(line)
@@ -232,7 +225,7 @@ async def list_proofs(config: Config) -> int:
 async def print_message(config: Config, address: str) -> int:
     """``proof message``: the text to sign, naming the best chain's tip the store knows."""
     address = _check_address(address, config)
-    async with await _with_store(config) as store:
+    async with open_store(config.database) as store:
         tip = await store.chain_tip(config.network.chain)
     if tip is None or tip.block_hash is None:
         raise ProofInputError("no chain tip in the store yet (run the collector first)")

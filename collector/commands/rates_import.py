@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 from collector.clock import Clock, SystemClock
 from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
 from collector.config.model import Config, regulator_zone
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
+from collector.store.queries import Store, open_store
 from collector.store.records import PriceQuoteRecord
 
 COLUMNS = ("date", "currency", "rate", "quant")
@@ -146,16 +145,11 @@ async def import_rates(config: Config, path: Path, clock: Clock | None = None) -
         records = parse_rates_csv(read_csv_file(path), zone, str(path), today)
     except CsvImportError as err:
         return _refused(path, err.problems)
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
-        store = Store(engine, clock)
+    async with open_store(config.database, clock) as store:
         problems = await conflicts(store, records, zone) if records else []
         if problems:
             return _refused(path, [f"{path}: {p}" for p in problems])
         added = await store.record_prices(records)
-    finally:
-        await engine.dispose()
     print(f"{path}: imported {added} new rates ({len(records) - added} already stored)")
     return 0
 

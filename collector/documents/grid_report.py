@@ -40,8 +40,7 @@ from matplotlib.ticker import FuncFormatter
 from collector.accounts.pool_days import daily_hashrates
 from collector.config.model import Config
 from collector.errors import OutputError, ReservewatchError
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
+from collector.store.queries import Store, open_store
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_period_label
 
@@ -440,12 +439,8 @@ async def grid_report(
 
 
 async def write_grid_report(config: Config, period: str, out: Path) -> int:
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
-        data, figures = await grid_report(config, Store(engine), period, out.suffix.lower())
-    finally:
-        await engine.dispose()
+    async with open_store(config.database) as store:
+        data, figures = await grid_report(config, store, period, out.suffix.lower())
     try:
         out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
     except OSError as err:

@@ -28,8 +28,7 @@ from collector.documents.grid_report import gather_grid_figures
 from collector.documents.statements import load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
 from collector.sources.prices import load_valuation_inputs
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
+from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
@@ -182,10 +181,7 @@ async def write_reserve_report(
             f"the reserve report is written as .json, .csv or .pdf, not {out.suffix or 'no suffix'}"
         )
     span = _period(period)
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
-        store = Store(engine)
+    async with open_store(config.database) as store:
         await store.record_terms(terms_documents(config))  # before "now" is read
         instant = _as_of(as_of)
         # A report issued before as of this instant is served again as it was issued.
@@ -196,8 +192,6 @@ async def write_reserve_report(
             report = build_report(await gather_report(snapshot, store, span))
             document = render_report(report, fmt, snapshot.config)
             await store.save_issued_report("reserve", span.label, instant, {fmt: document})
-    finally:
-        await engine.dispose()
     write_output(out, document)
     return 0
 
@@ -309,10 +303,7 @@ def transparency_html(doc: dict[str, Any]) -> str:
 
 async def write_transparency(config: Config, out: Path, as_of: datetime | None = None) -> int:
     """The ``report transparency`` command: ``out/index.html`` and ``out/transparency.json``."""
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
-        store = Store(engine)
+    async with open_store(config.database) as store:
         await store.record_terms(terms_documents(config))  # before "now" is read
         instant = _as_of(as_of)
         # A page issued before as of this instant is published again as it was issued.
@@ -323,8 +314,6 @@ async def write_transparency(config: Config, out: Path, as_of: datetime | None =
             inputs = await gather_report(snapshot, store, month)
             files = page_files(transparency_document(snapshot.config, inputs))
             await store.save_issued_report("transparency", "", instant, files)
-    finally:
-        await engine.dispose()
     write_page(out, files)
     return 0
 

@@ -27,8 +27,7 @@ from collector.config.load import load_config
 from collector.config.model import Config
 from collector.config.sections import OperationConfig
 from collector.errors import OutputError, SecretError, StatementUnavailable, UnknownOperation
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
+from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import parse_period_label
@@ -209,12 +208,10 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
         raise UnknownOperation(
             f"no operation {operation_id!r} in the configuration (configured: {known})"
         ) from err
-    engine = open_engine(config.database)
-    try:
-        await upgrade(engine)
+    async with open_store(config.database) as store:
         # The file's terms first, then "now": a statement made right after an edit of the
         # file (the default --as-of) states the edited terms, not the ones before.
-        await Store(engine).record_terms(terms_documents(config))
+        await store.record_terms(terms_documents(config))
         now = SystemClock().now()
         as_of = as_of or now
         future = as_of > now
@@ -228,15 +225,13 @@ async def write_statement(  # noqa: PLR0917 - one argument per CLI option
             return 2
         if future:
             document = await render_projection(
-                config, Store(engine), operation, period, fmt, as_of, language=language
+                config, store, operation, period, fmt, as_of, language=language
             )
         else:
             document = await render_statement(
-                config, Store(engine), operation, period, fmt, as_of, issue=True,
+                config, store, operation, period, fmt, as_of, issue=True,
                 language=language,
             )  # fmt: skip
-    finally:
-        await engine.dispose()
     write_output(out, document)
     return 0
 

@@ -7,7 +7,13 @@ are written in the same transaction as the site state that says which readings t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+from collector.clock import Clock
+from collector.config.sections import DatabaseConfig
 from collector.store.chain import ChainStore
+from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
 from collector.store.pools import PoolStore
 from collector.store.prices import PriceProofStore
@@ -17,3 +23,15 @@ from collector.store.telemetry import TelemetryStore
 class Store(TelemetryStore, PoolStore, ChainStore, DocumentStore, PriceProofStore):
     """The collector's store: one façade over each family of tables (a module each). Build
     with an engine; call :meth:`close` when done."""
+
+
+@contextlib.asynccontextmanager
+async def open_store(database: DatabaseConfig, clock: Clock | None = None) -> AsyncIterator[Store]:
+    """The store of ``database``, migrated to the latest schema first; closed on exit. The
+    one way a command opens the store."""
+    engine = open_engine(database)
+    try:
+        await upgrade(engine)
+        yield Store(engine, clock)
+    finally:
+        await engine.dispose()

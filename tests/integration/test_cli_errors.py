@@ -4,6 +4,7 @@ command, in a process of its own)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -199,3 +200,11 @@ def test_run_on_an_address_in_use_is_one_line(tmp_path: Path) -> None:
         path = write_config(tmp_path, http={"listen": f"127.0.0.1:{port}"})
         done = _run("--log-level", "warning", "run", "--config", str(path))
     _one_line_error(done, 2, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_every_command_of_the_parser_is_run_by_the_table() -> None:
+    from collector.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) == set(COMMANDS)
