@@ -1,7 +1,9 @@
 """The small MQTT interface the collector needs, and its gmqtt implementation.
 
     MqttClient (protocol)     connect · subscribe · publish · drain · disconnect · disconnected
-    └── GmqttClient           one broker session over gmqtt; never reconnects on its own
+    ├── Mqtt5Client           MQTT 5 on the ``mqtt5`` codec (mqtt5_client.py): the collector's
+    └── GmqttClient           one broker session over gmqtt, for 3.1.1 (the demo's amqtt) and
+                              the simulator's publishers; neither reconnects on its own
     MqttSettings              where and how to connect, built from ``config.mqtt``
 
 A message is handed to the synchronous ``handler``, which processes it at once and returns
@@ -57,7 +59,8 @@ many messages) to acknowledge it when that future completes. A cancelled future,
 failed, acknowledges nothing: the broker redelivers to the next session."""
 
 
-def _puback(mid: int) -> bytes:
+def puback(mid: int) -> bytes:
+    """A PUBACK for packet ``mid`` (MQTT 3.1.1 and 5 alike)."""
     # PUBACK: fixed header 0x40, remaining length 2, packet id. MQTT 5 lets the reason code
     # (0, success) and properties be omitted when the remaining length is 2 (§3.4.2.1).
     return b"\x40\x02" + mid.to_bytes(2, "big")
@@ -237,7 +240,7 @@ class GmqttClient:
         connection = self._client._connection
         if self._lost.is_set() or connection is None:
             return  # the broker redelivers to the next session
-        connection._protocol.write_data(b"".join(map(_puback, mids)))
+        connection._protocol.write_data(b"".join(map(puback, mids)))
 
     def _on_disconnect(self, _client: Any, _packet: Any, _exc: Any = None) -> None:
         self._lost.set()

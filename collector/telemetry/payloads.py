@@ -211,7 +211,8 @@ def decode_json(payload: bytes, max_payload_bytes: int) -> Any:
         message = str(err)
         if "infinity" in message or b"NaN" in payload or b"Infinity" in payload:
             raise Rejected("non_finite", "NaN or Infinity is not a JSON number") from err
-        if "recursion" in message:
+        # orjson stops at 1,024 levels: "depth limit exceeded" (older releases: "recursion").
+        if "depth limit" in message or "recursion" in message:
             raise Rejected("too_deep", "nesting too deep") from err
         raise Rejected("not_json", message.split(":", 1)[0]) from err
     if _may_repeat_keys(payload, document):  # rare: parse again, keeping every key

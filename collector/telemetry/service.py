@@ -32,6 +32,7 @@ from collector.telemetry.client import (
 )
 from collector.telemetry.exposition import SiteExposition, SiteFamilies, telemetry_families
 from collector.telemetry.miners import MinerFleet
+from collector.telemetry.mqtt5_client import Mqtt5Client
 from collector.telemetry.payloads import (
     DEFAULT_MAX_HASHRATE_HS,
     REJECT_REASONS,
@@ -56,7 +57,10 @@ ClientFactory = Callable[[MqttSettings, MessageHandler], MqttClient]
 """Builds a client for one session; tests pass one that connects elsewhere or fails on cue."""
 
 
-def _gmqtt_factory(settings: MqttSettings, handler: MessageHandler) -> MqttClient:
+def default_client(settings: MqttSettings, handler: MessageHandler) -> MqttClient:
+    """MQTT 5 on the ``mqtt5`` codec (:class:`Mqtt5Client`); 3.1.1 (the demo's amqtt) on gmqtt."""
+    if settings.protocol == "5":
+        return Mqtt5Client(settings, handler)
     return GmqttClient(settings, handler)
 
 
@@ -104,7 +108,7 @@ class TelemetryService:
         self._mqtt = config.mqtt
         self._store = store
         self._clock = clock
-        self._client_factory = client_factory or _gmqtt_factory
+        self._client_factory = client_factory or default_client
         self._flush_interval_s = flush_interval_s
         self._flush_max_readings = flush_max_readings
         self._backoff = backoff or Backoff()

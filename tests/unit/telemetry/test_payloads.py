@@ -88,6 +88,26 @@ def test_bad_payload_is_rejected_with_its_reason(payload: bytes, reason: str) ->
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 1024 + b"]" * 1024,  # orjson parses it; our depth walk refuses it
+        b"[" * 1025 + b"]" * 1025,  # orjson refuses it: "depth limit exceeded"
+        b"[" * 30_000 + b"]" * 30_000,
+        b'{"a":' * 2_000 + b"1" + b"}" * 2_000,
+        b"[" * 5_000,  # unterminated too: the depth is what orjson reports first
+    ],
+)
+def test_nesting_beyond_orjsons_limit_is_too_deep_not_not_json(payload: bytes) -> None:
+    for parse in (
+        lambda: parse_site_payload(payload, LIMITS),
+        lambda: parse_curtailment_payload(payload, LIMITS),
+    ):
+        with pytest.raises(Rejected) as caught:
+            parse()
+        assert caught.value.reason == "too_deep"
+
+
 def test_hash_rate_above_the_known_network_figure_is_absurd() -> None:
     limits = Limits(now=NOW, max_hashrate_hs=8e20)
     with pytest.raises(Rejected, match="absurd_value"):
