@@ -18,7 +18,7 @@ import mqtt5
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config import DatabaseConfig, MqttConfig
+from collector.config.sections import DatabaseConfig, MqttConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry import mqtt5_client
