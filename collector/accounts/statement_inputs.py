@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from collector.accounts.compute import restated as is_restated
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.periods import Period
@@ -113,17 +114,18 @@ async def restatements_of(
     as_of: datetime,
     issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
 ) -> list[Restatement]:
-    """The closed periods issued before ``as_of`` whose due has changed since: which period,
-    the due issued and now, and each revised input (earnings and network rewards) with its
-    value then and now. ``issued``: the operation's issued dues, when already read."""
+    """The closed periods issued (once closed) before ``as_of`` whose due has changed since:
+    which period, the due issued and now, and each revised input (earnings and network
+    rewards) with its value then and now. ``issued``: the operation's issued dues, when
+    already read."""
     restated: list[Restatement] = []
     if issued is None:
         issued = await store.issued_dues(operation_id)
     for (_, label), (issued_as_of, issued_due) in sorted(issued.items()):
         obligation = account.obligation_for(label)
-        if issued_as_of >= as_of or obligation is None or obligation.is_open:
+        if issued_as_of >= as_of or obligation is None:
             continue
-        if obligation.due_sat == issued_due:
+        if not is_restated(obligation, issued_as_of, issued_due):
             continue
         period = obligation.period
         inputs: list[RevisedInput] = []

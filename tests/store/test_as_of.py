@@ -175,3 +175,37 @@ def test_an_edit_of_past_terms_never_changes_a_statement_as_of_before_it(tmp_pat
     asyncio.run(record(edited, LATER))
     assert asyncio.run(due(edited, AS_OF)) == 300_001  # as known on 12 November: 10 %
     assert asyncio.run(due(edited, LATER)) == 600_001
+
+
+def test_a_period_issued_while_open_is_not_restated_when_it_closes(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 26, item 3: October issued as of 31 October 12:00 (open, due 0), nothing revised
+    since: the November statement listed "2026-10 restated 0 → 300,001", the metric counted it
+    and ClosedPeriodRestated fired. A provisional figure of an open period is not restated."""
+    config = _scenario(tmp_path, database_url)
+
+    async def issue(period: str, as_of: datetime) -> dict[str, object]:
+        async with Store(open_engine(config.database)) as store:
+            document = await render_statement(
+                config, store, config.operation("op-demo"), period, "json", as_of, issue=True
+            )
+        statement: dict[str, object] = json.loads(document)["statement"]
+        return statement
+
+    october = asyncio.run(issue("2026-10", datetime(2026, 10, 31, 12, tzinfo=UTC)))
+    assert october["period"]["is_open"] is True  # type: ignore[index]
+    assert october["summary"]["due_sat"] == 0  # type: ignore[index]
+    december = datetime(2026, 12, 12, tzinfo=UTC)
+    assert asyncio.run(issue("2026-11", december))["restatements"] == []
+
+    async def restated_metric() -> float | None:
+        async with Store(open_engine(config.database)) as store:
+            service = AccountsService(config, store, FrozenClock(december))
+            await service.recompute()
+            registry, _ = build_registry([service])
+        return registry.get_sample_value(
+            "reservewatch_operation_restated_periods", {"operation": "op-demo"}
+        )
+
+    assert asyncio.run(restated_metric()) == 0
