@@ -302,6 +302,17 @@ def _notes(statement: Statement, words: Wording) -> list[str]:
                 inputs=revised or _("none listed"),
             )
         )
+    for tranche in statement.assessed_later:
+        notes.append(
+            _(
+                "Assessed after the deadline: {amount} sat, first known {assessed}, is due by "
+                "{deadline} (its assessment + the period's due days), not by the period's "
+                "deadline",
+                amount=words.sat(tranche.amount_sat),
+                assessed=words.instant(tranche.assessed_at, statement.deadline_timezone),
+                deadline=words.instant(tranche.deadline, statement.deadline_timezone),
+            )
+        )
     if any(line.income != "mining" for line in statement.income):
         uncounted = " (" + _("not counted in mined") + ")"
         kinds = ", ".join(

@@ -107,6 +107,16 @@ class Restatement:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementTranche:
+    """Part of the period's due assessed after its deadline, and its own deadline (the
+    assessment + the period's `due_days`); the rest is due by the period's deadline."""
+
+    amount_sat: int
+    assessed_at: datetime
+    deadline: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StatementDay:
     """One day of the period. `expected_sat` is rounded for display; None on a missing day."""
 
@@ -175,6 +185,7 @@ class Statement:
     unrated_days: tuple[date, ...] = ()  # no rate in force: nothing due for them
     provisional_days: tuple[date, ...] = ()  # network figures not final yet
     income: tuple[IncomeLine, ...] = ()  # pool credits by kind, counted or not
+    assessed_later: tuple[StatementTranche, ...] = ()  # due by their own, later deadlines
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -265,8 +276,9 @@ def build_statement(
     settlement = settlements[index]
     opening_balance_sat = sum(item.unpaid_sat for item in settlements[:index])
     settled_through_sat = sum(item.settled_sat for item in settlements[: index + 1])
-    shortfall_sat = settlement.unpaid_sat if settlement.deadline_passed else 0
-    overdue_seconds = seconds_past(account.as_of, settlement.deadline) if shortfall_sat else 0
+    shortfall_sat = settlement.shortfall_sat
+    overdue_since = settlement.overdue_since
+    overdue_seconds = seconds_past(account.as_of, overdue_since) if overdue_since else 0
     missing_by_day = {missing.day: missing.reason for missing in obligation.missing_days}
     days = tuple(
         StatementDay(
@@ -340,6 +352,11 @@ def build_statement(
             IncomeLine(str(kind), amount, kind in obligation.counted_income)
             for kind, amount in obligation.income_sat
         ),
+        assessed_later=tuple(
+            StatementTranche(t.amount_sat, t.assessed_at.astimezone(UTC), t.deadline)
+            for t in settlement.tranches
+            if t.assessed_at is not None
+        ),
     )
 
 
@@ -389,6 +406,20 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             "deadline": statement.deadline.isoformat(),
             "deadline_timezone": statement.deadline_timezone,
             "is_open": statement.is_open,
+            **(
+                {
+                    "assessed_later": [
+                        {
+                            **amount("amount", item.amount_sat),
+                            "assessed_at": item.assessed_at.isoformat(),
+                            "deadline": item.deadline.isoformat(),
+                        }
+                        for item in statement.assessed_later
+                    ]
+                }
+                if statement.assessed_later
+                else {}
+            ),
         },
         "as_of": statement.as_of.isoformat(),
         "terms": {
@@ -701,6 +732,12 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             )
             for item in root.optional_children("restatements")
         ),
+        assessed_later=tuple(
+            StatementTranche(
+                item.integer("amount_sat"), item.instant("assessed_at"), item.instant("deadline")
+            )
+            for item in period.optional_children("assessed_later")
+        ),
         unrated_days=root.days("unrated_days"),
         provisional_days=root.days("provisional_days"),
         income=tuple(
@@ -708,6 +745,19 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             for line in summary.optional_children("income")
         ),
     )
+
+
+def _assessed_later_rows(statement: Statement) -> list[tuple[str, object]]:
+    """`assessed_later`: each amount assessed after the deadline, when, and its deadline
+    (`5000 sat assessed 2026-11-20T00:00:00+00:00 due 2026-11-30T00:00:00+00:00`); no row
+    when there is none (the CSV as it was before such amounts were kept apart)."""
+    if not statement.assessed_later:
+        return []
+    text = "; ".join(
+        f"{t.amount_sat} sat assessed {t.assessed_at.isoformat()} due {t.deadline.isoformat()}"
+        for t in statement.assessed_later
+    )
+    return [("assessed_later", text)]
 
 
 def render_csv(statement: Statement) -> bytes:
@@ -728,6 +778,7 @@ def render_csv(statement: Statement) -> bytes:
         ("period_start", statement.period_start.isoformat()),
         ("period_end_exclusive", statement.period_end.isoformat()),
         ("deadline", statement.deadline.isoformat()),
+        *_assessed_later_rows(statement),
         ("is_open", str(statement.is_open).lower()),
         ("as_of", statement.as_of.isoformat()),
         ("rate", statement.rate),

@@ -32,7 +32,9 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
+from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import (
+    AccountsPass,
     compute_pass,
     earnings_discrepancy,
     issued_of,
@@ -128,6 +130,7 @@ class AccountsService:
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
         self._held: set[str] = set()  # operations waiting for their sources' first polls
         self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
+        self._assessor = Assessor()
 
     @property
     def snapshot(self) -> AccountsSnapshot | None:
@@ -164,6 +167,9 @@ class AccountsService:
             # Seconds of pure computation at national scale: in a worker thread, so the event
             # loop keeps ingesting telemetry and answering scrapes meanwhile.
             result = await asyncio.to_thread(compute_pass, self._config, inputs, instant)
+        # An amount first known after its period's deadline is due from its assessment.
+        assessed = await self._assessor.read(self._store, self._config, result.accounts, instant)
+        result = AccountsPass(reassessed(result.accounts, assessed), result.failed)
         previous = self._snapshot
         before: Mapping[str, OperationAccount] = previous.accounts if previous else {}
         was_stale: Mapping[str, str] = previous.stale if previous else {}

@@ -21,6 +21,7 @@ from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord
+from remittance.statement import Statement, StatementTranche
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 LATER = AS_OF + timedelta(days=8)
@@ -209,3 +210,64 @@ def test_a_period_issued_while_open_is_not_restated_when_it_closes(
         )
 
     assert asyncio.run(restated_metric()) == 0
+
+
+def _output(txid: str, amount: int, height: int, block_time: datetime) -> ReserveOutputRecord:
+    return ReserveOutputRecord(
+        txid * 64, 0, "op-demo", DEMO_ADDRESS, amount, "confirmed", height, "44" * 32, block_time
+    )
+
+
+def test_an_amount_restated_after_the_deadline_is_due_from_its_assessment(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 26, item 4: October paid in full before its deadline (11 November); a pool
+    revision on 20 November adds 5,000 sat: it was overdue 777,601 s the moment it landed, and
+    paid 10 h later it was "late" by 813,600 s. Now it is due by its assessment + due_days."""
+    config = _scenario(tmp_path, database_url)
+    revised_at = datetime(2026, 11, 20, tzinfo=UTC)
+    paid_at = revised_at + timedelta(hours=10)
+
+    async def observe() -> None:
+        engine = open_engine(config.database)
+        async with Store(engine, FrozenClock(OBSERVED_AT)) as store:  # the rest of October
+            await store.upsert_reserve_outputs(
+                [_output("c", 100_001, 950_500, datetime(2026, 11, 10, 12, tzinfo=UTC))]
+            )
+        async with Store(engine, FrozenClock(revised_at)) as store:
+            await store.upsert_earnings(
+                [EarningRecord("op-demo", "ocean", "pool-b", date(2026, 10, 30), 450_000)]
+            )
+        async with Store(engine, FrozenClock(paid_at + timedelta(hours=1))) as store:
+            await store.upsert_reserve_outputs([_output("d", 5_000, 952_000, paid_at)])
+            await store.save_chain_tip(
+                ChainTipRecord("main", 952_010, "55" * 32, paid_at + timedelta(hours=1))
+            )
+
+    asyncio.run(observe())
+
+    async def statement(as_of: datetime) -> tuple[Statement, bytes]:
+        async with Store(open_engine(config.database)) as store:
+            built = await build_statement_from_store(
+                config, store, config.operation("op-demo"), "2026-10", as_of
+            )
+            csv = await render_statement(
+                config, store, config.operation("op-demo"), "2026-10", "csv", as_of
+            )
+        return built, csv
+
+    landed, csv = asyncio.run(statement(revised_at + timedelta(seconds=1)))
+    assert (landed.due_sat, landed.remitted_sat) == (305_001, 300_001)
+    assert (landed.shortfall_sat, landed.overdue_seconds) == (0, 0)  # was 5,000 and 777,601
+    assert landed.assessed_later == (
+        StatementTranche(5_000, revised_at, revised_at + timedelta(days=10)),
+    )
+    assert "flags,shortfall" not in csv.decode()
+    assert (
+        "statement,assessed_later,5000 sat assessed 2026-11-20T00:00:00+00:00 due "
+        "2026-11-30T00:00:00+00:00"
+    ) in csv.decode()
+    paid, _csv = asyncio.run(statement(paid_at + timedelta(hours=2)))
+    assert paid.remitted_sat == 305_001
+    assert [t.late_seconds for t in paid.transfers] == [0, 0, 0]  # the last was 813,600
+    assert "paid_late" not in paid.flags
