@@ -465,7 +465,9 @@ def _late(seconds: int, words: Wording) -> str:
     return words.text("{hours} h", hours=max(hours, 1))
 
 
-def _optional_sat(amount_sat: int | None, words: Wording) -> str:
+def _optional_sat(amount_sat: int | str | None, words: Wording) -> str:
+    if isinstance(amount_sat, str):
+        return amount_sat  # a revised term, as written in the configuration
     return words.text("n/a") if amount_sat is None else words.sat(amount_sat)
 
 

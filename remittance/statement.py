@@ -85,9 +85,10 @@ class IncomeLine:
 class RevisedInput:
     """One input of a restated period whose value changed since the period was issued."""
 
-    input: str  # e.g. "earning ocean/pool-b 2026-10-30", "network rewards 2026-10-30"
-    old: int | None  # None: not known when the period was issued
-    new: int | None  # None: no longer known
+    input: str  # e.g. "earning ocean/pool-b 2026-10-30", "network rewards 2026-10-30",
+    # "pool hash rate ocean/pool-a 2026-10-30" (H/s), "terms remittance.rate"
+    old: int | str | None  # None: not known when the period was issued; terms: JSON text
+    new: int | str | None  # None: no longer known
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,6 +581,11 @@ class _Reader:
     def optional_integer(self, key: str) -> int | None:
         return None if self._get(key) is None else self.integer(key)
 
+    def optional_scalar(self, key: str) -> int | str | None:
+        """An integer, a string or null."""
+        value = self._get(key)
+        return value if isinstance(value, str) or value is None else self.integer(key)
+
     def has(self, key: str) -> bool:
         return key in self._data
 
@@ -724,8 +730,8 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
                 inputs=tuple(
                     RevisedInput(
                         revised.text("input"),
-                        revised.optional_integer("old"),
-                        revised.optional_integer("new"),
+                        revised.optional_scalar("old"),
+                        revised.optional_scalar("new"),
                     )
                     for revised in item.children("inputs")
                 ),
@@ -745,6 +751,10 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             for line in summary.optional_children("income")
         ),
     )
+
+
+def _cell(value: int | str | None) -> str:
+    return "none" if value is None else str(value)
 
 
 def _assessed_later_rows(statement: Statement) -> list[tuple[str, object]]:
@@ -804,6 +814,11 @@ def render_csv(statement: Statement) -> bytes:
         (
             "restatements",
             " ".join(f"{r.period_label}:{r.delta_sat:+d}" for r in statement.restatements),
+        ),
+        *(
+            ("restated_input", f"{r.period_label} {i.input}: {_cell(i.old)} -> {_cell(i.new)}")
+            for r in statement.restatements
+            for i in r.inputs
         ),
         ("energy_kwh", Number(_text(statement.energy_kwh) or "")),
         (

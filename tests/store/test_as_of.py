@@ -9,6 +9,7 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,13 @@ from collector.documents.statements import build_statement_from_store, render_st
 from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
-from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord
+from collector.store.records import (
+    ChainTipRecord,
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    ReserveOutputRecord,
+)
 from remittance.statement import Statement, StatementTranche
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
@@ -271,3 +278,65 @@ def test_an_amount_restated_after_the_deadline_is_due_from_its_assessment(
     assert paid.remitted_sat == 305_001
     assert [t.late_seconds for t in paid.transfers] == [0, 0, 0]  # the last was 813,600
     assert "paid_late" not in paid.flags
+
+
+def test_a_restatement_lists_the_revised_hash_rates_and_terms(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 26, item 2: a pool or network hash-rate revision, or a rate edit, restated
+    October with an empty list of revised inputs, and the CSV only ever said `2026-10:+5000`.
+    Now each revised input is listed, old → new, in the JSON, the CSV and the PDF."""
+    path = write_config(tmp_path, database=database_url)
+    document = yaml.safe_load(path.read_text())
+    document["operations"][0]["remittance"]["basis"] = "expected"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    config = load_config(path)
+    asyncio.run(populate(config.database.url))
+
+    async def record(terms_config: Config, at: datetime) -> None:
+        async with Store(open_engine(terms_config.database), FrozenClock(at)) as store:
+            await store.record_terms(terms_documents(terms_config))
+
+    async def issue(issuing: Config, period: str, as_of: datetime, fmt: str) -> bytes:
+        async with Store(open_engine(issuing.database)) as store:
+            return await render_statement(
+                issuing, store, issuing.operation("op-demo"), period, fmt, as_of, issue=True
+            )
+
+    asyncio.run(record(config, OBSERVED_AT))
+    october = json.loads(asyncio.run(issue(config, "2026-10", AS_OF, "json")))["statement"]
+    assert october["summary"]["due_sat"] == 300_000  # 3,000,000 expected × 10 %
+
+    async def revise() -> None:
+        async with Store(open_engine(config.database), FrozenClock(LATER)) as store:
+            await store.upsert_pool_hashrate_days(
+                [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", date(2026, 10, 30), 1.5e16)]
+            )
+            await store.upsert_network_days(
+                [NetworkDayRecord(date(2026, 10, 31), 144, 45_000_000_000, 1e21, None, True)]
+            )
+
+    asyncio.run(revise())
+    path.write_text(path.read_text().replace("rate: '0.10'", "rate: '0.12'", 1))
+    edited = load_config(path)
+    asyncio.run(record(edited, LATER))
+    december = datetime(2026, 12, 12, tzinfo=UTC)
+    november = json.loads(asyncio.run(issue(edited, "2026-11", december, "json")))
+    [restated] = november["statement"]["restatements"]
+    assert restated["issued_due_sat"] == 300_000
+    assert restated["inputs"] == [
+        {"input": "network hash rate 2026-10-31", "old": str(900 * 10**18), "new": str(10**21)},
+        {
+            "input": "pool hash rate ocean/pool-a 2026-10-30",
+            "old": str(12 * 10**15),
+            "new": str(15 * 10**15),
+        },
+        {"input": "terms remittance.rate", "old": '"0.10"', "new": '"0.12"'},
+    ]
+    csv = asyncio.run(issue(edited, "2026-11", december, "csv")).decode()
+    assert (
+        "statement,restated_input,2026-10 pool hash rate ocean/pool-a 2026-10-30: "
+        "12000000000000000 -> 15000000000000000"
+    ) in csv
+    assert 'restated_input,"2026-10 terms remittance.rate: ""0.10"" -> ""0.12""' in csv
+    assert asyncio.run(issue(edited, "2026-11", december, "pdf")).startswith(b"%PDF")
