@@ -175,6 +175,9 @@ IDENTIFIER_WORDS = {
     # flags
     "reported_below_expected": N_("reported earnings below the expected figure"),
     "expected_incomplete": N_("expected figure incomplete (days without data)"),
+    "expected_missing_days_reported": N_(
+        "the basis counts the reported earnings on days without an expected figure"
+    ),
     "expected_provisional": N_("expected figure provisional (network figures not final)"),
     "no_rate_in_force": N_("no rate in force on some days"),
     "rate_changed": N_("the rate changed during the period"),

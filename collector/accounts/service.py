@@ -17,6 +17,7 @@ Exposes::
     reservewatch_operation_late_payments{operation} 1
     reservewatch_operation_accounts_stale{operation,reason} 0
     reservewatch_operation_restated_periods{operation} 0
+    reservewatch_operation_expected_missing_days{operation,reason} 0
     reservewatch_national_hashrate_share_ratio 0.034
     reservewatch_accounts_last_success_timestamp_seconds 1.7e9
 """
@@ -28,7 +29,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
@@ -59,6 +60,7 @@ from remittance.errors import (
     RemittanceError,
 )
 from remittance.money import sat_to_btc
+from remittance.obligations import MissingReason
 from remittance.share import hashrate_share, national_share
 from remittance.statement import Restatement
 
@@ -351,6 +353,27 @@ class AccountsService:
         self._hashrate_samples = kept
         return built
 
+    def _missing_days_family(self) -> Metric:
+        """Days without an expected figure, by reason, of each operation's latest closed
+        period and its open one (days before the pass's own UTC day, which no pool has
+        reported yet): a pool account that stopped reporting its hash rate shows here."""
+        missing = family("reservewatch_operation_expected_missing_days")
+        for operation in self._config.operations:
+            account = self.accounts.get(operation.id)
+            if account is None:
+                continue
+            today = account.as_of.astimezone(UTC).date()
+            closed = [o for o in account.obligations if not o.is_open][-1:]
+            current = [o for o in account.obligations if o.is_open]
+            counts = dict.fromkeys(MissingReason, 0)
+            for obligation in (*closed, *current):
+                for day in obligation.missing_days:
+                    if day.day < today:
+                        counts[day.reason] += 1
+            for reason, count in counts.items():
+                missing.add_metric([operation.id, str(reason)], count)
+        return missing
+
     def _pass_metric_families(self) -> Iterator[Metric]:
         snapshot = self._snapshot
         restated_counts = snapshot.restated if snapshot is not None else {}
@@ -405,6 +428,7 @@ class AccountsService:
             if operation.id in self.accounts:
                 restated.add_metric([operation.id], restated_counts.get(operation.id, 0))
         yield restated
+        yield self._missing_days_family()
         stale = family("reservewatch_operation_accounts_stale")
         for operation in self._config.operations:
             reason = stale_reasons.get(operation.id)
