@@ -8,12 +8,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from remittance.errors import InvalidInputError
-from remittance.ledger import Due, Ledger, ReserveOutput, counted_outputs, settle_fifo
+from remittance.ledger import (
+    Assessment,
+    Due,
+    Ledger,
+    ReserveOutput,
+    assessed_tranches,
+    counted_outputs,
+    settle_fifo,
+)
 from remittance.money import MAX_SUPPLY_SAT
 from remittance.obligations import (
     DailyEarning,
@@ -57,6 +65,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     first_day: date | None = None,
     *,
     reserve_addresses: frozenset[str] | None = None,
+    assessments: Mapping[str, Sequence[Assessment]] | None = None,
 ) -> OperationAccount:
     """Work out an operation's account as of `as_of` (a timezone-aware UTC instant).
 
@@ -71,6 +80,9 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
             in all (or one clawback of more). A negative earning is a pool's clawback:
             kept, and flagged on its period. Days before the rate schedule are listed as
             unrated on their period, never an error of the whole account.
+
+    `assessments`: per period label, its due as known at its deadline and at each later
+    instant it changed (see `reassess`); none: every period's due is due by its deadline.
     """
     if as_of.tzinfo is None:
         msg = "as_of must be timezone-aware (UTC)"
@@ -112,7 +124,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     payments = counted_outputs(
         outputs, required_confirmations, reserve_addresses=reserve_addresses, as_of=as_of
     )
-    ledger = settle_fifo([Due.of(item) for item in obligations], payments, as_of)
+    ledger = settle_fifo(_dues(obligations, terms, assessments or {}, as_of), payments, as_of)
     return OperationAccount(
         operation=operation_id,
         as_of=as_of,
@@ -124,6 +136,36 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
         total_due_sat=ledger.total_due_sat,
         total_remitted_sat=ledger.total_remitted_sat,
     )
+
+
+def reassess(
+    account: OperationAccount, assessments: Mapping[str, Sequence[Assessment]]
+) -> OperationAccount:
+    """The account with its ledger settled again, each period's due split by when it became
+    known (`remittance.ledger.assessed_tranches`): an amount first known after a period's
+    deadline is due by its assessment + the period's `due_days`, not overdue at once."""
+    dues = _dues(account.obligations, account.terms, assessments, account.as_of)
+    ledger = settle_fifo(dues, account.ledger.counted_outputs, account.as_of)
+    return replace(account, ledger=ledger)
+
+
+def _dues(
+    obligations: Sequence[Obligation],
+    terms: RemittanceTerms,
+    assessments: Mapping[str, Sequence[Assessment]],
+    as_of: datetime,
+) -> list[Due]:
+    dues = []
+    for obligation in obligations:
+        due = Due.of(obligation)
+        known = assessments.get(due.label)
+        if known and not obligation.is_open and as_of > obligation.deadline:
+            _basis, due_days = terms.in_force(obligation.period.start)
+            tranches = assessed_tranches(due.due_sat, due.deadline, due_days, known, as_of)
+            if len(tranches) > 1:
+                due = replace(due, tranches=tranches)
+        dues.append(due)
+    return dues
 
 
 def _index_earnings(

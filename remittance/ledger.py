@@ -19,6 +19,13 @@
   exactly at the deadline is on time) is **late**: each such allocation carries `late_seconds`
   (block time − deadline, whole seconds rounded up), even once the balance is zero;
   `Ledger.late_allocations` counts them.
+- **An amount assessed after the deadline is due from its assessment**: a period's due may
+  come in tranches (`Due.tranches`, built by `assessed_tranches`): what was known at the
+  period's deadline (or when its inputs were first known, if later: a collector that was not
+  running gives no extra time) is due by it; each increase first known at a later instant (a
+  revised input, an edited rate) is due by that instant + the period's `due_days`. A period's
+  payments settle its tranches oldest deadline first; shortfall, overdue and late are each
+  tranche's against its own deadline.
 """
 
 from __future__ import annotations
@@ -45,17 +52,82 @@ class ReserveOutput:
 
 
 @dataclass(frozen=True, slots=True)
+class Tranche:
+    """Part of a period's due and the deadline it is due by. `assessed_at`: the instant an
+    amount first known after the period's deadline was assessed (None: known by then)."""
+
+    amount_sat: int
+    deadline: datetime
+    assessed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A period's due as the inputs known at instant `at` gave it."""
+
+    at: datetime
+    due_sat: int
+
+
+@dataclass(frozen=True, slots=True)
 class Due:
-    """An amount owed by a deadline, under a label (a period label)."""
+    """An amount owed by a deadline, under a label (a period label). `tranches`, when given,
+    split `due_sat` by deadline (their amounts sum to it); none: all of it by `deadline`."""
 
     label: str
     due_sat: int
     deadline: datetime
+    tranches: tuple[Tranche, ...] = ()
 
     @classmethod
     def of(cls, obligation: Obligation) -> Due:
         """The due part of a period's obligation."""
         return cls(obligation.period.label, obligation.due_sat, obligation.deadline)
+
+    def parts(self) -> tuple[Tranche, ...]:
+        """The tranches, oldest deadline first (one, by `deadline`, when none were given)."""
+        return self.tranches or (Tranche(self.due_sat, self.deadline),)
+
+
+def assessed_tranches(
+    due_sat: int,
+    deadline: datetime,
+    due_days: int,
+    assessments: Sequence[Assessment],
+    as_of: datetime,
+) -> tuple[Tranche, ...]:
+    """A closed period's due split by when each part became known.
+
+    `assessments`: the period's first assessment (its due as known at its deadline, or when
+    its inputs were first known if later), then its due at each later instant it changed, up
+    to `as_of`. The first is due by the deadline; each rise above the highest due known
+    before is due by its instant + `due_days` days. A fall takes from the latest tranches
+    first. A due above every assessment is taken as assessed at `as_of`; none given: all of
+    `due_sat` is due by the deadline.
+    """
+    if not assessments:
+        return (Tranche(due_sat, deadline),)
+    step = timedelta(days=due_days)
+    first, *rest = assessments
+    highest = max(first.due_sat, 0)
+    layers = [Tranche(highest, deadline)]
+    later = sorted((item for item in rest if first.at < item.at <= as_of), key=_at)
+    for item in (*later, Assessment(as_of, due_sat)):
+        if item.due_sat > highest:
+            layers.append(Tranche(item.due_sat - highest, item.at + step, item.at))
+            highest = item.due_sat
+    tranches: list[Tranche] = []
+    left = max(due_sat, 0)
+    for layer in layers:
+        amount = min(layer.amount_sat, left)
+        if amount > 0 or not tranches:
+            tranches.append(Tranche(amount, layer.deadline, layer.assessed_at))
+        left -= amount
+    return tuple(tranches)
+
+
+def _at(item: Assessment) -> datetime:
+    return item.at
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +157,9 @@ class Settlement:
     unpaid_sat: int
     paid_in_full_at: datetime | None
     deadline_passed: bool
+    tranches: tuple[Tranche, ...] = ()  # more than one: amounts assessed after the deadline
+    shortfall_sat: int = 0  # unpaid on tranches past their own deadline
+    overdue_since: datetime | None = None  # the oldest passed deadline of an unpaid tranche
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +253,15 @@ def counted_outputs(
 
 
 def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: datetime) -> Ledger:
-    """Apply counted payments (from `counted_outputs`) to `dues`, oldest obligation first.
+    """Apply counted payments (from `counted_outputs`) to `dues`, oldest obligation first
+    (and within one, its tranches oldest deadline first).
 
     `dues` must be in period order (oldest first). Payments with `block_time > as_of` are
     ignored.
     """
-    remaining = [due.due_sat for due in dues]
+    parts = [due.parts() for due in dues]
+    flat = [(index, tranche) for index, tranches in enumerate(parts) for tranche in tranches]
+    remaining = [tranche.amount_sat for _, tranche in flat]
     allocations: list[list[Allocation]] = [[] for _ in dues]
     paid_at: list[datetime | None] = [None for _ in dues]
     confirmed = [
@@ -198,14 +276,15 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
     oldest_open = 0
     for block_height, _, _, block_time, payment in confirmed:
         left_sat = payment.amount_sat
-        while left_sat > 0 and oldest_open < len(dues):
+        while left_sat > 0 and oldest_open < len(flat):
             if remaining[oldest_open] == 0:
                 oldest_open += 1
                 continue
+            index, tranche = flat[oldest_open]
             applied_sat = min(left_sat, remaining[oldest_open])
             remaining[oldest_open] -= applied_sat
             left_sat -= applied_sat
-            allocations[oldest_open].append(
+            allocations[index].append(
                 Allocation(
                     txid=payment.txid,
                     vout=payment.vout,
@@ -215,26 +294,37 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
                     block_height=block_height,
                     block_time=block_time,
                     confirmations=payment.confirmations,
-                    late_seconds=seconds_past(block_time, dues[oldest_open].deadline),
+                    late_seconds=seconds_past(block_time, tranche.deadline),
                 )
             )
-            if remaining[oldest_open] == 0:
-                paid_at[oldest_open] = block_time
+            paid_at[index] = block_time
         credit_sat += left_sat
+    unpaid = [0 for _ in dues]
+    shortfall = [0 for _ in dues]
+    overdue_since: list[datetime | None] = [None for _ in dues]
+    for (index, tranche), left in zip(flat, remaining, strict=True):
+        unpaid[index] += left
+        if left and as_of > tranche.deadline:
+            shortfall[index] += left
+            since = overdue_since[index] or tranche.deadline
+            overdue_since[index] = min(since, tranche.deadline)
     settlements = tuple(
         Settlement(
             label=due.label,
             due_sat=due.due_sat,
             deadline=due.deadline,
             allocations=tuple(allocations[index]),
-            settled_sat=due.due_sat - remaining[index],
-            unpaid_sat=remaining[index],
-            paid_in_full_at=paid_at[index] if remaining[index] == 0 else None,
+            settled_sat=due.due_sat - unpaid[index],
+            unpaid_sat=unpaid[index],
+            paid_in_full_at=paid_at[index] if unpaid[index] == 0 and due.due_sat else None,
             deadline_passed=as_of > due.deadline,
+            tranches=due.tranches,
+            shortfall_sat=shortfall[index],
+            overdue_since=overdue_since[index],
         )
         for index, due in enumerate(dues)
     )
-    overdue = [item for item in settlements if item.deadline_passed and item.unpaid_sat > 0]
+    passed = [item.overdue_since for item in settlements if item.overdue_since is not None]
     total_due_sat = sum(due.due_sat for due in dues)
     total_remitted_sat = sum(item[4].amount_sat for item in confirmed)
     return Ledger(
@@ -245,8 +335,6 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
         total_remitted_sat=total_remitted_sat,
         credit_sat=credit_sat,
         balance_sat=total_due_sat - total_remitted_sat,
-        shortfall_sat=sum(item.unpaid_sat for item in overdue),
-        overdue_seconds=(
-            seconds_past(as_of, min(item.deadline for item in overdue)) if overdue else 0
-        ),
+        shortfall_sat=sum(item.shortfall_sat for item in settlements),
+        overdue_seconds=seconds_past(as_of, min(passed)) if passed else 0,
     )

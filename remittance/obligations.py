@@ -14,6 +14,12 @@ Rules, per period of the operation's terms (see `compute_obligation`):
   network hash rate is listed in `missing_days` and adds 0.
 - **basis_sat** = mined (`reported`), expected (`expected`) or the larger (`greater`). The
   basis and `due_days` are those in force on the period's first day (`RemittanceTerms.changes`).
+  **A missing day is never worth 0 to the expected basis**: on a day listed in `missing_days`
+  the expected measure takes that day's mined amount instead (what the pools reported is a
+  floor the operator cannot dispute; a hash rate withheld must not lower what is owed). The
+  shown `expected_sat` stays the hash-rate figure of the days that have one (flagged
+  `expected_incomplete`); with a basis other than `reported`, flag
+  `expected_missing_days_reported` says the basis used the reported amount for those days.
 - **due_sat**, rounded half up once per period:
   - one rate in force on every counted day (the usual case): rate × basis_sat, from the integer
     basis shown on the statement, so a reader can check it by hand;
@@ -69,6 +75,7 @@ class ObligationFlag(StrEnum):
     NO_RATE_IN_FORCE = "no_rate_in_force"
     RATE_CHANGED = "rate_changed"
     CLAWBACK = "clawback"
+    EXPECTED_MISSING_DAYS_REPORTED = "expected_missing_days_reported"
 
 
 class Income(StrEnum):
@@ -420,10 +427,19 @@ def compute_obligation(
     expected_sat = round_half_up_sat(
         _exact_sum(f.expected_exact_sat for f in days if f.expected_exact_sat is not None)
     )
+    # The expected measure of the basis: a missing day counts its mined amount (module rules).
+    expected_basis_sat = expected_sat
+    if missing:
+        expected_basis_sat = round_half_up_sat(
+            _exact_sum(
+                f.expected_exact_sat if f.expected_exact_sat is not None else Fraction(f.mined_sat)
+                for f in days
+            )
+        )
     basis_sat = {
         Basis.REPORTED: mined_sat,
-        Basis.EXPECTED: expected_sat,
-        Basis.GREATER: max(mined_sat, expected_sat),
+        Basis.EXPECTED: expected_basis_sat,
+        Basis.GREATER: max(mined_sat, expected_basis_sat),
     }[basis]
     rated = [r for r in day_rates if r is not None]
     # The rate shown: the first rated day's; none at all in force is shown as 0, and flagged.
@@ -434,15 +450,15 @@ def compute_obligation(
         due_sat = round_half_up_sat(Fraction(rate) * basis_sat)
     else:
         use_expected = basis is Basis.EXPECTED or (
-            basis is Basis.GREATER and expected_sat > mined_sat
+            basis is Basis.GREATER and expected_basis_sat > mined_sat
         )
         exact = Fraction(0)
         for figures, day_rate in zip(days, day_rates, strict=True):
             if day_rate is None:
                 continue
             day_basis = (
-                (figures.expected_exact_sat or Fraction(0))
-                if use_expected
+                figures.expected_exact_sat
+                if use_expected and figures.expected_exact_sat is not None
                 else Fraction(figures.mined_sat)
             )
             exact += Fraction(day_rate) * day_basis
@@ -455,6 +471,8 @@ def compute_obligation(
         flags.append(ObligationFlag.REPORTED_BELOW_EXPECTED)
     if missing:
         flags.append(ObligationFlag.EXPECTED_INCOMPLETE)
+        if basis is not Basis.REPORTED:
+            flags.append(ObligationFlag.EXPECTED_MISSING_DAYS_REPORTED)
     if provisional:
         flags.append(ObligationFlag.EXPECTED_PROVISIONAL)
     if unrated:

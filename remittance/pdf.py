@@ -175,6 +175,9 @@ IDENTIFIER_WORDS = {
     # flags
     "reported_below_expected": N_("reported earnings below the expected figure"),
     "expected_incomplete": N_("expected figure incomplete (days without data)"),
+    "expected_missing_days_reported": N_(
+        "the basis counts the reported earnings on days without an expected figure"
+    ),
     "expected_provisional": N_("expected figure provisional (network figures not final)"),
     "no_rate_in_force": N_("no rate in force on some days"),
     "rate_changed": N_("the rate changed during the period"),
@@ -300,6 +303,17 @@ def _notes(statement: Statement, words: Wording) -> list[str]:
                 due=words.sat(item.due_sat),
                 delta=("+" if item.delta_sat > 0 else "") + words.sat(item.delta_sat),
                 inputs=revised or _("none listed"),
+            )
+        )
+    for tranche in statement.assessed_later:
+        notes.append(
+            _(
+                "Assessed after the deadline: {amount} sat, first known {assessed}, is due by "
+                "{deadline} (its assessment + the period's due days), not by the period's "
+                "deadline",
+                amount=words.sat(tranche.amount_sat),
+                assessed=words.instant(tranche.assessed_at, statement.deadline_timezone),
+                deadline=words.instant(tranche.deadline, statement.deadline_timezone),
             )
         )
     if any(line.income != "mining" for line in statement.income):
@@ -454,7 +468,9 @@ def _late(seconds: int, words: Wording) -> str:
     return words.text("{hours} h", hours=max(hours, 1))
 
 
-def _optional_sat(amount_sat: int | None, words: Wording) -> str:
+def _optional_sat(amount_sat: int | str | None, words: Wording) -> str:
+    if isinstance(amount_sat, str):
+        return amount_sat  # a revised term, as written in the configuration
     return words.text("n/a") if amount_sat is None else words.sat(amount_sat)
 
 

@@ -85,9 +85,10 @@ class IncomeLine:
 class RevisedInput:
     """One input of a restated period whose value changed since the period was issued."""
 
-    input: str  # e.g. "earning ocean/pool-b 2026-10-30", "network rewards 2026-10-30"
-    old: int | None  # None: not known when the period was issued
-    new: int | None  # None: no longer known
+    input: str  # e.g. "earning ocean/pool-b 2026-10-30", "network rewards 2026-10-30",
+    # "pool hash rate ocean/pool-a 2026-10-30" (H/s), "terms remittance.rate"
+    old: int | str | None  # None: not known when the period was issued; terms: JSON text
+    new: int | str | None  # None: no longer known
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,16 @@ class Restatement:
     def delta_sat(self) -> int:
         """What the revision adds to (or, negative, takes from) what is due."""
         return self.due_sat - self.issued_due_sat
+
+
+@dataclass(frozen=True, slots=True)
+class StatementTranche:
+    """Part of the period's due assessed after its deadline, and its own deadline (the
+    assessment + the period's `due_days`); the rest is due by the period's deadline."""
+
+    amount_sat: int
+    assessed_at: datetime
+    deadline: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +186,7 @@ class Statement:
     unrated_days: tuple[date, ...] = ()  # no rate in force: nothing due for them
     provisional_days: tuple[date, ...] = ()  # network figures not final yet
     income: tuple[IncomeLine, ...] = ()  # pool credits by kind, counted or not
+    assessed_later: tuple[StatementTranche, ...] = ()  # due by their own, later deadlines
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -265,8 +277,9 @@ def build_statement(
     settlement = settlements[index]
     opening_balance_sat = sum(item.unpaid_sat for item in settlements[:index])
     settled_through_sat = sum(item.settled_sat for item in settlements[: index + 1])
-    shortfall_sat = settlement.unpaid_sat if settlement.deadline_passed else 0
-    overdue_seconds = seconds_past(account.as_of, settlement.deadline) if shortfall_sat else 0
+    shortfall_sat = settlement.shortfall_sat
+    overdue_since = settlement.overdue_since
+    overdue_seconds = seconds_past(account.as_of, overdue_since) if overdue_since else 0
     missing_by_day = {missing.day: missing.reason for missing in obligation.missing_days}
     days = tuple(
         StatementDay(
@@ -340,6 +353,11 @@ def build_statement(
             IncomeLine(str(kind), amount, kind in obligation.counted_income)
             for kind, amount in obligation.income_sat
         ),
+        assessed_later=tuple(
+            StatementTranche(t.amount_sat, t.assessed_at.astimezone(UTC), t.deadline)
+            for t in settlement.tranches
+            if t.assessed_at is not None
+        ),
     )
 
 
@@ -389,6 +407,20 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             "deadline": statement.deadline.isoformat(),
             "deadline_timezone": statement.deadline_timezone,
             "is_open": statement.is_open,
+            **(
+                {
+                    "assessed_later": [
+                        {
+                            **amount("amount", item.amount_sat),
+                            "assessed_at": item.assessed_at.isoformat(),
+                            "deadline": item.deadline.isoformat(),
+                        }
+                        for item in statement.assessed_later
+                    ]
+                }
+                if statement.assessed_later
+                else {}
+            ),
         },
         "as_of": statement.as_of.isoformat(),
         "terms": {
@@ -549,6 +581,11 @@ class _Reader:
     def optional_integer(self, key: str) -> int | None:
         return None if self._get(key) is None else self.integer(key)
 
+    def optional_scalar(self, key: str) -> int | str | None:
+        """An integer, a string or null."""
+        value = self._get(key)
+        return value if isinstance(value, str) or value is None else self.integer(key)
+
     def has(self, key: str) -> bool:
         return key in self._data
 
@@ -693,13 +730,19 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
                 inputs=tuple(
                     RevisedInput(
                         revised.text("input"),
-                        revised.optional_integer("old"),
-                        revised.optional_integer("new"),
+                        revised.optional_scalar("old"),
+                        revised.optional_scalar("new"),
                     )
                     for revised in item.children("inputs")
                 ),
             )
             for item in root.optional_children("restatements")
+        ),
+        assessed_later=tuple(
+            StatementTranche(
+                item.integer("amount_sat"), item.instant("assessed_at"), item.instant("deadline")
+            )
+            for item in period.optional_children("assessed_later")
         ),
         unrated_days=root.days("unrated_days"),
         provisional_days=root.days("provisional_days"),
@@ -708,6 +751,23 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             for line in summary.optional_children("income")
         ),
     )
+
+
+def _cell(value: int | str | None) -> str:
+    return "none" if value is None else str(value)
+
+
+def _assessed_later_rows(statement: Statement) -> list[tuple[str, object]]:
+    """`assessed_later`: each amount assessed after the deadline, when, and its deadline
+    (`5000 sat assessed 2026-11-20T00:00:00+00:00 due 2026-11-30T00:00:00+00:00`); no row
+    when there is none (the CSV as it was before such amounts were kept apart)."""
+    if not statement.assessed_later:
+        return []
+    text = "; ".join(
+        f"{t.amount_sat} sat assessed {t.assessed_at.isoformat()} due {t.deadline.isoformat()}"
+        for t in statement.assessed_later
+    )
+    return [("assessed_later", text)]
 
 
 def render_csv(statement: Statement) -> bytes:
@@ -728,6 +788,7 @@ def render_csv(statement: Statement) -> bytes:
         ("period_start", statement.period_start.isoformat()),
         ("period_end_exclusive", statement.period_end.isoformat()),
         ("deadline", statement.deadline.isoformat()),
+        *_assessed_later_rows(statement),
         ("is_open", str(statement.is_open).lower()),
         ("as_of", statement.as_of.isoformat()),
         ("rate", statement.rate),
@@ -753,6 +814,11 @@ def render_csv(statement: Statement) -> bytes:
         (
             "restatements",
             " ".join(f"{r.period_label}:{r.delta_sat:+d}" for r in statement.restatements),
+        ),
+        *(
+            ("restated_input", f"{r.period_label} {i.input}: {_cell(i.old)} -> {_cell(i.new)}")
+            for r in statement.restatements
+            for i in r.inputs
         ),
         ("energy_kwh", Number(_text(statement.energy_kwh) or "")),
         (

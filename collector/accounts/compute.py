@@ -23,6 +23,7 @@ from remittance.errors import (
 from remittance.obligations import (
     Basis,
     Income,
+    Obligation,
     RateChange,
     RemittanceTerms,
     TermsChange,
@@ -97,14 +98,24 @@ def restated_periods(
     accounts: Mapping[str, OperationAccount],
     issued: Mapping[tuple[str, str], tuple[datetime, int]],
 ) -> dict[str, int]:
-    """Per operation, the closed periods whose due differs from the latest issued statement."""
+    """Per operation, the closed periods whose due differs from the latest statement issued
+    of them once closed (:func:`restated`)."""
     counts: dict[str, int] = {}
-    for (operation_id, label), (_as_of, issued_due) in issued.items():
+    for (operation_id, label), (issued_as_of, issued_due) in issued.items():
         account = accounts.get(operation_id)
         obligation = account.obligation_for(label) if account is not None else None
-        if obligation is not None and not obligation.is_open and obligation.due_sat != issued_due:
+        if obligation is not None and restated(obligation, issued_as_of, issued_due):
             counts[operation_id] = counts.get(operation_id, 0) + 1
     return counts
+
+
+def restated(obligation: Obligation, issued_as_of: datetime, issued_due_sat: int) -> bool:
+    """A closed period's due differs from the one a statement issued as of ``issued_as_of``
+    stated. A statement issued while the period was still open (``issued_as_of`` before its
+    end) stated a provisional figure, marked open: the period closing is not a restatement."""
+    if obligation.is_open or issued_as_of < obligation.period.end_at:
+        return False
+    return obligation.due_sat != issued_due_sat
 
 
 def compute_accounts(

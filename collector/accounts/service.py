@@ -17,6 +17,7 @@ Exposes::
     reservewatch_operation_late_payments{operation} 1
     reservewatch_operation_accounts_stale{operation,reason} 0
     reservewatch_operation_restated_periods{operation} 0
+    reservewatch_operation_expected_missing_days{operation,reason} 0
     reservewatch_national_hashrate_share_ratio 0.034
     reservewatch_accounts_last_success_timestamp_seconds 1.7e9
 """
@@ -28,11 +29,13 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
+from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import (
+    AccountsPass,
     compute_pass,
     earnings_discrepancy,
     issued_of,
@@ -57,6 +60,7 @@ from remittance.errors import (
     RemittanceError,
 )
 from remittance.money import sat_to_btc
+from remittance.obligations import MissingReason
 from remittance.share import hashrate_share, national_share
 from remittance.statement import Restatement
 
@@ -128,6 +132,7 @@ class AccountsService:
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
         self._held: set[str] = set()  # operations waiting for their sources' first polls
         self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
+        self._assessor = Assessor()
 
     @property
     def snapshot(self) -> AccountsSnapshot | None:
@@ -164,6 +169,9 @@ class AccountsService:
             # Seconds of pure computation at national scale: in a worker thread, so the event
             # loop keeps ingesting telemetry and answering scrapes meanwhile.
             result = await asyncio.to_thread(compute_pass, self._config, inputs, instant)
+        # An amount first known after its period's deadline is due from its assessment.
+        assessed = await self._assessor.read(self._store, self._config, result.accounts, instant)
+        result = AccountsPass(reassessed(result.accounts, assessed), result.failed)
         previous = self._snapshot
         before: Mapping[str, OperationAccount] = previous.accounts if previous else {}
         was_stale: Mapping[str, str] = previous.stale if previous else {}
@@ -345,6 +353,27 @@ class AccountsService:
         self._hashrate_samples = kept
         return built
 
+    def _missing_days_family(self) -> Metric:
+        """Days without an expected figure, by reason, of each operation's latest closed
+        period and its open one (days before the pass's own UTC day, which no pool has
+        reported yet): a pool account that stopped reporting its hash rate shows here."""
+        missing = family("reservewatch_operation_expected_missing_days")
+        for operation in self._config.operations:
+            account = self.accounts.get(operation.id)
+            if account is None:
+                continue
+            today = account.as_of.astimezone(UTC).date()
+            closed = [o for o in account.obligations if not o.is_open][-1:]
+            current = [o for o in account.obligations if o.is_open]
+            counts = dict.fromkeys(MissingReason, 0)
+            for obligation in (*closed, *current):
+                for day in obligation.missing_days:
+                    if day.day < today:
+                        counts[day.reason] += 1
+            for reason, count in counts.items():
+                missing.add_metric([operation.id, str(reason)], count)
+        return missing
+
     def _pass_metric_families(self) -> Iterator[Metric]:
         snapshot = self._snapshot
         restated_counts = snapshot.restated if snapshot is not None else {}
@@ -399,6 +428,7 @@ class AccountsService:
             if operation.id in self.accounts:
                 restated.add_metric([operation.id], restated_counts.get(operation.id, 0))
         yield restated
+        yield self._missing_days_family()
         stale = family("reservewatch_operation_accounts_stale")
         for operation in self._config.operations:
             reason = stale_reasons.get(operation.id)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
+from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.reserve import ReserveFigures, reserve_figures
@@ -68,12 +69,15 @@ async def snapshot_as_of(
     inputs = await read_inputs(store, config, instant, operation_id)
     # Seconds of pure computation at national scale: in a worker thread, off the event loop.
     result = await asyncio.to_thread(compute_pass, config, inputs, instant)
+    # An amount first known after its period's deadline is due from its assessment.
+    assessed = await Assessor().read(store, config, result.accounts, instant, operation_id)
+    accounts = reassessed(result.accounts, assessed)
     reserve = await reserve_figures(store, config, as_of=instant)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
         inputs=inputs,
-        accounts=MappingProxyType(result.accounts),
+        accounts=MappingProxyType(accounts),
         failed=MappingProxyType(result.failed),
         stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
         reserve=reserve,

@@ -10,11 +10,13 @@ instant states the same energy whichever way it was made.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
+from collector.accounts.compute import restated as is_restated
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.periods import Period
@@ -113,17 +115,18 @@ async def restatements_of(
     as_of: datetime,
     issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
 ) -> list[Restatement]:
-    """The closed periods issued before ``as_of`` whose due has changed since: which period,
-    the due issued and now, and each revised input (earnings and network rewards) with its
-    value then and now. ``issued``: the operation's issued dues, when already read."""
+    """The closed periods issued (once closed) before ``as_of`` whose due has changed since:
+    which period, the due issued and now, and each revised input (earnings and network
+    rewards) with its value then and now. ``issued``: the operation's issued dues, when
+    already read."""
     restated: list[Restatement] = []
     if issued is None:
         issued = await store.issued_dues(operation_id)
     for (_, label), (issued_as_of, issued_due) in sorted(issued.items()):
         obligation = account.obligation_for(label)
-        if issued_as_of >= as_of or obligation is None or obligation.is_open:
+        if issued_as_of >= as_of or obligation is None:
             continue
-        if obligation.due_sat == issued_due:
+        if not is_restated(obligation, issued_as_of, issued_due):
             continue
         period = obligation.period
         inputs: list[RevisedInput] = []
@@ -145,18 +148,72 @@ async def restatements_of(
                     name += f" ({income})"
                 inputs.append(RevisedInput(name, then.get(key), now.get(key)))
         network_then = {
-            d.day: d.rewards_sat
+            d.day: (d.rewards_sat, _hs(d.hashrate_hs))
             for d in await store.network_days(period.start, period.end, as_of=issued_as_of)
         }
         network_now = {
-            d.day: d.rewards_sat
+            d.day: (d.rewards_sat, _hs(d.hashrate_hs))
             for d in await store.network_days(period.start, period.end, as_of=as_of)
         }
         for day in sorted(network_then.keys() | network_now.keys()):
-            if network_then.get(day) != network_now.get(day):
-                name = f"network rewards {day.isoformat()}"
-                inputs.append(RevisedInput(name, network_then.get(day), network_now.get(day)))
+            then_day, now_day = network_then.get(day), network_now.get(day)
+            for index, what in enumerate(("network rewards", "network hash rate")):
+                old = None if then_day is None else then_day[index]
+                new = None if now_day is None else now_day[index]
+                if old != new:
+                    inputs.append(RevisedInput(f"{what} {day.isoformat()}", old, new))
+        hashrate_then = await _pool_hashrates(store, operation_id, period, issued_as_of)
+        hashrate_now = await _pool_hashrates(store, operation_id, period, as_of)
+        for account_day in sorted(hashrate_then.keys() | hashrate_now.keys()):
+            old_hs, new_hs = hashrate_then.get(account_day), hashrate_now.get(account_day)
+            if old_hs != new_hs:
+                kind, pool_account, day = account_day
+                name = f"pool hash rate {kind}/{pool_account} {day.isoformat()}"
+                inputs.append(RevisedInput(name, old_hs, new_hs))
+        terms_then = (await store.terms_as_of(issued_as_of)).get(operation_id)
+        terms_now = (await store.terms_as_of(as_of)).get(operation_id)
+        inputs.extend(_revised_terms(terms_then, terms_now))
         restated.append(
             Restatement(label, issued_as_of, issued_due, obligation.due_sat, tuple(inputs))
         )
     return restated
+
+
+async def _pool_hashrates(
+    store: Store, operation_id: str, period: Period, as_of: datetime
+) -> dict[tuple[str, str, date], str]:
+    """Each pool account's hash rate on each day of ``period``, as known then (:func:`_hs`)."""
+    rows = await store.pool_hashrate_days(operation_id, as_of=as_of, start=period.start)
+    return {(r.pool_kind, r.account, r.day): _hs(r.hashrate_hs) for r in rows if r.day < period.end}
+
+
+def _hs(hashrate_hs: float) -> str:
+    """A hash rate in whole H/s, as text (a network's exceeds a JSON integer's 64 bits)."""
+    return str(round(hashrate_hs))
+
+
+def _revised_terms(then: str | None, now: str | None) -> list[RevisedInput]:
+    """Each term of the operation's configuration entry (``remittance.rate``,
+    ``pools.1.from`` …) that differs between two stored revisions, as JSON text."""
+    if then is None or now is None or then == now:
+        return []
+    old, new = _leaves(json.loads(then)), _leaves(json.loads(now))
+    return [
+        RevisedInput(f"terms {path}", old.get(path), new.get(path))
+        for path in sorted(old.keys() | new.keys())
+        if old.get(path) != new.get(path)
+    ]
+
+
+def _leaves(document: Any, prefix: str = "") -> dict[str, str]:
+    """A JSON document's leaves by dotted path, each as compact JSON text."""
+    if isinstance(document, dict):
+        items: Iterable[tuple[str, Any]] = document.items()
+    elif isinstance(document, list):
+        items = ((str(index), value) for index, value in enumerate(document))
+    else:
+        return {prefix: json.dumps(document, separators=(",", ":"))}
+    leaves: dict[str, str] = {}
+    for key, value in items:
+        leaves.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+    return leaves

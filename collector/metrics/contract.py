@@ -236,6 +236,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_operation_late_payments": _g(
             "Payments (or parts) that settled an obligation after its deadline.", *_OPS
         ),
+        "reservewatch_operation_expected_missing_days": _g(
+            "Days of the latest closed period and the open one (before today) without an "
+            "expected figure, by reason: their basis counts the reported earnings instead.",
+            *_OPS,
+            "reason",
+        ),
         "reservewatch_operation_restated_periods": _g(
             "Closed periods whose due now differs from the statement issued for them (a "
             "revised input restated them; the next statement shows how).",

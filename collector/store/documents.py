@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from collector.errors import StoreError
 from collector.store.base import StoreBase, _as_of, _table
 from collector.store.tables import (
+    EarningRevision,
     IssuedDocument,
     IssuedReport,
     IssuedStatement,
+    NetworkDayRevision,
+    PoolHashrateRevision,
     ReminderSent,
     TermsRevision,
 )
@@ -213,6 +216,40 @@ class DocumentStore(StoreBase):
             (str(r.operation_id), str(r.period)): (r.as_of, int(r.due_sat))
             for r in await self._read(statement)
         }
+
+    async def revision_instants(
+        self,
+        operation_id: str | None = None,
+        *,
+        after: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[str | None, date | None, datetime]]:
+        """When each input that sets a period's due was observed: ``(operation, day,
+        observed_at)`` for earnings and pool hash rates, ``(None, day, observed_at)`` for
+        network days, ``(operation, None, observed_at)`` for terms; each once, observed in
+        ``(after, until]`` (either bound optional), optionally of one operation only."""
+        found: set[tuple[str | None, date | None, datetime]] = set()
+        for table in (EarningRevision, PoolHashrateRevision, NetworkDayRevision, TermsRevision):
+            t = _table(table)
+            operation = t.c.operation_id if "operation_id" in t.c else None
+            day = t.c.day if "day" in t.c else None
+            columns = [c for c in (operation, day) if c is not None]
+            statement = select(*columns, t.c.observed_at).distinct()
+            if operation_id is not None and operation is not None:
+                statement = statement.where(operation == operation_id)
+            if after is not None:
+                statement = statement.where(t.c.observed_at > after)
+            if until is not None:
+                statement = statement.where(t.c.observed_at <= until)
+            for row in await self._read(statement):
+                found.add(
+                    (
+                        str(row.operation_id) if operation is not None else None,
+                        row.day if day is not None else None,
+                        row.observed_at,
+                    )
+                )
+        return sorted(found, key=lambda item: (item[2], item[0] or "", item[1] or date.min))
 
     async def record_terms(self, terms: Mapping[str, str]) -> None:
         """Keep each operation's terms (``operation id -> canonical JSON``) as a new revision

@@ -9,6 +9,7 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,14 @@ from collector.documents.statements import build_statement_from_store, render_st
 from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
-from collector.store.records import ChainTipRecord, EarningRecord, ReserveOutputRecord
+from collector.store.records import (
+    ChainTipRecord,
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    ReserveOutputRecord,
+)
+from remittance.statement import Statement, StatementTranche
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 LATER = AS_OF + timedelta(days=8)
@@ -176,3 +184,160 @@ def test_an_edit_of_past_terms_never_changes_a_statement_as_of_before_it(tmp_pat
     asyncio.run(record(edited, LATER))
     assert asyncio.run(due(edited, AS_OF)) == 300_001  # as known on 12 November: 10 %
     assert asyncio.run(due(edited, LATER)) == 600_001
+
+
+def test_a_period_issued_while_open_is_not_restated_when_it_closes(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 26, item 3: October issued as of 31 October 12:00 (open, due 0), nothing revised
+    since: the November statement listed "2026-10 restated 0 → 300,001", the metric counted it
+    and ClosedPeriodRestated fired. A provisional figure of an open period is not restated."""
+    config = _scenario(tmp_path, database_url)
+
+    async def issue(period: str, as_of: datetime) -> dict[str, object]:
+        async with Store(open_engine(config.database)) as store:
+            document = await render_statement(
+                config, store, config.operation("op-demo"), period, "json", as_of, issue=True
+            )
+        statement: dict[str, object] = json.loads(document)["statement"]
+        return statement
+
+    october = asyncio.run(issue("2026-10", datetime(2026, 10, 31, 12, tzinfo=UTC)))
+    assert october["period"]["is_open"] is True  # type: ignore[index]
+    assert october["summary"]["due_sat"] == 0  # type: ignore[index]
+    december = datetime(2026, 12, 12, tzinfo=UTC)
+    assert asyncio.run(issue("2026-11", december))["restatements"] == []
+
+    async def restated_metric() -> float | None:
+        async with Store(open_engine(config.database)) as store:
+            service = AccountsService(config, store, FrozenClock(december))
+            await service.recompute()
+            registry, _ = build_registry([service])
+        return registry.get_sample_value(
+            "reservewatch_operation_restated_periods", {"operation": "op-demo"}
+        )
+
+    assert asyncio.run(restated_metric()) == 0
+
+
+def _output(txid: str, amount: int, height: int, block_time: datetime) -> ReserveOutputRecord:
+    return ReserveOutputRecord(
+        txid * 64, 0, "op-demo", DEMO_ADDRESS, amount, "confirmed", height, "44" * 32, block_time
+    )
+
+
+def test_an_amount_restated_after_the_deadline_is_due_from_its_assessment(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 26, item 4: October paid in full before its deadline (11 November); a pool
+    revision on 20 November adds 5,000 sat: it was overdue 777,601 s the moment it landed, and
+    paid 10 h later it was "late" by 813,600 s. Now it is due by its assessment + due_days."""
+    config = _scenario(tmp_path, database_url)
+    revised_at = datetime(2026, 11, 20, tzinfo=UTC)
+    paid_at = revised_at + timedelta(hours=10)
+
+    async def observe() -> None:
+        engine = open_engine(config.database)
+        async with Store(engine, FrozenClock(OBSERVED_AT)) as store:  # the rest of October
+            await store.upsert_reserve_outputs(
+                [_output("c", 100_001, 950_500, datetime(2026, 11, 10, 12, tzinfo=UTC))]
+            )
+        async with Store(engine, FrozenClock(revised_at)) as store:
+            await store.upsert_earnings(
+                [EarningRecord("op-demo", "ocean", "pool-b", date(2026, 10, 30), 450_000)]
+            )
+        async with Store(engine, FrozenClock(paid_at + timedelta(hours=1))) as store:
+            await store.upsert_reserve_outputs([_output("d", 5_000, 952_000, paid_at)])
+            await store.save_chain_tip(
+                ChainTipRecord("main", 952_010, "55" * 32, paid_at + timedelta(hours=1))
+            )
+
+    asyncio.run(observe())
+
+    async def statement(as_of: datetime) -> tuple[Statement, bytes]:
+        async with Store(open_engine(config.database)) as store:
+            built = await build_statement_from_store(
+                config, store, config.operation("op-demo"), "2026-10", as_of
+            )
+            csv = await render_statement(
+                config, store, config.operation("op-demo"), "2026-10", "csv", as_of
+            )
+        return built, csv
+
+    landed, csv = asyncio.run(statement(revised_at + timedelta(seconds=1)))
+    assert (landed.due_sat, landed.remitted_sat) == (305_001, 300_001)
+    assert (landed.shortfall_sat, landed.overdue_seconds) == (0, 0)  # was 5,000 and 777,601
+    assert landed.assessed_later == (
+        StatementTranche(5_000, revised_at, revised_at + timedelta(days=10)),
+    )
+    assert "flags,shortfall" not in csv.decode()
+    assert (
+        "statement,assessed_later,5000 sat assessed 2026-11-20T00:00:00+00:00 due "
+        "2026-11-30T00:00:00+00:00"
+    ) in csv.decode()
+    paid, _csv = asyncio.run(statement(paid_at + timedelta(hours=2)))
+    assert paid.remitted_sat == 305_001
+    assert [t.late_seconds for t in paid.transfers] == [0, 0, 0]  # the last was 813,600
+    assert "paid_late" not in paid.flags
+
+
+def test_a_restatement_lists_the_revised_hash_rates_and_terms(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Issue 26, item 2: a pool or network hash-rate revision, or a rate edit, restated
+    October with an empty list of revised inputs, and the CSV only ever said `2026-10:+5000`.
+    Now each revised input is listed, old → new, in the JSON, the CSV and the PDF."""
+    path = write_config(tmp_path, database=database_url)
+    document = yaml.safe_load(path.read_text())
+    document["operations"][0]["remittance"]["basis"] = "expected"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    config = load_config(path)
+    asyncio.run(populate(config.database.url))
+
+    async def record(terms_config: Config, at: datetime) -> None:
+        async with Store(open_engine(terms_config.database), FrozenClock(at)) as store:
+            await store.record_terms(terms_documents(terms_config))
+
+    async def issue(issuing: Config, period: str, as_of: datetime, fmt: str) -> bytes:
+        async with Store(open_engine(issuing.database)) as store:
+            return await render_statement(
+                issuing, store, issuing.operation("op-demo"), period, fmt, as_of, issue=True
+            )
+
+    asyncio.run(record(config, OBSERVED_AT))
+    october = json.loads(asyncio.run(issue(config, "2026-10", AS_OF, "json")))["statement"]
+    assert october["summary"]["due_sat"] == 300_000  # 3,000,000 expected × 10 %
+
+    async def revise() -> None:
+        async with Store(open_engine(config.database), FrozenClock(LATER)) as store:
+            await store.upsert_pool_hashrate_days(
+                [PoolHashrateDayRecord("op-demo", "ocean", "pool-a", date(2026, 10, 30), 1.5e16)]
+            )
+            await store.upsert_network_days(
+                [NetworkDayRecord(date(2026, 10, 31), 144, 45_000_000_000, 1e21, None, True)]
+            )
+
+    asyncio.run(revise())
+    path.write_text(path.read_text().replace("rate: '0.10'", "rate: '0.12'", 1))
+    edited = load_config(path)
+    asyncio.run(record(edited, LATER))
+    december = datetime(2026, 12, 12, tzinfo=UTC)
+    november = json.loads(asyncio.run(issue(edited, "2026-11", december, "json")))
+    [restated] = november["statement"]["restatements"]
+    assert restated["issued_due_sat"] == 300_000
+    assert restated["inputs"] == [
+        {"input": "network hash rate 2026-10-31", "old": str(900 * 10**18), "new": str(10**21)},
+        {
+            "input": "pool hash rate ocean/pool-a 2026-10-30",
+            "old": str(12 * 10**15),
+            "new": str(15 * 10**15),
+        },
+        {"input": "terms remittance.rate", "old": '"0.10"', "new": '"0.12"'},
+    ]
+    csv = asyncio.run(issue(edited, "2026-11", december, "csv")).decode()
+    assert (
+        "statement,restated_input,2026-10 pool hash rate ocean/pool-a 2026-10-30: "
+        "12000000000000000 -> 15000000000000000"
+    ) in csv
+    assert 'restated_input,"2026-10 terms remittance.rate: ""0.10"" -> ""0.12""' in csv
+    assert asyncio.run(issue(edited, "2026-11", december, "pdf")).startswith(b"%PDF")

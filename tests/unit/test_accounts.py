@@ -18,8 +18,14 @@ from collector.cli import term_changes
 from collector.clock import FrozenClock
 from collector.config.load import parse_config
 from collector.config.model import Config
+from collector.metrics import build_registry
 from collector.store.queries import Store
-from collector.store.records import EarningRecord, PoolHashrateDayRecord, PoolStatusRecord
+from collector.store.records import (
+    EarningRecord,
+    NetworkDayRecord,
+    PoolHashrateDayRecord,
+    PoolStatusRecord,
+)
 from remittance.ledger import ReserveOutput
 from remittance.obligations import DailyEarning
 from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
@@ -333,3 +339,59 @@ def test_a_pass_leaves_its_objects_out_of_collections_and_cycles_are_still_colle
         assert gone() is None
     finally:
         gc.unfreeze()
+
+
+async def test_a_pool_account_that_never_reports_its_hash_rate_still_owes(store: Store) -> None:
+    """Issue 26, item 1: two pool accounts, one never reporting its hash rate: October's
+    expected figure was 0, due 0; the same account honestly reporting 0 H/s gave 3,100,000.
+    Now a day without an expected figure counts its reported earnings in the expected basis,
+    and a metric counts such days by reason."""
+    config = parse_config(
+        {
+            "operations": [
+                {
+                    "id": "op",
+                    "name": "Op",
+                    "license": "L-1",
+                    "remittance": {"rate": "0.1", "basis": "expected"},
+                    "reserve_addresses": [DEMO_ADDRESS],
+                    "pools": [
+                        {"kind": "ocean", "account": "a"},
+                        {"kind": "ocean", "account": "b"},
+                    ],
+                }
+            ]
+        }
+    )
+    october = [date(2026, 10, 1) + timedelta(days=n) for n in range(31)]
+    await store.upsert_earnings(
+        [EarningRecord("op", "ocean", acc, day, 400_000) for day in october for acc in "ab"]
+    )
+    await store.upsert_network_days(
+        [NetworkDayRecord(day, 144, 45_000_000_000, 9e20, None, True) for day in october]
+    )
+    await store.upsert_pool_hashrate_days(
+        [PoolHashrateDayRecord("op", "ocean", "a", day, 2e16) for day in october]
+    )
+    service = AccountsService(config, store, FrozenClock(datetime(2026, 11, 12, tzinfo=UTC)))
+    await service.recompute()
+    withheld = service.accounts["op"].obligation_for("2026-10")
+    assert withheld is not None
+    assert (withheld.expected_sat, withheld.mined_sat) == (0, 24_800_000)
+    assert (withheld.basis_sat, withheld.due_sat) == (24_800_000, 2_480_000)  # was 0 and 0
+    assert "expected_missing_days_reported" in withheld.flags
+    registry, _ = build_registry([service])
+
+    def missing(reason: str) -> float | None:
+        labels = {"operation": "op", "reason": reason}
+        return registry.get_sample_value("reservewatch_operation_expected_missing_days", labels)
+
+    assert (missing("no_pool_hashrate"), missing("invalid_hashrate")) == (31, 0)
+    # The same account honestly reporting 0 H/s: the hash-rate figure, greater, is the basis.
+    await store.upsert_pool_hashrate_days(
+        [PoolHashrateDayRecord("op", "ocean", "b", day, 0.0) for day in october]
+    )
+    await service.recompute()
+    honest = service.accounts["op"].obligation_for("2026-10")
+    assert honest is not None
+    assert (honest.expected_sat, honest.due_sat) == (31_000_000, 3_100_000)

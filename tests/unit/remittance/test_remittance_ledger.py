@@ -5,7 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from remittance import InvalidInputError, ReserveOutput
-from remittance.ledger import Due, counted_outputs, settle_fifo
+from remittance.ledger import (
+    Assessment,
+    Due,
+    Tranche,
+    assessed_tranches,
+    counted_outputs,
+    settle_fifo,
+)
 
 SEPTEMBER = Due("2026-09", 100, datetime(2026, 10, 11, tzinfo=UTC))
 OCTOBER = Due("2026-10", 100, datetime(2026, 11, 11, tzinfo=UTC))
@@ -187,3 +194,32 @@ def test_naive_block_time_is_rejected() -> None:
     naive = datetime(2026, 10, 1)
     with pytest.raises(InvalidInputError, match="timezone-aware"):
         counted_outputs([output("a", 100, naive)], 6)
+
+
+def test_an_amount_assessed_after_the_deadline_has_its_own_deadline() -> None:
+    """Issue 26, item 4: 100 due by 11 October, known then; 20 more first known on 20
+    October are due by 30 October (assessment + 10 due days), not overdue at once."""
+    deadline = SEPTEMBER.deadline
+    revised = at(10, 20)
+    tranches = assessed_tranches(
+        120, deadline, 10, [Assessment(deadline, 100), Assessment(revised, 120)], at(10, 21)
+    )
+    assert tranches == (
+        Tranche(100, deadline),
+        Tranche(20, revised + timedelta(days=10), revised),
+    )
+    due = Due("2026-09", 120, deadline, tranches)
+    paid = [output("a", 100, at(10, 5), height=100)]
+    landed = settle_fifo([due], paid, as_of=revised + timedelta(seconds=1))
+    assert (landed.shortfall_sat, landed.overdue_seconds) == (0, 0)
+    late = settle_fifo([due], paid, as_of=revised + timedelta(days=10, seconds=5))
+    assert (late.shortfall_sat, late.overdue_seconds) == (20, 5)
+    settled = settle_fifo(
+        [due], [*paid, output("b", 20, revised + timedelta(hours=10), height=200)], at(11, 1)
+    )
+    assert [a.late_seconds for a in settled.settlements[0].allocations] == [0, 0]
+    # A fall takes from the latest tranche first; a rise again is a new assessment.
+    fell = assessed_tranches(
+        90, deadline, 10, [Assessment(deadline, 100), Assessment(revised, 120)], at(10, 21)
+    )
+    assert fell == (Tranche(90, deadline),)

@@ -1,0 +1,143 @@
+"""When each part of a closed period's due became known, read from the store's revisions.
+
+An amount first known after a period's deadline (a pool's revision, a network day revised, a
+rate edited) is due from its assessment, not overdue at once (issue 26, item 4; the rule is
+``remittance.ledger.assessed_tranches``). For each closed period past its deadline, the
+:class:`Assessor` finds the instants after it at which an input of the period was observed
+(one read of the revisions' instants), and the period's due as the store knew it then (the
+operation's account as of that instant, cached: what the store knew at a past instant never
+changes). Its first assessment is at the deadline, or when the operation's inputs of the
+period were first observed if that was later (a collector that was not running at the deadline
+gives no extra time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+from collector.accounts.compute import compute_pass
+from collector.accounts.inputs import read_inputs
+from collector.accounts.terms import known_config
+from collector.config.model import Config
+from collector.store.queries import Store
+from remittance.account import OperationAccount, reassess
+from remittance.ledger import Assessment
+from remittance.periods import period_containing
+
+Assessments = dict[str, dict[str, tuple[Assessment, ...]]]
+"""operation → period label → its assessments (the first at its deadline or first input)."""
+
+_IN_FLIGHT = timedelta(minutes=5)  # a write observed before a read may commit after it
+
+
+class Assessor:
+    """Each operation's assessments of its closed periods. The live pass keeps one (it reads
+    only the revisions observed since its last read); a document as of an instant uses a new
+    one."""
+
+    def __init__(self) -> None:
+        self._read_until: datetime | None = None
+        # operation (None: the network's days) -> day (None: a terms revision, every
+        # period) -> the instants its inputs were observed
+        self._instants: dict[str | None, dict[date | None, set[datetime]]] = {}
+        self._dues: dict[tuple[str, datetime], dict[str, int] | None] = {}
+        self._labels: dict[tuple[str, date], str] = {}
+
+    async def read(
+        self,
+        store: Store,
+        config: Config,
+        accounts: Mapping[str, OperationAccount],
+        instant: datetime,
+        operation_id: str | None = None,
+    ) -> Assessments:
+        """The assessments of ``accounts``' closed periods past their deadline, as of
+        ``instant`` (only periods whose due changed after their first assessment)."""
+        after = None if self._read_until is None else self._read_until - _IN_FLIGHT
+        for operation, day, observed in await store.revision_instants(
+            operation_id, after=after, until=instant
+        ):
+            self._instants.setdefault(operation, {}).setdefault(day, set()).add(observed)
+        self._read_until = instant
+        result: Assessments = {}
+        network = self._instants.get(None, {})
+        for op_id, account in accounts.items():
+            periods = _periods_past_deadline(account, instant)
+            if not periods:
+                continue
+            kind = str(account.terms.period)
+            own = self._instants.get(op_id, {})
+            terms_edits = own.get(None, set())
+            first_seen: dict[str, datetime] = {}
+            later: dict[str, set[datetime]] = {label: set() for label in periods}
+            for days, is_own in ((own, True), (network, False)):
+                for day, seen in days.items():
+                    if day is None:
+                        continue
+                    label = self._labels.get((kind, day))
+                    if label is None:
+                        label = period_containing(account.terms.period, day).label
+                        self._labels[kind, day] = label
+                    if label not in periods:
+                        continue
+                    if is_own:  # the operation's own inputs: when first known
+                        earliest = min(seen)
+                        first_seen[label] = min(first_seen.get(label, earliest), earliest)
+                    later[label] |= seen
+            for label, deadline in periods.items():
+                first = max(deadline, first_seen.get(label, deadline))
+                moments = sorted(t for t in later[label] | terms_edits if first < t <= instant)
+                if not moments:
+                    continue
+                assessments = []
+                for moment in (first, *moments):
+                    dues = await self._dues_at(store, config, op_id, moment)
+                    if dues is not None and label in dues:
+                        assessments.append(Assessment(moment, dues[label]))
+                if len(assessments) > 1 and any(
+                    a.due_sat > assessments[0].due_sat for a in assessments[1:]
+                ):
+                    result.setdefault(op_id, {})[label] = tuple(assessments)
+        return result
+
+    async def _dues_at(
+        self, store: Store, config: Config, operation_id: str, moment: datetime
+    ) -> dict[str, int] | None:
+        """Each period's due of the operation as the store knew it at ``moment``."""
+        key = (operation_id, moment)
+        if key not in self._dues:
+            known = await known_config(store, config, moment)
+            if operation_id not in {op.id for op in known.operations}:
+                self._dues[key] = None
+                return None
+            known = known.model_copy(update={"operations": (known.operation(operation_id),)})
+            inputs = await read_inputs(store, known, moment, operation_id)
+            computed = await asyncio.to_thread(compute_pass, known, inputs, moment)
+            account = computed.accounts.get(operation_id)
+            self._dues[key] = (
+                None
+                if account is None
+                else {o.period.label: o.due_sat for o in account.obligations}
+            )
+        return self._dues[key]
+
+
+def _periods_past_deadline(account: OperationAccount, instant: datetime) -> dict[str, datetime]:
+    """label → deadline of the account's closed periods whose deadline has passed."""
+    return {
+        o.period.label: o.deadline
+        for o in account.obligations
+        if not o.is_open and instant > o.deadline
+    }
+
+
+def reassessed(
+    accounts: Mapping[str, OperationAccount], assessed: Assessments
+) -> dict[str, OperationAccount]:
+    """The accounts, those with assessments settled again by them (``reassess``)."""
+    return {
+        op: reassess(account, assessed[op]) if op in assessed else account
+        for op, account in accounts.items()
+    }
