@@ -12,6 +12,7 @@ language's separators, text in DejaVu Sans (Unicode); the footer stays ASCII.
 from __future__ import annotations
 
 import io
+from collections.abc import Container
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +24,9 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -375,26 +377,26 @@ def _summary_table(statement: Statement, words: Wording) -> Table:
     data = [["", "sat", "BTC"]] + [
         [label, words.sat(amount), words.btc(amount)] for label, amount in rows
     ]
-    table = Table(data, colWidths=[100 * mm, 40 * mm, 40 * mm], hAlign="LEFT")
+    table = Table(data, colWidths=[96 * mm, 40 * mm, 40 * mm], hAlign="LEFT")  # _TABLE_WIDTH
     table.setStyle(_TABLE_STYLE)
     return table
 
 
 def _days_table(statement: Statement, words: Wording) -> Table:
     _ = words.text
-    data = [
-        [_("Day"), _("Pool"), _("Credited, sat"), _("Expected, sat"), _("Pool hash rate"),
-         _("Note")]
+    data: list[list[str | Paragraph]] = [
+        _header_row([_("Day"), _("Pool"), _("Credited, sat"), _("Expected, sat"),
+                     _("Pool hash rate"), _("Note")], numbers=range(2, 4))
     ]  # fmt: skip
     for day in statement.days:
-        rate = _hashrate_text(day.pool_hashrate_hs, words) + _source_text(day, words)
-        note = in_words(day.missing_reason, words)
+        rate = _cell(_hashrate_text(day.pool_hashrate_hs, words) + _source_text(day, words))
+        note = _cell(in_words(day.missing_reason, words))
         for index, pool in enumerate(day.pools or ()):
             kind = "" if pool.income == "mining" else f" ({in_words(pool.income, words)})"
             data.append(
                 [
                     day.day.isoformat() if index == 0 else "",
-                    pool.pool + kind,
+                    _cell(pool.pool + kind),
                     words.sat(pool.amount_sat) + ("" if pool.counted else " *"),
                     "" if index else _optional_sat(day.expected_sat, words),
                     "" if index else rate,
@@ -412,11 +414,63 @@ def _days_table(statement: Statement, words: Wording) -> Table:
                     note,
                 ]
             )
-    table = Table(data, repeatRows=1, hAlign="LEFT")
+    table = Table(data, colWidths=_column_widths(20, 28, 24, 24, 36), repeatRows=1, hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
+    table.setStyle(_NARROW_CELLS)
     table.setStyle(TableStyle([("ALIGN", (0, 0), (1, -1), "LEFT"), ("ALIGN", (5, 0), (5, -1),
                                 "LEFT")]))  # fmt: skip
     return table
+
+
+_CELL = ParagraphStyle("cell", fontName=BODY_FONT, fontSize=8, leading=9.5)
+_HEADER_CELL = ParagraphStyle("header-cell", parent=_CELL, fontName=BOLD_FONT)
+_NUMBER_HEADER_CELL = ParagraphStyle("number-header-cell", parent=_HEADER_CELL, alignment=TA_RIGHT)
+_TXID_CELL = ParagraphStyle("txid", parent=_CELL, fontName="Courier", fontSize=5.5, leading=6.5)
+"""Table cells that wrap inside their column (a table's columns have set widths, so that
+the widest table, the transfers', ends inside the A4 page in every language): text in the
+body face, headers in bold (right-aligned over numbers), a txid in Courier on two lines."""
+
+
+_TABLE_WIDTH = 176 * mm
+"""The widest a table can be: A4 less the 15 mm margins and the frame's 6 pt either side."""
+_NARROW_CELLS = TableStyle(
+    [
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
+    ]
+)
+"""The per-day and transfers tables: 4 pt either side of a cell (their widest words fit their
+columns in kk, ru and en), headers on their bottom line, a row's cells centred on its
+tallest (a txid's two lines, a time wrapped)."""
+
+
+def _column_widths(*millimetres: int) -> list[float]:
+    """Columns of these widths (mm), and a last one taking the rest of :data:`_TABLE_WIDTH`."""
+    widths = [width * mm for width in millimetres]
+    return [*widths, _TABLE_WIDTH - sum(widths)]
+
+
+def _cell(text: str, style: ParagraphStyle = _CELL) -> Paragraph:
+    """``text`` as a cell that wraps at spaces (a word longer than its column is split)."""
+    return Paragraph(escape(text), style)
+
+
+def _header_row(labels: list[str], numbers: Container[int]) -> list[str | Paragraph]:
+    """A table's header: each label wraps inside its column; the ``numbers`` columns' labels
+    end at the right, over their numbers."""
+    return [
+        _cell(label, _NUMBER_HEADER_CELL if index in numbers else _HEADER_CELL)
+        for index, label in enumerate(labels)
+    ]
+
+
+def _txid_cell(txid: str, vout: int) -> Paragraph:
+    """``txid:vout`` whole, on two lines (a 64-hex txid in one line is wider than a column
+    can be): the first half, then the second half and the output's index."""
+    half = (len(txid) + 1) // 2
+    return Paragraph(f"{escape(txid[:half])}<br/>{escape(txid[half:])}:{vout}", _TXID_CELL)
 
 
 def _source_text(day: StatementDay, words: Wording) -> str:
@@ -432,28 +486,31 @@ def _source_text(day: StatementDay, words: Wording) -> str:
 
 def _transfers_table(statement: Statement, words: Wording) -> Table:
     _ = words.text
-    data = [
-        ["txid:vout", _("Block"), _("Block time"), _("Conf."), _("Applied, sat"),
-         _("Output, sat"), _("Late")]
+    data: list[list[str | Paragraph]] = [
+        _header_row(["txid:vout", _("Block"), _("Block time"), _("Conf."), _("Applied, sat"),
+                     _("Output, sat"), _("Late")], numbers=(1, 3, 4, 5))
     ]  # fmt: skip
     data += [
         [
-            f"{transfer.txid}:{transfer.vout}",
+            _txid_cell(transfer.txid, transfer.vout),
             str(transfer.block_height),
-            f"{transfer.block_time:%Y-%m-%d %H:%M} UTC",
+            _cell(f"{transfer.block_time:%Y-%m-%d %H:%M} UTC"),
             str(transfer.confirmations),
             words.sat(transfer.amount_sat),
             words.sat(transfer.output_amount_sat),
-            _late(transfer.late_seconds, words),
+            _cell(_late(transfer.late_seconds, words)),
         ]
         for transfer in statement.transfers
     ]
     if not statement.transfers:
         data.append([_("none"), "", "", "", "0", "", ""])
-    table = Table(data, repeatRows=1, hAlign="LEFT")
+    widths = _column_widths(46, 15, 22, 14, 26, 26)
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(_TABLE_STYLE)
-    table.setStyle(TableStyle([("FONT", (0, 1), (0, -1), "Courier", 5.5),
-                               ("ALIGN", (0, 0), (0, -1), "LEFT")]))  # fmt: skip
+    table.setStyle(_NARROW_CELLS)
+    table.setStyle(TableStyle([("ALIGN", (0, 0), (0, -1), "LEFT"),
+                               ("LEFTPADDING", (0, 0), (0, -1), 3),
+                               ("RIGHTPADDING", (0, 0), (0, -1), 3)]))  # fmt: skip
     return table
 
 

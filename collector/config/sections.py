@@ -61,6 +61,19 @@ class HttpConfig(Frozen):
     send_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     keepalive_timeout_s: float = Field(default=15.0, gt=0, le=3600)
     max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    # Reverse proxies (addresses or networks, e.g. 127.0.0.1) whose X-Forwarded-For is
+    # believed: a failed sign-in through one counts against the client it names, not against
+    # the proxy. Empty (the default): the peer's own address, whatever the header says.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress  # noqa: PLC0415 - only this validator needs it
+
+        for proxy in proxies:
+            ipaddress.ip_network(proxy, strict=False)  # ValueError names the bad entry
+        return proxies
 
     @field_validator("listen")
     @classmethod

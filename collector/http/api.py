@@ -198,7 +198,11 @@ class AccountsApi:
         statement = await self._statement(self._operation(operation_id), period)
         return statement.sha256()
 
-    async def statement(self, operation_id: str, period: str, fmt: str) -> bytes:
+    async def statement(
+        self, operation_id: str, period: str, fmt: str, language: str | None = None
+    ) -> bytes:
+        """A signed statement; a PDF in ``language`` (the portal's reader's), else the
+        operation's (the data, and so its digest, is the same in every language)."""
         operation = self._operation(operation_id)
         statement = await self._statement(operation, period)
         key = self._signing_key()
@@ -206,7 +210,8 @@ class AccountsApi:
             document = sign(statement, fmt, key)  # ~0.3 ms: not worth a thread's hand-over
         else:
             # Rendering a PDF takes tens of milliseconds, a CSV a few: off the event loop.
-            document = await asyncio.to_thread(sign, statement, fmt, key, operation.language)
+            language = language or operation.language
+            document = await asyncio.to_thread(sign, statement, fmt, key, language)
         self.recorder.record((operation.id, period, statement.as_of, statement.sha256()))
         return document
 

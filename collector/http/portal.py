@@ -12,17 +12,25 @@ Routes::
 Signing in exchanges an API token (the operator's, or the regulator's: it sees every
 operation) for a session cookie: random, HttpOnly, SameSite=Strict, Secure whenever the
 server speaks TLS, expiring after :data:`SESSION_SECONDS` (the server forgets it then too).
-Every form carries a CSRF token: the login form's is a double-submitted cookie, a session's is
-kept with the session. Another operation's page is 403. Figures come from the accounts'
-snapshot (:mod:`collector.http.api`), never recomputed; statements are rendered off the
-event loop there. Pages are in the operation's language.
+A valid token always signs in; wrong ones are throttled per client (behind a proxy listed in
+``http.trusted_proxies``, the client its X-Forwarded-For names). A token keeps at most
+:data:`SESSIONS_PER_TOKEN` sessions (its oldest ends first), so no user can sign another out.
+Every form carries a CSRF token: the login form's is a double-submitted cookie, signed by the
+server, that signs in once (a new one for the next form); a session's is kept with the
+session. An operation the session may not read is 403 whether it exists or not. Figures come
+from the accounts' snapshot (:mod:`collector.http.api`), never recomputed; statements are
+rendered off the event loop there. Pages (and the PDFs downloaded from them) are in the
+language chosen on them (``?lang=kk|ru|en``, remembered in a cookie), else the operation's,
+else the browser's; times in the regulator's zone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -32,7 +40,7 @@ from aiohttp import web
 from babel.core import negotiate_locale
 
 from collector.clock import Clock
-from collector.config.model import Config
+from collector.config.model import Config, regulator_zone
 from collector.config.sections import ApiToken, OperationConfig
 from collector.errors import AccountsNotReady, StatementUnavailable, UnknownOperation
 from collector.http.portal_pages import (
@@ -43,14 +51,26 @@ from collector.http.portal_pages import (
     operations_page,
 )
 from collector.http.portal_view import OperationView, operation_view
-from collector.http.server import STATEMENT_FORMATS, AuthThrottle, authorise, period_problem
+from collector.http.server import (
+    STATEMENT_FORMATS,
+    AuthThrottle,
+    authorise,
+    client_address,
+    period_problem,
+    proxy_networks,
+)
 from remittance.account import OperationAccount
 from remittance.i18n import LANGUAGES, Wording, wording
 
 SESSION_COOKIE = "reservewatch_session"
 LOGIN_CSRF_COOKIE = "reservewatch_login_csrf"
+LANGUAGE_COOKIE = "reservewatch_lang"
 SESSION_SECONDS = 8 * 3600
-MAX_SESSIONS = 10_000
+LOGIN_FORM_SECONDS = 3600
+SESSIONS_PER_TOKEN = 50
+"""A token's sessions at most: signing in once more ends that token's oldest session, never
+another token's (the sessions kept are at most this many per configured token)."""
+LANGUAGE_SECONDS = 365 * 86_400
 _HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -65,7 +85,9 @@ class PortalReports(Protocol):
 
     def account(self, operation_id: str) -> OperationAccount: ...
 
-    async def statement(self, operation_id: str, period: str, fmt: str) -> bytes: ...
+    async def statement(
+        self, operation_id: str, period: str, fmt: str, language: str | None = None
+    ) -> bytes: ...
 
     async def statement_digest(self, operation_id: str, period: str) -> str: ...
 
@@ -89,6 +111,10 @@ class Portal:
         self._secure = config.http.tls is not None
         self._sessions: dict[str, Session] = {}
         self._throttle = AuthThrottle(clock)
+        self._proxies = proxy_networks(config.http.trusted_proxies)
+        self._zone = str(regulator_zone(config))
+        self._form_key = secrets.token_bytes(32)  # signs the login forms' CSRF tokens
+        self._forms_used: OrderedDict[str, datetime] = OrderedDict()  # until they expire
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/portal/login", self._login_form)
@@ -117,12 +143,44 @@ class Portal:
             raise web.HTTPSeeOther("/portal/login", headers=_HEADERS)
         return session
 
-    def _forget_expired(self) -> None:
+    def _forget_expired(self, token: ApiToken) -> None:
+        """Forget the sessions that have ended, and ``token``'s oldest beyond
+        :data:`SESSIONS_PER_TOKEN` - 1 (room for the one about to start)."""
         now = self._clock.now()
         for key in [key for key, session in self._sessions.items() if now >= session.expires]:
             del self._sessions[key]
-        while len(self._sessions) >= MAX_SESSIONS:  # bound memory: the oldest go first
-            self._sessions.pop(next(iter(self._sessions)))
+        own = [key for key, session in self._sessions.items() if session.token == token]
+        for key in own[: max(len(own) - SESSIONS_PER_TOKEN + 1, 0)]:  # oldest first
+            del self._sessions[key]
+
+    # Login forms: a CSRF token signed by the server, good for one sign-in
+
+    def _login_form_token(self) -> str:
+        expires = int((self._clock.now() + timedelta(seconds=LOGIN_FORM_SECONDS)).timestamp())
+        body = f"{expires}.{secrets.token_urlsafe(24)}"
+        return f"{body}.{self._form_mac(body)}"
+
+    def _form_mac(self, body: str) -> str:
+        return hmac.new(self._form_key, body.encode(), hashlib.sha256).hexdigest()
+
+    def _take_login_form(self, request: web.Request, sent: str) -> bool:
+        """Whether ``sent`` is the login form's CSRF token this browser was given (its cookie),
+        signed here, not expired and not used before; it is used from now on."""
+        kept = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
+            return False
+        body, _, mac = sent.rpartition(".")
+        expires_text = body.partition(".")[0]
+        if not hmac.compare_digest(mac.encode(), self._form_mac(body).encode()):
+            return False
+        now = self._clock.now()
+        expires = datetime.fromtimestamp(int(expires_text), now.tzinfo)
+        for used in [k for k, until in self._forms_used.items() if until <= now]:
+            del self._forms_used[used]
+        if now >= expires or sent in self._forms_used:
+            return False
+        self._forms_used[sent] = expires
+        return True
 
     def _cookie(self, response: web.StreamResponse, name: str, value: str, max_age: int) -> None:
         response.set_cookie(
@@ -138,12 +196,35 @@ class Portal:
     # Pages
 
     def _words(self, request: web.Request, operations: list[OperationConfig]) -> Wording:
-        """The operations' language when they share one, else the browser's first choice
-        among Kazakh, Russian and English (Accept-Language), else English."""
+        """The language chosen on the portal (its cookie), else the operations' language when
+        they share one, else the browser's first choice among Kazakh, Russian and English
+        (Accept-Language), else English."""
+        chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+        if chosen in LANGUAGES:
+            return wording(chosen)
         languages = {operation.language for operation in operations}
         if len(languages) == 1:
             return wording(languages.pop())
         return wording(browser_language(request.headers.get("Accept-Language", "")))
+
+    def _choose_language(self, request: web.Request) -> None:
+        """``?lang=kk`` (ru, en) on a page: remember it in a cookie and show the page again
+        without the query."""
+        chosen = request.query.get("lang")
+        if chosen is None:
+            return
+        response = web.HTTPSeeOther(request.path, headers=_HEADERS)
+        if chosen in LANGUAGES:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                max_age=LANGUAGE_SECONDS,
+                path="/portal",
+                httponly=True,
+                secure=self._secure,
+                samesite="Lax",  # a preference, not a credential: kept on a link from a mail
+            )
+        raise response
 
     def _readable(self, token: ApiToken) -> list[OperationConfig]:
         return [
@@ -158,34 +239,37 @@ class Portal:
     async def _to_index(self, _request: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently("/portal/", headers=_HEADERS)
 
-    async def _login_form(self, request: web.Request) -> web.Response:
-        if self._session(request) is not None:
-            raise web.HTTPSeeOther("/portal/", headers=_HEADERS)
-        csrf = secrets.token_urlsafe(32)
-        response = self._html(login_page(self._words(request, list(self._config.operations)), csrf))
-        self._cookie(response, LOGIN_CSRF_COOKIE, csrf, 3600)
+    def _login_response(self, request: web.Request, status: int = 200) -> web.Response:
+        """The sign-in form with a fresh CSRF token (in the page and its cookie)."""
+        csrf = self._login_form_token()
+        words = self._words(request, list(self._config.operations))
+        response = self._html(login_page(words, csrf, failed=status == 401), status)
+        self._cookie(response, LOGIN_CSRF_COOKIE, csrf, LOGIN_FORM_SECONDS)
         return response
 
+    async def _login_form(self, request: web.Request) -> web.Response:
+        self._choose_language(request)
+        if self._session(request) is not None:
+            raise web.HTTPSeeOther("/portal/", headers=_HEADERS)
+        return self._login_response(request)
+
     async def _login(self, request: web.Request) -> web.Response:
-        client = request.remote or "unknown"
+        client = client_address(request, self._proxies)
         form = await request.post()
-        sent, kept = str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
+        if not self._take_login_form(request, str(form.get("csrf", ""))):
             words = self._words(request, list(self._config.operations))
             return self._html(error_page(words, words.text("The form has expired.")), 403)
-        if self._throttle.blocked(client):
+        token = authorise(self._config.api.tokens, f"Bearer {form.get('token', '')}")
+        # A valid token always signs in: the throttle slows guessing from a client, it must
+        # not lock out the operator behind the same address (as the API's, server.py).
+        if token is None and self._throttle.blocked(client):
             words = self._words(request, list(self._config.operations))
             text = words.text("Too many failed sign-ins; try again in a minute.")
             return self._html(error_page(words, text), 429)
-        token = authorise(self._config.api.tokens, f"Bearer {form.get('token', '')}")
         if token is None:
             self._throttle.failed(client)
-            csrf = secrets.token_urlsafe(32)
-            words = self._words(request, list(self._config.operations))
-            response = self._html(login_page(words, csrf, failed=True), 401)
-            self._cookie(response, LOGIN_CSRF_COOKIE, csrf, 3600)
-            return response
-        self._forget_expired()
+            return self._login_response(request, 401)
+        self._forget_expired(token)
         key = secrets.token_urlsafe(32)
         expires = self._clock.now() + timedelta(seconds=SESSION_SECONDS)
         self._sessions[key] = Session(token, secrets.token_urlsafe(32), expires)
@@ -205,28 +289,36 @@ class Portal:
         response.del_cookie(SESSION_COOKIE, path="/portal")
         raise response
 
+    def _view(self, operation: OperationConfig, words: Wording) -> OperationView:
+        return operation_view(
+            operation,
+            self._reports.account(operation.id),
+            words,
+            zone=self._zone,
+            chain=self._config.network.chain,
+        )
+
     async def _operations(self, request: web.Request) -> web.Response:
+        self._choose_language(request)
         session = self._signed_in(request)
         operations = self._readable(session.token)
+        words = self._words(request, operations)
         views: list[OperationView] = []
         missing: list[str] = []
         for operation in operations:
             try:
-                views.append(
-                    operation_view(
-                        operation, self._reports.account(operation.id), self._config.network.chain
-                    )
-                )
+                views.append(self._view(operation, words))
             except AccountsNotReady:
                 missing.append(operation.id)
-        words = self._words(request, operations)
         page = operations_page(words, session.token.name, session.csrf, views, missing)
         return self._html(page)
 
     def _operation_of(
         self, request: web.Request, session: Session, operation_id: str
     ) -> OperationConfig:
-        """The operation, if this session may read it: else a 404 or 403 page."""
+        """The operation, if this session may read it. Else 403 whether it exists or not (so
+        the answer tells an operator nothing of others' ids, as the API's), and 404 only to a
+        regulator (it may read every operation: there is nothing to hide from it)."""
         try:
             operation = self._config.operation(operation_id)
         except KeyError:
@@ -237,19 +329,18 @@ class Portal:
         words = self._words(request, readable)
         refusal: type[web.HTTPException] = web.HTTPForbidden
         message = words.text("You may not read that operation.")
-        if operation is None:
+        if operation is None and session.token.role == "regulator":
             refusal, message = web.HTTPNotFound, words.text("No such operation.")
         page = error_page(words, message, who=session.token.name, csrf=session.csrf)
         raise refusal(text=page, content_type="text/html", headers=_HEADERS)
 
     async def _operation(self, request: web.Request) -> web.Response:
+        self._choose_language(request)
         session = self._signed_in(request)
         operation = self._operation_of(request, session, request.match_info["operation"])
-        words = wording(operation.language)
+        words = self._words(request, [operation])
         try:
-            view = operation_view(
-                operation, self._reports.account(operation.id), self._config.network.chain
-            )
+            view = self._view(operation, words)
         except AccountsNotReady:
             message = words.text("The accounts are not computed yet; try again in a minute.")
             page = error_page(words, message, who=session.token.name, csrf=session.csrf)
@@ -272,13 +363,13 @@ class Portal:
         session = self._signed_in(request)
         operation = self._operation_of(request, session, request.match_info["operation"])
         period, fmt = request.match_info["period"], request.match_info["fmt"]
-        words = wording(operation.language)
+        words = self._words(request, [operation])
         if fmt not in STATEMENT_FORMATS or period_problem(period) is not None:
             page = error_page(words, words.text("No such statement."), who=session.token.name,
                               csrf=session.csrf)  # fmt: skip
             return self._html(page, 404)
         try:
-            body = await self._reports.statement(operation.id, period, fmt)
+            body = await self._reports.statement(operation.id, period, fmt, words.language)
         except (StatementUnavailable, UnknownOperation, AccountsNotReady):
             page = error_page(words, words.text("No such statement."), who=session.token.name,
                               csrf=session.csrf)  # fmt: skip

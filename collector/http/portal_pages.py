@@ -13,18 +13,31 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from urllib.parse import unquote
 
+from collector.bitcoin.payment import accruing_text, payment_breakdown
 from collector.http.portal_view import OperationView
 from remittance.i18n import Wording
 
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+"""Each language named in itself, in the order the language links show them."""
+
 STYLE = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2rem auto;max-width:60rem;color:#111}
-header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #999}
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2rem auto;max-width:60rem;color:#111;
+padding:0 1rem}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;justify-content:space-between;
+align-items:center;border-bottom:1px solid #999}
+h1{font-size:1.5rem}nav.lang a{margin-right:.5rem}nav.lang a[aria-current]{font-weight:bold;
+color:#111;text-decoration:none}
+.wide{overflow-x:auto}
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .6rem;text-align:left}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}#breakdown td.n{white-space:nowrap}
+#statements td:first-child{white-space:nowrap}
 tr:nth-child(even) td{background:#f2f2f2}.due{color:#b00020;font-weight:bold}
-code{word-break:break-all}.pay{display:flex;gap:2rem;align-items:flex-start}
-form.inline{display:inline}
+tr.total th,tr.total td{border-top:1px solid #111;font-weight:bold}
+code{word-break:break-all}.pay{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start}
+.pay>div{min-width:0;flex:1 1 20rem}form.inline{display:inline}
+@media (max-width:40rem){body{margin:1rem auto}td,th{padding:.2rem .3rem}}
 """
 _STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (
@@ -50,7 +63,12 @@ def _labels(words: Wording) -> dict[str, str]:
         "how_to_pay": escape(_("How to pay")),
         "send_to": escape(_("Send the amount to this reserve address from your own wallet:")),
         "address": escape(_("Address")),
-        "amount": escape(_("Amount")),
+        "amount_to_pay": escape(_("Amount to pay")),
+        "nothing_to_pay": escape(_("Nothing to pay now.")),
+        "shortfall_btc": escape(_("Shortfall, BTC")),
+        "to_pay_btc": escape(_("To pay, BTC")),
+        "overdue": escape(_("Overdue")),
+        "language": escape(_("Language")),
         "payment_link_bip_21": escape(_("Payment link (BIP-21)")),
         "confirmations_note": escape(
             _("A payment counts once it has the confirmations the regulator requires.")
@@ -86,11 +104,19 @@ def _page(words: Wording, title: str, body: str, *, who: str = "", csrf: str = "
         if who
         else ""
     )
+    current = ' aria-current="true"'
+    languages = " ".join(
+        f'<a href="?lang={code}" lang="{code}" hreflang="{code}"'
+        f"{current if code == words.language else ''}>{LANGUAGE_NAMES[code]}</a>"
+        for code in LANGUAGE_NAMES
+    )
     return (
         f'<!doctype html><html lang="{words.language}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{labels['portal']}</h1><div>{signed_in}</div>"
-        f"</header><main>{body}</main></body></html>"
+        f"<header><h1>{labels['portal']}</h1>"
+        f'<nav class="lang" aria-label="{labels["language"]}">{languages}</nav>'
+        f"<div>{signed_in}</div></header><main>{body}</main></body></html>"
     )
 
 
@@ -117,25 +143,33 @@ def operations_page(
     _ = words.text
     labels = _labels(words)
     rows = "".join(
-        f'<tr><td><a href="/portal/op/{escape(view.operation_id)}">{escape(view.name)}</a></td>'
+        f'<tr data-operation="{escape(view.operation_id)}">'
+        f'<td><a href="/portal/op/{escape(view.operation_id)}">{escape(view.name)}</a></td>'
         f'<td>{escape(view.operation_id)}</td><td class="n">{escape(words.btc(view.balance_sat))}'
-        "</td></tr>"
+        f'</td><td class="n">{escape(words.btc(view.pay_sat))}</td>'
+        f'<td class="n{" due" if view.shortfall_sat else ""}">'
+        f"{escape(words.btc(view.shortfall_sat))}</td>"
+        f'<td class="n">{escape(_overdue(words, view.overdue_seconds))}</td></tr>'
         for view in views
     )
     rows += "".join(
         f'<tr><td><a href="/portal/op/{escape(op)}">{escape(op)}</a></td><td>{escape(op)}</td>'
-        f"<td>{labels['not_computed_yet']}</td></tr>"
+        f'<td colspan="4">{labels["not_computed_yet"]}</td></tr>'
         for op in missing
     )
     body = (
-        f"<h2>{labels['operations']}</h2><table><tr><th>{labels['operation']}</th>"
-        f'<th>{labels["identifier"]}</th><th class="n">{labels["balance_btc"]}</th></tr>'
-        f"{rows}</table>"
+        f'<h2>{labels["operations"]}</h2><div class="wide"><table id="operations"><tr>'
+        f"<th>{labels['operation']}</th><th>{labels['identifier']}</th>"
+        f'<th class="n">{labels["balance_btc"]}</th><th class="n">{labels["to_pay_btc"]}</th>'
+        f'<th class="n">{labels["shortfall_btc"]}</th><th class="n">{labels["overdue"]}</th>'
+        f"</tr>{rows}</table></div>"
     )
     return _page(words, _("Operations"), body, who=who, csrf=csrf)
 
 
 def _overdue(words: Wording, seconds: int) -> str:
+    if seconds <= 0:
+        return words.text("no")
     days, rest = divmod(seconds, 86_400)
     return words.text("{days} d {hours} h", days=days, hours=rest // 3600)
 
@@ -163,26 +197,35 @@ def operation_page(
     figures = [
         (_("Balance"), btc(view.balance_sat), "balance"),
         (_("Next deadline"), when(view.next_deadline), "next-deadline"),
-        (_("Due at the next deadline"), btc(view.due_at_next_deadline_sat), "due-next"),
         (_("Shortfall (deadline passed)"), btc(view.shortfall_sat), "shortfall"),
-        (_("Overdue"), _overdue(words, view.overdue_seconds) if view.overdue_seconds
-         else _("no"), "overdue"),
+        (_("Overdue"), _overdue(words, view.overdue_seconds), "overdue"),
         (_("Credit (paid ahead)"), btc(view.credit_sat), "credit"),
-    ]  # fmt: skip
+    ]
     summary = "".join(
         f'<tr><th>{escape(label)}</th><td id="{ident}" class="n'
         f'{" due" if ident == "shortfall" and view.shortfall_sat else ""}">{escape(value)}</td>'
         "</tr>"
         for label, value, ident in figures
     )
+    parts = "".join(
+        f'<tr class="part"><td>{escape(part)}</td><td class="n">{escape(btc(amount))}</td></tr>'
+        for part, amount in payment_breakdown(view.payment, words, view.zone)
+    )
+    if not parts:
+        parts = f'<tr><td colspan="2">{labels["nothing_to_pay"]}</td></tr>'
+    accrual = accruing_text(view.payment, words)
     pay = (
-        f'<h3>{labels["how_to_pay"]}</h3><div class="pay"><div>'
+        f'<h3>{labels["how_to_pay"]}</h3><table id="breakdown">{parts}<tr class="total">'
+        f'<th>{labels["amount_to_pay"]}</th><td class="n" id="amount">'
+        f"{escape(btc(view.pay_sat))}</td></tr></table>"
+        + ("" if accrual is None else f'<p id="accruing">{escape(accrual)}</p>')
+        + f'<div class="pay"><div>'
         f"<p>{labels['send_to']}</p>"
         f'<table><tr><th>{labels["address"]}</th><td><code id="address">'
         f"{escape(view.address)}</code></td></tr>"
-        f'<tr><th>{labels["amount"]}</th><td id="amount">{escape(btc(view.pay_sat))}</td>'
-        f"</tr><tr><th>{labels['payment_link_bip_21']}</th><td>"
-        f'<a id="uri" href="{escape(view.uri)}"><code>{escape(view.uri)}</code></a></td></tr>'
+        f"<tr><th>{labels['payment_link_bip_21']}</th><td>"
+        f'<a id="uri" href="{escape(view.uri)}"><code>{escape(unquote(view.uri))}</code></a>'
+        "</td></tr>"
         f"</table><p>{labels['confirmations_note']}"
         f'</p></div><div id="qr" role="img" aria-label="{labels["qr_label"]}">'
         f"{qr_svg}</div></div>"
@@ -208,11 +251,11 @@ def operation_page(
         f"{labels['as_of']}: {escape(when(view.as_of))}.</p>"
         f"<table>{summary}</table>{pay}"
         f"<h3>{labels['statements']}</h3>"
-        f'<table id="statements"><tr><th>{labels["period"]}</th>'
+        f'<div class="wide"><table id="statements"><tr><th>{labels["period"]}</th>'
         f"<th>{labels['payment_deadline']}</th>"
         f'<th class="n">{labels["due_btc"]}</th><th class="n">{labels["unpaid_btc"]}</th>'
         f"<th>{labels['download']}</th><th>{labels['statement_sha_256']}</th></tr>"
-        f"{statements}</table><p>{labels['verify_note']}</p>"
+        f"{statements}</table></div><p>{labels['verify_note']}</p>"
         f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
     )
     return _page(words, view.name, body, who=who, csrf=csrf)

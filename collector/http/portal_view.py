@@ -1,7 +1,8 @@
 """What an operation's portal page shows, read from its account (the accounts' snapshot).
 
 Pure: an :class:`~remittance.account.OperationAccount` already computed, the operation's
-config and the day in; a frozen :class:`OperationView` out. Nothing is recomputed here.
+config, the zone its times are shown in and the page's language in; a frozen
+:class:`OperationView` out. Nothing is recomputed here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collector.bitcoin.address import Chain
-from collector.bitcoin.payment import bip21_uri, payment_address
+from collector.bitcoin.payment import (
+    AmountToPay,
+    amount_to_pay,
+    bip21_uri,
+    payment_address,
+    payment_label,
+)
 from collector.config.sections import OperationConfig
 from remittance.account import OperationAccount
+from remittance.i18n import Wording
 
 STATEMENTS_LISTED = 6
 """The latest periods whose statements the page offers (newest first)."""
@@ -38,30 +46,39 @@ class OperationView:
     name: str
     licence: str
     language: str
-    zone: str
+    zone: str  # the regulator's: every time on the page is shown in it
     as_of: datetime
     balance_sat: int
     shortfall_sat: int
     overdue_seconds: int
     credit_sat: int
     next_deadline: datetime | None
-    due_at_next_deadline_sat: int
-    pay_sat: int  # everything owed now: what the payment URI asks for
+    payment: AmountToPay  # what the page, its payment URI and the reminder ask for
     address: str
     uri: str
     periods: tuple[PeriodLine, ...]  # newest first, at most STATEMENTS_LISTED
 
+    @property
+    def pay_sat(self) -> int:
+        """The one amount asked for (:func:`~collector.bitcoin.payment.amount_to_pay`)."""
+        return self.payment.total_sat
+
 
 def operation_view(
-    operation: OperationConfig, account: OperationAccount, chain: Chain = "main"
+    operation: OperationConfig,
+    account: OperationAccount,
+    words: Wording,
+    *,
+    zone: str,
+    chain: Chain = "main",
 ) -> OperationView:
-    """The page's figures from ``account`` (as of ``account.as_of``)."""
+    """The page's figures from ``account`` (as of ``account.as_of``), its times in ``zone``
+    and its payment link labelled in ``words``' language."""
     ledger = account.ledger
     upcoming = [s for s in ledger.settlements if not s.deadline_passed]
     next_deadline = min((s.deadline for s in upcoming), default=None)
-    due_next = sum(s.unpaid_sat for s in upcoming if s.deadline == next_deadline)
     open_labels = {o.period.label for o in account.obligations if o.is_open}
-    pay_sat = max(ledger.balance_sat, 0)
+    payment = amount_to_pay(account)
     paid = (o.address for o in account.ledger.counted_outputs)
     address = payment_address(operation, account.as_of.date(), chain=chain, used=paid)
     return OperationView(
@@ -69,17 +86,16 @@ def operation_view(
         name=operation.name,
         licence=operation.license,
         language=operation.language,
-        zone=str(account.terms.deadline_zone),
+        zone=zone,
         as_of=account.as_of,
         balance_sat=ledger.balance_sat,
         shortfall_sat=ledger.shortfall_sat,
         overdue_seconds=ledger.overdue_seconds,
         credit_sat=ledger.credit_sat,
         next_deadline=next_deadline,
-        due_at_next_deadline_sat=due_next,
-        pay_sat=pay_sat,
+        payment=payment,
         address=address,
-        uri=bip21_uri(address, pay_sat, f"reserve remittance {operation.id}"),
+        uri=bip21_uri(address, payment.total_sat, payment_label(operation.id, words)),
         periods=tuple(
             PeriodLine(
                 s.label,

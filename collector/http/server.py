@@ -24,10 +24,11 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
@@ -104,6 +105,53 @@ class AuthThrottle:
         self._failures.setdefault(client, []).append(self.clock.monotonic())
         if len(self._failures) > 10_000:  # bound memory under a spray of addresses
             self._failures.pop(next(iter(self._failures)))
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(proxies: Iterable[str]) -> tuple[Network, ...]:
+    """``http.trusted_proxies`` as networks (an address is a network of one)."""
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def client_address(request: web.Request, trusted: Sequence[Network]) -> str:
+    """Who a request is from, for the failed-authentication throttle: the peer's address;
+    when the peer is a trusted proxy, the last address in ``X-Forwarded-For`` that is not
+    one (the proxy appends the address it was reached from, so a client cannot name
+    another by sending the header itself). An entry that is no address ends the walk at
+    the address before it.
+
+    >>> from aiohttp.test_utils import make_mocked_request
+    >>> forwarded = {"X-Forwarded-For": "6.6.6.6, 203.0.113.7"}
+    >>> request = make_mocked_request("GET", "/", headers=forwarded).clone(remote="10.0.0.2")
+    >>> client_address(request, proxy_networks(["10.0.0.0/24"]))
+    '203.0.113.7'
+    >>> client_address(request, proxy_networks(["127.0.0.1"]))  # not through a trusted proxy
+    '10.0.0.2'
+    """
+    peer = request.remote or "unknown"
+    if not trusted or not _within(peer, trusted):
+        return peer
+    client = peer
+    hops = ",".join(request.headers.getall(hdrs.X_FORWARDED_FOR, ())).split(",")
+    for hop in reversed([hop.strip() for hop in hops if hop.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break
+        client = hop
+        if not _within(hop, trusted):
+            break
+    return client
+
+
+def _within(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def token_digest(token: str) -> str:
@@ -314,6 +362,7 @@ class HttpServer:
         self._reports = reports
         self._readiness = dict(readiness or {})
         self._throttle = AuthThrottle(clock)
+        self._proxies = proxy_networks(config.trusted_proxies)
         # Clients' faults (slow, malformed, gone): counted for /metrics, one quiet log line.
         self.faults = ClientFaults(clock.monotonic)
         self.app = web.Application(
@@ -453,7 +502,7 @@ class HttpServer:
         return web.json_response({"ready": True})
 
     def _authorised(self, request: web.Request, operation_id: str) -> ApiToken:
-        client = request.remote or "unknown"
+        client = client_address(request, self._proxies)
         token = authorise(self._tokens, request.headers.get("Authorization"))
         # A valid token is always let through: the limit slows guessing from an address, it
         # must not lock out the operator sharing that address (a NAT, a proxy). Guesses stay

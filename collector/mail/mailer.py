@@ -27,10 +27,10 @@ from email.message import EmailMessage
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from collector.bitcoin.payment import payment_address
+from collector.bitcoin.payment import amount_to_pay, payment_address
 from collector.clock import Clock
 from collector.config.base import resolve_secret
-from collector.config.model import Config
+from collector.config.model import Config, regulator_zone
 from collector.config.sections import OperationConfig, SmtpConfig
 from collector.documents.statements import (
     issued_format,
@@ -289,6 +289,7 @@ async def remind_before_deadlines(
         if days_before is None or not operation.contacts or account is None:
             continue
         zone = operation.remittance.deadline_timezone
+        shown_in = str(regulator_zone(config))
         already = await store.reminders_sent(operation.id)
         for settlement in reminders_due(
             account.ledger.settlements, days_before, zone, now, already
@@ -299,7 +300,8 @@ async def remind_before_deadlines(
                 chain=config.network.chain,
                 used=(o.address for o in account.ledger.counted_outputs),
             )
-            message = compose_reminder(smtp, operation, settlement, zone, now, address)
+            payment = amount_to_pay(account)
+            message = compose_reminder(smtp, operation, settlement, payment, shown_in, address)
             await send(smtp, message)
             await store.record_reminder(
                 operation.id,

@@ -17,7 +17,13 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from collector.bitcoin.payment import bip21_uri, payment_address
+from collector.bitcoin.payment import (
+    AmountToPay,
+    accruing_text,
+    bip21_uri,
+    payment_breakdown,
+    payment_label,
+)
 from collector.config.sections import OperationConfig, SmtpConfig
 from collector.mail.subject import Subject
 from remittance.i18n import wording
@@ -58,25 +64,30 @@ def compose_reminder(  # noqa: PLR0917 - what the reminder says, in the order it
     smtp: SmtpConfig,
     operation: OperationConfig,
     settlement: Settlement,
+    payment: AmountToPay,
     zone: str,
-    now: datetime,
-    address: str | None = None,
+    address: str,
 ) -> EmailMessage:
     """The reminder of ``settlement`` to the operation's contacts, in its language: what is
-    open, by when, where to pay and the payment link."""
+    open, by when, the amount to pay now with its parts (the amount the portal's page and its
+    QR code ask for: ``payment``), where to pay and the payment link. Times in ``zone`` (the
+    regulator's)."""
     words = wording(operation.language)
     _ = words.text
-    amount = f"{words.btc(settlement.unpaid_sat)} BTC"
+
+    def btc(amount_sat: int) -> str:
+        return f"{words.btc(amount_sat)} BTC"
+
     deadline = words.instant(settlement.deadline, zone)
-    address = address or payment_address(operation, now.date())
-    uri = bip21_uri(address, settlement.unpaid_sat, f"reserve remittance {operation.id}")
+    uri = bip21_uri(address, payment.total_sat, payment_label(operation.id, words))
+    accrual = accruing_text(payment, words)
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(operation.contacts)
     message["Subject"] = Subject(
         _(
             "Reminder: {amount} due by {deadline} ({period}) — {operation}",
-            amount=amount,
+            amount=btc(payment.total_sat),
             deadline=deadline,
             period=settlement.label,
             operation=operation.name,
@@ -89,9 +100,13 @@ def compose_reminder(  # noqa: PLR0917 - what the reminder says, in the order it
             operation=operation.name,
             licence=operation.license,
             period=settlement.label,
-            amount=amount,
+            amount=btc(settlement.unpaid_sat),
             deadline=deadline,
         ),
+        "",
+        _("Amount to pay: {amount}", amount=btc(payment.total_sat)),
+        *(f"- {part}: {btc(amount)}" for part, amount in payment_breakdown(payment, words, zone)),
+        *([] if accrual is None else [accrual]),
         "",
         _("Pay to the reserve address: {address}", address=address),
         _("Payment link (BIP-21): {uri}", uri=uri),

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,8 +28,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-async def browser_context(tmp_path: Path) -> AsyncIterator[object]:
+@asynccontextmanager
+async def _chromium(tmp_path: Path, **options: Any) -> AsyncIterator[object]:
+    """A fresh persistent context of the system's Chromium (``options``: the page's size,
+    whether it is a phone)."""
     playwright_api = pytest.importorskip("playwright.async_api")
     if not CHROMIUM_INSTALLED:
         if os.environ.get("CI"):
@@ -41,11 +45,31 @@ async def browser_context(tmp_path: Path) -> AsyncIterator[object]:
             headless=True,
             args=CHROMIUM_ARGS,
             accept_downloads=True,
-            viewport={"width": 1100, "height": 1300},
             locale="kk-KZ",
+            **options,
         )
         try:
             yield context
         finally:
             await context.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+async def browser_context(tmp_path: Path) -> AsyncIterator[object]:
+    async with _chromium(tmp_path, viewport={"width": 1100, "height": 1300}) as context:
+        yield context
+
+
+@pytest.fixture
+async def phone_context(tmp_path: Path) -> AsyncIterator[object]:
+    """A phone's browser: 390 px wide, laying pages out as a phone does (without a viewport
+    meta it lays them out 980 px wide and shrinks them)."""
+    async with _chromium(
+        tmp_path,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    ) as context:
+        yield context

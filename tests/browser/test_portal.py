@@ -117,3 +117,23 @@ async def test_the_regulator_sees_every_operation(
     response = await page.goto(f"{portal.url}/portal/op/op-other")
     assert response is not None and response.status == 200
     assert "Остаток" in await page.inner_text("main")  # op-other's page is in Russian
+
+
+async def test_on_a_phone_the_pages_fit_and_the_language_is_chosen_by_a_link(
+    portal: PortalServer, phone_context: Any, tmp_path: Path
+) -> None:
+    """No viewport meta: a phone laid the page out 634 px wide. The language was the
+    operation's, with no choice (issue 30, item 9)."""
+    page = await phone_context.new_page()
+    await sign_in(page, portal, TOKENS["op-demo"])
+    await page.goto(f"{portal.url}/portal/op/op-demo")
+    assert await page.get_attribute("html", "lang") == "kk"  # the operation's language
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.click('nav.lang a[hreflang="ru"]')
+    await page.wait_for_url(f"{portal.url}/portal/op/op-demo")
+    assert await page.get_attribute("html", "lang") == "ru"
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.screenshot(path=str(tmp_path / "portal-phone.png"), full_page=True)
+    await page.goto(f"{portal.url}/portal/")  # remembered on the next page
+    assert await page.get_attribute("html", "lang") == "ru"
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -36,10 +36,15 @@ class PortalServer:
     http: HttpServer
 
 
-def portal_config(root: Path, database_url: str, language: str = "kk") -> Path:
-    """The scenario's config on ``database_url``; op-demo Kazakh-named, in ``language``."""
+def portal_config(
+    root: Path, database_url: str, language: str = "kk", time_zone: str | None = None
+) -> Path:
+    """The scenario's config on ``database_url``; op-demo Kazakh-named, in ``language``; the
+    regulator's ``reserve.time_zone`` when given."""
     path = write_config(root, database=database_url)
     document = yaml.safe_load(path.read_text())
+    if time_zone is not None:
+        document.setdefault("reserve", {})["time_zone"] = time_zone
     document["operations"][0].update(name=KAZAKH_NAME, language=language)
     document["operations"][1].update(language="ru")
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
@@ -53,14 +58,21 @@ async def portal_server(
     language: str = "kk",
     tls: TlsServerConfig | None = None,
     body_timeout_s: float | None = None,
+    *,
+    trusted_proxies: tuple[str, ...] = (),
+    time_zone: str | None = None,
 ) -> AsyncIterator[PortalServer]:
     """The server on a free loopback port (HTTPS with ``tls``), its accounts computed once as
     of the scenario's instant (a frozen clock: the tests move it to expire sessions)."""
-    path = portal_config(root, database_url, language)
+    path = portal_config(root, database_url, language, time_zone)
     await populate(database_url)
     config = load_config(path)
     port = free_port()
-    update: dict[str, object] = {"listen": f"127.0.0.1:{port}", "tls": tls}
+    update: dict[str, object] = {
+        "listen": f"127.0.0.1:{port}",
+        "tls": tls,
+        "trusted_proxies": trusted_proxies,
+    }
     if body_timeout_s is not None:
         update["body_timeout_s"] = body_timeout_s
     http = config.http.model_copy(update=update)

@@ -14,6 +14,7 @@ MODULES = (
     "collector.bitcoin.payment",
     "collector.mail.reminders",
     "collector.http.portal",
+    "collector.http.server",
     "collector.sources.pools.normalise",
     "remittance.hashrate",
     "remittance.i18n",

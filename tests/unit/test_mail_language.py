@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from collector.bitcoin.payment import AmountToPay, PeriodDue
 from collector.config.sections import OperationConfig, SmtpConfig
 from collector.mail.mailer import compose
 from collector.mail.reminders import compose_reminder
@@ -97,7 +98,9 @@ def test_a_reminders_subject_reads_back_exactly_as_written(language: str) -> Non
         paid_in_full_at=None,
         deadline_passed=False,
     )
+    payment = AmountToPay((PeriodDue("2026-10", settlement.deadline, 300_001, False),), 0, None, 0)
+    address = operation(language).reserve_addresses[0]
     message = compose_reminder(
-        SMTP, operation(language), settlement, "Asia/Almaty", datetime(2026, 11, 8, tzinfo=UTC)
+        SMTP, operation(language), settlement, payment, "Asia/Almaty", address
     )
     assert str(_sent(message)["Subject"]) == str(message["Subject"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ from remittance import Statement
 from remittance.i18n import LANGUAGES, wording
 from remittance.pdf import in_words, render_projection_pdf, render_signed_pdf
 from remittance.signing import new_private_key, verify
-from tests.support.poppler import pdf_words
+from remittance.statement import PoolAmount, StatementTransfer
+from tests.support.poppler import pdf_word_boxes, pdf_words
 
 KAZAKH_NAME = "Екібастұз Әлем Ғарыш Қуат Ңөсер Өнім Ұлы Үміт Һауа Іргетас ЖШС"
 """An operation named with every letter Kazakh adds to Russian: ә ғ қ ң ө ұ ү һ і."""
@@ -127,3 +130,60 @@ def test_the_pdf_says_how_long_overdue_in_each_language(
     assert overdue in text
     paid = replace(worked_statement, shortfall_sat=0, overdue_seconds=0)
     assert on_time in pdf_words(render_signed_pdf(paid, new_private_key(), language), tmp_path)[0]
+
+
+RIGHT_EDGE = 595.276 - 15 * 72 / 25.4  # A4's width less the 15 mm margin, in points
+LEFT_EDGE = 15 * 72 / 25.4
+
+
+def _crowded(statement: Statement) -> Statement:
+    """The worked statement at its widest: 40 late transfers (vout in the thousands, amounts of
+    hundreds of BTC), a pool of another kind with a long name, a sampled day and a missing day
+    (the long notes), so the transfers' table runs onto a second page."""
+    transfer = StatementTransfer(
+        txid="0123456789abcdef" * 4,
+        vout=1234,
+        address="bc1qreserve0",
+        amount_sat=98_765_432_109,
+        output_amount_sat=98_765_432_109,
+        confirmations=123_456,
+        block_height=1_950_000,
+        block_time=datetime(2026, 11, 5, 9, 30, tzinfo=UTC),
+        late_seconds=123 * 86_400 + 23 * 3600,
+    )
+    first, second, *rest = statement.days
+    sampled = replace(
+        first,
+        pools=(PoolAmount("foundry-sub-account-ekibastuz-2", 123_456_789, "referral", False),),
+        pool_hashrate_source="samples",
+        pool_hashrate_coverage=Decimal("0.8333"),
+    )
+    missing = replace(second, expected_sat=None, missing_reason="low_hashrate_coverage")
+    return replace(
+        statement,
+        days=(sampled, missing, *rest),
+        transfers=tuple(replace(transfer, vout=1000 + index) for index in range(40)),
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_word_of_every_page_stays_inside_the_margins(
+    kazakh_statement: Statement, language: str, tmp_path: Path
+) -> None:
+    """The transfers' table ran off A4 (its "Late" column cut to an "L", issue 30 item 8):
+    each word pdftotext reads ends inside the 15 mm margins, the txid whole on two lines."""
+    statement = _crowded(kazakh_statement)
+    pdf = render_signed_pdf(statement, new_private_key(), language)
+    boxes = pdf_word_boxes(pdf, tmp_path)
+    outside = [(word, x_min, x_max) for word, x_min, x_max in boxes
+               if x_min < LEFT_EDGE - 0.5 or x_max > RIGHT_EDGE + 0.5]  # fmt: skip
+    assert not outside
+    text, info = pdf_words(pdf, tmp_path)
+    pages = int(re.findall(r"Pages:\s+(\d+)", info)[0])
+    assert pages >= 2  # the table continues on the next page, its header repeated
+    assert text.count(wording(language).text("Late")) >= 2
+    assert text.count("0123456789abcdef" * 2) == 2 * 40  # each txid whole, in two halves
+    assert text.count(":1039") == 1
+    late = wording(language).text("{days} d {hours} h", days=123, hours=23)
+    assert all(word in text for word in late.split())  # wrapped in its column, not cut
+    assert statement.to_dict()["transfers"][0]["txid"] == "0123456789abcdef" * 4  # JSON whole
