@@ -62,7 +62,10 @@ class Assessor:
             self._instants.setdefault(operation, {}).setdefault(day, set()).add(observed)
         self._read_until = instant
         result: Assessments = {}
+        wanted: dict[tuple[str, str], tuple[datetime, ...]] = {}
         network = self._instants.get(None, {})
+        network_latest = max((max(seen) for seen in network.values() if seen), default=None)
+        current: dict[tuple[str, datetime], dict[str, int]] = {}
         for op_id, account in accounts.items():
             periods = _periods_past_deadline(account, instant)
             if not periods:
@@ -86,42 +89,68 @@ class Assessor:
                         earliest = min(seen)
                         first_seen[label] = min(first_seen.get(label, earliest), earliest)
                     later[label] |= seen
+            # After the last observation of anything the operation's dues depend on, the
+            # store knew then what it knows now: its dues then are the account's own.
+            latest = max(
+                [max(seen) for seen in own.values() if seen]
+                + ([network_latest] if network_latest is not None else []),
+                default=None,
+            )
             for label, deadline in periods.items():
                 first = max(deadline, first_seen.get(label, deadline))
                 moments = sorted(t for t in later[label] | terms_edits if first < t <= instant)
-                if not moments:
-                    continue
-                assessments = []
-                for moment in (first, *moments):
-                    dues = await self._dues_at(store, config, op_id, moment)
-                    if dues is not None and label in dues:
-                        assessments.append(Assessment(moment, dues[label]))
-                if len(assessments) > 1 and any(
-                    a.due_sat > assessments[0].due_sat for a in assessments[1:]
-                ):
-                    result.setdefault(op_id, {})[label] = tuple(assessments)
+                if moments:
+                    wanted[op_id, label] = (first, *moments)
+                    for moment in (first, *moments):
+                        if latest is not None and moment >= latest:
+                            current[op_id, moment] = {
+                                o.period.label: o.due_sat for o in account.obligations
+                            }
+        # Each instant's dues in one as-of pass over every operation that needs them (the
+        # store as known then), not one pass per operation: a restart over 100 operations
+        # revised at the same instants reads the store once per instant.
+        needed: dict[datetime, set[str]] = {}
+        for (op_id, _label), needed_at in wanted.items():
+            for moment in needed_at:
+                if (op_id, moment) not in self._dues and (op_id, moment) not in current:
+                    needed.setdefault(moment, set()).add(op_id)
+        for moment, operation_ids in sorted(needed.items()):
+            await self._read_dues(store, config, operation_ids, moment)
+        for (op_id, label), assessed_at in wanted.items():
+            assessments = [
+                Assessment(moment, dues[label])
+                for moment in assessed_at
+                if (dues := current.get((op_id, moment)) or self._dues.get((op_id, moment)))
+                is not None
+                and label in dues
+            ]
+            if len(assessments) > 1 and any(
+                a.due_sat > assessments[0].due_sat for a in assessments[1:]
+            ):
+                result.setdefault(op_id, {})[label] = tuple(assessments)
         return result
 
-    async def _dues_at(
-        self, store: Store, config: Config, operation_id: str, moment: datetime
-    ) -> dict[str, int] | None:
-        """Each period's due of the operation as the store knew it at ``moment``."""
-        key = (operation_id, moment)
-        if key not in self._dues:
-            known = await known_config(store, config, moment)
-            if operation_id not in {op.id for op in known.operations}:
-                self._dues[key] = None
-                return None
-            known = known.model_copy(update={"operations": (known.operation(operation_id),)})
-            inputs = await read_inputs(store, known, moment, operation_id)
-            computed = await asyncio.to_thread(compute_pass, known, inputs, moment)
-            account = computed.accounts.get(operation_id)
-            self._dues[key] = (
+    async def _read_dues(
+        self, store: Store, config: Config, operation_ids: set[str], moment: datetime
+    ) -> None:
+        """Each period's due of ``operation_ids`` as the store knew it at ``moment``."""
+        known = await known_config(store, config, moment)
+        operations = tuple(op for op in known.operations if op.id in operation_ids)
+        for op_id in operation_ids - {op.id for op in operations}:
+            self._dues[op_id, moment] = None  # not configured then
+        if not operations:
+            return
+        known = known.model_copy(update={"operations": operations})
+        only = operations[0].id if len(operations) == 1 else None
+        inputs = await read_inputs(store, known, moment, only)
+        computed = await asyncio.to_thread(compute_pass, known, inputs, moment)
+        for operation in operations:
+            account = computed.accounts.get(operation.id)
+            self._dues[operation.id, moment] = (
                 None
                 if account is None
                 else {o.period.label: o.due_sat for o in account.obligations}
             )
-        return self._dues[key]
 
 
 def _periods_past_deadline(account: OperationAccount, instant: datetime) -> dict[str, datetime]:

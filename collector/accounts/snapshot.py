@@ -72,7 +72,8 @@ async def snapshot_as_of(
     # An amount first known after its period's deadline is due from its assessment.
     assessed = await Assessor().read(store, config, result.accounts, instant, operation_id)
     accounts = reassessed(result.accounts, assessed)
-    reserve = await reserve_figures(store, config, as_of=instant)
+    # The reserve's figures are the whole reserve's: not read for one operation's statement.
+    reserve = None if operation_id else await reserve_figures(store, config, as_of=instant)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
