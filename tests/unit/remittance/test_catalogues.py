@@ -22,7 +22,13 @@ SOURCES = [
     ROOT / "remittance" / "pdf.py",
     *(
         ROOT / "collector" / name
-        for name in ("mailer.py", "portal.py", "portal_pages.py", "reminders.py")
+        for name in (
+            "mail/mailer.py",
+            "http/portal.py",
+            "http/portal_pages.py",
+            "mail/reminders.py",
+            "documents/public_page.py",
+        )
     ),
 ]
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
@@ -35,9 +41,7 @@ def catalogue(language: str) -> Catalog:
 
 def used_msgids() -> set[str]:
     found: set[str] = set()
-    for path in SOURCES:
-        if not path.exists():
-            continue
+    for path in SOURCES:  # each must exist: a file moved away would be checked no more
         for _line, message, _comments, _context in extract_from_file(
             "python", str(path), keywords={"_": None, "N_": None, "text": None}
         ):
