@@ -41,6 +41,7 @@ from remittance.reserve_report import (
     OperationRow,
     ReportInputs,
     build_report,
+    operation_row,
     pending_doc,
     render_report_csv,
 )
@@ -63,34 +64,14 @@ def _period(label: str) -> Period:
 def operation_rows(
     config: Config, accounts: Mapping[str, OperationAccount], span: Period
 ) -> list[OperationRow]:
-    """Per operation: its periods ending within ``span``, their dues and what settled them,
-    payments confirmed within ``span`` and its shortfall as of the accounts' instant."""
-    rows: list[OperationRow] = []
-    for op in config.operations:
-        account = accounts.get(op.id)
-        if account is None:
-            continue  # its terms or inputs were refused: the accounts pass says why
-        inside = [o for o in account.obligations if span.start < o.period.end <= span.end]
-        labels = {o.period.label for o in inside}
-        settlements = [s for s in account.ledger.settlements if s.label in labels]
-        rows.append(
-            OperationRow(
-                operation=op.id,
-                name=op.name,
-                licence=op.license,
-                periods=tuple(o.period.label for o in inside),
-                due_sat=sum(o.due_sat for o in inside),
-                settled_sat=sum(s.settled_sat for s in settlements),
-                remitted_sat=sum(
-                    o.amount_sat
-                    for o in account.ledger.counted_outputs
-                    if o.block_time is not None and span.start_at <= o.block_time < span.end_at
-                ),
-                shortfall_sat=account.ledger.shortfall_sat,
-                overdue_seconds=account.ledger.overdue_seconds,
-            )
-        )
-    return rows
+    """Per operation: its periods ending within ``span`` and where its payments within
+    ``span`` went, from its account as of the report's instant
+    (:func:`remittance.reserve_report.operation_row`)."""
+    return [
+        operation_row(op.id, op.name, op.license, accounts[op.id], span)
+        for op in config.operations
+        if op.id in accounts  # an account refused (terms, inputs): the accounts pass says why
+    ]
 
 
 async def national_share(
