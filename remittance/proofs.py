@@ -15,6 +15,12 @@ chain, no more than ``max_age_blocks`` below the tip, when the proof was registe
 signature, a message of another form or for another address, or a block not on the best chain
 is **invalid**; a block too far below the tip is **stale**; no proof at all is **unproven**.
 
+Proofs expire (:func:`standing`): a proof that proved when registered stands for ``max_age``
+(``reserve.proof_max_age_days``; custodians re-check their keys every 90 days to 6 months)
+from its registration, and is **stale** from ``registered_at + max_age`` on, until a newer
+proof proves again. The age counts from the registration (when the regulator checked it; its
+block is at most ``max_age_blocks`` older).
+
 >>> block = "00" * 32
 >>> text = proof_message("bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l", block)
 >>> parse_proof_message(text).block_hash == block
@@ -30,7 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -135,18 +141,60 @@ def judge_registered(proof: RegisteredProof, max_age_blocks: int) -> ProofStatus
     )
 
 
+def expires_at(proof: RegisteredProof, max_age: timedelta) -> datetime:
+    """The instant a proof that proved stops standing: ``max_age`` after its registration."""
+    return proof.registered_at + max_age
+
+
+def standing(
+    proof: RegisteredProof,
+    max_age_blocks: int,
+    *,
+    as_of: datetime | None = None,
+    max_age: timedelta | None = None,
+) -> ProofStatus:
+    """The status ``proof`` gives at ``as_of``: its verdict at registration (:func:`judge`),
+    a proving one **stale** from :func:`expires_at` on (no ``max_age`` or ``as_of``: it never
+    expires)."""
+    status = judge_registered(proof, max_age_blocks)
+    if (
+        status is ProofStatus.PROVEN
+        and max_age is not None
+        and as_of is not None
+        and as_of >= expires_at(proof, max_age)
+    ):
+        return ProofStatus.STALE
+    return status
+
+
 def latest_proofs(
-    address: str, proofs: Iterable[RegisteredProof], max_age_blocks: int
+    address: str,
+    proofs: Iterable[RegisteredProof],
+    max_age_blocks: int,
+    *,
+    as_of: datetime | None = None,
+    max_age: timedelta | None = None,
 ) -> tuple[ProofStatus, RegisteredProof | None]:
-    """The address's status and the proof that gives it: the latest proving proof when there
-    is one (control once shown is not undone by a later bad attempt), else the latest proof
-    registered, else ``(UNPROVEN, None)``."""
+    """The address's status at ``as_of`` and the proof that gives it: the latest proof that
+    proved at registration when there is one (control once shown is not undone by a later bad
+    attempt; **stale** once it expired), else the latest proof registered, else
+    ``(UNPROVEN, None)``. Proofs registered after ``as_of`` are not looked at.
+
+    >>> proof = RegisteredProof("bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l",
+    ...     proof_message("bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l", "00" * 32), "smp…",
+    ...     datetime.fromisoformat("2026-01-05T10:00Z"), True, 870_000, 870_006)
+    >>> latest_proofs(proof.address, [proof], 1008, max_age=timedelta(days=90),
+    ...               as_of=datetime.fromisoformat("2026-04-05T10:00Z"))[0]
+    <ProofStatus.STALE: 'stale'>
+    """
     mine = sorted(
-        (p for p in proofs if p.address == address), key=lambda p: p.registered_at, reverse=True
+        (p for p in proofs if p.address == address and (as_of is None or p.registered_at <= as_of)),
+        key=lambda p: p.registered_at,
+        reverse=True,
     )
     for proof in mine:
         if judge_registered(proof, max_age_blocks) is ProofStatus.PROVEN:
-            return ProofStatus.PROVEN, proof
+            return standing(proof, max_age_blocks, as_of=as_of, max_age=max_age), proof
     if not mine:
         return ProofStatus.UNPROVEN, None
     return judge_registered(mine[0], max_age_blocks), mine[0]
@@ -158,10 +206,11 @@ def proof_status(
     max_age_blocks: int = DEFAULT_MAX_AGE_BLOCKS,
     *,
     as_of: datetime | None = None,
+    max_age: timedelta | None = None,
 ) -> ProofStatus:
-    """The address's status from the proofs registered (at or before ``as_of``, if given)."""
-    known = [p for p in proofs if as_of is None or p.registered_at <= as_of]
-    return latest_proofs(address, known, max_age_blocks)[0]
+    """The address's status from the proofs registered (at or before ``as_of``, if given),
+    stale once expired (with ``max_age`` and ``as_of``)."""
+    return latest_proofs(address, proofs, max_age_blocks, as_of=as_of, max_age=max_age)[0]
 
 
 def proof_statuses(

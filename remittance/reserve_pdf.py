@@ -9,7 +9,7 @@ separators. Every page's footer carries the report's SHA-256 and the Ed25519 sig
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
@@ -68,10 +68,36 @@ def _amount(text: str | None) -> str:
 
 
 def _when(text: str | None, zone: ZoneInfo) -> str:
+    """An instant in the regulator's zone, named (``Asia/Almaty``, not ``+05``)."""
     if text is None:
         return "in the mempool"
     moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(zone)
-    return moment.strftime("%Y-%m-%d %H:%M %Z")
+    return moment.strftime(f"%Y-%m-%d %H:%M {zone.key}")
+
+
+def _utc_day(text: str) -> str:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d")
+
+
+def _period_words(report: dict[str, Any], zone: ZoneInfo) -> str:
+    """The report's period as what it is: whole UTC days (as pools and the chain account),
+    with the instants its ends fall on in the regulator's zone."""
+    start, end = report["start"], report["end"]
+    last = datetime.fromisoformat(end.replace("Z", "+00:00")) - timedelta(days=1)
+    return (
+        f"Period {escape(report['period'])}: the UTC days {_utc_day(start)} to "
+        f"{last:%Y-%m-%d} (from {_when(start, zone)} to {_when(end, zone)})"
+    )
+
+
+def _price_source(source: str | None) -> str:
+    """``kraken*nbk-csv`` (a tenge price derived from the dollar one) in words."""
+    if source is None:
+        return "no price"
+    if "*" in source:
+        usd, rate = source.split("*", 1)
+        return f"{usd} (BTC/USD) × {rate} (USD/KZT rate)"
+    return source
 
 
 def _table(
@@ -91,18 +117,28 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
     styles = getSampleStyleSheet()
     for name in ("Title", "Heading2", "Normal"):
         styles[name].fontName = BOLD_FONT if name != "Normal" else BODY_FONT
+    styles["Heading2"].keepWithNext = 1  # a heading never ends a page without its table
     small = styles["Normal"].clone("small", fontSize=7.5, leading=9)
     zone = ZoneInfo(report["time_zone"])
     story: list[Flowable] = [
         Paragraph(f"State crypto reserve — report for {escape(report['period'])}", styles["Title"]),
         Paragraph(
-            f"Period {_when(report['start'], zone)} to {_when(report['end'], zone)}; figures as "
-            f"of {_when(report['as_of'], zone)} (chain tip {report['tip_height']}).",
+            f"{_period_words(report, zone)}; figures as of {_when(report['as_of'], zone)} "
+            f"(chain tip {report['tip_height']}).",
             small,
         ),
-        Spacer(1, 4 * mm),
-        Paragraph("Holdings by source", styles["Heading2"]),
     ]
+    provisional = report.get("provisional") or {}
+    if provisional.get("provisional"):
+        story.append(
+            Paragraph(
+                "<b>Provisional.</b> "
+                + " ".join(_PROVISIONAL_WORDS[r] for r in provisional["reasons"])
+                + " Figures marked * may still change.",
+                small.clone("warning", textColor=colors.HexColor("#8a1c00")),
+            )
+        )
+    story += [Spacer(1, 4 * mm), Paragraph("Holdings by source", styles["Heading2"])]
 
     def holdings_rows(moment: str) -> list[list[str]]:
         h = report["holdings"][moment]
@@ -134,27 +170,7 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
             + [["Total", "", btc(report["inflows"]["total_sat"])]],
         )
     )
-    story += [Spacer(1, 3 * mm), Paragraph("Operations: remitted against due", styles["Heading2"])]
-    story.append(
-        _table(
-            ["Operation", "Periods", "Due BTC", "Settled BTC", "Remitted BTC", "Shortfall BTC"],
-            [
-                [
-                    Paragraph(
-                        escape(f"{r['name']} ({r['operation']}, licence {r['licence']})"), small
-                    ),
-                    Paragraph(escape(", ".join(r["periods"])), small),
-                    btc(r["due_sat"]),
-                    btc(r["settled_sat"]),
-                    btc(r["remitted_sat"]),
-                    btc(r["shortfall_sat"]),
-                ]
-                for r in report["operations"]
-            ],
-            right_from=2,
-            widths=[w * mm for w in (52, 32, 24, 24, 24, 24)],
-        )
-    )
+    story += _operations(report, small, styles["Heading2"])
     story += [Spacer(1, 3 * mm), Paragraph("Seized assets received, by case", styles["Heading2"])]
     story.append(
         _table(
@@ -234,8 +250,9 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
         story.append(
             Paragraph(
                 escape(
-                    f"Prices: {valuation['price_end_usd_source']} (USD), "
-                    f"{valuation['price_end_kzt_source']} (KZT). {valuation['rule']}"
+                    f"Prices: {_price_source(valuation['price_end_usd_source'])} in dollars; "
+                    f"{_price_source(valuation['price_end_kzt_source'])} in tenge. "
+                    f"{valuation['rule']}"
                 ),
                 small,
             )
@@ -256,18 +273,86 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
         story += [Spacer(1, 3 * mm), Paragraph("Proofs of control", styles["Heading2"])]
         story.append(
             _table(
-                ["Wallet", "Address", "Status"],
+                ["Wallet", "Address", "Status", "Registered", "Until"],
                 [
-                    [f"{p.get('role', '')} {p.get('holder', '')}", p["address"], p["status"]]
+                    [
+                        f"{p.get('role', '')} {p.get('holder', '')}",
+                        p["address"],
+                        p["status"],
+                        _when(p["registered_at"], zone)[:10] if p.get("registered_at") else "",
+                        _when(p["expires_at"], zone)[:10] if p.get("expires_at") else "",
+                    ]
                     for p in report["proofs"]
                 ],
-                right_from=3,
+                right_from=5,
+                widths=[w * mm for w in (30, 97, 15, 17, 17)],
             )
         )
     story += [Spacer(1, 4 * mm), Paragraph("Rules", styles["Heading2"])]
     for rule in ("holdings", "holdings_at", "unapproved"):
         story.append(Paragraph(escape(report["rules"][rule]), small))
     return story
+
+
+_PROVISIONAL_WORDS = {
+    "period_not_ended": "The report's period had not ended at its instant.",
+    "deadlines_not_passed": "Some periods' deadlines had not passed: their unpaid amounts are "
+    "not yet due.",
+    "network_figures_not_final": "Some days' network figures were not final.",
+    "days_missing": "Some days lacked the figures the due needs.",
+}
+_PERIOD_MARKS = {"open": "open", "network_figures_not_final": "network figures not final",
+                 "days_missing": "days missing"}  # fmt: skip
+
+
+def _operations(report: dict[str, Any], small: Any, heading: Any) -> list[Flowable]:
+    """Two tables whose figures add up, each column defined below them: per period ending
+    within the report's, Due = Settled + Past deadline + Not yet due; per operation, payments
+    in the report's period = to earlier periods + to these + to later ones + credit."""
+    zone = ZoneInfo(report["time_zone"])
+    rows: list[list[Any]] = []
+    for op in report["operations"]:
+        rows.append([
+            Paragraph(f"<b>{escape(op['name'])}</b> ({escape(op['operation'])}, licence "
+                      f"{escape(op['licence'])})", small), "", "", "", "", "",
+        ])  # fmt: skip
+        for p in op["periods"]:
+            marks = ", ".join(_PERIOD_MARKS[m] for m in p["provisional"])
+            label = f"{p['period']}{' *' if p['provisional'] else ''}"
+            rows.append([
+                Paragraph(escape(label + (f" ({marks})" if marks else "")), small),
+                _when(p["deadline"], zone)[:10],
+                btc(p["due_sat"]), btc(p["settled_sat"]), btc(p["past_deadline_sat"]),
+                btc(p["not_yet_due_sat"]),
+            ])  # fmt: skip
+        if len(op["periods"]) != 1:
+            rows.append([
+                Paragraph("Total" if op["periods"] else "No period ends in the report's", small),
+                "", btc(op["due_sat"]), btc(op["settled_sat"]), btc(op["past_deadline_sat"]),
+                btc(op["not_yet_due_sat"]),
+            ])  # fmt: skip
+    dues = _table(
+        ["Operation / period", "Deadline", "Due", "Settled", "Past deadline", "Not yet due"],
+        rows, right_from=2, widths=[w * mm for w in (52, 20, 26, 26, 26, 26)],
+    )  # fmt: skip
+    payments = _table(
+        ["Operation", "Received", "To earlier periods", "To those above", "To later periods",
+         "Credit"],
+        [[op["operation"], btc(op["received_sat"]), btc(op["received_to_earlier_sat"]),
+          btc(op["received_to_listed_sat"]), btc(op["received_to_later_sat"]),
+          btc(op["received_credit_sat"])] for op in report["operations"]],
+        widths=[w * mm for w in (36, 28, 28, 28, 28, 28)],
+    )  # fmt: skip
+    return [
+        Spacer(1, 3 * mm),
+        Paragraph("Operations: dues, BTC", heading),
+        dues,
+        Spacer(1, 2 * mm),
+        Paragraph("Operations: payments received in the period, BTC", heading),
+        payments,
+        Spacer(1, 1 * mm),
+        Paragraph(escape(report["rules"].get("operations", "")), small),
+    ]
 
 
 def render_report_pdf(report: dict[str, Any], sha256: str, private_key: Ed25519PrivateKey) -> bytes:

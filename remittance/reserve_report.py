@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from remittance.account import OperationAccount
 from remittance.csv_cells import Number, Writer
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
@@ -37,19 +38,166 @@ from remittance.valuation import ExchangeRate, Price, price_at, value_at
 REPORT_KIND = "reserve"
 
 
+OPERATIONS_RULE = (
+    "Operations: one row per remittance period that ends within the report's period. Due: what "
+    "the period owes, as computed at the report's instant. Settled: the part of Due paid by "
+    "counted payments confirmed up to the report's instant, applied oldest period first (FIFO), "
+    "whenever they arrived. Unpaid = Due - Settled, of which Past deadline (the period's "
+    "deadline has passed: the shortfall) and Not yet due (its deadline is after the report's "
+    "instant: not payable yet). Payments in the period: counted payments confirmed within the "
+    "report's period up to its instant = applied to earlier periods + applied to the periods "
+    "listed + applied to later periods + credit not applied yet. A provisional period's figures "
+    "may still change: open (not ended at the report's instant: Due counts its days so far), "
+    "network figures not final, or days without the figures Due needs."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRow:
+    """One remittance period of an operation that ends within the report's period."""
+
+    period: str
+    deadline: datetime
+    due_sat: int
+    settled_sat: int  # of due, paid by the report's instant (FIFO, whenever paid)
+    past_deadline: bool  # its deadline has passed at the report's instant
+    provisional: tuple[str, ...] = ()  # "open", "network_figures_not_final", "days_missing"
+
+    @property
+    def unpaid_sat(self) -> int:
+        return self.due_sat - self.settled_sat
+
+
 @dataclass(frozen=True, slots=True)
 class OperationRow:
-    """One operation's remittances over the report's period (from its account as of then)."""
+    """One operation over the report's period, from its account as of the report's instant:
+    its periods ending within the report's (figures that add up: Due = Settled + Unpaid,
+    Unpaid = Past deadline + Not yet due) and where its payments in the period went
+    (Received = to earlier periods + to these + to later ones + credit)."""
 
     operation: str
     name: str
     licence: str
-    periods: tuple[str, ...]  # its remittance periods that end within the report's
-    due_sat: int
-    settled_sat: int  # of those periods' dues, paid (FIFO settlement)
-    remitted_sat: int  # counted payments confirmed within the report's period
-    shortfall_sat: int  # owed past deadlines as of the report's instant (all periods)
-    overdue_seconds: int
+    periods: tuple[PeriodRow, ...]
+    received_sat: int = 0  # counted payments confirmed within the report's period
+    to_earlier_sat: int = 0  # of received: applied to periods ending before the report's
+    to_listed_sat: int = 0  # applied to the periods listed
+    to_later_sat: int = 0  # applied to periods ending after the report's
+    credit_sat: int = 0  # not applied to any period yet
+
+
+def operation_row(
+    operation: str, name: str, licence: str, account: OperationAccount, span: Period
+) -> OperationRow:
+    """The operation's row over ``span`` from its ``account`` (as of the report's instant)."""
+    as_of = account.as_of
+    inside = [o for o in account.obligations if span.start_at < o.period.end_at <= span.end_at]
+    listed = {o.period.label for o in inside}
+    ends = {o.period.label: o.period.end_at for o in account.obligations}
+    periods = []
+    for o in inside:
+        settlement = account.ledger.settlement_for(o.period.label)
+        provisional = []
+        if o.is_open:
+            provisional.append("open")
+        if o.provisional_days:
+            provisional.append("network_figures_not_final")
+        if o.missing_days:
+            provisional.append("days_missing")
+        periods.append(
+            PeriodRow(
+                period=o.period.label,
+                deadline=o.deadline,
+                due_sat=o.due_sat,
+                settled_sat=settlement.settled_sat if settlement else 0,
+                past_deadline=as_of > o.deadline,
+                provisional=tuple(provisional),
+            )
+        )
+    received = [
+        out
+        for out in account.ledger.counted_outputs
+        if out.block_time is not None and span.start_at <= out.block_time < span.end_at
+    ]
+    keys = {(out.txid, out.vout) for out in received}
+    applied = {"earlier": 0, "listed": 0, "later": 0}
+    for settlement in account.ledger.settlements:
+        for a in settlement.allocations:
+            if (a.txid, a.vout) not in keys:
+                continue
+            end = ends.get(settlement.label, span.end_at)
+            where = (
+                "listed"
+                if settlement.label in listed
+                else "earlier"
+                if end <= span.start_at
+                else "later"
+            )
+            applied[where] += a.applied_sat
+    received_sat = sum(out.amount_sat for out in received)
+    return OperationRow(
+        operation=operation,
+        name=name,
+        licence=licence,
+        periods=tuple(periods),
+        received_sat=received_sat,
+        to_earlier_sat=applied["earlier"],
+        to_listed_sat=applied["listed"],
+        to_later_sat=applied["later"],
+        credit_sat=received_sat - sum(applied.values()),
+    )
+
+
+_PERIOD_SUMS = ("due_sat", "settled_sat", "unpaid_sat", "past_deadline_sat", "not_yet_due_sat")
+
+
+_PERIOD_SUMS = ("due_sat", "settled_sat", "unpaid_sat", "past_deadline_sat", "not_yet_due_sat")
+
+
+def _operation_doc(row: OperationRow) -> dict[str, Any]:
+    periods = [
+        {
+            "period": p.period,
+            "deadline": _iso(p.deadline),
+            "due_sat": p.due_sat,
+            "settled_sat": p.settled_sat,
+            "unpaid_sat": p.unpaid_sat,
+            "past_deadline_sat": p.unpaid_sat if p.past_deadline else 0,
+            "not_yet_due_sat": 0 if p.past_deadline else p.unpaid_sat,
+            "provisional": list(p.provisional),
+        }
+        for p in row.periods
+    ]
+    return {
+        "operation": row.operation,
+        "name": row.name,
+        "licence": row.licence,
+        "periods": periods,
+        **{key: sum(p[key] for p in periods) for key in _PERIOD_SUMS},
+        "received_sat": row.received_sat,
+        "received_to_earlier_sat": row.to_earlier_sat,
+        "received_to_listed_sat": row.to_listed_sat,
+        "received_to_later_sat": row.to_later_sat,
+        "received_credit_sat": row.credit_sat,
+    }
+
+
+def provisional_doc(
+    period: Period, as_of: datetime, operations: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Whether the report may still change, and why: made before its period ended, some
+    period's deadline not passed yet, or some period's inputs not final."""
+    reasons = []
+    if as_of < period.end_at:
+        reasons.append("period_not_ended")
+    rows = [p for op in operations for p in op["periods"]]
+    if any(datetime.fromisoformat(p["deadline"].replace("Z", "+00:00")) >= as_of for p in rows):
+        reasons.append("deadlines_not_passed")
+    if any("network_figures_not_final" in p["provisional"] for p in rows):
+        reasons.append("network_figures_not_final")
+    if any("days_missing" in p["provisional"] for p in rows):
+        reasons.append("days_missing")
+    return {"provisional": bool(reasons), "reasons": reasons}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +245,8 @@ def _valuation(
         doc[f"price_end_{key}_instant"] = None if price is None else _iso(price.instant)
         for name, h, at in (("start", start, inputs.period.start_at), ("end", end, end_at)):
             value = value_at(h.total_sat, inputs.prices, currency, at, rates=inputs.rates)
-            doc[f"holdings_{name}_{key}"] = _money(value)
+            # Nothing held is worth 0.00 whatever the price, known or not.
+            doc[f"holdings_{name}_{key}"] = _money(Decimal(0) if h.total_sat == 0 else value)
         values = [
             value_at(c.amount_sat, inputs.prices, currency, c.block_time, rates=inputs.rates)
             for c in inflows
@@ -212,6 +361,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
     for c in inflows:
         if c.role == "intake":
             case_inflows[c.holder].append(c)
+    operations = [_operation_doc(row) for row in inputs.operations]
     return {
         "report": REPORT_KIND,
         "period": period.label,
@@ -220,10 +370,12 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         "as_of": _iso(as_of),
         "time_zone": inputs.zone,
         "tip_height": inputs.tip_height,
+        "provisional": provisional_doc(period, as_of, operations),
         "rules": {
             "holdings": RULE,
             "holdings_at": HOLDINGS_AT_RULE,
             "unapproved": UNAPPROVED_RULE,
+            "operations": OPERATIONS_RULE,
             "inflow_confirmations": inputs.inflow_confirmations,
         },
         "holdings": {
@@ -252,20 +404,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
                 for c in inflows
             ],
         },
-        "operations": [
-            {
-                "operation": row.operation,
-                "name": row.name,
-                "licence": row.licence,
-                "periods": list(row.periods),
-                "due_sat": row.due_sat,
-                "settled_sat": row.settled_sat,
-                "remitted_sat": row.remitted_sat,
-                "shortfall_sat": row.shortfall_sat,
-                "overdue_seconds": row.overdue_seconds,
-            }
-            for row in inputs.operations
-        ],
+        "operations": operations,
         "seized": [
             {
                 "case": case.case,
@@ -296,66 +435,94 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
 
 
 def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
-    """The report as CSV rows ``section,field,value…`` (the first line names it, the second
-    its SHA-256: what a signature line appended after them covers)."""
+    """The report as CSV. The first line names it, the second gives its SHA-256 (what a
+    signature line appended after them covers); then one section per kind of row, each
+    after a blank line and its own column-name row (``section,…``), every row starting with
+    its section's name, as in the statement's CSV: a spreadsheet can filter on it."""
     out = io.StringIO()
     writer = Writer(out)  # text cells guarded against spreadsheet formulas
-
-    def put(*cells: object) -> None:
-        writer.writerow(cells)
 
     def btc(sat: int) -> Number:
         return Number(sat_to_btc_text(sat))
 
-    put("report", REPORT_KIND, report["period"], report["as_of"])
-    put("report", "report_sha256", sha256)
-    for moment in ("start", "end"):
-        h = report["holdings"][moment]
-        put("holdings", moment, "total", "", h["total_sat"], btc(h["total_sat"]))
-        for row in h["by_source"]:
-            put("holdings", moment, row["source"], row["holder"], row["sat"], btc(row["sat"]))
-    for row in report["holdings"]["pending"]["movements"]:
-        put("pending", row["txid"], row["status"], row["spent_sat"],
-            row["to_custody_sat"], row["unapproved_sat"], row["fee_sat"])  # fmt: skip
-    for row in report["inflows"]["by_source"]:
-        put("inflows", row["source"], row["holder"], row["outputs"], row["sat"], btc(row["sat"]))
-    put("operations", "operation", "due_sat", "settled_sat", "remitted_sat",
-        "shortfall_sat", "overdue_seconds")  # fmt: skip
-    for row in report["operations"]:
-        put("operation", row["operation"], row["due_sat"], row["settled_sat"],
-            row["remitted_sat"], row["shortfall_sat"], row["overdue_seconds"])  # fmt: skip
-    for row in report["seized"]:
-        put("seized", row["case"], row["authority"], row["order_ref"],
-            row["received_sat"], btc(row["received_sat"]))  # fmt: skip
-    for row in report["custody_movements"]:
-        put("custody", row["txid"], row["status"], row["block_time"] or "",
-            row["to_custody_sat"], row["fee_sat"])  # fmt: skip
-    for row in report["unapproved_outflows"]:
-        for paid in row["paid_to"]:
-            reason = (
-                "beyond_gap"
-                if paid["beyond_gap_of"]
-                else next((r for r in row["reasons"] if r != "beyond_gap"), "")
-            )
-            put("unapproved", row["txid"], row["status"], row["block_time"] or "",
-                paid["address"], paid["sat"], reason)  # fmt: skip
-    valuation = report.get("valuation")
-    if valuation:
-        for key in sorted(valuation):
-            value = valuation[key]
-            if isinstance(value, dict | list):
-                continue
-            # prices and amounts are numbers written as text; the rule, sources, instants text
-            numeric = isinstance(value, str) and key != "rule"
-            numeric = numeric and not key.endswith(("_source", "_instant"))
-            put("valuation", key, Number(value) if numeric else value)
+    def section(name: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+        writer.writerow([])
+        writer.writerow(["section", *columns])
+        writer.writerows([name, *row] for row in rows)
+
+    writer.writerow(["report", REPORT_KIND, report["period"], report["as_of"]])
+    writer.writerow(["report", "report_sha256", sha256])
+    provisional = report.get("provisional") or {"provisional": False, "reasons": []}
+    section("report_field", ["field", "value"], [
+        ("period_start", report.get("start") or ""),
+        ("period_end_exclusive", report.get("end") or ""),
+        ("as_of", report["as_of"]),
+        ("tip_height", "" if report.get("tip_height") is None else report["tip_height"]),
+        ("provisional", str(provisional["provisional"]).lower()),
+        ("provisional_reasons", " ".join(provisional["reasons"])),
+    ])  # fmt: skip
+    section("holdings", ["moment", "source", "holder", "sat", "btc"], [
+        row
+        for moment in ("start", "end")
+        for row in (
+            *((moment, r["source"], r["holder"], r["sat"], btc(r["sat"]))
+              for r in report["holdings"][moment]["by_source"]),
+            (moment, "total", "", report["holdings"][moment]["total_sat"],
+             btc(report["holdings"][moment]["total_sat"])),
+        )
+    ])  # fmt: skip
+    section("pending", ["txid", "status", "spent_sat", "to_custody_sat", "unapproved_sat",
+                        "fee_sat"],
+            [(m["txid"], m["status"], m["spent_sat"], m["to_custody_sat"], m["unapproved_sat"],
+              m["fee_sat"]) for m in report["holdings"]["pending"]["movements"]])  # fmt: skip
+    section("inflows", ["source", "holder", "outputs", "sat", "btc"],
+            [(r["source"], r["holder"], r["outputs"], r["sat"], btc(r["sat"]))
+             for r in report["inflows"]["by_source"]])  # fmt: skip
+    section("operation_period", ["operation", "period", "deadline", "due_sat", "settled_sat",
+                                 "unpaid_sat", "past_deadline_sat", "not_yet_due_sat",
+                                 "provisional"],
+            [(op["operation"], p["period"], p["deadline"], p["due_sat"], p["settled_sat"],
+              p["unpaid_sat"], p["past_deadline_sat"], p["not_yet_due_sat"],
+              " ".join(p["provisional"]))
+             for op in report["operations"] for p in op["periods"]])  # fmt: skip
+    section("operation_payments", ["operation", "received_sat", "to_earlier_sat",
+                                   "to_listed_sat", "to_later_sat", "credit_sat"],
+            [(op["operation"], op["received_sat"], op["received_to_earlier_sat"],
+              op["received_to_listed_sat"], op["received_to_later_sat"],
+              op["received_credit_sat"]) for op in report["operations"]])  # fmt: skip
+    section("seized", ["case", "authority", "order_ref", "sat", "btc"],
+            [(r["case"], r["authority"], r["order_ref"], r["received_sat"],
+              btc(r["received_sat"])) for r in report["seized"]])  # fmt: skip
+    section("custody", ["txid", "status", "block_time", "to_custody_sat", "fee_sat"],
+            [(r["txid"], r["status"], r["block_time"] or "", r["to_custody_sat"], r["fee_sat"])
+             for r in report["custody_movements"]])  # fmt: skip
+    section("unapproved", ["txid", "status", "block_time", "address", "sat", "reason"],
+            [(row["txid"], row["status"], row["block_time"] or "", paid["address"], paid["sat"],
+              "beyond_gap" if paid["beyond_gap_of"]
+              else next((r for r in row["reasons"] if r != "beyond_gap"), ""))
+             for row in report["unapproved_outflows"] for paid in row["paid_to"]])  # fmt: skip
+    valuation = report.get("valuation") or {}
+    valued = []
+    for key in sorted(valuation):
+        value = valuation[key]
+        if isinstance(value, dict | list):
+            continue
+        # prices and amounts are numbers written as text; the rule, sources, instants text
+        numeric = isinstance(value, str) and key != "rule"
+        numeric = numeric and not key.endswith(("_source", "_instant"))
+        valued.append((key, Number(value) if numeric else value))
+    section("valuation", ["field", "value"], valued)
     share = report.get("national_hashrate_share")
-    if share:
-        ratio = share.get("average_ratio")
-        put("national_hashrate_share", None if ratio is None else Number(str(ratio)),
-            share.get("days"))  # fmt: skip
-    for proof in report.get("proofs", []):
-        put("proof", proof.get("address"), proof.get("status"))
+    ratio = None if not share else share.get("average_ratio")
+    section("national_hashrate_share", ["average_ratio", "days"],
+            [(None if ratio is None else Number(str(ratio)), share.get("days"))]
+            if share else [])  # fmt: skip
+    section("proof", ["role", "holder", "address", "status", "registered_at", "expires_at",
+                      "block_height"],
+            [(p.get("role", ""), p.get("holder", ""), p.get("address"), p.get("status"),
+              p.get("registered_at") or "", p.get("expires_at") or "",
+              "" if p.get("block_height") is None else p["block_height"])
+             for p in report.get("proofs", [])])  # fmt: skip
     return out.getvalue().encode()
 
 

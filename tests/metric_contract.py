@@ -40,6 +40,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_reserve_wallet_balance_btc",
         "reservewatch_reserve_addresses_watched",
         "reservewatch_reserve_wallet_proven",
+        "reservewatch_reserve_wallet_proof_expiry_timestamp_seconds",
         "reservewatch_reserve_unapproved_outflows_total",
         "reservewatch_reserve_outflow_btc_total",
         "reservewatch_reserve_unparseable_outputs_total",

@@ -91,6 +91,8 @@ async def read_inputs(
     unproven: set[str] = set()
     if config.reserve.require_proof:
         # Until its wallet's control is proven, what an operation pays there counts nothing.
+        # Once shown, control stands here: an expired proof is stale on the page and in the
+        # metric, but does not undo payments the ledger already counted.
         rows = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
         unproven = {r.holder for r in rows} - proven_holders(rows)
     for o in remittances:

@@ -8,16 +8,17 @@ figures are computed here, once, for the live pass and for documents as of an in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from collector.bitcoin.wallets import ROLES, WalletBook
 from collector.config.model import Config
+from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
-from remittance.proofs import ProofStatus, latest_proofs
+from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
 
 
@@ -70,29 +71,57 @@ async def reserve_holdings(
 
 @dataclass(frozen=True, slots=True)
 class WalletProof:
-    """Whether one wallet's control is proven, by the proof of one of its addresses."""
+    """Whether one wallet's control is proven, by the proof of one of its addresses: the
+    proof that gives the status (``None``: none registered), and when it expires."""
 
     role: str
     holder: str
     address: str
     status: ProofStatus
-    registered_at: datetime | None
+    proof: RegisteredProof | None = None
+    expires_at: datetime | None = None  # of a proof that proved: stale from then on
+
+    @property
+    def registered_at(self) -> datetime | None:
+        return None if self.proof is None else self.proof.registered_at
+
+
+def proof_rules(reserve: ReserveConfig) -> tuple[int, timedelta]:
+    """The proof rule's two ages: blocks at registration, days since registration."""
+    return reserve.proof_max_age_blocks, timedelta(days=reserve.proof_max_age_days)
 
 
 async def wallet_proofs(
-    store: Store, book: WalletBook, max_age_blocks: int, *, as_of: datetime | None = None
+    store: Store,
+    book: WalletBook,
+    max_age_blocks: int,
+    *,
+    as_of: datetime | None = None,
+    max_age: timedelta | None = None,
 ) -> list[WalletProof]:
     """Each address that stands for a wallet's control (:meth:`WalletBook.proof_addresses`)
-    and its proof's status as registered by ``as_of`` (or now)."""
-    proofs = [p for p in await store.proofs() if as_of is None or p.registered_at <= as_of]
+    and its proof's status as registered by ``as_of`` (or now), stale at ``as_of`` once
+    older than ``max_age`` (without ``max_age``: control once shown stands)."""
+    return wallet_proofs_of(
+        book, await store.proofs(), max_age_blocks, as_of=as_of, max_age=max_age
+    )
+
+
+def wallet_proofs_of(
+    book: WalletBook,
+    proofs: Sequence[RegisteredProof],
+    max_age_blocks: int,
+    *,
+    as_of: datetime | None = None,
+    max_age: timedelta | None = None,
+) -> list[WalletProof]:
+    """:func:`wallet_proofs` from the proofs registered (read from the store)."""
     rows: list[WalletProof] = []
     for wallet, address in book.proof_addresses():
-        status, proof = latest_proofs(address, proofs, max_age_blocks)
-        rows.append(
-            WalletProof(
-                wallet.role, wallet.holder, address, status, proof.registered_at if proof else None
-            )
-        )
+        status, proof = latest_proofs(address, proofs, max_age_blocks, as_of=as_of, max_age=max_age)
+        proved = proof is not None and status in (ProofStatus.PROVEN, ProofStatus.STALE)
+        expiry = expires_at(proof, max_age) if proved and proof and max_age else None
+        rows.append(WalletProof(wallet.role, wallet.holder, address, status, proof, expiry))
     return rows
 
 
@@ -115,10 +144,11 @@ class ReserveFigures:
 
 
 async def reserve_figures(
-    store: Store, config: Config, *, as_of: datetime | None = None
+    store: Store, config: Config, *, as_of: datetime | None = None, now: datetime | None = None
 ) -> ReserveFigures | None:
     """The reserve's figures as last seen or, with ``as_of``, as known then; ``None`` while
-    no tip of the configured chain is known (nothing is established yet)."""
+    no tip of the configured chain is known (nothing is established yet). Proofs are judged
+    at ``as_of`` (or ``now``: the live pass's instant), stale once expired."""
     tip = await store.chain_tip(config.network.chain, as_of=as_of)
     if tip is None:
         return None
@@ -131,5 +161,6 @@ async def reserve_figures(
     )
     held = await reserve_holdings(store, tip.height, reserve.confirmations, as_of=as_of)
     book = wallet_book(config)
-    proofs = await wallet_proofs(store, book, reserve.proof_max_age_blocks, as_of=as_of)
+    max_age_blocks, max_age = proof_rules(reserve)
+    proofs = await wallet_proofs(store, book, max_age_blocks, as_of=as_of or now, max_age=max_age)
     return ReserveFigures(tip.height, received, held, tuple(proofs))

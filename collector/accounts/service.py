@@ -192,7 +192,7 @@ class AccountsService:
                 accounts[operation_id] = before[operation_id]
         for operation_id in was_stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
-        reserve = await reserve_figures(self._store, self._config)
+        reserve = await reserve_figures(self._store, self._config, now=instant)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)

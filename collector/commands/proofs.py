@@ -27,9 +27,11 @@ from zoneinfo import ZoneInfo
 
 import bip322
 
+from collector.accounts.reserve import proof_rules, wallet_proofs_of
 from collector.bitcoin.address import AddressError, validate_address
 from collector.clock import Clock, SystemClock
 from collector.config.model import Config, regulator_zone
+from collector.config.wallets import wallet_book
 from collector.errors import ReservewatchError
 from collector.store.queries import Store, open_store
 from remittance.proofs import (
@@ -154,8 +156,17 @@ async def register_proof(
     return judge_registered(proof, config.reserve.proof_max_age_blocks), proof
 
 
-def _why(proof: RegisteredProof, status: ProofStatus, max_age: int) -> str:
-    """A few words on what made the verdict."""
+def _why(
+    proof: RegisteredProof,
+    status: ProofStatus,
+    max_age: int,
+    expiry: datetime | None = None,
+    zone: ZoneInfo | None = None,
+) -> str:
+    """A few words on what made the verdict (with ``expiry``: when it stops standing)."""
+    if expiry is not None and zone is not None:
+        verb = "stale since" if status is ProofStatus.STALE else "stands until"
+        return f"block {proof.block_height}; {verb} {_when(expiry, zone)}"
     if status is ProofStatus.PROVEN:
         return f"block {proof.block_height}"
     if status is ProofStatus.STALE:
@@ -176,20 +187,35 @@ def _when(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime(f"%Y-%m-%d %H:%M {zone.key}")
 
 
-def listing(config: Config, proofs: list[RegisteredProof]) -> list[str]:
-    """One line per address (the configured reserve addresses, then any other proven one)."""
-    max_age = config.reserve.proof_max_age_blocks
+def listing(config: Config, proofs: list[RegisteredProof], now: datetime) -> list[str]:
+    """One line per address standing for a watched wallet's control (every wallet: reserve,
+    intake and custody, proven or not), ``role holder address status …``; then each other
+    address a proof was registered for, never as proven: a derived address of a wallet (its
+    proof does not stand for the wallet) or no reserve address at all. A proof that proved is
+    stale ``reserve.proof_max_age_days`` after its registration."""
+    max_age_blocks, max_age = proof_rules(config.reserve)
     zone = regulator_zone(config)
-    addresses = [a for op in config.operations for a in op.watched_addresses]
-    addresses += sorted({p.address for p in proofs} - set(addresses))
+    book = wallet_book(config)
     lines = []
-    for address in addresses:
-        status, proof = latest_proofs(address, proofs, max_age)
-        if proof is None:
-            lines.append(f"{address} {status}")
+    for row in wallet_proofs_of(book, proofs, max_age_blocks, as_of=now, max_age=max_age):
+        head = f"{row.role} {row.holder} {row.address} {row.status}"
+        if row.proof is None:
+            lines.append(head)
             continue
-        when = _when(proof.registered_at, zone)
-        lines.append(f"{address} {status} {when} ({_why(proof, status, max_age)})")
+        why = _why(row.proof, row.status, max_age_blocks, row.expires_at, zone)
+        lines.append(f"{head} {_when(row.proof.registered_at, zone)} ({why})")
+    standing = {address for _, address in book.proof_addresses()}
+    for address in sorted({p.address for p in proofs} - standing):
+        _, proof = latest_proofs(address, proofs, max_age_blocks, as_of=now)
+        assert proof is not None  # noqa: S101 - one of ``proofs`` names it
+        owner = book.owner(address)
+        what = (
+            f"{owner.role} {owner.holder} {address} not-standing (an address of the wallet, "
+            f"not the one whose proof stands for its control)"
+            if owner is not None
+            else f"- - {address} not-reserve (no watched wallet's address)"
+        )
+        lines.append(f"{what}: registered {_when(proof.registered_at, zone)}")
     return lines
 
 
@@ -210,14 +236,30 @@ async def add_proof(
             store, config, address, message=text, signature=signature, clock=clock or SystemClock()
         )
     why = _why(proof, status, config.reserve.proof_max_age_blocks)
-    print(f"{address} {status} ({why})")
-    return 0 if status is ProofStatus.PROVEN else 1
+    aside = _not_standing(config, proof.address)
+    print(f"{address} {status} ({why})" + (f"; {aside}" if aside else ""))
+    return 0 if status is ProofStatus.PROVEN and not aside else 1
 
 
-async def list_proofs(config: Config) -> int:
+def _not_standing(config: Config, address: str) -> str:
+    """Why a proof of ``address`` stands for no wallet's control ("" when it does)."""
+    book = wallet_book(config)
+    standing = {a: w for w, a in book.proof_addresses()}
+    if address in standing:
+        return ""
+    owner = book.owner(address)
+    if owner is None:
+        return "not a watched wallet's address: it proves no wallet's control"
+    first = next(a for a, w in standing.items() if w.holder == owner.holder)
+    return (
+        f"an address of {owner.role} {owner.holder}, but its control stands on the proof of {first}"
+    )
+
+
+async def list_proofs(config: Config, clock: Clock | None = None) -> int:
     async with open_store(config.database) as store:
         proofs = await store.proofs()
-    for line in listing(config, proofs):
+    for line in listing(config, proofs, (clock or SystemClock()).now()):
         print(line)
     return 0
 

@@ -228,6 +228,9 @@ class ReserveConfig(Frozen):
     # A BIP-322 proof of control must name a block at most this far below the tip (1008: a
     # week) when it is registered.
     proof_max_age_blocks: int = Field(default=1008, ge=1, le=52_560)
+    # A proof stands this many days from its registration, then is stale until a newer one
+    # proves (custodians re-check their keys every 90 days to 6 months).
+    proof_max_age_days: int = Field(default=90, ge=1, le=366)
 
 
 class PricesConfig(Frozen):

@@ -9,7 +9,6 @@ case file beyond its id and authority.
 
 from __future__ import annotations
 
-import html
 import json
 import sys
 from collections.abc import Mapping
@@ -18,13 +17,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from collector.accounts.reserve import coin_of, wallet_proofs
+from collector.accounts.reserve import WalletProof, coin_of, proof_rules, wallet_proofs
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
 from collector.config.model import Config, regulator_zone
 from collector.config.wallets import wallet_book
 from collector.documents.grid_report import gather_grid_figures
+from collector.documents.public_page import PAGE_NAMES, transparency_html
 from collector.documents.statements import load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
 from collector.sources.prices import load_valuation_inputs
@@ -32,13 +32,15 @@ from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
+from remittance.proofs import parse_proof_message
 from remittance.reserve import HOLDINGS_AT_RULE, RULE, holdings_at, pending
-from remittance.reserve_pdf import btc, render_report_pdf
+from remittance.reserve_pdf import render_report_pdf
 from remittance.reserve_report import (
     CaseInfo,
     OperationRow,
     ReportInputs,
     build_report,
+    operation_row,
     pending_doc,
     render_report_csv,
 )
@@ -61,34 +63,14 @@ def _period(label: str) -> Period:
 def operation_rows(
     config: Config, accounts: Mapping[str, OperationAccount], span: Period
 ) -> list[OperationRow]:
-    """Per operation: its periods ending within ``span``, their dues and what settled them,
-    payments confirmed within ``span`` and its shortfall as of the accounts' instant."""
-    rows: list[OperationRow] = []
-    for op in config.operations:
-        account = accounts.get(op.id)
-        if account is None:
-            continue  # its terms or inputs were refused: the accounts pass says why
-        inside = [o for o in account.obligations if span.start < o.period.end <= span.end]
-        labels = {o.period.label for o in inside}
-        settlements = [s for s in account.ledger.settlements if s.label in labels]
-        rows.append(
-            OperationRow(
-                operation=op.id,
-                name=op.name,
-                licence=op.license,
-                periods=tuple(o.period.label for o in inside),
-                due_sat=sum(o.due_sat for o in inside),
-                settled_sat=sum(s.settled_sat for s in settlements),
-                remitted_sat=sum(
-                    o.amount_sat
-                    for o in account.ledger.counted_outputs
-                    if o.block_time is not None and span.start_at <= o.block_time < span.end_at
-                ),
-                shortfall_sat=account.ledger.shortfall_sat,
-                overdue_seconds=account.ledger.overdue_seconds,
-            )
-        )
-    return rows
+    """Per operation: its periods ending within ``span`` and where its payments within
+    ``span`` went, from its account as of the report's instant
+    (:func:`remittance.reserve_report.operation_row`)."""
+    return [
+        operation_row(op.id, op.name, op.license, accounts[op.id], span)
+        for op in config.operations
+        if op.id in accounts  # an account refused (terms, inputs): the accounts pass says why
+    ]
 
 
 async def national_share(
@@ -120,7 +102,8 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         store, span.start_at, min(span.end_at, as_of), as_of=as_of
     )
     book = wallet_book(config)
-    proofs = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
+    max_age_blocks, max_age = proof_rules(config.reserve)
+    proofs = await wallet_proofs(store, book, max_age_blocks, as_of=as_of, max_age=max_age)
     return ReportInputs(
         period=span,
         as_of=as_of,
@@ -137,17 +120,35 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         national_share=await national_share(config, store, span, as_of),
         prices=prices,
         rates=rates,
-        proofs=[
-            {
-                "role": p.role,
-                "holder": p.holder,
-                "address": p.address,
-                "status": str(p.status),
-                "registered_at": None if p.registered_at is None else p.registered_at.isoformat(),
-            }
-            for p in proofs
-        ],
+        proofs=[proof_doc(p) for p in proofs],
     )
+
+
+def _instant(moment: datetime | None) -> str | None:
+    """An instant as people and the JSON read it: ISO 8601 to the second, in UTC."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def proof_doc(row: WalletProof) -> dict[str, Any]:
+    """One proof address and its proof, whole: what anyone needs to check it again (the
+    message exactly as signed, the signature, the block the message names) and the verdict."""
+    proof = row.proof
+    named = None if proof is None else parse_proof_message(proof.message)
+    return {
+        "role": row.role,
+        "holder": row.holder,
+        "address": row.address,
+        "status": str(row.status),
+        "registered_at": _instant(row.registered_at),
+        "expires_at": _instant(row.expires_at),
+        "message": None if proof is None else proof.message,
+        "signature": None if proof is None else proof.signature,
+        "signature_valid": None if proof is None else proof.signature_valid,
+        "block_hash": None if named is None else named.block_hash,
+        "block_height": None if proof is None else proof.block_height,
+    }
 
 
 def render_report(report: dict[str, Any], fmt: str, config: Config) -> bytes:
@@ -218,7 +219,8 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
         used = sorted(a for a in book.addresses_of(wallet.holder) if a in received)
         shown = sorted(set(wallet.addresses) | set(used))
         # A descriptor's keys are not shown: they would disclose addresses not yet used.
-        statuses = [p["status"] for p in inputs.proofs if p["holder"] == wallet.holder]
+        mine = [dict(p) for p in inputs.proofs if p["holder"] == wallet.holder]
+        statuses = [p["status"] for p in mine]
         proven = bool(statuses) and all(status == "proven" for status in statuses)
         wallets.append(
             {
@@ -227,16 +229,16 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
                 "proof": "proven"
                 if proven
                 else next((status for status in statuses if status != "proven"), "unproven"),
+                # Each proof whole (message, signature, block, verdict): checkable by anyone.
                 "proof_addresses": [
-                    {"address": p["address"], "status": p["status"]}
-                    for p in inputs.proofs
-                    if p["holder"] == wallet.holder
+                    {k: v for k, v in p.items() if k not in ("role", "holder")} for p in mine
                 ],
                 "addresses": [{"address": a, "received_sat": received.get(a, 0)} for a in shown],
             }
         )
     return {
-        "generated_at": inputs.as_of.isoformat().replace("+00:00", "Z"),
+        "generated_at": _instant(inputs.as_of),
+        "time_zone": inputs.zone,
         "tip_height": inputs.tip_height,
         "total_sat": h.total_sat,
         "by_source": [
@@ -247,58 +249,8 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
         "wallets": wallets,
         "rule": RULE,
         "holdings_rule": HOLDINGS_AT_RULE,
+        "proof_max_age_days": config.reserve.proof_max_age_days,
     }
-
-
-def transparency_html(doc: dict[str, Any]) -> str:
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(r['source'])}</td><td>{e(r['holder'])}</td>"
-        f"<td class=n>{btc(r['sat'])}</td></tr>"
-        for r in doc["by_source"]
-    )
-    waiting = doc["pending"]
-    pending_text = (
-        f"<p>Pending, not counted above (in the mempool): {len(waiting['movements'])} "
-        f"transaction(s) of the reserve's own, {btc(waiting['unapproved_sat'])} BTC to "
-        f"addresses outside its wallets, {btc(waiting['to_custody_sat'])} BTC to custody, "
-        f"{btc(waiting['fee_sat'])} BTC in fees: "
-        + ", ".join(f"<code>{e(m['txid'])}</code>" for m in waiting["movements"])
-        + ".</p>"
-        if waiting["movements"]
-        else ""
-    )
-    wallets = ""
-    for w in doc["wallets"]:
-        items = "".join(
-            f"<tr><td><code>{e(a['address'])}</code></td><td class=n>{btc(a['received_sat'])}"
-            "</td></tr>"
-            for a in w["addresses"]
-        )
-        signed_by = ", ".join(
-            f"<code>{e(p['address'])}</code> ({e(p['status'])})" for p in w["proof_addresses"]
-        )
-        wallets += (
-            f"<h3>{e(w['role'])}: {e(w['holder'])}</h3>"
-            f"<p>Proof of control: <b>{e(w['proof'])}</b> — a BIP-322 signature by {signed_by}"
-            " of a message naming a recent block.</p>"
-            f"<table><tr><th>Address</th><th>Received BTC</th></tr>{items}</table>"
-        )
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        "<title>State crypto reserve: holdings</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
-        ".n{text-align:right;font-variant-numeric:tabular-nums}</style>"
-        f"<h1>State crypto reserve</h1><p>As of {e(doc['generated_at'])} (block "
-        f"{doc['tip_height']}): {btc(doc['total_sat'])} BTC held.</p>"
-        f"<h2>Holdings by source</h2><table><tr><th>Source</th><th>Holder</th>"
-        f"<th>BTC</th></tr>{rows}</table>{pending_text}<p>{e(doc['holdings_rule'])}</p>"
-        f"<p>{e(doc['rule'])}</p>"
-        f"<h2>Watched addresses</h2><p>Every address below can be checked on any block "
-        f"explorer; <a href=transparency.json>transparency.json</a> has the same data.</p>"
-        f"{wallets}</html>\n"
-    )
 
 
 async def write_transparency(config: Config, out: Path, as_of: datetime | None = None) -> int:
@@ -318,24 +270,27 @@ async def write_transparency(config: Config, out: Path, as_of: datetime | None =
     return 0
 
 
-PAGE_FILES = {"json": "transparency.json", "html": "index.html"}
-"""The public page's files, by the format they are kept under."""
+PAGE_FILES = {"json": "transparency.json"} | {
+    f"html-{language}": name for language, name in PAGE_NAMES.items()
+}
+"""The public page's files, by the format they are kept under: the JSON and one HTML page per
+language (:data:`collector.documents.public_page.PAGE_NAMES`)."""
 
 
 def page_files(doc: dict[str, Any]) -> dict[str, bytes]:
     """The public page's files' bytes, by format (:data:`PAGE_FILES`)."""
     return {
         "json": (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode(),
-        "html": transparency_html(doc).encode(),
-    }
+    } | {f"html-{language}": transparency_html(doc, language).encode() for language in PAGE_NAMES}
 
 
 def write_page(out: Path, files: dict[str, bytes]) -> None:
-    """``out/index.html`` and ``out/transparency.json``; one clear error when they cannot be."""
+    """The page's files under ``out``; one clear error when they cannot be written."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         for fmt, name in PAGE_FILES.items():
             (out / name).write_bytes(files[fmt])
     except OSError as err:
         raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
-    print(f"wrote {out}/index.html and {out}/transparency.json", file=sys.stderr)
+    names = ", ".join(f"{out}/{name}" for name in PAGE_FILES.values())
+    print(f"wrote {names}", file=sys.stderr)

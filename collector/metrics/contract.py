@@ -125,7 +125,15 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         ),
         "reservewatch_reserve_wallet_proven": _g(
             "1 when every address standing for the wallet's control has a valid BIP-322 proof "
-            "registered (reservewatch proof add), 0 while unproven, invalid or stale.",
+            "registered (reservewatch proof add), 0 while unproven, invalid or stale (a block "
+            "too old when registered, or registered more than reserve.proof_max_age_days ago).",
+            "role",
+            "holder",
+        ),
+        "reservewatch_reserve_wallet_proof_expiry_timestamp_seconds": _g(
+            "When the wallet's proof of control goes stale (the earliest of its addresses' "
+            "proofs: registration + reserve.proof_max_age_days), Unix seconds; in the past "
+            "once stale; absent while some address of it was never proven.",
             "role",
             "holder",
         ),

@@ -52,9 +52,16 @@ class ReserveMetrics:
 def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metric]:
     proven = family("reservewatch_reserve_wallet_proven")
     standing = proven_holders(figures.proofs)
-    for holder_role, holder in sorted({(p.role, p.holder) for p in figures.proofs}):
+    wallets_known = sorted({(p.role, p.holder) for p in figures.proofs})  # every wallet
+    for holder_role, holder in wallets_known:
         proven.add_metric([holder_role, holder], 1.0 if holder in standing else 0.0)
     yield proven
+    expiry = family("reservewatch_reserve_wallet_proof_expiry_timestamp_seconds")
+    for holder_role, holder in wallets_known:
+        ends = [p.expires_at for p in figures.proofs if p.holder == holder]
+        if ends and all(end is not None for end in ends):  # every address proved once
+            expiry.add_metric([holder_role, holder], min(e.timestamp() for e in ends if e))
+    yield expiry
     h = figures.holdings
     balance = family("reservewatch_reserve_balance_btc")
     for (source, holder), sat in sorted(h.by_source.items()):
@@ -62,7 +69,10 @@ def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metri
             balance.add_metric([source, holder], sat_to_btc(sat))
     yield balance
     wallets = family("reservewatch_reserve_wallet_balance_btc")
-    for (wallet_role, holder), sat in sorted(h.by_wallet.items()):
+    # Every configured wallet, 0 when empty: a gauge that vanished at zero read as "no data".
+    held: dict[tuple[str, str], int] = dict.fromkeys(wallets_known, 0)
+    held.update({(str(role), holder): sat for (role, holder), sat in h.by_wallet.items()})
+    for (wallet_role, holder), sat in sorted(held.items()):
         if holder in holders:
             wallets.add_metric([wallet_role, holder], sat_to_btc(sat))
     yield wallets

@@ -100,7 +100,7 @@ def test_a_report_and_a_new_statement_format_as_of_an_instant_ignore_later_edits
     # Never issued before: made now from the terms and settings known at the instant.
     report = json.loads((out / "after.json").read_text())["report"]
     [row] = [r for r in report["operations"] if r["operation"] == "op-demo"]
-    assert (row["due_sat"], row["shortfall_sat"]) == (300_001, 100_001)
+    assert (row["due_sat"], row["past_deadline_sat"]) == (300_001, 100_001)
     csv_text = (out / "after.csv").read_text()
     assert "op-demo" in csv_text and ",300001," in csv_text and ",100001," in csv_text
     assert "Asia/Almaty" not in csv_text  # the regulator's zone as known then: UTC

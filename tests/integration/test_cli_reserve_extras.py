@@ -56,7 +56,8 @@ async def _rates(url: str) -> list[tuple[str, Decimal]]:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    return write_config(tmp_path)
+    custody = [{"name": "cold-vault-1", "addresses": [ADDRESS]}]
+    return write_config(tmp_path, reserve={"custody": custody})
 
 
 def test_import_rates_stores_each_day_once_and_refuses_another_rate(
@@ -127,9 +128,31 @@ def test_a_signed_proof_over_a_recent_block_proves_and_is_listed(
     assert done.stdout.strip() == f"{ADDRESS} proven (block 870000)"
     listed = _run("proof", "list", "--config", str(config))
     lines = listed.stdout.splitlines()
-    assert "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq unproven" in lines  # configured
-    [mine] = [line for line in lines if line.startswith(ADDRESS)]
-    assert mine.startswith(f"{ADDRESS} proven 20") and mine.endswith("(block 870000)")
+    assert "reserve op-demo bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq unproven" in lines
+    [mine] = [line for line in lines if line.startswith("custody")]
+    assert mine.startswith(f"custody cold-vault-1 {ADDRESS} proven 20")
+    assert "(block 870000; stands until 20" in mine
+
+
+def test_a_proof_of_an_address_no_wallet_watches_is_never_listed_as_proven(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path)  # ADDRESS is none of its wallets'
+    asyncio.run(_chain(database_url(config)))
+    message = proof_message(ADDRESS, RECENT)
+    _, signature_file = _files(tmp_path, message, sign_simple(KEY, message))
+    done = _add(config, ADDRESS, signature_file, "--message", message)
+    assert done.returncode == 1
+    assert done.stdout.strip() == (
+        f"{ADDRESS} proven (block 870000); not a watched wallet's address: it proves no "
+        "wallet's control"
+    )
+    lines = _run("proof", "list", "--config", str(config)).stdout.splitlines()
+    assert [line.split()[:4] for line in lines] == [
+        ["reserve", "op-demo", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "unproven"],
+        ["reserve", "op-other", lines[1].split()[2], "unproven"],
+        ["-", "-", ADDRESS, "not-reserve"],
+    ]
 
 
 def test_proofs_that_prove_nothing_are_stored_and_say_why(config: Path, tmp_path: Path) -> None:

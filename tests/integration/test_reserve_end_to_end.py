@@ -237,7 +237,10 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
     proven = {w["holder"]: w["proof"] for w in public["wallets"]}
     assert proven == {"ekibastuz-1": "unproven", "KZ-2026-0042": "proven",
                       "cold-vault-1": "unproven"}  # fmt: skip
-    assert "KZ-2026-0042" in (page / "index.html").read_text()
+    assert "KZ-2026-0042" in (page / "index.html").read_text()  # in Kazakh
+    english = (page / "en.html").read_text()
+    assert f"{address(CASE, 0)}</code>: <b class=proven>proven</b>" in english
+    assert f"No proof of control is registered for <code>{address(VAULT, 0)}</code>" in english
 
 
 # Issue 27: the custody alarm is not blinded by a coin the watcher never saw arrive, nor by a
@@ -319,4 +322,5 @@ async def test_unknown_coins_and_moves_beyond_the_gap_alarm_and_the_page_agrees_
         1_000,
     )
     assert public["holdings_rule"] == report["rules"]["holdings_at"]
-    assert "Pending, not counted above" in (page / "index.html").read_text()
+    assert "Pending, not counted above" in (page / "en.html").read_text()
+    assert "Күтуде, жоғарыда есептелмеген" in (page / "index.html").read_text()

@@ -5,17 +5,19 @@ in Almaty)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from embit import ec
 
+from collector.accounts.reserve import proven_holders, wallet_proofs_of
 from collector.clock import FrozenClock
 from collector.commands.proofs import ProofInputError, listing, register_proof
 from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.config.sections import DatabaseConfig
+from collector.config.wallets import wallet_book
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord
@@ -64,9 +66,10 @@ async def test_a_taproot_proof_proves_and_the_listing_shows_almaty_time(
     assert await _register(store, config, TAPROOT, message, sign_simple(KEY, message, "p2tr")) is (
         ProofStatus.PROVEN
     )
-    assert listing(config, await store.proofs()) == [
-        f"{UNPROVEN} unproven",
-        f"{TAPROOT} proven 2027-01-01 01:30 Asia/Almaty (block 870000)",
+    assert listing(config, await store.proofs(), AT) == [
+        f"reserve op {UNPROVEN} unproven",
+        f"reserve op {TAPROOT} proven 2027-01-01 01:30 Asia/Almaty (block 870000; stands until "
+        "2027-04-01 01:30 Asia/Almaty)",
     ]
 
 
@@ -81,29 +84,87 @@ async def test_an_all_uppercase_address_proves_the_same_address(
         ProofStatus.PROVEN
     )
     assert [proof.address for proof in await store.proofs()] == [TAPROOT]
-    assert f"{TAPROOT} proven 2027-01-01 01:30 Asia/Almaty (block 870000)" in listing(
-        config, await store.proofs()
+    assert listing(config, await store.proofs(), AT)[1].startswith(
+        f"reserve op {TAPROOT} proven 2027-01-01 01:30 Asia/Almaty (block 870000; "
     )
 
 
 async def test_a_message_naming_another_address_is_invalid_and_kept(
     store: Store, config: Config
 ) -> None:
-    message = proof_message(UNPROVEN, BLOCK)  # signed by ADDRESS's key, names another
-    assert await _register(store, config, ADDRESS, message, sign_simple(KEY, message)) is (
-        ProofStatus.INVALID
-    )
-    [proof] = await store.proofs(ADDRESS)
+    message = proof_message(UNPROVEN, BLOCK)  # signed by TAPROOT's key, names another
+    signature = sign_simple(KEY, message, "p2tr")
+    assert await _register(store, config, TAPROOT, message, signature) is ProofStatus.INVALID
+    [proof] = await store.proofs(TAPROOT)
     assert proof.signature_valid and proof.block_height == 870_000 and proof.tip_height == 870_010
-    assert listing(config, [proof])[-1].endswith(f"(the message names {UNPROVEN})")
+    assert listing(config, [proof], AT)[-1] == (
+        f"reserve op {TAPROOT} invalid 2027-01-01 01:30 Asia/Almaty (the message names {UNPROVEN})"
+    )
 
 
 async def test_a_block_the_store_does_not_know_is_invalid(store: Store, config: Config) -> None:
-    message = proof_message(ADDRESS, "11" * 32)
-    assert await _register(store, config, ADDRESS, message, sign_simple(KEY, message)) is (
-        ProofStatus.INVALID
+    message = proof_message(TAPROOT, "11" * 32)
+    signature = sign_simple(KEY, message, "p2tr")
+    assert await _register(store, config, TAPROOT, message, signature) is ProofStatus.INVALID
+    assert "not on the best chain the store knows" in listing(config, await store.proofs(), AT)[-1]
+
+
+# Issue 27, item 9: proofs expire; every watched wallet is listed; a proof of an address that
+# is no reserve address is never listed as proven.
+VAULT = "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
+CASE = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+
+
+async def test_a_proof_is_stale_once_older_than_the_configured_age_and_every_wallet_is_listed(
+    store: Store,
+) -> None:
+    operation = bare_operation("op", TAPROOT, rate="0.1")
+    config = parse_config(
+        {
+            "reserve": {
+                "time_zone": "Asia/Almaty",
+                "proof_max_age_days": 30,
+                "custody": [{"name": "cold-vault-1", "addresses": [VAULT]}],
+                "intake": [{"case": "KZ-1", "addresses": [CASE], "authority": "AFM",
+                            "order_ref": "2-1/2026", "received_from": "exchange"}],
+            },
+            "operations": [operation],
+        }
+    )  # fmt: skip
+    message = proof_message(TAPROOT, BLOCK)
+    signature = sign_simple(KEY, message, "p2tr")
+    assert await _register(store, config, TAPROOT, message, signature) is ProofStatus.PROVEN
+    # A valid proof of an address no wallet watches: listed, never as proven.
+    other = proof_message(ADDRESS, BLOCK)
+    assert await _register(store, config, ADDRESS, other, sign_simple(KEY, other)) is (
+        ProofStatus.PROVEN
     )
-    assert "not on the best chain the store knows" in listing(config, await store.proofs())[-1]
+    proofs = await store.proofs()
+    fresh = listing(config, proofs, AT + timedelta(days=29))
+    assert fresh == [
+        f"reserve op {TAPROOT} proven 2027-01-01 01:30 Asia/Almaty (block 870000; stands until "
+        "2027-01-31 01:30 Asia/Almaty)",
+        f"intake KZ-1 {CASE} unproven",
+        f"custody cold-vault-1 {VAULT} unproven",
+        f"- - {ADDRESS} not-reserve (no watched wallet's address): registered 2027-01-01 01:30 "
+        "Asia/Almaty",
+    ]
+    stale = listing(config, proofs, AT + timedelta(days=30))
+    assert stale[0] == (
+        f"reserve op {TAPROOT} stale 2027-01-01 01:30 Asia/Almaty (block 870000; stale since "
+        "2027-01-31 01:30 Asia/Almaty)"
+    )
+    assert not any(" proven " in line for line in stale)
+    # The wallet's figures (the metric's and the page's source) say stale too.
+    book = wallet_book(config)
+    rows = wallet_proofs_of(book, proofs, 1008, as_of=AT + timedelta(days=30),
+                            max_age=timedelta(days=30))  # fmt: skip
+    assert [(r.holder, r.status) for r in rows] == [
+        ("op", ProofStatus.STALE),
+        ("KZ-1", ProofStatus.UNPROVEN),
+        ("cold-vault-1", ProofStatus.UNPROVEN),
+    ]
+    assert proven_holders(rows) == set()
 
 
 async def test_an_unprefixed_simple_signature_proves_as_a_prefixed_one_does(

@@ -79,11 +79,23 @@ def _report(address: str) -> dict[str, Any]:
         "operations": [
             {
                 "operation": "-op",
-                "due_sat": 10,
-                "settled_sat": 0,
-                "remitted_sat": 0,
-                "shortfall_sat": -5000,
-                "overdue_seconds": 0,
+                "periods": [
+                    {
+                        "period": "2026-10",
+                        "deadline": "2026-11-10T19:00:00Z",
+                        "due_sat": 10,
+                        "settled_sat": 0,
+                        "unpaid_sat": 10,
+                        "past_deadline_sat": 10,
+                        "not_yet_due_sat": 0,
+                        "provisional": [],
+                    }
+                ],
+                "received_sat": -5000,
+                "received_to_earlier_sat": 0,
+                "received_to_listed_sat": 0,
+                "received_to_later_sat": 0,
+                "received_credit_sat": -5000,
             }
         ],
         "seized": [],
@@ -120,7 +132,11 @@ def test_a_reserve_report_csv_quotes_a_hostile_address_and_still_verifies() -> N
         "1000",
         "outside",
     ] in rows
-    assert ["operation", "'-op", "10", "0", "0", "-5000", "0"] in rows
+    assert [
+        "operation_period", "'-op", "2026-10", "2026-11-10T19:00:00Z", "10", "0", "10", "10", "0",
+        "",
+    ] in rows  # fmt: skip
+    assert ["operation_payments", "'-op", "-5000", "0", "0", "0", "-5000"] in rows
     assert ["valuation", "price_end_usd", "-1.5"] in rows  # a number, not text
     assert ["valuation", "price_end_usd_source", "'+exchange"] in rows
     assert ["national_hashrate_share", "0.012", "30"] in rows
