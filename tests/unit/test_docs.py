@@ -86,3 +86,12 @@ def test_every_command_is_in_the_cli_reference() -> None:
     assert "db upgrade" in commands
     for command in commands:
         assert re.search(rf"`{re.escape(command)}[ `]", page), command
+
+
+def test_every_relative_link_of_the_readme_leads_to_a_file() -> None:
+    """The README is read on the forge, outside the site: its links point into docs/."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    targets = re.findall(r"\]\((?!https?:)([^)#\s]+)", readme)
+    assert "docs/tutorial/demo.md" in targets
+    missing = [target for target in targets if not (ROOT / target).exists()]
+    assert not missing
