@@ -1,4 +1,4 @@
-"""The README's worked example as stored data: a config file and a store that hold it.
+"""The docs' worked example as stored data: a config file and a store that hold it.
 
 Operation ``op-demo`` (rate 10 %, monthly, due 10 days after the month) earned 3,000,005 sat
 over 29–31 October 2026 on two pool accounts; 200,000 sat reached its reserve address on

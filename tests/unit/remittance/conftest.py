@@ -1,4 +1,4 @@
-"""The README's worked example, shared by the statement and signing tests.
+"""The docs' worked example, shared by the statement and signing tests.
 
 Operation `op-demo`: rate 10 %, monthly, due 10 days after the month, basis reported.
 It started on 29 October 2026: three days of earnings (3,000,005 sat); its expected figure

@@ -1,4 +1,4 @@
-"""The README's worked example (see conftest.py): every number a reader can check by hand."""
+"""The docs' worked example (see conftest.py): every number a reader can check by hand."""
 
 from __future__ import annotations
 
