@@ -23,6 +23,7 @@ from typing import Self
 import aiohttp
 
 from collector.accounts.reserve import ReserveFigures
+from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
@@ -99,6 +100,8 @@ class Collector:
         self._stack.push_async_callback(engine.dispose)
         await upgrade(engine)
         self.store = Store(engine, clock)
+        self.rewrites = RewriteMetrics(config)
+        await self._check_rewrites()
         await self.store.record_terms(terms_documents(config))
         self.session = await self._stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, raise_for_status=False)
@@ -163,6 +166,7 @@ class Collector:
             valuation,
             self.accounts,
             reports,
+            self.rewrites,
         ]
         if self.telemetry is not None:
             sources.insert(0, self.telemetry)
@@ -202,6 +206,19 @@ class Collector:
     async def _mqtt_ready(self) -> tuple[bool, str]:
         ready = self.telemetry is not None and self.telemetry.ready
         return ready, "connected" if ready else "not connected to the MQTT broker"
+
+    async def _check_rewrites(self) -> None:
+        """Warn, one line per period, of each issued closed period the file's terms would
+        change (``reservewatch_config_rewrites_issued_periods``); never stops the start."""
+        try:
+            self.rewrites.rewrites = await issued_rewrites(
+                self.store, self.config, self.clock.now()
+            )
+        except Exception:
+            log.exception("could not check the configuration against issued statements")
+            return
+        for rewrite in self.rewrites.rewrites:
+            log.warning(rewrite.line())
 
     async def __aexit__(
         self,

@@ -352,6 +352,8 @@ def _check_config(args: argparse.Namespace) -> int:
             problems.append(key_problem)
     if not config.operations:
         problems.append(f"{args.config}: operations: none configured (nothing to watch)")
+    if not problems and _store_exists(config):
+        problems.extend(asyncio.run(_rewrite_problems(config, str(args.config))))
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -363,6 +365,45 @@ def _check_config(args: argparse.Namespace) -> int:
     for line in term_changes(config):
         print(f"  {line}")
     return 0
+
+
+def _store_exists(config: Config) -> bool:
+    """False for a SQLite file not created yet (nothing issued; never create it here)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - keeps --help fast
+
+    url = make_url(config.database.url)
+    return url.get_backend_name() != "sqlite" or Path(url.database or "").is_file()
+
+
+async def _rewrite_problems(config: Config, source: str) -> list[str]:
+    """One line per issued closed period the file's terms would change, naming the fields;
+    nothing when the store is not reachable (said on stderr) or holds nothing yet."""
+    from collector.accounts.rewrites import issued_rewrites  # noqa: PLC0415
+    from collector.store.database import current_revision, open_engine  # noqa: PLC0415
+    from collector.store.queries import Store  # noqa: PLC0415
+
+    engine = open_engine(config.database)
+    try:
+        if await current_revision(engine) is None:
+            return []
+        found = await issued_rewrites(Store(engine), config, datetime.now(UTC))
+    except Exception as err:
+        print(
+            f"{source}: database: not reachable ({type(err).__name__}); "
+            "not checked against the statements issued",
+            file=sys.stderr,
+        )
+        return []
+    finally:
+        await engine.dispose()
+    index = {operation.id: number for number, operation in enumerate(config.operations)}
+    return [
+        f"{source}: operations[{index[rewrite.operation_id]}].{field}: {rewrite.line()}"
+        if not field.startswith("settings ")
+        else f"{source}: {field.removeprefix('settings ')}: {rewrite.line()}"
+        for rewrite in found
+        for field in rewrite.fields or ("settings ",)
+    ]
 
 
 def term_changes(config: Config) -> list[str]:

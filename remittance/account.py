@@ -109,8 +109,10 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     if first_day is None:
         data_days = [day for day in (*earnings_by_day, *hashrate_by_day) if day <= last_day]
         first_day = min(data_days, default=last_day)
-    obligations = tuple(
-        compute_obligation(
+    computed: list[Obligation] = []
+    carried_sat = 0  # what earlier periods' clawbacks left below 0, carried forward
+    for period in periods_covering(terms.period, first_day, last_day):
+        obligation = compute_obligation(
             period,
             terms,
             earnings_by_day=earnings_by_day,
@@ -118,9 +120,11 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
             network_by_day=network_by_day,
             as_of=as_of,
             first_day=first_day,
+            carried_in_sat=carried_sat,
         )
-        for period in periods_covering(terms.period, first_day, last_day)
-    )
+        carried_sat = obligation.carried_out_sat
+        computed.append(obligation)
+    obligations = tuple(computed)
     payments = counted_outputs(
         outputs, required_confirmations, reserve_addresses=reserve_addresses, as_of=as_of
     )

@@ -24,11 +24,18 @@ Rules, per period of the operation's terms (see `compute_obligation`):
   - one rate in force on every counted day (the usual case): rate × basis_sat, from the integer
     basis shown on the statement, so a reader can check it by hand;
   - the rate changes inside the period, or some days have no rate: Σ over the rated days of
-    (that day's rate × that day's basis), the day's basis being its mined amount (`reported`),
-    its exact expected amount (`expected`), or, for `greater`, the day's value of whichever
-    measure is larger over the whole period. The `rate` shown is the first rated day's; flag
-    `rate_changed` says another applied too.
-  - never below 0: a period whose clawbacks exceed its earnings owes nothing (flag `clawback`).
+    (that day's rate × that day's basis), the day's basis being its mined amount (`reported`)
+    or its exact expected amount (`expected`). For `greater`, both sums are worked out and the
+    larger one is due: the measure is chosen by what it owes on the rated days, never by totals
+    that count unrated days or weigh a low-rate day like a high-rate one (so `greater` never
+    owes more than either measure alone, nor less). `basis_sat` is the chosen measure's
+    total. The `rate` shown is the first rated day's; flag `rate_changed` says another
+    applied too.
+  - never below 0: a period whose clawbacks exceed its earnings owes nothing (flag `clawback`),
+    and what it would owe below 0 (`carried_out_sat`) is **carried forward**: taken off the
+    next periods' due, oldest first, until used up (`carried_in_sat`, flag
+    `clawback_carried`). A pool's clawback takes back coins that an earlier period already
+    owed a share of; the reserve never pays out, but it does not keep charging for them.
 - A day before the schedule's first `effective_from` has **no rate**: it is listed in
   `unrated_days`, adds nothing to due, and flags the period `no_rate_in_force`. It is an error
   of that day only; the rest of the period, and every other period, is computed as usual.
@@ -75,6 +82,7 @@ class ObligationFlag(StrEnum):
     NO_RATE_IN_FORCE = "no_rate_in_force"
     RATE_CHANGED = "rate_changed"
     CLAWBACK = "clawback"
+    CLAWBACK_CARRIED = "clawback_carried"
     EXPECTED_MISSING_DAYS_REPORTED = "expected_missing_days_reported"
 
 
@@ -309,6 +317,10 @@ class Obligation:
     income_sat: tuple[tuple[Income, int], ...] = ()
     """Σ credits of the period by kind, counted or not (`counted_income` says which count)."""
     counted_income: frozenset[Income] = DEFAULT_COUNTED_INCOME
+    carried_in_sat: int = 0
+    """Earlier periods' clawbacks taken off this period's due (flag `clawback_carried`)."""
+    carried_out_sat: int = 0
+    """What this period would owe below 0, carried on to the next period's due."""
 
 
 def expected_for_day(
@@ -355,11 +367,13 @@ def compute_obligation(
     network_by_day: Mapping[date, DailyNetwork],
     as_of: datetime,
     first_day: date | None = None,
+    carried_in_sat: int = 0,
 ) -> Obligation:
     """The obligation for `period` from already-validated, per-day indexed inputs.
 
     Days before `first_day` (the operation's first day) and after `as_of`'s day are neither
     counted nor missing. Each day is due at the rate in force that day (see the module rules).
+    `carried_in_sat`: what earlier periods' clawbacks left below 0, taken off this due.
     """
     last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
     basis, due_days = terms.in_force(period.start)
@@ -436,35 +450,44 @@ def compute_obligation(
                 for f in days
             )
         )
-    basis_sat = {
-        Basis.REPORTED: mined_sat,
-        Basis.EXPECTED: expected_basis_sat,
-        Basis.GREATER: max(mined_sat, expected_basis_sat),
-    }[basis]
     rated = [r for r in day_rates if r is not None]
     # The rate shown: the first rated day's; none at all in force is shown as 0, and flagged.
     rate = rated[0] if rated else (terms.rate_or_none(period.start) or Decimal(0))
     unrated = tuple(f.day for f, r in zip(days, day_rates, strict=True) if r is None)
     if not unrated and len(set(rated)) <= 1:
         # The one rounding of the due figure: rate × the period's integer basis.
-        due_sat = round_half_up_sat(Fraction(rate) * basis_sat)
-    else:
         use_expected = basis is Basis.EXPECTED or (
             basis is Basis.GREATER and expected_basis_sat > mined_sat
         )
-        exact = Fraction(0)
+        raw_due_sat = round_half_up_sat(
+            Fraction(rate) * (expected_basis_sat if use_expected else mined_sat)
+        )
+    else:
+        # What each measure owes over the rated days, day by day at that day's rate; `greater`
+        # takes the measure that owes more (never by totals that count unrated days).
+        owed_reported = Fraction(0)
+        owed_expected = Fraction(0)
         for figures, day_rate in zip(days, day_rates, strict=True):
             if day_rate is None:
                 continue
-            day_basis = (
+            owed_reported += Fraction(day_rate) * figures.mined_sat
+            owed_expected += Fraction(day_rate) * (
                 figures.expected_exact_sat
-                if use_expected and figures.expected_exact_sat is not None
+                if figures.expected_exact_sat is not None
                 else Fraction(figures.mined_sat)
             )
-            exact += Fraction(day_rate) * day_basis
-        due_sat = round_half_up_sat(exact)  # the one rounding, over the rated days
+        use_expected = basis is Basis.EXPECTED or (
+            basis is Basis.GREATER and owed_expected > owed_reported
+        )
+        # The one rounding, over the rated days.
+        raw_due_sat = round_half_up_sat(owed_expected if use_expected else owed_reported)
+    basis_sat = expected_basis_sat if use_expected else mined_sat
     clawback = any(amount < 0 for f in days for _, amount in f.earnings_by_pool)
-    due_sat = max(due_sat, 0)
+    # A clawback carried from earlier periods is taken off this period's due; what a net
+    # negative period would owe below 0 is carried on to the next (module rules).
+    net_sat = raw_due_sat - carried_in_sat
+    due_sat = max(net_sat, 0)
+    carried_out_sat = max(-net_sat, 0)
     flags: list[ObligationFlag] = []
     tolerance = Fraction(terms.discrepancy_tolerance)
     if expected_sat > 0 and (expected_sat - mined_sat) > tolerance * expected_sat:
@@ -481,6 +504,8 @@ def compute_obligation(
         flags.append(ObligationFlag.RATE_CHANGED)
     if clawback:
         flags.append(ObligationFlag.CLAWBACK)
+    if carried_in_sat > 0:
+        flags.append(ObligationFlag.CLAWBACK_CARRIED)
     return Obligation(
         period=period,
         rate=rate,
@@ -498,6 +523,8 @@ def compute_obligation(
         provisional_days=tuple(provisional),
         income_sat=tuple(sorted(income_sat.items())),
         counted_income=counted,
+        carried_in_sat=carried_in_sat,
+        carried_out_sat=carried_out_sat,
     )
 
 

@@ -184,6 +184,7 @@ IDENTIFIER_WORDS = {
     "no_rate_in_force": N_("no rate in force on some days"),
     "rate_changed": N_("the rate changed during the period"),
     "clawback": N_("a pool took back earlier credits"),
+    "clawback_carried": N_("an earlier period's clawback was taken off this due"),
     "shortfall": N_("shortfall: the deadline has passed with an amount unpaid"),
     "paid_late": N_("paid late: a transfer arrived after the deadline"),
     # kinds of pool credit

@@ -187,6 +187,8 @@ class Statement:
     provisional_days: tuple[date, ...] = ()  # network figures not final yet
     income: tuple[IncomeLine, ...] = ()  # pool credits by kind, counted or not
     assessed_later: tuple[StatementTranche, ...] = ()  # due by their own, later deadlines
+    clawback_carried_in_sat: int = 0  # earlier periods' clawbacks taken off this due
+    clawback_carried_out_sat: int = 0  # below 0 this period, carried on to the next
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -349,6 +351,8 @@ def build_statement(
         restatements=tuple(restatements),
         unrated_days=obligation.unrated_days,
         provisional_days=obligation.provisional_days,
+        clawback_carried_in_sat=obligation.carried_in_sat,
+        clawback_carried_out_sat=obligation.carried_out_sat,
         income=tuple(
             IncomeLine(str(kind), amount, kind in obligation.counted_income)
             for kind, amount in obligation.income_sat
@@ -433,6 +437,7 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             **amount("expected", statement.expected_sat),
             **amount("basis", statement.basis_sat),
             **amount("due", statement.due_sat),
+            **_carried(statement),
             **amount("remitted", statement.remitted_sat),
             **amount("opening_balance", statement.opening_balance_sat),
             **amount("closing_balance", statement.closing_balance_sat),
@@ -746,11 +751,30 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         ),
         unrated_days=root.days("unrated_days"),
         provisional_days=root.days("provisional_days"),
+        clawback_carried_in_sat=summary.integer("clawback_carried_in_sat")
+        if summary.has("clawback_carried_in_sat")
+        else 0,
+        clawback_carried_out_sat=summary.integer("clawback_carried_out_sat")
+        if summary.has("clawback_carried_out_sat")
+        else 0,
         income=tuple(
             IncomeLine(line.text("income"), line.integer("amount_sat"), line.boolean("counted"))
             for line in summary.optional_children("income")
         ),
     )
+
+
+def _carried(statement: Statement) -> dict[str, int]:
+    """A clawback carried in or out, only where there is one (older statements keep their
+    bytes)."""
+    return {
+        name: value
+        for name, value in (
+            ("clawback_carried_in_sat", statement.clawback_carried_in_sat),
+            ("clawback_carried_out_sat", statement.clawback_carried_out_sat),
+        )
+        if value
+    }
 
 
 def _cell(value: int | str | None) -> str:
@@ -798,6 +822,7 @@ def render_csv(statement: Statement) -> bytes:
         ("basis_sat", statement.basis_sat),
         ("due_sat", statement.due_sat),
         ("due_btc", Number(sat_to_btc_text(statement.due_sat))),
+        *_carried(statement).items(),
         ("opening_balance_sat", statement.opening_balance_sat),
         ("remitted_sat", statement.remitted_sat),
         ("closing_balance_sat", statement.closing_balance_sat),

@@ -63,6 +63,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_operation_accounts_stale",
         "reservewatch_operation_late_payments",
         "reservewatch_operation_restated_periods",
+        "reservewatch_config_rewrites_issued_periods",
         "reservewatch_operation_expected_missing_days",
         # The collector itself.
         "reservewatch_build_info",

@@ -4,8 +4,9 @@ closed periods issued before, and each period's metered energy.
 The accounts' pass reads both for every operation at once (:class:`StatementInputs`), so the
 API builds a statement from the pass's snapshot without a read of its own; the CLI and the
 mailer read them for one statement as of any instant. Either way a period's energy is what
-the store held for the minutes before the statement's instant, so a statement as of an
-instant states the same energy whichever way it was made.
+the store held at the statement's instant for the minutes before it (telemetry observed
+later, even for earlier minutes, is not counted), so a statement as of an instant states the
+same energy whichever way it was made, and whenever it is made again.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ async def energy_wh(
     if not site_ids:
         return None
     start, end = energy_span(period, as_of)
-    return await store.energy_wh(site_ids, start, end)
+    return await store.energy_wh(site_ids, start, end, as_of=as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class _Span(NamedTuple):
     start: datetime
     end: datetime
     final: bool  # past telemetry's reach: kept once read
+    as_of: datetime  # the energy as the store knew it then
 
 
 class PeriodEnergy:
@@ -89,12 +91,21 @@ class PeriodEnergy:
                 else:
                     start, end = energy_span(period, account.as_of)
                     final = period.end_at <= account.as_of - self._final_after
-                    wanted.append(_Span(operation_id, period.label, sites, start, end, final))
-        if not wanted:
-            return energy
+                    wanted.append(
+                        _Span(operation_id, period.label, sites, start, end, final, account.as_of)
+                    )
+        for as_of in sorted({w.as_of for w in wanted}):  # one instant a pass: one read
+            await self._read_spans(store, [w for w in wanted if w.as_of == as_of], energy)
+        return energy
+
+    async def _read_spans(
+        self, store: Store, wanted: Sequence[_Span], energy: dict[str, dict[str, int | None]]
+    ) -> None:
         bounds = sorted({w.start for w in wanted} | {w.end for w in wanted})
         index = {bound: i for i, bound in enumerate(bounds)}
-        sums = await store.energy_between({s for w in wanted for s in w.sites}, bounds)
+        sums = await store.energy_between(
+            {s for w in wanted for s in w.sites}, bounds, as_of=wanted[0].as_of
+        )
         for span in wanted:
             total, rollups = 0, 0
             for site in span.sites:
@@ -105,7 +116,6 @@ class PeriodEnergy:
             energy[span.operation_id][span.label] = value
             if span.final:
                 self._final[span.operation_id, span.label, span.sites] = value
-        return energy
 
 
 async def restatements_of(

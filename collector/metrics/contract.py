@@ -250,6 +250,13 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             *_OPS,
             "reason",
         ),
+        "reservewatch_config_rewrites_issued_periods": _g(
+            "Closed periods already issued whose due or remitted amount the running "
+            "configuration changes against the terms recorded when they were issued (an edit "
+            "of the past, e.g. a pool account without `from`, a reserve address dropped "
+            "instead of retired), as found at start.",
+            *_OPS,
+        ),
         "reservewatch_operation_restated_periods": _g(
             "Closed periods whose due now differs from the statement issued for them (a "
             "revised input restated them; the next statement shows how).",

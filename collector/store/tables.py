@@ -73,6 +73,21 @@ class TelemetryRollup(Base):
     miners_online_last: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class TelemetryEnergyObserved(Base):
+    """What the store learned of one site's minute of energy, by when it learned it: each
+    flush's energy for the minute, summed per whole minute of observation (``observed_at``,
+    the flush's instant rounded up to the minute). Energy as of T sums the rows observed by T,
+    so telemetry arriving after T never changes a statement as of T. Rows from before this
+    table existed count as observed at their own minute."""
+
+    __tablename__ = "telemetry_energy_observed"
+
+    site_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    energy_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class SiteState(Base):
     """What a restart needs to continue a site's counters: the last reading and the meter."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -20,8 +20,18 @@ from collector.store.records import (
 from collector.store.tables import (
     CurtailmentOrder,
     SiteState,
+    TelemetryEnergyObserved,
     TelemetryRollup,
 )
+
+_MINUTE = timedelta(minutes=1)
+
+
+def observed_minute(instant: datetime) -> datetime:
+    """``instant`` rounded up to the whole UTC minute: when a flush's energy counts from."""
+    utc = instant.astimezone(UTC)
+    floor = utc.replace(second=0, microsecond=0)
+    return floor if floor == utc else floor + _MINUTE
 
 
 class TelemetryStore(StoreBase):
@@ -30,7 +40,19 @@ class TelemetryStore(StoreBase):
     async def flush_telemetry(
         self, deltas: Sequence[RollupDelta], states: Sequence[SiteStateRecord]
     ) -> None:
-        """Add rollup deltas and save site states in one transaction (all or nothing)."""
+        """Add rollup deltas and save site states in one transaction (all or nothing); each
+        delta's energy is also kept by when it was observed (the store's clock, rounded up to
+        the minute: ``telemetry_energy_observed``), for energy as of an instant."""
+        observed_at = observed_minute(self.clock.now())
+        observed = [
+            {
+                "site_id": d.site_id,
+                "minute": d.minute,
+                "observed_at": observed_at,
+                "energy_wh": d.energy_wh,
+            }
+            for d in deltas
+        ]
 
         async def work(connection: AsyncConnection) -> None:
             await self._upsert(
@@ -40,6 +62,13 @@ class TelemetryStore(StoreBase):
                 ("site_id", "minute"),
                 add=("samples", "power_w_sum", "energy_wh", "hashrate_hs_sum", "hashrate_samples"),
                 keep_max=("power_w_max",),
+            )
+            await self._upsert(
+                connection,
+                TelemetryEnergyObserved,
+                observed,
+                ("site_id", "minute", "observed_at"),
+                add=("energy_wh",),
             )
             await self._upsert(connection, SiteState, [row_of(s) for s in states], ("site_id",))
 
@@ -89,37 +118,46 @@ class TelemetryStore(StoreBase):
         ]
 
     async def energy_wh(
-        self, site_ids: Iterable[str], start: datetime, end: datetime
+        self, site_ids: Iterable[str], start: datetime, end: datetime, *, as_of: datetime
     ) -> int | None:
-        """Metered energy of ``site_ids`` over ``[start, end)`` from the rollups, in Wh;
-        None when no telemetry at all is stored for them in that span."""
-        t = _table(TelemetryRollup)
+        """Metered energy of ``site_ids`` over ``[start, end)`` as the store knew it at
+        ``as_of``, in Wh; None when no telemetry at all was known for them in that span."""
+        t = _table(TelemetryEnergyObserved)
         rows = await self._read(
             select(func.sum(t.c.energy_wh), func.count()).where(
-                t.c.site_id.in_(list(site_ids)), t.c.minute >= start, t.c.minute < end
+                t.c.site_id.in_(list(site_ids)),
+                t.c.minute >= start,
+                t.c.minute < end,
+                t.c.observed_at <= as_of,
             )
         )
         total, count = rows[0]
         return int(total) if count else None
 
     async def energy_between(
-        self, site_ids: Iterable[str], bounds: Sequence[datetime]
+        self, site_ids: Iterable[str], bounds: Sequence[datetime], *, as_of: datetime
     ) -> dict[tuple[str, int], tuple[int, int]]:
         """Metered energy per site between consecutive ``bounds`` (ascending instants), in
         one read: ``(site, i) -> (Wh, rollups)`` for the minutes in ``[bounds[i],
         bounds[i + 1])``; spans without a rollup are absent. Many periods' energy at once
-        (the accounts' pass) without one query per period."""
+        (the accounts' pass) without one query per period. As the store knew it at
+        ``as_of``; ``(Wh, rollups)`` counts the observations of the span, not its minutes."""
         sites = list(site_ids)
         if len(bounds) < 2 or not sites:
             return {}
-        t = _table(TelemetryRollup)
+        t = _table(TelemetryEnergyObserved)
         bucket = case(
             *((t.c.minute < bound, index) for index, bound in enumerate(bounds[1:])),
             else_=len(bounds) - 1,
         ).label("bucket")
         rows = await self._read(
             select(t.c.site_id, bucket, func.sum(t.c.energy_wh), func.count())
-            .where(t.c.site_id.in_(sites), t.c.minute >= bounds[0], t.c.minute < bounds[-1])
+            .where(
+                t.c.site_id.in_(sites),
+                t.c.minute >= bounds[0],
+                t.c.minute < bounds[-1],
+                t.c.observed_at <= as_of,
+            )
             .group_by(t.c.site_id, bucket)
         )
         return {(str(site), int(index)): (int(wh), int(n)) for site, index, wh, n in rows}

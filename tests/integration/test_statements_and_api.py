@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -29,12 +29,15 @@ from tests.support.processes import free_port
 from tests.support.scenario import (
     AS_OF,
     DEMO_ADDRESS,
+    OBSERVED_AT,
     OTHER_ADDRESS,
     TOKENS,
     database_url,
     populate,
     write_config,
 )
+
+NEW_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"  # another valid mainnet address
 
 
 @pytest.fixture
@@ -435,7 +438,8 @@ def test_the_apis_statement_is_the_clis_as_of_the_same_instant_and_goes_on_recor
         return RollupDelta("demo-a", "op-demo", minute, 1, 4e5, 4e5, energy_wh, 2e16, 1, 1)
 
     async def served_by_the_api() -> tuple[dict[str, bytes], list[tuple[str, str]]]:
-        async with Store(open_engine(config.database)) as store:
+        observed = FrozenClock(AS_OF - timedelta(minutes=1))  # each flush before the instant
+        async with Store(open_engine(config.database), observed) as store:
             await store.flush_telemetry(
                 [
                     metered(datetime(2026, 10, 30, 12, tzinfo=UTC), 9_600_000),
@@ -444,6 +448,7 @@ def test_the_apis_statement_is_the_clis_as_of_the_same_instant_and_goes_on_recor
                 ],
                 [],
             )
+            store.clock = FrozenClock(AS_OF)
             accounts = AccountsService(config, store, FrozenClock(AS_OF))
             await accounts.recompute()
             api = AccountsApi(config, store, accounts)
@@ -468,3 +473,92 @@ def test_the_apis_statement_is_the_clis_as_of_the_same_instant_and_goes_on_recor
     assert statements["2026-10"]["energy"]["energy_kwh"] == "9600"
     assert statements["2026-11"]["energy"]["energy_kwh"] == "1.5"
     assert recorded == [(p, json.loads(d)["sha256"]) for p, d in sorted(served.items())]
+
+
+def test_telemetry_that_arrives_after_the_instant_does_not_change_a_statement_as_of_it(
+    scenario: Path, tmp_path: Path
+) -> None:
+    """Issue 26, item 9: 400 kWh of 30 October, sent late (a gateway's buffer), arrives on
+    15 November. October as of 12 November stated 9,600 kWh, and still does; as of
+    15 November it states 10,000."""
+    config = load_config(scenario)
+
+    def metered(minute: datetime, energy_wh: int) -> RollupDelta:
+        return RollupDelta("demo-a", "op-demo", minute, 1, 4e5, 4e5, energy_wh, 2e16, 1, 1)
+
+    async def flush(observed: datetime, delta: RollupDelta) -> None:
+        async with Store(open_engine(config.database), FrozenClock(observed)) as store:
+            await store.flush_telemetry([delta], [])
+
+    asyncio.run(flush(datetime(2026, 10, 30, 12, 1, tzinfo=UTC), metered(
+        datetime(2026, 10, 30, 12, tzinfo=UTC), 9_600_000)))  # fmt: skip
+    before = tmp_path / "before.json"
+    assert _statement(scenario, before) == 0
+    asyncio.run(flush(datetime(2026, 11, 15, 8, 0, 30, tzinfo=UTC), metered(
+        datetime(2026, 10, 30, 12, tzinfo=UTC), 400_000)))  # fmt: skip
+    again = tmp_path / "again.json"
+    assert _statement(scenario, again) == 0
+    assert json.loads(again.read_text())["statement"]["energy"]["energy_kwh"] == "9600"
+    assert again.read_bytes() == before.read_bytes()
+    later = tmp_path / "later.json"
+    assert _statement(scenario, later, as_of="2026-11-15T08:01:00Z") == 0
+    assert json.loads(later.read_text())["statement"]["energy"]["energy_kwh"] == "10000"
+    # Observed at 08:00:30, it counts from the next whole minute, 08:01.
+    edge = tmp_path / "edge.json"
+    assert _statement(scenario, edge, as_of="2026-11-15T08:00:59Z") == 0
+    assert json.loads(edge.read_text())["statement"]["energy"]["energy_kwh"] == "9600"
+
+
+def test_check_config_refuses_a_file_that_rewrites_an_issued_closed_period(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 26, item 13: October issued as of 12 November (200,000 remitted to the demo
+    address); a file that drops the address instead of moving it to `retired_addresses` would
+    make it 0. check-config names the field (exit 2); the collector's start-up check gives
+    one line and the metric per period."""
+    from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
+    from collector.accounts.terms import terms_documents
+
+    config = load_config(scenario)
+
+    async def record_terms() -> None:
+        async with Store(open_engine(config.database), FrozenClock(OBSERVED_AT)) as store:
+            await store.record_terms(terms_documents(config))
+
+    asyncio.run(record_terms())
+    assert _statement(scenario, tmp_path / "october.json") == 0
+    assert main(["check-config", "--config", str(scenario)]) == 0
+    capsys.readouterr()
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(scenario.read_text().replace(DEMO_ADDRESS, NEW_ADDRESS))
+    assert main(["check-config", "--config", str(moved)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{moved}: operations[0].reserve_addresses[0]: configuration rewrites issued closed "
+        "period: operation=op-demo period=2026-10 (issued as of 2026-11-12T00:00:00+00:00) "
+        "remitted 200,000 -> 0; fields: reserve_addresses[0]"
+    )
+    # The right way: the old address moved to retired_addresses keeps its payments counting.
+    retired = tmp_path / "retired.yaml"
+    retired.write_text(
+        moved.read_text().replace(
+            "  reserve_addresses:\n  - " + NEW_ADDRESS,
+            f"  reserve_addresses:\n  - {NEW_ADDRESS}\n  retired_addresses:\n"
+            f"  - address: {DEMO_ADDRESS}\n    until: '2026-12-01'",
+        )
+    )
+    assert "retired_addresses" in retired.read_text()
+    assert main(["check-config", "--config", str(retired)]) == 0
+
+    async def at_start() -> tuple[list[str], float | None]:
+        edited = load_config(moved)
+        async with Store(open_engine(edited.database)) as store:
+            found = await issued_rewrites(store, edited, AS_OF)
+        metrics = RewriteMetrics(edited)
+        metrics.rewrites = found
+        [gauge] = metrics.metric_families()
+        value = next(s.value for s in gauge.samples if s.labels["operation"] == "op-demo")
+        return [r.line() for r in found], value
+
+    lines, value = asyncio.run(at_start())
+    assert len(lines) == 1
+    assert value == 1

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from collector.accounts.statement_inputs import PeriodEnergy, energy_wh
+from collector.clock import FrozenClock
 from collector.store.queries import Store
 from collector.store.records import RollupDelta
 from remittance import (
@@ -22,6 +25,13 @@ from remittance.periods import parse_period_label
 
 AS_OF = datetime(2026, 11, 12, 6, 0, tzinfo=UTC)
 MAX_AGE = timedelta(days=7)  # telemetry's mqtt.max_age_s
+
+
+@pytest.fixture
+def store(store: Store) -> Store:
+    """The shared store, its telemetry observed on 1 November (before every pass here)."""
+    store.clock = FrozenClock(datetime(2026, 11, 1, tzinfo=UTC))
+    return store
 
 
 def _account(as_of: datetime = AS_OF) -> OperationAccount:
@@ -97,3 +107,24 @@ async def test_a_period_still_within_telemetrys_reach_is_read_again(store: Store
     await store.flush_telemetry([_delta("a", datetime(2026, 10, 31, 23, 0, tzinfo=UTC), 5)], [])
     again = await energy.read(store, [("op", ["a"], _account(as_of + timedelta(minutes=1)))])
     assert again["op"]["2026-10"] == 55
+
+
+async def test_energy_as_of_an_instant_counts_only_what_was_observed_by_then(
+    store: Store,
+) -> None:
+    """Issue 26, item 9: minutes before the instant that arrive after it are not counted,
+    by the pass as by a statement read alone."""
+    minute = datetime(2026, 11, 10, tzinfo=UTC)
+    store.clock = FrozenClock(datetime(2026, 11, 10, 0, 0, 20, tzinfo=UTC))
+    await store.flush_telemetry([_delta("a", minute, 9_600)], [])
+    store.clock = FrozenClock(AS_OF + timedelta(hours=1))  # late: after the pass's instant
+    await store.flush_telemetry([_delta("a", minute, 400), _delta("b", minute, 5)], [])
+    november = parse_period_label("2026-11")
+    assert await energy_wh(store, ["a", "b"], november, AS_OF) == 9_600
+    read = await PeriodEnergy(MAX_AGE).read(store, [("op", ["a", "b"], _account())])
+    assert read["op"]["2026-11"] == 9_600
+    later = _account(AS_OF + timedelta(hours=1))
+    assert await energy_wh(store, ["a", "b"], november, later.as_of) == 10_005
+    # Observed at 00:00:20, counted from 00:01: as of 00:00:59 not yet, as of 00:01 yes.
+    assert await energy_wh(store, ["a"], november, minute + timedelta(seconds=59)) is None
+    assert await energy_wh(store, ["a"], november, minute + timedelta(minutes=1)) == 9_600

@@ -24,6 +24,7 @@ from collector.store.records import (
 from collector.store.tables import Base
 
 MINUTE = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+NOW = datetime(2100, 1, 1, tzinfo=UTC)  # as of when every flush here was observed
 
 
 def _delta(minute: datetime, samples: int = 2, energy_wh: int = 800) -> RollupDelta:
@@ -47,7 +48,7 @@ def _state(ts: datetime) -> SiteStateRecord:
 
 async def test_migrations_are_idempotent_and_match_the_models(store: Store) -> None:
     await upgrade(store.engine)
-    assert await current_revision(store.engine) == "0010"
+    assert await current_revision(store.engine) == "0011"
 
     def tables(connection: object) -> set[str]:
         return set(inspect(connection).get_table_names())
@@ -67,8 +68,8 @@ async def test_rollup_deltas_add_up_within_a_minute(store: Store) -> None:
     assert rollup.power_w_max == 48_500_000.0
     assert rollup.minute == MINUTE
     assert rollup.minute.tzinfo is not None
-    assert await store.energy_wh(["ekb-a"], MINUTE, MINUTE + timedelta(hours=1)) == 1200
-    assert await store.energy_wh(["ekb-b"], MINUTE, MINUTE + timedelta(hours=1)) is None
+    assert await store.energy_wh(["ekb-a"], MINUTE, MINUTE + timedelta(hours=1), as_of=NOW) == 1200
+    assert await store.energy_wh(["ekb-b"], MINUTE, MINUTE + timedelta(hours=1), as_of=NOW) is None
 
 
 async def test_energy_between_sums_each_span_per_site_in_one_read(store: Store) -> None:
@@ -80,17 +81,17 @@ async def test_energy_between_sums_each_span_per_site_in_one_read(store: Store) 
         [replace(_delta(MINUTE + 2 * hour, energy_wh=3), site_id="ekb-b")], []
     )
     bounds = [MINUTE, MINUTE + hour, MINUTE + 3 * hour]
-    assert await store.energy_between(["ekb-a", "ekb-b", "ekb-c"], bounds) == {
+    assert await store.energy_between(["ekb-a", "ekb-b", "ekb-c"], bounds, as_of=NOW) == {
         ("ekb-a", 0): (100, 1),
         ("ekb-a", 1): (20, 1),
         ("ekb-b", 1): (3, 1),
     }
     # A minute on a bound is in the span it starts; the last bound is not in any span.
-    assert await store.energy_between(["ekb-a"], [MINUTE + hour, MINUTE + 2 * hour]) == {
+    assert await store.energy_between(["ekb-a"], [MINUTE + hour, MINUTE + 2 * hour], as_of=NOW) == {
         ("ekb-a", 0): (20, 1)
     }
-    assert await store.energy_between(["ekb-a"], [MINUTE, MINUTE]) == {}
-    assert await store.energy_between([], bounds) == {}
+    assert await store.energy_between(["ekb-a"], [MINUTE, MINUTE], as_of=NOW) == {}
+    assert await store.energy_between([], bounds, as_of=NOW) == {}
 
 
 async def test_site_state_is_replaced_not_duplicated(store: Store) -> None:

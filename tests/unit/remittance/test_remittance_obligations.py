@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -331,3 +332,85 @@ def test_a_basis_and_due_days_change_applies_to_periods_starting_on_or_after_it(
     assert october.deadline == datetime(2026, 11, 11, tzinfo=UTC)
     assert (november.basis, november.due_sat) == (Basis.EXPECTED, 100)
     assert november.deadline == datetime(2026, 12, 21, tzinfo=UTC)
+
+
+def share_inputs(
+    figures: dict[date, int],
+) -> tuple[list[DailyPoolHashrate], list[DailyNetwork]]:
+    # The operation holds 1/1000 of the network; a day's rewards make its expected figure.
+    return (
+        [DailyPoolHashrate("op-1", day, 1e18) for day in figures],
+        [DailyNetwork(day, 144, sat * 1_000, Decimal("1e21")) for day, sat in figures.items()],
+    )
+
+
+def test_greater_basis_is_chosen_on_the_rated_days_not_on_totals_with_unrated_days() -> None:
+    # 1–15 October unrated (the schedule starts on the 16th): mined 10,000,000 a day, expected
+    # 1,000,000; 16–31 October: mined 1,000,000, expected 2,000,000. Totals favour mined
+    # (166,000,000 vs 47,000,000) but on the days that owe anything expected is larger.
+    october = [date(2026, 10, day) for day in range(1, 32)]
+    mined = {day: 10_000_000 if day.day <= 15 else 1_000_000 for day in october}
+    hashrates, network = share_inputs(
+        {day: 1_000_000 if day.day <= 15 else 2_000_000 for day in october}
+    )
+    schedule = terms((date(2026, 10, 16), "0.10"), basis=Basis.GREATER)
+    result = account(schedule, [earning(d, a) for d, a in mined.items()], hashrates, network)
+    obligation = result.obligations[0]
+    assert obligation.unrated_days == tuple(october[:15])
+    # 10 % × 16 × 2,000,000 (was 10 % × 16 × 1,000,000 = 1,600,000).
+    assert obligation.due_sat == 3_200_000
+    assert obligation.basis_sat == obligation.expected_sat == 47_000_000
+
+
+def test_greater_basis_across_a_rate_change_takes_the_measure_that_owes_more() -> None:
+    # 10 % for 1–15 October (mined 2,000,000, expected 1,000,000 a day), 50 % from the 16th
+    # (mined 1,000,000, expected 1,500,000). Totals favour mined (46,000,000 vs 39,000,000),
+    # which owes 3,000,000 + 8,000,000; expected owes 1,500,000 + 12,000,000.
+    october = [date(2026, 10, day) for day in range(1, 32)]
+    mined = {day: 2_000_000 if day.day <= 15 else 1_000_000 for day in october}
+    hashrates, network = share_inputs(
+        {day: 1_000_000 if day.day <= 15 else 1_500_000 for day in october}
+    )
+    schedule = terms((date(2026, 1, 1), "0.10"), (date(2026, 10, 16), "0.50"), basis=Basis.GREATER)
+    result = account(schedule, [earning(d, a) for d, a in mined.items()], hashrates, network)
+    obligation = result.obligations[0]
+    assert ObligationFlag.RATE_CHANGED in obligation.flags
+    assert obligation.due_sat == 13_500_000  # was 11,000,000
+    assert obligation.basis_sat == obligation.expected_sat == 39_000_000
+    # Never more than either measure alone: the day-by-day larger would owe 14,500,000.
+    reported = account(
+        replace(schedule, basis=Basis.REPORTED),
+        [earning(d, a) for d, a in mined.items()], hashrates, network,
+    ).obligations[0]  # fmt: skip
+    assert reported.due_sat == 11_000_000
+
+
+def test_a_clawback_that_makes_a_period_negative_is_carried_forward() -> None:
+    result = account(
+        TEN_PERCENT,
+        [
+            earning(date(2026, 9, 1), 10_000_000),
+            earning(date(2026, 10, 1), 1_000_000),
+            earning(date(2026, 10, 2), -5_000_000),  # the pool takes back September's coins
+            earning(date(2026, 11, 1), 300_000),
+            earning(date(2026, 12, 1), 5_000_000),
+        ],
+        as_of=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    september, october, november, december, _january = result.obligations
+    assert september.due_sat == 1_000_000
+    assert (october.mined_sat, october.due_sat, october.carried_out_sat) == (-4_000_000, 0, 400_000)
+    # November owes 30,000 and takes 30,000 of the 400,000 carried (was 30,000 due).
+    assert (november.due_sat, november.carried_in_sat, november.carried_out_sat) == (
+        0,
+        400_000,
+        370_000,
+    )
+    assert ObligationFlag.CLAWBACK_CARRIED in november.flags
+    # December owes 500,000 less the 370,000 still carried (was 500,000).
+    assert (december.due_sat, december.carried_in_sat, december.carried_out_sat) == (
+        130_000,
+        370_000,
+        0,
+    )
+    assert result.total_due_sat == 1_000_000 + 130_000

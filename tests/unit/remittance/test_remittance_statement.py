@@ -137,3 +137,32 @@ def test_open_period_statement_shows_no_shortfall(
 def test_energy_and_implied_efficiency(worked_statement: Statement) -> None:
     assert worked_statement.energy_kwh == Decimal(28_800)
     assert worked_statement.implied_efficiency_j_per_th == Decimal("20.00")
+
+
+def test_a_carried_clawback_is_on_the_statement_and_reads_back(
+    worked_operation: OperationInfo,
+) -> None:
+    from datetime import date
+
+    from remittance import DailyEarning, PeriodKind, RateChange, RemittanceTerms, compute_account
+
+    account = compute_account(
+        worked_operation.operation_id,
+        RemittanceTerms(rates=(RateChange(date(2026, 1, 1), Decimal("0.10")),)),
+        [
+            DailyEarning(worked_operation.operation_id, "pool-a", date(2026, 10, 1), -1_000_000),
+            DailyEarning(worked_operation.operation_id, "pool-a", date(2026, 11, 1), 3_000_000),
+        ],
+        (), (), (), 6, datetime(2026, 12, 1, tzinfo=UTC),
+    )  # fmt: skip
+    assert account.terms.period is PeriodKind.MONTHLY
+    october = build_statement(account, worked_operation, "2026-10")
+    november = build_statement(account, worked_operation, "2026-11")
+    assert october.to_dict()["summary"]["clawback_carried_out_sat"] == 100_000
+    assert (november.due_sat, november.clawback_carried_in_sat) == (200_000, 100_000)
+    assert "clawback_carried" in november.flags
+    assert Statement.from_json(november.to_json()) == november
+    from remittance.statement import render_csv
+
+    rows = list(csv.reader(io.StringIO(render_csv(november).decode())))
+    assert ["statement", "clawback_carried_in_sat", "100000"] in rows
