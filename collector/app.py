@@ -140,6 +140,7 @@ class Collector:
         )
         self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
         self._reserve_target = chain_jobs[1].target  # the reserve watcher's
+        self._reserve_status = chain_metrics.reserve
         # Which operation each job feeds (None: every operation).
         self._feeds: dict[str, str | None] = {job.target: None for job in chain_jobs}
         self._feeds |= {job.target: None for job in price_jobs}
@@ -193,10 +194,14 @@ class Collector:
 
     async def _pass_after_reserve_polls(self) -> None:
         """The custody alarm's latency: the reserve's figures are computed in the accounts'
-        pass, so each poll of the reserve watcher starts one at once."""
+        pass, so a poll of the reserve watcher that stored something new starts one at once."""
+        status = self._reserve_status
+        seen = status.changes
         while True:
             await self.poller.polled({self._reserve_target})
-            self.accounts.request_pass()
+            if status.changes != seen:  # a poll that stored nothing new changes no figure
+                seen = status.changes
+                self.accounts.request_pass()
 
     def _site_hashrates(self) -> dict[str, float | None]:
         if self.telemetry is None:

@@ -102,11 +102,7 @@ from collector.sources.bitcoind_rpc import (
 from collector.sources.http import HttpSource
 from collector.sources.network import BlockFollower, NetworkStatus, Walk
 from collector.sources.network_days import HashrateSummary, ParsedBlock
-from collector.sources.reserve import (
-    Recheck,
-    ReserveStatus,
-    recent_unseen,
-)
+from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
 from remittance import money
@@ -267,7 +263,9 @@ class BitcoindReserveJob:
         seen.update(((o.txid, o.vout), o) for o in outflows)
         await self._store.upsert_reserve_outputs(list(seen.values()))
         await self._store.add_reserve_spends(spends)
-        await self._recheck(stored, seen, tip)
+        rechecked = await self._recheck(stored, seen, tip)
+        if rechecked or outputs_changed(stored, seen):
+            self.status.changes += 1
         self._since = lastblock
         self.status.watched = self._book.watched_by_role()
         self.status.tip_height = tip
@@ -418,7 +416,7 @@ class BitcoindReserveJob:
         stored: Mapping[tuple[str, int], ReserveOutputRecord],
         seen: Mapping[tuple[str, int], ReserveOutputRecord],
         tip: int,
-    ) -> None:
+    ) -> bool:
         """Ask the wallet about recent stored outputs the listing did not show as live."""
         pending = recent_unseen(stored, seen, tip, self._reserve.recheck_blocks)
         txids = sorted(pending)
@@ -444,7 +442,7 @@ class BitcoindReserveJob:
                 recheck.gone(output.txid, (output,))
             else:
                 recheck.moved.append(record)
-        await recheck.save(self._store)
+        return await recheck.save(self._store)
 
 
 def _normal(body: str) -> str:

@@ -49,7 +49,7 @@ from collector.config.wallets import wallet_book
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
 from collector.sources.network_days import parse_tip_height, timestamp_utc
-from collector.sources.reserve import Recheck, ReserveStatus, recent_unseen
+from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations
 
@@ -291,7 +291,9 @@ class ReserveJob:
                 used += [o.address for o in found]
             # A used derived address moves the gap on: watch the new ones in this pass.
             pending = self._book.mark_used(used)
-        await self._recheck(stored, seen, tip)
+        rechecked = await self._recheck(stored, seen, tip)
+        if rechecked or outputs_changed(stored, seen):
+            self.status.changes += 1
         self.status.watched = self._book.watched_by_role()
         self.status.tip_height = tip
         if problems:
@@ -357,7 +359,7 @@ class ReserveJob:
         stored: Mapping[tuple[str, int], ReserveOutputRecord],
         seen: Mapping[tuple[str, int], ReserveOutputRecord],
         tip: int,
-    ) -> None:
+    ) -> bool:
         """Ask for the status of recent stored outputs the histories did not show again."""
         pending = recent_unseen(stored, seen, tip, self._reserve.recheck_blocks)
         recheck = Recheck()
@@ -370,7 +372,7 @@ class ReserveJob:
                 recheck.gone(txid, outputs)
                 continue
             recheck.moved.extend(_with_status(o, status) for o in outputs)
-        await recheck.save(self._store)
+        return await recheck.save(self._store)
 
 
 def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutputRecord:

@@ -49,6 +49,9 @@ class ReserveStatus:
     holders: frozenset[str] = frozenset()  # the configured holders (labels)
     # outputs the source gave an "address" that is none on the chain, each counted once
     bad_address_outputs: set[tuple[str, int]] = field(default_factory=set)
+    # polls that stored something new (an output, a spend, a status): what the accounts'
+    # pass is asked at once to compute the reserve's figures again for (the custody alarm)
+    changes: int = 0
 
     @classmethod
     def for_book(cls, operation_ids: Iterable[str], book: WalletBook) -> ReserveStatus:
@@ -69,6 +72,20 @@ class Recheck:
         log.info("reserve tx %s is no longer known: marking its outputs removed", txid)
         self.removed.extend((o.txid, o.vout) for o in outputs)
 
-    async def save(self, store: Store) -> None:
+    async def save(self, store: Store) -> bool:
+        """Store what the recheck established; whether it changed anything."""
         await store.upsert_reserve_outputs(self.moved)
         await store.mark_outputs_removed(self.removed)
+        return bool(self.moved or self.removed)
+
+
+def outputs_changed(
+    stored: Mapping[tuple[str, int], ReserveOutputRecord],
+    seen: Mapping[tuple[str, int], ReserveOutputRecord],
+) -> bool:
+    """Whether a poll saw an output the store did not hold, or one in another state."""
+    return any(
+        (before := stored.get(key)) is None
+        or (before.status, before.block_hash) != (output.status, output.block_hash)
+        for key, output in seen.items()
+    )

@@ -231,12 +231,26 @@ def test_the_guard_works_on_uvloop_as_the_collector_runs() -> None:
 _BODYLESS_POST = b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
 
 
+_RECEIVED: dict[int, bytearray] = {}  # per reader: what it received so far
+
+
 async def _answer_then_closed(reader: asyncio.StreamReader, seconds: float) -> bytes | None:
-    """What the server sent until it closed the connection, or None if still open then."""
-    try:
-        return await asyncio.wait_for(reader.read(), seconds)
-    except TimeoutError:
-        return None
+    """What the server sent until it closed the connection, or None if still open then.
+
+    Reads a chunk at a time and keeps what came: ``reader.read()`` cancelled by a timeout
+    would lose an answer that arrived before the close (a loaded machine closes late)."""
+    received = _RECEIVED.setdefault(id(reader), bytearray())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        try:
+            chunk = await asyncio.wait_for(reader.read(65536), left)
+        except TimeoutError:
+            return None
+        if not chunk:
+            return bytes(_RECEIVED.pop(id(reader)))
+        received += chunk
+    return None
 
 
 async def test_posts_whose_body_never_comes_are_closed_and_healthz_answers_throughout() -> None:
