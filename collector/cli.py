@@ -379,6 +379,7 @@ async def _rewrite_problems(config: Config, source: str) -> list[str]:
     """One line per issued closed period the file's terms would change, naming the fields;
     nothing when the store is not reachable (said on stderr) or holds nothing yet."""
     from collector.accounts.rewrites import issued_rewrites  # noqa: PLC0415
+    from collector.clock import SystemClock  # noqa: PLC0415
     from collector.store.database import current_revision, open_engine  # noqa: PLC0415
     from collector.store.queries import Store  # noqa: PLC0415
 
@@ -386,7 +387,7 @@ async def _rewrite_problems(config: Config, source: str) -> list[str]:
     try:
         if await current_revision(engine) is None:
             return []
-        found = await issued_rewrites(Store(engine), config, datetime.now(UTC))
+        found = await issued_rewrites(Store(engine), config, SystemClock().now())
     except Exception as err:
         print(
             f"{source}: database: not reachable ({type(err).__name__}); "

@@ -36,6 +36,7 @@ from gmqtt.mqtt.constants import MQTTv50, MQTTv311
 from collector.config.base import resolve_secret
 from collector.config.sections import MqttConfig
 from collector.errors import ReservewatchError
+from collector.telemetry.acks import AckBatcher
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +195,7 @@ class GmqttClient:
         self._client._package_handler._handle_qos_1_publish_packet = self._on_qos1_message
         self._lost = asyncio.Event()
         self._subacks: dict[int, asyncio.Future[tuple[int, ...]]] = {}
-        self._ack_future: asyncio.Future[None] | None = None
-        self._ack_mids: list[int] = []
+        self._acks = AckBatcher(self._write_acks)
 
     def _on_message(
         self,
@@ -215,26 +215,9 @@ class GmqttClient:
         if self._handler is None:
             self._write_acks([mid])
             return
-        ack = self._handler(MqttMessage(topic, payload, bool(properties.get("retain"))))
-        if ack is None:
-            self._write_acks([mid])
-            return
-        if ack is not self._ack_future:
-            self._ack_future = ack
-            self._ack_mids = []
-            ack.add_done_callback(functools.partial(self._acks_due, self._ack_mids))
-        self._ack_mids.append(mid)
-
-    def _acks_due(self, mids: list[int], future: asyncio.Future[None]) -> None:
-        if future is self._ack_future:
-            self._ack_future = None
-        if future.cancelled():
-            return
-        error = future.exception()
-        if error is not None:
-            log.warning("messages left unacknowledged for redelivery error=%s", error)
-            return
-        self._write_acks(mids)
+        self._acks.add(
+            mid, self._handler(MqttMessage(topic, payload, bool(properties.get("retain"))))
+        )
 
     def _write_acks(self, mids: list[int]) -> None:
         connection = self._client._connection

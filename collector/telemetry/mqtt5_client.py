@@ -29,7 +29,6 @@ ends the connection with one log line.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -51,6 +50,7 @@ from mqtt5 import (
     TopicFilter,
 )
 
+from collector.telemetry.acks import AckBatcher
 from collector.telemetry.client import MessageHandler, MqttError, MqttMessage, MqttSettings, puback
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,7 @@ class Mqtt5Client(asyncio.Protocol):
         self._ping_interval_s = 0.0
         self._ping_unanswered = False
         self._heard = False
-        self._ack_future: asyncio.Future[None] | None = None
-        self._ack_mids: list[int] = []
+        self._acks = AckBatcher(self._write_acks)
 
     # -- the interface ----------------------------------------------------------------------
 
@@ -457,27 +456,8 @@ class Mqtt5Client(asyncio.Protocol):
                 self._write_acks([mid])
             return
         ack = self._handler(MqttMessage(topic, payload, retain))
-        if mid is None:
-            return
-        if ack is None:
-            self._write_acks([mid])
-            return
-        if ack is not self._ack_future:
-            self._ack_future = ack
-            self._ack_mids = []
-            ack.add_done_callback(functools.partial(self._acks_due, self._ack_mids))
-        self._ack_mids.append(mid)
-
-    def _acks_due(self, mids: list[int], future: asyncio.Future[None]) -> None:
-        if future is self._ack_future:
-            self._ack_future = None
-        if future.cancelled():
-            return
-        error = future.exception()
-        if error is not None:
-            log.warning("messages left unacknowledged for redelivery error=%s", error)
-            return
-        self._write_acks(mids)
+        if mid is not None:
+            self._acks.add(mid, ack)
 
     def _write_acks(self, mids: list[int]) -> None:
         if self._lost.is_set() or self._transport is None:
