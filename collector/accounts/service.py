@@ -42,7 +42,7 @@ from collector.accounts.compute import (
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
-from collector.accounts.reserve import reserve_figures
+from collector.accounts.reserve import LiveReserve
 from collector.accounts.snapshot import AccountsSnapshot
 from collector.accounts.statement_inputs import (
     PeriodEnergy,
@@ -133,6 +133,7 @@ class AccountsService:
         self._held: set[str] = set()  # operations waiting for their sources' first polls
         self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
         self._assessor = Assessor()
+        self._reserve = LiveReserve()
 
     @property
     def snapshot(self) -> AccountsSnapshot | None:
@@ -192,7 +193,7 @@ class AccountsService:
                 accounts[operation_id] = before[operation_id]
         for operation_id in was_stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
-        reserve = await reserve_figures(self._store, self._config, now=instant)
+        reserve = await self._reserve.read(self._store, self._config, instant)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)

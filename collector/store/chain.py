@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collector.store.base import _OUTPUT, _OUTPUT_STATE, StoreBase, _as_of, _table
@@ -237,6 +237,18 @@ class ChainStore(StoreBase):
             )
 
         await self._write(work)
+
+    async def reserve_facts_version(self) -> tuple[int, datetime | None, int]:
+        """What changes whenever a reserve output or spend is stored or changes state (every
+        change writes a revision; spends are appended): a cheap test of whether the reserve's
+        figures may have moved."""
+        revisions = _table(ReserveOutputRevision)
+        spends = _table(ReserveSpend)
+        [(count, latest)] = await self._read(
+            select(func.count(), func.max(revisions.c.observed_at))
+        )
+        [(spent,)] = await self._read(select(func.count()).select_from(spends))
+        return int(count), latest, int(spent)
 
     async def reserve_spends(self, *, as_of: datetime | None = None) -> list[ReserveSpendRecord]:
         """Every recorded spend of a watched output (with ``as_of``, those seen by then)."""
