@@ -90,7 +90,6 @@ from collector.sources.bitcoind_rpc import (
     RpcCall,
     WalletEntry,
     _int,
-    _is_hash,
     _positive,
     btc_to_sat,
     output_record,
@@ -101,7 +100,7 @@ from collector.sources.bitcoind_rpc import (
 )
 from collector.sources.http import HttpSource
 from collector.sources.network import BlockFollower, NetworkStatus, Walk
-from collector.sources.network_days import HashrateSummary, ParsedBlock
+from collector.sources.network_days import HashrateSummary, ParsedBlock, is_hash
 from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
@@ -340,7 +339,7 @@ class BitcoindReserveJob:
         spending = {
             str(doc.get("txid"))
             for doc in listing["transactions"]
-            if isinstance(doc, dict) and doc.get("category") == "send" and _is_hash(doc.get("txid"))
+            if isinstance(doc, dict) and doc.get("category") == "send" and is_hash(doc.get("txid"))
         }
         for doc in listing["transactions"]:
             try:
@@ -352,7 +351,7 @@ class BitcoindReserveJob:
                 entries.append(replace(entry, kind="internal") if entry.txid in spending else entry)
         if problems:
             lastblock = self._since  # list the same range again next pass
-        return entries, problems, lastblock if _is_hash(lastblock) else None, spending
+        return entries, problems, lastblock if is_hash(lastblock) else None, spending
 
     async def _spending(
         self, txids: Iterable[str], mempool: set[str]
@@ -472,7 +471,7 @@ def _decoded_spends(txid: str, decoded: Mapping[str, Any]) -> list[ReserveSpendR
         raise SourceBadResponse(f"gettransaction {txid}: decoded.vin must be a list")
     spends: list[ReserveSpendRecord] = []
     for index, vin in enumerate(vins):
-        if not isinstance(vin, dict) or not _is_hash(vin.get("txid")):
+        if not isinstance(vin, dict) or not is_hash(vin.get("txid")):
             raise SourceBadResponse(f"gettransaction {txid}: decoded.vin[{index}] has no txid")
         spends.append(ReserveSpendRecord(txid, vin["txid"], _int(vin, "vout", txid)))
     return spends

@@ -8,7 +8,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final, TypeGuard
+from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from collector.config.base import resolve_secret
@@ -20,7 +20,7 @@ from collector.errors import (
     SourceUnauthorized,
 )
 from collector.sources.http import HttpSource
-from collector.sources.network_days import HashrateSummary, ParsedBlock, timestamp_utc
+from collector.sources.network_days import HashrateSummary, ParsedBlock, is_hash, timestamp_utc
 from collector.store.records import BlockRecord, ReserveOutputRecord
 from remittance import money
 from remittance.errors import InvalidInputError
@@ -52,9 +52,6 @@ _CONTRACT_ERRORS: Final = {
     -19: "wallet not specified (several wallets loaded: put /wallet/<name> in the URL)",
     -4: "wallet error",
 }
-
-
-_HEX = frozenset("0123456789abcdef")
 
 
 class BitcoindRpcError(SourceBadResponse):
@@ -184,10 +181,6 @@ class BitcoindRpc:
         return outcomes
 
 
-def _is_hash(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
-
-
 def _int(doc: Mapping[str, Any], name: str, where: str, *, signed: bool = False) -> int:
     value = doc.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or (value < 0 and not signed):
@@ -223,7 +216,7 @@ def parse_block_stats(doc: Any) -> ParsedBlock:
     height = _int(doc, "height", "getblockstats")
     where = f"getblockstats {height}"
     block_hash = doc.get("blockhash")
-    if not _is_hash(block_hash):
+    if not is_hash(block_hash):
         raise SourceBadResponse(f"{where}: blockhash is not a 64-hex hash")
     reward_sat = _int(doc, "subsidy", where) + _int(doc, "totalfee", where)
     when = timestamp_utc(_int(doc, "time", where), where)
@@ -268,7 +261,7 @@ def parse_wallet_entry(doc: Any) -> WalletEntry | None:
     if doc.get("category") != "receive":
         return None
     txid = doc.get("txid")
-    if not _is_hash(txid):
+    if not is_hash(txid):
         raise SourceBadResponse("wallet entry: txid is not a 64-hex hash")
     where = f"wallet entry {txid}"
     address = doc.get("address")
@@ -279,7 +272,7 @@ def parse_wallet_entry(doc: Any) -> WalletEntry | None:
     if confs > 0:
         height = _int(doc, "blockheight", where)
         block_hash = doc.get("blockhash")
-        if not _is_hash(block_hash):
+        if not is_hash(block_hash):
             raise SourceBadResponse(f"{where}: blockhash is not a 64-hex hash")
         block_time = _int(doc, "blocktime", where)
     return WalletEntry(

@@ -39,7 +39,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from collector.bitcoin.address import AddressError, Chain, validate_address
 from collector.bitcoin.wallets import WalletBook
@@ -48,14 +48,12 @@ from collector.config.model import Config
 from collector.config.wallets import wallet_book
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
-from collector.sources.network_days import parse_tip_height, timestamp_utc
+from collector.sources.network_days import is_hash, parse_tip_height, timestamp_utc
 from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations
 
 log = logging.getLogger(__name__)
-
-_HEX = frozenset("0123456789abcdef")
 
 
 # -- pure parsing ----------------------------------------------------------------------------
@@ -82,10 +80,6 @@ class ParsedTx:
     bad_addresses: tuple[tuple[int, str], ...] = ()
 
 
-def _is_txid(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
-
-
 def _non_negative_int(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise SourceBadResponse(f"{what} must be a non-negative integer, got {value!r}")
@@ -99,7 +93,7 @@ def parse_status(doc: Any, where: str = "tx status") -> TxStatus:
         return TxStatus(confirmed=False)
     height = _non_negative_int(doc.get("block_height"), f"{where}: block_height")
     block_hash = doc.get("block_hash")
-    if not _is_txid(block_hash):
+    if not is_hash(block_hash):
         raise SourceBadResponse(f"{where}: block_hash is not a 64-hex hash")
     block_time = _non_negative_int(doc.get("block_time"), f"{where}: block_time")
     return TxStatus(True, height, block_hash, timestamp_utc(block_time, f"{where}: block_time"))
@@ -114,7 +108,7 @@ def parse_tx(doc: Any, chain: Chain = "main") -> ParsedTx:
     coins pay it, it is stored as an outflow without an address (its value is not taken for a
     fee), never with that text. Outputs with no address at all (OP_RETURN, bare scripts: real
     Esplora gives them none) are left out as before."""
-    if not isinstance(doc, dict) or not _is_txid(doc.get("txid")):
+    if not isinstance(doc, dict) or not is_hash(doc.get("txid")):
         raise SourceBadResponse("tx: expected an object with a 64-hex txid")
     txid = str(doc["txid"])
     vouts = doc.get("vout")
@@ -146,7 +140,7 @@ def parse_tx(doc: Any, chain: Chain = "main") -> ParsedTx:
         if isinstance(prevout, dict) and isinstance(prevout.get("scriptpubkey_address"), str):
             prev_txid, prev_vout = vin.get("txid"), vin.get("vout")
             if (
-                not _is_txid(prev_txid)
+                not is_hash(prev_txid)
                 or isinstance(prev_vout, bool)
                 or not isinstance(prev_vout, int)
             ):

@@ -23,7 +23,8 @@ SECONDS_PER_BLOCK: Final = 600
 _HEX64_CHARS: Final = frozenset("0123456789abcdef")
 
 
-def _is_hash(value: object) -> TypeGuard[str]:
+def is_hash(value: object) -> TypeGuard[str]:
+    """A 64-hex-digit hash (a block's or a transaction's), as every chain source writes them."""
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX64_CHARS
 
 
@@ -114,7 +115,7 @@ def parse_block(doc: Any, *, reward_sat: int | None = None) -> ParsedBlock:
     height = _int_field(doc, "height", "block")
     where = f"block {height}"
     block_hash = doc.get("id")
-    if not _is_hash(block_hash):
+    if not is_hash(block_hash):
         raise SourceBadResponse(f"{where}: id is not a 64-hex block hash")
     timestamp = _int_field(doc, "timestamp", where)
     if reward_sat is None:
