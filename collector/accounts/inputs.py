@@ -36,6 +36,9 @@ class Inputs:
     # Per operation, every address whose payments count: fixed ones and those its descriptor
     # derives (as far as the watcher derived them); the configured ones when absent.
     reserve_addresses: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    failed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Operations whose inputs cannot be attributed (:func:`overlap_failures`): (reason,
+    message), one of :data:`collector.accounts.compute.STALE_REASONS`."""
 
 
 async def read_inputs(
@@ -88,6 +91,11 @@ async def read_inputs(
     )
     book = wallet_book(config)
     book.learn(o.address for o in remittances)
+    for o in remittances:  # paid where a node's wallet watches, past the gap walk's reach
+        if o.role == "reserve" and o.address not in book and o.operation_id:
+            book.derived_by(o.operation_id, o.address)
+    overlaps = book.overlaps
+    failed = overlap_failures(overlaps)
     unproven: set[str] = set()
     if config.reserve.require_proof:
         # Until its wallet's control is proven, what an operation pays there counts nothing.
@@ -96,8 +104,8 @@ async def read_inputs(
         rows = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
         unproven = {r.holder for r in rows} - proven_holders(rows)
     for o in remittances:
-        if o.role != "reserve" or o.operation_id in unproven:
-            continue  # paid to a case, to custody, or to a wallet not yet proven
+        if o.role != "reserve" or o.operation_id in unproven or o.address in overlaps:
+            continue  # paid to a case, to custody, to a wallet not yet proven, or to two
         outputs[o.operation_id].append(
             ReserveOutput(
                 o.txid,
@@ -120,4 +128,25 @@ async def read_inputs(
         pool_hashrate_hs=pool_hashrate,
         network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
         reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
+        failed=failed,
     )
+
+
+def overlap_failures(
+    overlaps: Mapping[str, frozenset[tuple[str, str]]],
+) -> dict[str, tuple[str, str]]:
+    """The operations whose reserve wallet derives an address another wallet derives too:
+    operation -> (``wallet_overlap``, what to fix). Their accounts are not computed (a
+    payment there could be either's); every other operation's are."""
+    failed: dict[str, tuple[str, str]] = {}
+    for address, holders in sorted(overlaps.items()):
+        for role, holder in sorted(holders):
+            if role != "reserve" or holder in failed:
+                continue
+            others = ", ".join(f"{r} {h}" for r, h in sorted(holders) if h != holder)
+            failed[holder] = (
+                "wallet_overlap",
+                f"reserve address {address} of operation {holder} is derived by {others} "
+                "too (beyond the addresses check-config derives): give each wallet its own keys",
+            )
+    return failed

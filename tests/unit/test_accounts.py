@@ -11,9 +11,10 @@ import pytest
 
 from collector.accounts import service as accounts
 from collector.accounts.compute import AccountsPass, compute_pass
-from collector.accounts.inputs import Inputs
+from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.pool_days import daily_hashrates
 from collector.accounts.service import AccountsService
+from collector.bitcoin.descriptors import parse_descriptor
 from collector.cli import term_changes
 from collector.clock import FrozenClock
 from collector.config.load import parse_config
@@ -21,13 +22,16 @@ from collector.config.model import Config
 from collector.metrics import build_registry
 from collector.store.queries import Store
 from collector.store.records import (
+    ChainTipRecord,
     EarningRecord,
     NetworkDayRecord,
     PoolHashrateDayRecord,
     PoolStatusRecord,
+    ReserveOutputRecord,
 )
 from remittance.ledger import ReserveOutput
 from remittance.obligations import DailyEarning
+from simulator.keys import wpkh_descriptor
 from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
 
 CONFIG = parse_config(
@@ -311,6 +315,70 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
     site_hashrates["s1"] = 1e17  # telemetry moved; no pass since
     assert discrepancy() == [1.0]
     assert discrepancy() == [1.0]
+
+
+def _descriptor_operations(fixed: str) -> Config:
+    """alpha pays to a descriptor; beta to one fixed address; gamma to its own."""
+    return parse_config(
+        {
+            "reserve": {"gap_limit": 20},
+            "operations": [
+                bare_operation("alpha", fixed)
+                | {"reserve_addresses": [], "reserve_descriptor": wpkh_descriptor(0)},
+                bare_operation("beta", fixed),
+                bare_operation("gamma", OTHER_ADDRESS),
+            ],
+        }
+    )
+
+
+def _paid(operation: str, address: str, txid: str) -> ReserveOutputRecord:
+    return ReserveOutputRecord(
+        txid * 64, 0, operation, address, 50_000, "confirmed", 900_000, "ab" * 32, AS_OF
+    )
+
+
+async def test_a_payment_where_the_node_watches_past_the_gap_is_credited(store: Store) -> None:
+    """Issue 27, item 4: on bitcoind (the node watches the descriptor to its range) a payment
+    to alpha's 500th address was in the reserve's received figure and holdings but not in
+    alpha's ledger: alpha was shown a shortfall for a confirmed payment."""
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    config = _descriptor_operations(DEMO_ADDRESS)
+    await store.upsert_reserve_outputs([_paid("alpha", d.address(500), "a")])
+    await store.save_chain_tip(ChainTipRecord("main", 900_010, "cd" * 32, AS_OF))
+    inputs = await read_inputs(store, config)
+    [output] = inputs.outputs["alpha"]
+    assert output.address == d.address(500)
+    assert d.address(500) in inputs.reserve_addresses["alpha"]
+    assert compute_pass(config, inputs, AS_OF).accounts["alpha"].total_remitted_sat == 50_000
+
+
+async def test_an_address_two_wallets_derive_stales_those_two_operations_only(
+    store: Store,
+) -> None:
+    """Issue 27, item 4: beta's fixed address is alpha's descriptor's 25th: check-config
+    derives 20 and passes; once alpha's 5th is paid the walk reaches the 25th, and every
+    accounts pass raised, all operations stopped, no stale metric. Now alpha and beta are
+    stale (``wallet_overlap``, saying which address and whose), gamma is computed."""
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    config = _descriptor_operations(d.address(25))
+    await store.upsert_reserve_outputs(
+        [_paid("alpha", d.address(5), "a"), _paid("beta", d.address(25), "b")]
+    )
+    service = AccountsService(config, store, FrozenClock(AS_OF))
+    accounts = await service.recompute()
+    assert set(accounts) == {"gamma"}
+    assert service.stale == {"alpha": "wallet_overlap", "beta": "wallet_overlap"}
+    [(_reason, message)] = [
+        failed for op, failed in (await _pass(store, config)).failed.items() if op == "alpha"
+    ]
+    assert f"reserve address {d.address(25)} of operation alpha is derived by reserve beta" in (
+        message
+    )
+
+
+async def _pass(store: Store, config: Config) -> AccountsPass:
+    return compute_pass(config, await read_inputs(store, config), AS_OF)
 
 
 def test_a_pass_leaves_its_objects_out_of_collections_and_cycles_are_still_collected(
