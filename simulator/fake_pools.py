@@ -50,6 +50,16 @@ FAULTS: Final = (
 )
 OTHER_ACCOUNT: Final = "someone-else"
 ANTPOOL_MAX_PAGE_SIZE: Final = 50  # paymentHistoryV2's largest page (pool-apis.md §1.12)
+# The one HTTP method each pool's API takes (tests/fixtures/pools/README.md cites each): F2Pool's
+# v2 and AntPool's user API are POST only, the others GET.
+METHODS: Final = {
+    "braiins": "GET",
+    "f2pool": "POST",
+    "antpool": "POST",
+    "foundry": "GET",
+    "luxor": "GET",
+    "ocean": "GET",
+}
 
 
 @dataclass
@@ -66,6 +76,8 @@ class FakeAccount:
     day_hashrate_hs: dict[date, float] = field(default_factory=dict)
     other_rows: dict[date, list[tuple[str, int]]] = field(default_factory=dict)
     """Rows of other kinds per mining day (F2Pool: a ``type``; Luxor: a category)."""
+    last_nonce: int = 0
+    """AntPool: the largest nonce accepted so far (each request's must be larger)."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,12 @@ class FakePoolServer:
         handler = self._handlers().get(kind)
         if handler is None:
             return web.Response(status=404, text="no such pool")
+        if request.method != METHODS[kind]:
+            # Each pool documents one method; the answer to another is HTTP's own (RFC 9110
+            # §15.5.6), what the pools send is unconfirmed (tests/fixtures/pools/README.md).
+            return web.Response(
+                status=405, text="Method Not Allowed", headers={"Allow": METHODS[kind]}
+            )
         fault = self._take_fault(kind)
         if fault == "slow":
             await asyncio.sleep(self.slow_s)
@@ -525,6 +543,12 @@ class FakePoolServer:
             form.get("signature", ""), expected
         ):
             raise _Refused
+        # The nonce must increase from one request to the next (pool-apis.md §1.4, §1.12):
+        # a repeated or smaller one is refused (the wording is ours, AntPool's unpublished).
+        nonce = form.get("nonce", "")
+        if not nonce.isdigit() or int(nonce) <= state.last_nonce:
+            return {"code": 1, "message": "nonce must increase", "data": None}
+        state.last_nonce = int(nonce)
         if path == "/api/accountOverview.htm":
             return {
                 "code": 0,

@@ -498,14 +498,47 @@ async def test_foundrys_fake_answers_404_for_a_sub_account_it_does_not_know(worl
         assert response.status == 401  # a known sub-account, a wrong key
 
 
+def _antpool_form(nonce: int) -> dict[str, str]:
+    message = f"ekibastuz3ta{nonce}".encode()
+    signature = hmac.new(b"sa", message, hashlib.sha256).hexdigest().upper()
+    return {"userId": "ekibastuz3", "key": "ta", "nonce": str(nonce), "signature": signature}
+
+
 async def test_antpools_fake_refuses_a_page_of_more_than_50(world: World) -> None:
-    nonce = "1773144000000"
-    signature = hmac.new(b"sa", f"ekibastuz3ta{nonce}".encode(), hashlib.sha256).hexdigest().upper()
-    form = {"userId": "ekibastuz3", "key": "ta", "nonce": nonce, "signature": signature}
     url = world.server.base_url("antpool") + "/api/paymentHistoryV2.htm"
-    for size, code in (("50", 0), ("51", 1)):
-        async with world.session.post(url, data={**form, "pageSize": size}) as response:
+    for nonce, size, code in ((1773144000000, "50", 0), (1773144000001, "51", 1)):
+        form = {**_antpool_form(nonce), "pageSize": size}
+        async with world.session.post(url, data=form) as response:
             assert (await response.json())["code"] == code, size
+
+
+async def test_antpools_fake_refuses_a_nonce_that_does_not_increase(world: World) -> None:
+    url = world.server.base_url("antpool") + "/api/accountOverview.htm"
+    for nonce, code in ((1773144000005, 0), (1773144000005, 1), (1773144000004, 1)):
+        async with world.session.post(url, data=_antpool_form(nonce)) as response:
+            answer = await response.json()
+            assert answer["code"] == code, nonce
+    assert answer["message"] == "nonce must increase"
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "wrong"),
+    [
+        ("braiins", "/accounts/profile/json/btc/", "POST"),
+        ("f2pool", "/v2/hash_rate/info", "GET"),
+        ("antpool", "/api/accountOverview.htm", "GET"),
+        ("foundry", "/subaccount_stats/ekibastuz4", "POST"),
+        ("luxor", "/api/v2/pool/summary/BTC", "POST"),
+        ("ocean", "/v1/user_hashrate/bc1qocean", "POST"),
+    ],
+)
+async def test_each_fake_refuses_a_method_its_pool_does_not_take(
+    world: World, kind: str, path: str, wrong: str
+) -> None:
+    url = world.server.base_url(kind) + path
+    async with world.session.request(wrong, url) as response:
+        assert response.status == 405
+        assert response.headers["Allow"] == ("GET" if wrong == "POST" else "POST")
 
 
 async def test_f2pools_fake_refuses_no_currency_and_an_empty_time_range(world: World) -> None:
