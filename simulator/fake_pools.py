@@ -13,9 +13,10 @@ account's ``base_url`` is ``server.base_url(kind)``::
     await server.close()
 
 Faults (``misbehave``): ``slow`` (answers after ``slow_s``), ``rate_limited`` (429 with
-``Retry-After``), ``server_error`` (500), ``unauthorized`` (the pool's own refusal), ``truncated``
-(half a body), ``html`` (a proxy's error page), ``wrong_account`` (another account's data),
-``wrong_unit`` (Braiins: an unknown ``hash_rate_unit``), ``garbage`` (JSON of the wrong shape).
+``Retry-After``; Braiins: no answer at all, as Braiins documents), ``server_error`` (500),
+``unauthorized`` (the pool's own refusal), ``truncated`` (half a body), ``html`` (a proxy's
+error page), ``wrong_account`` (another account's data), ``wrong_unit`` (Braiins: an unknown
+``hash_rate_unit``), ``garbage`` (JSON of the wrong shape).
 ``serve_raw`` answers one path with a fixed body (a recorded payload) instead.
 """
 
@@ -264,6 +265,15 @@ class FakePoolServer:
         fault = self._take_fault(kind)
         if fault == "slow":
             await asyncio.sleep(self.slow_s)
+        elif fault == "rate_limited" and kind == "braiins":
+            # Braiins answers no 429: requests beyond its pace (about one per 5 s) are
+            # silently ignored, and sustained excess gets the IP banned (academy.braiins.com
+            # braiins-pool/monitoring; pool-apis.md §1.1, §1.12). The fake holds the request
+            # unanswered, then drops the connection: the client can only time out.
+            await asyncio.sleep(self.slow_s)
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=204)
         elif fault == "rate_limited":
             return web.Response(
                 status=429,

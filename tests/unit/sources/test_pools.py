@@ -340,6 +340,22 @@ async def test_a_slow_pool_times_out_without_storing_anything(world: World) -> N
     assert await world.store.pool_statuses() == []
 
 
+async def test_braiins_ignoring_an_excess_request_is_a_timeout_retried_after_a_back_off(
+    world: World,
+) -> None:
+    # Braiins answers no 429 to a request beyond its pace: it ignores it (tests/fixtures/pools/
+    # README.md). The adapter gives up on it at its timeout, counts it, backs off, asks again.
+    [job] = world.jobs(("braiins",), timeout_s=0.2)
+    world.server.slow_s = 1
+    world.server.misbehave("braiins", "rate_limited", times=1)
+    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    assert world.counters.value("pool", "timeout") == 1
+    assert world.counters.value("pool", "rate_limited") == 0
+    assert [r.path for r in world.server.requests_to("braiins")][:2] == [
+        "/accounts/profile/json/btc/"
+    ] * 2
+
+
 async def test_server_errors_are_retried_within_one_poll(world: World) -> None:
     [job] = world.jobs(("foundry",))
     world.server.misbehave("foundry", "server_error", times=1)
