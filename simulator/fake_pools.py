@@ -53,6 +53,7 @@ OTHER_ACCOUNT: Final = "someone-else"
 ANTPOOL_MAX_PAGE_SIZE: Final = 50  # paymentHistoryV2's largest page (pool-apis.md §1.12)
 # The one HTTP method each pool's API takes (tests/fixtures/pools/README.md cites each): F2Pool's
 # v2 and AntPool's user API are POST only, the others GET.
+LUXOR_REVENUE_DAYS: Final = 45  # how far back /revenue answers (BitFactory's live test)
 METHODS: Final = {
     "braiins": "GET",
     "f2pool": "POST",
@@ -713,15 +714,41 @@ class FakePoolServer:
                 "workers": workers,
                 "pagination": {**no_more, "item_count": len(workers), "next_page_url": None},
             }
+        dated = (
+            "/api/v2/pool/transactions/BTC",
+            "/api/v2/pool/revenue/BTC",
+            "/api/v2/pool/hashrate-efficiency/BTC",
+        )
+        if path in dated:
+            window = self._luxor_window(request)
+            if isinstance(window, web.Response):
+                return window
+            start, end = window
+        if path == "/api/v2/pool/revenue/BTC":
+            # Luxor's own per-day figure (afaqueadmin/BitFactory src/lib/luxor.ts
+            # RevenueResponse; CleanSatMining's RevenueItem): one MINING row per day, the
+            # "Miner Revenue" part of the day (the rebate is apart, as the dashboard export's
+            # "Mining" and "LuxOS" columns), not paged, about 45 days back (BitFactory
+            # LUXOR_API_HISTORICAL_DATA_INVESTIGATION.md).
+            oldest = self.clock.now().date() - timedelta(days=LUXOR_REVENUE_DAYS)
+            return {
+                "currency_type": "BTC",
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "subaccounts": [{"id": 1, "name": shown}],
+                "revenue": [
+                    {
+                        "date_time": _iso(_day_start(day)),
+                        "revenue": {
+                            "currency_type": "BTC",
+                            "revenue_type": "MINING",
+                            "revenue": _btc(amount - amount // 50),
+                        },
+                    }
+                    for day, amount in self._days(state, max(start, oldest), end + timedelta(1))
+                ],
+            }
         if path == "/api/v2/pool/transactions/BTC":
-            start = date.fromisoformat(request.query["start_date"])
-            end = date.fromisoformat(request.query["end_date"])
-            # Luxor refuses an end date after today (its own MiningOS worker: "end_date never
-            # must be bigger than today, otherwise the API will return an error").
-            if end > self.clock.now().date():
-                return web.json_response(
-                    {"error": "End date must be in the past or today"}, status=400
-                )
             # A day's income is two rows, "Miner Revenue" (docs.luxor.tech/mining/api/v2/
             # payments/get-transactions) and "LuxOS Rebate" (part of the fee returned for
             # running LuxOS; afaqueadmin/BitFactory counts both as income): mined is their
@@ -785,12 +812,6 @@ class FakePoolServer:
                 "pagination": {**no_more, "item_count": len(transactions), "next_page_url": None},
             }
         if path == "/api/v2/pool/hashrate-efficiency/BTC":
-            start = date.fromisoformat(request.query["start_date"])
-            end = date.fromisoformat(request.query["end_date"])
-            if end > self.clock.now().date():
-                return web.json_response(
-                    {"error": "End date must be in the past or today"}, status=400
-                )
             if request.query.get("tick_size") != "1d":
                 return web.json_response(
                     {"error": "tick_size must be one of 5m, 1h, 1d"}, status=400
@@ -810,6 +831,20 @@ class FakePoolServer:
                 "pagination": {**no_more, "item_count": len(ticks), "next_page_url": None},
             }
         return web.json_response({"error": "not found"}, status=404)
+
+    def _luxor_window(self, request: web.Request) -> tuple[date, date] | web.Response:
+        """``start_date`` and ``end_date`` (days, both included), or Luxor's refusal: both are
+        required (afaqueadmin/BitFactory LUXOR_V2_API_COMPLETE_ENDPOINTS_REFERENCE.md), and an
+        end date after today is an error (Luxor's own MiningOS worker: "end_date never must be
+        bigger than today, otherwise the API will return an error")."""
+        try:
+            start = date.fromisoformat(request.query["start_date"])
+            end = date.fromisoformat(request.query["end_date"])
+        except (KeyError, ValueError):
+            return web.json_response({"error": "start_date and end_date are required"}, status=400)
+        if end > self.clock.now().date():
+            return web.json_response({"error": "End date must be in the past or today"}, status=400)
+        return start, end
 
     # -- OCEAN ----------------------------------------------------------------------------
 

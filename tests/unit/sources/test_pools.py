@@ -417,19 +417,39 @@ async def test_luxor_is_asked_up_to_today_never_past_it(world: World) -> None:
     # Luxor refuses an end_date after today: the fake does too, as the pool documents.
     [job] = world.jobs(("luxor",))
     assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
-    asked = [r.query for r in world.server.requests_to("luxor") if "transactions" in r.path]
-    assert asked and all(q["end_date"] <= TODAY.isoformat() for q in asked)
-    assert asked[-1]["end_date"] == TODAY.isoformat()
-    async with world.session.get(
-        f"{world.server.base_url('luxor')}/api/v2/pool/transactions/BTC",
-        params={
-            "subaccount_names": ACCOUNTS["luxor"]["account"],
-            "start_date": TODAY.isoformat(),
-            "end_date": (TODAY + timedelta(days=1)).isoformat(),
-        },
-        headers={"authorization": TOKENS["luxor"]},
-    ) as refused:
-        assert refused.status == 400
+    for endpoint in ("transactions", "revenue"):
+        asked = [r.query for r in world.server.requests_to("luxor") if endpoint in r.path]
+        assert asked and all(q["end_date"] <= TODAY.isoformat() for q in asked), endpoint
+        assert asked[-1]["end_date"] == TODAY.isoformat()
+    base = f"{world.server.base_url('luxor')}/api/v2/pool"
+    account = {"subaccount_names": ACCOUNTS["luxor"]["account"]}
+    for endpoint in ("transactions", "revenue", "hashrate-efficiency"):
+        for dates in (
+            {"start_date": TODAY.isoformat(), "end_date": (TODAY + timedelta(1)).isoformat()},
+            {"start_date": TODAY.isoformat()},  # both dates are required
+        ):
+            async with world.session.get(
+                f"{base}/{endpoint}/BTC",
+                params={**account, **dates, "tick_size": "1d"},
+                headers={"authorization": TOKENS["luxor"]},
+            ) as refused:
+                assert refused.status == 400, (endpoint, dates)
+
+
+async def test_luxor_days_past_revenues_reach_come_from_the_transactions(world: World) -> None:
+    # /revenue answers about 45 days back: older days' mining is the "Miner Revenue" rows',
+    # the same amounts in the fake, so a 60-day backfill has every day, and no finding.
+    world.server.set_earnings(
+        "luxor", "ekibastuz5", {TODAY - timedelta(days=d): 7_000_000 for d in range(30, 60)}
+    )
+    [job] = world.jobs(("luxor",), backfill_days=60)
+    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    mined = _mined_by_day(await world.store.earnings("ekibastuz-1"))
+    assert all(TODAY - timedelta(days=d) in mined for d in range(0, 60))
+    assert mined[TODAY - timedelta(days=50)] == 7_000_000
+    registry, _ = build_registry([world.metrics])
+    labels = {"operation": "ekibastuz-1", "pool": "luxor/ekibastuz5"}
+    assert registry.get_sample_value("reservewatch_pool_unknown_rows_total", labels) == 0
 
 
 @pytest.mark.parametrize(("row_date", "shift"), [("mining_day", 0), ("day_after", 1)])
