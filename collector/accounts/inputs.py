@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from collector.accounts.pool_days import daily_hashrates
+from collector.accounts.pool_days import daily_hashrates, no_history_before
 from collector.accounts.reserve import proven_holders, wallet_proofs
 from collector.config.model import Config
 from collector.config.wallets import wallet_book
@@ -36,6 +36,9 @@ class Inputs:
     # Per operation, every address whose payments count: fixed ones and those its descriptor
     # derives (as far as the watcher derived them); the configured ones when absent.
     reserve_addresses: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Per operation, the day before which a missing pool hash rate is one no pool publishes
+    # (an OCEAN account before the collector's first sample of it): pool_days.no_history_before.
+    no_pool_history_before: Mapping[str, date] = field(default_factory=dict)
 
 
 async def read_inputs(
@@ -120,4 +123,7 @@ async def read_inputs(
         pool_hashrate_hs=pool_hashrate,
         network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
         reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
+        no_pool_history_before=no_history_before(
+            config, await store.first_hashrate_samples(operation_id, as_of=as_of)
+        ),
     )
