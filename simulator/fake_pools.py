@@ -53,6 +53,7 @@ OTHER_ACCOUNT: Final = "someone-else"
 ANTPOOL_MAX_PAGE_SIZE: Final = 50  # paymentHistoryV2's largest page (pool-apis.md §1.12)
 # The one HTTP method each pool's API takes (tests/fixtures/pools/README.md cites each): F2Pool's
 # v2 and AntPool's user API are POST only, the others GET.
+LUXOR_TICKS: Final = ("5m", "1h", "1d", "1w", "1M")
 LUXOR_REVENUE_DAYS: Final = 45  # how far back /revenue answers (BitFactory's live test)
 METHODS: Final = {
     "braiins": "GET",
@@ -393,7 +394,10 @@ class FakePoolServer:
                 last_share = now - timedelta(seconds=60 if online else 7200)
                 # The pool's own flag lags (re-evaluated every 5 minutes): an offline worker
                 # still says "ok" here, so adapters must use last_share.
-                workers[f"{shown}.worker{index}"] = {
+                # Keys: bare names in the exporter's captures ("worker-a"), "<account>.<name>"
+                # as miners log in; which the API writes is unconfirmed: the fake writes both.
+                name = f"worker{index}" if index % 2 else f"{shown}.worker{index}"
+                workers[name] = {
                     "state": "ok",
                     "last_share": int(last_share.timestamp()),
                     "hash_rate_unit": unit,
@@ -812,9 +816,12 @@ class FakePoolServer:
                 "pagination": {**no_more, "item_count": len(transactions), "next_page_url": None},
             }
         if path == "/api/v2/pool/hashrate-efficiency/BTC":
-            if request.query.get("tick_size") != "1d":
+            # tick_size is required, one of 5m, 1h, 1d, 1w, 1M (afaqueadmin/BitFactory
+            # LUXOR_V2_API_COMPLETE_ENDPOINTS_REFERENCE.md); the fake holds day figures only
+            # and answers them whatever the tick.
+            if request.query.get("tick_size") not in LUXOR_TICKS:
                 return web.json_response(
-                    {"error": "tick_size must be one of 5m, 1h, 1d"}, status=400
+                    {"error": "tick_size must be one of " + ", ".join(LUXOR_TICKS)}, status=400
                 )
             ticks = [
                 {

@@ -436,6 +436,19 @@ async def test_luxor_is_asked_up_to_today_never_past_it(world: World) -> None:
                 assert refused.status == 400, (endpoint, dates)
 
 
+async def test_luxors_fake_takes_the_documented_ticks_only(world: World) -> None:
+    url = f"{world.server.base_url('luxor')}/api/v2/pool/hashrate-efficiency/BTC"
+    day = {"start_date": TODAY.isoformat(), "end_date": TODAY.isoformat()}
+    for tick, status in (("1d", 200), ("1w", 200), ("2d", 400), (None, 400)):
+        ticks = {} if tick is None else {"tick_size": tick}
+        async with world.session.get(
+            url,
+            params={"subaccount_names": ACCOUNTS["luxor"]["account"], **day, **ticks},
+            headers={"authorization": TOKENS["luxor"]},
+        ) as response:
+            assert response.status == status, tick
+
+
 async def test_luxor_days_past_revenues_reach_come_from_the_transactions(world: World) -> None:
     # /revenue answers about 45 days back: older days' mining is the "Miner Revenue" rows',
     # the same amounts in the fake, so a 60-day backfill has every day, and no finding.
