@@ -91,6 +91,7 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
                 reserve_addresses=inputs.reserve_addresses.get(
                     operation.id, frozenset(operation.watched_addresses)
                 ),
+                no_pool_history_before=inputs.no_pool_history_before.get(operation.id),
             )
         except RemittanceError as err:
             failed[operation.id] = (_stale_reason(err), str(err))

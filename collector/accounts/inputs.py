@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from collector.accounts.pool_days import daily_hashrates
+from collector.accounts.pool_days import daily_hashrates, no_history_before
 from collector.accounts.reserve import proven_holders, wallet_proofs
 from collector.config.model import Config
 from collector.config.wallets import wallet_book
@@ -39,6 +39,9 @@ class Inputs:
     failed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Operations whose inputs cannot be attributed (:func:`overlap_failures`): (reason,
     message), one of :data:`collector.accounts.compute.STALE_REASONS`."""
+    # Per operation, the day before which a missing pool hash rate is one no pool publishes
+    # (an OCEAN account before the collector's first sample of it): pool_days.no_history_before.
+    no_pool_history_before: Mapping[str, date] = field(default_factory=dict)
 
 
 async def read_inputs(
@@ -129,6 +132,9 @@ async def read_inputs(
         network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
         reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
         failed=failed,
+        no_pool_history_before=no_history_before(
+            config, await store.first_hashrate_samples(operation_id, as_of=as_of)
+        ),
     )
 
 
