@@ -203,13 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default now): what the store knew then. A future instant is refused unless "
         "--projection is given",
     )
-    statement.add_argument(
-        "--lang",
-        choices=["kk", "ru", "en"],
-        default=None,
-        help="the PDF's language: Kazakh, Russian or English (default: the operation's "
-        "`language`); JSON and CSV field names stay English",
-    )
+    _lang_argument(statement, "the PDF's", None, "; JSON and CSV stay English")
     statement.add_argument(
         "--projection",
         action="store_true",
@@ -274,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_argument(grid)
     grid.add_argument("--period", required=True, metavar="PERIOD", help="e.g. 2026-11")
     grid.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.pdf")
+    _lang_argument(grid, "the picture's", "en")
     reserve = report_commands.add_parser(
         "reserve",
         help="the reserve's signed report for the central bank (PDF, CSV or JSON)",
@@ -287,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--period", required=True, metavar="PERIOD", help="2026 (year), 2026-Q4, 2026-11, UTC"
     )
     reserve.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|.csv|.json")
+    _lang_argument(reserve, "the PDF's", "en", "; JSON and CSV stay English")
     reserve.add_argument(
         "--as-of", type=_instant, default=None, metavar="TIME",
         help="what the store knew at this instant (ISO 8601; default now; never the future)",
@@ -480,6 +476,15 @@ def _demo(args: argparse.Namespace) -> int:
     return status
 
 
+def _lang_argument(
+    parser: argparse.ArgumentParser, what: str, default: str | None, note: str = ""
+) -> None:
+    """``--lang kk|ru|en``; without it ``default`` (``None``: the operation's language)."""
+    words = default or "the operation's `language`"
+    help_text = f"{what} language: Kazakh, Russian or English (default: {words}){note}"
+    parser.add_argument("--lang", choices=["kk", "ru", "en"], default=default, help=help_text)
+
+
 def _statement(args: argparse.Namespace) -> int:
     from collector.documents.statements import write_statement  # noqa: PLC0415
 
@@ -512,7 +517,7 @@ def _report(args: argparse.Namespace) -> int:
         from collector.documents.reserve_report import write_reserve_report  # noqa: PLC0415
 
         return asyncio.run(
-            write_reserve_report(_load(args.config), args.period, args.out, args.as_of)
+            write_reserve_report(_load(args.config), args.period, args.out, args.as_of, args.lang)
         )
     if args.report_command == "transparency":
         from collector.documents.reserve_report import write_transparency  # noqa: PLC0415
@@ -520,7 +525,7 @@ def _report(args: argparse.Namespace) -> int:
         return asyncio.run(write_transparency(_load(args.config), args.out, args.as_of))
     from collector.documents.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 
-    return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
+    return asyncio.run(write_grid_report(_load(args.config), args.period, args.out, args.lang))
 
 
 def _keygen(args: argparse.Namespace) -> int:

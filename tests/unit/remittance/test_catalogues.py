@@ -20,6 +20,7 @@ from remittance.i18n import LANGUAGES, catalogue_path
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "remittance" / "pdf.py",
+    ROOT / "remittance" / "reserve_pdf.py",
     *(
         ROOT / "collector" / name
         for name in (
@@ -29,6 +30,7 @@ SOURCES = [
             "http/portal.py",
             "http/portal_pages.py",
             "documents/public_page.py",
+            "documents/grid_report.py",
         )
     ),
 ]
