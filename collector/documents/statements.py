@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,8 +107,12 @@ async def statement_of_account(
     restatements = await restatements_of(store, operation.id, account, as_of, issued)
     sites = [site.id for site in operation.sites]
     energy = await energy_wh(store, sites, period_range, as_of)
+    recorded = operation.id in await store.terms_as_of(as_of)
     return statement_from_inputs(
-        operation, period, account, StatementInputs(as_of, {period: energy}, tuple(restatements))
+        operation,
+        period,
+        account,
+        StatementInputs(as_of, {period: energy}, tuple(restatements), recorded),
     )
 
 
@@ -116,7 +121,7 @@ def statement_from_inputs(
 ) -> Statement:
     """The statement of ``period`` from an account and its statement inputs (pure: no read)."""
     try:
-        return build_statement(
+        statement = build_statement(
             account,
             OperationInfo(operation.id, operation.name, operation.license),
             period,
@@ -130,6 +135,11 @@ def statement_from_inputs(
             f"{operation.id} {period}: {err} (periods covered as of "
             f"{account.as_of.isoformat(timespec='seconds')}: {span})"
         ) from err
+    if not inputs.terms_recorded:
+        # None of the operation's terms were recorded by then: the file's were used, and a
+        # later edit of the file gives another statement as of the same instant.
+        return replace(statement, flags=(*statement.flags, "terms_from_file"))
+    return statement
 
 
 def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey, language: str = "en") -> bytes:
