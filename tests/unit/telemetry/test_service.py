@@ -3,54 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from collector.clock import FrozenClock
-from collector.config.load import parse_config
-from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import MqttMessage
-from collector.telemetry.service import TelemetryService
-
-CONFIG = parse_config(
-    {
-        "operations": [
-            {
-                "id": "op-a",
-                "name": "A",
-                "license": "L",
-                "remittance": {"rate": "0.1"},
-                "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                "sites": [
-                    {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20}
-                ],
-            }
-        ]
-    }
-)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
-
-
-def service(store: Store) -> TelemetryService:
-    return TelemetryService(CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC)))
+from tests.support.telemetry import one_site_service
 
 
 async def test_invalid_utf8_and_foreign_topics_are_rejected_as_bad_topic(store: Store) -> None:
-    telemetry = service(store)
+    telemetry = one_site_service(store)
     await telemetry.handle(MqttMessage(b"reservewatch/sites/\xff/telemetry", b"{}", retain=False))
     await telemetry.handle(MqttMessage("elsewhere/sites/s1/telemetry", b"{}", retain=False))
     await telemetry.handle(MqttMessage("reservewatch/sites/s1/other", b"{}", retain=False))
@@ -60,7 +23,7 @@ async def test_invalid_utf8_and_foreign_topics_are_rejected_as_bad_topic(store: 
 async def test_a_curtailment_for_a_region_without_sites_has_its_own_reason(
     store: Store,
 ) -> None:
-    telemetry = service(store)
+    telemetry = one_site_service(store)
     order = b'{"ts": "2026-11-24T02:00:00Z", "max_power_w": 10}'
     await telemetry.handle(MqttMessage("reservewatch/grid/nowhere/curtailment", order, retain=True))
     counts = telemetry.rejected_counts()
@@ -69,7 +32,7 @@ async def test_a_curtailment_for_a_region_without_sites_has_its_own_reason(
 
 
 async def test_handler_returns_only_after_the_reading_is_committed(store: Store) -> None:
-    telemetry = service(store)
+    telemetry = one_site_service(store)
     handled = asyncio.create_task(
         telemetry.handle(
             MqttMessage(
@@ -102,12 +65,12 @@ async def test_state_is_restored_so_a_redelivered_reading_counts_once(store: Sto
         b'{"ts": "2026-11-24T02:00:00Z", "power_w": 25}',
         retain=False,
     )
-    first = service(store)
+    first = one_site_service(store)
     task = asyncio.create_task(first.handle(message))
     await asyncio.sleep(0)  # let the handler apply the reading
     await first.flush()
     await task
-    second = service(store)
+    second = one_site_service(store)
     await second.restore()  # what run() does first
     await second.handle(message)
     assert second.rejected_counts()["duplicate"] == 1
