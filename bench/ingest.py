@@ -6,17 +6,21 @@ own flooding it with realistic per-machine telemetry, and in turn, on the same s
   a. ``mosquitto_sub`` discarding what it receives — the broker's delivery ceiling;
   b. a gmqtt subscriber that only counts — the client library's ceiling;
   c. the peer ``mqtt-exporter`` (PyPI), in its own venv ``bench/.peer-venv`` (QoS 0 only:
-     it subscribes at QoS 0);
-  d. the reservewatch collector doing all of its work (``bench.collector_proc``).
+     it subscribes at QoS 0; ``bench.peer``);
+  d. the reservewatch collector doing all of its work (``bench.collector_proc``) on the first
+     ``--protocol`` listed (default 5: the ``mqtt5`` codec transport);
+  e. with ``--protocol 5,3.1.1``, the same collector on the second (3.1.1: gmqtt).
 
 Rates are readings (= messages here) from the publisher's first byte to the subscriber's last
-reading, median of ``--repeat`` runs; ratios are within this one run. A batched round (many
+reading, median of ``--repeat`` runs; ratios are within this one run; CPU µs a reading is the
+subscriber's own CPU time over the readings it received. A batched round (many
 machines per message on ``{prefix}/sites/{site}/miners``) reports messages/s and readings/s,
 and ``--scale-out`` runs the collector as two shards against one broker and PostgreSQL.
 
     .venv/bin/python -m bench.ingest                       # 100 sites × 1,000 machines
     .venv/bin/python -m bench.ingest --miners 10000        # the full 1,000,000 per round
     .venv/bin/python -m bench.ingest --scale-out --repeat 3
+    .venv/bin/python -m bench.ingest --protocol 5,3.1.1 --repeat 3   # both transports
 """
 
 from __future__ import annotations
