@@ -1,5 +1,6 @@
-"""Builders for the telemetry tests against a real broker: a fleet's config, site readings, a
-publisher, a service with short flushes and back-off, and what reached the store."""
+"""Builders for the telemetry tests. Against a real broker (the ``broker`` fixture): a config of
+four sites on it, site readings, a publisher, a service with short flushes and back-off, what
+reached the store. Without one (messages fed by hand): a one-operation config and its service."""
 
 # ruff: noqa: ASYNC110 - polling the store and the service is how these tests watch progress
 
@@ -28,6 +29,7 @@ SITES = ("north-1", "north-2", "south-1", "south-2")
 
 
 def make_config(port: int, **mqtt: Any) -> Config:
+    """Operation op-a with the four ``SITES``, its telemetry on the broker at ``port``."""
     return parse_config(
         {
             "mqtt": {"url": f"mqtt://127.0.0.1:{port}", "client_id": "rw-test", **mqtt},
@@ -54,6 +56,7 @@ def make_config(port: int, **mqtt: Any) -> Config:
 
 
 def reading(index: int, power_w: int = 48_200_000) -> bytes:
+    """A site-level reading ``10 × index`` seconds after ``START``, its meter 134 Wh a step on."""
     return orjson.dumps(
         {
             "ts": (START + timedelta(seconds=10 * index)).isoformat().replace("+00:00", "Z"),
@@ -68,6 +71,7 @@ def reading(index: int, power_w: int = 48_200_000) -> bytes:
 
 
 async def publisher(port: int, name: str = "pub") -> GmqttClient:
+    """A connected client that only publishes (a site's gateway)."""
     client = GmqttClient(
         MqttSettings(host="127.0.0.1", port=port, client_id=name, persistent=False)
     )
