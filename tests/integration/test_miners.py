@@ -31,8 +31,7 @@ async def test_machines_published_at_qos1_are_summed_per_site_and_acknowledged(
     broker: Mosquitto, sqlite_store: Store
 ) -> None:
     service = new_service(make_config(broker.port), sqlite_store, FrozenClock(NOW))
-    running = Running(service)
-    await running.wait_ready()
+    running = await Running.start(service)
     publisher = GmqttClient(
         MqttSettings(host="127.0.0.1", port=broker.port, client_id="gw", persistent=False)
     )

@@ -60,8 +60,7 @@ async def test_protocol_5_runs_on_the_mqtt5_codec_and_3_1_1_on_gmqtt(
             flush_interval_s=0.1,
             client_factory=factory,  # type: ignore[arg-type]
         )
-        running = Running(service)
-        await running.wait_ready()
+        running = await Running.start(service)
         pub = await publisher(broker.port)
         pub.publish(TELEMETRY, reading(1 if protocol == "5" else 2), qos=1)
         await pub.drain()
@@ -107,8 +106,7 @@ async def test_a_flood_is_handled_a_read_budget_per_event_loop_turn(
     of the event loop handles more than the budget's worth, so a scrape gets its turns."""
     clock = FrozenClock(START + timedelta(hours=15))  # the last reading is 5,000 × 10 s on
     config = make_config(broker.port, client_id="rw-flood")
-    running = Running(new_service(config, sqlite_store, clock))
-    await running.wait_ready()
+    running = await Running.start(new_service(config, sqlite_store, clock))
     await running.stop()  # the session stays at the broker and queues what follows
     pub = await publisher(broker.port)
     total = 20_000

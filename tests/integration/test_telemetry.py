@@ -35,8 +35,7 @@ async def test_readings_reach_rollups_metrics_and_snapshot(
 ) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
     service = new_service(make_config(broker.port), sqlite_store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     for index in range(30):
         for site_id in SITES:
@@ -111,8 +110,7 @@ async def test_bad_input_is_counted_by_reason_and_valid_readings_survive(
 ) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
     service = new_service(make_config(broker.port), sqlite_store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     pub.publish("reservewatch/sites/north-1/telemetry", reading(2), qos=1)
     for topic, payload, _reason in BAD_INPUTS:
@@ -154,8 +152,7 @@ async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
 ) -> None:
     clock = FrozenClock(START + timedelta(hours=2))
     config = make_config(broker.port)
-    running = Running(new_service(config, sqlite_store, clock))
-    await running.wait_ready()
+    running = await Running.start(new_service(config, sqlite_store, clock))
     pub = await publisher(broker.port)
     published = 0
 
@@ -188,8 +185,7 @@ async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
     await pub.drain()
     await pub.disconnect()
     broker.restart()
-    running = Running(new_service(config, sqlite_store, clock))
-    await running.wait_ready()
+    running = await Running.start(new_service(config, sqlite_store, clock))
     broker.restart()
     pub = await publisher(broker.port, "pub3")
     await publish_some(40)
@@ -245,8 +241,7 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
 ) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
     service = new_service(make_config(broker.port), sqlite_store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     pub.publish("reservewatch/sites/north-1/telemetry", reading(1, power_w=30_000_000), qos=1)
     pub.publish("reservewatch/sites/north-2/telemetry", reading(1, power_w=10_000_000), qos=1)
@@ -299,8 +294,7 @@ async def test_demo_sites_publish_readings_the_collector_accepts(
 
     clock = FrozenClock(START)
     service = new_service(make_config(broker.port), sqlite_store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     sites = SimulatedSites(make_config(broker.port), clock, pub)
     for _ in range(6):

@@ -86,6 +86,13 @@ class Running:
         self.service = service
         self.task = asyncio.create_task(service.run(), name="telemetry-under-test")
 
+    @classmethod
+    async def start(cls, service: TelemetryService) -> Running:
+        """``service`` running and subscribed."""
+        running = cls(service)
+        await running.wait_ready()
+        return running
+
     async def wait_ready(self, timeout_s: float = 10.0) -> None:
         async with asyncio.timeout(timeout_s):
             while not self.service.ready:
