@@ -241,6 +241,12 @@ class ReserveConfig(Frozen):
     # A proof stands this many days from its registration, then is stale until a newer one
     # proves (custodians re-check their keys every 90 days to 6 months).
     proof_max_age_days: int = Field(default=90, ge=1, le=366)
+    # A reused or spent-from address holding more than this (BTC, confirmed and unspent)
+    # raises ReserveExposedBalance: coins should rest behind keys never shown on the chain.
+    exposed_balance_threshold_btc: Decimal = Field(default=Decimal(1), ge=0, le=21_000_000)
+    # An outflow to an address first seen on the chain this many days before it (or in it)
+    # raises ReserveOutflowToNewAddress: a fresh deposit address is how an OTC sale begins.
+    new_destination_days: int = Field(default=30, ge=1, le=3650)
 
 
 class PricesConfig(Frozen):

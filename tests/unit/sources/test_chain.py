@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +555,49 @@ async def test_outflows_of_unknown_coins_and_beyond_the_gap_raise_the_custody_al
     assert sample(name, reason="beyond_gap") == 1.0
     assert sample(name, reason="outside") == 0.0
     assert sample("reservewatch_reserve_outflow_btc_total", destination="unapproved") == 0.00011
+
+
+async def test_change_left_on_a_spent_address_and_an_outflow_to_a_new_address_are_flagged(
+    rig: Rig,
+) -> None:
+    """Issue 27, item 10: the vault pays a desk's fresh address and an exchange's old one,
+    and leaves its change on the address it spent from (reused, its key exposed)."""
+    vault = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    fresh = parse_descriptor(wpkh_descriptor(9), "main").address(0)
+    rig.chain.pay(STRANGER, 5_000, confirm=True)  # the exchange's address, used long before
+    rig.chain.mine(200)  # 33 hours
+    rig.chain.pay(vault.address(1), 100_000, confirm=True)
+    rig.chain.pay(
+        fresh, 30_000, confirm=True, spend_from=vault.address(1),
+        extra_outputs=[(STRANGER, 20_000), (vault.address(1), 49_000)],
+    )  # fmt: skip
+    config = _wallet_config(rig.url)
+    reserve = config.reserve.model_copy(
+        update={"new_destination_days": 1, "exposed_balance_threshold_btc": Decimal("0.0004")}
+    )
+    job = rig.watched(config.model_copy(update={"reserve": reserve}))
+    await job.poll()
+    histories = await rig.store.destination_histories()
+    assert {a: (h.first_seen is not None, h.complete) for a, h in histories.items()} == {
+        fresh: (True, True),  # its whole history: the outflow alone
+        STRANGER: (True, False),  # read back to before the window, no further
+    }
+    assert job.figures is not None
+    assert sorted((d.address, d.age) for d in job.figures.destinations) == sorted(
+        [(fresh, "new"), (STRANGER, "established")]
+    )
+    registry, _ = build_registry([job.metrics])
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    exposed = "reservewatch_reserve_exposed_balance_btc"
+    for reason in ("reused", "exposed_key"):
+        assert sample(exposed, role="custody", holder="vault", reason=reason) == 0.00049
+        assert sample(exposed, role="reserve", holder="alpha", reason=reason) == 0.0
+    ages = "reservewatch_reserve_outflow_destinations_total"
+    assert [sample(ages, age=age) for age in ("new", "established", "unknown")] == [1.0, 1.0, 0.0]
+    # Read once, kept as first read: a later pass (a day on) judges them as they were.
+    rig.clock.advance(86_400)
+    await job.poll()
+    assert await rig.store.destination_histories() == histories
