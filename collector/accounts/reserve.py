@@ -8,6 +8,7 @@ figures are computed here, once, for the live pass and for documents as of an in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
-from remittance.money import btc_to_sat
+from remittance.money import btc_to_sat, sat_to_btc_text
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
 from remittance.reserve_patterns import (
@@ -27,6 +28,8 @@ from remittance.reserve_patterns import (
     exposed_addresses,
     outflow_destinations,
 )
+
+log = logging.getLogger(__name__)
 
 
 def received_sat(
@@ -232,6 +235,31 @@ class LiveReserve:
     def __init__(self) -> None:
         self._key: tuple[object, ...] | None = None
         self._parts: _ChainParts | None = None
+        self._logged: set[tuple[str, ...]] = set()  # each finding once a run
+
+    def _log_patterns(self, parts: _ChainParts) -> None:
+        """Name the addresses behind the patterns' metrics (which carry no address label):
+        each one once a run, when first found."""
+        exposed, destinations = parts.patterns
+        for found in exposed:
+            key = ("exposed", found.address, *found.reasons)
+            if key not in self._logged:
+                self._logged.add(key)
+                log.warning(
+                    "reserve: %s BTC rests on %s of %s wallet %s, %s",
+                    sat_to_btc_text(found.balance_sat), found.address, found.role, found.holder,
+                    " and ".join(found.reasons),
+                )  # fmt: skip
+        for destination in destinations:
+            key = ("destination", destination.txid, destination.address)
+            if destination.age == "new" and key not in self._logged:
+                self._logged.add(key)
+                first = destination.first_seen
+                log.warning(
+                    "reserve: tx %s paid %s BTC to %s, first seen on the chain %s",
+                    destination.txid, sat_to_btc_text(destination.amount_sat),
+                    destination.address, first.isoformat() if first else "in the mempool",
+                )  # fmt: skip
 
     async def read(self, store: Store, config: Config, now: datetime) -> ReserveFigures | None:
         tip = await store.chain_tip(config.network.chain)
@@ -241,6 +269,7 @@ class LiveReserve:
         if key != self._key or self._parts is None:
             self._parts = await _chain_parts(store, config.reserve, tip.height, as_of=None)
             self._key = key
+            self._log_patterns(self._parts)
         parts = self._parts
         proofs = await _proofs(store, config, as_of=None, now=now)
         return ReserveFigures(tip.height, parts.received, parts.held, proofs, *parts.patterns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from collector.accounts.reserve import received_sat, reserve_figures
+from collector.accounts.reserve import LiveReserve, received_sat, reserve_figures
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
@@ -558,7 +559,7 @@ async def test_outflows_of_unknown_coins_and_beyond_the_gap_raise_the_custody_al
 
 
 async def test_change_left_on_a_spent_address_and_an_outflow_to_a_new_address_are_flagged(
-    rig: Rig,
+    rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Issue 27, item 10: the vault pays a desk's fresh address and an exchange's old one,
     and leaves its change on the address it spent from (reused, its key exposed)."""
@@ -575,7 +576,8 @@ async def test_change_left_on_a_spent_address_and_an_outflow_to_a_new_address_ar
     reserve = config.reserve.model_copy(
         update={"new_destination_days": 1, "exposed_balance_threshold_btc": Decimal("0.0004")}
     )
-    job = rig.watched(config.model_copy(update={"reserve": reserve}))
+    config = config.model_copy(update={"reserve": reserve})
+    job = rig.watched(config)
     await job.poll()
     histories = await rig.store.destination_histories()
     assert {a: (h.first_seen is not None, h.complete) for a, h in histories.items()} == {
@@ -597,6 +599,16 @@ async def test_change_left_on_a_spent_address_and_an_outflow_to_a_new_address_ar
         assert sample(exposed, role="reserve", holder="alpha", reason=reason) == 0.0
     ages = "reservewatch_reserve_outflow_destinations_total"
     assert [sample(ages, age=age) for age in ("new", "established", "unknown")] == [1.0, 1.0, 0.0]
+    # The live pass names the addresses the metrics cannot, each once.
+    live = LiveReserve()
+    with caplog.at_level(logging.WARNING, logger="collector.accounts.reserve"):
+        for _ in range(2):
+            await live.read(rig.store, config, rig.clock.now())
+    assert [r.getMessage().split(", first seen")[0] for r in caplog.records] == [
+        f"reserve: 0.00049000 BTC rests on {vault.address(1)} of custody wallet vault, "
+        "reused and exposed_key",
+        f"reserve: tx {job.figures.destinations[0].txid} paid 0.00030000 BTC to {fresh}",
+    ]
     # Read once, kept as first read: a later pass (a day on) judges them as they were.
     rig.clock.advance(86_400)
     await job.poll()
