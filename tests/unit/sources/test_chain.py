@@ -613,3 +613,23 @@ async def test_change_left_on_a_spent_address_and_an_outflow_to_a_new_address_ar
     rig.clock.advance(86_400)
     await job.poll()
     assert await rig.store.destination_histories() == histories
+
+
+async def test_a_destination_history_answered_badly_stays_unknown_and_is_read_again(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Truncated JSON for the destination's history: the reserve's own figures are kept, the
+    destination is unknown and logged, and the next pass reads it."""
+    rig.chain.pay(ADDR_A1, 50_000, confirm=True)
+    rig.chain.pay(STRANGER, 20_000, confirm=True, spend_from=ADDR_A1)
+    rig.chain.fail_next(200, path_contains=f"/address/{STRANGER}/")
+    job = rig.job(confirmations=1)
+    with caplog.at_level(logging.WARNING, logger="collector.sources.chain"):
+        await job.poll()
+    assert f"reserve: outflow destination {STRANGER} not read" in caplog.text
+    assert job.figures is not None
+    assert [(d.address, d.age) for d in job.figures.destinations] == [(STRANGER, "unknown")]
+    assert job.holdings is not None and job.holdings.movements[0].unapproved_sat == 20_000
+    await job.poll()
+    assert job.figures is not None
+    assert [d.age for d in job.figures.destinations] == ["new"]
