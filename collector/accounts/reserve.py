@@ -9,7 +9,7 @@ figures are computed here, once, for the live pass and for documents as of an in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from collector.bitcoin.wallets import ROLES, WalletBook
@@ -18,6 +18,7 @@ from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
+from remittance.cases import CaseState, Standing, approve_releases, legal_holdings, standings
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
 
@@ -135,12 +136,34 @@ def proven_holders(rows: Iterable[WalletProof]) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class ReserveFigures:
-    """The reserve as the store knew it at an instant, on the best tip known then."""
+    """The reserve as the store knew it at an instant, on the best tip known then: the
+    holdings the law counts (seized cases' coins only once forfeited; releases to their
+    ordered destination not unapproved) and the cases' coins held apart, with every case's
+    standing (:mod:`remittance.cases`)."""
 
     tip_height: int
     received_sat: Mapping[str, int]  # per operation, in confirmed remittances
     holdings: Holdings
     proofs: tuple[WalletProof, ...]
+    apart: Mapping[tuple[CaseState, str], int] = field(default_factory=dict)
+    cases: Mapping[str, Standing] = field(default_factory=dict)
+
+
+def legal_figures(
+    reserve: ReserveConfig,
+    tip_height: int,
+    received: Mapping[str, int],
+    traced: Holdings,
+    *,
+    proofs: tuple[WalletProof, ...],
+    instant: datetime,
+) -> ReserveFigures:
+    """The figures with the cases' legal states at ``instant`` applied to ``traced``."""
+    histories = reserve.case_histories()
+    legal = legal_holdings(approve_releases(traced, histories, instant), histories, instant)
+    return ReserveFigures(
+        tip_height, received, legal.counted, proofs, legal.apart, standings(histories, instant)
+    )
 
 
 async def reserve_figures(
@@ -154,7 +177,8 @@ async def reserve_figures(
         return None
     received, held = await _received_and_held(store, config.reserve, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
-    return ReserveFigures(tip.height, received, held, proofs)
+    instant = as_of or now or tip.observed_at
+    return legal_figures(config.reserve, tip.height, received, held, proofs=proofs, instant=instant)
 
 
 async def _received_and_held(
@@ -200,4 +224,4 @@ class LiveReserve:
             self._parts = await _received_and_held(store, config.reserve, tip.height, as_of=None)
             self._key = key
         proofs = await _proofs(store, config, as_of=None, now=now)
-        return ReserveFigures(tip.height, *self._parts, proofs)
+        return legal_figures(config.reserve, tip.height, *self._parts, proofs=proofs, instant=now)
