@@ -22,8 +22,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
+from remittance.periods import iso_instant as _iso
 from remittance.reserve import Coin, Holdings, Movement, SourceKey, split
 
 __all__ = [
@@ -35,8 +36,10 @@ __all__ = [
     "LegalHoldings",
     "Standing",
     "StateChange",
+    "apart_doc",
     "approve_releases",
     "legal_holdings",
+    "standing_doc",
     "standings",
 ]
 
@@ -191,3 +194,34 @@ def _released(movement: Movement, cases: list[CaseHistory], judged_at: datetime)
 
 def _to(coin: Coin, destinations: set[str]) -> bool:
     return not coin.holder and coin.address in destinations
+
+
+def apart_doc(legal: LegalHoldings) -> dict[str, Any]:
+    """The coins held apart, as the reserve report and the public page carry them."""
+    return {
+        "total_sat": legal.apart_sat,
+        "by_case": [
+            {"case": case, "state": state, "sat": sat}
+            for (state, case), sat in sorted(legal.apart.items(), key=lambda i: i[0][::-1])
+        ],
+    }
+
+
+def standing_doc(history: CaseHistory, instant: datetime) -> dict[str, Any]:
+    """A case's standing at ``instant`` and every change of its state configured so far."""
+    standing = history.at(instant)
+    return {
+        "state": standing.state,
+        "since": _iso(standing.since),
+        "order": standing.order,
+        "destination": standing.destination or None,
+        "states": [
+            {
+                "state": c.state,
+                "from": _iso(c.effective_at),
+                "order": c.order,
+                "destination": c.destination or None,
+            }
+            for c in history.changes
+        ],
+    }

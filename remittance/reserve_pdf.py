@@ -42,7 +42,9 @@ _STYLE = TableStyle(
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
     ]
 )
-_SOURCE_WORDS = {"mined": "Remitted by operation", "seized": "Seized, case",
+_STATE_WORDS = {"seized": "seized, not forfeited", "order_pending": "forfeiture order pending",
+                "forfeited": "forfeited", "released": "released by order"}  # fmt: skip
+_SOURCE_WORDS = {"mined": "Remitted by operation", "seized": "Forfeited, case",
                  "unattributed": "Paid to custody from outside"}  # fmt: skip
 
 
@@ -50,6 +52,16 @@ def _source_words(row: dict[str, Any]) -> str:
     if not row["holder"]:  # unattributed: coins spent that the watcher never saw arrive
         return "Unattributed: coins never seen arriving"
     return f"{_SOURCE_WORDS[row['source']]} {row['holder']}"
+
+
+def _case_words(row: dict[str, Any], zone: ZoneInfo) -> str:
+    """A case's legal state at the report's end, since when and by which order."""
+    state = _STATE_WORDS[row.get("state", "seized")]
+    if row.get("since") is None:
+        return state
+    return f"{state} since {_when(row['since'], zone)}" + (
+        f" ({row['order']})" if row.get("order") else ""
+    )
 
 
 def btc(sat: int) -> str:
@@ -143,7 +155,13 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
     def holdings_rows(moment: str) -> list[list[str]]:
         h = report["holdings"][moment]
         rows = [[_source_words(r), btc(r["sat"])] for r in h["by_source"]]
-        return [*rows, ["Total", btc(h["total_sat"])]]
+        apart = h.get("held_apart", {}).get("by_case", [])
+        shown_apart = [
+            [f"Held apart, not the state's: case {r['case']}, {_STATE_WORDS[r['state']]}",
+             btc(r["sat"])]
+            for r in apart
+        ]  # fmt: skip
+        return [*rows, ["Total", btc(h["total_sat"])], *shown_apart]
 
     for moment, words in (("start", "At the start"), ("end", "At the end")):
         story += [Paragraph(words, small), _table(["Source", "BTC"], holdings_rows(moment))]
@@ -174,20 +192,30 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
     story += [Spacer(1, 3 * mm), Paragraph("Seized assets received, by case", styles["Heading2"])]
     story.append(
         _table(
-            ["Case", "Authority", "Order", "Received from", "BTC"],
+            ["Case", "Authority", "Order", "Received from", "Legal state", "BTC"],
             [
                 [
                     r["case"],
                     Paragraph(escape(r["authority"]), small),
                     Paragraph(escape(r["order_ref"]), small),
                     Paragraph(escape(r["received_from"]), small),
+                    Paragraph(escape(_case_words(r, zone)), small),
                     btc(r["received_sat"]),
                 ]
                 for r in report["seized"]
             ],
-            right_from=4,
+            right_from=5,
         )
     )
+    for r in report.get("released_outflows", []):
+        paid = "; ".join(f"{p['address']} {btc(p['sat'])}" for p in r["paid_to"])
+        story.append(
+            Paragraph(
+                f"Released by order: <b>{r['txid']}</b> ({escape(_when(r['block_time'], zone))}),"
+                f" {btc(r['released_sat'])} BTC to {escape(paid)}.",
+                small,
+            )
+        )
     story += [Spacer(1, 3 * mm), Paragraph("Movements to custody", styles["Heading2"])]
     story.append(
         _table(
