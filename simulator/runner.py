@@ -59,6 +59,7 @@ from simulator.world import (
     VAULT,
     DemoHistory,
     build_history,
+    case_states,
     history_start,
     intake_descriptor,
     reserve_address,
@@ -102,8 +103,11 @@ def demo_config(
     esplora_url: str,
     pools: FakePoolServer,
     regulator_token: str,
+    now: datetime,
     ticker_url: str | None = None,
 ) -> dict[str, Any]:
+    """The demo's configuration, its seized case's legal states as of ``now``
+    (:func:`simulator.world.case_states`)."""
     operations = []
     for operation in OPERATIONS:
         pool_entries = []
@@ -175,6 +179,7 @@ def demo_config(
                     "authority": "Agency for Financial Monitoring of the Republic of Kazakhstan",
                     "order_ref": "Specialised inter-district court order 2-1234/2026",
                     "received_from": "custodial exchange account (frozen)",
+                    "states": case_states(now),
                 }
             ],
             "custody": [{"name": VAULT, "descriptor": vault_descriptor()}],
@@ -359,6 +364,7 @@ async def _demo(  # noqa: PLR0917 - the command's options, passed through
                     esplora_url=f"http://127.0.0.1:{esplora_port}/api",
                     pools=pools,
                     regulator_token=regulator_token,
+                    now=now,
                     ticker_url=f"http://127.0.0.1:{ticker_port}/0/public/Ticker?pair=XBTUSD",
                 ),
                 sort_keys=False,
@@ -469,11 +475,13 @@ Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_s
            --operation pavlodar-3 --period {period.label} --format pdf --out statement.pdf
       {cli_command()} report reserve --config {workdir}/config.yaml \
            --period {period.start.year} --out reserve.pdf    # the central bank's report
-      curl -s http://{listen}/metrics | grep -E 'reservewatch_reserve_(balance|unapproved)'
+      curl -s http://{listen}/metrics | grep -E 'reservewatch_reserve_(balance|unapproved|case)'
 pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
 The grid operator has capped the almaty region at 98 % of its quota for the evening peak.
-The reserve holds seized coins of case {SEIZED_CASE}, swept with {SWEPT_OPERATION}'s remittances
-into the 2-of-3 vault {VAULT}; 0.1 BTC from the vault to an outside address is in the mempool:
+The reserve holds seized coins of case {SEIZED_CASE}, forfeited on the 15th of {period.label}
+(its order pending before: held apart at the month's start, the state's at its end — see
+report reserve --period {period.label}), swept with {SWEPT_OPERATION}'s remittances into the
+2-of-3 vault {VAULT}; 0.1 BTC from the vault to an outside address is in the mempool:
 ReserveUnapprovedOutflow fires.
 Ctrl-C stops everything.
 """,
