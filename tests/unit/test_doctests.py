@@ -23,6 +23,7 @@ MODULES = (
     "remittance.valuation",
     "remittance.proofs",
     "remittance.cases",
+    "remittance.official_price",
 )
 
 
