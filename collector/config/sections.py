@@ -25,6 +25,7 @@ from collector.config.base import CaseId, Frozen, Identifier
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.sources.pools.settings import PoolAccountSettings
 from remittance.cases import CaseHistory, StateChange
+from remittance.official_price import WorkingCalendar
 
 
 class DatabaseConfig(Frozen):
@@ -313,6 +314,28 @@ class PricesConfig(Frozen):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL")
         return url
+
+
+class CalendarConfig(Frozen):
+    """Kazakhstan's working days for the official price's rule (:mod:`remittance.official_price`):
+    Monday to Friday less ``holidays`` (public holidays and days off moved by decree), plus
+    ``working_days`` (weekend days a transfer made working). Listed each year: the law moves
+    them."""
+
+    holidays: tuple[date, ...] = ()
+    working_days: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _apart(self) -> Self:
+        both = sorted(set(self.holidays) & set(self.working_days))
+        if both:
+            raise ValueError(f"a day is a holiday and a working day at once: {both[0]}")
+        if any(day.weekday() < 5 for day in self.working_days):
+            raise ValueError("working_days lists only weekend days made working")
+        return self
+
+    def working_calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(frozenset(self.holidays), frozenset(self.working_days))
 
 
 class RateChange(Frozen):

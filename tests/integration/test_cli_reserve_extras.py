@@ -93,6 +93,30 @@ def test_a_bad_rates_file_lists_its_lines_and_imports_nothing(config: Path, tmp_
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
+def test_import_official_prices_stores_working_days_once_and_refuses_another_price(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path, calendar={"holidays": ["2026-11-16"]})
+    prices = tmp_path / "official.csv"
+    prices.write_text("date,asset,price_kzt\n13.11.2026,BTC,48000000\n2026-11-17,BTC,48100000.5\n")
+    done = _run("import", "official-prices", str(prices), "--config", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 new official prices (0 already stored)" in done.stdout
+    again = _run("import", "official-prices", str(prices), "--config", str(path))
+    assert "imported 0 new official prices (2 already stored)" in again.stdout
+    changed = tmp_path / "changed.csv"
+    changed.write_text("date,asset,price_kzt\n13.11.2026,BTC,1\n16.11.2026,BTC,1\n")
+    refused = _run("import", "official-prices", str(changed), "--config", str(path))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "2026-11-16 (Monday) is not a working day" in refused.stderr
+    assert "nothing imported" in refused.stderr
+    only_changed = tmp_path / "only-changed.csv"
+    only_changed.write_text("date,asset,price_kzt\n13.11.2026,BTC,1\n")
+    refused = _run("import", "official-prices", str(only_changed), "--config", str(path))
+    assert refused.returncode == 2
+    assert "BTC 2026-11-13: the store already holds 48000000 KZT" in refused.stderr
+
+
 def test_import_rates_help_states_the_format(config: Path) -> None:
     done = _run("import", "rates", "--help")
     assert "date,currency,rate,quant" in done.stdout

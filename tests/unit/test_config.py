@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -338,3 +339,16 @@ def test_a_case_s_states_are_refused_out_of_order_or_without_their_order() -> No
     assert "reserve.intake[0].states[0]" in no_order and "set order" in no_order
     [no_destination] = problems(_case({"state": "released", "from": "2026-03-15", "order": "r"}))
     assert "destination" in no_destination
+
+
+def test_the_calendar_lists_holidays_and_weekend_days_made_working_apart() -> None:
+    config = parse_config(
+        {"calendar": {"holidays": ["2027-01-01"], "working_days": ["2027-01-02"]}}
+    )
+    calendar = config.calendar.working_calendar()
+    assert not calendar.is_working(date(2027, 1, 1))
+    assert calendar.is_working(date(2027, 1, 2))  # a Saturday made working
+    [weekday] = problems({"calendar": {"working_days": ["2027-01-04"]}})
+    assert "working_days lists only weekend days made working" in weekday
+    [both] = problems({"calendar": {"holidays": ["2027-01-02"], "working_days": ["2027-01-02"]}})
+    assert "a holiday and a working day at once: 2027-01-02" in both
