@@ -53,22 +53,6 @@ with the same rate is skipped; with another rate it is refused.
 """
 
 
-OFFICIAL_PRICES_HELP = """\
-Append the State Revenue Committee's official prices of digital assets (Tax Code art. 325:
-published on working days, CoinMarketCap's weighted average over the day; a non-working day
-takes the previous working day's price) to the store, as the regulator transcribes them:
-
-  date,asset,price_kzt
-  31.12.2026,BTC,48123456.78
-  2027-01-04,BTC,49000000
-
-date is DD.MM.YYYY or YYYY-MM-DD, and must be a working day of the configured calendar
-(calendar.holidays, calendar.working_days); price_kzt is tenge per one unit of the asset.
-Every row is checked first: an invalid file imports nothing and lists its bad rows.
-Append-only: a day already stored with the same price is skipped; with another, refused.
-"""
-
-
 def _config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, required=True, metavar="FILE", help="the YAML configuration file"
@@ -235,31 +219,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import data exported elsewhere")
     import_commands = importer.add_subparsers(dest="import_command", required=True, metavar="KIND")
-    earnings = import_commands.add_parser(
-        "earnings",
-        help="backfill daily pool earnings from a CSV (operation,pool,date,amount_sat)",
-        description="Idempotent: importing the same file twice changes nothing. `pool` is "
-        "kind/account as configured (e.g. braiins/ekibastuz1). Every row is checked first; "
-        "an invalid file imports nothing and lists its bad rows.",
-    )
-    earnings.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(earnings)
-    rates = import_commands.add_parser(
-        "rates",
-        help="official exchange rates of the National Bank of Kazakhstan (tenge per unit)",
-        description=RATES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    rates.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(rates)
-    official = import_commands.add_parser(
-        "official-prices",
-        help="the State Revenue Committee's official daily prices of digital assets (tenge)",
-        description=OFFICIAL_PRICES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    official.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(official)
+    raw = argparse.RawDescriptionHelpFormatter
+    for name, words, description in (
+        ("earnings", "backfill daily pool earnings from a CSV (operation,pool,date,amount_sat)",
+         "Idempotent: importing the same file twice changes nothing. `pool` is kind/account\n"
+         "as configured (e.g. braiins/ekibastuz1). Every row is checked first; an invalid\n"
+         "file imports nothing and lists its bad rows."),
+        ("rates", "official exchange rates of the National Bank of Kazakhstan (tenge per unit)",
+         RATES_HELP),
+        ("official-prices", "the State Revenue Committee's daily prices (Tax Code art. 325)",
+         "CSV date,asset,price_kzt (31.12.2026,BTC,48123456.78), on working days of calendar:\n"
+         "all or nothing, append-only (another price for a stored day is refused)."),
+    ):  # fmt: skip
+        table = import_commands.add_parser(name, help=words, description=description,
+                                           formatter_class=raw)  # fmt: skip
+        table.add_argument("file", type=Path, metavar="FILE.csv")
+        _config_argument(table)
 
     proof = commands.add_parser(
         "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
@@ -527,11 +502,9 @@ def _import(args: argparse.Namespace) -> int:
 
         return asyncio.run(import_rates(_load(args.config), args.file))
     if args.import_command == "official-prices":
-        from collector.commands.official_prices_import import (  # noqa: PLC0415
-            import_official_prices,
-        )
+        from collector.commands import official_prices_import as official  # noqa: PLC0415
 
-        return asyncio.run(import_official_prices(_load(args.config), args.file))
+        return asyncio.run(official.import_official_prices(_load(args.config), args.file))
     from collector.commands.imports import import_earnings  # noqa: PLC0415
 
     return asyncio.run(import_earnings(_load(args.config), args.file))
