@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from remittance.csv_cells import Number
 from remittance.errors import InvalidInputError
 from remittance.valuation import Price, value_of
 
@@ -126,3 +127,16 @@ def official_doc(
     doc["inflows_kzt"] = f"{sum((v.value_kzt for v in valued_rows), Decimal(0)):.2f}"
     doc["inflows_unvalued"] = len(rows) - len(valued_rows)
     return doc
+
+
+def official_rows(doc: Mapping[str, Any] | None) -> list[tuple[object, ...]]:
+    """The official valuation as CSV rows: (what, day, price_day, price_kzt, sat, value_kzt),
+    the price and value as numbers."""
+    if not doc:
+        return []
+    named = [(k, v) for k, v in doc.items() if isinstance(v, dict)]
+    rows = [*named, *(("inflow", v) for v in doc["inflows"])]
+    return [
+        (what, v["day"], v["price_day"], Number(v["price_kzt"]), v["sat"], Number(v["value_kzt"]))
+        for what, v in rows
+    ]

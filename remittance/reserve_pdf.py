@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -62,6 +62,25 @@ def _case_words(row: dict[str, Any], zone: ZoneInfo) -> str:
     return f"{state} since {_when(row['since'], zone)}" + (
         f" ({row['order']})" if row.get("order") else ""
     )
+
+
+def _official_valuation(doc: dict[str, Any] | None, small: ParagraphStyle) -> list[Flowable]:
+    """The official price's valuation: each figure with the price and the day it used."""
+    if not doc:
+        return [Paragraph("No official price (State Revenue Committee) is imported.", small)]
+    words = {"holdings_start": "Holdings at the start", "holdings_end": "Holdings at the end"}
+    lines = [
+        f"{words[name]} ({v['day']}): {v['value_kzt']} KZT at the official price of "
+        f"{v['price_day']}, {v['price_kzt']} KZT per BTC."
+        if v
+        else f"{words[name]}: no official price published for its price day."
+        for name, v in ((n, doc[n]) for n in words)
+    ]
+    lines.append(
+        f"Inflows: {doc['inflows_kzt']} KZT at each day's official price "
+        f"({len(doc['inflows'])} valued, {doc['inflows_unvalued']} without a price). {doc['rule']}"
+    )
+    return [Paragraph(escape(line), small) for line in lines]
 
 
 def btc(sat: int) -> str:
@@ -285,6 +304,7 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
                 small,
             )
         )
+    story += _official_valuation(report.get("official_valuation"), small)
     share = report.get("national_hashrate_share")
     story += [Spacer(1, 3 * mm), Paragraph("National hash-rate share", styles["Heading2"])]
     if share and share.get("average_ratio") is not None:

@@ -13,9 +13,10 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from remittance.account import OperationAccount
 from remittance.cases import (
@@ -28,6 +29,7 @@ from remittance.cases import (
 )
 from remittance.csv_cells import Number, Writer
 from remittance.money import sat_to_btc_text
+from remittance.official_price import WorkingCalendar, official_doc, official_rows
 from remittance.periods import Period
 from remittance.periods import iso_instant as _iso
 from remittance.reserve import (
@@ -232,6 +234,8 @@ class ReportInputs:
     rates: Sequence[ExchangeRate] = ()
     proofs: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     case_histories: Sequence[CaseHistory] = ()  # each case's legal states (remittance.cases)
+    official_prices: Mapping[date, Decimal] = field(default_factory=dict)  # by price day
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -265,6 +269,20 @@ def _valuation(
         doc[f"inflows_{key}"] = _money(sum(valued, Decimal(0))) if valued or not values else None
         doc[f"inflows_unvalued_{key}"] = sum(1 for v in values if v is None)
     return doc
+
+
+def _official(
+    inputs: ReportInputs, start: Holdings, end: Holdings, end_at: datetime, inflows: list[Coin]
+) -> dict[str, Any] | None:
+    """The holdings and each inflow at the official price of the day their instant falls on
+    in the regulator's zone (:data:`remittance.official_price.RULE`): one period's end and
+    the next one's start take the same."""
+    zone = ZoneInfo(inputs.zone)
+    first, last = (t.astimezone(zone).date() for t in (inputs.period.start_at, end_at))
+    held = [("holdings_start", start.total_sat, first), ("holdings_end", end.total_sat, last)]
+    received = [(c.amount_sat, c.block_time.astimezone(zone).date())
+                for c in inflows if c.block_time is not None]  # fmt: skip
+    return official_doc(held, received, inputs.official_prices, inputs.calendar)
 
 
 def _holdings_doc(h: Holdings) -> dict[str, Any]:
@@ -459,6 +477,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         "unapproved_outflows": [unapproved_doc(m) for m in unapproved],
         "released_outflows": [released_doc(m) for m in movements if m.released_sat],
         "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
+        "official_valuation": _official(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
             dict(inputs.national_share) if inputs.national_share is not None else None
         ),
@@ -557,6 +576,8 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
     section("valuation", ["field", "value"], valued)
     share = report.get("national_hashrate_share")
     ratio = None if not share else share.get("average_ratio")
+    section("official_valuation", ["what", "day", "price_day", "price_kzt", "sat", "value_kzt"],
+            official_rows(report.get("official_valuation")))  # fmt: skip
     section("national_hashrate_share", ["average_ratio", "days"],
             [(None if ratio is None else Number(str(ratio)), share.get("days"))]
             if share else [])  # fmt: skip

@@ -27,7 +27,7 @@ from collector.documents.grid_report import gather_grid_figures
 from collector.documents.public_page import PAGE_NAMES, transparency_html
 from collector.documents.statements import load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
-from collector.sources.prices import load_valuation_inputs
+from collector.sources.prices import load_official_prices, load_valuation_inputs
 from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.cases import CASES_RULE, apart_doc, approve_releases, legal_holdings
@@ -105,6 +105,9 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
     book = wallet_book(config)
     max_age_blocks, max_age = proof_rules(config.reserve)
     proofs = await wallet_proofs(store, book, max_age_blocks, as_of=as_of, max_age=max_age)
+    zone = regulator_zone(config)
+    first, last = (t.astimezone(zone).date() for t in (span.start_at, min(span.end_at, as_of)))
+    official = await load_official_prices(store, first, last, zone, as_of=as_of)
     return ReportInputs(
         period=span,
         as_of=as_of,
@@ -123,6 +126,8 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         rates=rates,
         proofs=[proof_doc(p) for p in proofs],
         case_histories=config.reserve.case_histories(),
+        official_prices=official,
+        calendar=config.calendar.working_calendar(),
     )
 
 
