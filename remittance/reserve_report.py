@@ -252,10 +252,11 @@ def _valuation(
     doc: dict[str, Any] = {"rule": VALUATION_RULE}
     for currency in ("USD", "KZT"):
         key = currency.lower()
-        price = price_at(inputs.prices, currency, end_at, rates=inputs.rates)
-        doc[f"price_end_{key}"] = None if price is None else str(price.per_btc)
-        doc[f"price_end_{key}_source"] = None if price is None else price.source
-        doc[f"price_end_{key}_instant"] = None if price is None else _iso(price.instant)
+        for moment, at in (("start", inputs.period.start_at), ("end", end_at)):  # which price
+            price = price_at(inputs.prices, currency, at, rates=inputs.rates)
+            doc[f"price_{moment}_{key}"] = None if price is None else str(price.per_btc)
+            doc[f"price_{moment}_{key}_source"] = None if price is None else price.source
+            doc[f"price_{moment}_{key}_instant"] = None if price is None else _iso(price.instant)
         for name, h, at in (("start", start, inputs.period.start_at), ("end", end, end_at)):
             value = value_at(h.total_sat, inputs.prices, currency, at, rates=inputs.rates)
             # Nothing held is worth 0.00 whatever the price, known or not.

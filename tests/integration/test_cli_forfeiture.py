@@ -104,6 +104,12 @@ def test_the_worked_forfeiture_comes_out_of_the_command_line(tmp_path: Path) -> 
     # 0.7 BTC x 85,000 USD = 59,500.00 USD; x 505.00 KZT/USD = 30,047,500.00 KZT.
     assert (valuation["holdings_start_usd"], valuation["holdings_end_usd"]) == ("0.00", "59500.00")
     assert valuation["holdings_end_kzt"] == "30047500.00"
+    # Which price each end used: Kraken's of 12 February, times the NBK's rate of that instant.
+    assert (valuation["price_start_usd"], valuation["price_start_usd_instant"]) == (
+        "85000",
+        "2026-02-12T00:00:00Z",
+    )
+    assert valuation["price_end_kzt_source"] == "kraken*nbk-csv"
 
     for name, instant, total, apart in (
         ("before", "2026-03-14T18:59:59+00:00", 0, 70_000_000),
