@@ -38,6 +38,7 @@ from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PoolHashrateDayRecord, PriceQuoteRecord
 from remittance.money import sat_to_btc_text
+from remittance.official_price import SOURCE as OFFICIAL_SOURCE
 from remittance.periods import Period
 from remittance.proofs import proof_message
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
@@ -60,6 +61,7 @@ from simulator.world import (
     DemoHistory,
     build_history,
     case_states,
+    demo_holidays,
     history_start,
     intake_descriptor,
     reserve_address,
@@ -185,6 +187,7 @@ def demo_config(
             "custody": [{"name": VAULT, "descriptor": vault_descriptor()}],
         },
         **({"prices": {"ticker_url": ticker_url, "poll_interval_s": 10}} if ticker_url else {}),
+        "calendar": {"holidays": [day.isoformat() for day in demo_holidays(now)]},
         "statement": {"signing_key_file": str(workdir / "statement-key.pem")},
         "api": {
             "tokens": [
@@ -308,17 +311,21 @@ async def _fill_history(
         # The National Bank's official rate for each day of the history (KZT per USD).
         zone = regulator_zone(config)
         day = start.date()
-        # And the exchange's BTC price at each day's start, drifting up 0.1 % a day to today's.
+        # And the exchange's BTC price at each day's start, drifting up 0.1 % a day to today's;
+        # and the State Revenue Committee's official price of each working day before today
+        # (the day's price in tenge), as `import official-prices` would store it.
+        calendar = config.calendar.working_calendar()
         rates = []
         while day <= now.date():
             at = day_start(day, zone)
-            drift = Decimal("0.999") ** (now.date() - day).days
-            rates.append(PriceQuoteRecord("USD", "KZT", "nbk-csv", at, DEMO_KZT_PER_USD))
-            rates.append(
-                PriceQuoteRecord(
-                    "BTC", "USD", "kraken", at, (DEMO_USD_PER_BTC * drift).quantize(Decimal("0.1"))
-                )
+            usd = (DEMO_USD_PER_BTC * Decimal("0.999") ** (now.date() - day).days).quantize(
+                Decimal("0.1")
             )
+            rates.append(PriceQuoteRecord("USD", "KZT", "nbk-csv", at, DEMO_KZT_PER_USD))
+            rates.append(PriceQuoteRecord("BTC", "USD", "kraken", at, usd))
+            if day < now.date() and calendar.is_working(day):
+                official = (usd * DEMO_KZT_PER_USD).quantize(Decimal("0.01"))
+                rates.append(PriceQuoteRecord("BTC", "KZT", OFFICIAL_SOURCE, at, official))
             day += timedelta(days=1)
         await store.record_prices(rates)
         return await fill_telemetry(store, start, end, step=HISTORY_STEP)

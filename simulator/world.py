@@ -245,6 +245,18 @@ def case_states(now: datetime) -> list[dict[str, str]]:
     ]
 
 
+# Kazakhstan's fixed public holidays (Labour Code art. 84 as commonly listed), for the demo's
+# calendar only: a real configuration lists each year's, with the days the government moves.
+_FIXED_HOLIDAYS = ((1, 1), (1, 2), (1, 7), (3, 8), (3, 21), (3, 22), (3, 23), (5, 1), (5, 7),
+                   (5, 9), (7, 6), (8, 30), (10, 25), (12, 16))  # fmt: skip
+
+
+def demo_holidays(now: datetime) -> list[date]:
+    """The demo's ``calendar.holidays``: the fixed ones of every year the history covers."""
+    years = range(history_start(now).year, now.year + 1)
+    return [date(year, month, day) for year in years for month, day in _FIXED_HOLIDAYS]
+
+
 def history_months(now: datetime) -> tuple[Period, ...]:
     """The months the history covers, oldest first; the last one is ``now``'s (partial)."""
     return periods_covering(
