@@ -352,3 +352,10 @@ def test_the_calendar_lists_holidays_and_weekend_days_made_working_apart() -> No
     assert "working_days lists only weekend days made working" in weekday
     [both] = problems({"calendar": {"holidays": ["2027-01-02"], "working_days": ["2027-01-02"]}})
     assert "a holiday and a working day at once: 2027-01-02" in both
+
+
+def test_a_release_order_s_destination_must_be_an_address_of_the_chain() -> None:
+    release = {"state": "released", "from": "2026-03-20", "order": "release 3/2026",
+               "destination": "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"}  # fmt: skip
+    [line] = problems(_case(release))
+    assert line.startswith("site.yaml: reserve.intake[0].states[0].destination: ")
