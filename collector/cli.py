@@ -185,11 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--operation", required=True, metavar="ID", help="the operation's id in the config"
     )
     statement.add_argument(
-        "--period",
-        required=True,
-        metavar="PERIOD",
+        "--period", required=True, metavar="PERIOD",
         help="the period: 2026-10 (month), 2026-W43 (ISO week) or 2026-10-05 (day), UTC",
-    )
+    )  # fmt: skip
     statement.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
     statement.add_argument(
         "--out", type=Path, default=None, metavar="PATH", help="write here (default: stdout)"
@@ -213,23 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import data exported elsewhere")
     import_commands = importer.add_subparsers(dest="import_command", required=True, metavar="KIND")
-    earnings = import_commands.add_parser(
-        "earnings",
-        help="backfill daily pool earnings from a CSV (operation,pool,date,amount_sat)",
-        description="Idempotent: importing the same file twice changes nothing. `pool` is "
-        "kind/account as configured (e.g. braiins/ekibastuz1). Every row is checked first; "
-        "an invalid file imports nothing and lists its bad rows.",
-    )
-    earnings.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(earnings)
-    rates = import_commands.add_parser(
-        "rates",
-        help="official exchange rates of the National Bank of Kazakhstan (tenge per unit)",
-        description=RATES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    rates.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(rates)
+    raw = argparse.RawDescriptionHelpFormatter
+    for name, words, description in (
+        ("earnings", "backfill daily pool earnings from a CSV (operation,pool,date,amount_sat)",
+         "Idempotent: importing the same file twice changes nothing. `pool` is kind/account\n"
+         "as configured (e.g. braiins/ekibastuz1). Every row is checked first; an invalid\n"
+         "file imports nothing and lists its bad rows."),
+        ("rates", "official exchange rates of the National Bank of Kazakhstan (tenge per unit)",
+         RATES_HELP),
+        ("official-prices", "the State Revenue Committee's daily prices (Tax Code art. 325)",
+         "CSV date,asset,price_kzt (31.12.2026,BTC,48123456.78), on working days of calendar:\n"
+         "all or nothing, append-only (another price for a stored day is refused)."),
+    ):  # fmt: skip
+        table = import_commands.add_parser(name, help=words, description=description,
+                                           formatter_class=raw)  # fmt: skip
+        table.add_argument("file", type=Path, metavar="FILE.csv")
+        _config_argument(table)
 
     proof = commands.add_parser(
         "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
@@ -507,6 +504,10 @@ def _import(args: argparse.Namespace) -> int:
         from collector.commands.rates_import import import_rates  # noqa: PLC0415
 
         return asyncio.run(import_rates(_load(args.config), args.file))
+    if args.import_command == "official-prices":
+        from collector.commands import official_prices_import as official  # noqa: PLC0415
+
+        return asyncio.run(official.import_official_prices(_load(args.config), args.file))
     from collector.commands.imports import import_earnings  # noqa: PLC0415
 
     return asyncio.run(import_earnings(_load(args.config), args.file))

@@ -47,7 +47,7 @@ def dashboard() -> Dashboard:
         )
         .with_panel(
             stat(
-                "Seized, held",
+                "Seized, forfeited, held",
                 Unit.BTC,
                 [Query('sum(reservewatch_reserve_balance_btc{source="seized"}) or vector(0)')],
                 width=4,
@@ -75,8 +75,9 @@ def dashboard() -> Dashboard:
                 "Holdings by source",
                 Unit.BTC,
                 [Query("reservewatch_reserve_balance_btc", "{{source}} {{holder}}")],
-                description="mined: remitted by the operation; seized: received for the case; "
-                "a transaction's fee and unapproved outputs leave its sources pro rata.",
+                description="mined: remitted by the operation; seized: received for a case "
+                "forfeited (a case's coins count only then); a transaction's fee and unapproved "
+                "outputs leave its sources pro rata.",
                 stacked=True,
                 min_value=0,
             )
@@ -92,14 +93,26 @@ def dashboard() -> Dashboard:
                 min_value=0,
             )
         )
+        .with_panel(
+            timeseries(
+                "Seized, held apart (not the state's)",
+                Unit.BTC,
+                [Query("reservewatch_reserve_seized_pending_btc", "{{state}} {{holder}}")],
+                description="A seized case's coins while seized or under a pending order, or "
+                "after a release order: not the reserve's holdings (reserve.intake[].states).",
+                stacked=True,
+                min_value=0,
+            )
+        )
         .with_row(row("Movements"))
         .with_panel(
             timeseries(
                 "Paid out of the wallets",
                 Unit.BTC,
                 [Query("reservewatch_reserve_outflow_btc_total", "{{destination}}")],
-                description="custody: moved to an approved custody wallet; unapproved: paid "
-                "to an address outside every wallet.",
+                description="custody: moved to an approved custody wallet; released: a "
+                "released case's coins to its ordered destination; unapproved: paid to an "
+                "address outside every wallet otherwise.",
                 min_value=0,
             )
         )

@@ -181,3 +181,12 @@ def parse_period_label(label: str) -> Period:
         "YYYY-MM-DD (day)"
     )
     raise InvalidPeriodLabelError(msg)
+
+
+def iso_instant(moment: datetime | None) -> str | None:
+    """An instant as the documents' JSON writes it: ISO 8601, UTC as ``Z`` (``None`` stays).
+
+    >>> iso_instant(datetime(2026, 3, 14, 19, tzinfo=UTC))
+    '2026-03-14T19:00:00Z'
+    """
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")

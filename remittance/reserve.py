@@ -120,6 +120,10 @@ class Movement:
     unapproved: tuple[Coin, ...] = ()
     unapproved_by_source: Mapping[SourceKey, int] = field(default_factory=dict)
     unknown_inputs: tuple[tuple[str, int], ...] = ()  # spent coins the watcher never saw
+    # Paid outside to a released case's ordered destination (remittance.cases): not unapproved.
+    released: tuple[Coin, ...] = ()
+    released_sat: int = 0
+    released_by_source: Mapping[SourceKey, int] = field(default_factory=dict)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -137,10 +141,13 @@ class Movement:
 
     @property
     def destination(self) -> str:
-        """``unapproved`` if any of it left the wallets, ``custody`` if it went to custody,
-        otherwise ``internal``."""
+        """``unapproved`` if any of it left the wallets unapproved, ``released`` if it paid a
+        released case's ordered destination, ``custody`` if it went to custody, otherwise
+        ``internal``."""
         if self.unapproved_sat:
             return "unapproved"
+        if self.released_sat:
+            return "released"
         return "custody" if self.to_custody_sat else "internal"
 
 

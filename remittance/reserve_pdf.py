@@ -57,9 +57,12 @@ _ADDRESS = _SMALL.clone("reserve-address", fontSize=6, leading=7.5)
 its cell padding included."""
 _SOURCE_WORDS = {
     "mined": N_("Remitted by operation {holder}"),
-    "seized": N_("Seized, case {holder}"),
+    "seized": N_("Forfeited, case {holder}"),
     "unattributed": N_("Paid to custody from outside: {holder}"),
 }
+_STATE_WORDS = {"seized": N_("seized, not forfeited"),
+                "order_pending": N_("forfeiture order pending"),
+                "forfeited": N_("forfeited"), "released": N_("released by order")}  # fmt: skip
 _ROLE_WORDS = {"reserve": N_("reserve"), "intake": N_("intake"), "custody": N_("custody")}
 _STATUS_WORDS = {"proven": N_("proven"), "unproven": N_("unproven"), "invalid": N_("invalid"),
                  "stale": N_("stale")}  # fmt: skip
@@ -69,6 +72,47 @@ def _source_words(w: Wording, row: dict[str, Any]) -> str:
     if not row["holder"]:  # unattributed: coins spent that the watcher never saw arrive
         return w.text("Unattributed: coins never seen arriving")
     return w.text(_SOURCE_WORDS[row["source"]], holder=row["holder"])
+
+
+def _case_words(w: Wording, row: dict[str, Any], zone: ZoneInfo) -> str:
+    """A case's legal state at the report's end, since when and by which order."""
+    state = w.text(_STATE_WORDS[row.get("state", "seized")])
+    if row.get("since") is None:
+        return state
+    since = w.text("{state} since {when}", state=state, when=_when(w, row["since"], zone))
+    return since + (f" ({row['order']})" if row.get("order") else "")
+
+
+def _official_valuation(w: Wording, doc: dict[str, Any] | None) -> list[Flowable]:
+    """The official price's valuation: each figure with the price and the day it used."""
+    if not doc:
+        return [_p(w.text("No official price (State Revenue Committee) is imported."))]
+    words = {
+        "holdings_start": N_("Holdings at the start"),
+        "holdings_end": N_("Holdings at the end"),
+    }
+    lines = [
+        w.text(
+            "{what} ({day}): {value} KZT at the official price of {price_day}, {price} KZT per "
+            "BTC.",
+            what=w.text(words[name]), day=v["day"], value=_amount(w, v["value_kzt"]),
+            price_day=v["price_day"], price=_amount(w, v["price_kzt"]),
+        )
+        if v
+        else w.text("{what}: no official price published for its price day.",
+                    what=w.text(words[name]))
+        for name, v in ((n, doc[n]) for n in words)
+    ]  # fmt: skip
+    lines.append(
+        w.text(
+            "Inflows: {value} KZT at each day's official price ({valued} valued, {unvalued} "
+            "without a price).",
+            value=_amount(w, doc["inflows_kzt"]), valued=len(doc["inflows"]),
+            unvalued=doc["inflows_unvalued"],
+        )
+        + " " + _rule(w, doc["rule"])
+    )  # fmt: skip
+    return [_p(line) for line in lines]
 
 
 def _amount(w: Wording, text: str | None) -> str:
@@ -182,7 +226,13 @@ def _story(report: dict[str, Any], w: Wording) -> list[Flowable]:
     def holdings_rows(moment: str) -> list[list[Any]]:
         h = report["holdings"][moment]
         rows = [[_p(_source_words(w, r)), w.btc(r["sat"])] for r in h["by_source"]]
-        return [*rows, [w.text("Total"), w.btc(h["total_sat"])]]
+        apart = [
+            [_p(w.text("Held apart, not the state's: case {case}, {state}", case=r["case"],
+                       state=w.text(_STATE_WORDS[r["state"]]))),
+             w.btc(r["sat"])]
+            for r in h.get("held_apart", {}).get("by_case", [])
+        ]  # fmt: skip
+        return [*rows, [w.text("Total"), w.btc(h["total_sat"])], *apart]
 
     for moment, words in (("start", N_("At the start")), ("end", N_("At the end"))):
         story += [
@@ -220,12 +270,23 @@ def _story(report: dict[str, Any], w: Wording) -> list[Flowable]:
         Paragraph(escape(w.text("Seized assets received, by case")), heading),
         _table(
             [w.text("Case"), w.text("Authority"), w.text("Order"), w.text("Received from"),
-             "BTC"],
+             w.text("Legal state"), "BTC"],
             [[_p(r["case"]), _p(r["authority"]), _p(r["order_ref"]), _p(r["received_from"]),
-              w.btc(r["received_sat"])] for r in report["seized"]],
-            (32, 45, 32, 41, 30), right_from=4,
+              _p(_case_words(w, r, zone)), w.btc(r["received_sat"])] for r in report["seized"]],
+            (20, 28, 24, 22, 64, 22), right_from=5,
         ),
     ]  # fmt: skip
+    for r in report.get("released_outflows", []):
+        paid = "; ".join(f"{p['address']} {w.btc(p['sat'])}" for p in r["paid_to"])
+        story.append(
+            _p(
+                w.text(
+                    "Released by order: {txid} ({when}), {amount} BTC to {paid}.",
+                    txid=r["txid"], when=_when(w, r["block_time"], zone),
+                    amount=w.btc(r["released_sat"]), paid=paid,
+                )
+            )
+        )  # fmt: skip
     story += [
         Spacer(1, 3 * mm),
         Paragraph(escape(w.text("Movements to custody")), heading),
@@ -239,6 +300,7 @@ def _story(report: dict[str, Any], w: Wording) -> list[Flowable]:
     ]  # fmt: skip
     story += _unapproved(report, w, heading, zone)
     story += _valuation(report, w, heading)
+    story += _official_valuation(w, report.get("official_valuation"))
     share = report.get("national_hashrate_share")
     story += [Spacer(1, 3 * mm), Paragraph(escape(w.text("National hash-rate share")), heading)]
     if share and share.get("average_ratio") is not None:

@@ -13,14 +13,25 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from remittance.account import OperationAccount
+from remittance.cases import (
+    CASES_RULE,
+    CaseHistory,
+    apart_doc,
+    approve_releases,
+    legal_holdings,
+    standing_doc,
+)
 from remittance.csv_cells import Number, Writer
 from remittance.money import sat_to_btc_text
+from remittance.official_price import WorkingCalendar, official_doc, official_rows
 from remittance.periods import Period
+from remittance.periods import iso_instant as _iso
 from remittance.reserve import (
     HOLDINGS_AT_RULE,
     RULE,
@@ -30,7 +41,6 @@ from remittance.reserve import (
     Movement,
     holdings,
     holdings_at,
-    pending,
 )
 from remittance.valuation import RULE as VALUATION_RULE
 from remittance.valuation import ExchangeRate, Price, price_at, value_at
@@ -223,6 +233,9 @@ class ReportInputs:
     prices: Sequence[Price] = ()
     rates: Sequence[ExchangeRate] = ()
     proofs: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    case_histories: Sequence[CaseHistory] = ()  # each case's legal states (remittance.cases)
+    official_prices: Mapping[date, Decimal] = field(default_factory=dict)  # by price day
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -239,10 +252,11 @@ def _valuation(
     doc: dict[str, Any] = {"rule": VALUATION_RULE}
     for currency in ("USD", "KZT"):
         key = currency.lower()
-        price = price_at(inputs.prices, currency, end_at, rates=inputs.rates)
-        doc[f"price_end_{key}"] = None if price is None else str(price.per_btc)
-        doc[f"price_end_{key}_source"] = None if price is None else price.source
-        doc[f"price_end_{key}_instant"] = None if price is None else _iso(price.instant)
+        for moment, at in (("start", inputs.period.start_at), ("end", end_at)):  # which price
+            price = price_at(inputs.prices, currency, at, rates=inputs.rates)
+            doc[f"price_{moment}_{key}"] = None if price is None else str(price.per_btc)
+            doc[f"price_{moment}_{key}_source"] = None if price is None else price.source
+            doc[f"price_{moment}_{key}_instant"] = None if price is None else _iso(price.instant)
         for name, h, at in (("start", start, inputs.period.start_at), ("end", end, end_at)):
             value = value_at(h.total_sat, inputs.prices, currency, at, rates=inputs.rates)
             # Nothing held is worth 0.00 whatever the price, known or not.
@@ -258,8 +272,18 @@ def _valuation(
     return doc
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+def _official(
+    inputs: ReportInputs, start: Holdings, end: Holdings, end_at: datetime, inflows: list[Coin]
+) -> dict[str, Any] | None:
+    """The holdings and each inflow at the official price of the day their instant falls on
+    in the regulator's zone (:data:`remittance.official_price.RULE`): one period's end and
+    the next one's start take the same."""
+    zone = ZoneInfo(inputs.zone)
+    first, last = (t.astimezone(zone).date() for t in (inputs.period.start_at, end_at))
+    held = [("holdings_start", start.total_sat, first), ("holdings_end", end.total_sat, last)]
+    received = [(c.amount_sat, c.block_time.astimezone(zone).date())
+                for c in inflows if c.block_time is not None]  # fmt: skip
+    return official_doc(held, received, inputs.official_prices, inputs.calendar)
 
 
 def _holdings_doc(h: Holdings) -> dict[str, Any]:
@@ -328,12 +352,29 @@ def unapproved_doc(m: Movement) -> dict[str, Any]:
     }
 
 
+def released_doc(m: Movement) -> dict[str, Any]:
+    """One release (:data:`remittance.cases.CASES_RULE`): a released case's coins paid to the
+    destination its order names."""
+    return {
+        **_movement_doc(m),
+        "released_sat": m.released_sat,
+        "paid_to": [
+            {"address": c.address, "vout": c.vout, "sat": c.amount_sat} for c in m.released
+        ],
+        "by_source": [
+            {"source": source, "holder": holder, "sat": sat}
+            for (source, holder), sat in sorted(m.released_by_source.items())
+        ],
+    }
+
+
 def pending_doc(movements: Iterable[Movement]) -> dict[str, Any]:
     """The reserve's own transactions still in the mempool, shown apart from the holdings
     (:data:`remittance.reserve.HOLDINGS_AT_RULE`): what they would move once in a block."""
     rows = list(movements)
     return {
         "unapproved_sat": sum(m.unapproved_sat for m in rows),
+        "released_sat": sum(m.released_sat for m in rows),
         "to_custody_sat": sum(m.to_custody_sat for m in rows),
         "fee_sat": sum(m.fee_sat for m in rows),
         "movements": [unapproved_doc(m) if m.unapproved_sat else _movement_doc(m) for m in rows],
@@ -342,11 +383,16 @@ def pending_doc(movements: Iterable[Movement]) -> dict[str, Any]:
 
 def build_report(inputs: ReportInputs) -> dict[str, Any]:
     """The report as plain data (keys in reading order)."""
-    period, as_of = inputs.period, inputs.as_of
+    period, as_of, cases = inputs.period, inputs.as_of, inputs.case_histories
     end = min(period.end_at, as_of)
-    start_holdings = holdings_at(inputs.coins, inputs.spends, period.start_at)
-    end_holdings = holdings_at(inputs.coins, inputs.spends, end)
-    now = holdings(inputs.coins, inputs.spends)  # the mempool included: outflows at once
+    start = legal_holdings(
+        holdings_at(inputs.coins, inputs.spends, period.start_at), cases, period.start_at
+    )
+    end_legal = legal_holdings(holdings_at(inputs.coins, inputs.spends, end), cases, end)
+    start_holdings, end_holdings = start.counted, end_legal.counted
+    # The mempool included: outflows at once; a release judged at the report's instant.
+    now = approve_releases(holdings(inputs.coins, inputs.spends), cases, as_of)
+    standing = {history.case: history for history in cases}
     inflows = [c for c in end_holdings.inflows if _in_period(c.block_time, period, as_of, "")]
     by_source: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     source_of = SOURCE_OF_ROLE
@@ -375,14 +421,17 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
             "holdings": RULE,
             "holdings_at": HOLDINGS_AT_RULE,
             "unapproved": UNAPPROVED_RULE,
+            "cases": CASES_RULE,
             "operations": OPERATIONS_RULE,
             "inflow_confirmations": inputs.inflow_confirmations,
         },
         "holdings": {
-            "start": _holdings_doc(start_holdings),
-            "end": _holdings_doc(end_holdings),
+            "start": _holdings_doc(start_holdings) | {"held_apart": apart_doc(start)},
+            "end": _holdings_doc(end_holdings) | {"held_apart": apart_doc(end_legal)},
             # In the mempool at the report's instant, when the period holds it: not counted.
-            "pending": pending_doc(pending(inputs.coins, inputs.spends) if end == as_of else ()),
+            "pending": pending_doc(
+                [m for m in now.movements if m.status == "mempool"] if end == as_of else ()
+            ),
         },
         "inflows": {
             "total_sat": sum(c.amount_sat for c in inflows),
@@ -411,6 +460,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
                 "authority": case.authority,
                 "order_ref": case.order_ref,
                 "received_from": case.received_from,
+                **standing_doc(standing.get(case.case, CaseHistory(case.case)), end),
                 "received_sat": sum(c.amount_sat for c in case_inflows[case.case]),
                 "outputs": [
                     {
@@ -426,7 +476,9 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         ],
         "custody_movements": [_movement_doc(m) for m in custody],
         "unapproved_outflows": [unapproved_doc(m) for m in unapproved],
+        "released_outflows": [released_doc(m) for m in movements if m.released_sat],
         "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
+        "official_valuation": _official(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
             dict(inputs.national_share) if inputs.national_share is not None else None
         ),
@@ -471,6 +523,11 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
              btc(report["holdings"][moment]["total_sat"])),
         )
     ])  # fmt: skip
+    section("held_apart", ["moment", "case", "state", "sat", "btc"],
+            [(moment, r["case"], r["state"], r["sat"], btc(r["sat"]))
+             for moment in ("start", "end")
+             for r in report["holdings"][moment].get("held_apart", {}).get("by_case", [])
+             ])  # fmt: skip
     section("pending", ["txid", "status", "spent_sat", "to_custody_sat", "unapproved_sat",
                         "fee_sat"],
             [(m["txid"], m["status"], m["spent_sat"], m["to_custody_sat"], m["unapproved_sat"],
@@ -490,9 +547,15 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
             [(op["operation"], op["received_sat"], op["received_to_earlier_sat"],
               op["received_to_listed_sat"], op["received_to_later_sat"],
               op["received_credit_sat"]) for op in report["operations"]])  # fmt: skip
-    section("seized", ["case", "authority", "order_ref", "sat", "btc"],
+    section("seized", ["case", "authority", "order_ref", "sat", "btc", "state", "since",
+                       "order"],
             [(r["case"], r["authority"], r["order_ref"], r["received_sat"],
-              btc(r["received_sat"])) for r in report["seized"]])  # fmt: skip
+              btc(r["received_sat"]), r.get("state", "seized"), r.get("since") or "",
+              r.get("order", "")) for r in report["seized"]])  # fmt: skip
+    section("released", ["txid", "status", "block_time", "address", "sat"],
+            [(row["txid"], row["status"], row["block_time"] or "", paid["address"], paid["sat"])
+             for row in report.get("released_outflows", []) for paid in row["paid_to"]
+             ])  # fmt: skip
     section("custody", ["txid", "status", "block_time", "to_custody_sat", "fee_sat"],
             [(r["txid"], r["status"], r["block_time"] or "", r["to_custody_sat"], r["fee_sat"])
              for r in report["custody_movements"]])  # fmt: skip
@@ -514,6 +577,8 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
     section("valuation", ["field", "value"], valued)
     share = report.get("national_hashrate_share")
     ratio = None if not share else share.get("average_ratio")
+    section("official_valuation", ["what", "day", "price_day", "price_kzt", "sat", "value_kzt"],
+            official_rows(report.get("official_valuation")))  # fmt: skip
     section("national_hashrate_share", ["average_ratio", "days"],
             [(None if ratio is None else Number(str(ratio)), share.get("days"))]
             if share else [])  # fmt: skip

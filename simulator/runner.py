@@ -38,6 +38,7 @@ from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PoolHashrateDayRecord, PriceQuoteRecord
 from remittance.money import sat_to_btc_text
+from remittance.official_price import SOURCE as OFFICIAL_SOURCE
 from remittance.periods import Period
 from remittance.proofs import proof_message
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
@@ -59,6 +60,8 @@ from simulator.world import (
     VAULT,
     DemoHistory,
     build_history,
+    case_states,
+    demo_holidays,
     history_start,
     intake_descriptor,
     reserve_address,
@@ -102,8 +105,11 @@ def demo_config(
     esplora_url: str,
     pools: FakePoolServer,
     regulator_token: str,
+    now: datetime,
     ticker_url: str | None = None,
 ) -> dict[str, Any]:
+    """The demo's configuration, its seized case's legal states as of ``now``
+    (:func:`simulator.world.case_states`)."""
     operations = []
     for operation in OPERATIONS:
         pool_entries = []
@@ -175,11 +181,13 @@ def demo_config(
                     "authority": "Agency for Financial Monitoring of the Republic of Kazakhstan",
                     "order_ref": "Specialised inter-district court order 2-1234/2026",
                     "received_from": "custodial exchange account (frozen)",
+                    "states": case_states(now),
                 }
             ],
             "custody": [{"name": VAULT, "descriptor": vault_descriptor()}],
         },
         **({"prices": {"ticker_url": ticker_url, "poll_interval_s": 10}} if ticker_url else {}),
+        "calendar": {"holidays": [day.isoformat() for day in demo_holidays(now)]},
         "statement": {"signing_key_file": str(workdir / "statement-key.pem")},
         "api": {
             "tokens": [
@@ -303,17 +311,21 @@ async def _fill_history(
         # The National Bank's official rate for each day of the history (KZT per USD).
         zone = regulator_zone(config)
         day = start.date()
-        # And the exchange's BTC price at each day's start, drifting up 0.1 % a day to today's.
+        # And the exchange's BTC price at each day's start, drifting up 0.1 % a day to today's;
+        # and the State Revenue Committee's official price of each working day before today
+        # (the day's price in tenge), as `import official-prices` would store it.
+        calendar = config.calendar.working_calendar()
         rates = []
         while day <= now.date():
             at = day_start(day, zone)
-            drift = Decimal("0.999") ** (now.date() - day).days
-            rates.append(PriceQuoteRecord("USD", "KZT", "nbk-csv", at, DEMO_KZT_PER_USD))
-            rates.append(
-                PriceQuoteRecord(
-                    "BTC", "USD", "kraken", at, (DEMO_USD_PER_BTC * drift).quantize(Decimal("0.1"))
-                )
+            usd = (DEMO_USD_PER_BTC * Decimal("0.999") ** (now.date() - day).days).quantize(
+                Decimal("0.1")
             )
+            rates.append(PriceQuoteRecord("USD", "KZT", "nbk-csv", at, DEMO_KZT_PER_USD))
+            rates.append(PriceQuoteRecord("BTC", "USD", "kraken", at, usd))
+            if day < now.date() and calendar.is_working(day):
+                official = (usd * DEMO_KZT_PER_USD).quantize(Decimal("0.01"))
+                rates.append(PriceQuoteRecord("BTC", "KZT", OFFICIAL_SOURCE, at, official))
             day += timedelta(days=1)
         await store.record_prices(rates)
         return await fill_telemetry(store, start, end, step=HISTORY_STEP)
@@ -359,6 +371,7 @@ async def _demo(  # noqa: PLR0917 - the command's options, passed through
                     esplora_url=f"http://127.0.0.1:{esplora_port}/api",
                     pools=pools,
                     regulator_token=regulator_token,
+                    now=now,
                     ticker_url=f"http://127.0.0.1:{ticker_port}/0/public/Ticker?pair=XBTUSD",
                 ),
                 sort_keys=False,
@@ -469,11 +482,13 @@ Try:  curl -s http://{listen}/metrics | grep reservewatch_operation_remittance_s
            --operation pavlodar-3 --period {period.label} --format pdf --out statement.pdf
       {cli_command()} report reserve --config {workdir}/config.yaml \
            --period {period.start.year} --out reserve.pdf    # the central bank's report
-      curl -s http://{listen}/metrics | grep -E 'reservewatch_reserve_(balance|unapproved)'
+      curl -s http://{listen}/metrics | grep -E 'reservewatch_reserve_(balance|unapproved|case)'
 pavlodar-3 under-reports its earnings and remitted only 40 % of what it owed: watch its shortfall.
 The grid operator has capped the almaty region at 98 % of its quota for the evening peak.
-The reserve holds seized coins of case {SEIZED_CASE}, swept with {SWEPT_OPERATION}'s remittances
-into the 2-of-3 vault {VAULT}; 0.1 BTC from the vault to an outside address is in the mempool:
+The reserve holds seized coins of case {SEIZED_CASE}, forfeited on the 15th of {period.label}
+(its order pending before: held apart at the month's start, the state's at its end — see
+report reserve --period {period.label}), swept with {SWEPT_OPERATION}'s remittances into the
+2-of-3 vault {VAULT}; 0.1 BTC from the vault to an outside address is in the mempool:
 ReserveUnapprovedOutflow fires.
 Ctrl-C stops everything.
 """,

@@ -229,6 +229,34 @@ def story_period(now: datetime) -> Period:
             return month
 
 
+FORFEITURE_ORDER = "Specialised inter-district court final order 2-1234/2026"
+
+
+def case_states(now: datetime) -> list[dict[str, str]]:
+    """The seized case's legal states (``reserve.intake[].states``): its forfeiture order
+    pending from the history's 6th day, after its coins arrived, and forfeited on the 15th of
+    the story's month (:func:`story_period`), 00:00 in Almaty: mid-period in that month's
+    reserve report, held apart at its start and the state's at its end."""
+    pending = history_start(now).date() + timedelta(days=5)
+    forfeited = story_period(now).start + timedelta(days=14)
+    return [
+        {"state": "order_pending", "from": pending.isoformat()},
+        {"state": "forfeited", "from": forfeited.isoformat(), "order": FORFEITURE_ORDER},
+    ]
+
+
+# Kazakhstan's fixed public holidays (Labour Code art. 84 as commonly listed), for the demo's
+# calendar only: a real configuration lists each year's, with the days the government moves.
+_FIXED_HOLIDAYS = ((1, 1), (1, 2), (1, 7), (3, 8), (3, 21), (3, 22), (3, 23), (5, 1), (5, 7),
+                   (5, 9), (7, 6), (8, 30), (10, 25), (12, 16))  # fmt: skip
+
+
+def demo_holidays(now: datetime) -> list[date]:
+    """The demo's ``calendar.holidays``: the fixed ones of every year the history covers."""
+    years = range(history_start(now).year, now.year + 1)
+    return [date(year, month, day) for year in years for month, day in _FIXED_HOLIDAYS]
+
+
 def history_months(now: datetime) -> tuple[Period, ...]:
     """The months the history covers, oldest first; the last one is ``now``'s (partial)."""
     return periods_covering(

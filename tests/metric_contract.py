@@ -37,6 +37,8 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_network_tip_height",
         "reservewatch_reserve_received_btc_total",
         "reservewatch_reserve_balance_btc",
+        "reservewatch_reserve_seized_pending_btc",
+        "reservewatch_reserve_case_state",
         "reservewatch_reserve_wallet_balance_btc",
         "reservewatch_reserve_addresses_watched",
         "reservewatch_reserve_wallet_proven",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from collector.bitcoin.wallets import ROLES, WalletBook
@@ -19,6 +19,7 @@ from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
+from remittance.cases import CaseState, Standing, approve_releases, legal_holdings, standings
 from remittance.money import btc_to_sat, sat_to_btc_text
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
@@ -157,9 +158,12 @@ def proven_holders(rows: Iterable[WalletProof]) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class ReserveFigures:
-    """The reserve as the store knew it at an instant, on the best tip known then: with the
-    two sovereign patterns (:mod:`remittance.reserve_patterns`): balances resting on reused or
-    exposed-key addresses, and how new each outflow's destination was."""
+    """The reserve as the store knew it at an instant, on the best tip known then: the
+    holdings the law counts (seized cases' coins only once forfeited; releases to their
+    ordered destination not unapproved) and the cases' coins held apart, with every case's
+    standing (:mod:`remittance.cases`); and the two sovereign patterns
+    (:mod:`remittance.reserve_patterns`): balances resting on reused or exposed-key addresses,
+    and how new each outflow's destination was."""
 
     tip_height: int
     received_sat: Mapping[str, int]  # per operation, in confirmed remittances
@@ -167,6 +171,37 @@ class ReserveFigures:
     proofs: tuple[WalletProof, ...]
     exposed: tuple[ExposedAddress, ...] = ()
     destinations: tuple[OutflowDestination, ...] = ()
+    apart: Mapping[tuple[CaseState, str], int] = field(default_factory=dict)
+    cases: Mapping[str, Standing] = field(default_factory=dict)
+
+
+Patterns = tuple[tuple[ExposedAddress, ...], tuple[OutflowDestination, ...]]
+
+
+def legal_figures(
+    reserve: ReserveConfig,
+    tip_height: int,
+    received: Mapping[str, int],
+    traced: Holdings,
+    *,
+    proofs: tuple[WalletProof, ...],
+    instant: datetime,
+    patterns: Patterns = ((), ()),
+) -> ReserveFigures:
+    """The figures with the cases' legal states at ``instant`` applied to ``traced``."""
+    histories = reserve.case_histories()
+    legal = legal_holdings(approve_releases(traced, histories, instant), histories, instant)
+    exposed, destinations = patterns
+    return ReserveFigures(
+        tip_height,
+        received,
+        legal.counted,
+        proofs,
+        exposed=exposed,
+        destinations=destinations,
+        apart=legal.apart,
+        cases=standings(histories, instant),
+    )
 
 
 async def reserve_figures(
@@ -180,14 +215,23 @@ async def reserve_figures(
         return None
     parts = await _chain_parts(store, config.reserve, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
-    return ReserveFigures(tip.height, parts.received, parts.held, proofs, *parts.patterns)
+    instant = as_of or now or tip.observed_at
+    return legal_figures(
+        config.reserve,
+        tip.height,
+        parts.received,
+        parts.held,
+        proofs=proofs,
+        instant=instant,
+        patterns=parts.patterns,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class _ChainParts:
     received: dict[str, int]
     held: Holdings
-    patterns: tuple[tuple[ExposedAddress, ...], tuple[OutflowDestination, ...]]
+    patterns: Patterns
 
 
 async def _chain_parts(
@@ -272,4 +316,12 @@ class LiveReserve:
             self._log_patterns(self._parts)
         parts = self._parts
         proofs = await _proofs(store, config, as_of=None, now=now)
-        return ReserveFigures(tip.height, parts.received, parts.held, proofs, *parts.patterns)
+        return legal_figures(
+            config.reserve,
+            tip.height,
+            parts.received,
+            parts.held,
+            proofs=proofs,
+            instant=now,
+            patterns=parts.patterns,
+        )

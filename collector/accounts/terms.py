@@ -19,7 +19,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from collector.config.model import Config
-from collector.config.sections import NetworkConfig, OperationConfig, ReserveConfig
+from collector.config.sections import (
+    CalendarConfig,
+    NetworkConfig,
+    OperationConfig,
+    ReserveConfig,
+)
 from collector.store.queries import Store
 
 NOT_TERMS: Final[dict[str, Any]] = {"language": True, "remittance": {"remind_days_before"}}
@@ -34,12 +39,15 @@ SETTINGS_FIELDS: Final[dict[str, frozenset[str]]] = {
     "network": frozenset({"chain"}),
     # Every reserve setting but how often the chain is read.
     "reserve": frozenset(ReserveConfig.model_fields) - {"poll_interval_s", "recheck_blocks"},
+    # The working days that pick an official price's day.
+    "calendar": frozenset(CalendarConfig.model_fields),
 }
 """The global settings that change a figure, by section: kept as revisions like the terms."""
 
-_SECTIONS: Final[dict[str, type[NetworkConfig | ReserveConfig]]] = {
+_SECTIONS: Final[dict[str, type[NetworkConfig | ReserveConfig | CalendarConfig]]] = {
     "network": NetworkConfig,
     "reserve": ReserveConfig,
+    "calendar": CalendarConfig,
 }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, Inexact, localcontext
 from pathlib import Path
@@ -38,7 +39,7 @@ _RATE = re.compile(r"\d{1,12}(\.\d{1,8})?")
 _QUANT = re.compile(r"[1-9]\d{0,6}")
 
 
-def _day(text: str) -> date | str:
+def parse_day(text: str) -> date | str:
     """The day ``text`` names, or why it names none."""
     if match := _NBK_DAY.fullmatch(text):
         day, month, year = (int(g) for g in match.groups())
@@ -78,7 +79,7 @@ def parse_rates_csv(
     for where, (day_text, currency, rate_text, quant_text) in csv_rows(
         text, COLUMNS, source, problems
     ):
-        day = _day(day_text)
+        day = parse_day(day_text)
         if isinstance(day, str):
             problems.append(f"{where}: date {day_text[:20]!r} {day}")
             continue
@@ -115,34 +116,47 @@ def parse_rates_csv(
 
 
 async def conflicts(store: Store, records: list[PriceQuoteRecord], zone: ZoneInfo) -> list[str]:
-    """The rows the store already holds with another rate (append-only: refused)."""
+    """The rows the store already holds with another value (append-only: refused), for the
+    records' own (base, quote, source): official rates and prices are never replaced."""
     problems = []
-    for base in sorted({r.base for r in records}):
-        mine = [r for r in records if r.base == base]
+    for base, quote, source in sorted({(r.base, r.quote, r.source) for r in records}):
+        mine = [r for r in records if (r.base, r.quote, r.source) == (base, quote, source)]
         stored = {
             q.instant: q.rate
             for q in await store.price_quotes(
-                base, QUOTE, start=mine[0].instant, end=mine[-1].instant + timedelta(seconds=1)
+                base, quote, start=mine[0].instant, end=mine[-1].instant + timedelta(seconds=1)
             )
-            if q.source == SOURCE
+            if q.source == source
         }
         for record in mine:
             held = stored.get(record.instant)
             if held is not None and held != record.rate:
                 day = record.instant.astimezone(zone).date()
                 problems.append(
-                    f"{base} {day}: the store already holds {held} KZT (official rates are "
-                    f"never replaced); this file says {record.rate}"
+                    f"{base} {day}: the store already holds {held} {quote} (official figures "
+                    f"are never replaced); this file says {record.rate}"
                 )
     return problems
 
 
 async def import_rates(config: Config, path: Path, clock: Clock | None = None) -> int:
+    return await import_quotes(config, path, clock, parse_rates_csv, "rates")
+
+
+Parse = Callable[[str, ZoneInfo, str, date], list[PriceQuoteRecord]]
+"""A CSV's text, the regulator's zone, the file's name and today -> its records."""
+
+
+async def import_quotes(
+    config: Config, path: Path, clock: Clock | None, parse: Parse, what: str
+) -> int:
+    """Check the whole file with ``parse``, refuse a day stored with another value, append
+    the rest, and say how many of ``what`` were new; 2 (nothing imported) on any problem."""
     clock = clock or SystemClock()
     zone = regulator_zone(config)
     try:
         today = clock.now().astimezone(zone).date()
-        records = parse_rates_csv(read_csv_file(path), zone, str(path), today)
+        records = parse(read_csv_file(path), zone, str(path), today)
     except CsvImportError as err:
         return _refused(path, err.problems)
     async with open_store(config.database, clock) as store:
@@ -150,7 +164,7 @@ async def import_rates(config: Config, path: Path, clock: Clock | None = None) -
         if problems:
             return _refused(path, [f"{path}: {p}" for p in problems])
         added = await store.record_prices(records)
-    print(f"{path}: imported {added} new rates ({len(records) - added} already stored)")
+    print(f"{path}: imported {added} new {what} ({len(records) - added} already stored)")
     return 0
 
 

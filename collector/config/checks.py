@@ -123,19 +123,26 @@ def _addresses_valid(
     operations: Sequence[OperationConfig], reserve: ReserveConfig, chain: Chain
 ) -> list[tuple[tuple[str | int, ...], str]]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
+    declared: list[tuple[tuple[str | int, ...], str]] = []
     for op_index, operation in enumerate(operations):
-        declared: list[tuple[tuple[str | int, ...], str]] = [
+        declared += [
             (("operations", op_index, "reserve_addresses", i), address)
             for i, address in enumerate(operation.reserve_addresses)
         ] + [
             (("operations", op_index, "retired_addresses", i, "address"), retired.address)
             for i, retired in enumerate(operation.retired_addresses)
         ]
-        for loc, address in declared:
-            try:
-                validate_address(address, chain)
-            except AddressError as err:
-                problems.append((loc, str(err)))
+    declared += [  # where a release order sends a seized case's coins
+        (("reserve", "intake", c_index, "states", s_index, "destination"), state.destination)
+        for c_index, case in enumerate(reserve.intake)
+        for s_index, state in enumerate(case.states)
+        if state.destination
+    ]
+    for loc, address in declared:
+        try:
+            validate_address(address, chain)
+        except AddressError as err:
+            problems.append((loc, str(err)))
     for loc, text, expected in _declared_descriptors(operations, reserve):
         expect_first = expected
         if expected is not None:

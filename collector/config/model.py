@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from collector.config.checks import cross_field_problems
 from collector.config.sections import (
     ApiConfig,
+    CalendarConfig,
     DatabaseConfig,
     HttpConfig,
     MqttConfig,
@@ -41,6 +42,7 @@ class Config(BaseSettings):
     network: NetworkConfig = NetworkConfig()
     reserve: ReserveConfig = ReserveConfig()
     prices: PricesConfig | None = None
+    calendar: CalendarConfig = CalendarConfig()
     api: ApiConfig = ApiConfig()
     statement: StatementConfig = StatementConfig()
     operations: tuple[OperationConfig, ...] = ()

@@ -4,11 +4,13 @@ broker and the chain are; the reserve's wallets; each operation's terms, sites a
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     ConfigDict,
@@ -22,6 +24,8 @@ from collector.clock import iana_zone
 from collector.config.base import CaseId, Frozen, Identifier
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.sources.pools.settings import PoolAccountSettings
+from remittance.cases import CaseHistory, StateChange
+from remittance.official_price import WorkingCalendar
 
 
 class DatabaseConfig(Frozen):
@@ -200,14 +204,73 @@ class WalletConfig(Frozen):
         return self
 
 
+class CaseStateConfig(Frozen):
+    """A seized case's change of legal state (:mod:`remittance.cases`), effective from the
+    start of ``from`` in the reserve's time zone: ``order_pending`` (a forfeiture complaint or
+    order not final yet), ``forfeited`` (the final order: ``order``) or ``released`` (an order,
+    ``order``, to send the coins to ``destination``)."""
+
+    state: Literal["order_pending", "forfeited", "released"]
+    effective_from: date = Field(alias="from")
+    order: str = Field(default="", max_length=200)
+    destination: str | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("destination")
+    @classmethod
+    def _address(cls, destination: str | None) -> str | None:
+        return None if destination is None else normalise_address(destination)
+
+    @model_validator(mode="after")
+    def _order_and_destination(self) -> Self:
+        if self.state != "order_pending" and not self.order:
+            raise ValueError(f"a case {self.state} names its order: set order")
+        if (self.state == "released") != (self.destination is not None):
+            raise ValueError("destination is the address a release sends the coins to: only "
+                             "and always with state released")  # fmt: skip
+        return self
+
+
 class IntakeCase(WalletConfig):
-    """A seized-asset case: what its addresses receive is credited to the case."""
+    """A seized-asset case: what its addresses receive is credited to the case. Its coins
+    count as the reserve's holdings only once forfeited (``states``, oldest first)."""
 
     case: CaseId
     source: Literal["seized"] = "seized"
     authority: str = Field(min_length=1, max_length=200)
     order_ref: str = Field(min_length=1, max_length=200)
     received_from: str = Field(default="", max_length=200)
+    states: tuple[CaseStateConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        order = ("order_pending", "forfeited", "released")
+        for before, after in pairwise(self.states):
+            if order.index(after.state) <= order.index(before.state):
+                raise ValueError(
+                    f"states: {after.state} cannot follow {before.state} (the order is "
+                    "seized, order_pending, forfeited, released; a step may be skipped)"
+                )
+            if after.effective_from < before.effective_from:
+                raise ValueError(f"states: {after.state} takes effect before {before.state}")
+        return self
+
+    def history(self, zone: str) -> CaseHistory:
+        """The case's changes, each from the start of its day in ``zone``."""
+        tz = ZoneInfo(zone)
+        return CaseHistory(
+            self.case,
+            tuple(
+                StateChange(
+                    s.state,
+                    datetime.combine(s.effective_from, time(0), tzinfo=tz).astimezone(UTC),
+                    s.order,
+                    s.destination or "",
+                )
+                for s in self.states
+            ),
+        )
 
 
 class CustodyWallet(WalletConfig):
@@ -234,6 +297,10 @@ class ReserveConfig(Frozen):
     @classmethod
     def _zone(cls, name: str) -> str:
         return iana_zone(name)
+
+    def case_histories(self) -> tuple[CaseHistory, ...]:
+        """Every intake case's legal states, effective in :attr:`time_zone`."""
+        return tuple(case.history(self.time_zone) for case in self.intake)
 
     # A BIP-322 proof of control must name a block at most this far below the tip (1008: a
     # week) when it is registered.
@@ -263,6 +330,28 @@ class PricesConfig(Frozen):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL")
         return url
+
+
+class CalendarConfig(Frozen):
+    """Kazakhstan's working days for the official price's rule (:mod:`remittance.official_price`):
+    Monday to Friday less ``holidays`` (public holidays and days off moved by decree), plus
+    ``working_days`` (weekend days a transfer made working). Listed each year: the law moves
+    them."""
+
+    holidays: tuple[date, ...] = ()
+    working_days: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _apart(self) -> Self:
+        both = sorted(set(self.holidays) & set(self.working_days))
+        if both:
+            raise ValueError(f"a day is a holiday and a working day at once: {both[0]}")
+        if any(day.weekday() < 5 for day in self.working_days):
+            raise ValueError("working_days lists only weekend days made working")
+        return self
+
+    def working_calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(frozenset(self.holidays), frozenset(self.working_days))
 
 
 class RateChange(Frozen):

@@ -49,11 +49,42 @@ def _moment(w: Wording, text: str | None, zone: str) -> str:
 def _source_words(w: Wording, row: Mapping[str, Any]) -> str:
     if row["source"] == "mined":
         return w.text("Remitted by an operation")
-    if row["source"] == "seized":
-        return w.text("Seized assets")
+    if row["source"] == "seized":  # only a forfeited case's coins are holdings
+        return w.text("Forfeited seized assets")
     if row["holder"]:
         return w.text("Paid to custody from outside")
     return w.text("Coins never seen arriving")
+
+
+def _case_state(w: Wording, state: str) -> str:
+    words = {
+        "seized": w.text("Seized, not forfeited"),
+        "order_pending": w.text("Forfeiture order pending"),
+        "forfeited": w.text("Forfeited"),
+        "released": w.text("Released by order"),
+    }
+    return words[state]
+
+
+def _held_apart(w: Wording, doc: Mapping[str, Any]) -> str:
+    """The seized cases' coins that are not the state's (yet, or any more), by case."""
+    apart = doc.get("held_apart") or {"total_sat": 0, "by_case": []}
+    if not apart["by_case"]:
+        return ""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(r['case'])}</td><td>{e(_case_state(w, r['state']))}</td>"
+        f"<td class=n>{e(w.btc(r['sat']))}</td></tr>"
+        for r in apart["by_case"]
+    )
+    heading = w.text("Seized assets held apart: not the state's property")
+    case, state, total = w.text("Case"), w.text("Legal state"), w.text("Total")
+    return (
+        f"<h2>{e(heading)}</h2><table><tr><th>{e(case)}</th><th>{e(state)}</th>"
+        f"<th class=n>BTC</th></tr>{rows}<tr class=total><td colspan=2>{e(total)}</td>"
+        f"<td class=n>{e(w.btc(apart['total_sat']))}</td></tr></table>"
+        f"<p>{e(w.text(doc['cases_rule']))}</p>"
+    )
 
 
 def _status(w: Wording, status: str) -> str:
@@ -192,6 +223,7 @@ def transparency_html(doc: Mapping[str, Any], language: Language) -> str:
         f"<table><tr><th>{e(source)}</th><th>{e(holder)}</th>"
         f"<th class=n>BTC</th></tr>{rows}{total}</table>{pending}"
         f"<p>{e(w.text(doc['holdings_rule']))}</p><p>{e(w.text(doc['rule']))}</p>"
+        f"{_held_apart(w, doc)}"
         f"<h2>{e(watched)}</h2><p>"
         + w.text(
             "Every address below can be checked on any block explorer; {json} holds the same "

@@ -27,13 +27,14 @@ from collector.documents.grid_report import gather_grid_figures
 from collector.documents.public_page import PAGE_NAMES, transparency_html
 from collector.documents.statements import issued_format, load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
-from collector.sources.prices import load_valuation_inputs
+from collector.sources.prices import load_official_prices, load_valuation_inputs
 from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
+from remittance.cases import CASES_RULE, apart_doc, approve_releases, legal_holdings
 from remittance.errors import RemittanceError
 from remittance.periods import Period, parse_report_period
 from remittance.proofs import parse_proof_message
-from remittance.reserve import HOLDINGS_AT_RULE, RULE, holdings_at, pending
+from remittance.reserve import HOLDINGS_AT_RULE, RULE, holdings, holdings_at
 from remittance.reserve_pdf import render_report_pdf
 from remittance.reserve_report import (
     CaseInfo,
@@ -104,6 +105,9 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
     book = wallet_book(config)
     max_age_blocks, max_age = proof_rules(config.reserve)
     proofs = await wallet_proofs(store, book, max_age_blocks, as_of=as_of, max_age=max_age)
+    zone = regulator_zone(config)
+    first, last = (t.astimezone(zone).date() for t in (span.start_at, min(span.end_at, as_of)))
+    official = await load_official_prices(store, first, last, zone, as_of=as_of)
     return ReportInputs(
         period=span,
         as_of=as_of,
@@ -121,6 +125,9 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         prices=prices,
         rates=rates,
         proofs=[proof_doc(p) for p in proofs],
+        case_histories=config.reserve.case_histories(),
+        official_prices=official,
+        calendar=config.calendar.working_calendar(),
     )
 
 
@@ -210,7 +217,11 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
     wallet's fixed and used addresses with what they received — all of it on the chain
     already — and its proof of control. Descriptors are not shown: their keys would disclose
     addresses not yet used."""
-    h = holdings_at(inputs.coins, inputs.spends, inputs.as_of)
+    cases = inputs.case_histories
+    legal = legal_holdings(holdings_at(inputs.coins, inputs.spends, inputs.as_of), cases,
+                           inputs.as_of)  # fmt: skip
+    h = legal.counted
+    now = approve_releases(holdings(inputs.coins, inputs.spends), cases, inputs.as_of)
     book = wallet_book(config)
     book.learn(c.address for c in inputs.coins)
     received: dict[str, int] = {}
@@ -248,9 +259,12 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
             {"source": source, "holder": holder, "sat": sat}
             for (source, holder), sat in sorted(h.by_source.items())
         ],
-        "pending": pending_doc(pending(inputs.coins, inputs.spends)),
+        # Seized cases' coins not (or no longer) the state's, by case and legal state.
+        "held_apart": apart_doc(legal),
+        "pending": pending_doc(m for m in now.movements if m.status == "mempool"),
         "wallets": wallets,
         "rule": RULE,
+        "cases_rule": CASES_RULE,
         "holdings_rule": HOLDINGS_AT_RULE,
         "proof_max_age_days": config.reserve.proof_max_age_days,
     }

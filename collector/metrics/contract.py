@@ -111,9 +111,22 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         ),
         "reservewatch_reserve_balance_btc": _g(
             "BTC the reserve holds, by where it came from: source mined (holder: the operation) "
-            "or seized (holder: the case), or unattributed (sent to a custody wallet from "
-            "outside); coins keep their source when moved to custody.",
+            "or seized (holder: the case, once forfeited), or unattributed (sent to a custody "
+            "wallet from outside); coins keep their source when moved to custody.",
             "source",
+            "holder",
+        ),
+        "reservewatch_reserve_seized_pending_btc": _g(
+            "BTC of a seized case not (or no longer) the state's, held apart from the reserve's "
+            "holdings, by the case's legal state: seized, order_pending or released (holder: "
+            "the case); a forfeited case's coins are in reservewatch_reserve_balance_btc.",
+            "state",
+            "holder",
+        ),
+        "reservewatch_reserve_case_state": _g(
+            "1 for each configured seized case's legal state now (seized, order_pending, "
+            "forfeited or released), 0 for its other states.",
+            "state",
             "holder",
         ),
         "reservewatch_reserve_wallet_balance_btc": _g(
@@ -171,7 +184,8 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         ),
         "reservewatch_reserve_outflow_btc": _c(
             "BTC the reserve's wallets paid out: destination custody (to an approved custody "
-            "wallet) or unapproved (outside every wallet).",
+            "wallet), released (a released case's coins to the destination its order names, "
+            "at or after the release) or unapproved (outside every wallet otherwise).",
             "destination",
         ),
         "reservewatch_price_btc_usd": _g(

@@ -3,7 +3,8 @@ reserve's figures of the accounts' last snapshot, in the order they have always 
 
 Labels are bounded: ``operation`` and ``holder`` take only configured operation, case and
 custody names (and, for source unattributed, the empty holder of coins never seen arriving);
-``source``, ``role``, ``destination``, ``reason`` and ``age`` a handful of fixed values.
+``source``, ``role``, ``destination``, ``reason``, ``age`` and a case's ``state`` a handful of
+fixed values.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collector.accounts.reserve import ReserveFigures, proven_holders
 from collector.bitcoin.wallets import ROLES
 from collector.metrics.contract import Metric, family
 from collector.sources.reserve import ReserveStatus
+from remittance.cases import CASE_STATES, HELD_APART
 from remittance.money import sat_to_btc
 from remittance.reserve import UNAPPROVED_REASONS, UNKNOWN_HOLDER
 from remittance.reserve_patterns import DESTINATION_AGES, EXPOSURE_REASONS
@@ -85,8 +87,10 @@ def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metri
     yield from _patterns(figures, wallets_known, holders)
     outflow = family("reservewatch_reserve_outflow_btc")
     outflow.add_metric(["custody"], sat_to_btc(sum(m.to_custody_sat for m in h.movements)))
+    outflow.add_metric(["released"], sat_to_btc(sum(m.released_sat for m in h.movements)))
     outflow.add_metric(["unapproved"], sat_to_btc(sum(m.unapproved_sat for m in unapproved)))
     yield outflow
+    yield from _cases(figures)
 
 
 def _patterns(
@@ -110,3 +114,15 @@ def _patterns(
     for age in DESTINATION_AGES:
         destinations.add_metric([age], float(sum(d.age == age for d in figures.destinations)))
     yield destinations
+
+
+def _cases(figures: ReserveFigures) -> Iterator[Metric]:
+    apart = family("reservewatch_reserve_seized_pending_btc")
+    state = family("reservewatch_reserve_case_state")
+    for case, standing in sorted(figures.cases.items()):
+        for held in HELD_APART:  # every case and state, 0 when none: never vanishing
+            apart.add_metric([held, case], sat_to_btc(figures.apart.get((held, case), 0)))
+        for name in CASE_STATES:
+            state.add_metric([name, case], 1.0 if name == standing.state else 0.0)
+    yield apart
+    yield state

@@ -4,6 +4,7 @@ its own: what they store, what they print, and every error one line, never a tra
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from remittance.proofs import proof_message
 from simulator.bip322_sign import address_of, sign_simple
 from tests.support.cli import assert_one_line_error as _one_line_error
 from tests.support.cli import run_cli as _run
-from tests.support.scenario import database_url, write_config
+from tests.support.scenario import database_url, populate, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -91,6 +92,63 @@ def test_a_bad_rates_file_lists_its_lines_and_imports_nothing(config: Path, tmp_
     assert "Traceback" not in done.stderr
     missing = _run("import", "rates", str(tmp_path / "missing.csv"), "--config", str(config))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_import_official_prices_stores_working_days_once_and_refuses_another_price(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path, calendar={"holidays": ["2026-11-16"]})
+    prices = tmp_path / "official.csv"
+    prices.write_text("date,asset,price_kzt\n13.11.2026,BTC,48000000\n2026-11-17,BTC,48100000.5\n")
+    done = _run("import", "official-prices", str(prices), "--config", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 new official prices (0 already stored)" in done.stdout
+    again = _run("import", "official-prices", str(prices), "--config", str(path))
+    assert "imported 0 new official prices (2 already stored)" in again.stdout
+    changed = tmp_path / "changed.csv"
+    changed.write_text("date,asset,price_kzt\n13.11.2026,BTC,1\n16.11.2026,BTC,1\n")
+    refused = _run("import", "official-prices", str(changed), "--config", str(path))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "2026-11-16 (Monday) is not a working day" in refused.stderr
+    assert "nothing imported" in refused.stderr
+    only_changed = tmp_path / "only-changed.csv"
+    only_changed.write_text("date,asset,price_kzt\n13.11.2026,BTC,1\n")
+    refused = _run("import", "official-prices", str(only_changed), "--config", str(path))
+    assert refused.returncode == 2
+    assert "BTC 2026-11-13: the store already holds 48000000 KZT" in refused.stderr
+
+
+def test_the_reserve_report_says_which_official_price_and_day_each_tenge_figure_used(
+    tmp_path: Path,
+) -> None:
+    """The worked example's 200,000 sat reached the reserve on Thursday 5 November 2026; the
+    November report's end, 1 December 00:00 UTC, is 05:00 on Tuesday 1 December in Almaty."""
+    path = write_config(tmp_path, reserve={"time_zone": "Asia/Almaty"})
+    asyncio.run(populate(database_url(path)))
+    prices = tmp_path / "official.csv"
+    prices.write_text("date,asset,price_kzt\n05.11.2026,BTC,47000000\n01.12.2026,BTC,48000000.5\n")
+    assert _run("import", "official-prices", str(prices), "--config", str(path)).returncode == 0
+    out = tmp_path / "november.json"
+    done = _run(
+        "report", "reserve", "--config", str(path), "--period", "2026-11", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    official = json.loads(out.read_text())["report"]["official_valuation"]
+    [inflow] = official["inflows"]
+    # 200,000 sat x 47,000,000 KZT / 100,000,000 = 94,000.00 KZT
+    assert (inflow["day"], inflow["price_day"], inflow["value_kzt"]) == (
+        "2026-11-05",
+        "2026-11-05",
+        "94000.00",
+    )
+    end = official["holdings_end"]
+    # 200,000 sat x 48,000,000.5 KZT / 100,000,000 = 96,000.001 -> 96,000.00 KZT
+    assert (end["day"], end["price_day"], end["price_kzt"], end["value_kzt"]) == (
+        "2026-12-01",
+        "2026-12-01",
+        "48000000.5",
+        "96000.00",
+    )
 
 
 def test_import_rates_help_states_the_format(config: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.processes import free_port, stop
 
 
@@ -105,3 +107,20 @@ def test_the_demo_shows_every_operation_and_the_under_remitter(tmp_path: Path, b
         log.close()
     assert process.returncode == 0, (tmp_path / "demo.out").read_text()
     assert "demo stopped" in (tmp_path / "demo.out").read_text()
+    [period] = re.findall(r"--operation pavlodar-3 --period (\S+)", banner)
+    _the_story_month_s_reserve_report(tmp_path / "work", period)
+
+
+def _the_story_month_s_reserve_report(work: Path, period: str) -> None:
+    """The seized case, forfeited on the 15th of the story month, is the state's at its end;
+    every tenge figure names the official price and the day it used (the demo's history holds
+    the Committee's price of each working day)."""
+    out = work / "reserve.json"
+    done = run_cli("report", "reserve", "--config", str(work / "config.yaml"),
+                   "--period", period, "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())["report"]
+    assert [case["state"] for case in report["seized"]] == ["forfeited"]
+    official = report["official_valuation"]
+    assert official["holdings_end"]["price_day"] <= official["holdings_end"]["day"]
+    assert official["inflows"] and official["inflows_unvalued"] == 0

@@ -21,19 +21,32 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from collector.accounts.snapshot import snapshot_as_of
 from collector.app import Collector
 from collector.config.load import load_config
+from collector.documents.reserve_report import gather_report
 from collector.documents.statements import render_statement
 from remittance.account import OperationAccount
 from remittance.money import round_half_up_sat
+from remittance.reserve_report import build_report
 from remittance.signing import new_private_key, private_key_pem
-from simulator.world import OPERATIONS, DemoHistory, pay_instant, story_period
+from simulator.world import (
+    FORFEITURE_ORDER,
+    OPERATIONS,
+    SEIZED_CASE,
+    SEIZED_SAT,
+    DemoHistory,
+    history_start,
+    pay_instant,
+    story_period,
+)
 from tests.support.demo_world import PINNED_INSTANTS, demo_world
 
 UNDER_REMITTER = "pavlodar-3"
@@ -49,6 +62,7 @@ class Story:
     results: Mapping[str, str]
     accounts: Mapping[str, OperationAccount]
     statements: Mapping[str, dict[str, Any]]
+    reserve: dict[str, Any]  # the story month's reserve report, as of the instant
 
 
 async def _tell_all(root: Path) -> dict[str, Story]:
@@ -101,8 +115,10 @@ async def _tell_all(root: Path) -> dict[str, Story]:
                 )["statement"]
                 for operation in OPERATIONS
             }
+            snapshot = await snapshot_as_of(collector.store, collector.config, world.now)
+            reserve = build_report(await gather_report(snapshot, collector.store, period))
             stories[name] = Story(
-                world.now, world.history, results, collector.accounts.accounts, statements
+                world.now, world.history, results, collector.accounts.accounts, statements, reserve
             )
         return stories
 
@@ -139,3 +155,36 @@ def test_every_operation_remits_and_the_under_remitter_is_short_and_overdue(
             assert summary["shortfall_sat"] == 0, operation.id
             assert ledger.shortfall_sat == 0, operation.id
             assert ledger.overdue_seconds == 0, operation.id
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.parametrize("instant", PINNED_INSTANTS)
+def test_the_seized_case_is_forfeited_in_the_middle_of_the_story_month(
+    stories: dict[str, Story], instant: str
+) -> None:
+    """Held apart (its order pending) until the 15th of the story month, 00:00 in Almaty, the
+    state's from then: the month's reserve report counts it at the end, not at the start."""
+    story = stories[instant]
+    period = story_period(story.now)
+    forfeited_at = datetime.combine(
+        period.start + timedelta(days=14), time(0), ZoneInfo("Asia/Almaty")
+    ).astimezone(UTC)
+    [case] = story.reserve["seized"]
+    assert (case["case"], case["state"], case["order"]) == (
+        SEIZED_CASE,
+        "forfeited",
+        FORFEITURE_ORDER,
+    )
+    assert case["since"] == forfeited_at.isoformat().replace("+00:00", "Z")
+    start, end = story.reserve["holdings"]["start"], story.reserve["holdings"]["end"]
+    assert SEIZED_CASE in {r["holder"] for r in end["by_source"] if r["source"] == "seized"}
+    assert end["held_apart"]["total_sat"] == 0
+    assert SEIZED_CASE not in {r["holder"] for r in start["by_source"]}
+    # Its coins arrive on the history's third day: before the story month, pending already at
+    # its start; or within it, when the story month is the history's first.
+    apart = [(r["case"], r["state"], r["sat"]) for r in start["held_apart"]["by_case"]]
+    if period.start_at > history_start(story.now):
+        assert apart == [(SEIZED_CASE, "order_pending", SEIZED_SAT)]
+    else:
+        assert apart == []

@@ -56,6 +56,11 @@ def address(descriptor: str, index: int) -> str:
 
 # The story happens early in last month (the report's period), whatever day it is now.
 PERIOD = period_containing(PeriodKind.MONTHLY, (NOW.replace(day=1) - timedelta(days=1)).date())
+# The case's order is pending from its 3rd day; the final order forfeits it on the 15th, mid-
+# period, after its coins arrived (the 6th): each from the day's start in Almaty (UTC+5).
+PENDING_DAY = PERIOD.start_at.date() + timedelta(days=2)
+FORFEITED_DAY = PERIOD.start_at.date() + timedelta(days=14)
+FORFEITED_AT = datetime.combine(FORFEITED_DAY, datetime.min.time(), UTC) - timedelta(hours=5)
 
 
 def tell_the_story(chain: FakeChain) -> None:
@@ -99,6 +104,14 @@ def config_for(root: Path, database_url: str, network: dict[str, Any]) -> Path:
                     "authority": "Агентство по финансовому мониторингу",
                     "order_ref": "court order 2-1234/2026",
                     "received_from": "frozen exchange account",
+                    "states": [
+                        {"state": "order_pending", "from": PENDING_DAY.isoformat()},
+                        {
+                            "state": "forfeited",
+                            "from": FORFEITED_DAY.isoformat(),
+                            "order": "final order 2-1234/2026",
+                        },
+                    ],
                 }
             ],
             "custody": [{"name": "cold-vault-1", "descriptor": VAULT}],
@@ -175,8 +188,13 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
             # /metrics: the outflow counted, the sources kept through custody, the proofs.
             assert sample("reservewatch_reserve_unapproved_outflows_total", reason="outside") == 1.0
             held = (SEIZED - 2_000 - UNAPPROVED - 1_000) / 1e8
+            # Forfeited mid-period: the state's now, nothing of it held apart.
             assert sample("reservewatch_reserve_balance_btc", source="seized",
                           holder="KZ-2026-0042") == held  # fmt: skip
+            assert sample("reservewatch_reserve_seized_pending_btc", state="order_pending",
+                          holder="KZ-2026-0042") == 0.0  # fmt: skip
+            assert sample("reservewatch_reserve_case_state", state="forfeited",
+                          holder="KZ-2026-0042") == 1.0  # fmt: skip
             assert sample("reservewatch_reserve_wallet_proven", role="intake",
                           holder="KZ-2026-0042") == 1.0  # fmt: skip
             assert sample("reservewatch_reserve_wallet_proven", role="custody",
@@ -211,6 +229,11 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
     ]
     assert unapproved["reasons"] == ["outside"]
     assert report["seized"][0]["received_sat"] == SEIZED
+    assert (report["seized"][0]["state"], report["seized"][0]["since"]) == (
+        "forfeited",
+        FORFEITED_AT.isoformat().replace("+00:00", "Z"),
+    )
+    assert report["holdings"]["end"]["held_apart"]["total_sat"] == 0
     assert report["valuation"]["price_end_usd"] == "90000"
     inflows_usd = Decimal(REMITTED + 1_000 + SEIZED) * 90_000 / 100_000_000
     assert report["valuation"]["inflows_usd"] == f"{inflows_usd:.2f}"

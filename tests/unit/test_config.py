@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -318,3 +319,70 @@ def test_a_reminder_needs_a_day_or_more_before_the_deadline() -> None:
     remittance = {"rate": "0.10", "remind_days_before": 0}
     [problem] = problems({"operations": [operation(remittance=remittance)]})
     assert problem.startswith("site.yaml: operations[0].remittance.remind_days_before:")
+
+
+def _case(*states: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "operations": [operation()],
+        "reserve": {
+            "time_zone": "Asia/Almaty",
+            "intake": [
+                {
+                    "case": "KZ-2026-0042",
+                    "authority": "Anti-Corruption Agency",
+                    "order_ref": "seizure 1/2026",
+                    "addresses": [OTHER_ADDRESS],
+                    "states": list(states),
+                }
+            ],
+        },
+    }
+
+
+def test_a_case_s_states_take_effect_at_the_start_of_their_day_in_the_regulator_s_zone() -> None:
+    config = parse_config(
+        _case(
+            {"state": "order_pending", "from": "2026-03-03"},
+            {"state": "forfeited", "from": "2026-03-15", "order": "final order 7/2026"},
+        )
+    )
+    [history] = config.reserve.case_histories()
+    assert [(c.state, c.effective_at.isoformat(), c.order) for c in history.changes] == [
+        ("order_pending", "2026-03-02T19:00:00+00:00", ""),
+        ("forfeited", "2026-03-14T19:00:00+00:00", "final order 7/2026"),
+    ]
+
+
+def test_a_case_s_states_are_refused_out_of_order_or_without_their_order() -> None:
+    forfeited = {"state": "forfeited", "from": "2026-03-15", "order": "final order 7/2026"}
+    [backwards] = problems(_case(forfeited, {"state": "order_pending", "from": "2026-03-20"}))
+    assert backwards.startswith("site.yaml: reserve.intake[0]")
+    assert "order_pending cannot follow forfeited" in backwards
+    [early] = problems(
+        _case({"state": "order_pending", "from": "2026-03-20"}, forfeited),
+    )
+    assert "forfeited takes effect before order_pending" in early
+    [no_order] = problems(_case({"state": "forfeited", "from": "2026-03-15"}))
+    assert "reserve.intake[0].states[0]" in no_order and "set order" in no_order
+    [no_destination] = problems(_case({"state": "released", "from": "2026-03-15", "order": "r"}))
+    assert "destination" in no_destination
+
+
+def test_the_calendar_lists_holidays_and_weekend_days_made_working_apart() -> None:
+    config = parse_config(
+        {"calendar": {"holidays": ["2027-01-01"], "working_days": ["2027-01-02"]}}
+    )
+    calendar = config.calendar.working_calendar()
+    assert not calendar.is_working(date(2027, 1, 1))
+    assert calendar.is_working(date(2027, 1, 2))  # a Saturday made working
+    [weekday] = problems({"calendar": {"working_days": ["2027-01-04"]}})
+    assert "working_days lists only weekend days made working" in weekday
+    [both] = problems({"calendar": {"holidays": ["2027-01-02"], "working_days": ["2027-01-02"]}})
+    assert "a holiday and a working day at once: 2027-01-02" in both
+
+
+def test_a_release_order_s_destination_must_be_an_address_of_the_chain() -> None:
+    release = {"state": "released", "from": "2026-03-20", "order": "release 3/2026",
+               "destination": "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"}  # fmt: skip
+    [line] = problems(_case(release))
+    assert line.startswith("site.yaml: reserve.intake[0].states[0].destination: ")

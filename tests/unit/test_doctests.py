@@ -22,6 +22,8 @@ MODULES = (
     "remittance.csv_cells",
     "remittance.valuation",
     "remittance.proofs",
+    "remittance.cases",
+    "remittance.official_price",
 )
 
 

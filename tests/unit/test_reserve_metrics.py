@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from collector.accounts.reserve import ReserveFigures, WalletProof
 from collector.metrics.reserve import ReserveMetrics
 from collector.sources.reserve import ReserveStatus
+from remittance.cases import CASE_STATES, Standing
 from remittance.proofs import ProofStatus, RegisteredProof, proof_message
 from remittance.reserve import Holdings
 
@@ -52,3 +53,23 @@ def test_a_stale_proof_reads_0_with_its_expiry_and_an_empty_wallet_reads_0() -> 
     balance = "reservewatch_reserve_wallet_balance_btc"
     assert samples[(balance, ("custody", "cold-vault-1"))] == 0.0  # empty, still there
     assert samples[(balance, ("intake", "KZ-1"))] == 5e-8
+
+
+def test_a_case_s_coins_not_forfeited_are_exposed_apart_by_state_and_its_state_as_1() -> None:
+    figures = ReserveFigures(
+        tip_height=900_000,
+        received_sat={},
+        holdings=Holdings({("mined", "op"): 7}, {("intake", "KZ-1"): 5}, (), (), {}),
+        proofs=(WalletProof("intake", "KZ-1", CASE, ProofStatus.UNPROVEN),),
+        apart={("order_pending", "KZ-1"): 5},
+        cases={"KZ-1": Standing("KZ-1", "order_pending", REGISTERED)},
+    )
+    samples = _samples(figures)
+    apart = "reservewatch_reserve_seized_pending_btc"
+    assert samples[(apart, ("order_pending", "KZ-1"))] == 5e-8
+    assert samples[(apart, ("seized", "KZ-1"))] == 0.0  # every state, 0: never vanishing
+    assert samples[(apart, ("released", "KZ-1"))] == 0.0
+    state = "reservewatch_reserve_case_state"
+    assert [n for n in CASE_STATES if samples[(state, (n, "KZ-1"))] == 1.0] == ["order_pending"]
+    assert ("reservewatch_reserve_balance_btc", ("seized", "KZ-1")) not in samples
+    assert samples[("reservewatch_reserve_outflow_btc_total", ("released",))] == 0.0

@@ -467,7 +467,8 @@ async def test_descriptor_wallets_through_bitcoind_hold_by_source(rig: Rig) -> N
     held = job.holdings
     assert held is not None
     assert held.by_wallet == {("custody", "vault"): 88_000}
-    assert held.by_source == {("mined", "alpha"): 69_000, ("seized", "case-7"): 19_000}
+    assert held.by_source == {("mined", "alpha"): 69_000}  # case-7 seized: held apart
+    assert job.figures is not None and job.figures.apart == {("seized", "case-7"): 19_000}
     assert [(m.destination, m.to_custody_sat, m.unapproved_sat) for m in held.movements] == [
         ("custody", 69_000, 0),
         ("unapproved", 19_000, 10_000),  # in the mempool: counted at once

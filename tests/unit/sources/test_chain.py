@@ -496,8 +496,10 @@ async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> N
         ("custody", "vault"): 49_000 + 18_000,
         ("reserve", "alpha"): 20_000,
     }
-    # alpha's 70,000 less the 1,000 fee; case-7's 30,000 less two fees and the 10,000 out.
-    assert held.by_source == {("mined", "alpha"): 69_000, ("seized", "case-7"): 18_000}
+    # alpha's 70,000 less the 1,000 fee; case-7's 30,000 less two fees and the 10,000 out:
+    # held apart, the case seized (no state configured), not the reserve's holdings.
+    assert held.by_source == {("mined", "alpha"): 69_000}
+    assert job.figures is not None and job.figures.apart == {("seized", "case-7"): 18_000}
     assert [(m.destination, m.to_custody_sat, m.unapproved_sat) for m in held.movements] == [
         ("custody", 49_000, 0),
         ("custody", 29_000, 0),
@@ -508,7 +510,10 @@ async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> N
     def sample(name: str, **labels: str) -> float | None:
         return registry.get_sample_value(name, labels)
 
-    assert sample("reservewatch_reserve_balance_btc", source="seized", holder="case-7") == 0.00018
+    assert sample("reservewatch_reserve_balance_btc", source="seized", holder="case-7") is None
+    assert sample("reservewatch_reserve_seized_pending_btc", state="seized", holder="case-7") == (
+        0.00018
+    )
     assert sample("reservewatch_reserve_unapproved_outflows_total", reason="outside") == 1.0
     assert sample("reservewatch_reserve_unapproved_outflows_total", reason="unknown_coin") == 0.0
     assert sample("reservewatch_reserve_outflow_btc_total", destination="custody") == 0.00078

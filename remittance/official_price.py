@@ -1,0 +1,142 @@
+"""The official price of mined coins: the State Revenue Committee's daily price and the
+working-day rule that picks the one a day takes.
+
+The new Tax Code (art. 325, item 4) and the Ministry of Finance's rules of 25 September 2025
+(in force 1 January 2026) as reported (prg.kz, 1 Oct 2025,
+https://prg.kz/document/?doc_id=33444800 ; zakon.kz, the same day, article 6492716): the
+Committee determines each listed asset's price every working day from CoinMarketCap's
+weighted average over the day; on a non-working day the price determined on the working day
+before it applies; mining income is valued at the price of the day the coins were received.
+The rule, as reports state it (:data:`RULE`)::
+
+    A day's official price is the State Revenue Committee's price published for that day when
+    it is a working day, else for the last working day before it (weekends and the configured
+    holidays are not working days; a weekend day configured as a working day is one). A day
+    whose price day has no published price has no official value.
+
+Which days are holidays (and which weekend days a transfer makes working) is configuration: the
+calendar changes every year by government decree. Pure: days and prices in, Decimal out.
+
+>>> calendar = WorkingCalendar(holidays=frozenset({date(2027, 1, 1)}))
+>>> calendar.price_day(date(2027, 1, 3))  # Sunday, after Saturday and the 1 January holiday
+datetime.date(2026, 12, 31)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from remittance.csv_cells import Number
+from remittance.errors import InvalidInputError
+from remittance.valuation import Price, value_of
+
+RULE: Final = (
+    "A day's official price is the State Revenue Committee's price published for that day "
+    "when it is a working day, else for the last working day before it (weekends and the "
+    "configured holidays are not working days; a weekend day configured as a working day is "
+    "one). A day whose price day has no published price has no official value."
+)
+SOURCE: Final = "kgd-official"
+"""The store's source name of the Committee's published prices."""
+_SATURDAY: Final = 5
+_LONGEST_BREAK: Final = 31  # no holiday run in any calendar is longer: a bad calendar, else
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingCalendar:
+    """Kazakhstan's working days: Monday to Friday, less ``holidays``, plus ``working_days``
+    (weekend days a transfer of days off made working)."""
+
+    holidays: frozenset[date] = frozenset()
+    working_days: frozenset[date] = frozenset()
+
+    def is_working(self, day: date) -> bool:
+        if day in self.working_days:
+            return True
+        return day.weekday() < _SATURDAY and day not in self.holidays
+
+    def price_day(self, day: date) -> date:
+        """The day whose published price ``day`` takes: itself when working, else the last
+        working day before it. Raises InvalidInputError past a month without one."""
+        for back in range(_LONGEST_BREAK + 1):
+            candidate = day - timedelta(days=back)
+            if self.is_working(candidate):
+                return candidate
+        msg = f"no working day in the {_LONGEST_BREAK} days up to {day}: check the holidays"
+        raise InvalidInputError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialValue:
+    """``sat`` valued for ``day`` at the price published for ``price_day``."""
+
+    day: date
+    price_day: date
+    kzt_per_btc: Decimal
+    sat: int
+    value_kzt: Decimal
+
+    def doc(self) -> dict[str, Any]:
+        """As the documents' JSON carries it: which price, which day, what value."""
+        return {
+            "day": self.day.isoformat(),
+            "price_day": self.price_day.isoformat(),
+            "price_kzt": str(self.kzt_per_btc),
+            "source": SOURCE,
+            "sat": self.sat,
+            "value_kzt": f"{self.value_kzt:.2f}",
+        }
+
+
+def official_value(
+    sat: int, day: date, published: Mapping[date, Decimal], calendar: WorkingCalendar
+) -> OfficialValue | None:
+    """``sat`` valued at ``day``'s official price (:data:`RULE`), rounded half to even to the
+    tiyn; ``None`` when its price day has no published price."""
+    price_day = calendar.price_day(day)
+    per_btc = published.get(price_day)
+    if per_btc is None:
+        return None
+    # The instant only places the price for value_of's checks: the day is what counts.
+    price = Price(datetime.combine(price_day, time(), tzinfo=UTC), "KZT", per_btc, SOURCE)
+    return OfficialValue(day, price_day, per_btc, sat, value_of(sat, price))
+
+
+def official_doc(
+    holdings: Iterable[tuple[str, int, date]],
+    inflows: Iterable[tuple[int, date]],
+    published: Mapping[date, Decimal],
+    calendar: WorkingCalendar,
+) -> dict[str, Any] | None:
+    """The reserve report's official valuation: each of ``holdings`` (name, sat, day) and
+    every inflow (sat, the day it was received) at its day's official price, each saying
+    which price and which day it used; ``None`` with no published price at all."""
+    if not published:
+        return None
+    doc: dict[str, Any] = {"rule": RULE}
+    for name, sat, day in holdings:
+        valued = official_value(sat, day, published, calendar)
+        doc[name] = None if valued is None else valued.doc()
+    rows = [official_value(sat, day, published, calendar) for sat, day in inflows]
+    valued_rows = [v for v in rows if v is not None]
+    doc["inflows"] = [v.doc() for v in valued_rows]
+    doc["inflows_kzt"] = f"{sum((v.value_kzt for v in valued_rows), Decimal(0)):.2f}"
+    doc["inflows_unvalued"] = len(rows) - len(valued_rows)
+    return doc
+
+
+def official_rows(doc: Mapping[str, Any] | None) -> list[tuple[object, ...]]:
+    """The official valuation as CSV rows: (what, day, price_day, price_kzt, sat, value_kzt),
+    the price and value as numbers."""
+    if not doc:
+        return []
+    named = [(k, v) for k, v in doc.items() if isinstance(v, dict)]
+    rows = [*named, *(("inflow", v) for v in doc["inflows"])]
+    return [
+        (what, v["day"], v["price_day"], Number(v["price_kzt"]), v["sat"], Number(v["value_kzt"]))
+        for what, v in rows
+    ]
