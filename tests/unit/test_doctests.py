@@ -22,6 +22,7 @@ MODULES = (
     "remittance.csv_cells",
     "remittance.valuation",
     "remittance.proofs",
+    "remittance.mining_fee",
 )
 
 
