@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
+from collector.config.mining_fee import MiningFeeConfig
 from collector.config.model import Config
 from collector.config.sections import NetworkConfig, OperationConfig, ReserveConfig
 from collector.store.queries import Store
@@ -34,12 +35,15 @@ SETTINGS_FIELDS: Final[dict[str, frozenset[str]]] = {
     "network": frozenset({"chain"}),
     # Every reserve setting but how often the chain is read.
     "reserve": frozenset(ReserveConfig.model_fields) - {"poll_interval_s", "recheck_blocks"},
+    # The digital-mining fee's band schedule: every rate changes a fee.
+    "mining_fee": frozenset(MiningFeeConfig.model_fields),
 }
 """The global settings that change a figure, by section: kept as revisions like the terms."""
 
-_SECTIONS: Final[dict[str, type[NetworkConfig | ReserveConfig]]] = {
+_SECTIONS: Final[dict[str, type[NetworkConfig | ReserveConfig | MiningFeeConfig]]] = {
     "network": NetworkConfig,
     "reserve": ReserveConfig,
+    "mining_fee": MiningFeeConfig,
 }
 
 

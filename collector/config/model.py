@@ -12,6 +12,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from collector.config.checks import cross_field_problems
+from collector.config.mining_fee import MiningFeeConfig
 from collector.config.sections import (
     ApiConfig,
     DatabaseConfig,
@@ -43,6 +44,7 @@ class Config(BaseSettings):
     prices: PricesConfig | None = None
     api: ApiConfig = ApiConfig()
     statement: StatementConfig = StatementConfig()
+    mining_fee: MiningFeeConfig = MiningFeeConfig()
     operations: tuple[OperationConfig, ...] = ()
 
     @field_validator("database", mode="before")

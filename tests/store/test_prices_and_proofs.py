@@ -104,5 +104,5 @@ async def test_the_migrations_go_down_to_0005_and_up_again(store: Store) -> None
         await connection.run_sync(downgrade)
     assert await current_revision(store.engine) == "0005"
     await upgrade(store.engine)
-    assert await current_revision(store.engine) == "0011"
+    assert await current_revision(store.engine) == "0012"
     assert await store.proofs() == []  # the tables were dropped and made again

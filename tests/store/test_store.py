@@ -48,7 +48,7 @@ def _state(ts: datetime) -> SiteStateRecord:
 
 async def test_migrations_are_idempotent_and_match_the_models(store: Store) -> None:
     await upgrade(store.engine)
-    assert await current_revision(store.engine) == "0011"
+    assert await current_revision(store.engine) == "0012"
 
     def tables(connection: object) -> set[str]:
         return set(inspect(connection).get_table_names())
