@@ -236,6 +236,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rates.add_argument("file", type=Path, metavar="FILE.csv")
     _config_argument(rates)
+    meter = import_commands.add_parser(
+        "meter",
+        help="the grid operator's metered energy per site and day or month "
+        "(site,period,energy_kwh), for the digital-mining fee",
+        description="A site with neither telemetry nor the grid operator's readings counts as "
+        "having no meter. A changed reading is a new revision; bad rows are refused alone, "
+        "each on one line, and the exit status is then 2.",
+    )
+    meter.add_argument("file", type=Path, metavar="FILE.csv")
+    _config_argument(meter)
+    fee_payments = import_commands.add_parser(
+        "fee-payments",
+        help="bank transfers of the digital-mining fee (date,operation,amount_kzt,reference)",
+        description="A transfer is stored once by operation and reference; a stored reference "
+        "with another date or amount is refused. Bad rows are refused alone, each on one "
+        "line, and the exit status is then 2.",
+    )
+    fee_payments.add_argument("file", type=Path, metavar="FILE.csv")
+    _config_argument(fee_payments)
 
     proof = commands.add_parser(
         "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
@@ -502,6 +521,14 @@ def _import(args: argparse.Namespace) -> int:
         from collector.commands.rates_import import import_rates  # noqa: PLC0415
 
         return asyncio.run(import_rates(_load(args.config), args.file))
+    if args.import_command == "meter":
+        from collector.commands.fee_import import import_meter  # noqa: PLC0415
+
+        return asyncio.run(import_meter(_load(args.config), args.file))
+    if args.import_command == "fee-payments":
+        from collector.commands.fee_import import import_fee_payments  # noqa: PLC0415
+
+        return asyncio.run(import_fee_payments(_load(args.config), args.file))
     from collector.commands.imports import import_earnings  # noqa: PLC0415
 
     return asyncio.run(import_earnings(_load(args.config), args.file))
