@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 from collector import __version__
+from collector.commands import add_fee_inputs
 from collector.config.load import load_config, reference_problems
 from collector.config.model import Config
 from collector.errors import ConfigError, ListenError, ReservewatchError
@@ -236,25 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rates.add_argument("file", type=Path, metavar="FILE.csv")
     _config_argument(rates)
-    meter = import_commands.add_parser(
-        "meter",
-        help="the grid operator's metered energy per site and day or month "
-        "(site,period,energy_kwh), for the digital-mining fee",
-        description="A site with neither telemetry nor the grid operator's readings counts as "
-        "having no meter. A changed reading is a new revision; bad rows are refused alone, "
-        "each on one line, and the exit status is then 2.",
-    )
-    meter.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(meter)
-    fee_payments = import_commands.add_parser(
-        "fee-payments",
-        help="bank transfers of the digital-mining fee (date,operation,amount_kzt,reference)",
-        description="A transfer is stored once by operation and reference; a stored reference "
-        "with another date or amount is refused. Bad rows are refused alone, each on one "
-        "line, and the exit status is then 2.",
-    )
-    fee_payments.add_argument("file", type=Path, metavar="FILE.csv")
-    _config_argument(fee_payments)
+    for fee_input in add_fee_inputs(import_commands):  # the digital-mining fee's inputs
+        _config_argument(fee_input)
 
     proof = commands.add_parser(
         "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
@@ -517,21 +501,15 @@ def _statement(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    if args.import_command == "rates":
-        from collector.commands.rates_import import import_rates  # noqa: PLC0415
+    from collector.commands import fee_import, imports, rates_import  # noqa: PLC0415
 
-        return asyncio.run(import_rates(_load(args.config), args.file))
-    if args.import_command == "meter":
-        from collector.commands.fee_import import import_meter  # noqa: PLC0415
-
-        return asyncio.run(import_meter(_load(args.config), args.file))
-    if args.import_command == "fee-payments":
-        from collector.commands.fee_import import import_fee_payments  # noqa: PLC0415
-
-        return asyncio.run(import_fee_payments(_load(args.config), args.file))
-    from collector.commands.imports import import_earnings  # noqa: PLC0415
-
-    return asyncio.run(import_earnings(_load(args.config), args.file))
+    run = {
+        "earnings": imports.import_earnings,
+        "rates": rates_import.import_rates,
+        "meter": fee_import.import_meter,
+        "fee-payments": fee_import.import_fee_payments,
+    }[args.import_command]
+    return asyncio.run(run(_load(args.config), args.file))
 
 
 def _report(args: argparse.Namespace) -> int:

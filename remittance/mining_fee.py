@@ -26,11 +26,13 @@ tiyn once (:func:`round_half_up_tiyn`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -118,15 +120,15 @@ class FeeSchedule:
 
     def rates(self, site: FeeSite, price_tiyn: Decimal | None) -> dict[RateReason, int]:
         """Every rate that could apply to ``site`` at an average price of ``price_tiyn``."""
-        rates: dict[RateReason, int] = {}
-        if price_tiyn is not None:
-            rates["band"] = self.band_rate_tiyn(price_tiyn)
+        rates: dict[RateReason, int] = {}  # of equal rates, the first named is the reason
+        if not site.metered:
+            rates["no_meter"] = self.no_meter_tiyn
         if site.supply is Supply.OWN:
             rates["own_generation"] = self.own_generation_tiyn
         if site.supply is Supply.OWN_RENEWABLE:
             rates["own_renewable"] = self.own_renewable_tiyn
-        if not site.metered:
-            rates["no_meter"] = self.no_meter_tiyn
+        if price_tiyn is not None:
+            rates["band"] = self.band_rate_tiyn(price_tiyn)
         return rates
 
     def rate_tiyn(self, site: FeeSite, price_tiyn: Decimal | None) -> int | None:
@@ -245,12 +247,13 @@ def quarter_parts(quarter: FeeQuarter, changes: Iterable[date]) -> list[tuple[da
 @dataclass(frozen=True, slots=True)
 class FeePart:
     """One site's energy over part of a quarter, and the rate that applies to it. ``fee`` in
-    milli-tiyn (Wh × tiyn/kWh) is exact; only the quarter's total is rounded."""
+    milli-tiyn (Wh × tiyn/kWh) is exact; only the quarter's total is rounded. ``energy_wh`` is
+    a whole number of Wh but for a month's reading shared between two parts by their days."""
 
     site_id: str
     start: date
     end: date
-    energy_wh: int
+    energy_wh: int | Fraction
     rate_tiyn: int
     reason: RateReason
     price_tiyn: Decimal | None = None  # the average price per kWh the band was chosen by
@@ -261,15 +264,15 @@ class FeePart:
             raise InvalidInputError(f"fee part of {self.site_id}: negative or empty")
 
     @property
-    def fee_millitiyn(self) -> int:
-        return self.energy_wh * self.rate_tiyn
+    def fee_millitiyn(self) -> Fraction:
+        return Fraction(self.energy_wh) * self.rate_tiyn
 
 
-def round_half_up_tiyn(millitiyn: int) -> int:
+def round_half_up_tiyn(millitiyn: int | Fraction) -> int:
     """Thousandths of a tiyn to whole tiyn, halves up: 500 → 1, 1499 → 1, 1500 → 2."""
     if millitiyn < 0:
         raise InvalidInputError("a fee cannot be negative")
-    return (millitiyn + WH_PER_KWH // 2) // WH_PER_KWH
+    return math.floor(Fraction(millitiyn) / WH_PER_KWH + Fraction(1, 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +284,8 @@ class QuarterFee:
     quarter: FeeQuarter
     parts: tuple[FeePart, ...]
     due_tiyn: int
-    exact_millitiyn: int
-    energy_wh: int
+    exact_millitiyn: Fraction
+    energy_wh: Fraction
     missing: tuple[str, ...] = ()
 
 
@@ -293,13 +296,13 @@ def quarter_fee(
     for part in parts:
         if part.start < quarter.start or part.end > quarter.end:
             raise InvalidInputError(f"fee part {part.start}..{part.end} is outside {quarter.label}")
-    exact = sum(part.fee_millitiyn for part in parts)
+    exact = sum((part.fee_millitiyn for part in parts), Fraction(0))
     return QuarterFee(
         quarter=quarter,
         parts=tuple(parts),
         due_tiyn=round_half_up_tiyn(exact),
         exact_millitiyn=exact,
-        energy_wh=sum(part.energy_wh for part in parts),
+        energy_wh=sum((Fraction(part.energy_wh) for part in parts), Fraction(0)),
         missing=tuple(sorted(set(missing))),
     )
 

@@ -1,1 +1,25 @@
-"""One-shot commands beside the service: CSV imports (earnings, rates) and proofs of control."""
+"""One-shot commands beside the service: CSV imports (earnings, rates, the digital-mining fee's
+meter readings and bank transfers) and proofs of control."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Final
+
+FEE_INPUTS: Final = {
+    "meter": "the grid operator's metered kWh per site and day or month (digital-mining fee)",
+    "fee-payments": "the digital-mining fee's bank transfers (bad rows refused alone, exit 2)",
+}
+
+
+def add_fee_inputs(import_commands: Any) -> list[argparse.ArgumentParser]:
+    """``import meter`` and ``import fee-payments`` (:mod:`collector.commands.fee_import`),
+    each with its file argument, under ``reservewatch import``; kept here, beside their
+    command, so the CLI's module stays one table of commands."""
+    parsers = []
+    for kind, what in FEE_INPUTS.items():
+        parser: argparse.ArgumentParser = import_commands.add_parser(kind, help=what)
+        parser.add_argument("file", type=Path, metavar="FILE.csv")
+        parsers.append(parser)
+    return parsers

@@ -110,11 +110,16 @@ class SitePriceConfig(Frozen):
 
 
 class SiteFeeConfig(Frozen):
-    """A site's supply (``grid``: the band of its price; ``own``; ``own_renewable``) and
-    its average price per kWh, effective-dated."""
+    """From ``from`` (a day in the regulator's zone: the licence's start, or when the fee was
+    first watched here) the site's energy owes the fee; a site without it owes none here.
+    Its supply (``grid``: the band of its price; ``own``; ``own_renewable``) and its average
+    price per kWh, effective-dated."""
 
+    watched_from: date | None = Field(default=None, alias="from")
     supply: Literal["grid", "own", "own_renewable"] = "grid"
     prices: tuple[SitePriceConfig, ...] = ()
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @model_validator(mode="after")
     def _prices_in_order(self) -> Self:
