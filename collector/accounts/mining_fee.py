@@ -53,6 +53,7 @@ class OperationFees:
     standings: tuple[FeeStanding, ...]
     credit_tiyn: int
     payments: tuple[FeePayment, ...]
+    time_zone: str = "UTC"  # the regulator's: the quarters' days and deadlines are its
 
     @property
     def due_tiyn(self) -> int:
@@ -130,7 +131,9 @@ async def mining_fees_as_of(
         )
         quarters = await _quarter_fees(store, config, operation, as_of)
         standings, credit = fee_standing(quarters, paid, as_of, regulator_zone(config))
-        fees[operation.id] = OperationFees(operation.id, standings, credit, paid)
+        fees[operation.id] = OperationFees(
+            operation.id, standings, credit, paid, str(regulator_zone(config))
+        )
     return fees
 
 

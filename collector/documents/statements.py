@@ -14,11 +14,13 @@ import os
 import stat
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from collector.accounts.mining_fee import OperationFees
 from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
 from collector.accounts.terms import terms_documents
@@ -30,6 +32,7 @@ from collector.errors import OutputError, SecretError, StatementUnavailable, Unk
 from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
+from remittance.fee_statement import fee_section
 from remittance.periods import parse_period_label
 from remittance.signing import (
     load_private_key,
@@ -83,7 +86,11 @@ async def build_statement_from_store(
         _reason, message = snapshot.failed[operation.id]
         raise StatementUnavailable(f"{operation.id}: the account cannot be computed: {message}")
     return await statement_of_account(
-        store, snapshot.config.operation(operation.id), period, snapshot.accounts[operation.id]
+        store,
+        snapshot.config.operation(operation.id),
+        period,
+        snapshot.accounts[operation.id],
+        fees=snapshot.mining_fees.get(operation.id),
     )
 
 
@@ -93,11 +100,13 @@ async def statement_of_account(
     period: str,
     account: OperationAccount,
     issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
+    *,
+    fees: OperationFees | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
     with the restatements of closed periods and the period's energy, read from the store.
     ``issued`` (the operation's ``Store.issued_dues`` as the accounts' pass read them) saves
-    reading them again."""
+    reading them again; ``fees``, the operation's digital-mining fee as of the same instant."""
     try:
         period_range = parse_period_label(period)
     except RemittanceError as err:
@@ -107,22 +116,39 @@ async def statement_of_account(
     sites = [site.id for site in operation.sites]
     energy = await energy_wh(store, sites, period_range, as_of)
     return statement_from_inputs(
-        operation, period, account, StatementInputs(as_of, {period: energy}, tuple(restatements))
+        operation,
+        period,
+        account,
+        StatementInputs(as_of, {period: energy}, tuple(restatements)),
+        fees=fees,
     )
 
 
 def statement_from_inputs(
-    operation: OperationConfig, period: str, account: OperationAccount, inputs: StatementInputs
+    operation: OperationConfig,
+    period: str,
+    account: OperationAccount,
+    inputs: StatementInputs,
+    *,
+    fees: OperationFees | None = None,
 ) -> Statement:
-    """The statement of ``period`` from an account and its statement inputs (pure: no read)."""
+    """The statement of ``period`` from an account and its statement inputs (pure: no read),
+    with the digital-mining fee's section where ``fees`` are given."""
     try:
-        return build_statement(
+        statement = build_statement(
             account,
             OperationInfo(operation.id, operation.name, operation.license),
             period,
             energy_wh_in_period=inputs.energy_wh.get(period),
             restatements=inputs.restatements,
         )
+        if fees is None:
+            return statement
+        days = parse_period_label(period)
+        section = fee_section(
+            fees.standings, fees.credit_tiyn, (days.start, days.end), fees.time_zone
+        )
+        return replace(statement, mining_fee=section)
     except RemittanceError as err:
         covered = [obligation.period.label for obligation in account.obligations]
         span = f"{covered[0]} to {covered[-1]}" if covered else "none yet"

@@ -23,7 +23,7 @@ from collector.clock import FrozenClock
 from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.store.records import FeePaymentRecord, RollupDelta
+from collector.store.records import EarningRecord, FeePaymentRecord, RollupDelta
 from tests.support.scenario import write_config
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -82,6 +82,10 @@ async def populate_fee(database_url: str) -> None:
                 )
             ],
             [],
+        )
+        # One day's pool earnings, so the operation's remittance account covers March.
+        await store.upsert_earnings(
+            [EarningRecord("op-demo", "ocean", "pool-a", datetime(2026, 3, 2).date(), 1_000_000)]
         )
     async with Store(engine, FrozenClock(datetime(2026, 5, 21, tzinfo=UTC))) as store:
         await store.record_fee_payments(
