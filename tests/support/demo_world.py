@@ -76,6 +76,7 @@ async def demo_world(
             esplora_url=f"http://127.0.0.1:{port}/api",
             pools=pools,
             regulator_token="unused",
+            now=now,
         )
         config["statement"] = {}
         path = root / "config.yaml"
