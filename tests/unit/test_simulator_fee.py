@@ -14,7 +14,8 @@ from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from remittance.mining_fee import FeeQuarter
 from simulator.fee import DEMO_ZONE, LATE_OPERATION, fee_quarter, fill_fee, site_fee_config
-from simulator.world import OPERATIONS, reserve_address
+from simulator.month import month_config_document
+from simulator.world import OPERATIONS
 
 NOW = datetime(2026, 12, 5, 6, tzinfo=UTC)
 
@@ -27,32 +28,14 @@ def test_the_fee_quarter_is_the_latest_past_its_payment_deadline() -> None:
 
 
 def _config(root: Path) -> Config:
-    return Config.model_validate(
-        {
-            "database": f"sqlite+aiosqlite:///{root}/demo.db",
-            "reserve": {"time_zone": "Asia/Almaty"},
-            "operations": [
-                {
-                    "id": operation.id,
-                    "name": operation.name,
-                    "license": operation.license,
-                    "remittance": {"rate": operation.rate},
-                    "reserve_addresses": [reserve_address(operation.id)],
-                    "sites": [
-                        {
-                            "id": site.id,
-                            "region": site.region,
-                            "power_quota_w": site.power_quota_w,
-                            "efficiency_j_per_th": str(site.efficiency_j_per_th),
-                            "mining_fee": site_fee_config(site, NOW, DEMO_ZONE),
-                        }
-                        for site in operation.sites
-                    ],
-                }
-                for operation in OPERATIONS
-            ],
-        }
-    )
+    """The demo's operations and sites (simulator.month's document), each site owing the fee."""
+    document = month_config_document(f"sqlite+aiosqlite:///{root}/demo.db")
+    document["reserve"] = {"time_zone": "Asia/Almaty"}
+    sites = {site.id: site for operation in OPERATIONS for site in operation.sites}
+    for operation in document["operations"]:
+        for site in operation["sites"]:
+            site["mining_fee"] = site_fee_config(sites[site["id"]], NOW, DEMO_ZONE)
+    return Config.model_validate(document)
 
 
 async def test_one_operation_is_late_with_a_third_of_its_quarter_unpaid(tmp_path: Path) -> None:
