@@ -89,7 +89,8 @@ async def fill_fee(store: Store, config: Config, now: datetime, zone: ZoneInfo) 
             for site in operation.sites
         ]
     await store.record_grid_meter(readings)
-    fees = await mining_fees_as_of(store, config, now)
+    # As the store knows it once the readings are in (its clock has moved on since ``now``).
+    fees = await mining_fees_as_of(store, config, store.clock.now())
     # The end of the 25th is the next day's midnight: paid five days before the last day.
     paid_on = payment_deadline(quarter, zone).astimezone(zone).date() - timedelta(
         days=PAID_DAYS_EARLY
