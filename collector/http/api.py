@@ -209,7 +209,7 @@ class AccountsApi:
                 }
                 for s in ledger.settlements
             ],
-            **_fee_balance(self._fees(operation_id)),
+            **_fee_balance(self.fees(operation_id)),
         }
 
     async def _statement(self, operation: OperationConfig, period: str) -> Statement:
@@ -218,7 +218,7 @@ class AccountsApi:
         it: the statement then says which periods it does)."""
         account = self._account(operation.id)
         inputs = self._accounts.statement_inputs(operation.id)
-        fees = self._fees(operation.id)
+        fees = self.fees(operation.id)
         if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
             return statement_from_inputs(operation, period, account, inputs, fees=fees)
         return await statement_of_account(
@@ -230,7 +230,7 @@ class AccountsApi:
             fees=fees,
         )
 
-    def _fees(self, operation_id: str) -> OperationFees | None:
+    def fees(self, operation_id: str) -> OperationFees | None:
         """The operation's digital-mining fee of the last pass (None: it owes none)."""
         snapshot = self._accounts.snapshot
         return None if snapshot is None else snapshot.mining_fees.get(operation_id)
