@@ -287,7 +287,10 @@ class Collector:
                 group.create_task(self._release_as_sources_come_in(), name="first-polls")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
-                    group.create_task(mailer.run(self.accounts.next_pass), name="mailer")
+                    group.create_task(
+                        mailer.run(self.accounts.next_pass, lambda: self._mining_fees() or {}),
+                        name="mailer",
+                    )
                 group.create_task(self.store_health.run(), name="store-health")
                 group.create_task(self._feed_network_hashrate(), name="network-hashrate")
         finally:
