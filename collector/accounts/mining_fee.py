@@ -12,6 +12,7 @@ the instant (:func:`collector.accounts.terms.known_config`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,6 +24,7 @@ from collector.config.model import Config, regulator_zone
 from collector.config.sections import OperationConfig, SiteConfig
 from collector.store.queries import Store
 from collector.store.records import GridMeterRecord
+from remittance.errors import RemittanceError
 from remittance.mining_fee import (
     FeePart,
     FeePayment,
@@ -38,6 +40,8 @@ from remittance.mining_fee import (
     quarters_between,
     schedule_on,
 )
+
+log = logging.getLogger(__name__)
 
 SECONDS_PER_HOUR: Final = 3600
 ProblemReason = Literal["price_missing", "no_meter"]
@@ -124,13 +128,20 @@ async def mining_fees_as_of(
     payments = await store.fee_payments([o.id for o in operations], as_of=as_of)
     fees = {}
     for operation in operations:
-        paid = tuple(
-            FeePayment(p.paid_on, p.amount_tiyn, p.reference)
-            for p in payments
-            if p.operation_id == operation.id
-        )
-        quarters = await _quarter_fees(store, config, operation, as_of)
-        standings, credit = fee_standing(quarters, paid, as_of, regulator_zone(config))
+        try:
+            paid = tuple(
+                FeePayment(p.paid_on, p.amount_tiyn, p.reference)
+                for p in payments
+                if p.operation_id == operation.id
+            )
+            quarters = await _quarter_fees(store, config, operation, as_of)
+            standings, credit = fee_standing(quarters, paid, as_of, regulator_zone(config))
+        except RemittanceError as err:  # one operation's bad input: the others are computed
+            log.warning(
+                "digital-mining fee not computed",
+                extra={"operation": operation.id, "error": str(err)},
+            )
+            continue
         fees[operation.id] = OperationFees(
             operation.id, standings, credit, paid, str(regulator_zone(config))
         )

@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 import yaml
 
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.clock import FrozenClock
 from collector.config.load import load_config
 from collector.store.queries import Store
-from collector.store.records import GridMeterRecord
+from collector.store.records import FeePaymentRecord, GridMeterRecord
 from tests.support import fee_scenario as example
 
 
@@ -78,3 +79,14 @@ async def test_grid_readings_stand_in_for_telemetry_and_a_site_with_neither_has_
     problems = (await mining_fees_as_of(store, config, as_of))["op-demo"].problem_sites()
     # Q2 so far: no reading imported yet, so every site counts as having no meter.
     assert problems == {"price_missing": 0, "no_meter": 3}
+
+
+async def test_a_stored_transfer_the_rules_refuse_leaves_that_operation_out_not_the_pass(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = load_config(example.write_fee_config(tmp_path))
+    # Written past the importer (which refuses a transfer of 0): the rules refuse it too.
+    at = Store(store.engine, FrozenClock(datetime(2026, 5, 2, tzinfo=UTC)))
+    await at.record_fee_payments([FeePaymentRecord("op-demo", "ZERO", date(2026, 5, 1), 0)])
+    assert await mining_fees_as_of(store, config, example.AS_OF) == {}
+    assert "digital-mining fee not computed" in caplog.text
