@@ -1,9 +1,12 @@
 """Benchmark 6 — start-up: how soon the figures are there after a start.
 
 1. **Restart on a filled store.** A store holding 100 operations × 2 years
-   (``bench.recompute``'s history, ``bench.api``'s store; not timed), then ``reservewatch run``
-   started on it as an operator starts it (a real Mosquitto; the pools and the chain pointed at
-   a closed local port, so nothing outside is asked and their polls fail fast). Timed from the
+   (``bench.recompute``'s history, ``bench.api``'s store; not timed), ``reservewatch run``
+   started on it once and stopped when every operation's figures are out (the store as a
+   running collector leaves it: its kept assessments among the rest; that first start is
+   shown too), then started again as an operator restarts it (a real Mosquitto; the pools
+   and the chain pointed at a closed local port, so nothing outside is asked and their polls
+   fail fast). Timed from the
    process's start: the first answer of ``/healthz``, and the first ``/metrics`` holding every
    operation's remittance figures (``reservewatch_operation_remittance_due_btc_total`` and
    ``…_remitted_btc_total`` for each one). Target ≤ 5 s.
@@ -90,6 +93,19 @@ def restart(args: argparse.Namespace, workdir: Path, number: int) -> dict[str, f
     config_file = run_dir / "config.yaml"  # JSON is YAML
     config_file.write_text(json.dumps(raw), encoding="utf-8")
     wanted = {operation["id"] for operation in raw["operations"]}
+    try:
+        # The store as a running collector leaves it (its kept assessments among the rest),
+        # then the restart that is timed.
+        first = _start(config_file, http_port, wanted)
+        again = _start(config_file, http_port, wanted)
+    finally:
+        broker.stop()
+    return {"first_start_s": first["figures_s"], **again}
+
+
+def _start(config_file: Path, http_port: int, wanted: set[str]) -> dict[str, float]:
+    """Start ``reservewatch run``; the seconds to its first ``/healthz`` and to every
+    operation's figures in ``/metrics``; stop it."""
     started = time.perf_counter()
     collector = subprocess.Popen(
         [sys.executable, "-m", "collector.cli", "run", "--config", str(config_file)],
@@ -99,7 +115,7 @@ def restart(args: argparse.Namespace, workdir: Path, number: int) -> dict[str, f
     )
     healthz_s = figures_s = float("nan")
     try:
-        deadline = started + 60
+        deadline = started + 120
         while time.perf_counter() < deadline and collector.poll() is None:
             if healthz_s != healthz_s and _get(http_port, "/healthz") is not None:  # noqa: PLR0124 - NaN: not yet
                 healthz_s = time.perf_counter() - started
@@ -109,8 +125,7 @@ def restart(args: argparse.Namespace, workdir: Path, number: int) -> dict[str, f
                 break
             time.sleep(0.05)
     finally:
-        stop(collector)  # type: ignore[arg-type]
-        broker.stop()
+        stop(collector)
     if figures_s != figures_s:  # noqa: PLR0124 - NaN: never seen
         raise RuntimeError("the figures of every operation never appeared in /metrics")
     return {"healthz_s": healthz_s, "figures_s": figures_s}
@@ -197,7 +212,7 @@ def main() -> None:
         [
             f"restart {number + 1}",
             f"{run['healthz_s']:.2f}",
-            f"{run['figures_s']:.2f}",
+            f"{run['figures_s']:.2f} (first start on the filled store {run['first_start_s']:.2f})",
             f"≤ {RESTART_TARGET_S:.0f} s",
         ]
         for number, run in enumerate(restarts)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 from collector import __version__
-from collector.commands import add_fee_inputs
+from collector.commands import add_fee_inputs, run_import
 from collector.config.load import load_config, reference_problems
 from collector.config.model import Config
 from collector.errors import ConfigError, ListenError, ReservewatchError
@@ -204,13 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default now): what the store knew then. A future instant is refused unless "
         "--projection is given",
     )
-    statement.add_argument(
-        "--lang",
-        choices=["kk", "ru", "en"],
-        default=None,
-        help="the PDF's language: Kazakh, Russian or English (default: the operation's "
-        "`language`); JSON and CSV field names stay English",
-    )
+    _lang_argument(statement, "the PDF's", None, "; JSON and CSV stay English")
     statement.add_argument(
         "--projection",
         action="store_true",
@@ -277,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_argument(grid)
     grid.add_argument("--period", required=True, metavar="PERIOD", help="e.g. 2026-11")
     grid.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.pdf")
+    _lang_argument(grid, "the picture's", "en")
     reserve = report_commands.add_parser(
         "reserve",
         help="the reserve's signed report for the central bank (PDF, CSV or JSON)",
@@ -290,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--period", required=True, metavar="PERIOD", help="2026 (year), 2026-Q4, 2026-11, UTC"
     )
     reserve.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|.csv|.json")
+    _lang_argument(reserve, "the PDF's", "en", "; JSON and CSV stay English")
     reserve.add_argument(
         "--as-of", type=_instant, default=None, metavar="TIME",
         help="what the store knew at this instant (ISO 8601; default now; never the future)",
@@ -483,6 +479,15 @@ def _demo(args: argparse.Namespace) -> int:
     return status
 
 
+def _lang_argument(
+    parser: argparse.ArgumentParser, what: str, default: str | None, note: str = ""
+) -> None:
+    """``--lang kk|ru|en``; without it ``default`` (``None``: the operation's language)."""
+    words = default or "the operation's `language`"
+    help_text = f"{what} language: Kazakh, Russian or English (default: {words}){note}"
+    parser.add_argument("--lang", choices=["kk", "ru", "en"], default=default, help=help_text)
+
+
 def _statement(args: argparse.Namespace) -> int:
     from collector.documents.statements import write_statement  # noqa: PLC0415
 
@@ -501,15 +506,7 @@ def _statement(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from collector.commands import fee_import, imports, rates_import  # noqa: PLC0415
-
-    run = {
-        "earnings": imports.import_earnings,
-        "rates": rates_import.import_rates,
-        "meter": fee_import.import_meter,
-        "fee-payments": fee_import.import_fee_payments,
-    }[args.import_command]
-    return asyncio.run(run(_load(args.config), args.file))
+    return run_import(args.import_command, _load(args.config), args.file)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -517,7 +514,7 @@ def _report(args: argparse.Namespace) -> int:
         from collector.documents.reserve_report import write_reserve_report  # noqa: PLC0415
 
         return asyncio.run(
-            write_reserve_report(_load(args.config), args.period, args.out, args.as_of)
+            write_reserve_report(_load(args.config), args.period, args.out, args.as_of, args.lang)
         )
     if args.report_command == "transparency":
         from collector.documents.reserve_report import write_transparency  # noqa: PLC0415
@@ -525,7 +522,7 @@ def _report(args: argparse.Namespace) -> int:
         return asyncio.run(write_transparency(_load(args.config), args.out, args.as_of))
     from collector.documents.grid_report import write_grid_report  # noqa: PLC0415 - plotting
 
-    return asyncio.run(write_grid_report(_load(args.config), args.period, args.out))
+    return asyncio.run(write_grid_report(_load(args.config), args.period, args.out, args.lang))
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -66,6 +66,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     *,
     reserve_addresses: frozenset[str] | None = None,
     assessments: Mapping[str, Sequence[Assessment]] | None = None,
+    no_pool_history_before: date | None = None,
 ) -> OperationAccount:
     """Work out an operation's account as of `as_of` (a timezone-aware UTC instant).
 
@@ -83,6 +84,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
 
     `assessments`: per period label, its due as known at its deadline and at each later
     instant it changed (see `reassess`); none: every period's due is due by its deadline.
+    `no_pool_history_before`: see `compute_obligation` (`pool_publishes_no_history`).
     """
     if as_of.tzinfo is None:
         msg = "as_of must be timezone-aware (UTC)"
@@ -121,6 +123,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
             as_of=as_of,
             first_day=first_day,
             carried_in_sat=carried_sat,
+            no_pool_history_before=no_pool_history_before,
         )
         carried_sat = obligation.carried_out_sat
         computed.append(obligation)

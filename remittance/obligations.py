@@ -107,6 +107,9 @@ class MissingReason(StrEnum):
     LOW_HASHRATE_COVERAGE = "low_hashrate_coverage"
     NETWORK_HASHRATE_ZERO = "network_hashrate_zero"
     INVALID_HASHRATE = "invalid_hashrate"
+    POOL_PUBLISHES_NO_HISTORY = "pool_publishes_no_history"
+    """Before the collector's first hash-rate sample of an account whose pool publishes no
+    daily hash rate (OCEAN): no figure for the day can exist, not a gap in collection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,12 +371,16 @@ def compute_obligation(
     as_of: datetime,
     first_day: date | None = None,
     carried_in_sat: int = 0,
+    no_pool_history_before: date | None = None,
 ) -> Obligation:
     """The obligation for `period` from already-validated, per-day indexed inputs.
 
     Days before `first_day` (the operation's first day) and after `as_of`'s day are neither
     counted nor missing. Each day is due at the rate in force that day (see the module rules).
     `carried_in_sat`: what earlier periods' clawbacks left below 0, taken off this due.
+    `no_pool_history_before`: a day before it without a pool hash rate is missing because a
+    pool account publishes no daily hash rate and was not sampled yet
+    (`pool_publishes_no_history`), not `no_pool_hashrate`.
     """
     last_day = as_of.astimezone(UTC).date()  # the UTC mining day, whatever the offset
     basis, due_days = terms.in_force(period.start)
@@ -415,7 +422,12 @@ def compute_obligation(
         if network is None:
             expected = MissingReason.NO_NETWORK_DATA
         elif pool_hashrate is None:
-            expected = MissingReason.NO_POOL_HASHRATE
+            no_history = no_pool_history_before is not None and day < no_pool_history_before
+            expected = (
+                MissingReason.POOL_PUBLISHES_NO_HISTORY
+                if no_history
+                else MissingReason.NO_POOL_HASHRATE
+            )
         elif not pool_hashrate.covered:
             expected = MissingReason.LOW_HASHRATE_COVERAGE
         else:

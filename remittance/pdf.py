@@ -199,6 +199,7 @@ IDENTIFIER_WORDS = {
     "low_hashrate_coverage": N_("too few hash-rate samples"),
     "network_hashrate_zero": N_("network hash rate zero"),
     "invalid_hashrate": N_("invalid hash rate"),
+    "pool_publishes_no_history": N_("the pool publishes no past hash rate"),
 }
 """The statement's identifiers (flags, income kinds, missing-day reasons) as a reader says
 them."""

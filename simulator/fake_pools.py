@@ -13,9 +13,10 @@ account's ``base_url`` is ``server.base_url(kind)``::
     await server.close()
 
 Faults (``misbehave``): ``slow`` (answers after ``slow_s``), ``rate_limited`` (429 with
-``Retry-After``), ``server_error`` (500), ``unauthorized`` (the pool's own refusal), ``truncated``
-(half a body), ``html`` (a proxy's error page), ``wrong_account`` (another account's data),
-``wrong_unit`` (Braiins: an unknown ``hash_rate_unit``), ``garbage`` (JSON of the wrong shape).
+``Retry-After``; Braiins: no answer at all, as Braiins documents), ``server_error`` (500),
+``unauthorized`` (the pool's own refusal), ``truncated`` (half a body), ``html`` (a proxy's
+error page), ``wrong_account`` (another account's data), ``wrong_unit`` (Braiins: an unknown
+``hash_rate_unit``), ``garbage`` (JSON of the wrong shape).
 ``serve_raw`` answers one path with a fixed body (a recorded payload) instead.
 """
 
@@ -50,6 +51,18 @@ FAULTS: Final = (
 )
 OTHER_ACCOUNT: Final = "someone-else"
 ANTPOOL_MAX_PAGE_SIZE: Final = 50  # paymentHistoryV2's largest page (pool-apis.md §1.12)
+# The one HTTP method each pool's API takes (tests/fixtures/pools/README.md cites each): F2Pool's
+# v2 and AntPool's user API are POST only, the others GET.
+LUXOR_TICKS: Final = ("5m", "1h", "1d", "1w", "1M")
+LUXOR_REVENUE_DAYS: Final = 45  # how far back /revenue answers (BitFactory's live test)
+METHODS: Final = {
+    "braiins": "GET",
+    "f2pool": "POST",
+    "antpool": "POST",
+    "foundry": "GET",
+    "luxor": "GET",
+    "ocean": "GET",
+}
 
 
 @dataclass
@@ -66,6 +79,8 @@ class FakeAccount:
     day_hashrate_hs: dict[date, float] = field(default_factory=dict)
     other_rows: dict[date, list[tuple[str, int]]] = field(default_factory=dict)
     """Rows of other kinds per mining day (F2Pool: a ``type``; Luxor: a category)."""
+    last_nonce: int = 0
+    """AntPool: the largest nonce accepted so far (each request's must be larger)."""
 
 
 @dataclass(frozen=True)
@@ -243,9 +258,24 @@ class FakePoolServer:
         handler = self._handlers().get(kind)
         if handler is None:
             return web.Response(status=404, text="no such pool")
+        if request.method != METHODS[kind]:
+            # Each pool documents one method; the answer to another is HTTP's own (RFC 9110
+            # §15.5.6), what the pools send is unconfirmed (tests/fixtures/pools/README.md).
+            return web.Response(
+                status=405, text="Method Not Allowed", headers={"Allow": METHODS[kind]}
+            )
         fault = self._take_fault(kind)
         if fault == "slow":
             await asyncio.sleep(self.slow_s)
+        elif fault == "rate_limited" and kind == "braiins":
+            # Braiins answers no 429: requests beyond its pace (about one per 5 s) are
+            # silently ignored, and sustained excess gets the IP banned (academy.braiins.com
+            # braiins-pool/monitoring; pool-apis.md §1.1, §1.12). The fake holds the request
+            # unanswered, then drops the connection: the client can only time out.
+            await asyncio.sleep(self.slow_s)
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=204)
         elif fault == "rate_limited":
             return web.Response(
                 status=429,
@@ -364,7 +394,10 @@ class FakePoolServer:
                 last_share = now - timedelta(seconds=60 if online else 7200)
                 # The pool's own flag lags (re-evaluated every 5 minutes): an offline worker
                 # still says "ok" here, so adapters must use last_share.
-                workers[f"{shown}.worker{index}"] = {
+                # Keys: bare names in the exporter's captures ("worker-a"), "<account>.<name>"
+                # as miners log in; which the API writes is unconfirmed: the fake writes both.
+                name = f"worker{index}" if index % 2 else f"{shown}.worker{index}"
+                workers[name] = {
                     "state": "ok",
                     "last_share": int(last_share.timestamp()),
                     "hash_rate_unit": unit,
@@ -525,6 +558,12 @@ class FakePoolServer:
             form.get("signature", ""), expected
         ):
             raise _Refused
+        # The nonce must increase from one request to the next (pool-apis.md §1.4, §1.12):
+        # a repeated or smaller one is refused (the wording is ours, AntPool's unpublished).
+        nonce = form.get("nonce", "")
+        if not nonce.isdigit() or int(nonce) <= state.last_nonce:
+            return {"code": 1, "message": "nonce must increase", "data": None}
+        state.last_nonce = int(nonce)
         if path == "/api/accountOverview.htm":
             return {
                 "code": 0,
@@ -679,15 +718,41 @@ class FakePoolServer:
                 "workers": workers,
                 "pagination": {**no_more, "item_count": len(workers), "next_page_url": None},
             }
+        dated = (
+            "/api/v2/pool/transactions/BTC",
+            "/api/v2/pool/revenue/BTC",
+            "/api/v2/pool/hashrate-efficiency/BTC",
+        )
+        if path in dated:
+            window = self._luxor_window(request)
+            if isinstance(window, web.Response):
+                return window
+            start, end = window
+        if path == "/api/v2/pool/revenue/BTC":
+            # Luxor's own per-day figure (afaqueadmin/BitFactory src/lib/luxor.ts
+            # RevenueResponse; CleanSatMining's RevenueItem): one MINING row per day, the
+            # "Miner Revenue" part of the day (the rebate is apart, as the dashboard export's
+            # "Mining" and "LuxOS" columns), not paged, about 45 days back (BitFactory
+            # LUXOR_API_HISTORICAL_DATA_INVESTIGATION.md).
+            oldest = self.clock.now().date() - timedelta(days=LUXOR_REVENUE_DAYS)
+            return {
+                "currency_type": "BTC",
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "subaccounts": [{"id": 1, "name": shown}],
+                "revenue": [
+                    {
+                        "date_time": _iso(_day_start(day)),
+                        "revenue": {
+                            "currency_type": "BTC",
+                            "revenue_type": "MINING",
+                            "revenue": _btc(amount - amount // 50),
+                        },
+                    }
+                    for day, amount in self._days(state, max(start, oldest), end + timedelta(1))
+                ],
+            }
         if path == "/api/v2/pool/transactions/BTC":
-            start = date.fromisoformat(request.query["start_date"])
-            end = date.fromisoformat(request.query["end_date"])
-            # Luxor refuses an end date after today (its own MiningOS worker: "end_date never
-            # must be bigger than today, otherwise the API will return an error").
-            if end > self.clock.now().date():
-                return web.json_response(
-                    {"error": "End date must be in the past or today"}, status=400
-                )
             # A day's income is two rows, "Miner Revenue" (docs.luxor.tech/mining/api/v2/
             # payments/get-transactions) and "LuxOS Rebate" (part of the fee returned for
             # running LuxOS; afaqueadmin/BitFactory counts both as income): mined is their
@@ -751,15 +816,12 @@ class FakePoolServer:
                 "pagination": {**no_more, "item_count": len(transactions), "next_page_url": None},
             }
         if path == "/api/v2/pool/hashrate-efficiency/BTC":
-            start = date.fromisoformat(request.query["start_date"])
-            end = date.fromisoformat(request.query["end_date"])
-            if end > self.clock.now().date():
+            # tick_size is required, one of 5m, 1h, 1d, 1w, 1M (afaqueadmin/BitFactory
+            # LUXOR_V2_API_COMPLETE_ENDPOINTS_REFERENCE.md); the fake holds day figures only
+            # and answers them whatever the tick.
+            if request.query.get("tick_size") not in LUXOR_TICKS:
                 return web.json_response(
-                    {"error": "End date must be in the past or today"}, status=400
-                )
-            if request.query.get("tick_size") != "1d":
-                return web.json_response(
-                    {"error": "tick_size must be one of 5m, 1h, 1d"}, status=400
+                    {"error": "tick_size must be one of " + ", ".join(LUXOR_TICKS)}, status=400
                 )
             ticks = [
                 {
@@ -776,6 +838,20 @@ class FakePoolServer:
                 "pagination": {**no_more, "item_count": len(ticks), "next_page_url": None},
             }
         return web.json_response({"error": "not found"}, status=404)
+
+    def _luxor_window(self, request: web.Request) -> tuple[date, date] | web.Response:
+        """``start_date`` and ``end_date`` (days, both included), or Luxor's refusal: both are
+        required (afaqueadmin/BitFactory LUXOR_V2_API_COMPLETE_ENDPOINTS_REFERENCE.md), and an
+        end date after today is an error (Luxor's own MiningOS worker: "end_date never must be
+        bigger than today, otherwise the API will return an error")."""
+        try:
+            start = date.fromisoformat(request.query["start_date"])
+            end = date.fromisoformat(request.query["end_date"])
+        except (KeyError, ValueError):
+            return web.json_response({"error": "start_date and end_date are required"}, status=400)
+        if end > self.clock.now().date():
+            return web.json_response({"error": "End date must be in the past or today"}, status=400)
+        return start, end
 
     # -- OCEAN ----------------------------------------------------------------------------
 

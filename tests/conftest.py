@@ -52,6 +52,19 @@ def _parse_without_gc(parse: Callable[..., Any]) -> Callable[..., Any]:
 ast.parse = _parse_without_gc(ast.parse)  # type: ignore[assignment]
 
 
+_STARTS_PROCESSES = ("integration", "faults", "browser")
+"""The folders whose tests start real processes: marked ``integration``, so the fast lane
+``scripts/test -m "not integration and not postgres"`` (the unit and store tests on SQLite)
+leaves them out."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        if folder in _STARTS_PROCESSES and item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bin_dir = find_postgres_bin()

@@ -9,17 +9,29 @@ operation's account as of that instant, cached: what the store knew at a past in
 changes). Its first assessment is at the deadline, or when the operation's inputs of the
 period were first observed if that was later (a collector that was not running at the deadline
 gives no extra time).
+
+The dues at a past instant are kept in the store once computed (:meth:`Store.keep_assessed_dues`)
+under a basis that fingerprints the operation's terms and the settings as known then and the
+code that computes them: a restart reads them instead of computing a pass per instant (100
+operations x 2 years: the first pass 9.1 -> 2.9 s, ``bench.startup``), and a change of the
+terms or of the rules computes them afresh.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Final
 
+import collector
+import remittance
 from collector.accounts.compute import compute_pass
 from collector.accounts.inputs import read_inputs
-from collector.accounts.terms import known_config
+from collector.accounts.terms import SETTINGS, known_config, terms_documents
 from collector.config.model import Config
 from collector.store.queries import Store
 from remittance.account import OperationAccount, reassess
@@ -30,6 +42,40 @@ Assessments = dict[str, dict[str, tuple[Assessment, ...]]]
 """operation → period label → its assessments (the first at its deadline or first input)."""
 
 _IN_FLIGHT = timedelta(minutes=5)  # a write observed before a read may commit after it
+
+_COLLECTOR = Path(collector.__file__).resolve().parent
+_RULES_CODE: Final = (
+    Path(remittance.__file__).resolve().parent,
+    _COLLECTOR / "accounts",
+    _COLLECTOR / "config",
+    _COLLECTOR / "store",
+)
+"""The code that turns stored facts into dues, fingerprinted in each kept assessment's basis."""
+
+
+@functools.cache
+def rules_fingerprint() -> str:
+    """SHA-256 of the source of :data:`_RULES_CODE`: another release of the money rules (or of
+    how their inputs are read) does not reuse dues another computed."""
+    digest = hashlib.sha256()
+    for base in _RULES_CODE:
+        for path in sorted(base.rglob("*.py")):
+            digest.update(f"{base.name}/{path.relative_to(base).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _bases(config: Config) -> dict[str, str]:
+    """Each operation's basis for its kept dues: its terms and the settings as ``config``
+    holds them, and :func:`rules_fingerprint`."""
+    documents = terms_documents(config)
+    settings = documents.pop(SETTINGS)
+    return {
+        operation: hashlib.sha256(
+            "\n".join((rules_fingerprint(), settings, document)).encode()
+        ).hexdigest()
+        for operation, document in documents.items()
+    }
 
 
 class Assessor:
@@ -115,7 +161,7 @@ class Assessor:
                 if (op_id, moment) not in self._dues and (op_id, moment) not in current:
                     needed.setdefault(moment, set()).add(op_id)
         for moment, operation_ids in sorted(needed.items()):
-            await self._read_dues(store, config, operation_ids, moment)
+            await self._read_dues(store, config, operation_ids, moment, instant)
         for (op_id, label), assessed_at in wanted.items():
             assessments = [
                 Assessment(moment, dues[label])
@@ -131,9 +177,16 @@ class Assessor:
         return result
 
     async def _read_dues(
-        self, store: Store, config: Config, operation_ids: set[str], moment: datetime
+        self,
+        store: Store,
+        config: Config,
+        operation_ids: set[str],
+        moment: datetime,
+        instant: datetime,
     ) -> None:
-        """Each period's due of ``operation_ids`` as the store knew it at ``moment``."""
+        """Each period's due of ``operation_ids`` as the store knew it at ``moment``: kept
+        ones read, the others computed, and kept once nothing observed by ``moment`` can
+        still be committing (``instant`` is at most now)."""
         known = await known_config(store, config, moment)
         operations = tuple(op for op in known.operations if op.id in operation_ids)
         for op_id in operation_ids - {op.id for op in operations}:
@@ -141,16 +194,28 @@ class Assessor:
         if not operations:
             return
         known = known.model_copy(update={"operations": operations})
+        bases = _bases(known)
+        kept = await store.assessed_dues(moment, bases)
+        for op_id, dues in kept.items():
+            self._dues[op_id, moment] = dues
+        operations = tuple(op for op in operations if op.id not in kept)
+        if not operations:
+            return
+        known = known.model_copy(update={"operations": operations})
         only = operations[0].id if len(operations) == 1 else None
         inputs = await read_inputs(store, known, moment, only)
         computed = await asyncio.to_thread(compute_pass, known, inputs, moment)
+        keep: dict[str, tuple[str, Mapping[str, int]]] = {}
         for operation in operations:
             account = computed.accounts.get(operation.id)
-            self._dues[operation.id, moment] = (
-                None
-                if account is None
-                else {o.period.label: o.due_sat for o in account.obligations}
-            )
+            if account is None:
+                self._dues[operation.id, moment] = None
+                continue
+            dues = {o.period.label: o.due_sat for o in account.obligations}
+            self._dues[operation.id, moment] = dues
+            keep[operation.id] = (bases[operation.id], dues)
+        if moment <= instant - _IN_FLIGHT:
+            await store.keep_assessed_dues(moment, keep)
 
 
 def _periods_past_deadline(account: OperationAccount, instant: datetime) -> dict[str, datetime]:

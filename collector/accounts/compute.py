@@ -48,7 +48,7 @@ def terms_of(operation: OperationConfig) -> RemittanceTerms:
     )
 
 
-STALE_REASONS: Final = ("invalid_terms", "invalid_input", "error")
+STALE_REASONS: Final = ("invalid_terms", "invalid_input", "wallet_overlap", "error")
 """Why an operation's account could not be recomputed (a bounded label set)."""
 
 
@@ -75,6 +75,9 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
     accounts: dict[str, OperationAccount] = {}
     failed: dict[str, tuple[str, str]] = {}
     for operation in config.operations:
+        if operation.id in inputs.failed:
+            failed[operation.id] = inputs.failed[operation.id]
+            continue
         try:
             accounts[operation.id] = compute_account(
                 operation.id,
@@ -88,6 +91,7 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
                 reserve_addresses=inputs.reserve_addresses.get(
                     operation.id, frozenset(operation.watched_addresses)
                 ),
+                no_pool_history_before=inputs.no_pool_history_before.get(operation.id),
             )
         except RemittanceError as err:
             failed[operation.id] = (_stale_reason(err), str(err))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from collector.accounts.pool_days import daily_hashrates
+from collector.accounts.pool_days import daily_hashrates, no_history_before
 from collector.accounts.reserve import proven_holders, wallet_proofs
 from collector.config.model import Config
 from collector.config.wallets import wallet_book
@@ -36,6 +36,12 @@ class Inputs:
     # Per operation, every address whose payments count: fixed ones and those its descriptor
     # derives (as far as the watcher derived them); the configured ones when absent.
     reserve_addresses: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    failed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Operations whose inputs cannot be attributed (:func:`overlap_failures`): (reason,
+    message), one of :data:`collector.accounts.compute.STALE_REASONS`."""
+    # Per operation, the day before which a missing pool hash rate is one no pool publishes
+    # (an OCEAN account before the collector's first sample of it): pool_days.no_history_before.
+    no_pool_history_before: Mapping[str, date] = field(default_factory=dict)
 
 
 async def read_inputs(
@@ -88,6 +94,11 @@ async def read_inputs(
     )
     book = wallet_book(config)
     book.learn(o.address for o in remittances)
+    for o in remittances:  # paid where a node's wallet watches, past the gap walk's reach
+        if o.role == "reserve" and o.address not in book and o.operation_id:
+            book.derived_by(o.operation_id, o.address)
+    overlaps = book.overlaps
+    failed = overlap_failures(overlaps)
     unproven: set[str] = set()
     if config.reserve.require_proof:
         # Until its wallet's control is proven, what an operation pays there counts nothing.
@@ -96,8 +107,8 @@ async def read_inputs(
         rows = await wallet_proofs(store, book, config.reserve.proof_max_age_blocks, as_of=as_of)
         unproven = {r.holder for r in rows} - proven_holders(rows)
     for o in remittances:
-        if o.role != "reserve" or o.operation_id in unproven:
-            continue  # paid to a case, to custody, or to a wallet not yet proven
+        if o.role != "reserve" or o.operation_id in unproven or o.address in overlaps:
+            continue  # paid to a case, to custody, to a wallet not yet proven, or to two
         outputs[o.operation_id].append(
             ReserveOutput(
                 o.txid,
@@ -120,4 +131,28 @@ async def read_inputs(
         pool_hashrate_hs=pool_hashrate,
         network_hashrate_hs=network_days[-1].hashrate_hs if network_days else None,
         reserve_addresses={op.id: book.addresses_of(op.id) for op in config.operations},
+        failed=failed,
+        no_pool_history_before=no_history_before(
+            config, await store.first_hashrate_samples(operation_id, as_of=as_of)
+        ),
     )
+
+
+def overlap_failures(
+    overlaps: Mapping[str, frozenset[tuple[str, str]]],
+) -> dict[str, tuple[str, str]]:
+    """The operations whose reserve wallet derives an address another wallet derives too:
+    operation -> (``wallet_overlap``, what to fix). Their accounts are not computed (a
+    payment there could be either's); every other operation's are."""
+    failed: dict[str, tuple[str, str]] = {}
+    for address, holders in sorted(overlaps.items()):
+        for role, holder in sorted(holders):
+            if role != "reserve" or holder in failed:
+                continue
+            others = ", ".join(f"{r} {h}" for r, h in sorted(holders) if h != holder)
+            failed[holder] = (
+                "wallet_overlap",
+                f"reserve address {address} of operation {holder} is derived by {others} "
+                "too (beyond the addresses check-config derives): give each wallet its own keys",
+            )
+    return failed

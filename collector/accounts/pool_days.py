@@ -8,8 +8,8 @@ figure for it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from collector.config.model import Config
@@ -85,4 +85,26 @@ def daily_hashrates(
                 covered=covered,
             )
         )
+    return result
+
+
+def no_history_before(
+    config: Config, first_samples: Mapping[tuple[str, str, str], datetime]
+) -> dict[str, date]:
+    """Per operation with a pool account whose pool's own daily hash rate is not read (OCEAN
+    publishes none, and no public client reads a history of it): the UTC day of the
+    collector's first hash-rate sample of such an account (the latest over them). No figure of
+    that account can exist for a day before it, so a day without a pool hash rate is missing
+    for that reason (``pool_publishes_no_history``); an account never sampled sets no bound
+    (its days stay ``no_pool_hashrate``, which alerts: the collector may not reach it)."""
+    result: dict[str, date] = {}
+    for operation in config.operations:
+        days = [
+            first.astimezone(UTC).date()
+            for pool in operation.pools
+            if not pool.reads_day_hashrate
+            and (first := first_samples.get((operation.id, pool.kind, pool.account)))
+        ]
+        if days:
+            result[operation.id] = max(days)
     return result

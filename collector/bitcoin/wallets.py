@@ -24,6 +24,10 @@ ROLES: tuple[Role, ...] = ("reserve", "intake", "custody")
 BEYOND_GAP_SEARCH = 100
 """How many addresses past those watched :meth:`WalletBook.beyond_gap` derives, per branch."""
 
+NODE_RANGE = 1000
+"""How far a node's wallet is asked to watch each descriptor (``importdescriptors`` with
+``range [0, max(999, gap_limit)]``): :meth:`WalletBook.derived_by` looks as far."""
+
 
 class WalletOverlapError(ReservewatchError):
     """Two wallets derive the same address: a payment to it could belong to either."""
@@ -59,6 +63,10 @@ class WalletBook:
         self._descriptors: dict[str, tuple[Wallet, WatchedDescriptor]] = {}
         self._beyond: dict[str, Owner] = {}  # addresses derived past the gap, not watched
         self._beyond_to: dict[tuple[str, int], int] = {}  # (descriptor, branch) -> derived to
+        # Addresses two wallets derive, found deriving past the configured ones: kept by the
+        # first (still watched), credited to neither (:meth:`overlaps`).
+        self._overlaps: dict[str, frozenset[tuple[Role, str]]] = {}
+        self._configured = False
         for wallet in self._wallets:
             for address in wallet.addresses:
                 self._add(address, Owner(wallet.role, wallet.holder))
@@ -67,6 +75,7 @@ class WalletBook:
                 self._descriptors[d.text] = (wallet, d)
                 for branch in range(d.branches):
                     self._derive(wallet, d, branch, self._gap if d.ranged else 1)
+        self._configured = True
 
     @property
     def wallets(self) -> list[Wallet]:
@@ -75,11 +84,42 @@ class WalletBook:
     def _add(self, address: str, owner: Owner) -> None:
         known = self._owners.get(address)
         if known is not None and (known.role, known.holder) != (owner.role, owner.holder):
-            raise WalletOverlapError(
-                f"address {address} belongs to {known.role} {known.holder} and to "
-                f"{owner.role} {owner.holder}; an address belongs to one wallet"
-            )
+            if not self._configured:  # the configuration's own addresses: refused
+                raise WalletOverlapError(
+                    f"address {address} belongs to {known.role} {known.holder} and to "
+                    f"{owner.role} {owner.holder}; an address belongs to one wallet"
+                )
+            self._overlaps[address] = self._overlaps.get(address, frozenset()) | {
+                (known.role, known.holder),
+                (owner.role, owner.holder),
+            }
         self._owners.setdefault(address, owner)
+
+    @property
+    def overlaps(self) -> dict[str, frozenset[tuple[Role, str]]]:
+        """Addresses that two wallets derive, found once deriving went past the configured
+        ones (an address of one wallet lies beyond another's gap): address -> (role, holder)
+        of each. A payment there could belong to either; the accounts credit it to neither
+        and mark the operations concerned stale."""
+        return dict(self._overlaps)
+
+    def derived_by(self, holder: str, address: str, limit: int = NODE_RANGE) -> Owner | None:
+        """Where ``holder``'s descriptor derives ``address`` within ``limit`` addresses of
+        each branch (as far as a node's wallet watches it), derived as far as needed and then
+        watched; None if it does not."""
+        if (owner := self._owners.get(address)) is not None:
+            return owner if owner.holder == holder else None
+        for wallet, d in self._descriptors.values():
+            if wallet.holder != holder or not d.ranged:
+                continue
+            for branch in range(d.branches):
+                index = self._derived.get((d.text, branch), 0)
+                while index < limit:
+                    upto = min(limit, index + self._gap)
+                    if address in self._derive(wallet, d, branch, upto):
+                        return self._owners.get(address)
+                    index = upto
+        return None
 
     def _derive(self, wallet: Wallet, d: WatchedDescriptor, branch: int, upto: int) -> list[str]:
         done = self._derived.get((d.text, branch), 0)

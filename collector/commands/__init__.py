@@ -4,8 +4,12 @@ meter readings and bank transfers) and proofs of control."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collector.config.model import Config
 
 FEE_INPUTS: Final = {
     "meter": "the grid operator's metered kWh per site and day or month (digital-mining fee)",
@@ -23,3 +27,17 @@ def add_fee_inputs(import_commands: Any) -> list[argparse.ArgumentParser]:
         parser.add_argument("file", type=Path, metavar="FILE.csv")
         parsers.append(parser)
     return parsers
+
+
+def run_import(kind: str, config: Config, path: Path) -> int:
+    """``reservewatch import KIND FILE.csv``: the importer of ``kind``, imported when run (the
+    CLI's ``--help`` stays fast)."""
+    from collector.commands import fee_import, imports, rates_import  # noqa: PLC0415
+
+    run = {
+        "earnings": imports.import_earnings,
+        "rates": rates_import.import_rates,
+        "meter": fee_import.import_meter,
+        "fee-payments": fee_import.import_fee_payments,
+    }[kind]
+    return asyncio.run(run(config, path))

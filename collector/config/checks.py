@@ -10,16 +10,33 @@ from collector.bitcoin.address import AddressError, Chain, validate_address
 from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.config.sections import ApiToken, OperationConfig, ReserveConfig, WalletConfig
 
+SERVICE_ACCOUNTS: Final = ("reservewatch-collector", "grid-operator")
+"""The broker's service accounts in the shipped ACL (``deploy/mosquitto/acl``). A site's
+account is named after its site id, and the ACL's patterns give every account the site topics
+of its own name: a site named like a service account would share that account's rights."""
+
+
+def service_account_problem(site_id: str, mqtt_username: str | None) -> str | None:
+    """Why ``site_id`` cannot be a site id: it names a broker service account."""
+    accounts = {*SERVICE_ACCOUNTS, *([mqtt_username] if mqtt_username else [])}
+    if site_id not in accounts:
+        return None
+    return (
+        f"site id {site_id!r} is the name of a broker service account (sites publish under an "
+        f"account named after their id; service accounts: {', '.join(sorted(accounts))})"
+    )
+
 
 def cross_field_problems(
     operations: Sequence[OperationConfig],
     reserve: ReserveConfig,
     tokens: Sequence[ApiToken],
     chain: Chain,
+    mqtt_username: str | None = None,
 ) -> list[str]:
     """What no one field can say is wrong: duplicate ids, accounts, addresses and
     descriptors; holders named twice; tokens naming unknown operations; addresses and
-    descriptors not of the chain."""
+    descriptors not of the chain; a site named like a broker service account."""
     problems: list[str] = []
     seen_ops: set[str] = set()
     seen_sites: dict[str, str] = {}
@@ -36,6 +53,8 @@ def cross_field_problems(
                     f"{site.id!r} (also in operation {seen_sites[site.id]!r})"
                 )
             seen_sites[site.id] = operation.id
+            if clash := service_account_problem(site.id, mqtt_username):
+                problems.append(f"operations[{op_index}].sites[{site_index}].id: {clash}")
         for pool_index, pool in enumerate(operation.pools):
             key = (pool.kind, pool.account)
             if key in seen_accounts:
@@ -167,6 +186,12 @@ _CHAINS: Final[dict[str, Literal["main", "test", "signet", "regtest"]]] = {
 }
 
 
+def _raw_username(data: dict[str, Any]) -> str | None:
+    mqtt = data.get("mqtt")
+    username = mqtt.get("username") if isinstance(mqtt, dict) else None
+    return username if isinstance(username, str) else None
+
+
 def _raw_cross_field(data: dict[str, Any]) -> list[str]:
     """The cross-field problems of a document that did not validate, read defensively."""
     problems: list[str] = []
@@ -195,6 +220,8 @@ def _raw_cross_field(data: dict[str, Any]) -> list[str]:
                         f"{site_id!r} (also in operation {seen_sites[site_id]!r})"
                     )
                 seen_sites[site_id] = str(op_id)
+                if clash := service_account_problem(site_id, _raw_username(data)):
+                    problems.append(f"operations[{op_index}].sites[{site_index}].id: {clash}")
         addresses = operation.get("reserve_addresses")
         for index, address in enumerate(addresses if isinstance(addresses, list) else []):
             if isinstance(address, str) and chain in _CHAINS:

@@ -67,7 +67,7 @@ class Config(BaseSettings):
     @model_validator(mode="after")
     def _cross_field(self) -> Self:
         problems = cross_field_problems(
-            self.operations, self.reserve, self.api.tokens, self.network.chain
+            self.operations, self.reserve, self.api.tokens, self.network.chain, self.mqtt.username
         )
         if problems:
             raise ValueError("\n".join(problems))

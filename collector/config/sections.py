@@ -363,6 +363,13 @@ class PoolAccountConfig(PoolAccountSettings):
             raise ValueError(f"{self.kind} needs {' and '.join(missing)}")
         return self
 
+    @property
+    def reads_day_hashrate(self) -> bool:
+        """Whether the pool's own daily hash rate is read (else only the collector's samples,
+        which reach no further back than the collector's first poll of the account)."""
+        unit = self.day_hashrate_unit or DESCRIPTORS[self.kind].default_day_hashrate_unit
+        return unit != "off"
+
 
 class SiteConfig(Frozen):
     id: Identifier

@@ -15,9 +15,11 @@ From the store alone, for one period (``2026-10``, ``2026-W43`` or ``2026-10-05`
   4 operations' 0.84 %; the report names every operation and day the share leaves out.
 
 Grafana shows the same live; this is the picture to attach to a report, or to look at where
-Grafana is not available::
+Grafana is not available. Its words are Kazakh, Russian or English (:mod:`remittance.i18n`:
+the catalogues' words, the language's number separators and dates; DejaVu Sans, matplotlib's
+own font, has every Kazakh letter)::
 
-    png = await render_grid_report(config, store, "2026-10", ".png")
+    png = await render_grid_report(config, store, "2026-10", ".png", language="kk")
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no display
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 from collector.accounts.pool_days import daily_hashrates
@@ -42,6 +46,8 @@ from collector.config.model import Config
 from collector.errors import OutputError, ReservewatchError
 from collector.store.queries import Store, open_store
 from remittance.errors import RemittanceError
+from remittance.i18n import Wording, wording
+from remittance.pdf import N_
 from remittance.periods import Period, parse_period_label
 
 SUFFIXES = (".png", ".pdf")
@@ -213,7 +219,46 @@ def _format_time_axis(axis: Axes, span: Period) -> None:
     axis.grid(alpha=0.3)
 
 
-def _draw_region(axis: Axes, region: RegionLoad, color: str, span: Period) -> None:
+SITES = (N_("{region}: {count} site, quota {quota} MW"),
+         N_("{region}: {count} sites, quota {quota} MW"))  # fmt: skip
+ORDERS = (N_("{count} curtailment order"), N_("{count} curtailment orders"))
+MEAN = (N_("mean {mean} % over {count} complete day"),
+        N_("mean {mean} % over {count} complete days"))  # fmt: skip
+PARTIAL_DAYS = (N_("{count} partial day not in it"), N_("{count} partial days not in it"))
+LEFT_OUT = (N_("{operation} on {count} day ({days})"), N_("{operation} on {count} days ({days})"))
+
+
+def _counted(w: Wording, forms: tuple[str, str], count: int, **values: object) -> str:
+    """The first (one) or second (more, or none) of English ``forms`` by ``count``; the
+    catalogues word both so that Kazakh and Russian need no plural forms."""
+    return w.text(forms[0] if count == 1 else forms[1], count=count, **values)
+
+
+def _decimal(value: float, digits: int) -> Decimal:
+    """A drawn figure (a float from the plot's arithmetic) as the Decimal the words format."""
+    return Decimal(repr(round(value, digits)))
+
+
+def _region_title(w: Wording, region: RegionLoad) -> str:
+    quota_mw = Decimal(region.quota_w) / 1_000_000
+    parts = [
+        _counted(w, SITES, region.sites, region=region.region, quota=w.decimal(quota_mw, 0))
+    ]  # fmt: skip
+    if region.quota_w:
+        parts.append(
+            w.text(
+                "peak {peak} MW ({share} of quota)",
+                peak=w.decimal(_decimal(region.peak_w / 1e6, 1), 1),
+                share=w.percent(_decimal(region.peak_w / region.quota_w, 2)),
+            )
+        )
+    hours = w.text("{hours} h over quota", hours=region.hours_over_quota)
+    if region.caps:
+        hours += ", " + _counted(w, ORDERS, len(region.caps))
+    return " — ".join(parts) + ", " + hours if len(parts) > 1 else f"{parts[0]} — {hours}"
+
+
+def _draw_region(axis: Axes, region: RegionLoad, color: str, span: Period, w: Wording) -> None:
     quota_mw = region.quota_w / 1e6
     for cap in region.caps:
         axis.axvspan(_x(cap.start), _x(cap.end), color=CAP_COLOR, alpha=0.12, linewidth=0)
@@ -230,32 +275,22 @@ def _draw_region(axis: Axes, region: RegionLoad, color: str, span: Period) -> No
             [power / 1e6 for _hour, power in region.hourly_w],
             color=color,
             linewidth=1.1,
-            label="load (hourly average)",
+            label=w.text("load (hourly average)"),
         )
     else:
-        axis.text(0.5, 0.5, "no telemetry stored", ha="center", transform=axis.transAxes)
-    axis.axhline(quota_mw, linestyle="--", color="black", linewidth=1, label="quota")
+        axis.text(0.5, 0.5, w.text("no telemetry stored"), ha="center", transform=axis.transAxes)
+    axis.axhline(quota_mw, linestyle="--", color="black", linewidth=1, label=w.text("quota"))
     if region.caps:
-        axis.plot([], [], color=CAP_COLOR, linewidth=1.5, label="curtailment cap (shaded: order)")
+        axis.plot([], [], color=CAP_COLOR, linewidth=1.5,
+                  label=w.text("curtailment cap (shaded: order)"))  # fmt: skip
     axis.set_ylim(0, quota_mw * 1.15)
-    axis.set_ylabel("MW")
-    peak = (
-        f"peak {region.peak_w / 1e6:.1f} MW ({region.peak_w / region.quota_w:.0%} of quota)"
-        if region.quota_w
-        else ""
-    )
-    orders = f", {len(region.caps)} curtailment order{'s' * (len(region.caps) != 1)}"
-    axis.set_title(
-        f"{region.region}: {region.sites} site{'s' * (region.sites != 1)}, quota {quota_mw:.0f} MW"
-        f" — {peak}, {region.hours_over_quota} h over quota{orders if region.caps else ''}",
-        fontsize=10,
-        loc="left",
-    )
+    axis.set_ylabel(w.text("MW"))
+    axis.set_title(_region_title(w, region), fontsize=10, loc="left")
     axis.legend(loc="lower left", fontsize=6, ncol=3, framealpha=0.9)
     _format_time_axis(axis, span)
 
 
-def _draw_energy(axis: Axes, figures: GridFigures, colors: dict[str, str]) -> None:
+def _draw_energy(axis: Axes, figures: GridFigures, colors: dict[str, str], w: Wording) -> None:
     days = sorted(figures.energy_wh)
     bottom = [0.0] * len(days)
     for region in figures.regions:
@@ -270,16 +305,19 @@ def _draw_energy(axis: Axes, figures: GridFigures, colors: dict[str, str]) -> No
         )
         bottom = [low + height for low, height in zip(bottom, heights, strict=True)]
     total_mwh = sum(bottom)
-    axis.set_ylabel("MWh")
+    axis.set_ylabel(w.text("MWh"))
     axis.set_title(
-        f"Metered mining energy per day, by region — {total_mwh:,.0f} MWh in the period",
+        w.text(
+            "Metered mining energy per day, by region — {total} MWh in the period",
+            total=w.decimal(_decimal(total_mwh, 0), 0),
+        ),
         fontsize=10,
         loc="left",
     )
     if days:
         axis.legend(loc="lower left", fontsize=6, ncol=len(figures.regions), framealpha=0.9)
     else:
-        axis.text(0.5, 0.5, "no telemetry stored", ha="center", transform=axis.transAxes)
+        axis.text(0.5, 0.5, w.text("no telemetry stored"), ha="center", transform=axis.transAxes)
     _format_time_axis(axis, figures.period)
 
 
@@ -292,52 +330,62 @@ def weekly_means(share: dict[date, float]) -> dict[date, float]:
     }
 
 
-def _draw_share(axis: Axes, figures: GridFigures) -> None:
+PARTIAL_LABEL = N_("partial day: some operation not in yet (not in the mean)")
+
+
+def _share_title(w: Wording, figures: GridFigures, complete: int, partial: int) -> str:
+    title = w.text("National hash-rate share (watched operations ÷ network)")
+    mean = figures.mean_share
+    if mean is None:
+        title += " — " + w.text("no complete day")
+    else:
+        title += " — " + _counted(w, MEAN, complete, mean=w.decimal(_decimal(mean * 100, 2), 2))
+    if partial:
+        title += "; " + _counted(w, PARTIAL_DAYS, partial)
+    return title
+
+
+def _draw_share(axis: Axes, figures: GridFigures, w: Wording) -> None:
     complete = dict(sorted(figures.complete_share.items()))
     partial = {day: figures.national_share[day] for day in figures.partial_days}
     percent = [share * 100 for share in figures.national_share.values()]
     axis.plot([_noon(d) for d in complete], [v * 100 for v in complete.values()], marker="o",
-              markersize=3, linewidth=0.8, color=SHARE_COLOR, alpha=0.6, label="daily")  # fmt: skip
+              markersize=3, linewidth=0.8, color=SHARE_COLOR, alpha=0.6,
+              label=w.text("daily"))  # fmt: skip
     if partial:
         axis.plot([_noon(d) for d in partial], [v * 100 for v in partial.values()], marker="o",
                   markersize=4, linestyle="none", markerfacecolor="none", color="#555555",
-                  label="partial day: some operation not in yet (not in the mean)")  # fmt: skip
+                  label=w.text(PARTIAL_LABEL))  # fmt: skip
     if len(complete) >= 7:
         weekly = weekly_means(complete)
         axis.plot([_noon(d) for d in weekly], [v * 100 for v in weekly.values()], linewidth=2,
-                  color=SHARE_COLOR, label="7-day mean")  # fmt: skip
+                  color=SHARE_COLOR, label=w.text("7-day mean"))  # fmt: skip
     if percent:
         axis.set_ylim(0, max(percent) * 1.25)
         axis.legend(loc="lower left", fontsize=6, ncol=3, framealpha=0.9)
-        mean = figures.mean_share
-        title = "National hash-rate share (watched operations ÷ network) — " + (
-            f"mean {mean * 100:.2f} % over {len(complete)} complete day{'s' * (len(complete) != 1)}"
-            if mean is not None
-            else "no complete day"
-        )
-        if partial:
-            title += f"; {len(partial)} partial day{'s' * (len(partial) != 1)} not in it"
+        title = _share_title(w, figures, len(complete), len(partial))
     else:
-        axis.text(0.5, 0.5, "no pool or network hash rate stored", ha="center",
+        axis.text(0.5, 0.5, w.text("no pool or network hash rate stored"), ha="center",
                   transform=axis.transAxes)  # fmt: skip
-        title = "National hash-rate share (watched operations ÷ network)"
-    axis.set_ylabel("% of network")
+        title = w.text("National hash-rate share (watched operations ÷ network)")
+    axis.set_ylabel(w.text("% of network"))
     axis.set_title(title, fontsize=10, loc="left")
     _format_time_axis(axis, figures.period)
 
 
-def left_out_note(figures: GridFigures) -> str:
-    """Which operations and days the national share leaves out (no daily hash rate)."""
+def left_out_note(figures: GridFigures, w: Wording | None = None) -> str:
+    """Which operations and days the national share leaves out (no daily hash rate), in
+    ``w``'s language (English by default: the command's own message)."""
     if not figures.left_out:
         return ""
+    w = w or wording("en")
     parts = [
-        f"{operation} on {len(days)} day{'s' if len(days) != 1 else ''} ({_day_ranges(days)})"
+        _counted(w, LEFT_OUT, len(days), operation=operation, days=_day_ranges(days))
         for operation, days in sorted(figures.left_out.items())
-    ]
-    return (
-        " Partial days (hollow, not in the mean) leave out (no daily pool hash rate): "
-        + "; ".join(parts)
-        + "."
+    ]  # fmt: skip
+    return " " + w.text(
+        "Partial days (hollow, not in the mean) leave out (no daily pool hash rate): {list}.",
+        list="; ".join(parts),
     )
 
 
@@ -373,12 +421,26 @@ def fit_titles(figure: Figure, axes: Iterable[Axes]) -> None:
             title.set_text(textwrap.fill(text, width, break_on_hyphens=False))
 
 
-_THOUSANDS = FuncFormatter(lambda value, _position: f"{value:,.10g}")
-"""Axis ticks with thousands separators (1,200 MWh), and no more decimals than a tick has."""
+def fit_suptitle(figure: Figure, title: Text) -> None:
+    """Wrap the page's title onto as many lines as it needs to lie inside the page, with a
+    margin of 5 % a side (the longest language's words are the widest, e.g. Russian's)."""
+    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+    text = " ".join(title.get_text().split())
+    width = len(text)
+    while width > 20 and title.get_window_extent(renderer).width > 0.9 * figure.bbox.width:
+        width -= 4
+        title.set_text(textwrap.fill(text, width, break_on_hyphens=False))
 
 
-def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
-    """The report as PNG or PDF bytes (``suffix`` is ``.png`` or ``.pdf``)."""
+def _thousands(w: Wording) -> FuncFormatter:
+    """Axis ticks with the language's thousands separator (1,200 or 1 200 MWh), and no more
+    decimals than a tick has."""
+    return FuncFormatter(lambda value, _position: w.number(Decimal(f"{value:.10g}")))
+
+
+def draw_grid_report(figures: GridFigures, suffix: str, language: str = "en") -> bytes:
+    """The report as PNG or PDF bytes (``suffix`` is ``.png`` or ``.pdf``) in ``language``."""
+    w = wording(language)
     regions = figures.regions
     colors = {
         region.region: REGION_COLORS[i % len(REGION_COLORS)] for i, region in enumerate(regions)
@@ -387,24 +449,30 @@ def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
     figure = Figure(figsize=A4_INCHES)
     axes = figure.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios})
     start, end = figures.period.start, figures.period.end - timedelta(days=1)
-    figure.suptitle(
-        f"reservewatch grid report — {figures.period.label} ({start:%d %b %Y} to {end:%d %b %Y},"
-        " UTC)",
+    title = figure.suptitle(
+        w.text(
+            "reservewatch grid report — {period} ({start} to {end}, UTC)",
+            period=figures.period.label, start=w.day(start), end=w.day(end),
+        ),
         fontsize=11,
         fontweight="bold",
-    )
+    )  # fmt: skip
+    fit_suptitle(figure, title)
     for axis, region in zip(axes, regions, strict=False):
-        _draw_region(axis, region, colors[region.region], figures.period)
-    _draw_energy(axes[len(regions)], figures, colors)
-    _draw_share(axes[len(regions) + 1], figures)
+        _draw_region(axis, region, colors[region.region], figures.period, w)
+    _draw_energy(axes[len(regions)], figures, colors, w)
+    _draw_share(axes[len(regions) + 1], figures, w)
     for axis in axes:
-        axis.yaxis.set_major_formatter(_THOUSANDS)
+        axis.yaxis.set_major_formatter(_thousands(w))
         axis.tick_params(labelsize=7)
     figure.text(
         0.01,
         0.003,
-        "Source: reservewatch store — site telemetry rollups, curtailment orders, pool-reported "
-        "and network hash rate." + left_out_note(figures),
+        w.text(
+            "Source: reservewatch store — site telemetry rollups, curtailment orders, "
+            "pool-reported and network hash rate."
+        )
+        + left_out_note(figures, w),
         fontsize=5.5,
         color="#555555",
         wrap=True,
@@ -418,29 +486,31 @@ def draw_grid_report(figures: GridFigures, suffix: str) -> bytes:
     return buffer.getvalue()
 
 
-async def render_grid_report(config: Config, store: Store, period: str, suffix: str) -> bytes:
-    """The grid report of ``period`` as ``.png`` or ``.pdf`` bytes.
+async def render_grid_report(
+    config: Config, store: Store, period: str, suffix: str, language: str = "en"
+) -> bytes:
+    """The grid report of ``period`` as ``.png`` or ``.pdf`` bytes, in ``language``.
 
     Raises :class:`ReportError` for a period label that names no period or another suffix.
     """
-    data, _ = await grid_report(config, store, period, suffix)
+    data, _ = await grid_report(config, store, period, suffix, language)
     return data
 
 
 async def grid_report(
-    config: Config, store: Store, period: str, suffix: str
+    config: Config, store: Store, period: str, suffix: str, language: str = "en"
 ) -> tuple[bytes, GridFigures]:
     """Like :func:`render_grid_report`, with the figures drawn (what the share leaves out…)."""
     span = parse_report_request(period, suffix)
     if not config.operations or not any(op.sites for op in config.operations):
         raise ReportError("the configuration has no sites: a grid report needs at least one")
     figures = await gather_grid_figures(config, store, span)
-    return draw_grid_report(figures, suffix), figures
+    return draw_grid_report(figures, suffix, language), figures
 
 
-async def write_grid_report(config: Config, period: str, out: Path) -> int:
+async def write_grid_report(config: Config, period: str, out: Path, language: str = "en") -> int:
     async with open_store(config.database) as store:
-        data, figures = await grid_report(config, store, period, out.suffix.lower())
+        data, figures = await grid_report(config, store, period, out.suffix.lower(), language)
     try:
         out.write_bytes(data)  # noqa: ASYNC240 - one small write after the work is done
     except OSError as err:

@@ -25,7 +25,7 @@ from collector.config.model import Config, regulator_zone
 from collector.config.wallets import wallet_book
 from collector.documents.grid_report import gather_grid_figures
 from collector.documents.public_page import PAGE_NAMES, transparency_html
-from collector.documents.statements import load_signing_key, write_output
+from collector.documents.statements import issued_format, load_signing_key, write_output
 from collector.errors import OutputError, ReservewatchError
 from collector.sources.prices import load_valuation_inputs
 from collector.store.queries import Store, open_store
@@ -151,14 +151,15 @@ def proof_doc(row: WalletProof) -> dict[str, Any]:
     }
 
 
-def render_report(report: dict[str, Any], fmt: str, config: Config) -> bytes:
+def render_report(report: dict[str, Any], fmt: str, config: Config, language: str = "en") -> bytes:
+    """The signed report; only the PDF is written in ``language`` (JSON and CSV are data)."""
     key = load_signing_key(config.statement.signing_key_file)
     digest = report_sha256(report)
     if fmt == "json":
         return sign_report_json(report, key)
     if fmt == "csv":
         return sign_report_csv(render_report_csv(report, digest), key)
-    return render_report_pdf(report, digest, key)
+    return render_report_pdf(report, digest, key, language)
 
 
 def _as_of(as_of: datetime | None) -> datetime:
@@ -173,9 +174,10 @@ def _as_of(as_of: datetime | None) -> datetime:
 
 
 async def write_reserve_report(
-    config: Config, period: str, out: Path, as_of: datetime | None = None
+    config: Config, period: str, out: Path, as_of: datetime | None = None, language: str = "en"
 ) -> int:
-    """The ``report reserve`` command: the format from ``out``'s suffix."""
+    """The ``report reserve`` command: the format from ``out``'s suffix, a PDF in
+    ``language`` (kk, ru or en)."""
     fmt = FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise ReserveReportError(
@@ -186,13 +188,14 @@ async def write_reserve_report(
         await store.record_terms(terms_documents(config))  # before "now" is read
         instant = _as_of(as_of)
         # A report issued before as of this instant is served again as it was issued.
-        document = (await store.issued_report("reserve", span.label, instant)).get(fmt)
+        kept_as = issued_format(fmt, language)
+        document = (await store.issued_report("reserve", span.label, instant)).get(kept_as)
         if document is None:
             # The terms and settings known at the instant, not the file's today.
             snapshot = await snapshot_as_of(store, config, instant)
             report = build_report(await gather_report(snapshot, store, span))
-            document = render_report(report, fmt, snapshot.config)
-            await store.save_issued_report("reserve", span.label, instant, {fmt: document})
+            document = render_report(report, fmt, snapshot.config, language)
+            await store.save_issued_report("reserve", span.label, instant, {kept_as: document})
     write_output(out, document)
     return 0
 

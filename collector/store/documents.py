@@ -4,6 +4,7 @@ pages, reminders, terms and settings as revisions."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from collector.errors import StoreError
 from collector.store.base import StoreBase, _as_of, _table
 from collector.store.tables import (
+    AssessedDues,
     EarningRevision,
     IssuedDocument,
     IssuedReport,
@@ -216,6 +218,52 @@ class DocumentStore(StoreBase):
             (str(r.operation_id), str(r.period)): (r.as_of, int(r.due_sat))
             for r in await self._read(statement)
         }
+
+    async def assessed_dues(
+        self, known_at: datetime, bases: Mapping[str, str]
+    ) -> dict[str, dict[str, int]]:
+        """The dues kept for ``known_at`` (:meth:`keep_assessed_dues`), by operation, of the
+        operations in ``bases`` (operation -> basis) whose kept basis is the one given."""
+        t = _table(AssessedDues)
+        rows = await self._read(
+            select(t.c.operation_id, t.c.basis, t.c.dues).where(
+                t.c.known_at == known_at, t.c.operation_id.in_(list(bases))
+            )
+        )
+        return {
+            str(row.operation_id): {
+                str(label): int(due) for label, due in json.loads(row.dues).items()
+            }
+            for row in rows
+            if bases.get(str(row.operation_id)) == row.basis
+        }
+
+    async def keep_assessed_dues(
+        self, known_at: datetime, dues: Mapping[str, tuple[str, Mapping[str, int]]]
+    ) -> None:
+        """Keep each operation's dues as known at ``known_at`` (operation -> (basis, period
+        label -> due)); dues kept before for the same basis stay as they are."""
+        now = self.clock.now()
+        rows = [
+            {
+                "operation_id": operation_id,
+                "known_at": known_at,
+                "basis": basis,
+                "dues": json.dumps(dict(by_period), sort_keys=True, separators=(",", ":")),
+                "computed_at": now,
+            }
+            for operation_id, (basis, by_period) in dues.items()
+        ]
+        if not rows:
+            return
+
+        async def work(connection: AsyncConnection) -> None:
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            await connection.execute(
+                insert(_table(AssessedDues)).values(rows).on_conflict_do_nothing()
+            )
+
+        await self._write(work)
 
     async def revision_instants(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collector.store.base import _ACCOUNT_DAY, _CREDIT, _SAMPLE, StoreBase, _as_of, _table
@@ -187,6 +187,22 @@ class PoolStore(StoreBase):
         if as_of is not None:
             statement = statement.where(t.c.observed_at <= as_of)
         return [PoolHashrateSampleRecord(*row) for row in await self._read(statement)]
+
+    async def first_hashrate_samples(
+        self, operation_id: str | None = None, *, as_of: datetime | None = None
+    ) -> dict[tuple[str, str, str], datetime]:
+        """Per (operation, pool kind, account), when the collector first sampled its hash rate
+        (observed no later than ``as_of``): before it, no figure of an account whose pool
+        publishes none can exist."""
+        t = _table(PoolHashrateSample)
+        statement = select(
+            t.c.operation_id, t.c.pool_kind, t.c.account, func.min(t.c.observed_at)
+        ).group_by(t.c.operation_id, t.c.pool_kind, t.c.account)
+        if operation_id is not None:
+            statement = statement.where(t.c.operation_id == operation_id)
+        if as_of is not None:
+            statement = statement.where(t.c.observed_at <= as_of)
+        return {(row[0], row[1], row[2]): row[3] for row in await self._read(statement)}
 
     async def pool_statuses(self) -> list[PoolStatusRecord]:
         t = _table(PoolStatus)

@@ -375,6 +375,23 @@ class IssuedReport(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class AssessedDues(Base):
+    """An operation's periods' dues as the store knew them at an instant: the assessments
+    that make an amount first known after its deadline due from then (issue 26, item 4).
+    What the store knew at a past instant never changes, so they are kept once computed and
+    a restart reads them rather than computing a pass per instant. ``basis`` fingerprints
+    what else the figure came from (the operation's terms and the settings as known then,
+    and the code of the money rules): a change of either computes them afresh."""
+
+    __tablename__ = "assessed_dues"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    known_at: Mapped[datetime] = mapped_column(primary_key=True)
+    basis: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dues: Mapped[str] = mapped_column(Text)  # canonical JSON: period label -> due in sat
+    computed_at: Mapped[datetime]
+
+
 class ReminderSent(Base):
     """A payment reminder e-mailed before a deadline; appended once, never changed: a
     restart reads what was sent and does not send it again."""

@@ -70,6 +70,7 @@ class LiveSite:
         "config",
         "dirty",
         "energy_total_wh",
+        "from_machines",
         "hashrate_hs",
         "inlet_temp_c",
         "last_ts_s",
@@ -95,6 +96,9 @@ class LiveSite:
         self.miners_online: int | None = None
         self.miners_total: int | None = None
         self.inlet_temp_c: float | None = None
+        # Whether the latest reading was the site's machines folded (else its own site-level
+        # reading, or restored state): only then may a sweep of silent machines move gauges.
+        self.from_machines = False
         self.dirty = False
         # Bumped on every change a scrape could show; the exposition caches per site by it.
         self.version = 0
@@ -192,7 +196,14 @@ class SiteBook:
             state.version += 1
         self.version += 1
 
-    def apply(self, site_id: str, reading: SiteReading, now_s: float | None = None) -> None:
+    def apply(
+        self,
+        site_id: str,
+        reading: SiteReading,
+        now_s: float | None = None,
+        *,
+        from_machines: bool = False,
+    ) -> None:
         """Take one validated reading; raise :class:`Rejected` for duplicates and glitches.
 
         With ``now_s`` (the collector's clock, Unix seconds), a reading stamped ahead of it
@@ -240,6 +251,7 @@ class SiteBook:
         if reading.miners_total is not None:
             state.miners_total = reading.miners_total
         state.inlet_temp_c = reading.inlet_temp_c
+        state.from_machines = from_machines
         state.dirty = True
         state.version += 1
         self.version += 1
@@ -265,7 +277,10 @@ class SiteBook:
 
         When a machine reported something newer than the site's latest ``ts`` this is a reading
         like any other (gauges, rollup); otherwise (machines went silent, counted offline) only
-        the gauges and the persisted state move.
+        the gauges and the persisted state move, and only while the machines gave the site's
+        latest reading: a site that reports on its own (site-level) keeps its figures when some
+        machines once published for it and went silent (a stray burst would otherwise reset
+        its power to 0 W at every sweep, until a restart forgot the machines).
         """
         state = self._sites.get(site_id)
         if state is None:
@@ -281,7 +296,10 @@ class SiteBook:
                     miners_online=sums.miners_online,
                     miners_total=sums.miners_total,
                 ),
+                from_machines=True,
             )
+            return
+        if not state.from_machines:
             return
         if (
             state.power_w != sums.power_w

@@ -218,6 +218,7 @@ ENDPOINTS: Final = (
     Endpoint("luxor", "/summary/", "snapshot", _fixture("luxor_summary.json")),
     Endpoint("luxor", "/workers/", "snapshot", _exact(_LUXOR_WORKERS)),
     Endpoint("luxor", "/transactions/", "earnings", _exact(_LUXOR_TRANSACTIONS)),
+    Endpoint("luxor", "/revenue/", "earnings", _fixture("luxor_revenue.json")),
     Endpoint(
         "luxor", "/hashrate-efficiency/", "earnings", _fixture("luxor_hashrate_efficiency.json")
     ),

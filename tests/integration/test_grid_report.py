@@ -193,6 +193,39 @@ async def test_a_suffix_other_than_png_or_pdf_is_a_report_error(store: Store, su
         await render_grid_report(CONFIG, store, DAY, suffix)
 
 
+# Issue 30, item 2: the report in Kazakh, Russian and English, whole inside the A4 page.
+GRID_LABELS = {
+    "en": ["reservewatch grid report — 2026-10 (October 1, 2026 to October 31, 2026, UTC)",
+           "pavlodar: 3 sites, quota 130 MW", "Metered mining energy per day, by region",
+           "National hash-rate share (watched operations ÷ network)", "% of network", "4,000"],
+    "kk": ["reservewatch энергожүйе есебі — 2026-10 (2026 ж. 1 қазан – 2026 ж. 31 қазан, UTC)",
+           "pavlodar: 3 алаң, квота 130 МВт", "Күн сайынғы өлшенген майнинг энергиясы",
+           "Ұлттық хешрейт үлесі (бақыланатын операциялар ÷ желі)", "желінің %",
+           "жүктеме (сағаттық орташа)", "МВт·сағ"],
+    "ru": ["Отчёт reservewatch по энергосистеме — 2026-10 (с 1 октября 2026 г. по 31 октября "
+           "2026 г., UTC)", "pavlodar: площадок: 3, квота 130 МВт",
+           "Измеренная энергия майнинга по дням и регионам",
+           "Национальная доля хешрейта (наблюдаемые операции ÷ сеть)", "% сети",
+           "нагрузка (среднечасовая)", "МВт·ч"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+async def test_the_report_reads_in_each_language_and_every_word_lies_inside_the_page(
+    store: Store, tmp_path: Path, language: str
+) -> None:
+    """Russian's title is the widest: it wraps rather than running off both sides."""
+    pdf = await render_grid_report(CONFIG, await _filled(store), "2026-10", ".pdf", language)
+    boxes = pdf_word_boxes(pdf, tmp_path)
+    assert all(left >= 0 and right <= 595.28 for _, left, right in boxes)
+    read = [word for word, _, _ in boxes]
+    joined = "".join(read)  # poppler splits some words at a kerned or no-break space
+    for label in GRID_LABELS[language]:
+        assert "".join(label.split()) in joined, (language, label)
+    if language != "en":
+        assert not {"quota", "MW", "network", "telemetry", "Source:"} & set(read)
+
+
 def test_report_grid_command_writes_the_png_and_rejects_a_bad_suffix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -205,6 +238,10 @@ def test_report_grid_command_writes_the_png_and_rejects_a_bad_suffix(
     assert main([*argv, "--out", str(out)]) == 0
     with Image.open(out) as image:
         assert image.format == "PNG"
+    russian = tmp_path / "grid.pdf"
+    assert main([*argv, "--out", str(russian), "--lang", "ru"]) == 0
+    words, _info = pdf_words(russian.read_bytes(), tmp_path)
+    assert "Отчёт reservewatch по энергосистеме" in words
 
     assert main([*argv, "--out", str(tmp_path / "grid.jpg")]) != 0
     assert ".png or .pdf, not .jpg" in capsys.readouterr().err

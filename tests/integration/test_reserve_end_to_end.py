@@ -223,6 +223,16 @@ async def test_the_reserve_comes_out_of_the_store_by_source_with_custody_and_val
     pdf_text = text_of(out / "reserve.pdf")
     assert "Екібастұз Майнинг ЖШС" in pdf_text
     assert "Unapproved outflows" in pdf_text and OUTSIDE in pdf_text
+    kazakh = out / "reserve-kk.pdf"
+    done = run_cli("report", "reserve", "--config", str(path), "--period", period,
+                   "--out", str(kazakh), "--as-of", as_of, "--lang", "kk")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    verified = run_cli("statement", "verify", str(kazakh), "--public-key",
+                       str(tmp_path / "statement-key.pub.pem"))  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+    kazakh_text = text_of(kazakh)
+    assert "Рұқсатсыз шығыстар" in kazakh_text and OUTSIDE in kazakh_text
+    assert "Unapproved outflows" not in kazakh_text
     page = out / "public"
     done = run_cli("report", "transparency", "--config", str(path), "--out", str(page),
                    "--as-of", as_of)  # fmt: skip

@@ -144,8 +144,9 @@ async def test_a_backfill_since_a_day_stores_every_days_network_figures_and_show
                 assert obligation is not None, operation.id
                 reasons = {missing.reason for missing in obligation.missing_days}
                 if operation.id == "on-ocean":
-                    # OCEAN publishes no daily hash rate: its past days have none to read.
-                    assert reasons == {MissingReason.NO_POOL_HASHRATE}
+                    # OCEAN publishes no daily hash rate (no public client reads a history of
+                    # one): its past days have none to read, and the statement says so.
+                    assert reasons == {MissingReason.POOL_PUBLISHES_NO_HISTORY}
                     continue
                 assert reasons == set(), operation.id
                 assert obligation.expected_sat > 0, operation.id

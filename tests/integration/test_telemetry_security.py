@@ -24,7 +24,7 @@ from collector.clock import FrozenClock
 from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.telemetry.client import GmqttClient, MqttError, MqttSettings
+from collector.telemetry.client import GmqttClient, MqttError, MqttMessage, MqttSettings
 from collector.telemetry.service import TelemetryService
 from tests.integration.mosquitto import Mosquitto
 from tests.integration.test_telemetry import START, make_config
@@ -37,7 +37,12 @@ PASSWORDS = {
     "grid-operator": "grid-pw",
     "north-1": "north-1-pw",
     "north-2": "north-2-pw",
+    "acl-probe": "probe-pw",
 }
+SERVICE_ACCOUNTS = ("reservewatch-collector", "grid-operator")
+PROBE = "user acl-probe\ntopic read reservewatch/#\n"
+"""A test-only account that reads every topic: what reaches it is what the broker delivered.
+A ``user`` block of its own changes no other account's rights."""
 
 
 def _name(common_name: str) -> x509.Name:
@@ -93,7 +98,7 @@ def secure_broker(tmp_path: Path) -> Iterator[Mosquitto]:
     for user, password in PASSWORDS.items():
         create = ["-c"] if not passwd.exists() else []
         subprocess.run(["mosquitto_passwd", *create, "-b", str(passwd), user, password], check=True)
-    (etc / "acl").write_text((DEPLOY / "acl").read_text())
+    (etc / "acl").write_text((DEPLOY / "acl").read_text() + "\n" + PROBE)
     workdir = tmp_path / "broker"
     workdir.mkdir()
     broker = Mosquitto(workdir)
@@ -187,3 +192,38 @@ async def test_sites_publish_only_as_themselves_and_anonymous_clients_are_refuse
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await store.close()
+
+
+async def test_service_accounts_publish_no_site_telemetry_not_even_under_their_own_names(
+    secure_broker: Mosquitto,
+) -> None:
+    """The ACL's ``pattern`` lines grant every user its own site topics; the service accounts
+    deny themselves theirs first, so nothing they publish there is delivered."""
+    delivered: list[str] = []
+
+    def record(message: MqttMessage) -> None:
+        delivered.append(str(message.topic))
+
+    probe = GmqttClient(tls_settings(secure_broker, "acl-probe", "probe"), record)
+    await probe.connect()
+    await probe.subscribe(["reservewatch/#"], qos=1)
+    try:
+        for account in SERVICE_ACCOUNTS:
+            client = GmqttClient(tls_settings(secure_broker, account, f"{account}-test"))
+            await client.connect()
+            for channel in ("telemetry", "miners/m-1", "miners"):
+                client.publish(f"reservewatch/sites/{account}/{channel}", reading_at(1), qos=1)
+            await client.drain()
+            await client.disconnect()
+        site = GmqttClient(tls_settings(secure_broker, "north-1", "north-1-gw"))
+        await site.connect()
+        site.publish("reservewatch/sites/north-1/telemetry", reading_at(2), qos=1)
+        await site.drain()
+        await site.disconnect()
+        async with asyncio.timeout(10):
+            while "reservewatch/sites/north-1/telemetry" not in delivered:
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # time for the service accounts' messages, were they let through
+        assert delivered == ["reservewatch/sites/north-1/telemetry"]
+    finally:
+        await probe.disconnect()

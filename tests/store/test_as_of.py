@@ -9,10 +9,13 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
+from collector.accounts import assessments
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
@@ -29,6 +32,7 @@ from collector.store.records import (
     PoolHashrateDayRecord,
     ReserveOutputRecord,
 )
+from collector.store.tables import AssessedDues
 from remittance.statement import Statement, StatementTranche
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
@@ -279,6 +283,59 @@ def test_an_amount_restated_after_the_deadline_is_due_from_its_assessment(
     assert paid.remitted_sat == 305_001
     assert [t.late_seconds for t in paid.transfers] == [0, 0, 0]  # the last was 813,600
     assert "paid_late" not in paid.flags
+
+
+def test_dues_assessed_at_a_past_instant_are_kept_and_read_again(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart reads October's due as known at its deadline from the store instead of
+    computing a pass for that instant (100 operations x 2 years: 5.6 s -> 15 ms of the first
+    pass); kept under a basis of the terms, the settings and the rules' code, so another
+    release of the rules computes it afresh."""
+    config = _scenario(tmp_path, database_url)
+    revised_at = datetime(2026, 11, 20, tzinfo=UTC)
+
+    async def revise() -> None:
+        async with Store(open_engine(config.database), FrozenClock(revised_at)) as store:
+            await store.upsert_earnings(
+                [EarningRecord("op-demo", "ocean", "pool-b", date(2026, 10, 30), 450_000)]
+            )
+
+    async def assessed_later() -> tuple[StatementTranche, ...]:
+        async with Store(open_engine(config.database)) as store:
+            built = await build_statement_from_store(
+                config, store, config.operation("op-demo"), "2026-10", revised_at + timedelta(1)
+            )
+        return built.assessed_later
+
+    async def kept_rows() -> list[tuple[datetime, str]]:
+        table = AssessedDues.__table__
+        engine = open_engine(config.database)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(table.c.known_at, table.c.dues))).all()
+        await engine.dispose()
+        return [(row.known_at.replace(tzinfo=UTC), row.dues) for row in rows]
+
+    async def tamper(dues: str) -> None:
+        table = AssessedDues.__table__
+        engine = open_engine(config.database)
+        async with engine.begin() as connection:
+            await connection.execute(update(table).values(dues=dues))
+        await engine.dispose()
+
+    asyncio.run(revise())
+    computed = asyncio.run(assessed_later())
+    assert computed == (StatementTranche(5_000, revised_at, revised_at + timedelta(days=10)),)
+    [(known_at, dues)] = asyncio.run(kept_rows())  # the due at October's deadline
+    assert known_at < revised_at
+    assert json.loads(dues)["2026-10"] == 300_001
+    # Read, not computed: a kept due of 295,001 makes the revision assess 10,000 sat.
+    asyncio.run(tamper(json.dumps({"2026-10": 295_001})))
+    assert [t.amount_sat for t in asyncio.run(assessed_later())] == [10_000]
+    # Another release of the rules: computed afresh, and kept beside the first.
+    monkeypatch.setattr(assessments, "rules_fingerprint", lambda: "another release")
+    assert asyncio.run(assessed_later()) == computed
+    assert len(asyncio.run(kept_rows())) == 2
 
 
 def test_a_restatement_lists_the_revised_hash_rates_and_terms(

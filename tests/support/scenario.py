@@ -156,3 +156,14 @@ def bare_operation(operation_id: str, address: str, **remittance: Any) -> dict[s
         "remittance": remittance or {"rate": "0.1"},
         "reserve_addresses": [address],
     }
+
+
+def latest_migration() -> str:
+    """The store's newest migration (the one a fresh store is upgraded to)."""
+    from alembic.script import ScriptDirectory
+
+    from collector.store.database import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import gc
 import weakref
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from collector.accounts import service as accounts
 from collector.accounts.compute import AccountsPass, compute_pass
-from collector.accounts.inputs import Inputs
-from collector.accounts.pool_days import daily_hashrates
+from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.pool_days import daily_hashrates, no_history_before
 from collector.accounts.service import AccountsService
+from collector.bitcoin.descriptors import parse_descriptor
 from collector.cli import term_changes
 from collector.clock import FrozenClock
 from collector.config.load import parse_config
@@ -21,13 +22,17 @@ from collector.config.model import Config
 from collector.metrics import build_registry
 from collector.store.queries import Store
 from collector.store.records import (
+    ChainTipRecord,
     EarningRecord,
     NetworkDayRecord,
     PoolHashrateDayRecord,
+    PoolHashrateSampleRecord,
     PoolStatusRecord,
+    ReserveOutputRecord,
 )
 from remittance.ledger import ReserveOutput
-from remittance.obligations import DailyEarning
+from remittance.obligations import DailyEarning, MissingReason
+from simulator.keys import wpkh_descriptor
 from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
 
 CONFIG = parse_config(
@@ -71,6 +76,28 @@ def test_a_day_says_where_its_hash_rate_came_from_and_whether_samples_covered_it
     both, poor = daily_hashrates(CONFIG, rows)["op"]
     assert (both.source, both.coverage, both.covered) == ("pool+samples", Decimal("0.9500"), True)
     assert (poor.source, poor.coverage, poor.covered) == ("samples", Decimal("0.5000"), False)
+
+
+def _one_pool(pool: dict[str, str]) -> Config:
+    return parse_config({"operations": [{**bare_operation("op", DEMO_ADDRESS), "pools": [pool]}]})
+
+
+def test_days_before_every_unpublished_account_was_sampled_have_no_history_to_read() -> None:
+    # OCEAN publishes no daily hash rate: account "a" first sampled on 2 November, "b" on the
+    # 5th (late in the day, +05:00 still the 5th in UTC), so no day before the 5th can have
+    # the operation's figure; an account never sampled sets no bound (its days alert).
+    first = {
+        ("op", "ocean", "a"): datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+        ("op", "ocean", "b"): datetime(2026, 11, 6, 3, 0, tzinfo=timezone(timedelta(hours=5))),
+    }
+    assert no_history_before(CONFIG, first) == {"op": date(2026, 11, 5)}
+    assert no_history_before(CONFIG, {("op", "ocean", "a"): first["op", "ocean", "a"]}) == {
+        "op": date(2026, 11, 2)
+    }
+    assert no_history_before(CONFIG, {}) == {}
+    # A pool whose own daily figure is read can fill any past day: no such bound.
+    braiins = _one_pool({"kind": "braiins", "account": "x", "token_env": "T"})
+    assert no_history_before(braiins, {("op", "braiins", "x"): first["op", "ocean", "a"]}) == {}
 
 
 def test_rows_of_operations_no_longer_configured_are_ignored() -> None:
@@ -313,6 +340,70 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
     assert discrepancy() == [1.0]
 
 
+def _descriptor_operations(fixed: str) -> Config:
+    """alpha pays to a descriptor; beta to one fixed address; gamma to its own."""
+    return parse_config(
+        {
+            "reserve": {"gap_limit": 20},
+            "operations": [
+                bare_operation("alpha", fixed)
+                | {"reserve_addresses": [], "reserve_descriptor": wpkh_descriptor(0)},
+                bare_operation("beta", fixed),
+                bare_operation("gamma", OTHER_ADDRESS),
+            ],
+        }
+    )
+
+
+def _paid(operation: str, address: str, txid: str) -> ReserveOutputRecord:
+    return ReserveOutputRecord(
+        txid * 64, 0, operation, address, 50_000, "confirmed", 900_000, "ab" * 32, AS_OF
+    )
+
+
+async def test_a_payment_where_the_node_watches_past_the_gap_is_credited(store: Store) -> None:
+    """Issue 27, item 4: on bitcoind (the node watches the descriptor to its range) a payment
+    to alpha's 500th address was in the reserve's received figure and holdings but not in
+    alpha's ledger: alpha was shown a shortfall for a confirmed payment."""
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    config = _descriptor_operations(DEMO_ADDRESS)
+    await store.upsert_reserve_outputs([_paid("alpha", d.address(500), "a")])
+    await store.save_chain_tip(ChainTipRecord("main", 900_010, "cd" * 32, AS_OF))
+    inputs = await read_inputs(store, config)
+    [output] = inputs.outputs["alpha"]
+    assert output.address == d.address(500)
+    assert d.address(500) in inputs.reserve_addresses["alpha"]
+    assert compute_pass(config, inputs, AS_OF).accounts["alpha"].total_remitted_sat == 50_000
+
+
+async def test_an_address_two_wallets_derive_stales_those_two_operations_only(
+    store: Store,
+) -> None:
+    """Issue 27, item 4: beta's fixed address is alpha's descriptor's 25th: check-config
+    derives 20 and passes; once alpha's 5th is paid the walk reaches the 25th, and every
+    accounts pass raised, all operations stopped, no stale metric. Now alpha and beta are
+    stale (``wallet_overlap``, saying which address and whose), gamma is computed."""
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    config = _descriptor_operations(d.address(25))
+    await store.upsert_reserve_outputs(
+        [_paid("alpha", d.address(5), "a"), _paid("beta", d.address(25), "b")]
+    )
+    service = AccountsService(config, store, FrozenClock(AS_OF))
+    accounts = await service.recompute()
+    assert set(accounts) == {"gamma"}
+    assert service.stale == {"alpha": "wallet_overlap", "beta": "wallet_overlap"}
+    [(_reason, message)] = [
+        failed for op, failed in (await _pass(store, config)).failed.items() if op == "alpha"
+    ]
+    assert f"reserve address {d.address(25)} of operation alpha is derived by reserve beta" in (
+        message
+    )
+
+
+async def _pass(store: Store, config: Config) -> AccountsPass:
+    return compute_pass(config, await read_inputs(store, config), AS_OF)
+
+
 def test_a_pass_leaves_its_objects_out_of_collections_and_cycles_are_still_collected(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -395,3 +486,37 @@ async def test_a_pool_account_that_never_reports_its_hash_rate_still_owes(store:
     honest = service.accounts["op"].obligation_for("2026-10")
     assert honest is not None
     assert (honest.expected_sat, honest.due_sat) == (31_000_000, 3_100_000)
+
+
+async def test_an_ocean_month_before_the_first_sample_says_the_pool_has_no_history(
+    store: Store,
+) -> None:
+    """Issue 28, item 5: OCEAN publishes no daily hash rate, so a backfilled month before the
+    collector first sampled the account has no expected figure; the statement says why."""
+    config = _one_pool({"kind": "ocean", "account": "a"})
+    october = [date(2026, 10, 1) + timedelta(days=n) for n in range(31)]
+    await store.upsert_earnings(
+        [EarningRecord("op", "ocean", "a", day, 400_000) for day in october]
+    )
+    await store.upsert_network_days(
+        [NetworkDayRecord(day, 144, 45_000_000_000, 9e20, None, True) for day in october]
+    )
+    first = datetime(2026, 10, 20, 10, 0, tzinfo=UTC)
+    await store.save_hashrate_samples(
+        [
+            PoolHashrateSampleRecord("op", "ocean", "a", first + timedelta(hours=h), 2e16)
+            for h in (0, 1, 300)
+        ]
+    )
+    assert await store.first_hashrate_samples() == {("op", "ocean", "a"): first}
+    assert await store.first_hashrate_samples(as_of=first - timedelta(seconds=1)) == {}
+    service = AccountsService(config, store, FrozenClock(datetime(2026, 11, 12, tzinfo=UTC)))
+    await service.recompute()
+    october_due = service.accounts["op"].obligation_for("2026-10")
+    assert october_due is not None
+    reasons = {missing.day: missing.reason for missing in october_due.missing_days}
+    assert {reasons[day] for day in october if day < first.date()} == {
+        MissingReason.POOL_PUBLISHES_NO_HISTORY
+    }
+    # From the first sample on, a day without a figure is a gap in collection.
+    assert reasons[date(2026, 10, 25)] is MissingReason.NO_POOL_HASHRATE

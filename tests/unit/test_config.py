@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from collector.config.base import resolve_secret
+from collector.config.checks import SERVICE_ACCOUNTS
 from collector.config.load import load_config, parse_config
 from collector.errors import ConfigError, SecretError
 
@@ -79,6 +80,32 @@ def test_duplicate_operation_and_site_ids_are_refused() -> None:
     assert any(
         line.startswith("site.yaml: operations[1].sites[0].id: duplicate site id") for line in lines
     )
+
+
+@pytest.mark.parametrize("account", ["reservewatch-collector", "grid-operator", "rw-collector-2"])
+def test_a_site_named_like_a_broker_service_account_is_refused(account: str) -> None:
+    """Sites publish under an account named after their id; the ACL's patterns would give a
+    service account that site's topics (deploy/mosquitto/acl), so no site may take its name:
+    the shipped accounts' names, and the collector's own ``mqtt.username``."""
+    site = {"id": account, "region": "pavlodar", "power_quota_w": 1, "efficiency_j_per_th": 20}
+    data = {
+        "mqtt": {"username": "rw-collector-2"},
+        "operations": [operation(sites=[operation()["sites"][0], site])],
+    }
+    [line] = problems(data)
+    assert line.startswith(
+        f"site.yaml: operations[0].sites[1].id: site id {account!r} is the name of a broker "
+        "service account"
+    )
+    assert "grid-operator, reservewatch-collector, rw-collector-2" in line
+    data["operations"][0]["remittance"] = {"rate": "2"}  # the raw checks say it too
+    assert any(f"operations[0].sites[1].id: site id {account!r}" in x for x in problems(data))
+
+
+def test_the_service_accounts_refused_as_site_ids_are_the_shipped_acls() -> None:
+    acl = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "acl"
+    users = [line.split()[1] for line in acl.read_text().splitlines() if line.startswith("user ")]
+    assert sorted(users) == sorted(SERVICE_ACCOUNTS)
 
 
 def test_a_reserve_address_shared_by_two_operations_names_both_paths() -> None:

@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from remittance import (
     Basis,
     DailyEarning,
@@ -35,6 +37,7 @@ from remittance.reserve_report import (
 )
 from remittance.signing import new_private_key, report_sha256
 from remittance.valuation import ExchangeRate, Price
+from tests.support.poppler import pdf_word_boxes
 
 AS_OF = datetime(2026, 12, 5, 12, tzinfo=UTC)  # a report for 2026 made on 5 December
 TERMS = RemittanceTerms(
@@ -143,9 +146,9 @@ PRICES = [
 RATES = [ExchangeRate(datetime(2026, 11, 1, tzinfo=UTC), "USD", Decimal("510.25"), "nbk-csv")]
 
 
-def _pages(report: dict[str, Any], tmp_path: Path) -> list[list[str]]:
+def _pages(report: dict[str, Any], tmp_path: Path, language: str = "en") -> list[list[str]]:
     path = tmp_path / "report.pdf"
-    path.write_bytes(render_report_pdf(report, report_sha256(report), new_private_key()))
+    path.write_bytes(render_report_pdf(report, report_sha256(report), new_private_key(), language))
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -200,3 +203,49 @@ def test_the_pdf_reads_as_it_means_and_the_csv_names_each_rows_columns(tmp_path:
             assert len(rows[header]) == len(row), (rows[header], row)
     assert headers["report_field"]
     assert ["report_field", "provisional", "true"] in rows
+
+
+# Issue 30, item 2: the report in Kazakh, Russian and English, every label from the language's
+# catalogue, the language's separators, an operation named with every letter Kazakh adds to
+# Russian (ә ғ қ ң ө ұ ү һ і), and no word past the page's right edge.
+KAZAKH_NAME = "Екібастұз Әлем Ғарыш Қуат Ңөсер Өнім Ұлы Үміт Һауа Іргетас ЖШС"
+REPORT_LABELS = {
+    "en": ["State crypto reserve — report for 2026", "Holdings by source", "Past deadline",
+           "Not yet due", "Unapproved outflows", "Proofs of control", "Price per BTC at the end",
+           "0.03600000", "45,922,500.00"],
+    "kk": ["Мемлекеттік криптовалюта резерві — 2026 есебі", "Активтер көздер бойынша",
+           "Мерзімі өткен", "Мерзімі келмеген", "Рұқсатсыз шығыстар", "Бақылау дәлелдері",
+           "Кезең соңындағы 1 BTC бағасы", "0,03600000", "45 922 500,00", "2026-12 * (ашық)"],
+    "ru": ["Государственный криптовалютный резерв — отчёт за 2026", "Активы по источникам",
+           "Просрочено", "Срок не наступил", "Несанкционированные списания",
+           "Доказательства контроля", "Цена 1 BTC на конец периода", "0,03600000",
+           "45 922 500,00", "2026-12 * (открыт)"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_report_reads_in_each_language_inside_the_page(language: str, tmp_path: Path) -> None:
+    report = _report("2026", prices=PRICES, rates=RATES)
+    report["operations"][0]["name"] = KAZAKH_NAME
+    report["unapproved_outflows"] = [
+        {"txid": "cd" * 32, "block_time": None, "unapproved_sat": 5,
+         "paid_to": [{"address": "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw", "sat": 5,
+                      "beyond_gap_of": None}],
+         "by_source": [{"holder": "", "sat": 5}], "reasons": ["unknown_coin"]},
+    ]  # fmt: skip
+    report["proofs"] = [
+        {"role": "reserve", "holder": "op", "status": "unproven", "registered_at": None,
+         "expires_at": None,
+         "address": "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"},
+    ]  # fmt: skip
+    pdf = render_report_pdf(report, report_sha256(report), new_private_key(), language)
+    words = " ".join(" ".join(page) for page in _pages(report, tmp_path, language))
+    for label in REPORT_LABELS[language]:
+        assert label in words, (language, label)
+    assert all(part in words for part in KAZAKH_NAME.split())
+    if language != "en":
+        for english in ("Holdings by source", "Unapproved outflows", "Rules", "Provisional",
+                        "unattributed", "in the mempool", "page "):  # fmt: skip
+            assert english not in words, (language, english)
+    right_margin = 595.28 - 15 * 72 / 25.4  # A4 less the 15 mm margin, in points
+    assert max(right for _, _, right in pdf_word_boxes(pdf, tmp_path)) <= right_margin + 0.5

@@ -125,6 +125,37 @@ def test_two_wallets_deriving_one_address_are_refused() -> None:
         WalletBook([Wallet("reserve", "alpha", (), d), Wallet("custody", "vault", (FIRST,))])
 
 
+def test_an_address_of_two_wallets_found_past_the_gap_is_listed_not_raised() -> None:
+    """Issue 27, item 4: one operation's fixed address is another's descriptor's 6th; the
+    configuration derives 3 and passes; once the descriptor's 3rd is paid the book derives to
+    the 6th. It raised there, and every accounts pass with it; now it is an overlap."""
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    book = WalletBook(
+        [Wallet("reserve", "alpha", (), d), Wallet("reserve", "beta", (d.address(5),))],
+        gap_limit=3,
+    )
+    assert book.overlaps == {}
+    book.learn([d.address(2)])
+    assert book.overlaps == {d.address(5): frozenset({("reserve", "alpha"), ("reserve", "beta")})}
+
+
+def test_a_payment_where_a_node_watches_is_found_past_the_gap() -> None:
+    """bitcoind watches a descriptor to its imported range (1,000): an output at index 500
+    is the holder's own address, though no gap walk reaches it; another holder's is not."""
+    d = parse_descriptor(wpkh_descriptor(0), "main")
+    other = parse_descriptor(wpkh_descriptor(1), "main")
+    book = WalletBook(
+        [Wallet("reserve", "alpha", (), d), Wallet("reserve", "beta", (), other)], gap_limit=20
+    )
+    book.learn([d.address(500)])
+    assert d.address(500) not in book
+    owner = book.derived_by("alpha", d.address(500))
+    assert owner is not None and (owner.holder, owner.index) == ("alpha", 500)
+    assert d.address(500) in book.addresses_of("alpha")
+    assert book.derived_by("beta", other.address(1500)) is None  # past the node's range
+    assert book.derived_by("beta", d.address(3)) is None  # alpha's
+
+
 def _config(reserve: dict[str, Any], **operation: Any) -> dict[str, Any]:
     return {
         "reserve": reserve,

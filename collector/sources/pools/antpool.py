@@ -75,14 +75,18 @@ class AntPoolAdapter(PoolAdapterBase):
         needs=frozenset({"token", "secret", "user_id"}),
         default_day_hashrate_unit="H/s",  # paymentHistoryV2's hashrate_unit (above)
     )  # "At most 600 requests per 10 minutes" (solidity-antpool), kept with a margin.
-    _last_nonce = 0
+    # The last nonce sent per (API, userId), shared by every adapter of the process: AntPool
+    # refuses a nonce not above the last it took, and two adapters of one account (a backfill
+    # beside the live job, a job rebuilt after a reload) could ask within one millisecond.
+    _last_nonces: ClassVar[dict[tuple[str, str], int]] = {}
 
     def expected_account(self) -> str:
         return self.account.user_id or self.account.account
 
     def _next_nonce(self) -> int:
-        nonce = max(int(self.clock.now().timestamp() * 1000), self._last_nonce + 1)
-        self._last_nonce = nonce
+        key = (self.base_url, self.expected_account())
+        nonce = max(int(self.clock.now().timestamp() * 1000), self._last_nonces.get(key, 0) + 1)
+        self._last_nonces[key] = nonce
         return nonce
 
     async def _call(

@@ -22,6 +22,15 @@ range per request). Each request is filtered by ``subaccount_names``.
   kept as "other" income (never mined unless counted); debits of "Payout", "Payment" and
   "Transaction Fee" (the balance paid out; BitFactory's pool-transactions page) are not
   income; any other debit or type is unknown, counted.
+- ``/api/v2/pool/revenue/BTC?start_date=&end_date=`` (days, both included, not paged):
+  ``revenue[{date_time, revenue{currency_type, revenue_type, revenue}}]``, the day's figure
+  Luxor publishes itself (``revenue`` a JSON number, BTC; ``revenue_type`` "MINING"), about
+  45 days back (afaqueadmin/BitFactory ``src/lib/luxor.ts`` ``RevenueResponse`` and
+  ``LUXOR_API_HISTORICAL_DATA_INVESTIGATION.md``; a public dashboard's Luxor client,
+  CleanSatMining, ``RevenueItem``). Which UTC day a transaction's ``date_time`` books to is not
+  documented, so a day's mining is Luxor's own MINING figure where ``/revenue`` has the day,
+  the "Miner Revenue" rows' sum otherwise (older days); where both have it and they differ by
+  more than 1 sat, the difference is an unknown row (counted, logged): a visible finding.
 - ``/api/v2/pool/hashrate-efficiency/BTC?tick_size=1d``: ``hashrate_efficiency[{date_time,
   hashrate, efficiency}]``, the day's hash rate (H/s by that client; ``day_hashrate_unit``).
 - A zone-less ``date_time`` is read in ``timestamp_zone`` (UTC by default).
@@ -60,6 +69,10 @@ INCOME_CATEGORIES: Final = {"Miner Revenue": Income.MINING, "LuxOS Rebate": Inco
 # pool-transactions/page.tsx names the categories it sees: "Miner Revenue, LuxOS Rebate,
 # Transaction Fee, Payment, Payout").
 PAYOUT_CATEGORIES: Final = frozenset({"Payout", "Payment", "Transaction Fee"})
+MINING_REVENUE_TYPE: Final = "MINING"  # /revenue's revenue_type of mining (BitFactory, CleanSat)
+RECONCILED_WITHIN_SAT: Final = 1  # /revenue and the transactions may differ by rounding only
+MISMATCH: Final = "Miner Revenue rows differ from /revenue"
+FINAL_HOUR_UTC: Final = 6
 
 
 class LuxorAdapter(PoolAdapterBase):
@@ -140,6 +153,13 @@ class LuxorAdapter(PoolAdapterBase):
             unknown.extend(page_unknown)
             if not more:
                 break
+        revenue = await self._get("revenue/BTC", self._revenue, **window)
+        # A day is final at 06:00 UTC the next day (a production client waits until then,
+        # pool-apis.md §1.12): only final days are reconciled.
+        now = self.clock.now()
+        final_before = now.date() - timedelta(days=0 if now.hour >= FINAL_HOUR_UTC else 1)
+        credits, mismatches = _reconciled(credits, revenue, final_before)
+        unknown.extend(mismatches)
         hashrates: dict[date, float] = {}
         unit = self.day_hashrate_unit
         for page in range(1, MAX_PAGES + 1) if unit is not None else ():
@@ -189,6 +209,22 @@ class LuxorAdapter(PoolAdapterBase):
                 unknown.append(UnknownRow(day, f"{kind}/{category}"[:60], amount))
         return credits, unknown, bool(transactions) and _more(answer)
 
+    def _revenue(self, answer: Mapping[str, Any]) -> dict[date, int]:
+        """Luxor's own MINING figure per UTC day (satoshis)."""
+        for index, subaccount in enumerate(answer.get("subaccounts") or ()):
+            if isinstance(subaccount, Mapping):
+                self.check_account(subaccount.get("name"), f"revenue subaccounts[{index}]")
+        mined: dict[date, int] = {}
+        for index, row in enumerate(n.items(answer, "revenue")):
+            where = f"revenue[{index}]"
+            figure = n.obj(row, "revenue")
+            if n.field(figure, "revenue_type") != MINING_REVENUE_TYPE:
+                continue  # referrals and the like: the transactions' categories carry them
+            day = n.utc_day(n.field(row, "date_time"), f"{where}.date_time", self.zone)
+            amount = n.btc_to_sat(n.field(figure, "revenue"), f"{where}.revenue.revenue")
+            mined[day] = mined.get(day, 0) + amount
+        return mined
+
     def _hashrates(self, answer: Mapping[str, Any], unit: str) -> tuple[dict[date, float], bool]:
         rates: dict[date, float] = {}
         rows = n.items(answer, "hashrate_efficiency")
@@ -197,6 +233,26 @@ class LuxorAdapter(PoolAdapterBase):
             day = n.utc_day(n.field(row, "date_time"), f"{where}.date_time", self.zone)
             rates[day] = n.hashrate_to_hs(n.field(row, "hashrate"), unit, f"{where}.hashrate")
         return rates, bool(rows) and _more(answer)
+
+
+def _reconciled(
+    credits: list[tuple[date, int, Income]], revenue: Mapping[date, int], final_before: date
+) -> tuple[list[tuple[date, int, Income]], list[UnknownRow]]:
+    """The credits with each day's mining taken from ``/revenue`` where it has the day, and a
+    finding (rows minus ``/revenue``) for each final day (before ``final_before``) whose
+    "Miner Revenue" rows differ from it by more than 1 sat."""
+    from_rows: dict[date, int] = {}
+    for day, amount, income in credits:
+        if income is Income.MINING:
+            from_rows[day] = from_rows.get(day, 0) + amount
+    kept = [row for row in credits if row[2] is not Income.MINING or row[0] not in revenue]
+    kept += [(day, amount, Income.MINING) for day, amount in revenue.items()]
+    findings = [
+        UnknownRow(day, MISMATCH, from_rows.get(day, 0) - amount)
+        for day, amount in sorted(revenue.items())
+        if day < final_before and abs(from_rows.get(day, 0) - amount) > RECONCILED_WITHIN_SAT
+    ]
+    return kept, findings
 
 
 def _more(answer: Mapping[str, Any]) -> bool:

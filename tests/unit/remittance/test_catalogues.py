@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "remittance" / "pdf.py",
     ROOT / "remittance" / "fee_pdf.py",
+    ROOT / "remittance" / "reserve_pdf.py",
     *(
         ROOT / "collector" / name
         for name in (
@@ -30,6 +31,7 @@ SOURCES = [
             "http/portal.py",
             "http/portal_pages.py",
             "documents/public_page.py",
+            "documents/grid_report.py",
         )
     ),
 ]

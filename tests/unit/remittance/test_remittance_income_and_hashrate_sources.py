@@ -102,6 +102,27 @@ def test_a_day_averaged_from_too_few_samples_is_missing_with_its_reason() -> Non
     assert "expected_incomplete" in statement.flags
 
 
+def test_a_day_before_a_pool_with_no_history_was_sampled_says_so_not_just_missing() -> None:
+    # OCEAN publishes no daily hash rate: before the collector's first sample of the account,
+    # no figure can exist. From that day on, a day without one is a gap in collection.
+    sampled_from = DAY + timedelta(days=1)
+    account = compute_account(
+        "op", WORKED_TERMS, CREDITS, [], NETWORK, [], 6, AS_OF,
+        no_pool_history_before=sampled_from,
+    )  # fmt: skip
+    statement = build_statement(account, OperationInfo("op", "Op", "L-1"), "2026-10")
+    reasons = {d.day: d.missing_reason for d in statement.days if d.day <= DAY + timedelta(2)}
+    assert reasons == {
+        DAY: MissingReason.POOL_PUBLISHES_NO_HISTORY,
+        DAY + timedelta(days=1): MissingReason.NO_POOL_HASHRATE,
+        DAY + timedelta(days=2): MissingReason.NO_POOL_HASHRATE,
+    }
+    assert Statement.from_json(statement.to_json()).days[0].missing_reason == (
+        MissingReason.POOL_PUBLISHES_NO_HISTORY
+    )
+    assert b"pool_publishes_no_history" in render_csv(statement)
+
+
 def test_an_old_statement_without_kinds_reads_as_mining() -> None:
     data = _statement().to_dict()
     data["summary"].pop("income")

@@ -25,6 +25,7 @@ from collector.sources.pools.base import (
     PoolDays,
     UnknownRow,
 )
+from collector.sources.pools.luxor import MISMATCH
 from collector.sources.pools.registry import ADAPTERS
 from collector.sources.pools.settings import GenericPoolPaths
 from remittance.obligations import Income
@@ -344,6 +345,7 @@ async def test_luxor_miner_revenue_is_mining_luxos_rebate_a_fee_rebate_others_ap
     server: FakePoolServer, session: aiohttp.ClientSession
 ) -> None:
     server.serve_raw("luxor", "/api/v2/pool/transactions/BTC", fixture("luxor_transactions.json"))
+    server.serve_raw("luxor", "/api/v2/pool/revenue/BTC", fixture("luxor_revenue.json"))
     server.serve_raw(
         "luxor", "/api/v2/pool/hashrate-efficiency/BTC", fixture("luxor_hashrate_efficiency.json")
     )
@@ -367,6 +369,52 @@ async def test_luxor_miner_revenue_is_mining_luxos_rebate_a_fee_rebate_others_ap
     for request in server.requests_to("luxor"):
         assert request.query["end_date"] == "2026-03-10"
     assert server.requests_to("luxor")[-1].query["tick_size"] == "1d"
+
+
+@pytest.mark.parametrize(
+    ("published", "mined", "finding"),
+    [
+        ("0.00123001", 123_001, ()),  # 1 sat apart: rounding, no finding
+        # Luxor's own figure is the day's mining; the rows' sum (123,000) is 100 sat short.
+        ("0.00123100", 123_100, (UnknownRow(date(2026, 3, 9), MISMATCH, -100),)),
+    ],
+)
+async def test_luxors_own_day_figure_is_the_days_mining_and_a_mismatch_is_a_finding(
+    server: FakePoolServer,
+    session: aiohttp.ClientSession,
+    published: str,
+    mined: int,
+    finding: tuple[UnknownRow, ...],
+) -> None:
+    server.serve_raw("luxor", "/api/v2/pool/transactions/BTC", fixture("luxor_transactions.json"))
+    revenue = fixture("luxor_revenue.json").replace(
+        '"revenue": 0.00123}', f'"revenue": {published}}}'
+    )
+    server.serve_raw("luxor", "/api/v2/pool/revenue/BTC", revenue)
+    pool = adapter(
+        server,
+        session,
+        RequestCounters(),
+        "luxor",
+        "ekibastuz5",
+        token_env="X",
+        day_hashrate_unit="off",
+    )
+    days = await pool.earnings(date(2026, 3, 1), date(2026, 3, 11))
+    assert Credit(date(2026, 3, 9), mined, Income.MINING) in days.credits
+    # 2026-03-09 is final (06:00 UTC the next day has passed); 03-10, today, is not reconciled.
+    assert tuple(u for u in days.unknown if u.what == MISMATCH) == finding
+
+
+async def test_luxors_revenue_naming_another_subaccount_is_refused(
+    server: FakePoolServer, session: aiohttp.ClientSession
+) -> None:
+    server.serve_raw("luxor", "/api/v2/pool/transactions/BTC", fixture("luxor_transactions.json"))
+    other = fixture("luxor_revenue.json").replace('"ekibastuz5"', '"someone-else"')
+    server.serve_raw("luxor", "/api/v2/pool/revenue/BTC", other)
+    pool = adapter(server, session, RequestCounters(), "luxor", "ekibastuz5", token_env="X")
+    with pytest.raises(SourceBadResponse, match="another account"):
+        await pool.earnings(date(2026, 3, 1), date(2026, 3, 11))
 
 
 async def test_ocean_earnpay_reads_satoshis_net_earned_with_either_ts(

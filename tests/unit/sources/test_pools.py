@@ -340,6 +340,22 @@ async def test_a_slow_pool_times_out_without_storing_anything(world: World) -> N
     assert await world.store.pool_statuses() == []
 
 
+async def test_braiins_ignoring_an_excess_request_is_a_timeout_retried_after_a_back_off(
+    world: World,
+) -> None:
+    # Braiins answers no 429 to a request beyond its pace: it ignores it (tests/fixtures/pools/
+    # README.md). The adapter gives up on it at its timeout, counts it, backs off, asks again.
+    [job] = world.jobs(("braiins",), timeout_s=0.2)
+    world.server.slow_s = 1
+    world.server.misbehave("braiins", "rate_limited", times=1)
+    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    assert world.counters.value("pool", "timeout") == 1
+    assert world.counters.value("pool", "rate_limited") == 0
+    assert [r.path for r in world.server.requests_to("braiins")][:2] == [
+        "/accounts/profile/json/btc/"
+    ] * 2
+
+
 async def test_server_errors_are_retried_within_one_poll(world: World) -> None:
     [job] = world.jobs(("foundry",))
     world.server.misbehave("foundry", "server_error", times=1)
@@ -401,19 +417,52 @@ async def test_luxor_is_asked_up_to_today_never_past_it(world: World) -> None:
     # Luxor refuses an end_date after today: the fake does too, as the pool documents.
     [job] = world.jobs(("luxor",))
     assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
-    asked = [r.query for r in world.server.requests_to("luxor") if "transactions" in r.path]
-    assert asked and all(q["end_date"] <= TODAY.isoformat() for q in asked)
-    assert asked[-1]["end_date"] == TODAY.isoformat()
-    async with world.session.get(
-        f"{world.server.base_url('luxor')}/api/v2/pool/transactions/BTC",
-        params={
-            "subaccount_names": ACCOUNTS["luxor"]["account"],
-            "start_date": TODAY.isoformat(),
-            "end_date": (TODAY + timedelta(days=1)).isoformat(),
-        },
-        headers={"authorization": TOKENS["luxor"]},
-    ) as refused:
-        assert refused.status == 400
+    for endpoint in ("transactions", "revenue"):
+        asked = [r.query for r in world.server.requests_to("luxor") if endpoint in r.path]
+        assert asked and all(q["end_date"] <= TODAY.isoformat() for q in asked), endpoint
+        assert asked[-1]["end_date"] == TODAY.isoformat()
+    base = f"{world.server.base_url('luxor')}/api/v2/pool"
+    account = {"subaccount_names": ACCOUNTS["luxor"]["account"]}
+    for endpoint in ("transactions", "revenue", "hashrate-efficiency"):
+        for dates in (
+            {"start_date": TODAY.isoformat(), "end_date": (TODAY + timedelta(1)).isoformat()},
+            {"start_date": TODAY.isoformat()},  # both dates are required
+        ):
+            async with world.session.get(
+                f"{base}/{endpoint}/BTC",
+                params={**account, **dates, "tick_size": "1d"},
+                headers={"authorization": TOKENS["luxor"]},
+            ) as refused:
+                assert refused.status == 400, (endpoint, dates)
+
+
+async def test_luxors_fake_takes_the_documented_ticks_only(world: World) -> None:
+    url = f"{world.server.base_url('luxor')}/api/v2/pool/hashrate-efficiency/BTC"
+    day = {"start_date": TODAY.isoformat(), "end_date": TODAY.isoformat()}
+    for tick, status in (("1d", 200), ("1w", 200), ("2d", 400), (None, 400)):
+        ticks = {} if tick is None else {"tick_size": tick}
+        async with world.session.get(
+            url,
+            params={"subaccount_names": ACCOUNTS["luxor"]["account"], **day, **ticks},
+            headers={"authorization": TOKENS["luxor"]},
+        ) as response:
+            assert response.status == status, tick
+
+
+async def test_luxor_days_past_revenues_reach_come_from_the_transactions(world: World) -> None:
+    # /revenue answers about 45 days back: older days' mining is the "Miner Revenue" rows',
+    # the same amounts in the fake, so a 60-day backfill has every day, and no finding.
+    world.server.set_earnings(
+        "luxor", "ekibastuz5", {TODAY - timedelta(days=d): 7_000_000 for d in range(30, 60)}
+    )
+    [job] = world.jobs(("luxor",), backfill_days=60)
+    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    mined = _mined_by_day(await world.store.earnings("ekibastuz-1"))
+    assert all(TODAY - timedelta(days=d) in mined for d in range(0, 60))
+    assert mined[TODAY - timedelta(days=50)] == 7_000_000
+    registry, _ = build_registry([world.metrics])
+    labels = {"operation": "ekibastuz-1", "pool": "luxor/ekibastuz5"}
+    assert registry.get_sample_value("reservewatch_pool_unknown_rows_total", labels) == 0
 
 
 @pytest.mark.parametrize(("row_date", "shift"), [("mining_day", 0), ("day_after", 1)])
@@ -498,14 +547,47 @@ async def test_foundrys_fake_answers_404_for_a_sub_account_it_does_not_know(worl
         assert response.status == 401  # a known sub-account, a wrong key
 
 
+def _antpool_form(nonce: int) -> dict[str, str]:
+    message = f"ekibastuz3ta{nonce}".encode()
+    signature = hmac.new(b"sa", message, hashlib.sha256).hexdigest().upper()
+    return {"userId": "ekibastuz3", "key": "ta", "nonce": str(nonce), "signature": signature}
+
+
 async def test_antpools_fake_refuses_a_page_of_more_than_50(world: World) -> None:
-    nonce = "1773144000000"
-    signature = hmac.new(b"sa", f"ekibastuz3ta{nonce}".encode(), hashlib.sha256).hexdigest().upper()
-    form = {"userId": "ekibastuz3", "key": "ta", "nonce": nonce, "signature": signature}
     url = world.server.base_url("antpool") + "/api/paymentHistoryV2.htm"
-    for size, code in (("50", 0), ("51", 1)):
-        async with world.session.post(url, data={**form, "pageSize": size}) as response:
+    for nonce, size, code in ((1773144000000, "50", 0), (1773144000001, "51", 1)):
+        form = {**_antpool_form(nonce), "pageSize": size}
+        async with world.session.post(url, data=form) as response:
             assert (await response.json())["code"] == code, size
+
+
+async def test_antpools_fake_refuses_a_nonce_that_does_not_increase(world: World) -> None:
+    url = world.server.base_url("antpool") + "/api/accountOverview.htm"
+    for nonce, code in ((1773144000005, 0), (1773144000005, 1), (1773144000004, 1)):
+        async with world.session.post(url, data=_antpool_form(nonce)) as response:
+            answer = await response.json()
+            assert answer["code"] == code, nonce
+    assert answer["message"] == "nonce must increase"
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "wrong"),
+    [
+        ("braiins", "/accounts/profile/json/btc/", "POST"),
+        ("f2pool", "/v2/hash_rate/info", "GET"),
+        ("antpool", "/api/accountOverview.htm", "GET"),
+        ("foundry", "/subaccount_stats/ekibastuz4", "POST"),
+        ("luxor", "/api/v2/pool/summary/BTC", "POST"),
+        ("ocean", "/v1/user_hashrate/bc1qocean", "POST"),
+    ],
+)
+async def test_each_fake_refuses_a_method_its_pool_does_not_take(
+    world: World, kind: str, path: str, wrong: str
+) -> None:
+    url = world.server.base_url(kind) + path
+    async with world.session.request(wrong, url) as response:
+        assert response.status == 405
+        assert response.headers["Allow"] == ("GET" if wrong == "POST" else "POST")
 
 
 async def test_f2pools_fake_refuses_no_currency_and_an_empty_time_range(world: World) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from collector.clock import FrozenClock
@@ -111,3 +112,56 @@ async def test_state_is_restored_so_a_redelivered_reading_counts_once(store: Sto
     await second.restore()  # what run() does first
     await second.handle(message)
     assert second.rejected_counts()["duplicate"] == 1
+
+
+async def deliver(telemetry: TelemetryService, topic: str, payload: bytes) -> None:
+    """One message through the service and its flush, as the broker loop would."""
+    handled = asyncio.create_task(telemetry.handle(MqttMessage(topic, payload, retain=False)))
+    await asyncio.sleep(0)
+    await telemetry.flush()
+    await handled
+
+
+def stamped(clock: FrozenClock, back_s: int, **fields: object) -> bytes:
+    ts = (clock.now() - timedelta(seconds=back_s)).isoformat().replace("+00:00", "Z")
+    return orjson.dumps({"ts": ts, **fields})
+
+
+async def test_a_stray_burst_of_machine_readings_never_zeroes_a_site_level_site(
+    store: Store,
+) -> None:
+    """A site reporting on its own keeps its power once a burst of per-machine readings went
+    silent: the sweeps that count silent machines offline move only a site they report for."""
+    clock = FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
+    telemetry = TelemetryService(CONFIG, store, clock)
+    site = "reservewatch/sites/s1/telemetry"
+    await deliver(telemetry, site, stamped(clock, 30, power_w=25))
+    for machine in ("m-1", "m-2", "m-3"):
+        await deliver(
+            telemetry,
+            f"reservewatch/sites/s1/miners/{machine}",
+            stamped(clock, 20, power_w=1, hashrate_hs=1e12),
+        )
+    seen: list[float] = []
+    for _minute in range(15):  # the machines go silent (offline after 600 s); the site reports
+        clock.advance(60)
+        await deliver(telemetry, site, stamped(clock, 1, power_w=25))
+        for _sweep in range(12):  # a flush every 5 s: every one sweeps the machines
+            clock.advance(5)
+            await telemetry.flush()
+            seen.append(telemetry.site_snapshot()["s1"].power_w)
+    assert set(seen) == {25.0}
+
+
+async def test_a_per_machine_site_still_drops_to_zero_when_its_machines_go_silent(
+    store: Store,
+) -> None:
+    clock = FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
+    telemetry = TelemetryService(CONFIG, store, clock)
+    await deliver(
+        telemetry, "reservewatch/sites/s1/miners/m-1", stamped(clock, 1, power_w=7, hashrate_hs=1)
+    )
+    assert telemetry.site_snapshot()["s1"].power_w == 7
+    clock.advance(700)
+    await telemetry.flush()
+    assert telemetry.site_snapshot()["s1"].power_w == 0

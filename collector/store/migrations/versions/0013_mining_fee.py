@@ -1,16 +1,16 @@
 """the digital-mining fee's inputs: the grid operator's metered energy per site and day or
 month (revisions by when observed) and the fee's bank transfers
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 11:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
