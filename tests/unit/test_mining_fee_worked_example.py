@@ -55,6 +55,17 @@ def test_the_statement_carries_q1s_fee_across_the_band_change(config: Path, tmp_
     assert main(["statement", "verify", str(out), "--config", str(config)]) == 0
 
 
+def test_the_signed_csv_has_the_fee_sections_and_verifies(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "statement.csv"
+    _statement(config, out, "csv")
+    rows = [line.split(",") for line in out.read_text().splitlines()]
+    [quarter] = [row for row in rows if row[0] == "mining_fee_quarter"]
+    parts = [row for row in rows if row[0] == "mining_fee_part"]
+    assert (quarter[1], quarter[9], quarter[13]) == ("2026-Q1", "366850715", "66850715")
+    assert [(row[3], row[8]) for row in parts] == [("2026-01-01", "2500"), ("2026-02-15", "700")]
+    assert main(["statement", "verify", str(out), "--config", str(config)]) == 0
+
+
 @pytest.mark.parametrize(
     ("language", "words"),
     [
