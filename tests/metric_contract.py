@@ -30,6 +30,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_mining_fee_paid_kzt",
         "reservewatch_mining_fee_overdue_kzt",
         "reservewatch_mining_fee_problem_sites",
+        "reservewatch_mining_fee_refused",
         # Sources.
         "reservewatch_source_up",
         "reservewatch_source_last_success_timestamp_seconds",

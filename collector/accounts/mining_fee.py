@@ -24,7 +24,7 @@ from collector.config.model import Config, regulator_zone
 from collector.config.sections import OperationConfig, SiteConfig
 from collector.store.queries import Store
 from collector.store.records import GridMeterRecord
-from remittance.errors import RemittanceError
+from remittance.errors import InvalidTermsError, RemittanceError
 from remittance.mining_fee import (
     FeePart,
     FeePayment,
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 SECONDS_PER_HOUR: Final = 3600
 ProblemReason = Literal["price_missing", "no_meter"]
 PROBLEM_REASONS: Final[tuple[ProblemReason, ...]] = ("price_missing", "no_meter")
+REFUSED_REASONS: Final = ("invalid_input", "invalid_terms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,8 @@ class OperationFees:
     credit_tiyn: int
     payments: tuple[FeePayment, ...]
     time_zone: str = "UTC"  # the regulator's: the quarters' days and deadlines are its
+    # Why the rules refused the operation's inputs (no standings then), one of REFUSED_REASONS.
+    refused: str | None = None
 
     @property
     def due_tiyn(self) -> int:
@@ -140,6 +143,10 @@ async def mining_fees_as_of(
             log.warning(
                 "digital-mining fee not computed",
                 extra={"operation": operation.id, "error": str(err)},
+            )
+            reason = "invalid_terms" if isinstance(err, InvalidTermsError) else "invalid_input"
+            fees[operation.id] = OperationFees(
+                operation.id, (), 0, (), str(regulator_zone(config)), refused=reason
             )
             continue
         fees[operation.id] = OperationFees(

@@ -124,6 +124,7 @@ def _fee_balance(fees: OperationFees | None) -> dict[str, object]:
             "paid_tiyn": fees.paid_tiyn,
             "overdue_tiyn": fees.overdue_tiyn,
             "credit_tiyn": fees.credit_tiyn,
+            **({"refused": fees.refused} if fees.refused else {}),
             "quarters": [
                 {
                     "quarter": s.fee.quarter.label,

@@ -210,7 +210,6 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_telemetry_rejected": _c(
             "Telemetry messages or readings rejected, by reason.", "reason"
         ),
-        # Remittance, per operation.
         # The digital-mining fee, per operation (tenge; see collector/metrics/mining_fee.py).
         "reservewatch_mining_fee_due_kzt": _g(
             "Digital-mining fee of every quarter so far (the open one as metered so far), in KZT.",
@@ -228,6 +227,13 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "operation",
             "reason",
         ),
+        "reservewatch_mining_fee_refused": _g(
+            "1 when the money rules refused an operation's fee inputs (its fee is not "
+            "computed), by reason.",
+            "operation",
+            "reason",
+        ),
+        # Remittance, per operation.
         "reservewatch_operation_info": _g(
             "A watched operation, with its name and licence.", "operation", "name", "license"
         ),

@@ -88,5 +88,6 @@ async def test_a_stored_transfer_the_rules_refuse_leaves_that_operation_out_not_
     # Written past the importer (which refuses a transfer of 0): the rules refuse it too.
     at = Store(store.engine, FrozenClock(datetime(2026, 5, 2, tzinfo=UTC)))
     await at.record_fee_payments([FeePaymentRecord("op-demo", "ZERO", date(2026, 5, 1), 0)])
-    assert await mining_fees_as_of(store, config, example.AS_OF) == {}
+    fees = await mining_fees_as_of(store, config, example.AS_OF)
+    assert (fees["op-demo"].refused, fees["op-demo"].standings) == ("invalid_input", ())
     assert "digital-mining fee not computed" in caplog.text

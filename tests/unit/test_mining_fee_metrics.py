@@ -44,3 +44,15 @@ def test_due_paid_and_overdue_are_exposed_in_tenge_with_problem_sites_by_reason(
 
 def test_nothing_is_exposed_before_the_first_pass() -> None:
     assert list(MiningFeeMetrics(lambda: None).metric_families()) == []
+
+
+def test_an_operation_the_rules_refused_says_why_and_nothing_else() -> None:
+    refused = OperationFees("op-bad", (), 0, (), "UTC", refused="invalid_input")
+    samples = [
+        (sample.name, sample.labels, sample.value)
+        for built in MiningFeeMetrics(lambda: {"op-bad": refused}).metric_families()
+        for sample in built.samples
+    ]
+    assert samples == [
+        ("reservewatch_mining_fee_refused", {"operation": "op-bad", "reason": "invalid_input"}, 1)
+    ]
