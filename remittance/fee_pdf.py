@@ -32,6 +32,7 @@ WHY = {
     "no_meter": N_("no meter"),
     "telemetry": N_("telemetry"),
     "grid_meter": N_("grid operator's meter"),
+    "telemetry+grid_meter": N_("telemetry and the grid operator's meter"),
     "quota_estimate": N_("no meter: power quota × hours"),
 }
 

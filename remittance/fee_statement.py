@@ -43,7 +43,7 @@ class FeeLine:
     start: date
     end: date
     energy_kwh: Decimal
-    energy_source: str  # telemetry | grid_meter | quota_estimate
+    energy_source: str  # telemetry | grid_meter | telemetry+grid_meter | quota_estimate
     price_tiyn_per_kwh: Decimal | None
     rate_tiyn: int
     reason: str  # band | own_generation | own_renewable | no_meter

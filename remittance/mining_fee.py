@@ -39,6 +39,7 @@ from typing import Final, Literal
 from remittance.errors import InvalidInputError, InvalidTermsError
 
 __all__ = [
+    "EnergySource",
     "FeeBand",
     "FeePart",
     "FeePayment",
@@ -74,6 +75,9 @@ class Supply(StrEnum):
 
 
 RateReason = Literal["band", "own_generation", "own_renewable", "no_meter"]
+EnergySource = Literal["telemetry", "grid_meter", "telemetry+grid_meter", "quota_estimate"]
+"""What measured a part's energy: the collector's telemetry, the grid operator's readings, each
+for some of its months, or nothing (the no-meter estimate from the site's power quota)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +261,7 @@ class FeePart:
     rate_tiyn: int
     reason: RateReason
     price_tiyn: Decimal | None = None  # the average price per kWh the band was chosen by
-    energy_source: Literal["telemetry", "grid_meter", "quota_estimate"] = "telemetry"
+    energy_source: EnergySource = "telemetry"
 
     def __post_init__(self) -> None:
         if self.energy_wh < 0 or self.rate_tiyn < 0 or self.start >= self.end:

@@ -1,11 +1,11 @@
 """The digital-mining fee's figures as of an instant, per operation: each quarter's fee from
 each site's energy and price, and where it stands against the fee's bank transfers.
 
-A site owes the fee from its ``mining_fee.from`` day. Its energy in a part of a quarter is, in
-order: the collector's telemetry (``telemetry_energy_observed``, as the store knew it then); else
-the grid operator's readings (``import meter``; a month's reading shared between parts by
-days); else none was metered: the site has **no meter**, its rate is the no-meter rate and its
-energy the most its power quota allows (quota × hours). The rules are
+A site owes the fee from its ``mining_fee.from`` day. Its energy in a part of a quarter is, for
+each month of the part: the collector's telemetry (``telemetry_energy_observed``, as the store
+knew it then); else the grid operator's readings (``import meter``; a month's reading shared
+between parts by days). A part none of whose months was measured has **no meter**: the
+no-meter rate on the most its power quota allows (quota × hours). The rules are
 :mod:`remittance.mining_fee`'s; the schedule and the prices are the configuration as known at
 the instant (:func:`collector.accounts.terms.known_config`).
 """
@@ -26,6 +26,7 @@ from collector.store.queries import Store
 from collector.store.records import GridMeterRecord
 from remittance.errors import InvalidTermsError, RemittanceError
 from remittance.mining_fee import (
+    EnergySource,
     FeePart,
     FeePayment,
     FeeSchedule,
@@ -174,14 +175,16 @@ async def _quarter_fees(
         changes.add(site.mining_fee.watched_from or first)
     quarters = quarters_between(first, today)
     parts = {q: quarter_parts(q, changes) for q in quarters}
-    days = sorted({day for q in quarters for part in parts[q] for day in part})
+    # Every part's bounds and every month's first day: each month of a part is measured by
+    # its own source (the telemetry history may start in the middle of a part).
+    months = {date(q.year, q.start.month + i, 1) for q in quarters for i in range(3)}
+    days = sorted({day for q in quarters for part in parts[q] for day in part} | months)
     energy = await store.energy_between(
         [s.id for s in sites], [local_midnight(day, zone) for day in days], as_of=as_of
     )
     readings = await store.grid_meter(
         [s.id for s in sites], quarters[0].start, quarters[-1].end, as_of=as_of
     )
-    index = {day: i for i, day in enumerate(days)}
     fees = []
     for quarter in quarters:
         found: list[FeePart] = []
@@ -196,7 +199,12 @@ async def _quarter_fees(
                     continue
                 passed = min(local_midnight(end, zone), as_of) - local_midnight(start, zone)
                 span = _Span(start, end, max(int(passed.total_seconds()), 0))
-                metered = _energy(start, end, energy.get((site.id, index[start])), mine)
+                slices = [
+                    (day, days[i + 1], energy.get((site.id, i)))
+                    for i, day in enumerate(days[:-1])
+                    if start <= day < end
+                ]
+                metered = _energy(slices, mine)
                 built = _rated(schedule, site, span, metered)
                 if built is None:
                     missing.add(site.id)
@@ -206,22 +214,28 @@ async def _quarter_fees(
     return fees
 
 
-EnergySource = Literal["telemetry", "grid_meter", "quota_estimate"]
-
-
 def _energy(
-    start: date,
-    end: date,
-    telemetry: tuple[int, int] | None,
+    slices: Sequence[tuple[date, date, tuple[int, int] | None]],
     readings: Sequence[GridMeterRecord],
-) -> tuple[Fraction | int | None, EnergySource]:
-    """A site's metered energy over ``[start, end)`` and where it came from (None: no meter)."""
-    if telemetry is not None and telemetry[1] > 0:
-        return telemetry[0], "telemetry"
-    grid = _grid_energy(readings, start, end)
-    if grid is not None:
-        return grid, "grid_meter"
-    return None, "quota_estimate"
+) -> tuple[Fraction | None, EnergySource]:
+    """A site's metered energy over a part, given as its months' slices (days and the
+    telemetry of each): a slice with telemetry counts its telemetry, one without counts the
+    grid operator's readings; None when nothing measured any slice (no meter)."""
+    total, sources = Fraction(0), set()
+    for start, end, telemetry in slices:
+        if telemetry is not None and telemetry[1] > 0:
+            total += telemetry[0]
+            sources.add("telemetry")
+            continue
+        grid = _grid_energy(readings, start, end)
+        if grid is not None:
+            total += grid
+            sources.add("grid_meter")
+    if not sources:
+        return None, "quota_estimate"
+    if sources == {"telemetry"}:
+        return total, "telemetry"
+    return total, "grid_meter" if sources == {"grid_meter"} else "telemetry+grid_meter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +251,7 @@ def _rated(
     schedule: FeeSchedule,
     site: SiteConfig,
     span: _Span,
-    energy: tuple[Fraction | int | None, EnergySource],
+    energy: tuple[Fraction | None, EnergySource],
 ) -> FeePart | None:
     """The site's part of the quarter at the highest rate that applies; None without one."""
     energy_wh, source = energy

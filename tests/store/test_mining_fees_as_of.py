@@ -16,7 +16,7 @@ from collector.accounts.mining_fee import mining_fees_as_of
 from collector.clock import FrozenClock
 from collector.config.load import load_config
 from collector.store.queries import Store
-from collector.store.records import FeePaymentRecord, GridMeterRecord
+from collector.store.records import FeePaymentRecord, GridMeterRecord, RollupDelta
 from tests.support import fee_scenario as example
 
 
@@ -91,3 +91,33 @@ async def test_a_stored_transfer_the_rules_refuse_leaves_that_operation_out_not_
     fees = await mining_fees_as_of(store, config, example.AS_OF)
     assert (fees["op-demo"].refused, fees["op-demo"].standings) == ("invalid_input", ())
     assert "digital-mining fee not computed" in caplog.text
+
+
+async def test_a_part_is_measured_month_by_month_when_telemetry_starts_inside_it(
+    store: Store, tmp_path: Path
+) -> None:
+    """Telemetry from March only, the grid operator's readings for January and February: the
+    band's second part (15 February - 31 March) adds February's share of the reading to
+    March's telemetry, and the first part is the readings alone."""
+    config = load_config(example.write_fee_config(tmp_path))
+    at = Store(store.engine, FrozenClock(example.OBSERVED_AT))
+    await at.flush_telemetry(
+        [
+            RollupDelta(
+                "demo-a", "op-demo", example.SECOND_PART_MINUTE, 1, 4e5, 4e5, 900, 0.0, 0, None
+            )
+        ],
+        [],
+    )
+    await at.record_grid_meter(
+        [
+            GridMeterRecord("demo-a", date(2026, 1, 1), "month", 3_100),
+            GridMeterRecord("demo-a", date(2026, 2, 1), "month", 2_800),
+        ]
+    )
+    fees = await mining_fees_as_of(store, config, example.AS_OF)
+    q1 = fees["op-demo"].standings[0].fee
+    assert [(p.start, p.energy_wh, p.energy_source) for p in q1.parts] == [
+        (date(2026, 1, 1), 3_100 + 1_400, "grid_meter"),
+        (date(2026, 2, 15), 1_400 + 900, "telemetry+grid_meter"),
+    ]
