@@ -1,12 +1,13 @@
 """The reservewatch collector's telemetry path as a benchmark subject, in its own process.
 
 Everything the collector does with a reading: the real ``TelemetryService`` behind the real
-gmqtt client parses and validates each message, keeps every machine's latest state, folds it
-per site, commits rollups and site states (SQLite or PostgreSQL) and only then acknowledges at
-QoS 1; the Prometheus exposition is rendered every ``--scrape-every-s`` as a scrape would.
+client of ``--protocol`` (``5``: the ``mqtt5`` codec transport, the configuration's default;
+``3.1.1``: gmqtt) parses and validates each message, keeps every machine's latest state, folds
+it per site, commits rollups and site states (SQLite or PostgreSQL) and only then acknowledges
+at QoS 1; the Prometheus exposition is rendered every ``--scrape-every-s`` as a scrape would.
 
     python -m bench.collector_proc --port 1883 --sites 100 --qos 1 --expected 100000 \
-        --database sqlite+aiosqlite:///tmp/b.db [--shard 0/2]
+        --database sqlite+aiosqlite:///tmp/b.db [--shard 0/2] [--protocol 3.1.1]
 
 Prints ``{"ready": true}`` once subscribed, then a JSON line with the time the last reading
 was committed, the readings accepted and rejected, CPU seconds and peak RSS.
@@ -42,6 +43,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             args.sites,
             port=args.port,
             qos=args.qos,
+            protocol=args.protocol,
             client_id=f"bench-collector-{time.time_ns()}",
             shard=(shard[0], shard[1]) if shard else None,
         )
@@ -104,6 +106,7 @@ def main() -> None:
     parser.add_argument("--expected", type=int, required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--shard", default="")
+    parser.add_argument("--protocol", choices=("5", "3.1.1"), default="5")
     parser.add_argument("--flush-max", type=int, default=20_000)
     parser.add_argument("--scrape-every-s", type=float, default=5.0)
     parser.add_argument("--idle-s", type=float, default=5.0)

@@ -55,6 +55,12 @@ def machine() -> str:
     )
 
 
+def load_average() -> str:
+    """The machine's load as ``uptime`` gives it (1, 5 and 15 minutes): shared machines vary."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
 class BenchBroker:
     """Mosquitto sized for bursts: queues large enough that nothing is dropped silently.
 
@@ -110,12 +116,17 @@ def fleet_config(
     *,
     port: int = 1883,
     qos: int = 1,
+    protocol: str = "5",
     operations: int = 10,
     client_id: str = "bench-collector",
     shard: tuple[int, int] | None = None,
     database_url: str | None = None,
 ) -> dict[str, Any]:
-    """A configuration of ``sites`` sites spread over ``operations`` operations."""
+    """A configuration of ``sites`` sites spread over ``operations`` operations.
+
+    ``protocol`` picks the telemetry transport as ``mqtt.protocol`` does: ``"5"`` the ``mqtt5``
+    codec's (``collector/telemetry/mqtt5_client.py``), ``"3.1.1"`` gmqtt's (``client.py``).
+    """
     ids = site_ids(sites)
     per_operation = max(1, -(-sites // operations))
     mqtt: dict[str, Any] = {
@@ -123,6 +134,7 @@ def fleet_config(
         "topic_prefix": PREFIX,
         "client_id": client_id,
         "qos": qos,
+        "protocol": protocol,
     }
     if shard is not None:
         mqtt["shard"] = {"index": shard[0], "count": shard[1]}

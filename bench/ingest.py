@@ -6,17 +6,21 @@ own flooding it with realistic per-machine telemetry, and in turn, on the same s
   a. ``mosquitto_sub`` discarding what it receives — the broker's delivery ceiling;
   b. a gmqtt subscriber that only counts — the client library's ceiling;
   c. the peer ``mqtt-exporter`` (PyPI), in its own venv ``bench/.peer-venv`` (QoS 0 only:
-     it subscribes at QoS 0);
-  d. the reservewatch collector doing all of its work (``bench.collector_proc``).
+     it subscribes at QoS 0; ``bench.peer``);
+  d. the reservewatch collector doing all of its work (``bench.collector_proc``) on the first
+     ``--protocol`` listed (default 5: the ``mqtt5`` codec transport);
+  e. with ``--protocol 5,3.1.1``, the same collector on the second (3.1.1: gmqtt).
 
 Rates are readings (= messages here) from the publisher's first byte to the subscriber's last
-reading, median of ``--repeat`` runs; ratios are within this one run. A batched round (many
+reading, median of ``--repeat`` runs; ratios are within this one run; CPU µs a reading is the
+subscriber's own CPU time over the readings it received. A batched round (many
 machines per message on ``{prefix}/sites/{site}/miners``) reports messages/s and readings/s,
 and ``--scale-out`` runs the collector as two shards against one broker and PostgreSQL.
 
     .venv/bin/python -m bench.ingest                       # 100 sites × 1,000 machines
     .venv/bin/python -m bench.ingest --miners 10000        # the full 1,000,000 per round
     .venv/bin/python -m bench.ingest --scale-out --repeat 3
+    .venv/bin/python -m bench.ingest --protocol 5,3.1.1 --repeat 3   # both transports
 """
 
 from __future__ import annotations
@@ -31,31 +35,29 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 from bench.common import (
     PREFIX,
     ROOT,
     BenchBroker,
     emit,
+    load_average,
     machine,
     peak_rss_mb,
     python_child,
     read_json_line,
     table,
 )
+from bench.peer import run_peer
 from collector.telemetry.sites import shard_of
-from tests.support.processes import PostgresServer, find_postgres_bin, free_port, stop
+from tests.support.processes import PostgresServer, find_postgres_bin, stop
 
-PEER_VENV = ROOT / "bench" / ".peer-venv"
-PEER_REQUIREMENT = "mqtt-exporter==1.12.1"
 MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
+TRANSPORTS = {"5": "the mqtt5 codec transport", "3.1.1": "gmqtt"}
 
 
 @dataclass
@@ -86,7 +88,8 @@ class Run:
         return self.readings - self.received
 
     @property
-    def cpu_s_per_million(self) -> float:
+    def cpu_us_per_reading(self) -> float:
+        """The subscriber's CPU time per reading received: the figure the load moves least."""
         return self.cpu_s / self.received * 1e6 if self.received else float("nan")
 
 
@@ -231,9 +234,10 @@ def run_counter(stream: Stream, broker: BenchBroker) -> Run:
     return _run_python_subscriber(stream, broker, argv, per_message)
 
 
-def run_collector(stream: Stream, broker: BenchBroker, database_url: str, shard: str = "") -> Run:
-    _, readings = _expected(stream)
-    argv = python_child(
+def collector_argv(
+    stream: Stream, broker: BenchBroker, database_url: str, protocol: str, expected: int
+) -> list[str]:
+    return python_child(
         "bench.collector_proc",
         "--port",
         str(broker.port),
@@ -242,82 +246,33 @@ def run_collector(stream: Stream, broker: BenchBroker, database_url: str, shard:
         "--qos",
         str(stream.qos),
         "--expected",
-        str(readings),
+        str(expected),
         "--database",
         database_url,
+        "--protocol",
+        protocol,
     )
+
+
+def run_collector(
+    stream: Stream, broker: BenchBroker, database_url: str, *, protocol: str = "5"
+) -> Run:
+    _, readings = _expected(stream)
+    argv = collector_argv(stream, broker, database_url, protocol, readings)
     return _run_python_subscriber(stream, broker, argv, 1)
 
 
-def ensure_peer_venv() -> Path:
-    """Create ``bench/.peer-venv`` with the peer exporter (its paho pin stays out of ours)."""
-    python = PEER_VENV / "bin" / "python"
-    exporter = PEER_VENV / "bin" / "mqtt-exporter"
-    if not exporter.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", PEER_REQUIREMENT], check=True)
-    return exporter
-
-
-def _scrape_count(port: int) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120) as response:
-        body = response.read().decode()
-    total = 0.0
-    for line in body.splitlines():
-        if line.startswith("mqtt_message_total{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return int(total)
-
-
-def run_peer(stream: Stream, broker: BenchBroker) -> Run:
-    """mqtt-exporter as users run it, configured by its environment variables.
-
-    It cannot say when it has finished, so the end is when its CPU time stops growing; the
-    count is its own ``mqtt_message_total``, read once afterwards.
-    """
-    exporter = ensure_peer_venv()
+def run_exporter(stream: Stream, broker: BenchBroker) -> Run:
+    """The peer, ``mqtt-exporter`` (``bench/peer.py``), on one stream."""
     messages, readings = _expected(stream)
-    metrics_port = free_port()
-    env = {
-        **os.environ,
-        "MQTT_ADDRESS": "127.0.0.1",
-        "MQTT_PORT": str(broker.port),
-        "MQTT_TOPIC": f"{PREFIX}/sites/#",
-        "PROMETHEUS_PORT": str(metrics_port),
-        "PROMETHEUS_ADDRESS": "127.0.0.1",
-        "MQTT_CLIENT_ID": f"bench-peer-{time.time_ns()}",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen([str(exporter)], env=env, cwd=ROOT)
-    try:
-        watched = psutil.Process(process.pid)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=1)
-                break
-            time.sleep(0.1)
-        time.sleep(1.0)  # connected and subscribed (it logs nothing we could wait on)
-        cpu_before = sum(watched.cpu_times()[:2])
-        published = _publish(stream, broker.port)
-        last_cpu, last_change = sum(watched.cpu_times()[:2]), time.time()
-        peak_rss = watched.memory_info().rss
-        while time.time() - last_change < 2.0:
-            time.sleep(0.1)
-            cpu = sum(watched.cpu_times()[:2])
-            peak_rss = max(peak_rss, watched.memory_info().rss)
-            if cpu > last_cpu + 0.02:
-                last_cpu, last_change = cpu, time.time()
-        received = _scrape_count(metrics_port)
-    finally:
-        stop(process)
+    outcome = run_peer(broker, lambda: _publish(stream, broker.port))
     return Run(
         messages,
         readings,
-        received,
-        last_change - published["start"],
-        cpu_s=last_cpu - cpu_before,
-        max_rss_mb=peak_rss / 2**20,
+        outcome.received,
+        outcome.end - outcome.published["start"],
+        cpu_s=outcome.cpu_s,
+        max_rss_mb=outcome.max_rss_mb,
     )
 
 
@@ -335,11 +290,13 @@ def postgres(workdir: Path) -> Iterator[PostgresServer]:
         server.stop()
 
 
-def run_scale_out(stream: Stream, broker: BenchBroker, pg: PostgresServer) -> dict[str, Run]:
+def run_scale_out(
+    stream: Stream, broker: BenchBroker, pg: PostgresServer, protocol: str
+) -> dict[str, Run]:
     """One collector shard against two, on one broker and one PostgreSQL."""
     results: dict[str, Run] = {}
     url = pg.create_database(f"one_{time.time_ns()}")
-    results["1 shard"] = run_collector(stream, broker, url)
+    results["1 shard"] = run_collector(stream, broker, url, protocol=protocol)
     url = pg.create_database(f"two_{time.time_ns()}")
     _, readings = _expected(stream)
     owned = [
@@ -348,21 +305,11 @@ def run_scale_out(stream: Stream, broker: BenchBroker, pg: PostgresServer) -> di
     ]
     processes = []
     for part in (0, 1):
-        argv = python_child(
-            "bench.collector_proc",
-            "--port",
-            str(broker.port),
-            "--sites",
-            str(stream.sites),
-            "--qos",
-            str(stream.qos),
-            "--expected",
-            str(owned[part] * stream.miners),
-            "--database",
-            url,
+        argv = [
+            *collector_argv(stream, broker, url, protocol, owned[part] * stream.miners),
             "--shard",
             f"{part}/2",
-        )
+        ]
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         processes.append(process)
         # One at a time: both would otherwise create the schema at once.
@@ -391,6 +338,43 @@ def best_of(runs: list[Run]) -> Run:
     return ordered[len(ordered) // 2]
 
 
+COLLECTORS = ("d", "e")
+"""The collector's letters, one per ``--protocol`` listed: d on the first, e on the second."""
+
+
+def collector_cells(protocols: list[str]) -> list[tuple[str, str, str]]:
+    """Each collector's letter, cell name and protocol: ``d reservewatch`` on the first listed,
+    ``e reservewatch 3.1.1`` (say) on a second, so both transports meet one stream in one run."""
+    return [
+        (letter, f"{letter} reservewatch" + ("" if letter == "d" else f" {protocol}"), protocol)
+        for letter, protocol in zip(COLLECTORS, protocols, strict=False)
+    ]
+
+
+def run_round(
+    stream: Stream,
+    broker: BenchBroker,
+    workdir: Path,
+    args: argparse.Namespace,
+    *,
+    label: str,
+    counter: bool = True,
+    peer: bool = False,
+) -> dict[str, Run]:
+    """Every subscriber in turn on ``stream``, ``--repeat`` times interleaved; the median each."""
+    cells: dict[str, list[Run]] = {}
+    for attempt in range(args.repeat):
+        cells.setdefault("a mosquitto_sub", []).append(run_mosquitto_sub(stream, broker, workdir))
+        if counter:
+            cells.setdefault("b gmqtt count", []).append(run_counter(stream, broker))
+        if peer:
+            cells.setdefault("c mqtt-exporter", []).append(run_exporter(stream, broker))
+        for _letter, name, protocol in collector_cells(args.protocols):
+            url = f"sqlite+aiosqlite:///{workdir}/{label}-{protocol}-{attempt}.db"
+            cells.setdefault(name, []).append(run_collector(stream, broker, url, protocol=protocol))
+    return {f"{label} {name}": best_of(runs) for name, runs in cells.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description="Ingest benchmark", formatter_class=argparse.RawDescriptionHelpFormatter
@@ -400,6 +384,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the median counts")
     parser.add_argument("--batch", type=int, default=100, help="readings per batched message")
     parser.add_argument("--qos", default="0,1", help="QoS levels to run, e.g. 0,1")
+    parser.add_argument(
+        "--protocol",
+        default="5",
+        help="the collector's mqtt.protocol: 5 (the mqtt5 codec transport) or 3.1.1 (gmqtt); "
+        "5,3.1.1 runs both on every stream (d and e)",
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip mqtt-exporter")
     parser.add_argument("--scale-out", action="store_true", help="1 vs 2 shards on PostgreSQL")
     parser.add_argument(
@@ -409,6 +399,10 @@ def main() -> None:
         help="single-site readings per site for the QoS 0 site-level stream (0: skip it)",
     )
     args = parser.parse_args()
+    args.protocols = args.protocol.split(",")
+    if not 1 <= len(args.protocols) <= len(COLLECTORS) or not set(args.protocols) <= {"5", "3.1.1"}:
+        parser.error("--protocol takes 5, 3.1.1, 5,3.1.1 or 3.1.1,5")
+    levels = [int(q) for q in args.qos.split(",")]
 
     results: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="rw-bench-") as tmp:
@@ -416,57 +410,40 @@ def main() -> None:
         broker = BenchBroker(workdir / "broker")
         broker.start()
         try:
-            for qos in (int(q) for q in args.qos.split(",")):
-                stream = Stream(args.sites, args.miners, qos)
-                cells: dict[str, list[Run]] = {}
-                for attempt in range(args.repeat):
-                    cells.setdefault("a mosquitto_sub", []).append(
-                        run_mosquitto_sub(stream, broker, workdir)
-                    )
-                    cells.setdefault("b gmqtt count", []).append(run_counter(stream, broker))
-                    if qos == 0 and not args.no_peer:
-                        cells.setdefault("c mqtt-exporter", []).append(run_peer(stream, broker))
-                    url = f"sqlite+aiosqlite:///{workdir}/q{qos}-{attempt}.db"
-                    cells.setdefault("d reservewatch", []).append(
-                        run_collector(stream, broker, url)
-                    )
-                for name, runs in cells.items():
-                    results[f"QoS {qos} {name}"] = best_of(runs)
-            if "0" in args.qos.split(",") and args.site_readings > 0:
-                # The shape most sites send: one reading a second per site on …/telemetry.
-                stream = Stream(args.sites, args.site_readings, 0, shape="site")
-                site_cells: dict[str, list[Run]] = {}
-                for attempt in range(args.repeat):
-                    site_cells.setdefault("a mosquitto_sub", []).append(
-                        run_mosquitto_sub(stream, broker, workdir)
-                    )
-                    site_cells.setdefault("b gmqtt count", []).append(run_counter(stream, broker))
-                    if not args.no_peer:
-                        site_cells.setdefault("c mqtt-exporter", []).append(
-                            run_peer(stream, broker)
-                        )
-                    url = f"sqlite+aiosqlite:///{workdir}/site-{attempt}.db"
-                    site_cells.setdefault("d reservewatch", []).append(
-                        run_collector(stream, broker, url)
-                    )
-                for name, runs in site_cells.items():
-                    results[f"QoS 0 site-level {name}"] = best_of(runs)
-            if args.batch > 1:
-                stream = Stream(args.sites, args.miners, 1, args.batch)
-                results[f"QoS 1 batch×{args.batch} a mosquitto_sub"] = best_of(
-                    [run_mosquitto_sub(stream, broker, workdir) for _ in range(args.repeat)]
+            for qos in levels:
+                results |= run_round(
+                    Stream(args.sites, args.miners, qos),
+                    broker,
+                    workdir,
+                    args,
+                    label=f"QoS {qos}",
+                    peer=qos == 0 and not args.no_peer,
                 )
-                results[f"QoS 1 batch×{args.batch} d reservewatch"] = best_of(
-                    [
-                        run_collector(stream, broker, f"sqlite+aiosqlite:///{workdir}/batch-{n}.db")
-                        for n in range(args.repeat)
-                    ]
+            if 0 in levels and args.site_readings > 0:
+                # The shape most sites send: one reading a second per site on …/telemetry.
+                results |= run_round(
+                    Stream(args.sites, args.site_readings, 0, shape="site"),
+                    broker,
+                    workdir,
+                    args,
+                    label="QoS 0 site-level",
+                    peer=not args.no_peer,
+                )
+            if args.batch > 1:
+                results |= run_round(
+                    Stream(args.sites, args.miners, 1, args.batch),
+                    broker,
+                    workdir,
+                    args,
+                    label=f"QoS 1 batch×{args.batch}",
+                    counter=False,
                 )
             if args.scale_out:
                 try:
                     with postgres(workdir) as pg:
                         stream = Stream(args.sites, args.miners, 1)
-                        for name, run in run_scale_out(stream, broker, pg).items():
+                        runs = run_scale_out(stream, broker, pg, args.protocols[0])
+                        for name, run in runs.items():
                             results[f"QoS 1 PostgreSQL {name}"] = run
                 except (subprocess.CalledProcessError, TimeoutError, RuntimeError) as err:
                     print(f"scale-out skipped: {err}")
@@ -482,12 +459,39 @@ def _ratio(results: dict[str, Run], numerator: str, denominator: str) -> float |
     return top.readings_per_s / bottom.readings_per_s
 
 
+STREAMS = (
+    ("qos0", "QoS 0"),
+    ("qos0_site", "QoS 0 site-level"),
+    ("qos1", "QoS 1"),
+)
+
+
+def ratios_of(args: argparse.Namespace, results: dict[str, Run]) -> dict[str, float | None]:
+    """Each collector's rate over a, b and c's on the same stream in this run."""
+    ratios: dict[str, float | None] = {}
+    streams = [*STREAMS, ("qos1_batch", f"QoS 1 batch×{args.batch}")]
+    for key, label in streams:
+        for letter, name, _protocol in collector_cells(args.protocols):
+            for peer in ("a mosquitto_sub", "b gmqtt count", "c mqtt-exporter"):
+                ratio = _ratio(results, f"{label} {name}", f"{label} {peer}")
+                if ratio is not None:
+                    ratios[f"{key}_{letter}_over_{peer[0]}"] = ratio
+    ratios["scale_out_2_over_1"] = _ratio(
+        results, "QoS 1 PostgreSQL 2 shards", "QoS 1 PostgreSQL 1 shard"
+    )
+    return ratios
+
+
 def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
     print(
         f"\nIngest: {args.sites} sites × {args.miners} machines, ~137-byte readings; "
         f"site-level: {args.sites} sites × {args.site_readings} readings, ~170 bytes"
     )
-    print(f"machine: {machine()}; median of {args.repeat}\n")
+    transports = "; ".join(
+        f"{name}: mqtt.protocol {protocol} ({TRANSPORTS[protocol]})"
+        for _letter, name, protocol in collector_cells(args.protocols)
+    )
+    print(f"{transports}\nmachine: {machine()}; {load_average()}; median of {args.repeat}\n")
     rows = [
         [
             name,
@@ -495,7 +499,7 @@ def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
             f"{run.readings_per_s:,.0f}",
             f"{run.received:,}/{run.readings:,}",
             f"{run.dropped:,}",
-            f"{run.cpu_s_per_million:.1f}",
+            f"{run.cpu_us_per_reading:.1f}",
             f"{run.max_rss_mb:.0f}" if run.max_rss_mb >= 1 else "— (exited before sampled)",
         ]
         for name, run in results.items()
@@ -508,31 +512,13 @@ def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
                 "readings/s",
                 "received",
                 "dropped",
-                "CPU s / M readings",
+                "CPU µs / reading",
                 "peak RSS MB",
             ],
             rows,
         )
     )
-    ratios: dict[str, float | None] = {}
-    for qos in (0, 1):
-        d = f"QoS {qos} d reservewatch"
-        ratios[f"qos{qos}_d_over_a"] = _ratio(results, d, f"QoS {qos} a mosquitto_sub")
-        ratios[f"qos{qos}_d_over_b"] = _ratio(results, d, f"QoS {qos} b gmqtt count")
-        ratios[f"qos{qos}_d_over_c"] = _ratio(results, d, "QoS 0 c mqtt-exporter")
-    site = "QoS 0 site-level"
-    ratios["qos0_site_d_over_a"] = _ratio(
-        results, f"{site} d reservewatch", f"{site} a mosquitto_sub"
-    )
-    ratios["qos0_site_d_over_b"] = _ratio(
-        results, f"{site} d reservewatch", f"{site} b gmqtt count"
-    )
-    ratios["qos0_site_d_over_c"] = _ratio(
-        results, f"{site} d reservewatch", f"{site} c mqtt-exporter"
-    )
-    ratios["scale_out_2_over_1"] = _ratio(
-        results, "QoS 1 PostgreSQL 2 shards", "QoS 1 PostgreSQL 1 shard"
-    )
+    ratios = ratios_of(args, results)
     print()
     print(
         table(
@@ -546,6 +532,8 @@ def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
             "sites": args.sites,
             "miners_per_site": args.miners,
             "machine": machine(),
+            "load_average": load_average(),
+            "protocols": args.protocols,
             "ratios": ratios,
             "runs": {
                 name: {
@@ -554,7 +542,7 @@ def report(args: argparse.Namespace, results: dict[str, Run]) -> None:
                     "received": run.received,
                     "expected": run.readings,
                     "dropped": run.dropped,
-                    "cpu_s_per_million": round(run.cpu_s_per_million, 2),
+                    "cpu_us_per_reading": round(run.cpu_us_per_reading, 2),
                     "max_rss_mb": round(run.max_rss_mb, 1),
                     **run.extra,
                 }

@@ -32,6 +32,8 @@ def raw_config(args: argparse.Namespace) -> dict[str, Any]:
         args.sites,
         port=args.port,
         operations=args.operations,
+        qos=args.qos,
+        protocol=args.protocol,
         client_id="bench-serve",
         database_url=args.database,
     )
@@ -65,6 +67,10 @@ def main() -> None:
     parser.add_argument("--operations", type=int, default=100)
     parser.add_argument("--http-port", type=int, default=9108)
     parser.add_argument("--database", default="sqlite+aiosqlite:///bench-serve.db")
+    parser.add_argument("--qos", type=int, choices=(0, 1), default=1, help="telemetry's mqtt.qos")
+    parser.add_argument(
+        "--protocol", choices=("5", "3.1.1"), default="5", help="telemetry's mqtt.protocol"
+    )
     install_thread_switch_interval()
     uvloop.run(serve(raw_config(parser.parse_args())))
 

@@ -1,5 +1,6 @@
 """The reserve itself: holdings by source (mined per operation, seized per case) over time,
-wallet balances, movements to custody, unapproved outflows, proofs of control and value."""
+wallet balances, movements to custody, unapproved outflows, the two sovereign patterns (balances
+on reused or exposed-key addresses, outflows to new addresses), proofs of control and value."""
 
 from __future__ import annotations
 
@@ -113,6 +114,36 @@ def dashboard() -> Dashboard:
                     )
                 ],
                 min_value=0,
+            )
+        )
+        .with_panel(
+            timeseries(
+                "Resting on reused or exposed-key addresses",
+                Unit.BTC,
+                [
+                    Query(
+                        "reservewatch_reserve_exposed_balance_btc > 0",
+                        "{{role}} {{holder}} {{reason}}",
+                    )
+                ],
+                description="BTC on a wallet's addresses paid by two transactions or more "
+                "(reused) or already spent from (exposed_key), each above "
+                "reserve.exposed_balance_threshold_btc. ReserveExposedBalance fires after 1 h; "
+                "the collector's log names the addresses.",
+                min_value=0,
+            )
+        )
+        .with_panel(
+            stat(
+                "Outflows to new addresses",
+                Unit.SHORT,
+                [Query('sum(reservewatch_reserve_outflow_destinations_total{age="new"})')],
+                description="Addresses outside every wallet, first seen on the chain within "
+                "reserve.new_destination_days before the reserve paid them: the pattern of an "
+                "OTC sale. ReserveOutflowToNewAddress fires.",
+                steps=ANY_UNAPPROVED,
+                width=12,
+                height=8,
             )
         )
         .with_row(row("Proofs of control"))

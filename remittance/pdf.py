@@ -188,6 +188,9 @@ IDENTIFIER_WORDS = {
     "clawback_carried": N_("an earlier period's clawback was taken off this due"),
     "shortfall": N_("shortfall: the deadline has passed with an amount unpaid"),
     "paid_late": N_("paid late: a transfer arrived after the deadline"),
+    "terms_from_file": N_(
+        "terms as the configuration file gave them at issue: none were recorded by this instant"
+    ),
     # kinds of pool credit
     "mining": N_("mining"),
     "fee_rebate": N_("fee rebate"),

@@ -42,6 +42,7 @@ __all__ = [
     "SourceKey",
     "holdings",
     "holdings_at",
+    "live_spends",
     "pending",
     "split",
 ]
@@ -222,18 +223,10 @@ def holdings(
         if coin.live:
             by_key[(coin.txid, coin.vout)] = coin
             outputs_of[coin.txid].append(coin)
-    spent_by: dict[tuple[str, int], str] = {}
+    spent_by = live_spends(outputs_of, stored_txids, spends)
     spenders: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
-    for txid, prev_txid, prev_vout in spends:
-        key = (prev_txid, prev_vout)
-        # A spend counts when its transaction is live: some output of it is stored live, or
-        # (a transaction paying only OP_RETURN) nothing of it is stored at all. A coin with no
-        # live output stored (history older than the watch, a gap in the walk) is unknown:
-        # its spending transaction is a movement all the same, never dropped.
-        live = txid in outputs_of or txid not in stored_txids
-        if key not in spent_by and live:
-            spent_by[key] = txid
-            spenders[txid].append(key)
+    for key, txid in spent_by.items():
+        spenders[txid].append(key)
     counted_set = None if counted is None else set(counted)
 
     composition: dict[tuple[str, int], dict[SourceKey, int]] = {}
@@ -317,6 +310,25 @@ def holdings(
     movements.sort(key=_chain_order)
     inflows.sort(key=_chain_order)
     return Holdings(dict(by_source), dict(by_wallet), tuple(inflows), tuple(movements), dict(left))
+
+
+def live_spends(
+    live_txids: Iterable[str] | Mapping[str, object],
+    stored_txids: set[str],
+    spends: Iterable[tuple[str, str, int]],
+) -> dict[tuple[str, int], str]:
+    """Which live transaction spent each coin (``(txid, vout)`` -> spending txid), the first
+    listed when two claim one. A spend counts when its transaction is live: some output of it
+    is stored live (``live_txids``), or (a transaction paying only OP_RETURN) nothing of it is
+    stored at all. A coin with no live output stored (history older than the watch, a gap in
+    the walk) is unknown: its spending transaction counts all the same, never dropped."""
+    live = set(live_txids)
+    spent_by: dict[tuple[str, int], str] = {}
+    for txid, prev_txid, prev_vout in spends:
+        key = (prev_txid, prev_vout)
+        if key not in spent_by and (txid in live or txid not in stored_txids):
+            spent_by[key] = txid
+    return spent_by
 
 
 def _chain_order(item: Coin | Movement) -> tuple[int, str]:

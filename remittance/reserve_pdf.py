@@ -52,8 +52,9 @@ _STYLES = getSampleStyleSheet()
 _SMALL = _STYLES["Normal"].clone("reserve-small", fontName=BODY_FONT, fontSize=7.5, leading=9)
 _HEAD = _SMALL.clone("reserve-head", fontName=BOLD_FONT)
 _HEAD_RIGHT = _HEAD.clone("reserve-head-right", alignment=TA_RIGHT)
-_ADDRESS = _SMALL.clone("reserve-address", fontSize=6.5, leading=8)
-"""A Bitcoin address (up to 62 characters for a taproot one) fits 80 mm in this face."""
+_ADDRESS = _SMALL.clone("reserve-address", fontSize=6, leading=7.5)
+"""A Bitcoin address (up to 62 characters, a taproot or P2WSH one) fits 80 mm in this face,
+its cell padding included."""
 _SOURCE_WORDS = {
     "mined": N_("Remitted by operation {holder}"),
     "seized": N_("Seized, case {holder}"),
@@ -265,7 +266,7 @@ def _story(report: dict[str, Any], w: Wording) -> list[Flowable]:
                   _p(w.text(_STATUS_WORDS.get(p["status"], p["status"]))),
                   _day(p.get("registered_at"), zone), _day(p.get("expires_at"), zone)]
                  for p in report["proofs"]],
-                (22, 88, 26, 22, 22), right_from=5,
+                (24, 80, 28, 24, 24), right_from=5,
             ),
         ]  # fmt: skip
     story += [Spacer(1, 4 * mm), Paragraph(escape(w.text("Rules")), heading)]

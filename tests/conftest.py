@@ -1,4 +1,5 @@
-"""Shared fixtures: a PostgreSQL server started by the tests, and a migrated store per test."""
+"""Shared fixtures: a PostgreSQL server started by the tests, a migrated store per test (on
+each backend, or on SQLite alone), and a real Mosquitto per test."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
+from tests.integration.mosquitto import Mosquitto
 from tests.support.processes import PostgresServer, find_postgres_bin
 
 _database_names = itertools.count()
@@ -99,3 +101,24 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     store = Store(engine)
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A migrated store on SQLite alone, for tests about what reaches a store, not which one."""
+    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
+    await upgrade(engine)
+    store = Store(engine)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A real Mosquitto of this test's own on a free loopback port (anonymous, plain MQTT)."""
+    workdir = tmp_path / "broker"
+    workdir.mkdir()
+    mosquitto = Mosquitto(workdir)
+    mosquitto.start()
+    yield mosquitto
+    mosquitto.stop()

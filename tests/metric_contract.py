@@ -49,6 +49,8 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_reserve_wallet_proof_expiry_timestamp_seconds",
         "reservewatch_reserve_unapproved_outflows_total",
         "reservewatch_reserve_outflow_btc_total",
+        "reservewatch_reserve_exposed_balance_btc",
+        "reservewatch_reserve_outflow_destinations_total",
         "reservewatch_reserve_unparseable_outputs_total",
         "reservewatch_price_btc_usd",
         "reservewatch_reserve_value_usd",

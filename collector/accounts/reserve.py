@@ -8,6 +8,7 @@ figures are computed here, once, for the live pass and for documents as of an in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +19,17 @@ from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
+from remittance.money import btc_to_sat, sat_to_btc_text
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
+from remittance.reserve_patterns import (
+    ExposedAddress,
+    OutflowDestination,
+    exposed_addresses,
+    outflow_destinations,
+)
+
+log = logging.getLogger(__name__)
 
 
 def received_sat(
@@ -53,20 +63,32 @@ async def reserve_holdings(
 ) -> Holdings:
     """The reserve's holdings from the store (as known at ``as_of``, or now): inflows count
     once confirmed ``min_confirmations`` deep, the reserve's own transactions at once."""
+    coins, spends = await _coins_and_spends(store, as_of=as_of)
+    return _held(coins, spends, tip_height, min_confirmations)
+
+
+async def _coins_and_spends(
+    store: Store, *, as_of: datetime | None
+) -> tuple[list[tuple[ReserveOutputRecord, Coin]], list[tuple[str, str, int]]]:
     outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
     spends = await store.reserve_spends(as_of=as_of)
+    return [(o, coin_of(o)) for o in outputs], [(s.txid, s.prev_txid, s.prev_vout) for s in spends]
+
+
+def _held(
+    coins: Sequence[tuple[ReserveOutputRecord, Coin]],
+    spends: Sequence[tuple[str, str, int]],
+    tip_height: int | None,
+    min_confirmations: int,
+) -> Holdings:
     counted = [
         (o.txid, o.vout)
-        for o in outputs
+        for o, _ in coins
         if o.kind == "remittance"
         and tip_height is not None
         and confirmations(o, tip_height) >= min_confirmations
     ]
-    return holdings(
-        [coin_of(o) for o in outputs],
-        [(s.txid, s.prev_txid, s.prev_vout) for s in spends],
-        counted=counted,
-    )
+    return holdings([c for _, c in coins], spends, counted=counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +157,16 @@ def proven_holders(rows: Iterable[WalletProof]) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class ReserveFigures:
-    """The reserve as the store knew it at an instant, on the best tip known then."""
+    """The reserve as the store knew it at an instant, on the best tip known then: with the
+    two sovereign patterns (:mod:`remittance.reserve_patterns`): balances resting on reused or
+    exposed-key addresses, and how new each outflow's destination was."""
 
     tip_height: int
     received_sat: Mapping[str, int]  # per operation, in confirmed remittances
     holdings: Holdings
     proofs: tuple[WalletProof, ...]
+    exposed: tuple[ExposedAddress, ...] = ()
+    destinations: tuple[OutflowDestination, ...] = ()
 
 
 async def reserve_figures(
@@ -152,22 +178,41 @@ async def reserve_figures(
     tip = await store.chain_tip(config.network.chain, as_of=as_of)
     if tip is None:
         return None
-    received, held = await _received_and_held(store, config.reserve, tip.height, as_of=as_of)
+    parts = await _chain_parts(store, config.reserve, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
-    return ReserveFigures(tip.height, received, held, proofs)
+    return ReserveFigures(tip.height, parts.received, parts.held, proofs, *parts.patterns)
 
 
-async def _received_and_held(
-    store: Store, reserve: ReserveConfig, tip_height: int, *, as_of: datetime | None
-) -> tuple[dict[str, int], Holdings]:
+@dataclass(frozen=True, slots=True)
+class _ChainParts:
+    received: dict[str, int]
+    held: Holdings
+    patterns: tuple[tuple[ExposedAddress, ...], tuple[OutflowDestination, ...]]
+
+
+async def _chain_parts(
+    store: Store,
+    reserve: ReserveConfig,
+    tip_height: int,
+    *,
+    as_of: datetime | None,
+) -> _ChainParts:
+    """What the chain's stored facts give: received per operation, holdings, patterns."""
     confirmed = await store.reserve_outputs(
         statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
     received = received_sat(
         (o for o in confirmed if o.role == "reserve"), tip_height, reserve.confirmations
     )
-    held = await reserve_holdings(store, tip_height, reserve.confirmations, as_of=as_of)
-    return received, held
+    coins, spends = await _coins_and_spends(store, as_of=as_of)
+    held = _held(coins, spends, tip_height, reserve.confirmations)
+    exposed = exposed_addresses(
+        [c for _, c in coins], spends, btc_to_sat(reserve.exposed_balance_threshold_btc)
+    )
+    histories = await store.destination_histories(as_of=as_of)
+    window = timedelta(days=reserve.new_destination_days)
+    destinations = outflow_destinations(held.movements, histories, window)
+    return _ChainParts(received, held, (exposed, destinations))
 
 
 async def _proofs(
@@ -189,7 +234,32 @@ class LiveReserve:
 
     def __init__(self) -> None:
         self._key: tuple[object, ...] | None = None
-        self._parts: tuple[dict[str, int], Holdings] | None = None
+        self._parts: _ChainParts | None = None
+        self._logged: set[tuple[str, ...]] = set()  # each finding once a run
+
+    def _log_patterns(self, parts: _ChainParts) -> None:
+        """Name the addresses behind the patterns' metrics (which carry no address label):
+        each one once a run, when first found."""
+        exposed, destinations = parts.patterns
+        for found in exposed:
+            key = ("exposed", found.address, *found.reasons)
+            if key not in self._logged:
+                self._logged.add(key)
+                log.warning(
+                    "reserve: %s BTC rests on %s of %s wallet %s, %s",
+                    sat_to_btc_text(found.balance_sat), found.address, found.role, found.holder,
+                    " and ".join(found.reasons),
+                )  # fmt: skip
+        for destination in destinations:
+            key = ("destination", destination.txid, destination.address)
+            if destination.age == "new" and key not in self._logged:
+                self._logged.add(key)
+                first = destination.first_seen
+                log.warning(
+                    "reserve: tx %s paid %s BTC to %s, first seen on the chain %s",
+                    destination.txid, sat_to_btc_text(destination.amount_sat),
+                    destination.address, first.isoformat() if first else "in the mempool",
+                )  # fmt: skip
 
     async def read(self, store: Store, config: Config, now: datetime) -> ReserveFigures | None:
         tip = await store.chain_tip(config.network.chain)
@@ -197,7 +267,9 @@ class LiveReserve:
             return None
         key = (tip.height, await store.reserve_facts_version())
         if key != self._key or self._parts is None:
-            self._parts = await _received_and_held(store, config.reserve, tip.height, as_of=None)
+            self._parts = await _chain_parts(store, config.reserve, tip.height, as_of=None)
             self._key = key
+            self._log_patterns(self._parts)
+        parts = self._parts
         proofs = await _proofs(store, config, as_of=None, now=now)
-        return ReserveFigures(tip.height, *self._parts, proofs)
+        return ReserveFigures(tip.height, parts.received, parts.held, proofs, *parts.patterns)

@@ -236,6 +236,9 @@ class AccountsService:
             [(op.id, [site.id for site in op.sites], accounts[op.id]) for op in operations],
         )
         read: dict[str, StatementInputs] = {}
+        # Whose terms were recorded by the pass's instant (the accounts share it).
+        instant = accounts[operations[0].id].as_of if operations else None
+        recorded = (await self._store.terms_as_of(instant)).keys() if instant else frozenset()
         for operation in operations:
             account = accounts[operation.id]
             restatements: tuple[Restatement, ...] = ()
@@ -249,7 +252,9 @@ class AccountsService:
                         issued_of(issued, operation.id),
                     )
                 )
-            read[operation.id] = StatementInputs(account.as_of, energy[operation.id], restatements)
+            read[operation.id] = StatementInputs(
+                account.as_of, energy[operation.id], restatements, operation.id in recorded
+            )
         return read
 
     @property

@@ -47,6 +47,9 @@ class StatementInputs:
     as_of: datetime
     energy_wh: Mapping[str, int | None]  # period label -> Wh, for every period of the account
     restatements: tuple[Restatement, ...]
+    # Whether the operation's terms were recorded by ``as_of``: if not, the file's were used,
+    # and a statement says so (``terms_from_file``).
+    terms_recorded: bool = True
 
 
 class _Span(NamedTuple):

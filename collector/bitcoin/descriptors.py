@@ -34,7 +34,7 @@ from embit.ec import PublicKey
 from collector.bitcoin.address import Chain
 from collector.errors import ReservewatchError
 
-__all__ = ["DescriptorError", "WatchedDescriptor", "parse_descriptor"]
+__all__ = ["DescriptorError", "WatchedDescriptor", "check_first_address", "parse_descriptor"]
 
 _MAX_LENGTH = 4096
 # BIP 380's INPUT_CHARSET: the characters a descriptor may hold (the checksum covers these).
@@ -166,6 +166,25 @@ def parse_descriptor(text: str, chain: Chain) -> WatchedDescriptor:
         raise DescriptorError("every extended key of a ranged descriptor must end in /*")
     _check_script_rules(parsed)
     return WatchedDescriptor(f"{body}#{expected}", chain, parsed)
+
+
+def check_first_address(descriptor: WatchedDescriptor, expected: str) -> None:
+    """Raise :class:`DescriptorError` unless ``descriptor`` derives ``expected`` first (index 0
+    of its receive branch): the address its owner's wallet shows first. Real wallets have
+    silently derived other addresses than the one the owner read (BlueWallet#8599,
+    bitcoin-safe#79); a descriptor that disagrees watches where nobody pays.
+
+    >>> d = parse_descriptor(
+    ...     "wpkh(02f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9)#8zl0zxma",
+    ...     "main")
+    >>> check_first_address(d, "bc1q0ht9tyks4vh7p5p904t340cr9nvahy7u3re7zg")  # agrees: None
+    """
+    first = descriptor.address(0, 0)
+    if first != expected:
+        raise DescriptorError(
+            f"the descriptor derives {first} first, not {expected}: check the key, its path "
+            "and the script type against the wallet that gave the address"
+        )
 
 
 def _one_line(err: BaseException) -> str:

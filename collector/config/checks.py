@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Final, Literal
 
 from collector.bitcoin.address import AddressError, Chain, validate_address
-from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
+from collector.bitcoin.descriptors import DescriptorError, check_first_address, parse_descriptor
 from collector.config.sections import ApiToken, OperationConfig, ReserveConfig, WalletConfig
 
 SERVICE_ACCOUNTS: Final = ("reservewatch-collector", "grid-operator")
@@ -101,7 +101,7 @@ def cross_field_problems(
                         "an address belongs to one wallet"
                     )
     seen_descriptors: dict[str, str] = {}
-    for loc, text in _declared_descriptors(operations, reserve):
+    for loc, text, _ in _declared_descriptors(operations, reserve):
         here = _format_loc(loc)
         first = seen_descriptors.setdefault(text.partition("#")[0].strip(), here)
         if first != here:
@@ -136,9 +136,18 @@ def _addresses_valid(
                 validate_address(address, chain)
             except AddressError as err:
                 problems.append((loc, str(err)))
-    for loc, text in _declared_descriptors(operations, reserve):
+    for loc, text, expected in _declared_descriptors(operations, reserve):
+        expect_first = expected
+        if expected is not None:
+            try:
+                validate_address(expected, chain)
+            except AddressError as err:
+                problems.append(((*loc[:-1], f"{loc[-1]}_expect_first"), str(err)))
+                expect_first = None
         try:
-            parse_descriptor(text, chain)
+            descriptor = parse_descriptor(text, chain)
+            if expect_first is not None:
+                check_first_address(descriptor, expect_first)
         except DescriptorError as err:
             problems.append((loc, str(err)))
     for group, wallets in (("intake", reserve.intake), ("custody", reserve.custody)):
@@ -153,15 +162,20 @@ def _addresses_valid(
 
 def _declared_descriptors(
     operations: Sequence[OperationConfig], reserve: ReserveConfig
-) -> list[tuple[tuple[str | int, ...], str]]:
-    found: list[tuple[tuple[str | int, ...], str]] = [
-        (("operations", i, "reserve_descriptor"), op.reserve_descriptor)
+) -> list[tuple[tuple[str | int, ...], str, str | None]]:
+    """Each descriptor's field path, its text and the address its owner expects first."""
+    found: list[tuple[tuple[str | int, ...], str, str | None]] = [
+        (
+            ("operations", i, "reserve_descriptor"),
+            op.reserve_descriptor,
+            op.reserve_descriptor_expect_first,
+        )
         for i, op in enumerate(operations)
         if op.reserve_descriptor is not None
     ]
     for group, wallets in (("intake", reserve.intake), ("custody", reserve.custody)):
         found.extend(
-            (("reserve", group, i, "descriptor"), w.descriptor)
+            (("reserve", group, i, "descriptor"), w.descriptor, w.descriptor_expect_first)
             for i, w in enumerate(wallets)
             if w.descriptor is not None
         )

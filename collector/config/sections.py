@@ -177,6 +177,9 @@ class WalletConfig(Frozen):
     up to ``reserve.gap_limit`` past the last used address)."""
 
     descriptor: str | None = Field(default=None, max_length=4096)
+    # The address the owner's wallet shows first (index 0, receive branch): the descriptor is
+    # refused if it derives another.
+    descriptor_expect_first: str | None = Field(default=None, max_length=90)
     addresses: tuple[str, ...] = ()
 
     @field_validator("addresses")
@@ -184,10 +187,17 @@ class WalletConfig(Frozen):
     def _normalised(cls, addresses: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(normalise_address(address) for address in addresses)
 
+    @field_validator("descriptor_expect_first")
+    @classmethod
+    def _expected_normalised(cls, address: str | None) -> str | None:
+        return None if address is None else normalise_address(address)
+
     @model_validator(mode="after")
     def _something(self) -> Self:
         if self.descriptor is None and not self.addresses:
             raise ValueError("give a descriptor or addresses")
+        if self.descriptor is None and self.descriptor_expect_first is not None:
+            raise ValueError("descriptor_expect_first needs a descriptor to check")
         return self
 
 
@@ -232,6 +242,12 @@ class ReserveConfig(Frozen):
     # A proof stands this many days from its registration, then is stale until a newer one
     # proves (custodians re-check their keys every 90 days to 6 months).
     proof_max_age_days: int = Field(default=90, ge=1, le=366)
+    # A reused or spent-from address holding more than this (BTC, confirmed and unspent)
+    # raises ReserveExposedBalance: coins should rest behind keys never shown on the chain.
+    exposed_balance_threshold_btc: Decimal = Field(default=Decimal(1), ge=0, le=21_000_000)
+    # An outflow to an address first seen on the chain this many days before it (or in it)
+    # raises ReserveOutflowToNewAddress: a fresh deposit address is how an OTC sale begins.
+    new_destination_days: int = Field(default=30, ge=1, le=3650)
 
 
 class PricesConfig(Frozen):
@@ -401,6 +417,8 @@ class OperationConfig(Frozen):
     reserve_addresses: tuple[str, ...] = ()
     # A vault that gives each remittance a fresh address: ``wpkh(xpub…/0/*)#checksum``.
     reserve_descriptor: str | None = Field(default=None, max_length=4096)
+    # The address the operation's wallet shows first: the descriptor must derive it first.
+    reserve_descriptor_expect_first: str | None = Field(default=None, max_length=90)
     # Addresses no longer given to the operation: still watched, their payments still count.
     retired_addresses: tuple[RetiredAddress, ...] = ()
     pools: tuple[PoolAccountConfig, ...] = ()
@@ -418,6 +436,8 @@ class OperationConfig(Frozen):
     def _pays_somewhere(self) -> Self:
         if not self.reserve_addresses and self.reserve_descriptor is None:
             raise ValueError("give reserve_addresses or a reserve_descriptor")
+        if self.reserve_descriptor is None and self.reserve_descriptor_expect_first is not None:
+            raise ValueError("reserve_descriptor_expect_first needs a reserve_descriptor to check")
         return self
 
     @field_validator("reserve_addresses")
@@ -425,6 +445,11 @@ class OperationConfig(Frozen):
     def _normalised(cls, addresses: tuple[str, ...]) -> tuple[str, ...]:
         # BIP 173's all-uppercase form is the same address: compared (and watched) in lower case.
         return tuple(normalise_address(address) for address in addresses)
+
+    @field_validator("reserve_descriptor_expect_first")
+    @classmethod
+    def _expected_normalised(cls, address: str | None) -> str | None:
+        return None if address is None else normalise_address(address)
 
     @field_validator("contacts")
     @classmethod

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collector.bitcoin.descriptors import WatchedDescriptor, parse_descriptor
+from collector.bitcoin.descriptors import WatchedDescriptor, check_first_address, parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.config.model import Config
 
@@ -12,19 +12,38 @@ def wallets_of(config: Config) -> list[Wallet]:
     """Every wallet the configuration declares, operations first."""
     chain = config.network.chain
 
-    def desc(text: str | None) -> WatchedDescriptor | None:
-        return None if text is None else parse_descriptor(text, chain)
+    def desc(text: str | None, expect_first: str | None) -> WatchedDescriptor | None:
+        # check-config refused these already; a configuration built another way (a test's,
+        # an environment override) is held to the same: no wallet watches where nobody pays.
+        if text is None:
+            return None
+        descriptor = parse_descriptor(text, chain)
+        if expect_first is not None:
+            check_first_address(descriptor, expect_first)
+        return descriptor
 
     found = [
-        Wallet("reserve", op.id, op.watched_addresses, desc(op.reserve_descriptor))
+        Wallet(
+            "reserve",
+            op.id,
+            op.watched_addresses,
+            desc(op.reserve_descriptor, op.reserve_descriptor_expect_first),
+        )
         for op in config.operations
     ]
     found += [
-        Wallet("intake", case.case, case.addresses, desc(case.descriptor))
+        Wallet(
+            "intake", case.case, case.addresses, desc(case.descriptor, case.descriptor_expect_first)
+        )
         for case in config.reserve.intake
     ]
     found += [
-        Wallet("custody", vault.name, vault.addresses, desc(vault.descriptor))
+        Wallet(
+            "custody",
+            vault.name,
+            vault.addresses,
+            desc(vault.descriptor, vault.descriptor_expect_first),
+        )
         for vault in config.reserve.custody
     ]
     return found

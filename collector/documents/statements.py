@@ -115,11 +115,12 @@ async def statement_of_account(
     restatements = await restatements_of(store, operation.id, account, as_of, issued)
     sites = [site.id for site in operation.sites]
     energy = await energy_wh(store, sites, period_range, as_of)
+    recorded = operation.id in await store.terms_as_of(as_of)
     return statement_from_inputs(
         operation,
         period,
         account,
-        StatementInputs(as_of, {period: energy}, tuple(restatements)),
+        StatementInputs(as_of, {period: energy}, tuple(restatements), recorded),
         fees=fees,
     )
 
@@ -142,13 +143,7 @@ def statement_from_inputs(
             energy_wh_in_period=inputs.energy_wh.get(period),
             restatements=inputs.restatements,
         )
-        if fees is None:
-            return statement
         days = parse_period_label(period)
-        section = fee_section(
-            fees.standings, fees.credit_tiyn, (days.start, days.end), fees.time_zone
-        )
-        return replace(statement, mining_fee=section)
     except RemittanceError as err:
         covered = [obligation.period.label for obligation in account.obligations]
         span = f"{covered[0]} to {covered[-1]}" if covered else "none yet"
@@ -156,6 +151,16 @@ def statement_from_inputs(
             f"{operation.id} {period}: {err} (periods covered as of "
             f"{account.as_of.isoformat(timespec='seconds')}: {span})"
         ) from err
+    if fees is not None:
+        section = fee_section(
+            fees.standings, fees.credit_tiyn, (days.start, days.end), fees.time_zone
+        )
+        statement = replace(statement, mining_fee=section)
+    if not inputs.terms_recorded:
+        # None of the operation's terms were recorded by then: the file's were used, and a
+        # later edit of the file gives another statement as of the same instant.
+        return replace(statement, flags=(*statement.flags, "terms_from_file"))
+    return statement
 
 
 def sign(statement: Statement, fmt: str, key: Ed25519PrivateKey, language: str = "en") -> bytes:

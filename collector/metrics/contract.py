@@ -146,6 +146,23 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "under both.",
             "reason",
         ),
+        "reservewatch_reserve_exposed_balance_btc": _g(
+            "BTC resting (confirmed, unspent) on the wallet's addresses that hold more than "
+            "reserve.exposed_balance_threshold_btc each and are, by reason, reused (paid by "
+            "two transactions or more) or exposed_key (spent from: the public key is on the "
+            "chain); an address with both reasons counts under both; 0 when none.",
+            "role",
+            "holder",
+            "reason",
+        ),
+        "reservewatch_reserve_outflow_destinations": _c(
+            "Addresses outside every wallet that the reserve's transactions paid (in the "
+            "mempool or confirmed), each once per transaction, by how new the address was "
+            "then: new (first seen on the chain within reserve.new_destination_days before the "
+            "outflow, or in it), established (seen before), unknown (its history not read: "
+            "bitcoind keeps no index of other addresses, or a bad answer, or too long to tell).",
+            "age",
+        ),
         "reservewatch_reserve_unparseable_outputs": _c(
             "Outputs the chain source listed that the watcher could not read whole, each "
             "counted once, by reason: bad_address (its address is no valid address on the "

@@ -3,7 +3,7 @@ reserve's figures of the accounts' last snapshot, in the order they have always 
 
 Labels are bounded: ``operation`` and ``holder`` take only configured operation, case and
 custody names (and, for source unattributed, the empty holder of coins never seen arriving);
-``source``, ``role``, ``destination`` and ``reason`` a handful of fixed values.
+``source``, ``role``, ``destination``, ``reason`` and ``age`` a handful of fixed values.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collector.metrics.contract import Metric, family
 from collector.sources.reserve import ReserveStatus
 from remittance.money import sat_to_btc
 from remittance.reserve import UNAPPROVED_REASONS, UNKNOWN_HOLDER
+from remittance.reserve_patterns import DESTINATION_AGES, EXPOSURE_REASONS
 
 
 class ReserveMetrics:
@@ -81,7 +82,31 @@ def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metri
     for reason in UNAPPROVED_REASONS:  # every reason, 0 until one happens
         count.add_metric([reason], float(sum(reason in m.reasons for m in unapproved)))
     yield count
+    yield from _patterns(figures, wallets_known, holders)
     outflow = family("reservewatch_reserve_outflow_btc")
     outflow.add_metric(["custody"], sat_to_btc(sum(m.to_custody_sat for m in h.movements)))
     outflow.add_metric(["unapproved"], sat_to_btc(sum(m.unapproved_sat for m in unapproved)))
     yield outflow
+
+
+def _patterns(
+    figures: ReserveFigures, wallets_known: list[tuple[str, str]], holders: frozenset[str]
+) -> Iterator[Metric]:
+    """The two sovereign patterns (:mod:`remittance.reserve_patterns`), every wallet and
+    reason and every age present, 0 until one happens."""
+    exposed = family("reservewatch_reserve_exposed_balance_btc")
+    resting: dict[tuple[str, str, str], int] = {}
+    for found in figures.exposed:
+        for reason in found.reasons:
+            key = (found.role, found.holder, reason)
+            resting[key] = resting.get(key, 0) + found.balance_sat
+    for wallet_role, holder in wallets_known:
+        if holder in holders:
+            for reason in EXPOSURE_REASONS:
+                sat = resting.get((wallet_role, holder, reason), 0)
+                exposed.add_metric([wallet_role, holder, reason], sat_to_btc(sat))
+    yield exposed
+    destinations = family("reservewatch_reserve_outflow_destinations")
+    for age in DESTINATION_AGES:
+        destinations.add_metric([age], float(sum(d.age == age for d in figures.destinations)))
+    yield destinations

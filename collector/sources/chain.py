@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from collector.bitcoin.address import AddressError, Chain, validate_address
@@ -52,6 +52,7 @@ from collector.sources.network_days import is_hash, parse_tip_height, timestamp_
 from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations
+from remittance.reserve_patterns import DestinationHistory
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,7 @@ class ReserveJob:
         clock: kept for symmetry with other jobs (the store dates ``last_seen``).
         status: the in-memory values exposed as metrics.
         max_pages_per_address: a walk reading more pages than this fails (a bound on one poll).
+        max_destination_pages: pages of an outflow destination's history read at most.
     """
 
     source = "chain"
@@ -231,6 +233,7 @@ class ReserveJob:
         status: ReserveStatus | None = None,
         book: WalletBook | None = None,
         max_pages_per_address: int = 400,
+        max_destination_pages: int = 8,
     ) -> None:
         if not config.network.esplora_url:
             raise ValueError("ReserveJob needs network.esplora_url")
@@ -240,6 +243,7 @@ class ReserveJob:
         self._store = store
         self._clock = clock
         self._max_pages = max_pages_per_address
+        self._max_destination_pages = max_destination_pages
         self._book = book or wallet_book(config)
         self._chain = config.network.chain
         self._learned = False  # the book has not yet seen the stored outputs
@@ -285,6 +289,7 @@ class ReserveJob:
                 used += [o.address for o in found]
             # A used derived address moves the gap on: watch the new ones in this pass.
             pending = self._book.mark_used(used)
+        await self._read_destinations()
         rechecked = await self._recheck(stored, seen, tip)
         if rechecked or outputs_changed(stored, seen):
             self.status.changes += 1
@@ -331,6 +336,47 @@ class ReserveJob:
             docs = await self._page(f"{self._base}/address/{address}/txs/chain/{last}")
             pages += 1
 
+    async def _read_destinations(self) -> None:
+        """Read, once, how old each address outside every wallet that the reserve paid is:
+        its history newest first (``/address/{addr}/txs``, then ``/txs/chain/{last}``; the
+        Esplora API's own paging, Blockstream/esplora API.md) until it ends, or reaches a
+        transaction older than the window before the first outflow to it (old enough to
+        tell), or ``max_destination_pages`` pages (then it is read as far as that). A
+        destination not read (a bad answer) stays unknown and is read again next pass."""
+        known = await self._store.destination_histories()
+        first_paid: dict[str, datetime] = {}
+        now = self._clock.now()
+        for output in await self._store.reserve_outputs(kinds=("outflow",)):
+            if output.operation_id or not output.address or output.address in known:
+                continue  # a wallet's own address beyond its gap, or no address, or known
+            when = output.block_time or now
+            first_paid[output.address] = min(when, first_paid.get(output.address, when))
+        window = timedelta(days=self._reserve.new_destination_days)
+        read: list[DestinationHistory] = []
+        for address, when in sorted(first_paid.items()):
+            try:
+                read.append(await self._destination_history(address, when - window))
+            except SourceBadResponse as err:
+                log.warning("reserve: outflow destination %s not read: %s", address, err)
+        await self._store.add_destination_histories(read)
+
+    async def _destination_history(self, address: str, old_before: datetime) -> DestinationHistory:
+        docs = await self._page(f"{self._base}/address/{address}/txs")
+        oldest: tuple[str, datetime] | None = None
+        for page in range(1, self._max_destination_pages + 1):
+            confirmed = [
+                (str(doc.get("txid")), status.block_time)
+                for doc in docs
+                if (status := parse_status(_field(doc, "status"), "destination tx")).block_time
+            ]
+            if not confirmed:
+                return DestinationHistory(address, *_unzip(oldest), True, self._clock.now())
+            oldest = confirmed[-1]
+            if oldest[1] < old_before or page == self._max_destination_pages:
+                break  # old enough (seen before the window), or read as far as allowed
+            docs = await self._page(f"{self._base}/address/{address}/txs/chain/{oldest[0]}")
+        return DestinationHistory(address, *_unzip(oldest), False, self._clock.now())
+
     def _count_bad_addresses(self, tx: ParsedTx) -> None:
         for vout, text in tx.bad_addresses:
             if (tx.txid, vout) in self.status.bad_address_outputs:
@@ -367,6 +413,16 @@ class ReserveJob:
                 continue
             recheck.moved.extend(_with_status(o, status) for o in outputs)
         return await recheck.save(self._store)
+
+
+def _field(doc: Any, name: str) -> Any:
+    if not isinstance(doc, dict) or not is_hash(doc.get("txid")):
+        raise SourceBadResponse("tx: expected an object with a 64-hex txid")
+    return doc.get(name)
+
+
+def _unzip(oldest: tuple[str, datetime] | None) -> tuple[str | None, datetime | None]:
+    return (None, None) if oldest is None else oldest
 
 
 def _with_status(output: ReserveOutputRecord, status: TxStatus) -> ReserveOutputRecord:

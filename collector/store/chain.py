@@ -24,10 +24,12 @@ from collector.store.tables import (
     NetworkBlock,
     NetworkDay,
     NetworkDayRevision,
+    ReserveDestination,
     ReserveOutput,
     ReserveOutputRevision,
     ReserveSpend,
 )
+from remittance.reserve_patterns import DestinationHistory
 
 
 class ChainStore(StoreBase):
@@ -238,17 +240,19 @@ class ChainStore(StoreBase):
 
         await self._write(work)
 
-    async def reserve_facts_version(self) -> tuple[int, datetime | None, int]:
+    async def reserve_facts_version(self) -> tuple[int, datetime | None, int, int]:
         """What changes whenever a reserve output or spend is stored or changes state (every
-        change writes a revision; spends are appended): a cheap test of whether the reserve's
-        figures may have moved."""
+        change writes a revision; spends and destinations' histories are appended): a cheap
+        test of whether the reserve's figures may have moved."""
         revisions = _table(ReserveOutputRevision)
         spends = _table(ReserveSpend)
+        destinations = _table(ReserveDestination)
         [(count, latest)] = await self._read(
             select(func.count(), func.max(revisions.c.observed_at))
         )
         [(spent,)] = await self._read(select(func.count()).select_from(spends))
-        return int(count), latest, int(spent)
+        [(read,)] = await self._read(select(func.count()).select_from(destinations))
+        return int(count), latest, int(spent), int(read)
 
     async def reserve_spends(self, *, as_of: datetime | None = None) -> list[ReserveSpendRecord]:
         """Every recorded spend of a watched output (with ``as_of``, those seen by then)."""
@@ -259,3 +263,42 @@ class ChainStore(StoreBase):
         if as_of is not None:
             statement = statement.where(t.c.first_seen <= as_of)
         return [ReserveSpendRecord(*row) for row in await self._read(statement)]
+
+    async def add_destination_histories(self, histories: Sequence[DestinationHistory]) -> None:
+        """Keep what was read of each outflow destination's history; one already kept stays
+        as first read (an outflow is judged by what its destination was then)."""
+        rows = [
+            {
+                "address": h.address,
+                "first_txid": h.first_txid,
+                "first_seen": h.first_seen,
+                "complete": h.complete,
+                "observed_at": h.observed_at,
+            }
+            for h in histories
+        ]
+        if not rows:
+            return
+
+        async def work(connection: AsyncConnection) -> None:
+            await self._upsert(
+                connection,
+                ReserveDestination,
+                rows,
+                ("address",),
+                keep_first=("first_txid", "first_seen", "complete", "observed_at"),
+            )
+
+        await self._write(work)
+
+    async def destination_histories(
+        self, *, as_of: datetime | None = None
+    ) -> dict[str, DestinationHistory]:
+        """Every outflow destination's history as read (with ``as_of``, those read by then)."""
+        t = _table(ReserveDestination)
+        statement = select(
+            t.c.address, t.c.first_txid, t.c.first_seen, t.c.complete, t.c.observed_at
+        )
+        if as_of is not None:
+            statement = statement.where(t.c.observed_at <= as_of)
+        return {row[0]: DestinationHistory(*row) for row in await self._read(statement)}

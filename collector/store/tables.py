@@ -450,6 +450,22 @@ class ControlProof(Base):
     tip_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class ReserveDestination(Base):
+    """What the chain source read of an address outside every wallet that the reserve's
+    coins were paid to, when (``observed_at``): its oldest confirmed transaction found
+    (``first_txid``, whose block's time is ``first_seen``; both ``NULL`` when it had only
+    mempool transactions) and whether its history was read to its start (``complete``). Read
+    once, kept: what an outflow's destination was is judged as it was then."""
+
+    __tablename__ = "reserve_destinations"
+
+    address: Mapped[str] = mapped_column(String(90), primary_key=True)
+    first_txid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_seen: Mapped[datetime | None] = mapped_column(nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    observed_at: Mapped[datetime]
+
+
 class GridMeterReading(Base):
     """The grid operator's metered energy of one site over a day or a month (``period_kind``
     ``day`` or ``month``, ``period_start`` its first day in the regulator's zone), kept as

@@ -1,5 +1,6 @@
-"""Fixtures of the fault suite: a real Mosquitto per test, the fakes, a world on SQLite or on
-a PostgreSQL this suite may stop and start at will."""
+"""Fixtures of the fault suite: the fakes, a world on SQLite or on a PostgreSQL this suite may
+stop and start at will, each with a real Mosquitto of its test's own (``broker``,
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -32,16 +33,6 @@ def postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     finally:
         server.halt()
         shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    workdir = tmp_path / "broker"
-    workdir.mkdir()
-    mosquitto = Mosquitto(workdir)
-    mosquitto.start()
-    yield mosquitto
-    mosquitto.stop()
 
 
 @pytest.fixture

@@ -34,15 +34,19 @@ def run_bench(module: str, *args: str) -> dict[str, Any]:
     return result
 
 
-def test_ingest_benchmark_counts_every_reading_at_both_qos_levels() -> None:
+def test_ingest_benchmark_counts_every_reading_at_both_qos_levels_on_both_transports() -> None:
     result = run_bench(
         "bench.ingest",
         *("--sites", "2", "--miners", "50", "--batch", "10", "--no-peer", "--site-readings", "20"),
+        *("--protocol", "5,3.1.1"),
     )
     runs = result["runs"]
-    assert runs["QoS 1 d reservewatch"]["received"] == 100
-    assert runs["QoS 0 site-level d reservewatch"]["received"] == 40
-    assert runs["QoS 1 batch×10 d reservewatch"]["received"] == 100
+    assert result["protocols"] == ["5", "3.1.1"]
+    for collector in ("d reservewatch", "e reservewatch 3.1.1"):
+        assert runs[f"QoS 1 {collector}"]["received"] == 100
+        assert runs[f"QoS 0 site-level {collector}"]["received"] == 40
+        assert runs[f"QoS 1 batch×10 {collector}"]["received"] == 100
+        assert runs[f"QoS 0 {collector}"]["cpu_us_per_reading"] > 0
     assert all(run["dropped"] == 0 for run in runs.values())
 
 
@@ -51,6 +55,7 @@ def test_scrape_benchmark_reports_latency_and_size() -> None:
         "bench.scrape", "--sites", "20", "--operations", "5", "--scrapes", "2", "--miners", "20"
     )
     assert result["results"][0]["series"] > 20
+    assert (result["results"][0]["qos"], result["results"][0]["protocol"]) == (0, "5")
 
 
 def test_recompute_benchmark_rebuilds_every_account() -> None:

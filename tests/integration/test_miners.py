@@ -5,43 +5,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config.sections import DatabaseConfig
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import GmqttClient, MqttSettings
 from tests.integration.mosquitto import Mosquitto
-from tests.integration.test_telemetry import Running, make_config, new_service
+from tests.support.telemetry import Running, make_config, new_service
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    workdir = tmp_path / "broker"
-    workdir.mkdir()
-    broker = Mosquitto(workdir)
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-async def telemetry_store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
 
 
 def machine_reading(power_w: float, status: str = "online") -> bytes:
@@ -51,13 +28,12 @@ def machine_reading(power_w: float, status: str = "online") -> bytes:
 
 
 async def test_machines_published_at_qos1_are_summed_per_site_and_acknowledged(
-    mosquitto: Mosquitto, telemetry_store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
-    service = new_service(make_config(mosquitto.port), telemetry_store, FrozenClock(NOW))
-    running = Running(service)
-    await running.wait_ready()
+    service = new_service(make_config(broker.port), sqlite_store, FrozenClock(NOW))
+    running = await Running.start(service)
     publisher = GmqttClient(
-        MqttSettings(host="127.0.0.1", port=mosquitto.port, client_id="gw", persistent=False)
+        MqttSettings(host="127.0.0.1", port=broker.port, client_id="gw", persistent=False)
     )
     await publisher.connect()
     for number in range(300):
@@ -76,5 +52,5 @@ async def test_machines_published_at_qos1_are_summed_per_site_and_acknowledged(
     assert states["north-1"].power_w == 300 * 3000.0
     assert (states["north-1"].miners_online, states["north-1"].miners_total) == (300, 300)
     assert (states["south-1"].miners_online, states["south-1"].miners_total) == (0, 5)
-    persisted = {state.site_id: state for state in await telemetry_store.site_states()}
+    persisted = {state.site_id: state for state in await sqlite_store.site_states()}
     assert persisted["north-1"].miners_total == 300

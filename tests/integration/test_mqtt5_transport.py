@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,15 +17,15 @@ import mqtt5
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config.sections import DatabaseConfig, MqttConfig
-from collector.store.database import open_engine, upgrade
+from collector.config.sections import MqttConfig
 from collector.store.queries import Store
 from collector.telemetry import mqtt5_client
 from collector.telemetry.client import GmqttClient, MessageHandler, MqttError, MqttSettings
 from collector.telemetry.mqtt5_client import Mqtt5Client
 from collector.telemetry.service import TelemetryService, default_client
 from tests.integration.mosquitto import Mosquitto, free_port
-from tests.integration.test_telemetry import (
+from tests.support.certs import TestCA
+from tests.support.telemetry import (
     START,
     Running,
     make_config,
@@ -35,34 +34,14 @@ from tests.integration.test_telemetry import (
     reading,
     stored_samples,
 )
-from tests.support.certs import TestCA
 
 pytestmark = pytest.mark.integration
 
 TELEMETRY = "reservewatch/sites/north-1/telemetry"
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    workdir = tmp_path / "broker"
-    workdir.mkdir()
-    mosquitto = Mosquitto(workdir)
-    mosquitto.start()
-    yield mosquitto
-    mosquitto.stop()
-
-
 async def test_protocol_5_runs_on_the_mqtt5_codec_and_3_1_1_on_gmqtt(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     clients: list[object] = []
 
@@ -76,13 +55,12 @@ async def test_protocol_5_runs_on_the_mqtt5_codec_and_3_1_1_on_gmqtt(
 
         service = TelemetryService(
             make_config(broker.port, protocol=protocol, client_id=f"rw-{protocol}"),
-            store,
+            sqlite_store,
             FrozenClock(START + timedelta(minutes=10)),
             flush_interval_s=0.1,
             client_factory=factory,  # type: ignore[arg-type]
         )
-        running = Running(service)
-        await running.wait_ready()
+        running = await Running.start(service)
         pub = await publisher(broker.port)
         pub.publish(TELEMETRY, reading(1 if protocol == "5" else 2), qos=1)
         await pub.drain()
@@ -93,7 +71,7 @@ async def test_protocol_5_runs_on_the_mqtt5_codec_and_3_1_1_on_gmqtt(
         await running.stop()
         assert [type(client) for client in clients] == [kind]
     async with asyncio.timeout(10):
-        while (await stored_samples(store)).get("north-1") != 2:
+        while (await stored_samples(sqlite_store)).get("north-1") != 2:
             await asyncio.sleep(0.05)
 
 
@@ -122,14 +100,13 @@ async def test_keep_alive_pings_hold_an_idle_session_and_a_silent_broker_is_noti
 
 
 async def test_a_flood_is_handled_a_read_budget_per_event_loop_turn(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     """20,000 readings queued for the persistent session arrive at once on reconnect; no turn
     of the event loop handles more than the budget's worth, so a scrape gets its turns."""
     clock = FrozenClock(START + timedelta(hours=15))  # the last reading is 5,000 × 10 s on
     config = make_config(broker.port, client_id="rw-flood")
-    running = Running(new_service(config, store, clock))
-    await running.wait_ready()
+    running = await Running.start(new_service(config, sqlite_store, clock))
     await running.stop()  # the session stays at the broker and queues what follows
     pub = await publisher(broker.port)
     total = 20_000
@@ -149,7 +126,7 @@ async def test_a_flood_is_handled_a_read_budget_per_event_loop_turn(
             turns += 1
             await asyncio.sleep(0)
 
-    service = new_service(config, store, clock)
+    service = new_service(config, sqlite_store, clock)
 
     def counting(settings: MqttSettings, handler: MessageHandler) -> Mqtt5Client:
         def handle(message: mqtt5_client.MqttMessage) -> asyncio.Future[None] | None:
@@ -176,7 +153,7 @@ async def test_a_flood_is_handled_a_read_budget_per_event_loop_turn(
     assert most <= mqtt5_client.READ_BUDGET_BYTES // frame + 1, (most, len(per_turn))
     print(f"flood: {total} readings in {len(per_turn)} turns, at most {most} a turn")
     assert len(per_turn) >= total // (mqtt5_client.READ_BUDGET_BYTES // frame + 1)
-    assert await stored_samples(store) == dict.fromkeys(
+    assert await stored_samples(sqlite_store) == dict.fromkeys(
         ("north-1", "north-2", "south-1", "south-2"), total // 4
     )
 
@@ -329,12 +306,12 @@ async def accept_session(
 # The codec reports the UnicodeDecodeError behind its panic through sys.unraisablehook.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_a_misbehaving_broker_neither_crashes_the_collector_nor_gets_early_acks(
-    store: Store, caplog: pytest.LogCaptureFixture
+    sqlite_store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     broker = ScriptedBroker()
     await broker.start()
     config = make_config(broker.port, session_expiry_s=3600)
-    service = new_service(config, store, FrozenClock(START + timedelta(minutes=10)))
+    service = new_service(config, sqlite_store, FrozenClock(START + timedelta(minutes=10)))
     running = Running(service)
     try:
         reader, writer, buffer, connect = await accept_session(broker)
@@ -356,7 +333,7 @@ async def test_a_misbehaving_broker_neither_crashes_the_collector_nor_gets_early
         async with asyncio.timeout(5):
             ack = await read_packet(reader, buffer)
         assert type(ack) is mqtt5.PubAckPacket and ack.packet_id == 41
-        assert (await stored_samples(store)).get("north-1") == 1  # committed before the ack
+        assert (await stored_samples(sqlite_store)).get("north-1") == 1  # committed before the ack
 
         # A topic that is not UTF-8 (the codec panics on it): counted, acknowledged, no crash.
         topic = b"reservewatch/sites/\xff/telemetry"

@@ -5,164 +5,54 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
 
 import orjson
 import pytest
 from prometheus_client import generate_latest
 
-from collector.backoff import Backoff
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
-from collector.config.model import Config
-from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from collector.telemetry.client import GmqttClient, MqttSettings
-from collector.telemetry.service import TelemetryService
 from collector.telemetry.sites import shard_of
 from tests.integration.mosquitto import Mosquitto
+from tests.support.telemetry import (
+    SITES,
+    START,
+    Running,
+    make_config,
+    new_service,
+    publisher,
+    reading,
+    wait_for_samples,
+)
 
 pytestmark = pytest.mark.integration
 
-START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-SITES = ("north-1", "north-2", "south-1", "south-2")
 
-
-def make_config(port: int, **mqtt: Any) -> Config:
-    return parse_config(
-        {
-            "mqtt": {"url": f"mqtt://127.0.0.1:{port}", "client_id": "rw-test", **mqtt},
-            "operations": [
-                {
-                    "id": "op-a",
-                    "name": "Operation A",
-                    "license": "L-1",
-                    "remittance": {"rate": "0.1"},
-                    "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                    "sites": [
-                        {
-                            "id": site_id,
-                            "region": site_id.split("-")[0],
-                            "power_quota_w": 50_000_000,
-                            "efficiency_j_per_th": "21.5",
-                        }
-                        for site_id in SITES
-                    ],
-                }
-            ],
-        }
-    )
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    workdir = tmp_path / "broker"
-    workdir.mkdir()
-    mosquitto = Mosquitto(workdir)
-    mosquitto.start()
-    yield mosquitto
-    mosquitto.stop()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
-
-
-def reading(index: int, power_w: int = 48_200_000) -> bytes:
-    return orjson.dumps(
-        {
-            "ts": (START + timedelta(seconds=10 * index)).isoformat().replace("+00:00", "Z"),
-            "power_w": power_w,
-            "energy_wh": 1_000_000 + 134 * index,
-            "hashrate_hs": 2.1e18,
-            "miners_online": 9800,
-            "miners_total": 10000,
-            "inlet_temp_c": -5.2,
-        }
-    )
-
-
-async def publisher(port: int, name: str = "pub") -> GmqttClient:
-    client = GmqttClient(
-        MqttSettings(host="127.0.0.1", port=port, client_id=name, persistent=False)
-    )
-    await client.connect()
-    return client
-
-
-class Running:
-    """A service running in a task; ``stop`` cancels it the way the app's TaskGroup would."""
-
-    def __init__(self, service: TelemetryService) -> None:
-        self.service = service
-        self.task = asyncio.create_task(service.run(), name="telemetry-under-test")
-
-    async def wait_ready(self, timeout_s: float = 10.0) -> None:
-        async with asyncio.timeout(timeout_s):
-            while not self.service.ready:
-                await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-
-
-def new_service(config: Config, store: Store, clock: FrozenClock) -> TelemetryService:
-    return TelemetryService(
-        config, store, clock, flush_interval_s=0.1, backoff=Backoff(base_s=0.05, cap_s=0.5)
-    )
-
-
-async def stored_samples(store: Store) -> dict[str, int]:
-    rollups = await store.rollups(SITES, START - timedelta(days=1), START + timedelta(days=1))
-    counts: dict[str, int] = {}
-    for rollup in rollups:
-        counts[rollup.site_id] = counts.get(rollup.site_id, 0) + rollup.samples
-    return counts
-
-
-async def wait_for_samples(store: Store, expected: dict[str, int], timeout_s: float = 15) -> None:
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(timeout_s):
-            while await stored_samples(store) != expected:
-                await asyncio.sleep(0.1)
-    assert await stored_samples(store) == expected
-
-
-async def test_readings_reach_rollups_metrics_and_snapshot(broker: Mosquitto, store: Store) -> None:
+async def test_readings_reach_rollups_metrics_and_snapshot(
+    broker: Mosquitto, sqlite_store: Store
+) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
-    service = new_service(make_config(broker.port), store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    service = new_service(make_config(broker.port), sqlite_store, clock)
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     for index in range(30):
         for site_id in SITES:
             pub.publish(f"reservewatch/sites/{site_id}/telemetry", reading(index), qos=1)
     await pub.drain()
-    await wait_for_samples(store, dict.fromkeys(SITES, 30))
+    await wait_for_samples(sqlite_store, dict.fromkeys(SITES, 30))
     await pub.disconnect()
     await running.stop()
 
     snapshot = service.site_snapshot()
     assert snapshot["north-1"].power_w == 48_200_000
     assert snapshot["north-1"].energy_total_wh == 134 * 29
-    energy = await store.energy_wh(
+    energy = await sqlite_store.energy_wh(
         ["north-1"],
         START,
         START + timedelta(hours=1),
-        as_of=store.clock.now() + timedelta(minutes=1),
+        as_of=sqlite_store.clock.now() + timedelta(minutes=1),
     )
     assert energy == 134 * 29
     registry, _ = build_registry([service])
@@ -216,12 +106,11 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
 
 
 async def test_bad_input_is_counted_by_reason_and_valid_readings_survive(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
-    service = new_service(make_config(broker.port), store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    service = new_service(make_config(broker.port), sqlite_store, clock)
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     pub.publish("reservewatch/sites/north-1/telemetry", reading(2), qos=1)
     for topic, payload, _reason in BAD_INPUTS:
@@ -236,7 +125,7 @@ async def test_bad_input_is_counted_by_reason_and_valid_readings_survive(
     batch = [orjson.loads(reading(4)), {"ts": "bad", "power_w": 1}, orjson.loads(reading(5))]
     pub.publish("reservewatch/sites/north-1/telemetry", orjson.dumps(batch), qos=1)
     await pub.drain()
-    await wait_for_samples(store, {"north-1": 3})
+    await wait_for_samples(sqlite_store, {"north-1": 3})
     await pub.disconnect()
     await running.stop()
 
@@ -259,12 +148,11 @@ async def test_bad_input_is_counted_by_reason_and_valid_readings_survive(
 
 
 async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     clock = FrozenClock(START + timedelta(hours=2))
     config = make_config(broker.port)
-    running = Running(new_service(config, store, clock))
-    await running.wait_ready()
+    running = await Running.start(new_service(config, sqlite_store, clock))
     pub = await publisher(broker.port)
     published = 0
 
@@ -280,14 +168,14 @@ async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
     await publish_some(100)
     await running.stop()
     await publish_some(100)
-    running = Running(new_service(config, store, clock))
+    running = Running(new_service(config, sqlite_store, clock))
     await publish_some(50)
     await running.stop()
-    running = Running(new_service(config, store, clock))
+    running = Running(new_service(config, sqlite_store, clock))
     await publish_some(50)
     await pub.drain()
     await pub.disconnect()
-    await wait_for_samples(store, dict.fromkeys(SITES, published))
+    await wait_for_samples(sqlite_store, dict.fromkeys(SITES, published))
 
     # The broker restarts: the collector reconnects; its session (and what was queued for it
     # while it was away) survives in Mosquitto's persistence file.
@@ -297,14 +185,13 @@ async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
     await pub.drain()
     await pub.disconnect()
     broker.restart()
-    running = Running(new_service(config, store, clock))
-    await running.wait_ready()
+    running = await Running.start(new_service(config, sqlite_store, clock))
     broker.restart()
     pub = await publisher(broker.port, "pub3")
     await publish_some(40)
     await pub.drain()
     await pub.disconnect()
-    await wait_for_samples(store, dict.fromkeys(SITES, published))
+    await wait_for_samples(sqlite_store, dict.fromkeys(SITES, published))
     assert running.service.ready
     registry, _ = build_registry([running.service])
     assert (
@@ -316,11 +203,15 @@ async def test_collector_restarts_and_broker_restart_lose_and_double_nothing(
 
 
 async def test_two_shards_split_sites_and_process_each_reading_once(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
     replicas = [
-        Running(new_service(make_config(broker.port, shard={"index": i, "count": 2}), store, clock))
+        Running(
+            new_service(
+                make_config(broker.port, shard={"index": i, "count": 2}), sqlite_store, clock
+            )
+        )
         for i in range(2)
     ]
     for replica in replicas:
@@ -335,7 +226,7 @@ async def test_two_shards_split_sites_and_process_each_reading_once(
             pub.publish(f"reservewatch/sites/{site_id}/telemetry", reading(index), qos=1)
     await pub.drain()
     await pub.disconnect()
-    await wait_for_samples(store, dict.fromkeys(SITES, 20))
+    await wait_for_samples(sqlite_store, dict.fromkeys(SITES, 20))
     for replica in replicas:
         await replica.stop()
     for index, replica in enumerate(replicas):
@@ -346,12 +237,11 @@ async def test_two_shards_split_sites_and_process_each_reading_once(
 
 
 async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     clock = FrozenClock(START + timedelta(minutes=10))
-    service = new_service(make_config(broker.port), store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    service = new_service(make_config(broker.port), sqlite_store, clock)
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     pub.publish("reservewatch/sites/north-1/telemetry", reading(1, power_w=30_000_000), qos=1)
     pub.publish("reservewatch/sites/north-2/telemetry", reading(1, power_w=10_000_000), qos=1)
@@ -362,7 +252,7 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
     }
     pub.publish("reservewatch/grid/north/curtailment", orjson.dumps(order), qos=1, retain=True)
     await pub.drain()
-    await wait_for_samples(store, {"north-1": 1, "north-2": 1})
+    await wait_for_samples(sqlite_store, {"north-1": 1, "north-2": 1})
     async with asyncio.timeout(5):
         while not service.book.orders():
             await asyncio.sleep(0.02)
@@ -386,33 +276,32 @@ async def test_curtailment_order_sets_limit_and_compliance_until_lifted(
     pub.publish("reservewatch/grid/north/curtailment", b"", qos=1, retain=True)
     await pub.drain()
     async with asyncio.timeout(5):
-        while not any(r.lifted_at for r in await store.curtailments()):
+        while not any(r.lifted_at for r in await sqlite_store.curtailments()):
             await asyncio.sleep(0.02)
     await pub.disconnect()
     await running.stop()
     assert registry.get_sample_value("reservewatch_region_curtailment_max_watts", north) is None
-    history = await store.curtailments()
+    history = await sqlite_store.curtailments()
     assert [(r.region, r.max_power_w, r.lifted_at is not None) for r in history] == [
         ("north", 40_000_000, True)
     ]
 
 
 async def test_demo_sites_publish_readings_the_collector_accepts(
-    broker: Mosquitto, store: Store
+    broker: Mosquitto, sqlite_store: Store
 ) -> None:
     from simulator.sites import SimulatedSites
 
     clock = FrozenClock(START)
-    service = new_service(make_config(broker.port), store, clock)
-    running = Running(service)
-    await running.wait_ready()
+    service = new_service(make_config(broker.port), sqlite_store, clock)
+    running = await Running.start(service)
     pub = await publisher(broker.port)
     sites = SimulatedSites(make_config(broker.port), clock, pub)
     for _ in range(6):
         assert sites.publish_once() == len(SITES)
         clock.advance(10)
     await pub.drain()
-    await wait_for_samples(store, dict.fromkeys(SITES, 6))
+    await wait_for_samples(sqlite_store, dict.fromkeys(SITES, 6))
     await pub.disconnect()
     await running.stop()
     assert not any(service.rejected_counts().values())

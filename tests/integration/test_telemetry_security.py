@@ -27,7 +27,7 @@ from collector.store.queries import Store
 from collector.telemetry.client import GmqttClient, MqttError, MqttMessage, MqttSettings
 from collector.telemetry.service import TelemetryService
 from tests.integration.mosquitto import Mosquitto
-from tests.integration.test_telemetry import START, make_config
+from tests.support.telemetry import START, make_config
 
 pytestmark = pytest.mark.integration
 

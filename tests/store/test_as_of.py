@@ -190,6 +190,31 @@ def test_an_edit_of_past_terms_never_changes_a_statement_as_of_before_it(tmp_pat
     assert asyncio.run(due(edited, LATER)) == 600_001
 
 
+def test_a_statement_as_of_before_the_first_terms_record_says_whose_terms_it_used(
+    tmp_path: Path,
+) -> None:
+    """Issue 26, item 10: as of an instant before the operation's terms were first recorded
+    the file's terms are all there is, and a later edit of the file changes such a statement:
+    it says so (flag ``terms_from_file``, in every format); one as of after the first record
+    uses the terms recorded and says nothing."""
+    config = _scenario(tmp_path)
+
+    async def flags(as_of: datetime) -> tuple[str, ...]:
+        async with Store(open_engine(config.database)) as store:
+            statement = await build_statement_from_store(
+                config, store, config.operation("op-demo"), "2026-10", as_of
+            )
+        return statement.flags
+
+    async def record(at: datetime) -> None:
+        async with Store(open_engine(config.database), FrozenClock(at)) as store:
+            await store.record_terms(terms_documents(config))
+
+    asyncio.run(record(LATER))
+    assert "terms_from_file" in asyncio.run(flags(AS_OF))
+    assert "terms_from_file" not in asyncio.run(flags(LATER))
+
+
 def test_a_period_issued_while_open_is_not_restated_when_it_closes(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -20,6 +20,7 @@ from simulator.keys import account_xpub, multisig_descriptor, wpkh_descriptor
 
 # BIP 84's test vector: m/84'/0'/0'/0/0 of the "abandon … about" mnemonic.
 FIRST = "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"
+OTHER = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"  # BIP 173's P2WPKH example
 
 
 def test_a_ranged_descriptor_derives_bip84_addresses() -> None:
@@ -222,3 +223,79 @@ def test_a_look_alike_letter_in_a_descriptor_is_one_line_from_check_config(
 def test_an_operation_needs_somewhere_to_pay() -> None:
     with pytest.raises(ConfigError, match="reserve_addresses or a reserve_descriptor"):
         parse_config(_config({}))
+
+
+def test_a_descriptor_deriving_the_address_its_owner_expects_first_is_taken() -> None:
+    """Issue 27, item 3: each wallet may name the address its owner's wallet shows first:
+    BIP 84's first for the operation, the receive branch's first of a multipath descriptor
+    (in upper case, as a QR code gives it: the same address), a multisig vault's first."""
+    seized = wpkh_descriptor(5, multipath=True)
+    seized_first = parse_descriptor(seized, "main").address(0, 0)
+    intake = {
+        "case": "KZ-2026-0042",
+        "descriptor": seized,
+        "descriptor_expect_first": seized_first.upper(),
+        "authority": "A",
+        "order_ref": "1",
+    }
+    vault = multisig_descriptor((1, 2, 3), 2)
+    vault_first = parse_descriptor(vault, "main").address(0)
+    config = parse_config(
+        _config(
+            {
+                "intake": [intake],
+                "custody": [
+                    {"name": "vault", "descriptor": vault, "descriptor_expect_first": vault_first}
+                ],
+            },
+            reserve_descriptor=add_checksum(f"wpkh({account_xpub(0)}/0/0)"),
+            reserve_descriptor_expect_first=FIRST,
+        )
+    )
+    assert config.reserve.intake[0].descriptor_expect_first == seized_first
+    assert wallet_book(config).next_unused("alpha", []) == FIRST
+
+
+def test_a_descriptor_deriving_another_first_address_is_refused_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The change branch (``/1/*``) copied for the receive one: check-config says so in one
+    line naming the file and the field, exit 2; ``run`` refuses the file the same way."""
+    change = add_checksum(f"wpkh({account_xpub(0)}/1/*)")
+    path = tmp_path / "reservewatch.yaml"
+    document = _config({}, reserve_descriptor=change, reserve_descriptor_expect_first=FIRST)
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    derived = parse_descriptor(change, "main").address(0)
+    for command in (["check-config", "--skip-secrets"], ["run", "--once"]):
+        assert main([*command, "--config", str(path)]) == 2
+        [line] = capsys.readouterr().err.splitlines()
+        assert line == (
+            f"{path}: operations[0].reserve_descriptor: the descriptor derives {derived} first, "
+            f"not {FIRST}: check the key, its path and the script type against the wallet that "
+            "gave the address"
+        )
+
+
+@pytest.mark.parametrize(
+    ("wallet", "problem"),
+    [
+        ({"descriptor_expect_first": "bc1qnotanaddress"}, "descriptor_expect_first: "),
+        ({"descriptor": None, "addresses": [FIRST], "descriptor_expect_first": FIRST}, "needs a"),
+    ],
+)
+def test_an_expected_first_address_must_be_an_address_and_have_a_descriptor(
+    wallet: dict[str, Any], problem: str
+) -> None:
+    vault = {"name": "vault", "descriptor": multisig_descriptor((1, 2), 2), **wallet}
+    with pytest.raises(ConfigError, match=rf"reserve.custody\[0\].*{problem}"):
+        parse_config(_config({"custody": [vault]}, reserve_addresses=[OTHER]))
+
+
+def test_a_configuration_built_without_its_checks_is_held_to_the_expected_address() -> None:
+    """At run time the wallet book checks again: a configuration not read from the file
+    (built by a program, its checks skipped) cannot watch a descriptor its owner disowns."""
+    config = parse_config(_config({}, reserve_descriptor=wpkh_descriptor(1)))
+    operation = config.operations[0].model_copy(update={"reserve_descriptor_expect_first": FIRST})
+    unchecked = config.model_copy(update={"operations": (operation,)})
+    with pytest.raises(DescriptorError, match=f"first, not {FIRST}"):
+        wallet_book(unchecked)

@@ -418,6 +418,9 @@ async def test_the_reserves_own_spends_are_movements_not_remittances(rig: Rig) -
     assert held is not None
     assert held.by_source == {("mined", "alpha"): 38_000}
     assert [m.destination for m in held.movements] == ["unapproved", "internal"]
+    # bitcoind keeps no index of other addresses' histories: how new COLD is, it cannot tell.
+    assert job.figures is not None
+    assert [(d.address, d.age) for d in job.figures.destinations] == [(COLD, "unknown")]
 
 
 def _wallet_config(rig: Rig, gap_limit: int = 3) -> Config:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from collector.accounts.reserve import received_sat, reserve_figures
+from collector.accounts.reserve import LiveReserve, received_sat, reserve_figures
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
@@ -554,3 +556,80 @@ async def test_outflows_of_unknown_coins_and_beyond_the_gap_raise_the_custody_al
     assert sample(name, reason="beyond_gap") == 1.0
     assert sample(name, reason="outside") == 0.0
     assert sample("reservewatch_reserve_outflow_btc_total", destination="unapproved") == 0.00011
+
+
+async def test_change_left_on_a_spent_address_and_an_outflow_to_a_new_address_are_flagged(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 27, item 10: the vault pays a desk's fresh address and an exchange's old one,
+    and leaves its change on the address it spent from (reused, its key exposed)."""
+    vault = parse_descriptor(multisig_descriptor((1, 2, 3), 2), "main")
+    fresh = parse_descriptor(wpkh_descriptor(9), "main").address(0)
+    rig.chain.pay(STRANGER, 5_000, confirm=True)  # the exchange's address, used long before
+    rig.chain.mine(200)  # 33 hours
+    rig.chain.pay(vault.address(1), 100_000, confirm=True)
+    rig.chain.pay(
+        fresh, 30_000, confirm=True, spend_from=vault.address(1),
+        extra_outputs=[(STRANGER, 20_000), (vault.address(1), 49_000)],
+    )  # fmt: skip
+    config = _wallet_config(rig.url)
+    reserve = config.reserve.model_copy(
+        update={"new_destination_days": 1, "exposed_balance_threshold_btc": Decimal("0.0004")}
+    )
+    config = config.model_copy(update={"reserve": reserve})
+    job = rig.watched(config)
+    await job.poll()
+    histories = await rig.store.destination_histories()
+    assert {a: (h.first_seen is not None, h.complete) for a, h in histories.items()} == {
+        fresh: (True, True),  # its whole history: the outflow alone
+        STRANGER: (True, False),  # read back to before the window, no further
+    }
+    assert job.figures is not None
+    assert sorted((d.address, d.age) for d in job.figures.destinations) == sorted(
+        [(fresh, "new"), (STRANGER, "established")]
+    )
+    registry, _ = build_registry([job.metrics])
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    exposed = "reservewatch_reserve_exposed_balance_btc"
+    for reason in ("reused", "exposed_key"):
+        assert sample(exposed, role="custody", holder="vault", reason=reason) == 0.00049
+        assert sample(exposed, role="reserve", holder="alpha", reason=reason) == 0.0
+    ages = "reservewatch_reserve_outflow_destinations_total"
+    assert [sample(ages, age=age) for age in ("new", "established", "unknown")] == [1.0, 1.0, 0.0]
+    # The live pass names the addresses the metrics cannot, each once.
+    live = LiveReserve()
+    with caplog.at_level(logging.WARNING, logger="collector.accounts.reserve"):
+        for _ in range(2):
+            await live.read(rig.store, config, rig.clock.now())
+    assert [r.getMessage().split(", first seen")[0] for r in caplog.records] == [
+        f"reserve: 0.00049000 BTC rests on {vault.address(1)} of custody wallet vault, "
+        "reused and exposed_key",
+        f"reserve: tx {job.figures.destinations[0].txid} paid 0.00030000 BTC to {fresh}",
+    ]
+    # Read once, kept as first read: a later pass (a day on) judges them as they were.
+    rig.clock.advance(86_400)
+    await job.poll()
+    assert await rig.store.destination_histories() == histories
+
+
+async def test_a_destination_history_answered_badly_stays_unknown_and_is_read_again(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Truncated JSON for the destination's history: the reserve's own figures are kept, the
+    destination is unknown and logged, and the next pass reads it."""
+    rig.chain.pay(ADDR_A1, 50_000, confirm=True)
+    rig.chain.pay(STRANGER, 20_000, confirm=True, spend_from=ADDR_A1)
+    rig.chain.fail_next(200, path_contains=f"/address/{STRANGER}/")
+    job = rig.job(confirmations=1)
+    with caplog.at_level(logging.WARNING, logger="collector.sources.chain"):
+        await job.poll()
+    assert f"reserve: outflow destination {STRANGER} not read" in caplog.text
+    assert job.figures is not None
+    assert [(d.address, d.age) for d in job.figures.destinations] == [(STRANGER, "unknown")]
+    assert job.holdings is not None and job.holdings.movements[0].unapproved_sat == 20_000
+    await job.poll()
+    assert job.figures is not None
+    assert [d.age for d in job.figures.destinations] == ["new"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 import prometheus_client
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config.sections import DatabaseConfig, NetworkConfig
+from collector.config.sections import NetworkConfig
 from collector.errors import SourceBadResponse, SourceServerError
 from collector.metrics import build_registry
 from collector.sources.http import HttpSource, RequestCounters
@@ -24,7 +23,6 @@ from collector.sources.network_days import (
     parse_hashrate_summary,
     parse_tip_height,
 )
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord
 from simulator.fake_esplora import FakeChain, serve
@@ -56,12 +54,8 @@ class Rig:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    store = Store(engine)
-    yield store
-    await store.close()
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
 
 
 async def _rig(store: Store, chain: FakeChain) -> AsyncIterator[Rig]:

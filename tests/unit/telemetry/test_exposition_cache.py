@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from prometheus_client.exposition import generate_latest
 
-from collector.clock import FrozenClock
-from collector.config.load import parse_config
-from collector.config.sections import DatabaseConfig
 from collector.metrics import ExpositionRenderer, build_registry
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import MqttMessage
 from collector.telemetry.service import TelemetryService
+from tests.support.telemetry import one_site_service
 
-CONFIG = parse_config(
-    {
-        "operations": [
-            {
-                "id": "op-a",
-                "name": "A",
-                "license": "L",
-                "remittance": {"rate": "0.1"},
-                "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                "sites": [
-                    {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20}
-                ],
-            }
-        ]
-    }
-)
 TOPIC = "reservewatch/sites/s1/telemetry"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
 
 
 def power_line(exposition: bytes) -> bytes:
@@ -65,7 +33,7 @@ def without_timing(exposition: bytes) -> list[bytes]:
 
 @pytest.fixture
 def telemetry(store: Store) -> TelemetryService:
-    return TelemetryService(CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC)))
+    return one_site_service(store)
 
 
 async def test_a_new_reading_shows_at_the_next_scrape_and_an_unchanged_book_renders_alike(

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
 from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
 from collector.config.model import Config
-from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import MqttMessage
 from collector.telemetry.miners import MinerFleet
@@ -27,43 +22,14 @@ from collector.telemetry.payloads import (
     valid_miner_id,
 )
 from collector.telemetry.service import TelemetryService
+from tests.support.telemetry import one_operation, site
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 NOW_S = NOW.timestamp()
 
 
 def make_config(offline_after_s: int = 600) -> Config:
-    return parse_config(
-        {
-            "mqtt": {"miner_offline_after_s": offline_after_s},
-            "operations": [
-                {
-                    "id": "op-a",
-                    "name": "A",
-                    "license": "L",
-                    "remittance": {"rate": "0.1"},
-                    "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                    "sites": [
-                        {
-                            "id": "s1",
-                            "region": "r",
-                            "power_quota_w": 50_000_000,
-                            "efficiency_j_per_th": 20,
-                        }
-                    ],
-                }
-            ],
-        }
-    )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
+    return one_operation(site(power_quota_w=50_000_000), miner_offline_after_s=offline_after_s)
 
 
 def miner(

@@ -3,55 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
 
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
-from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
-from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.telemetry.client import MqttMessage
 from collector.telemetry.service import TelemetryService
-
-CONFIG = parse_config(
-    {
-        "operations": [
-            {
-                "id": "op-a",
-                "name": "A",
-                "license": "L",
-                "remittance": {"rate": "0.1"},
-                "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                "sites": [
-                    {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20}
-                ],
-            }
-        ]
-    }
-)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    engine = open_engine(DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path}/t.db"))
-    await upgrade(engine)
-    the_store = Store(engine)
-    yield the_store
-    await the_store.close()
-
-
-def service(store: Store) -> TelemetryService:
-    return TelemetryService(CONFIG, store, FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC)))
+from tests.support.telemetry import ONE_SITE, one_site_service
 
 
 async def test_invalid_utf8_and_foreign_topics_are_rejected_as_bad_topic(store: Store) -> None:
-    telemetry = service(store)
+    telemetry = one_site_service(store)
     await telemetry.handle(MqttMessage(b"reservewatch/sites/\xff/telemetry", b"{}", retain=False))
     await telemetry.handle(MqttMessage("elsewhere/sites/s1/telemetry", b"{}", retain=False))
     await telemetry.handle(MqttMessage("reservewatch/sites/s1/other", b"{}", retain=False))
@@ -61,7 +27,7 @@ async def test_invalid_utf8_and_foreign_topics_are_rejected_as_bad_topic(store: 
 async def test_a_curtailment_for_a_region_without_sites_has_its_own_reason(
     store: Store,
 ) -> None:
-    telemetry = service(store)
+    telemetry = one_site_service(store)
     order = b'{"ts": "2026-11-24T02:00:00Z", "max_power_w": 10}'
     await telemetry.handle(MqttMessage("reservewatch/grid/nowhere/curtailment", order, retain=True))
     counts = telemetry.rejected_counts()
@@ -70,7 +36,7 @@ async def test_a_curtailment_for_a_region_without_sites_has_its_own_reason(
 
 
 async def test_handler_returns_only_after_the_reading_is_committed(store: Store) -> None:
-    telemetry = service(store)
+    telemetry = one_site_service(store)
     handled = asyncio.create_task(
         telemetry.handle(
             MqttMessage(
@@ -103,12 +69,12 @@ async def test_state_is_restored_so_a_redelivered_reading_counts_once(store: Sto
         b'{"ts": "2026-11-24T02:00:00Z", "power_w": 25}',
         retain=False,
     )
-    first = service(store)
+    first = one_site_service(store)
     task = asyncio.create_task(first.handle(message))
     await asyncio.sleep(0)  # let the handler apply the reading
     await first.flush()
     await task
-    second = service(store)
+    second = one_site_service(store)
     await second.restore()  # what run() does first
     await second.handle(message)
     assert second.rejected_counts()["duplicate"] == 1
@@ -133,7 +99,7 @@ async def test_a_stray_burst_of_machine_readings_never_zeroes_a_site_level_site(
     """A site reporting on its own keeps its power once a burst of per-machine readings went
     silent: the sweeps that count silent machines offline move only a site they report for."""
     clock = FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
-    telemetry = TelemetryService(CONFIG, store, clock)
+    telemetry = TelemetryService(ONE_SITE, store, clock)
     site = "reservewatch/sites/s1/telemetry"
     await deliver(telemetry, site, stamped(clock, 30, power_w=25))
     for machine in ("m-1", "m-2", "m-3"):
@@ -157,7 +123,7 @@ async def test_a_per_machine_site_still_drops_to_zero_when_its_machines_go_silen
     store: Store,
 ) -> None:
     clock = FrozenClock(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
-    telemetry = TelemetryService(CONFIG, store, clock)
+    telemetry = TelemetryService(ONE_SITE, store, clock)
     await deliver(
         telemetry, "reservewatch/sites/s1/miners/m-1", stamped(clock, 1, power_w=7, hashrate_hs=1)
     )

@@ -7,33 +7,17 @@ from typing import Any
 
 import pytest
 
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.telemetry.payloads import CurtailmentOrder, Rejected, SiteReading
 from collector.telemetry.sites import SiteBook, shard_of
+from tests.support.telemetry import one_operation, site
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
 def config(*sites: dict[str, Any]) -> Config:
-    return parse_config(
-        {
-            "operations": [
-                {
-                    "id": "op-a",
-                    "name": "A",
-                    "license": "L",
-                    "remittance": {"rate": "0.1"},
-                    "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                    "sites": list(sites)
-                    or [
-                        {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20},
-                        {"id": "s2", "region": "r", "power_quota_w": 10, "efficiency_j_per_th": 20},
-                    ],
-                }
-            ]
-        }
-    )
+    """op-a with ``sites``; s1 (quota 30 W) and s2 (10 W) when none."""
+    return one_operation(*sites) if sites else one_operation(site(), site("s2", power_quota_w=10))
 
 
 def at(seconds: float, power_w: float = 100.0, energy_wh: int | None = None) -> SiteReading:

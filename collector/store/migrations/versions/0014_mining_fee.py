@@ -1,16 +1,16 @@
 """the digital-mining fee's inputs: the grid operator's metered energy per site and day or
 month (revisions by when observed) and the fee's bank transfers
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 11:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
