@@ -16,12 +16,14 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Mapping
 from datetime import date
 from types import TracebackType
 from typing import Self
 
 import aiohttp
 
+from collector.accounts.mining_fee import OperationFees
 from collector.accounts.reserve import ReserveFigures
 from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
 from collector.accounts.service import AccountsService
@@ -35,6 +37,7 @@ from collector.http.server import HttpServer
 from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
+from collector.metrics.mining_fee import MiningFeeMetrics
 from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
@@ -164,6 +167,7 @@ class Collector:
             pool_metrics,
             chain_metrics,
             ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
+            MiningFeeMetrics(self._mining_fees),
             valuation,
             self.accounts,
             reports,
@@ -186,6 +190,11 @@ class Collector:
         )
         metrics.add(self.http)
         return self
+
+    def _mining_fees(self) -> Mapping[str, OperationFees] | None:
+        """The digital-mining fees of the accounts' last snapshot."""
+        snapshot = self.accounts.snapshot
+        return None if snapshot is None else snapshot.mining_fees
 
     def _reserve_figures(self) -> ReserveFigures | None:
         """The reserve's figures of the accounts' last snapshot."""
@@ -278,7 +287,10 @@ class Collector:
                 group.create_task(self._release_as_sources_come_in(), name="first-polls")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
-                    group.create_task(mailer.run(self.accounts.next_pass), name="mailer")
+                    group.create_task(
+                        mailer.run(self.accounts.next_pass, lambda: self._mining_fees() or {}),
+                        name="mailer",
+                    )
                 group.create_task(self.store_health.run(), name="store-health")
                 group.create_task(self._feed_network_hashrate(), name="network-hashrate")
         finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 from collector import __version__
+from collector.commands import add_fee_inputs, run_import
 from collector.config.load import load_config, reference_problems
 from collector.config.model import Config
 from collector.errors import ConfigError, ListenError, ReservewatchError
@@ -227,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            formatter_class=raw)  # fmt: skip
         table.add_argument("file", type=Path, metavar="FILE.csv")
         _config_argument(table)
+    for fee_input in add_fee_inputs(import_commands):  # the digital-mining fee's inputs
+        _config_argument(fee_input)
 
     proof = commands.add_parser(
         "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
@@ -500,17 +503,7 @@ def _statement(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    if args.import_command == "rates":
-        from collector.commands.rates_import import import_rates  # noqa: PLC0415
-
-        return asyncio.run(import_rates(_load(args.config), args.file))
-    if args.import_command == "official-prices":
-        from collector.commands import official_prices_import as official  # noqa: PLC0415
-
-        return asyncio.run(official.import_official_prices(_load(args.config), args.file))
-    from collector.commands.imports import import_earnings  # noqa: PLC0415
-
-    return asyncio.run(import_earnings(_load(args.config), args.file))
+    return run_import(args.import_command, _load(args.config), args.file)
 
 
 def _report(args: argparse.Namespace) -> int:

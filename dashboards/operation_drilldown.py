@@ -105,6 +105,47 @@ def dashboard() -> Dashboard:
                 height=4,
             )
         )
+        .with_row(row("Digital-mining fee (tenge, by quarter)"))
+        .with_panel(
+            stat(
+                "Fee due, every quarter so far",
+                Unit.KZT,
+                [Query(f"sum(reservewatch_mining_fee_due_kzt{{{OP}}})")],
+                description="Tenge per kWh of the sites' energy; the open quarter as metered "
+                "so far.",
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Fee paid (bank transfers)",
+                Unit.KZT,
+                [Query(f"sum(reservewatch_mining_fee_paid_kzt{{{OP}}})")],
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Fee overdue",
+                Unit.KZT,
+                [Query(f"sum(reservewatch_mining_fee_overdue_kzt{{{OP}}})")],
+                description="Unpaid after a quarter's payment deadline (the 25th of the second "
+                "month after it, Asia/Almaty).",
+                steps=HIGHER_IS_WORSE,
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Sites without a price or a meter",
+                Unit.SHORT,
+                [Query(f"sum(reservewatch_mining_fee_problem_sites{{{OP}}})")],
+                description="Latest quarter: metered grid sites with no price configured (left "
+                "out of the fee) and sites metered by nothing (the no-meter rate).",
+                steps=HIGHER_IS_WORSE,
+                width=6,
+            )
+        )
         .with_row(row("Sites"))
         .with_panel(
             table(

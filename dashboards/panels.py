@@ -49,6 +49,7 @@ class Unit(StrEnum):
     SHORT = "short"
     CELSIUS = "celsius"
     BTC = "suffix: BTC"
+    KZT = "suffix: KZT"
     REQUESTS_PER_SECOND = "reqps"
     MESSAGES_PER_SECOND = "ops"
 

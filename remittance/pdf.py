@@ -34,6 +34,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from remittance.fee_pdf import fee_story
 from remittance.i18n import Wording, wording
 from remittance.money import SAT_PER_BTC
 from remittance.signing import (
@@ -281,6 +282,8 @@ def _story(statement: Statement, words: Wording) -> list[Flowable]:
         Paragraph(escape(_("Transfers that settled this period (FIFO)")), styles["Heading3"]),
         _transfers_table(statement, words),
     ]
+    if statement.mining_fee is not None:
+        story += fee_story(statement.mining_fee, words, styles)
     return story
 
 

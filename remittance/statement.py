@@ -39,6 +39,7 @@ import orjson
 from remittance.account import OperationAccount
 from remittance.csv_cells import Number, Writer
 from remittance.errors import InvalidInputError, StatementFormatError
+from remittance.fee_statement import FeeSection, fee_csv_rows, fee_from_dict, fee_to_dict
 from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
 from remittance.obligations import Basis, DayFigures, MissingReason
@@ -189,6 +190,7 @@ class Statement:
     assessed_later: tuple[StatementTranche, ...] = ()  # due by their own, later deadlines
     clawback_carried_in_sat: int = 0  # earlier periods' clawbacks taken off this due
     clawback_carried_out_sat: int = 0  # below 0 this period, carried on to the next
+    mining_fee: FeeSection | None = None  # the digital-mining fee's quarters (tenge)
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -516,6 +518,12 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             "energy_kwh": _text(statement.energy_kwh),
             "implied_efficiency_j_per_th": _text(statement.implied_efficiency_j_per_th),
         },
+        # Only where the operation owes the fee: other statements keep their bytes.
+        **(
+            {}
+            if statement.mining_fee is None
+            else {"mining_fee": fee_to_dict(statement.mining_fee)}
+        ),
     }
 
 
@@ -761,6 +769,7 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             IncomeLine(line.text("income"), line.integer("amount_sat"), line.boolean("counted"))
             for line in summary.optional_children("income")
         ),
+        mining_fee=fee_from_dict(data["mining_fee"]) if root.has("mining_fee") else None,
     )
 
 
@@ -900,4 +909,6 @@ def render_csv(statement: Statement) -> bytes:
         ]
         for transfer in statement.transfers
     )
+    if statement.mining_fee is not None:
+        writer.writerows(fee_csv_rows(statement.mining_fee))
     return buffer.getvalue().encode()

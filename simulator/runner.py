@@ -48,6 +48,7 @@ from simulator.fake_esplora import FakeChain, serve
 from simulator.fake_pools import FakePoolServer
 from simulator.fake_prices import FakeTicker
 from simulator.fake_prices import serve as serve_ticker
+from simulator.fee import DEMO_ZONE, fill_fee, site_fee_config
 from simulator.grid_operator import publish_curtailment_order
 from simulator.keys import account_private_key
 from simulator.month import SAMPLED, fill_telemetry
@@ -108,8 +109,8 @@ def demo_config(
     now: datetime,
     ticker_url: str | None = None,
 ) -> dict[str, Any]:
-    """The demo's configuration, its seized case's legal states as of ``now``
-    (:func:`simulator.world.case_states`)."""
+    """The demo's configuration as of ``now``: its seized case's legal states
+    (:func:`simulator.world.case_states`), the fee's quarter and prices."""
     operations = []
     for operation in OPERATIONS:
         pool_entries = []
@@ -148,6 +149,7 @@ def demo_config(
                         "power_quota_w": site.power_quota_w,
                         "efficiency_j_per_th": str(site.efficiency_j_per_th),
                         "miners_total": site.miners_total,
+                        "mining_fee": site_fee_config(site, now, DEMO_ZONE),
                     }
                     for site in operation.sites
                 ],
@@ -280,6 +282,13 @@ def _summary(collector: Collector, out: TextIO) -> None:
             f"{sat_to_btc_text(account.total_remitted_sat):>11} "
             f"{sat_to_btc_text(ledger.shortfall_sat):>11}  {overdue}"
         )
+    snapshot = collector.accounts.snapshot
+    fees = snapshot.mining_fees if snapshot is not None else {}
+    late = [
+        f"{op} {fee.overdue_tiyn / 100:,.2f} KZT" for op, fee in fees.items() if fee.overdue_tiyn
+    ]
+    if fees:
+        lines.append(f"digital-mining fee overdue: {', '.join(late) or 'none'}")
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
@@ -328,7 +337,9 @@ async def _fill_history(
                 rates.append(PriceQuoteRecord("BTC", "KZT", OFFICIAL_SOURCE, at, official))
             day += timedelta(days=1)
         await store.record_prices(rates)
-        return await fill_telemetry(store, start, end, step=HISTORY_STEP)
+        written = await fill_telemetry(store, start, end, step=HISTORY_STEP)
+        await fill_fee(store, config, now, zone)
+        return written
     finally:
         await engine.dispose()
 

@@ -25,6 +25,12 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_region_power_quota_watts",
         "reservewatch_telemetry_messages_total",
         "reservewatch_telemetry_rejected_total",
+        # The digital-mining fee.
+        "reservewatch_mining_fee_due_kzt",
+        "reservewatch_mining_fee_paid_kzt",
+        "reservewatch_mining_fee_overdue_kzt",
+        "reservewatch_mining_fee_problem_sites",
+        "reservewatch_mining_fee_refused",
         # Sources.
         "reservewatch_source_up",
         "reservewatch_source_last_success_timestamp_seconds",

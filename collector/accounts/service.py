@@ -42,6 +42,7 @@ from collector.accounts.compute import (
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.mining_fee import mining_fees_as_of
 from collector.accounts.reserve import LiveReserve
 from collector.accounts.snapshot import AccountsSnapshot
 from collector.accounts.statement_inputs import (
@@ -194,6 +195,7 @@ class AccountsService:
         for operation_id in was_stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
         reserve = await self._reserve.read(self._store, self._config, instant)
+        mining_fees = await mining_fees_as_of(self._store, self._config, instant)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
@@ -214,6 +216,7 @@ class AccountsService:
             ),
             computed_at=self._clock.now(),
             reserve=reserve,
+            mining_fees=MappingProxyType(mining_fees),
         )
         self._pass_number += 1
         self._passed.set()

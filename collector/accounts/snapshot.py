@@ -20,6 +20,7 @@ from types import MappingProxyType
 from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.mining_fee import OperationFees, mining_fees_as_of
 from collector.accounts.reserve import ReserveFigures, reserve_figures
 from collector.accounts.statement_inputs import StatementInputs
 from collector.accounts.terms import known_config
@@ -50,6 +51,8 @@ class AccountsSnapshot:
     computed_at: datetime | None = None
     # The reserve's figures (holdings, received, proofs); none while no tip is known.
     reserve: ReserveFigures | None = None
+    # The digital-mining fee of each operation with a site owing it.
+    mining_fees: Mapping[str, OperationFees] = field(default_factory=dict)
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
@@ -74,6 +77,7 @@ async def snapshot_as_of(
     accounts = reassessed(result.accounts, assessed)
     # The reserve's figures are the whole reserve's: not read for one operation's statement.
     reserve = None if operation_id else await reserve_figures(store, config, as_of=instant)
+    mining_fees = await mining_fees_as_of(store, config, instant, operation_id)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
@@ -82,4 +86,5 @@ async def snapshot_as_of(
         failed=MappingProxyType(result.failed),
         stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
         reserve=reserve,
+        mining_fees=MappingProxyType(mining_fees),
     )

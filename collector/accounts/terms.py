@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
+from collector.config.mining_fee import MiningFeeConfig
 from collector.config.model import Config
 from collector.config.sections import (
     CalendarConfig,
@@ -41,13 +42,18 @@ SETTINGS_FIELDS: Final[dict[str, frozenset[str]]] = {
     "reserve": frozenset(ReserveConfig.model_fields) - {"poll_interval_s", "recheck_blocks"},
     # The working days that pick an official price's day.
     "calendar": frozenset(CalendarConfig.model_fields),
+    # The digital-mining fee's band schedule: every rate changes a fee.
+    "mining_fee": frozenset(MiningFeeConfig.model_fields),
 }
 """The global settings that change a figure, by section: kept as revisions like the terms."""
 
-_SECTIONS: Final[dict[str, type[NetworkConfig | ReserveConfig | CalendarConfig]]] = {
+_SECTIONS: Final[
+    dict[str, type[NetworkConfig | ReserveConfig | CalendarConfig | MiningFeeConfig]]
+] = {
     "network": NetworkConfig,
     "reserve": ReserveConfig,
     "calendar": CalendarConfig,
+    "mining_fee": MiningFeeConfig,
 }
 
 

@@ -12,6 +12,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from collector.config.checks import cross_field_problems
+from collector.config.mining_fee import MiningFeeConfig
 from collector.config.sections import (
     ApiConfig,
     CalendarConfig,
@@ -45,6 +46,7 @@ class Config(BaseSettings):
     calendar: CalendarConfig = CalendarConfig()
     api: ApiConfig = ApiConfig()
     statement: StatementConfig = StatementConfig()
+    mining_fee: MiningFeeConfig = MiningFeeConfig()
     operations: tuple[OperationConfig, ...] = ()
 
     @field_validator("database", mode="before")

@@ -22,6 +22,7 @@ from pydantic import (
 from collector.bitcoin.address import normalise_address
 from collector.clock import iana_zone
 from collector.config.base import CaseId, Frozen, Identifier
+from collector.config.mining_fee import SiteFeeConfig
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.sources.pools.settings import PoolAccountSettings
 from remittance.cases import CaseHistory, StateChange
@@ -481,6 +482,8 @@ class SiteConfig(Frozen):
     power_quota_w: int = Field(ge=0, le=10_000_000_000)
     efficiency_j_per_th: Decimal = Field(gt=0, le=1000)
     miners_total: int | None = Field(default=None, ge=0)
+    # The digital-mining fee: where the site's power comes from and the price paid for it.
+    mining_fee: SiteFeeConfig = SiteFeeConfig()
 
 
 class RetiredAddress(Frozen):

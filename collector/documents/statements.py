@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from collector.accounts.mining_fee import OperationFees
 from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
 from collector.accounts.terms import terms_documents
@@ -31,6 +32,7 @@ from collector.errors import OutputError, SecretError, StatementUnavailable, Unk
 from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
+from remittance.fee_statement import fee_section
 from remittance.periods import parse_period_label
 from remittance.signing import (
     load_private_key,
@@ -84,7 +86,11 @@ async def build_statement_from_store(
         _reason, message = snapshot.failed[operation.id]
         raise StatementUnavailable(f"{operation.id}: the account cannot be computed: {message}")
     return await statement_of_account(
-        store, snapshot.config.operation(operation.id), period, snapshot.accounts[operation.id]
+        store,
+        snapshot.config.operation(operation.id),
+        period,
+        snapshot.accounts[operation.id],
+        fees=snapshot.mining_fees.get(operation.id),
     )
 
 
@@ -94,11 +100,13 @@ async def statement_of_account(
     period: str,
     account: OperationAccount,
     issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
+    *,
+    fees: OperationFees | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
     with the restatements of closed periods and the period's energy, read from the store.
     ``issued`` (the operation's ``Store.issued_dues`` as the accounts' pass read them) saves
-    reading them again."""
+    reading them again; ``fees``, the operation's digital-mining fee as of the same instant."""
     try:
         period_range = parse_period_label(period)
     except RemittanceError as err:
@@ -113,13 +121,20 @@ async def statement_of_account(
         period,
         account,
         StatementInputs(as_of, {period: energy}, tuple(restatements), recorded),
+        fees=fees,
     )
 
 
 def statement_from_inputs(
-    operation: OperationConfig, period: str, account: OperationAccount, inputs: StatementInputs
+    operation: OperationConfig,
+    period: str,
+    account: OperationAccount,
+    inputs: StatementInputs,
+    *,
+    fees: OperationFees | None = None,
 ) -> Statement:
-    """The statement of ``period`` from an account and its statement inputs (pure: no read)."""
+    """The statement of ``period`` from an account and its statement inputs (pure: no read),
+    with the digital-mining fee's section where ``fees`` are given."""
     try:
         statement = build_statement(
             account,
@@ -128,6 +143,7 @@ def statement_from_inputs(
             energy_wh_in_period=inputs.energy_wh.get(period),
             restatements=inputs.restatements,
         )
+        days = parse_period_label(period)
     except RemittanceError as err:
         covered = [obligation.period.label for obligation in account.obligations]
         span = f"{covered[0]} to {covered[-1]}" if covered else "none yet"
@@ -135,6 +151,11 @@ def statement_from_inputs(
             f"{operation.id} {period}: {err} (periods covered as of "
             f"{account.as_of.isoformat(timespec='seconds')}: {span})"
         ) from err
+    if fees is not None:
+        section = fee_section(
+            fees.standings, fees.credit_tiyn, (days.start, days.end), fees.time_zone
+        )
+        statement = replace(statement, mining_fee=section)
     if not inputs.terms_recorded:
         # None of the operation's terms were recorded by then: the file's were used, and a
         # later edit of the file gives another statement as of the same instant.

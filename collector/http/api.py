@@ -20,6 +20,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from collector.accounts.mining_fee import OperationFees
 from collector.accounts.service import AccountsService
 from collector.config.model import Config
 from collector.config.sections import OperationConfig
@@ -112,6 +113,37 @@ class StatementRecorder:
         self._closing = False
 
 
+def _fee_balance(fees: OperationFees | None) -> dict[str, object]:
+    """The balance's ``mining_fee`` (tenge, in tiyn): each quarter's fee and where it stands;
+    nothing for an operation that owes none."""
+    if fees is None:
+        return {}
+    return {
+        "mining_fee": {
+            "due_tiyn": fees.due_tiyn,
+            "paid_tiyn": fees.paid_tiyn,
+            "overdue_tiyn": fees.overdue_tiyn,
+            "credit_tiyn": fees.credit_tiyn,
+            **({"refused": fees.refused} if fees.refused else {}),
+            "quarters": [
+                {
+                    "quarter": s.fee.quarter.label,
+                    "declaration_deadline": s.declaration_deadline.isoformat(),
+                    "payment_deadline": s.payment_deadline.isoformat(),
+                    "ended": s.ended,
+                    "due_tiyn": s.fee.due_tiyn,
+                    "paid_tiyn": s.paid_tiyn,
+                    "paid_late_tiyn": s.paid_late_tiyn,
+                    "shortfall_tiyn": s.shortfall_tiyn,
+                    "overdue_tiyn": s.overdue_tiyn,
+                    "missing_sites": list(s.fee.missing),
+                }
+                for s in fees.standings
+            ],
+        }
+    }
+
+
 class AccountsApi:
     """The :class:`collector.http.server.Reports` the HTTP server serves."""
 
@@ -178,6 +210,7 @@ class AccountsApi:
                 }
                 for s in ledger.settlements
             ],
+            **_fee_balance(self.fees(operation_id)),
         }
 
     async def _statement(self, operation: OperationConfig, period: str) -> Statement:
@@ -186,11 +219,22 @@ class AccountsApi:
         it: the statement then says which periods it does)."""
         account = self._account(operation.id)
         inputs = self._accounts.statement_inputs(operation.id)
+        fees = self.fees(operation.id)
         if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
-            return statement_from_inputs(operation, period, account, inputs)
+            return statement_from_inputs(operation, period, account, inputs, fees=fees)
         return await statement_of_account(
-            self._store, operation, period, account, self._accounts.issued_dues(operation.id)
+            self._store,
+            operation,
+            period,
+            account,
+            self._accounts.issued_dues(operation.id),
+            fees=fees,
         )
+
+    def fees(self, operation_id: str) -> OperationFees | None:
+        """The operation's digital-mining fee of the last pass (None: it owes none)."""
+        snapshot = self._accounts.snapshot
+        return None if snapshot is None else snapshot.mining_fees.get(operation_id)
 
     async def statement_digest(self, operation_id: str, period: str) -> str:
         """The SHA-256 a statement of ``period`` carries (as of the last pass): what

@@ -39,6 +39,7 @@ import segno
 from aiohttp import web
 from babel.core import negotiate_locale
 
+from collector.accounts.mining_fee import OperationFees
 from collector.clock import Clock
 from collector.config.model import Config, regulator_zone
 from collector.config.sections import ApiToken, OperationConfig
@@ -90,6 +91,9 @@ class PortalReports(Protocol):
     ) -> bytes: ...
 
     async def statement_digest(self, operation_id: str, period: str) -> str: ...
+
+    def fees(self, operation_id: str) -> OperationFees | None:
+        """The operation's digital-mining fee of the last pass (None: it owes none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +359,13 @@ class Portal:
                 continue
         qr = await asyncio.to_thread(_qr_svg, view.uri)
         page = operation_page(
-            words, view, who=session.token.name, csrf=session.csrf, qr_svg=qr, digests=digests
+            words,
+            view,
+            who=session.token.name,
+            csrf=session.csrf,
+            qr_svg=qr,
+            digests=digests,
+            fees=self._reports.fees(operation.id),
         )
         return self._html(page)
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from html import escape
 from urllib.parse import unquote
 
+from collector.accounts.mining_fee import OperationFees
 from collector.bitcoin.payment import accruing_text, payment_breakdown
 from collector.http.portal_view import OperationView
 from remittance.i18n import Wording
@@ -182,6 +184,7 @@ def operation_page(
     csrf: str,
     qr_svg: str,
     digests: Sequence[tuple[str, str]],
+    fees: OperationFees | None = None,
 ) -> str:
     """An operation's balance, deadline, what to pay (address, amount, BIP-21 URI and its QR
     code) and its statements with their SHA-256."""
@@ -256,9 +259,39 @@ def operation_page(
         f'<th class="n">{labels["due_btc"]}</th><th class="n">{labels["unpaid_btc"]}</th>'
         f"<th>{labels['download']}</th><th>{labels['statement_sha_256']}</th></tr>"
         f"{statements}</table></div><p>{labels['verify_note']}</p>"
+        f"{fee_table(words, fees, view.zone)}"
         f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
     )
     return _page(words, view.name, body, who=who, csrf=csrf)
+
+
+def fee_table(words: Wording, fees: OperationFees | None, zone: str) -> str:
+    """The digital-mining fee's quarters (tenge, paid by bank transfer): each quarter's
+    deadlines, fee, paid and overdue; nothing for an operation that owes no fee."""
+    if fees is None or not fees.standings:
+        return ""
+    _ = words.text
+
+    def kzt(amount_tiyn: int) -> str:
+        return escape(words.decimal(Decimal(amount_tiyn) / 100, 2))
+
+    rows = "".join(
+        f"<tr><td>{escape(s.fee.quarter.label)}</td>"
+        f"<td>{escape(words.instant(s.declaration_deadline - timedelta(seconds=1), zone))}</td>"
+        f"<td>{escape(words.instant(s.payment_deadline - timedelta(seconds=1), zone))}</td>"
+        f'<td class="n">{kzt(s.fee.due_tiyn)}</td><td class="n">{kzt(s.paid_tiyn)}</td>'
+        f'<td class="n{" due" if s.overdue_tiyn else ""}">{kzt(s.overdue_tiyn)}</td></tr>'
+        for s in reversed(fees.standings)
+    )
+    headers = (_("Quarter"), _("Declaration due by"), _("Payment due by"), _("Fee, KZT"),
+               _("Paid, KZT"), _("Overdue, KZT"))  # fmt: skip
+    number = ' class="n"'
+    head = "".join(f"<th{number if i >= 3 else ''}>{escape(h)}</th>" for i, h in enumerate(headers))
+    return (
+        f"<h3>{escape(_('Digital-mining fee (tenge per kWh, by quarter)'))}</h3>"
+        f'<div class="wide"><table id="mining-fee"><tr>{head}</tr>{rows}</table></div>'
+        f"<p>{escape(_('The fee is paid by bank transfer, not to the reserve address.'))}</p>"
+    )
 
 
 def error_page(words: Wording, message: str, *, who: str = "", csrf: str = "") -> str:

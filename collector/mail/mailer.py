@@ -27,6 +27,7 @@ from email.message import EmailMessage
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from collector.accounts.mining_fee import OperationFees
 from collector.bitcoin.payment import amount_to_pay, payment_address
 from collector.clock import Clock
 from collector.config.base import resolve_secret
@@ -174,14 +175,18 @@ def inputs_final(operation: OperationConfig, obligation: Obligation, as_of: date
 
 
 async def mail_closed_periods(
-    config: Config, store: Store, accounts: Mapping[str, OperationAccount]
+    config: Config,
+    store: Store,
+    accounts: Mapping[str, OperationAccount],
+    fees: Mapping[str, OperationFees] | None = None,
 ) -> list[tuple[str, str]]:
     """Send every operation's latest closed period once its inputs are final, and a
     correction for a period already sent whose due has changed since; return what was sent.
 
     What is sent is decided and written from the same snapshot: each operation's account in
     ``accounts`` as of its own instant (the statement states that account, never one computed
-    again at another instant), and the documents are kept as issued under that instant.
+    again at another instant), and the documents are kept as issued under that instant;
+    ``fees``, the same snapshot's digital-mining fees (the statements' fee section).
 
     One operation (or period) whose statement cannot be built or signed never stops the
     others: it is logged (one warning line, no traceback) and the rest are mailed; then
@@ -197,23 +202,24 @@ async def mail_closed_periods(
         account = accounts.get(operation.id)
         if not operation.contacts or account is None:
             continue
-        failed.extend(await _mail_operation(smtp, store, operation, account, key, sent))
+        fee = (fees or {}).get(operation.id)
+        failed.extend(await _mail_operation(smtp, store, (operation, account, fee), key, sent))
     if failed:
         raise MailingIncomplete(failed, sent)
     return sent
 
 
-async def _mail_operation(  # noqa: PLR0917 - the pass's shared state, passed down
+async def _mail_operation(
     smtp: SmtpConfig,
     store: Store,
-    operation: OperationConfig,
-    account: OperationAccount,
+    figures: tuple[OperationConfig, OperationAccount, OperationFees | None],
     key: Ed25519PrivateKey,
     sent: list[tuple[str, str]],
 ) -> list[str]:
     """Mail one operation's due statements (see :func:`mail_closed_periods`), appending each
     sent one to ``sent``; return one line for each period whose statement could not be built
     or signed (logged as a warning, no traceback)."""
+    operation, account, fees = figures
     failed: list[str] = []
     as_of = account.as_of
     closed = [o for o in account.obligations if not o.is_open]
@@ -233,7 +239,9 @@ async def _mail_operation(  # noqa: PLR0917 - the pass's shared state, passed do
         else:
             correction = False
         try:
-            statement = await statement_of_account(store, operation, period, account, issued)
+            statement = await statement_of_account(
+                store, operation, period, account, issued, fees=fees
+            )
             documents = {
                 "pdf": sign(statement, "pdf", key, operation.language),
                 "json": sign(statement, "json", key),
@@ -331,14 +339,21 @@ class Mailer:
         self._clock = clock
         self._failures = FailureLog(log, "mailing statements")
 
-    async def run(self, next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]]) -> None:
+    async def run(
+        self,
+        next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]],
+        fees: Callable[[], Mapping[str, OperationFees]] = dict,
+    ) -> None:
+        """After each pass, mail from its accounts and its fees (``fees`` reads the same
+        snapshot: nothing awaits between the two)."""
         while True:
             accounts = await next_pass()
+            pass_fees = fees()
             now = self._clock.now()
             incomplete: MailingIncomplete | None = None
             try:
                 try:
-                    await mail_closed_periods(self._config, self._store, accounts)
+                    await mail_closed_periods(self._config, self._store, accounts, pass_fees)
                 except MailingIncomplete as err:
                     incomplete = err  # the others were mailed; reminders still go out
                 await remind_before_deadlines(self._config, self._store, accounts, now)

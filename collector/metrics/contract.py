@@ -241,6 +241,29 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_telemetry_rejected": _c(
             "Telemetry messages or readings rejected, by reason.", "reason"
         ),
+        # The digital-mining fee, per operation (tenge; see collector/metrics/mining_fee.py).
+        "reservewatch_mining_fee_due_kzt": _g(
+            "Digital-mining fee of every quarter so far (the open one as metered so far), in KZT.",
+            *_OPS,
+        ),
+        "reservewatch_mining_fee_paid_kzt": _g(
+            "Bank transfers of the digital-mining fee imported so far, in KZT.", *_OPS
+        ),
+        "reservewatch_mining_fee_overdue_kzt": _g(
+            "Digital-mining fee unpaid after its quarter's payment deadline, in KZT.", *_OPS
+        ),
+        "reservewatch_mining_fee_problem_sites": _g(
+            "Sites of the latest quarter with no price configured (fee incomplete) or no "
+            "meter (the no-meter rate on the quota's energy), by reason.",
+            "operation",
+            "reason",
+        ),
+        "reservewatch_mining_fee_refused": _g(
+            "1 when the money rules refused an operation's fee inputs (its fee is not "
+            "computed), by reason.",
+            "operation",
+            "reason",
+        ),
         # Remittance, per operation.
         "reservewatch_operation_info": _g(
             "A watched operation, with its name and licence.", "operation", "name", "license"

@@ -205,6 +205,24 @@ class StoreBase:
         revision_rows = [{**row, "observed_at": observed_at} for row in changed.values()]
         await self._upsert(connection, revisions, revision_rows, (*keys, "observed_at"))
 
+    async def _insert_new(self, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> int:
+        """Insert ``rows``, skipping any whose ``keys`` are already stored; how many were new."""
+        added = 0
+
+        async def work(connection: AsyncConnection) -> None:
+            nonlocal added
+            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+            for start in range(0, len(rows), _CHUNK):
+                statement = insert(_table(model)).values(rows[start : start + _CHUNK])
+                result = await connection.execute(
+                    statement.on_conflict_do_nothing(index_elements=list(keys))
+                )
+                added += max(result.rowcount or 0, 0)
+
+        if rows:
+            await self._write(work)
+        return added
+
     async def _write(self, work: Any) -> None:
         if self._write_lock is None:
             await self._write_transaction(work)

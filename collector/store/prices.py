@@ -8,10 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from collector.store.base import _CHUNK, StoreBase, _table
+from collector.store.base import StoreBase, _table
 from collector.store.records import (
     PriceQuoteRecord,
     row_of,
@@ -44,22 +43,7 @@ class PriceProofStore(StoreBase):
         ]
         keys = ("base", "quote", "source", "instant")
         rows = list({tuple(r[k] for k in keys): r for r in reversed(rows)}.values())
-        added = 0
-
-        async def work(connection: AsyncConnection) -> None:
-            nonlocal added
-            table = _table(PriceQuote)
-            insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-            for start in range(0, len(rows), _CHUNK):
-                statement = insert(table).values(rows[start : start + _CHUNK])
-                result = await connection.execute(
-                    statement.on_conflict_do_nothing(index_elements=list(keys))
-                )
-                added += max(result.rowcount or 0, 0)
-
-        if rows:
-            await self._write(work)
-        return added
+        return await self._insert_new(PriceQuote, rows, keys)
 
     async def price_quotes(
         self,

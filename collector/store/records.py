@@ -196,3 +196,26 @@ class PriceQuoteRecord:
     instant: datetime
     rate: Decimal
     recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GridMeterRecord:
+    """The grid operator's reading: ``energy_wh`` of ``site_id`` over the day or month
+    (``period_kind``) starting ``period_start``; ``observed_at`` when the store learnt it."""
+
+    site_id: str
+    period_start: date
+    period_kind: str  # "day" or "month"
+    energy_wh: int
+    observed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeePaymentRecord:
+    """A bank transfer of the digital-mining fee by ``operation_id``."""
+
+    operation_id: str
+    reference: str
+    paid_on: date
+    amount_tiyn: int
+    observed_at: datetime | None = None

@@ -464,3 +464,30 @@ class ReserveDestination(Base):
     first_seen: Mapped[datetime | None] = mapped_column(nullable=True)
     complete: Mapped[bool] = mapped_column(Boolean)
     observed_at: Mapped[datetime]
+
+
+class GridMeterReading(Base):
+    """The grid operator's metered energy of one site over a day or a month (``period_kind``
+    ``day`` or ``month``, ``period_start`` its first day in the regulator's zone), kept as
+    revisions by when the store learnt them: an import that changes a reading appends one."""
+
+    __tablename__ = "grid_meter_readings"
+
+    site_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    energy_wh: Mapped[int] = mapped_column(BigInteger)
+
+
+class MiningFeePayment(Base):
+    """A bank transfer of the digital-mining fee, in tiyn, as imported; a bank's reference
+    identifies it within its payer operation and is never re-written."""
+
+    __tablename__ = "mining_fee_payments"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount_tiyn: Mapped[int] = mapped_column(BigInteger)
+    observed_at: Mapped[datetime] = mapped_column()

@@ -9,10 +9,12 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
+import yaml
 
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
 from collector.accounts.service import AccountsService
+from collector.accounts.snapshot import snapshot_as_of
 from collector.clock import FrozenClock
 from collector.config.load import load_config
 from collector.documents.statements import render_statement
@@ -22,6 +24,7 @@ from collector.store.queries import Store
 from collector.store.records import EarningRecord
 from remittance.signing import load_public_key, verify
 from tests.integration.conftest import Inbox, mailing_statement_config
+from tests.support import fee_scenario as fee_example
 from tests.support.processes import free_port
 from tests.support.scenario import AS_OF, database_url, populate, write_config
 
@@ -219,3 +222,41 @@ async def test_one_operation_whose_statement_cannot_be_built_never_stops_the_oth
     failures = [r for r in caplog.records if r.getMessage() == "mailing statements failed"]
     assert len(failures) == 1
     assert "op-demo 2026-10" in getattr(failures[0], "error", "")
+
+
+JUNE_5 = datetime(2026, 6, 5, tzinfo=UTC)
+
+
+def test_a_mailed_statement_carries_the_fee_section_the_command_builds(
+    tmp_path: Path, smtp_server: tuple[Inbox, int, Path]
+) -> None:
+    """The digital-mining fee's worked example on 5 June (May's pool revision window over):
+    the mailed May statement is, byte for byte, what ``statement`` builds as of the pass's
+    instant — its fee section included."""
+    inbox, port, ca_file = smtp_server
+    config_path = fee_example.write_fee_config(tmp_path)
+    document = yaml.safe_load(config_path.read_text())
+    document["statement"] = mailing_statement_config(tmp_path, port, ca_file)
+    document["operations"][0]["contacts"] = ["finance@demo.test"]
+    config_path.write_text(yaml.safe_dump(document))
+    asyncio.run(fee_example.populate_fee(database_url(config_path)))
+    config = load_config(config_path)
+
+    async def pass_and_afresh() -> tuple[list[tuple[str, str]], bytes]:
+        async with Store(open_engine(config.database)) as store:
+            snapshot = await snapshot_as_of(store, config, JUNE_5)
+            sent = await mail_closed_periods(config, store, snapshot.accounts, snapshot.mining_fees)
+            [(_, period)] = sent
+            operation = config.operation("op-demo")
+            return sent, await render_statement(config, store, operation, period, "json", JUNE_5)
+
+    sent, afresh = asyncio.run(pass_and_afresh())
+    [message] = inbox.messages
+    [json_document] = [
+        part.get_payload(decode=True)
+        for part in message.walk()
+        if (part.get_filename() or "").endswith(".json")
+    ]
+    assert sent == [("op-demo", "2026-05")]
+    assert json_document == afresh
+    assert b'"overdue_kzt": "668507.15"' in afresh

@@ -24,6 +24,7 @@ MODULES = (
     "remittance.proofs",
     "remittance.cases",
     "remittance.official_price",
+    "remittance.mining_fee",
 )
 
 

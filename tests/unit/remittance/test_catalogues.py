@@ -20,6 +20,7 @@ from remittance.i18n import LANGUAGES, catalogue_path
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "remittance" / "pdf.py",
+    ROOT / "remittance" / "fee_pdf.py",
     ROOT / "remittance" / "reserve_pdf.py",
     *(
         ROOT / "collector" / name

@@ -1,0 +1,204 @@
+"""``reservewatch import meter FILE.csv`` and ``reservewatch import fee-payments FILE.csv``: the
+digital-mining fee's inputs that come from outside the collector.
+
+- **meter**: the grid operator's metered energy of a site, per day or per month, for a site
+  whose energy the collector's telemetry does not measure. Header ``site,period,energy_kwh``;
+  ``period`` is ``YYYY-MM-DD`` (a day) or ``YYYY-MM`` (a month), days in the regulator's zone;
+  ``energy_kwh`` a decimal with at most 3 places (a whole Wh). A reading that changes one the
+  store holds is a new revision, observed now; the same reading again changes nothing.
+- **fee-payments**: the fee's bank transfers (it is paid in tenge, not on-chain). Header
+  ``date,operation,amount_kzt,reference``; ``amount_kzt`` with at most 2 places (a whole tiyn);
+  ``reference`` the bank's reference, unique per payer operation. A transfer is stored once:
+  the same row again changes nothing, a stored reference with another date or amount is refused.
+
+Unlike ``import earnings`` (all or nothing), a bad row here is refused alone — its line and
+why on one line of standard error — and the valid rows are kept: the exit status is 2 when any
+row was refused, so a script notices.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+from collector.clock import Clock, SystemClock
+from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
+from collector.config.model import Config, regulator_zone
+from collector.store.queries import Store, open_store
+from collector.store.records import FeePaymentRecord, GridMeterRecord
+
+METER_COLUMNS = ("site", "period", "energy_kwh")
+PAYMENT_COLUMNS = ("date", "operation", "amount_kzt", "reference")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_KWH = re.compile(r"\d{1,12}(\.\d{1,3})?")
+_KZT = re.compile(r"\d{1,15}(\.\d{1,2})?")
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
+WH_PER_KWH = 1000
+TIYN_PER_KZT = 100
+Row = TypeVar("Row", GridMeterRecord, FeePaymentRecord)
+
+
+def _period(text: str) -> tuple[date, str] | str:
+    """The day or month ``text`` names (its first day, ``day``/``month``), or why none."""
+    try:
+        if _DAY.fullmatch(text):
+            return date.fromisoformat(text), "day"
+        if match := _MONTH.fullmatch(text):
+            return date(int(match[1]), int(match[2]), 1), "month"
+    except ValueError:
+        return "does not exist (no such day or month in the calendar)"
+    return "is not YYYY-MM-DD (a day) or YYYY-MM (a month)"
+
+
+def parse_meter_csv(
+    text: str, config: Config, today: date, source: str = "<csv>"
+) -> tuple[list[GridMeterRecord], list[str]]:
+    """The file's valid readings and one line for each refused row."""
+    sites = {site.id for operation in config.operations for site in operation.sites}
+    problems: list[str] = []
+    readings: dict[tuple[str, date, str], GridMeterRecord] = {}
+    for where, (site, period_text, energy_text) in csv_rows(text, METER_COLUMNS, source, problems):
+        if site not in sites:
+            problems.append(f"{where}: unknown site {site[:63]!r} (not configured)")
+            continue
+        period = _period(period_text)
+        if isinstance(period, str):
+            problems.append(f"{where}: period {period_text[:20]!r} {period}")
+            continue
+        start, kind = period
+        if start > today:
+            problems.append(f"{where}: period {period_text} starts after today ({today})")
+            continue
+        if not _KWH.fullmatch(energy_text):
+            problems.append(
+                f"{where}: energy_kwh {energy_text[:30]!r} must be a decimal of kWh with at "
+                "most 3 places, such as 1250.5"
+            )
+            continue
+        key = (site, start, kind)
+        reading = GridMeterRecord(site, start, kind, int(Decimal(energy_text) * WH_PER_KWH))
+        if key in readings and readings[key] != reading:
+            problems.append(f"{where}: {site} {period_text} appears twice with different energy")
+            continue
+        readings[key] = reading
+    return list(readings.values()), problems
+
+
+def parse_payments_csv(
+    text: str, config: Config, today: date, source: str = "<csv>"
+) -> tuple[list[FeePaymentRecord], list[str]]:
+    """The file's valid transfers and one line for each refused row."""
+    operations = {operation.id for operation in config.operations}
+    problems: list[str] = []
+    payments: dict[tuple[str, str], FeePaymentRecord] = {}
+    for where, (day_text, operation, amount_text, reference) in csv_rows(
+        text, PAYMENT_COLUMNS, source, problems
+    ):
+        if operation not in operations:
+            problems.append(f"{where}: unknown operation {operation[:63]!r}")
+            continue
+        period = _period(day_text)
+        if isinstance(period, str) or period[1] != "day":
+            problems.append(f"{where}: date {day_text[:20]!r} must be a day, YYYY-MM-DD")
+            continue
+        if period[0] > today:
+            problems.append(f"{where}: date {day_text} is after today ({today}): not paid yet")
+            continue
+        if not _KZT.fullmatch(amount_text) or Decimal(amount_text) == 0:
+            problems.append(
+                f"{where}: amount_kzt {amount_text[:30]!r} must be a positive decimal of tenge "
+                "with at most 2 places, such as 1234567.89"
+            )
+            continue
+        if not _REFERENCE.fullmatch(reference):
+            problems.append(
+                f"{where}: reference {reference[:40]!r} must be 1-100 letters, digits or ._/-"
+            )
+            continue
+        payment = FeePaymentRecord(
+            operation, reference, period[0], int(Decimal(amount_text) * TIYN_PER_KZT)
+        )
+        key = (operation, reference)
+        if key in payments and payments[key] != payment:
+            problems.append(f"{where}: reference {reference} appears twice with different rows")
+            continue
+        payments[key] = payment
+    return list(payments.values()), problems
+
+
+async def _payment_conflicts(
+    store: Store, payments: list[FeePaymentRecord]
+) -> tuple[list[FeePaymentRecord], list[str]]:
+    """The transfers the store does not contradict, and a line for each it does."""
+    stored = {
+        (p.operation_id, p.reference): p
+        for p in await store.fee_payments({p.operation_id for p in payments})
+    }
+    kept, problems = [], []
+    for payment in payments:
+        held = stored.get((payment.operation_id, payment.reference))
+        if held is not None and (held.paid_on, held.amount_tiyn) != (
+            payment.paid_on,
+            payment.amount_tiyn,
+        ):
+            problems.append(
+                f"{payment.operation_id} {payment.reference}: the store already holds "
+                f"{held.paid_on} {held.amount_tiyn / TIYN_PER_KZT:.2f} KZT (a transfer is never "
+                "re-written)"
+            )
+            continue
+        kept.append(payment)
+    return kept, problems
+
+
+def _parse(
+    parse: Callable[[str, Config, date, str], tuple[list[Row], list[str]]],
+    config: Config,
+    path: Path,
+    clock: Clock,
+) -> tuple[list[Row], list[str]]:
+    today = clock.now().astimezone(regulator_zone(config)).date()
+    try:
+        return parse(read_csv_file(path), config, today, str(path))
+    except CsvImportError as err:  # unreadable, not CSV, or the wrong header: no row at all
+        return [], err.problems
+
+
+def _outcome(path: Path, what: str, valid: int, added: int, problems: list[str]) -> int:
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(
+        f"{path}: {added} new {what} stored, {valid - added} already stored, "
+        f"{len(problems)} refused"
+    )
+    return 2 if problems else 0
+
+
+async def import_meter(config: Config, path: Path, clock: Clock | None = None) -> int:
+    """Import the grid operator's readings; see the module's docstring."""
+    clock = clock or SystemClock()
+    readings, problems = _parse(parse_meter_csv, config, path, clock)
+    added = 0
+    if readings:
+        async with open_store(config.database, clock) as store:
+            added = await store.record_grid_meter(readings)
+    return _outcome(path, "readings", len(readings), added, problems)
+
+
+async def import_fee_payments(config: Config, path: Path, clock: Clock | None = None) -> int:
+    """Import the fee's bank transfers; see the module's docstring."""
+    clock = clock or SystemClock()
+    payments, problems = _parse(parse_payments_csv, config, path, clock)
+    added = 0
+    if payments:
+        async with open_store(config.database, clock) as store:
+            payments, conflicts = await _payment_conflicts(store, payments)
+            problems += [f"{path}: {line}" for line in conflicts]
+            added = await store.record_fee_payments(payments)
+    return _outcome(path, "transfers", len(payments), added, problems)
