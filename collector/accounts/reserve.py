@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from collector.accounts.journal import read_journal
 from collector.bitcoin.wallets import ROLES, WalletBook
 from collector.config.model import Config
 from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
+from remittance.journal import refund_outpoints
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
 
@@ -49,10 +51,16 @@ def coin_of(output: ReserveOutputRecord) -> Coin:
 
 
 async def reserve_holdings(
-    store: Store, tip_height: int | None, min_confirmations: int, *, as_of: datetime | None = None
+    store: Store,
+    tip_height: int | None,
+    min_confirmations: int,
+    *,
+    as_of: datetime | None = None,
+    refunds: frozenset[tuple[str, int]] = frozenset(),
 ) -> Holdings:
     """The reserve's holdings from the store (as known at ``as_of``, or now): inflows count
-    once confirmed ``min_confirmations`` deep, the reserve's own transactions at once."""
+    once confirmed ``min_confirmations`` deep, the reserve's own transactions at once;
+    ``refunds``: outflows the regulator's journal approved as refunds."""
     outputs = await store.reserve_outputs(statuses=("mempool", "confirmed", "removed"), as_of=as_of)
     spends = await store.reserve_spends(as_of=as_of)
     counted = [
@@ -66,6 +74,7 @@ async def reserve_holdings(
         [coin_of(o) for o in outputs],
         [(s.txid, s.prev_txid, s.prev_vout) for s in spends],
         counted=counted,
+        refunds=refunds,
     )
 
 
@@ -152,21 +161,26 @@ async def reserve_figures(
     tip = await store.chain_tip(config.network.chain, as_of=as_of)
     if tip is None:
         return None
-    received, held = await _received_and_held(store, config.reserve, tip.height, as_of=as_of)
+    received, held = await _received_and_held(store, config, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
     return ReserveFigures(tip.height, received, held, proofs)
 
 
 async def _received_and_held(
-    store: Store, reserve: ReserveConfig, tip_height: int, *, as_of: datetime | None
+    store: Store, config: Config, tip_height: int, *, as_of: datetime | None
 ) -> tuple[dict[str, int], Holdings]:
+    reserve = config.reserve
     confirmed = await store.reserve_outputs(
         statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
     received = received_sat(
         (o for o in confirmed if o.role == "reserve"), tip_height, reserve.confirmations
     )
-    held = await reserve_holdings(store, tip_height, reserve.confirmations, as_of=as_of)
+    journal = await read_journal(store, config, as_of)
+    refunds = refund_outpoints(journal.entries, as_of)
+    held = await reserve_holdings(
+        store, tip_height, reserve.confirmations, as_of=as_of, refunds=refunds
+    )
     return received, held
 
 
@@ -195,9 +209,9 @@ class LiveReserve:
         tip = await store.chain_tip(config.network.chain)
         if tip is None:
             return None
-        key = (tip.height, await store.reserve_facts_version())
+        key = (tip.height, await store.reserve_facts_version(), await store.journal_version())
         if key != self._key or self._parts is None:
-            self._parts = await _received_and_held(store, config.reserve, tip.height, as_of=None)
+            self._parts = await _received_and_held(store, config, tip.height, as_of=None)
             self._key = key
         proofs = await _proofs(store, config, as_of=None, now=now)
         return ReserveFigures(tip.height, *self._parts, proofs)

@@ -21,11 +21,12 @@ from collector.accounts.reserve import WalletProof, coin_of, proof_rules, wallet
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
+from collector.config.keys import load_signing_key
 from collector.config.model import Config, regulator_zone
 from collector.config.wallets import wallet_book
 from collector.documents.grid_report import gather_grid_figures
 from collector.documents.public_page import PAGE_NAMES, transparency_html
-from collector.documents.statements import load_signing_key, write_output
+from collector.documents.statements import write_output
 from collector.errors import OutputError, ReservewatchError
 from collector.sources.prices import load_valuation_inputs
 from collector.store.queries import Store, open_store

@@ -15,12 +15,13 @@ from collector.config.sections import DatabaseConfig
 from collector.store.chain import ChainStore
 from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
+from collector.store.journal import JournalStore
 from collector.store.pools import PoolStore
 from collector.store.prices import PriceProofStore
 from collector.store.telemetry import TelemetryStore
 
 
-class Store(TelemetryStore, PoolStore, ChainStore, DocumentStore, PriceProofStore):
+class Store(TelemetryStore, PoolStore, ChainStore, DocumentStore, PriceProofStore, JournalStore):
     """The collector's store: one façade over each family of tables (a module each). Build
     with an engine; call :meth:`close` when done."""
 

@@ -448,3 +448,18 @@ class ControlProof(Base):
     signature_valid: Mapped[bool] = mapped_column(Boolean)
     block_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     tip_height: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class JournalRecord(Base):
+    """One entry of the regulator's journal (append-only): its canonical JSON as signed, the
+    key that signed it and the signature; ``recorded_at`` from the collector's clock."""
+
+    __tablename__ = "journal_entries"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recorded_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    operation_id: Mapped[str] = mapped_column(String(63))
+    document: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(88))
