@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from remittance.errors import InvalidInputError, InvalidPeriodLabelError
+from remittance.i18n import Wording
 from remittance.ledger import ReserveOutput
 from remittance.money import MAX_SUPPLY_SAT, sat_to_btc_text
 from remittance.periods import parse_period_label
@@ -91,6 +92,13 @@ class JournalEntry:
             "reason": self.reason,
             "reference": self.reference,
         }
+
+    def listed(self) -> dict[str, Any]:
+        """The entry as documents list it (statements, the reserve report): its fields
+        without the format, and the amount in BTC for people."""
+        data = self.to_dict()
+        del data["format"]
+        return {**data, "amount_btc": sat_to_btc_text(self.amount_sat)}
 
     def canonical_bytes(self) -> bytes:
         """What the regulator's key signs: the entry's JSON, sorted keys, no spaces."""
@@ -286,3 +294,48 @@ def refund_outpoints(
 
 def _order(entry: JournalEntry) -> tuple[datetime, datetime]:
     return (entry.recorded_at, entry.effective_at)
+
+
+def journal_notes(entries: Sequence[JournalEntry], words: Wording, zone: str) -> list[str]:
+    """One note per entry for a document people read (the PDF statement), in ``words``'s
+    language; instants in ``zone``."""
+    _ = words.text
+    notes = []
+    for entry in entries:
+        common = {
+            "recorded": words.instant(entry.recorded_at, zone),
+            "reason": entry.reason,
+            "reference": entry.reference,
+            "amount": words.sat(entry.amount_sat),
+        }
+        if entry.kind is JournalKind.REFUND:
+            notes.append(
+                _(
+                    "Regulator's journal, {recorded}: the reserve refunded {amount} sat{output}; "
+                    "taken off the credit first, then off the newest settled dues. Reason: "
+                    "{reason}. Reference: {reference}",
+                    output=f" ({entry.outpoint_text})" if entry.outpoint else "",
+                    **common,
+                )
+            )
+        elif entry.kind is JournalKind.WRITE_OFF:
+            notes.append(
+                _(
+                    "Regulator's journal, {recorded}: {amount} sat of the due of {period} "
+                    "written off (never below 0). Reason: {reason}. Reference: {reference}",
+                    period=entry.period,
+                    **common,
+                )
+            )
+        else:
+            notes.append(
+                _(
+                    "Regulator's journal, {recorded}: the payment {output} counts for {to} "
+                    "instead of {operation}. Reason: {reason}. Reference: {reference}",
+                    output=entry.outpoint_text,
+                    to=entry.to_operation,
+                    operation=entry.operation,
+                    **common,
+                )
+            )
+    return notes

@@ -345,7 +345,10 @@ def _chain_order(item: Coin | Movement) -> tuple[int, str]:
 
 
 def holdings_at(
-    coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]], instant: datetime
+    coins: Iterable[Coin],
+    spends: Iterable[tuple[str, str, int]],
+    instant: datetime,
+    refunds: frozenset[tuple[str, int]] = frozenset(),
 ) -> Holdings:
     """What the chain showed the reserve holding at ``instant`` (:data:`HOLDINGS_AT_RULE`):
     only outputs and spends in blocks timed before it (a block's own timestamp), each inflow
@@ -362,11 +365,17 @@ def holdings_at(
     return holdings(
         before,
         [s for s in spends if s[0] in confirmed_txids or s[0] not in stored_txids],
+        refunds=refunds,
     )
 
 
-def pending(coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]]) -> tuple[Movement, ...]:
+def pending(
+    coins: Iterable[Coin],
+    spends: Iterable[tuple[str, str, int]],
+    refunds: frozenset[tuple[str, int]] = frozenset(),
+) -> tuple[Movement, ...]:
     """The reserve's own transactions in the mempool (as ``coins`` show them), traced as
     :func:`holdings` traces them: shown apart from the holdings at an instant, which count
     only blocks (:data:`HOLDINGS_AT_RULE`)."""
-    return tuple(m for m in holdings(coins, spends).movements if m.status == "mempool")
+    found = holdings(coins, spends, refunds=refunds).movements
+    return tuple(m for m in found if m.status == "mempool")

@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from remittance.journal import JournalEntry, entry_line
 from remittance.money import sat_to_btc_text
 from remittance.pdf import BODY_FONT, BOLD_FONT, draw_signature_footer
 from remittance.signing import (
@@ -226,6 +227,19 @@ def _story(report: dict[str, Any]) -> list[Flowable]:
                 small,
             )
         )
+    if "refunds" in report or "journal" in report:
+        story += [Spacer(1, 3 * mm), Paragraph("Regulator's journal", styles["Heading2"])]
+    for r in report.get("refunds", ()):
+        paid = "; ".join(f"{p['address']} {btc(p['sat'])}" for p in r["paid_to"])
+        story.append(
+            Paragraph(
+                f"<b>{r['txid']}</b> ({escape(_when(r['block_time'], zone))}): refund of "
+                f"{btc(r['refunded_sat'])} BTC to {escape(paid)}, approved by the journal.",
+                small,
+            )
+        )
+    for e in report.get("journal", ()):
+        story.append(Paragraph(escape(entry_line(JournalEntry.from_dict(e))), small))
     valuation = report.get("valuation")
     story += [Spacer(1, 3 * mm), Paragraph("Valuation", styles["Heading2"])]
     if not valuation:

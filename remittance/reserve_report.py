@@ -19,6 +19,7 @@ from typing import Any
 
 from remittance.account import OperationAccount
 from remittance.csv_cells import Number, Writer
+from remittance.journal import JournalEntry, entry_line, refund_outpoints
 from remittance.money import sat_to_btc_text
 from remittance.periods import Period
 from remittance.reserve import (
@@ -223,6 +224,7 @@ class ReportInputs:
     prices: Sequence[Price] = ()
     rates: Sequence[ExchangeRate] = ()
     proofs: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    journal: Sequence[JournalEntry] = ()  # the regulator's journal recorded by the instant
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -328,6 +330,17 @@ def unapproved_doc(m: Movement) -> dict[str, Any]:
     }
 
 
+def _refund_doc(m: Movement) -> dict[str, Any]:
+    """An outflow the regulator's journal approved as a refund to an operation."""
+    return {
+        **_movement_doc(m),
+        "refunded_sat": m.refunded_sat,
+        "paid_to": [
+            {"address": c.address, "vout": c.vout, "sat": c.amount_sat} for c in m.refunded
+        ],
+    }
+
+
 def pending_doc(movements: Iterable[Movement]) -> dict[str, Any]:
     """The reserve's own transactions still in the mempool, shown apart from the holdings
     (:data:`remittance.reserve.HOLDINGS_AT_RULE`): what they would move once in a block."""
@@ -344,9 +357,10 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
     """The report as plain data (keys in reading order)."""
     period, as_of = inputs.period, inputs.as_of
     end = min(period.end_at, as_of)
-    start_holdings = holdings_at(inputs.coins, inputs.spends, period.start_at)
-    end_holdings = holdings_at(inputs.coins, inputs.spends, end)
-    now = holdings(inputs.coins, inputs.spends)  # the mempool included: outflows at once
+    refunds = refund_outpoints(inputs.journal, as_of)  # approved outflows: not unapproved
+    start_holdings = holdings_at(inputs.coins, inputs.spends, period.start_at, refunds)
+    end_holdings = holdings_at(inputs.coins, inputs.spends, end, refunds)
+    now = holdings(inputs.coins, inputs.spends, refunds=refunds)  # the mempool: outflows at once
     inflows = [c for c in end_holdings.inflows if _in_period(c.block_time, period, as_of, "")]
     by_source: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     source_of = SOURCE_OF_ROLE
@@ -357,6 +371,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
     movements = [m for m in now.movements if _in_period(m.block_time, period, as_of, m.status)]
     custody = [m for m in movements if m.to_custody_sat]
     unapproved = [m for m in movements if m.unapproved_sat]
+    refunded = [m for m in movements if m.refunded]
     case_inflows: defaultdict[str, list[Coin]] = defaultdict(list)
     for c in inflows:
         if c.role == "intake":
@@ -382,7 +397,9 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
             "start": _holdings_doc(start_holdings),
             "end": _holdings_doc(end_holdings),
             # In the mempool at the report's instant, when the period holds it: not counted.
-            "pending": pending_doc(pending(inputs.coins, inputs.spends) if end == as_of else ()),
+            "pending": pending_doc(
+                pending(inputs.coins, inputs.spends, refunds) if end == as_of else ()
+            ),
         },
         "inflows": {
             "total_sat": sum(c.amount_sat for c in inflows),
@@ -426,6 +443,9 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         ],
         "custody_movements": [_movement_doc(m) for m in custody],
         "unapproved_outflows": [unapproved_doc(m) for m in unapproved],
+        # Only where there is one: a report without the journal keeps its bytes.
+        **({"refunds": [_refund_doc(m) for m in refunded]} if refunded else {}),
+        **({"journal": [e.listed() for e in inputs.journal]} if inputs.journal else {}),
         "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
             dict(inputs.national_share) if inputs.national_share is not None else None
@@ -501,6 +521,14 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
               "beyond_gap" if paid["beyond_gap_of"]
               else next((r for r in row["reasons"] if r != "beyond_gap"), ""))
              for row in report["unapproved_outflows"] for paid in row["paid_to"]])  # fmt: skip
+    if "refunds" in report:  # only where there is one: earlier reports keep their bytes
+        section("refund", ["txid", "status", "block_time", "address", "sat"],
+                [(row["txid"], row["status"], row["block_time"] or "", paid["address"],
+                  paid["sat"])
+                 for row in report["refunds"] for paid in row["paid_to"]])  # fmt: skip
+    if "journal" in report:
+        section("journal", ["entry"],
+                [(entry_line(JournalEntry.from_dict(e)),) for e in report["journal"]])  # fmt: skip
     valuation = report.get("valuation") or {}
     valued = []
     for key in sorted(valuation):

@@ -524,14 +524,8 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             "implied_efficiency_j_per_th": _text(statement.implied_efficiency_j_per_th),
         },
         # Only where there is an entry: statements without one keep their bytes.
-        **({"journal": [_journal_dict(e) for e in statement.journal]} if statement.journal else {}),
+        **({"journal": [e.listed() for e in statement.journal]} if statement.journal else {}),
     }
-
-
-def _journal_dict(entry: JournalEntry) -> dict[str, Any]:
-    data = entry.to_dict()
-    del data["format"]
-    return {**data, "amount_btc": sat_to_btc_text(entry.amount_sat)}
 
 
 class _Reader:

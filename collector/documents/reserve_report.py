@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from collector.accounts.journal import read_journal
 from collector.accounts.reserve import WalletProof, coin_of, proof_rules, wallet_proofs
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
@@ -122,6 +123,7 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         prices=prices,
         rates=rates,
         proofs=[proof_doc(p) for p in proofs],
+        journal=(await read_journal(store, config, as_of)).entries,
     )
 
 

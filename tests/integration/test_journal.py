@@ -23,6 +23,7 @@ from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord, ReserveSpendRecord
 from remittance.reserve import Movement
+from tests.support.poppler import pdf_words
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 OVERPAID = "b" * 64  # op-demo pays 3 BTC against 300,001 sat due
@@ -129,6 +130,35 @@ def test_a_refund_takes_the_credit_back_and_its_outflow_is_approved(
     assert "refund op-demo 1.99990000 BTC" in capsys.readouterr().out
 
 
+def test_the_reserve_report_lists_the_refund_apart_and_the_journal(
+    config_path: Path, tmp_path: Path
+) -> None:
+    before = _report(config_path, tmp_path / "before.json")
+    assert [row["txid"] for row in before["unapproved_outflows"]] == [REFUND]
+    assert "refunds" not in before and "journal" not in before
+    refund = ["refund", "--operation", "op-demo", "--amount-sat", str(REFUND_SAT), "--output",
+              f"{REFUND}:1", "--reason", "overpayment returned", "--reference", "L-17"]  # fmt: skip
+    assert _journal(config_path, *refund) == 0
+    after = _report(config_path, tmp_path / "after.json")
+    assert after["unapproved_outflows"] == []
+    [row] = after["refunds"]
+    assert (row["txid"], row["refunded_sat"]) == (REFUND, REFUND_SAT)
+    assert [(e["kind"], e["reference"]) for e in after["journal"]] == [("refund", "L-17")]
+    for fmt in ("csv", "pdf"):
+        out = tmp_path / f"report.{fmt}"
+        assert main(["report", "reserve", "--config", str(config_path), "--period", "2026-11",
+                     "--out", str(out)]) == 0  # fmt: skip
+    assert f"refund,{REFUND}," in (tmp_path / "report.csv").read_text()
+    assert "Regulator's journal" in pdf_words((tmp_path / "report.pdf").read_bytes(), tmp_path)[0]
+
+
+def _report(config_path: Path, out: Path) -> dict[str, Any]:
+    argv = ["report", "reserve", "--config", str(config_path), "--period", "2026-11", "--out",
+            str(out)]  # fmt: skip
+    assert main(argv) == 0
+    return json.loads(out.read_text())["report"]  # type: ignore[no-any-return]
+
+
 def test_a_payment_to_the_wrong_operations_address_is_reassigned(
     config_path: Path, tmp_path: Path
 ) -> None:
@@ -149,9 +179,40 @@ def test_a_write_off_lowers_the_due_never_below_zero(config_path: Path, tmp_path
     assert _journal(config_path, "write-off", "--operation", "op-demo", "--period", "2026-10",
                     "--amount-sat", "400000", "--reason", "force majeure", "--reference",
                     "decision 7") == 0  # fmt: skip
-    statement = _statement(config_path, tmp_path / "w.json", datetime.now(UTC).isoformat())
-    assert statement["summary"]["due_sat"] == 0
-    assert statement["summary"]["shortfall_sat"] == 0
+    now = datetime.now(UTC).isoformat()
+    statement = _statement(config_path, tmp_path / "w.json", now)
+    summary = statement["summary"]
+    assert (summary["due_sat"], summary["written_off_sat"], summary["shortfall_sat"]) == (
+        0,
+        300_001,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "Regulator's journal"),
+        ("ru", "Журнал регулятора"),
+        ("kk", "Реттеушінің журналы"),
+    ],
+)
+def test_entries_are_listed_on_the_csv_and_the_pdf_in_each_language(
+    config_path: Path, tmp_path: Path, language: str, says: str
+) -> None:
+    write_off = ["write-off", "--operation", "op-demo", "--period", "2026-10", "--amount-sat",
+                 "1", "--reason", "rounding"]  # fmt: skip
+    assert _journal(config_path, *write_off, "--reference", "D-9") == 0
+    now = datetime.now(UTC).isoformat()
+    common = ["statement", "--config", str(config_path), "--operation", "op-demo", "--period",
+              "2026-10", "--as-of", now]  # fmt: skip
+    pdf, csv = tmp_path / "s.pdf", tmp_path / "s.csv"
+    assert main([*common, "--format", "pdf", "--lang", language, "--out", str(pdf)]) == 0
+    assert main([*common, "--format", "csv", "--out", str(csv)]) == 0
+    text = pdf_words(pdf.read_bytes(), tmp_path)[0]
+    assert says in text and "D-9" in text
+    assert "statement,journal_entry," in csv.read_text()
+    assert "write_off op-demo 2026-10 0.00000001 BTC" in csv.read_text()
 
 
 @pytest.mark.parametrize(

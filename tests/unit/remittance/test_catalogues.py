@@ -20,6 +20,7 @@ from remittance.i18n import LANGUAGES, catalogue_path
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "remittance" / "pdf.py",
+    ROOT / "remittance" / "journal.py",
     *(
         ROOT / "collector" / name
         for name in (
