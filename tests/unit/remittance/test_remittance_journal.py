@@ -55,6 +55,7 @@ NOVEMBER = Due("2026-11", 50, datetime(2026, 12, 10, tzinfo=UTC))
 
 def test_a_refund_of_an_overpayment_takes_the_credit_back() -> None:
     # op-a pays 3 BTC against 1 BTC due; the reserve refunds 1.9999 BTC.
+    assert settle_fifo([OCTOBER], [payment("a", 300_000_000, 1)], LATER).credit_sat == 2 * 10**8
     ledger = settle_fifo([OCTOBER], [payment("a", 300_000_000, 1)], LATER, refunded_sat=199_990_000)
     assert ledger.credit_sat == 10_000
     assert ledger.balance_sat == -10_000
