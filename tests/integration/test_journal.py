@@ -15,10 +15,14 @@ import pytest
 from sqlalchemy import text
 
 from collector.accounts.reserve import reserve_figures
+from collector.accounts.service import AccountsService
 from collector.cli import main
 from collector.clock import FrozenClock
 from collector.config.load import load_config
 from collector.config.sections import DatabaseConfig
+from collector.metrics import build_registry
+from collector.metrics.reserve import ReserveMetrics
+from collector.sources.reserve import ReserveStatus
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord, ReserveSpendRecord
@@ -121,6 +125,8 @@ def test_a_refund_takes_the_credit_back_and_its_outflow_is_approved(
     movement = asyncio.run(_refund_movement(config_path))
     assert (movement.unapproved_sat, movement.refunded_sat) == (0, REFUND_SAT)
     assert movement.reasons == () and movement.destination == "refund"
+    outflows = asyncio.run(_outflow_metric(config_path))
+    assert (outflows["refund"], outflows["unapproved"]) == (1.9999, 0.0)
     # A statement as of before the entry was recorded is the one issued then, byte for byte.
     again = tmp_path / "again.json"
     _statement(config_path, again, AS_OF.isoformat())
@@ -250,6 +256,46 @@ def test_an_entry_whose_signature_fails_is_refused_and_counted_never_applied(
     capsys.readouterr()
     assert main(["journal", "list", "--config", str(config_path)]) == 0
     assert capsys.readouterr().out == "refused 1 (bad_signature): not applied\n"
+    assert asyncio.run(_refused_metric(config_path)) == {
+        "no_key": 0.0,
+        "bad_signature": 1.0,
+        "unreadable": 0.0,
+    }
+
+
+async def _outflow_metric(config_path: Path) -> dict[str, float]:
+    """reservewatch_reserve_outflow_btc_total by destination, from the reserve's figures."""
+    async with _store(config_path) as store:
+        figures = await reserve_figures(store, load_config(config_path))
+    status = ReserveStatus(("op-demo", "op-other"), tip_height=950_999)
+    return {
+        sample.labels["destination"]: sample.value
+        for metric in ReserveMetrics(status, lambda: figures).metric_families()
+        for sample in metric.samples
+        if sample.name == "reservewatch_reserve_outflow_btc_total"
+    }
+
+
+async def _refused_metric(config_path: Path) -> dict[str, float]:
+    """The live pass's reservewatch_journal_entries_refused samples, by reason."""
+    found = await _samples(config_path, "reservewatch_journal_entries_refused")
+    return {value: sample for (_, value), sample in found.items()}
+
+
+async def _samples(config_path: Path, name: str) -> dict[tuple[str, str], float]:
+    """The live pass's samples of ``name`` (one label each), by that label."""
+    config = load_config(config_path)
+    async with _store(config_path) as store:
+        service = AccountsService(config, store, FrozenClock(datetime.now(UTC)))
+        await service.recompute()
+        registry, _ = build_registry([service])
+        samples = [
+            sample
+            for metric in registry.collect()
+            for sample in metric.samples
+            if sample.name == name
+        ]
+    return {next(iter(s.labels.items())): s.value for s in samples}
 
 
 def _store(config_path: Path) -> Store:
