@@ -245,7 +245,6 @@ def journal_effects(
     listed: dict[str, list[JournalEntry]] = {}
     refunded: dict[str, int] = {}
     written_off: dict[str, dict[str, int]] = {}
-    holder: dict[Outpoint, tuple[str, str]] = {}  # outpoint -> (from, to) of its last move
     for entry in in_force:
         for operation in {entry.operation, entry.to_operation} - {None}:
             listed.setdefault(str(operation), []).append(entry)
@@ -254,12 +253,9 @@ def journal_effects(
         elif entry.kind is JournalKind.WRITE_OFF and entry.period:
             periods = written_off.setdefault(entry.operation, {})
             periods[entry.period] = periods.get(entry.period, 0) + entry.amount_sat
-        elif entry.outpoint is not None and entry.to_operation:
-            origin = holder.get(entry.outpoint, (entry.operation, entry.operation))[0]
-            holder[entry.outpoint] = (origin, entry.to_operation)
     moved_in: dict[str, list[ReserveOutput]] = {}
     moved_out: dict[str, set[Outpoint]] = {}
-    for outpoint, (origin, target) in holder.items():
+    for outpoint, (origin, target) in reassignments(in_force, as_of).items():
         output = by_outpoint.get(outpoint)
         if output is None or origin == target:
             continue
@@ -276,6 +272,21 @@ def journal_effects(
         )
         for operation in operations
     }
+
+
+def reassignments(
+    entries: Iterable[JournalEntry], as_of: datetime | None = None
+) -> dict[Outpoint, tuple[str, str]]:
+    """Each reassigned output's ``(first operation, operation it counts for now)``, from the
+    reassignments in force (all recorded, with ``as_of`` None), the latest recorded last."""
+    moves: dict[Outpoint, tuple[str, str]] = {}
+    for entry in sorted(entries, key=_order):
+        if entry.kind is not JournalKind.REASSIGNMENT or entry.outpoint is None:
+            continue
+        if entry.to_operation and (as_of is None or entry.in_force(as_of)):
+            origin = moves.get(entry.outpoint, (entry.operation, entry.operation))[0]
+            moves[entry.outpoint] = (origin, entry.to_operation)
+    return moves
 
 
 def refund_outpoints(

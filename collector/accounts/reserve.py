@@ -9,7 +9,7 @@ figures are computed here, once, for the live pass and for documents as of an in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from collector.accounts.journal import read_journal
@@ -19,7 +19,7 @@ from collector.config.sections import ReserveConfig
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
-from remittance.journal import refund_outpoints
+from remittance.journal import reassignments, refund_outpoints
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
 
@@ -173,10 +173,17 @@ async def _received_and_held(
     confirmed = await store.reserve_outputs(
         statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
-    received = received_sat(
-        (o for o in confirmed if o.role == "reserve"), tip_height, reserve.confirmations
-    )
     journal = await read_journal(store, config, as_of)
+    moved = reassignments(journal.entries, as_of)  # a payment counts for whom the journal says
+    received = received_sat(
+        (
+            replace(o, operation_id=moved[o.txid, o.vout][1]) if (o.txid, o.vout) in moved else o
+            for o in confirmed
+            if o.role == "reserve"
+        ),
+        tip_height,
+        reserve.confirmations,
+    )
     refunds = refund_outpoints(journal.entries, as_of)
     held = await reserve_holdings(
         store, tip_height, reserve.confirmations, as_of=as_of, refunds=refunds

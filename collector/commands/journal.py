@@ -20,7 +20,14 @@ from collector.config.keys import load_signing_key
 from collector.config.model import Config
 from collector.store.queries import Store, open_store
 from remittance.errors import InvalidInputError
-from remittance.journal import JournalEntry, JournalKind, Outpoint, entry_line, parse_outpoint
+from remittance.journal import (
+    JournalEntry,
+    JournalKind,
+    Outpoint,
+    entry_line,
+    parse_outpoint,
+    reassignments,
+)
 from remittance.signing import sign_journal_entry
 
 
@@ -110,10 +117,8 @@ async def _check_reassignment(
     paid_to = next((o.operation_id for o in stored if (o.txid, o.vout) == outpoint), None)
     if paid_to is None:
         raise InvalidInputError(f"output {entry.outpoint_text} is not a stored confirmed payment")
-    journal = await read_journal(store, config)
-    for earlier in journal.entries:
-        if earlier.kind is JournalKind.REASSIGNMENT and earlier.outpoint == outpoint:
-            paid_to = earlier.to_operation or paid_to
+    moved = reassignments((await read_journal(store, config)).entries).get(outpoint)
+    paid_to = moved[1] if moved else paid_to
     if paid_to != entry.operation:
         raise InvalidInputError(
             f"output {entry.outpoint_text} counts for {paid_to}, not {entry.operation}"

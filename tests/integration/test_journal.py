@@ -179,6 +179,15 @@ def test_a_payment_to_the_wrong_operations_address_is_reassigned(
     assert demo["summary"]["account_balance_sat"] == 300_001 - 300_200_000
     assert other["summary"]["account_balance_sat"] == -50_000
     assert [e["kind"] for e in other["journal"]] == ["reassignment"]
+    received = asyncio.run(_received(config_path))
+    assert (received["op-demo"], received["op-other"]) == (300_200_000, 50_000)
+
+
+async def _received(config_path: Path) -> dict[str, int]:
+    async with _store(config_path) as store:
+        figures = await reserve_figures(store, load_config(config_path))
+    assert figures is not None
+    return dict(figures.received_sat)
 
 
 def test_a_write_off_lowers_the_due_never_below_zero(config_path: Path, tmp_path: Path) -> None:
