@@ -45,15 +45,27 @@ def add_journal_parser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     config_argument(add)
-    add.add_argument("kind", choices=["refund", "reassignment", "write-off"], metavar="KIND")
-    add.add_argument("--operation", required=True, metavar="OP")
+    add.add_argument(
+        "kind",
+        choices=["refund", "reassignment", "write-off"],
+        metavar="KIND",
+        help="refund, reassignment or write-off (above)",
+    )
+    add.add_argument(
+        "--operation", required=True, metavar="OP", help="the operation adjusted (moved from)"
+    )
     add.add_argument("--to-operation", metavar="OP", help="reassignment: the operation credited")
     add.add_argument("--amount-sat", type=int, metavar="N", help="refund, write-off")
     add.add_argument("--output", metavar="TXID:VOUT", help="refund (if on-chain), reassignment")
     add.add_argument("--period", metavar="LABEL", help="write-off: e.g. 2026-10")
     add.add_argument("--effective", type=instant, metavar="TIME", help="default now (ISO 8601)")
-    add.add_argument("--reason", required=True, metavar="TEXT")
-    add.add_argument("--reference", required=True, metavar="TEXT")
+    add.add_argument("--reason", required=True, metavar="TEXT", help="why, in a sentence")
+    add.add_argument(
+        "--reference",
+        required=True,
+        metavar="TEXT",
+        help="the letter, decision or case behind it",
+    )
     listing = actions.add_parser(
         "list",
         help="one line per entry: recorded, kind, operation, amount, reason and reference; "

@@ -119,6 +119,9 @@ def test_a_refund_takes_the_credit_back_and_its_outflow_is_approved(
 
     after = _statement(config_path, tmp_path / "after.json", datetime.now(UTC).isoformat())
     assert after["summary"]["account_balance_sat"] == 300_001 - 300_250_000 + REFUND_SAT
+    public_key = str(config_path.parent / "statement-key.pub.pem")
+    verify = ["statement", "verify", str(tmp_path / "after.json"), "--public-key", public_key]
+    assert main(verify) == 0  # read back whole, the journal included
     [entry] = after["journal"]
     assert (entry["kind"], entry["amount_sat"]) == ("refund", REFUND_SAT)
     assert entry["reference"] == "ARDFM letter 2026-11/17"
@@ -226,6 +229,9 @@ def test_entries_are_listed_on_the_csv_and_the_pdf_in_each_language(
     assert main([*common, "--format", "csv", "--out", str(csv)]) == 0
     text = pdf_words(pdf.read_bytes(), tmp_path)[0]
     assert says in text and "D-9" in text
+    public_key = str(config_path.parent / "statement-key.pub.pem")
+    for signed in (pdf, csv):
+        assert main(["statement", "verify", str(signed), "--public-key", public_key]) == 0
     assert "statement,journal_entry," in csv.read_text()
     assert "write_off op-demo 2026-10 0.00000001 BTC" in csv.read_text()
 
