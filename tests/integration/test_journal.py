@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from collector.accounts.reserve import reserve_figures
@@ -278,6 +279,31 @@ def test_an_entry_whose_signature_fails_is_refused_and_counted_never_applied(
     }
 
 
+def test_an_entry_no_key_can_check_or_whose_row_disagrees_is_refused_too(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_off = ["write-off", "--operation", "op-demo", "--period", "2026-10", "--amount-sat",
+                 "100", "--reason", "r"]  # fmt: skip
+    assert _journal(config_path, *write_off, "--reference", "one") == 0
+    assert _journal(config_path, *write_off, "--reference", "two") == 0
+    asyncio.run(_execute(config_path, "UPDATE journal_entries SET operation_id = 'op-other' "
+                                      "WHERE sequence = 2"))  # fmt: skip
+    capsys.readouterr()
+    assert main(["journal", "list", "--config", str(config_path)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert "[one]" in listed[0] and listed[1:] == ["refused 1 (unreadable): not applied"]
+    document = yaml.safe_load(config_path.read_text())
+    document["statement"] = {}  # no key configured to check the entries with
+    config_path.write_text(yaml.safe_dump(document))
+    assert main(["journal", "list", "--config", str(config_path)]) == 0
+    assert capsys.readouterr().out == "refused 2 (no_key): not applied\n"
+
+
+async def _execute(config_path: Path, statement: str) -> None:
+    async with _store(config_path) as store, store.engine.begin() as connection:
+        await connection.execute(text(statement))
+
+
 async def _outflow_metric(config_path: Path) -> dict[str, float]:
     """reservewatch_reserve_outflow_btc_total by destination, from the reserve's figures."""
     async with _store(config_path) as store:
@@ -331,7 +357,6 @@ async def _stored_entries(config_path: Path) -> int:
 
 
 async def _tamper(config_path: Path) -> None:
-    async with _store(config_path) as store, store.engine.begin() as connection:
-        await connection.execute(
-            text("UPDATE journal_entries SET document = replace(document, '100', '900000')")
-        )
+    await _execute(
+        config_path, "UPDATE journal_entries SET document = replace(document, '100', '900000')"
+    )
