@@ -384,7 +384,7 @@ def install_thread_switch_interval() -> None:
 def run_collector(config: Config, *, once: bool = False, since: date | None = None) -> int:
     """Serve ``config``. A configured statement key that group or others may read (or that
     does not load) is refused here, at start, rather than at the first statement."""
-    from collector.documents.statements import load_signing_key  # noqa: PLC0415 - PDF/signing imports
+    from collector.config.keys import load_signing_key  # noqa: PLC0415
 
     if config.statement.signing_key_file is not None:
         load_signing_key(config.statement.signing_key_file)  # raises SecretError

@@ -12,6 +12,7 @@ from typing import Final, NoReturn
 
 from collector import __version__
 from collector.commands import add_fee_inputs, run_import
+from collector.commands.journal_args import add_journal_parser, run_journal
 from collector.config.load import load_config, reference_problems
 from collector.config.model import Config
 from collector.errors import ConfigError, ListenError, ReservewatchError
@@ -300,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         "keygen", help="create an Ed25519 statement signing key (private file, mode 0600)"
     )
     keygen.add_argument("--out", type=Path, required=True, metavar="KEY.pem")
+    add_journal_parser(commands, _config_argument, _instant)
     return parser
 
 
@@ -327,7 +329,7 @@ def _load(path: Path) -> Config:
 def _signing_key_problem(config: Config, source: str) -> str | None:
     """The configured statement signing key loaded as ``statement`` would load it: a file
     that is no Ed25519 private key is one line naming it."""
-    from collector.documents.statements import load_signing_key  # noqa: PLC0415 - keeps --help fast
+    from collector.config.keys import load_signing_key  # noqa: PLC0415 - keeps --help fast
 
     path = config.statement.signing_key_file
     if path is None:
@@ -561,6 +563,7 @@ COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "report": _report,
     "proof": _proof,
     "keygen": _keygen,
+    "journal": lambda args: run_journal(args, _load(args.config)),
 }
 """The commands, each run by one function (what the parser's subcommands name)."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from remittance.errors import InvalidInputError
+from remittance.journal import NO_EFFECTS, JournalEffects
 from remittance.ledger import (
     Assessment,
     Due,
@@ -47,6 +48,7 @@ class OperationAccount:
     total_expected_sat: int
     total_due_sat: int
     total_remitted_sat: int
+    journal: JournalEffects = NO_EFFECTS  # the regulator's adjustments applied
 
     def obligation_for(self, label: str) -> Obligation | None:
         """The obligation of the period labelled `label`, if the account covers it."""
@@ -67,6 +69,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     reserve_addresses: frozenset[str] | None = None,
     assessments: Mapping[str, Sequence[Assessment]] | None = None,
     no_pool_history_before: date | None = None,
+    journal: JournalEffects = NO_EFFECTS,
 ) -> OperationAccount:
     """Work out an operation's account as of `as_of` (a timezone-aware UTC instant).
 
@@ -85,6 +88,8 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     `assessments`: per period label, its due as known at its deadline and at each later
     instant it changed (see `reassess`); none: every period's due is due by its deadline.
     `no_pool_history_before`: see `compute_obligation` (`pool_publishes_no_history`).
+    `journal`: the regulator's adjustments in force (`remittance.journal`): outputs reassigned
+    to or from this operation, refunds, write-offs of a period's due.
     """
     if as_of.tzinfo is None:
         msg = "as_of must be timezone-aware (UTC)"
@@ -129,9 +134,16 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
         computed.append(obligation)
     obligations = tuple(computed)
     payments = counted_outputs(
-        outputs, required_confirmations, reserve_addresses=reserve_addresses, as_of=as_of
+        [o for o in outputs if (o.txid, o.vout) not in journal.moved_out],
+        required_confirmations,
+        reserve_addresses=reserve_addresses,
+        as_of=as_of,
     )
-    ledger = settle_fifo(_dues(obligations, terms, assessments or {}, as_of), payments, as_of)
+    if journal.moved_in:  # paid to another operation's address, counted here by the journal
+        moved = counted_outputs(journal.moved_in, required_confirmations, as_of=as_of)
+        payments = counted_outputs((*payments, *moved), required_confirmations)
+    dues = _dues(obligations, terms, assessments or {}, as_of, journal)
+    ledger = settle_fifo(dues, payments, as_of, refunded_sat=journal.refunded_sat)
     return OperationAccount(
         operation=operation_id,
         as_of=as_of,
@@ -142,6 +154,7 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
         total_expected_sat=sum(item.expected_sat for item in obligations),
         total_due_sat=ledger.total_due_sat,
         total_remitted_sat=ledger.total_remitted_sat,
+        journal=journal,
     )
 
 
@@ -151,8 +164,11 @@ def reassess(
     """The account with its ledger settled again, each period's due split by when it became
     known (`remittance.ledger.assessed_tranches`): an amount first known after a period's
     deadline is due by its assessment + the period's `due_days`, not overdue at once."""
-    dues = _dues(account.obligations, account.terms, assessments, account.as_of)
-    ledger = settle_fifo(dues, account.ledger.counted_outputs, account.as_of)
+    journal = account.journal
+    dues = _dues(account.obligations, account.terms, assessments, account.as_of, journal)
+    ledger = settle_fifo(
+        dues, account.ledger.counted_outputs, account.as_of, refunded_sat=journal.refunded_sat
+    )
     return replace(account, ledger=ledger)
 
 
@@ -161,10 +177,11 @@ def _dues(
     terms: RemittanceTerms,
     assessments: Mapping[str, Sequence[Assessment]],
     as_of: datetime,
+    journal: JournalEffects = NO_EFFECTS,
 ) -> list[Due]:
     dues = []
     for obligation in obligations:
-        due = Due.of(obligation)
+        due = _written_off(Due.of(obligation), journal.written_off.get(obligation.period.label, 0))
         known = assessments.get(due.label)
         if known and not obligation.is_open and as_of > obligation.deadline:
             _basis, due_days = terms.in_force(obligation.period.start)
@@ -173,6 +190,13 @@ def _dues(
                 due = replace(due, tranches=tranches)
         dues.append(due)
     return dues
+
+
+def _written_off(due: Due, written_off_sat: int) -> Due:
+    """``due`` less a write-off, never below 0 (taken from its latest tranches first)."""
+    if written_off_sat <= 0 or due.due_sat <= 0:
+        return due
+    return replace(due, due_sat=max(due.due_sat - written_off_sat, 0))
 
 
 def _index_earnings(

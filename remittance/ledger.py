@@ -26,6 +26,10 @@
   revised input, an edited rate) is due by that instant + the period's `due_days`. A period's
   payments settle its tranches oldest deadline first; shortfall, overdue and late are each
   tranche's against its own deadline.
+- **Refunds** (the regulator's journal, `remittance.journal`): `refunded_sat` the reserve paid
+  back takes from the credit first; what the credit does not cover un-settles the newest
+  settled tranches first (their allocations stay listed: which outputs paid; the amount is
+  unpaid again). Balance = Σdue − Σremitted + Σrefunded; a refund above Σremitted is refused.
 """
 
 from __future__ import annotations
@@ -175,6 +179,7 @@ class Ledger:
     balance_sat: int
     shortfall_sat: int
     overdue_seconds: int
+    refunded_sat: int = 0  # paid back by the reserve (journal refunds)
 
     @property
     def late_allocations(self) -> int:
@@ -252,12 +257,22 @@ def counted_outputs(
     return tuple(item[3] for item in counted)
 
 
-def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: datetime) -> Ledger:
+def settle_fifo(
+    dues: Sequence[Due],
+    payments: Sequence[ReserveOutput],
+    as_of: datetime,
+    *,
+    refunded_sat: int = 0,
+) -> Ledger:
     """Apply counted payments (from `counted_outputs`) to `dues`, oldest obligation first
-    (and within one, its tranches oldest deadline first).
+    (and within one, its tranches oldest deadline first), then take `refunded_sat` back
+    (credit first, then the newest settled tranches).
 
     `dues` must be in period order (oldest first). Payments with `block_time > as_of` are
     ignored.
+
+    Raises:
+        InvalidInputError: `refunded_sat` negative or above what the payments remitted.
     """
     parts = [due.parts() for due in dues]
     flat = [(index, tranche) for index, tranches in enumerate(parts) for tranche in tranches]
@@ -299,6 +314,11 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
             )
             paid_at[index] = block_time
         credit_sat += left_sat
+    total_remitted_sat = sum(item[4].amount_sat for item in confirmed)
+    if not 0 <= refunded_sat <= total_remitted_sat:
+        msg = f"refunds of {refunded_sat} sat exceed the {total_remitted_sat} sat remitted"
+        raise InvalidInputError(msg)
+    credit_sat = _refund(flat, remaining, credit_sat, refunded_sat)
     unpaid = [0 for _ in dues]
     shortfall = [0 for _ in dues]
     overdue_since: list[datetime | None] = [None for _ in dues]
@@ -326,7 +346,6 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
     )
     passed = [item.overdue_since for item in settlements if item.overdue_since is not None]
     total_due_sat = sum(due.due_sat for due in dues)
-    total_remitted_sat = sum(item[4].amount_sat for item in confirmed)
     return Ledger(
         as_of=as_of,
         settlements=settlements,
@@ -334,7 +353,25 @@ def settle_fifo(dues: Sequence[Due], payments: Sequence[ReserveOutput], as_of: d
         total_due_sat=total_due_sat,
         total_remitted_sat=total_remitted_sat,
         credit_sat=credit_sat,
-        balance_sat=total_due_sat - total_remitted_sat,
+        balance_sat=total_due_sat - total_remitted_sat + refunded_sat,
         shortfall_sat=sum(item.shortfall_sat for item in settlements),
         overdue_seconds=seconds_past(as_of, min(passed)) if passed else 0,
+        refunded_sat=refunded_sat,
     )
+
+
+def _refund(
+    flat: Sequence[tuple[int, Tranche]], remaining: list[int], credit_sat: int, refunded_sat: int
+) -> int:
+    """Take a refund back: from the credit first, then from the newest settled tranches
+    (`remaining` grows by what they are unpaid again). Returns the credit left."""
+    taken = min(credit_sat, refunded_sat)
+    left_sat = refunded_sat - taken
+    for position in range(len(flat) - 1, -1, -1):
+        if left_sat == 0:
+            break
+        settled = flat[position][1].amount_sat - remaining[position]
+        back = min(settled, left_sat)
+        remaining[position] += back
+        left_sat -= back
+    return credit_sat - taken

@@ -36,6 +36,7 @@ from reportlab.platypus.flowables import Flowable
 
 from remittance.fee_pdf import fee_story
 from remittance.i18n import Wording, wording
+from remittance.journal import journal_notes
 from remittance.money import SAT_PER_BTC
 from remittance.signing import (
     PDF_DIGEST_LABEL,
@@ -354,6 +355,7 @@ def _notes(statement: Statement, words: Wording) -> list[str]:
         provisional = ", ".join(day.isoformat() for day in statement.provisional_days)
         notes.append(_("Expected figure provisional: network figures not final for {days}",
                        days=provisional))  # fmt: skip
+    notes.extend(journal_notes(statement.journal, words, statement.deadline_timezone))
     if statement.energy_kwh is None:
         notes.append(_("Energy in period: no site telemetry stored for this period"))
     else:
@@ -375,6 +377,11 @@ def _summary_table(statement: Statement, words: Wording) -> Table:
         (_("Expected (from hash-rate share)"), statement.expected_sat),
         (_("Basis of the obligation"), statement.basis_sat),
         (_("Due ({rate})", rate=words.percent(statement.rate)), statement.due_sat),
+        *(
+            [(_("Written off (regulator's journal)"), statement.written_off_sat)]
+            if statement.written_off_sat
+            else []
+        ),
         (_("Opening balance (earlier periods unpaid)"), statement.opening_balance_sat),
         (_("Remitted to this period"), statement.remitted_sat),
         (_("Closing balance"), statement.closing_balance_sat),

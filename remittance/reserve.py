@@ -124,6 +124,12 @@ class Movement:
     released: tuple[Coin, ...] = ()
     released_sat: int = 0
     released_by_source: Mapping[SourceKey, int] = field(default_factory=dict)
+    # Paid outside the wallets as a refund the regulator's journal approved (not unapproved).
+    refunded: tuple[Coin, ...] = ()
+
+    @property
+    def refunded_sat(self) -> int:
+        return sum(coin.amount_sat for coin in self.refunded)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -142,12 +148,14 @@ class Movement:
     @property
     def destination(self) -> str:
         """``unapproved`` if any of it left the wallets unapproved, ``released`` if it paid a
-        released case's ordered destination, ``custody`` if it went to custody, otherwise
-        ``internal``."""
+        released case's ordered destination, ``refund`` if it paid a refund the journal
+        approved, ``custody`` if it went to custody, otherwise ``internal``."""
         if self.unapproved_sat:
             return "unapproved"
         if self.released_sat:
             return "released"
+        if self.refunded:
+            return "refund"
         return "custody" if self.to_custody_sat else "internal"
 
 
@@ -159,7 +167,7 @@ class Holdings:
     by_wallet: Mapping[tuple[Role, str], int]
     inflows: tuple[Coin, ...]  # outputs paid in from outside, live, oldest first
     movements: tuple[Movement, ...]  # the reserve's own spending transactions, oldest first
-    left_by_source: Mapping[SourceKey, int]  # unapproved outflows and fees, by source
+    left_by_source: Mapping[SourceKey, int]  # outflows (unapproved, refunds), fees by source
 
     @property
     def total_sat(self) -> int:
@@ -211,6 +219,7 @@ def holdings(
     spends: Iterable[tuple[str, str, int]],
     *,
     counted: Iterable[tuple[str, int]] | None = None,
+    refunds: frozenset[tuple[str, int]] = frozenset(),
 ) -> Holdings:
     """Trace every live coin's sources.
 
@@ -221,6 +230,9 @@ def holdings(
             re-organised out) does not count.
         counted: the external inflows (``(txid, vout)``) that count as held (the caller's rule:
             confirmed deeply enough); all live external inflows when ``None``.
+        refunds: outputs paid outside the wallets that the regulator's journal approved as
+            refunds: they leave the holdings as any outflow does, listed as refunded, not
+            unapproved.
     """
     by_key: dict[tuple[str, int], Coin] = {}
     outputs_of: defaultdict[str, list[Coin]] = defaultdict(list)
@@ -272,11 +284,14 @@ def holdings(
                     shares[i][source] = part
         unapproved_by_source: defaultdict[SourceKey, int] = defaultdict(int)
         for coin, share in zip(outs, shares, strict=False):
-            if coin.role == "outside":
-                for source, sat in share.items():
-                    unapproved_by_source[source] += sat
-            else:
+            if coin.role != "outside":
                 composition[(coin.txid, coin.vout)] = share
+                continue
+            for source, sat in share.items():
+                if (coin.txid, coin.vout) in refunds:
+                    left[source] += sat  # refunded: left the holdings, approved
+                else:
+                    unapproved_by_source[source] += sat
         for source, sat in shares[-1].items():
             left[source] += sat
         for source, sat in unapproved_by_source.items():
@@ -285,7 +300,10 @@ def holdings(
         from_custody = all(role == "custody" for role, _ in wallets)
         to_custody = sum(c.amount_sat for c in outs if c.role == "custody" and not from_custody)
         outside = tuple(c for c in outs if c.role == "outside")
+        refunded = tuple(c for c in outside if (c.txid, c.vout) in refunds)
+        outside = tuple(c for c in outside if (c.txid, c.vout) not in refunds)
         unapproved = sum(c.amount_sat for c in outside)
+        refunded_sat = sum(c.amount_sat for c in refunded)
         first = outs[0] if outs else None
         movements.append(
             Movement(
@@ -296,12 +314,13 @@ def holdings(
                 from_wallets=wallets,
                 spent_sat=spent_sat,
                 to_custody_sat=to_custody,
-                internal_sat=out_sat - to_custody - unapproved,
+                internal_sat=out_sat - to_custody - unapproved - refunded_sat,
                 unapproved_sat=unapproved,
                 fee_sat=fee,
                 unapproved=outside,
                 unapproved_by_source=dict(unapproved_by_source),
                 unknown_inputs=unknown,
+                refunded=refunded,
             )
         )
 
@@ -344,7 +363,10 @@ def _chain_order(item: Coin | Movement) -> tuple[int, str]:
 
 
 def holdings_at(
-    coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]], instant: datetime
+    coins: Iterable[Coin],
+    spends: Iterable[tuple[str, str, int]],
+    instant: datetime,
+    refunds: frozenset[tuple[str, int]] = frozenset(),
 ) -> Holdings:
     """What the chain showed the reserve holding at ``instant`` (:data:`HOLDINGS_AT_RULE`):
     only outputs and spends in blocks timed before it (a block's own timestamp), each inflow
@@ -361,11 +383,17 @@ def holdings_at(
     return holdings(
         before,
         [s for s in spends if s[0] in confirmed_txids or s[0] not in stored_txids],
+        refunds=refunds,
     )
 
 
-def pending(coins: Iterable[Coin], spends: Iterable[tuple[str, str, int]]) -> tuple[Movement, ...]:
+def pending(
+    coins: Iterable[Coin],
+    spends: Iterable[tuple[str, str, int]],
+    refunds: frozenset[tuple[str, int]] = frozenset(),
+) -> tuple[Movement, ...]:
     """The reserve's own transactions in the mempool (as ``coins`` show them), traced as
     :func:`holdings` traces them: shown apart from the holdings at an instant, which count
     only blocks (:data:`HOLDINGS_AT_RULE`)."""
-    return tuple(m for m in holdings(coins, spends).movements if m.status == "mempool")
+    found = holdings(coins, spends, refunds=refunds).movements
+    return tuple(m for m in found if m.status == "mempool")

@@ -30,6 +30,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from remittance.i18n import Wording, wording
+from remittance.journal import JournalEntry
 from remittance.pdf import BODY_FONT, BOLD_FONT, N_, draw_signature_footer
 from remittance.signing import (
     PDF_REPORT_DIGEST_LABEL,
@@ -299,6 +300,7 @@ def _story(report: dict[str, Any], w: Wording) -> list[Flowable]:
         ),
     ]  # fmt: skip
     story += _unapproved(report, w, heading, zone)
+    story += _journal(report, w, heading, zone)
     story += _valuation(report, w, heading)
     story += _official_valuation(w, report.get("official_valuation"))
     share = report.get("national_hashrate_share")
@@ -364,6 +366,49 @@ def _unapproved(report: dict[str, Any], w: Wording, heading: Any, zone: ZoneInfo
             sources=sources, reasons=", ".join(r["reasons"]),
         )  # fmt: skip
         story.append(Paragraph(f"<b>{escape(r['txid'])}</b> {escape(words)}", _SMALL))
+    return story
+
+
+_JOURNAL_KINDS = {"refund": N_("refund"), "reassignment": N_("reassignment"),
+                  "write_off": N_("write-off")}  # fmt: skip
+
+
+def _journal(report: dict[str, Any], w: Wording, heading: Any, zone: ZoneInfo) -> list[Flowable]:
+    """The regulator's journal: the refunds it approved, then every entry recorded by the
+    report's instant (only where there is one: a report without the journal keeps its bytes)."""
+    if "refunds" not in report and "journal" not in report:
+        return []
+    story: list[Flowable] = [
+        Spacer(1, 3 * mm),
+        Paragraph(escape(w.text("Regulator's journal")), heading),
+    ]
+    for r in report.get("refunds", ()):
+        paid = "; ".join(f"{p['address']} {w.btc(p['sat'])}" for p in r["paid_to"])
+        words = w.text(
+            "({when}): refund of {amount} BTC to {paid}, approved by the journal.",
+            when=_when(w, r["block_time"], zone), amount=w.btc(r["refunded_sat"]), paid=paid,
+        )  # fmt: skip
+        story.append(Paragraph(f"<b>{escape(r['txid'])}</b> {escape(words)}", _SMALL))
+    for listed in report.get("journal", ()):
+        e = JournalEntry.from_dict(listed)
+        what = {
+            "refund": f"{e.operation} {w.btc(e.amount_sat)} BTC",
+            "write_off": f"{e.operation} {e.period} {w.btc(e.amount_sat)} BTC",
+            "reassignment": f"{e.operation} → {e.to_operation}",
+        }[str(e.kind)]
+        output = f" {e.outpoint_text}" if e.outpoint is not None else ""
+        story.append(
+            _p(
+                w.text(
+                    "{recorded}: {kind} {what}{output}, in effect from {effective}: {reason} "
+                    "[{reference}]",
+                    recorded=_when(w, e.recorded_at.isoformat(), zone),
+                    kind=w.text(_JOURNAL_KINDS[str(e.kind)]), what=what, output=output,
+                    effective=_when(w, e.effective_at.isoformat(), zone), reason=e.reason,
+                    reference=e.reference,
+                )
+            )
+        )  # fmt: skip
     return story
 
 

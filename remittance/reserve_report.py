@@ -28,6 +28,7 @@ from remittance.cases import (
     standing_doc,
 )
 from remittance.csv_cells import Number, Writer
+from remittance.journal import JournalEntry, entry_line, refund_outpoints
 from remittance.money import sat_to_btc_text
 from remittance.official_price import WorkingCalendar, official_doc, official_rows
 from remittance.periods import Period
@@ -236,6 +237,7 @@ class ReportInputs:
     case_histories: Sequence[CaseHistory] = ()  # each case's legal states (remittance.cases)
     official_prices: Mapping[date, Decimal] = field(default_factory=dict)  # by price day
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    journal: Sequence[JournalEntry] = ()  # the regulator's journal recorded by the instant
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -368,6 +370,17 @@ def released_doc(m: Movement) -> dict[str, Any]:
     }
 
 
+def _refund_doc(m: Movement) -> dict[str, Any]:
+    """An outflow the regulator's journal approved as a refund to an operation."""
+    return {
+        **_movement_doc(m),
+        "refunded_sat": m.refunded_sat,
+        "paid_to": [
+            {"address": c.address, "vout": c.vout, "sat": c.amount_sat} for c in m.refunded
+        ],
+    }
+
+
 def pending_doc(movements: Iterable[Movement]) -> dict[str, Any]:
     """The reserve's own transactions still in the mempool, shown apart from the holdings
     (:data:`remittance.reserve.HOLDINGS_AT_RULE`): what they would move once in a block."""
@@ -385,13 +398,14 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
     """The report as plain data (keys in reading order)."""
     period, as_of, cases = inputs.period, inputs.as_of, inputs.case_histories
     end = min(period.end_at, as_of)
+    refunds = refund_outpoints(inputs.journal, as_of)  # approved outflows: not unapproved
     start = legal_holdings(
-        holdings_at(inputs.coins, inputs.spends, period.start_at), cases, period.start_at
+        holdings_at(inputs.coins, inputs.spends, period.start_at, refunds), cases, period.start_at
     )
-    end_legal = legal_holdings(holdings_at(inputs.coins, inputs.spends, end), cases, end)
+    end_legal = legal_holdings(holdings_at(inputs.coins, inputs.spends, end, refunds), cases, end)
     start_holdings, end_holdings = start.counted, end_legal.counted
     # The mempool included: outflows at once; a release judged at the report's instant.
-    now = approve_releases(holdings(inputs.coins, inputs.spends), cases, as_of)
+    now = approve_releases(holdings(inputs.coins, inputs.spends, refunds=refunds), cases, as_of)
     standing = {history.case: history for history in cases}
     inflows = [c for c in end_holdings.inflows if _in_period(c.block_time, period, as_of, "")]
     by_source: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -403,6 +417,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
     movements = [m for m in now.movements if _in_period(m.block_time, period, as_of, m.status)]
     custody = [m for m in movements if m.to_custody_sat]
     unapproved = [m for m in movements if m.unapproved_sat]
+    refunded = [m for m in movements if m.refunded]
     case_inflows: defaultdict[str, list[Coin]] = defaultdict(list)
     for c in inflows:
         if c.role == "intake":
@@ -477,6 +492,9 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         "custody_movements": [_movement_doc(m) for m in custody],
         "unapproved_outflows": [unapproved_doc(m) for m in unapproved],
         "released_outflows": [released_doc(m) for m in movements if m.released_sat],
+        # Only where there is one: a report without the journal keeps its bytes.
+        **({"refunds": [_refund_doc(m) for m in refunded]} if refunded else {}),
+        **({"journal": [e.listed() for e in inputs.journal]} if inputs.journal else {}),
         "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
         "official_valuation": _official(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
@@ -564,6 +582,14 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
               "beyond_gap" if paid["beyond_gap_of"]
               else next((r for r in row["reasons"] if r != "beyond_gap"), ""))
              for row in report["unapproved_outflows"] for paid in row["paid_to"]])  # fmt: skip
+    if "refunds" in report:  # only where there is one: earlier reports keep their bytes
+        section("refund", ["txid", "status", "block_time", "address", "sat"],
+                [(row["txid"], row["status"], row["block_time"] or "", paid["address"],
+                  paid["sat"])
+                 for row in report["refunds"] for paid in row["paid_to"]])  # fmt: skip
+    if "journal" in report:
+        section("journal", ["entry"],
+                [(entry_line(JournalEntry.from_dict(e)),) for e in report["journal"]])  # fmt: skip
     valuation = report.get("valuation") or {}
     valued = []
     for key in sorted(valuation):

@@ -61,6 +61,7 @@ _REPORT_PDF_CONTEXT = b"reservewatch-reserve-report-pdf\n"
 _JSON_CONTEXT = b"reservewatch-statement-json\n"
 _CSV_CONTEXT = b"reservewatch-statement-csv\n"
 _PDF_CONTEXT = b"reservewatch-statement-pdf\n"
+_JOURNAL_CONTEXT = b"reservewatch-journal-entry\n"
 _SIGNED_CSV = re.compile(rb"\A(.*\n)signature,([0-9a-f]{16}),([A-Za-z0-9+/=]{88})\n\Z", re.DOTALL)
 _PDF_SIGNATURE = re.compile(re.escape(PDF_SIGNATURE_LABEL.encode()) + rb"([A-Za-z0-9+/=-]{88})")
 _PDF_DIGEST = re.compile(re.escape(PDF_DIGEST_LABEL.encode()) + rb"([0-9a-f]{64})")
@@ -156,6 +157,21 @@ def _check_key_id(claimed: object, public_key: Ed25519PublicKey) -> None:
     if claimed != key_id(public_key):
         msg = f"the document names key {claimed!r}, not this key ({key_id(public_key)})"
         raise SignatureInvalid(msg)
+
+
+def sign_journal_entry(entry: bytes, private_key: Ed25519PrivateKey) -> tuple[str, str]:
+    """``(key_id, base64 signature)`` of a journal entry's canonical bytes; the signature
+    covers `b"reservewatch-journal-entry\\n"` + the bytes."""
+    return key_id(public_key_of(private_key)), _sign(private_key, _JOURNAL_CONTEXT, entry)
+
+
+def verify_journal_entry(
+    entry: bytes, claimed_key_id: str, signature_b64: str, public_key: Ed25519PublicKey
+) -> None:
+    """Raise SignatureInvalid unless ``public_key`` signed ``entry`` (as
+    :func:`sign_journal_entry` signs it) and the entry names that key."""
+    _check_key_id(claimed_key_id, public_key)
+    _check(public_key, signature_b64, _JOURNAL_CONTEXT, entry)
 
 
 def sign_statement_json(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:

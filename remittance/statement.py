@@ -40,6 +40,7 @@ from remittance.account import OperationAccount
 from remittance.csv_cells import Number, Writer
 from remittance.errors import InvalidInputError, StatementFormatError
 from remittance.fee_statement import FeeSection, fee_csv_rows, fee_from_dict, fee_to_dict
+from remittance.journal import JournalEntry, entry_line
 from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
 from remittance.obligations import Basis, DayFigures, MissingReason
@@ -191,6 +192,8 @@ class Statement:
     clawback_carried_in_sat: int = 0  # earlier periods' clawbacks taken off this due
     clawback_carried_out_sat: int = 0  # below 0 this period, carried on to the next
     mining_fee: FeeSection | None = None  # the digital-mining fee's quarters (tenge)
+    journal: tuple[JournalEntry, ...] = ()  # the regulator's adjustments applied to the account
+    written_off_sat: int = 0  # taken off the rules' due by the journal (due_sat is after it)
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -336,13 +339,16 @@ def build_statement(
         mined_sat=obligation.mined_sat,
         expected_sat=obligation.expected_sat,
         basis_sat=obligation.basis_sat,
-        due_sat=obligation.due_sat,
+        due_sat=settlement.due_sat,
+        written_off_sat=obligation.due_sat - settlement.due_sat,
         remitted_sat=settlement.settled_sat,
         opening_balance_sat=opening_balance_sat,
-        closing_balance_sat=opening_balance_sat + obligation.due_sat - settlement.settled_sat,
+        closing_balance_sat=opening_balance_sat + settlement.due_sat - settlement.settled_sat,
         shortfall_sat=shortfall_sat,
         overdue_seconds=overdue_seconds,
-        paid_ahead_sat=account.ledger.total_remitted_sat - settled_through_sat,
+        paid_ahead_sat=account.ledger.total_remitted_sat
+        - account.ledger.refunded_sat
+        - settled_through_sat,
         account_balance_sat=account.ledger.balance_sat,
         flags=tuple(flags),
         days=days,
@@ -364,6 +370,7 @@ def build_statement(
             for t in settlement.tranches
             if t.assessed_at is not None
         ),
+        journal=account.journal.entries,
     )
 
 
@@ -524,6 +531,8 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             if statement.mining_fee is None
             else {"mining_fee": fee_to_dict(statement.mining_fee)}
         ),
+        # Only where there is an entry: statements without one keep their bytes.
+        **({"journal": [e.listed() for e in statement.journal]} if statement.journal else {}),
     }
 
 
@@ -770,7 +779,17 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             for line in summary.optional_children("income")
         ),
         mining_fee=fee_from_dict(data["mining_fee"]) if root.has("mining_fee") else None,
+        journal=tuple(_journal_entry(item) for item in root.optional_children("journal")),
+        written_off_sat=summary.integer("written_off_sat") if summary.has("written_off_sat") else 0,
     )
+
+
+def _journal_entry(item: _Reader) -> JournalEntry:
+    try:
+        return JournalEntry.from_dict(item._data)
+    except InvalidInputError as err:
+        msg = f"statement field {item._path}: {err}"
+        raise StatementFormatError(msg) from err
 
 
 def _carried(statement: Statement) -> dict[str, int]:
@@ -781,6 +800,7 @@ def _carried(statement: Statement) -> dict[str, int]:
         for name, value in (
             ("clawback_carried_in_sat", statement.clawback_carried_in_sat),
             ("clawback_carried_out_sat", statement.clawback_carried_out_sat),
+            ("written_off_sat", statement.written_off_sat),
         )
         if value
     }
@@ -854,6 +874,7 @@ def render_csv(statement: Statement) -> bytes:
             for r in statement.restatements
             for i in r.inputs
         ),
+        *(("journal_entry", entry_line(entry)) for entry in statement.journal),
         ("energy_kwh", Number(_text(statement.energy_kwh) or "")),
         (
             "implied_efficiency_j_per_th",

@@ -71,6 +71,7 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_operation_hashrate_discrepancy_ratio",
         "reservewatch_operation_info",
         "reservewatch_operation_accounts_stale",
+        "reservewatch_journal_entries_refused",
         "reservewatch_operation_late_payments",
         "reservewatch_operation_restated_periods",
         "reservewatch_config_rewrites_issued_periods",

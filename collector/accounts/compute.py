@@ -20,6 +20,7 @@ from remittance.errors import (
     NoRateInForceError,
     RemittanceError,
 )
+from remittance.journal import NO_EFFECTS, journal_effects
 from remittance.obligations import (
     Basis,
     Income,
@@ -74,6 +75,7 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
     or bad data fail that operation only: it is listed in ``failed``, the others go on."""
     accounts: dict[str, OperationAccount] = {}
     failed: dict[str, tuple[str, str]] = {}
+    journal = journal_effects(inputs.journal.entries, {"": inputs.reassigned_outputs}, as_of)
     for operation in config.operations:
         if operation.id in inputs.failed:
             failed[operation.id] = inputs.failed[operation.id]
@@ -92,6 +94,7 @@ def compute_pass(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPas
                     operation.id, frozenset(operation.watched_addresses)
                 ),
                 no_pool_history_before=inputs.no_pool_history_before.get(operation.id),
+                journal=journal.get(operation.id, NO_EFFECTS),
             )
         except RemittanceError as err:
             failed[operation.id] = (_stale_reason(err), str(err))

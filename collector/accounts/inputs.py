@@ -8,11 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from collector.accounts.journal import Journal, read_journal
 from collector.accounts.pool_days import daily_hashrates, no_history_before
 from collector.accounts.reserve import proven_holders, wallet_proofs
 from collector.config.model import Config
 from collector.config.wallets import wallet_book
 from collector.store.queries import Store
+from collector.store.records import ReserveOutputRecord
+from remittance.journal import JournalKind, Outpoint
 from remittance.ledger import ReserveOutput, confirmations
 from remittance.money import measured_decimal
 from remittance.obligations import (
@@ -42,6 +45,10 @@ class Inputs:
     # Per operation, the day before which a missing pool hash rate is one no pool publishes
     # (an OCEAN account before the collector's first sample of it): pool_days.no_history_before.
     no_pool_history_before: Mapping[str, date] = field(default_factory=dict)
+    # The regulator's journal recorded by then, verified, and the stored outputs its
+    # reassignments name (whichever operation they were paid to).
+    journal: Journal = field(default_factory=Journal)
+    reassigned_outputs: tuple[ReserveOutput, ...] = ()
 
 
 async def read_inputs(
@@ -109,17 +116,18 @@ async def read_inputs(
     for o in remittances:
         if o.role != "reserve" or o.operation_id in unproven or o.address in overlaps:
             continue  # paid to a case, to custody, to a wallet not yet proven, or to two
-        outputs[o.operation_id].append(
-            ReserveOutput(
-                o.txid,
-                o.vout,
-                o.address,
-                o.amount_sat,
-                o.block_height,
-                o.block_time,
-                confirmations(o.block_height, tip_height),
-            )
+        outputs[o.operation_id].append(_output(o, tip_height))
+    journal = await read_journal(store, config, as_of)
+    moved = {
+        e.outpoint for e in journal.entries if e.kind is JournalKind.REASSIGNMENT and e.outpoint
+    }
+    if moved and operation_id is not None:  # paid to another operation: not read above
+        remittances = await store.reserve_outputs(
+            None, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
         )
+    reassigned = tuple(
+        _output(o, tip_height) for o in remittances if _outpoint(o.txid, o.vout) in moved
+    )
     pool_hashrate: defaultdict[str, float] = defaultdict(float)
     for status in await store.pool_statuses():
         pool_hashrate[status.operation_id] += status.hashrate_hs
@@ -135,6 +143,24 @@ async def read_inputs(
         no_pool_history_before=no_history_before(
             config, await store.first_hashrate_samples(operation_id, as_of=as_of)
         ),
+        journal=journal,
+        reassigned_outputs=reassigned,
+    )
+
+
+def _outpoint(txid: str, vout: int) -> Outpoint:
+    return (txid, vout)
+
+
+def _output(o: ReserveOutputRecord, tip_height: int | None) -> ReserveOutput:
+    return ReserveOutput(
+        o.txid,
+        o.vout,
+        o.address,
+        o.amount_sat,
+        o.block_height,
+        o.block_time,
+        confirmations(o.block_height, tip_height),
     )
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from collector.accounts.journal import read_journal
 from collector.bitcoin.wallets import ROLES, WalletBook
 from collector.config.model import Config
 from collector.config.sections import ReserveConfig
@@ -20,6 +21,7 @@ from collector.config.wallets import wallet_book
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, confirmations
 from remittance.cases import CaseState, Standing, approve_releases, legal_holdings, standings
+from remittance.journal import reassignments, refund_outpoints
 from remittance.money import btc_to_sat, sat_to_btc_text
 from remittance.proofs import ProofStatus, RegisteredProof, expires_at, latest_proofs
 from remittance.reserve import Coin, Holdings, holdings
@@ -60,12 +62,18 @@ def coin_of(output: ReserveOutputRecord) -> Coin:
 
 
 async def reserve_holdings(
-    store: Store, tip_height: int | None, min_confirmations: int, *, as_of: datetime | None = None
+    store: Store,
+    tip_height: int | None,
+    min_confirmations: int,
+    *,
+    as_of: datetime | None = None,
+    refunds: frozenset[tuple[str, int]] = frozenset(),
 ) -> Holdings:
     """The reserve's holdings from the store (as known at ``as_of``, or now): inflows count
-    once confirmed ``min_confirmations`` deep, the reserve's own transactions at once."""
+    once confirmed ``min_confirmations`` deep, the reserve's own transactions at once;
+    ``refunds``: outflows the regulator's journal approved as refunds."""
     coins, spends = await _coins_and_spends(store, as_of=as_of)
-    return _held(coins, spends, tip_height, min_confirmations)
+    return _held(coins, spends, tip_height, min_confirmations, refunds)
 
 
 async def _coins_and_spends(
@@ -81,6 +89,7 @@ def _held(
     spends: Sequence[tuple[str, str, int]],
     tip_height: int | None,
     min_confirmations: int,
+    refunds: frozenset[tuple[str, int]] = frozenset(),
 ) -> Holdings:
     counted = [
         (o.txid, o.vout)
@@ -89,7 +98,7 @@ def _held(
         and tip_height is not None
         and confirmations(o, tip_height) >= min_confirmations
     ]
-    return holdings([c for _, c in coins], spends, counted=counted)
+    return holdings([c for _, c in coins], spends, counted=counted, refunds=refunds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +222,7 @@ async def reserve_figures(
     tip = await store.chain_tip(config.network.chain, as_of=as_of)
     if tip is None:
         return None
-    parts = await _chain_parts(store, config.reserve, tip.height, as_of=as_of)
+    parts = await _chain_parts(store, config, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
     instant = as_of or now or tip.observed_at
     return legal_figures(
@@ -236,20 +245,31 @@ class _ChainParts:
 
 async def _chain_parts(
     store: Store,
-    reserve: ReserveConfig,
+    config: Config,
     tip_height: int,
     *,
     as_of: datetime | None,
 ) -> _ChainParts:
-    """What the chain's stored facts give: received per operation, holdings, patterns."""
+    """What the chain's stored facts give, with the regulator's journal as known at ``as_of``
+    applied: received per operation, holdings, patterns."""
+    reserve = config.reserve
     confirmed = await store.reserve_outputs(
         statuses=("confirmed",), kinds=("remittance",), as_of=as_of
     )
+    journal = await read_journal(store, config, as_of)
+    moved = reassignments(journal.entries, as_of)  # a payment counts for whom the journal says
     received = received_sat(
-        (o for o in confirmed if o.role == "reserve"), tip_height, reserve.confirmations
+        (
+            replace(o, operation_id=moved[o.txid, o.vout][1]) if (o.txid, o.vout) in moved else o
+            for o in confirmed
+            if o.role == "reserve"
+        ),
+        tip_height,
+        reserve.confirmations,
     )
     coins, spends = await _coins_and_spends(store, as_of=as_of)
-    held = _held(coins, spends, tip_height, reserve.confirmations)
+    refunds = refund_outpoints(journal.entries, as_of)
+    held = _held(coins, spends, tip_height, reserve.confirmations, refunds)
     exposed = exposed_addresses(
         [c for _, c in coins], spends, btc_to_sat(reserve.exposed_balance_threshold_btc)
     )
@@ -309,9 +329,9 @@ class LiveReserve:
         tip = await store.chain_tip(config.network.chain)
         if tip is None:
             return None
-        key = (tip.height, await store.reserve_facts_version())
+        key = (tip.height, await store.reserve_facts_version(), await store.journal_version())
         if key != self._key or self._parts is None:
-            self._parts = await _chain_parts(store, config.reserve, tip.height, as_of=None)
+            self._parts = await _chain_parts(store, config, tip.height, as_of=None)
             self._key = key
             self._log_patterns(self._parts)
         parts = self._parts

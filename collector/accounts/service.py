@@ -19,6 +19,7 @@ Exposes::
     reservewatch_operation_restated_periods{operation} 0
     reservewatch_operation_expected_missing_days{operation,reason} 0
     reservewatch_national_hashrate_share_ratio 0.034
+    reservewatch_journal_entries_refused{reason} 0
     reservewatch_accounts_last_success_timestamp_seconds 1.7e9
 """
 
@@ -42,6 +43,7 @@ from collector.accounts.compute import (
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.journal import REFUSALS
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.accounts.reserve import LiveReserve
 from collector.accounts.snapshot import AccountsSnapshot
@@ -444,6 +446,10 @@ class AccountsService:
             stale.add_metric([operation.id, reason or "none"], 1 if reason else 0)
         yield stale
         if inputs is not None:
+            refused = family("reservewatch_journal_entries_refused")
+            for reason in REFUSALS:
+                refused.add_metric([reason], inputs.journal.refused.get(reason, 0))
+            yield refused
             national = national_share(
                 [inputs.pool_hashrate_hs.get(op.id, 0.0) for op in self._config.operations],
                 inputs.network_hashrate_hs,

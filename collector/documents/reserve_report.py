@@ -17,15 +17,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from collector.accounts.journal import read_journal
 from collector.accounts.reserve import WalletProof, coin_of, proof_rules, wallet_proofs
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
+from collector.config.keys import load_signing_key
 from collector.config.model import Config, regulator_zone
 from collector.config.wallets import wallet_book
 from collector.documents.grid_report import gather_grid_figures
 from collector.documents.public_page import PAGE_NAMES, transparency_html
-from collector.documents.statements import issued_format, load_signing_key, write_output
+from collector.documents.statements import issued_format, write_output
 from collector.errors import OutputError, ReservewatchError
 from collector.sources.prices import load_official_prices, load_valuation_inputs
 from collector.store.queries import Store, open_store
@@ -128,6 +130,7 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         case_histories=config.reserve.case_histories(),
         official_prices=official,
         calendar=config.calendar.working_calendar(),
+        journal=(await read_journal(store, config, as_of)).entries,
     )
 
 

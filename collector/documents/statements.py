@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -25,6 +24,7 @@ from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
 from collector.accounts.terms import terms_documents
 from collector.clock import SystemClock
+from collector.config.keys import load_signing_key
 from collector.config.load import load_config
 from collector.config.model import Config
 from collector.config.sections import OperationConfig
@@ -35,7 +35,6 @@ from remittance.errors import RemittanceError
 from remittance.fee_statement import fee_section
 from remittance.periods import parse_period_label
 from remittance.signing import (
-    load_private_key,
     load_public_key,
     new_private_key,
     private_key_pem,
@@ -51,24 +50,6 @@ from remittance.statement import (
     build_statement,
     render_csv,
 )
-
-
-def load_signing_key(path: Path | None) -> Ed25519PrivateKey:
-    """The regulator's statement key; refused when group or others may read the file."""
-    if path is None:
-        raise StatementUnavailable("no statement.signing_key_file is configured")
-    try:
-        mode = path.stat().st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise SecretError(
-                f"statement signing key {path} is readable by group or others "
-                f"(mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
-            )
-        return load_private_key(path.read_bytes())
-    except OSError as err:
-        raise SecretError(f"cannot read statement signing key {path}: {err.strerror}") from err
-    except RemittanceError as err:
-        raise SecretError(f"statement signing key {path}: {err}") from err
 
 
 async def build_statement_from_store(

@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.accounts.mining_fee import OperationFees
 from collector.accounts.service import AccountsService
+from collector.config.keys import load_signing_key
 from collector.config.model import Config
 from collector.config.sections import OperationConfig
 from collector.documents.statements import (
-    load_signing_key,
     sign,
     statement_from_inputs,
     statement_of_account,

@@ -31,11 +31,11 @@ from collector.accounts.mining_fee import OperationFees
 from collector.bitcoin.payment import amount_to_pay, payment_address
 from collector.clock import Clock
 from collector.config.base import resolve_secret
+from collector.config.keys import load_signing_key
 from collector.config.model import Config, regulator_zone
 from collector.config.sections import OperationConfig, SmtpConfig
 from collector.documents.statements import (
     issued_format,
-    load_signing_key,
     sign,
     statement_of_account,
 )

@@ -185,7 +185,8 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_reserve_outflow_btc": _c(
             "BTC the reserve's wallets paid out: destination custody (to an approved custody "
             "wallet), released (a released case's coins to the destination its order names, "
-            "at or after the release) or unapproved (outside every wallet otherwise).",
+            "at or after the release), refund (to an operation, approved by the regulator's "
+            "journal) or unapproved (outside every wallet otherwise).",
             "destination",
         ),
         "reservewatch_price_btc_usd": _g(
@@ -319,6 +320,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         "reservewatch_api_statement_records_pending": _g(
             "Statements the API served whose digest is not yet written to the store's record "
             "of statements served (above 0 for long only while the store refuses writes)."
+        ),
+        "reservewatch_journal_entries_refused": _g(
+            "Entries of the regulator's journal the last pass refused and did not apply, by "
+            "reason: no_key (no signing key configured to check them), bad_signature, "
+            "unreadable (the document cannot be read or disagrees with its row).",
+            "reason",
         ),
         "reservewatch_operation_accounts_stale": _g(
             "1 when the last pass could not recompute the operation's account (its figures "

@@ -89,6 +89,7 @@ def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metri
     outflow.add_metric(["custody"], sat_to_btc(sum(m.to_custody_sat for m in h.movements)))
     outflow.add_metric(["released"], sat_to_btc(sum(m.released_sat for m in h.movements)))
     outflow.add_metric(["unapproved"], sat_to_btc(sum(m.unapproved_sat for m in unapproved)))
+    outflow.add_metric(["refund"], sat_to_btc(sum(m.refunded_sat for m in h.movements)))
     yield outflow
     yield from _cases(figures)
 

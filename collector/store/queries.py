@@ -15,13 +15,22 @@ from collector.config.sections import DatabaseConfig
 from collector.store.chain import ChainStore
 from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
+from collector.store.journal import JournalStore
 from collector.store.mining_fee import MiningFeeStore
 from collector.store.pools import PoolStore
 from collector.store.prices import PriceProofStore
 from collector.store.telemetry import TelemetryStore
 
 
-class Store(TelemetryStore, PoolStore, ChainStore, DocumentStore, PriceProofStore, MiningFeeStore):
+class Store(  # noqa: PLR0901 - one façade over each family of tables
+    TelemetryStore,
+    PoolStore,
+    ChainStore,
+    DocumentStore,
+    PriceProofStore,
+    MiningFeeStore,
+    JournalStore,
+):
     """The collector's store: one façade over each family of tables (a module each). Build
     with an engine; call :meth:`close` when done."""
 

@@ -491,3 +491,18 @@ class MiningFeePayment(Base):
     paid_on: Mapped[date] = mapped_column(Date)
     amount_tiyn: Mapped[int] = mapped_column(BigInteger)
     observed_at: Mapped[datetime] = mapped_column()
+
+
+class JournalRecord(Base):
+    """One entry of the regulator's journal (append-only): its canonical JSON as signed, the
+    key that signed it and the signature; ``recorded_at`` from the collector's clock."""
+
+    __tablename__ = "journal_entries"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recorded_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    operation_id: Mapped[str] = mapped_column(String(63))
+    document: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(88))

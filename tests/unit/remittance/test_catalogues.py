@@ -22,6 +22,7 @@ SOURCES = [
     ROOT / "remittance" / "pdf.py",
     ROOT / "remittance" / "fee_pdf.py",
     ROOT / "remittance" / "reserve_pdf.py",
+    ROOT / "remittance" / "journal.py",
     *(
         ROOT / "collector" / name
         for name in (

@@ -61,6 +61,21 @@ def test_fifo_settlement_neither_creates_nor_loses_a_satoshi(
     assert all(0 <= item.unpaid_sat <= item.due_sat for item in ledger.settlements)
 
 
+@given(dues_strategy, payments_strategy, st.integers(min_value=0, max_value=1000))
+def test_a_refund_neither_creates_nor_loses_a_satoshi(
+    dues: list[Due], payments: list[ReserveOutput], per_mille: int
+) -> None:
+    remitted_sat = settle_fifo(dues, payments, AS_OF).total_remitted_sat
+    refunded_sat = remitted_sat * per_mille // 1000
+    ledger = settle_fifo(dues, payments, AS_OF, refunded_sat=refunded_sat)
+    settled_sat = sum(item.settled_sat for item in ledger.settlements)
+    assert settled_sat + ledger.credit_sat + refunded_sat == remitted_sat
+    assert ledger.balance_sat == ledger.total_due_sat - remitted_sat + refunded_sat
+    unpaid_sat = sum(item.unpaid_sat for item in ledger.settlements)
+    assert ledger.balance_sat == unpaid_sat - ledger.credit_sat
+    assert all(0 <= item.unpaid_sat <= item.due_sat for item in ledger.settlements)
+
+
 @given(dues_strategy, payments_strategy, st.integers(min_value=1, max_value=5))
 def test_splitting_payments_into_parts_settles_the_same_amounts(
     dues: list[Due], payments: list[ReserveOutput], parts: int
