@@ -22,7 +22,7 @@ from collector.store.prices import PriceProofStore
 from collector.store.telemetry import TelemetryStore
 
 
-class Store(  # noqa: PLR0901 - one façade over each family of tables
+class Store(
     TelemetryStore,
     PoolStore,
     ChainStore,

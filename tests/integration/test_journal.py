@@ -160,6 +160,12 @@ def test_the_reserve_report_lists_the_refund_apart_and_the_journal(
                      "--out", str(out)]) == 0  # fmt: skip
     assert f"refund,{REFUND}," in (tmp_path / "report.csv").read_text()
     assert "Regulator's journal" in pdf_words((tmp_path / "report.pdf").read_bytes(), tmp_path)[0]
+    kazakh = tmp_path / "report-kk.pdf"
+    assert main(["report", "reserve", "--config", str(config_path), "--period", "2026-11",
+                 "--out", str(kazakh), "--lang", "kk"]) == 0  # fmt: skip
+    words = pdf_words(kazakh.read_bytes(), tmp_path)[0]
+    assert "Реттеушінің журналы" in words and "журналда бекітілген" in words
+    assert "қайтару op-demo" in words and "[L-17]" in words
 
 
 def _report(config_path: Path, out: Path) -> dict[str, Any]:
