@@ -48,8 +48,8 @@ from remittance.statement import (
     OperationInfo,
     Statement,
     build_statement,
-    render_csv,
 )
+from remittance.statement_csv import render_csv
 
 
 async def build_statement_from_store(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 ROOT = Path(__file__).parents[2]
 PACKAGES = ("collector", "remittance")
@@ -211,11 +212,23 @@ def test_every_layer_exception_is_still_needed() -> None:
     assert set(LAYER_EXCEPTIONS) <= used
 
 
-def test_no_module_under_collector_is_longer_than_600_lines() -> None:
+OVER_600_LINES: Final = {
+    # Still to split (issue 25): the model and its JSON reader and writer are one class's
+    # methods; the fakes serve every pool and Esplora's whole API from one module each.
+    "remittance.statement": 804,
+    "remittance.reserve_report": 624,
+    "simulator.fake_pools": 934,
+    "simulator.fake_esplora": 643,
+}
+"""Modules longer than 600 lines, each with its length now: none may grow, none may join."""
+
+
+def test_no_module_is_longer_than_600_lines_but_those_named() -> None:
     long = {
         name: lines
         for name, path in _modules().items()
-        if name.startswith("collector")
+        if name.startswith(("collector", "remittance", "simulator"))
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 600
     }
-    assert long == {}
+    assert {name: lines for name, lines in long.items() if name not in OVER_600_LINES} == {}
+    assert {n: lines for n, lines in long.items() if lines > OVER_600_LINES.get(n, 600)} == {}

