@@ -16,7 +16,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from types import TracebackType
 from typing import Self
@@ -35,10 +35,11 @@ from collector.http.api import AccountsApi
 from collector.http.portal import Portal
 from collector.http.server import HttpServer
 from collector.mail.mailer import Mailer
-from collector.metrics import MetricSource, build_registry
-from collector.metrics.contract import Metric, family
+from collector.metrics import build_registry
+from collector.metrics.contract import Metric
 from collector.metrics.mining_fee import MiningFeeMetrics
 from collector.metrics.reserve import ReserveMetrics
+from collector.metrics.service import store_families
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
 from collector.sources.network import BlockFollower
@@ -67,8 +68,10 @@ class StoreHealth:
             await self.check()
             await asyncio.sleep(interval_s)
 
-    def metric_families(self) -> list[Metric]:
-        return [family("reservewatch_store_up", int(self.up))]
+    NAMES = ("reservewatch_store_up",)
+
+    def metric_families(self) -> Iterable[Metric]:
+        return store_families(self.up)
 
 
 class Collector:
@@ -160,15 +163,16 @@ class Collector:
         )
         self.store_health = StoreHealth(self.store)
         reports = AccountsApi(config, self.store, self.accounts)
-        sources: list[MetricSource] = [
+        sources: list[object] = [
             self.store_health,
             self.counters,
             self.poller,
             pool_metrics,
-            chain_metrics,
+            chain_metrics.network,
             ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
             MiningFeeMetrics(self._mining_fees),
-            valuation,
+            valuation.prices,
+            valuation.value,
             self.accounts,
             reports,
             self.rewrites,

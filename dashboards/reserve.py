@@ -135,14 +135,14 @@ def dashboard() -> Dashboard:
                 Unit.BTC,
                 [
                     Query(
-                        "reservewatch_reserve_exposed_balance_btc > 0",
+                        "reservewatch_reserve_exposed_balance_btc",
                         "{{role}} {{holder}} {{reason}}",
                     )
                 ],
                 description="BTC on a wallet's addresses paid by two transactions or more "
                 "(reused) or already spent from (exposed_key), each above "
-                "reserve.exposed_balance_threshold_btc. ReserveExposedBalance fires after 1 h; "
-                "the collector's log names the addresses.",
+                "reserve.exposed_balance_threshold_btc (0 while none). ReserveExposedBalance "
+                "fires after 1 h; the collector's log names the addresses.",
                 min_value=0,
             )
         )

@@ -25,7 +25,6 @@ from collector.accounts.compute import compute_pass
 from collector.accounts.inputs import read_inputs
 from collector.accounts.terms import SETTINGS, config_as_known, terms_documents
 from collector.config.model import Config
-from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.periods import parse_period_label
@@ -154,18 +153,16 @@ _ABSENT: Any = object()
 
 
 class RewriteMetrics:
-    """``reservewatch_config_rewrites_issued_periods{operation}``: the issued closed periods
-    the running configuration rewrites, as found at start."""
+    """The issued closed periods the running configuration rewrites, as found at start
+    (``reservewatch_config_rewrites_issued_periods``: collector.metrics.accounts)."""
 
     def __init__(self, config: Config) -> None:
-        self._ids = [operation.id for operation in config.operations]
+        self.operation_ids = [operation.id for operation in config.operations]
         self.rewrites: list[Rewrite] = []
 
-    def metric_families(self) -> list[Metric]:
-        counts = dict.fromkeys(self._ids, 0)
+    def counts(self) -> dict[str, int]:
+        """Per configured operation (0 for none), its issued periods rewritten."""
+        counts = dict.fromkeys(self.operation_ids, 0)
         for rewrite in self.rewrites:
             counts[rewrite.operation_id] = counts.get(rewrite.operation_id, 0) + 1
-        gauge = family("reservewatch_config_rewrites_issued_periods")
-        for operation_id, count in counts.items():
-            gauge.add_metric([operation_id], count)
-        return [gauge]
+        return counts

@@ -2,25 +2,7 @@
 
 Every figure is recomputed from stored data on each pass (nothing accumulates in memory), so
 what the metrics, the API and the statements show is reproducible from the store alone.
-Exposes::
-
-    reservewatch_operation_info{operation,name,license} 1
-    reservewatch_operation_mined_btc_total{operation} 12.3456789
-    reservewatch_operation_expected_btc_total{operation} 12.5
-    reservewatch_operation_remittance_due_btc_total{operation} 1.23456789
-    reservewatch_operation_remitted_btc_total{operation} 1.0
-    reservewatch_operation_remittance_shortfall_btc{operation} 0.23456789
-    reservewatch_operation_remittance_overdue_seconds{operation} 86400
-    reservewatch_operation_earnings_discrepancy_ratio{operation} 0.98
-    reservewatch_operation_hashrate_discrepancy_ratio{operation} 0.97
-    reservewatch_operation_hashrate_share_ratio{operation} 0.0123
-    reservewatch_operation_late_payments{operation} 1
-    reservewatch_operation_accounts_stale{operation,reason} 0
-    reservewatch_operation_restated_periods{operation} 0
-    reservewatch_operation_expected_missing_days{operation,reason} 0
-    reservewatch_national_hashrate_share_ratio 0.034
-    reservewatch_journal_entries_refused{reason} 0
-    reservewatch_accounts_last_success_timestamp_seconds 1.7e9
+Its families: :mod:`collector.metrics.accounts`.
 """
 
 from __future__ import annotations
@@ -30,7 +12,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
@@ -38,12 +20,10 @@ from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import (
     AccountsPass,
     compute_pass,
-    earnings_discrepancy,
     issued_of,
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
-from collector.accounts.journal import REFUSALS
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.accounts.reserve import LiveReserve
 from collector.accounts.snapshot import AccountsSnapshot
@@ -56,15 +36,11 @@ from collector.clock import Clock
 from collector.config.model import Config
 from collector.errors import SecretError, StoreError
 from collector.logs import FailureLog
-from collector.metrics.contract import Metric, Sample, family
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.errors import (
     RemittanceError,
 )
-from remittance.money import sat_to_btc
-from remittance.obligations import MissingReason
-from remittance.share import hashrate_share, national_share
 from remittance.statement import Restatement
 
 log = logging.getLogger(__name__)
@@ -131,8 +107,6 @@ class AccountsService:
         self._passed = asyncio.Event()
         self._pass_wanted = asyncio.Event()
         self._pass_number = 0  # counts passes: the pass's families are built once per pass
-        self._pass_families: tuple[int, list[Metric]] | None = None
-        self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
         self._held: set[str] = set()  # operations waiting for their sources' first polls
         self._energy = PeriodEnergy(timedelta(seconds=config.mqtt.max_age_s))
         self._assessor = Assessor()
@@ -309,9 +283,19 @@ class AccountsService:
                 async with asyncio.timeout(self._interval_s):
                     await self._pass_wanted.wait()
 
-    # -- metrics ----------------------------------------------------------------------------
+    # -- what the metrics show (collector.metrics.accounts) --------------------------------
 
-    def _telemetry_by_operation(self) -> dict[str, float]:
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def pass_number(self) -> int:
+        """How many passes have finished (a pass's families are built once)."""
+        return self._pass_number
+
+    def telemetry_hashrates(self) -> dict[str, float]:
+        """Telemetry's hash rate per operation now: the sum over its sites that report one."""
         if self._telemetry_hashrates is None:
             return {}
         site_hashrates = self._telemetry_hashrates()
@@ -322,147 +306,3 @@ class AccountsService:
             if known:
                 totals[operation.id] = sum(known)
         return totals
-
-    def metric_families(self) -> Iterable[Metric]:
-        """The accounts' families. Everything but the hash-rate discrepancy (which follows
-        telemetry) is built once per pass and the same family objects are yielded again
-        until the next pass, so the renderer reuses their text (a scrape under a flood
-        renders only what changed)."""
-        cached = self._pass_families
-        if cached is None or cached[0] != self._pass_number:
-            cached = self._pass_families = (self._pass_number, list(self._pass_metric_families()))
-        for built in cached[1]:
-            if built.name == "reservewatch_operation_hashrate_discrepancy_ratio":
-                yield self._hashrate_discrepancy()
-            else:
-                yield built
-
-    def _hashrate_discrepancy(self) -> Metric:
-        """Pool ÷ telemetry hash rate per operation; a sample is made again only when its
-        value moved."""
-        built = family("reservewatch_operation_hashrate_discrepancy_ratio")
-        inputs = self.inputs
-        if inputs is None:
-            return built
-        telemetry = self._telemetry_by_operation()
-        known = self._hashrate_samples
-        kept: dict[str, tuple[float, Sample]] = {}
-        for operation in self._config.operations:
-            if operation.id not in self.accounts:
-                continue
-            pool_hs = inputs.pool_hashrate_hs.get(operation.id)
-            telemetry_hs = telemetry.get(operation.id)
-            if pool_hs is None or not telemetry_hs:
-                continue
-            ratio = pool_hs / telemetry_hs
-            entry = known.get(operation.id)
-            if entry is None or entry[0] != ratio:
-                sample = Sample(built.name, {"operation": operation.id}, ratio, None)
-                entry = (ratio, sample)
-            kept[operation.id] = entry
-            built.samples.append(entry[1])
-        self._hashrate_samples = kept
-        return built
-
-    def _missing_days_family(self) -> Metric:
-        """Days without an expected figure, by reason, of each operation's latest closed
-        period and its open one (days before the pass's own UTC day, which no pool has
-        reported yet): a pool account that stopped reporting its hash rate shows here."""
-        missing = family("reservewatch_operation_expected_missing_days")
-        for operation in self._config.operations:
-            account = self.accounts.get(operation.id)
-            if account is None:
-                continue
-            today = account.as_of.astimezone(UTC).date()
-            closed = [o for o in account.obligations if not o.is_open][-1:]
-            current = [o for o in account.obligations if o.is_open]
-            counts = dict.fromkeys(MissingReason, 0)
-            for obligation in (*closed, *current):
-                for day in obligation.missing_days:
-                    if day.day < today:
-                        counts[day.reason] += 1
-            for reason, count in counts.items():
-                missing.add_metric([operation.id, str(reason)], count)
-        return missing
-
-    def _pass_metric_families(self) -> Iterator[Metric]:
-        snapshot = self._snapshot
-        restated_counts = snapshot.restated if snapshot is not None else {}
-        stale_reasons = snapshot.stale if snapshot is not None else {}
-        info = family("reservewatch_operation_info")
-        gauges = {
-            name: family(f"reservewatch_operation_{name}")
-            for name in (
-                "mined_btc_total",
-                "expected_btc_total",
-                "remittance_due_btc_total",
-                "remitted_btc_total",
-                "remittance_shortfall_btc",
-                "remittance_overdue_seconds",
-                "earnings_discrepancy_ratio",
-                "hashrate_discrepancy_ratio",
-                "hashrate_share_ratio",
-                "late_payments",
-            )
-        }
-        inputs = self.inputs
-        for operation in self._config.operations:
-            info.add_metric([operation.id, operation.name, operation.license], 1)
-            account = self.accounts.get(operation.id)
-            if account is None:
-                continue
-            ledger = account.ledger
-            values: dict[str, float | None] = {
-                "mined_btc_total": sat_to_btc(account.total_mined_sat),
-                "expected_btc_total": sat_to_btc(account.total_expected_sat),
-                "remittance_due_btc_total": sat_to_btc(account.total_due_sat),
-                "remitted_btc_total": sat_to_btc(account.total_remitted_sat),
-                "remittance_shortfall_btc": sat_to_btc(ledger.shortfall_sat),
-                "remittance_overdue_seconds": float(ledger.overdue_seconds),
-                "late_payments": float(ledger.late_allocations),
-            }
-            discrepancy = earnings_discrepancy(account)
-            values["earnings_discrepancy_ratio"] = (
-                float(discrepancy) if discrepancy is not None else None
-            )
-            if inputs is not None:
-                pool_hs = inputs.pool_hashrate_hs.get(operation.id)
-                share = hashrate_share(pool_hs, inputs.network_hashrate_hs)
-                values["hashrate_share_ratio"] = float(share) if share is not None else None
-            for name, value in values.items():
-                if value is not None:
-                    gauges[name].add_metric([operation.id], value)
-        yield info
-        yield from gauges.values()
-        restated = family("reservewatch_operation_restated_periods")
-        for operation in self._config.operations:
-            if operation.id in self.accounts:
-                restated.add_metric([operation.id], restated_counts.get(operation.id, 0))
-        yield restated
-        yield self._missing_days_family()
-        stale = family("reservewatch_operation_accounts_stale")
-        for operation in self._config.operations:
-            reason = stale_reasons.get(operation.id)
-            stale.add_metric([operation.id, reason or "none"], 1 if reason else 0)
-        yield stale
-        if inputs is not None:
-            refused = family("reservewatch_journal_entries_refused")
-            for reason in REFUSALS:
-                refused.add_metric([reason], inputs.journal.refused.get(reason, 0))
-            yield refused
-            national = national_share(
-                [inputs.pool_hashrate_hs.get(op.id, 0.0) for op in self._config.operations],
-                inputs.network_hashrate_hs,
-            )
-            if national is not None:
-                yield family("reservewatch_national_hashrate_share_ratio", float(national))
-            omitted = family("reservewatch_national_hashrate_share_omitted")
-            for op in self._config.operations:
-                omitted.add_metric([op.id], 0 if op.id in inputs.pool_hashrate_hs else 1)
-            yield omitted
-        computed_at = self._snapshot.computed_at if self._snapshot is not None else None
-        if computed_at is not None:
-            yield family(
-                "reservewatch_accounts_last_success_timestamp_seconds",
-                computed_at.timestamp(),
-            )

@@ -32,7 +32,8 @@ from collector.documents.statements import (
 )
 from collector.errors import AccountsNotReady, StoreError, UnknownOperation
 from collector.logs import FailureLog
-from collector.metrics.contract import Metric, family
+from collector.metrics.contract import Metric
+from collector.metrics.service import api_families
 from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.statement import Statement
@@ -263,5 +264,7 @@ class AccountsApi:
         """Write the digests of the statements served that are not yet recorded."""
         await self.recorder.close()
 
+    NAMES = ("reservewatch_api_statement_records_pending",)
+
     def metric_families(self) -> Iterable[Metric]:
-        yield family("reservewatch_api_statement_records_pending", self.recorder.pending)
+        return api_families(self.recorder.pending)

@@ -53,7 +53,8 @@ from collector.errors import (
 )
 from collector.http.connections import ClientFaults, ConnectionGuard
 from collector.metrics import ExpositionRenderer
-from collector.metrics.contract import Metric, family
+from collector.metrics.contract import Metric
+from collector.metrics.service import http_families
 from remittance.errors import RemittanceError
 from remittance.periods import parse_period_label
 
@@ -396,11 +397,10 @@ class HttpServer:
         if self.guard is not None:
             self.guard.body_read(transport)
 
+    NAMES = ("reservewatch_http_rejected",)
+
     def metric_families(self) -> Iterator[Metric]:
-        rejected = family("reservewatch_http_rejected")
-        for reason, count in self.faults.counts.items():
-            rejected.add_metric([reason], float(count))
-        yield rejected
+        return http_families(self.faults.counts.items())
 
     async def start(self) -> None:
         ssl_context = None

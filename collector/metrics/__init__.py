@@ -1,19 +1,21 @@
 """Prometheus exposition: one custom collector over the components' in-memory state.
 
-Each component (telemetry, sources, accounts) implements :class:`MetricSource`: it yields
-``prometheus_client`` metric families built from what it already holds in memory, doing no
-I/O, so a scrape never waits on a pool, the chain or the database. The registry is the
-application's own (never the global one). The collector adds::
+Components hold state only; every family is built in this package, from the components'
+state, doing no I/O, so a scrape never waits on a pool, the chain or the database:
+:mod:`collector.metrics.tables` is the one table of which component contributes which
+families and what builds them (:mod:`.telemetry`, :mod:`.sources`, :mod:`.accounts`,
+:mod:`.reserve`, :mod:`.mining_fee`, :mod:`.service`). The registry is the application's own
+(never the global one); it refuses at start a family two sources declare, or one the contract
+does not know, as client_python's registry does. The collector adds::
 
     reservewatch_up 1
     reservewatch_build_info{version="0.1.0"} 1
     reservewatch_scrape_duration_seconds 0.0012   (the previous scrape's collect time)
 
 Every family is built from the one contract (:mod:`collector.metrics.contract`: type, HELP and
-labels per name). Two sources may yield a family of the same name (the poller and telemetry
-both report ``reservewatch_source_up``); their samples are merged into one family, because the
-text format allows one ``# HELP``/``# TYPE`` block per name; two definitions of one name are
-refused.
+labels per name). The families several sources share (:data:`contract.SHARED`: the poller's
+targets and telemetry's broker in ``reservewatch_source_up``) are exposed once, their samples
+joined, because the text format allows one ``# HELP``/``# TYPE`` block per name.
 
 :func:`render_text` writes the text format 0.0.4 byte for byte as
 ``prometheus_client.generate_latest`` does, about four times faster (label names are checked
@@ -39,55 +41,105 @@ from collector import __version__
 from collector.metrics import contract
 
 
-class MetricSource(Protocol):
-    def metric_families(self) -> Iterable[Metric]:
-        """Metric families from in-memory state; must not block or do I/O."""
-        ...
-
-
 class ReservewatchCollector(Collector):
-    def __init__(self, sources: Sequence[MetricSource]) -> None:
-        self._sources = list(sources)
+    def __init__(self, sources: Sequence[object]) -> None:
+        self._sources: list[NamedSource] = []
+        self._declared: dict[str, str] = {}  # family -> the source declaring it
+        for source in sources:
+            self.add(source)
         self._last_duration_s = 0.0
 
-    def add(self, source: MetricSource) -> None:
+    def add(self, component: object) -> None:
+        """Collect ``component`` too (:func:`named`); refuse a family another source declares
+        (but those the contract lets several share) or one the contract does not declare."""
+        source = named(component)
+        who = source.owner
+        for name in source.names:
+            if name not in contract.SPECS:
+                raise ValueError(f"{who} declares {name}, which the metrics contract does not")
+            first = self._declared.get(name)
+            if first is not None and name not in contract.SHARED:
+                raise ValueError(
+                    f"metric family {name} is declared by {first} and by {who}: each family "
+                    "has one source (collector.metrics.tables), but those contract.SHARED names"
+                )
+            self._declared.setdefault(name, who)
         self._sources.append(source)
 
     def collect(self) -> Iterator[Metric]:
         started = time.perf_counter()
         yield contract.family("reservewatch_up", 1)
         yield contract.info("reservewatch_build", {"version": __version__})
-        yield from _merged(built for source in self._sources for built in source.metric_families())
+        yield from _merged(self._families())
         yield contract.family("reservewatch_scrape_duration_seconds", self._last_duration_s)
         self._last_duration_s = time.perf_counter() - started
 
+    def _families(self) -> Iterator[Metric]:
+        for source in self._sources:
+            names = source.names
+            for built in source.metric_families():
+                if built.name not in names:
+                    raise ValueError(
+                        f"{source.owner} yields {built.name}, which it does not declare"
+                    )
+                yield built
+
 
 def _merged(families: Iterable[Metric]) -> list[Metric]:
-    """One family per name, in first-seen order; later families' samples join the first."""
+    """One family per name, in first-seen order; the samples of a family the contract lets
+    several sources share join its first."""
     by_name: dict[str, Metric] = {}
     for family in families:
         known = by_name.get(family.name)
         if known is None:
             by_name[family.name] = family
             continue
-        if known.type != family.type or known.documentation != family.documentation:
-            raise ValueError(
-                f"metric family {family.name} is yielded with two definitions: build it with "
-                "collector.metrics.contract.family (one type and HELP per name)"
-            )
+        if family.name not in contract.SHARED:
+            raise ValueError(f"metric family {family.name} is yielded twice")
         joined = Metric(known.name, known.documentation, known.type, known.unit)
         joined.samples = [*known.samples, *family.samples]
         by_name[family.name] = joined
     return list(by_name.values())
 
 
-def build_registry(
-    sources: Sequence[MetricSource],
-) -> tuple[CollectorRegistry, ReservewatchCollector]:
+def build_registry(sources: Sequence[object]) -> tuple[CollectorRegistry, ReservewatchCollector]:
+    """The application's registry over ``sources``: components with a row in
+    :data:`collector.metrics.tables.TABLE`, or sources of this package (their ``NAMES``).
+    Refuses at once a family two of them declare (see :meth:`ReservewatchCollector.add`)."""
     registry = CollectorRegistry(auto_describe=False)
     collector = ReservewatchCollector(sources)
     registry.register(collector)
     return registry, collector
+
+
+class NamedSource(Protocol):
+    """What the registry collects: the families a source declares, and the families from its
+    in-memory state (no blocking, no I/O)."""
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    def metric_families(self) -> Iterable[Metric]: ...
+
+
+def named(source: object) -> NamedSource:
+    """``source`` through its row of the table, or as it declares itself (``NAMES``)."""
+    from collector.metrics.tables import Declared, tabled  # noqa: PLC0415 - the table imports the components
+
+    found = tabled(source)
+    if found is not None:
+        return found
+    names = getattr(source, "NAMES", None)
+    families = getattr(source, "metric_families", None)
+    if names is None or families is None:
+        raise TypeError(
+            f"{type(source).__name__} has no row in collector.metrics.tables.TABLE and "
+            "declares no NAMES"
+        )
+    return Declared(type(source).__name__, tuple(names), families)
 
 
 _TEXT_TYPES = {"counter": "counter", "info": "gauge", "stateset": "gauge"}

@@ -23,7 +23,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.samples import Sample
 
-__all__ = ["SPECS", "Metric", "MetricSpec", "Sample", "family", "histogram", "info"]
+__all__ = ["SHARED", "SPECS", "Metric", "MetricSpec", "Sample", "family", "histogram", "info"]
 
 Kind = Literal["gauge", "counter", "info", "histogram"]
 _OPS = ("operation",)
@@ -344,6 +344,12 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
         ),
     }
 )
+
+
+SHARED: Final = frozenset({"reservewatch_source_up"})
+"""Families several sources contribute samples to (one per source: the poller's targets and
+telemetry's broker): their samples are joined under one HELP and TYPE. Any other family has
+one source, or the registry refuses to start."""
 
 
 def family(name: str, value: float | None = None) -> GaugeMetricFamily | CounterMetricFamily:

@@ -19,9 +19,10 @@ Tenge become floats only here, at the metrics' edge.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Final
 
 from collector.accounts.mining_fee import OperationFees
-from collector.metrics.contract import Metric, family
+from collector.metrics.contract import SPECS, Metric, family
 
 TIYN_PER_KZT = 100
 
@@ -29,6 +30,8 @@ TIYN_PER_KZT = 100
 class MiningFeeMetrics:
     """A :class:`~collector.metrics.MetricSource`: ``fees`` gives the last snapshot's fees
     (none before a pass computed them)."""
+
+    NAMES: Final = tuple(name for name in SPECS if name.startswith("reservewatch_mining_fee_"))
 
     def __init__(self, fees: Callable[[], Mapping[str, OperationFees] | None]) -> None:
         self._fees = fees

@@ -10,10 +10,11 @@ fixed values.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Final
 
 from collector.accounts.reserve import ReserveFigures, proven_holders
 from collector.bitcoin.wallets import ROLES
-from collector.metrics.contract import Metric, family
+from collector.metrics.contract import SPECS, Metric, family
 from collector.sources.reserve import ReserveStatus
 from remittance.cases import CASE_STATES, HELD_APART
 from remittance.money import sat_to_btc
@@ -24,6 +25,13 @@ from remittance.reserve_patterns import DESTINATION_AGES, EXPOSURE_REASONS
 class ReserveMetrics:
     """A :class:`~collector.metrics.MetricSource`: ``figures`` gives the last snapshot's
     reserve figures (none before a pass computed them)."""
+
+    NAMES: Final = tuple(
+        name
+        for name in SPECS
+        if name.startswith("reservewatch_reserve_")
+        and not name.startswith("reservewatch_reserve_value_")
+    )
 
     def __init__(self, status: ReserveStatus, figures: Callable[[], ReserveFigures | None]) -> None:
         self._status = status

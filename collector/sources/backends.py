@@ -5,7 +5,7 @@ reserve job (outputs paying the reserve addresses) with the same status objects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -17,7 +17,6 @@ from collector.clock import Clock
 from collector.config.model import Config
 from collector.config.sections import NetworkConfig
 from collector.errors import ConfigError
-from collector.metrics.contract import Metric
 from collector.sources.bitcoind import bitcoind_jobs
 from collector.sources.chain import ReserveJob
 from collector.sources.http import HttpSource, RequestCounters
@@ -29,14 +28,11 @@ from collector.store.queries import Store
 
 @dataclass(frozen=True, slots=True)
 class ChainMetrics:
-    """What the network and reserve jobs establish: the network's families (the reserve's are
-    :class:`collector.metrics.reserve.ReserveMetrics`', from its status and the accounts')."""
+    """What the network and reserve jobs establish (their families: collector.metrics.sources
+    for the network's, collector.metrics.reserve for the reserve's, with the accounts')."""
 
     network: NetworkStatus
     reserve: ReserveStatus
-
-    def metric_families(self) -> Iterable[Metric]:
-        yield from self.network.metric_families()
 
 
 @dataclass(frozen=True, slots=True)

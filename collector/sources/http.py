@@ -27,7 +27,7 @@ import json
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -44,7 +44,6 @@ from collector.errors import (
     SourceTimeout,
     SourceUnauthorized,
 )
-from collector.metrics.contract import Metric, family
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +83,9 @@ class RequestCounters:
     def value(self, source: str, result: str) -> int:
         return self._counts.get((source, result), 0)
 
-    def metric_families(self) -> Iterable[Metric]:
-        requests = family("reservewatch_source_requests")
-        for (source, result), total in sorted(self._counts.items()):
-            requests.add_metric([source, result], total)
-        yield requests
+    def totals(self) -> dict[tuple[str, str], int]:
+        """Every (source, result) counted so far, and its count."""
+        return dict(self._counts)
 
 
 def _where(method: str, url: str) -> str:

@@ -41,7 +41,7 @@ Exposes (last good values; their age is ``time() - reservewatch_source_last_succ
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -49,7 +49,6 @@ from typing import Any, Final
 from collector.clock import Clock
 from collector.config.sections import NetworkConfig
 from collector.errors import SourceBadResponse
-from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource
 from collector.sources.network_days import (
     _HASHRATE_INTERVALS,
@@ -81,19 +80,11 @@ ESPLORA_PAGE: Final = 10
 
 @dataclass(slots=True)
 class NetworkStatus:
-    """Last good network values; a :class:`~collector.metrics.MetricSource`."""
+    """Last good network values (shown at scrape time: collector.metrics.sources)."""
 
     hashrate_hs: float | None = None
     difficulty: float | None = None
     tip_height: int | None = None
-
-    def metric_families(self) -> Iterable[Metric]:
-        if self.hashrate_hs is not None:
-            yield family("reservewatch_network_hashrate_hashes_per_second", self.hashrate_hs)
-        if self.difficulty is not None:
-            yield family("reservewatch_network_difficulty", self.difficulty)
-        if self.tip_height is not None:
-            yield family("reservewatch_network_tip_height", self.tip_height)
 
 
 def _hashrate_interval(days: int) -> str:

@@ -30,7 +30,6 @@ from typing import Final, Protocol
 from collector.backoff import Backoff
 from collector.clock import Clock
 from collector.errors import SourceError, StoreError
-from collector.metrics.contract import Metric, family, histogram
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,10 @@ class TargetHealth:
 
 
 @dataclass(slots=True)
-class _Histogram:
+class PollDurations:
+    """How long one source kind's polls took: counts per bucket of
+    :data:`POLL_DURATION_BUCKETS_S`, their number and their sum."""
+
     counts: list[int] = field(default_factory=lambda: [0] * len(POLL_DURATION_BUCKETS_S))
     total: int = 0
     sum_s: float = 0.0
@@ -133,7 +135,7 @@ class Poller:
         self._rng = rng
         self._start_spread_s = start_spread_s
         self._health = {job.target: TargetHealth(job.source, job.target) for job in jobs}
-        self._durations: dict[str, _Histogram] = {}
+        self._durations: dict[str, PollDurations] = {}
         self._not_polled_yet = set(self._jobs)
         self._first_round = asyncio.Event()  # set once every job has been polled once
         self._polled_once = asyncio.Event()  # set as each job's first poll ends
@@ -305,25 +307,10 @@ class Poller:
             health.breaker_open_until = self._clock.monotonic() + self._breaker_open_s
 
     def _observe(self, source: str, seconds: float) -> None:
-        self._durations.setdefault(source, _Histogram()).observe(max(seconds, 0.0))
+        self._durations.setdefault(source, PollDurations()).observe(max(seconds, 0.0))
 
-    # -- metrics --------------------------------------------------------------------------
+    # -- what the metrics show (collector.metrics.sources) -------------------------------
 
-    def metric_families(self) -> Iterable[Metric]:
-        up = family("reservewatch_source_up")
-        last = family("reservewatch_source_last_success_timestamp_seconds")
-        for health in self._health.values():
-            up.add_metric([health.source, health.target], 1.0 if health.up else 0.0)
-            if health.last_success is not None:
-                last.add_metric([health.source, health.target], health.last_success.timestamp())
-        yield up
-        yield last
-        durations = histogram("reservewatch_source_poll_duration_seconds")
-        for source, counts in sorted(self._durations.items()):
-            buckets = [
-                (str(bound), float(count))
-                for bound, count in zip(POLL_DURATION_BUCKETS_S, counts.counts, strict=True)
-            ]
-            buckets.append(("+Inf", float(counts.total)))
-            durations.add_metric([source], buckets, counts.sum_s)
-        yield durations
+    def durations(self) -> dict[str, PollDurations]:
+        """Each source kind's poll durations so far."""
+        return dict(self._durations)

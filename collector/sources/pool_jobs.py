@@ -45,7 +45,6 @@ from collector.clock import Clock
 from collector.config.base import resolve_secret
 from collector.config.model import Config
 from collector.config.sections import OperationConfig, PoolAccountConfig
-from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import Poller
 from collector.sources.pools import normalise as n
@@ -71,7 +70,8 @@ RATE_LIMITS: Final[Mapping[str, tuple[float, float]]] = {
 
 
 class PoolMetrics:
-    """Last good status per pool account, shown at scrape time; loaded from the store at start."""
+    """Last good status per pool account (shown at scrape time: collector.metrics.sources);
+    loaded from the store at start."""
 
     def __init__(self) -> None:
         self._statuses: dict[tuple[str, str, str], PoolStatusRecord] = {}
@@ -97,21 +97,13 @@ class PoolMetrics:
     def statuses(self) -> list[PoolStatusRecord]:
         return list(self._statuses.values())
 
-    def metric_families(self) -> Iterable[Metric]:
-        hashrate = family("reservewatch_pool_hashrate_hashes_per_second")
-        workers = family("reservewatch_pool_workers")
-        for (operation, kind, account), status in sorted(self._statuses.items()):
-            pool = f"{kind}/{account}"
-            hashrate.add_metric([operation, pool, "current"], status.hashrate_hs)
-            hashrate.add_metric([operation, pool, "24h"], status.hashrate_24h_hs)
-            workers.add_metric([operation, pool, "online"], status.workers_online)
-            workers.add_metric([operation, pool, "offline"], status.workers_offline)
-        yield hashrate
-        yield workers
-        unknown = family("reservewatch_pool_unknown_rows")
-        for (operation, pool), rows in sorted(self._unknown.items()):
-            unknown.add_metric([operation, pool], rows)
-        yield unknown
+    def by_account(self) -> dict[tuple[str, str, str], PoolStatusRecord]:
+        """(operation, pool kind, account) -> its last good status."""
+        return dict(self._statuses)
+
+    def unknown_rows(self) -> dict[tuple[str, str], int]:
+        """(operation, ``kind/account``) -> rows of a kind its adapter does not know."""
+        return dict(self._unknown)
 
 
 @dataclass

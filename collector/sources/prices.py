@@ -45,7 +45,6 @@ from collector.clock import Clock
 from collector.config.model import Config
 from collector.config.sections import PricesConfig
 from collector.errors import SourceBadResponse
-from collector.metrics.contract import Metric, family
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import PollJob
 from collector.store.queries import Store
@@ -62,10 +61,8 @@ from remittance.valuation import (
 
 SOURCE: Final = "kraken"
 _DECIMAL = re.compile(r"\d{1,15}(\.\d{1,12})?")
-_VALUE_FAMILIES: Final[dict[Currency, str]] = {
-    "USD": "reservewatch_reserve_value_usd",
-    "KZT": "reservewatch_reserve_value_kzt",
-}
+VALUED_IN: Final[tuple[Currency, ...]] = ("USD", "KZT")
+"""The currencies the reserve's holdings are valued in (``reservewatch_reserve_value_*``)."""
 
 
 def parse_kraken_ticker(doc: Any) -> Decimal:
@@ -182,11 +179,6 @@ class LatestPrices:
             return None
         return price_at(self.prices.values(), currency, max(instants), rates=self.rates.values())
 
-    def metric_families(self) -> Iterable[Metric]:
-        usd = self.latest("USD")
-        if usd is not None:
-            yield family("reservewatch_price_btc_usd", float(usd.per_btc))
-
 
 class ReserveValue:
     """``reservewatch_reserve_value_usd`` and ``_kzt``: the reserve's holdings at the latest
@@ -208,15 +200,11 @@ class ReserveValue:
         if sat is None:
             return {}
         found: dict[Currency, Decimal] = {}
-        for currency in _VALUE_FAMILIES:
+        for currency in VALUED_IN:
             price = self._prices.latest(currency)
             if price is not None:
                 found[currency] = value_of(sat, price)
         return found
-
-    def metric_families(self) -> Iterable[Metric]:
-        for currency, value in self.values().items():
-            yield family(_VALUE_FAMILIES[currency], float(value))
 
 
 def _pair(url: str) -> str:
@@ -266,14 +254,10 @@ class PriceJob:
 
 @dataclass(frozen=True, slots=True)
 class ValuationMetrics:
-    """The price gauge and the value gauges, as one :class:`~collector.metrics.MetricSource`."""
+    """What the price gauge and the value gauges read (collector.metrics.sources)."""
 
     prices: LatestPrices
     value: ReserveValue
-
-    def metric_families(self) -> Iterable[Metric]:
-        yield from self.prices.metric_families()
-        yield from self.value.metric_families()
 
 
 async def build_price_jobs(

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
 
 from collector.backoff import Backoff
 from collector.clock import Clock
 from collector.config.model import Config
 from collector.errors import StoreError
-from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from collector.store.records import CurtailmentRecord
 from collector.telemetry.client import (
@@ -30,7 +31,6 @@ from collector.telemetry.client import (
     MqttMessage,
     MqttSettings,
 )
-from collector.telemetry.exposition import SiteExposition, SiteFamilies, telemetry_families
 from collector.telemetry.miners import MinerFleet
 from collector.telemetry.mqtt5_client import Mqtt5Client
 from collector.telemetry.payloads import (
@@ -124,8 +124,6 @@ class TelemetryService:
             else self._mqtt.client_id
         )
         self._messages: dict[str, int] = dict.fromkeys(self._book.site_ids, 0)
-        self._site_families: tuple[tuple[int, frozenset[str]], SiteFamilies] | None = None
-        self._site_exposition = SiteExposition()
         self._rejected: dict[str, int] = dict.fromkeys(REJECT_REASONS, 0)
         self._reject_log = _RejectLog(clock)
         self._max_hashrate_hs = DEFAULT_MAX_HASHRATE_HS
@@ -191,22 +189,24 @@ class TelemetryService:
     def message_counts(self) -> dict[str, int]:
         return dict(self._messages)
 
-    def metric_families(self) -> Iterable[Metric]:
-        now = self._clock.now()
-        book = self._book
-        # Per-site families are rebuilt only when a state or the active orders changed, and
-        # then only the changed sites' samples are made again; the renderer reuses the text
-        # of the families and samples it has seen (see collector.metrics.ExpositionRenderer).
-        key = (book.version, frozenset(r for r in book.orders() if book.active_order(r, now)))
-        if self._site_families is None or self._site_families[0] != key:
-            self._site_families = (key, self._site_exposition.families(book, now))
-        sites = self._site_families[1]
-        yield from telemetry_families(
-            book, now, self._messages, self._rejected, sites=sites, exposition=self._site_exposition
-        )
-        up = family("reservewatch_source_up")
-        up.add_metric(["mqtt", "broker"], 1.0 if self._connected else 0.0)
-        yield up
+    def now(self) -> datetime:
+        """The service's clock's instant (what its figures are as of)."""
+        return self._clock.now()
+
+    @property
+    def messages(self) -> Mapping[str, int]:
+        """Readings accepted per site so far (a live, read-only view)."""
+        return MappingProxyType(self._messages)
+
+    @property
+    def rejected(self) -> Mapping[str, int]:
+        """Messages and readings refused so far, by reason (a live, read-only view)."""
+        return MappingProxyType(self._rejected)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the MQTT connection is up."""
+        return self._connected
 
     # -- message path ---------------------------------------------------------------------
 

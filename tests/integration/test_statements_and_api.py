@@ -518,6 +518,7 @@ def test_check_config_refuses_a_file_that_rewrites_an_issued_closed_period(
     one line and the metric per period."""
     from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
     from collector.accounts.terms import terms_documents
+    from collector.metrics.accounts import rewrite_families
 
     config = load_config(scenario)
 
@@ -555,7 +556,7 @@ def test_check_config_refuses_a_file_that_rewrites_an_issued_closed_period(
             found = await issued_rewrites(store, edited, AS_OF)
         metrics = RewriteMetrics(edited)
         metrics.rewrites = found
-        [gauge] = metrics.metric_families()
+        [gauge] = rewrite_families(metrics)
         value = next(s.value for s in gauge.samples if s.labels["operation"] == "op-demo")
         return [r.line() for r in found], value
 

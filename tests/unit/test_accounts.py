@@ -20,6 +20,7 @@ from collector.clock import FrozenClock
 from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.metrics import build_registry
+from collector.metrics.accounts import AccountsMetrics
 from collector.store.queries import Store
 from collector.store.records import (
     ChainTipRecord,
@@ -188,7 +189,7 @@ async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
     assert service.stale == {"late-schedule": "invalid_terms"}
     samples = {
         (m.labels["operation"], m.labels["reason"]): m.value
-        for family in service.metric_families()
+        for family in AccountsMetrics(service).metric_families()
         if family.name == "reservewatch_operation_accounts_stale"
         for m in family.samples
     }
@@ -325,11 +326,12 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
     )
     await store.save_pool_status(PoolStatusRecord("op", "ocean", "a", 1e17, 1e17, 1, 0, AS_OF))
     await service.recompute()
+    metrics = AccountsMetrics(service)  # keeps the pass's families; the discrepancy moves
 
     def discrepancy() -> list[float]:
         return [
             sample.value
-            for family in service.metric_families()
+            for family in metrics.metric_families()
             if family.name == "reservewatch_operation_hashrate_discrepancy_ratio"
             for sample in family.samples
         ]

@@ -166,11 +166,6 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("config", "sources"): "the configuration checks a pool account against the pool table "
     "(collector.sources.pools.registry) and builds on the pool settings the adapters read "
     "(collector.sources.pools.settings), as Telegraf's config loader asks its plugin registry",
-    ("accounts", "metrics"): "metrics.contract: the one declaration of every family, which "
-    "the accounts' pass, the sources and telemetry still build their families with (the "
-    "family tables in metrics/ cover the reserve's so far)",
-    ("sources", "metrics"): "metrics.contract, as above",
-    ("telemetry", "metrics"): "metrics.contract, as above",
 }
 """Imports against the order, each named and justified."""
 

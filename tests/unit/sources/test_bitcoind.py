@@ -574,6 +574,6 @@ async def test_build_chain_jobs_uses_bitcoind_when_only_it_is_configured(rig: Ri
     ]
     for job in jobs:
         await job.poll()
-    registry, _ = build_registry([metrics])
+    registry, _ = build_registry([metrics.network])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert [o.amount_sat for o in (await rig.outputs()).values()] == [5_000]

@@ -413,7 +413,7 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
         await job.poll()
     figures = await reserve_figures(rig.store, _config(rig.url))  # the accounts' pass
     reserve = ReserveMetrics(metrics.reserve, lambda: figures)
-    registry, _ = build_registry([metrics, reserve])
+    registry, _ = build_registry([metrics.network, reserve])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert (
         registry.get_sample_value("reservewatch_reserve_received_btc_total", {"operation": "beta"})

@@ -23,6 +23,7 @@ from collector.sources.prices import (
     LatestPrices,
     PriceJob,
     ReserveValue,
+    ValuationMetrics,
     parse_kraken_ticker,
 )
 from collector.store.database import open_engine, upgrade
@@ -155,7 +156,8 @@ def test_a_ticker_url_must_ask_for_one_pair() -> None:
 
 
 def _exposed(source: object) -> str:
-    registry, _ = build_registry([source])  # type: ignore[list-item]
+    parts = [source.prices, source.value] if isinstance(source, ValuationMetrics) else [source]
+    registry, _ = build_registry(parts)
     return generate_latest(registry).decode()
 
 

@@ -1,4 +1,4 @@
-"""Telemetry metric families, built at scrape time from the in-memory site book (no I/O).
+"""Telemetry's families, built at scrape time from the service's in-memory site book (no I/O).
 
 Exposes, per site (labels ``operation, site, region``; hash rate ``operation, site``)::
 
@@ -27,6 +27,7 @@ from datetime import datetime
 
 from collector.metrics.contract import Metric, Sample, family
 from collector.telemetry.payloads import CurtailmentOrder
+from collector.telemetry.service import TelemetryService
 from collector.telemetry.sites import LiveSite, SiteBook
 
 _SITE = ("operation", "site", "region")
@@ -205,3 +206,36 @@ def telemetry_families(
     for reason, count in rejected.items():
         rejected_family.add_metric([reason], float(count))
     yield rejected_family
+
+
+class TelemetryMetrics:
+    """Every telemetry family of one service, and the MQTT connection's
+    ``reservewatch_source_up`` sample. Per-site families are rebuilt only when a state or the
+    active orders changed, and then only the changed sites' samples are made again; the
+    renderer reuses the text of the families and samples it has seen (see
+    collector.metrics.ExpositionRenderer)."""
+
+    def __init__(self, service: TelemetryService) -> None:
+        self._service = service
+        self._site_families: tuple[tuple[int, frozenset[str]], SiteFamilies] | None = None
+        self._site_exposition = SiteExposition()
+
+    def metric_families(self) -> Iterator[Metric]:
+        service = self._service
+        now = service.now()
+        book = service.book
+        key = (book.version, frozenset(r for r in book.orders() if book.active_order(r, now)))
+        if self._site_families is None or self._site_families[0] != key:
+            self._site_families = (key, self._site_exposition.families(book, now))
+        sites = self._site_families[1]
+        yield from telemetry_families(
+            book,
+            now,
+            service.messages,
+            service.rejected,
+            sites=sites,
+            exposition=self._site_exposition,
+        )
+        up = family("reservewatch_source_up")
+        up.add_metric(["mqtt", "broker"], 1.0 if service.connected else 0.0)
+        yield up
