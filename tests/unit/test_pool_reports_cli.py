@@ -1,0 +1,125 @@
+"""A pool's monthly report to the tax authority through the CLI, on SQLite and PostgreSQL: the
+worked example of docs/reference/pool-reports.md (October's report 100,000 sat above the
+pool API's credit with the wallet unwatched; November's paid into the watched reserve address
+with no credit that month), bad rows refused alone with their month left out, and a corrected
+report a new revision that a reading as of before it does not see."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from collector.accounts.pool_reports import pool_reconciliations_as_of
+from collector.cli import main
+from collector.clock import FrozenClock
+from collector.commands.pool_report_import import import_pool_report
+from collector.config.load import load_config
+from collector.store.queries import open_store
+from remittance.pool_reports import Finding, MonthReadings
+from tests.support.scenario import DEMO_ADDRESS, populate, write_config
+
+HEADER = (
+    "pool,period,iin_bin,name,licence_number,licence_date,wallet,distribution_date,amount_btc\n"
+)
+UNWATCHED = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"  # BIP 173's example, no one's here
+DEMO = "123456789012,Demo Mining LLP,DM-2026-001,2026-01-15"
+EXAMPLE = (
+    HEADER
+    + f"ocean,2026-10,{DEMO},{UNWATCHED},2026-10-31,0.03100005\n"
+    + f"ocean,2026-11,{DEMO},{DEMO_ADDRESS},2026-11-05,0.002\n"
+)
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Path:
+    path = write_config(tmp_path, database=database_url)
+    document: dict[str, Any] = yaml.safe_load(path.read_text())
+    document["operations"][0]["tax_identity"] = {
+        "iin_bin": "123456789012",
+        "licence_date": "2026-01-15",
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    asyncio.run(populate(database_url))
+    return path
+
+
+def test_the_worked_example_finds_octobers_report_above_the_credit_and_novembers_unearned(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "ocean-report.csv"
+    report.write_text(EXAMPLE)
+    assert main(["import", "pool-report", str(report), "--config", str(config)]) == 0
+    assert "2 new monthly reports stored, 0 already stored, 0 refused" in capsys.readouterr().out
+    assert main(["pool-reports", "--config", str(config)]) == 1
+    *months, total = capsys.readouterr().out.splitlines()
+    assert months == [
+        "op-demo ocean 2026-10: report 3,100,005 sat, api 3,000,005 sat, chain not observable",
+        "  finding report_api: 3,100,005 vs 3,000,005 sat, 100,000 apart, 3,100 allowed",
+        "op-demo ocean 2026-11: report 200,000 sat, api 0 sat, chain 200,000 sat",
+        "  finding report_api: 200,000 vs 0 sat, 200,000 apart, 1,000 allowed",
+        "  finding api_chain: 0 vs 200,000 sat, 200,000 apart, 1,000 allowed",
+    ]
+    assert total.startswith("2 months reconciled as of ")
+    assert total.endswith(", 3 findings")
+    assert main(["import", "pool-report", str(report), "--config", str(config)]) == 0
+    assert "0 new monthly reports stored, 2 already stored" in capsys.readouterr().out
+
+
+def test_a_bad_row_is_refused_with_its_line_and_its_month_is_not_stored(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "bad.csv"
+    report.write_text(
+        HEADER
+        + f"ocean,2026-10,{DEMO},{UNWATCHED},2026-10-31,0.03100005\n"  # 2: kept
+        + f"ocean,2026-11,{DEMO},{UNWATCHED},2026-11-05,0.001\n"  # 3: its month left out
+        + f"ocean,2026-11,{DEMO},{UNWATCHED},2026-12-01,0.001\n"  # 4: not a day of November
+        + f"ocean,2026-11,999999999999,X,DM-2026-001,2026-01-15,{UNWATCHED},2026-11-05,1\n"
+        + f"ocean,2026-11,123456789012,D,DM-9,2026-01-15,{UNWATCHED},2026-11-05,1\n"  # 6
+        + f"braiins,2026-11,{DEMO},{UNWATCHED},2026-11-05,1\n"  # 7: no account there
+        + f"ocean,2026-11,{DEMO},bc1qnotanaddress,2026-11-05,1\n"  # 8
+        + f"ocean,2026-11,{DEMO},{UNWATCHED},2026-11-05,0.123456789\n"  # 9
+    )
+    assert main(["import", "pool-report", str(report), "--config", str(config)]) == 2
+    out, err = capsys.readouterr()
+    refused = err.splitlines()
+    assert [line.split(":")[1] for line in refused[:6]] == ["4", "5", "6", "7", "8", "9"]
+    assert "must be a day (YYYY-MM-DD) of 2026-11" in refused[0]
+    assert "iin_bin is not a configured operation's" in refused[1]
+    assert "999999999999" not in err  # the identifier is never repeated
+    assert "'DM-9' is not op-demo's licence" in refused[2]
+    assert "op-demo has no account at that pool" in refused[3]
+    assert refused[6].endswith(
+        "op-demo ocean 2026-11 not stored: its row at " + f"{report}:4 was refused"
+    )
+    assert "1 new monthly reports stored, 0 already stored, 7 refused" in out
+
+
+def test_a_corrected_report_is_a_revision_unseen_as_of_before_it(
+    config: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.csv"
+    first, second = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 25, tzinfo=UTC)
+    report.write_text(HEADER + f"ocean,2026-10,{DEMO},{UNWATCHED},2026-10-31,0.03100005\n")
+    loaded = load_config(config)
+    assert asyncio.run(import_pool_report(loaded, report, FrozenClock(first))) == 0
+    report.write_text(HEADER + f"ocean,2026-10,{DEMO},{UNWATCHED},2026-10-31,0.03000005\n")
+    assert asyncio.run(import_pool_report(loaded, report, FrozenClock(second))) == 0
+
+    async def reconciled(instant: datetime) -> tuple[MonthReadings, tuple[Finding, ...]]:
+        async with open_store(loaded.database, FrozenClock(instant)) as store:
+            [month] = (await pool_reconciliations_as_of(store, loaded, instant))["op-demo"]
+            assert month.month == date(2026, 10, 1)
+            return month.readings, month.findings
+
+    before = asyncio.run(reconciled(first))
+    assert before == (
+        MonthReadings(3_100_005, 3_000_005, None),
+        (Finding("report_api", 3_100_005, 3_000_005, 3_100),),
+    )
+    assert asyncio.run(reconciled(second)) == (MonthReadings(3_000_005, 3_000_005, None), ())
