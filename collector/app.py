@@ -38,6 +38,7 @@ from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
 from collector.metrics.mining_fee import MiningFeeMetrics
+from collector.metrics.pool_reports import PoolReportMetrics
 from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
@@ -168,6 +169,9 @@ class Collector:
             chain_metrics,
             ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
             MiningFeeMetrics(self._mining_fees),
+            PoolReportMetrics(
+                lambda: None if (s := self.accounts.snapshot) is None else s.pool_reports
+            ),
             valuation,
             self.accounts,
             reports,
