@@ -108,3 +108,30 @@ class Reconciliation:
     @property
     def chain_observable(self) -> bool:
         return self.readings.chain_sat is not None
+
+
+def reconciliation_to_dict(reconciliation: Reconciliation) -> dict[str, object]:
+    """A reconciled month as JSON values: ``chain_sat`` null when not observable.
+
+    >>> month = Reconciliation("op", "ocean", date(2026, 10, 1), MonthReadings(5, 1, None), ())
+    >>> reconciliation_to_dict(month)["chain_sat"] is None
+    True
+    """
+    readings = reconciliation.readings
+    return {
+        "pool": reconciliation.pool,
+        "month": f"{reconciliation.month:%Y-%m}",
+        "report_sat": readings.report_sat,
+        "api_sat": readings.api_sat,
+        "chain_sat": readings.chain_sat,
+        "findings": [
+            {
+                "leg": f.leg,
+                "left_sat": f.left_sat,
+                "right_sat": f.right_sat,
+                "difference_sat": f.difference_sat,
+                "allowed_sat": f.allowed_sat,
+            }
+            for f in reconciliation.findings
+        ],
+    }

@@ -35,6 +35,7 @@ from collector.logs import FailureLog
 from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from remittance.account import OperationAccount
+from remittance.pool_reports import reconciliation_to_dict
 from remittance.statement import Statement
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,15 @@ class AccountsApi:
                 for s in ledger.settlements
             ],
             **_fee_balance(self.fees(operation_id)),
+            **self._pool_reports(operation_id),
         }
+
+    def _pool_reports(self, operation_id: str) -> dict[str, object]:
+        """The balance's ``pool_reports``: each month a pool's report covers, reconciled in the
+        last pass, with its findings; nothing for an operation no report names."""
+        snapshot = self._accounts.snapshot
+        months = () if snapshot is None else snapshot.pool_reports.get(operation_id, ())
+        return {"pool_reports": [reconciliation_to_dict(m) for m in months]} if months else {}
 
     async def _statement(self, operation: OperationConfig, period: str) -> Statement:
         """From the snapshot: the last pass's account and statement inputs (no read); from

@@ -7,6 +7,7 @@ report a new revision that a reading as of before it does not see."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ import pytest
 import yaml
 
 from collector.accounts.pool_reports import pool_reconciliations_as_of
+from collector.accounts.service import AccountsService
 from collector.cli import main
 from collector.clock import FrozenClock
 from collector.commands.pool_report_import import import_pool_report
 from collector.config.load import load_config
+from collector.http.api import AccountsApi
 from collector.store.queries import open_store
 from remittance.pool_reports import Finding, MonthReadings
 from tests.support.scenario import DEMO_ADDRESS, populate, write_config
@@ -123,3 +126,42 @@ def test_a_corrected_report_is_a_revision_unseen_as_of_before_it(
         (Finding("report_api", 3_100_005, 3_000_005, 3_100),),
     )
     assert asyncio.run(reconciled(second)) == (MonthReadings(3_000_005, 3_000_005, None), ())
+
+
+def test_the_live_pass_reconciles_and_the_balance_lists_the_findings(
+    config: Path, tmp_path: Path
+) -> None:
+    report, imported = tmp_path / "report.csv", datetime(2026, 11, 20, tzinfo=UTC)
+    report.write_text(EXAMPLE)
+    loaded = load_config(config)
+    assert asyncio.run(import_pool_report(loaded, report, FrozenClock(imported))) == 0
+
+    async def balances() -> tuple[Mapping[str, object], Mapping[str, object]]:
+        async with open_store(loaded.database, FrozenClock(imported)) as store:
+            accounts = AccountsService(loaded, store, FrozenClock(imported))
+            await accounts.recompute()
+            api = AccountsApi(loaded, store, accounts)
+            balances = await api.balance("op-demo"), await api.balance("op-other")
+            await api.close()
+            return balances
+
+    demo, other = asyncio.run(balances())
+    october, november = demo["pool_reports"]
+    assert october == {
+        "pool": "ocean",
+        "month": "2026-10",
+        "report_sat": 3_100_005,
+        "api_sat": 3_000_005,
+        "chain_sat": None,
+        "findings": [
+            {
+                "leg": "report_api",
+                "left_sat": 3_100_005,
+                "right_sat": 3_000_005,
+                "difference_sat": 100_000,
+                "allowed_sat": 3_100,
+            }
+        ],
+    }
+    assert [f["leg"] for f in november["findings"]] == ["report_api", "api_chain"]
+    assert "pool_reports" not in other
