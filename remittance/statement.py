@@ -45,6 +45,12 @@ from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
 from remittance.obligations import Basis, DayFigures, MissingReason
 from remittance.periods import PeriodKind
+from remittance.pool_report_statement import (
+    section_csv_rows,
+    section_from_list,
+    section_to_list,
+)
+from remittance.pool_reports import Reconciliation
 
 STATEMENT_FORMAT = "reservewatch-statement/1"
 
@@ -194,6 +200,7 @@ class Statement:
     mining_fee: FeeSection | None = None  # the digital-mining fee's quarters (tenge)
     journal: tuple[JournalEntry, ...] = ()  # the regulator's adjustments applied to the account
     written_off_sat: int = 0  # taken off the rules' due by the journal (due_sat is after it)
+    pool_reports: tuple[Reconciliation, ...] = ()  # the pools' reports reconciled, by month
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -533,6 +540,12 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
         ),
         # Only where there is an entry: statements without one keep their bytes.
         **({"journal": [e.listed() for e in statement.journal]} if statement.journal else {}),
+        # Only where a pool's report names the period: other statements keep their bytes.
+        **(
+            {"pool_reports": section_to_list(statement.pool_reports)}
+            if statement.pool_reports
+            else {}
+        ),
     }
 
 
@@ -781,6 +794,9 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         mining_fee=fee_from_dict(data["mining_fee"]) if root.has("mining_fee") else None,
         journal=tuple(_journal_entry(item) for item in root.optional_children("journal")),
         written_off_sat=summary.integer("written_off_sat") if summary.has("written_off_sat") else 0,
+        pool_reports=section_from_list(operation.text("id"), data["pool_reports"])
+        if root.has("pool_reports")
+        else (),
     )
 
 
@@ -932,4 +948,6 @@ def render_csv(statement: Statement) -> bytes:
     )
     if statement.mining_fee is not None:
         writer.writerows(fee_csv_rows(statement.mining_fee))
+    if statement.pool_reports:
+        writer.writerows(section_csv_rows(statement.pool_reports))
     return buffer.getvalue().encode()

@@ -7,6 +7,8 @@ report a new revision that a reading as of before it does not see."""
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -165,3 +167,57 @@ def test_the_live_pass_reconciles_and_the_balance_lists_the_findings(
     }
     assert [f["leg"] for f in november["findings"]] == ["report_api", "api_chain"]
     assert "pool_reports" not in other
+
+
+def _statement_of_october(config: Path, out: Path, fmt: str, language: str = "en") -> None:
+    report = out.parent / "report.csv"
+    report.write_text(EXAMPLE)
+    loaded = load_config(config)
+    imported = datetime(2026, 11, 20, tzinfo=UTC)
+    asyncio.run(import_pool_report(loaded, report, FrozenClock(imported)))
+    argv = ["statement", "--config", str(config), "--operation", "op-demo", "--period",
+            "2026-10", "--as-of", "2026-11-21T00:00:00+00:00", "--format", fmt, "--out",
+            str(out), "--lang", language]  # fmt: skip
+    assert main(argv) == 0
+    assert main(["statement", "verify", str(out), "--config", str(config)]) == 0
+
+
+def test_the_statement_of_october_carries_its_finding_in_json_and_csv(
+    config: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "statement.json"
+    _statement_of_october(config, out, "json")
+    [october] = json.loads(out.read_text())["statement"]["pool_reports"]
+    assert (october["month"], october["report_sat"], october["chain_sat"]) == (
+        "2026-10",
+        3_100_005,
+        None,
+    )
+    assert [f["difference_sat"] for f in october["findings"]] == [100_000]
+    csv_out = tmp_path / "statement.csv"
+    _statement_of_october(config, csv_out, "csv")
+    [row] = [line for line in csv_out.read_text().splitlines() if line.startswith("pool_report,")]
+    assert row == "pool_report,ocean,2026-10,3100005,3000005,,report_api"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Pools' reports to the tax authority, reconciled", "not observable",
+                "Finding, ocean 2026-10, report vs the pool's API: 3,100,005 and 3,000,005 sat "
+                "differ by 100,000 sat, above the 3,100 sat allowed."]),
+        ("ru", ["Отчёты пулов в налоговый орган, сверка", "не наблюдается", "100 000"]),
+        ("kk", ["Пулдардың салық органына есептері, салыстырылған", "бақыланбайды", "100 000"]),
+    ],
+)  # fmt: skip
+def test_the_pdf_states_the_finding_in_its_language(
+    config: Path, tmp_path: Path, language: str, words: list[str]
+) -> None:
+    out = tmp_path / f"statement-{language}.pdf"
+    _statement_of_october(config, out, "pdf", language)
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    for word in words:
+        assert word in flat, word
