@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from remittance.errors import StatementFormatError
@@ -140,7 +140,7 @@ def section_story(
             ]
         )
     )
-    story.append(table)
+    story += [table, Spacer(1, 2 * mm)]
     for m in months:
         for f in m.findings:
             text = _(
