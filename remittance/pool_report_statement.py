@@ -141,18 +141,46 @@ def section_story(
         )
     )
     story += [table, Spacer(1, 2 * mm)]
-    for m in months:
-        for f in m.findings:
-            text = _(
-                "Finding, {pool} {month}, {leg}: {left} and {right} sat differ by {difference} "
-                "sat, above the {allowed} sat allowed.",
-                pool=m.pool,
-                month=f"{m.month:%Y-%m}",
-                leg=_(LEG_WORDS[f.leg]),
-                left=words.sat(f.left_sat),
-                right=words.sat(f.right_sat),
-                difference=words.sat(abs(f.difference_sat)),
-                allowed=words.sat(f.allowed_sat),
-            )
-            story.append(Paragraph(escape(text), styles["Normal"]))
+    story += [
+        Paragraph(escape(finding_text(f, words)), styles["Normal"]) for f in findings_list(months)
+    ]
     return story
+
+
+def findings_list(reconciled: Iterable[Reconciliation]) -> list[dict[str, object]]:
+    """Every finding of ``reconciled`` as the regulator's reserve report lists it: by
+    operation, month and pool, in :data:`remittance.pool_reports.LEGS` order."""
+    return [
+        {
+            "operation": m.operation_id,
+            "pool": m.pool,
+            "month": f"{m.month:%Y-%m}",
+            "leg": f.leg,
+            "left_sat": f.left_sat,
+            "right_sat": f.right_sat,
+            "difference_sat": f.difference_sat,
+            "allowed_sat": f.allowed_sat,
+        }
+        for m in sorted(reconciled, key=lambda m: (m.operation_id, m.month, m.pool))
+        for f in m.findings
+    ]
+
+
+FINDING_COLUMNS = (
+    "operation", "pool", "month", "leg", "left_sat", "right_sat", "difference_sat", "allowed_sat",
+)  # fmt: skip
+
+
+def finding_text(finding: Mapping[str, Any], words: Wording) -> str:
+    """One listed finding (:func:`findings_list`) in ``words``' language."""
+    return words.text(
+        "Finding, {pool} {month}, {leg}: {left} and {right} sat differ by {difference} "
+        "sat, above the {allowed} sat allowed.",
+        pool=finding["pool"],
+        month=finding["month"],
+        leg=words.text(LEG_WORDS[finding["leg"]]),
+        left=words.sat(finding["left_sat"]),
+        right=words.sat(finding["right_sat"]),
+        difference=words.sat(abs(finding["difference_sat"])),
+        allowed=words.sat(finding["allowed_sat"]),
+    )

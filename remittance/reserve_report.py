@@ -33,6 +33,8 @@ from remittance.money import sat_to_btc_text
 from remittance.official_price import WorkingCalendar, official_doc, official_rows
 from remittance.periods import Period
 from remittance.periods import iso_instant as _iso
+from remittance.pool_report_statement import FINDING_COLUMNS, findings_list
+from remittance.pool_reports import Reconciliation
 from remittance.reserve import (
     HOLDINGS_AT_RULE,
     RULE,
@@ -238,6 +240,7 @@ class ReportInputs:
     official_prices: Mapping[date, Decimal] = field(default_factory=dict)  # by price day
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     journal: Sequence[JournalEntry] = ()  # the regulator's journal recorded by the instant
+    pool_reports: Sequence[Reconciliation] = ()  # the pools' reports reconciled by the instant
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -495,6 +498,10 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         # Only where there is one: a report without the journal keeps its bytes.
         **({"refunds": [_refund_doc(m) for m in refunded]} if refunded else {}),
         **({"journal": [e.listed() for e in inputs.journal]} if inputs.journal else {}),
+        # Every finding of the pools' reports (only where there is one, as the journal).
+        **(
+            {"pool_report_findings": found} if (found := findings_list(inputs.pool_reports)) else {}
+        ),
         "valuation": _valuation(inputs, start_holdings, end_holdings, end, inflows),
         "official_valuation": _official(inputs, start_holdings, end_holdings, end, inflows),
         "national_hashrate_share": (
@@ -587,6 +594,10 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
                 [(row["txid"], row["status"], row["block_time"] or "", paid["address"],
                   paid["sat"])
                  for row in report["refunds"] for paid in row["paid_to"]])  # fmt: skip
+    if "pool_report_findings" in report:
+        findings = report["pool_report_findings"]
+        section("pool_report_finding", FINDING_COLUMNS,
+                [tuple(f[c] for c in FINDING_COLUMNS) for f in findings])  # fmt: skip
     if "journal" in report:
         section("journal", ["entry"],
                 [(entry_line(JournalEntry.from_dict(e)),) for e in report["journal"]])  # fmt: skip

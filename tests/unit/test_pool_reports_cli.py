@@ -215,9 +215,42 @@ def test_the_pdf_states_the_finding_in_its_language(
 ) -> None:
     out = tmp_path / f"statement-{language}.pdf"
     _statement_of_october(config, out, "pdf", language)
-    text = subprocess.run(
-        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    flat = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    flat = _pdf_text(out)
     for word in words:
         assert word in flat, word
+
+
+def test_the_reserve_report_lists_every_finding_in_json_csv_and_the_pdf(
+    config: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.csv"
+    report.write_text(EXAMPLE)
+    loaded = load_config(config)
+    asyncio.run(import_pool_report(loaded, report, FrozenClock(datetime(2026, 11, 20, tzinfo=UTC))))
+    common = ["report", "reserve", "--config", str(config), "--period", "2026-11", "--as-of",
+              "2026-11-21T00:00:00+00:00"]  # fmt: skip
+    outs = {fmt: tmp_path / f"reserve.{fmt}" for fmt in ("json", "csv", "pdf")}
+    for out in outs.values():
+        assert main([*common, "--out", str(out)]) == 0
+    kazakh = tmp_path / "reserve-kk.pdf"
+    assert main([*common, "--out", str(kazakh), "--lang", "kk"]) == 0
+    listed = json.loads(outs["json"].read_text())["report"]["pool_report_findings"]
+    assert [(f["operation"], f["month"], f["leg"], f["difference_sat"]) for f in listed] == [
+        ("op-demo", "2026-10", "report_api", 100_000),
+        ("op-demo", "2026-11", "report_api", 200_000),
+        ("op-demo", "2026-11", "api_chain", -200_000),
+    ]
+    assert (
+        "pool_report_finding,op-demo,ocean,2026-10,report_api,3100005,3000005,100000,3100"
+        in outs["csv"].read_text()
+    )
+    english = _pdf_text(outs["pdf"])
+    assert "op-demo Finding, ocean 2026-10, report vs the pool's API: 3,100,005" in english
+    assert "Сәйкессіздік, ocean 2026-11, пулдың API-і мен блокчейн" in _pdf_text(kazakh)
+
+
+def _pdf_text(pdf: Path) -> str:
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
