@@ -19,7 +19,8 @@ LAW_INPUTS: Final = {
     "fee-payments": "the digital-mining fee's bank transfers (bad rows refused alone, exit 2)",
     "pool-report": "a pool's monthly report to the tax authority of what it distributed to "
     "licensed miners (pool,period,iin_bin,name,licence_number,licence_date,wallet,"
-    "distribution_date,amount_btc; a month with a bad row is not stored, exit 2)",
+    "distribution_date,amount_btc; or FILE.json, an array of such objects; a month with a bad "
+    "row is not stored, exit 2)",
 }
 
 

@@ -12,6 +12,9 @@ the Qoldau.kz API; zakon.kz, 27 Feb 2026), one row per distribution, in the form
   operation's ``license`` and ``licence_date``, where configured, its ``licence_date``;
 - ``wallet``: an address on the configured chain; ``amount_btc``: at most 8 decimals.
 
+A file named ``*.json`` is read as a JSON array of rows, each an object with the same keys,
+every value a string (``"amount_btc": "0.031"``: a JSON number would be a float).
+
 The form's own column names and the reports' monthly deadline are unconfirmed: this header is
 reservewatch's, its fields the form's. A bad row is refused alone, its line and why on one line
 of standard error, and the month's report it belongs to (operation, pool, period) is not stored
@@ -22,8 +25,10 @@ was refused.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -115,16 +120,58 @@ def _row(
     )  # fmt: skip
 
 
+def json_rows(text: str, source: str, problems: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """The items of a JSON report (an array of objects with exactly :data:`COLUMNS` as keys,
+    every value a string: an amount as a JSON number would be a float) as ``(where, cells)``;
+    an item of another shape is added to ``problems``."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as err:
+        problems.append(f"{source}:{err.lineno}: not JSON: {err.msg}")
+        return
+    if not isinstance(items, list):
+        problems.append(f"{source}: a JSON report is an array of rows")
+        return
+    for number, item in enumerate(items, start=1):
+        where = f"{source}:item {number}"
+        if not isinstance(item, dict) or set(item) != set(COLUMNS):
+            problems.append(f"{where}: a row is an object with the keys {','.join(COLUMNS)}")
+        elif not all(isinstance(item[c], str) for c in COLUMNS):
+            problems.append(f'{where}: every value is a string (amount_btc too: "0.031")')
+        else:
+            yield where, [item[c].strip() for c in COLUMNS]
+
+
+def parse_pool_report_json(
+    text: str, config: Config, today: date, source: str = "<json>"
+) -> tuple[list[PoolReportRowRecord], list[str]]:
+    """As :func:`parse_pool_report_csv`, from a JSON report (:func:`json_rows`)."""
+    problems: list[str] = []
+    rows = list(json_rows(text, source, problems))
+    return _reports(rows, config, today, source, problems)
+
+
 def parse_pool_report_csv(
     text: str, config: Config, today: date, source: str = "<csv>"
 ) -> tuple[list[PoolReportRowRecord], list[str]]:
     """The rows of every month's report with no refused row, and a line per refused row and
     per month left out for it."""
-    by_iin = {op.tax_identity.iin_bin: op for op in config.operations if op.tax_identity}
     problems: list[str] = []
+    rows = list(csv_rows(text, COLUMNS, source, problems))
+    return _reports(rows, config, today, source, problems)
+
+
+def _reports(
+    rows: list[tuple[str, list[str]]],
+    config: Config,
+    today: date,
+    source: str,
+    problems: list[str],
+) -> tuple[list[PoolReportRowRecord], list[str]]:
+    by_iin = {op.tax_identity.iin_bin: op for op in config.operations if op.tax_identity}
     reports: dict[Key, list[PoolReportRowRecord]] = defaultdict(list)
     spoilt: dict[Key, str] = {}
-    for where, cells in csv_rows(text, COLUMNS, source, problems):
+    for where, cells in rows:
         row = _row(cells, config, by_iin, today)
         if isinstance(row, str):
             problems.append(f"{where}: {row}")
@@ -147,7 +194,8 @@ def parse_pool_report_csv(
 async def import_pool_report(config: Config, path: Path, clock: Clock | None = None) -> int:
     """Import a pool's monthly distribution report; see the module's docstring."""
     clock = clock or SystemClock()
-    rows, problems = _parse(parse_pool_report_csv, config, path, clock)
+    parse = parse_pool_report_json if path.suffix.lower() == ".json" else parse_pool_report_csv
+    rows, problems = _parse(parse, config, path, clock)
     months = len({(r.operation_id, r.pool, r.period) for r in rows})
     added = 0
     if rows:

@@ -254,3 +254,25 @@ def _pdf_text(pdf: Path) -> str:
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def test_a_json_report_in_the_same_fields_is_imported_and_a_number_refused(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fields = HEADER.strip().split(",")
+    october = dict(
+        zip(
+            fields,
+            f"ocean,2026-10,{DEMO},{UNWATCHED},2026-10-31,0.03100005".split(","),
+            strict=True,
+        )
+    )
+    november = {**october, "period": "2026-11", "distribution_date": "2026-11-05"}
+    report = tmp_path / "ocean-report.json"
+    report.write_text(json.dumps([october, {**november, "amount_btc": 0.002}]))
+    assert main(["import", "pool-report", str(report), "--config", str(config)]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(f"{report}:item 2: every value is a string")
+    assert "1 new monthly reports stored, 0 already stored, 1 refused" in out
+    assert main(["pool-reports", "--config", str(config)]) == 1
+    assert "op-demo ocean 2026-10: report 3,100,005 sat" in capsys.readouterr().out
