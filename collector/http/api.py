@@ -35,7 +35,7 @@ from collector.logs import FailureLog
 from collector.metrics.contract import Metric, family
 from collector.store.queries import Store
 from remittance.account import OperationAccount
-from remittance.pool_reports import reconciliation_to_dict
+from remittance.pool_reports import Reconciliation, reconciliation_to_dict
 from remittance.statement import Statement
 
 log = logging.getLogger(__name__)
@@ -218,9 +218,13 @@ class AccountsApi:
     def _pool_reports(self, operation_id: str) -> dict[str, object]:
         """The balance's ``pool_reports``: each month a pool's report covers, reconciled in the
         last pass, with its findings; nothing for an operation no report names."""
-        snapshot = self._accounts.snapshot
-        months = () if snapshot is None else snapshot.pool_reports.get(operation_id, ())
+        months = self.pool_reports(operation_id)
         return {"pool_reports": [reconciliation_to_dict(m) for m in months]} if months else {}
+
+    def pool_reports(self, operation_id: str) -> tuple[Reconciliation, ...]:
+        """The operation's months of the pools' reports, reconciled in the last pass."""
+        snapshot = self._accounts.snapshot
+        return () if snapshot is None else snapshot.pool_reports.get(operation_id, ())
 
     async def _statement(self, operation: OperationConfig, period: str) -> Statement:
         """From the snapshot: the last pass's account and statement inputs (no read); from
@@ -229,8 +233,7 @@ class AccountsApi:
         account = self._account(operation.id)
         inputs = self._accounts.statement_inputs(operation.id)
         fees = self.fees(operation.id)
-        snapshot = self._accounts.snapshot
-        reconciled = () if snapshot is None else snapshot.pool_reports.get(operation.id, ())
+        reconciled = self.pool_reports(operation.id)
         if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
             return statement_from_inputs(
                 operation, period, account, inputs, fees=fees, reconciled=reconciled

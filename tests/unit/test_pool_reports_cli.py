@@ -24,7 +24,9 @@ from collector.clock import FrozenClock
 from collector.commands.pool_report_import import import_pool_report
 from collector.config.load import load_config
 from collector.http.api import AccountsApi
+from collector.http.portal_pages import pool_report_table
 from collector.store.queries import open_store
+from remittance.i18n import wording
 from remittance.pool_reports import Finding, MonthReadings
 from tests.support.scenario import DEMO_ADDRESS, populate, write_config
 
@@ -138,16 +140,22 @@ def test_the_live_pass_reconciles_and_the_balance_lists_the_findings(
     loaded = load_config(config)
     assert asyncio.run(import_pool_report(loaded, report, FrozenClock(imported))) == 0
 
-    async def balances() -> tuple[Mapping[str, object], Mapping[str, object]]:
+    async def balances() -> tuple[Mapping[str, object], Mapping[str, object], str]:
         async with open_store(loaded.database, FrozenClock(imported)) as store:
             accounts = AccountsService(loaded, store, FrozenClock(imported))
             await accounts.recompute()
             api = AccountsApi(loaded, store, accounts)
             balances = await api.balance("op-demo"), await api.balance("op-other")
+            page = pool_report_table(wording("ru"), api.pool_reports("op-demo"))
+            assert pool_report_table(wording("en"), api.pool_reports("op-other")) == ""
             await api.close()
-            return balances
+            return (*balances, page)
 
-    demo, other = asyncio.run(balances())
+    demo, other, page = asyncio.run(balances())
+    assert "Отчёты пулов в налоговый орган, сверка" in page
+    assert "<td>2026-10</td>" in page and "3\u00a0100\u00a0005" in page
+    assert "не наблюдается" in page and "отчёт и API пула; API пула и блокчейн" in page
+    assert "123456789012" not in page and "Demo Mining LLP" not in page
     october, november = demo["pool_reports"]
     assert october == {
         "pool": "ocean",
