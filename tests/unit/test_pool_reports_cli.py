@@ -255,6 +255,12 @@ def test_the_reserve_report_lists_every_finding_in_json_csv_and_the_pdf(
     english = _pdf_text(outs["pdf"])
     assert "op-demo Finding, ocean 2026-10, report vs the pool's API: 3,100,005" in english
     assert "Сәйкессіздік, ocean 2026-11, пулдың API-і мен блокчейн" in _pdf_text(kazakh)
+    page = tmp_path / "public"
+    assert main(["report", "transparency", "--config", str(config), "--out", str(page),
+                 "--as-of", "2026-11-21T00:00:00+00:00"]) == 0  # fmt: skip
+    public = " ".join(f.read_text() for f in page.iterdir())
+    assert "pool_report" not in public and "123456789012" not in public
+    assert "Finding" not in public and "Demo Mining LLP" not in public
 
 
 def _pdf_text(pdf: Path) -> str:
