@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 
 from collector.config.model import Config
 from collector.store.queries import Store
-from collector.store.records import PoolReportRowRecord
+from collector.store.records import PoolReportRowRecord, ReserveOutputRecord
 from remittance.periods import PeriodKind, period_containing
 from remittance.pool_reports import MonthReadings, Reconciliation, reconcile
 
@@ -34,6 +34,7 @@ async def pool_reconciliations_as_of(
     for row in rows:
         reports[row.operation_id, row.pool, row.period].append(row)
     result: dict[str, list[Reconciliation]] = defaultdict(list)
+    outputs: dict[str, list[ReserveOutputRecord]] = {}  # read once per operation
     for (op_id, pool, _), report in reports.items():
         operation = config.operation(op_id)
         month = period_containing(PeriodKind.MONTHLY, report[0].period)
@@ -42,12 +43,13 @@ async def pool_reconciliations_as_of(
         wallets = {row.wallet for row in report}
         chain_sat = None
         if wallets <= set(operation.watched_addresses):
-            outputs = await store.reserve_outputs(
-                op_id, ("confirmed",), ("remittance", "internal", "outflow"), as_of=instant
-            )
+            if op_id not in outputs:
+                outputs[op_id] = await store.reserve_outputs(
+                    op_id, ("confirmed",), ("remittance", "internal", "outflow"), as_of=instant
+                )
             chain_sat = sum(
                 o.amount_sat
-                for o in outputs
+                for o in outputs[op_id]
                 if o.address in wallets
                 and o.block_time is not None
                 and month.contains(o.block_time.astimezone(UTC).date())
