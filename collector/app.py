@@ -38,6 +38,7 @@ from collector.mail.mailer import Mailer
 from collector.metrics import build_registry
 from collector.metrics.contract import Metric
 from collector.metrics.mining_fee import MiningFeeMetrics
+from collector.metrics.pool_reports import PoolReportMetrics
 from collector.metrics.reserve import ReserveMetrics
 from collector.metrics.service import store_families
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
@@ -171,6 +172,9 @@ class Collector:
             chain_metrics.network,
             ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
             MiningFeeMetrics(self._mining_fees),
+            PoolReportMetrics(
+                lambda: None if (s := self.accounts.snapshot) is None else s.pool_reports
+            ),
             valuation.prices,
             valuation.value,
             self.accounts,
@@ -292,7 +296,11 @@ class Collector:
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
                     group.create_task(
-                        mailer.run(self.accounts.next_pass, lambda: self._mining_fees() or {}),
+                        mailer.run(
+                            self.accounts.next_pass,
+                            lambda: self._mining_fees() or {},
+                            lambda: {} if (s := self.accounts.snapshot) is None else s.pool_reports,
+                        ),
                         name="mailer",
                     )
                 group.create_task(self.store_health.run(), name="store-health")

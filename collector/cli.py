@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 from collector import __version__
-from collector.commands import add_fee_inputs, run_import
+from collector import commands as one_shot
 from collector.commands.journal_args import add_journal_parser, run_journal
 from collector.config.load import load_config, reference_problems
 from collector.config.model import Config
@@ -229,8 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            formatter_class=raw)  # fmt: skip
         table.add_argument("file", type=Path, metavar="FILE.csv")
         _config_argument(table)
-    for fee_input in add_fee_inputs(import_commands):  # the digital-mining fee's inputs
-        _config_argument(fee_input)
+    for law_input in one_shot.add_law_inputs(import_commands):  # the fee's, the pools' reports
+        _config_argument(law_input)
 
     proof = commands.add_parser(
         "proof", help="BIP-322 proofs of control of reserve addresses: add, list, message"
@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keygen.add_argument("--out", type=Path, required=True, metavar="KEY.pem")
     add_journal_parser(commands, _config_argument, _instant)
+    one_shot.add_pool_reports_parser(commands, _config_argument, _instant)
     return parser
 
 
@@ -505,7 +506,7 @@ def _statement(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    return run_import(args.import_command, _load(args.config), args.file)
+    return one_shot.run_import(args.import_command, _load(args.config), args.file)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -564,6 +565,7 @@ COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "proof": _proof,
     "keygen": _keygen,
     "journal": lambda args: run_journal(args, _load(args.config)),
+    "pool-reports": lambda args: one_shot.run_pool_reports(args, _load(args.config)),
 }
 """The commands, each run by one function (what the parser's subcommands name)."""
 

@@ -146,6 +146,19 @@ def dashboard() -> Dashboard:
                 width=6,
             )
         )
+        .with_row(row("Pools' reports to the tax authority"))
+        .with_panel(
+            stat(
+                "Report findings (months × legs)",
+                Unit.SHORT,
+                [Query(f"sum(reservewatch_pool_report_findings{{{OP}}}) or vector(0)")],
+                description="Months of the pools' monthly reports whose report, API credit and "
+                "chain disagree beyond the tolerance, summed over legs; 0 also where no report "
+                "names the operation. reservewatch pool-reports lists them.",
+                steps=HIGHER_IS_WORSE,
+                width=24,
+            )
+        )
         .with_row(row("Sites"))
         .with_panel(
             table(

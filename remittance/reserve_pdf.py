@@ -32,6 +32,7 @@ from reportlab.platypus.flowables import Flowable
 from remittance.i18n import Wording, wording
 from remittance.journal import JournalEntry
 from remittance.pdf import BODY_FONT, BOLD_FONT, N_, draw_signature_footer
+from remittance.pool_report_statement import finding_text
 from remittance.signing import (
     PDF_REPORT_DIGEST_LABEL,
     key_id,
@@ -301,6 +302,14 @@ def _story(report: dict[str, Any], w: Wording) -> list[Flowable]:
     ]  # fmt: skip
     story += _unapproved(report, w, heading, zone)
     story += _journal(report, w, heading, zone)
+    if findings := report.get("pool_report_findings"):
+        story += [
+            Spacer(1, 3 * mm),
+            Paragraph(escape(w.text("Pools' reports to the tax authority, reconciled")), heading),
+        ] + [
+            Paragraph(f"<b>{escape(f['operation'])}</b> {escape(finding_text(f, w))}", _SMALL)
+            for f in findings
+        ]
     story += _valuation(report, w, heading)
     story += _official_valuation(w, report.get("official_valuation"))
     share = report.get("national_hashrate_share")

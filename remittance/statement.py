@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -43,14 +43,18 @@ from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
 from remittance.obligations import Basis, DayFigures, MissingReason
 from remittance.periods import PeriodKind
+from remittance.pool_report_statement import (
+    section_from_list,
+    section_to_list,
+)
+from remittance.pool_reports import Reconciliation
+from remittance.statement_reader import StatementReader
 
 STATEMENT_FORMAT = "reservewatch-statement/1"
 
 _SECONDS_PER_DAY = 86_400
 _HS_PER_THS = Decimal(10) ** 12
 _EFFICIENCY_QUANTUM = Decimal("0.01")
-
-_Choice = TypeVar("_Choice", PeriodKind, Basis, MissingReason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,7 @@ class Statement:
     mining_fee: FeeSection | None = None  # the digital-mining fee's quarters (tenge)
     journal: tuple[JournalEntry, ...] = ()  # the regulator's adjustments applied to the account
     written_off_sat: int = 0  # taken off the rules' due by the journal (due_sat is after it)
+    pool_reports: tuple[Reconciliation, ...] = ()  # the pools' reports reconciled, by month
 
     @property
     def missing_days(self) -> tuple[StatementDay, ...]:
@@ -531,136 +536,17 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
         ),
         # Only where there is an entry: statements without one keep their bytes.
         **({"journal": [e.listed() for e in statement.journal]} if statement.journal else {}),
+        # Only where a pool's report names the period: other statements keep their bytes.
+        **(
+            {"pool_reports": section_to_list(statement.pool_reports)}
+            if statement.pool_reports
+            else {}
+        ),
     }
 
 
-class _Reader:
-    """Typed access to parsed JSON, every failure a StatementFormatError naming the field."""
-
-    def __init__(self, data: Mapping[str, Any], path: str) -> None:
-        self._data = data
-        self._path = path
-
-    def _get(self, key: str) -> Any:
-        if key not in self._data:
-            msg = f"statement field {self._path}{key} is missing"
-            raise StatementFormatError(msg)
-        return self._data[key]
-
-    def _fail(self, key: str, wanted: str) -> StatementFormatError:
-        return StatementFormatError(f"statement field {self._path}{key} must be {wanted}")
-
-    def child(self, key: str) -> _Reader:
-        value = self._get(key)
-        if not isinstance(value, dict):
-            raise self._fail(key, "an object")
-        return _Reader(value, f"{self._path}{key}.")
-
-    def children(self, key: str) -> list[_Reader]:
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise self._fail(key, "a list of objects")
-        return [_Reader(item, f"{self._path}{key}[{i}].") for i, item in enumerate(value)]
-
-    def optional_children(self, key: str) -> list[_Reader]:
-        """Like :meth:`children`; absent (written before the field existed) is []."""
-        return self.children(key) if key in self._data else []
-
-    def text(self, key: str) -> str:
-        value = self._get(key)
-        if not isinstance(value, str):
-            raise self._fail(key, "a string")
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        """A string, or None when absent (a statement written before the field existed) or
-        null."""
-        return self.text(key) if self._data.get(key) is not None else None
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self._fail(key, "a list of strings")
-        return tuple(value)
-
-    def days(self, key: str) -> tuple[date, ...]:
-        """A list of ISO days; absent (a statement written before the field existed) is ()."""
-        if key not in self._data:
-            return ()
-        try:
-            return tuple(date.fromisoformat(text) for text in self.texts(key))
-        except ValueError as err:
-            raise self._fail(key, "a list of YYYY-MM-DD days") from err
-
-    def integer(self, key: str) -> int:
-        value = self._get(key)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self._fail(key, "an integer")
-        return value
-
-    def optional_integer(self, key: str) -> int | None:
-        return None if self._get(key) is None else self.integer(key)
-
-    def optional_scalar(self, key: str) -> int | str | None:
-        """An integer, a string or null."""
-        value = self._get(key)
-        return value if isinstance(value, str) or value is None else self.integer(key)
-
-    def has(self, key: str) -> bool:
-        return key in self._data
-
-    def optional_boolean(self, key: str, *, default: bool) -> bool:
-        """true or false; absent (written before the field existed) is `default`."""
-        return self.boolean(key) if key in self._data else default
-
-    def boolean(self, key: str) -> bool:
-        value = self._get(key)
-        if not isinstance(value, bool):
-            raise self._fail(key, "true or false")
-        return value
-
-    def decimal(self, key: str) -> Decimal:
-        text = self.text(key)
-        try:
-            value = Decimal(text)
-        except ArithmeticError as error:
-            raise self._fail(key, "a decimal number in a string") from error
-        if not value.is_finite():
-            raise self._fail(key, "a finite decimal number")
-        return value
-
-    def optional_decimal(self, key: str) -> Decimal | None:
-        return None if self._get(key) is None else self.decimal(key)
-
-    def day(self, key: str) -> date:
-        try:
-            return date.fromisoformat(self.text(key))
-        except ValueError as error:
-            raise self._fail(key, "a YYYY-MM-DD date") from error
-
-    def instant(self, key: str) -> datetime:
-        try:
-            value = datetime.fromisoformat(self.text(key))
-        except ValueError as error:
-            raise self._fail(key, "an ISO 8601 instant") from error
-        if value.utcoffset() is None:
-            raise self._fail(key, "an instant with a UTC offset")
-        return value
-
-    def choice(self, key: str, kind: type[_Choice]) -> _Choice:
-        text = self.text(key)
-        try:
-            return kind(text)
-        except ValueError as error:
-            allowed = ", ".join(member.value for member in kind)
-            raise self._fail(key, f"one of {allowed}") from error
-
-    def optional_choice(self, key: str, kind: type[_Choice]) -> _Choice | None:
-        return None if self._get(key) is None else self.choice(key, kind)
-
-
 def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
-    root = _Reader(data, "")
+    root = StatementReader(data, "")
     if root.text("format") != STATEMENT_FORMAT:
         msg = f"statement format must be {STATEMENT_FORMAT!r}"
         raise StatementFormatError(msg)
@@ -779,10 +665,13 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
         mining_fee=fee_from_dict(data["mining_fee"]) if root.has("mining_fee") else None,
         journal=tuple(_journal_entry(item) for item in root.optional_children("journal")),
         written_off_sat=summary.integer("written_off_sat") if summary.has("written_off_sat") else 0,
+        pool_reports=section_from_list(operation.text("id"), data["pool_reports"])
+        if root.has("pool_reports")
+        else (),
     )
 
 
-def _journal_entry(item: _Reader) -> JournalEntry:
+def _journal_entry(item: StatementReader) -> JournalEntry:
     try:
         return JournalEntry.from_dict(item._data)
     except InvalidInputError as err:

@@ -9,6 +9,7 @@ from remittance.csv_cells import Number, Writer
 from remittance.fee_statement import fee_csv_rows
 from remittance.journal import entry_line
 from remittance.money import sat_to_btc_text
+from remittance.pool_report_statement import section_csv_rows
 from remittance.statement import (
     PoolAmount,
     Statement,
@@ -143,4 +144,6 @@ def render_csv(statement: Statement) -> bytes:
     )
     if statement.mining_fee is not None:
         writer.writerows(fee_csv_rows(statement.mining_fee))
+    if statement.pool_reports:
+        writer.writerows(section_csv_rows(statement.pool_reports))
     return buffer.getvalue().encode()

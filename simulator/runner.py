@@ -52,6 +52,7 @@ from simulator.fee import DEMO_ZONE, fill_fee, site_fee_config
 from simulator.grid_operator import publish_curtailment_order
 from simulator.keys import account_private_key
 from simulator.month import SAMPLED, fill_telemetry
+from simulator.pool_report import LICENCE_DAY, demo_iin_bin, fill_pool_report
 from simulator.world import (
     DUE_DAYS,
     OPERATIONS,
@@ -135,6 +136,10 @@ def demo_config(
                 "id": operation.id,
                 "name": operation.name,
                 "license": operation.license,
+                "tax_identity": {
+                    "iin_bin": demo_iin_bin(operation.id),
+                    "licence_date": LICENCE_DAY,
+                },
                 "remittance": {
                     "rate": operation.rate,
                     "period": "monthly",
@@ -339,6 +344,7 @@ async def _fill_history(
         await store.record_prices(rates)
         written = await fill_telemetry(store, start, end, step=HISTORY_STEP)
         await fill_fee(store, config, now, zone)
+        await fill_pool_report(store, now)
         return written
     finally:
         await engine.dispose()

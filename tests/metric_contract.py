@@ -31,6 +31,8 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_mining_fee_overdue_kzt",
         "reservewatch_mining_fee_problem_sites",
         "reservewatch_mining_fee_refused",
+        # The pools' reports reconciled.
+        "reservewatch_pool_report_findings",
         # Sources.
         "reservewatch_source_up",
         "reservewatch_source_last_success_timestamp_seconds",

@@ -25,6 +25,7 @@ from collector.accounts.compute import (
 )
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.mining_fee import mining_fees_as_of
+from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import LiveReserve
 from collector.accounts.snapshot import AccountsSnapshot
 from collector.accounts.statement_inputs import (
@@ -172,6 +173,7 @@ class AccountsService:
             log.info("account recomputed again", extra={"operation": operation_id})
         reserve = await self._reserve.read(self._store, self._config, instant)
         mining_fees = await mining_fees_as_of(self._store, self._config, instant)
+        pool_reports = await pool_reconciliations_as_of(self._store, self._config, instant)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
@@ -193,6 +195,7 @@ class AccountsService:
             computed_at=self._clock.now(),
             reserve=reserve,
             mining_fees=MappingProxyType(mining_fees),
+            pool_reports=MappingProxyType(pool_reports),
         )
         self._pass_number += 1
         self._passed.set()

@@ -21,12 +21,14 @@ from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.mining_fee import OperationFees, mining_fees_as_of
+from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import ReserveFigures, reserve_figures
 from collector.accounts.statement_inputs import StatementInputs
 from collector.accounts.terms import known_config
 from collector.config.model import Config
 from collector.store.queries import Store
 from remittance.account import OperationAccount
+from remittance.pool_reports import Reconciliation
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class AccountsSnapshot:
     reserve: ReserveFigures | None = None
     # The digital-mining fee of each operation with a site owing it.
     mining_fees: Mapping[str, OperationFees] = field(default_factory=dict)
+    # The pools' monthly reports reconciled, of each operation a report names.
+    pool_reports: Mapping[str, tuple[Reconciliation, ...]] = field(default_factory=dict)
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
@@ -78,6 +82,7 @@ async def snapshot_as_of(
     # The reserve's figures are the whole reserve's: not read for one operation's statement.
     reserve = None if operation_id else await reserve_figures(store, config, as_of=instant)
     mining_fees = await mining_fees_as_of(store, config, instant, operation_id)
+    pool_reports = await pool_reconciliations_as_of(store, config, instant, operation_id)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
@@ -87,4 +92,5 @@ async def snapshot_as_of(
         stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
         reserve=reserve,
         mining_fees=MappingProxyType(mining_fees),
+        pool_reports=MappingProxyType(pool_reports),
     )

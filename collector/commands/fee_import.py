@@ -30,7 +30,7 @@ from collector.clock import Clock, SystemClock
 from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
 from collector.config.model import Config, regulator_zone
 from collector.store.queries import Store, open_store
-from collector.store.records import FeePaymentRecord, GridMeterRecord
+from collector.store.records import FeePaymentRecord, GridMeterRecord, PoolReportRowRecord
 
 METER_COLUMNS = ("site", "period", "energy_kwh")
 PAYMENT_COLUMNS = ("date", "operation", "amount_kzt", "reference")
@@ -41,7 +41,7 @@ _KZT = re.compile(r"\d{1,15}(\.\d{1,2})?")
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 WH_PER_KWH = 1000
 TIYN_PER_KZT = 100
-Row = TypeVar("Row", GridMeterRecord, FeePaymentRecord)
+Row = TypeVar("Row", GridMeterRecord, FeePaymentRecord, PoolReportRowRecord)
 
 
 def _period(text: str) -> tuple[date, str] | str:

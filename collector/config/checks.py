@@ -27,6 +27,23 @@ def service_account_problem(site_id: str, mqtt_username: str | None) -> str | No
     )
 
 
+def _shared_tax_identities(operations: Sequence[OperationConfig]) -> list[str]:
+    """A pool report's row finds its operation by IIN/BIN: two operations with one would make
+    it guess."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, operation in enumerate(operations):
+        if operation.tax_identity is None:
+            continue
+        held = first.setdefault(operation.tax_identity.iin_bin, index)
+        if held != index:
+            problems.append(
+                f"operations[{index}].tax_identity.iin_bin: also operations[{held}]'s; a pool "
+                "report's row finds its operation by IIN/BIN"
+            )
+    return problems
+
+
 def cross_field_problems(
     operations: Sequence[OperationConfig],
     reserve: ReserveConfig,
@@ -79,6 +96,7 @@ def cross_field_problems(
                     f"{here}: reserve address {address} is also declared at {first}; "
                     "an address belongs to one operation"
                 )
+    problems += _shared_tax_identities(operations)
     holders = set(seen_ops)
     named: list[tuple[str, str, list[tuple[str, WalletConfig]]]] = [
         ("intake", "case", [(c.case, c) for c in reserve.intake]),

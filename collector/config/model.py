@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from collector.config.checks import cross_field_problems
 from collector.config.mining_fee import MiningFeeConfig
+from collector.config.pool_reports import PoolReportsConfig
 from collector.config.sections import (
     ApiConfig,
     CalendarConfig,
@@ -47,6 +48,7 @@ class Config(BaseSettings):
     api: ApiConfig = ApiConfig()
     statement: StatementConfig = StatementConfig()
     mining_fee: MiningFeeConfig = MiningFeeConfig()
+    pool_reports: PoolReportsConfig = PoolReportsConfig()
     operations: tuple[OperationConfig, ...] = ()
 
     @field_validator("database", mode="before")

@@ -23,6 +23,7 @@ from collector.bitcoin.address import normalise_address
 from collector.clock import iana_zone
 from collector.config.base import CaseId, Frozen, Identifier
 from collector.config.mining_fee import SiteFeeConfig
+from collector.config.pool_reports import TaxIdentity
 from collector.sources.pools.registry import DESCRIPTORS
 from collector.sources.pools.settings import PoolAccountSettings
 from remittance.cases import CaseHistory, StateChange
@@ -515,6 +516,8 @@ class OperationConfig(Frozen):
     contacts: tuple[str, ...] = ()
     # What its statements, portal pages and reminders are written in (kk, ru or en).
     language: Literal["kk", "ru", "en"] = "en"
+    # As the pools' reports to the tax authority name it (never public).
+    tax_identity: TaxIdentity | None = None
 
     @property
     def watched_addresses(self) -> tuple[str, ...]:

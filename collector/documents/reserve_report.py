@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.accounts.journal import read_journal
+from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import WalletProof, coin_of, proof_rules, wallet_proofs
 from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.accounts.terms import terms_documents
@@ -45,8 +46,8 @@ from remittance.reserve_report import (
     build_report,
     operation_row,
     pending_doc,
-    render_report_csv,
 )
+from remittance.reserve_report_csv import render_report_csv
 from remittance.signing import report_sha256, sign_report_csv, sign_report_json
 
 FORMATS = {".json": "json", ".csv": "csv", ".pdf": "pdf"}
@@ -131,6 +132,11 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         official_prices=official,
         calendar=config.calendar.working_calendar(),
         journal=(await read_journal(store, config, as_of)).entries,
+        pool_reports=[
+            month
+            for months in (await pool_reconciliations_as_of(store, config, as_of)).values()
+            for month in months
+        ],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,8 @@ from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.fee_statement import fee_section
 from remittance.periods import parse_period_label
+from remittance.pool_report_statement import months_in
+from remittance.pool_reports import Reconciliation
 from remittance.signing import (
     load_public_key,
     new_private_key,
@@ -72,6 +74,7 @@ async def build_statement_from_store(
         period,
         snapshot.accounts[operation.id],
         fees=snapshot.mining_fees.get(operation.id),
+        reconciled=snapshot.pool_reports.get(operation.id, ()),
     )
 
 
@@ -83,6 +86,7 @@ async def statement_of_account(
     issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
     *,
     fees: OperationFees | None = None,
+    reconciled: Sequence[Reconciliation] = (),
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
     with the restatements of closed periods and the period's energy, read from the store.
@@ -103,6 +107,7 @@ async def statement_of_account(
         account,
         StatementInputs(as_of, {period: energy}, tuple(restatements), recorded),
         fees=fees,
+        reconciled=reconciled,
     )
 
 
@@ -113,9 +118,11 @@ def statement_from_inputs(
     inputs: StatementInputs,
     *,
     fees: OperationFees | None = None,
+    reconciled: Sequence[Reconciliation] = (),
 ) -> Statement:
     """The statement of ``period`` from an account and its statement inputs (pure: no read),
-    with the digital-mining fee's section where ``fees`` are given."""
+    with the digital-mining fee's section where ``fees`` are given and the pools' reports'
+    months of the period among ``reconciled``."""
     try:
         statement = build_statement(
             account,
@@ -137,6 +144,8 @@ def statement_from_inputs(
             fees.standings, fees.credit_tiyn, (days.start, days.end), fees.time_zone
         )
         statement = replace(statement, mining_fee=section)
+    if months := months_in(reconciled, days.start, days.end):
+        statement = replace(statement, pool_reports=months)
     if not inputs.terms_recorded:
         # None of the operation's terms were recorded by then: the file's were used, and a
         # later edit of the file gives another statement as of the same instant.

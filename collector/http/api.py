@@ -36,6 +36,7 @@ from collector.metrics.contract import Metric
 from collector.metrics.service import api_families
 from collector.store.queries import Store
 from remittance.account import OperationAccount
+from remittance.pool_reports import Reconciliation, reconciliation_to_dict
 from remittance.statement import Statement
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,19 @@ class AccountsApi:
                 for s in ledger.settlements
             ],
             **_fee_balance(self.fees(operation_id)),
+            **self._pool_reports(operation_id),
         }
+
+    def _pool_reports(self, operation_id: str) -> dict[str, object]:
+        """The balance's ``pool_reports``: each month a pool's report covers, reconciled in the
+        last pass, with its findings; nothing for an operation no report names."""
+        months = self.pool_reports(operation_id)
+        return {"pool_reports": [reconciliation_to_dict(m) for m in months]} if months else {}
+
+    def pool_reports(self, operation_id: str) -> tuple[Reconciliation, ...]:
+        """The operation's months of the pools' reports, reconciled in the last pass."""
+        snapshot = self._accounts.snapshot
+        return () if snapshot is None else snapshot.pool_reports.get(operation_id, ())
 
     async def _statement(self, operation: OperationConfig, period: str) -> Statement:
         """From the snapshot: the last pass's account and statement inputs (no read); from
@@ -221,8 +234,11 @@ class AccountsApi:
         account = self._account(operation.id)
         inputs = self._accounts.statement_inputs(operation.id)
         fees = self.fees(operation.id)
+        reconciled = self.pool_reports(operation.id)
         if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
-            return statement_from_inputs(operation, period, account, inputs, fees=fees)
+            return statement_from_inputs(
+                operation, period, account, inputs, fees=fees, reconciled=reconciled
+            )
         return await statement_of_account(
             self._store,
             operation,
@@ -230,6 +246,7 @@ class AccountsApi:
             account,
             self._accounts.issued_dues(operation.id),
             fees=fees,
+            reconciled=reconciled,
         )
 
     def fees(self, operation_id: str) -> OperationFees | None:

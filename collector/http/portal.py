@@ -62,6 +62,7 @@ from collector.http.server import (
 )
 from remittance.account import OperationAccount
 from remittance.i18n import LANGUAGES, Wording, wording
+from remittance.pool_reports import Reconciliation
 
 SESSION_COOKIE = "reservewatch_session"
 LOGIN_CSRF_COOKIE = "reservewatch_login_csrf"
@@ -94,6 +95,9 @@ class PortalReports(Protocol):
 
     def fees(self, operation_id: str) -> OperationFees | None:
         """The operation's digital-mining fee of the last pass (None: it owes none)."""
+
+    def pool_reports(self, operation_id: str) -> tuple[Reconciliation, ...]:
+        """The operation's months of the pools' reports, reconciled in the last pass."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +370,7 @@ class Portal:
             qr_svg=qr,
             digests=digests,
             fees=self._reports.fees(operation.id),
+            reconciled=self._reports.pool_reports(operation.id),
         )
         return self._html(page)
 

@@ -20,6 +20,8 @@ from collector.accounts.mining_fee import OperationFees
 from collector.bitcoin.payment import accruing_text, payment_breakdown
 from collector.http.portal_view import OperationView
 from remittance.i18n import Wording
+from remittance.pool_report_statement import LEG_WORDS
+from remittance.pool_reports import Reconciliation
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 """Each language named in itself, in the order the language links show them."""
@@ -185,6 +187,7 @@ def operation_page(
     qr_svg: str,
     digests: Sequence[tuple[str, str]],
     fees: OperationFees | None = None,
+    reconciled: Sequence[Reconciliation] = (),
 ) -> str:
     """An operation's balance, deadline, what to pay (address, amount, BIP-21 URI and its QR
     code) and its statements with their SHA-256."""
@@ -259,7 +262,7 @@ def operation_page(
         f'<th class="n">{labels["due_btc"]}</th><th class="n">{labels["unpaid_btc"]}</th>'
         f"<th>{labels['download']}</th><th>{labels['statement_sha_256']}</th></tr>"
         f"{statements}</table></div><p>{labels['verify_note']}</p>"
-        f"{fee_table(words, fees, view.zone)}"
+        f"{fee_table(words, fees, view.zone)}{pool_report_table(words, reconciled)}"
         f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
     )
     return _page(words, view.name, body, who=who, csrf=csrf)
@@ -291,6 +294,35 @@ def fee_table(words: Wording, fees: OperationFees | None, zone: str) -> str:
         f"<h3>{escape(_('Digital-mining fee (tenge per kWh, by quarter)'))}</h3>"
         f'<div class="wide"><table id="mining-fee"><tr>{head}</tr>{rows}</table></div>'
         f"<p>{escape(_('The fee is paid by bank transfer, not to the reserve address.'))}</p>"
+    )
+
+
+def pool_report_table(words: Wording, reconciled: Sequence[Reconciliation]) -> str:
+    """The pools' reports reconciled, newest month first: the three readings and the legs
+    beyond the tolerance; nothing for an operation no report names (never its IIN/BIN)."""
+    if not reconciled:
+        return ""
+    _ = words.text
+
+    def cell(amount_sat: int | None) -> str:
+        return escape(_("not observable") if amount_sat is None else words.sat(amount_sat))
+
+    rows = "".join(
+        f"<tr><td>{escape(m.pool)}</td><td>{m.month:%Y-%m}</td>"
+        f'<td class="n">{cell(m.readings.report_sat)}</td>'
+        f'<td class="n">{cell(m.readings.api_sat)}</td>'
+        f'<td class="n">{cell(m.readings.chain_sat)}</td>'
+        f"<td{' class=due' if m.findings else ''}>"
+        f"{escape('; '.join(_(LEG_WORDS[f.leg]) for f in m.findings) or _('none'))}</td></tr>"
+        for m in sorted(reconciled, key=lambda m: (m.month, m.pool), reverse=True)
+    )
+    headers = (_("Pool"), _("Month"), _("Report, sat"), _("Pool's API, sat"), _("Chain, sat"),
+               _("Findings"))  # fmt: skip
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    title = escape(_("Pools' reports to the tax authority, reconciled"))
+    return (
+        f"<h3>{title}</h3>"
+        f'<div class="wide"><table id="pool-reports"><tr>{head}</tr>{rows}</table></div>'
     )
 
 

@@ -48,6 +48,7 @@ from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.i18n import wording
 from remittance.obligations import Obligation
+from remittance.pool_reports import Reconciliation
 from remittance.statement import Statement
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,7 @@ async def mail_closed_periods(
     store: Store,
     accounts: Mapping[str, OperationAccount],
     fees: Mapping[str, OperationFees] | None = None,
+    reconciled: Mapping[str, tuple[Reconciliation, ...]] | None = None,
 ) -> list[tuple[str, str]]:
     """Send every operation's latest closed period once its inputs are final, and a
     correction for a period already sent whose due has changed since; return what was sent.
@@ -186,7 +188,8 @@ async def mail_closed_periods(
     What is sent is decided and written from the same snapshot: each operation's account in
     ``accounts`` as of its own instant (the statement states that account, never one computed
     again at another instant), and the documents are kept as issued under that instant;
-    ``fees``, the same snapshot's digital-mining fees (the statements' fee section).
+    ``fees``, the same snapshot's digital-mining fees (the statements' fee section), and
+    ``reconciled`` its pools' reports reconciled (their section).
 
     One operation (or period) whose statement cannot be built or signed never stops the
     others: it is logged (one warning line, no traceback) and the rest are mailed; then
@@ -202,8 +205,9 @@ async def mail_closed_periods(
         account = accounts.get(operation.id)
         if not operation.contacts or account is None:
             continue
-        fee = (fees or {}).get(operation.id)
-        failed.extend(await _mail_operation(smtp, store, (operation, account, fee), key, sent))
+        figures = (operation, account, (fees or {}).get(operation.id))
+        months = (reconciled or {}).get(operation.id, ())
+        failed.extend(await _mail_operation(smtp, store, figures, key, sent, reconciled=months))
     if failed:
         raise MailingIncomplete(failed, sent)
     return sent
@@ -215,6 +219,8 @@ async def _mail_operation(
     figures: tuple[OperationConfig, OperationAccount, OperationFees | None],
     key: Ed25519PrivateKey,
     sent: list[tuple[str, str]],
+    *,
+    reconciled: tuple[Reconciliation, ...] = (),
 ) -> list[str]:
     """Mail one operation's due statements (see :func:`mail_closed_periods`), appending each
     sent one to ``sent``; return one line for each period whose statement could not be built
@@ -240,7 +246,7 @@ async def _mail_operation(
             correction = False
         try:
             statement = await statement_of_account(
-                store, operation, period, account, issued, fees=fees
+                store, operation, period, account, issued, fees=fees, reconciled=reconciled
             )
             documents = {
                 "pdf": sign(statement, "pdf", key, operation.language),
@@ -343,17 +349,21 @@ class Mailer:
         self,
         next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]],
         fees: Callable[[], Mapping[str, OperationFees]] = dict,
+        reconciled: Callable[[], Mapping[str, tuple[Reconciliation, ...]]] = dict,
     ) -> None:
-        """After each pass, mail from its accounts and its fees (``fees`` reads the same
-        snapshot: nothing awaits between the two)."""
+        """After each pass, mail from its accounts, its fees and its pools' reports
+        reconciled (``fees`` and ``reconciled`` read the same snapshot: nothing awaits
+        between them)."""
         while True:
             accounts = await next_pass()
-            pass_fees = fees()
+            pass_fees, pass_reconciled = fees(), reconciled()
             now = self._clock.now()
             incomplete: MailingIncomplete | None = None
             try:
                 try:
-                    await mail_closed_periods(self._config, self._store, accounts, pass_fees)
+                    await mail_closed_periods(
+                        self._config, self._store, accounts, pass_fees, pass_reconciled
+                    )
                 except MailingIncomplete as err:
                     incomplete = err  # the others were mailed; reminders still go out
                 await remind_before_deadlines(self._config, self._store, accounts, now)

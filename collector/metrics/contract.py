@@ -265,6 +265,14 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "operation",
             "reason",
         ),
+        # The pools' monthly reports reconciled (see collector/metrics/pool_reports.py).
+        "reservewatch_pool_report_findings": _g(
+            "Months of a pool's reports to the tax authority whose two readings (leg: "
+            "report_api, report_chain, api_chain) differ beyond the tolerance.",
+            "operation",
+            "pool",
+            "leg",
+        ),
         # Remittance, per operation.
         "reservewatch_operation_info": _g(
             "A watched operation, with its name and licence.", "operation", "name", "license"

@@ -76,7 +76,15 @@ TABLE: Final = (
         ),
         poller_families,
     ),
-    Row(PoolMetrics, _starting("reservewatch_pool_"), pool_families),
+    Row(
+        PoolMetrics,
+        (
+            "reservewatch_pool_hashrate_hashes_per_second",
+            "reservewatch_pool_workers",
+            "reservewatch_pool_unknown_rows",
+        ),
+        pool_families,
+    ),
     Row(NetworkStatus, _starting("reservewatch_network_"), network_families),
     Row(LatestPrices, ("reservewatch_price_btc_usd",), price_families),
     Row(ReserveValue, _starting("reservewatch_reserve_value_"), value_families),

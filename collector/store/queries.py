@@ -17,6 +17,7 @@ from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
 from collector.store.journal import JournalStore
 from collector.store.mining_fee import MiningFeeStore
+from collector.store.pool_reports import PoolReportStore
 from collector.store.pools import PoolStore
 from collector.store.prices import PriceProofStore
 from collector.store.telemetry import TelemetryStore
@@ -30,6 +31,7 @@ class Store(
     PriceProofStore,
     MiningFeeStore,
     JournalStore,
+    PoolReportStore,
 ):
     """The collector's store: one façade over each family of tables (a module each). Build
     with an engine; call :meth:`close` when done."""

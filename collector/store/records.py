@@ -219,3 +219,21 @@ class FeePaymentRecord:
     paid_on: date
     amount_tiyn: int
     observed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolReportRowRecord:
+    """A row of ``pool``'s report for the month starting ``period``: ``amount_sat`` distributed
+    to ``wallet`` of ``operation_id`` on ``distributed_on``; ``observed_at`` when imported."""
+
+    operation_id: str
+    pool: str
+    period: date
+    line: int
+    miner_name: str
+    licence_number: str
+    licence_date: date
+    wallet: str
+    distributed_on: date
+    amount_sat: int
+    observed_at: datetime | None = None

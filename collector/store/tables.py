@@ -506,3 +506,23 @@ class JournalRecord(Base):
     document: Mapped[str] = mapped_column(Text)
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(88))
+
+
+class PoolReportRow(Base):
+    """One row of a pool's monthly distribution report to the tax authority, as imported: a
+    month's report (operation, pool, period) is stored whole at each revision, observed when
+    imported; the operation is found by its IIN/BIN, which is not stored."""
+
+    __tablename__ = "pool_report_rows"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    pool: Mapped[str] = mapped_column(String(31), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)  # its order in the report
+    miner_name: Mapped[str] = mapped_column(String(200))
+    licence_number: Mapped[str] = mapped_column(String(100))
+    licence_date: Mapped[date] = mapped_column(Date)
+    wallet: Mapped[str] = mapped_column(String(90))
+    distributed_on: Mapped[date] = mapped_column(Date)
+    amount_sat: Mapped[int] = mapped_column(BigInteger)

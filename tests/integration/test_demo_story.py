@@ -37,6 +37,12 @@ from remittance.account import OperationAccount
 from remittance.money import round_half_up_sat
 from remittance.reserve_report import build_report
 from remittance.signing import new_private_key, private_key_pem
+from simulator.pool_report import (
+    REPORTED_OPERATION,
+    REPORTED_SAT,
+    REPORTING_POOL,
+    fill_pool_report,
+)
 from simulator.world import (
     FORFEITURE_ORDER,
     OPERATIONS,
@@ -97,6 +103,8 @@ async def _tell_all(root: Path) -> dict[str, Story]:
                         os.environ.pop(k, None)
                     else:
                         os.environ[k] = v
+            # As the demo stores it with its history: F2Pool's report on ekibastuz-1.
+            await fill_pool_report(collector.store, now)
             collectors[name] = (world, collector)
         passes = await asyncio.gather(*(c.run_once() for _, c in collectors.values()))
         stories: dict[str, Story] = {}
@@ -188,3 +196,22 @@ def test_the_seized_case_is_forfeited_in_the_middle_of_the_story_month(
         assert apart == [(SEIZED_CASE, "order_pending", SEIZED_SAT)]
     else:
         assert apart == []
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.parametrize("instant", PINNED_INSTANTS)
+def test_f2pools_report_on_ekibastuz_1_is_listed_as_a_finding(
+    stories: dict[str, Story], instant: str
+) -> None:
+    """The demo's pool report (2.5 BTC for the month before now, to the watched reserve
+    address) is far from both the pool API's credit and the chain: the reserve report lists
+    it."""
+    listed = stories[instant].reserve["pool_report_findings"]
+    [report_api] = [f for f in listed if f["leg"] == "report_api"]
+    assert (report_api["operation"], report_api["pool"], report_api["left_sat"]) == (
+        REPORTED_OPERATION,
+        REPORTING_POOL,
+        REPORTED_SAT,
+    )
+    assert "report_chain" in {f["leg"] for f in listed}

@@ -386,3 +386,29 @@ def test_a_release_order_s_destination_must_be_an_address_of_the_chain() -> None
                "destination": "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"}  # fmt: skip
     [line] = problems(_case(release))
     assert line.startswith("site.yaml: reserve.intake[0].states[0].destination: ")
+
+
+IDENTITY = {"iin_bin": "123456789012", "licence_date": "2024-03-01"}
+
+
+def test_two_operations_with_one_iin_bin_are_refused_naming_both() -> None:
+    second = operation(
+        id="second", sites=[], pools=[], reserve_addresses=[OTHER_ADDRESS], tax_identity=IDENTITY
+    )
+    assert problems({"operations": [operation(tax_identity=IDENTITY), second]}) == [
+        "site.yaml: operations[1].tax_identity.iin_bin: also operations[0]'s; a pool report's "
+        "row finds its operation by IIN/BIN"
+    ]
+
+
+def test_an_iin_bin_is_twelve_digits() -> None:
+    [line] = problems({"operations": [operation(tax_identity={"iin_bin": "12345"})]})
+    assert line.startswith("site.yaml: operations[0].tax_identity.iin_bin:")
+
+
+def test_the_tolerance_defaults_to_1000_sat_or_a_tenth_of_a_percent() -> None:
+    config = parse_config({"operations": [operation(tax_identity=IDENTITY)]}, "site.yaml")
+    assert config.pool_reports.tolerance.allowed_sat(3_100_005, 3_000_005) == 3_100
+    assert problems({"pool_reports": {"tolerance_ppm": -1}})[0].startswith(
+        "site.yaml: pool_reports.tolerance_ppm:"
+    )

@@ -11,11 +11,19 @@ from collector.http.api import AccountsApi
 from collector.http.server import HttpServer
 from collector.metrics.contract import SHARED, SPECS
 from collector.metrics.mining_fee import MiningFeeMetrics
+from collector.metrics.pool_reports import PoolReportMetrics
 from collector.metrics.reserve import ReserveMetrics
 from collector.metrics.tables import TABLE
 
 COLLECTOR_OWN = ("reservewatch_up", "reservewatch_build", "reservewatch_scrape_duration_seconds")
-DECLARING = (ReserveMetrics, MiningFeeMetrics, StoreHealth, HttpServer, AccountsApi)
+DECLARING = (
+    ReserveMetrics,
+    MiningFeeMetrics,
+    PoolReportMetrics,
+    StoreHealth,
+    HttpServer,
+    AccountsApi,
+)
 
 
 def test_every_contract_family_has_exactly_one_source_but_the_shared() -> None:

@@ -17,7 +17,8 @@ from remittance.cases import CASES_RULE
 from remittance.periods import parse_report_period
 from remittance.reserve import Coin
 from remittance.reserve_pdf import render_report_pdf
-from remittance.reserve_report import CaseInfo, ReportInputs, build_report, render_report_csv
+from remittance.reserve_report import CaseInfo, ReportInputs, build_report
+from remittance.reserve_report_csv import render_report_csv
 from remittance.signing import new_private_key, report_sha256
 from tests.support.poppler import pdf_words
 

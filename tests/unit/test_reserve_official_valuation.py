@@ -9,7 +9,8 @@ from decimal import Decimal
 from remittance.official_price import RULE, WorkingCalendar
 from remittance.periods import parse_report_period
 from remittance.reserve import Coin
-from remittance.reserve_report import ReportInputs, build_report, render_report_csv
+from remittance.reserve_report import ReportInputs, build_report
+from remittance.reserve_report_csv import render_report_csv
 
 VAULT = "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
 

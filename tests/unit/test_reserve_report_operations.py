@@ -33,8 +33,8 @@ from remittance.reserve_report import (
     ReportInputs,
     build_report,
     operation_row,
-    render_report_csv,
 )
+from remittance.reserve_report_csv import render_report_csv
 from remittance.signing import new_private_key, report_sha256
 from remittance.valuation import ExchangeRate, Price
 from tests.support.poppler import pdf_word_boxes

@@ -13,7 +13,7 @@ import pytest
 
 from remittance import Statement
 from remittance.csv_cells import Number, row, text
-from remittance.reserve_report import render_report_csv
+from remittance.reserve_report_csv import render_report_csv
 from remittance.signing import (
     new_private_key,
     public_key_of,

@@ -1,0 +1,47 @@
+"""The pools' reports reconciled, from the accounts' last snapshot.
+
+For each operation and pool a stored report covers (labels bounded by the configured
+operations and pool kinds; ``leg`` one of :data:`remittance.pool_reports.LEGS`), the months
+whose two readings differ beyond ``pool_reports``' tolerance::
+
+    reservewatch_pool_report_findings{operation="op-demo",pool="ocean",leg="report_api"} 2
+    reservewatch_pool_report_findings{operation="op-demo",pool="ocean",leg="report_chain"} 0
+    reservewatch_pool_report_findings{operation="op-demo",pool="ocean",leg="api_chain"} 1
+
+A leg whose chain reading is not observable (a reported wallet not watched) counts no month.
+No label carries an IIN/BIN, a name or a licence.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from typing import Final
+
+from collector.metrics.contract import Metric, family
+from remittance.pool_reports import LEGS, Reconciliation
+
+
+class PoolReportMetrics:
+    """A :class:`~collector.metrics.MetricSource`: ``reconciled`` gives the last snapshot's
+    reconciled months (none before a pass computed them)."""
+
+    NAMES: Final = ("reservewatch_pool_report_findings",)
+
+    def __init__(
+        self, reconciled: Callable[[], Mapping[str, tuple[Reconciliation, ...]] | None]
+    ) -> None:
+        self._reconciled = reconciled
+
+    def metric_families(self) -> Iterator[Metric]:
+        reconciled = self._reconciled()
+        if reconciled is None:
+            return  # no pass yet: absent, not zero
+        findings = family("reservewatch_pool_report_findings")
+        for operation_id in sorted(reconciled):
+            months = reconciled[operation_id]
+            counts = Counter((m.pool, f.leg) for m in months for f in m.findings)
+            for pool in sorted({m.pool for m in months}):
+                for leg in LEGS:
+                    findings.add_metric([operation_id, pool, leg], counts[pool, leg])
+        yield findings
