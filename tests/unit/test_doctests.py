@@ -25,6 +25,7 @@ MODULES = (
     "remittance.cases",
     "remittance.official_price",
     "remittance.mining_fee",
+    "remittance.mandatory_sale",
 )
 
 
