@@ -1,5 +1,6 @@
 """One-shot commands beside the service: CSV imports (earnings, rates, official prices, the
-digital-mining fee's meter readings and bank transfers) and proofs of control."""
+digital-mining fee's meter readings and bank transfers, exchanges' sales) and
+proofs of control."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 FEE_INPUTS: Final = {
     "meter": "the grid operator's metered kWh per site and day or month (digital-mining fee)",
     "fee-payments": "the digital-mining fee's bank transfers (bad rows refused alone, exit 2)",
+    "exchange-sales": "an AIFC exchange's statement of sales of mined coins (mandatory sale)",
 }
 
 
@@ -37,6 +39,7 @@ def run_import(kind: str, config: Config, path: Path) -> int:
         imports,
         official_prices_import,
         rates_import,
+        sales_import,
     )
 
     run = {
@@ -45,5 +48,6 @@ def run_import(kind: str, config: Config, path: Path) -> int:
         "official-prices": official_prices_import.import_official_prices,
         "meter": fee_import.import_meter,
         "fee-payments": fee_import.import_fee_payments,
+        "exchange-sales": sales_import.import_exchange_sales,
     }[kind]
     return asyncio.run(run(config, path))

@@ -16,6 +16,7 @@ from collector.store.chain import ChainStore
 from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
 from collector.store.journal import JournalStore
+from collector.store.mandatory_sale import MandatorySaleStore
 from collector.store.mining_fee import MiningFeeStore
 from collector.store.pools import PoolStore
 from collector.store.prices import PriceProofStore
@@ -29,6 +30,7 @@ class Store(
     DocumentStore,
     PriceProofStore,
     MiningFeeStore,
+    MandatorySaleStore,
     JournalStore,
 ):
     """The collector's store: one façade over each family of tables (a module each). Build
