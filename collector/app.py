@@ -23,6 +23,7 @@ from typing import Self
 
 import aiohttp
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.accounts.reserve import ReserveFigures
 from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
@@ -37,6 +38,7 @@ from collector.http.server import HttpServer
 from collector.mail.mailer import Mailer
 from collector.metrics import MetricSource, build_registry
 from collector.metrics.contract import Metric, family
+from collector.metrics.mandatory_sale import MandatorySaleMetrics
 from collector.metrics.mining_fee import MiningFeeMetrics
 from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
@@ -168,6 +170,7 @@ class Collector:
             chain_metrics,
             ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
             MiningFeeMetrics(self._mining_fees),
+            MandatorySaleMetrics(self._mandatory_sales),
             valuation,
             self.accounts,
             reports,
@@ -195,6 +198,11 @@ class Collector:
         """The digital-mining fees of the accounts' last snapshot."""
         snapshot = self.accounts.snapshot
         return None if snapshot is None else snapshot.mining_fees
+
+    def _mandatory_sales(self) -> Mapping[str, OperationSales] | None:
+        """The mandatory sales of the accounts' last snapshot."""
+        snapshot = self.accounts.snapshot
+        return None if snapshot is None else snapshot.mandatory_sales
 
     def _reserve_figures(self) -> ReserveFigures | None:
         """The reserve's figures of the accounts' last snapshot."""

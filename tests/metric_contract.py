@@ -31,6 +31,12 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_mining_fee_overdue_kzt",
         "reservewatch_mining_fee_problem_sites",
         "reservewatch_mining_fee_refused",
+        # The mandatory sale.
+        "reservewatch_mandatory_sale_required_btc",
+        "reservewatch_mandatory_sale_sold_btc",
+        "reservewatch_mandatory_sale_shortfall_btc",
+        "reservewatch_mandatory_sale_overdue_btc",
+        "reservewatch_mandatory_sale_refused",
         # Sources.
         "reservewatch_source_up",
         "reservewatch_source_last_success_timestamp_seconds",

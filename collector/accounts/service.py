@@ -44,6 +44,7 @@ from collector.accounts.compute import (
 )
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.journal import REFUSALS
+from collector.accounts.mandatory_sale import mandatory_sales_as_of
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.accounts.reserve import LiveReserve
 from collector.accounts.snapshot import AccountsSnapshot
@@ -198,6 +199,7 @@ class AccountsService:
             log.info("account recomputed again", extra={"operation": operation_id})
         reserve = await self._reserve.read(self._store, self._config, instant)
         mining_fees = await mining_fees_as_of(self._store, self._config, instant)
+        sales = await mandatory_sales_as_of(self._store, self._config, accounts, instant)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
@@ -219,6 +221,7 @@ class AccountsService:
             computed_at=self._clock.now(),
             reserve=reserve,
             mining_fees=MappingProxyType(mining_fees),
+            mandatory_sales=MappingProxyType(sales),
         )
         self._pass_number += 1
         self._passed.set()

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.mandatory_sale import OperationSales, mandatory_sales_as_of
 from collector.accounts.mining_fee import OperationFees, mining_fees_as_of
 from collector.accounts.reserve import ReserveFigures, reserve_figures
 from collector.accounts.statement_inputs import StatementInputs
@@ -53,6 +54,8 @@ class AccountsSnapshot:
     reserve: ReserveFigures | None = None
     # The digital-mining fee of each operation with a site owing it.
     mining_fees: Mapping[str, OperationFees] = field(default_factory=dict)
+    # The mandatory sale of each operation whose terms set one.
+    mandatory_sales: Mapping[str, OperationSales] = field(default_factory=dict)
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
@@ -78,6 +81,7 @@ async def snapshot_as_of(
     # The reserve's figures are the whole reserve's: not read for one operation's statement.
     reserve = None if operation_id else await reserve_figures(store, config, as_of=instant)
     mining_fees = await mining_fees_as_of(store, config, instant, operation_id)
+    sales = await mandatory_sales_as_of(store, config, accounts, instant, operation_id)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
@@ -87,4 +91,5 @@ async def snapshot_as_of(
         stale=MappingProxyType({op: reason for op, (reason, _) in result.failed.items()}),
         reserve=reserve,
         mining_fees=MappingProxyType(mining_fees),
+        mandatory_sales=MappingProxyType(sales),
     )
