@@ -45,6 +45,7 @@ from remittance.ledger import seconds_past
 from remittance.money import sat_to_btc_text
 from remittance.obligations import Basis, DayFigures, MissingReason
 from remittance.periods import PeriodKind
+from remittance.sale_statement import SaleSection, sale_csv_rows, sale_from_dict, sale_to_dict
 
 STATEMENT_FORMAT = "reservewatch-statement/1"
 
@@ -192,6 +193,7 @@ class Statement:
     clawback_carried_in_sat: int = 0  # earlier periods' clawbacks taken off this due
     clawback_carried_out_sat: int = 0  # below 0 this period, carried on to the next
     mining_fee: FeeSection | None = None  # the digital-mining fee's quarters (tenge)
+    mandatory_sale: SaleSection | None = None  # the share of the mined coins to sell
     journal: tuple[JournalEntry, ...] = ()  # the regulator's adjustments applied to the account
     written_off_sat: int = 0  # taken off the rules' due by the journal (due_sat is after it)
 
@@ -531,6 +533,12 @@ def _statement_to_dict(statement: Statement) -> dict[str, Any]:
             if statement.mining_fee is None
             else {"mining_fee": fee_to_dict(statement.mining_fee)}
         ),
+        # Only where the terms set a mandatory sale.
+        **(
+            {}
+            if statement.mandatory_sale is None
+            else {"mandatory_sale": sale_to_dict(statement.mandatory_sale)}
+        ),
         # Only where there is an entry: statements without one keep their bytes.
         **({"journal": [e.listed() for e in statement.journal]} if statement.journal else {}),
     }
@@ -779,6 +787,9 @@ def _statement_from_dict(data: Mapping[str, Any]) -> Statement:
             for line in summary.optional_children("income")
         ),
         mining_fee=fee_from_dict(data["mining_fee"]) if root.has("mining_fee") else None,
+        mandatory_sale=sale_from_dict(data["mandatory_sale"])
+        if root.has("mandatory_sale")
+        else None,
         journal=tuple(_journal_entry(item) for item in root.optional_children("journal")),
         written_off_sat=summary.integer("written_off_sat") if summary.has("written_off_sat") else 0,
     )
@@ -932,4 +943,6 @@ def render_csv(statement: Statement) -> bytes:
     )
     if statement.mining_fee is not None:
         writer.writerows(fee_csv_rows(statement.mining_fee))
+    if statement.mandatory_sale is not None:
+        writer.writerows(sale_csv_rows(statement.mandatory_sale))
     return buffer.getvalue().encode()

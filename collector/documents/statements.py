@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
@@ -34,6 +35,7 @@ from remittance.account import OperationAccount
 from remittance.errors import RemittanceError
 from remittance.fee_statement import fee_section
 from remittance.periods import parse_period_label
+from remittance.sale_statement import sale_section
 from remittance.signing import (
     load_public_key,
     new_private_key,
@@ -72,6 +74,7 @@ async def build_statement_from_store(
         period,
         snapshot.accounts[operation.id],
         fees=snapshot.mining_fees.get(operation.id),
+        sales=snapshot.mandatory_sales.get(operation.id),
     )
 
 
@@ -83,6 +86,7 @@ async def statement_of_account(
     issued: Mapping[tuple[str, str], tuple[datetime, int]] | None = None,
     *,
     fees: OperationFees | None = None,
+    sales: OperationSales | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
     with the restatements of closed periods and the period's energy, read from the store.
@@ -103,6 +107,7 @@ async def statement_of_account(
         account,
         StatementInputs(as_of, {period: energy}, tuple(restatements), recorded),
         fees=fees,
+        sales=sales,
     )
 
 
@@ -113,9 +118,11 @@ def statement_from_inputs(
     inputs: StatementInputs,
     *,
     fees: OperationFees | None = None,
+    sales: OperationSales | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account and its statement inputs (pure: no read),
-    with the digital-mining fee's section where ``fees`` are given."""
+    with the digital-mining fee's section where ``fees`` are given and the mandatory sale's
+    where ``sales`` are (an operation whose rules refused its inputs has no section)."""
     try:
         statement = build_statement(
             account,
@@ -137,6 +144,9 @@ def statement_from_inputs(
             fees.standings, fees.credit_tiyn, (days.start, days.end), fees.time_zone
         )
         statement = replace(statement, mining_fee=section)
+    if sales is not None and sales.refused is None:
+        shown = sale_section(sales.periods, sales.deadline_days, (days.start, days.end))
+        statement = replace(statement, mandatory_sale=shown)
     if not inputs.terms_recorded:
         # None of the operation's terms were recorded by then: the file's were used, and a
         # later edit of the file gives another statement as of the same instant.

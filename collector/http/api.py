@@ -220,8 +220,10 @@ class AccountsApi:
         account = self._account(operation.id)
         inputs = self._accounts.statement_inputs(operation.id)
         fees = self.fees(operation.id)
+        snapshot = self._accounts.snapshot
+        sales = None if snapshot is None else snapshot.mandatory_sales.get(operation.id)
         if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
-            return statement_from_inputs(operation, period, account, inputs, fees=fees)
+            return statement_from_inputs(operation, period, account, inputs, fees=fees, sales=sales)
         return await statement_of_account(
             self._store,
             operation,
@@ -229,6 +231,7 @@ class AccountsApi:
             account,
             self._accounts.issued_dues(operation.id),
             fees=fees,
+            sales=sales,
         )
 
     def fees(self, operation_id: str) -> OperationFees | None:
