@@ -296,7 +296,11 @@ class Collector:
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
                     group.create_task(
-                        mailer.run(self.accounts.next_pass, lambda: self._mining_fees() or {}),
+                        mailer.run(
+                            self.accounts.next_pass,
+                            lambda: self._mining_fees() or {},
+                            lambda: self._mandatory_sales() or {},
+                        ),
                         name="mailer",
                     )
                 group.create_task(self.store_health.run(), name="store-health")

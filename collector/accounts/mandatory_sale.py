@@ -60,6 +60,30 @@ class OperationSales:
     def period(self, label: str) -> PeriodSale | None:
         return next((p for p in self.periods if p.label == label), None)
 
+    def balance(self) -> dict[str, object]:
+        """The API balance's ``mandatory_sale`` (satoshis): the totals and each period."""
+        return {
+            "required_sat": self.required_sat,
+            "sold_sat": self.sold_sat,
+            "shortfall_sat": self.shortfall_sat,
+            "overdue_sat": self.overdue_sat,
+            "deadline_days": self.deadline_days,
+            **({"refused": self.refused} if self.refused else {}),
+            "periods": [
+                {
+                    "period": p.label,
+                    "mined_sat": p.mined_sat,
+                    "percents": [str(percent) for percent in p.percents],
+                    "required_sat": p.required_sat,
+                    "sold_sat": p.sold_sat,
+                    "shortfall_sat": p.shortfall_sat,
+                    "deadline": p.deadline.isoformat(),
+                    "overdue": p.overdue,
+                }
+                for p in self.periods
+            ],
+        }
+
 
 async def mandatory_sales_as_of(
     store: Store,
@@ -81,9 +105,9 @@ async def mandatory_sales_as_of(
         return {}
     stored = await store.exchange_sales([o.id for o in operations], as_of=as_of)
     found = {}
-    for operation in operations:
-        terms = operation.mandatory_sale
-        assert terms is not None  # noqa: S101 - filtered above
+    for operation, terms in ((o, o.mandatory_sale) for o in operations):
+        if terms is None:
+            continue  # filtered above; told to the type checker
         try:
             sales = tuple(
                 ExchangeSale(

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from collector.accounts.service import AccountsService
 from collector.cli import main
+from collector.clock import FrozenClock
+from collector.commands.sales_import import parse_sales_csv
+from collector.config.load import load_config
+from collector.http.api import AccountsApi
+from collector.store.database import open_engine
+from collector.store.queries import Store
 from tests.support.scenario import AS_OF, populate, write_config
 
 EXCHANGE = "Example AIFC Exchange Ltd"
@@ -107,3 +114,38 @@ def test_the_signed_csv_has_the_section_and_verifies(config_path: Path, tmp_path
     assert october[1] == "2026-10"
     assert october[4:9] == ["3000005", "50 75", "1750004", "1500000", "250004"]
     assert main(["statement", "verify", str(out), "--config", str(config_path)]) == 0
+
+
+async def test_the_live_pass_states_the_same_shortfall_in_the_api(config_path: Path) -> None:
+    """The live pass's snapshot: the API's balance carries the mandatory sale, its statement
+    the same section as statement --as-of the same instant; op-other (no mandatory sale) has
+    neither."""
+    config = load_config(config_path)
+    imported = datetime(2026, 11, 11, 12, tzinfo=UTC)
+    after = datetime(2026, 11, 20, tzinfo=UTC)
+    async with Store(open_engine(config.database), FrozenClock(imported)) as store:
+        sales, problems = parse_sales_csv(SALES_CSV, config, imported.date())
+        assert len(problems) == 1
+        assert await store.record_exchange_sales(sales) == 2
+    async with Store(open_engine(config.database), FrozenClock(after)) as store:
+        accounts = AccountsService(config, store, FrozenClock(after))
+        await accounts.recompute()
+        api = AccountsApi(config, store, accounts)
+        balance = await api.balance("op-demo")
+        statement = json.loads(await api.statement("op-demo", "2026-10", "json"))
+        other = await api.balance("op-other")
+        await api.close()
+    sale = balance["mandatory_sale"]
+    assert isinstance(sale, dict)
+    assert (sale["required_sat"], sale["sold_sat"], sale["shortfall_sat"]) == (
+        1_750_004,
+        1_500_000,
+        250_004,
+    )
+    assert sale["overdue_sat"] == 250_004
+    assert "mandatory_sale" not in other
+    section = statement["statement"]["mandatory_sale"]
+    assert section["periods"][0]["sales"] == ["EX-1", "EX-2"]
+    document = config_path.parent / "statement.json"
+    await asyncio.to_thread(_statement, config_path, document, "json", after)
+    assert json.loads(document.read_text())["statement"]["mandatory_sale"] == section
