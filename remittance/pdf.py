@@ -38,6 +38,7 @@ from remittance.fee_pdf import fee_story
 from remittance.i18n import Wording, wording
 from remittance.journal import journal_notes
 from remittance.money import SAT_PER_BTC
+from remittance.sale_pdf import sale_story
 from remittance.signing import (
     PDF_DIGEST_LABEL,
     PDF_KEY_LABEL,
@@ -285,6 +286,8 @@ def _story(statement: Statement, words: Wording) -> list[Flowable]:
     ]
     if statement.mining_fee is not None:
         story += fee_story(statement.mining_fee, words, styles)
+    if statement.mandatory_sale is not None:
+        story += sale_story(statement.mandatory_sale, words, styles)
     return story
 
 

@@ -12,6 +12,7 @@ import asyncio
 import csv
 import io
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def config_path(database_url: str, tmp_path: Path) -> Path:
     return path
 
 
-def _statement(config: Path, out: Path, fmt: str, as_of: datetime) -> None:
+def _statement(config: Path, out: Path, fmt: str, as_of: datetime, language: str = "en") -> None:
     argv = ["statement", "--config", str(config), "--operation", "op-demo", "--period",
             "2026-10", "--as-of", as_of.isoformat(), "--format", fmt,
-            "--out", str(out)]  # fmt: skip
+            "--out", str(out), "--lang", language]  # fmt: skip
     assert main(argv) == 0
 
 
@@ -149,3 +150,28 @@ async def test_the_live_pass_states_the_same_shortfall_in_the_api(config_path: P
     document = config_path.parent / "statement.json"
     await asyncio.to_thread(_statement, config_path, document, "json", after)
     assert json.loads(document.read_text())["statement"]["mandatory_sale"] == section
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Mandatory sale on AIFC exchanges", "1,750,004", "250,004", "50 % / 75 %"]),
+        ("ru", ["Обязательная продажа на биржах МФЦА", "1 750 004", "недостача 250 004"]),
+        ("kk", ["АХҚО биржаларында міндетті сату", "1 750 004", "жетіспейді 250 004"]),
+    ],
+)
+def test_the_pdf_states_the_shortfall_in_its_language(
+    config_path: Path, tmp_path: Path, language: str, words: list[str]
+) -> None:
+    sales = tmp_path / "sales.csv"
+    sales.write_text(SALES_CSV)
+    main(["import", "exchange-sales", str(sales), "--config", str(config_path)])
+    out = tmp_path / f"statement-{language}.pdf"
+    _statement(config_path, out, "pdf", max(datetime.now(UTC), AS_OF), language)
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    for word in words:
+        assert word in flat, word
+    assert main(["statement", "verify", str(out), "--config", str(config_path)]) == 0
