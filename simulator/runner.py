@@ -51,6 +51,7 @@ from simulator.fake_prices import serve as serve_ticker
 from simulator.fee import DEMO_ZONE, fill_fee, site_fee_config
 from simulator.grid_operator import publish_curtailment_order
 from simulator.keys import account_private_key
+from simulator.mandatory_sale import fill_sales, mandatory_sale_config
 from simulator.month import SAMPLED, fill_telemetry
 from simulator.world import (
     DUE_DAYS,
@@ -141,6 +142,7 @@ def demo_config(
                     "due_days": DUE_DAYS,
                 },
                 "reserve_addresses": [reserve_address(operation.id)],
+                "mandatory_sale": mandatory_sale_config(),
                 "pools": pool_entries,
                 "sites": [
                     {
@@ -289,6 +291,12 @@ def _summary(collector: Collector, out: TextIO) -> None:
     ]
     if fees:
         lines.append(f"digital-mining fee overdue: {', '.join(late) or 'none'}")
+    sales = snapshot.mandatory_sales if snapshot is not None else {}
+    short = [
+        f"{op} {sat_to_btc_text(s.overdue_sat)} BTC" for op, s in sales.items() if s.overdue_sat
+    ]
+    if sales:
+        lines.append(f"mandatory sale overdue: {', '.join(short) or 'none'}")
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
@@ -339,6 +347,7 @@ async def _fill_history(
         await store.record_prices(rates)
         written = await fill_telemetry(store, start, end, step=HISTORY_STEP)
         await fill_fee(store, config, now, zone)
+        await fill_sales(store, history, now)
         return written
     finally:
         await engine.dispose()
