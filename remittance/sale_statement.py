@@ -55,22 +55,24 @@ def sale_to_dict(section: SaleSection) -> dict[str, Any]:
         "deadline_days": section.deadline_days,
         "shortfall_sat": section.shortfall_sat,
         "overdue_sat": section.overdue_sat,
-        "periods": [
-            {
-                "period": p.label,
-                "start": p.start.isoformat(),
-                "end": p.end.isoformat(),
-                "mined_sat": p.mined_sat,
-                "percents": [str(percent) for percent in p.percents],
-                "required_sat": p.required_sat,
-                "sold_sat": p.sold_sat,
-                "shortfall_sat": p.shortfall_sat,
-                "deadline": p.deadline.isoformat(),
-                "overdue": p.overdue,
-                "sales": list(p.sales),
-            }
-            for p in section.periods
-        ],
+        "periods": [period_to_dict(p) for p in section.periods],
+    }
+
+
+def period_to_dict(p: PeriodSale) -> dict[str, Any]:
+    """One period's figures as JSON-ready data (the statement's and the API balance's)."""
+    return {
+        "period": p.label,
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "mined_sat": p.mined_sat,
+        "percents": [str(percent) for percent in p.percents],
+        "required_sat": p.required_sat,
+        "sold_sat": p.sold_sat,
+        "shortfall_sat": p.shortfall_sat,
+        "deadline": p.deadline.isoformat(),
+        "overdue": p.overdue,
+        "sales": list(p.sales),
     }
 
 

@@ -22,6 +22,7 @@ from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.errors import InvalidTermsError, RemittanceError
 from remittance.mandatory_sale import ExchangeSale, PeriodSale, sale_standing
+from remittance.sale_statement import period_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +70,7 @@ class OperationSales:
             "overdue_sat": self.overdue_sat,
             "deadline_days": self.deadline_days,
             **({"refused": self.refused} if self.refused else {}),
-            "periods": [
-                {
-                    "period": p.label,
-                    "mined_sat": p.mined_sat,
-                    "percents": [str(percent) for percent in p.percents],
-                    "required_sat": p.required_sat,
-                    "sold_sat": p.sold_sat,
-                    "shortfall_sat": p.shortfall_sat,
-                    "deadline": p.deadline.isoformat(),
-                    "overdue": p.overdue,
-                }
-                for p in self.periods
-            ],
+            "periods": [period_to_dict(p) for p in self.periods],
         }
 
 
