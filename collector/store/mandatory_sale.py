@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-
-from collector.store.base import StoreBase, _table
+from collector.store.base import StoreBase
 from collector.store.records import ExchangeSaleRecord, row_of
 from collector.store.tables import ExchangeSaleRow
 
@@ -28,13 +26,9 @@ class MandatorySaleStore(StoreBase):
     ) -> list[ExchangeSaleRecord]:
         """The sales (of ``operation_ids``, if given) the store held at ``as_of``, by
         operation, day and reference."""
-        t = _table(ExchangeSaleRow)
-        statement = select(t)
-        if operation_ids is not None:
-            statement = statement.where(t.c.operation_id.in_(list(operation_ids)))
-        if as_of is not None:
-            statement = statement.where(t.c.observed_at <= as_of)
-        rows = await self._read(statement.order_by(t.c.operation_id, t.c.sold_on, t.c.reference))
+        rows = await self._of_operations(
+            ExchangeSaleRow, operation_ids, as_of, "operation_id", "sold_on", "reference"
+        )
         return [
             ExchangeSaleRecord(
                 r.operation_id,
