@@ -2,7 +2,7 @@
 exchanges' statements (append-only, one row per operation and reference)
 
 Revision ID: 0017
-Revises: 0016
+Revises: 0015 (set to 0016 when the other helper's 0016 is merged first)
 Create Date: 2026-12-05 12:00:00
 """
 
