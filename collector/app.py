@@ -23,6 +23,7 @@ from typing import Self
 
 import aiohttp
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.accounts.reserve import ReserveFigures
 from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
@@ -37,6 +38,7 @@ from collector.http.server import HttpServer
 from collector.mail.mailer import Mailer
 from collector.metrics import build_registry
 from collector.metrics.contract import Metric
+from collector.metrics.mandatory_sale import MandatorySaleMetrics
 from collector.metrics.mining_fee import MiningFeeMetrics
 from collector.metrics.pool_reports import PoolReportMetrics
 from collector.metrics.reserve import ReserveMetrics
@@ -175,6 +177,7 @@ class Collector:
             PoolReportMetrics(
                 lambda: None if (s := self.accounts.snapshot) is None else s.pool_reports
             ),
+            MandatorySaleMetrics(self._mandatory_sales),
             valuation.prices,
             valuation.value,
             self.accounts,
@@ -203,6 +206,11 @@ class Collector:
         """The digital-mining fees of the accounts' last snapshot."""
         snapshot = self.accounts.snapshot
         return None if snapshot is None else snapshot.mining_fees
+
+    def _mandatory_sales(self) -> Mapping[str, OperationSales] | None:
+        """The mandatory sales of the accounts' last snapshot."""
+        snapshot = self.accounts.snapshot
+        return None if snapshot is None else snapshot.mandatory_sales
 
     def _reserve_figures(self) -> ReserveFigures | None:
         """The reserve's figures of the accounts' last snapshot."""
@@ -300,6 +308,7 @@ class Collector:
                             self.accounts.next_pass,
                             lambda: self._mining_fees() or {},
                             lambda: {} if (s := self.accounts.snapshot) is None else s.pool_reports,
+                            lambda: self._mandatory_sales() or {},
                         ),
                         name="mailer",
                     )

@@ -192,8 +192,8 @@ def fee_from_dict(data: Mapping[str, Any]) -> FeeSection:
     try:
         return FeeSection(
             quarters=tuple(_quarter_from(q) for q in data["quarters"]),
-            overdue_tiyn=_integer(data["overdue_tiyn"]),
-            credit_tiyn=_integer(data["credit_tiyn"]),
+            overdue_tiyn=json_integer(data["overdue_tiyn"]),
+            credit_tiyn=json_integer(data["credit_tiyn"]),
             time_zone=str(data["time_zone"]),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
@@ -201,7 +201,7 @@ def fee_from_dict(data: Mapping[str, Any]) -> FeeSection:
         raise StatementFormatError(msg) from error
 
 
-def _integer(value: object) -> int:
+def json_integer(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{value!r} is not an integer")
     return value
@@ -217,11 +217,11 @@ def _quarter_from(q: Mapping[str, Any]) -> FeeQuarterLine:
         ended=bool(q["ended"]),
         energy_kwh=Decimal(q["energy_kwh"]),
         exact_millitiyn=Fraction(q["exact_millitiyn"]),
-        due_tiyn=_integer(q["due_tiyn"]),
-        paid_tiyn=_integer(q["paid_tiyn"]),
-        paid_late_tiyn=_integer(q["paid_late_tiyn"]),
-        shortfall_tiyn=_integer(q["shortfall_tiyn"]),
-        overdue_tiyn=_integer(q["overdue_tiyn"]),
+        due_tiyn=json_integer(q["due_tiyn"]),
+        paid_tiyn=json_integer(q["paid_tiyn"]),
+        paid_late_tiyn=json_integer(q["paid_late_tiyn"]),
+        shortfall_tiyn=json_integer(q["shortfall_tiyn"]),
+        overdue_tiyn=json_integer(q["overdue_tiyn"]),
         missing_sites=tuple(str(site) for site in q["missing_sites"]),
         parts=tuple(
             FeeLine(
@@ -233,7 +233,7 @@ def _quarter_from(q: Mapping[str, Any]) -> FeeQuarterLine:
                 price_tiyn_per_kwh=None
                 if p["price_tiyn_per_kwh"] is None
                 else Decimal(p["price_tiyn_per_kwh"]),
-                rate_tiyn=_integer(p["rate_tiyn"]),
+                rate_tiyn=json_integer(p["rate_tiyn"]),
                 reason=str(p["reason"]),
                 fee_millitiyn=Fraction(p["fee_millitiyn"]),
             )

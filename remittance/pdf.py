@@ -39,6 +39,7 @@ from remittance.i18n import Wording, wording
 from remittance.journal import journal_notes
 from remittance.money import SAT_PER_BTC
 from remittance.pool_report_statement import section_story
+from remittance.sale_pdf import sale_story
 from remittance.signing import (
     PDF_DIGEST_LABEL,
     PDF_KEY_LABEL,
@@ -288,6 +289,8 @@ def _story(statement: Statement, words: Wording) -> list[Flowable]:
         story += fee_story(statement.mining_fee, words, styles)
     if statement.pool_reports:
         story += section_story(statement.pool_reports, words, styles)
+    if statement.mandatory_sale is not None:
+        story += sale_story(statement.mandatory_sale, words, styles)
     return story
 
 

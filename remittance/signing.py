@@ -45,7 +45,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from remittance.errors import KeyFormatError, SignatureInvalid, StatementFormatError
-from remittance.statement import Statement, canonical_json_bytes, readable_json_bytes
+from remittance.json_bytes import canonical_json_bytes, readable_json_bytes
+from remittance.statement import Statement
 from remittance.statement_csv import render_csv
 
 SIGNED_FORMAT = "reservewatch-signed-statement/1"

@@ -10,6 +10,7 @@ from remittance.fee_statement import fee_csv_rows
 from remittance.journal import entry_line
 from remittance.money import sat_to_btc_text
 from remittance.pool_report_statement import section_csv_rows
+from remittance.sale_statement import sale_csv_rows
 from remittance.statement import (
     PoolAmount,
     Statement,
@@ -144,6 +145,8 @@ def render_csv(statement: Statement) -> bytes:
     )
     if statement.mining_fee is not None:
         writer.writerows(fee_csv_rows(statement.mining_fee))
+    if statement.mandatory_sale is not None:
+        writer.writerows(sale_csv_rows(statement.mandatory_sale))
     if statement.pool_reports:
         writer.writerows(section_csv_rows(statement.pool_reports))
     return buffer.getvalue().encode()

@@ -51,6 +51,7 @@ from simulator.fake_prices import serve as serve_ticker
 from simulator.fee import DEMO_ZONE, fill_fee, site_fee_config
 from simulator.grid_operator import publish_curtailment_order
 from simulator.keys import account_private_key
+from simulator.mandatory_sale import fill_sales, mandatory_sale_config
 from simulator.month import SAMPLED, fill_telemetry
 from simulator.pool_report import LICENCE_DAY, demo_iin_bin, fill_pool_report
 from simulator.world import (
@@ -146,6 +147,7 @@ def demo_config(
                     "due_days": DUE_DAYS,
                 },
                 "reserve_addresses": [reserve_address(operation.id)],
+                "mandatory_sale": mandatory_sale_config(),
                 "pools": pool_entries,
                 "sites": [
                     {
@@ -294,6 +296,12 @@ def _summary(collector: Collector, out: TextIO) -> None:
     ]
     if fees:
         lines.append(f"digital-mining fee overdue: {', '.join(late) or 'none'}")
+    sales = snapshot.mandatory_sales if snapshot is not None else {}
+    short = [
+        f"{op} {sat_to_btc_text(s.overdue_sat)} BTC" for op, s in sales.items() if s.overdue_sat
+    ]
+    if sales:
+        lines.append(f"mandatory sale overdue: {', '.join(short) or 'none'}")
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
@@ -345,6 +353,7 @@ async def _fill_history(
         written = await fill_telemetry(store, start, end, step=HISTORY_STEP)
         await fill_fee(store, config, now, zone)
         await fill_pool_report(store, now)
+        await fill_sales(store, history, now)
         return written
     finally:
         await engine.dispose()

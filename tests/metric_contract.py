@@ -33,6 +33,12 @@ GAUGES_AND_COUNTERS: frozenset[str] = frozenset(
         "reservewatch_mining_fee_refused",
         # The pools' reports reconciled.
         "reservewatch_pool_report_findings",
+        # The mandatory sale.
+        "reservewatch_mandatory_sale_required_btc",
+        "reservewatch_mandatory_sale_sold_btc",
+        "reservewatch_mandatory_sale_shortfall_btc",
+        "reservewatch_mandatory_sale_overdue_btc",
+        "reservewatch_mandatory_sale_refused",
         # Sources.
         "reservewatch_source_up",
         "reservewatch_source_last_success_timestamp_seconds",

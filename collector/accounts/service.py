@@ -24,6 +24,7 @@ from collector.accounts.compute import (
     restated_periods,
 )
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.mandatory_sale import mandatory_sales_as_of
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import LiveReserve
@@ -174,6 +175,7 @@ class AccountsService:
         reserve = await self._reserve.read(self._store, self._config, instant)
         mining_fees = await mining_fees_as_of(self._store, self._config, instant)
         pool_reports = await pool_reconciliations_as_of(self._store, self._config, instant)
+        sales = await mandatory_sales_as_of(self._store, self._config, accounts, instant)
         issued = await self._store.issued_dues()
         restated = restated_periods(accounts, issued)
         statement_inputs = await self._read_statement_inputs(fresh, issued, restated)
@@ -196,6 +198,7 @@ class AccountsService:
             reserve=reserve,
             mining_fees=MappingProxyType(mining_fees),
             pool_reports=MappingProxyType(pool_reports),
+            mandatory_sales=MappingProxyType(sales),
         )
         self._pass_number += 1
         self._passed.set()

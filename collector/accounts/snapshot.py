@@ -20,6 +20,7 @@ from types import MappingProxyType
 from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
 from collector.accounts.inputs import Inputs, read_inputs
+from collector.accounts.mandatory_sale import OperationSales, mandatory_sales_as_of
 from collector.accounts.mining_fee import OperationFees, mining_fees_as_of
 from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import ReserveFigures, reserve_figures
@@ -57,6 +58,8 @@ class AccountsSnapshot:
     mining_fees: Mapping[str, OperationFees] = field(default_factory=dict)
     # The pools' monthly reports reconciled, of each operation a report names.
     pool_reports: Mapping[str, tuple[Reconciliation, ...]] = field(default_factory=dict)
+    # The mandatory sale of each operation whose terms set one.
+    mandatory_sales: Mapping[str, OperationSales] = field(default_factory=dict)
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
@@ -83,6 +86,7 @@ async def snapshot_as_of(
     reserve = None if operation_id else await reserve_figures(store, config, as_of=instant)
     mining_fees = await mining_fees_as_of(store, config, instant, operation_id)
     pool_reports = await pool_reconciliations_as_of(store, config, instant, operation_id)
+    sales = await mandatory_sales_as_of(store, config, accounts, instant, operation_id)
     return AccountsSnapshot(
         as_of=instant,
         config=config,
@@ -93,4 +97,5 @@ async def snapshot_as_of(
         reserve=reserve,
         mining_fees=MappingProxyType(mining_fees),
         pool_reports=MappingProxyType(pool_reports),
+        mandatory_sales=MappingProxyType(sales),
     )

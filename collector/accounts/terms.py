@@ -78,7 +78,14 @@ def terms_documents(config: Config) -> dict[str, str]:
     canonical JSON (sorted keys, no spaces)."""
     documents = {
         operation.id: _canonical(
-            operation.model_dump(mode="json", by_alias=True, exclude=NOT_TERMS)
+            operation.model_dump(
+                mode="json",
+                by_alias=True,
+                # An operation with no mandatory sale keeps the terms it had before there was one.
+                exclude=NOT_TERMS
+                if operation.mandatory_sale
+                else {**NOT_TERMS, "mandatory_sale": True},
+            )
         )
         for operation in config.operations
     }

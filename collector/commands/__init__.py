@@ -1,6 +1,6 @@
 """One-shot commands beside the service: CSV imports (earnings, rates, official prices, the
-digital-mining fee's meter readings and bank transfers, the pools' monthly reports), the
-pools' reports reconciled, and proofs of control."""
+digital-mining fee's meter readings and bank transfers, the pools' monthly reports,
+exchanges' sales), the pools' reports reconciled, and proofs of control."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ LAW_INPUTS: Final = {
     "licensed miners (pool,period,iin_bin,name,licence_number,licence_date,wallet,"
     "distribution_date,amount_btc; or FILE.json, an array of such objects; a month with a bad "
     "row is not stored, exit 2)",
+    "exchange-sales": "an AIFC exchange's statement of sales of mined coins (mandatory sale)",
 }
 
 
@@ -46,6 +47,7 @@ def run_import(kind: str, config: Config, path: Path) -> int:
         official_prices_import,
         pool_report_import,
         rates_import,
+        sales_import,
     )
 
     run = {
@@ -55,6 +57,7 @@ def run_import(kind: str, config: Config, path: Path) -> int:
         "meter": fee_import.import_meter,
         "fee-payments": fee_import.import_fee_payments,
         "pool-report": pool_report_import.import_pool_report,
+        "exchange-sales": sales_import.import_exchange_sales,
     }[kind]
     return asyncio.run(run(config, path))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -29,8 +30,13 @@ from typing import TypeVar
 from collector.clock import Clock, SystemClock
 from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
 from collector.config.model import Config, regulator_zone
-from collector.store.queries import Store, open_store
-from collector.store.records import FeePaymentRecord, GridMeterRecord, PoolReportRowRecord
+from collector.store.queries import open_store
+from collector.store.records import (
+    ExchangeSaleRecord,
+    FeePaymentRecord,
+    GridMeterRecord,
+    PoolReportRowRecord,
+)
 
 METER_COLUMNS = ("site", "period", "energy_kwh")
 PAYMENT_COLUMNS = ("date", "operation", "amount_kzt", "reference")
@@ -38,13 +44,13 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _KWH = re.compile(r"\d{1,12}(\.\d{1,3})?")
 _KZT = re.compile(r"\d{1,15}(\.\d{1,2})?")
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
+REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 WH_PER_KWH = 1000
 TIYN_PER_KZT = 100
-Row = TypeVar("Row", GridMeterRecord, FeePaymentRecord, PoolReportRowRecord)
+Row = TypeVar("Row", GridMeterRecord, FeePaymentRecord, PoolReportRowRecord, ExchangeSaleRecord)
 
 
-def _period(text: str) -> tuple[date, str] | str:
+def parse_period(text: str) -> tuple[date, str] | str:
     """The day or month ``text`` names (its first day, ``day``/``month``), or why none."""
     try:
         if _DAY.fullmatch(text):
@@ -67,7 +73,7 @@ def parse_meter_csv(
         if site not in sites:
             problems.append(f"{where}: unknown site {site[:63]!r} (not configured)")
             continue
-        period = _period(period_text)
+        period = parse_period(period_text)
         if isinstance(period, str):
             problems.append(f"{where}: period {period_text[:20]!r} {period}")
             continue
@@ -103,7 +109,7 @@ def parse_payments_csv(
         if operation not in operations:
             problems.append(f"{where}: unknown operation {operation[:63]!r}")
             continue
-        period = _period(day_text)
+        period = parse_period(day_text)
         if isinstance(period, str) or period[1] != "day":
             problems.append(f"{where}: date {day_text[:20]!r} must be a day, YYYY-MM-DD")
             continue
@@ -116,7 +122,7 @@ def parse_payments_csv(
                 "with at most 2 places, such as 1234567.89"
             )
             continue
-        if not _REFERENCE.fullmatch(reference):
+        if not REFERENCE.fullmatch(reference):
             problems.append(
                 f"{where}: reference {reference[:40]!r} must be 1-100 letters, digits or ._/-"
             )
@@ -132,32 +138,29 @@ def parse_payments_csv(
     return list(payments.values()), problems
 
 
-async def _payment_conflicts(
-    store: Store, payments: list[FeePaymentRecord]
-) -> tuple[list[FeePaymentRecord], list[str]]:
-    """The transfers the store does not contradict, and a line for each it does."""
-    stored = {
-        (p.operation_id, p.reference): p
-        for p in await store.fee_payments({p.operation_id for p in payments})
-    }
+Kept = TypeVar("Kept", FeePaymentRecord, ExchangeSaleRecord)
+
+
+def never_rewritten(
+    rows: list[Kept], stored: list[Kept], describe: Callable[[Kept], str]
+) -> tuple[list[Kept], list[str]]:
+    """The rows the ``stored`` ones (same operation and reference) do not contradict, and a
+    line for each they do: an imported transfer or sale keeps what it first said."""
+    held_by = {(h.operation_id, h.reference): h for h in stored}
     kept, problems = [], []
-    for payment in payments:
-        held = stored.get((payment.operation_id, payment.reference))
-        if held is not None and (held.paid_on, held.amount_tiyn) != (
-            payment.paid_on,
-            payment.amount_tiyn,
-        ):
+    for row in rows:
+        held = held_by.get((row.operation_id, row.reference))
+        if held is not None and replace(held, observed_at=None) != replace(row, observed_at=None):
             problems.append(
-                f"{payment.operation_id} {payment.reference}: the store already holds "
-                f"{held.paid_on} {held.amount_tiyn / TIYN_PER_KZT:.2f} KZT (a transfer is never "
-                "re-written)"
+                f"{row.operation_id} {row.reference}: the store already holds {describe(held)} "
+                "(an imported row is never re-written)"
             )
             continue
-        kept.append(payment)
+        kept.append(row)
     return kept, problems
 
 
-def _parse(
+def parse_file(
     parse: Callable[[str, Config, date, str], tuple[list[Row], list[str]]],
     config: Config,
     path: Path,
@@ -170,7 +173,7 @@ def _parse(
         return [], err.problems
 
 
-def _outcome(path: Path, what: str, valid: int, added: int, problems: list[str]) -> int:
+def outcome(path: Path, what: str, valid: int, added: int, problems: list[str]) -> int:
     for line in problems:
         print(line, file=sys.stderr)
     print(
@@ -183,22 +186,27 @@ def _outcome(path: Path, what: str, valid: int, added: int, problems: list[str])
 async def import_meter(config: Config, path: Path, clock: Clock | None = None) -> int:
     """Import the grid operator's readings; see the module's docstring."""
     clock = clock or SystemClock()
-    readings, problems = _parse(parse_meter_csv, config, path, clock)
+    readings, problems = parse_file(parse_meter_csv, config, path, clock)
     added = 0
     if readings:
         async with open_store(config.database, clock) as store:
             added = await store.record_grid_meter(readings)
-    return _outcome(path, "readings", len(readings), added, problems)
+    return outcome(path, "readings", len(readings), added, problems)
 
 
 async def import_fee_payments(config: Config, path: Path, clock: Clock | None = None) -> int:
     """Import the fee's bank transfers; see the module's docstring."""
     clock = clock or SystemClock()
-    payments, problems = _parse(parse_payments_csv, config, path, clock)
+    payments, problems = parse_file(parse_payments_csv, config, path, clock)
     added = 0
     if payments:
         async with open_store(config.database, clock) as store:
-            payments, conflicts = await _payment_conflicts(store, payments)
+            stored = await store.fee_payments({p.operation_id for p in payments})
+            payments, conflicts = never_rewritten(
+                payments,
+                stored,
+                lambda held: f"{held.paid_on} {held.amount_tiyn / TIYN_PER_KZT:.2f} KZT",
+            )
             problems += [f"{path}: {line}" for line in conflicts]
             added = await store.record_fee_payments(payments)
-    return _outcome(path, "transfers", len(payments), added, problems)
+    return outcome(path, "transfers", len(payments), added, problems)

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from collector.bitcoin.address import AddressError, validate_address
 from collector.clock import Clock, SystemClock
-from collector.commands.fee_import import _outcome, _parse
+from collector.commands.fee_import import outcome, parse_file
 from collector.commands.imports import csv_rows
 from collector.config.model import Config
 from collector.config.sections import OperationConfig
@@ -195,10 +195,10 @@ async def import_pool_report(config: Config, path: Path, clock: Clock | None = N
     """Import a pool's monthly distribution report; see the module's docstring."""
     clock = clock or SystemClock()
     parse = parse_pool_report_json if path.suffix.lower() == ".json" else parse_pool_report_csv
-    rows, problems = _parse(parse, config, path, clock)
+    rows, problems = parse_file(parse, config, path, clock)
     months = len({(r.operation_id, r.pool, r.period) for r in rows})
     added = 0
     if rows:
         async with open_store(config.database, clock) as store:
             added = await store.record_pool_reports(rows)
-    return _outcome(path, "monthly reports", months, added, problems)
+    return outcome(path, "monthly reports", months, added, problems)

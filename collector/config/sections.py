@@ -22,6 +22,7 @@ from pydantic import (
 from collector.bitcoin.address import normalise_address
 from collector.clock import iana_zone
 from collector.config.base import CaseId, Frozen, Identifier
+from collector.config.mandatory_sale import MandatorySaleConfig
 from collector.config.mining_fee import SiteFeeConfig
 from collector.config.pool_reports import TaxIdentity
 from collector.sources.pools.registry import DESCRIPTORS
@@ -514,6 +515,8 @@ class OperationConfig(Frozen):
     pools: tuple[PoolAccountConfig, ...] = ()
     sites: tuple[SiteConfig, ...] = ()
     contacts: tuple[str, ...] = ()
+    # The share of its mined coins to sell on an AIFC exchange (unconfirmed: configuration).
+    mandatory_sale: MandatorySaleConfig | None = None
     # What its statements, portal pages and reminders are written in (kk, ru or en).
     language: Literal["kk", "ru", "en"] = "en"
     # As the pools' reports to the tax authority name it (never public).

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.accounts.snapshot import snapshot_as_of
 from collector.accounts.statement_inputs import StatementInputs, energy_wh, restatements_of
@@ -36,6 +37,7 @@ from remittance.fee_statement import fee_section
 from remittance.periods import parse_period_label
 from remittance.pool_report_statement import months_in
 from remittance.pool_reports import Reconciliation
+from remittance.sale_statement import sale_section
 from remittance.signing import (
     load_public_key,
     new_private_key,
@@ -75,6 +77,7 @@ async def build_statement_from_store(
         snapshot.accounts[operation.id],
         fees=snapshot.mining_fees.get(operation.id),
         reconciled=snapshot.pool_reports.get(operation.id, ()),
+        sales=snapshot.mandatory_sales.get(operation.id),
     )
 
 
@@ -87,6 +90,7 @@ async def statement_of_account(
     *,
     fees: OperationFees | None = None,
     reconciled: Sequence[Reconciliation] = (),
+    sales: OperationSales | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account already computed (as of ``account.as_of``):
     with the restatements of closed periods and the period's energy, read from the store.
@@ -108,6 +112,7 @@ async def statement_of_account(
         StatementInputs(as_of, {period: energy}, tuple(restatements), recorded),
         fees=fees,
         reconciled=reconciled,
+        sales=sales,
     )
 
 
@@ -119,10 +124,12 @@ def statement_from_inputs(
     *,
     fees: OperationFees | None = None,
     reconciled: Sequence[Reconciliation] = (),
+    sales: OperationSales | None = None,
 ) -> Statement:
     """The statement of ``period`` from an account and its statement inputs (pure: no read),
-    with the digital-mining fee's section where ``fees`` are given and the pools' reports'
-    months of the period among ``reconciled``."""
+    with the digital-mining fee's section where ``fees`` are given, the pools' reports'
+    months of the period among ``reconciled``, and the mandatory sale's where ``sales`` are
+    (an operation whose rules refused its inputs has no section)."""
     try:
         statement = build_statement(
             account,
@@ -146,6 +153,9 @@ def statement_from_inputs(
         statement = replace(statement, mining_fee=section)
     if months := months_in(reconciled, days.start, days.end):
         statement = replace(statement, pool_reports=months)
+    if sales is not None and sales.refused is None:
+        shown = sale_section(sales.periods, sales.deadline_days, (days.start, days.end))
+        statement = replace(statement, mandatory_sale=shown)
     if not inputs.terms_recorded:
         # None of the operation's terms were recorded by then: the file's were used, and a
         # later edit of the file gives another statement as of the same instant.

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.accounts.service import AccountsService
 from collector.config.keys import load_signing_key
@@ -214,6 +215,7 @@ class AccountsApi:
             ],
             **_fee_balance(self.fees(operation_id)),
             **self._pool_reports(operation_id),
+            **({"mandatory_sale": sales.balance()} if (sales := self.sales(operation_id)) else {}),
         }
 
     def _pool_reports(self, operation_id: str) -> dict[str, object]:
@@ -235,9 +237,10 @@ class AccountsApi:
         inputs = self._accounts.statement_inputs(operation.id)
         fees = self.fees(operation.id)
         reconciled = self.pool_reports(operation.id)
+        sales = self.sales(operation.id)
         if inputs is not None and inputs.as_of == account.as_of and period in inputs.energy_wh:
             return statement_from_inputs(
-                operation, period, account, inputs, fees=fees, reconciled=reconciled
+                operation, period, account, inputs, fees=fees, reconciled=reconciled, sales=sales
             )
         return await statement_of_account(
             self._store,
@@ -247,12 +250,18 @@ class AccountsApi:
             self._accounts.issued_dues(operation.id),
             fees=fees,
             reconciled=reconciled,
+            sales=sales,
         )
 
     def fees(self, operation_id: str) -> OperationFees | None:
         """The operation's digital-mining fee of the last pass (None: it owes none)."""
         snapshot = self._accounts.snapshot
         return None if snapshot is None else snapshot.mining_fees.get(operation_id)
+
+    def sales(self, operation_id: str) -> OperationSales | None:
+        """The operation's mandatory sale of the last pass (None: its terms set none)."""
+        snapshot = self._accounts.snapshot
+        return None if snapshot is None else snapshot.mandatory_sales.get(operation_id)
 
     async def statement_digest(self, operation_id: str, period: str) -> str:
         """The SHA-256 a statement of ``period`` carries (as of the last pass): what

@@ -27,6 +27,7 @@ from email.message import EmailMessage
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.bitcoin.payment import amount_to_pay, payment_address
 from collector.clock import Clock
@@ -180,7 +181,9 @@ async def mail_closed_periods(
     store: Store,
     accounts: Mapping[str, OperationAccount],
     fees: Mapping[str, OperationFees] | None = None,
+    *,
     reconciled: Mapping[str, tuple[Reconciliation, ...]] | None = None,
+    sales: Mapping[str, OperationSales] | None = None,
 ) -> list[tuple[str, str]]:
     """Send every operation's latest closed period once its inputs are final, and a
     correction for a period already sent whose due has changed since; return what was sent.
@@ -189,7 +192,8 @@ async def mail_closed_periods(
     ``accounts`` as of its own instant (the statement states that account, never one computed
     again at another instant), and the documents are kept as issued under that instant;
     ``fees``, the same snapshot's digital-mining fees (the statements' fee section), and
-    ``reconciled`` its pools' reports reconciled (their section).
+    ``reconciled`` its pools' reports reconciled (their section), ``sales`` its mandatory
+    sales (theirs).
 
     One operation (or period) whose statement cannot be built or signed never stops the
     others: it is logged (one warning line, no traceback) and the rest are mailed; then
@@ -205,7 +209,12 @@ async def mail_closed_periods(
         account = accounts.get(operation.id)
         if not operation.contacts or account is None:
             continue
-        figures = (operation, account, (fees or {}).get(operation.id))
+        figures = (
+            operation,
+            account,
+            (fees or {}).get(operation.id),
+            (sales or {}).get(operation.id),
+        )
         months = (reconciled or {}).get(operation.id, ())
         failed.extend(await _mail_operation(smtp, store, figures, key, sent, reconciled=months))
     if failed:
@@ -216,7 +225,7 @@ async def mail_closed_periods(
 async def _mail_operation(
     smtp: SmtpConfig,
     store: Store,
-    figures: tuple[OperationConfig, OperationAccount, OperationFees | None],
+    figures: tuple[OperationConfig, OperationAccount, OperationFees | None, OperationSales | None],
     key: Ed25519PrivateKey,
     sent: list[tuple[str, str]],
     *,
@@ -225,7 +234,7 @@ async def _mail_operation(
     """Mail one operation's due statements (see :func:`mail_closed_periods`), appending each
     sent one to ``sent``; return one line for each period whose statement could not be built
     or signed (logged as a warning, no traceback)."""
-    operation, account, fees = figures
+    operation, account, fees, sales = figures
     failed: list[str] = []
     as_of = account.as_of
     closed = [o for o in account.obligations if not o.is_open]
@@ -246,7 +255,14 @@ async def _mail_operation(
             correction = False
         try:
             statement = await statement_of_account(
-                store, operation, period, account, issued, fees=fees, reconciled=reconciled
+                store,
+                operation,
+                period,
+                account,
+                issued,
+                fees=fees,
+                reconciled=reconciled,
+                sales=sales,
             )
             documents = {
                 "pdf": sign(statement, "pdf", key, operation.language),
@@ -350,19 +366,25 @@ class Mailer:
         next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]],
         fees: Callable[[], Mapping[str, OperationFees]] = dict,
         reconciled: Callable[[], Mapping[str, tuple[Reconciliation, ...]]] = dict,
+        sales: Callable[[], Mapping[str, OperationSales]] = dict,
     ) -> None:
-        """After each pass, mail from its accounts, its fees and its pools' reports
-        reconciled (``fees`` and ``reconciled`` read the same snapshot: nothing awaits
-        between them)."""
+        """After each pass, mail from its accounts, its fees, its pools' reports reconciled
+        and its mandatory sales (all read from the same snapshot: nothing awaits between
+        them)."""
         while True:
             accounts = await next_pass()
-            pass_fees, pass_reconciled = fees(), reconciled()
+            pass_fees, pass_reconciled, pass_sales = fees(), reconciled(), sales()
             now = self._clock.now()
             incomplete: MailingIncomplete | None = None
             try:
                 try:
                     await mail_closed_periods(
-                        self._config, self._store, accounts, pass_fees, pass_reconciled
+                        self._config,
+                        self._store,
+                        accounts,
+                        pass_fees,
+                        reconciled=pass_reconciled,
+                        sales=pass_sales,
                     )
                 except MailingIncomplete as err:
                     incomplete = err  # the others were mailed; reminders still go out

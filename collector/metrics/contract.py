@@ -273,6 +273,24 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "pool",
             "leg",
         ),
+        # The mandatory sale, per operation (see collector/metrics/mandatory_sale.py).
+        "reservewatch_mandatory_sale_required_btc": _g(
+            "Mined coins to be sold on an AIFC exchange in every period so far, in BTC.", *_OPS
+        ),
+        "reservewatch_mandatory_sale_sold_btc": _g(
+            "Exchange sales imported that settle the required sale, in BTC.", *_OPS
+        ),
+        "reservewatch_mandatory_sale_shortfall_btc": _g(
+            "Required sale not evidenced by an exchange sale, in BTC.", *_OPS
+        ),
+        "reservewatch_mandatory_sale_overdue_btc": _g(
+            "Shortfall of the periods whose sale deadline has passed, in BTC.", *_OPS
+        ),
+        "reservewatch_mandatory_sale_refused": _g(
+            "1 when the money rules refused an operation's mandatory-sale inputs, by reason.",
+            "operation",
+            "reason",
+        ),
         # Remittance, per operation.
         "reservewatch_operation_info": _g(
             "A watched operation, with its name and licence.", "operation", "name", "license"

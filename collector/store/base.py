@@ -4,7 +4,7 @@ writes queued on the event loop), the generic upsert and revision, and the as-of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -248,3 +248,16 @@ class StoreBase:
                 return list((await connection.execute(statement)).all())
         except (SQLAlchemyError, OSError) as err:
             raise StoreError(f"store read failed: {err.__class__.__name__}: {err}") from err
+
+    async def _of_operations(
+        self, model: Any, operation_ids: Iterable[str] | None, as_of: datetime | None, *order: str
+    ) -> list[Any]:
+        """The rows of an append-only table of ``operation_ids`` (all, if None) the store held
+        at ``as_of`` (all, if None), ordered by the columns ``order``."""
+        t = _table(model)
+        statement = select(t)
+        if operation_ids is not None:
+            statement = statement.where(t.c.operation_id.in_(list(operation_ids)))
+        if as_of is not None:
+            statement = statement.where(t.c.observed_at <= as_of)
+        return await self._read(statement.order_by(*(t.c[name] for name in order)))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from collector.store.base import StoreBase, _as_of, _table
+from collector.store.base import StoreBase, _as_of
 from collector.store.records import FeePaymentRecord, GridMeterRecord, row_of
 from collector.store.tables import GridMeterReading, MiningFeePayment
 
@@ -74,13 +74,9 @@ class MiningFeeStore(StoreBase):
     ) -> list[FeePaymentRecord]:
         """The fee's transfers (of ``operation_ids``, if given) the store held at ``as_of``,
         by operation, day and reference."""
-        t = _table(MiningFeePayment)
-        statement = select(t)
-        if operation_ids is not None:
-            statement = statement.where(t.c.operation_id.in_(list(operation_ids)))
-        if as_of is not None:
-            statement = statement.where(t.c.observed_at <= as_of)
-        rows = await self._read(statement.order_by(t.c.operation_id, t.c.paid_on, t.c.reference))
+        rows = await self._of_operations(
+            MiningFeePayment, operation_ids, as_of, "operation_id", "paid_on", "reference"
+        )
         return [
             FeePaymentRecord(
                 r.operation_id, r.reference, r.paid_on, int(r.amount_tiyn), r.observed_at

@@ -16,6 +16,7 @@ from collector.store.chain import ChainStore
 from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
 from collector.store.journal import JournalStore
+from collector.store.mandatory_sale import MandatorySaleStore
 from collector.store.mining_fee import MiningFeeStore
 from collector.store.pool_reports import PoolReportStore
 from collector.store.pools import PoolStore
@@ -30,6 +31,7 @@ class Store(
     DocumentStore,
     PriceProofStore,
     MiningFeeStore,
+    MandatorySaleStore,
     JournalStore,
     PoolReportStore,
 ):

@@ -237,3 +237,17 @@ class PoolReportRowRecord:
     distributed_on: date
     amount_sat: int
     observed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeSaleRecord:
+    """A sale of ``operation_id``'s mined coins on an AIFC exchange (``proceeds`` the
+    statement's decimal text, shown only)."""
+
+    operation_id: str
+    reference: str
+    sold_on: date
+    exchange: str
+    sold_sat: int
+    proceeds: str | None = None
+    observed_at: datetime | None = None

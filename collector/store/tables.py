@@ -526,3 +526,18 @@ class PoolReportRow(Base):
     wallet: Mapped[str] = mapped_column(String(90))
     distributed_on: Mapped[date] = mapped_column(Date)
     amount_sat: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExchangeSaleRow(Base):
+    """A sale of mined coins on an AIFC exchange, from the exchange's statement as imported;
+    its reference identifies it within the operation and is never re-written."""
+
+    __tablename__ = "exchange_sales"
+
+    operation_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sold_on: Mapped[date] = mapped_column(Date)
+    exchange: Mapped[str] = mapped_column(String(100))
+    sold_sat: Mapped[int] = mapped_column(BigInteger)
+    proceeds: Mapped[str | None] = mapped_column(String(40), nullable=True)  # exact decimal text
+    observed_at: Mapped[datetime] = mapped_column()

@@ -56,6 +56,7 @@ from simulator.world import (
 from tests.support.demo_world import PINNED_INSTANTS, demo_world
 
 UNDER_REMITTER = "pavlodar-3"
+SHORT_SELLER = "almaty-4"
 GRACE_S = 7 * 86_400  # deploy/prometheus/rules/remittance.yml: RemittanceOverdueBeyondGrace
 
 
@@ -163,6 +164,12 @@ def test_every_operation_remits_and_the_under_remitter_is_short_and_overdue(
             assert summary["shortfall_sat"] == 0, operation.id
             assert ledger.shortfall_sat == 0, operation.id
             assert ledger.overdue_seconds == 0, operation.id
+        # The mandatory sale: only almaty-4 sold short, and a month of it is past the deadline.
+        sale = statement["mandatory_sale"]
+        if operation.id == SHORT_SELLER:
+            assert sale["overdue_sat"] > 0, sale
+        else:
+            assert sale["overdue_sat"] == 0, (operation.id, sale)
 
 
 @pytest.mark.integration

@@ -22,9 +22,13 @@ from pathlib import Path
 import yaml
 
 from collector.clock import FrozenClock
+from collector.config.load import load_config
+from collector.store.database import open_engine, upgrade
+from collector.store.queries import Store
 from simulator.broker import Broker
 from simulator.fake_esplora import FakeChain, serve
 from simulator.fake_pools import FakePoolServer
+from simulator.mandatory_sale import fill_sales
 from simulator.runner import _set_up_pools, demo_config
 from simulator.world import DemoHistory, build_history, history_start
 
@@ -51,6 +55,16 @@ class DemoWorld:
     history: DemoHistory
     config_path: Path
     env: Mapping[str, str]
+
+
+async def _sell(path: Path, clock: FrozenClock, history: DemoHistory, now: datetime) -> None:
+    """The exchange's statement of the history's sales, as the live demo imports it."""
+    engine = open_engine(load_config(path).database)
+    try:
+        await upgrade(engine)
+        await fill_sales(Store(engine, clock), history, now)
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager
@@ -81,6 +95,7 @@ async def demo_world(
         config["statement"] = {}
         path = root / "config.yaml"
         path.write_text(yaml.safe_dump(config))
+        await _sell(path, clock, history, now)
         yield DemoWorld(now, clock, chain, history, path, env)
     finally:
         await pools.close()

@@ -26,6 +26,7 @@ MODULES = (
     "remittance.official_price",
     "remittance.mining_fee",
     "remittance.pool_reports",
+    "remittance.mandatory_sale",
 )
 
 

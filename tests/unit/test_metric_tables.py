@@ -10,6 +10,7 @@ from collector.app import StoreHealth
 from collector.http.api import AccountsApi
 from collector.http.server import HttpServer
 from collector.metrics.contract import SHARED, SPECS
+from collector.metrics.mandatory_sale import MandatorySaleMetrics
 from collector.metrics.mining_fee import MiningFeeMetrics
 from collector.metrics.pool_reports import PoolReportMetrics
 from collector.metrics.reserve import ReserveMetrics
@@ -20,6 +21,7 @@ DECLARING = (
     ReserveMetrics,
     MiningFeeMetrics,
     PoolReportMetrics,
+    MandatorySaleMetrics,
     StoreHealth,
     HttpServer,
     AccountsApi,

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "remittance" / "pdf.py",
     ROOT / "remittance" / "fee_pdf.py",
+    ROOT / "remittance" / "sale_pdf.py",
     ROOT / "remittance" / "reserve_pdf.py",
     ROOT / "remittance" / "journal.py",
     *(

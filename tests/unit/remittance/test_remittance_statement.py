@@ -16,7 +16,8 @@ from remittance import (
     Statement,
     StatementFormatError,
 )
-from remittance.statement import build_statement, readable_json_bytes
+from remittance.json_bytes import readable_json_bytes
+from remittance.statement import build_statement
 
 
 def test_statement_json_round_trips(worked_statement: Statement) -> None:

@@ -1,0 +1,57 @@
+"""The mandatory sale's families, from the accounts' last snapshot.
+
+For each operation whose terms set a ``mandatory_sale`` (labels bounded by the configured
+operations; ``reason`` one of ``none``, ``invalid_input``, ``invalid_terms``), over every
+period of its account so far::
+
+    reservewatch_mandatory_sale_required_btc{operation="op-demo"} 0.01750004
+    reservewatch_mandatory_sale_sold_btc{operation="op-demo"} 0.015
+    reservewatch_mandatory_sale_shortfall_btc{operation="op-demo"} 0.00250004
+    reservewatch_mandatory_sale_overdue_btc{operation="op-demo"} 0.00250004
+    reservewatch_mandatory_sale_refused{operation="op-demo",reason="none"} 0
+
+``sold`` is what the imported sales settled of the required figures (a sale beyond them is not
+counted twice); ``overdue`` the shortfall of the periods whose deadline has passed. An operation
+whose inputs the rules refused has ``reservewatch_mandatory_sale_refused`` 1 with the reason and
+no other sample. Satoshis become floats only here, at the metrics' edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Final
+
+from collector.accounts.mandatory_sale import OperationSales
+from collector.metrics.contract import SPECS, Metric, family
+
+SAT_PER_BTC = 100_000_000
+
+
+class MandatorySaleMetrics:
+    """A :class:`~collector.metrics.MetricSource`: ``sales`` gives the last snapshot's
+    mandatory sales (none before a pass computed them)."""
+
+    NAMES: Final = tuple(name for name in SPECS if name.startswith("reservewatch_mandatory_sale_"))
+
+    def __init__(self, sales: Callable[[], Mapping[str, OperationSales] | None]) -> None:
+        self._sales = sales
+
+    def metric_families(self) -> Iterator[Metric]:
+        sales = self._sales()
+        if sales is None:
+            return  # no pass yet: absent, not zero
+        required = family("reservewatch_mandatory_sale_required_btc")
+        sold = family("reservewatch_mandatory_sale_sold_btc")
+        shortfall = family("reservewatch_mandatory_sale_shortfall_btc")
+        overdue = family("reservewatch_mandatory_sale_overdue_btc")
+        refused = family("reservewatch_mandatory_sale_refused")
+        for operation_id in sorted(sales):
+            sale = sales[operation_id]
+            refused.add_metric([operation_id, sale.refused or "none"], 1 if sale.refused else 0)
+            if sale.refused:
+                continue
+            required.add_metric([operation_id], sale.required_sat / SAT_PER_BTC)
+            sold.add_metric([operation_id], sale.sold_sat / SAT_PER_BTC)
+            shortfall.add_metric([operation_id], sale.shortfall_sat / SAT_PER_BTC)
+            overdue.add_metric([operation_id], sale.overdue_sat / SAT_PER_BTC)
+        yield from (required, sold, shortfall, overdue, refused)
