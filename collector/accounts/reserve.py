@@ -187,23 +187,21 @@ class ReserveFigures:
 Patterns = tuple[tuple[ExposedAddress, ...], tuple[OutflowDestination, ...]]
 
 
-def legal_figures(
+def _legal_figures(
     reserve: ReserveConfig,
     tip_height: int,
-    received: Mapping[str, int],
-    traced: Holdings,
-    *,
+    parts: _ChainParts,
     proofs: tuple[WalletProof, ...],
     instant: datetime,
-    patterns: Patterns = ((), ()),
 ) -> ReserveFigures:
-    """The figures with the cases' legal states at ``instant`` applied to ``traced``."""
+    """The figures with the cases' legal states at ``instant`` applied to what the chain's
+    facts give (``parts``)."""
     histories = reserve.case_histories()
-    legal = legal_holdings(approve_releases(traced, histories, instant), histories, instant)
-    exposed, destinations = patterns
+    legal = legal_holdings(approve_releases(parts.held, histories, instant), histories, instant)
+    exposed, destinations = parts.patterns
     return ReserveFigures(
         tip_height,
-        received,
+        parts.received,
         legal.counted,
         proofs,
         exposed=exposed,
@@ -224,15 +222,8 @@ async def reserve_figures(
         return None
     parts = await _chain_parts(store, config, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
-    instant = as_of or now or tip.observed_at
-    return legal_figures(
-        config.reserve,
-        tip.height,
-        parts.received,
-        parts.held,
-        proofs=proofs,
-        instant=instant,
-        patterns=parts.patterns,
+    return _legal_figures(
+        config.reserve, tip.height, parts, proofs, as_of or now or tip.observed_at
     )
 
 
@@ -334,14 +325,5 @@ class LiveReserve:
             self._parts = await _chain_parts(store, config, tip.height, as_of=None)
             self._key = key
             self._log_patterns(self._parts)
-        parts = self._parts
         proofs = await _proofs(store, config, as_of=None, now=now)
-        return legal_figures(
-            config.reserve,
-            tip.height,
-            parts.received,
-            parts.held,
-            proofs=proofs,
-            instant=now,
-            patterns=parts.patterns,
-        )
+        return _legal_figures(config.reserve, tip.height, self._parts, proofs, now)
