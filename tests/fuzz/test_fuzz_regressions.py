@@ -53,6 +53,12 @@ def test_ocean_worker_without_samples_is_refused() -> None:
     assert not pool_document(endpoint, answer)
 
 
+def test_luxor_revenue_with_subaccounts_that_are_no_list_is_refused() -> None:
+    endpoint = ENDPOINTS_BY_NAME["luxor:/revenue/"]
+    answer = {"subaccounts": 1}  # was: TypeError iterating an int (the fresh machine's run)
+    assert not pool_document(endpoint, answer)
+
+
 @pytest.mark.parametrize("text", ["²", "9" * 5000, "١٢٣"])
 def test_tip_heights_that_int_cannot_read_are_refused(text: str) -> None:
     with pytest.raises(SourceBadResponse, match="tip height"):

@@ -211,9 +211,10 @@ class LuxorAdapter(PoolAdapterBase):
 
     def _revenue(self, answer: Mapping[str, Any]) -> dict[date, int]:
         """Luxor's own MINING figure per UTC day (satoshis)."""
-        for index, subaccount in enumerate(answer.get("subaccounts") or ()):
-            if isinstance(subaccount, Mapping):
-                self.check_account(subaccount.get("name"), f"revenue subaccounts[{index}]")
+        if isinstance(answer, Mapping) and answer.get("subaccounts") is not None:
+            for index, subaccount in enumerate(n.items(answer, "subaccounts")):  # a list or none
+                if isinstance(subaccount, Mapping):
+                    self.check_account(subaccount.get("name"), f"revenue subaccounts[{index}]")
         mined: dict[date, int] = {}
         for index, row in enumerate(n.items(answer, "revenue")):
             where = f"revenue[{index}]"
