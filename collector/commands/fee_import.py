@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -60,6 +60,21 @@ def parse_period(text: str) -> tuple[date, str] | str:
     except ValueError:
         return "does not exist (no such day or month in the calendar)"
     return "is not YYYY-MM-DD (a day) or YYYY-MM (a month)"
+
+
+def row_day(
+    operation: str, known: Container[str], day_text: str, today: date, not_yet: str
+) -> date | str:
+    """A dated row's day, or why the row is refused: its operation is not configured, its
+    date is no day (``YYYY-MM-DD``), or it is after today (``not_yet`` says what that means)."""
+    if operation not in known:
+        return f"unknown operation {operation[:63]!r}"
+    period = parse_period(day_text)
+    if isinstance(period, str) or period[1] != "day":
+        return f"date {day_text[:20]!r} must be a day, YYYY-MM-DD"
+    if period[0] > today:
+        return f"date {day_text} is after today ({today}): {not_yet}"
+    return period[0]
 
 
 def parse_meter_csv(
@@ -106,15 +121,9 @@ def parse_payments_csv(
     for where, (day_text, operation, amount_text, reference) in csv_rows(
         text, PAYMENT_COLUMNS, source, problems
     ):
-        if operation not in operations:
-            problems.append(f"{where}: unknown operation {operation[:63]!r}")
-            continue
-        period = parse_period(day_text)
-        if isinstance(period, str) or period[1] != "day":
-            problems.append(f"{where}: date {day_text[:20]!r} must be a day, YYYY-MM-DD")
-            continue
-        if period[0] > today:
-            problems.append(f"{where}: date {day_text} is after today ({today}): not paid yet")
+        day = row_day(operation, operations, day_text, today, "not paid yet")
+        if isinstance(day, str):
+            problems.append(f"{where}: {day}")
             continue
         if not _KZT.fullmatch(amount_text) or Decimal(amount_text) == 0:
             problems.append(
@@ -128,7 +137,7 @@ def parse_payments_csv(
             )
             continue
         payment = FeePaymentRecord(
-            operation, reference, period[0], int(Decimal(amount_text) * TIYN_PER_KZT)
+            operation, reference, day, int(Decimal(amount_text) * TIYN_PER_KZT)
         )
         key = (operation, reference)
         if key in payments and payments[key] != payment:

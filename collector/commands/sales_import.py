@@ -27,7 +27,7 @@ from collector.commands.fee_import import (
     never_rewritten,
     outcome,
     parse_file,
-    parse_period,
+    row_day,
 )
 from collector.commands.imports import csv_rows
 from collector.config.model import Config
@@ -75,15 +75,9 @@ def parse_sales_csv(
     for where, (day_text, operation, exchange, sold_text, proceeds, reference) in csv_rows(
         text, SALE_COLUMNS, source, problems
     ):
-        if operation not in exchanges:
-            problems.append(f"{where}: unknown operation {operation[:63]!r}")
-            continue
-        day = parse_period(day_text)
-        if isinstance(day, str) or day[1] != "day":
-            problems.append(f"{where}: date {day_text[:20]!r} must be a day, YYYY-MM-DD")
-            continue
-        if day[0] > today:
-            problems.append(f"{where}: date {day_text} is after today ({today}): not sold yet")
+        day = row_day(operation, exchanges, day_text, today, "not sold yet")
+        if isinstance(day, str):
+            problems.append(f"{where}: {day}")
             continue
         problem = _sale_problem(exchange, sold_text, proceeds, reference, exchanges[operation])
         if problem is not None:
@@ -92,7 +86,7 @@ def parse_sales_csv(
         sale = ExchangeSaleRecord(
             operation,
             reference,
-            day[0],
+            day,
             exchange,
             int(Decimal(sold_text) * SAT_PER_BTC),
             proceeds or None,

@@ -23,8 +23,7 @@ from typing import Final
 
 from collector.accounts.mandatory_sale import OperationSales
 from collector.metrics.contract import SPECS, Metric, family
-
-SAT_PER_BTC = 100_000_000
+from remittance.money import sat_to_btc
 
 
 class MandatorySaleMetrics:
@@ -50,8 +49,8 @@ class MandatorySaleMetrics:
             refused.add_metric([operation_id, sale.refused or "none"], 1 if sale.refused else 0)
             if sale.refused:
                 continue
-            required.add_metric([operation_id], sale.required_sat / SAT_PER_BTC)
-            sold.add_metric([operation_id], sale.sold_sat / SAT_PER_BTC)
-            shortfall.add_metric([operation_id], sale.shortfall_sat / SAT_PER_BTC)
-            overdue.add_metric([operation_id], sale.overdue_sat / SAT_PER_BTC)
+            required.add_metric([operation_id], sat_to_btc(sale.required_sat))
+            sold.add_metric([operation_id], sat_to_btc(sale.sold_sat))
+            shortfall.add_metric([operation_id], sat_to_btc(sale.shortfall_sat))
+            overdue.add_metric([operation_id], sat_to_btc(sale.overdue_sat))
         yield from (required, sold, shortfall, overdue, refused)
