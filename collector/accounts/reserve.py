@@ -46,8 +46,11 @@ def received_sat(
     return totals
 
 
+_COIN_ROLES = frozenset((*ROLES, "outside"))
+
+
 def coin_of(output: ReserveOutputRecord) -> Coin:
-    role = output.role if output.role in (*ROLES, "outside") else "outside"
+    role = output.role if output.role in _COIN_ROLES else "outside"
     return Coin(
         output.txid,
         output.vout,
@@ -244,21 +247,20 @@ async def _chain_parts(
     """What the chain's stored facts give, with the regulator's journal as known at ``as_of``
     applied: received per operation, holdings, patterns."""
     reserve = config.reserve
-    confirmed = await store.reserve_outputs(
-        statuses=("confirmed",), kinds=("remittance",), as_of=as_of
-    )
+    # One read of every stored output serves the received totals and the holdings (a second
+    # read of the confirmed remittances alone cost a restart ~1 s at 73,000 outputs).
+    coins, spends = await _coins_and_spends(store, as_of=as_of)
     journal = await read_journal(store, config, as_of)
     moved = reassignments(journal.entries, as_of)  # a payment counts for whom the journal says
     received = received_sat(
         (
             replace(o, operation_id=moved[o.txid, o.vout][1]) if (o.txid, o.vout) in moved else o
-            for o in confirmed
-            if o.role == "reserve"
+            for o, _ in coins
+            if o.status == "confirmed" and o.kind == "remittance" and o.role == "reserve"
         ),
         tip_height,
         reserve.confirmations,
     )
-    coins, spends = await _coins_and_spends(store, as_of=as_of)
     refunds = refund_outpoints(journal.entries, as_of)
     held = _held(coins, spends, tip_height, reserve.confirmations, refunds)
     exposed = exposed_addresses(
