@@ -49,6 +49,7 @@ from remittance.signing import (
     sign_pdf_placeholders,
 )
 from remittance.statement import Statement, StatementDay
+from remittance.statement_json import statement_sha256
 
 BODY_FONT, BOLD_FONT = "DejaVuSans", "DejaVuSans-Bold"
 """The statement's text face: DejaVu Sans (it covers Kazakh and Russian Cyrillic), the copy that
@@ -93,7 +94,7 @@ def _document(statement: Statement, buffer: io.BytesIO, words: Wording) -> Simpl
         title=f"{words.text('Reserve remittance statement')} {statement.operation_id} "
         f"{statement.period_label}",
         author="reservewatch",
-        subject=f"statement sha256 {statement.sha256()}",
+        subject=f"statement sha256 {statement_sha256(statement)}",
         invariant=1,  # no creation date or random document id: same statement, same bytes
         pageCompression=0,  # the signature placeholder must be findable in the raw bytes
     )
@@ -124,7 +125,7 @@ def render_signed_pdf(
     buffer = io.BytesIO()
     document = _document(statement, buffer, words)
     footer_key_id = key_id(private_key.public_key())
-    digest = statement.sha256()
+    digest = statement_sha256(statement)
 
     def draw_footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         draw_signature_footer(

@@ -48,6 +48,11 @@ from remittance.errors import KeyFormatError, SignatureInvalid, StatementFormatE
 from remittance.json_bytes import canonical_json_bytes, readable_json_bytes
 from remittance.statement import Statement
 from remittance.statement_csv import render_csv
+from remittance.statement_json import (
+    statement_canonical_bytes,
+    statement_from_dict,
+    statement_to_dict,
+)
 
 SIGNED_FORMAT = "reservewatch-signed-statement/1"
 PDF_SIGNATURE_LABEL = "Ed25519 signature "
@@ -178,10 +183,10 @@ def verify_journal_entry(
 
 def sign_statement_json(statement: Statement, private_key: Ed25519PrivateKey) -> bytes:
     """The signed JSON envelope of `statement` (readable, keys in reading order)."""
-    canonical = statement.canonical_bytes()
+    canonical = statement_canonical_bytes(statement)
     envelope = {
         "format": SIGNED_FORMAT,
-        "statement": statement.to_dict(),
+        "statement": statement_to_dict(statement),
         "sha256": hashlib.sha256(canonical).hexdigest(),
         "key_id": key_id(private_key.public_key()),
         "signature": _sign(private_key, _JSON_CONTEXT, canonical),
@@ -327,7 +332,7 @@ def _verify_json(document: bytes, public_key: Ed25519PublicKey) -> VerifiedDocum
         msg = "the envelope's sha256 does not match its statement"
         raise SignatureInvalid(msg)
     _check(public_key, signature, _JSON_CONTEXT, canonical)
-    statement = Statement.from_dict(statement_data)
+    statement = statement_from_dict(statement_data)
     return VerifiedDocument("json", key_id(public_key), digest, statement)
 
 

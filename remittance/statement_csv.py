@@ -11,12 +11,8 @@ from remittance.journal import entry_line
 from remittance.money import sat_to_btc_text
 from remittance.pool_report_statement import section_csv_rows
 from remittance.sale_statement import sale_csv_rows
-from remittance.statement import (
-    PoolAmount,
-    Statement,
-    clawbacks_carried,
-    decimal_text,
-)
+from remittance.statement import PoolAmount, Statement
+from remittance.statement_json import clawbacks_carried, decimal_text, statement_sha256
 
 
 def _cell(value: int | str | None) -> str:
@@ -93,7 +89,7 @@ def render_csv(statement: Statement) -> bytes:
             "implied_efficiency_j_per_th",
             Number(decimal_text(statement.implied_efficiency_j_per_th) or ""),
         ),
-        ("statement_sha256", statement.sha256()),
+        ("statement_sha256", statement_sha256(statement)),
     ]
     writer.writerows(("statement", field, value) for field, value in header)
     writer.writerow([])

@@ -1,5 +1,5 @@
 """Typed reading of a statement's parsed JSON: every failure a StatementFormatError naming
-the field (:meth:`remittance.statement.Statement.from_dict` reads with it)."""
+the field (:func:`remittance.statement_json.statement_from_dict` reads with it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A fake Bitcoin Core JSON-RPC server over :class:`~simulator.fake_esplora.FakeChain`.
+"""A fake Bitcoin Core JSON-RPC server over :class:`~simulator.fake_chain.FakeChain`.
 
 It serves the same simulated chain the fake Esplora serves (drive it with ``FakeChain.mine``,
 ``pay``, ``replace``, ``reorg``, ``fail_next``), in Core's JSON-RPC 1.0 formats: ``POST /``
@@ -40,7 +40,7 @@ from collector.bitcoin.address import Chain
 from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.clock import Clock, SystemClock
 from remittance.money import SAT_PER_BTC
-from simulator.fake_esplora import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
+from simulator.fake_chain import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
 
 _ADDR_DESCRIPTOR = re.compile(r"^addr\(([^)]+)\)(#[a-z0-9]{8})?$")
 

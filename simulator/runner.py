@@ -44,7 +44,8 @@ from remittance.proofs import proof_message
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
 from simulator.bip322_sign import sign_simple
 from simulator.broker import Broker, demo_broker
-from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_chain import FakeChain
+from simulator.fake_esplora import serve
 from simulator.fake_pools import FakePoolServer
 from simulator.fake_prices import FakeTicker
 from simulator.fake_prices import serve as serve_ticker

@@ -42,7 +42,7 @@ from remittance.periods import (
     period_containing,
     periods_covering,
 )
-from simulator.fake_esplora import FakeChain
+from simulator.fake_chain import FakeChain
 from simulator.keys import multisig_descriptor, wpkh_descriptor
 
 POOL_FEE = Decimal("0.02")

@@ -54,6 +54,7 @@ from remittance.statement import (
     build_statement,
 )
 from remittance.statement_csv import render_csv
+from remittance.statement_json import statement_sha256, statement_to_dict
 
 
 async def build_statement_from_store(
@@ -204,10 +205,11 @@ async def render_statement(  # noqa: PLR0917 - mirrors the statement's coordinat
     key = load_signing_key(config.statement.signing_key_file)
     statement = await build_statement_from_store(config, store, operation, period, as_of)
     document = sign(statement, fmt, key, language)
-    await store.record_statement(operation.id, period, as_of, statement.sha256())
+    digest = statement_sha256(statement)
+    await store.record_statement(operation.id, period, as_of, digest)
     if issue:
         await store.save_issued_document(
-            operation.id, period, as_of, kept_as, statement.sha256(), statement.due_sat, document
+            operation.id, period, as_of, kept_as, digest, statement.due_sat, document
         )
     return document
 
@@ -286,7 +288,7 @@ async def render_projection(  # noqa: PLR0917 - mirrors the statement's coordina
         return render_projection_pdf(statement, language or operation.language)
     if fmt == "csv":
         return f"# {PROJECTION_MARK}\n".encode() + render_csv(statement)
-    body = {"projection": True, "note": PROJECTION_MARK, "statement": statement.to_dict()}
+    body = {"projection": True, "note": PROJECTION_MARK, "statement": statement_to_dict(statement)}
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode()
 
 

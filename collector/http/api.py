@@ -39,6 +39,7 @@ from collector.store.queries import Store
 from remittance.account import OperationAccount
 from remittance.pool_reports import Reconciliation, reconciliation_to_dict
 from remittance.statement import Statement
+from remittance.statement_json import statement_sha256
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +268,7 @@ class AccountsApi:
         """The SHA-256 a statement of ``period`` carries (as of the last pass): what
         ``statement verify`` prints for each of its files."""
         statement = await self._statement(self._operation(operation_id), period)
-        return statement.sha256()
+        return statement_sha256(statement)
 
     async def statement(
         self, operation_id: str, period: str, fmt: str, language: str | None = None
@@ -283,7 +284,7 @@ class AccountsApi:
             # Rendering a PDF takes tens of milliseconds, a CSV a few: off the event loop.
             language = language or operation.language
             document = await asyncio.to_thread(sign, statement, fmt, key, language)
-        self.recorder.record((operation.id, period, statement.as_of, statement.sha256()))
+        self.recorder.record((operation.id, period, statement.as_of, statement_sha256(statement)))
         return document
 
     async def close(self) -> None:

@@ -51,6 +51,7 @@ from remittance.i18n import wording
 from remittance.obligations import Obligation
 from remittance.pool_reports import Reconciliation
 from remittance.statement import Statement
+from remittance.statement_json import statement_sha256
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def compose(
                 _("Remitted: {amount}", amount=btc(statement.remitted_sat)),
                 _("Shortfall: {amount}", amount=btc(statement.shortfall_sat)),
                 "",
-                _("Statement SHA-256: {digest}", digest=statement.sha256()),
+                _("Statement SHA-256: {digest}", digest=statement_sha256(statement)),
                 _(
                     "The attached files are signed by the regulator; check them with "
                     "`reservewatch statement verify FILE --public-key regulator.pub.pem`."
@@ -285,12 +286,12 @@ async def _mail_operation(
                 period,
                 as_of,
                 issued_format(fmt, operation.language),
-                statement.sha256(),
+                statement_sha256(statement),
                 statement.due_sat,
                 document,
             )
         await store.record_statement(
-            operation.id, period, as_of, statement.sha256(), emailed_to=operation.contacts
+            operation.id, period, as_of, statement_sha256(statement), emailed_to=operation.contacts
         )
         log.info(
             "statement mailed",

@@ -41,7 +41,8 @@ from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine
 from collector.telemetry.client import GmqttClient, MqttSettings
 from remittance.signing import new_private_key, private_key_pem
-from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_chain import FakeChain
+from simulator.fake_esplora import serve
 from simulator.fake_pools import FakePoolServer
 from tests.support.processes import free_port
 

@@ -35,7 +35,7 @@ from remittance.signing import new_private_key, private_key_pem, public_key_of, 
 from simulator.bip322_sign import sign_simple
 from simulator.fake_bitcoind import FakeBitcoind
 from simulator.fake_bitcoind import serve as serve_bitcoind
-from simulator.fake_esplora import FakeChain
+from simulator.fake_chain import FakeChain
 from simulator.fake_esplora import serve as serve_esplora
 from simulator.keys import account_private_key, multisig_descriptor, wpkh_descriptor
 from tests.support.cli import run_cli

@@ -34,6 +34,7 @@ from collector.store.records import (
 )
 from collector.store.tables import AssessedDues
 from remittance.statement import Statement, StatementTranche
+from remittance.statement_json import statement_sha256
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 LATER = AS_OF + timedelta(days=8)
@@ -76,7 +77,7 @@ async def _statement_sha(config: Config, as_of: datetime) -> tuple[str, int]:
         statement = await build_statement_from_store(
             config, store, config.operation("op-demo"), "2026-10", as_of
         )
-    return statement.sha256(), statement.mined_sat
+    return statement_sha256(statement), statement.mined_sat
 
 
 def test_a_statement_as_of_an_instant_ignores_everything_observed_later(

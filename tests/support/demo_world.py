@@ -26,7 +26,8 @@ from collector.config.load import load_config
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from simulator.broker import Broker
-from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_chain import FakeChain
+from simulator.fake_esplora import serve
 from simulator.fake_pools import FakePoolServer
 from simulator.mandatory_sale import fill_sales
 from simulator.runner import _set_up_pools, demo_config

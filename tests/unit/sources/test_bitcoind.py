@@ -35,7 +35,7 @@ from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
 from simulator.fake_bitcoind import FakeBitcoind, serve
-from simulator.fake_esplora import FakeChain
+from simulator.fake_chain import FakeChain
 from simulator.keys import multisig_descriptor, wpkh_descriptor
 from tests.unit.sources.conftest import Watched
 

@@ -29,7 +29,8 @@ from collector.sources.http import HttpSource, RequestCounters
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
-from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_chain import FakeChain
+from simulator.fake_esplora import serve
 from simulator.keys import multisig_descriptor, wpkh_descriptor
 from tests.unit.sources.conftest import Watched
 

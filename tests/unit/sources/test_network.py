@@ -25,7 +25,8 @@ from collector.sources.network_days import (
 )
 from collector.store.queries import Store
 from collector.store.records import BlockRecord
-from simulator.fake_esplora import FakeChain, serve
+from simulator.fake_chain import FakeChain
+from simulator.fake_esplora import serve
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
