@@ -16,16 +16,13 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from types import TracebackType
 from typing import Self
 
 import aiohttp
 
-from collector.accounts.mandatory_sale import OperationSales
-from collector.accounts.mining_fee import OperationFees
-from collector.accounts.reserve import ReserveFigures
 from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
@@ -140,7 +137,8 @@ class Collector:
         [self.network] = [job for job in chain_jobs if isinstance(job, BlockFollower)]
 
         def held_sat() -> int | None:
-            figures = self._reserve_figures()
+            snapshot = self.accounts.snapshot
+            figures = None if snapshot is None else snapshot.reserve
             if figures is None or self.poller.latest(self._reserve_target, ReserveWatched) is None:
                 return None  # until the watcher has polled since start, as its gauges
             return figures.holdings.total_sat
@@ -172,12 +170,10 @@ class Collector:
             self.poller,
             pool_metrics,
             chain_metrics.network,
-            ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
-            MiningFeeMetrics(self._mining_fees),
-            PoolReportMetrics(
-                lambda: None if (s := self.accounts.snapshot) is None else s.pool_reports
-            ),
-            MandatorySaleMetrics(self._mandatory_sales),
+            ReserveMetrics(chain_metrics.reserve, self.accounts),
+            MiningFeeMetrics(self.accounts),
+            PoolReportMetrics(self.accounts),
+            MandatorySaleMetrics(self.accounts),
             valuation.prices,
             valuation.value,
             self.accounts,
@@ -201,21 +197,6 @@ class Collector:
         )
         metrics.add(self.http)
         return self
-
-    def _mining_fees(self) -> Mapping[str, OperationFees] | None:
-        """The digital-mining fees of the accounts' last snapshot."""
-        snapshot = self.accounts.snapshot
-        return None if snapshot is None else snapshot.mining_fees
-
-    def _mandatory_sales(self) -> Mapping[str, OperationSales] | None:
-        """The mandatory sales of the accounts' last snapshot."""
-        snapshot = self.accounts.snapshot
-        return None if snapshot is None else snapshot.mandatory_sales
-
-    def _reserve_figures(self) -> ReserveFigures | None:
-        """The reserve's figures of the accounts' last snapshot."""
-        snapshot = self.accounts.snapshot
-        return None if snapshot is None else snapshot.reserve
 
     async def _pass_after_reserve_polls(self) -> None:
         """The custody alarm's latency: the reserve's figures are computed in the accounts'
@@ -309,15 +290,7 @@ class Collector:
                 group.create_task(self._release_as_sources_come_in(), name="first-polls")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
-                    group.create_task(
-                        mailer.run(
-                            self.accounts.next_pass,
-                            lambda: self._mining_fees() or {},
-                            lambda: {} if (s := self.accounts.snapshot) is None else s.pool_reports,
-                            lambda: self._mandatory_sales() or {},
-                        ),
-                        name="mailer",
-                    )
+                    group.create_task(mailer.run(self.accounts.next_pass), name="mailer")
                 group.create_task(self.store_health.run(), name="store-health")
                 group.create_task(self._feed_network_hashrate(), name="network-hashrate")
         finally:

@@ -13,6 +13,7 @@ from collector.sources.reserve import ReserveStatus, ReserveWatched
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord
 from remittance.reserve import Holdings
+from tests.conftest import Held, holding
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # the stored tip's observed_at; the store dates revisions
 
@@ -26,8 +27,8 @@ class Watched:
         self, job: PollJob[ReserveWatched], status: ReserveStatus, store: Store, config: Config
     ) -> None:
         self.job, self.status, self._store, self._config = job, status, store, config
-        self.figures: ReserveFigures | None = None
-        self.metrics = ReserveMetrics(status, lambda: self.figures)
+        self.accounts = Held()  # the accounts' pass: its last snapshot holds the figures
+        self.metrics = ReserveMetrics(status, self.accounts)
 
     async def poll(self) -> ReserveWatched:
         """Poll; store the tip the job watched to, as the network job beside it does; then
@@ -39,7 +40,13 @@ class Watched:
         return watched
 
     async def recompute(self) -> None:
-        self.figures = await reserve_figures(self._store, self._config)
+        figures = await reserve_figures(self._store, self._config)
+        self.accounts.snapshot = holding(reserve=figures).snapshot
+
+    @property
+    def figures(self) -> ReserveFigures | None:
+        snapshot = self.accounts.snapshot
+        return None if snapshot is None else snapshot.reserve
 
     @property
     def holdings(self) -> Holdings | None:

@@ -32,6 +32,7 @@ from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 from simulator.fake_esplora import FakeChain, serve
 from simulator.keys import multisig_descriptor, wpkh_descriptor
+from tests.conftest import holding
 from tests.unit.sources.conftest import Watched
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -430,7 +431,7 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
     for job in jobs:
         await job.poll()
     figures = await reserve_figures(rig.store, _config(rig.url))  # the accounts' pass
-    reserve = ReserveMetrics(metrics.reserve, lambda: figures)
+    reserve = ReserveMetrics(metrics.reserve, holding(reserve=figures))
     registry, _ = build_registry([metrics.network, reserve])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert (
