@@ -16,16 +16,13 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from types import TracebackType
 from typing import Self
 
 import aiohttp
 
-from collector.accounts.mandatory_sale import OperationSales
-from collector.accounts.mining_fee import OperationFees
-from collector.accounts.reserve import ReserveFigures
 from collector.accounts.rewrites import RewriteMetrics, issued_rewrites
 from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
@@ -45,8 +42,9 @@ from collector.metrics.reserve import ReserveMetrics
 from collector.metrics.service import store_families
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
-from collector.sources.network import BlockFollower
+from collector.sources.network import BlockFollower, NetworkSeen
 from collector.sources.poller import Poller
+from collector.sources.reserve import ReserveWatched
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 
@@ -139,8 +137,9 @@ class Collector:
         [self.network] = [job for job in chain_jobs if isinstance(job, BlockFollower)]
 
         def held_sat() -> int | None:
-            figures = self._reserve_figures()
-            if figures is None or chain_metrics.reserve.tip_height is None:
+            snapshot = self.accounts.snapshot
+            figures = None if snapshot is None else snapshot.reserve
+            if figures is None or self.poller.latest(self._reserve_target, ReserveWatched) is None:
                 return None  # until the watcher has polled since start, as its gauges
             return figures.holdings.total_sat
 
@@ -149,7 +148,6 @@ class Collector:
         )
         self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
         self._reserve_target = chain_jobs[1].target  # the reserve watcher's
-        self._reserve_status = chain_metrics.reserve
         # Which operation each job feeds (None: every operation).
         self._feeds: dict[str, str | None] = {job.target: None for job in chain_jobs}
         self._feeds |= {job.target: None for job in price_jobs}
@@ -172,12 +170,10 @@ class Collector:
             self.poller,
             pool_metrics,
             chain_metrics.network,
-            ReserveMetrics(chain_metrics.reserve, self._reserve_figures),
-            MiningFeeMetrics(self._mining_fees),
-            PoolReportMetrics(
-                lambda: None if (s := self.accounts.snapshot) is None else s.pool_reports
-            ),
-            MandatorySaleMetrics(self._mandatory_sales),
+            ReserveMetrics(chain_metrics.reserve, self.accounts),
+            MiningFeeMetrics(self.accounts),
+            PoolReportMetrics(self.accounts),
+            MandatorySaleMetrics(self.accounts),
             valuation.prices,
             valuation.value,
             self.accounts,
@@ -202,31 +198,20 @@ class Collector:
         metrics.add(self.http)
         return self
 
-    def _mining_fees(self) -> Mapping[str, OperationFees] | None:
-        """The digital-mining fees of the accounts' last snapshot."""
-        snapshot = self.accounts.snapshot
-        return None if snapshot is None else snapshot.mining_fees
-
-    def _mandatory_sales(self) -> Mapping[str, OperationSales] | None:
-        """The mandatory sales of the accounts' last snapshot."""
-        snapshot = self.accounts.snapshot
-        return None if snapshot is None else snapshot.mandatory_sales
-
-    def _reserve_figures(self) -> ReserveFigures | None:
-        """The reserve's figures of the accounts' last snapshot."""
-        snapshot = self.accounts.snapshot
-        return None if snapshot is None else snapshot.reserve
-
     async def _pass_after_reserve_polls(self) -> None:
         """The custody alarm's latency: the reserve's figures are computed in the accounts'
-        pass, so a poll of the reserve watcher that stored something new starts one at once."""
-        status = self._reserve_status
-        seen = status.changes
+        pass, so a poll of the reserve watcher that stored something new (what it returned
+        says so) starts one at once."""
+        target = self._reserve_target
+        seen = self.poller.latest(target, ReserveWatched)
         while True:
-            await self.poller.polled({self._reserve_target})
-            if status.changes != seen:  # a poll that stored nothing new changes no figure
-                seen = status.changes
+            await self.poller.polled({target})
+            latest = self.poller.latest(target, ReserveWatched)
+            # A poll that stored nothing new changes no figure; one that published nothing
+            # (failed before storing) leaves the last snapshot, already acted on.
+            if latest is not seen and latest is not None and latest.value.stored_new:
                 self.accounts.request_pass()
+            seen = latest
 
     def _site_hashrates(self) -> dict[str, float | None]:
         if self.telemetry is None:
@@ -259,11 +244,13 @@ class Collector:
         await self._stack.aclose()
 
     async def _feed_network_hashrate(self, interval_s: float = 30.0) -> None:
-        """Tell telemetry the network's hash rate: no site may report more than the network."""
+        """Tell telemetry the network's hash rate (the newest stored day's, as the network
+        job last published it): no site may report more than the network."""
         while True:
-            inputs = self.accounts.inputs
-            if self.telemetry is not None and inputs is not None and inputs.network_hashrate_hs:
-                self.telemetry.set_network_hashrate(inputs.network_hashrate_hs)
+            seen = self.poller.latest(self.network.target, NetworkSeen)
+            hashrate_hs = None if seen is None else seen.value.latest_day_hashrate_hs
+            if self.telemetry is not None and hashrate_hs:
+                self.telemetry.set_network_hashrate(hashrate_hs)
             await asyncio.sleep(interval_s)
 
     async def _release_as_sources_come_in(self) -> None:
@@ -303,15 +290,7 @@ class Collector:
                 group.create_task(self._release_as_sources_come_in(), name="first-polls")
                 if self.config.statement.email is not None:
                     mailer = Mailer(self.config, self.store, self.clock)
-                    group.create_task(
-                        mailer.run(
-                            self.accounts.next_pass,
-                            lambda: self._mining_fees() or {},
-                            lambda: {} if (s := self.accounts.snapshot) is None else s.pool_reports,
-                            lambda: self._mandatory_sales() or {},
-                        ),
-                        name="mailer",
-                    )
+                    group.create_task(mailer.run(self.accounts.next_pass), name="mailer")
                 group.create_task(self.store_health.run(), name="store-health")
                 group.create_task(self._feed_network_hashrate(), name="network-hashrate")
         finally:

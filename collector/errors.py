@@ -15,6 +15,8 @@ ReservewatchError            base of everything we raise on purpose
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class ReservewatchError(Exception):
     """Base of every error reservewatch raises on purpose."""
@@ -37,9 +39,17 @@ class StoreError(ReservewatchError):
 
 
 class SourceError(ReservewatchError):
-    """An external source failed. ``result`` is the bounded label counted in metrics."""
+    """An external source failed. ``result`` is the bounded label counted in metrics;
+    ``published``, what the failing poll published before it failed (its job's snapshot: the
+    poller keeps it), or ``None``."""
 
     result = "bad_response"
+    published: object = None
+
+    def with_published(self, snapshot: object) -> Self:
+        """This error, saying the poll published ``snapshot`` before failing."""
+        self.published = snapshot
+        return self
 
 
 class SourceTimeout(SourceError):

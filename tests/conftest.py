@@ -1,5 +1,6 @@
 """Shared fixtures: a PostgreSQL server started by the tests, a migrated store per test (on
-each backend, or on SQLite alone), and a real Mosquitto per test."""
+each backend, or on SQLite alone), and a real Mosquitto per test; and a stand-in for the
+accounts' pass holding a snapshot of only the figures a test gives (:func:`holding`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from collector.accounts.inputs import Inputs
+from collector.accounts.snapshot import AccountsSnapshot
+from collector.config.load import parse_config
+from collector.config.model import Config
 from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -23,6 +30,29 @@ from tests.integration.mosquitto import Mosquitto
 from tests.support.processes import PostgresServer, find_postgres_bin
 
 _database_names = itertools.count()
+
+
+@dataclass
+class Held:
+    """The accounts' pass as the metrics read it: its last snapshot (none before a pass)."""
+
+    snapshot: AccountsSnapshot | None = None
+
+
+@functools.cache
+def _no_operations() -> Config:
+    return parse_config({})
+
+
+def holding(**figures: Any) -> Held:
+    """A pass whose snapshot holds only ``figures`` (``mining_fees=``, ``reserve=`` …): no
+    operation, no inputs."""
+    inputs = Inputs(
+        earnings={}, hashrates={}, network=[], outputs={}, pool_hashrate_hs={},
+        network_hashrate_hs=None,
+    )  # fmt: skip
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return Held(AccountsSnapshot(when, _no_operations(), inputs, {}, **figures))
 
 
 def _parse_without_gc(parse: Callable[..., Any]) -> Callable[..., Any]:

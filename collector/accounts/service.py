@@ -244,11 +244,14 @@ class AccountsService:
         """Operations whose account the last pass could not recompute, with the reason."""
         return self._snapshot.stale if self._snapshot is not None else {}
 
-    async def next_pass(self) -> Mapping[str, OperationAccount]:
-        """Wait for the next pass to finish; the accounts it left (the mailer's cue)."""
+    async def next_pass(self) -> AccountsSnapshot:
+        """Wait for the next pass to finish; the snapshot it left (the mailer's cue: what
+        it decides and sends is read from that one snapshot)."""
         self._passed.clear()
         await self._passed.wait()
-        return self.accounts
+        if self._snapshot is None:  # pragma: no cover - a pass swaps its snapshot in first
+            raise RuntimeError("an accounts pass ended without a snapshot")
+        return self._snapshot
 
     def hold(self, operation_ids: Iterable[str]) -> None:
         """After the next pass (the store as the last run left it: figures at once), keep

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import Protocol
 
 from collector.accounts.assessments import Assessor, reassessed
 from collector.accounts.compute import IssuedDues, compute_pass, issued_of
@@ -64,6 +65,16 @@ class AccountsSnapshot:
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
         return issued_of(self.issued, operation_id)
+
+
+class SnapshotHolder(Protocol):
+    """What holds the live pass's last snapshot (:class:`~collector.accounts.service.
+    AccountsService`): the metrics read it at scrape time and each picks its own figures."""
+
+    @property
+    def snapshot(self) -> AccountsSnapshot | None:
+        """The last pass's snapshot; none before the first pass."""
+        ...
 
 
 async def snapshot_as_of(

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
+from collector.accounts.snapshot import AccountsSnapshot
 from collector.bitcoin.payment import amount_to_pay, payment_address
 from collector.clock import Clock
 from collector.config.base import resolve_secret
@@ -362,19 +363,12 @@ class Mailer:
         self._clock = clock
         self._failures = FailureLog(log, "mailing statements")
 
-    async def run(
-        self,
-        next_pass: Callable[[], Awaitable[Mapping[str, OperationAccount]]],
-        fees: Callable[[], Mapping[str, OperationFees]] = dict,
-        reconciled: Callable[[], Mapping[str, tuple[Reconciliation, ...]]] = dict,
-        sales: Callable[[], Mapping[str, OperationSales]] = dict,
-    ) -> None:
-        """After each pass, mail from its accounts, its fees, its pools' reports reconciled
-        and its mandatory sales (all read from the same snapshot: nothing awaits between
-        them)."""
+    async def run(self, next_pass: Callable[[], Awaitable[AccountsSnapshot]]) -> None:
+        """After each pass, mail from the snapshot it left: its accounts, its fees, its
+        pools' reports reconciled and its mandatory sales."""
         while True:
-            accounts = await next_pass()
-            pass_fees, pass_reconciled, pass_sales = fees(), reconciled(), sales()
+            snapshot = await next_pass()
+            accounts = snapshot.accounts
             now = self._clock.now()
             incomplete: MailingIncomplete | None = None
             try:
@@ -383,9 +377,9 @@ class Mailer:
                         self._config,
                         self._store,
                         accounts,
-                        pass_fees,
-                        reconciled=pass_reconciled,
-                        sales=pass_sales,
+                        snapshot.mining_fees,
+                        reconciled=snapshot.pool_reports,
+                        sales=snapshot.mandatory_sales,
                     )
                 except MailingIncomplete as err:
                     incomplete = err  # the others were mailed; reminders still go out

@@ -18,27 +18,28 @@ no other sample. Satoshis become floats only here, at the metrics' edge.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Final
 
-from collector.accounts.mandatory_sale import OperationSales
+from collector.accounts.snapshot import SnapshotHolder
 from collector.metrics.contract import SPECS, Metric, family
 from remittance.money import sat_to_btc
 
 
 class MandatorySaleMetrics:
-    """A :class:`~collector.metrics.MetricSource`: ``sales`` gives the last snapshot's
-    mandatory sales (none before a pass computed them)."""
+    """A :class:`~collector.metrics.MetricSource` of the mandatory sales of ``accounts``'
+    last snapshot (none before a pass computed them)."""
 
     NAMES: Final = tuple(name for name in SPECS if name.startswith("reservewatch_mandatory_sale_"))
 
-    def __init__(self, sales: Callable[[], Mapping[str, OperationSales] | None]) -> None:
-        self._sales = sales
+    def __init__(self, accounts: SnapshotHolder) -> None:
+        self._accounts = accounts
 
     def metric_families(self) -> Iterator[Metric]:
-        sales = self._sales()
-        if sales is None:
+        snapshot = self._accounts.snapshot
+        if snapshot is None:
             return  # no pass yet: absent, not zero
+        sales = snapshot.mandatory_sales
         required = family("reservewatch_mandatory_sale_required_btc")
         sold = family("reservewatch_mandatory_sale_sold_btc")
         shortfall = family("reservewatch_mandatory_sale_shortfall_btc")

@@ -18,28 +18,29 @@ Tenge become floats only here, at the metrics' edge.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Final
 
-from collector.accounts.mining_fee import OperationFees
+from collector.accounts.snapshot import SnapshotHolder
 from collector.metrics.contract import SPECS, Metric, family
 
 TIYN_PER_KZT = 100
 
 
 class MiningFeeMetrics:
-    """A :class:`~collector.metrics.MetricSource`: ``fees`` gives the last snapshot's fees
+    """A :class:`~collector.metrics.MetricSource` of the fees of ``accounts``' last snapshot
     (none before a pass computed them)."""
 
     NAMES: Final = tuple(name for name in SPECS if name.startswith("reservewatch_mining_fee_"))
 
-    def __init__(self, fees: Callable[[], Mapping[str, OperationFees] | None]) -> None:
-        self._fees = fees
+    def __init__(self, accounts: SnapshotHolder) -> None:
+        self._accounts = accounts
 
     def metric_families(self) -> Iterator[Metric]:
-        fees = self._fees()
-        if fees is None:
+        snapshot = self._accounts.snapshot
+        if snapshot is None:
             return  # no pass yet: absent, not zero
+        fees = snapshot.mining_fees
         due = family("reservewatch_mining_fee_due_kzt")
         paid = family("reservewatch_mining_fee_paid_kzt")
         overdue = family("reservewatch_mining_fee_overdue_kzt")

@@ -15,28 +15,28 @@ No label carries an IIN/BIN, a name or a licence.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Final
 
+from collector.accounts.snapshot import SnapshotHolder
 from collector.metrics.contract import Metric, family
-from remittance.pool_reports import LEGS, Reconciliation
+from remittance.pool_reports import LEGS
 
 
 class PoolReportMetrics:
-    """A :class:`~collector.metrics.MetricSource`: ``reconciled`` gives the last snapshot's
-    reconciled months (none before a pass computed them)."""
+    """A :class:`~collector.metrics.MetricSource` of the reconciled months of ``accounts``'
+    last snapshot (none before a pass computed them)."""
 
     NAMES: Final = ("reservewatch_pool_report_findings",)
 
-    def __init__(
-        self, reconciled: Callable[[], Mapping[str, tuple[Reconciliation, ...]] | None]
-    ) -> None:
-        self._reconciled = reconciled
+    def __init__(self, accounts: SnapshotHolder) -> None:
+        self._accounts = accounts
 
     def metric_families(self) -> Iterator[Metric]:
-        reconciled = self._reconciled()
-        if reconciled is None:
+        snapshot = self._accounts.snapshot
+        if snapshot is None:
             return  # no pass yet: absent, not zero
+        reconciled = snapshot.pool_reports
         findings = family("reservewatch_pool_report_findings")
         for operation_id in sorted(reconciled):
             months = reconciled[operation_id]

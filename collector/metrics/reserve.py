@@ -9,10 +9,11 @@ fixed values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Final
 
 from collector.accounts.reserve import ReserveFigures, proven_holders
+from collector.accounts.snapshot import SnapshotHolder
 from collector.bitcoin.wallets import ROLES
 from collector.metrics.contract import SPECS, Metric, family
 from collector.sources.reserve import ReserveStatus
@@ -23,8 +24,8 @@ from remittance.reserve_patterns import DESTINATION_AGES, EXPOSURE_REASONS
 
 
 class ReserveMetrics:
-    """A :class:`~collector.metrics.MetricSource`: ``figures`` gives the last snapshot's
-    reserve figures (none before a pass computed them)."""
+    """A :class:`~collector.metrics.MetricSource`: what the watcher watches (``status``) and
+    the reserve figures of ``accounts``' last snapshot (none before a pass computed them)."""
 
     NAMES: Final = tuple(
         name
@@ -33,9 +34,9 @@ class ReserveMetrics:
         and not name.startswith("reservewatch_reserve_value_")
     )
 
-    def __init__(self, status: ReserveStatus, figures: Callable[[], ReserveFigures | None]) -> None:
+    def __init__(self, status: ReserveStatus, accounts: SnapshotHolder) -> None:
         self._status = status
-        self._figures = figures
+        self._accounts = accounts
 
     def metric_families(self) -> Iterator[Metric]:
         status = self._status
@@ -44,7 +45,8 @@ class ReserveMetrics:
         yield unparseable
         if status.tip_height is None:
             return  # the watcher has established nothing since start: absent, not zero
-        figures = self._figures()
+        snapshot = self._accounts.snapshot
+        figures = None if snapshot is None else snapshot.reserve
         if figures is not None:
             received = family("reservewatch_reserve_received_btc_total")
             for operation_id in status.operation_ids:

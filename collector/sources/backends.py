@@ -20,9 +20,9 @@ from collector.errors import ConfigError
 from collector.sources.bitcoind import bitcoind_jobs
 from collector.sources.chain import ReserveJob
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.network import NetworkJob, NetworkStatus
+from collector.sources.network import NetworkJob, NetworkSeen, NetworkStatus
 from collector.sources.poller import PollJob
-from collector.sources.reserve import ReserveStatus
+from collector.sources.reserve import ReserveStatus, ReserveWatched
 from collector.store.queries import Store
 
 
@@ -37,8 +37,8 @@ class ChainMetrics:
 
 @dataclass(frozen=True, slots=True)
 class _Jobs:
-    network: PollJob
-    reserve: PollJob
+    network: PollJob[NetworkSeen]
+    reserve: PollJob[ReserveWatched]
     network_status: NetworkStatus
     reserve_status: ReserveStatus
 
@@ -86,7 +86,7 @@ def build_chain_jobs(
     *,
     requests_per_second: float = 10,
     since: date | None = None,
-) -> tuple[list[PollJob], ChainMetrics]:
+) -> tuple[list[PollJob[object]], ChainMetrics]:
     """The network and reserve-address jobs, sharing one rate limit to the host, and the
     metric source exposing what they establish.
 

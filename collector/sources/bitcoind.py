@@ -101,7 +101,13 @@ from collector.sources.bitcoind_rpc import (
 from collector.sources.http import HttpSource
 from collector.sources.network import BlockFollower, NetworkStatus, Walk
 from collector.sources.network_days import HashrateSummary, ParsedBlock, is_hash
-from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
+from collector.sources.reserve import (
+    Recheck,
+    ReserveStatus,
+    ReserveWatched,
+    outputs_changed,
+    recent_unseen,
+)
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
 from remittance import money
@@ -238,7 +244,7 @@ class BitcoindReserveJob:
         self._verified = False
         self._since: str | None = None  # listsinceblock's lastblock of the previous pass
 
-    async def poll(self) -> None:
+    async def poll(self) -> ReserveWatched:
         tip = _int({"tip": await self._rpc.call("getblockcount")}, "tip", "getblockcount")
         if not self._verified:
             await self._verify_wallet()
@@ -263,13 +269,14 @@ class BitcoindReserveJob:
         await self._store.upsert_reserve_outputs(list(seen.values()))
         await self._store.add_reserve_spends(spends)
         rechecked = await self._recheck(stored, seen, tip)
-        if rechecked or outputs_changed(stored, seen):
-            self.status.changes += 1
+        stored_new = rechecked or outputs_changed(stored, seen)
         self._since = lastblock
-        self.status.watched = self._book.watched_by_role()
-        self.status.tip_height = tip
+        watched = self.status.publish(tip, self._book, stored_new=stored_new)
         if problems:
-            raise SourceBadResponse(f"{len(problems)} wallet entries refused: {problems[0]}")
+            raise SourceBadResponse(
+                f"{len(problems)} wallet entries refused: {problems[0]}"
+            ).with_published(watched)
+        return watched
 
     async def _verify_wallet(self) -> None:
         """Every fixed address and every descriptor of every wallet is in the node's wallet;

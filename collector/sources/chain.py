@@ -49,7 +49,13 @@ from collector.config.wallets import wallet_book
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource
 from collector.sources.network_days import is_hash, parse_tip_height, timestamp_utc
-from collector.sources.reserve import Recheck, ReserveStatus, outputs_changed, recent_unseen
+from collector.sources.reserve import (
+    Recheck,
+    ReserveStatus,
+    ReserveWatched,
+    outputs_changed,
+    recent_unseen,
+)
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations
 from remittance.reserve_patterns import DestinationHistory
@@ -254,7 +260,7 @@ class ReserveJob:
         host = config.network.esplora_url.split("://", 1)[-1].split("/", 1)[0]
         self.target = f"{host}/reserve-addresses"  # the network job's target is the bare host
 
-    async def poll(self) -> None:
+    async def poll(self) -> ReserveWatched:
         tip = parse_tip_height(await self._http.get_text(f"{self._base}/blocks/tip/height"))
         stored = {
             (o.txid, o.vout): o
@@ -291,12 +297,13 @@ class ReserveJob:
             pending = self._book.mark_used(used)
         await self._read_destinations()
         rechecked = await self._recheck(stored, seen, tip)
-        if rechecked or outputs_changed(stored, seen):
-            self.status.changes += 1
-        self.status.watched = self._book.watched_by_role()
-        self.status.tip_height = tip
+        stored_new = rechecked or outputs_changed(stored, seen)
+        watched = self.status.publish(tip, self._book, stored_new=stored_new)
         if problems:
-            raise SourceBadResponse(f"{len(problems)} address(es) not read: {problems[0]}")
+            raise SourceBadResponse(
+                f"{len(problems)} address(es) not read: {problems[0]}"
+            ).with_published(watched)
+        return watched
 
     async def _walk_address(
         self, address: str, tip: int, deep_txids: set[str]

@@ -87,6 +87,21 @@ class NetworkStatus:
     tip_height: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkSeen:
+    """What one poll of the network published: the tip it followed to, the network's
+    current hash rate and difficulty (the last good values: ``None`` until known), the
+    newest stored day's average hash rate, and what the poll fetched."""
+
+    tip_height: int
+    hashrate_hs: float | None
+    difficulty: float | None
+    latest_day: date | None  # the newest day stored in the window
+    latest_day_hashrate_hs: float | None  # its average hash rate
+    blocks_fetched: int
+    reorg_from: int | None  # the lowest height whose stored block this poll replaced
+
+
 def _hashrate_interval(days: int) -> str:
     for limit, name in _HASHRATE_INTERVALS:
         if days <= limit:
@@ -182,7 +197,7 @@ class BlockFollower:
 
     # -- one poll -------------------------------------------------------------------------
 
-    async def poll(self) -> None:
+    async def poll(self) -> NetworkSeen:
         window_start = self._window_start()
         if not self._loaded:
             await self._load(window_start)
@@ -193,11 +208,12 @@ class BlockFollower:
         finally:
             self.requests_made += walk.requests
         await self._save(tip, window_start, walk)
-        self._publish(tip, summary)
+        seen = self._publish(tip, summary, walk)
         if walk.problems:
             raise SourceBadResponse(
                 f"{len(walk.problems)} block(s) rejected (stored the rest): {walk.problems[0]}"
-            )
+            ).with_published(seen)
+        return seen
 
     def _window_start(self) -> datetime:
         today = utc_day(self._clock.now())
@@ -322,14 +338,25 @@ class BlockFollower:
             chain = [self._blocks[h] for h in sorted(self._blocks) if below <= h <= tip]
             await self._store.replace_blocks_from(chain)
 
-    def _publish(self, tip: int, summary: HashrateSummary | None) -> None:
-        self.status.tip_height = tip
+    def _publish(self, tip: int, summary: HashrateSummary | None, walk: Walk) -> NetworkSeen:
+        status = self.status
+        status.tip_height = tip
         if summary is not None:
-            self.status.hashrate_hs = summary.current_hashrate_hs
-            self.status.difficulty = summary.current_difficulty
+            status.hashrate_hs = summary.current_hashrate_hs
+            status.difficulty = summary.current_difficulty
         elif tip in self._difficulty:
-            self.status.difficulty = self._difficulty[tip]
-            self.status.hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
+            status.difficulty = self._difficulty[tip]
+            status.hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
+        latest = self._days[max(self._days)] if self._days else None
+        return NetworkSeen(
+            tip,
+            status.hashrate_hs,
+            status.difficulty,
+            latest.day if latest is not None else None,
+            latest.hashrate_hs if latest is not None else None,
+            len(walk.fetched),
+            walk.reorg_from,
+        )
 
     # -- reads for others -----------------------------------------------------------------
 

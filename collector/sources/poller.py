@@ -5,6 +5,12 @@ they raise :class:`SourceError` when they cannot. The poller runs each job on it
 never inside a Prometheus scrape, and keeps per target:
 
 * ``up`` (1 after a success, 0 after a failure), the time of the last success, the last result;
+* what the job published: each job's ``poll()`` returns a frozen snapshot of it, which the
+  poller keeps with the instant it was taken (:meth:`Poller.latest`, a :class:`Published`
+  with its ``age``), as Home Assistant's coordinator keeps ``data`` and
+  ``last_update_success_time`` (``homeassistant/helpers/update_coordinator.py``). A job that
+  stored part of what it read before failing raises its error ``with_published`` what it did
+  publish: that snapshot is kept too, the poll still counts as failed;
 * a circuit breaker: after ``breaker_threshold`` failures in a row the job is skipped for
   ``breaker_open_s`` seconds (monotonic), then tried once (half-open): a success closes it, a
   failure opens it again, so a dead pool does not eat the schedule or its rate limit;
@@ -24,8 +30,8 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Final, Protocol
+from datetime import datetime, timedelta
+from typing import Final, Generic, Protocol, TypeVar, cast
 
 from collector.backoff import Backoff
 from collector.clock import Clock
@@ -39,8 +45,24 @@ BREAKER_OPEN: Final = "breaker_open"
 
 Sleep = Callable[[float], Awaitable[None]]
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
-class PollJob(Protocol):
+
+@dataclass(frozen=True, slots=True)
+class Published(Generic[T]):
+    """What one poll of a job published (``value``, the job's frozen snapshot) and the
+    instant it was taken (``at``, from the poller's clock)."""
+
+    value: T
+    at: datetime
+
+    def age(self, now: datetime) -> timedelta:
+        """How old the snapshot is at ``now`` (the injected clock's)."""
+        return now - self.at
+
+
+class PollJob(Protocol[T_co]):
     """One thing polled on a schedule."""
 
     @property
@@ -58,8 +80,9 @@ class PollJob(Protocol):
         """Seconds between the starts of two polls."""
         ...
 
-    async def poll(self) -> None:
-        """Fetch, normalise, store. Raise :class:`SourceError` on failure."""
+    async def poll(self) -> T_co:
+        """Fetch, normalise, store; return a frozen snapshot of what was published. Raise
+        :class:`SourceError` on failure."""
         ...
 
 
@@ -110,7 +133,7 @@ class Poller:
 
     def __init__(
         self,
-        jobs: Sequence[PollJob],
+        jobs: Sequence[PollJob[object]],
         clock: Clock,
         *,
         breaker_threshold: int = 5,
@@ -140,6 +163,7 @@ class Poller:
         self._first_round = asyncio.Event()  # set once every job has been polled once
         self._polled_once = asyncio.Event()  # set as each job's first poll ends
         self._polls = dict.fromkeys(self._jobs, 0)  # polls ended, per target
+        self._published: dict[str, Published[object]] = {}  # each target's latest snapshot
         self._poll_ended = asyncio.Event()  # set as any poll ends
         if not self._not_polled_yet:
             self._first_round.set()
@@ -155,6 +179,19 @@ class Poller:
         health = self._health[target]
         if health.last_success is None or when > health.last_success:
             health.last_success = when
+
+    def latest(self, target: str, kind: type[T]) -> Published[T] | None:
+        """The snapshot ``target``'s job last published, and when (None before its first
+        poll that published one since start). ``kind`` is the snapshot's type: another is a
+        :class:`TypeError` (a consumer wired to the wrong job)."""
+        published = self._published.get(target)
+        if published is None:
+            return None
+        if not isinstance(published.value, kind):
+            raise TypeError(
+                f"{target} publishes {type(published.value).__name__}, not {kind.__name__}"
+            )
+        return cast(Published[T], published)  # its value is a T: checked above
 
     async def first_round(self) -> None:
         """Return once every job has been polled once since start (whatever the results)."""
@@ -231,19 +268,22 @@ class Poller:
         if health.breaker_open_until is not None and now_m < health.breaker_open_until:
             return BREAKER_OPEN
         started = self._clock.monotonic()
+        published: object = None
         try:
             async with asyncio.timeout(self._poll_timeout_s):
-                await job.poll()
+                published = await job.poll()
         except TimeoutError:
             result = "timeout"
             reason = f"poll took longer than {self._poll_timeout_s}s"
         except SourceError as err:
-            result, reason = err.result, str(err)
+            result, reason, published = err.result, str(err), err.published
         except StoreError as err:
             result, reason = "store_error", str(err)
         else:
             result, reason = "ok", ""
         self._observe(job.source, self._clock.monotonic() - started)
+        if published is not None:
+            self._published[target] = Published(published, self._clock.now())
         if result == "ok":
             self._succeeded(health)
         else:
@@ -252,7 +292,7 @@ class Poller:
         self._poll_ended.set()
         return result
 
-    async def _loop(self, job: PollJob) -> None:
+    async def _loop(self, job: PollJob[object]) -> None:
         await self._sleep(self._rng() * min(self._start_spread_s, job.interval_s))
         while True:
             started = self._clock.monotonic()

@@ -106,6 +106,20 @@ class PoolMetrics:
         return dict(self._unknown)
 
 
+@dataclass(frozen=True, slots=True)
+class PoolAccountPolled:
+    """What one poll of a pool account published: its status as observed (hash rates,
+    workers, ``observed_at``), the days read (``start <= day < end``) and what was stored
+    from them, and how many rows of a kind its adapter does not know were new."""
+
+    status: PoolStatusRecord
+    start: date
+    end: date
+    earnings: tuple[EarningRecord, ...]
+    hashrate_days: tuple[PoolHashrateDayRecord, ...]
+    unknown_rows: int
+
+
 @dataclass
 class PoolJob:
     """One pool account of one operation, as a :class:`~collector.sources.poller.PollJob`."""
@@ -133,7 +147,7 @@ class PoolJob:
     def interval_s(self) -> float:
         return self.account.poll_interval_s
 
-    async def poll(self) -> None:
+    async def poll(self) -> PoolAccountPolled:
         snapshot = await self.adapter.snapshot()
         status = PoolStatusRecord(
             operation_id=self.operation_id,
@@ -152,13 +166,15 @@ class PoolJob:
         first_contact = not self._earnings_known
         days = await self.fetch_ranges(ranges)
         key = (self.operation_id, self.account.kind, self.account.account)
-        await self.store.upsert_earnings(
-            [EarningRecord(*key, c.day, c.amount_sat, income=str(c.income)) for c in days.credits]
+        earnings = tuple(
+            EarningRecord(*key, c.day, c.amount_sat, income=str(c.income)) for c in days.credits
         )
-        await self.store.upsert_pool_hashrate_days(
-            [PoolHashrateDayRecord(*key, h.day, h.hashrate_hs) for h in days.hashrates]
+        await self.store.upsert_earnings(list(earnings))
+        hashrate_days = tuple(
+            PoolHashrateDayRecord(*key, h.day, h.hashrate_hs) for h in days.hashrates
         )
-        self._count_unknown(days.unknown)
+        await self.store.upsert_pool_hashrate_days(list(hashrate_days))
+        unknown_rows = self._count_unknown(days.unknown)
         now = self.clock.now()
         today = now.date()
         yesterday = today - timedelta(days=1)
@@ -170,11 +186,15 @@ class PoolJob:
                 self._final_day = yesterday
         self._earnings_known = True
         self.since = None
+        return PoolAccountPolled(
+            status, start, ranges[-1][1], earnings, hashrate_days, unknown_rows
+        )
 
-    def _count_unknown(self, rows: Iterable[UnknownRow]) -> None:
+    def _count_unknown(self, rows: Iterable[UnknownRow]) -> int:
+        """Count the rows not seen before (logging each new kind once); how many were new."""
         new = [row for row in rows if (row.day, row.what, row.amount_sat) not in self._unknown_seen]
         if not new:
-            return
+            return 0
         known_kinds = {what for _, what, _ in self._unknown_seen}
         for row in new:
             self._unknown_seen.add((row.day, row.what, row.amount_sat))
@@ -188,6 +208,7 @@ class PoolJob:
                     row.amount_sat,
                 )
         self.metrics.count_unknown(self.operation_id, self.account.target, len(new))
+        return len(new)
 
     @property
     def sample_max_gap_s(self) -> float:

@@ -245,11 +245,14 @@ class PriceJob:
         self.interval_s = config.poll_interval_s
         self.target = f"{urlsplit(config.ticker_url).netloc}/{self._pair}"
 
-    async def poll(self) -> None:
+    async def poll(self) -> Price:
+        """Read, store and show the latest price; return it (the quote this poll published)."""
         per_btc = await self._http.get_json(self._url, check=parse_kraken_ticker)
         observed = self._clock.now()
         await self._store.record_prices([PriceQuoteRecord("BTC", "USD", SOURCE, observed, per_btc)])
-        self.latest.add_price(Price(observed, "USD", per_btc, SOURCE))
+        price = Price(observed, "USD", per_btc, SOURCE)
+        self.latest.add_price(price)
+        return price
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,14 +271,14 @@ async def build_price_jobs(
     clock: Clock,
     *,
     holdings_sat: Callable[[], int | None],
-) -> tuple[list[PollJob], ValuationMetrics]:
+) -> tuple[list[PollJob[object]], ValuationMetrics]:
     """The ticker job (none when ``prices`` is not configured) and the metric source of the
     price and the reserve's value, its latest prices and rates loaded from the store. After
     ``import rates`` the running collector sees a new rate on its next start (or
     ``await metrics.prices.load(store, clock.now())``)."""
     latest = LatestPrices()
     await latest.load(store, clock.now())
-    jobs: list[PollJob] = []
+    jobs: list[PollJob[object]] = []
     if config.prices is not None:
         http = HttpSource(session, source="price", counters=counters, rate=AsyncLimiter(1, 1))
         jobs.append(PriceJob(config.prices, http, store, clock, latest=latest))

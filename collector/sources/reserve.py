@@ -1,6 +1,7 @@
 """What the reserve watcher establishes, whichever backend reads the chain: the outputs to
-ask about again (the re-org rule) and its own status. The reserve's figures are computed in the
-accounts' pass from what the watcher stored (:mod:`collector.accounts.reserve`).
+ask about again (the re-org rule), its own status (the metrics') and what each poll returns
+(:class:`ReserveWatched`). The reserve's figures are computed in the accounts' pass from what
+the watcher stored (:mod:`collector.accounts.reserve`).
 
 Both backends (:mod:`collector.sources.chain` for Esplora, :mod:`collector.sources.bitcoind`)
 build on these; neither imports the other.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from collector.bitcoin.wallets import WalletBook
 from collector.store.queries import Store
@@ -49,13 +51,28 @@ class ReserveStatus:
     holders: frozenset[str] = frozenset()  # the configured holders (labels)
     # outputs the source gave an "address" that is none on the chain, each counted once
     bad_address_outputs: set[tuple[str, int]] = field(default_factory=set)
-    # polls that stored something new (an output, a spend, a status): what the accounts'
-    # pass is asked at once to compute the reserve's figures again for (the custody alarm)
-    changes: int = 0
 
     @classmethod
     def for_book(cls, operation_ids: Iterable[str], book: WalletBook) -> ReserveStatus:
         return cls(tuple(operation_ids), holders=frozenset(w.holder for w in book.wallets))
+
+    def publish(self, tip_height: int, book: WalletBook, *, stored_new: bool) -> ReserveWatched:
+        """Show what a poll watched to (the metrics read this status) and return it."""
+        self.watched = book.watched_by_role()
+        self.tip_height = tip_height
+        return ReserveWatched(tip_height, MappingProxyType(dict(self.watched)), stored_new)
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveWatched:
+    """What one poll of the reserve watcher published: the tip it watched to, how many
+    addresses it watches per wallet role, and whether it stored something new (an output, a
+    spend, a status): what the accounts' pass is asked at once to compute the reserve's
+    figures again for (the custody alarm's latency)."""
+
+    tip_height: int
+    watched: Mapping[str, int]  # addresses per wallet role
+    stored_new: bool
 
 
 @dataclass(slots=True)

@@ -28,6 +28,7 @@ from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord, ReserveSpendRecord
 from remittance.reserve import Movement
+from tests.conftest import holding
 from tests.support.poppler import pdf_words
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
@@ -317,7 +318,7 @@ async def _outflow_metric(config_path: Path) -> dict[str, float]:
     status = ReserveStatus(("op-demo", "op-other"), tip_height=950_999)
     return {
         sample.labels["destination"]: sample.value
-        for metric in ReserveMetrics(status, lambda: figures).metric_families()
+        for metric in ReserveMetrics(status, holding(reserve=figures)).metric_families()
         for sample in metric.samples
         if sample.name == "reservewatch_reserve_outflow_btc_total"
     }

@@ -14,7 +14,7 @@ import yaml
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
 from collector.accounts.service import AccountsService
-from collector.accounts.snapshot import snapshot_as_of
+from collector.accounts.snapshot import AccountsSnapshot, snapshot_as_of
 from collector.clock import FrozenClock
 from collector.config.load import load_config
 from collector.documents.statements import render_statement
@@ -200,20 +200,19 @@ async def test_one_operation_whose_statement_cannot_be_built_never_stops_the_oth
     # The Mailer task: the failure is its own, logged once, and the next pass mails again.
     caplog.clear()
     async with Store(open_engine(config.database)) as store:
-        accounts = compute_accounts(config, await read_inputs(store, config), AS_OF)
+        inputs = await read_inputs(store, config)
+        snapshot = AccountsSnapshot(AS_OF, config, inputs, compute_accounts(config, inputs, AS_OF))
         asked: list[int] = []
         two_passes_done = asyncio.Event()
 
-        async def next_pass() -> object:
+        async def next_pass() -> AccountsSnapshot:
             asked.append(1)
             if len(asked) > 2:  # the mailer asks for a third pass once two are done
                 two_passes_done.set()
                 await asyncio.Event().wait()
-            return accounts
+            return snapshot
 
-        task = asyncio.create_task(
-            Mailer(config, store, FrozenClock(AS_OF)).run(next_pass)  # type: ignore[arg-type]
-        )
+        task = asyncio.create_task(Mailer(config, store, FrozenClock(AS_OF)).run(next_pass))
         with caplog.at_level("INFO", logger="collector.mail.mailer"):
             await asyncio.wait_for(two_passes_done.wait(), timeout=60)
         task.cancel()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from collector.accounts.mandatory_sale import OperationSales
 from collector.metrics.mandatory_sale import MandatorySaleMetrics
 from remittance.mandatory_sale import ExchangeSale, SaleStep, sale_standing
+from tests.conftest import Held, holding
 
 SCHEDULE = (SaleStep(date(2026, 1, 1), Decimal(50)), SaleStep(date(2026, 10, 31), Decimal(75)))
 
@@ -26,7 +27,9 @@ def _sales() -> OperationSales:
 def _samples(sales: OperationSales) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for built in MandatorySaleMetrics(lambda: {sales.operation_id: sales}).metric_families()
+        for built in MandatorySaleMetrics(
+            holding(mandatory_sales={sales.operation_id: sales})
+        ).metric_families()
         for sample in built.samples
     }
 
@@ -57,14 +60,16 @@ def test_a_shortfall_within_the_deadline_is_not_overdue() -> None:
 
 
 def test_nothing_is_exposed_before_the_first_pass() -> None:
-    assert list(MandatorySaleMetrics(lambda: None).metric_families()) == []
+    assert list(MandatorySaleMetrics(Held()).metric_families()) == []
 
 
 def test_an_operation_the_rules_refused_says_why_and_nothing_else() -> None:
     refused = OperationSales("op-bad", (), (), refused="invalid_terms")
     samples = [
         (sample.name, sample.labels, sample.value)
-        for built in MandatorySaleMetrics(lambda: {"op-bad": refused}).metric_families()
+        for built in MandatorySaleMetrics(
+            holding(mandatory_sales={"op-bad": refused})
+        ).metric_families()
         for sample in built.samples
     ]
     assert samples == [

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from collector.accounts.mining_fee import OperationFees
 from collector.metrics.mining_fee import MiningFeeMetrics
 from remittance.mining_fee import FeePart, FeePayment, FeeQuarter, fee_standing, quarter_fee
+from tests.conftest import Held, holding
 
 Q1 = FeeQuarter(2026, 1)
 
@@ -30,7 +31,7 @@ def _fees() -> OperationFees:
 def test_due_paid_and_overdue_are_exposed_in_tenge_with_problem_sites_by_reason() -> None:
     samples = {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for built in MiningFeeMetrics(lambda: {"op-demo": _fees()}).metric_families()
+        for built in MiningFeeMetrics(holding(mining_fees={"op-demo": _fees()})).metric_families()
         for sample in built.samples
     }
     op = (("operation", "op-demo"),)
@@ -43,14 +44,14 @@ def test_due_paid_and_overdue_are_exposed_in_tenge_with_problem_sites_by_reason(
 
 
 def test_nothing_is_exposed_before_the_first_pass() -> None:
-    assert list(MiningFeeMetrics(lambda: None).metric_families()) == []
+    assert list(MiningFeeMetrics(Held()).metric_families()) == []
 
 
 def test_an_operation_the_rules_refused_says_why_and_nothing_else() -> None:
     refused = OperationFees("op-bad", (), 0, (), "UTC", refused="invalid_input")
     samples = [
         (sample.name, sample.labels, sample.value)
-        for built in MiningFeeMetrics(lambda: {"op-bad": refused}).metric_families()
+        for built in MiningFeeMetrics(holding(mining_fees={"op-bad": refused})).metric_families()
         for sample in built.samples
     ]
     assert samples == [

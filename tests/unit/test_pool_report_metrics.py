@@ -7,6 +7,7 @@ from datetime import date
 
 from collector.metrics.pool_reports import PoolReportMetrics
 from remittance.pool_reports import MonthReadings, Reconciliation, Tolerance, reconcile
+from tests.conftest import Held, holding
 
 
 def _month(month: date, readings: MonthReadings) -> Reconciliation:
@@ -18,7 +19,9 @@ def test_each_leg_counts_the_months_beyond_the_tolerance() -> None:
     november = _month(date(2026, 11, 1), MonthReadings(200_000, 0, 200_000))
     samples = {
         (sample.labels["pool"], sample.labels["leg"]): sample.value
-        for built in PoolReportMetrics(lambda: {"op-demo": (october, november)}).metric_families()
+        for built in PoolReportMetrics(
+            holding(pool_reports={"op-demo": (october, november)})
+        ).metric_families()
         for sample in built.samples
         if sample.labels["operation"] == "op-demo"
     }
@@ -30,4 +33,4 @@ def test_each_leg_counts_the_months_beyond_the_tolerance() -> None:
 
 
 def test_nothing_is_exposed_before_the_first_pass() -> None:
-    assert list(PoolReportMetrics(lambda: None).metric_families()) == []
+    assert list(PoolReportMetrics(Held()).metric_families()) == []

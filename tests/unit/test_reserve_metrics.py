@@ -12,6 +12,7 @@ from collector.sources.reserve import ReserveStatus
 from remittance.cases import CASE_STATES, Standing
 from remittance.proofs import ProofStatus, RegisteredProof, proof_message
 from remittance.reserve import Holdings
+from tests.conftest import holding
 
 VAULT = "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
 CASE = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
@@ -22,7 +23,7 @@ EXPIRY = REGISTERED + timedelta(days=90)
 def _samples(figures: ReserveFigures) -> dict[tuple[str, tuple[str, ...]], float]:
     status = ReserveStatus(("op",), tip_height=900_000,
                            holders=frozenset({"op", "KZ-1", "cold-vault-1"}))  # fmt: skip
-    metrics = ReserveMetrics(status, lambda: figures)
+    metrics = ReserveMetrics(status, holding(reserve=figures))
     return {
         (sample.name, tuple(sample.labels.values())): sample.value
         for family in metrics.metric_families()

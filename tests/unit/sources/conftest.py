@@ -9,10 +9,11 @@ from collector.accounts.reserve import ReserveFigures, reserve_figures
 from collector.config.model import Config
 from collector.metrics.reserve import ReserveMetrics
 from collector.sources.poller import PollJob
-from collector.sources.reserve import ReserveStatus
+from collector.sources.reserve import ReserveStatus, ReserveWatched
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord
 from remittance.reserve import Holdings
+from tests.conftest import Held, holding
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # the stored tip's observed_at; the store dates revisions
 
@@ -22,22 +23,30 @@ class Watched:
     accounts' pass computes the reserve's figures from the store (``figures``, and the
     reserve's families in ``metrics``)."""
 
-    def __init__(self, job: PollJob, status: ReserveStatus, store: Store, config: Config) -> None:
+    def __init__(
+        self, job: PollJob[ReserveWatched], status: ReserveStatus, store: Store, config: Config
+    ) -> None:
         self.job, self.status, self._store, self._config = job, status, store, config
-        self.figures: ReserveFigures | None = None
-        self.metrics = ReserveMetrics(status, lambda: self.figures)
+        self.accounts = Held()  # the accounts' pass: its last snapshot holds the figures
+        self.metrics = ReserveMetrics(status, self.accounts)
 
-    async def poll(self) -> None:
+    async def poll(self) -> ReserveWatched:
         """Poll; store the tip the job watched to, as the network job beside it does; then
-        the pass."""
-        await self.job.poll()
-        if self.status.tip_height is not None:
-            tip = ChainTipRecord(self._config.network.chain, self.status.tip_height, None, NOW)
-            await self._store.save_chain_tip(tip)
+        the pass. Returns what the poll published."""
+        watched = await self.job.poll()
+        tip = ChainTipRecord(self._config.network.chain, watched.tip_height, None, NOW)
+        await self._store.save_chain_tip(tip)
         await self.recompute()
+        return watched
 
     async def recompute(self) -> None:
-        self.figures = await reserve_figures(self._store, self._config)
+        figures = await reserve_figures(self._store, self._config)
+        self.accounts.snapshot = holding(reserve=figures).snapshot
+
+    @property
+    def figures(self) -> ReserveFigures | None:
+        snapshot = self.accounts.snapshot
+        return None if snapshot is None else snapshot.reserve
 
     @property
     def holdings(self) -> Holdings | None:

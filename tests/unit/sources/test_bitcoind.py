@@ -382,8 +382,8 @@ async def test_network_metrics_come_from_getmininginfo(rig: Rig) -> None:
 async def test_every_output_paying_a_reserve_address_is_stored_once(rig: Rig) -> None:
     txid = rig.chain.pay(ADDR_A, 50_000, extra_outputs=[(ADDR_B, 1_000), (ADDR_A, 7)])
     job = rig.reserve_job()
-    await job.poll()
-    await job.poll()
+    assert (await job.poll()).stored_new
+    assert not (await job.poll()).stored_new  # the same outputs, as they were: nothing new
     outputs = await rig.outputs()
     assert sorted((o.vout, o.operation_id, o.amount_sat, o.status) for o in outputs.values()) == [
         (0, "alpha", 50_000, "mempool"),
@@ -391,7 +391,8 @@ async def test_every_output_paying_a_reserve_address_is_stored_once(rig: Rig) ->
         (2, "alpha", 7, "mempool"),
     ]
     rig.chain.mine(1)
-    await job.poll()
+    watched = await job.poll()
+    assert (watched.tip_height, watched.stored_new) == (rig.chain.tip.height, True)
     confirmed = (await rig.outputs())[(txid, 0)]
     assert (confirmed.status, confirmed.block_height) == ("confirmed", rig.chain.tip.height)
     assert confirmed.block_time == datetime.fromtimestamp(rig.chain.tip.timestamp, UTC)

@@ -26,12 +26,14 @@ from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backends import ChainMetrics, build_chain_jobs
 from collector.sources.chain import ReserveJob, parse_tx, reserve_outputs
 from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.reserve import ReserveWatched
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 from simulator.fake_chain import FakeChain
 from simulator.fake_esplora import serve
 from simulator.keys import multisig_descriptor, wpkh_descriptor
+from tests.conftest import holding
 from tests.unit.sources.conftest import Watched
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -303,6 +305,20 @@ async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -
     assert registry.get_sample_value("reservewatch_reserve_received_btc_total", beta) == 0.0
 
 
+async def test_a_poll_returns_its_tip_the_addresses_watched_and_whether_it_stored_anew(
+    rig: Rig,
+) -> None:
+    job = rig.job()
+    rig.chain.pay(ADDR_B, 80_000)
+    first = await job.poll()
+    watched = {"reserve": 3, "intake": 0, "custody": 0}
+    assert first == ReserveWatched(rig.chain.tip.height, watched, stored_new=True)
+    assert (await job.poll()).stored_new is False  # the same mempool output: nothing new
+    rig.chain.mine(1)
+    confirmed = await job.poll()
+    assert (confirmed.tip_height, confirmed.stored_new) == (first.tip_height + 1, True)
+
+
 async def test_a_replaced_mempool_payment_is_removed_and_its_replacement_seen(rig: Rig) -> None:
     job = rig.job()
     txid = rig.chain.pay(ADDR_B, 80_000)
@@ -394,9 +410,12 @@ async def test_a_bad_history_page_fails_the_poll_but_other_addresses_are_stored(
     rig.chain.pay(ADDR_A1, 1_000, confirm=True)
     rig.chain.pay(ADDR_B, 2_000, confirm=True)
     rig.chain.fail_next(200, path_contains=f"/address/{ADDR_A1}/")
-    with pytest.raises(SourceBadResponse, match="1 address"):
+    with pytest.raises(SourceBadResponse, match="1 address") as failed:
         await rig.job().poll()
     assert [o.amount_sat for o in await rig.outputs()] == [2_000]
+    # What it stored before failing is published with the failure (the custody alarm's pass).
+    assert isinstance(failed.value.published, ReserveWatched)
+    assert failed.value.published.stored_new
     await rig.job().poll()
     assert sorted(o.amount_sat for o in await rig.outputs()) == [1_000, 2_000]
 
@@ -413,7 +432,7 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
     for job in jobs:
         await job.poll()
     figures = await reserve_figures(rig.store, _config(rig.url))  # the accounts' pass
-    reserve = ReserveMetrics(metrics.reserve, lambda: figures)
+    reserve = ReserveMetrics(metrics.reserve, holding(reserve=figures))
     registry, _ = build_registry([metrics.network, reserve])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert (

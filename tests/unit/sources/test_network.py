@@ -311,9 +311,25 @@ async def test_a_reorg_to_a_lower_tip_replaces_blocks_and_day_totals(rig: Rig) -
     old_tip = rig.chain.tip.height
     rig.chain.reorg(3, new_blocks=2)
     assert rig.chain.tip.height == old_tip - 1
-    await job.poll()
+    seen = await job.poll()
     await _assert_store_matches_chain(rig, date(2025, 3, 2))
     assert job.status.tip_height == old_tip - 1
+    assert (seen.tip_height, seen.reorg_from) == (old_tip - 1, old_tip - 2)
+
+
+async def test_a_poll_returns_the_tip_the_current_values_and_the_newest_days_hash_rate(
+    rig: Rig,
+) -> None:
+    job = rig.job()
+    seen = await job.poll()
+    assert seen.tip_height == rig.chain.tip.height
+    assert seen.difficulty == 1.4e14
+    assert seen.hashrate_hs == pytest.approx(1.0e21, rel=0.01)
+    [*_, today] = await rig.store.network_days()
+    assert (seen.latest_day, seen.latest_day_hashrate_hs) == (today.day, today.hashrate_hs)
+    assert seen.blocks_fetched > 0
+    assert seen.reorg_from is None
+    assert (await job.poll()).blocks_fetched == 15  # one page: the chain joins what is stored
 
 
 async def test_a_deep_reorg_beyond_one_page_is_followed(rig: Rig) -> None:

@@ -1,11 +1,12 @@
-"""The generic poller: results, breaker opening and closing on a frozen clock, logs, metrics."""
+"""The generic poller: results, breaker opening and closing on a frozen clock, logs, metrics,
+and each job's latest published snapshot with its age."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import generate_latest
@@ -13,9 +14,16 @@ from prometheus_client import generate_latest
 from collector.clock import FrozenClock
 from collector.errors import SourceError, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
-from collector.sources.poller import BREAKER_OPEN, Poller
+from collector.sources.poller import BREAKER_OPEN, Poller, Published
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What a scripted job publishes: which of its polls it was."""
+
+    poll: int
 
 
 @dataclass
@@ -26,12 +34,13 @@ class ScriptedJob:
     interval_s: float = 60
     polls: int = 0
 
-    async def poll(self) -> None:
+    async def poll(self) -> Seen:
         self.polls += 1
         if self.failures:
             failure = self.failures.pop(0)
             if failure is not None:
                 raise failure
+        return Seen(self.polls)
 
 
 async def test_run_once_reports_each_targets_result() -> None:
@@ -161,8 +170,9 @@ async def test_first_polls_are_told_as_each_job_has_had_its_own() -> None:
     async def sleep(seconds: float) -> None:
         await asyncio.sleep(min(seconds, 0.01))
 
-    async def slow_poll() -> None:
+    async def slow_poll() -> Seen:
         await gate.wait()
+        return Seen(1)
 
     jobs[1].poll = slow_poll  # type: ignore[method-assign]
     poller = Poller(jobs, FrozenClock(START), sleep=sleep, rng=lambda: 0.0, start_spread_s=0)
@@ -224,3 +234,42 @@ async def test_poll_until_gives_up_when_the_breaker_opens_with_the_last_failure(
     poller = Poller([job], FrozenClock(START), sleep=sleep, breaker_threshold=3)
     assert await poller.poll_until("network", lambda: True) == "server_error"
     assert job.polls == 3
+
+
+async def test_the_latest_snapshot_a_job_returned_is_kept_with_when_it_was_taken() -> None:
+    clock = FrozenClock(START)
+    poller = Poller([ScriptedJob("t")], clock)
+    assert poller.latest("t", Seen) is None  # nothing published before the first poll
+    await poller.poll_target("t")
+    clock.advance(90)
+    await poller.poll_target("t")
+    assert poller.latest("t", Seen) == Published(Seen(2), START + timedelta(seconds=90))
+
+
+async def test_a_failed_poll_keeps_the_last_snapshot_and_its_age_grows() -> None:
+    clock = FrozenClock(START)
+    poller = Poller([ScriptedJob("t", [None, SourceServerError("HTTP 500")])], clock)
+    await poller.poll_target("t")
+    kept = poller.latest("t", Seen)
+    clock.advance(300)
+    assert await poller.poll_target("t") == "server_error"
+    assert poller.latest("t", Seen) is kept
+    assert kept is not None
+    assert kept.value == Seen(1)
+    assert kept.age(clock.now()) == timedelta(seconds=300)
+
+
+async def test_what_a_failing_poll_published_before_it_failed_is_kept_and_it_still_fails() -> None:
+    clock = FrozenClock(START)
+    partial = SourceError("1 address not read").with_published(Seen(7))
+    poller = Poller([ScriptedJob("t", [partial])], clock)
+    assert await poller.poll_target("t") == "bad_response"
+    assert not poller.health()["t"].up
+    assert poller.latest("t", Seen) == Published(Seen(7), START)
+
+
+async def test_asking_a_job_for_a_snapshot_of_another_kind_is_a_type_error() -> None:
+    poller = Poller([ScriptedJob("t")], FrozenClock(START))
+    await poller.poll_target("t")
+    with pytest.raises(TypeError, match="t publishes Seen, not int"):
+        poller.latest("t", int)

@@ -211,8 +211,14 @@ async def test_repolling_and_overlapping_backfill_never_double_count(
 
 async def test_after_first_contact_only_the_last_few_days_are_reread(world: World) -> None:
     [job] = world.jobs(("braiins",))
-    await job.poll()
-    await job.poll()
+    first = await job.poll()
+    again = await job.poll()
+    # Each poll returns what it stored: the status observed and the days it read.
+    assert (first.start, first.end) == (TODAY - timedelta(days=20), TODAY + timedelta(days=1))
+    assert (again.start, again.end) == (TODAY - timedelta(days=3), TODAY + timedelta(days=1))
+    assert again.status == (await world.store.pool_statuses())[0]
+    assert {e.day for e in again.earnings} == {TODAY - timedelta(days=n) for n in range(4)}
+    assert (again.hashrate_days[0].day, again.unknown_rows) == (TODAY - timedelta(days=3), 0)
     rewards = [
         r for r in world.server.requests_to("braiins") if r.path.startswith("/accounts/rewards")
     ]

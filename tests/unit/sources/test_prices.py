@@ -29,6 +29,7 @@ from collector.sources.prices import (
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
+from remittance.valuation import Price
 from simulator.fake_prices import FakeTicker, serve
 
 NEW_YEAR = datetime(2027, 1, 1, tzinfo=UTC)
@@ -71,7 +72,8 @@ async def test_each_poll_appends_the_last_trade_price_with_the_instant_observed(
     await job.poll()
     rig.ticker.usd_per_btc = Decimal("98000.5")
     rig.clock.advance(300)
-    await job.poll()
+    quoted = await job.poll()
+    assert quoted == Price(NEW_YEAR + timedelta(minutes=5), "USD", Decimal("98000.5"), "kraken")
     stored = await rig.store.price_quotes("BTC", "USD")
     assert [(q.instant, q.rate, q.source) for q in stored] == [
         (NEW_YEAR, Decimal("97010.10000"), "kraken"),
