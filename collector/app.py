@@ -245,10 +245,19 @@ class Collector:
 
     async def _feed_network_hashrate(self, interval_s: float = 30.0) -> None:
         """Tell telemetry the network's hash rate (the newest stored day's, as the network
-        job last published it): no site may report more than the network."""
+        job last published it; until it has, as the accounts last read it from the store, so
+        a network source down at start leaves the check its last known figure): no site may
+        report more than the network."""
         while True:
             seen = self.poller.latest(self.network.target, NetworkSeen)
-            hashrate_hs = None if seen is None else seen.value.latest_day_hashrate_hs
+            inputs = self.accounts.inputs
+            hashrate_hs = (
+                seen.value.latest_day_hashrate_hs
+                if seen is not None
+                else None
+                if inputs is None
+                else inputs.network_hashrate_hs
+            )
             if self.telemetry is not None and hashrate_hs:
                 self.telemetry.set_network_hashrate(hashrate_hs)
             await asyncio.sleep(interval_s)
