@@ -104,7 +104,7 @@ def test_a_site_named_like_a_broker_service_account_is_refused(account: str) -> 
 
 
 def test_the_service_accounts_refused_as_site_ids_are_the_shipped_acls() -> None:
-    acl = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "acl"
+    acl = Path(__file__).resolve().parents[3] / "deploy" / "mosquitto" / "acl"
     users = [line.split()[1] for line in acl.read_text().splitlines() if line.startswith("user ")]
     assert sorted(users) == sorted(SERVICE_ACCOUNTS)
 
