@@ -58,8 +58,9 @@ class PollJob(Protocol):
         """Seconds between the starts of two polls."""
         ...
 
-    async def poll(self) -> None:
-        """Fetch, normalise, store. Raise :class:`SourceError` on failure."""
+    async def poll(self) -> object:
+        """Fetch, normalise, store; return what was published (or None). Raise
+        :class:`SourceError` on failure."""
         ...
 
 
