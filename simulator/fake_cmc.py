@@ -44,6 +44,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from simulator.serving import serve_app
+
 PATH = "/v2/cryptocurrency/quotes/historical"
 ASSETS = {1: ("Bitcoin", "BTC")}
 SUPPLY = 19_800_000
@@ -195,10 +197,7 @@ async def serve(
     state: FakeCmc, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, int]:
     """Start serving ``state``; returns the runner (call ``cleanup()``) and the bound port."""
-    runner = web.AppRunner(build_app(state), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner, int(runner.addresses[0][1])
+    return await serve_app(build_app(state), host, port)
 
 
 async def _main(port: int, key: str, usd: Decimal) -> None:
