@@ -24,13 +24,13 @@ from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
 from remittance.official_price import CMC_BASIS
-from remittance.signing import new_private_key, private_key_pem
 from simulator.fake_cmc import PATH, FakeCmc
 from simulator.fake_cmc import serve as serve_cmc
 from simulator.fake_esplora import FakeChain
 from simulator.fake_esplora import serve as serve_esplora
 from simulator.keys import wpkh_descriptor
 from tests.support.cli import run_cli
+from tests.support.reserve_config import descriptor_operation, signing_key_file
 
 pytestmark = pytest.mark.integration
 
@@ -43,24 +43,13 @@ KEY_ENV = "RESERVEWATCH_TEST_CMC_KEY"
 
 
 def _config(root: Path, database_url: str, esplora: str, cmc: str) -> Path:
-    key = root / "statement-key.pem"
-    key.write_bytes(private_key_pem(new_private_key()))
-    key.chmod(0o600)
     config = {
-        "statement": {"signing_key_file": str(key)},
+        "statement": {"signing_key_file": str(signing_key_file(root))},
         "database": database_url,
         "network": {"esplora_url": esplora, "backfill_days": 1, "poll_interval_s": 5},
         "reserve": {"confirmations": 1, "time_zone": "Asia/Almaty"},
         "official_price": {"url": cmc, "api_key_env": KEY_ENV, "lookback_days": 14},
-        "operations": [
-            {
-                "id": "ekibastuz-1",
-                "name": "Екібастұз Майнинг ЖШС",
-                "license": "KZ-DM-001",
-                "remittance": {"rate": "0.1"},
-                "reserve_descriptor": OPERATION,
-            }
-        ],
+        "operations": [descriptor_operation(OPERATION)],
     }
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True))
