@@ -110,9 +110,11 @@ def _official_valuation(w: Wording, doc: dict[str, Any] | None) -> list[Flowable
     lines.append(
         w.text(
             "Inflows: {value} KZT at each day's official price ({valued} valued, {unvalued} "
-            "without a price).",
+            "without a price; prices: {sources}).",
             value=_amount(w, doc["inflows_kzt"]), valued=len(doc["inflows"]),
             unvalued=doc["inflows_unvalued"],
+            sources="; ".join(sorted({_official_source(w, v.get("source"))
+                                      for v in doc["inflows"]})) or "-",
         )
         + " " + _rule(w, doc["rule"])
     )  # fmt: skip
@@ -121,7 +123,7 @@ def _official_valuation(w: Wording, doc: dict[str, Any] | None) -> list[Flowable
 
 def _official_source(w: Wording, source: str | None) -> str:
     """Whose official price: the Committee's publication, or its basis in its stead."""
-    if source is None or source == OFFICIAL_SOURCE:
+    if not source or source == OFFICIAL_SOURCE:
         return w.text("the State Revenue Committee's publication")
     return w.text(
         "CoinMarketCap's daily average at the National Bank's rate: the Committee's stated "

@@ -30,6 +30,7 @@ from simulator.fake_esplora import FakeChain
 from simulator.fake_esplora import serve as serve_esplora
 from simulator.keys import wpkh_descriptor
 from tests.support.cli import run_cli
+from tests.support.poppler import pdf_words
 from tests.support.reserve_config import descriptor_operation, signing_key_file
 
 pytestmark = pytest.mark.integration
@@ -122,6 +123,13 @@ async def test_the_collector_stores_cmc_s_average_and_the_report_says_whose_pric
     )  # fmt: skip
     assert (inflow["price_kzt"], inflow["value_kzt"]) == ("45617280.00", "18246912.00")
     assert inflow["basis"] == CMC_BASIS
+    pdf = tmp_path / "report-ru.pdf"
+    as_of = (NOW + timedelta(minutes=1)).isoformat()
+    done = run_cli("report", "reserve", "--config", str(path), "--period", "2026-11", "--out",
+                   str(pdf), "--as-of", as_of, "--lang", "ru")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text, _ = pdf_words(pdf.read_bytes(), tmp_path)
+    assert "цены: среднесуточная цена CoinMarketCap по курсу Национального банка" in text
 
     csv = tmp_path / "official.csv"
     csv.write_text(f"date,asset,price_kzt\n{FRIDAY:%d.%m.%Y},BTC,46000000\n")
