@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,25 +28,31 @@ DAYS = {
 }
 
 
+@dataclass
+class Ask:
+    """Asks the served fake (``cmc``) and reads its JSON answer exactly."""
+
+    cmc: FakeCmc
+    session: aiohttp.ClientSession
+    url: str
+
+    async def __call__(
+        self, params: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        async with self.session.get(self.url, params=params, headers=headers or {}) as answer:
+            return answer.status, json.loads(await answer.text(), parse_float=Decimal)
+
+
 @pytest.fixture
-async def ask() -> AsyncIterator[Any]:
+async def ask() -> AsyncIterator[Ask]:
     cmc = FakeCmc(now=lambda: NOW, history_days=30)
     runner, port = await serve(cmc)
     async with aiohttp.ClientSession() as session:
-
-        async def get(
-            params: dict[str, str], headers: dict[str, str] | None = None
-        ) -> tuple[int, Any]:
-            url = f"http://127.0.0.1:{port}{PATH}"
-            async with session.get(url, params=params, headers=headers or {}) as response:
-                return response.status, json.loads(await response.text(), parse_float=Decimal)
-
-        get.cmc = cmc  # type: ignore[attr-defined]
-        yield get
+        yield Ask(cmc, session, f"http://127.0.0.1:{port}{PATH}")
     await runner.cleanup()
 
 
-async def test_the_answer_is_the_envelope_with_one_quote_per_ended_day(ask: Any) -> None:
+async def test_the_answer_is_the_envelope_with_one_quote_per_ended_day(ask: Ask) -> None:
     status, doc = await ask(DAYS, KEY)
     assert status == 200
     assert (doc["status"]["error_code"], doc["status"]["error_message"]) == (0, None)
@@ -60,7 +67,7 @@ async def test_the_answer_is_the_envelope_with_one_quote_per_ended_day(ask: Any)
     assert bitcoin["quotes"][0]["quote"]["USD"]["price"] == Decimal("97000.12")
 
 
-async def test_daily_gives_each_day_s_first_quote(ask: Any) -> None:
+async def test_daily_gives_each_day_s_first_quote(ask: Ask) -> None:
     status, doc = await ask({**DAYS, "interval": "daily"}, KEY)
     assert status == 200
     assert doc["data"]["1"]["quotes"][0]["timestamp"] == "2027-01-04T00:00:00.000Z"
@@ -79,7 +86,7 @@ async def test_daily_gives_each_day_s_first_quote(ask: Any) -> None:
     ],
 )
 async def test_what_cmc_refuses_is_refused_in_its_envelope(
-    ask: Any, params: dict[str, str], headers: dict[str, str], status: int, code: int
+    ask: Ask, params: dict[str, str], headers: dict[str, str], status: int, code: int
 ) -> None:
     got, doc = await ask(params, headers)
     assert (got, doc["status"]["error_code"]) == (status, code)
@@ -87,7 +94,7 @@ async def test_what_cmc_refuses_is_refused_in_its_envelope(
     assert "data" not in doc
 
 
-async def test_the_rate_limit_answers_429_with_1008(ask: Any) -> None:
+async def test_the_rate_limit_answers_429_with_1008(ask: Ask) -> None:
     ask.cmc.fail_next("rate_limited")
     status, doc = await ask(DAYS, KEY)
     assert (status, doc["status"]["error_code"]) == (429, 1008)

@@ -19,12 +19,14 @@ from pydantic import SecretStr
 
 from collector.clock import FrozenClock
 from collector.commands.rates_import import day_start
+from collector.config.model import Config
 from collector.config.official_price import OfficialPriceConfig
 from collector.config.sections import DatabaseConfig
-from collector.errors import SourceBadResponse, SourceUnauthorized
+from collector.errors import SecretError, SourceBadResponse, SourceUnauthorized
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.official_price import (
     CmcDailyJob,
+    build_official_price_jobs,
     due_days,
     load_official_prices,
     parse_cmc_quotes,
@@ -36,6 +38,7 @@ from remittance.official_price import CMC_BASIS, SOURCE, WorkingCalendar, offici
 from simulator.fake_cmc import FakeCmc, serve
 
 ALMATY = ZoneInfo("Asia/Almaty")
+NOW = datetime(2027, 1, 6, 8, tzinfo=UTC)
 KEY = "test-cmc-key-0123456789"
 # Holidays shaped like Kazakhstan's: New Year, 8 March (a Monday in 2027), Nauryz 2028.
 CALENDAR = WorkingCalendar(
@@ -267,3 +270,27 @@ def test_the_section_takes_exactly_one_key_reference_never_the_key(keys: dict[st
         OfficialPriceConfig.model_validate(keys)
     with pytest.raises(ValueError, match="Extra inputs"):
         OfficialPriceConfig.model_validate({"api_key_env": "CMC", "api_key": KEY})
+
+
+def test_a_key_reference_that_points_nowhere_stops_the_start_naming_it_not_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RESERVEWATCH_TEST_NO_CMC_KEY", raising=False)
+    config = Config.model_validate(
+        {
+            "database": f"sqlite+aiosqlite:///{tmp_path}/t.db",
+            "official_price": {"api_key_env": "RESERVEWATCH_TEST_NO_CMC_KEY"},
+        }
+    )
+    with pytest.raises(SecretError, match="RESERVEWATCH_TEST_NO_CMC_KEY is not set"):
+        build_official_price_jobs(config, None, None, RequestCounters(), FrozenClock(NOW))  # type: ignore[arg-type]
+    assert (
+        build_official_price_jobs(
+            Config.model_validate({}),
+            None,
+            None,
+            RequestCounters(),
+            FrozenClock(NOW),  # type: ignore[arg-type]
+        )
+        == []
+    )
