@@ -94,6 +94,7 @@ class Collector:
 
     async def __aenter__(self) -> Self:
         from collector.sources.backends import build_chain_jobs  # noqa: PLC0415
+        from collector.sources.official_price import build_official_price_jobs  # noqa: PLC0415
         from collector.sources.pool_jobs import (  # noqa: PLC0415
             PoolMetrics,
             build_pool_jobs,
@@ -145,6 +146,9 @@ class Collector:
 
         price_jobs, valuation = await build_price_jobs(
             config, self.store, self.session, self.counters, clock, holdings_sat=held_sat
+        )
+        price_jobs += build_official_price_jobs(
+            config, self.store, self.session, self.counters, clock
         )
         self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
         self._reserve_target = chain_jobs[1].target  # the reserve watcher's

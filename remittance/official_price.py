@@ -17,6 +17,15 @@ The rule, as reports state it (:data:`RULE`)::
 Which days are holidays (and which weekend days a transfer makes working) is configuration: the
 calendar changes every year by government decree. Pure: days and prices in, Decimal out.
 
+A day's price comes from one of two sources, each named on every figure valued with it
+(:class:`PublishedPrice`): the Committee's own publication as the regulator imports it
+(:data:`SOURCE`), or, where none is imported for the day, CoinMarketCap's daily average that
+the rules name as the publication's basis, converted to tenge at the National Bank's rate of
+the day (:data:`CMC_SOURCE`, polled by :mod:`collector.sources.official_price`). That second
+one is *not* the Committee's publication, and says so: its source reads
+``cmc-daily*nbk-csv``, as a tenge price derived from a dollar one does in
+:mod:`remittance.valuation`.
+
 >>> calendar = WorkingCalendar(holidays=frozenset({date(2027, 1, 1)}))
 >>> calendar.price_day(date(2027, 1, 3))  # Sunday, after Saturday and the 1 January holiday
 datetime.date(2026, 12, 31)
@@ -27,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Final
 
 from remittance.csv_cells import Number
@@ -42,6 +51,13 @@ RULE: Final = (
 )
 SOURCE: Final = "kgd-official"
 """The store's source name of the Committee's published prices."""
+CMC_SOURCE: Final = "cmc-daily"
+"""The store's source name of CoinMarketCap's daily average (USD per BTC): the Committee's
+stated basis, not its publication."""
+CMC_BASIS: Final = (
+    "CoinMarketCap's daily average, the State Revenue Committee's stated basis (not the "
+    "Committee's publication), in tenge at the National Bank's rate of the day"
+)
 _SATURDAY: Final = 5
 _LONGEST_BREAK: Final = 31  # no holiday run in any calendar is longer: a bad calendar, else
 
@@ -71,45 +87,87 @@ class WorkingCalendar:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishedPrice:
+    """One day's official price: ``kzt_per_btc`` tenge, from ``source`` (:data:`SOURCE`, or
+    ``cmc-daily*nbk-csv`` for CoinMarketCap's average at the National Bank's rate)."""
+
+    kzt_per_btc: Decimal
+    source: str = SOURCE
+
+
+def preferred(
+    imported: Mapping[date, PublishedPrice], derived: Mapping[date, PublishedPrice]
+) -> dict[date, PublishedPrice]:
+    """Each day's price: the Committee's imported one where there is one, else the one
+    derived from CoinMarketCap's average (the publication wins; the basis fills gaps).
+
+    >>> day = date(2027, 1, 4)
+    >>> preferred({day: PublishedPrice(Decimal(2))}, {day: PublishedPrice(Decimal(1), "c")})
+    {datetime.date(2027, 1, 4): PublishedPrice(kzt_per_btc=Decimal('2'), source='kgd-official')}
+    """
+    return {**derived, **imported}
+
+
+def from_basis(usd_per_btc: Decimal, kzt_per_usd: Decimal, rate_source: str) -> PublishedPrice:
+    """CoinMarketCap's daily average (USD per BTC) in tenge at the National Bank's rate of
+    the same day, exact to 40 digits; its source names both (``cmc-daily*nbk-csv``).
+
+    >>> from_basis(Decimal("97000.12"), Decimal("470.81"), "nbk-csv")
+    PublishedPrice(kzt_per_btc=Decimal('45668626.4972'), source='cmc-daily*nbk-csv')
+    """
+    with localcontext() as context:
+        context.prec = 40
+        per_btc = usd_per_btc * kzt_per_usd
+    return PublishedPrice(per_btc, f"{CMC_SOURCE}*{rate_source}")
+
+
+@dataclass(frozen=True, slots=True)
 class OfficialValue:
-    """``sat`` valued for ``day`` at the price published for ``price_day``."""
+    """``sat`` valued for ``day`` at the price published for ``price_day`` by ``source``."""
 
     day: date
     price_day: date
     kzt_per_btc: Decimal
     sat: int
     value_kzt: Decimal
+    source: str = SOURCE
 
     def doc(self) -> dict[str, Any]:
-        """As the documents' JSON carries it: which price, which day, what value."""
-        return {
+        """As the documents' JSON carries it: which price, which day, what value; a price
+        that is not the Committee's own publication says what it is (``basis``)."""
+        doc = {
             "day": self.day.isoformat(),
             "price_day": self.price_day.isoformat(),
             "price_kzt": str(self.kzt_per_btc),
-            "source": SOURCE,
+            "source": self.source,
             "sat": self.sat,
             "value_kzt": f"{self.value_kzt:.2f}",
         }
+        if self.source != SOURCE:
+            doc["basis"] = CMC_BASIS
+        return doc
 
 
 def official_value(
-    sat: int, day: date, published: Mapping[date, Decimal], calendar: WorkingCalendar
+    sat: int, day: date, published: Mapping[date, PublishedPrice], calendar: WorkingCalendar
 ) -> OfficialValue | None:
     """``sat`` valued at ``day``'s official price (:data:`RULE`), rounded half to even to the
     tiyn; ``None`` when its price day has no published price."""
     price_day = calendar.price_day(day)
-    per_btc = published.get(price_day)
-    if per_btc is None:
+    found = published.get(price_day)
+    if found is None:
         return None
     # The instant only places the price for value_of's checks: the day is what counts.
-    price = Price(datetime.combine(price_day, time(), tzinfo=UTC), "KZT", per_btc, SOURCE)
-    return OfficialValue(day, price_day, per_btc, sat, value_of(sat, price))
+    at = datetime.combine(price_day, time(), tzinfo=UTC)
+    price = Price(at, "KZT", found.kzt_per_btc, found.source)
+    value = value_of(sat, price)
+    return OfficialValue(day, price_day, found.kzt_per_btc, sat, value, found.source)
 
 
 def official_doc(
     holdings: Iterable[tuple[str, int, date]],
     inflows: Iterable[tuple[int, date]],
-    published: Mapping[date, Decimal],
+    published: Mapping[date, PublishedPrice],
     calendar: WorkingCalendar,
 ) -> dict[str, Any] | None:
     """The reserve report's official valuation: each of ``holdings`` (name, sat, day) and
@@ -130,13 +188,21 @@ def official_doc(
 
 
 def official_rows(doc: Mapping[str, Any] | None) -> list[tuple[object, ...]]:
-    """The official valuation as CSV rows: (what, day, price_day, price_kzt, sat, value_kzt),
-    the price and value as numbers."""
+    """The official valuation as CSV rows: (what, day, price_day, price_kzt, sat, value_kzt,
+    source), the price and value as numbers."""
     if not doc:
         return []
     named = [(k, v) for k, v in doc.items() if isinstance(v, dict)]
     rows = [*named, *(("inflow", v) for v in doc["inflows"])]
     return [
-        (what, v["day"], v["price_day"], Number(v["price_kzt"]), v["sat"], Number(v["value_kzt"]))
+        (
+            what,
+            v["day"],
+            v["price_day"],
+            Number(v["price_kzt"]),
+            v["sat"],
+            Number(v["value_kzt"]),
+            v.get("source", SOURCE),
+        )
         for what, v in rows
     ]

@@ -31,6 +31,7 @@ from reportlab.platypus.flowables import Flowable
 
 from remittance.i18n import Wording, wording
 from remittance.journal import JournalEntry
+from remittance.official_price import SOURCE as OFFICIAL_SOURCE
 from remittance.pdf import BODY_FONT, BOLD_FONT, N_, draw_signature_footer
 from remittance.pool_report_statement import finding_text
 from remittance.signing import (
@@ -96,9 +97,10 @@ def _official_valuation(w: Wording, doc: dict[str, Any] | None) -> list[Flowable
     lines = [
         w.text(
             "{what} ({day}): {value} KZT at the official price of {price_day}, {price} KZT per "
-            "BTC.",
+            "BTC ({source}).",
             what=w.text(words[name]), day=v["day"], value=_amount(w, v["value_kzt"]),
             price_day=v["price_day"], price=_amount(w, v["price_kzt"]),
+            source=_official_source(w, v.get("source")),
         )
         if v
         else w.text("{what}: no official price published for its price day.",
@@ -108,13 +110,25 @@ def _official_valuation(w: Wording, doc: dict[str, Any] | None) -> list[Flowable
     lines.append(
         w.text(
             "Inflows: {value} KZT at each day's official price ({valued} valued, {unvalued} "
-            "without a price).",
+            "without a price; prices: {sources}).",
             value=_amount(w, doc["inflows_kzt"]), valued=len(doc["inflows"]),
             unvalued=doc["inflows_unvalued"],
+            sources="; ".join(sorted({_official_source(w, v.get("source"))
+                                      for v in doc["inflows"]})) or "-",
         )
         + " " + _rule(w, doc["rule"])
     )  # fmt: skip
     return [_p(line) for line in lines]
+
+
+def _official_source(w: Wording, source: str | None) -> str:
+    """Whose official price: the Committee's publication, or its basis in its stead."""
+    if not source or source == OFFICIAL_SOURCE:
+        return w.text("the State Revenue Committee's publication")
+    return w.text(
+        "CoinMarketCap's daily average at the National Bank's rate: the Committee's stated "
+        "basis, not its publication"
+    )
 
 
 def _amount(w: Wording, text: str | None) -> str:

@@ -27,7 +27,7 @@ from remittance.cases import (
     standing_doc,
 )
 from remittance.journal import JournalEntry, refund_outpoints
-from remittance.official_price import WorkingCalendar, official_doc
+from remittance.official_price import PublishedPrice, WorkingCalendar, official_doc
 from remittance.periods import Period
 from remittance.periods import iso_instant as _iso
 from remittance.pool_report_statement import findings_list
@@ -234,7 +234,7 @@ class ReportInputs:
     rates: Sequence[ExchangeRate] = ()
     proofs: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     case_histories: Sequence[CaseHistory] = ()  # each case's legal states (remittance.cases)
-    official_prices: Mapping[date, Decimal] = field(default_factory=dict)  # by price day
+    official_prices: Mapping[date, PublishedPrice] = field(default_factory=dict)  # by price day
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     journal: Sequence[JournalEntry] = ()  # the regulator's journal recorded by the instant
     pool_reports: Sequence[Reconciliation] = ()  # the pools' reports reconciled by the instant

@@ -120,7 +120,8 @@ def render_report_csv(report: Mapping[str, Any], sha256: str) -> bytes:
     section("valuation", ["field", "value"], valued)
     share = report.get("national_hashrate_share")
     ratio = None if not share else share.get("average_ratio")
-    section("official_valuation", ["what", "day", "price_day", "price_kzt", "sat", "value_kzt"],
+    section("official_valuation",
+            ["what", "day", "price_day", "price_kzt", "sat", "value_kzt", "source"],
             official_rows(report.get("official_valuation")))  # fmt: skip
     section("national_hashrate_share", ["average_ratio", "days"],
             [(None if ratio is None else Number(str(ratio)), share.get("days"))]

@@ -41,6 +41,7 @@ from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
 from collector.clock import Clock, SystemClock
 from remittance.money import SAT_PER_BTC
 from simulator.fake_chain import SUBSIDY_SAT, FakeBlock, FakeChain, FakeTx
+from simulator.serving import serve_app
 
 _ADDR_DESCRIPTOR = re.compile(r"^addr\(([^)]+)\)(#[a-z0-9]{8})?$")
 
@@ -488,10 +489,7 @@ async def serve(
     fake: FakeBitcoind, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, int]:
     """Start serving ``fake``; returns the runner (call ``cleanup()``) and the bound port."""
-    runner = web.AppRunner(build_app(fake), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner, int(runner.addresses[0][1])
+    return await serve_app(build_app(fake), host, port)
 
 
 async def _main(args: argparse.Namespace, clock: Clock) -> None:

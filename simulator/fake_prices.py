@@ -29,6 +29,8 @@ from typing import Literal
 
 from aiohttp import web
 
+from simulator.serving import serve_app
+
 PAIRS = {"XBTUSD": "XXBTZUSD", "XXBTZUSD": "XXBTZUSD"}
 Fault = Literal["server", "unavailable", "html"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -100,10 +102,7 @@ async def serve(
     state: FakeTicker, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, int]:
     """Start serving ``state``; returns the runner (call ``cleanup()``) and the bound port."""
-    runner = web.AppRunner(build_app(state), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner, int(runner.addresses[0][1])
+    return await serve_app(build_app(state), host, port)
 
 
 async def _main(port: int, usd: Decimal) -> None:

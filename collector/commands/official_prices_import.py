@@ -17,7 +17,9 @@ the whole file is checked first (any bad row and nothing is imported, every bad 
 with its line) and the store is append-only: a day already stored with the same price is
 skipped, with another price refused. Each price is stored as BTC (or the asset) in ``KZT``
 for 00:00 of its day in the regulator's zone, source ``kgd-official``, with the instant the
-store learnt it.
+store learnt it. An imported price always wins its day over CoinMarketCap's average, which the
+``official_price`` job stores under its own source for working days without one
+(:mod:`collector.sources.official_price`); neither replaces the other in the store.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from collector.config.checks import cross_field_problems
 from collector.config.mining_fee import MiningFeeConfig
+from collector.config.official_price import OfficialPriceConfig
 from collector.config.pool_reports import PoolReportsConfig
 from collector.config.sections import (
     ApiConfig,
@@ -45,6 +46,7 @@ class Config(BaseSettings):
     reserve: ReserveConfig = ReserveConfig()
     prices: PricesConfig | None = None
     calendar: CalendarConfig = CalendarConfig()
+    official_price: OfficialPriceConfig | None = None
     api: ApiConfig = ApiConfig()
     statement: StatementConfig = StatementConfig()
     mining_fee: MiningFeeConfig = MiningFeeConfig()

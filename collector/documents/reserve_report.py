@@ -30,7 +30,8 @@ from collector.documents.grid_report import gather_grid_figures
 from collector.documents.public_page import PAGE_NAMES, transparency_html
 from collector.documents.statements import issued_format, write_output
 from collector.errors import OutputError, ReservewatchError
-from collector.sources.prices import load_official_prices, load_valuation_inputs
+from collector.sources.official_price import load_official_prices
+from collector.sources.prices import load_valuation_inputs
 from collector.store.queries import Store, open_store
 from remittance.account import OperationAccount
 from remittance.cases import CASES_RULE, apart_doc, approve_releases, legal_holdings

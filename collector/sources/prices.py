@@ -32,11 +32,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiolimiter import AsyncLimiter
@@ -49,6 +48,7 @@ from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import PollJob
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
+from remittance.official_price import CMC_SOURCE
 from remittance.official_price import SOURCE as OFFICIAL_SOURCE
 from remittance.valuation import (
     CURRENCIES,
@@ -93,8 +93,8 @@ def valuation_inputs(
     prices: list[Price] = []
     rates: list[ExchangeRate] = []
     for quote in quotes:
-        if quote.source == OFFICIAL_SOURCE:
-            continue  # valued by its own rule (official_prices), never as a market price
+        if quote.source in (OFFICIAL_SOURCE, CMC_SOURCE):
+            continue  # valued by its own rule (official_price), never as a market price
         if quote.base == "BTC" and quote.quote in CURRENCIES:
             currency: Currency = "USD" if quote.quote == "USD" else "KZT"
             prices.append(Price(quote.instant, currency, quote.rate, quote.source))
@@ -114,28 +114,6 @@ async def load_valuation_inputs(
     for base, quote in sorted({("BTC", c) for c in CURRENCIES} | {("USD", "KZT")}):
         quotes += await store.price_quotes(base, quote, start=start, end=end, as_of=known)
     return valuation_inputs(quotes)
-
-
-async def load_official_prices(
-    store: Store, first_day: date, last_day: date, zone: ZoneInfo, *, as_of: datetime
-) -> dict[date, Decimal]:
-    """BTC's official prices (``import official-prices``) published for the days a valuation
-    of ``first_day`` … ``last_day`` may use (a month before the first: a holiday run's price
-    day), as the store had recorded them by ``as_of``, by the day they were published for."""
-    quotes = await store.price_quotes(
-        "BTC",
-        "KZT",
-        start=_day_start(first_day - timedelta(days=31), zone),
-        end=_day_start(last_day + timedelta(days=1), zone),
-        as_of=as_of,
-    )
-    return {
-        q.instant.astimezone(zone).date(): q.rate for q in quotes if q.source == OFFICIAL_SOURCE
-    }
-
-
-def _day_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone)
 
 
 @dataclass(slots=True)

@@ -31,7 +31,6 @@ from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
 from remittance.periods import PeriodKind, period_containing
 from remittance.proofs import proof_message
-from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
 from simulator.bip322_sign import sign_simple
 from simulator.fake_bitcoind import FakeBitcoind
 from simulator.fake_bitcoind import serve as serve_bitcoind
@@ -39,6 +38,7 @@ from simulator.fake_chain import FakeChain
 from simulator.fake_esplora import serve as serve_esplora
 from simulator.keys import account_private_key, multisig_descriptor, wpkh_descriptor
 from tests.support.cli import run_cli
+from tests.support.reserve_config import descriptor_operation, signing_key_file
 
 pytestmark = pytest.mark.integration
 
@@ -86,11 +86,7 @@ def text_of(pdf: Path) -> str:
 
 
 def config_for(root: Path, database_url: str, network: dict[str, Any]) -> Path:
-    key = root / "statement-key.pem"
-    private = new_private_key()
-    key.write_bytes(private_key_pem(private))
-    key.chmod(0o600)
-    (root / "statement-key.pub.pem").write_bytes(public_key_pem(public_key_of(private)))
+    key = signing_key_file(root)
     config = {
         "database": database_url,
         "network": {**network, "backfill_days": 1, "poll_interval_s": 5},
@@ -117,15 +113,7 @@ def config_for(root: Path, database_url: str, network: dict[str, Any]) -> Path:
             "custody": [{"name": "cold-vault-1", "descriptor": VAULT}],
         },
         "statement": {"signing_key_file": str(key)},
-        "operations": [
-            {
-                "id": "ekibastuz-1",
-                "name": "Екібастұз Майнинг ЖШС",
-                "license": "KZ-DM-001",
-                "remittance": {"rate": "0.1"},
-                "reserve_descriptor": OPERATION,
-            }
-        ],
+        "operations": [descriptor_operation(OPERATION)],
     }
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True))

@@ -13,6 +13,7 @@ from remittance.errors import InvalidInputError
 from remittance.official_price import (
     RULE,
     SOURCE,
+    PublishedPrice,
     WorkingCalendar,
     official_doc,
     official_value,
@@ -67,8 +68,8 @@ def test_a_calendar_without_a_working_day_for_a_month_is_refused_not_looped() ->
 
 
 PUBLISHED = {
-    date(2026, 12, 31): Decimal("48123456.78"),
-    date(2027, 1, 4): Decimal("49000000"),
+    date(2026, 12, 31): PublishedPrice(Decimal("48123456.78")),
+    date(2027, 1, 4): PublishedPrice(Decimal("49000000")),
 }
 
 

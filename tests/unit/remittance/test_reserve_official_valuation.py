@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from remittance.official_price import RULE, WorkingCalendar
+from remittance.official_price import RULE, PublishedPrice, WorkingCalendar
 from remittance.periods import parse_report_period
 from remittance.reserve import Coin
 from remittance.reserve_report import ReportInputs, build_report
@@ -15,7 +15,7 @@ from remittance.reserve_report_csv import render_report_csv
 VAULT = "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
 
 
-def _report(published: dict[date, Decimal]) -> dict[str, object]:
+def _report(published: dict[date, PublishedPrice]) -> dict[str, object]:
     coins = [  # 1 BTC on New Year's Day, 15:00 in Almaty: a holiday
         Coin("a" * 64, 0, 100_000_000, "reserve", "op", VAULT, "confirmed", 900_000,
              datetime(2027, 1, 1, 10, tzinfo=UTC)),
@@ -38,7 +38,10 @@ def _report(published: dict[date, Decimal]) -> dict[str, object]:
 
 
 def test_each_tenge_figure_names_its_official_price_and_day() -> None:
-    published = {date(2026, 12, 31): Decimal("48123456.78"), date(2027, 2, 1): Decimal(50_000_000)}
+    published = {
+        date(2026, 12, 31): PublishedPrice(Decimal("48123456.78")),
+        date(2027, 2, 1): PublishedPrice(Decimal(50_000_000)),
+    }
     report = _report(published)
     official = report["official_valuation"]
     assert isinstance(official, dict)
@@ -63,6 +66,6 @@ def test_each_tenge_figure_names_its_official_price_and_day() -> None:
 
 def test_without_an_imported_price_there_is_no_official_valuation() -> None:
     assert _report({})["official_valuation"] is None
-    missing = _report({date(2026, 12, 31): Decimal(1)})["official_valuation"]
+    missing = _report({date(2026, 12, 31): PublishedPrice(Decimal(1))})["official_valuation"]
     assert isinstance(missing, dict)
     assert missing["holdings_end"] is None  # 1 February has no publication
