@@ -1,6 +1,7 @@
 """One-shot commands beside the service: CSV imports (earnings, rates, official prices, the
 digital-mining fee's meter readings and bank transfers, the pools' monthly reports,
-exchanges' sales), the pools' reports reconciled, and proofs of control."""
+exchanges' sales, seized cases' legal states), the pools' reports reconciled, and proofs of
+control."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ LAW_INPUTS: Final = {
     "distribution_date,amount_btc; or FILE.json, an array of such objects; a month with a bad "
     "row is not stored, exit 2)",
     "exchange-sales": "an AIFC exchange's statement of sales of mined coins (mandatory sale)",
+    "case-states": "seized cases' legal states (case,state,from,order,destination; a state "
+    "the configuration gives wins; bad rows refused alone, exit 2)",
 }
 
 
@@ -42,6 +45,7 @@ def run_import(kind: str, config: Config, path: Path) -> int:
     """``reservewatch import KIND FILE.csv``: the importer of ``kind``, imported when run (the
     CLI's ``--help`` stays fast)."""
     from collector.commands import (  # noqa: PLC0415
+        case_states_import,
         fee_import,
         imports,
         official_prices_import,
@@ -58,6 +62,7 @@ def run_import(kind: str, config: Config, path: Path) -> int:
         "fee-payments": fee_import.import_fee_payments,
         "pool-report": pool_report_import.import_pool_report,
         "exchange-sales": sales_import.import_exchange_sales,
+        "case-states": case_states_import.import_case_states,
     }[kind]
     return asyncio.run(run(config, path))
 

@@ -69,11 +69,17 @@ def row_day(
     date is no day (``YYYY-MM-DD``), or it is after today (``not_yet`` says what that means)."""
     if operation not in known:
         return f"unknown operation {operation[:63]!r}"
+    return past_day("date", day_text, today, not_yet)
+
+
+def past_day(column: str, day_text: str, today: date, not_yet: str) -> date | str:
+    """The day ``day_text`` (a cell of ``column``) names, or why it is refused: no day
+    (``YYYY-MM-DD``), or after today (``not_yet`` says what that means)."""
     period = parse_period(day_text)
     if isinstance(period, str) or period[1] != "day":
-        return f"date {day_text[:20]!r} must be a day, YYYY-MM-DD"
+        return f"{column} {day_text[:20]!r} must be a day, YYYY-MM-DD"
     if period[0] > today:
-        return f"date {day_text} is after today ({today}): {not_yet}"
+        return f"{column} {day_text} is after today ({today}): {not_yet}"
     return period[0]
 
 
