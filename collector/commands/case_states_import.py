@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from collector.accounts.cases import merged_states, out_of_order, state_of
 from collector.bitcoin.address import AddressError, validate_address
 from collector.clock import Clock, SystemClock
 from collector.commands.fee_import import outcome, past_day
-from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
+from collector.commands.imports import CsvImportError, checked_rows, read_csv_file
 from collector.config.model import Config, regulator_zone
 from collector.store.queries import open_store
 from collector.store.records import CaseStateRecord
@@ -75,11 +76,8 @@ def parse_case_states_csv(
     held = {(s.case_id, s.state): s for s in stored}
     problems: list[str] = []
     read: dict[tuple[str, str], CaseStateRecord] = {}
-    for where, cells in csv_rows(text, CASE_STATE_COLUMNS, source, problems):
-        record = _row_problem(config, today, cells)
-        if isinstance(record, str):
-            problems.append(f"{where}: {record}")
-            continue
+    check = partial(_row_problem, config, today)
+    for where, record in checked_rows(text, CASE_STATE_COLUMNS, source, problems, check):
         key = (record.case_id, record.state)
         case = cases[record.case_id]
         configured = next((s for s in case.states if s.state == record.state), None)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from collector.store.base import StoreBase, _as_of
-from collector.store.records import CaseStateRecord, row_of
+from collector.store.records import CaseStateRecord
 from collector.store.tables import CaseStateImport
 
 _CASE_STATE = ("case_id", "state")
@@ -22,15 +22,8 @@ class CaseStateStore(StoreBase):
         """Append a revision, observed now, of each case's state that is new or differs (day,
         order or destination) from the one the store holds; one seen again unchanged appends
         nothing. Returns how many."""
-        now = self.clock.now()
-        held = {(s.case_id, s.state): _fields(s) for s in await self.case_states(as_of=now)}
-        rows = {
-            (s.case_id, s.state): {**row_of(s), "observed_at": now}
-            for s in states
-            if held.get((s.case_id, s.state)) != _fields(s)
-        }
-        await self._insert_new(CaseStateImport, list(rows.values()), (*_CASE_STATE, "observed_at"))
-        return len(rows)
+        held = await self.case_states(as_of=self.clock.now())
+        return await self._append_revisions(CaseStateImport, _CASE_STATE, states, held)
 
     async def case_states(self, *, as_of: datetime | None = None) -> list[CaseStateRecord]:
         """Each case's imported states, the latest revision of each known at ``as_of`` (every
@@ -45,7 +38,3 @@ class CaseStateStore(StoreBase):
             )
             for r in rows
         ]
-
-
-def _fields(state: CaseStateRecord) -> tuple[object, ...]:
-    return (state.effective_from, state.order_ref, state.destination)

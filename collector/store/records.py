@@ -265,3 +265,17 @@ class CaseStateRecord:
     order_ref: str
     destination: str | None = None
     observed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyInvoiceRecord:
+    """A supplier's invoice of ``site_id``'s electricity for the month starting ``period``:
+    ``energy_wh`` invoiced and ``amount_tiyn`` paid; ``observed_at`` when the store learnt
+    this revision."""
+
+    site_id: str
+    invoice_number: str
+    period: date
+    energy_wh: int
+    amount_tiyn: int
+    observed_at: datetime | None = None

@@ -556,3 +556,18 @@ class CaseStateImport(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     order_ref: Mapped[str] = mapped_column(String(200))
     destination: Mapped[str | None] = mapped_column(String(90), nullable=True)
+
+
+class EnergyInvoice(Base):
+    """A supplier's invoice of a site's electricity for a month (``period`` its first day), as
+    imported, kept as revisions by when the store learnt them (one per site and invoice
+    number): the quarter's invoices give the site's average price paid per kWh."""
+
+    __tablename__ = "energy_invoices"
+
+    site_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(100), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date)
+    energy_wh: Mapped[int] = mapped_column(BigInteger)
+    amount_tiyn: Mapped[int] = mapped_column(BigInteger)
