@@ -15,7 +15,13 @@ from dashboards.panels import (
     table,
     timeseries,
 )
-from dashboards.reserve_remittances import ANY_SHORTFALL, EARNINGS_RATIO, HASHRATE_RATIO, OVERDUE
+from dashboards.reserve_remittances import (
+    ANY_SHORTFALL,
+    EARNINGS_RATIO,
+    HASHRATE_RATIO,
+    OVERDUE,
+    SALE,
+)
 
 UID = "reservewatch-operation-drilldown"
 OP = 'operation=~"$operation"'
@@ -143,6 +149,48 @@ def dashboard() -> Dashboard:
                 description="Latest quarter: metered grid sites with no price configured (left "
                 "out of the fee) and sites metered by nothing (the no-meter rate).",
                 steps=HIGHER_IS_WORSE,
+                width=6,
+            )
+        )
+        .with_row(row("Mandatory sale on AIFC exchanges (share of the mined coins)"))
+        .with_panel(
+            stat(
+                "To sell, every period so far",
+                Unit.BTC,
+                [Query(f"sum({SALE}_required_btc{{{OP}}})")],
+                description="Each day's mined coins times that day's percent of the "
+                "operation's mandatory-sale terms (unconfirmed in law, so configured), rounded "
+                "half up once per period; no value where the terms set no mandatory sale.",
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Sold (exchange statements)",
+                Unit.BTC,
+                [Query(f"sum({SALE}_sold_btc{{{OP}}})")],
+                description="What the imported AIFC exchange statements evidence (reservewatch "
+                "import exchange-sales), counted up to each period's share.",
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Short",
+                Unit.BTC,
+                [Query(f"sum({SALE}_shortfall_btc{{{OP}}})")],
+                steps=ANY_SHORTFALL,
+                width=6,
+            )
+        )
+        .with_panel(
+            stat(
+                "Short past the deadline",
+                Unit.BTC,
+                [Query(f"sum({SALE}_overdue_btc{{{OP}}})")],
+                description="The shortfall of periods whose selling window (deadline_days "
+                "after the period) has closed; MandatorySaleOverdue fires on it.",
+                steps=ANY_SHORTFALL,
                 width=6,
             )
         )

@@ -19,6 +19,7 @@ from dashboards.panels import (
 
 UID = "reservewatch-reserve-remittances"
 OPS = 'operation=~"$operation"'
+SALE = "reservewatch_mandatory_sale"
 ONE_SATOSHI_BTC = 0.00000001
 GRACE_SECONDS = 7 * 86400
 ANY_SHORTFALL = (Step(None, "green"), Step(ONE_SATOSHI_BTC, "red"))
@@ -128,6 +129,31 @@ def dashboard() -> Dashboard:
                 description="Latest values per operation; overdue counts from the deadline of "
                 "the oldest unpaid period.",
                 steps=ANY_SHORTFALL,
+            )
+        )
+        .with_panel(
+            table(
+                "Mandatory sale on AIFC exchanges",
+                Unit.BTC,
+                [
+                    Query(f"sum by (operation) ({SALE}_required_btc{{{OPS}}})", "To sell"),
+                    Query(f"sum by (operation) ({SALE}_sold_btc{{{OPS}}})", "Sold"),
+                    Query(f"sum by (operation) ({SALE}_shortfall_btc{{{OPS}}})", "Short"),
+                    Query(f"sum by (operation) ({SALE}_overdue_btc{{{OPS}}})", "Overdue"),
+                    Query(
+                        f"max by (operation) ({SALE}_refused{{{OPS}}})",
+                        "Refused",
+                        unit=Unit.SHORT,
+                    ),
+                ],
+                description="Operations whose terms set a mandatory sale (percents unconfirmed "
+                "in law, so configured): the share of the mined coins to sell over every "
+                "period so far, what the imported exchange statements evidence, the shortfall "
+                "and the part of it past its deadline (MandatorySaleOverdue); Refused 1 when "
+                "the rules refused the terms or inputs (reservewatch_mandatory_sale_refused "
+                "says why).",
+                steps=ANY_SHORTFALL,
+                height=6,
             )
         )
         .with_panel(

@@ -7,11 +7,12 @@ the rules, stated in every report and on the public page (:data:`CASES_RULE`)::
 
     A seized case is seized from its first coin; then under a pending order, forfeited by a
     final order, or released by an order to a destination, each from the start of the day the
-    configuration gives (in the regulator's time zone). Only a forfeited case's coins count
-    as the reserve's holdings; the coins of a case seized, under a pending order or released
-    are shown apart. An outflow of a released case's coins to the destination its order names,
-    in a block timed at or after the release, is a release, not an unapproved outflow; paid
-    anywhere else, or before the release, it is unapproved.
+    configuration gives, or an import where the configuration gives no such state for the case
+    (in the regulator's time zone). Only a forfeited case's coins count as the reserve's
+    holdings; the coins of a case seized, under a pending order or released are shown apart.
+    An outflow of a released case's coins to the destination its order names, in a block timed
+    at or after the release, is a release, not an unapproved outflow; paid anywhere else, or
+    before the release, it is unapproved.
 
 Pure: the caller gives each case's changes (:class:`CaseHistory`) and the traced holdings.
 """
@@ -52,7 +53,8 @@ HELD_APART: Final[tuple[CaseState, ...]] = ("seized", "order_pending", "released
 CASES_RULE = (
     "A seized case is seized from its first coin; then under a pending order, forfeited by a "
     "final order, or released by an order to a destination, each from the start of the day "
-    "the configuration gives (in the regulator's time zone). Only a forfeited case's coins "
+    "the configuration gives, or an import where the configuration gives no such state for "
+    "the case (in the regulator's time zone). Only a forfeited case's coins "
     "count as the reserve's holdings; the coins of a case seized, under a pending order or "
     "released are shown apart. An outflow of a released case's coins to the destination its "
     "order names, in a block timed at or after the release, is a release, not an unapproved "

@@ -34,6 +34,7 @@ WHY = {
     "grid_meter": N_("grid operator's meter"),
     "telemetry+grid_meter": N_("telemetry and the grid operator's meter"),
     "quota_estimate": N_("no meter: power quota × hours"),
+    "invoices": N_("from invoices"),  # a price's source (the configured one goes unsaid)
 }
 
 
@@ -108,7 +109,7 @@ def _parts_table(quarter: FeeQuarterLine, words: Wording) -> Table:
                 f"{part.start.isoformat()} – {(part.end - timedelta(days=1)).isoformat()}",
                 words.number(part.energy_kwh),
                 _(WHY.get(part.energy_source, part.energy_source)),
-                "" if price is None else words.decimal(price / TIYN_PER_KZT, 2),
+                "" if price is None else _price_text(price, part.price_source, words),
                 words.decimal(Decimal(part.rate_tiyn) / TIYN_PER_KZT, 2),
                 _(WHY.get(part.reason, part.reason)),
                 words.decimal(fee / TIYN_PER_KZT, 5),
@@ -131,3 +132,9 @@ def _parts_table(quarter: FeeQuarterLine, words: Wording) -> Table:
         )
     )
     return table
+
+
+def _price_text(price_tiyn: Decimal, source: str, words: Wording) -> str:
+    """The average price per kWh in tenge, and "from invoices" where they gave it."""
+    price = words.decimal(price_tiyn / TIYN_PER_KZT, 2)
+    return f"{price} {words.text(WHY[source])}" if source == "invoices" else price

@@ -48,6 +48,7 @@ class FeeLine:
     rate_tiyn: int
     reason: str  # band | own_generation | own_renewable | no_meter
     fee_millitiyn: Fraction
+    price_source: str = "configured"  # the price's: configured | invoices ("" with none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,7 @@ def _quarter_line(standing: FeeStanding) -> FeeQuarterLine:
                 rate_tiyn=part.rate_tiyn,
                 reason=part.reason,
                 fee_millitiyn=part.fee_millitiyn,
+                price_source=part.price_source if part.price_tiyn is not None else "",
             )
             for part in fee.parts
         ),
@@ -175,6 +177,7 @@ def fee_to_dict(section: FeeSection) -> dict[str, Any]:
                         "price_tiyn_per_kwh": None
                         if p.price_tiyn_per_kwh is None
                         else str(p.price_tiyn_per_kwh),
+                        "price_source": p.price_source or None,
                         "rate_tiyn": p.rate_tiyn,
                         "reason": p.reason,
                         "fee_millitiyn": str(p.fee_millitiyn),
@@ -236,6 +239,11 @@ def _quarter_from(q: Mapping[str, Any]) -> FeeQuarterLine:
                 rate_tiyn=json_integer(p["rate_tiyn"]),
                 reason=str(p["reason"]),
                 fee_millitiyn=Fraction(p["fee_millitiyn"]),
+                # A statement issued before invoices were imported has no price_source.
+                price_source=str(
+                    p.get("price_source")
+                    or ("" if p["price_tiyn_per_kwh"] is None else "configured")
+                ),
             )
             for p in q["parts"]
         ),
@@ -249,7 +257,7 @@ QUARTER_COLUMNS = (
 )  # fmt: skip
 PART_COLUMNS = (
     "section", "quarter", "site", "start", "end_exclusive", "energy_kwh", "energy_source",
-    "price_tiyn_per_kwh", "rate_tiyn", "reason", "fee_millitiyn",
+    "price_tiyn_per_kwh", "price_source", "rate_tiyn", "reason", "fee_millitiyn",
 )  # fmt: skip
 
 
@@ -271,7 +279,7 @@ def fee_csv_rows(section: FeeSection) -> list[list[object]]:
             price = "" if p.price_tiyn_per_kwh is None else str(p.price_tiyn_per_kwh)
             rows.append(
                 ["mining_fee_part", q.quarter, p.site_id, p.start.isoformat(), p.end.isoformat(),
-                 str(p.energy_kwh), p.energy_source, price, p.rate_tiyn, p.reason,
-                 str(p.fee_millitiyn)]
+                 str(p.energy_kwh), p.energy_source, price, p.price_source, p.rate_tiyn,
+                 p.reason, str(p.fee_millitiyn)]
             )  # fmt: skip
     return rows

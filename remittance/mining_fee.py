@@ -47,9 +47,11 @@ __all__ = [
     "FeeSchedule",
     "FeeSite",
     "FeeStanding",
+    "PriceSource",
     "QuarterFee",
     "RateReason",
     "Supply",
+    "average_price_tiyn",
     "declaration_deadline",
     "fee_standing",
     "payment_deadline",
@@ -75,6 +77,9 @@ class Supply(StrEnum):
 
 
 RateReason = Literal["band", "own_generation", "own_renewable", "no_meter"]
+PriceSource = Literal["configured", "invoices"]
+"""Where a part's average price per kWh came from: the site's configured price in force, or
+the quarter's energy invoices (:func:`average_price_tiyn`)."""
 EnergySource = Literal["telemetry", "grid_meter", "telemetry+grid_meter", "quota_estimate"]
 """What measured a part's energy: the collector's telemetry, the grid operator's readings, each
 for some of its months, or nothing (the no-meter estimate from the site's power quota)."""
@@ -262,6 +267,7 @@ class FeePart:
     reason: RateReason
     price_tiyn: Decimal | None = None  # the average price per kWh the band was chosen by
     energy_source: EnergySource = "telemetry"
+    price_source: PriceSource = "configured"
 
     def __post_init__(self) -> None:
         if self.energy_wh < 0 or self.rate_tiyn < 0 or self.start >= self.end:
@@ -277,6 +283,18 @@ def round_half_up_tiyn(millitiyn: int | Fraction) -> int:
     if millitiyn < 0:
         raise InvalidInputError("a fee cannot be negative")
     return math.floor(Fraction(millitiyn) / WH_PER_KWH + Fraction(1, 2))
+
+
+def average_price_tiyn(amount_tiyn: int, energy_wh: int) -> Decimal:
+    """The average price paid per kWh over invoices: their amounts over their energy, in
+    whole tiyn per kWh, halves up (as a tariff is quoted, and as the fee is rounded).
+
+    >>> average_price_tiyn(480_100_000, 200_000_000)  # 4,801,000.00 KZT for 200,000 kWh
+    Decimal('2401')
+    """
+    if energy_wh <= 0 or amount_tiyn < 0:
+        raise InvalidInputError("an average price needs energy invoiced and no negative amount")
+    return Decimal(math.floor(Fraction(amount_tiyn * WH_PER_KWH, energy_wh) + Fraction(1, 2)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,20 +32,29 @@ def sale_story(section: SaleSection, words: Wording, styles: StyleSheet1) -> lis
     ]
     story.append(
         Paragraph(
-            escape(
-                _(
-                    "Short over every period: {shortfall} sat, of which past the deadline "
-                    "{overdue} sat. A period's share is each day's mined satoshis times that "
-                    "day's percent, summed and rounded half up to a whole satoshi once; the "
-                    "percents and the deadline are the operation's terms (unconfirmed in law).",
-                    shortfall=words.sat(section.shortfall_sat),
-                    overdue=words.sat(section.overdue_sat),
-                )
-            ),
+            escape(totals_text(words, section.shortfall_sat, section.overdue_sat)),
             styles["Normal"],
         )
     )
     return story
+
+
+def totals_text(words: Wording, shortfall_sat: int, overdue_sat: int) -> str:
+    """The operation's shortfall over every period and the rule, in ``words``' language (the
+    statement's PDF and the portal's page say it alike)."""
+    return words.text(
+        "Short over every period: {shortfall} sat, of which past the deadline {overdue} sat. "
+        "A period's share is each day's mined satoshis times that day's percent, summed and "
+        "rounded half up to a whole satoshi once; the percents and the deadline are the "
+        "operation's terms (unconfirmed in law).",
+        shortfall=words.sat(shortfall_sat),
+        overdue=words.sat(overdue_sat),
+    )
+
+
+def percents_text(words: Wording, percents: tuple[Decimal, ...]) -> str:
+    """A period's percents in force, in order: ``50 % / 75 %``."""
+    return " / ".join(words.percent(p / Decimal(100)) for p in percents)
 
 
 def _period_text(period: PeriodSale, words: Wording) -> str:
@@ -55,7 +64,7 @@ def _period_text(period: PeriodSale, words: Wording) -> str:
         "({sales}); short {shortfall} sat. Sales count until {deadline}: {status}.",
         period=period.label,
         mined=words.sat(period.mined_sat),
-        percents=" / ".join(words.percent(p / Decimal(100)) for p in period.percents),
+        percents=percents_text(words, period.percents),
         required=words.sat(period.required_sat),
         sold=words.sat(period.sold_sat),
         sales=", ".join(period.sales) or _("none"),

@@ -5,9 +5,13 @@ A site owes the fee from its ``mining_fee.from`` day. Its energy in a part of a 
 each month of the part: the collector's telemetry (``telemetry_energy_observed``, as the store
 knew it then); else the grid operator's readings (``import meter``; a month's reading shared
 between parts by days). A part none of whose months was measured has **no meter**: the
-no-meter rate on the most its power quota allows (quota × hours). The rules are
-:mod:`remittance.mining_fee`'s; the schedule and the prices are the configuration as known at
-the instant (:func:`collector.accounts.terms.known_config`).
+no-meter rate on the most its power quota allows (quota × hours). Its average price paid per
+kWh in a quarter is that of its energy invoices of the quarter's months (``import
+energy-invoices``, as the store knew them then): Σ tenge paid ÷ Σ kWh invoiced, in whole tiyn
+halves up (:func:`remittance.mining_fee.average_price_tiyn`); with no invoice of the quarter,
+the configured price in force. The rules are :mod:`remittance.mining_fee`'s; the schedule and
+the prices are the configuration as known at the instant
+(:func:`collector.accounts.terms.known_config`).
 """
 
 from __future__ import annotations
@@ -23,17 +27,20 @@ from typing import Final, Literal
 from collector.config.model import Config, regulator_zone
 from collector.config.sections import OperationConfig, SiteConfig
 from collector.store.queries import Store
-from collector.store.records import GridMeterRecord
+from collector.store.records import EnergyInvoiceRecord, GridMeterRecord
 from remittance.errors import InvalidTermsError, RemittanceError
 from remittance.mining_fee import (
     EnergySource,
     FeePart,
     FeePayment,
+    FeeQuarter,
     FeeSchedule,
     FeeSite,
     FeeStanding,
+    PriceSource,
     QuarterFee,
     Supply,
+    average_price_tiyn,
     fee_standing,
     local_midnight,
     quarter_fee,
@@ -88,12 +95,29 @@ class OperationFees:
 
 
 def _price(site: SiteConfig, day: date) -> Decimal | None:
-    """The site's average price per kWh in force on ``day``."""
+    """The site's configured average price per kWh in force on ``day``."""
     found = None
     for price in site.mining_fee.prices:
         if price.effective_from <= day:
             found = price.price_tiyn_per_kwh
     return found
+
+
+def invoiced_prices(
+    invoices: Sequence[EnergyInvoiceRecord], quarters: Sequence[FeeQuarter]
+) -> dict[tuple[str, FeeQuarter], Decimal]:
+    """Each site's average price per kWh in each quarter its invoices cover: Σ paid ÷ Σ kWh
+    over the invoices of the quarter's months."""
+    sums: dict[tuple[str, FeeQuarter], tuple[int, int]] = {}
+    for invoice in invoices:
+        quarter = FeeQuarter.containing(invoice.period)
+        if quarter in quarters:
+            amount, energy = sums.get((invoice.site_id, quarter), (0, 0))
+            sums[invoice.site_id, quarter] = (
+                amount + invoice.amount_tiyn,
+                energy + invoice.energy_wh,
+            )
+    return {key: average_price_tiyn(amount, energy) for key, (amount, energy) in sums.items()}
 
 
 def _grid_energy(readings: Sequence[GridMeterRecord], start: date, end: date) -> Fraction | None:
@@ -185,6 +209,12 @@ async def _quarter_fees(
     readings = await store.grid_meter(
         [s.id for s in sites], quarters[0].start, quarters[-1].end, as_of=as_of
     )
+    invoiced = invoiced_prices(
+        await store.energy_invoices(
+            [s.id for s in sites], quarters[0].start, quarters[-1].end, as_of=as_of
+        ),
+        quarters,
+    )
     fees = []
     for quarter in quarters:
         found: list[FeePart] = []
@@ -205,7 +235,12 @@ async def _quarter_fees(
                     if start <= day < end
                 ]
                 metered = _energy(slices, mine)
-                built = _rated(schedule, site, span, metered)
+                price: tuple[Decimal | None, PriceSource] = (
+                    (invoiced[site.id, quarter], "invoices")
+                    if (site.id, quarter) in invoiced
+                    else (_price(site, start), "configured")
+                )
+                built = _rated(schedule, site, span, metered, price)
                 if built is None:
                     missing.add(site.id)
                 else:
@@ -252,10 +287,11 @@ def _rated(
     site: SiteConfig,
     span: _Span,
     energy: tuple[Fraction | None, EnergySource],
+    priced: tuple[Decimal | None, PriceSource],
 ) -> FeePart | None:
     """The site's part of the quarter at the highest rate that applies; None without one."""
     energy_wh, source = energy
-    price = _price(site, span.start)
+    price, price_source = priced
     fee_site = FeeSite(site.id, Supply(site.mining_fee.supply), metered=energy_wh is not None)
     rate = schedule.rate_tiyn(fee_site, price)
     reason = schedule.reason(fee_site, price)
@@ -263,4 +299,6 @@ def _rated(
         return None
     if energy_wh is None:  # no meter: the most the quota allows over the part (so far)
         energy_wh = Fraction(site.power_quota_w * span.passed_seconds, SECONDS_PER_HOUR)
-    return FeePart(site.id, span.start, span.end, energy_wh, rate, reason, price, source)
+    return FeePart(
+        site.id, span.start, span.end, energy_wh, rate, reason, price, source, price_source
+    )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from collector.accounts.cases import known_cases
 from collector.accounts.journal import read_journal
 from collector.bitcoin.wallets import ROLES, WalletBook
 from collector.config.model import Config
@@ -197,7 +198,8 @@ def _legal_figures(
     proofs: tuple[WalletProof, ...],
     instant: datetime,
 ) -> ReserveFigures:
-    """The figures with the cases' legal states at ``instant`` applied to what the chain's
+    """The figures with the cases' legal states at ``instant`` (``reserve``'s, the imported
+    ones merged: :func:`collector.accounts.cases.known_cases`) applied to what the chain's
     facts give (``parts``)."""
     histories = reserve.case_histories()
     legal = legal_holdings(approve_releases(parts.held, histories, instant), histories, instant)
@@ -225,9 +227,8 @@ async def reserve_figures(
         return None
     parts = await _chain_parts(store, config, tip.height, as_of=as_of)
     proofs = await _proofs(store, config, as_of=as_of, now=now)
-    return _legal_figures(
-        config.reserve, tip.height, parts, proofs, as_of or now or tip.observed_at
-    )
+    reserve = await known_cases(store, config.reserve, as_of)
+    return _legal_figures(reserve, tip.height, parts, proofs, as_of or now or tip.observed_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,4 +329,5 @@ class LiveReserve:
             self._key = key
             self._log_patterns(self._parts)
         proofs = await _proofs(store, config, as_of=None, now=now)
-        return _legal_figures(config.reserve, tip.height, self._parts, proofs, now)
+        reserve = await known_cases(store, config.reserve, None)  # the cases' states imported
+        return _legal_figures(reserve, tip.height, self._parts, proofs, now)

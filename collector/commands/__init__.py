@@ -1,6 +1,7 @@
 """One-shot commands beside the service: CSV imports (earnings, rates, official prices, the
-digital-mining fee's meter readings and bank transfers, the pools' monthly reports,
-exchanges' sales), the pools' reports reconciled, and proofs of control."""
+digital-mining fee's meter readings, energy invoices and bank transfers, the pools' monthly
+reports, exchanges' sales, seized cases' legal states), the pools' reports reconciled, and
+proofs of control."""
 
 from __future__ import annotations
 
@@ -17,11 +18,15 @@ if TYPE_CHECKING:
 LAW_INPUTS: Final = {
     "meter": "the grid operator's metered kWh per site and day or month (digital-mining fee)",
     "fee-payments": "the digital-mining fee's bank transfers (bad rows refused alone, exit 2)",
+    "energy-invoices": "a site's electricity invoices (site,period,energy_kwh,amount_kzt,"
+    "invoice_number): the quarter's average price paid per kWh for the digital-mining fee",
     "pool-report": "a pool's monthly report to the tax authority of what it distributed to "
     "licensed miners (pool,period,iin_bin,name,licence_number,licence_date,wallet,"
     "distribution_date,amount_btc; or FILE.json, an array of such objects; a month with a bad "
     "row is not stored, exit 2)",
     "exchange-sales": "an AIFC exchange's statement of sales of mined coins (mandatory sale)",
+    "case-states": "seized cases' legal states (case,state,from,order,destination; a state "
+    "the configuration gives wins; bad rows refused alone, exit 2)",
 }
 
 
@@ -42,6 +47,7 @@ def run_import(kind: str, config: Config, path: Path) -> int:
     """``reservewatch import KIND FILE.csv``: the importer of ``kind``, imported when run (the
     CLI's ``--help`` stays fast)."""
     from collector.commands import (  # noqa: PLC0415
+        case_states_import,
         fee_import,
         imports,
         official_prices_import,
@@ -56,8 +62,10 @@ def run_import(kind: str, config: Config, path: Path) -> int:
         "official-prices": official_prices_import.import_official_prices,
         "meter": fee_import.import_meter,
         "fee-payments": fee_import.import_fee_payments,
+        "energy-invoices": fee_import.import_energy_invoices,
         "pool-report": pool_report_import.import_pool_report,
         "exchange-sales": sales_import.import_exchange_sales,
+        "case-states": case_states_import.import_case_states,
     }[kind]
     return asyncio.run(run(config, path))
 

@@ -6,6 +6,13 @@ digital-mining fee's inputs that come from outside the collector.
   ``period`` is ``YYYY-MM-DD`` (a day) or ``YYYY-MM`` (a month), days in the regulator's zone;
   ``energy_kwh`` a decimal with at most 3 places (a whole Wh). A reading that changes one the
   store holds is a new revision, observed now; the same reading again changes nothing.
+- **energy-invoices**: a supplier's invoices of a site's electricity, giving the site's
+  average price paid per kWh. Header ``site,period,energy_kwh,amount_kzt,invoice_number``;
+  ``period`` the month invoiced, ``YYYY-MM``; ``energy_kwh`` positive, at most 3 places;
+  ``amount_kzt`` what was paid, at most 2 places (a whole tiyn); ``invoice_number`` the
+  supplier's, unique per site. An invoice that changes one the store holds is a new revision,
+  observed now; the same one again changes nothing. A quarter's invoices replace the site's
+  configured price in it (:mod:`collector.accounts.mining_fee`).
 - **fee-payments**: the fee's bank transfers (it is paid in tenge, not on-chain). Header
   ``date,operation,amount_kzt,reference``; ``amount_kzt`` with at most 2 places (a whole tiyn);
   ``reference`` the bank's reference, unique per payer operation. A transfer is stored once:
@@ -20,18 +27,20 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Container
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from collector.clock import Clock, SystemClock
-from collector.commands.imports import CsvImportError, csv_rows, read_csv_file
+from collector.commands.imports import CsvImportError, checked_rows, csv_rows, read_csv_file
 from collector.config.model import Config, regulator_zone
-from collector.store.queries import open_store
+from collector.store.queries import Store, open_store
 from collector.store.records import (
+    EnergyInvoiceRecord,
     ExchangeSaleRecord,
     FeePaymentRecord,
     GridMeterRecord,
@@ -39,6 +48,7 @@ from collector.store.records import (
 )
 
 METER_COLUMNS = ("site", "period", "energy_kwh")
+INVOICE_COLUMNS = ("site", "period", "energy_kwh", "amount_kzt", "invoice_number")
 PAYMENT_COLUMNS = ("date", "operation", "amount_kzt", "reference")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -47,7 +57,14 @@ _KZT = re.compile(r"\d{1,15}(\.\d{1,2})?")
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 WH_PER_KWH = 1000
 TIYN_PER_KZT = 100
-Row = TypeVar("Row", GridMeterRecord, FeePaymentRecord, PoolReportRowRecord, ExchangeSaleRecord)
+Row = TypeVar(
+    "Row",
+    GridMeterRecord,
+    FeePaymentRecord,
+    PoolReportRowRecord,
+    ExchangeSaleRecord,
+    EnergyInvoiceRecord,
+)
 
 
 def parse_period(text: str) -> tuple[date, str] | str:
@@ -69,11 +86,17 @@ def row_day(
     date is no day (``YYYY-MM-DD``), or it is after today (``not_yet`` says what that means)."""
     if operation not in known:
         return f"unknown operation {operation[:63]!r}"
+    return past_day("date", day_text, today, not_yet)
+
+
+def past_day(column: str, day_text: str, today: date, not_yet: str) -> date | str:
+    """The day ``day_text`` (a cell of ``column``) names, or why it is refused: no day
+    (``YYYY-MM-DD``), or after today (``not_yet`` says what that means)."""
     period = parse_period(day_text)
     if isinstance(period, str) or period[1] != "day":
-        return f"date {day_text[:20]!r} must be a day, YYYY-MM-DD"
+        return f"{column} {day_text[:20]!r} must be a day, YYYY-MM-DD"
     if period[0] > today:
-        return f"date {day_text} is after today ({today}): {not_yet}"
+        return f"{column} {day_text} is after today ({today}): {not_yet}"
     return period[0]
 
 
@@ -109,6 +132,57 @@ def parse_meter_csv(
             continue
         readings[key] = reading
     return list(readings.values()), problems
+
+
+def _invoice(sites: Container[str], today: date, cells: list[str]) -> EnergyInvoiceRecord | str:
+    """The row's invoice, or why it is refused (naming the column)."""
+    site, period_text, energy_text, amount_text, number = cells
+    if site not in sites:
+        return f"unknown site {site[:63]!r} (not configured)"
+    period = parse_period(period_text)
+    if isinstance(period, str) or period[1] != "month":
+        return f"period {period_text[:20]!r} must be the month invoiced, YYYY-MM"
+    if period[0] > today:
+        return f"period {period_text} starts after today ({today})"
+    if not _KWH.fullmatch(energy_text) or Decimal(energy_text) == 0:
+        return (
+            f"energy_kwh {energy_text[:30]!r} must be a positive decimal of kWh with at most "
+            "3 places, such as 70000.5"
+        )
+    if not _KZT.fullmatch(amount_text):
+        return (
+            f"amount_kzt {amount_text[:30]!r} must be a decimal of tenge with at most 2 "
+            "places, such as 1610000.00"
+        )
+    if not REFERENCE.fullmatch(number):
+        return f"invoice_number {number[:40]!r} must be 1-100 letters, digits or ._/-"
+    return EnergyInvoiceRecord(
+        site,
+        number,
+        period[0],
+        int(Decimal(energy_text) * WH_PER_KWH),
+        int(Decimal(amount_text) * TIYN_PER_KZT),
+    )
+
+
+def parse_invoices_csv(
+    text: str, config: Config, today: date, source: str = "<csv>"
+) -> tuple[list[EnergyInvoiceRecord], list[str]]:
+    """The file's valid invoices and one line for each refused row."""
+    sites = {site.id for operation in config.operations for site in operation.sites}
+    problems: list[str] = []
+    invoices: dict[tuple[str, str], EnergyInvoiceRecord] = {}
+    check = partial(_invoice, sites, today)
+    for where, invoice in checked_rows(text, INVOICE_COLUMNS, source, problems, check):
+        key = (invoice.site_id, invoice.invoice_number)
+        if key in invoices and invoices[key] != invoice:
+            problems.append(
+                f"{where}: invoice_number {invoice.invoice_number} of {invoice.site_id} appears "
+                "twice with different rows"
+            )
+            continue
+        invoices[key] = invoice
+    return list(invoices.values()), problems
 
 
 def parse_payments_csv(
@@ -192,15 +266,36 @@ def outcome(path: Path, what: str, valid: int, added: int, problems: list[str]) 
     return 2 if problems else 0
 
 
+async def _import_revised(  # noqa: PLR0917 - the command's and its table's parts
+    config: Config,
+    path: Path,
+    clock: Clock | None,
+    parse: Callable[[str, Config, date, str], tuple[list[Row], list[str]]],
+    store_them: Callable[[Store, list[Row]], Awaitable[int]],
+    what: str,
+) -> int:
+    """Parse ``path``, store its valid rows as revisions (``store_them``), say what happened."""
+    clock = clock or SystemClock()
+    rows, problems = parse_file(parse, config, path, clock)
+    added = 0
+    if rows:
+        async with open_store(config.database, clock) as store:
+            added = await store_them(store, rows)
+    return outcome(path, what, len(rows), added, problems)
+
+
 async def import_meter(config: Config, path: Path, clock: Clock | None = None) -> int:
     """Import the grid operator's readings; see the module's docstring."""
-    clock = clock or SystemClock()
-    readings, problems = parse_file(parse_meter_csv, config, path, clock)
-    added = 0
-    if readings:
-        async with open_store(config.database, clock) as store:
-            added = await store.record_grid_meter(readings)
-    return outcome(path, "readings", len(readings), added, problems)
+    return await _import_revised(
+        config, path, clock, parse_meter_csv, Store.record_grid_meter, "readings"
+    )
+
+
+async def import_energy_invoices(config: Config, path: Path, clock: Clock | None = None) -> int:
+    """Import the sites' energy invoices; see the module's docstring."""
+    return await _import_revised(
+        config, path, clock, parse_invoices_csv, Store.record_energy_invoices, "invoices"
+    )
 
 
 async def import_fee_payments(config: Config, path: Path, clock: Clock | None = None) -> int:

@@ -12,9 +12,10 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from collector.clock import SystemClock
 from collector.config.model import Config
@@ -61,6 +62,26 @@ def csv_rows(
             problems.append(f"{where}: expected {len(columns)} columns, found {len(row)}")
             continue
         yield where, [cell.strip() for cell in row]
+
+
+Checked = TypeVar("Checked")
+
+
+def checked_rows(
+    text: str,
+    columns: tuple[str, ...],
+    source: str,
+    problems: list[str],
+    check: Callable[[list[str]], Checked | str],
+) -> Iterator[tuple[str, Checked]]:
+    """:func:`csv_rows`, each row's cells turned by ``check`` into what it holds, or into why
+    it is refused (a ``str``: added to ``problems`` as ``where: why``)."""
+    for where, cells in csv_rows(text, columns, source, problems):
+        found = check(cells)
+        if isinstance(found, str):
+            problems.append(f"{where}: {found}")
+            continue
+        yield where, found
 
 
 def parse_earnings_csv(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from collector.accounts.cases import known_cases
 from collector.accounts.journal import read_journal
 from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import WalletProof, coin_of, proof_rules, wallet_proofs
@@ -129,7 +130,7 @@ async def gather_report(snapshot: AccountsSnapshot, store: Store, span: Period) 
         prices=prices,
         rates=rates,
         proofs=[proof_doc(p) for p in proofs],
-        case_histories=config.reserve.case_histories(),
+        case_histories=(await known_cases(store, config.reserve, as_of)).case_histories(),
         official_prices=official,
         calendar=config.calendar.working_calendar(),
         journal=(await read_journal(store, config, as_of)).entries,

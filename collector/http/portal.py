@@ -39,6 +39,7 @@ import segno
 from aiohttp import web
 from babel.core import negotiate_locale
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.clock import Clock
 from collector.config.model import Config, regulator_zone
@@ -98,6 +99,9 @@ class PortalReports(Protocol):
 
     def pool_reports(self, operation_id: str) -> tuple[Reconciliation, ...]:
         """The operation's months of the pools' reports, reconciled in the last pass."""
+
+    def sales(self, operation_id: str) -> OperationSales | None:
+        """The operation's mandatory sale of the last pass (None: its terms set none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +375,7 @@ class Portal:
             digests=digests,
             fees=self._reports.fees(operation.id),
             reconciled=self._reports.pool_reports(operation.id),
+            sales=self._reports.sales(operation.id),
         )
         return self._html(page)
 

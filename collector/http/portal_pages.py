@@ -16,12 +16,14 @@ from decimal import Decimal
 from html import escape
 from urllib.parse import unquote
 
+from collector.accounts.mandatory_sale import OperationSales
 from collector.accounts.mining_fee import OperationFees
 from collector.bitcoin.payment import accruing_text, payment_breakdown
 from collector.http.portal_view import OperationView
 from remittance.i18n import Wording
 from remittance.pool_report_statement import LEG_WORDS
 from remittance.pool_reports import Reconciliation
+from remittance.sale_pdf import percents_text, totals_text
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 """Each language named in itself, in the order the language links show them."""
@@ -36,7 +38,7 @@ color:#111;text-decoration:none}
 .wide{overflow-x:auto}
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .6rem;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}#breakdown td.n{white-space:nowrap}
-#statements td:first-child{white-space:nowrap}
+#statements td:first-child,#mandatory-sale td:first-child{white-space:nowrap}
 tr:nth-child(even) td{background:#f2f2f2}.due{color:#b00020;font-weight:bold}
 tr.total th,tr.total td{border-top:1px solid #111;font-weight:bold}
 code{word-break:break-all}.pay{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start}
@@ -188,6 +190,7 @@ def operation_page(
     digests: Sequence[tuple[str, str]],
     fees: OperationFees | None = None,
     reconciled: Sequence[Reconciliation] = (),
+    sales: OperationSales | None = None,
 ) -> str:
     """An operation's balance, deadline, what to pay (address, amount, BIP-21 URI and its QR
     code) and its statements with their SHA-256."""
@@ -262,7 +265,8 @@ def operation_page(
         f'<th class="n">{labels["due_btc"]}</th><th class="n">{labels["unpaid_btc"]}</th>'
         f"<th>{labels['download']}</th><th>{labels['statement_sha_256']}</th></tr>"
         f"{statements}</table></div><p>{labels['verify_note']}</p>"
-        f"{fee_table(words, fees, view.zone)}{pool_report_table(words, reconciled)}"
+        f"{fee_table(words, fees, view.zone)}{sale_table(words, sales)}"
+        f"{pool_report_table(words, reconciled)}"
         f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
     )
     return _page(words, view.name, body, who=who, csrf=csrf)
@@ -294,6 +298,52 @@ def fee_table(words: Wording, fees: OperationFees | None, zone: str) -> str:
         f"<h3>{escape(_('Digital-mining fee (tenge per kWh, by quarter)'))}</h3>"
         f'<div class="wide"><table id="mining-fee"><tr>{head}</tr>{rows}</table></div>'
         f"<p>{escape(_('The fee is paid by bank transfer, not to the reserve address.'))}</p>"
+    )
+
+
+SALE_PERIODS_SHOWN = 12
+"""The mandatory sale's latest periods on the operation's page (every earlier one still short
+is shown too)."""
+
+
+def sale_table(words: Wording, sales: OperationSales | None) -> str:
+    """The mandatory sale (coins to sell on AIFC exchanges), newest period first: what was
+    mined, the percents in force, the share to sell, what the exchanges' statements evidence,
+    the shortfall (marked once past its deadline) and the deadline (in UTC, as the periods'
+    days and the statement give it); nothing for an operation whose terms set no mandatory
+    sale."""
+    if sales is None:
+        return ""
+    _ = words.text
+    title = escape(_("Mandatory sale on AIFC exchanges (share of the mined coins, by period)"))
+    if sales.refused is not None:
+        refused = _("The mandatory sale is not computed: its terms or inputs were refused "
+                    "({reason}).", reason=sales.refused)  # fmt: skip
+        return f'<h3>{title}</h3><p id="mandatory-sale" class="due">{escape(refused)}</p>'
+    cut = len(sales.periods) - SALE_PERIODS_SHOWN
+    shown = [p for i, p in enumerate(sales.periods) if i >= cut or p.shortfall_sat]
+    rows = "".join(
+        f"<tr><td>{escape(p.label)}</td>"
+        f'<td class="n">{escape(words.sat(p.mined_sat))}</td>'
+        f'<td class="n">{escape(percents_text(words, p.percents))}</td>'
+        f'<td class="n">{escape(words.sat(p.required_sat))}</td>'
+        f'<td class="n">{escape(words.sat(p.sold_sat))}</td>'
+        f'<td class="n{" due" if p.overdue else ""}">{escape(words.sat(p.shortfall_sat))}</td>'
+        f"<td>{escape(words.instant(p.deadline - timedelta(seconds=1), 'UTC'))}</td>"
+        f"<td>{escape(', '.join(p.sales) or _('none'))}</td></tr>"
+        for p in reversed(shown)
+    )
+    headers = (_("Period"), _("Mined, sat"), _("Percent"), _("To sell, sat"), _("Sold, sat"),
+               _("Short, sat"), _("Sell by"), _("Exchange references"))  # fmt: skip
+    number = ' class="n"'
+    head = "".join(
+        f"<th{number if 1 <= i <= 5 else ''}>{escape(h)}</th>" for i, h in enumerate(headers)
+    )
+    totals = totals_text(words, sales.shortfall_sat, sales.overdue_sat)
+    return (
+        f"<h3>{title}</h3>"
+        f'<div class="wide"><table id="mandatory-sale"><tr>{head}</tr>{rows}</table></div>'
+        f"<p>{escape(totals)}</p>"
     )
 
 

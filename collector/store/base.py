@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collector.clock import Clock, SystemClock
 from collector.errors import StoreError
+from collector.store.records import row_of
 
 _CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
 
@@ -222,6 +223,29 @@ class StoreBase:
         if rows:
             await self._write(work)
         return added
+
+    async def _append_revisions(
+        self, model: Any, keys: Sequence[str], records: Sequence[Any], held: Sequence[Any]
+    ) -> int:
+        """Append, observed now, a revision of each of ``records`` (flat records with an
+        ``observed_at``) that is new or differs from the ``held`` one (the latest stored) with
+        the same ``keys``; one seen again unchanged appends nothing. Returns how many."""
+
+        def key(record: Any) -> tuple[Any, ...]:
+            return tuple(getattr(record, name) for name in keys)
+
+        def value(record: Any) -> dict[str, Any]:
+            return {**row_of(record), "observed_at": None}
+
+        now = self.clock.now()
+        stored = {key(record): value(record) for record in held}
+        rows = {
+            key(record): {**row_of(record), "observed_at": now}
+            for record in records
+            if stored.get(key(record)) != value(record)
+        }
+        await self._insert_new(model, list(rows.values()), (*keys, "observed_at"))
+        return len(rows)
 
     async def _write(self, work: Any) -> None:
         if self._write_lock is None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 from collector.clock import Clock
 from collector.config.sections import DatabaseConfig
+from collector.store.cases import CaseStateStore
 from collector.store.chain import ChainStore
 from collector.store.database import open_engine, upgrade
 from collector.store.documents import DocumentStore
@@ -34,6 +35,7 @@ class Store(
     MandatorySaleStore,
     JournalStore,
     PoolReportStore,
+    CaseStateStore,
 ):
     """The collector's store: one façade over each family of tables (a module each). Build
     with an engine; call :meth:`close` when done."""

@@ -251,3 +251,31 @@ class ExchangeSaleRecord:
     sold_sat: int
     proceeds: str | None = None
     observed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStateRecord:
+    """A seized case's change of legal state as imported (:mod:`remittance.cases`): ``state``
+    from the start of ``effective_from`` in the reserve's zone by ``order_ref``; a release
+    names its ``destination``. ``observed_at``: when the store learnt this revision."""
+
+    case_id: str
+    state: str  # order_pending, forfeited or released
+    effective_from: date
+    order_ref: str
+    destination: str | None = None
+    observed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyInvoiceRecord:
+    """A supplier's invoice of ``site_id``'s electricity for the month starting ``period``:
+    ``energy_wh`` invoiced and ``amount_tiyn`` paid; ``observed_at`` when the store learnt
+    this revision."""
+
+    site_id: str
+    invoice_number: str
+    period: date
+    energy_wh: int
+    amount_tiyn: int
+    observed_at: datetime | None = None

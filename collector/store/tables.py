@@ -541,3 +541,33 @@ class ExchangeSaleRow(Base):
     sold_sat: Mapped[int] = mapped_column(BigInteger)
     proceeds: Mapped[str | None] = mapped_column(String(40), nullable=True)  # exact decimal text
     observed_at: Mapped[datetime] = mapped_column()
+
+
+class CaseStateImport(Base):
+    """A seized case's change of legal state imported from a CSV, kept as revisions by when
+    the store learnt them (one per case and state): an import that changes the day, the order
+    or the destination appends one; the same row again appends nothing."""
+
+    __tablename__ = "case_state_imports"
+
+    case_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    order_ref: Mapped[str] = mapped_column(String(200))
+    destination: Mapped[str | None] = mapped_column(String(90), nullable=True)
+
+
+class EnergyInvoice(Base):
+    """A supplier's invoice of a site's electricity for a month (``period`` its first day), as
+    imported, kept as revisions by when the store learnt them (one per site and invoice
+    number): the quarter's invoices give the site's average price paid per kWh."""
+
+    __tablename__ = "energy_invoices"
+
+    site_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(100), primary_key=True)
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date)
+    energy_wh: Mapped[int] = mapped_column(BigInteger)
+    amount_tiyn: Mapped[int] = mapped_column(BigInteger)

@@ -137,3 +137,29 @@ async def test_on_a_phone_the_pages_fit_and_the_language_is_chosen_by_a_link(
     await page.goto(f"{portal.url}/portal/")  # remembered on the next page
     assert await page.get_attribute("html", "lang") == "ru"
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+async def test_the_operation_page_shows_the_mandatory_sale_in_each_language(
+    tmp_path: Path, database_url: str, browser_context: Any
+) -> None:
+    """October's share to sell on an AIFC exchange (docs/reference/mandatory-sale.md): 1,750,004
+    sat, 1,500,000 sold, 250,004 short, under the fee's and the pools' tables, in Kazakh,
+    Russian and English (screenshots portal-sale-{kk,ru,en}.png, looked at, not compared)."""
+    async with portal_server(tmp_path, database_url, mandatory_sale=True) as portal:
+        page = await browser_context.new_page()
+        await sign_in(page, portal, TOKENS["op-demo"])
+        await page.goto(f"{portal.url}/portal/op/op-demo")
+        for language, to_sell in (("kk", "Сатуға тиіс"), ("ru", "К продаже"), ("en", "To sell")):
+            if language != "kk":
+                await page.click(f'nav.lang a[hreflang="{language}"]')
+                await page.wait_for_url(f"{portal.url}/portal/op/op-demo")
+            assert await page.get_attribute("html", "lang") == language
+            words = wording(language)  # type: ignore[arg-type]
+            table = await page.inner_text("#mandatory-sale")
+            assert to_sell in table
+            for figure in (1_750_004, 1_500_000, 250_004):
+                assert words.sat(figure) in table, (language, figure)
+            assert "EX-1, EX-2" in table
+            await page.locator("#mandatory-sale").scroll_into_view_if_needed()
+            shot = tmp_path / f"portal-sale-{language}.png"
+            await page.screenshot(path=str(shot), full_page=True)

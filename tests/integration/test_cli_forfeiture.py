@@ -6,69 +6,17 @@ edit of the file afterwards changes neither."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from collector.accounts.terms import terms_documents
-from collector.clock import FrozenClock
-from collector.config.load import load_config
-from collector.store.database import open_engine, upgrade
-from collector.store.queries import Store
-from collector.store.records import ChainTipRecord, PriceQuoteRecord, ReserveOutputRecord
 from tests.support.cli import run_cli
-from tests.support.scenario import write_config
+from tests.support.forfeiture import AS_OF, STATES, forfeiture_config, store_the_case
 
 pytestmark = pytest.mark.integration
-
-CASE_ADDRESS = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-SEIZED_SAT = 70_000_000  # 0.7 BTC, in a block of 10 February 2026
-OBSERVED_AT = datetime(2026, 2, 12, tzinfo=UTC)  # when the collector stored it all
-FORFEITED_AT = datetime(2026, 3, 14, 19, tzinfo=UTC)  # 15 March 00:00 in Almaty (UTC+5)
-AS_OF = datetime(2026, 4, 2, tzinfo=UTC)
-STATES = [
-    {"state": "order_pending", "from": "2026-02-20"},
-    {"state": "forfeited", "from": "2026-03-15", "order": "final order 2-1234/2026"},
-]
-
-
-def _config(root: Path) -> Path:
-    case = {
-        "case": "KZ-2026-0042",
-        "addresses": [CASE_ADDRESS],
-        "authority": "Anti-Corruption Agency",
-        "order_ref": "seizure 1/2026",
-        "states": STATES,
-    }
-    return write_config(root, reserve={"time_zone": "Asia/Almaty", "intake": [case]})
-
-
-async def _as_the_collector_saw_it(path: Path) -> None:
-    config = load_config(path)
-    engine = open_engine(config.database)
-    await upgrade(engine)
-    async with Store(engine, FrozenClock(OBSERVED_AT)) as store:
-        await store.upsert_reserve_outputs(
-            [
-                ReserveOutputRecord("e" * 64, 0, "KZ-2026-0042", CASE_ADDRESS, SEIZED_SAT,
-                                    "confirmed", 880_000, "55" * 32,
-                                    datetime(2026, 2, 10, 12, tzinfo=UTC), role="intake"),
-            ]
-        )  # fmt: skip
-        await store.save_chain_tip(ChainTipRecord("main", 880_300, "66" * 32, OBSERVED_AT))
-        await store.record_prices(
-            [
-                PriceQuoteRecord("BTC", "USD", "kraken", OBSERVED_AT, Decimal(85_000)),
-                PriceQuoteRecord("USD", "KZT", "nbk-csv", OBSERVED_AT, Decimal("505.00")),
-            ]
-        )
-        await store.record_terms(terms_documents(config))
 
 
 def _cli(path: Path, *args: str) -> None:
@@ -84,8 +32,8 @@ def _report(path: Path, out: Path) -> dict[str, Any]:
 
 
 def test_the_worked_forfeiture_comes_out_of_the_command_line(tmp_path: Path) -> None:
-    path = _config(tmp_path)
-    asyncio.run(_as_the_collector_saw_it(path))
+    path = forfeiture_config(tmp_path)
+    store_the_case(path)
     report = _report(path, tmp_path / "march.json")
     start, end = report["holdings"]["start"], report["holdings"]["end"]
     assert (start["total_sat"], start["held_apart"]) == (

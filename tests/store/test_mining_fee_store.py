@@ -1,5 +1,6 @@
-"""The fee's inputs in the store, on SQLite and PostgreSQL: the grid operator's readings as
-revisions read as of an instant, and the fee's bank transfers kept as first imported."""
+"""The fee's inputs in the store, on SQLite and PostgreSQL: the grid operator's readings and
+the sites' energy invoices as revisions read as of an instant, and the fee's bank transfers
+kept as first imported."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from collector.clock import FrozenClock
 from collector.store.queries import Store
-from collector.store.records import FeePaymentRecord, GridMeterRecord
+from collector.store.records import EnergyInvoiceRecord, FeePaymentRecord, GridMeterRecord
 
 FIRST_IMPORT = datetime(2026, 4, 2, 9, tzinfo=UTC)
 CORRECTION = FIRST_IMPORT + timedelta(days=3)
@@ -57,3 +58,26 @@ async def test_a_transfer_is_stored_once_by_its_reference_and_read_as_known(stor
     )
     assert await store.fee_payments(as_of=FIRST_IMPORT - timedelta(seconds=1)) == []
     assert await store.fee_payments(["op-b"]) == []
+
+
+async def test_a_corrected_invoice_is_a_new_revision_read_as_known_then(store: Store) -> None:
+    invoice = EnergyInvoiceRecord("site-a", "AE-1", date(2026, 1, 1), 70_000_000, 161_000_000)
+    march = EnergyInvoiceRecord("site-a", "AE-3", date(2026, 3, 1), 70_000_000, 172_100_000)
+    assert await _at(store, FIRST_IMPORT).record_energy_invoices([invoice, march]) == 2
+    corrected = EnergyInvoiceRecord("site-a", "AE-1", date(2026, 1, 1), 70_000_500, 161_001_150)
+    assert await _at(store, CORRECTION).record_energy_invoices([corrected, march]) == 1
+
+    def seen(found: list[EnergyInvoiceRecord]) -> list[tuple[str, int, datetime | None]]:
+        return [(i.invoice_number, i.amount_tiyn, i.observed_at) for i in found]
+
+    first_quarter = (date(2026, 1, 1), date(2026, 4, 1))
+    assert seen(await store.energy_invoices(["site-a"], *first_quarter, as_of=FIRST_IMPORT)) == [
+        ("AE-1", 161_000_000, FIRST_IMPORT),
+        ("AE-3", 172_100_000, FIRST_IMPORT),
+    ]
+    assert seen(await store.energy_invoices(["site-a"], *first_quarter, as_of=CORRECTION)) == [
+        ("AE-1", 161_001_150, CORRECTION),
+        ("AE-3", 172_100_000, FIRST_IMPORT),
+    ]
+    assert await store.energy_invoices(["site-a"], date(2026, 2, 1), date(2026, 3, 1),
+                                       as_of=CORRECTION) == []  # fmt: skip

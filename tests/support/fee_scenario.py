@@ -13,6 +13,7 @@ transfer of 3,000,000.00 KZT on 20 May; as of 1 June 2026 the rest, 668,507.15 K
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,10 @@ async def populate_fee(database_url: str) -> None:
         await store.record_fee_payments(
             [FeePaymentRecord("op-demo", "KZ-PP-0001", datetime(2026, 5, 20).date(), 300_000_000)]
         )
+
+
+def fee_world(root: Path) -> Path:
+    """The example's config file under ``root``, its store populated (:func:`populate_fee`)."""
+    path = write_fee_config(root)
+    asyncio.run(populate_fee(str(yaml.safe_load(path.read_text())["database"])))
+    return path

@@ -20,6 +20,7 @@ from collector.http.server import HttpServer
 from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
+from tests.support import sale_scenario
 from tests.support.processes import free_port
 from tests.support.scenario import AS_OF, populate, write_config
 
@@ -37,16 +38,24 @@ class PortalServer:
 
 
 def portal_config(
-    root: Path, database_url: str, language: str = "kk", time_zone: str | None = None
+    root: Path,
+    database_url: str,
+    language: str = "kk",
+    time_zone: str | None = None,
+    *,
+    mandatory_sale: bool = False,
 ) -> Path:
     """The scenario's config on ``database_url``; op-demo Kazakh-named, in ``language``; the
-    regulator's ``reserve.time_zone`` when given."""
+    regulator's ``reserve.time_zone`` when given; op-demo's terms with the mandatory sale's
+    worked example (:mod:`tests.support.sale_scenario`) with ``mandatory_sale``."""
     path = write_config(root, database=database_url)
     document = yaml.safe_load(path.read_text())
     if time_zone is not None:
         document.setdefault("reserve", {})["time_zone"] = time_zone
     document["operations"][0].update(name=KAZAKH_NAME, language=language)
     document["operations"][1].update(language="ru")
+    if mandatory_sale:
+        document["operations"][0]["mandatory_sale"] = sale_scenario.TERMS
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     return path
 
@@ -61,11 +70,15 @@ async def portal_server(
     *,
     trusted_proxies: tuple[str, ...] = (),
     time_zone: str | None = None,
+    mandatory_sale: bool = False,
 ) -> AsyncIterator[PortalServer]:
     """The server on a free loopback port (HTTPS with ``tls``), its accounts computed once as
-    of the scenario's instant (a frozen clock: the tests move it to expire sessions)."""
-    path = portal_config(root, database_url, language, time_zone)
+    of the scenario's instant (a frozen clock: the tests move it to expire sessions); with
+    ``mandatory_sale``, op-demo's terms and the exchange's sales of that worked example."""
+    path = portal_config(root, database_url, language, time_zone, mandatory_sale=mandatory_sale)
     await populate(database_url)
+    if mandatory_sale:
+        await sale_scenario.store_sales(database_url)
     config = load_config(path)
     port = free_port()
     update: dict[str, object] = {

@@ -8,14 +8,17 @@ The store observed all of it at 06:00 UTC on 11 November (:data:`OBSERVED_AT`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from collector.clock import FrozenClock
+from collector.config.load import load_config
 from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -37,6 +40,19 @@ TOKENS = {
     "op-other": "operator-other-token",
     "regulator": "regulator-token",
 }
+
+
+Read = TypeVar("Read")
+
+
+def read_store(config_path: Path, read: Callable[[Store], Awaitable[Read]]) -> Read:
+    """What ``read`` reads from the store of the config file at ``config_path``."""
+
+    async def run() -> Read:
+        async with Store(open_engine(load_config(config_path).database)) as store:
+            return await read(store)
+
+    return asyncio.run(run())
 
 
 def _digest(token: str) -> str:

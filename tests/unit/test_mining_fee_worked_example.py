@@ -4,7 +4,6 @@ statement of May 2026 as of 1 June carries Q1 2026's fee across the band change 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 
 from collector.cli import main
 from tests.support import fee_scenario as example
-from tests.support.scenario import database_url
 
 
 def _statement(config: Path, out: Path, fmt: str, language: str = "en") -> None:
@@ -25,9 +23,7 @@ def _statement(config: Path, out: Path, fmt: str, language: str = "en") -> None:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    path = example.write_fee_config(tmp_path)
-    asyncio.run(example.populate_fee(database_url(path)))
-    return path
+    return example.fee_world(tmp_path)
 
 
 def test_the_statement_carries_q1s_fee_across_the_band_change(config: Path, tmp_path: Path) -> None:
@@ -62,7 +58,10 @@ def test_the_signed_csv_has_the_fee_sections_and_verifies(config: Path, tmp_path
     [quarter] = [row for row in rows if row[0] == "mining_fee_quarter"]
     parts = [row for row in rows if row[0] == "mining_fee_part"]
     assert (quarter[1], quarter[9], quarter[13]) == ("2026-Q1", "366850715", "66850715")
-    assert [(row[3], row[8]) for row in parts] == [("2026-01-01", "2500"), ("2026-02-15", "700")]
+    assert [(row[3], row[7], row[8], row[9]) for row in parts] == [
+        ("2026-01-01", "1850", "configured", "2500"),
+        ("2026-02-15", "1850", "configured", "700"),
+    ]
     assert main(["statement", "verify", str(out), "--config", str(config)]) == 0
 
 

@@ -4,29 +4,21 @@ sale is never re-written, a sale on an exchange the operation's terms do not lis
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from collector.cli import main
-from collector.config.load import load_config
-from collector.store.database import open_engine
-from collector.store.queries import Store
 from collector.store.records import ExchangeSaleRecord
-from tests.support.scenario import write_config
+from tests.support.scenario import read_store, write_config
 
 HEADER = "date,operation,exchange,sold_btc,proceeds,reference\n"
 EXCHANGE = "Example AIFC Exchange Ltd"
 
 
 def _stored(config_path: Path) -> list[ExchangeSaleRecord]:
-    async def read() -> list[ExchangeSaleRecord]:
-        async with Store(open_engine(load_config(config_path).database)) as store:
-            return await store.exchange_sales()
-
-    return asyncio.run(read())
+    return read_store(config_path, lambda store: store.exchange_sales())
 
 
 def _config(tmp_path: Path) -> Path:
