@@ -149,9 +149,13 @@ class AccountsService:
             # Seconds of pure computation at national scale: in a worker thread, so the event
             # loop keeps ingesting telemetry and answering scrapes meanwhile.
             result = await asyncio.to_thread(compute_pass, self._config, inputs, instant)
-        # An amount first known after its period's deadline is due from its assessment.
-        assessed = await self._assessor.read(self._store, self._config, result.accounts, instant)
-        result = AccountsPass(reassessed(result.accounts, assessed), result.failed)
+            # An amount first known after its period's deadline is due from its assessment.
+            assessed = await self._assessor.read(
+                self._store, self._config, result.accounts, instant
+            )
+            result = AccountsPass(reassessed(result.accounts, assessed), result.failed)
+            # The reserve's figures: a walk over every stored output when the chain moved.
+            reserve = await self._reserve.read(self._store, self._config, instant)
         previous = self._snapshot
         before: Mapping[str, OperationAccount] = previous.accounts if previous else {}
         was_stale: Mapping[str, str] = previous.stale if previous else {}
@@ -172,7 +176,6 @@ class AccountsService:
                 accounts[operation_id] = before[operation_id]
         for operation_id in was_stale.keys() - result.failed.keys():
             log.info("account recomputed again", extra={"operation": operation_id})
-        reserve = await self._reserve.read(self._store, self._config, instant)
         mining_fees = await mining_fees_as_of(self._store, self._config, instant)
         pool_reports = await pool_reconciliations_as_of(self._store, self._config, instant)
         sales = await mandatory_sales_as_of(self._store, self._config, accounts, instant)
