@@ -265,7 +265,7 @@ def operation_page(
         f'<th class="n">{labels["due_btc"]}</th><th class="n">{labels["unpaid_btc"]}</th>'
         f"<th>{labels['download']}</th><th>{labels['statement_sha_256']}</th></tr>"
         f"{statements}</table></div><p>{labels['verify_note']}</p>"
-        f"{fee_table(words, fees, view.zone)}{sale_table(words, sales)}"
+        f"{fee_table(words, fees, view.zone)}{sale_table(words, sales, view.zone)}"
         f"{pool_report_table(words, reconciled)}"
         f'<p><a href="/portal/">{labels["all_operations"]}</a></p>'
     )
@@ -306,12 +306,12 @@ SALE_PERIODS_SHOWN = 12
 is shown too)."""
 
 
-def sale_table(words: Wording, sales: OperationSales | None) -> str:
+def sale_table(words: Wording, sales: OperationSales | None, zone: str) -> str:
     """The mandatory sale (coins to sell on AIFC exchanges), newest period first: what was
     mined, the percents in force, the share to sell, what the exchanges' statements evidence,
-    the shortfall (marked once past its deadline) and the deadline (in UTC, as the periods'
-    days and the statement give it); nothing for an operation whose terms set no mandatory
-    sale."""
+    the shortfall (marked once past its deadline) and the deadline's last second (the periods
+    are UTC days, as the statement gives them; shown in ``zone``, where the reader is, like
+    the fee's deadlines); nothing for an operation whose terms set no mandatory sale."""
     if sales is None:
         return ""
     _ = words.text
@@ -329,7 +329,7 @@ def sale_table(words: Wording, sales: OperationSales | None) -> str:
         f'<td class="n">{escape(words.sat(p.required_sat))}</td>'
         f'<td class="n">{escape(words.sat(p.sold_sat))}</td>'
         f'<td class="n{" due" if p.overdue else ""}">{escape(words.sat(p.shortfall_sat))}</td>'
-        f"<td>{escape(words.instant(p.deadline - timedelta(seconds=1), 'UTC'))}</td>"
+        f"<td>{escape(words.instant(p.deadline - timedelta(seconds=1), zone))}</td>"
         f"<td>{escape(', '.join(p.sales) or _('none'))}</td></tr>"
         for p in reversed(shown)
     )
