@@ -79,7 +79,7 @@ def _book(gap: int = 3) -> WalletBook:
 def test_the_book_watches_the_gap_and_derives_further_as_addresses_are_used() -> None:
     book = _book(gap=3)
     d = parse_descriptor(wpkh_descriptor(0), "main")
-    assert book.watched_by_role() == {"reserve": 3, "intake": 1, "custody": 3}
+    assert book.watched_by_role() == {"reserve": 3, "intake": 1, "custody": 3, "payout": 0}
     owner = book.owner(d.address(2))
     assert owner is not None and (owner.role, owner.holder, owner.index) == ("reserve", "alpha", 2)
     assert d.address(3) not in book
@@ -192,7 +192,7 @@ def test_the_config_takes_descriptors_intake_cases_and_custody_wallets() -> None
         )
     )
     book = wallet_book(config)
-    assert book.watched_by_role() == {"reserve": 30, "intake": 30, "custody": 30}
+    assert book.watched_by_role() == {"reserve": 30, "intake": 30, "custody": 30, "payout": 0}
     assert config.reserve.intake[0].source == "seized"
 
 

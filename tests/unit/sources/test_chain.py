@@ -311,7 +311,7 @@ async def test_a_poll_returns_its_tip_the_addresses_watched_and_whether_it_store
     job = rig.job()
     rig.chain.pay(ADDR_B, 80_000)
     first = await job.poll()
-    watched = {"reserve": 3, "intake": 0, "custody": 0}
+    watched = {"reserve": 3, "intake": 0, "custody": 0, "payout": 0}
     assert first == ReserveWatched(rig.chain.tip.height, watched, stored_new=True)
     assert (await job.poll()).stored_new is False  # the same mempool output: nothing new
     rig.chain.mine(1)
