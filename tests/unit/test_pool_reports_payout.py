@@ -8,6 +8,7 @@ wallets are not all watched stays not observable."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from collector.accounts.inputs import read_inputs
 from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.reserve import reserve_figures
 from collector.cli import main
@@ -90,16 +92,28 @@ def test_the_worked_example_finds_the_credit_above_what_the_pool_reported_and_pa
 def test_the_payout_wallets_outputs_change_no_figure_of_the_reserve(config: Path) -> None:
     loaded = load_config(config)
 
-    async def figures() -> tuple[dict[str, int], int, int]:
+    async def figures() -> tuple[dict[str, int], int, int, list[int]]:
         async with open_store(loaded.database, FrozenClock(IMPORTED)) as store:
             found = await reserve_figures(store, loaded, as_of=IMPORTED)
             assert found is not None
             outflows = sum(m.unapproved_sat for m in found.holdings.movements)
-            return dict(found.received_sat), found.holdings.total_sat, outflows
+            ledger = await read_inputs(store, loaded, as_of=IMPORTED)
+            remitted = [o.amount_sat for o in ledger.outputs["op-demo"]]
+            return dict(found.received_sat), found.holdings.total_sat, outflows, remitted
 
     # Only November's 200,000 sat remittance into the reserve address: not the 3,000,005 sat
-    # the payout wallet received.
-    assert asyncio.run(figures()) == ({"op-demo": 200_000}, 200_000, 0)
+    # the payout wallet received (received, holdings, outflows, the ledger's remittances).
+    assert asyncio.run(figures()) == ({"op-demo": 200_000}, 200_000, 0, [200_000])
+    page = config.parent / "public"
+    argv = ["report", "transparency", "--config", str(config), "--out", str(page), "--as-of",
+            "2026-11-21T00:00:00+00:00"]  # fmt: skip
+    assert main(argv) == 0
+    wallets = json.loads((page / "transparency.json").read_text())["wallets"]
+    assert [(w["role"], w["holder"]) for w in wallets] == [
+        ("reserve", "op-demo"),
+        ("reserve", "op-other"),
+    ]  # the payout wallet is not the reserve's: not on the public page
+    assert not [f for f in page.iterdir() if PAYOUT_WALLET in f.read_text()]
 
 
 def test_a_month_naming_a_wallet_nobody_watches_is_not_observable(

@@ -744,3 +744,17 @@ async def test_the_reserve_paying_an_operations_payout_wallet_is_an_unapproved_o
     held = job.holdings
     assert held is not None
     assert [m.unapproved_sat for m in held.movements] == [250_000]
+
+
+async def test_each_payout_address_costs_one_request_a_quiet_poll(rig: Rig) -> None:
+    rig.chain.pay(PAYOUT, 1_000_000, confirm=True)
+    rig.chain.pay(ADDR_A1, 300_000, confirm=True)
+    rig.chain.mine(200)  # deeper than recheck_blocks: nothing is asked about again
+    costs = []
+    for job in (rig.job(), rig.payout_job()):
+        await job.poll()
+        before = rig.counters.value("chain", "ok")
+        await job.poll()
+        costs.append(rig.counters.value("chain", "ok") - before)
+    # the tip, then one history page per watched address (3 reserve, then 1 payout more)
+    assert costs == [1 + 3, 1 + 3 + 1]
