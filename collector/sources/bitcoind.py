@@ -51,7 +51,9 @@ lists a watch-only wallet's own spends that way, with ``involvesWatchonly``; see
 or move to custody, stored as ``internal`` movements and never counted as remittances; it is
 read whole with ``gettransaction <txid> true true`` (``decoded``: each input's outpoint, each
 output's value and address), its outputs to no watched address stored as ``outflow`` records
-and its inputs as spends.
+and its inputs as spends. An operation's payout wallets are imported alike; what they receive
+is stored as ``payout`` outputs, and a transaction spending only their coins (none the
+reserve's stored) is the operator's: neither its outflows nor its spends are kept.
 
 Descriptor wallets (ranged ``wpkh(xpub/0/*)``, ``wsh(sortedmulti(...))``) are imported once with
 ``importdescriptors`` (``"range": [0, 999]``, at least ``reserve.gap_limit``); the job checks

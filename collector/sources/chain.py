@@ -20,6 +20,8 @@ address (``vin[].prevout.scriptpubkey_address``) moves the reserve's own coins: 
 watched addresses are ``internal`` movements, never remittances, and its other outputs are
 ``outflow`` records (role ``outside``: unapproved); the outpoints it spends (``vin[].txid``,
 ``vin[].vout``) are stored as spends, so holdings follow the coins (:mod:`remittance.reserve`).
+An operation's payout wallets are walked the same way (one history page a quiet poll per
+address), their receipts stored apart as ``payout`` outputs (:func:`reserve_outputs`).
 
 Each pass also re-checks the stored outputs the histories did not show again that are in the
 mempool or confirmed within ``recheck_blocks`` of the tip (``/api/tx/{txid}/status``): a 404
