@@ -134,3 +134,23 @@ def test_a_month_naming_a_wallet_nobody_watches_is_not_observable(
             return month.readings
 
     assert asyncio.run(readings()) == MonthReadings(3_000_000, 3_000_005, None)
+
+
+def test_pool_reports_as_of_before_the_payout_wallet_was_declared_reads_it_unwatched(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The payout wallets are terms: ``pool-reports --as-of`` reads those recorded by then."""
+    document: dict[str, Any] = yaml.safe_load(config.read_text())
+    del document["operations"][0]["payout_wallets"]
+    before = tmp_path / "before.yaml"
+    before.write_text(yaml.safe_dump(document, sort_keys=False))
+    report = tmp_path / "ocean-report.csv"
+    report.write_text(EXAMPLE)
+    assert main(["import", "pool-report", str(report), "--config", str(before)]) == 0
+    assert main(["pool-reports", "--config", str(before)]) == 1  # records those terms
+    undeclared = datetime.now(UTC)
+    assert main(["pool-reports", "--config", str(config)]) == 1  # records the payout wallet
+    capsys.readouterr()
+    assert main(["pool-reports", "--config", str(config), "--as-of", undeclared.isoformat()]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("api 3,000,005 sat, chain not observable")
