@@ -2,11 +2,12 @@
 
 Every demo operation has a made-up IIN/BIN (:func:`demo_iin_bin`: twelve digits, no real
 person's or company's). F2Pool's report on ``ekibastuz-1`` for the month before the demo's
-``now`` says it distributed :data:`REPORTED_SAT` to the operation's reserve address on the
-month's last day, as ``import pool-report`` would store it. That address is watched, so the
-chain leg is observable, and it received only the month's remittances (a tenth of the
-earnings): ``reservewatch pool-reports`` finds the report above both the pool API's credit
-and the chain, and ``PoolReportFinding`` fires.
+``now`` says it distributed :data:`REPORTED_SAT` to the operation's payout wallet on the
+month's last day, as ``import pool-report`` would store it. ``ekibastuz-1`` declares that
+wallet (``payout_wallets``), so the chain leg is observable, and F2Pool paid it only
+:data:`simulator.world.PAID_OUT_SAT` that day (2 BTC): ``reservewatch pool-reports`` finds the
+report above the chain and the pool API's credit, the credit apart from the chain too, and
+``PoolReportFinding`` fires. None of it is the reserve's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Final
 
 from collector.store.queries import Store
 from collector.store.records import PoolReportRowRecord
-from simulator.world import OPERATIONS, reserve_address
+from simulator.world import OPERATIONS, payout_address
 
 REPORTING_POOL: Final = "f2pool"
 REPORTED_OPERATION: Final = "ekibastuz-1"
@@ -42,7 +43,7 @@ async def fill_pool_report(store: Store, now: datetime) -> None:
         operation.name,
         operation.license,
         LICENCE_DAY,
-        reserve_address(operation.id),
+        payout_address(operation.id),
         last_day,
         REPORTED_SAT,
     )

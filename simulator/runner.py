@@ -58,6 +58,7 @@ from simulator.pool_report import LICENCE_DAY, demo_iin_bin, fill_pool_report
 from simulator.world import (
     DUE_DAYS,
     OPERATIONS,
+    PAYOUT_OPERATION,
     SEIZED_CASE,
     SEIZED_CASE_ACCOUNT,
     SWEPT_OPERATION,
@@ -68,6 +69,7 @@ from simulator.world import (
     demo_holidays,
     history_start,
     intake_descriptor,
+    payout_address,
     reserve_address,
     story_period,
     vault_descriptor,
@@ -148,6 +150,11 @@ def demo_config(
                     "due_days": DUE_DAYS,
                 },
                 "reserve_addresses": [reserve_address(operation.id)],
+                **(
+                    {"payout_wallets": [{"addresses": [payout_address(operation.id)]}]}
+                    if operation.id == PAYOUT_OPERATION
+                    else {}
+                ),
                 "mandatory_sale": mandatory_sale_config(),
                 "pools": pool_entries,
                 "sites": [

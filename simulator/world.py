@@ -172,6 +172,17 @@ SWEPT_OPERATION = "ekibastuz-1"
 OUTSIDE_ADDRESS = _address("outside:unapproved")
 UNAPPROVED_SAT = 10_000_000
 
+# One operation declares the wallet its pools pay (its own, not the reserve's): F2Pool pays
+# it PAID_OUT_SAT at noon UTC on the last day of the month before ``now``'s, the month its
+# report to the tax authority covers (:mod:`simulator.pool_report`).
+PAYOUT_OPERATION = "ekibastuz-1"
+PAID_OUT_SAT = 200_000_000  # 2 BTC
+
+
+def payout_address(operation_id: str) -> str:
+    """Where the demo's pools pay ``operation_id``: its payout wallet."""
+    return _address(f"payout:{operation_id}")
+
 
 def intake_descriptor() -> str:
     return wpkh_descriptor(SEIZED_CASE_ACCOUNT)
@@ -201,6 +212,7 @@ class DemoHistory:
     day_hashrate: dict[tuple[str, str], dict[date, float]] = field(default_factory=dict)
     payments: list[tuple[str, int, datetime]] = field(default_factory=list)
     swept_sat: int = 0  # what the reserve moved to its custody vault
+    paid_out_sat: int = 0  # what F2Pool paid PAYOUT_OPERATION's payout wallet
 
 
 DUE_DAYS = 10  # the demo's terms: each month is due 10 days after it ends
@@ -314,15 +326,27 @@ def build_history(now: datetime, chain: FakeChain) -> DemoHistory:
     chain.pay(_derived(intake_descriptor(), 0), SEIZED_SAT)
     vault = vault_descriptor()
     sweep_at = now - timedelta(hours=36)
+    this_month = now.astimezone(UTC)
+    payout_at = datetime(this_month.year, this_month.month, 1, tzinfo=UTC) - timedelta(hours=12)
 
     def advance(to: datetime) -> None:
         """Mine to ``to``; on the way, a day and a half before ``now``, the case's coins and
-        one operation's remittances go to the vault (confirmed deeply by ``now``)."""
+        one operation's remittances go to the vault (confirmed deeply by ``now``); and at
+        ``payout_at``, F2Pool pays PAYOUT_OPERATION's payout wallet."""
+        if not history.paid_out_sat and payout_at <= to and payout_at <= sweep_at:
+            _pay_out(payout_at)
         if not history.swept_sat and sweep_at <= to:
             chain.mine_until(sweep_at)
             history.swept_sat = _sweep(chain, _derived(intake_descriptor(), 0), _derived(vault, 0))
             history.swept_sat += _sweep(chain, reserve_address(SWEPT_OPERATION), _derived(vault, 1))
+        if not history.paid_out_sat and payout_at <= to:
+            _pay_out(payout_at)
         chain.mine_until(to)
+
+    def _pay_out(at: datetime) -> None:
+        chain.mine_until(at)
+        chain.pay(payout_address(PAYOUT_OPERATION), PAID_OUT_SAT)
+        history.paid_out_sat = PAID_OUT_SAT
 
     payments: list[tuple[datetime, str, int]] = []  # (when, operation, sat), sent in order
     for period in history_months(now):

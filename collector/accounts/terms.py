@@ -1,8 +1,8 @@
 """Terms and settings as the store knew them: the configuration kept as revisions.
 
 The configuration file is the source of each operation's terms (rates, basis, due days, pool
-accounts, reserve addresses) and of the global settings that change a figure (confirmations,
-proof rules, the reserve's wallets and time zone, the chain). Each time the
+accounts, reserve addresses, payout wallets) and of the global settings that change a figure
+(confirmations, proof rules, the reserve's wallets and time zone, the chain). Each time the
 collector or a document command starts, every operation's entry, and the settings as one more
 document under :data:`SETTINGS`, are written to the store as canonical JSON when they differ
 from the latest revision (:meth:`Store.record_terms`). A document as of an instant is computed
@@ -81,10 +81,13 @@ def terms_documents(config: Config) -> dict[str, str]:
             operation.model_dump(
                 mode="json",
                 by_alias=True,
-                # An operation with no mandatory sale keeps the terms it had before there was one.
-                exclude=NOT_TERMS
-                if operation.mandatory_sale
-                else {**NOT_TERMS, "mandatory_sale": True},
+                # An operation with no mandatory sale, or no payout wallet, keeps the terms it
+                # had before there was one.
+                exclude={
+                    **NOT_TERMS,
+                    **({} if operation.mandatory_sale else {"mandatory_sale": True}),
+                    **({} if operation.payout_wallets else {"payout_wallets": True}),
+                },
             )
         )
         for operation in config.operations

@@ -1,11 +1,15 @@
 """The reserve's wallets and whose each watched address is.
 
-Three roles: ``reserve`` (an operation's remittance addresses: what arrives is remitted by that
-operation), ``intake`` (a seized-asset case's addresses: what arrives is credited to the case)
-and ``custody`` (approved destinations: cold storage, multisig vaults). Each wallet is fixed
-addresses and/or one descriptor; a ranged descriptor is derived up to ``gap_limit`` addresses
-past the last one used (BIP 44's gap limit), on each of its branches, and derived further as
-outputs are found — :meth:`WalletBook.mark_used` says which addresses are new to watch.
+Three roles of the reserve: ``reserve`` (an operation's remittance addresses: what arrives is
+remitted by that operation), ``intake`` (a seized-asset case's addresses: what arrives is
+credited to the case) and ``custody`` (approved destinations: cold storage, multisig vaults).
+A fourth, ``payout``, is no part of the reserve: an operation's own payout wallet, where its
+pools pay it, watched only so the pools' reports can be checked against the chain
+(:mod:`collector.accounts.pool_reports`); :meth:`WalletBook.reserve_owner` never names it, it
+needs no proof of control, and what it receives or spends is never the reserve's. Each wallet
+is fixed addresses and/or one descriptor; a ranged descriptor is derived up to ``gap_limit``
+addresses past the last one used (BIP 44's gap limit), on each of its branches, and derived
+further as outputs are found — :meth:`WalletBook.mark_used` says which addresses are new to watch.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from typing import Literal
 from collector.bitcoin.descriptors import WatchedDescriptor
 from collector.errors import ReservewatchError
 
-Role = Literal["reserve", "intake", "custody"]
-ROLES: tuple[Role, ...] = ("reserve", "intake", "custody")
+Role = Literal["reserve", "intake", "custody", "payout"]
+RESERVE_ROLES: tuple[Role, ...] = ("reserve", "intake", "custody")
+"""The roles whose coins are the reserve's."""
+ROLES: tuple[Role, ...] = (*RESERVE_ROLES, "payout")
 
 
 BEYOND_GAP_SEARCH = 100
@@ -81,6 +87,11 @@ class WalletBook:
     def wallets(self) -> list[Wallet]:
         return list(self._wallets)
 
+    @property
+    def reserve_wallets(self) -> list[Wallet]:
+        """The reserve's wallets: every one but the operations' payout wallets."""
+        return [w for w in self._wallets if w.role != "payout"]
+
     def _add(self, address: str, owner: Owner) -> None:
         known = self._owners.get(address)
         if known is not None and (known.role, known.holder) != (owner.role, owner.holder):
@@ -103,14 +114,16 @@ class WalletBook:
         and mark the operations concerned stale."""
         return dict(self._overlaps)
 
-    def derived_by(self, holder: str, address: str, limit: int = NODE_RANGE) -> Owner | None:
-        """Where ``holder``'s descriptor derives ``address`` within ``limit`` addresses of
-        each branch (as far as a node's wallet watches it), derived as far as needed and then
-        watched; None if it does not."""
+    def derived_by(
+        self, holder: str, address: str, limit: int = NODE_RANGE, role: Role = "reserve"
+    ) -> Owner | None:
+        """Where ``holder``'s descriptor of ``role`` derives ``address`` within ``limit``
+        addresses of each branch (as far as a node's wallet watches it), derived as far as
+        needed and then watched; None if it does not."""
         if (owner := self._owners.get(address)) is not None:
-            return owner if owner.holder == holder else None
+            return owner if (owner.holder, owner.role) == (holder, role) else None
         for wallet, d in self._descriptors.values():
-            if wallet.holder != holder or not d.ranged:
+            if wallet.holder != holder or wallet.role != role or not d.ranged:
                 continue
             for branch in range(d.branches):
                 index = self._derived.get((d.text, branch), 0)
@@ -148,7 +161,7 @@ class WalletBook:
         if address in self._owners:
             return None
         for text, (wallet, d) in self._descriptors.items():
-            if not d.ranged:
+            if not d.ranged or wallet.role == "payout":  # the operator's, not the reserve's
                 continue
             for branch in range(d.branches):
                 watched = self._derived.get((text, branch), 0)
@@ -163,6 +176,16 @@ class WalletBook:
 
     def owner(self, address: str) -> Owner | None:
         return self._owners.get(address)
+
+    def reserve_owner(self, address: str) -> Owner | None:
+        """Whose address ``address`` is when it is the reserve's (not a payout wallet's)."""
+        owner = self._owners.get(address)
+        return None if owner is None or owner.role == "payout" else owner
+
+    def payout_owner(self, address: str) -> Owner | None:
+        """The operation whose payout wallet ``address`` is; None for any other address."""
+        owner = self._owners.get(address)
+        return owner if owner is not None and owner.role == "payout" else None
 
     def __contains__(self, address: object) -> bool:
         return address in self._owners
@@ -179,8 +202,12 @@ class WalletBook:
             counts[owner.role] += 1
         return counts
 
-    def addresses_of(self, holder: str) -> frozenset[str]:
-        return frozenset(a for a, o in self._owners.items() if o.holder == holder)
+    def addresses_of(self, holder: str, roles: tuple[Role, ...] = RESERVE_ROLES) -> frozenset[str]:
+        """``holder``'s watched addresses in ``roles`` (the reserve's by default: never an
+        operation's payout wallet's)."""
+        return frozenset(
+            a for a, o in self._owners.items() if o.holder == holder and o.role in roles
+        )
 
     def mark_used(self, addresses: Iterable[str]) -> list[str]:
         """Note that ``addresses`` received something; derive ``gap_limit`` past each used
@@ -198,9 +225,11 @@ class WalletBook:
     def proof_addresses(self) -> list[tuple[Wallet, str]]:
         """The addresses whose BIP-322 proofs stand for each wallet's control: its fixed
         addresses, and its descriptor's first address (the first receive address shows the
-        keys behind every address the descriptor derives)."""
-        found: list[tuple[Wallet, str]] = [(w, a) for w in self._wallets for a in w.addresses]
-        found += [(w, w.descriptor.address(0, 0)) for w in self._wallets if w.descriptor]
+        keys behind every address the descriptor derives). A payout wallet is the operator's,
+        not the reserve's: it proves nothing and needs no proof."""
+        wallets = self.reserve_wallets
+        found: list[tuple[Wallet, str]] = [(w, a) for w in wallets for a in w.addresses]
+        found += [(w, w.descriptor.address(0, 0)) for w in wallets if w.descriptor]
         return found
 
     def learn(self, addresses: Iterable[str]) -> None:
@@ -216,7 +245,7 @@ class WalletBook:
         its first fixed address when it has no descriptor; None for an unknown holder."""
         used_set = set(used)
         for wallet in self._wallets:
-            if wallet.holder != holder:
+            if wallet.holder != holder or wallet.role == "payout":
                 continue
             d = wallet.descriptor
             if d is not None and d.ranged:

@@ -14,6 +14,7 @@ import sys
 from datetime import datetime
 
 from collector.accounts.pool_reports import pool_reconciliations_as_of
+from collector.accounts.terms import known_config, terms_documents
 from collector.clock import SystemClock
 from collector.config.model import Config
 from collector.store.queries import open_store
@@ -45,12 +46,15 @@ async def print_reconciliations(
 ) -> int:
     """Print every reconciled month as of ``as_of`` (default now); see the module."""
     clock = SystemClock()
-    instant = as_of or clock.now()
     if operation_id is not None and operation_id not in {op.id for op in config.operations}:
         print(f"reservewatch: unknown operation {operation_id!r}", file=sys.stderr)
         return 2
     async with open_store(config.database, clock) as store:
-        reconciled = await pool_reconciliations_as_of(store, config, instant, operation_id)
+        await store.record_terms(terms_documents(config))  # before "now" is read
+        instant = as_of or clock.now()
+        # The terms known at the instant (the payout wallets declared by then), not the file's.
+        known = await known_config(store, config, instant)
+        reconciled = await pool_reconciliations_as_of(store, known, instant, operation_id)
     months = [month for op_id in sorted(reconciled) for month in reconciled[op_id]]
     for month in months:
         print("\n".join(reconciliation_lines(month)))

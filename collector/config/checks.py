@@ -80,13 +80,21 @@ def cross_field_problems(
                     f"{pool.kind}/{pool.account} is declared twice"
                 )
             seen_accounts.add(key)
-        declared = [
-            (f"operations[{op_index}].reserve_addresses[{i}]", a)
-            for i, a in enumerate(operation.reserve_addresses)
-        ] + [
-            (f"operations[{op_index}].retired_addresses[{i}].address", r.address)
-            for i, r in enumerate(operation.retired_addresses)
-        ]
+        declared = (
+            [
+                (f"operations[{op_index}].reserve_addresses[{i}]", a)
+                for i, a in enumerate(operation.reserve_addresses)
+            ]
+            + [
+                (f"operations[{op_index}].retired_addresses[{i}].address", r.address)
+                for i, r in enumerate(operation.retired_addresses)
+            ]
+            + [
+                (f"operations[{op_index}].payout_wallets[{w}].addresses[{i}]", a)
+                for w, wallet in enumerate(operation.payout_wallets)
+                for i, a in enumerate(wallet.addresses)
+            ]
+        )
         for here, address in declared:
             # One address, one operation: a payment to a shared address could belong to
             # either, and no rule may guess which.
@@ -143,13 +151,21 @@ def _addresses_valid(
     problems: list[tuple[tuple[str | int, ...], str]] = []
     declared: list[tuple[tuple[str | int, ...], str]] = []
     for op_index, operation in enumerate(operations):
-        declared += [
-            (("operations", op_index, "reserve_addresses", i), address)
-            for i, address in enumerate(operation.reserve_addresses)
-        ] + [
-            (("operations", op_index, "retired_addresses", i, "address"), retired.address)
-            for i, retired in enumerate(operation.retired_addresses)
-        ]
+        declared += (
+            [
+                (("operations", op_index, "reserve_addresses", i), address)
+                for i, address in enumerate(operation.reserve_addresses)
+            ]
+            + [
+                (("operations", op_index, "retired_addresses", i, "address"), retired.address)
+                for i, retired in enumerate(operation.retired_addresses)
+            ]
+            + [
+                (("operations", op_index, "payout_wallets", w, "addresses", i), address)
+                for w, wallet in enumerate(operation.payout_wallets)
+                for i, address in enumerate(wallet.addresses)
+            ]
+        )
     declared += [  # where a release order sends a seized case's coins
         (("reserve", "intake", c_index, "states", s_index, "destination"), state.destination)
         for c_index, case in enumerate(reserve.intake)
@@ -198,6 +214,13 @@ def _declared_descriptors(
         for i, op in enumerate(operations)
         if op.reserve_descriptor is not None
     ]
+    found.extend(
+        (("operations", i, "payout_wallets", w, "descriptor"), p.descriptor,
+         p.descriptor_expect_first)
+        for i, op in enumerate(operations)
+        for w, p in enumerate(op.payout_wallets)
+        if p.descriptor is not None
+    )  # fmt: skip
     for group, wallets in (("intake", reserve.intake), ("custody", reserve.custody)):
         found.extend(
             (("reserve", group, i, "descriptor"), w.descriptor, w.descriptor_expect_first)

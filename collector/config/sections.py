@@ -521,6 +521,9 @@ class OperationConfig(Frozen):
     language: Literal["kk", "ru", "en"] = "en"
     # As the pools' reports to the tax authority name it (never public).
     tax_identity: TaxIdentity | None = None
+    # The operation's own wallets its pools pay (addresses and/or a descriptor each): watched
+    # only to check the pools' reports against the chain, never counted as the reserve's.
+    payout_wallets: tuple[WalletConfig, ...] = ()
 
     @property
     def watched_addresses(self) -> tuple[str, ...]:

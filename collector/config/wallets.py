@@ -1,5 +1,5 @@
-"""The reserve's wallets as the configuration declares them: the plain values the wallet book
-(:mod:`collector.bitcoin.wallets`) watches."""
+"""The reserve's wallets, and the operations' payout wallets, as the configuration declares
+them: the plain values the wallet book (:mod:`collector.bitcoin.wallets`) watches."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def wallets_of(config: Config) -> list[Wallet]:
             desc(vault.descriptor, vault.descriptor_expect_first),
         )
         for vault in config.reserve.custody
+    ]
+    # Last: the operations' own payout wallets, watched for the pools' reports only.
+    found += [
+        Wallet("payout", op.id, w.addresses, desc(w.descriptor, w.descriptor_expect_first))
+        for op in config.operations
+        for w in op.payout_wallets
     ]
     return found
 

@@ -240,7 +240,7 @@ def transparency_document(config: Config, inputs: ReportInputs) -> dict[str, Any
         if c.live and c.role != "outside":
             received[c.address] = received.get(c.address, 0) + c.amount_sat
     wallets = []
-    for wallet in book.wallets:
+    for wallet in book.reserve_wallets:  # an operation's payout wallet is not the reserve's
         used = sorted(a for a in book.addresses_of(wallet.holder) if a in received)
         shown = sorted(set(wallet.addresses) | set(used))
         # A descriptor's keys are not shown: they would disclose addresses not yet used.

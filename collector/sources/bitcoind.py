@@ -51,7 +51,9 @@ lists a watch-only wallet's own spends that way, with ``involvesWatchonly``; see
 or move to custody, stored as ``internal`` movements and never counted as remittances; it is
 read whole with ``gettransaction <txid> true true`` (``decoded``: each input's outpoint, each
 output's value and address), its outputs to no watched address stored as ``outflow`` records
-and its inputs as spends.
+and its inputs as spends. An operation's payout wallets are imported alike; what they receive
+is stored as ``payout`` outputs, and a transaction spending only their coins (none the
+reserve's stored) is the operator's: neither its outflows nor its spends are kept.
 
 Descriptor wallets (ranged ``wpkh(xpub/0/*)``, ``wsh(sortedmulti(...))``) are imported once with
 ``importdescriptors`` (``"range": [0, 999]``, at least ``reserve.gap_limit``); the job checks
@@ -109,7 +111,13 @@ from collector.sources.reserve import (
     recent_unseen,
 )
 from collector.store.queries import Store
-from collector.store.records import BlockRecord, ReserveOutputRecord, ReserveSpendRecord
+from collector.store.records import (
+    PAYOUT,
+    WATCHED_KINDS,
+    BlockRecord,
+    ReserveOutputRecord,
+    ReserveSpendRecord,
+)
 from remittance import money
 
 log = logging.getLogger(__name__)
@@ -250,21 +258,32 @@ class BitcoindReserveJob:
             await self._verify_wallet()
         stored = {
             (o.txid, o.vout): o
-            for o in await self._store.reserve_outputs(statuses=("mempool", "confirmed"))
+            for o in await self._store.reserve_outputs(
+                statuses=("mempool", "confirmed"), kinds=WATCHED_KINDS
+            )
         }
         entries, problems, lastblock, spending = await self._list()
         mempool = await self._in_mempool({e.txid for e in entries if e.confirmations == 0})
+        # Outpoints known to be the reserve's: a "send" spending one of them is the reserve's.
+        reserve_keys = {k for k, o in stored.items() if o.kind != PAYOUT} | {
+            (e.txid, e.vout) for e in entries if self._book.reserve_owner(e.address)
+        }
+        outflows, spends, theirs = await self._spending(spending, mempool, reserve_keys)
+        ours = spending - theirs  # the reserve's own transactions
         seen: dict[tuple[str, int], ReserveOutputRecord] = {}
         for entry in entries:
             owner = self._book.owner(entry.address)
-            if owner is None:  # pragma: no cover - _list keeps only the book's addresses
-                continue
+            if owner is None or (owner.role == PAYOUT and entry.txid in spending):
+                continue  # an outflow to a payout wallet (read whole), or that wallet's change
+            kind = PAYOUT if owner.role == PAYOUT else "internal" if entry.txid in ours else None
             record = output_record(
-                entry, owner.holder, in_mempool=entry.txid in mempool, role=owner.role
+                replace(entry, kind=kind or entry.kind),
+                owner.holder,
+                in_mempool=entry.txid in mempool,
+                role=owner.role,
             )
             if record is not None:
                 seen[(record.txid, record.vout)] = record
-        outflows, spends = await self._spending(spending, mempool)
         seen.update(((o.txid, o.vout), o) for o in outflows)
         await self._store.upsert_reserve_outputs(list(seen.values()))
         await self._store.add_reserve_spends(spends)
@@ -355,23 +374,27 @@ class BitcoindReserveJob:
                 problems.append(str(err))  # one bad entry must not hide the others
                 continue
             if entry is not None and entry.address in self._book:
-                entries.append(replace(entry, kind="internal") if entry.txid in spending else entry)
+                entries.append(entry)
         if problems:
             lastblock = self._since  # list the same range again next pass
         return entries, problems, lastblock if is_hash(lastblock) else None, spending
 
     async def _spending(
-        self, txids: Iterable[str], mempool: set[str]
-    ) -> tuple[list[ReserveOutputRecord], list[ReserveSpendRecord]]:
+        self, txids: Iterable[str], mempool: set[str], reserve_keys: set[tuple[str, int]]
+    ) -> tuple[list[ReserveOutputRecord], list[ReserveSpendRecord], set[str]]:
         """For each transaction spending the wallet's coins (``gettransaction`` verbose: its
-        ``decoded`` inputs and outputs): the outputs to no watched address (outflows) and
-        the outpoints it spends."""
+        ``decoded`` inputs and outputs): the outputs to no address of the reserve (outflows)
+        and the outpoints it spends; and those that spend only a payout wallet's coins (none
+        of ``reserve_keys``, with payout wallets configured): the operator's business, whose
+        outflows and spends are not kept."""
         ordered = sorted(txids)
         answers = await self._rpc.batch(
             [RpcCall("gettransaction", (t, True, True)) for t in ordered]
         )
         outflows: list[ReserveOutputRecord] = []
         spends: list[ReserveSpendRecord] = []
+        theirs: set[str] = set()
+        payouts = any(w.role == PAYOUT for w in self._book.wallets)
         unconfirmed = [
             t for t, a in zip(ordered, answers, strict=True)
             if isinstance(a, dict) and a.get("confirmations") == 0 and t not in mempool
@@ -385,9 +408,13 @@ class BitcoindReserveJob:
             decoded = answer.get("decoded") if isinstance(answer, dict) else None
             if not isinstance(decoded, dict):
                 raise SourceBadResponse(f"gettransaction {txid}: no decoded transaction")
-            spends += _decoded_spends(txid, decoded)
+            spent = _decoded_spends(txid, decoded)
+            if payouts and not any((s.prev_txid, s.prev_vout) in reserve_keys for s in spent):
+                theirs.add(txid)  # a payout wallet's spend, not the reserve's
+                continue
+            spends += spent
             for vout, address, value in _decoded_outputs(txid, decoded):
-                if address in self._book:
+                if self._book.reserve_owner(address):
                     continue  # a receive entry of the wallet's own
                 doc = {**answer, "category": "receive", "vout": vout, "address": address,
                        "amount": Decimal(value) / money.SAT_PER_BTC}  # fmt: skip
@@ -403,7 +430,7 @@ class BitcoindReserveJob:
                 )
                 if record is not None:
                     outflows.append(record)
-        return outflows, spends
+        return outflows, spends, theirs
 
     async def _in_mempool(self, txids: Iterable[str]) -> set[str]:
         ordered = sorted(txids)

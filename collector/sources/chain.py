@@ -20,6 +20,8 @@ address (``vin[].prevout.scriptpubkey_address``) moves the reserve's own coins: 
 watched addresses are ``internal`` movements, never remittances, and its other outputs are
 ``outflow`` records (role ``outside``: unapproved); the outpoints it spends (``vin[].txid``,
 ``vin[].vout``) are stored as spends, so holdings follow the coins (:mod:`remittance.reserve`).
+An operation's payout wallets are walked the same way (one history page a quiet poll per
+address), their receipts stored apart as ``payout`` outputs (:func:`reserve_outputs`).
 
 Each pass also re-checks the stored outputs the histories did not show again that are in the
 mempool or confirmed within ``recheck_blocks`` of the tip (``/api/tx/{txid}/status``): a 404
@@ -57,7 +59,13 @@ from collector.sources.reserve import (
     recent_unseen,
 )
 from collector.store.queries import Store
-from collector.store.records import ReserveOutputRecord, ReserveSpendRecord, confirmations
+from collector.store.records import (
+    PAYOUT,
+    WATCHED_KINDS,
+    ReserveOutputRecord,
+    ReserveSpendRecord,
+    confirmations,
+)
 from remittance.reserve_patterns import DestinationHistory
 
 log = logging.getLogger(__name__)
@@ -171,12 +179,26 @@ def reserve_outputs(tx: ParsedTx, book: WalletBook) -> list[ReserveOutputRecord]
     a watched address is ``internal`` (change, consolidation, a move to custody) and each
     other one an ``outflow`` (role ``outside``) — never a remittance; an outflow to a
     wallet's own address beyond its gap limit names that wallet as its holder (it is still
-    unapproved, for that reason: :meth:`WalletBook.beyond_gap`)."""
+    unapproved, for that reason: :meth:`WalletBook.beyond_gap`).
+
+    An operation's payout wallet is not the reserve's: spending from it is not the reserve
+    moving coins (a remittance paid from it is a remittance); what it receives from outside is
+    a ``payout`` output (role ``payout``), what it receives from its own coins (change) is not
+    recorded, and the reserve paying it is an outflow like any other."""
     status = tx.status
-    spends_ours = any(a in book for a in tx.spends_from)
+    spends_ours = any(book.reserve_owner(a) for a in tx.spends_from)
+    spends_payout = any(book.payout_owner(a) for a in tx.spends_from)
     records: list[ReserveOutputRecord] = []
     for vout, address, value in tx.outputs:
         owner = book.owner(address)
+        if owner is not None and owner.role == "payout":
+            if spends_ours:
+                owner = None  # the reserve paying an operator: an outflow
+            elif spends_payout:
+                continue  # the payout wallet's own change: not what a pool paid
+            else:
+                records.append(payout_record(tx, vout, address, value, owner.holder))
+                continue
         if owner is None and not spends_ours:
             continue
         beyond = book.beyond_gap(address) if owner is None else None
@@ -198,12 +220,32 @@ def reserve_outputs(tx: ParsedTx, book: WalletBook) -> list[ReserveOutputRecord]
     return records
 
 
+def payout_record(
+    tx: ParsedTx, vout: int, address: str, value: int, operation_id: str
+) -> ReserveOutputRecord:
+    """A pool's (or anyone's) payment into ``operation_id``'s payout wallet."""
+    return ReserveOutputRecord(
+        txid=tx.txid,
+        vout=vout,
+        operation_id=operation_id,
+        address=address,
+        amount_sat=value,
+        status="confirmed" if tx.status.confirmed else "mempool",
+        block_height=tx.status.block_height,
+        block_hash=tx.status.block_hash,
+        block_time=tx.status.block_time,
+        kind=PAYOUT,
+        role=PAYOUT,
+    )
+
+
 def reserve_spends(tx: ParsedTx, book: WalletBook) -> list[ReserveSpendRecord]:
-    """The watched outputs ``tx`` spends."""
+    """The reserve's watched outputs ``tx`` spends (a payout wallet's spends are the
+    operator's business: not recorded)."""
     return [
         ReserveSpendRecord(tx.txid, prev_txid, prev_vout)
         for prev_txid, prev_vout, address in tx.spends
-        if address in book
+        if book.reserve_owner(address)
     ]
 
 
@@ -264,7 +306,9 @@ class ReserveJob:
         tip = parse_tip_height(await self._http.get_text(f"{self._base}/blocks/tip/height"))
         stored = {
             (o.txid, o.vout): o
-            for o in await self._store.reserve_outputs(statuses=("mempool", "confirmed"))
+            for o in await self._store.reserve_outputs(
+                statuses=("mempool", "confirmed"), kinds=WATCHED_KINDS
+            )
         }
         deep_txids = {
             o.txid

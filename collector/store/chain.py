@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collector.store.base import _OUTPUT, _OUTPUT_STATE, StoreBase, _as_of, _table
 from collector.store.records import (
+    RESERVE_KINDS,
     BlockRecord,
     ChainTipRecord,
     NetworkDayRecord,
@@ -189,12 +190,13 @@ class ChainStore(StoreBase):
         self,
         operation_id: str | None = None,
         statuses: Sequence[str] = ("mempool", "confirmed"),
-        kinds: Sequence[str] = ("remittance", "internal", "outflow"),
+        kinds: Sequence[str] = RESERVE_KINDS,
         *,
         as_of: datetime | None = None,
     ) -> list[ReserveOutputRecord]:
-        """Outputs in ``statuses`` of ``kinds`` (remittances only are what the ledger counts);
-        with ``as_of``, each output where it stood as known then."""
+        """Outputs in ``statuses`` of ``kinds`` (remittances only are what the ledger counts;
+        the payout wallets' outputs only when asked for by kind ``payout``); with ``as_of``,
+        each output where it stood as known then."""
         t = (
             _table(ReserveOutput)
             if as_of is None

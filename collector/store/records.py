@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from remittance import ledger
 
@@ -164,7 +164,20 @@ class ReserveOutputRecord:
     block_hash: str | None
     block_time: datetime | None
     kind: str = "remittance"  # "internal": a movement of the reserve's own coins; "outflow"
-    role: str = "reserve"  # the wallet's: reserve, intake, custody, or outside (an outflow)
+    # (or "payout": paid into an operation's payout wallet, no part of the reserve)
+    role: str = "reserve"  # the wallet's: reserve, intake, custody, payout, or outside
+
+
+PAYOUT: Final = "payout"
+"""The kind and role of an output paying an operation's payout wallet: stored beside the
+reserve's outputs for the pools' reports' chain leg only. :meth:`Store.reserve_outputs` leaves
+it out unless asked for by kind, so no figure of the reserve ever reads one."""
+
+RESERVE_KINDS: Final = ("remittance", "internal", "outflow")
+"""The kinds of the reserve's own outputs (what :meth:`Store.reserve_outputs` reads by default)."""
+
+WATCHED_KINDS: Final = (*RESERVE_KINDS, PAYOUT)
+"""Every kind the chain watchers store (and re-check after a re-organisation)."""
 
 
 def confirmations(output: ReserveOutputRecord, tip_height: int) -> int:

@@ -46,6 +46,7 @@ from simulator.pool_report import (
 from simulator.world import (
     FORFEITURE_ORDER,
     OPERATIONS,
+    PAID_OUT_SAT,
     SEIZED_CASE,
     SEIZED_SAT,
     DemoHistory,
@@ -211,14 +212,18 @@ def test_the_seized_case_is_forfeited_in_the_middle_of_the_story_month(
 def test_f2pools_report_on_ekibastuz_1_is_listed_as_a_finding(
     stories: dict[str, Story], instant: str
 ) -> None:
-    """The demo's pool report (2.5 BTC for the month before now, to the watched reserve
-    address) is far from both the pool API's credit and the chain: the reserve report lists
-    it."""
-    listed = stories[instant].reserve["pool_report_findings"]
+    """The demo's pool report (2.5 BTC for the month before now, to ekibastuz-1's declared
+    payout wallet) is far from both the pool API's credit and the chain, which holds the
+    2 BTC F2Pool paid that wallet on the month's last day: the reserve report lists it, and
+    none of it is the reserve's."""
+    story = stories[instant]
+    listed = story.reserve["pool_report_findings"]
     [report_api] = [f for f in listed if f["leg"] == "report_api"]
     assert (report_api["operation"], report_api["pool"], report_api["left_sat"]) == (
         REPORTED_OPERATION,
         REPORTING_POOL,
         REPORTED_SAT,
     )
-    assert "report_chain" in {f["leg"] for f in listed}
+    [report_chain] = [f for f in listed if f["leg"] == "report_chain"]
+    assert (report_chain["left_sat"], report_chain["right_sat"]) == (REPORTED_SAT, PAID_OUT_SAT)
+    assert "api_chain" in {f["leg"] for f in listed}

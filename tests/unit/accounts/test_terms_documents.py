@@ -43,3 +43,20 @@ def test_the_settings_that_change_a_figure_are_kept_and_restored_as_known(
     assert not restored.reserve.require_proof
     assert restored.reserve.poll_interval_s == 5  # how often to poll is today's
     assert config_as_known(edited, {}).reserve.confirmations == 1  # nothing known: the file's
+
+
+def test_payout_wallets_are_terms_and_an_operation_without_one_keeps_its_document(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path)
+    before = terms_documents(load_config(path))
+    assert "payout_wallets" not in json.loads(before["op-demo"])  # no revision at upgrade
+    document = yaml.safe_load(path.read_text())
+    payout = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+    document["operations"][0]["payout_wallets"] = [{"addresses": [payout]}]
+    path.write_text(yaml.safe_dump(document))
+    config = load_config(path)
+    after = terms_documents(config)
+    assert after["op-other"] == before["op-other"]
+    assert json.loads(after["op-demo"])["payout_wallets"][0]["addresses"] == [payout]
+    assert config_as_known(config, before).operations[0].payout_wallets == ()

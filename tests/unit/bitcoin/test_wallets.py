@@ -11,7 +11,7 @@ import yaml
 from embit.descriptor.checksum import add_checksum
 
 from collector.bitcoin.descriptors import DescriptorError, parse_descriptor
-from collector.bitcoin.wallets import Wallet, WalletBook, WalletOverlapError
+from collector.bitcoin.wallets import Owner, Wallet, WalletBook, WalletOverlapError
 from collector.cli import main
 from collector.config.load import parse_config
 from collector.config.wallets import wallet_book
@@ -79,7 +79,7 @@ def _book(gap: int = 3) -> WalletBook:
 def test_the_book_watches_the_gap_and_derives_further_as_addresses_are_used() -> None:
     book = _book(gap=3)
     d = parse_descriptor(wpkh_descriptor(0), "main")
-    assert book.watched_by_role() == {"reserve": 3, "intake": 1, "custody": 3}
+    assert book.watched_by_role() == {"reserve": 3, "intake": 1, "custody": 3, "payout": 0}
     owner = book.owner(d.address(2))
     assert owner is not None and (owner.role, owner.holder, owner.index) == ("reserve", "alpha", 2)
     assert d.address(3) not in book
@@ -192,7 +192,7 @@ def test_the_config_takes_descriptors_intake_cases_and_custody_wallets() -> None
         )
     )
     book = wallet_book(config)
-    assert book.watched_by_role() == {"reserve": 30, "intake": 30, "custody": 30}
+    assert book.watched_by_role() == {"reserve": 30, "intake": 30, "custody": 30, "payout": 0}
     assert config.reserve.intake[0].source == "seized"
 
 
@@ -299,3 +299,42 @@ def test_a_configuration_built_without_its_checks_is_held_to_the_expected_addres
     unchecked = config.model_copy(update={"operations": (operation,)})
     with pytest.raises(DescriptorError, match=f"first, not {FIRST}"):
         wallet_book(unchecked)
+
+
+def test_a_payout_wallet_is_watched_but_never_the_reserves() -> None:
+    payout = parse_descriptor(wpkh_descriptor(5), "main")
+    config = parse_config(
+        _config(
+            {"gap_limit": 3},
+            reserve_addresses=[OTHER],
+            payout_wallets=[{"descriptor": payout.text}, {"addresses": [FIRST]}],
+        )
+    )
+    book = wallet_book(config)
+    assert book.watched_by_role() == {"reserve": 1, "intake": 0, "custody": 0, "payout": 4}
+    assert book.owner(payout.address(2)) == Owner("payout", "alpha", payout.text, 0, 2)
+    assert book.reserve_owner(payout.address(2)) is None and book.reserve_owner(FIRST) is None
+    assert book.payout_owner(OTHER) is None
+    assert book.addresses_of("alpha") == {OTHER}  # the reserve's addresses of alpha
+    assert [w.role for w in book.reserve_wallets] == ["reserve"]
+    assert [a for _, a in book.proof_addresses()] == [OTHER]  # no proof asked of a payout
+    assert book.next_unused("alpha", []) == OTHER
+    assert book.beyond_gap(payout.address(10)) is None  # not the reserve's, past the gap
+    assert book.derived_by("alpha", payout.address(10)) is None  # not a reserve descriptor
+    assert book.mark_used([payout.address(2)]) == [payout.address(3), payout.address(4),
+                                                   payout.address(5)]  # fmt: skip
+
+
+def test_check_config_refuses_a_payout_address_another_wallet_declares() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            _config(
+                {},
+                reserve_addresses=[OTHER],
+                payout_wallets=[{"addresses": [OTHER]}, {"addresses": ["bc1qnotanaddress"]}],
+            )
+        )
+    text = "\n".join(caught.value.problems)
+    assert "operations[0].payout_wallets[0].addresses[0]: reserve address" in text
+    assert "also declared at operations[0].reserve_addresses[0]" in text
+    assert "operations[0].payout_wallets[1].addresses[0]:" in text

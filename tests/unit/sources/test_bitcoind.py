@@ -578,3 +578,38 @@ async def test_build_chain_jobs_uses_bitcoind_when_only_it_is_configured(rig: Ri
     registry, _ = build_registry([metrics.network])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert [o.amount_sat for o in (await rig.outputs()).values()] == [5_000]
+
+
+async def test_a_payout_wallet_through_bitcoind_is_stored_apart_and_its_spends_are_not_the_reserves(
+    rig: Rig,
+) -> None:
+    payout = parse_descriptor(wpkh_descriptor(5), "main")
+    rig.node.import_descriptors([{"desc": payout.text, "range": 99}])
+    config = _config(rig.url, rig.password_file, confirmations=1).model_dump(by_alias=True)
+    config["operations"][0]["payout_wallets"] = [{"descriptor": payout.text}]
+    rig.chain.pay(payout.address(0), 1_000_000, confirm=True)  # the pool pays alpha
+    # alpha remits from its payout wallet, with change back to it (the node lists a "send")
+    rig.chain.pay(
+        ADDR_A, 300_000, extra_outputs=[(payout.address(1), 600_000)], spend_from=payout.address(0)
+    )
+    # the reserve pays alpha's payout wallet: its coins leave the reserve
+    rig.chain.pay(payout.address(2), 50_000, extra_outputs=[(ADDR_A, 240_000)], spend_from=ADDR_A)
+    rig.chain.mine(6)
+    job = rig.watched(parse_config(config))
+    await job.poll()
+    kinds = sorted((o.kind, o.role, o.amount_sat) for o in (await rig.outputs()).values())
+    assert kinds == [
+        ("internal", "reserve", 240_000),
+        ("outflow", "outside", 50_000),
+        ("remittance", "reserve", 300_000),  # paid from the payout wallet: still a remittance
+    ]
+    payouts = await rig.store.reserve_outputs(statuses=("confirmed",), kinds=("payout",))
+    assert [(o.operation_id, o.address, o.amount_sat) for o in payouts] == [
+        ("alpha", payout.address(0), 1_000_000)  # the change to payout.address(1) is no payout
+    ]
+    assert len(await rig.store.reserve_spends()) == 1  # the reserve's own spend only
+    assert job.received_sat == {"alpha": 300_000}
+    held = job.holdings
+    assert held is not None and held.by_source == {("mined", "alpha"): 240_000}
+    assert [(m.destination, m.unapproved_sat) for m in held.movements] == [("unapproved", 50_000)]
+    assert job.status.watched["payout"] >= 20  # the gap limit past the last one used

@@ -41,13 +41,19 @@ ADDR_A1 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 ADDR_A2 = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"
 ADDR_B = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
 STRANGER = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+PAYOUT = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"  # alpha's payout wallet, where pools pay
 
 
 async def _no_sleep(_: float) -> None:
     return None
 
 
-def _config(url: str, *, confirmations: int = 6, recheck_blocks: int = 144) -> Config:
+def _config(
+    url: str, *, confirmations: int = 6, recheck_blocks: int = 144, payout: str | None = None
+) -> Config:
+    """alpha pays the reserve at ADDR_A1 and ADDR_A2, beta at ADDR_B; with ``payout``, alpha's
+    pools pay it at that address (its payout wallet)."""
+
     def operation(op_id: str, addresses: list[str]) -> dict[str, Any]:
         return {
             "id": op_id,
@@ -57,11 +63,14 @@ def _config(url: str, *, confirmations: int = 6, recheck_blocks: int = 144) -> C
             "reserve_addresses": addresses,
         }
 
+    alpha = operation("alpha", [ADDR_A1, ADDR_A2])
+    if payout is not None:
+        alpha["payout_wallets"] = [{"addresses": [payout]}]
     return parse_config(
         {
             "network": {"esplora_url": url},
             "reserve": {"confirmations": confirmations, "recheck_blocks": recheck_blocks},
-            "operations": [operation("alpha", [ADDR_A1, ADDR_A2]), operation("beta", [ADDR_B])],
+            "operations": [alpha, operation("beta", [ADDR_B])],
         }
     )
 
@@ -78,6 +87,10 @@ class Rig:
 
     def job(self, **reserve: int) -> Watched:
         return self.watched(_config(self.url, **reserve))
+
+    def payout_job(self) -> Watched:
+        """alpha's pools pay it at PAYOUT, its payout wallet."""
+        return self.watched(_config(self.url, payout=PAYOUT))
 
     def watched(self, config: Config) -> Watched:
         job = ReserveJob(config, self.http, self.store, self.clock)
@@ -311,7 +324,7 @@ async def test_a_poll_returns_its_tip_the_addresses_watched_and_whether_it_store
     job = rig.job()
     rig.chain.pay(ADDR_B, 80_000)
     first = await job.poll()
-    watched = {"reserve": 3, "intake": 0, "custody": 0}
+    watched = {"reserve": 3, "intake": 0, "custody": 0, "payout": 0}
     assert first == ReserveWatched(rig.chain.tip.height, watched, stored_new=True)
     assert (await job.poll()).stored_new is False  # the same mempool output: nothing new
     rig.chain.mine(1)
@@ -658,3 +671,90 @@ async def test_a_destination_history_answered_badly_stays_unknown_and_is_read_ag
     await job.poll()
     assert job.figures is not None
     assert [d.age for d in job.figures.destinations] == ["new"]
+
+
+# -- an operation's payout wallet: watched, never the reserve's -------------------------------
+
+
+async def test_a_pools_payment_to_a_payout_wallet_is_stored_apart_and_is_no_reserve_figure(
+    rig: Rig,
+) -> None:
+    job = rig.payout_job()
+    rig.chain.pay(PAYOUT, 1_000_000, confirm=True)  # the pool pays alpha
+    rig.chain.pay(ADDR_A1, 300_000, confirm=True)  # alpha remits
+    rig.chain.mine(6)
+    watched = await job.poll()
+    assert watched.watched["payout"] == 1
+    [paid] = await rig.store.reserve_outputs(statuses=("confirmed",), kinds=("payout",))
+    assert (paid.kind, paid.role, paid.operation_id, paid.address, paid.amount_sat) == (
+        "payout", "payout", "alpha", PAYOUT, 1_000_000,
+    )  # fmt: skip
+    assert [o.address for o in await rig.outputs()] == [ADDR_A1]  # the reserve's reads
+    assert job.received_sat == {"alpha": 300_000}
+    held = job.holdings
+    assert held is not None and held.total_sat == 300_000
+    assert sorted(held.by_wallet.items()) == [(("reserve", "alpha"), 300_000)]
+    figures = job.figures
+    assert figures is not None and (figures.exposed, figures.destinations) == ((), ())
+    assert {p.role for p in figures.proofs} == {"reserve"}  # no proof asked of a payout wallet
+    registry, _ = build_registry([job.metrics])
+    watched_payout = {"role": "payout"}
+    assert registry.get_sample_value("reservewatch_reserve_addresses_watched", watched_payout) == 1
+    mined = {"source": "mined", "holder": "alpha"}
+    assert registry.get_sample_value("reservewatch_reserve_balance_btc", mined) == 0.003
+
+
+async def test_the_operator_spending_its_payout_wallet_is_no_outflow_of_the_reserve(
+    rig: Rig,
+) -> None:
+    job = rig.payout_job()
+    rig.chain.pay(PAYOUT, 1_000_000, confirm=True)
+    # alpha remits from its payout wallet (change back to it), then spends the rest elsewhere
+    rig.chain.pay(ADDR_A1, 300_000, extra_outputs=[(PAYOUT, 600_000)], spend_from=PAYOUT)
+    rig.chain.pay(STRANGER, 500_000, spend_from=PAYOUT)
+    rig.chain.mine(6)
+    await job.poll()
+    kinds = sorted((o.kind, o.address, o.amount_sat) for o in await rig.outputs())
+    assert kinds == [("remittance", ADDR_A1, 300_000)]  # a remittance, not a movement
+    payouts = await rig.store.reserve_outputs(statuses=("confirmed",), kinds=("payout",))
+    assert [o.amount_sat for o in payouts] == [1_000_000]  # its own change is no payout
+    assert await rig.store.reserve_spends() == []
+    assert job.received_sat == {"alpha": 300_000}
+    held = job.holdings
+    assert held is not None and held.movements == ()
+    registry, _ = build_registry([job.metrics])
+    unapproved = {"destination": "unapproved"}
+    assert registry.get_sample_value("reservewatch_reserve_outflow_btc_total", unapproved) == 0.0
+
+
+async def test_the_reserve_paying_an_operations_payout_wallet_is_an_unapproved_outflow(
+    rig: Rig,
+) -> None:
+    job = rig.payout_job()
+    rig.chain.pay(ADDR_A1, 300_000, confirm=True)
+    rig.chain.pay(PAYOUT, 250_000, spend_from=ADDR_A1)  # the reserve's coins to the operator
+    rig.chain.mine(6)
+    await job.poll()
+    kinds = sorted((o.kind, o.role, o.address, o.amount_sat) for o in await rig.outputs())
+    assert kinds == [
+        ("outflow", "outside", PAYOUT, 250_000),
+        ("remittance", "reserve", ADDR_A1, 300_000),
+    ]
+    assert await rig.store.reserve_outputs(kinds=("payout",)) == []
+    held = job.holdings
+    assert held is not None
+    assert [m.unapproved_sat for m in held.movements] == [250_000]
+
+
+async def test_each_payout_address_costs_one_request_a_quiet_poll(rig: Rig) -> None:
+    rig.chain.pay(PAYOUT, 1_000_000, confirm=True)
+    rig.chain.pay(ADDR_A1, 300_000, confirm=True)
+    rig.chain.mine(200)  # deeper than recheck_blocks: nothing is asked about again
+    costs = []
+    for job in (rig.job(), rig.payout_job()):
+        await job.poll()
+        before = rig.counters.value("chain", "ok")
+        await job.poll()
+        costs.append(rig.counters.value("chain", "ok") - before)
+    # the tip, then one history page per watched address (3 reserve, then 1 payout more)
+    assert costs == [1 + 3, 1 + 3 + 1]
