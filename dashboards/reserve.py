@@ -186,9 +186,10 @@ def dashboard() -> Dashboard:
             stat(
                 "Addresses watched",
                 Unit.SHORT,
-                [Query("sum(reservewatch_reserve_addresses_watched)")],
-                description="Fixed addresses and those derived from descriptors to the gap "
-                "limit past the last used one.",
+                [Query('sum(reservewatch_reserve_addresses_watched{role!="payout"})')],
+                description="The reserve's fixed addresses and those derived from descriptors "
+                "to the gap limit past the last used one (the operations' payout wallets, "
+                "watched for the pools' reports, are not the reserve's).",
                 width=6,
             )
         )

@@ -101,7 +101,8 @@ def cross_field_problems(
             first = seen_addresses.setdefault(address, here)
             if first != here:
                 problems.append(
-                    f"{here}: reserve address {address} is also declared at {first}; "
+                    f"{here}: {'payout' if '.payout_wallets[' in here else 'reserve'} address "
+                    f"{address} is also declared at {first}; "
                     "an address belongs to one operation"
                 )
     problems += _shared_tax_identities(operations)

@@ -311,7 +311,7 @@ class BitcoindReserveJob:
                 missing.append(address)
         if missing:
             raise SourceBadResponse(
-                f"reserve address(es) not in the bitcoind wallet: {', '.join(missing[:5])}; "
+                f"watched address(es) not in the bitcoind wallet: {', '.join(missing[:5])}; "
                 "import each with importdescriptors addr(<address>) (see "
                 "collector/sources/bitcoind.py)"
             )
