@@ -335,6 +335,6 @@ def test_check_config_refuses_a_payout_address_another_wallet_declares() -> None
             )
         )
     text = "\n".join(caught.value.problems)
-    assert "operations[0].payout_wallets[0].addresses[0]: reserve address" in text
+    assert "operations[0].payout_wallets[0].addresses[0]: payout address" in text
     assert "also declared at operations[0].reserve_addresses[0]" in text
     assert "operations[0].payout_wallets[1].addresses[0]:" in text
