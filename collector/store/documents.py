@@ -7,8 +7,9 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -276,27 +277,37 @@ class DocumentStore(StoreBase):
         observed_at)`` for earnings and pool hash rates, ``(None, day, observed_at)`` for
         network days, ``(operation, None, observed_at)`` for terms; each once, observed in
         ``(after, until]`` (either bound optional), optionally of one operation only."""
-        found: set[tuple[str | None, date | None, datetime]] = set()
-        for table in (EarningRevision, PoolHashrateRevision, NetworkDayRevision, TermsRevision):
-            t = _table(table)
-            operation = t.c.operation_id if "operation_id" in t.c else None
-            day = t.c.day if "day" in t.c else None
-            columns = [c for c in (operation, day) if c is not None]
-            statement = select(*columns, t.c.observed_at).distinct()
-            if operation_id is not None and operation is not None:
-                statement = statement.where(operation == operation_id)
+
+        def bounded(statement: Select[Any], observed: ColumnElement[datetime]) -> Select[Any]:
             if after is not None:
-                statement = statement.where(t.c.observed_at > after)
+                statement = statement.where(observed > after)
             if until is not None:
-                statement = statement.where(t.c.observed_at <= until)
-            for row in await self._read(statement):
-                found.add(
-                    (
-                        str(row.operation_id) if operation is not None else None,
-                        row.day if day is not None else None,
-                        row.observed_at,
-                    )
-                )
+                statement = statement.where(observed <= until)
+            return statement
+
+        found: set[tuple[str | None, date | None, datetime]] = set()
+        # An operation's earnings and pool hash rates are mostly observed together, day by
+        # day: one DISTINCT over both reads each (operation, day, instant) once (81,000 rows
+        # instead of 153,000 at 100 operations x 2 years: the restart's first pass reads them).
+        daily = []
+        for table in (EarningRevision, PoolHashrateRevision):
+            t = _table(table)
+            statement = select(t.c.operation_id, t.c.day, t.c.observed_at)
+            if operation_id is not None:
+                statement = statement.where(t.c.operation_id == operation_id)
+            daily.append(bounded(statement, t.c.observed_at))
+        for row in await self._read(union(*daily)):
+            found.add((str(row.operation_id), row.day, row.observed_at))
+        network = _table(NetworkDayRevision)
+        days: Select[Any] = select(network.c.day, network.c.observed_at).distinct()
+        for row in await self._read(bounded(days, network.c.observed_at)):
+            found.add((None, row.day, row.observed_at))
+        terms = _table(TermsRevision)
+        edits: Select[Any] = select(terms.c.operation_id, terms.c.observed_at).distinct()
+        if operation_id is not None:
+            edits = edits.where(terms.c.operation_id == operation_id)
+        for row in await self._read(bounded(edits, terms.c.observed_at)):
+            found.add((str(row.operation_id), None, row.observed_at))
         return sorted(found, key=lambda item: (item[2], item[0] or "", item[1] or date.min))
 
     async def record_terms(self, terms: Mapping[str, str]) -> None:
