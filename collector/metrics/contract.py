@@ -133,8 +133,9 @@ SPECS: Final[Mapping[str, MetricSpec]] = MappingProxyType(
             "BTC in each watched wallet: role reserve, intake or custody.", "role", "holder"
         ),
         "reservewatch_reserve_addresses_watched": _g(
-            "Addresses watched per wallet role (fixed ones and those derived to the gap limit): "
-            "reserve, intake, custody, and the operations' payout wallets (no part of the reserve).",
+            "Addresses watched per wallet role (fixed ones and those derived to the gap "
+            "limit): reserve, intake, custody, and the operations' payout wallets (no part of "
+            "the reserve).",
             "role",
         ),
         "reservewatch_reserve_wallet_proven": _g(
