@@ -135,6 +135,7 @@ def _parts_table(quarter: FeeQuarterLine, words: Wording) -> Table:
 
 
 def _price_text(price_tiyn: Decimal, source: str, words: Wording) -> str:
-    """The average price per kWh in tenge, and "from invoices" where they gave it."""
-    price = words.decimal(price_tiyn / TIYN_PER_KZT, 2)
+    """The average price per kWh in tenge (invoices' to a hundredth of a tiyn, as computed),
+    and "from invoices" where they gave it."""
+    price = words.decimal(price_tiyn / TIYN_PER_KZT, 4 if source == "invoices" else 2)
     return f"{price} {words.text(WHY[source])}" if source == "invoices" else price

@@ -287,14 +287,20 @@ def round_half_up_tiyn(millitiyn: int | Fraction) -> int:
 
 def average_price_tiyn(amount_tiyn: int, energy_wh: int) -> Decimal:
     """The average price paid per kWh over invoices: their amounts over their energy, in
-    whole tiyn per kWh, halves up (as a tariff is quoted, and as the fee is rounded).
+    hundredths of a tiyn per kWh, rounded **down**. The bands start at whole tiyn ("24 KZT or
+    more"), so an average reaches a band only when it truly is at or above its start: an
+    average of 2,399.995 tiyn stays below 24 KZT (rounded half up to a whole tiyn it would
+    have been 24.00 KZT, the 1 KZT band instead of 25).
 
     >>> average_price_tiyn(480_100_000, 200_000_000)  # 4,801,000.00 KZT for 200,000 kWh
-    Decimal('2401')
+    Decimal('2400.50')
+    >>> average_price_tiyn(479_999_000, 200_000_000)  # 2,399.995 tiyn per kWh
+    Decimal('2399.99')
     """
     if energy_wh <= 0 or amount_tiyn < 0:
         raise InvalidInputError("an average price needs energy invoiced and no negative amount")
-    return Decimal(math.floor(Fraction(amount_tiyn * WH_PER_KWH, energy_wh) + Fraction(1, 2)))
+    hundredths = math.floor(Fraction(amount_tiyn * WH_PER_KWH * 100, energy_wh))
+    return Decimal(hundredths).scaleb(-2)
 
 
 @dataclass(frozen=True, slots=True)

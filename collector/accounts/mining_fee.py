@@ -5,13 +5,12 @@ A site owes the fee from its ``mining_fee.from`` day. Its energy in a part of a 
 each month of the part: the collector's telemetry (``telemetry_energy_observed``, as the store
 knew it then); else the grid operator's readings (``import meter``; a month's reading shared
 between parts by days). A part none of whose months was measured has **no meter**: the
-no-meter rate on the most its power quota allows (quota × hours). Its average price paid per
-kWh in a quarter is that of its energy invoices of the quarter's months (``import
-energy-invoices``, as the store knew them then): Σ tenge paid ÷ Σ kWh invoiced, in whole tiyn
-halves up (:func:`remittance.mining_fee.average_price_tiyn`); with no invoice of the quarter,
-the configured price in force. The rules are :mod:`remittance.mining_fee`'s; the schedule and
-the prices are the configuration as known at the instant
-(:func:`collector.accounts.terms.known_config`).
+no-meter rate on the most its power quota allows (quota × hours). Its average price paid per kWh in
+a quarter is that of its energy invoices of the quarter's months (``import energy-invoices``, as the
+store knew them then): Σ tenge paid ÷ Σ kWh invoiced, in hundredths of a tiyn rounded down
+(:func:`remittance.mining_fee.average_price_tiyn`); with no invoice of the quarter, the configured
+price in force. The rules are :mod:`remittance.mining_fee`'s; the schedule and the prices are the
+configuration as known at the instant (:func:`collector.accounts.terms.known_config`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The digital-mining fee's average price from energy invoices, through the CLI (``import
 energy-invoices``): the worked example of docs/reference/mining-fee.md with Q1 2026's invoices
-imported — 4,801,000.00 KZT paid for 200,000 kWh is 2,400.5 tiyn per kWh, 2,401 halves up, so
-24.01 KZT: the 1 KZT band instead of the configured 18.50 KZT's 25 and 7 KZT, and Q1's fee is
-215,500.376 kWh × 1 KZT = 215,500.38 KZT; a statement as of 1 June, before the import, keeps
-the configured price. Each bad row is refused alone with its line and column; the same invoice
-again changes nothing, a changed one is a revision."""
+imported — 4,801,000.00 KZT paid for 200,000 kWh is 2,400.50 tiyn per kWh (24.005 KZT, to a
+hundredth of a tiyn rounded down): the 1 KZT band instead of the configured 18.50 KZT's 25 and 7
+KZT, and Q1's fee is 215,500.376 kWh × 1 KZT = 215,500.38 KZT; a statement as of 1 June, before the
+import, keeps the configured price. Each bad row is refused alone with its line and column; the same
+invoice again changes nothing, a changed one is a revision."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def test_q1s_invoices_set_its_price_and_band_through_the_cli(
     q1 = _q1(config, tmp_path / "now.json", datetime.now(UTC))
     assert [(p["start"], p["price_tiyn_per_kwh"], p["price_source"], p["rate_tiyn"],
              p["fee_millitiyn"]) for p in q1["parts"]] == [
-        ("2026-01-01", "2401", "invoices", 100, "12000025100"),
-        ("2026-02-15", "2401", "invoices", 100, "9550012500"),
+        ("2026-01-01", "2400.50", "invoices", 100, "12000025100"),
+        ("2026-02-15", "2400.50", "invoices", 100, "9550012500"),
     ]  # fmt: skip
     assert (q1["exact_millitiyn"], q1["due_tiyn"], q1["due_kzt"]) == (
         "21550037600",
@@ -71,7 +71,7 @@ def test_q1s_invoices_set_its_price_and_band_through_the_cli(
     _q1(config, tmp_path / "now.csv", datetime.now(UTC))
     csv_text = (tmp_path / "now.csv").read_text()
     assert "price_tiyn_per_kwh,price_source,rate_tiyn" in csv_text
-    assert ",120000.251,telemetry,2401,invoices,100,band,12000025100" in csv_text
+    assert ",120000.251,telemetry,2400.50,invoices,100,band,12000025100" in csv_text
 
     # As of 1 June the invoices were not known yet: the configured 18.50 KZT stands.
     before = _q1(config, tmp_path / "june.json", example.AS_OF)

@@ -19,6 +19,7 @@ from remittance.mining_fee import (
     FeeSite,
     QuarterFee,
     Supply,
+    average_price_tiyn,
     declaration_deadline,
     fee_standing,
     payment_deadline,
@@ -48,6 +49,17 @@ def test_a_price_at_or_above_24_kzt_pays_1_kzt_and_below_it_the_top_rate() -> No
     assert CONFIRMED.rate_tiyn(GRID, Decimal(2400)) == 100
     assert CONFIRMED.rate_tiyn(GRID, Decimal("2399.99")) == 2500
     assert DRAFT_BANDS.rate_tiyn(GRID, Decimal(1250)) == 700
+
+
+def test_an_invoiced_average_just_below_24_kzt_stays_in_the_top_band() -> None:
+    """4,799,990.00 KZT for 200,000 kWh is 2,399.995 tiyn (23.99995 KZT) per kWh: rounded
+    down to 2,399.99, not half up to 2,400 (which would have been the 1 KZT band)."""
+    just_below = average_price_tiyn(479_999_000, 200_000_000)
+    assert just_below == Decimal("2399.99")
+    assert CONFIRMED.rate_tiyn(GRID, just_below) == 2500
+    exactly = average_price_tiyn(480_000_000, 200_000_000)
+    assert exactly == Decimal("2400.00")
+    assert CONFIRMED.rate_tiyn(GRID, exactly) == 100
 
 
 def test_where_several_rates_apply_the_highest_does() -> None:
