@@ -30,9 +30,8 @@ from collector.store.records import (
     ReserveOutputRecord,
 )
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
+from tests.support.configs import DEMO_ADDRESS, OTHER_ADDRESS
 
-DEMO_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
-OTHER_ADDRESS = "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw"
 AS_OF = datetime(2026, 11, 12, tzinfo=UTC)
 OBSERVED_AT = datetime(2026, 11, 11, 6, tzinfo=UTC)  # when the collector stored all of it
 TOKENS = {
@@ -161,17 +160,6 @@ async def populate(database_url: str, observed_at: datetime = OBSERVED_AT) -> No
 
 def database_url(config_path: Path) -> str:
     return str(yaml.safe_load(config_path.read_text())["database"])
-
-
-def bare_operation(operation_id: str, address: str, **remittance: Any) -> dict[str, Any]:
-    """The smallest valid operation entry of a config document: no pools, no sites."""
-    return {
-        "id": operation_id,
-        "name": operation_id.title(),
-        "license": f"L-{operation_id}",
-        "remittance": remittance or {"rate": "0.1"},
-        "reserve_addresses": [address],
-    }
 
 
 def latest_migration() -> str:
