@@ -25,15 +25,15 @@ REMINDER_DAY = datetime(2026, 11, 8, tzinfo=UTC)  # 3 days before the 2026-10 de
 
 
 def reminding_config(tmp_path: Path, database_url: str, port: int, ca_file: Path) -> Config:
+    demo = {"contacts": ["finance@demo.test"], "language": "kk", "name": "Қазақ Қуат ЖШС"}
     path = write_config(
         tmp_path,
         database=database_url,
         statement=mailing_statement_config(tmp_path, port, ca_file),
+        demo=demo,
     )
     document = yaml.safe_load(path.read_text())
-    demo = document["operations"][0]
-    demo.update(contacts=["finance@demo.test"], language="kk", name="Қазақ Қуат ЖШС")
-    demo["remittance"]["remind_days_before"] = 3
+    document["operations"][0]["remittance"]["remind_days_before"] = 3
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     return load_config(path)
 

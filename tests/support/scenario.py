@@ -58,8 +58,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def write_config(root: Path, **extra: Any) -> Path:
-    """The scenario's config file (and a signing key, mode 600) under ``root``."""
+DEMO_TAX_IDENTITY = {"iin_bin": "123456789012", "licence_date": "2026-01-15"}
+"""op-demo's IIN/BIN and licence date, as the pools' reports name it."""
+
+
+def write_config(
+    root: Path,
+    *,
+    demo: dict[str, Any] | None = None,
+    other: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Path:
+    """The scenario's config file (and a signing key, mode 600) under ``root``: ``demo`` and
+    ``other`` add or replace fields of op-demo's and op-other's entries, ``extra`` whole
+    sections (``database=url``, ``reserve={...}`` …)."""
     key_file = root / "statement-key.pem"
     if not key_file.exists():
         key = new_private_key()
@@ -111,9 +123,11 @@ def write_config(root: Path, **extra: Any) -> Path:
             },
         ],
     }
+    config["operations"][0].update(demo or {})
+    config["operations"][1].update(other or {})
     config.update(extra)
     path = root / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     return path
 
 
