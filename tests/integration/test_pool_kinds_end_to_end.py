@@ -27,8 +27,7 @@ from collector.app import Collector
 from collector.config.load import load_config
 from collector.sources import pool_jobs
 from remittance.signing import new_private_key, private_key_pem
-from simulator.world import reserve_address
-from tests.support.demo_world import demo_world
+from tests.support.demo_world import demo_world, one_operation_per_kind
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -37,25 +36,6 @@ END = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # F2Pool settles 30 November at 0
 DAY = date(2026, 11, 30)
 KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean")
 SAMPLED = {"ocean"}
-
-
-def _one_operation_per_kind(document: dict[str, Any]) -> dict[str, Any]:
-    """The demo's config with one operation per pool kind, each on one demo account."""
-    entries = {p["kind"]: p for op in document["operations"] for p in op["pools"]}
-    document["operations"] = [
-        {
-            "id": f"on-{kind}",
-            "name": f"On {kind}",
-            "license": f"KZ-T-{index}",
-            "remittance": {"rate": "0.10", "basis": "greater"},
-            "reserve_addresses": [reserve_address(f"on-{kind}")],
-            "pools": [{**entries[kind], "poll_interval_s": 3600}],
-        }
-        for index, kind in enumerate(KINDS)
-    ]
-    document["network"]["backfill_days"] = 3
-    document["api"]["tokens"] = [t for t in document["api"]["tokens"] if "operations" not in t]
-    return document
 
 
 async def test_every_pool_kind_gives_mined_a_daily_hash_rate_and_expected(
@@ -67,7 +47,9 @@ async def test_every_pool_kind_gives_mined_a_daily_hash_rate_and_expected(
     # to START: each poll sees what the pools show at that hour.
     async with demo_world(tmp_path, END) as world:
         world.clock.jump((START - END).total_seconds())
-        document = _one_operation_per_kind(yaml.safe_load(world.config_path.read_text()))
+        demo = yaml.safe_load(world.config_path.read_text())
+        document = one_operation_per_kind(demo, KINDS, poll_interval_s=3600)  # polled hourly
+        document["network"]["backfill_days"] = 3
         key_file = tmp_path / "statement-key.pem"
         key_file.write_bytes(private_key_pem(new_private_key()))
         key_file.chmod(0o600)
