@@ -9,7 +9,6 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-import yaml
 
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
@@ -25,7 +24,7 @@ from collector.store.records import EarningRecord
 from remittance.signing import load_public_key, verify
 from tests.integration.conftest import Inbox, mailing_statement_config
 from tests.support import fee_scenario as fee_example
-from tests.support.configs import pool
+from tests.support.configs import editing, pool
 from tests.support.processes import free_port
 from tests.support.scenario import AS_OF, database_url, populate, write_config
 
@@ -224,10 +223,9 @@ def test_a_mailed_statement_carries_the_fee_section_the_command_builds(
     instant — its fee section included."""
     inbox, port, ca_file = smtp_server
     config_path = fee_example.write_fee_config(tmp_path)
-    document = yaml.safe_load(config_path.read_text())
-    document["statement"] = mailing_statement_config(tmp_path, port, ca_file)
-    document["operations"][0]["contacts"] = ["finance@demo.test"]
-    config_path.write_text(yaml.safe_dump(document))
+    with editing(config_path) as document:
+        document["statement"] = mailing_statement_config(tmp_path, port, ca_file)
+        document["operations"][0]["contacts"] = ["finance@demo.test"]
     asyncio.run(fee_example.populate_fee(database_url(config_path)))
     config = load_config(config_path)
 

@@ -6,13 +6,19 @@ A test names only what it is about and takes the rest from here::
 
 :func:`operation`, :func:`pool` and :func:`site` give entries of the raw YAML document (plain
 dicts a test may still edit); :func:`raw_config` puts them in a document with any other
-sections; :func:`build_config` parses it as ``load_config`` would. A test whose config is the
+sections; :func:`build_config` parses it as ``load_config`` would; :func:`editing` changes a
+config file already written, as an operator edits it between two runs. A test whose config is the
 point of the test (a refused field, a deliberately odd document) keeps it written out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from collector.config.load import parse_config
 from collector.config.model import Config
@@ -67,3 +73,12 @@ def raw_config(*operations: dict[str, Any], **sections: Any) -> dict[str, Any]:
 def build_config(*operations: dict[str, Any], **sections: Any) -> Config:
     """:func:`raw_config`'s document, validated."""
     return parse_config(raw_config(*operations, **sections))
+
+
+@contextmanager
+def editing(path: Path) -> Iterator[dict[str, Any]]:
+    """The config file at ``path`` as a document for the ``with`` block to change, written
+    back when the block ends."""
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    yield document
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
