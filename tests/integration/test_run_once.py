@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from collector.accounts.snapshot import snapshot_as_of
 from collector.config.load import load_config
@@ -26,6 +25,7 @@ from simulator.world import (
     history_months,
     history_start,
 )
+from tests.support.configs import editing
 from tests.support.demo_world import DemoWorld, demo_world, one_operation_per_kind
 
 
@@ -100,8 +100,8 @@ async def test_a_backfill_since_a_day_stores_every_days_network_figures_and_show
     month = history_months(now)[0]
     chain_start = day_start(since) - timedelta(days=2)
     async with demo_world(tmp_path, now, chain_start=chain_start) as world:
-        document = one_operation_per_kind(yaml.safe_load(world.config_path.read_text()))
-        world.config_path.write_text(yaml.safe_dump(document))
+        with editing(world.config_path) as document:
+            one_operation_per_kind(document)
         first = await _run_once(world.config_path, world.env, "--since", since.isoformat())
         assert first.returncode == 0, first.stderr
         days = (now.date() - since).days

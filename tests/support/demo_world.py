@@ -107,8 +107,8 @@ async def demo_world(
 
 def one_operation_per_kind(
     document: dict[str, Any], kinds: Sequence[str] = (), **pool_fields: Any
-) -> dict[str, Any]:
-    """The demo's config ``document`` with one operation per pool kind instead of its own:
+) -> None:
+    """Give the demo's config ``document`` one operation per pool kind instead of its own:
     ``on-<kind>`` on one demo account of that kind (with ``pool_fields``), remitting 10 % on
     the greater basis, for ``kinds`` in that order (every kind the demo uses, sorted, when
     none); the operators' API tokens dropped (they name the demo's operations)."""
@@ -125,4 +125,3 @@ def one_operation_per_kind(
         for index, kind in enumerate(kinds or sorted(entries))
     ]
     document["api"]["tokens"] = [t for t in document["api"]["tokens"] if "operations" not in t]
-    return document
