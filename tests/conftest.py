@@ -1,6 +1,10 @@
 """Shared fixtures: a PostgreSQL server started by the tests, a migrated store per test (on
 each backend, or on SQLite alone), and a real Mosquitto per test; and a stand-in for the
-accounts' pass holding a snapshot of only the figures a test gives (:func:`holding`)."""
+accounts' pass holding a snapshot of only the figures a test gives (:func:`holding`).
+
+Configs are built with the plain functions of :mod:`tests.support.configs` (``operation()``,
+``pool()``, ``site()``, ``raw_config()``, ``build_config()``, ``editing()``): called with
+arguments, they read better than fixtures would."""
 
 from __future__ import annotations
 

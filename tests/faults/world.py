@@ -44,6 +44,7 @@ from remittance.signing import new_private_key, private_key_pem
 from simulator.fake_chain import FakeChain
 from simulator.fake_esplora import serve
 from simulator.fake_pools import FakePoolServer
+from tests.support import configs
 from tests.support.processes import free_port
 
 RESERVEWATCH = str(Path(sys.executable).with_name("reservewatch"))
@@ -348,46 +349,27 @@ class FaultWorld:
             descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(private_key_pem(new_private_key()))
-        operations: list[dict[str, Any]] = []
-        for operation, address in (("op-a", ADDRESS_A), ("op-b", ADDRESS_B)):
-            pools: list[dict[str, Any]] = []
-            for pool in POOLS:
-                if pool.operation != operation:
-                    continue
-                entry: dict[str, Any] = {
-                    "kind": pool.kind,
-                    "account": pool.account,
-                    "base_url": self.base_urls.get(pool.kind, self.pools.base_url(pool.kind)),
-                    "backfill_days": 10,
-                    "poll_interval_s": 5,
-                }
-                if pool.token_env:
-                    entry["token_env"] = pool.token_env
-                if pool.secret_env:
-                    entry["secret_env"] = pool.secret_env
-                    entry["user_id"] = pool.account
-                pools.append(entry)
-            operations.append(
-                {
-                    "id": operation,
-                    "name": f"Operation {operation}",
-                    "license": f"L-{operation}",
-                    "remittance": {"rate": "0.1", "period": "monthly", "due_days": 10},
-                    "reserve_addresses": [address],
-                    "pools": pools,
-                    "sites": [
-                        {
-                            "id": site,
-                            "region": region,
-                            "power_quota_w": 50_000_000,
-                            "efficiency_j_per_th": "21.5",
-                            "miners_total": 10000,
-                        }
-                        for site, (owner, region) in SITES.items()
-                        if owner == operation
-                    ],
-                }
+        operations = [
+            configs.operation(
+                operation_id,
+                address,
+                name=f"Operation {operation_id}",
+                remittance={"rate": "0.1", "period": "monthly", "due_days": 10},
+                pools=[self._pool(p) for p in POOLS if p.operation == operation_id],
+                sites=[
+                    configs.site(
+                        name,
+                        region=region,
+                        power_quota_w=50_000_000,
+                        efficiency_j_per_th="21.5",
+                        miners_total=10000,
+                    )
+                    for name, (owner, region) in SITES.items()
+                    if owner == operation_id
+                ],
             )
+            for operation_id, address in (("op-a", ADDRESS_A), ("op-b", ADDRESS_B))
+        ]
         config: dict[str, Any] = {
             "database": self.database_url,
             "http": {"listen": f"127.0.0.1:{self.http_port}"},
@@ -416,6 +398,22 @@ class FaultWorld:
         }
         config.update(overrides)
         return config
+
+    def _pool(self, account: PoolAccount) -> dict[str, Any]:
+        """``account``'s entry, on this world's fake pool server (or its stand-in)."""
+        secrets: dict[str, str] = {}
+        if account.token_env:
+            secrets["token_env"] = account.token_env
+        if account.secret_env:
+            secrets |= {"secret_env": account.secret_env, "user_id": account.account}
+        return configs.pool(
+            account.account,
+            account.kind,
+            base_url=self.base_urls.get(account.kind, self.pools.base_url(account.kind)),
+            backfill_days=10,
+            poll_interval_s=5,
+            **secrets,
+        )
 
     def write_config(self, **overrides: Any) -> Path:
         path = self.root / "config.yaml"

@@ -49,6 +49,7 @@ from collector.telemetry.payloads import (
     parse_site_payload,
 )
 from tests.fuzz.fakes import CannedHttp, run_now
+from tests.support.configs import build_config, operation, pool
 
 FIXTURES: Final = Path(__file__).parents[1] / "fixtures" / "pools"
 NOW: Final = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -425,20 +426,13 @@ class ConfigFile:
         self._directory.cleanup()
 
 
-CSV_CONFIG: Final[Config] = parse_config(
-    {
-        "database": "sqlite+aiosqlite:////tmp/reservewatch-fuzz.db",
-        "operations": [
-            {
-                "id": "op-demo",
-                "name": "Demo",
-                "license": "L-1",
-                "remittance": {"rate": "0.10", "period": "monthly", "due_days": 10},
-                "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                "pools": [{"kind": "ocean", "account": "pool-a"}],
-            }
-        ],
-    }
+CSV_CONFIG: Final[Config] = build_config(
+    operation(
+        "op-demo",
+        remittance={"rate": "0.10", "period": "monthly", "due_days": 10},
+        pools=[pool("pool-a")],
+    ),
+    database="sqlite+aiosqlite:////tmp/reservewatch-fuzz.db",
 )
 SEED_CSV: Final = (
     "operation,pool,date,amount_sat\n"

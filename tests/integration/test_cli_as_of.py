@@ -12,9 +12,6 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from collector.accounts.terms import terms_documents
 from collector.clock import FrozenClock
@@ -23,6 +20,7 @@ from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ReserveOutputRecord
 from tests.support.cli import run_cli
+from tests.support.configs import editing
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 RECENT_SAT = 50_000  # paid in a block 4 below the tip: counted with 1 confirmation, not 6
@@ -54,10 +52,13 @@ async def _as_the_collector_saw_it(path: Path) -> None:
 
 def _edit(path: Path) -> None:
     """What an administrator changes in the file after the instant."""
-    document: dict[str, Any] = yaml.safe_load(path.read_text())
-    document["operations"][0]["remittance"]["rate"] = "0.20"
-    document["reserve"] = {"confirmations": 1, "require_proof": True, "time_zone": "Asia/Almaty"}
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with editing(path) as document:
+        document["operations"][0]["remittance"]["rate"] = "0.20"
+        document["reserve"] = {
+            "confirmations": 1,
+            "require_proof": True,
+            "time_zone": "Asia/Almaty",
+        }
 
 
 def _cli(path: Path, *args: str) -> None:
@@ -118,9 +119,8 @@ def test_a_document_made_right_after_an_edit_states_the_edited_terms(tmp_path: P
     out.mkdir()
     statement = ("statement", "--config", str(path), "--operation", "op-demo")
     for name, rate, due in (("before", "0.10", 300_001), ("after", "0.20", 600_001)):
-        document: dict[str, Any] = yaml.safe_load(path.read_text())
-        document["operations"][0]["remittance"]["rate"] = rate
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        with editing(path) as document:
+            document["operations"][0]["remittance"]["rate"] = rate
         target = out / f"{name}.json"
         done = run_cli(*statement, "--period", "2026-10", "--out", str(target))
         assert done.returncode == 0, done.stderr

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from remittance.signing import new_private_key, private_key_pem
 from tests.support.cli import assert_one_line_error as _one_line_error
 from tests.support.cli import run_cli as _run
+from tests.support.configs import editing
 from tests.support.scenario import database_url, populate, write_config
 
 pytestmark = pytest.mark.integration
@@ -101,12 +101,11 @@ def test_check_config_refuses_what_run_would_refuse(tmp_path: Path) -> None:
     key.write_bytes(private_key_pem(new_private_key()))
     key.chmod(0o644)
     path = write_config(tmp_path, statement={"signing_key_file": str(key)})
-    document = yaml.safe_load(path.read_text())
-    document["operations"][0]["pools"] = [
-        {"kind": "braiins", "account": "a", "token_env": "RW_TEST_UNSET_TOKEN"},
-        {"kind": "f2pool", "account": "b", "token_file": "/nonexistent/token"},
-    ]
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        document["operations"][0]["pools"] = [
+            {"kind": "braiins", "account": "a", "token_env": "RW_TEST_UNSET_TOKEN"},
+            {"kind": "f2pool", "account": "b", "token_file": "/nonexistent/token"},
+        ]
     env = {k: v for k, v in os.environ.items() if k != "RW_TEST_UNSET_TOKEN"}
     done = subprocess.run(
         [sys.executable, "-m", "collector.cli", "check-config", "--config", str(path)],

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.support.cli import run_cli
+from tests.support.configs import editing
 from tests.support.forfeiture import AS_OF, STATES, forfeiture_config, store_the_case
 
 pytestmark = pytest.mark.integration
@@ -73,9 +73,8 @@ def test_the_worked_forfeiture_comes_out_of_the_command_line(tmp_path: Path) -> 
     # The forfeiture struck out of the file afterwards: as of 2 April the states known then
     # stand (kept as a settings revision), so a format never issued before, made now, says the
     # same (the JSON issued is served again as issued whatever the file says).
-    document: dict[str, Any] = yaml.safe_load(path.read_text())
-    document["reserve"]["intake"][0]["states"] = STATES[:1]
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with editing(path) as document:
+        document["reserve"]["intake"][0]["states"] = STATES[:1]
     _cli(path, "report", "reserve", "--period", "2026-03", "--as-of", AS_OF.isoformat(),
          "--out", str(tmp_path / "march.csv"))  # fmt: skip
     csv_text = (tmp_path / "march.csv").read_text()

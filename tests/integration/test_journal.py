@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import text
 
 from collector.accounts.reserve import reserve_figures
@@ -29,6 +28,7 @@ from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord, ReserveSpendRecord
 from remittance.reserve import Movement
 from tests.conftest import holding
+from tests.support.configs import editing
 from tests.support.poppler import pdf_words
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
@@ -299,9 +299,8 @@ def test_an_entry_no_key_can_check_or_whose_row_disagrees_is_refused_too(
     assert main(["journal", "list", "--config", str(config_path)]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert "[one]" in listed[0] and listed[1:] == ["refused 1 (unreadable): not applied"]
-    document = yaml.safe_load(config_path.read_text())
-    document["statement"] = {}  # no key configured to check the entries with
-    config_path.write_text(yaml.safe_dump(document))
+    with editing(config_path) as document:
+        document["statement"] = {}  # no key configured to check the entries with
     assert main(["journal", "list", "--config", str(config_path)]) == 0
     assert capsys.readouterr().out == "refused 2 (no_key): not applied\n"
 

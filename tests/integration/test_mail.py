@@ -9,7 +9,6 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-import yaml
 
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
@@ -25,6 +24,7 @@ from collector.store.records import EarningRecord
 from remittance.signing import load_public_key, verify
 from tests.integration.conftest import Inbox, mailing_statement_config
 from tests.support import fee_scenario as fee_example
+from tests.support.configs import editing, pool
 from tests.support.processes import free_port
 from tests.support.scenario import AS_OF, database_url, populate, write_config
 
@@ -34,13 +34,10 @@ def test_a_closed_period_is_mailed_once_over_starttls(
 ) -> None:
     inbox, port, ca_file = smtp_server
     config_path = write_config(
-        tmp_path, statement=mailing_statement_config(tmp_path, port, ca_file)
+        tmp_path,
+        statement=mailing_statement_config(tmp_path, port, ca_file),
+        demo={"contacts": ["finance@demo.test"]},
     )
-    text = config_path.read_text().replace(
-        "reserve_addresses:\n  - bc1qar0",
-        "contacts: [finance@demo.test]\n  reserve_addresses:\n  - bc1qar0",
-    )
-    config_path.write_text(text)
     asyncio.run(populate(database_url(config_path)))
     config = load_config(config_path)
     assert config.operations[0].contacts == ("finance@demo.test",)
@@ -109,12 +106,8 @@ async def test_the_mailer_is_its_own_task_and_says_when_mailing_fails(
             "signing_key_file": str(tmp_path / "statement-key.pem"),
             "email": {"host": "127.0.0.1", "port": free_port(), "sender": "r@regulator.test"},
         },
+        demo={"contacts": ["finance@demo.test"]},
     )
-    text = config_path.read_text().replace(
-        "reserve_addresses:\n  - bc1qar0",
-        "contacts: [finance@demo.test]\n  reserve_addresses:\n  - bc1qar0",
-    )
-    config_path.write_text(text)
     await populate(database_url(config_path))
     config = load_config(config_path)
     async with Store(open_engine(config.database)) as store:
@@ -142,7 +135,6 @@ async def test_one_operation_whose_statement_cannot_be_built_never_stops_the_oth
 ) -> None:
     """op-demo (listed first) has a statement that cannot be built; op-other is still mailed,
     on every pass, and the failure is one warning line and the mailer's failure."""
-    import yaml
 
     from collector.errors import StatementUnavailable
     from collector.mail import mailer as mailer_module
@@ -151,14 +143,11 @@ async def test_one_operation_whose_statement_cannot_be_built_never_stops_the_oth
 
     inbox, port, ca_file = smtp_server
     config_path = write_config(
-        tmp_path, statement=mailing_statement_config(tmp_path, port, ca_file)
+        tmp_path,
+        statement=mailing_statement_config(tmp_path, port, ca_file),
+        demo={"contacts": ["finance@demo.test"]},
+        other={"contacts": ["finance@other.test"], "pools": [pool("pool-c")]},
     )
-    document = yaml.safe_load(config_path.read_text())
-    demo, other = document["operations"]
-    demo["contacts"] = ["finance@demo.test"]
-    other["contacts"] = ["finance@other.test"]
-    other["pools"] = [{"kind": "ocean", "account": "pool-c"}]
-    config_path.write_text(yaml.safe_dump(document, sort_keys=False))
     await populate(database_url(config_path))
     config = load_config(config_path)
     async with Store(open_engine(config.database), FrozenClock(OBSERVED_AT)) as store:
@@ -234,10 +223,9 @@ def test_a_mailed_statement_carries_the_fee_section_the_command_builds(
     instant — its fee section included."""
     inbox, port, ca_file = smtp_server
     config_path = fee_example.write_fee_config(tmp_path)
-    document = yaml.safe_load(config_path.read_text())
-    document["statement"] = mailing_statement_config(tmp_path, port, ca_file)
-    document["operations"][0]["contacts"] = ["finance@demo.test"]
-    config_path.write_text(yaml.safe_dump(document))
+    with editing(config_path) as document:
+        document["statement"] = mailing_statement_config(tmp_path, port, ca_file)
+        document["operations"][0]["contacts"] = ["finance@demo.test"]
     asyncio.run(fee_example.populate_fee(database_url(config_path)))
     config = load_config(config_path)
 

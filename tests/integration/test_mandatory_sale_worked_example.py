@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
 from collector.accounts.service import AccountsService
 from collector.cli import main
@@ -40,9 +39,7 @@ SALES_CSV = (
 
 @pytest.fixture
 def config_path(database_url: str, tmp_path: Path) -> Path:
-    path = write_config(tmp_path, database=database_url)
-    document = yaml.safe_load(path.read_text())
-    document["operations"][0]["mandatory_sale"] = {
+    terms = {
         "schedule": [
             {"from": "2026-01-01", "percent": "50"},
             {"from": "2026-10-31", "percent": "75"},
@@ -50,7 +47,7 @@ def config_path(database_url: str, tmp_path: Path) -> Path:
         "deadline_days": 14,
         "exchanges": [EXCHANGE],
     }
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path = write_config(tmp_path, database=database_url, demo={"mandatory_sale": terms})
     asyncio.run(populate(database_url))
     return path
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from collector.app import Collector
 from collector.bitcoin.descriptors import parse_descriptor
@@ -31,7 +30,7 @@ from simulator.fake_esplora import serve as serve_esplora
 from simulator.keys import wpkh_descriptor
 from tests.support.cli import run_cli
 from tests.support.poppler import pdf_words
-from tests.support.reserve_config import descriptor_operation, signing_key_file
+from tests.support.reserve_config import write_descriptor_config
 
 pytestmark = pytest.mark.integration
 
@@ -44,17 +43,14 @@ KEY_ENV = "RESERVEWATCH_TEST_CMC_KEY"
 
 
 def _config(root: Path, database_url: str, esplora: str, cmc: str) -> Path:
-    config = {
-        "statement": {"signing_key_file": str(signing_key_file(root))},
-        "database": database_url,
-        "network": {"esplora_url": esplora, "backfill_days": 1, "poll_interval_s": 5},
-        "reserve": {"confirmations": 1, "time_zone": "Asia/Almaty"},
-        "official_price": {"url": cmc, "api_key_env": KEY_ENV, "lookback_days": 14},
-        "operations": [descriptor_operation(OPERATION)],
-    }
-    path = root / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True))
-    return path
+    return write_descriptor_config(
+        root,
+        OPERATION,
+        database=database_url,
+        network={"esplora_url": esplora, "backfill_days": 1, "poll_interval_s": 5},
+        reserve={"confirmations": 1, "time_zone": "Asia/Almaty"},
+        official_price={"url": cmc, "api_key_env": KEY_ENV, "lookback_days": 14},
+    )
 
 
 async def test_the_collector_stores_cmc_s_average_and_the_report_says_whose_price_it_used(

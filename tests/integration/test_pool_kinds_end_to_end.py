@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from collector.app import Collector
 from collector.config.load import load_config
 from collector.sources import pool_jobs
-from remittance.signing import new_private_key, private_key_pem
-from simulator.world import reserve_address
-from tests.support.demo_world import demo_world
+from tests.support.configs import editing
+from tests.support.demo_world import demo_world, one_operation_per_kind
+from tests.support.reserve_config import signing_key_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -37,25 +36,6 @@ END = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # F2Pool settles 30 November at 0
 DAY = date(2026, 11, 30)
 KINDS = ("braiins", "f2pool", "antpool", "foundry", "luxor", "ocean")
 SAMPLED = {"ocean"}
-
-
-def _one_operation_per_kind(document: dict[str, Any]) -> dict[str, Any]:
-    """The demo's config with one operation per pool kind, each on one demo account."""
-    entries = {p["kind"]: p for op in document["operations"] for p in op["pools"]}
-    document["operations"] = [
-        {
-            "id": f"on-{kind}",
-            "name": f"On {kind}",
-            "license": f"KZ-T-{index}",
-            "remittance": {"rate": "0.10", "basis": "greater"},
-            "reserve_addresses": [reserve_address(f"on-{kind}")],
-            "pools": [{**entries[kind], "poll_interval_s": 3600}],
-        }
-        for index, kind in enumerate(KINDS)
-    ]
-    document["network"]["backfill_days"] = 3
-    document["api"]["tokens"] = [t for t in document["api"]["tokens"] if "operations" not in t]
-    return document
 
 
 async def test_every_pool_kind_gives_mined_a_daily_hash_rate_and_expected(
@@ -67,12 +47,11 @@ async def test_every_pool_kind_gives_mined_a_daily_hash_rate_and_expected(
     # to START: each poll sees what the pools show at that hour.
     async with demo_world(tmp_path, END) as world:
         world.clock.jump((START - END).total_seconds())
-        document = _one_operation_per_kind(yaml.safe_load(world.config_path.read_text()))
-        key_file = tmp_path / "statement-key.pem"
-        key_file.write_bytes(private_key_pem(new_private_key()))
-        key_file.chmod(0o600)
-        document["statement"] = {"signing_key_file": str(key_file)}
-        world.config_path.write_text(yaml.safe_dump(document))
+        key_file = signing_key_file(tmp_path)
+        with editing(world.config_path) as document:
+            one_operation_per_kind(document, KINDS, poll_interval_s=3600)  # polled hourly
+            document["network"]["backfill_days"] = 3
+            document["statement"] = {"signing_key_file": str(key_file)}
         for name, value in world.env.items():
             monkeypatch.setenv(name, value)
         async with Collector(load_config(world.config_path), world.clock, telemetry=False) as c:

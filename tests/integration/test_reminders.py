@@ -9,8 +9,6 @@ from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 
-import yaml
-
 from collector.accounts.compute import compute_accounts
 from collector.accounts.inputs import read_inputs
 from collector.config.load import load_config
@@ -19,22 +17,22 @@ from collector.mail.mailer import remind_before_deadlines
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from tests.integration.conftest import Inbox, mailing_statement_config
+from tests.support.configs import editing
 from tests.support.scenario import DEMO_ADDRESS, populate, write_config
 
 REMINDER_DAY = datetime(2026, 11, 8, tzinfo=UTC)  # 3 days before the 2026-10 deadline (11th)
 
 
 def reminding_config(tmp_path: Path, database_url: str, port: int, ca_file: Path) -> Config:
+    demo = {"contacts": ["finance@demo.test"], "language": "kk", "name": "Қазақ Қуат ЖШС"}
     path = write_config(
         tmp_path,
         database=database_url,
         statement=mailing_statement_config(tmp_path, port, ca_file),
+        demo=demo,
     )
-    document = yaml.safe_load(path.read_text())
-    demo = document["operations"][0]
-    demo.update(contacts=["finance@demo.test"], language="kk", name="Қазақ Қуат ЖШС")
-    demo["remittance"]["remind_days_before"] = 3
-    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    with editing(path) as document:
+        document["operations"][0]["remittance"]["remind_days_before"] = 3
     return load_config(path)
 
 

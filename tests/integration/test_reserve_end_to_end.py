@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from collector.app import Collector
 from collector.bitcoin.descriptors import parse_descriptor
@@ -38,7 +37,7 @@ from simulator.fake_chain import FakeChain
 from simulator.fake_esplora import serve as serve_esplora
 from simulator.keys import account_private_key, multisig_descriptor, wpkh_descriptor
 from tests.support.cli import run_cli
-from tests.support.reserve_config import descriptor_operation, signing_key_file
+from tests.support.reserve_config import write_descriptor_config
 
 pytestmark = pytest.mark.integration
 
@@ -86,11 +85,12 @@ def text_of(pdf: Path) -> str:
 
 
 def config_for(root: Path, database_url: str, network: dict[str, Any]) -> Path:
-    key = signing_key_file(root)
-    config = {
-        "database": database_url,
-        "network": {**network, "backfill_days": 1, "poll_interval_s": 5},
-        "reserve": {
+    return write_descriptor_config(
+        root,
+        OPERATION,
+        database=database_url,
+        network={**network, "backfill_days": 1, "poll_interval_s": 5},
+        reserve={
             "confirmations": 1,
             "time_zone": "Asia/Almaty",
             "intake": [
@@ -112,12 +112,7 @@ def config_for(root: Path, database_url: str, network: dict[str, Any]) -> Path:
             ],
             "custody": [{"name": "cold-vault-1", "descriptor": VAULT}],
         },
-        "statement": {"signing_key_file": str(key)},
-        "operations": [descriptor_operation(OPERATION)],
-    }
-    path = root / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True))
-    return path
+    )
 
 
 @asynccontextmanager

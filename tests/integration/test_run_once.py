@@ -9,10 +9,8 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from collector.accounts.snapshot import snapshot_as_of
 from collector.config.load import load_config
@@ -26,9 +24,9 @@ from simulator.world import (
     VAULT,
     history_months,
     history_start,
-    reserve_address,
 )
-from tests.support.demo_world import DemoWorld, demo_world
+from tests.support.configs import editing
+from tests.support.demo_world import DemoWorld, demo_world, one_operation_per_kind
 
 
 @pytest.fixture
@@ -91,24 +89,6 @@ def _progress(stderr: str, since: date) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith(f"backfill from {since}:")]
 
 
-def _one_operation_per_kind(document: dict[str, Any]) -> dict[str, Any]:
-    """The demo's config with one operation per pool kind, each on one demo account."""
-    entries = {p["kind"]: p for op in document["operations"] for p in op["pools"]}
-    document["operations"] = [
-        {
-            "id": f"on-{kind}",
-            "name": f"On {kind}",
-            "license": f"KZ-T-{index}",
-            "remittance": {"rate": "0.10", "basis": "greater"},
-            "reserve_addresses": [reserve_address(f"on-{kind}")],
-            "pools": [entries[kind]],
-        }
-        for index, kind in enumerate(sorted(entries))
-    ]
-    document["api"]["tokens"] = [t for t in document["api"]["tokens"] if "operations" not in t]
-    return document
-
-
 @pytest.mark.integration
 @pytest.mark.slow
 async def test_a_backfill_since_a_day_stores_every_days_network_figures_and_shows_progress(
@@ -120,8 +100,8 @@ async def test_a_backfill_since_a_day_stores_every_days_network_figures_and_show
     month = history_months(now)[0]
     chain_start = day_start(since) - timedelta(days=2)
     async with demo_world(tmp_path, now, chain_start=chain_start) as world:
-        document = _one_operation_per_kind(yaml.safe_load(world.config_path.read_text()))
-        world.config_path.write_text(yaml.safe_dump(document))
+        with editing(world.config_path) as document:
+            one_operation_per_kind(document)
         first = await _run_once(world.config_path, world.env, "--since", since.isoformat())
         assert first.returncode == 0, first.stderr
         days = (now.date() - since).days

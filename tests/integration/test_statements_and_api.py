@@ -24,6 +24,7 @@ from collector.metrics import build_registry
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord, RollupDelta
+from tests.support.configs import editing
 from tests.support.poppler import pdf_words
 from tests.support.processes import free_port
 from tests.support.scenario import (
@@ -120,9 +121,8 @@ def test_every_format_verifies_and_a_changed_byte_does_not(
 def test_a_pdf_is_in_the_operations_language_unless_lang_says_another(
     scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    document = yaml.safe_load(scenario.read_text())
-    document["operations"][0].update(language="ru", name="Қазақ Қуат Майнинг ЖШС")
-    scenario.write_text(yaml.safe_dump(document, allow_unicode=True))
+    with editing(scenario) as document:
+        document["operations"][0].update(language="ru", name="Қазақ Қуат Майнинг ЖШС")
     assert _statement(scenario, tmp_path / "ru.pdf", "pdf") == 0
     assert main([*_argv(scenario, tmp_path / "kk.pdf", "pdf"), "--lang", "kk"]) == 0
     public_key = str(scenario.parent / "statement-key.pub.pem")

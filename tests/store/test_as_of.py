@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
@@ -35,6 +34,7 @@ from collector.store.records import (
 from collector.store.tables import AssessedDues
 from remittance.statement import Statement, StatementTranche
 from remittance.statement_json import statement_sha256
+from tests.support.configs import editing
 from tests.support.scenario import AS_OF, DEMO_ADDRESS, OBSERVED_AT, populate, write_config
 
 LATER = AS_OF + timedelta(days=8)
@@ -371,9 +371,8 @@ def test_a_restatement_lists_the_revised_hash_rates_and_terms(
     October with an empty list of revised inputs, and the CSV only ever said `2026-10:+5000`.
     Now each revised input is listed, old → new, in the JSON, the CSV and the PDF."""
     path = write_config(tmp_path, database=database_url)
-    document = yaml.safe_load(path.read_text())
-    document["operations"][0]["remittance"]["basis"] = "expected"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with editing(path) as document:
+        document["operations"][0]["remittance"]["basis"] = "expected"
     config = load_config(path)
     asyncio.run(populate(config.database.url))
 

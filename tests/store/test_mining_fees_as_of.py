@@ -10,7 +10,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-import yaml
 
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.clock import FrozenClock
@@ -18,6 +17,7 @@ from collector.config.load import load_config
 from collector.store.queries import Store
 from collector.store.records import FeePaymentRecord, GridMeterRecord, RollupDelta
 from tests.support import fee_scenario as example
+from tests.support.configs import editing
 
 
 async def test_the_worked_example_across_a_band_change(store: Store, tmp_path: Path) -> None:
@@ -44,14 +44,17 @@ async def test_grid_readings_stand_in_for_telemetry_and_a_site_with_neither_has_
     store: Store, tmp_path: Path
 ) -> None:
     path = example.write_fee_config(tmp_path)
-    document = yaml.safe_load(path.read_text())
-    site = document["operations"][0]["sites"][0]
-    document["operations"][0]["sites"] = [
-        {**site, "id": "meter-only", "mining_fee": {**site["mining_fee"], "from": "2026-01-01"}},
-        {**site, "id": "unmetered", "power_quota_w": 1000},
-        {**site, "id": "no-price", "mining_fee": {"from": "2026-01-01"}},
-    ]
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        site = document["operations"][0]["sites"][0]
+        document["operations"][0]["sites"] = [
+            {
+                **site,
+                "id": "meter-only",
+                "mining_fee": {**site["mining_fee"], "from": "2026-01-01"},
+            },
+            {**site, "id": "unmetered", "power_quota_w": 1000},
+            {**site, "id": "no-price", "mining_fee": {"from": "2026-01-01"}},
+        ]
     config = load_config(path)
     # February's reading is shared between the parts before and after 15 February by days.
     await Store(store.engine, FrozenClock(datetime(2026, 4, 2, tzinfo=UTC))).record_grid_meter(

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from collector.accounts.inputs import read_inputs
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord
 from remittance.proofs import RegisteredProof, proof_message
+from tests.support.configs import build_config, operation
 
 ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 SEEN = datetime(2026, 11, 4, tzinfo=UTC)
@@ -19,19 +19,8 @@ BLOCK = "ab" * 32
 
 
 def _config(require: bool) -> Config:
-    return parse_config(
-        {
-            "reserve": {"require_proof": require, "confirmations": 1},
-            "operations": [
-                {
-                    "id": "alpha",
-                    "name": "Alpha",
-                    "license": "L-1",
-                    "remittance": {"rate": "0.1"},
-                    "reserve_addresses": [ADDRESS],
-                }
-            ],
-        }
+    return build_config(
+        operation("alpha", ADDRESS), reserve={"require_proof": require, "confirmations": 1}
     )
 
 

@@ -238,10 +238,9 @@ async def test_duplicate_keys_in_one_batch_merge_as_if_written_one_by_one(store:
 
 async def test_confirmations_count_from_the_configured_chains_tip_only(store: Store) -> None:
     from collector.accounts.inputs import read_inputs
-    from collector.config.load import parse_config
-    from tests.support.scenario import DEMO_ADDRESS, bare_operation
+    from tests.support.configs import DEMO_ADDRESS, build_config
 
-    config = parse_config({"operations": [bare_operation("op", DEMO_ADDRESS)]})
+    config = build_config()
     seen = datetime(2026, 11, 5, tzinfo=UTC)
     # A leftover testnet tip far above mainnet's must not confirm a mainnet output.
     await store.save_chain_tip(ChainTipRecord("test", 4_000_000, "aa" * 32, seen))

@@ -13,11 +13,12 @@ a collector needs to poll it::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -31,7 +32,8 @@ from simulator.fake_esplora import serve
 from simulator.fake_pools import FakePoolServer
 from simulator.mandatory_sale import fill_sales
 from simulator.runner import _set_up_pools, demo_config
-from simulator.world import DemoHistory, build_history, history_start
+from simulator.world import DemoHistory, build_history, history_start, reserve_address
+from tests.support.configs import operation
 
 PINNED_INSTANTS: Mapping[str, datetime] = {
     "first-of-month": datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
@@ -101,3 +103,25 @@ async def demo_world(
     finally:
         await pools.close()
         await runner.cleanup()
+
+
+def one_operation_per_kind(
+    document: dict[str, Any], kinds: Sequence[str] = (), **pool_fields: Any
+) -> None:
+    """Give the demo's config ``document`` one operation per pool kind instead of its own:
+    ``on-<kind>`` on one demo account of that kind (with ``pool_fields``), remitting 10 % on
+    the greater basis, for ``kinds`` in that order (every kind the demo uses, sorted, when
+    none); the operators' API tokens dropped (they name the demo's operations)."""
+    entries = {p["kind"]: p for op in document["operations"] for p in op["pools"]}
+    document["operations"] = [
+        operation(
+            f"on-{kind}",
+            reserve_address(f"on-{kind}"),
+            name=f"On {kind}",
+            license=f"KZ-T-{index}",
+            remittance={"rate": "0.10", "basis": "greater"},
+            pools=[entries[kind] | pool_fields],
+        )
+        for index, kind in enumerate(kinds or sorted(entries))
+    ]
+    document["api"]["tokens"] = [t for t in document["api"]["tokens"] if "operations" not in t]

@@ -25,6 +25,7 @@ from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, FeePaymentRecord, RollupDelta
+from tests.support.configs import editing
 from tests.support.scenario import write_config
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -63,9 +64,8 @@ SECOND_PART_WH = 95_500_125
 def write_fee_config(root: Path) -> Path:
     """The scenario's config with the fee's schedule and ``demo-a``'s fee settings."""
     path = write_config(root, mining_fee=MINING_FEE, reserve={"time_zone": "Asia/Almaty"})
-    document = yaml.safe_load(path.read_text())
-    document["operations"][0]["sites"][0]["mining_fee"] = SITE_FEE
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with editing(path) as document:
+        document["operations"][0]["sites"][0]["mining_fee"] = SITE_FEE
     return path
 
 

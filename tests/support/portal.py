@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from collector.accounts.service import AccountsService
 from collector.clock import FrozenClock
@@ -48,16 +47,11 @@ def portal_config(
     """The scenario's config on ``database_url``; op-demo Kazakh-named, in ``language``; the
     regulator's ``reserve.time_zone`` when given; op-demo's terms with the mandatory sale's
     worked example (:mod:`tests.support.sale_scenario`) with ``mandatory_sale``."""
-    path = write_config(root, database=database_url)
-    document = yaml.safe_load(path.read_text())
-    if time_zone is not None:
-        document.setdefault("reserve", {})["time_zone"] = time_zone
-    document["operations"][0].update(name=KAZAKH_NAME, language=language)
-    document["operations"][1].update(language="ru")
+    demo: dict[str, Any] = {"name": KAZAKH_NAME, "language": language}
     if mandatory_sale:
-        document["operations"][0]["mandatory_sale"] = sale_scenario.TERMS
-    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
-    return path
+        demo["mandatory_sale"] = sale_scenario.TERMS
+    zone = {"reserve": {"time_zone": time_zone}} if time_zone is not None else {}
+    return write_config(root, database=database_url, demo=demo, other={"language": "ru"}, **zone)
 
 
 @asynccontextmanager

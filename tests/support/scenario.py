@@ -30,9 +30,8 @@ from collector.store.records import (
     ReserveOutputRecord,
 )
 from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
+from tests.support.configs import DEMO_ADDRESS, OTHER_ADDRESS
 
-DEMO_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
-OTHER_ADDRESS = "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw"
 AS_OF = datetime(2026, 11, 12, tzinfo=UTC)
 OBSERVED_AT = datetime(2026, 11, 11, 6, tzinfo=UTC)  # when the collector stored all of it
 TOKENS = {
@@ -59,8 +58,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def write_config(root: Path, **extra: Any) -> Path:
-    """The scenario's config file (and a signing key, mode 600) under ``root``."""
+DEMO_TAX_IDENTITY = {"iin_bin": "123456789012", "licence_date": "2026-01-15"}
+"""op-demo's IIN/BIN and licence date, as the pools' reports name it."""
+
+
+def write_config(
+    root: Path,
+    *,
+    demo: dict[str, Any] | None = None,
+    other: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Path:
+    """The scenario's config file (and a signing key, mode 600) under ``root``: ``demo`` and
+    ``other`` add or replace fields of op-demo's and op-other's entries, ``extra`` whole
+    sections (``database=url``, ``reserve={...}`` …)."""
     key_file = root / "statement-key.pem"
     if not key_file.exists():
         key = new_private_key()
@@ -112,9 +123,11 @@ def write_config(root: Path, **extra: Any) -> Path:
             },
         ],
     }
+    config["operations"][0].update(demo or {})
+    config["operations"][1].update(other or {})
     config.update(extra)
     path = root / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     return path
 
 
@@ -161,17 +174,6 @@ async def populate(database_url: str, observed_at: datetime = OBSERVED_AT) -> No
 
 def database_url(config_path: Path) -> str:
     return str(yaml.safe_load(config_path.read_text())["database"])
-
-
-def bare_operation(operation_id: str, address: str, **remittance: Any) -> dict[str, Any]:
-    """The smallest valid operation entry of a config document: no pools, no sites."""
-    return {
-        "id": operation_id,
-        "name": operation_id.title(),
-        "license": f"L-{operation_id}",
-        "remittance": remittance or {"rate": "0.1"},
-        "reserve_addresses": [address],
-    }
 
 
 def latest_migration() -> str:

@@ -15,14 +15,11 @@ import orjson
 
 from collector.backoff import Backoff
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.store.queries import Store
 from collector.telemetry.client import GmqttClient, MqttSettings
 from collector.telemetry.service import TelemetryService
-from tests.support.scenario import bare_operation
-
-RESERVE_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+from tests.support.configs import build_config, operation, site
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 SITES = ("north-1", "north-2", "south-1", "south-2")
@@ -30,28 +27,13 @@ SITES = ("north-1", "north-2", "south-1", "south-2")
 
 def make_config(port: int, **mqtt: Any) -> Config:
     """Operation op-a with the four ``SITES``, its telemetry on the broker at ``port``."""
-    return parse_config(
-        {
-            "mqtt": {"url": f"mqtt://127.0.0.1:{port}", "client_id": "rw-test", **mqtt},
-            "operations": [
-                {
-                    "id": "op-a",
-                    "name": "Operation A",
-                    "license": "L-1",
-                    "remittance": {"rate": "0.1"},
-                    "reserve_addresses": [RESERVE_ADDRESS],
-                    "sites": [
-                        {
-                            "id": site_id,
-                            "region": site_id.split("-")[0],
-                            "power_quota_w": 50_000_000,
-                            "efficiency_j_per_th": "21.5",
-                        }
-                        for site_id in SITES
-                    ],
-                }
-            ],
-        }
+    sites = [
+        site(name, region=name.split("-")[0], power_quota_w=50_000_000, efficiency_j_per_th="21.5")
+        for name in SITES
+    ]
+    return build_config(
+        operation("op-a", sites=sites),
+        mqtt={"url": f"mqtt://127.0.0.1:{port}", "client_id": "rw-test", **mqtt},
     )
 
 
@@ -126,27 +108,11 @@ async def wait_for_samples(store: Store, expected: dict[str, int], timeout_s: fl
     assert await stored_samples(store) == expected
 
 
-def site(site_id: str = "s1", *, power_quota_w: int = 30, region: str = "r") -> dict[str, Any]:
-    """A site entry of a config document (efficiency 20 J/TH)."""
-    return {
-        "id": site_id,
-        "region": region,
-        "power_quota_w": power_quota_w,
-        "efficiency_j_per_th": 20,
-    }
-
-
 def one_operation(*sites: dict[str, Any], **mqtt: Any) -> Config:
     """A config of one operation, op-a, with ``sites`` (site s1 when none) and an ``mqtt``
     section of ``mqtt`` when given; what unit tests feed the service by hand."""
-    raw: dict[str, Any] = {
-        "operations": [
-            {**bare_operation("op-a", RESERVE_ADDRESS), "sites": list(sites) or [site()]}
-        ]
-    }
-    if mqtt:
-        raw["mqtt"] = mqtt
-    return parse_config(raw)
+    sections = {"mqtt": mqtt} if mqtt else {}
+    return build_config(operation("op-a", sites=list(sites) or [site()]), **sections)
 
 
 ONE_SITE = one_operation()

@@ -28,7 +28,7 @@ from collector.store.database import open_engine
 from collector.store.queries import Store, open_store
 from collector.store.records import ReserveOutputRecord
 from remittance.pool_reports import MonthReadings
-from tests.support.scenario import OTHER_ADDRESS, populate, write_config
+from tests.support.scenario import DEMO_TAX_IDENTITY, OTHER_ADDRESS, populate, write_config
 
 HEADER = (
     "pool,period,iin_bin,name,licence_number,licence_date,wallet,distribution_date,amount_btc\n"
@@ -62,12 +62,9 @@ async def _populate_with_payouts(database_url: str) -> None:
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> Path:
-    path = write_config(tmp_path, database=database_url)
-    document: dict[str, Any] = yaml.safe_load(path.read_text())
-    demo = document["operations"][0]
-    demo["tax_identity"] = {"iin_bin": "123456789012", "licence_date": "2026-01-15"}
-    demo["payout_wallets"] = [{"addresses": [PAYOUT_WALLET]}]
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    payout = [{"addresses": [PAYOUT_WALLET]}]
+    demo = {"tax_identity": DEMO_TAX_IDENTITY, "payout_wallets": payout}
+    path = write_config(tmp_path, database=database_url, demo=demo)
     asyncio.run(_populate_with_payouts(database_url))
     return path
 

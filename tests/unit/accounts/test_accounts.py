@@ -17,7 +17,6 @@ from collector.accounts.service import AccountsService
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.cli import term_changes
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.metrics import build_registry
 from collector.metrics.accounts import AccountsMetrics
@@ -34,25 +33,9 @@ from collector.store.records import (
 from remittance.ledger import ReserveOutput
 from remittance.obligations import DailyEarning, MissingReason
 from simulator.keys import wpkh_descriptor
-from tests.support.scenario import DEMO_ADDRESS, OTHER_ADDRESS, bare_operation
+from tests.support.configs import DEMO_ADDRESS, OTHER_ADDRESS, build_config, operation, pool, site
 
-CONFIG = parse_config(
-    {
-        "operations": [
-            {
-                "id": "op",
-                "name": "Op",
-                "license": "L-1",
-                "remittance": {"rate": "0.1"},
-                "reserve_addresses": [DEMO_ADDRESS],
-                "pools": [
-                    {"kind": "ocean", "account": "a"},
-                    {"kind": "ocean", "account": "b"},
-                ],
-            }
-        ]
-    }
-)
+CONFIG = build_config(operation("op", pools=[pool("a"), pool("b")]))
 
 
 def test_a_day_counts_only_when_every_pool_account_reported_it() -> None:
@@ -79,10 +62,6 @@ def test_a_day_says_where_its_hash_rate_came_from_and_whether_samples_covered_it
     assert (poor.source, poor.coverage, poor.covered) == ("samples", Decimal("0.5000"), False)
 
 
-def _one_pool(pool: dict[str, str]) -> Config:
-    return parse_config({"operations": [{**bare_operation("op", DEMO_ADDRESS), "pools": [pool]}]})
-
-
 def test_days_before_every_unpublished_account_was_sampled_have_no_history_to_read() -> None:
     # OCEAN publishes no daily hash rate: account "a" first sampled on 2 November, "b" on the
     # 5th (late in the day, +05:00 still the 5th in UTC), so no day before the 5th can have
@@ -97,7 +76,7 @@ def test_days_before_every_unpublished_account_was_sampled_have_no_history_to_re
     }
     assert no_history_before(CONFIG, {}) == {}
     # A pool whose own daily figure is read can fill any past day: no such bound.
-    braiins = _one_pool({"kind": "braiins", "account": "x", "token_env": "T"})
+    braiins = build_config(operation("op", pools=[pool("x", "braiins", token_env="T")]))
     assert no_history_before(braiins, {("op", "braiins", "x"): first["op", "ocean", "a"]}) == {}
 
 
@@ -120,16 +99,10 @@ def _inputs(earnings: list[DailyEarning]) -> Inputs:
     )
 
 
-TWO_OPERATIONS = parse_config(
-    {
-        "operations": [
-            # The schedule starts after the operation's first earning.
-            bare_operation(
-                "late-schedule", DEMO_ADDRESS, rates=[{"from": "2026-11-15", "rate": "0.10"}]
-            ),
-            bare_operation("fine", OTHER_ADDRESS, rate="0.10"),
-        ]
-    }
+TWO_OPERATIONS = build_config(
+    # The schedule starts after the operation's first earning.
+    operation("late-schedule", remittance={"rates": [{"from": "2026-11-15", "rate": "0.10"}]}),
+    operation("fine", OTHER_ADDRESS, rate="0.10"),
 )
 AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -221,19 +194,7 @@ async def test_a_held_operation_keeps_the_starts_figures_until_its_sources_are_i
 
 
 def test_a_pool_account_added_with_its_first_day_leaves_earlier_days_as_they_were() -> None:
-    config = parse_config(
-        {
-            "operations": [
-                {
-                    **bare_operation("op", DEMO_ADDRESS),
-                    "pools": [
-                        {"kind": "ocean", "account": "a"},
-                        {"kind": "ocean", "account": "b", "from": "2026-11-15"},
-                    ],
-                }
-            ]
-        }
-    )
+    config = build_config(operation("op", pools=[pool("a"), pool("b", from_="2026-11-15")]))
     rows = [
         PoolHashrateDayRecord("op", "ocean", "a", date(2026, 11, 1), 1e16),
         PoolHashrateDayRecord("op", "ocean", "a", date(2026, 11, 20), 1e16),
@@ -245,16 +206,8 @@ def test_a_pool_account_added_with_its_first_day_leaves_earlier_days_as_they_wer
 
 
 def test_a_retired_reserve_address_is_still_watched_and_its_payments_count() -> None:
-    config = parse_config(
-        {
-            "operations": [
-                {
-                    **bare_operation("op", OTHER_ADDRESS),
-                    "retired_addresses": [{"address": DEMO_ADDRESS, "until": "2026-11-15"}],
-                }
-            ]
-        }
-    )
+    retired = [{"address": DEMO_ADDRESS, "until": "2026-11-15"}]
+    config = build_config(operation("op", OTHER_ADDRESS, retired_addresses=retired))
     assert config.operations[0].watched_addresses == (OTHER_ADDRESS, DEMO_ADDRESS)
     paid = ReserveOutput("cd" * 32, 0, DEMO_ADDRESS, 100, 900_000, AS_OF, 6)
     inputs = _inputs([DailyEarning("op", "ocean/a", date(2026, 10, 1), 1_000)])
@@ -271,24 +224,18 @@ def test_a_retired_reserve_address_is_still_watched_and_its_payments_count() -> 
 
 
 def test_check_config_says_what_changes_for_which_period() -> None:
-    config = parse_config(
-        {
-            "operations": [
-                {
-                    **bare_operation(
-                        "op",
-                        OTHER_ADDRESS,
-                        rates=[
-                            {"from": "2026-01-01", "rate": "0.10"},
-                            {"from": "2027-01-01", "rate": "0.12"},
-                        ],
-                        changes=[{"from": "2027-01-01", "basis": "greater"}],
-                    ),
-                    "pools": [{"kind": "ocean", "account": "b", "from": "2026-11-15"}],
-                    "retired_addresses": [{"address": DEMO_ADDRESS, "until": "2026-11-15"}],
-                }
-            ]
-        }
+    remittance = {
+        "rates": [{"from": "2026-01-01", "rate": "0.10"}, {"from": "2027-01-01", "rate": "0.12"}],
+        "changes": [{"from": "2027-01-01", "basis": "greater"}],
+    }
+    config = build_config(
+        operation(
+            "op",
+            OTHER_ADDRESS,
+            remittance=remittance,
+            pools=[pool("b", from_="2026-11-15")],
+            retired_addresses=[{"address": DEMO_ADDRESS, "until": "2026-11-15"}],
+        )
     )
     assert term_changes(config) == [
         "op: rate 0.12 from 2027-01-01 (its days on; a monthly period holding it is due at "
@@ -300,23 +247,7 @@ def test_check_config_says_what_changes_for_which_period() -> None:
     ]
 
 
-ONE_SITE = parse_config(
-    {
-        "operations": [
-            {
-                "id": "op",
-                "name": "Op",
-                "license": "L-1",
-                "remittance": {"rate": "0.1"},
-                "reserve_addresses": [DEMO_ADDRESS],
-                "pools": [{"kind": "ocean", "account": "a"}],
-                "sites": [
-                    {"id": "s1", "region": "r", "power_quota_w": 30, "efficiency_j_per_th": 20}
-                ],
-            }
-        ]
-    }
-)
+ONE_SITE = build_config(operation("op", pools=[pool("a")], sites=[site("s1")]))
 
 
 async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store: Store) -> None:
@@ -344,16 +275,11 @@ async def test_the_hash_rate_discrepancy_follows_telemetry_between_passes(store:
 
 def _descriptor_operations(fixed: str) -> Config:
     """alpha pays to a descriptor; beta to one fixed address; gamma to its own."""
-    return parse_config(
-        {
-            "reserve": {"gap_limit": 20},
-            "operations": [
-                bare_operation("alpha", fixed)
-                | {"reserve_addresses": [], "reserve_descriptor": wpkh_descriptor(0)},
-                bare_operation("beta", fixed),
-                bare_operation("gamma", OTHER_ADDRESS),
-            ],
-        }
+    return build_config(
+        operation("alpha", reserve_addresses=[], reserve_descriptor=wpkh_descriptor(0)),
+        operation("beta", fixed),
+        operation("gamma", OTHER_ADDRESS),
+        reserve={"gap_limit": 20},
     )
 
 
@@ -439,23 +365,8 @@ async def test_a_pool_account_that_never_reports_its_hash_rate_still_owes(store:
     expected figure was 0, due 0; the same account honestly reporting 0 H/s gave 3,100,000.
     Now a day without an expected figure counts its reported earnings in the expected basis,
     and a metric counts such days by reason."""
-    config = parse_config(
-        {
-            "operations": [
-                {
-                    "id": "op",
-                    "name": "Op",
-                    "license": "L-1",
-                    "remittance": {"rate": "0.1", "basis": "expected"},
-                    "reserve_addresses": [DEMO_ADDRESS],
-                    "pools": [
-                        {"kind": "ocean", "account": "a"},
-                        {"kind": "ocean", "account": "b"},
-                    ],
-                }
-            ]
-        }
-    )
+    expected = {"rate": "0.1", "basis": "expected"}
+    config = build_config(operation("op", remittance=expected, pools=[pool("a"), pool("b")]))
     october = [date(2026, 10, 1) + timedelta(days=n) for n in range(31)]
     await store.upsert_earnings(
         [EarningRecord("op", "ocean", acc, day, 400_000) for day in october for acc in "ab"]
@@ -495,7 +406,7 @@ async def test_an_ocean_month_before_the_first_sample_says_the_pool_has_no_histo
 ) -> None:
     """Issue 28, item 5: OCEAN publishes no daily hash rate, so a backfilled month before the
     collector first sampled the account has no expected figure; the statement says why."""
-    config = _one_pool({"kind": "ocean", "account": "a"})
+    config = build_config(operation("op", pools=[pool("a")]))
     october = [date(2026, 10, 1) + timedelta(days=n) for n in range(31)]
     await store.upsert_earnings(
         [EarningRecord("op", "ocean", "a", day, 400_000) for day in october]

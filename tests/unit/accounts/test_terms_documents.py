@@ -6,20 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
-
 from collector.accounts.terms import SETTINGS, config_as_known, terms_documents
 from collector.config.load import load_config
+from tests.support.configs import editing
 from tests.support.scenario import write_config
 
 
 def test_language_and_reminders_leave_the_terms_documents_as_they_were(tmp_path: Path) -> None:
     path = write_config(tmp_path)
     before = terms_documents(load_config(path))
-    document = yaml.safe_load(path.read_text())
-    document["operations"][0]["language"] = "kk"
-    document["operations"][0]["remittance"]["remind_days_before"] = 3
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        document["operations"][0]["language"] = "kk"
+        document["operations"][0]["remittance"]["remind_days_before"] = 3
     config = load_config(path)
     assert config.operations[0].language == "kk"
     assert terms_documents(config) == before
@@ -34,9 +32,8 @@ def test_the_settings_that_change_a_figure_are_kept_and_restored_as_known(
     known = terms_documents(before)
     assert json.loads(known[SETTINGS])["reserve"]["confirmations"] == 6
     assert "poll_interval_s" not in json.loads(known[SETTINGS])["reserve"]  # no figure moves
-    document = yaml.safe_load(path.read_text())
-    document["reserve"] = {"confirmations": 1, "require_proof": True, "poll_interval_s": 5}
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        document["reserve"] = {"confirmations": 1, "require_proof": True, "poll_interval_s": 5}
     edited = load_config(path)
     restored = config_as_known(edited, known)
     assert restored.reserve.confirmations == 6
@@ -51,10 +48,9 @@ def test_payout_wallets_are_terms_and_an_operation_without_one_keeps_its_documen
     path = write_config(tmp_path)
     before = terms_documents(load_config(path))
     assert "payout_wallets" not in json.loads(before["op-demo"])  # no revision at upgrade
-    document = yaml.safe_load(path.read_text())
     payout = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-    document["operations"][0]["payout_wallets"] = [{"addresses": [payout]}]
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        document["operations"][0]["payout_wallets"] = [{"addresses": [payout]}]
     config = load_config(path)
     after = terms_documents(config)
     assert after["op-other"] == before["op-other"]

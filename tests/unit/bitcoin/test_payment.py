@@ -31,6 +31,7 @@ from remittance import (
 )
 from remittance.i18n import wording
 from simulator.keys import wpkh_descriptor
+from tests.support.configs import operation
 from tests.unit.remittance.conftest import (
     WORKED_DAYS,
     WORKED_EARNINGS,
@@ -43,17 +44,8 @@ FIRST = "bc1qfirst"
 SECOND = "bc1qsecond"
 
 
-def operation(retired: list[dict[str, object]]) -> OperationConfig:
-    return OperationConfig.model_validate(
-        {
-            "id": "op-demo",
-            "name": "Demo",
-            "license": "DM-1",
-            "remittance": {"rate": "0.1"},
-            "reserve_addresses": [CURRENT],
-            "retired_addresses": retired,
-        }
-    )
+def _retiring(retired: list[dict[str, object]]) -> OperationConfig:
+    return OperationConfig.model_validate(operation("op-demo", CURRENT, retired_addresses=retired))
 
 
 @pytest.mark.parametrize(
@@ -70,22 +62,16 @@ def test_the_address_in_force_on_a_day(today: date, address: str) -> None:
         {"address": SECOND, "until": "2027-01-01"},
         {"address": FIRST, "until": "2026-06-01"},
     ]
-    assert payment_address(operation(retired), today) == address
+    assert payment_address(_retiring(retired), today) == address
 
 
 def test_without_retired_addresses_the_reserve_address_is_given() -> None:
-    assert payment_address(operation([]), date(2028, 2, 29)) == CURRENT
+    assert payment_address(_retiring([]), date(2028, 2, 29)) == CURRENT
 
 
 def test_a_descriptor_vault_gives_the_next_address_not_yet_paid() -> None:
     vault = OperationConfig.model_validate(
-        {
-            "id": "op-vault",
-            "name": "Vault",
-            "license": "DM-2",
-            "remittance": {"rate": "0.1"},
-            "reserve_descriptor": wpkh_descriptor(0),
-        }
+        operation("op-vault", reserve_addresses=[], reserve_descriptor=wpkh_descriptor(0))
     )
     d = parse_descriptor(wpkh_descriptor(0), "main")
     assert payment_address(vault, date(2026, 12, 1)) == d.address(0)
@@ -153,24 +139,16 @@ def test_the_page_its_qr_code_and_the_reminder_ask_for_one_amount(language: str)
     assert (payment.accruing_label, payment.accruing_sat) == ("2026-11", 300_000)
     assert account.ledger.balance_sat == 700_001  # what the page used to ask for
 
-    operation = OperationConfig.model_validate(
-        {
-            "id": "op-demo",
-            "name": "Demo",
-            "license": "DM-1",
-            "remittance": {"rate": "0.1"},
-            "reserve_addresses": [CURRENT],
-            "contacts": ["finance@demo.test"],
-            "language": language,
-        }
+    demo = OperationConfig.model_validate(
+        operation("op-demo", CURRENT, contacts=["finance@demo.test"], language=language)
     )
     words = wording(language)
-    view = operation_view(operation, account, words, zone="Asia/Almaty")
+    view = operation_view(demo, account, words, zone="Asia/Almaty")
     assert view.pay_sat == 400_001 and uri_amount(view.uri) == "0.00400001"
     october = account.ledger.settlement_for("2026-10")
     assert october is not None
     smtp = SmtpConfig(host="127.0.0.1", sender="reserve@regulator.test")
-    reminder = compose_reminder(smtp, operation, october, payment, "Asia/Almaty", CURRENT)
+    reminder = compose_reminder(smtp, demo, october, payment, "Asia/Almaty", CURRENT)
     body = reminder.get_content()
     assert uri_amount(body.split("bitcoin:")[1].split()[0]) == "0.00400001"
     total = f"{words.btc(400_001)} BTC"

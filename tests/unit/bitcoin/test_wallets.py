@@ -17,6 +17,7 @@ from collector.config.load import parse_config
 from collector.config.wallets import wallet_book
 from collector.errors import ConfigError
 from simulator.keys import account_xpub, multisig_descriptor, wpkh_descriptor
+from tests.support.configs import operation, raw_config
 
 # BIP 84's test vector: m/84'/0'/0'/0/0 of the "abandon … about" mnemonic.
 FIRST = "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"
@@ -157,19 +158,9 @@ def test_a_payment_where_a_node_watches_is_found_past_the_gap() -> None:
     assert book.derived_by("beta", d.address(3)) is None  # alpha's
 
 
-def _config(reserve: dict[str, Any], **operation: Any) -> dict[str, Any]:
-    return {
-        "reserve": reserve,
-        "operations": [
-            {
-                "id": "alpha",
-                "name": "Alpha",
-                "license": "L-1",
-                "remittance": {"rate": "0.1"},
-                **operation,
-            }
-        ],
-    }
+def _config(reserve: dict[str, Any], **wallets: Any) -> dict[str, Any]:
+    """alpha paying to the ``wallets`` given (none unless they say), with ``reserve``."""
+    return raw_config(operation("alpha", **{"reserve_addresses": []} | wallets), reserve=reserve)
 
 
 def test_the_config_takes_descriptors_intake_cases_and_custody_wallets() -> None:

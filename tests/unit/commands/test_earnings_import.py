@@ -8,27 +8,14 @@ from typing import Any
 import pytest
 
 from collector.commands.imports import CsvImportError, parse_earnings_csv
-from collector.config.load import parse_config
 from collector.config.model import Config
+from tests.support.configs import build_config, operation, pool
 
 HEADER = "operation,pool,date,amount_sat\n"
 
 
 def _config(remittance: dict[str, Any]) -> Config:
-    return parse_config(
-        {
-            "operations": [
-                {
-                    "id": "op-demo",
-                    "name": "Demo",
-                    "license": "L-1",
-                    "remittance": remittance,
-                    "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-                    "pools": [{"kind": "ocean", "account": "pool-a"}],
-                }
-            ],
-        }
-    )
+    return build_config(operation("op-demo", remittance=remittance, pools=[pool("pool-a")]))
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "2009-01-02"])

@@ -12,10 +12,8 @@ import subprocess
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from collector.accounts.pool_reports import pool_reconciliations_as_of
 from collector.accounts.service import AccountsService
@@ -28,7 +26,7 @@ from collector.http.portal_pages import pool_report_table
 from collector.store.queries import open_store
 from remittance.i18n import wording
 from remittance.pool_reports import Finding, MonthReadings
-from tests.support.scenario import DEMO_ADDRESS, populate, write_config
+from tests.support.scenario import DEMO_ADDRESS, DEMO_TAX_IDENTITY, populate, write_config
 
 HEADER = (
     "pool,period,iin_bin,name,licence_number,licence_date,wallet,distribution_date,amount_btc\n"
@@ -44,13 +42,7 @@ EXAMPLE = (
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> Path:
-    path = write_config(tmp_path, database=database_url)
-    document: dict[str, Any] = yaml.safe_load(path.read_text())
-    document["operations"][0]["tax_identity"] = {
-        "iin_bin": "123456789012",
-        "licence_date": "2026-01-15",
-    }
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path = write_config(tmp_path, database=database_url, demo={"tax_identity": DEMO_TAX_IDENTITY})
     asyncio.run(populate(database_url))
     return path
 

@@ -14,7 +14,6 @@ from embit import ec
 from collector.accounts.reserve import proven_holders, wallet_proofs_of
 from collector.clock import FrozenClock
 from collector.commands.proofs import ProofInputError, listing, register_proof
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.config.sections import DatabaseConfig
 from collector.config.wallets import wallet_book
@@ -23,7 +22,7 @@ from collector.store.queries import Store
 from collector.store.records import BlockRecord, ChainTipRecord
 from remittance.proofs import ProofStatus, proof_message
 from simulator.bip322_sign import address_of, sign_simple
-from tests.support.scenario import bare_operation
+from tests.support.configs import build_config, operation
 
 KEY = ec.PrivateKey.from_wif("L3VFeEujGtevx9w18HD1fhRbCH67Az2dpCymeRE1SoPK6XQtaN2k")
 ADDRESS = address_of(KEY)
@@ -35,9 +34,8 @@ AT = datetime(2026, 12, 31, 20, 30, tzinfo=UTC)  # 01:30 on 1 January in Almaty 
 
 @pytest.fixture
 def config() -> Config:
-    operation = bare_operation("op", UNPROVEN, rate="0.1", deadline_timezone="Asia/Almaty")
-    operation["reserve_addresses"] = [UNPROVEN, TAPROOT]
-    return parse_config({"operations": [operation]})
+    almaty = {"rate": "0.1", "deadline_timezone": "Asia/Almaty"}
+    return build_config(operation("op", UNPROVEN, TAPROOT, remittance=almaty))
 
 
 @pytest.fixture
@@ -118,18 +116,15 @@ CASE = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 async def test_a_proof_is_stale_once_older_than_the_configured_age_and_every_wallet_is_listed(
     store: Store,
 ) -> None:
-    operation = bare_operation("op", TAPROOT, rate="0.1")
-    config = parse_config(
-        {
-            "reserve": {
-                "time_zone": "Asia/Almaty",
-                "proof_max_age_days": 30,
-                "custody": [{"name": "cold-vault-1", "addresses": [VAULT]}],
-                "intake": [{"case": "KZ-1", "addresses": [CASE], "authority": "AFM",
-                            "order_ref": "2-1/2026", "received_from": "exchange"}],
-            },
-            "operations": [operation],
-        }
+    config = build_config(
+        operation("op", TAPROOT),
+        reserve={
+            "time_zone": "Asia/Almaty",
+            "proof_max_age_days": 30,
+            "custody": [{"name": "cold-vault-1", "addresses": [VAULT]}],
+            "intake": [{"case": "KZ-1", "addresses": [CASE], "authority": "AFM",
+                        "order_ref": "2-1/2026", "received_from": "exchange"}],
+        },
     )  # fmt: skip
     message = proof_message(TAPROOT, BLOCK)
     signature = sign_simple(KEY, message, "p2tr")

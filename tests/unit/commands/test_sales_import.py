@@ -22,15 +22,10 @@ def _stored(config_path: Path) -> list[ExchangeSaleRecord]:
 
 
 def _config(tmp_path: Path) -> Path:
-    config = write_config(tmp_path)
-    text = config.read_text().replace(
-        "  name: Demo Mining LLP\n",
-        "  name: Demo Mining LLP\n  mandatory_sale:\n    schedule:\n"
-        "    - {from: 2026-01-01, percent: '50'}\n"
-        f"    exchanges: ['{EXCHANGE}']\n",
+    schedule = [{"from": "2026-01-01", "percent": "50"}]
+    return write_config(
+        tmp_path, demo={"mandatory_sale": {"schedule": schedule, "exchanges": [EXCHANGE]}}
     )
-    config.write_text(text)
-    return config
 
 
 def test_sales_are_kept_and_each_bad_row_refused_with_its_line(

@@ -14,30 +14,31 @@ from collector.config.base import resolve_secret
 from collector.config.checks import SERVICE_ACCOUNTS
 from collector.config.load import load_config, parse_config
 from collector.errors import ConfigError, SecretError
+from tests.support import configs
+from tests.support.configs import build_config, raw_config
 
 VALID_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 OTHER_ADDRESS = "bc1q0xcqpzrky6eff2g52qdye53xkk9jxkvrh6yhyw"
 
 
 def operation(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": "ekibastuz-1",
-        "name": "Ekibastuz State Mining 1",
-        "license": "KZ-DM-0001",
-        "remittance": {"rate": "0.10", "period": "monthly", "due_days": 10},
-        "reserve_addresses": [VALID_ADDRESS],
-        "pools": [{"kind": "braiins", "account": "ekibastuz1", "token_env": "BRAIINS_TOKEN"}],
-        "sites": [
-            {
-                "id": "ekb-a",
-                "region": "pavlodar",
-                "power_quota_w": 60_000_000,
-                "efficiency_j_per_th": 21.5,
-            }
-        ],
-    }
-    base.update(overrides)
-    return base
+    """The issue's example operation: a Braiins account and one site in Pavlodar."""
+    return (
+        configs.operation(
+            "ekibastuz-1",
+            VALID_ADDRESS,
+            name="Ekibastuz State Mining 1",
+            license="KZ-DM-0001",
+            remittance={"rate": "0.10", "period": "monthly", "due_days": 10},
+            pools=[configs.pool("ekibastuz1", "braiins", token_env="BRAIINS_TOKEN")],
+            sites=[
+                configs.site(
+                    "ekb-a", region="pavlodar", power_quota_w=60_000_000, efficiency_j_per_th=21.5
+                )
+            ],
+        )
+        | overrides
+    )
 
 
 def problems(data: dict[str, Any]) -> list[str]:
@@ -70,13 +71,13 @@ def test_a_rate_outside_the_unit_interval_names_its_path() -> None:
     second = operation(
         id="second", sites=[], remittance={"rate": "1.5"}, reserve_addresses=[OTHER_ADDRESS]
     )
-    assert problems({"operations": [operation(), second]}) == [
+    assert problems(raw_config(operation(), second)) == [
         "site.yaml: operations[1].remittance.rate: must be between 0 and 1"
     ]
 
 
 def test_duplicate_operation_and_site_ids_are_refused() -> None:
-    lines = problems({"operations": [operation(), operation(pools=[])]})
+    lines = problems(raw_config(operation(), operation(pools=[])))
     assert "site.yaml: operations[1].id: duplicate operation id 'ekibastuz-1'" in lines
     assert any(
         line.startswith("site.yaml: operations[1].sites[0].id: duplicate site id") for line in lines
@@ -89,10 +90,9 @@ def test_a_site_named_like_a_broker_service_account_is_refused(account: str) -> 
     service account that site's topics (deploy/mosquitto/acl), so no site may take its name:
     the shipped accounts' names, and the collector's own ``mqtt.username``."""
     site = {"id": account, "region": "pavlodar", "power_quota_w": 1, "efficiency_j_per_th": 20}
-    data = {
-        "mqtt": {"username": "rw-collector-2"},
-        "operations": [operation(sites=[operation()["sites"][0], site])],
-    }
+    data = raw_config(
+        operation(sites=[operation()["sites"][0], site]), mqtt={"username": "rw-collector-2"}
+    )
     [line] = problems(data)
     assert line.startswith(
         f"site.yaml: operations[0].sites[1].id: site id {account!r} is the name of a broker "
@@ -113,7 +113,7 @@ def test_a_reserve_address_shared_by_two_operations_names_both_paths() -> None:
     second = operation(
         id="second", sites=[], pools=[], reserve_addresses=[OTHER_ADDRESS, VALID_ADDRESS]
     )
-    assert problems({"operations": [operation(), second]}) == [
+    assert problems(raw_config(operation(), second)) == [
         f"site.yaml: operations[1].reserve_addresses[1]: reserve address {VALID_ADDRESS} is "
         "also declared at operations[0].reserve_addresses[0]; an address belongs to one operation"
     ]
@@ -121,7 +121,7 @@ def test_a_reserve_address_shared_by_two_operations_names_both_paths() -> None:
 
 def test_an_invalid_reserve_address_is_refused_with_its_index() -> None:
     bad = VALID_ADDRESS[:-1] + "x"
-    [line] = problems({"operations": [operation(reserve_addresses=[VALID_ADDRESS, bad])]})
+    [line] = problems(raw_config(operation(reserve_addresses=[VALID_ADDRESS, bad])))
     assert line.startswith("site.yaml: operations[0].reserve_addresses[1]: ")
     assert "not a valid Bitcoin address" in line
 
@@ -138,36 +138,23 @@ def test_an_all_uppercase_bech32_address_is_accepted_and_compared_in_lower_case(
     )
     with pytest.raises(AddressError, match="mixed case"):
         validate_address(VALID_ADDRESS[:10] + VALID_ADDRESS[10:].upper())
-    config = parse_config(
-        {
-            "operations": [
-                operation(
-                    reserve_addresses=[upper],
-                    retired_addresses=[{"address": OTHER_ADDRESS.upper(), "until": "2026-01-01"}],
-                )
-            ]
-        }
-    )
+    retired = [{"address": OTHER_ADDRESS.upper(), "until": "2026-01-01"}]
+    config = build_config(operation(reserve_addresses=[upper], retired_addresses=retired))
     assert config.operations[0].watched_addresses == (VALID_ADDRESS, OTHER_ADDRESS)
     # The same address in either case is one address: declared twice, it is named twice.
     second = operation(id="second", sites=[], pools=[], reserve_addresses=[VALID_ADDRESS])
-    [line] = problems({"operations": [operation(reserve_addresses=[upper]), second]})
+    [line] = problems(raw_config(operation(reserve_addresses=[upper]), second))
     assert "reserve address bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq is also declared" in line
 
 
 def test_a_testnet_address_is_refused_on_mainnet() -> None:
-    [line] = problems(
-        {
-            "operations": [
-                operation(reserve_addresses=["tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"])
-            ]
-        }
-    )
+    testnet = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+    [line] = problems(raw_config(operation(reserve_addresses=[testnet])))
     assert "not an address on the main chain" in line
 
 
 def test_an_unknown_pool_kind_lists_the_known_ones() -> None:
-    [line] = problems({"operations": [operation(pools=[{"kind": "slushy", "account": "a"}])]})
+    [line] = problems(raw_config(operation(pools=[{"kind": "slushy", "account": "a"}])))
     assert line.startswith("site.yaml: operations[0].pools[0].kind: unknown pool kind 'slushy'")
     assert "braiins" in line
 
@@ -175,24 +162,22 @@ def test_an_unknown_pool_kind_lists_the_known_ones() -> None:
 def test_unconfirmed_pool_rules_are_settings_checked_where_they_are_written() -> None:
     pool = {"kind": "ocean", "account": "bc1qocean"}
     lines = problems(
-        {
-            "operations": [
-                operation(
-                    pools=[
-                        {**pool, "day_hashrate_unit": "furlongs"},
-                        {**pool, "account": "b", "timestamp_zone": "Mars/Olympus"},
-                        {**pool, "account": "c", "hashrate_min_coverage": "1.5"},
-                    ],
-                    remittance={"rate": "0.1", "counted_income": []},
-                )
-            ]
-        }
+        raw_config(
+            operation(
+                pools=[
+                    {**pool, "day_hashrate_unit": "furlongs"},
+                    {**pool, "account": "b", "timestamp_zone": "Mars/Olympus"},
+                    {**pool, "account": "c", "hashrate_min_coverage": "1.5"},
+                ],
+                remittance={"rate": "0.1", "counted_income": []},
+            )
+        )
     )
     assert any("operations[0].pools[0].day_hashrate_unit: " in line for line in lines)
     assert any("operations[0].pools[1].timestamp_zone: " in line for line in lines)
     assert any("operations[0].pools[2].hashrate_min_coverage: " in line for line in lines)
     assert any("operations[0].remittance.counted_income: " in line for line in lines)
-    config = parse_config({"operations": [operation(pools=[{**pool, "day_hashrate_unit": "off"}])]})
+    config = build_config(operation(pools=[{**pool, "day_hashrate_unit": "off"}]))
     [account] = config.operations[0].pools
     assert (account.day_hashrate_unit, account.timestamp_zone) == ("off", "UTC")
     assert config.operations[0].remittance.counted_income == ("mining", "fee_rebate")
@@ -200,10 +185,7 @@ def test_unconfirmed_pool_rules_are_settings_checked_where_they_are_written() ->
 
 def test_several_problems_are_all_reported() -> None:
     lines = problems(
-        {
-            "http": {"listen": "nowhere"},
-            "operations": [operation(id="Bad ID!", remittance={"rate": "-1"})],
-        }
+        raw_config(operation(id="Bad ID!", remittance={"rate": "-1"}), http={"listen": "nowhere"})
     )
     assert len(lines) == 3
     assert any(line.startswith("site.yaml: http.listen: must be host:port") for line in lines)
@@ -214,20 +196,8 @@ def test_unknown_fields_are_refused() -> None:
 
 
 def test_rates_must_be_ordered_and_exclusive_with_rate() -> None:
-    lines = problems(
-        {
-            "operations": [
-                operation(
-                    remittance={
-                        "rates": [
-                            {"from": "2026-06-01", "rate": "0.2"},
-                            {"from": "2026-01-01", "rate": "0.1"},
-                        ]
-                    }
-                )
-            ]
-        }
-    )
+    rates = [{"from": "2026-06-01", "rate": "0.2"}, {"from": "2026-01-01", "rate": "0.1"}]
+    lines = problems(raw_config(operation(remittance={"rates": rates})))
     assert lines == [
         "site.yaml: operations[0].remittance: "
         "rates must be in increasing order of from, each date once"
@@ -267,27 +237,17 @@ def test_secrets_resolve_from_env_or_file_and_name_only_the_reference(
 
 
 def test_a_deadline_timezone_must_be_an_iana_zone() -> None:
-    assert (
-        parse_config(
-            {
-                "operations": [
-                    operation(remittance={"rate": "0.1", "deadline_timezone": "Asia/Almaty"})
-                ]
-            }
-        )
-        .operations[0]
-        .remittance.deadline_timezone
-        == "Asia/Almaty"
-    )
+    almaty = build_config(operation(remittance={"rate": "0.1", "deadline_timezone": "Asia/Almaty"}))
+    assert almaty.operations[0].remittance.deadline_timezone == "Asia/Almaty"
     [line] = problems(
-        {"operations": [operation(remittance={"rate": "0.1", "deadline_timezone": "Almaty"})]}
+        raw_config(operation(remittance={"rate": "0.1", "deadline_timezone": "Almaty"}))
     )
     assert line.startswith("site.yaml: operations[0].remittance.deadline_timezone: ")
     assert "not an IANA time zone" in line
 
 
 def test_an_id_that_breaks_the_pattern_is_explained_in_words() -> None:
-    [line] = problems({"operations": [operation(id="Ekibastuz_1")]})
+    [line] = problems(raw_config(operation(id="Ekibastuz_1")))
     assert line.startswith("site.yaml: operations[0].id: 'Ekibastuz_1' must be 1 to 63 lower-case")
     assert "pattern" not in line
 
@@ -296,12 +256,10 @@ def test_cross_field_problems_are_listed_beside_field_problems() -> None:
     """A bad checksum and a duplicate site id are reported in the same run as a bad rate."""
     bad_checksum = VALID_ADDRESS[:-1] + ("q" if VALID_ADDRESS[-1] != "q" else "p")
     lines = problems(
-        {
-            "operations": [
-                operation(remittance={"rate": "7"}, reserve_addresses=[bad_checksum]),
-                operation(id="other", reserve_addresses=[OTHER_ADDRESS]),
-            ]
-        }
+        raw_config(
+            operation(remittance={"rate": "7"}, reserve_addresses=[bad_checksum]),
+            operation(id="other", reserve_addresses=[OTHER_ADDRESS]),
+        )
     )
     joined = "\n".join(lines)
     assert "operations[0].remittance.rate" in joined
@@ -310,33 +268,26 @@ def test_cross_field_problems_are_listed_beside_field_problems() -> None:
 
 
 def test_a_language_other_than_kazakh_russian_or_english_names_the_allowed_ones() -> None:
-    [problem] = problems({"operations": [operation(language="de")]})
+    [problem] = problems(raw_config(operation(language="de")))
     assert problem.startswith("site.yaml: operations[0].language:")
     assert "'kk', 'ru' or 'en'" in problem
 
 
 def test_a_reminder_needs_a_day_or_more_before_the_deadline() -> None:
     remittance = {"rate": "0.10", "remind_days_before": 0}
-    [problem] = problems({"operations": [operation(remittance=remittance)]})
+    [problem] = problems(raw_config(operation(remittance=remittance)))
     assert problem.startswith("site.yaml: operations[0].remittance.remind_days_before:")
 
 
 def _case(*states: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "operations": [operation()],
-        "reserve": {
-            "time_zone": "Asia/Almaty",
-            "intake": [
-                {
-                    "case": "KZ-2026-0042",
-                    "authority": "Anti-Corruption Agency",
-                    "order_ref": "seizure 1/2026",
-                    "addresses": [OTHER_ADDRESS],
-                    "states": list(states),
-                }
-            ],
-        },
+    case = {
+        "case": "KZ-2026-0042",
+        "authority": "Anti-Corruption Agency",
+        "order_ref": "seizure 1/2026",
+        "addresses": [OTHER_ADDRESS],
+        "states": list(states),
     }
+    return raw_config(operation(), reserve={"time_zone": "Asia/Almaty", "intake": [case]})
 
 
 def test_a_case_s_states_take_effect_at_the_start_of_their_day_in_the_regulator_s_zone() -> None:
@@ -395,19 +346,19 @@ def test_two_operations_with_one_iin_bin_are_refused_naming_both() -> None:
     second = operation(
         id="second", sites=[], pools=[], reserve_addresses=[OTHER_ADDRESS], tax_identity=IDENTITY
     )
-    assert problems({"operations": [operation(tax_identity=IDENTITY), second]}) == [
+    assert problems(raw_config(operation(tax_identity=IDENTITY), second)) == [
         "site.yaml: operations[1].tax_identity.iin_bin: also operations[0]'s; a pool report's "
         "row finds its operation by IIN/BIN"
     ]
 
 
 def test_an_iin_bin_is_twelve_digits() -> None:
-    [line] = problems({"operations": [operation(tax_identity={"iin_bin": "12345"})]})
+    [line] = problems(raw_config(operation(tax_identity={"iin_bin": "12345"})))
     assert line.startswith("site.yaml: operations[0].tax_identity.iin_bin:")
 
 
 def test_the_tolerance_defaults_to_1000_sat_or_a_tenth_of_a_percent() -> None:
-    config = parse_config({"operations": [operation(tax_identity=IDENTITY)]}, "site.yaml")
+    config = parse_config(raw_config(operation(tax_identity=IDENTITY)), "site.yaml")
     assert config.pool_reports.tolerance.allowed_sat(3_100_005, 3_000_005) == 3_100
     assert problems({"pool_reports": {"tolerance_ppm": -1}})[0].startswith(
         "site.yaml: pool_reports.tolerance_ppm:"

@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from collector.accounts.terms import config_as_known, terms_documents
 from collector.config.load import load_config
 from collector.config.mandatory_sale import MandatorySaleConfig
 from remittance.mandatory_sale import SaleStep
+from tests.support.configs import editing
 from tests.support.scenario import write_config
 
 SCHEDULE = [{"from": "2024-01-01", "percent": "25"}, {"from": "2025-01-01", "percent": "75"}]
@@ -50,9 +50,8 @@ def test_the_schedule_is_kept_with_the_terms_as_known(tmp_path: Path) -> None:
     path = write_config(tmp_path)
     before = terms_documents(load_config(path))
     assert "mandatory_sale" not in json.loads(before["op-demo"])  # no revision at upgrade
-    document = yaml.safe_load(path.read_text())
-    document["operations"][0]["mandatory_sale"] = {"schedule": SCHEDULE}
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        document["operations"][0]["mandatory_sale"] = {"schedule": SCHEDULE}
     edited = load_config(path)
     after = terms_documents(edited)
     assert json.loads(after["op-demo"])["mandatory_sale"]["schedule"][1]["percent"] == "75"

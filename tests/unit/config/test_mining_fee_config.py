@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from collector.accounts.terms import SETTINGS, config_as_known, terms_documents
 from collector.config.load import load_config
 from collector.config.mining_fee import MiningFeeConfig, SiteFeeConfig
 from remittance.mining_fee import FeeSite, Supply
+from tests.support.configs import editing
 from tests.support.scenario import write_config
 
 
@@ -56,14 +56,13 @@ def test_the_schedule_is_a_setting_kept_as_known(tmp_path: Path) -> None:
     path = write_config(tmp_path)
     known = terms_documents(load_config(path))
     assert json.loads(known[SETTINGS])["mining_fee"]["schedule"][0]["from"] == "2023-01-01"
-    document = yaml.safe_load(path.read_text())
-    document["mining_fee"] = {
-        "schedule": [
-            {"from": "2023-01-01", "bands": [{"price_from_tiyn": 0, "rate_tiyn": 2500}]},
-            {"from": "2026-02-15", "bands": [{"price_from_tiyn": 0, "rate_tiyn": 1000}]},
-        ]
-    }
-    path.write_text(yaml.safe_dump(document))
+    with editing(path) as document:
+        document["mining_fee"] = {
+            "schedule": [
+                {"from": "2023-01-01", "bands": [{"price_from_tiyn": 0, "rate_tiyn": 2500}]},
+                {"from": "2026-02-15", "bands": [{"price_from_tiyn": 0, "rate_tiyn": 1000}]},
+            ]
+        }
     edited = load_config(path)
     assert len(edited.mining_fee.schedule) == 2
     assert len(config_as_known(edited, known).mining_fee.schedule) == 1  # as known then

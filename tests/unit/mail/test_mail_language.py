@@ -16,27 +16,20 @@ from collector.config.sections import OperationConfig, SmtpConfig
 from collector.mail.mailer import compose
 from collector.mail.reminders import compose_reminder
 from remittance.ledger import Settlement
+from tests.support.configs import operation
 from tests.unit.remittance.conftest import worked_example_statement
 
 SMTP = SmtpConfig(host="127.0.0.1", sender="reserve@regulator.test")
 
 
-def operation(language: str) -> OperationConfig:
-    return OperationConfig.model_validate(
-        {
-            "id": "op-demo",
-            "name": "Қазақ Қуат ЖШС",
-            "license": "DM-2026-001",
-            "remittance": {"rate": "0.1"},
-            "reserve_addresses": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
-            "contacts": ["finance@demo.test"],
-            "language": language,
-        }
-    )
+def kazakh_operation(language: str) -> OperationConfig:
+    kazakh = {"name": "Қазақ Қуат ЖШС", "license": "DM-2026-001", "language": language}
+    entry = operation("op-demo", contacts=["finance@demo.test"], **kazakh)
+    return OperationConfig.model_validate(entry)
 
 
 def text_of(language: str, *, correction: bool = False) -> tuple[str, str]:
-    message = compose(SMTP, operation(language), worked_example_statement(), {}, correction)
+    message = compose(SMTP, kazakh_operation(language), worked_example_statement(), {}, correction)
     return " ".join(str(message["Subject"]).split()), " ".join(message.get_content().split())
 
 
@@ -68,7 +61,7 @@ def _sent(message: EmailMessage) -> EmailMessage:
 @pytest.mark.parametrize("correction", [False, True])
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 def test_the_subject_reads_back_exactly_as_written(language: str, correction: bool) -> None:
-    message = compose(SMTP, operation(language), worked_example_statement(), {}, correction)
+    message = compose(SMTP, kazakh_operation(language), worked_example_statement(), {}, correction)
     written = str(message["Subject"])
     assert "  " not in written
     assert str(_sent(message)["Subject"]) == written
@@ -76,7 +69,7 @@ def test_the_subject_reads_back_exactly_as_written(language: str, correction: bo
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 def test_a_long_subject_folds_into_short_lines_and_reads_back(language: str) -> None:
-    long_name = operation(language).model_copy(
+    long_name = kazakh_operation(language).model_copy(
         update={"name": "Екібастұз энергетикалық тау-кен өндіру серіктестігі " * 4}
     )
     message = compose(SMTP, long_name, worked_example_statement(), {"s.pdf": b"%PDF-"})
@@ -99,8 +92,8 @@ def test_a_reminders_subject_reads_back_exactly_as_written(language: str) -> Non
         deadline_passed=False,
     )
     payment = AmountToPay((PeriodDue("2026-10", settlement.deadline, 300_001, False),), 0, None, 0)
-    address = operation(language).reserve_addresses[0]
+    address = kazakh_operation(language).reserve_addresses[0]
     message = compose_reminder(
-        SMTP, operation(language), settlement, payment, "Asia/Almaty", address
+        SMTP, kazakh_operation(language), settlement, payment, "Asia/Almaty", address
     )
     assert str(_sent(message)["Subject"]) == str(message["Subject"])

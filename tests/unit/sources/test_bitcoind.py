@@ -37,6 +37,7 @@ from collector.store.records import BlockRecord, ReserveOutputRecord
 from simulator.fake_bitcoind import FakeBitcoind, serve
 from simulator.fake_chain import FakeChain
 from simulator.keys import multisig_descriptor, wpkh_descriptor
+from tests.support.configs import build_config, operation, raw_config
 from tests.unit.sources.conftest import Watched
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -50,30 +51,24 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-def _config(url: str, password_file: Path, **reserve: int) -> Config:
-    def operation(op_id: str, addresses: list[str]) -> dict[str, Any]:
-        return {
-            "id": op_id,
-            "name": op_id.title(),
-            "license": f"LIC-{op_id}",
-            "remittance": {"rate": "0.5"},
-            "reserve_addresses": addresses,
-        }
+def _network(url: str, password_file: Path) -> dict[str, Any]:
+    """The node at ``url`` (its password in ``password_file``), two days backfilled."""
+    node = {"url": url, "user": "reservewatch", "password_file": str(password_file)}
+    return {"bitcoind": node, "backfill_days": 2}
 
-    return parse_config(
-        {
-            "network": {
-                "bitcoind": {
-                    "url": url,
-                    "user": "reservewatch",
-                    "password_file": str(password_file),
-                },
-                "backfill_days": 2,
-            },
-            "reserve": reserve,
-            "operations": [operation("alpha", [ADDR_A]), operation("beta", [ADDR_B])],
-        }
+
+def _raw(url: str, password_file: Path, **reserve: int) -> dict[str, Any]:
+    """alpha pays the reserve at ADDR_A, beta at ADDR_B, both at 50 %; through the node."""
+    return raw_config(
+        operation("alpha", ADDR_A, rate="0.5"),
+        operation("beta", ADDR_B, rate="0.5"),
+        network=_network(url, password_file),
+        reserve=reserve,
     )
+
+
+def _config(url: str, password_file: Path, **reserve: int) -> Config:
+    return parse_config(_raw(url, password_file, **reserve))
 
 
 @dataclass
@@ -425,20 +420,18 @@ async def test_the_reserves_own_spends_are_movements_not_remittances(rig: Rig) -
 
 
 def _wallet_config(rig: Rig, gap_limit: int = 3) -> Config:
-    config = _config(rig.url, rig.password_file, confirmations=1).model_dump(by_alias=True)
-    config["reserve"] |= {
-        "gap_limit": gap_limit,
-        "intake": [{"case": "case-7", "addresses": [ADDR_B], "authority": "AFM", "order_ref": "7"}],
-        "custody": [{"name": "vault", "descriptor": multisig_descriptor((1, 2, 3), 2)}],
-    }
-    config["operations"] = [
-        {
-            **config["operations"][0],
-            "reserve_addresses": [],
-            "reserve_descriptor": wpkh_descriptor(0),
-        }
-    ]
-    return parse_config(config)
+    return build_config(
+        operation("alpha", rate="0.5", reserve_addresses=[], reserve_descriptor=wpkh_descriptor(0)),
+        network=_network(rig.url, rig.password_file),
+        reserve={
+            "confirmations": 1,
+            "gap_limit": gap_limit,
+            "intake": [
+                {"case": "case-7", "addresses": [ADDR_B], "authority": "AFM", "order_ref": "7"}
+            ],
+            "custody": [{"name": "vault", "descriptor": multisig_descriptor((1, 2, 3), 2)}],
+        },
+    )
 
 
 async def test_descriptor_wallets_must_be_imported_and_the_error_says_how(rig: Rig) -> None:
@@ -585,7 +578,7 @@ async def test_a_payout_wallet_through_bitcoind_is_stored_apart_and_its_spends_a
 ) -> None:
     payout = parse_descriptor(wpkh_descriptor(5), "main")
     rig.node.import_descriptors([{"desc": payout.text, "range": 99}])
-    config = _config(rig.url, rig.password_file, confirmations=1).model_dump(by_alias=True)
+    config = _raw(rig.url, rig.password_file, confirmations=1)
     config["operations"][0]["payout_wallets"] = [{"descriptor": payout.text}]
     rig.chain.pay(payout.address(0), 1_000_000, confirm=True)  # the pool pays alpha
     # alpha remits from its payout wallet, with change back to it (the node lists a "send")

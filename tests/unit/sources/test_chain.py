@@ -17,7 +17,6 @@ from collector.accounts.reserve import LiveReserve, received_sat, reserve_figure
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.config.sections import DatabaseConfig
 from collector.errors import SourceBadResponse
@@ -34,6 +33,7 @@ from simulator.fake_chain import FakeChain
 from simulator.fake_esplora import serve
 from simulator.keys import multisig_descriptor, wpkh_descriptor
 from tests.conftest import holding
+from tests.support.configs import build_config, operation
 from tests.unit.sources.conftest import Watched
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -54,24 +54,14 @@ def _config(
     """alpha pays the reserve at ADDR_A1 and ADDR_A2, beta at ADDR_B; with ``payout``, alpha's
     pools pay it at that address (its payout wallet)."""
 
-    def operation(op_id: str, addresses: list[str]) -> dict[str, Any]:
-        return {
-            "id": op_id,
-            "name": op_id.title(),
-            "license": f"LIC-{op_id}",
-            "remittance": {"rate": "0.5"},
-            "reserve_addresses": addresses,
-        }
-
-    alpha = operation("alpha", [ADDR_A1, ADDR_A2])
+    alpha = operation("alpha", ADDR_A1, ADDR_A2, rate="0.5")
     if payout is not None:
         alpha["payout_wallets"] = [{"addresses": [payout]}]
-    return parse_config(
-        {
-            "network": {"esplora_url": url},
-            "reserve": {"confirmations": confirmations, "recheck_blocks": recheck_blocks},
-            "operations": [alpha, operation("beta", [ADDR_B])],
-        }
+    return build_config(
+        alpha,
+        operation("beta", ADDR_B, rate="0.5"),
+        network={"esplora_url": url},
+        reserve={"confirmations": confirmations, "recheck_blocks": recheck_blocks},
     )
 
 
@@ -458,32 +448,21 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
 
 
 def _wallet_config(url: str, gap_limit: int = 3) -> Config:
-    return parse_config(
-        {
-            "network": {"esplora_url": url},
-            "reserve": {
-                "confirmations": 1,
-                "gap_limit": gap_limit,
-                "intake": [
-                    {
-                        "case": "case-7",
-                        "addresses": [ADDR_B],
-                        "authority": "Anti-Corruption Agency",
-                        "order_ref": "order 7",
-                    }
-                ],
-                "custody": [{"name": "vault", "descriptor": multisig_descriptor((1, 2, 3), 2)}],
-            },
-            "operations": [
-                {
-                    "id": "alpha",
-                    "name": "Alpha",
-                    "license": "L-1",
-                    "remittance": {"rate": "0.5"},
-                    "reserve_descriptor": wpkh_descriptor(0),
-                }
-            ],
-        }
+    case = {
+        "case": "case-7",
+        "addresses": [ADDR_B],
+        "authority": "Anti-Corruption Agency",
+        "order_ref": "order 7",
+    }
+    return build_config(
+        operation("alpha", rate="0.5", reserve_addresses=[], reserve_descriptor=wpkh_descriptor(0)),
+        network={"esplora_url": url},
+        reserve={
+            "confirmations": 1,
+            "gap_limit": gap_limit,
+            "intake": [case],
+            "custody": [{"name": "vault", "descriptor": multisig_descriptor((1, 2, 3), 2)}],
+        },
     )
 
 

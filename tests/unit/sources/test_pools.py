@@ -15,7 +15,6 @@ import pytest
 from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
-from collector.config.load import parse_config
 from collector.config.sections import POOL_KINDS, DatabaseConfig
 from collector.metrics import build_registry
 from collector.sources.http import RequestCounters
@@ -25,6 +24,7 @@ from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
 from simulator.fake_pools import FakePoolServer
+from tests.support.configs import build_config, operation
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -79,20 +79,7 @@ class World:
             }
             for kind in kinds
         ]
-        config = parse_config(
-            {
-                "operations": [
-                    {
-                        "id": "ekibastuz-1",
-                        "name": "Ekibastuz",
-                        "license": "L-1",
-                        "remittance": {"rate": "0.1"},
-                        "reserve_addresses": [ADDRESS],
-                        "pools": pools,
-                    }
-                ]
-            }
-        )
+        config = build_config(operation("ekibastuz-1", ADDRESS, pools=pools))
         return build_pool_jobs(
             config,
             self.store,

@@ -22,7 +22,8 @@ from collector.telemetry.payloads import (
     valid_miner_id,
 )
 from collector.telemetry.service import TelemetryService
-from tests.support.telemetry import one_operation, site
+from tests.support.configs import site
+from tests.support.telemetry import one_operation
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 NOW_S = NOW.timestamp()

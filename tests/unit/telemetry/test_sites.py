@@ -10,7 +10,8 @@ import pytest
 from collector.config.model import Config
 from collector.telemetry.payloads import CurtailmentOrder, Rejected, SiteReading
 from collector.telemetry.sites import SiteBook, shard_of
-from tests.support.telemetry import one_operation, site
+from tests.support.configs import site
+from tests.support.telemetry import one_operation
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
