@@ -226,14 +226,7 @@ class CmcDailyJob:
             )
             observed = self._clock.now()
             stored = [DailyPrice(d, prices[d], observed) for d in missing if d in prices]
-            await self._store.record_prices(
-                [
-                    PriceQuoteRecord(
-                        "BTC", "USD", CMC_SOURCE, _day_start(p.day, self._zone), p.usd_per_btc
-                    )
-                    for p in stored
-                ]
-            )
+            await self._store.record_prices([self._record(p) for p in stored])
         self.last = OfficialPriceSnapshot(tuple(missing), tuple(stored))
         return self.last
 
