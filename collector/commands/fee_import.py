@@ -46,6 +46,7 @@ from collector.store.records import (
     GridMeterRecord,
     PoolReportRowRecord,
 )
+from remittance.mining_fee import TIYN_PER_KZT, WH_PER_KWH
 
 METER_COLUMNS = ("site", "period", "energy_kwh")
 INVOICE_COLUMNS = ("site", "period", "energy_kwh", "amount_kzt", "invoice_number")
@@ -55,8 +56,6 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _KWH = re.compile(r"\d{1,12}(\.\d{1,3})?")
 _KZT = re.compile(r"\d{1,15}(\.\d{1,2})?")
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
-WH_PER_KWH = 1000
-TIYN_PER_KZT = 100
 Row = TypeVar(
     "Row",
     GridMeterRecord,

@@ -33,10 +33,9 @@ from collector.commands.imports import csv_rows
 from collector.config.model import Config
 from collector.store.queries import open_store
 from collector.store.records import ExchangeSaleRecord
-from remittance.money import MAX_SUPPLY_SAT
+from remittance.money import MAX_SUPPLY_SAT, SAT_PER_BTC
 
 SALE_COLUMNS = ("date", "operation", "exchange", "sold_btc", "proceeds", "reference")
-SAT_PER_BTC = 100_000_000
 _BTC = re.compile(r"\d{1,8}(\.\d{1,8})?")
 _PROCEEDS = re.compile(r"\d{1,15}(\.\d{1,8})?")
 _EXCHANGE = re.compile(r"\S(.{0,98}\S)?")

@@ -23,8 +23,7 @@ from typing import Final
 
 from collector.accounts.snapshot import SnapshotHolder
 from collector.metrics.contract import SPECS, Metric, family
-
-TIYN_PER_KZT = 100
+from remittance.mining_fee import TIYN_PER_KZT
 
 
 class MiningFeeMetrics:

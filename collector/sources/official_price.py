@@ -208,7 +208,6 @@ class CmcDailyJob:
         self._zone = zone
         self.interval_s = config.poll_interval_s
         self.target = f"{urlsplit(config.url).netloc}/{config.cmc_id}"
-        self.last: OfficialPriceSnapshot | None = None
 
     async def poll(self) -> OfficialPriceSnapshot:
         days = due_days(self._clock.now(), self._config.lookback_days, self._calendar)
@@ -227,8 +226,7 @@ class CmcDailyJob:
             observed = self._clock.now()
             stored = [DailyPrice(d, prices[d], observed) for d in missing if d in prices]
             await self._store.record_prices([self._record(p) for p in stored])
-        self.last = OfficialPriceSnapshot(tuple(missing), tuple(stored))
-        return self.last
+        return OfficialPriceSnapshot(tuple(missing), tuple(stored))
 
     async def _known(self, days: list[date]) -> set[date]:
         """The days whose price the store holds: CoinMarketCap's, or the Committee's own."""
