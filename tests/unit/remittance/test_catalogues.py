@@ -15,6 +15,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
+from remittance import official_price, reserve, reserve_report, valuation
+from remittance.cases import CASES_RULE
 from remittance.i18n import LANGUAGES, catalogue_path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,6 +39,17 @@ SOURCES = [
         )
     ),
 ]
+RULES = (
+    reserve.RULE,
+    reserve.HOLDINGS_AT_RULE,
+    reserve_report.OPERATIONS_RULE,
+    reserve_report.UNAPPROVED_RULE,
+    valuation.RULE,
+    official_price.RULE,
+    CASES_RULE,
+)
+"""The rules the reserve report and the public page state, translated through the catalogues
+(a constant, not a literal the extractor finds: a rule edited in code leaves its old msgid)."""
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
@@ -65,6 +78,13 @@ def test_every_language_has_its_catalogue() -> None:
 def test_every_message_the_code_shows_is_in_the_catalogues() -> None:
     english = {message.id for message in catalogue("en") if message.id}
     assert used_msgids() - english == set()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_rule_the_reserve_documents_state_is_translated(language: str) -> None:
+    messages = catalogue(language)
+    missing = [rule[:60] for rule in RULES if not (m := messages.get(rule)) or not m.string]
+    assert missing == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
