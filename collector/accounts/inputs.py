@@ -4,7 +4,7 @@ known at an instant."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -56,10 +56,15 @@ async def read_inputs(
     config: Config,
     as_of: datetime | None = None,
     operation_id: str | None = None,
+    *,
+    stored: Sequence[ReserveOutputRecord] | None = None,
 ) -> Inputs:
     """Read every operation's inputs (or only ``operation_id``'s) with one query per table: as
     last seen or, with ``as_of``, as known at that instant (each input's latest revision
-    observed by then, and confirmations counted from the best tip known then)."""
+    observed by then, and confirmations counted from the best tip known then). ``stored``:
+    every stored output as known then (:func:`collector.accounts.reserve.stored_outputs`) when
+    the pass has read them already for the reserve's figures; their confirmed remittances are
+    the payments."""
     earnings: defaultdict[str, list[DailyEarning]] = defaultdict(list)
     pool_names: dict[tuple[str, str], str] = {}  # one "kind/account" string per pool account
     windows = {
@@ -96,9 +101,7 @@ async def read_inputs(
     tip_height = tip.height if tip is not None else None
     outputs: defaultdict[str, list[ReserveOutput]] = defaultdict(list)
     # Remittances only: the reserve's own movements (change, consolidation) pay nothing in.
-    remittances = await store.reserve_outputs(
-        operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
-    )
+    remittances = await _remittances(store, operation_id, as_of, stored)
     book = wallet_book(config)
     book.learn(o.address for o in remittances)
     for o in remittances:  # paid where a node's wallet watches, past the gap walk's reach
@@ -122,9 +125,7 @@ async def read_inputs(
         e.outpoint for e in journal.entries if e.kind is JournalKind.REASSIGNMENT and e.outpoint
     }
     if moved and operation_id is not None:  # paid to another operation: not read above
-        remittances = await store.reserve_outputs(
-            None, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
-        )
+        remittances = await _remittances(store, None, as_of, stored)
     reassigned = tuple(
         _output(o, tip_height) for o in remittances if _outpoint(o.txid, o.vout) in moved
     )
@@ -146,6 +147,27 @@ async def read_inputs(
         journal=journal,
         reassigned_outputs=reassigned,
     )
+
+
+async def _remittances(
+    store: Store,
+    operation_id: str | None,
+    as_of: datetime | None,
+    stored: Sequence[ReserveOutputRecord] | None,
+) -> Sequence[ReserveOutputRecord]:
+    """The confirmed remittances (of ``operation_id`` only, if given): from ``stored`` when
+    the pass read them already, else read."""
+    if stored is None:
+        return await store.reserve_outputs(
+            operation_id, statuses=("confirmed",), kinds=("remittance",), as_of=as_of
+        )
+    return [
+        o
+        for o in stored
+        if o.status == "confirmed"
+        and o.kind == "remittance"
+        and (operation_id is None or o.operation_id == operation_id)
+    ]
 
 
 def _outpoint(txid: str, vout: int) -> Outpoint:

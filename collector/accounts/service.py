@@ -27,7 +27,7 @@ from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.mandatory_sale import mandatory_sales_as_of
 from collector.accounts.mining_fee import mining_fees_as_of
 from collector.accounts.pool_reports import pool_reconciliations_as_of
-from collector.accounts.reserve import LiveReserve
+from collector.accounts.reserve import LiveReserve, chain_facts
 from collector.accounts.snapshot import AccountsSnapshot
 from collector.accounts.statement_inputs import (
     PeriodEnergy,
@@ -145,7 +145,9 @@ class AccountsService:
         """Read the store and recompute every account; keeps the last good ones on failure."""
         instant = as_of or self._clock.now()
         with cyclic_collection_paused():
-            inputs = await read_inputs(self._store, self._config)
+            # One read of the chain's stored outputs serves the payments and the reserve.
+            facts = await chain_facts(self._store, self._config)
+            inputs = await read_inputs(self._store, self._config, stored=facts.outputs)
             # Seconds of pure computation at national scale: in a worker thread, so the event
             # loop keeps ingesting telemetry and answering scrapes meanwhile.
             result = await asyncio.to_thread(compute_pass, self._config, inputs, instant)
@@ -155,7 +157,7 @@ class AccountsService:
             )
             result = AccountsPass(reassessed(result.accounts, assessed), result.failed)
             # The reserve's figures: a walk over every stored output when the chain moved.
-            reserve = await self._reserve.read(self._store, self._config, instant)
+            reserve = await self._reserve.read(self._store, self._config, instant, facts)
         previous = self._snapshot
         before: Mapping[str, OperationAccount] = previous.accounts if previous else {}
         was_stale: Mapping[str, str] = previous.stale if previous else {}

@@ -24,7 +24,7 @@ from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.mandatory_sale import OperationSales, mandatory_sales_as_of
 from collector.accounts.mining_fee import OperationFees, mining_fees_as_of
 from collector.accounts.pool_reports import pool_reconciliations_as_of
-from collector.accounts.reserve import ReserveFigures, reserve_figures
+from collector.accounts.reserve import ReserveFigures, reserve_figures, stored_outputs
 from collector.accounts.statement_inputs import StatementInputs
 from collector.accounts.terms import known_config
 from collector.config.model import Config
@@ -87,14 +87,20 @@ async def snapshot_as_of(
     config = await known_config(store, config, instant)
     if operation_id is not None:
         config = config.model_copy(update={"operations": (config.operation(operation_id),)})
-    inputs = await read_inputs(store, config, instant, operation_id)
+    # The reserve's figures are the whole reserve's: not read for one operation's statement.
+    # For the whole reserve, one read of the stored outputs serves its figures and the payments.
+    outputs = None if operation_id else await stored_outputs(store, as_of=instant)
+    inputs = await read_inputs(store, config, instant, operation_id, stored=outputs)
     # Seconds of pure computation at national scale: in a worker thread, off the event loop.
     result = await asyncio.to_thread(compute_pass, config, inputs, instant)
     # An amount first known after its period's deadline is due from its assessment.
     assessed = await Assessor().read(store, config, result.accounts, instant, operation_id)
     accounts = reassessed(result.accounts, assessed)
-    # The reserve's figures are the whole reserve's: not read for one operation's statement.
-    reserve = None if operation_id else await reserve_figures(store, config, as_of=instant)
+    reserve = (
+        None
+        if operation_id
+        else await reserve_figures(store, config, as_of=instant, outputs=outputs)
+    )
     mining_fees = await mining_fees_as_of(store, config, instant, operation_id)
     pool_reports = await pool_reconciliations_as_of(store, config, instant, operation_id)
     sales = await mandatory_sales_as_of(store, config, accounts, instant, operation_id)
