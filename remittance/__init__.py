@@ -1,10 +1,17 @@
 """The money rules of reservewatch: pure, typed, no I/O, no clock.
 
-The collector builds plain inputs from its store and calls `compute_account`; statements are
+The collector builds plain inputs from its store and calls `compute_account` (or, to settle
+with assessments decided from the obligations, `account_obligations` then `settle`); statements are
 built with `build_statement` and rendered/signed with `signing` and `pdf`.
 """
 
-from remittance.account import OperationAccount, compute_account
+from remittance.account import (
+    Obligations,
+    OperationAccount,
+    account_obligations,
+    compute_account,
+    settle,
+)
 from remittance.errors import (
     InvalidInputError,
     InvalidPeriodLabelError,
@@ -49,6 +56,7 @@ __all__ = [
     "NoRateInForceError",
     "Obligation",
     "ObligationFlag",
+    "Obligations",
     "OperationAccount",
     "OperationInfo",
     "Period",
@@ -61,8 +69,10 @@ __all__ = [
     "SignatureInvalid",
     "Statement",
     "StatementFormatError",
+    "account_obligations",
     "build_statement",
     "compute_account",
     "parse_period_label",
     "period_containing",
+    "settle",
 ]

@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import ParamSpec
 
 from remittance.errors import InvalidInputError
 from remittance.journal import NO_EFFECTS, JournalEffects
@@ -34,6 +35,8 @@ from remittance.obligations import (
 )
 from remittance.periods import periods_covering
 
+P = ParamSpec("P")
+
 
 @dataclass(frozen=True, slots=True)
 class OperationAccount:
@@ -55,7 +58,21 @@ class OperationAccount:
         return next((item for item in self.obligations if item.period.label == label), None)
 
 
-def compute_account(  # noqa: PLR0917 - the positional order agreed with the collector
+@dataclass(frozen=True, slots=True)
+class Obligations:
+    """One operation's obligations per period and the payments that count, as of one instant,
+    before they are settled (:func:`settle`): what a period's due is, and when it became known
+    (``remittance.ledger.assessed_tranches``), is decided from these alone."""
+
+    operation: str
+    as_of: datetime
+    terms: RemittanceTerms
+    obligations: tuple[Obligation, ...]
+    payments: tuple[ReserveOutput, ...]
+    journal: JournalEffects = NO_EFFECTS
+
+
+def account_obligations(  # noqa: PLR0917 - the positional order agreed with the collector
     operation_id: str,
     terms: RemittanceTerms,
     earnings: Iterable[DailyEarning],
@@ -67,11 +84,11 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     first_day: date | None = None,
     *,
     reserve_addresses: frozenset[str] | None = None,
-    assessments: Mapping[str, Sequence[Assessment]] | None = None,
     no_pool_history_before: date | None = None,
     journal: JournalEffects = NO_EFFECTS,
-) -> OperationAccount:
-    """Work out an operation's account as of `as_of` (a timezone-aware UTC instant).
+) -> Obligations:
+    """Work out an operation's obligations as of `as_of` (a timezone-aware UTC instant), and
+    the payments that count, not yet settled (:func:`settle`).
 
     Periods run from the one holding `first_day` (default: the first day with an earning or a
     pool hash rate of this operation, else `as_of`'s day) through the one holding `as_of`; the
@@ -85,8 +102,6 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
             kept, and flagged on its period. Days before the rate schedule are listed as
             unrated on their period, never an error of the whole account.
 
-    `assessments`: per period label, its due as known at its deadline and at each later
-    instant it changed (see `reassess`); none: every period's due is due by its deadline.
     `no_pool_history_before`: see `compute_obligation` (`pool_publishes_no_history`).
     `journal`: the regulator's adjustments in force (`remittance.journal`): outputs reassigned
     to or from this operation, refunds, write-offs of a period's due.
@@ -142,12 +157,39 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
     if journal.moved_in:  # paid to another operation's address, counted here by the journal
         moved = counted_outputs(journal.moved_in, required_confirmations, as_of=as_of)
         payments = counted_outputs((*payments, *moved), required_confirmations)
-    dues = _dues(obligations, terms, assessments or {}, as_of, journal)
-    ledger = settle_fifo(dues, payments, as_of, refunded_sat=journal.refunded_sat)
+    return Obligations(operation_id, as_of, terms, obligations, payments, journal)
+
+
+def _settled(obligations: Callable[P, Obligations]) -> Callable[P, OperationAccount]:
+    def account(*args: P.args, **kwargs: P.kwargs) -> OperationAccount:
+        return settle(obligations(*args, **kwargs))
+
+    return account
+
+
+compute_account = _settled(account_obligations)
+"""Work out an operation's account as of `as_of`: :func:`account_obligations` (the same
+arguments, the same refusals) settled by :func:`settle`, every period's due due by its
+deadline."""
+
+
+def settle(
+    account: Obligations, assessments: Mapping[str, Sequence[Assessment]] | None = None
+) -> OperationAccount:
+    """The account: ``account``'s dues settled by its payments, oldest first (each period's
+    due split by its ``assessments``: an amount first known after a period's deadline is due
+    by its assessment + the period's `due_days`, not overdue at once).
+
+    Raises:
+        InvalidInputError: the journal refunds more than the payments remitted.
+    """
+    obligations, journal, as_of = account.obligations, account.journal, account.as_of
+    dues = _dues(obligations, account.terms, assessments or {}, as_of, journal)
+    ledger = settle_fifo(dues, account.payments, as_of, refunded_sat=journal.refunded_sat)
     return OperationAccount(
-        operation=operation_id,
+        operation=account.operation,
         as_of=as_of,
-        terms=terms,
+        terms=account.terms,
         obligations=obligations,
         ledger=ledger,
         total_mined_sat=sum(item.mined_sat for item in obligations),
@@ -156,20 +198,6 @@ def compute_account(  # noqa: PLR0917 - the positional order agreed with the col
         total_remitted_sat=ledger.total_remitted_sat,
         journal=journal,
     )
-
-
-def reassess(
-    account: OperationAccount, assessments: Mapping[str, Sequence[Assessment]]
-) -> OperationAccount:
-    """The account with its ledger settled again, each period's due split by when it became
-    known (`remittance.ledger.assessed_tranches`): an amount first known after a period's
-    deadline is due by its assessment + the period's `due_days`, not overdue at once."""
-    journal = account.journal
-    dues = _dues(account.obligations, account.terms, assessments, account.as_of, journal)
-    ledger = settle_fifo(
-        dues, account.ledger.counted_outputs, account.as_of, refunded_sat=journal.refunded_sat
-    )
-    return replace(account, ledger=ledger)
 
 
 def _dues(

@@ -29,12 +29,12 @@ from typing import Final
 
 import collector
 import remittance
-from collector.accounts.compute import compute_pass
+from collector.accounts.compute import obligations_pass
 from collector.accounts.inputs import read_inputs
 from collector.accounts.terms import SETTINGS, known_config, terms_documents
 from collector.config.model import Config
 from collector.store.queries import Store
-from remittance.account import OperationAccount, reassess
+from remittance.account import Obligations
 from remittance.ledger import Assessment
 from remittance.periods import period_containing
 
@@ -95,11 +95,13 @@ class Assessor:
         self,
         store: Store,
         config: Config,
-        accounts: Mapping[str, OperationAccount],
+        accounts: Mapping[str, Obligations],
         instant: datetime,
         operation_id: str | None = None,
     ) -> Assessments:
-        """The assessments of ``accounts``' closed periods past their deadline, as of
+        """The assessments of ``accounts``' closed periods past their deadline (their
+        obligations, before they are settled: :func:`collector.accounts.compute.settled_pass`
+        settles them once, with these), as of
         ``instant`` (only periods whose due changed after their first assessment)."""
         after = None if self._read_until is None else self._read_until - _IN_FLIGHT
         for operation, day, observed in await store.revision_instants(
@@ -204,7 +206,7 @@ class Assessor:
         known = known.model_copy(update={"operations": operations})
         only = operations[0].id if len(operations) == 1 else None
         inputs = await read_inputs(store, known, moment, only)
-        computed = await asyncio.to_thread(compute_pass, known, inputs, moment)
+        computed = await asyncio.to_thread(obligations_pass, known, inputs, moment)
         keep: dict[str, tuple[str, Mapping[str, int]]] = {}
         for operation in operations:
             account = computed.accounts.get(operation.id)
@@ -218,20 +220,10 @@ class Assessor:
             await store.keep_assessed_dues(moment, keep)
 
 
-def _periods_past_deadline(account: OperationAccount, instant: datetime) -> dict[str, datetime]:
+def _periods_past_deadline(account: Obligations, instant: datetime) -> dict[str, datetime]:
     """label → deadline of the account's closed periods whose deadline has passed."""
     return {
         o.period.label: o.deadline
         for o in account.obligations
         if not o.is_open and instant > o.deadline
-    }
-
-
-def reassessed(
-    accounts: Mapping[str, OperationAccount], assessed: Assessments
-) -> dict[str, OperationAccount]:
-    """The accounts, those with assessments settled again by them (``reassess``)."""
-    return {
-        op: reassess(account, assessed[op]) if op in assessed else account
-        for op, account in accounts.items()
     }

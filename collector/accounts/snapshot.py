@@ -18,8 +18,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Protocol
 
-from collector.accounts.assessments import Assessor, reassessed
-from collector.accounts.compute import IssuedDues, compute_pass, issued_of
+from collector.accounts.assessments import Assessor
+from collector.accounts.compute import IssuedDues, issued_of, obligations_pass, settled_pass
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.mandatory_sale import OperationSales, mandatory_sales_as_of
 from collector.accounts.mining_fee import OperationFees, mining_fees_as_of
@@ -53,7 +53,8 @@ class AccountsSnapshot:
     restated: Mapping[str, int] = field(default_factory=dict)
     statement_inputs: Mapping[str, StatementInputs] = field(default_factory=dict)
     computed_at: datetime | None = None
-    # The reserve's figures (holdings, received, proofs); none while no tip is known.
+    # The reserve's figures (holdings, received, proofs); none while no tip is known, and in
+    # the first pass's accounts published before them (``pass_complete`` false).
     reserve: ReserveFigures | None = None
     # The digital-mining fee of each operation with a site owing it.
     mining_fees: Mapping[str, OperationFees] = field(default_factory=dict)
@@ -61,6 +62,8 @@ class AccountsSnapshot:
     pool_reports: Mapping[str, tuple[Reconciliation, ...]] = field(default_factory=dict)
     # The mandatory sale of each operation whose terms set one.
     mandatory_sales: Mapping[str, OperationSales] = field(default_factory=dict)
+    # False only while a start's first pass shows the accounts before the reserve's figures.
+    pass_complete: bool = True
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
@@ -92,10 +95,11 @@ async def snapshot_as_of(
     outputs = None if operation_id else await stored_outputs(store, as_of=instant)
     inputs = await read_inputs(store, config, instant, operation_id, stored=outputs)
     # Seconds of pure computation at national scale: in a worker thread, off the event loop.
-    result = await asyncio.to_thread(compute_pass, config, inputs, instant)
+    due = await asyncio.to_thread(obligations_pass, config, inputs, instant)
     # An amount first known after its period's deadline is due from its assessment.
-    assessed = await Assessor().read(store, config, result.accounts, instant, operation_id)
-    accounts = reassessed(result.accounts, assessed)
+    assessed = await Assessor().read(store, config, due.accounts, instant, operation_id)
+    result = await asyncio.to_thread(settled_pass, due, assessed)
+    accounts = result.accounts
     reserve = (
         None
         if operation_id

@@ -28,6 +28,7 @@ from collector.accounts.compute import earnings_discrepancy
 from collector.accounts.journal import REFUSALS
 from collector.accounts.rewrites import RewriteMetrics
 from collector.accounts.service import AccountsService
+from collector.accounts.snapshot import AccountsSnapshot
 from collector.metrics.contract import Metric, Sample, family
 from remittance.money import sat_to_btc
 from remittance.obligations import MissingReason
@@ -36,26 +37,24 @@ from remittance.share import hashrate_share, national_share
 
 class AccountsMetrics:
     """Every family of one accounts service. Everything but the hash-rate discrepancy (which
-    follows telemetry) is built once per pass and the same family objects are yielded again
-    until the next pass, so the renderer reuses their text (a scrape under a flood renders
+    follows telemetry) is built once per snapshot and the same family objects are yielded again
+    until the next snapshot, so the renderer reuses their text (a scrape under a flood renders
     only what changed)."""
 
     def __init__(self, service: AccountsService) -> None:
         self._service = service
-        self._pass_families: tuple[int, list[Metric]] | None = None
+        self._pass_families: tuple[AccountsSnapshot | None, list[Metric]] | None = None
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
 
     def metric_families(self) -> Iterable[Metric]:
         """The accounts' families. Everything but the hash-rate discrepancy (which follows
-        telemetry) is built once per pass and the same family objects are yielded again
-        until the next pass, so the renderer reuses their text (a scrape under a flood
+        telemetry) is built once per snapshot and the same family objects are yielded again
+        until the next snapshot, so the renderer reuses their text (a scrape under a flood
         renders only what changed)."""
         cached = self._pass_families
-        if cached is None or cached[0] != self._service.pass_number:
-            cached = self._pass_families = (
-                self._service.pass_number,
-                list(self._pass_metric_families()),
-            )
+        snapshot = self._service.snapshot
+        if cached is None or cached[0] is not snapshot:
+            cached = self._pass_families = (snapshot, list(self._pass_metric_families()))
         for built in cached[1]:
             if built.name == "reservewatch_operation_hashrate_discrepancy_ratio":
                 yield self._hashrate_discrepancy()

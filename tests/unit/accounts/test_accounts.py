@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -10,10 +11,17 @@ from decimal import Decimal
 import pytest
 
 from collector.accounts import service as accounts
-from collector.accounts.compute import AccountsPass, compute_pass
+from collector.accounts.compute import (
+    AccountsPass,
+    ObligationsPass,
+    compute_pass,
+    obligations_pass,
+)
 from collector.accounts.inputs import Inputs, read_inputs
 from collector.accounts.pool_days import daily_hashrates, no_history_before
+from collector.accounts.reserve import LiveReserve
 from collector.accounts.service import AccountsService
+from collector.accounts.snapshot import AccountsSnapshot
 from collector.bitcoin.descriptors import parse_descriptor
 from collector.cli import term_changes
 from collector.clock import FrozenClock
@@ -150,13 +158,13 @@ async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
     first = await service.recompute()
     good = first["late-schedule"]
 
-    def refuse_late(config: Config, inputs: Inputs, as_of: datetime) -> AccountsPass:
-        result = compute_pass(config, inputs, as_of)
+    def refuse_late(config: Config, inputs: Inputs, as_of: datetime) -> ObligationsPass:
+        result = obligations_pass(config, inputs, as_of)
         del result.accounts["late-schedule"]
         result.failed["late-schedule"] = ("invalid_terms", "refused for the test")
         return result
 
-    monkeypatch.setattr("collector.accounts.service.compute_pass", refuse_late)
+    monkeypatch.setattr("collector.accounts.service.obligations_pass", refuse_late)
     second = await service.recompute()
     assert second["late-schedule"] is good
     assert service.stale == {"late-schedule": "invalid_terms"}
@@ -167,6 +175,35 @@ async def test_a_stale_operation_keeps_its_last_good_account_and_says_so(
         for m in family.samples
     }
     assert samples == {("late-schedule", "invalid_terms"): 1, ("fine", "none"): 0}
+
+
+async def test_a_start_shows_every_operations_figures_before_the_reserves(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pass since start publishes the accounts as soon as they are computed, then the
+    reserve's figures (a walk over every stored output) as of the same instant; a later pass
+    swaps its snapshot in once, whole, and whoever waits for a pass gets the whole one."""
+    service = AccountsService(TWO_OPERATIONS, store, FrozenClock(AS_OF))
+    await store.upsert_earnings([EarningRecord("fine", "ocean", "b", date(2026, 11, 1), 1_000)])
+    published: list[AccountsSnapshot | None] = []
+
+    async def reserve_read(
+        self: LiveReserve, store: Store, config: Config, now: datetime, facts: object = None
+    ) -> None:
+        published.append(service.snapshot)  # what a scrape would read meanwhile
+
+    monkeypatch.setattr(LiveReserve, "read", reserve_read)
+    waiting = asyncio.create_task(service.next_pass())
+    await asyncio.sleep(0)
+    await service.recompute()
+    whole = await waiting
+    await service.recompute()
+    at_start, later = published
+    assert at_start is not None and set(at_start.accounts) == {"fine", "late-schedule"}
+    assert at_start.as_of == whole.as_of == AS_OF
+    assert at_start.accounts == whole.accounts
+    assert whole is not at_start and whole.pass_complete and not at_start.pass_complete
+    assert later is whole  # a later pass: the last whole snapshot until its own is whole
 
 
 async def test_a_held_operation_keeps_the_starts_figures_until_its_sources_are_in(
