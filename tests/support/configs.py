@@ -4,12 +4,13 @@ A test names only what it is about and takes the rest from here::
 
     build_config(operation("op", pools=[pool("a"), pool("b")]), reserve={"gap_limit": 3})
 
-:func:`operation`, :func:`pool` and :func:`site` give entries of the raw YAML document (plain
-dicts a test may still edit), :func:`api_token` an entry of the ``api`` section's tokens;
-:func:`raw_config` puts them in a document with any other sections; :func:`build_config` parses
-it as ``load_config`` would; :func:`editing` changes a config file already written, as an
-operator edits it between two runs (or writes the changed copy beside it). A test whose config
-is the point of the test (a refused field, a deliberately odd document) keeps it written out.
+:func:`operation`, :func:`pool` and :func:`site` give entries of the raw YAML document (plain dicts
+a test may still edit), :func:`api_token` an entry of the ``api`` section's tokens;
+:func:`raw_config` puts them in a document with any other sections; :func:`build_config` parses it
+as ``load_config`` would, :func:`reserve_only` a config of the reserve and no operation;
+:func:`editing` changes a config file already written, as an operator edits it between two runs (or
+writes the changed copy beside it). A test whose config is the point of the test (a refused field, a
+deliberately odd document) keeps it written out.
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ def raw_config(*operations: dict[str, Any], **sections: Any) -> dict[str, Any]:
 def build_config(*operations: dict[str, Any], **sections: Any) -> Config:
     """:func:`raw_config`'s document, validated."""
     return parse_config(raw_config(*operations, **sections))
+
+
+def reserve_only(**reserve: Any) -> Config:
+    """A config of the reserve alone: the ``reserve`` section of these fields (``custody``,
+    ``intake``, ``time_zone`` …), no operation, and an Esplora to watch it by (a closed
+    loopback port: nothing is polled)."""
+    network = {"esplora_url": "http://127.0.0.1:1/api"}
+    return parse_config({"network": network, "reserve": reserve, "operations": []})
 
 
 @contextmanager
