@@ -1,7 +1,7 @@
 """Render every dashboard to ``dashboards/json/<name>.json``.
 
 Run ``python -m dashboards.build`` after changing a dashboard module and commit the JSON;
-``tests/unit/test_dashboards.py`` fails while the committed files and the code disagree.
+``tests/unit/dashboards/test_dashboards.py`` fails while the committed files and the code disagree.
 """
 
 from __future__ import annotations

@@ -385,15 +385,7 @@ class FaultWorld:
             },
             "reserve": {"confirmations": 6, "poll_interval_s": 2},
             "statement": {"signing_key_file": str(key_file)},
-            "api": {
-                "tokens": [
-                    {
-                        "name": "regulator",
-                        "sha256": hashlib.sha256(REGULATOR_TOKEN.encode()).hexdigest(),
-                        "role": "regulator",
-                    }
-                ]
-            },
+            "api": {"tokens": [configs.api_token("regulator", REGULATOR_TOKEN, role="regulator")]},
             "operations": operations,
         }
         config.update(overrides)

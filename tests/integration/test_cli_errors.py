@@ -18,7 +18,7 @@ import pytest
 from remittance.signing import new_private_key, private_key_pem
 from tests.support.cli import assert_one_line_error as _one_line_error
 from tests.support.cli import run_cli as _run
-from tests.support.configs import editing
+from tests.support.configs import editing, pool
 from tests.support.scenario import database_url, populate, write_config
 
 pytestmark = pytest.mark.integration
@@ -28,10 +28,7 @@ pytestmark = pytest.mark.integration
 def config(tmp_path: Path) -> Path:
     import asyncio
 
-    key = tmp_path / "key.pem"
-    key.write_bytes(private_key_pem(new_private_key()))
-    key.chmod(0o600)
-    path = write_config(tmp_path, statement={"signing_key_file": str(key)})
+    path = write_config(tmp_path)
     asyncio.run(populate(database_url(path)))
     return path
 
@@ -60,11 +57,9 @@ def test_a_missing_config_is_one_line(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_store_is_one_line(config: Path, tmp_path: Path) -> None:
-    text = config.read_text()
     broken = tmp_path / "broken.yaml"
-    broken.write_text(
-        text.replace(database_url(config), f"sqlite+aiosqlite:///{tmp_path}/not-a-dir/x/db")
-    )
+    with editing(config, to=broken) as document:
+        document["database"] = f"sqlite+aiosqlite:///{tmp_path}/not-a-dir/x/db"
     (tmp_path / "not-a-dir").write_text("a file where a folder should be")
     done = _run(
         "statement", "--config", str(broken), "--operation", "op-demo", "--period", "2026-10"
@@ -103,8 +98,8 @@ def test_check_config_refuses_what_run_would_refuse(tmp_path: Path) -> None:
     path = write_config(tmp_path, statement={"signing_key_file": str(key)})
     with editing(path) as document:
         document["operations"][0]["pools"] = [
-            {"kind": "braiins", "account": "a", "token_env": "RW_TEST_UNSET_TOKEN"},
-            {"kind": "f2pool", "account": "b", "token_file": "/nonexistent/token"},
+            pool("a", "braiins", token_env="RW_TEST_UNSET_TOKEN"),
+            pool("b", "f2pool", token_file="/nonexistent/token"),
         ]
     env = {k: v for k, v in os.environ.items() if k != "RW_TEST_UNSET_TOKEN"}
     done = subprocess.run(

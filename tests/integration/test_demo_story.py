@@ -36,7 +36,6 @@ from collector.documents.statements import render_statement
 from remittance.account import OperationAccount
 from remittance.money import round_half_up_sat
 from remittance.reserve_report import build_report
-from remittance.signing import new_private_key, private_key_pem
 from simulator.pool_report import (
     REPORTED_OPERATION,
     REPORTED_SAT,
@@ -54,7 +53,9 @@ from simulator.world import (
     pay_instant,
     story_period,
 )
+from tests.support.configs import editing
 from tests.support.demo_world import PINNED_INSTANTS, demo_world
+from tests.support.reserve_config import signing_key_file
 
 UNDER_REMITTER = "pavlodar-3"
 SHORT_SELLER = "almaty-4"
@@ -79,23 +80,15 @@ async def _tell_all(root: Path) -> dict[str, Story]:
         for name, now in PINNED_INSTANTS.items():
             folder = root / name
             folder.mkdir()
-            key_file = folder / "statement-key.pem"
-            key_file.write_bytes(private_key_pem(new_private_key()))
-            key_file.chmod(0o600)
             world = await stack.enter_async_context(demo_world(folder, now))
+            with editing(world.config_path) as document:
+                document["statement"] = {"signing_key_file": str(signing_key_file(folder))}
+                # The story is in the pools and the reserve: a short network walk.
+                document["network"]["backfill_days"] = 2
             saved = {k: os.environ.get(k) for k in world.env}
             os.environ.update(world.env)  # each world's pool tokens, read as its collector starts
             try:
                 config = load_config(world.config_path)
-                config = config.model_copy(
-                    update={
-                        "statement": config.statement.model_copy(
-                            update={"signing_key_file": key_file}
-                        ),
-                        # The story is in the pools and the reserve: a short network walk.
-                        "network": config.network.model_copy(update={"backfill_days": 2}),
-                    }
-                )
                 collector = await stack.enter_async_context(
                     Collector(config, world.clock, telemetry=False)
                 )

@@ -23,7 +23,11 @@ from tests.support.scenario import DEMO_ADDRESS, populate, write_config
 REMINDER_DAY = datetime(2026, 11, 8, tzinfo=UTC)  # 3 days before the 2026-10 deadline (11th)
 
 
-def reminding_config(tmp_path: Path, database_url: str, port: int, ca_file: Path) -> Config:
+def reminding_config(
+    tmp_path: Path, database_url: str, port: int, ca_file: Path, remind_days_before: int | None = 3
+) -> Config:
+    """The scenario mailing through the local server, op-demo in Kazakh and reminded
+    ``remind_days_before`` days before each deadline (never when ``None``)."""
     demo = {"contacts": ["finance@demo.test"], "language": "kk", "name": "Қазақ Қуат ЖШС"}
     path = write_config(
         tmp_path,
@@ -32,7 +36,7 @@ def reminding_config(tmp_path: Path, database_url: str, port: int, ca_file: Path
         demo=demo,
     )
     with editing(path) as document:
-        document["operations"][0]["remittance"]["remind_days_before"] = 3
+        document["operations"][0]["remittance"]["remind_days_before"] = remind_days_before
     return load_config(path)
 
 
@@ -83,12 +87,7 @@ async def test_without_remind_days_before_nobody_is_reminded(
     tmp_path: Path, database_url: str, smtp_server: tuple[Inbox, int, Path]
 ) -> None:
     inbox, port, ca_file = smtp_server
-    config = reminding_config(tmp_path, database_url, port, ca_file)
-    demo = config.operations[0]
-    terms = demo.remittance.model_copy(update={"remind_days_before": None})
-    config = config.model_copy(
-        update={"operations": (demo.model_copy(update={"remittance": terms}),)}
-    )
+    config = reminding_config(tmp_path, database_url, port, ca_file, remind_days_before=None)
     await populate(database_url)
     assert await remind(config, REMINDER_DAY) == []
     assert inbox.messages == []

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-import yaml
 from sqlalchemy import text
 
 from collector.accounts.service import AccountsService
@@ -31,7 +30,6 @@ from tests.support.scenario import (
     AS_OF,
     DEMO_ADDRESS,
     OBSERVED_AT,
-    OTHER_ADDRESS,
     TOKENS,
     database_url,
     populate,
@@ -181,10 +179,9 @@ def test_a_payment_after_the_deadline_is_shown_late_even_once_paid_in_full(
 def test_a_deadline_in_the_regulators_time_zone_is_the_end_of_its_day_there(
     scenario: Path, tmp_path: Path
 ) -> None:
-    document = yaml.safe_load(scenario.read_text())
-    document["operations"][0]["remittance"]["deadline_timezone"] = "Asia/Almaty"
     almaty = tmp_path / "almaty.yaml"
-    almaty.write_text(yaml.safe_dump(document))
+    with editing(scenario, to=almaty) as document:
+        document["operations"][0]["remittance"]["deadline_timezone"] = "Asia/Almaty"
     out = tmp_path / "almaty.json"
     assert _statement(almaty, out) == 0
     statement = json.loads(out.read_text())["statement"]
@@ -199,13 +196,15 @@ def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["check-config", "--config", str(good)]) == 0
     assert "valid: 2 operations" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
-    bad.write_text(good.read_text().replace("rate: '0.25'", "rate: '1.25'"))
+    with editing(good, to=bad) as document:
+        document["operations"][1]["remittance"]["rate"] = "1.25"
     assert main(["check-config", "--config", str(bad)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"{bad}: operations[1].remittance.rate: must be between 0 and 1"
     )
     shared = tmp_path / "shared.yaml"
-    shared.write_text(good.read_text().replace(OTHER_ADDRESS, DEMO_ADDRESS))
+    with editing(good, to=shared) as document:
+        document["operations"][1]["reserve_addresses"] = [DEMO_ADDRESS]
     assert main(["check-config", "--config", str(shared)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"{shared}: operations[1].reserve_addresses[0]: reserve address {DEMO_ADDRESS} is also "
@@ -531,7 +530,8 @@ def test_check_config_refuses_a_file_that_rewrites_an_issued_closed_period(
     assert main(["check-config", "--config", str(scenario)]) == 0
     capsys.readouterr()
     moved = tmp_path / "moved.yaml"
-    moved.write_text(scenario.read_text().replace(DEMO_ADDRESS, NEW_ADDRESS))
+    with editing(scenario, to=moved) as document:
+        document["operations"][0]["reserve_addresses"] = [NEW_ADDRESS]
     assert main(["check-config", "--config", str(moved)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"{moved}: operations[0].reserve_addresses[0]: configuration rewrites issued closed "
@@ -540,13 +540,9 @@ def test_check_config_refuses_a_file_that_rewrites_an_issued_closed_period(
     )
     # The right way: the old address moved to retired_addresses keeps its payments counting.
     retired = tmp_path / "retired.yaml"
-    retired.write_text(
-        moved.read_text().replace(
-            "  reserve_addresses:\n  - " + NEW_ADDRESS,
-            f"  reserve_addresses:\n  - {NEW_ADDRESS}\n  retired_addresses:\n"
-            f"  - address: {DEMO_ADDRESS}\n    until: '2026-12-01'",
-        )
-    )
+    with editing(moved, to=retired) as document:
+        retiring = [{"address": DEMO_ADDRESS, "until": "2026-12-01"}]
+        document["operations"][0]["retired_addresses"] = retiring
     assert "retired_addresses" in retired.read_text()
     assert main(["check-config", "--config", str(retired)]) == 0
 

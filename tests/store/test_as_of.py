@@ -184,7 +184,8 @@ def test_an_edit_of_past_terms_never_changes_a_statement_as_of_before_it(tmp_pat
 
     asyncio.run(record(config, OBSERVED_AT))
     path = tmp_path / "config.yaml"
-    path.write_text(path.read_text().replace("rate: '0.10'", "rate: '0.20'", 1))
+    with editing(path) as document:
+        document["operations"][0]["remittance"]["rate"] = "0.20"
     edited = load_config(path)  # the rate of every period, October's included, is now 20 %
     asyncio.run(record(edited, LATER))
     assert asyncio.run(due(edited, AS_OF)) == 300_001  # as known on 12 November: 10 %
@@ -400,7 +401,8 @@ def test_a_restatement_lists_the_revised_hash_rates_and_terms(
             )
 
     asyncio.run(revise())
-    path.write_text(path.read_text().replace("rate: '0.10'", "rate: '0.12'", 1))
+    with editing(path) as document:
+        document["operations"][0]["remittance"]["rate"] = "0.12"
     edited = load_config(path)
     asyncio.run(record(edited, LATER))
     december = datetime(2026, 12, 12, tzinfo=UTC)

@@ -4,15 +4,18 @@ A test names only what it is about and takes the rest from here::
 
     build_config(operation("op", pools=[pool("a"), pool("b")]), reserve={"gap_limit": 3})
 
-:func:`operation`, :func:`pool` and :func:`site` give entries of the raw YAML document (plain
-dicts a test may still edit); :func:`raw_config` puts them in a document with any other
-sections; :func:`build_config` parses it as ``load_config`` would; :func:`editing` changes a
-config file already written, as an operator edits it between two runs. A test whose config is the
-point of the test (a refused field, a deliberately odd document) keeps it written out.
+:func:`operation`, :func:`pool` and :func:`site` give entries of the raw YAML document (plain dicts
+a test may still edit), :func:`api_token` an entry of the ``api`` section's tokens;
+:func:`raw_config` puts them in a document with any other sections; :func:`build_config` parses it
+as ``load_config`` would, :func:`reserve_only` a config of the reserve and no operation;
+:func:`editing` changes a config file already written, as an operator edits it between two runs (or
+writes the changed copy beside it). A test whose config is the point of the test (a refused field, a
+deliberately odd document) keeps it written out.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +67,14 @@ def site(
     } | fields
 
 
+def api_token(name: str, secret: str, *operations: str, role: str | None = None) -> dict[str, Any]:
+    """An entry of the ``api`` section's ``tokens``: ``name``, holding ``secret`` (stored as
+    its SHA-256), for ``operations`` or in ``role`` (``regulator``)."""
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    scope = {"role": role} if role is not None else {"operations": list(operations)}
+    return {"name": name, "sha256": digest} | scope
+
+
 def raw_config(*operations: dict[str, Any], **sections: Any) -> dict[str, Any]:
     """A config document of ``operations`` (one :func:`operation` when none) and ``sections``
     (``reserve={...}``, ``network={...}``, ``database=url`` …)."""
@@ -75,10 +86,19 @@ def build_config(*operations: dict[str, Any], **sections: Any) -> Config:
     return parse_config(raw_config(*operations, **sections))
 
 
+def reserve_only(**reserve: Any) -> Config:
+    """A config of the reserve alone: the ``reserve`` section of these fields (``custody``,
+    ``intake``, ``time_zone`` …), no operation, and an Esplora to watch it by (a closed
+    loopback port: nothing is polled)."""
+    network = {"esplora_url": "http://127.0.0.1:1/api"}
+    return parse_config({"network": network, "reserve": reserve, "operations": []})
+
+
 @contextmanager
-def editing(path: Path) -> Iterator[dict[str, Any]]:
+def editing(path: Path, to: Path | None = None) -> Iterator[dict[str, Any]]:
     """The config file at ``path`` as a document for the ``with`` block to change, written
-    back when the block ends."""
+    back when the block ends, or to the file ``to`` (``path`` left as it was)."""
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     yield document
-    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    written = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    (path if to is None else to).write_text(written, "utf-8")

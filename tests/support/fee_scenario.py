@@ -18,14 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from collector.clock import FrozenClock
 from collector.config.sections import DatabaseConfig
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord, FeePaymentRecord, RollupDelta
 from tests.support.configs import editing
+from tests.support.scenario import database_url as database_of
 from tests.support.scenario import write_config
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -97,5 +96,5 @@ async def populate_fee(database_url: str) -> None:
 def fee_world(root: Path) -> Path:
     """The example's config file under ``root``, its store populated (:func:`populate_fee`)."""
     path = write_fee_config(root)
-    asyncio.run(populate_fee(str(yaml.safe_load(path.read_text())["database"])))
+    asyncio.run(populate_fee(database_of(path)))
     return path

@@ -9,7 +9,6 @@ The store observed all of it at 06:00 UTC on 11 November (:data:`OBSERVED_AT`).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,8 +28,16 @@ from collector.store.records import (
     PoolHashrateDayRecord,
     ReserveOutputRecord,
 )
-from remittance.signing import new_private_key, private_key_pem, public_key_of, public_key_pem
-from tests.support.configs import DEMO_ADDRESS, OTHER_ADDRESS
+from tests.support.configs import (
+    DEMO_ADDRESS,
+    OTHER_ADDRESS,
+    api_token,
+    operation,
+    pool,
+    raw_config,
+    site,
+)
+from tests.support.reserve_config import signing_key_file
 
 AS_OF = datetime(2026, 11, 12, tzinfo=UTC)
 OBSERVED_AT = datetime(2026, 11, 11, 6, tzinfo=UTC)  # when the collector stored all of it
@@ -54,10 +61,6 @@ def read_store(config_path: Path, read: Callable[[Store], Awaitable[Read]]) -> R
     return asyncio.run(run())
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 DEMO_TAX_IDENTITY = {"iin_bin": "123456789012", "licence_date": "2026-01-15"}
 """op-demo's IIN/BIN and licence date, as the pools' reports name it."""
 
@@ -74,55 +77,35 @@ def write_config(
     sections (``database=url``, ``reserve={...}`` …)."""
     key_file = root / "statement-key.pem"
     if not key_file.exists():
-        key = new_private_key()
-        key_file.write_bytes(private_key_pem(key))
-        key_file.chmod(0o600)
-        (root / "statement-key.pub.pem").write_bytes(public_key_pem(public_key_of(key)))
-    config: dict[str, Any] = {
-        "database": f"sqlite+aiosqlite:///{root}/reservewatch.db",
-        "http": {"listen": "127.0.0.1:9108"},
-        "network": {"esplora_url": "http://127.0.0.1:9/api"},
-        "statement": {"signing_key_file": str(key_file)},
-        "api": {
-            "tokens": [
-                {"name": "demo", "sha256": _digest(TOKENS["op-demo"]), "operations": ["op-demo"]},
-                {
-                    "name": "other",
-                    "sha256": _digest(TOKENS["op-other"]),
-                    "operations": ["op-other"],
-                },
-                {"name": "regulator", "sha256": _digest(TOKENS["regulator"]), "role": "regulator"},
-            ]
-        },
-        "operations": [
-            {
-                "id": "op-demo",
-                "name": "Demo Mining LLP",
-                "license": "DM-2026-001",
-                "remittance": {"rate": "0.10", "period": "monthly", "due_days": 10},
-                "reserve_addresses": [DEMO_ADDRESS],
-                "pools": [
-                    {"kind": "ocean", "account": "pool-a"},
-                    {"kind": "ocean", "account": "pool-b"},
-                ],
-                "sites": [
-                    {
-                        "id": "demo-a",
-                        "region": "pavlodar",
-                        "power_quota_w": 500_000,
-                        "efficiency_j_per_th": 20,
-                    }
-                ],
-            },
-            {
-                "id": "op-other",
-                "name": "Other Mining JSC",
-                "license": "DM-2026-002",
-                "remittance": {"rate": "0.25", "period": "monthly", "due_days": 10},
-                "reserve_addresses": [OTHER_ADDRESS],
-            },
-        ],
-    }
+        signing_key_file(root)
+    tokens = [
+        api_token("demo", TOKENS["op-demo"], "op-demo"),
+        api_token("other", TOKENS["op-other"], "op-other"),
+        api_token("regulator", TOKENS["regulator"], role="regulator"),
+    ]
+    monthly = {"period": "monthly", "due_days": 10}
+    config = raw_config(
+        operation(
+            "op-demo",
+            name="Demo Mining LLP",
+            license="DM-2026-001",
+            remittance={"rate": "0.10"} | monthly,
+            pools=[pool("pool-a"), pool("pool-b")],
+            sites=[site("demo-a", region="pavlodar", power_quota_w=500_000)],
+        ),
+        operation(
+            "op-other",
+            OTHER_ADDRESS,
+            name="Other Mining JSC",
+            license="DM-2026-002",
+            remittance={"rate": "0.25"} | monthly,
+        ),
+        database=f"sqlite+aiosqlite:///{root}/reservewatch.db",
+        http={"listen": "127.0.0.1:9108"},
+        network={"esplora_url": "http://127.0.0.1:9/api"},
+        statement={"signing_key_file": str(key_file)},
+        api={"tokens": tokens},
+    )
     config["operations"][0].update(demo or {})
     config["operations"][1].update(other or {})
     config.update(extra)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from collector.config.load import parse_config
 from collector.config.model import Config
 from collector.documents.public_page import transparency_html
 from collector.documents.reserve_report import transparency_document
@@ -20,6 +19,7 @@ from remittance.reserve_pdf import render_report_pdf
 from remittance.reserve_report import CaseInfo, ReportInputs, build_report
 from remittance.reserve_report_csv import render_report_csv
 from remittance.signing import new_private_key, report_sha256
+from tests.support.configs import reserve_only
 from tests.support.poppler import pdf_words
 
 FORFEITED = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
@@ -39,24 +39,18 @@ def _config() -> Config:
         return {"case": name, "authority": "ACA", "order_ref": "seizure", "addresses": [address],
                 "states": states}  # fmt: skip
 
-    return parse_config(
-        {
-            "network": {"esplora_url": "http://127.0.0.1:1/api"},
-            "reserve": {
-                "time_zone": "Asia/Almaty",
-                "intake": [
-                    case("KZ-1", FORFEITED, [
-                        {"state": "order_pending", "from": "2026-02-20"},
-                        {"state": "forfeited", "from": "2026-03-15", "order": "final 7/2026"},
-                    ]),
-                    case("KZ-2", RELEASED, [
-                        {"state": "released", "from": "2026-03-20", "order": "release 3/2026",
-                         "destination": VICTIM},
-                    ]),
-                ],
-            },
-            "operations": [],
-        }
+    return reserve_only(
+        time_zone="Asia/Almaty",
+        intake=[
+            case("KZ-1", FORFEITED, [
+                {"state": "order_pending", "from": "2026-02-20"},
+                {"state": "forfeited", "from": "2026-03-15", "order": "final 7/2026"},
+            ]),
+            case("KZ-2", RELEASED, [
+                {"state": "released", "from": "2026-03-20", "order": "release 3/2026",
+                 "destination": VICTIM},
+            ]),
+        ],
     )  # fmt: skip
 
 

@@ -11,13 +11,13 @@ from embit import ec
 
 from collector.accounts.reserve import WalletProof
 from collector.commands.proofs import SignatureVerdict, check_signature
-from collector.config.load import parse_config
 from collector.documents.reserve_report import page_files, proof_doc, transparency_document
 from remittance.periods import parse_report_period
 from remittance.proofs import ProofStatus, RegisteredProof, proof_message
 from remittance.reserve import HOLDINGS_AT_RULE, RULE, Coin
 from remittance.reserve_report import ReportInputs, build_report
 from simulator.bip322_sign import address_of, sign_simple
+from tests.support.configs import reserve_only
 
 VAULT = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
 STRANGER = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
@@ -30,13 +30,7 @@ def tx(n: int) -> str:
 
 
 def test_the_page_and_the_report_give_the_same_holdings_with_an_outflow_pending() -> None:
-    config = parse_config(
-        {
-            "network": {"esplora_url": "http://127.0.0.1:1/api"},
-            "reserve": {"custody": [{"name": "vault", "addresses": [VAULT]}]},
-            "operations": [],
-        }
-    )
+    config = reserve_only(custody=[{"name": "vault", "addresses": [VAULT]}])
     coins = [
         Coin(tx(1), 0, 250_000_000, "custody", "vault", VAULT, "confirmed", 100, T0),
         # In the mempool at the instant: 0.1 BTC out, the rest back, a 1,000 sat fee.
@@ -79,18 +73,11 @@ BLOCK = "00" * 12 + "ab" * 20
 
 
 def test_the_page_publishes_each_proof_whole_in_three_languages() -> None:
-    config = parse_config(
-        {
-            "network": {"esplora_url": "http://127.0.0.1:1/api"},
-            "reserve": {
-                "time_zone": "Asia/Almaty",
-                "custody": [{"name": "cold-vault-1", "addresses": [SIGNED]}],
-                "intake": [{"case": "KZ-1", "addresses": [CASE], "authority": "AFM",
-                            "order_ref": "2-1/2026"}],
-            },
-            "operations": [],
-        }
-    )  # fmt: skip
+    config = reserve_only(
+        time_zone="Asia/Almaty",
+        custody=[{"name": "cold-vault-1", "addresses": [SIGNED]}],
+        intake=[{"case": "KZ-1", "addresses": [CASE], "authority": "AFM", "order_ref": "2-1/2026"}],
+    )
     message = proof_message(SIGNED, BLOCK)
     registered = datetime(2026, 10, 5, 9, 30, 15, 123_456, tzinfo=UTC)
     proof = RegisteredProof(

@@ -11,10 +11,8 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from collector.accounts.inputs import read_inputs
 from collector.accounts.pool_reports import pool_reconciliations_as_of
@@ -28,6 +26,7 @@ from collector.store.database import open_engine
 from collector.store.queries import Store, open_store
 from collector.store.records import ReserveOutputRecord
 from remittance.pool_reports import MonthReadings
+from tests.support.configs import editing
 from tests.support.scenario import DEMO_TAX_IDENTITY, OTHER_ADDRESS, populate, write_config
 
 HEADER = (
@@ -137,10 +136,9 @@ def test_pool_reports_as_of_before_the_payout_wallet_was_declared_reads_it_unwat
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The payout wallets are terms: ``pool-reports --as-of`` reads those recorded by then."""
-    document: dict[str, Any] = yaml.safe_load(config.read_text())
-    del document["operations"][0]["payout_wallets"]
     before = tmp_path / "before.yaml"
-    before.write_text(yaml.safe_dump(document, sort_keys=False))
+    with editing(config, to=before) as document:
+        del document["operations"][0]["payout_wallets"]
     report = tmp_path / "ocean-report.csv"
     report.write_text(EXAMPLE)
     assert main(["import", "pool-report", str(report), "--config", str(before)]) == 0
