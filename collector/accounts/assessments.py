@@ -36,7 +36,7 @@ from collector.config.model import Config
 from collector.store.queries import Store
 from remittance.account import Obligations
 from remittance.ledger import Assessment
-from remittance.periods import period_containing
+from remittance.periods import PeriodKind, period_containing
 
 Assessments = dict[str, dict[str, tuple[Assessment, ...]]]
 """operation → period label → its assessments (the first at its deadline or first input)."""
@@ -89,7 +89,7 @@ class Assessor:
         # period) -> the instants its inputs were observed
         self._instants: dict[str | None, dict[date | None, set[datetime]]] = {}
         self._dues: dict[tuple[str, datetime], dict[str, int] | None] = {}
-        self._labels: dict[tuple[str, date], str] = {}
+        self._labels: dict[tuple[PeriodKind, date], str] = {}
 
     async def read(
         self,
@@ -113,30 +113,31 @@ class Assessor:
         wanted: dict[tuple[str, str], tuple[datetime, ...]] = {}
         network = self._instants.get(None, {})
         network_latest = max((max(seen) for seen in network.values() if seen), default=None)
+        # The network's days by period, once per kind of period (every operation shares them).
+        network_periods: dict[PeriodKind, dict[str, set[datetime]]] = {}
         current: dict[tuple[str, datetime], dict[str, int]] = {}
         for op_id, account in accounts.items():
             periods = _periods_past_deadline(account, instant)
             if not periods:
                 continue
-            kind = str(account.terms.period)
+            kind = account.terms.period
             own = self._instants.get(op_id, {})
             terms_edits = own.get(None, set())
             first_seen: dict[str, datetime] = {}
             later: dict[str, set[datetime]] = {label: set() for label in periods}
-            for days, is_own in ((own, True), (network, False)):
-                for day, seen in days.items():
-                    if day is None:
-                        continue
-                    label = self._labels.get((kind, day))
-                    if label is None:
-                        label = period_containing(account.terms.period, day).label
-                        self._labels[kind, day] = label
-                    if label not in periods:
-                        continue
-                    if is_own:  # the operation's own inputs: when first known
-                        earliest = min(seen)
-                        first_seen[label] = min(first_seen.get(label, earliest), earliest)
+            for day, seen in own.items():  # the operation's own inputs: when first known
+                if day is None:
+                    continue
+                label = self._label(kind, day)
+                if label in periods:
+                    earliest = min(seen)
+                    first_seen[label] = min(first_seen.get(label, earliest), earliest)
                     later[label] |= seen
+            by_period = network_periods.get(kind)
+            if by_period is None:
+                by_period = network_periods[kind] = self._by_period(kind, network)
+            for label, seen in later.items():
+                seen.update(by_period.get(label, ()))
             # After the last observation of anything the operation's dues depend on, the
             # store knew then what it knows now: its dues then are the account's own.
             latest = max(
@@ -177,6 +178,23 @@ class Assessor:
             ):
                 result.setdefault(op_id, {})[label] = tuple(assessments)
         return result
+
+    def _label(self, kind: PeriodKind, day: date) -> str:
+        """The label of the period of ``kind`` holding ``day`` (cached)."""
+        label = self._labels.get((kind, day))
+        if label is None:
+            label = self._labels[kind, day] = period_containing(kind, day).label
+        return label
+
+    def _by_period(
+        self, kind: PeriodKind, days: Mapping[date | None, set[datetime]]
+    ) -> dict[str, set[datetime]]:
+        """The instants of ``days`` by the period of ``kind`` holding each day."""
+        by_period: dict[str, set[datetime]] = {}
+        for day, seen in days.items():
+            if day is not None:
+                by_period.setdefault(self._label(kind, day), set()).update(seen)
+        return by_period
 
     async def _read_dues(
         self,
