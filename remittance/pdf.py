@@ -38,7 +38,7 @@ from remittance.fee_pdf import fee_story
 from remittance.i18n import Wording, wording
 from remittance.journal import journal_notes
 from remittance.money import SAT_PER_BTC
-from remittance.pool_report_statement import section_story
+from remittance.pool_report_pdf import section_story
 from remittance.sale_pdf import sale_story
 from remittance.signing import (
     PDF_DIGEST_LABEL,

@@ -11,13 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, cast
-from xml.sax.saxutils import escape
-
-from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle, StyleSheet1
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
-from reportlab.platypus.flowables import Flowable
 
 from remittance.errors import StatementFormatError
 from remittance.i18n import Wording
@@ -29,8 +22,6 @@ from remittance.pool_reports import (
     Reconciliation,
     reconciliation_to_dict,
 )
-
-_CELL = ParagraphStyle("pool-report-cell", fontName="DejaVuSans", fontSize=7, leading=8.5)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
@@ -112,39 +103,6 @@ def section_csv_rows(months: Sequence[Reconciliation]) -> list[list[object]]:
              m.readings.api_sat, chain, legs]
         )  # fmt: skip
     return rows
-
-
-def section_story(
-    months: Sequence[Reconciliation], words: Wording, styles: StyleSheet1
-) -> list[Flowable]:
-    """A heading, a table of the months, and a line per finding."""
-    _ = words.text
-    story: list[Flowable] = [
-        Paragraph(escape(_("Pools' reports to the tax authority, reconciled")), styles["Heading3"])
-    ]
-    data = [[_("Pool"), _("Month"), _("Report, sat"), _("Pool's API, sat"), _("Chain, sat")]]
-    for m in months:
-        chain = m.readings.chain_sat
-        data.append(
-            [m.pool, f"{m.month:%Y-%m}", words.sat(m.readings.report_sat),
-             words.sat(m.readings.api_sat),
-             _("not observable") if chain is None else words.sat(chain)]
-        )  # fmt: skip
-    cells = [[Paragraph(escape(text), _CELL) for text in row] for row in data]
-    table = Table(cells, colWidths=[w * mm for w in (30, 20, 40, 40, 40)], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-            ]
-        )
-    )
-    story += [table, Spacer(1, 2 * mm)]
-    story += [
-        Paragraph(escape(finding_text(f, words)), styles["Normal"]) for f in findings_list(months)
-    ]
-    return story
 
 
 def findings_list(reconciled: Iterable[Reconciliation]) -> list[dict[str, object]]:

@@ -5,7 +5,6 @@ evidence and the shortfall; then the operation's shortfall over every period."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import StyleSheet1
@@ -14,7 +13,7 @@ from reportlab.platypus.flowables import Flowable
 
 from remittance.i18n import Wording
 from remittance.mandatory_sale import PeriodSale
-from remittance.sale_statement import SaleSection
+from remittance.sale_statement import SaleSection, percents_text, totals_text
 
 
 def sale_story(section: SaleSection, words: Wording, styles: StyleSheet1) -> list[Flowable]:
@@ -37,24 +36,6 @@ def sale_story(section: SaleSection, words: Wording, styles: StyleSheet1) -> lis
         )
     )
     return story
-
-
-def totals_text(words: Wording, shortfall_sat: int, overdue_sat: int) -> str:
-    """The operation's shortfall over every period and the rule, in ``words``' language (the
-    statement's PDF and the portal's page say it alike)."""
-    return words.text(
-        "Short over every period: {shortfall} sat, of which past the deadline {overdue} sat. "
-        "A period's share is each day's mined satoshis times that day's percent, summed and "
-        "rounded half up to a whole satoshi once; the percents and the deadline are the "
-        "operation's terms (unconfirmed in law).",
-        shortfall=words.sat(shortfall_sat),
-        overdue=words.sat(overdue_sat),
-    )
-
-
-def percents_text(words: Wording, percents: tuple[Decimal, ...]) -> str:
-    """A period's percents in force, in order: ``50 % / 75 %``."""
-    return " / ".join(words.percent(p / Decimal(100)) for p in percents)
 
 
 def _period_text(period: PeriodSale, words: Wording) -> str:

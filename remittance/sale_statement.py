@@ -16,6 +16,7 @@ from typing import Any
 
 from remittance.errors import StatementFormatError
 from remittance.fee_statement import json_integer
+from remittance.i18n import Wording
 from remittance.mandatory_sale import PeriodSale
 
 
@@ -121,3 +122,21 @@ def sale_csv_rows(section: SaleSection) -> list[list[object]]:
              p.shortfall_sat, p.deadline.isoformat(), str(p.overdue).lower(), " ".join(p.sales)]
         )  # fmt: skip
     return rows
+
+
+def totals_text(words: Wording, shortfall_sat: int, overdue_sat: int) -> str:
+    """The operation's shortfall over every period and the rule, in ``words``' language (the
+    statement's PDF and the portal's page say it alike)."""
+    return words.text(
+        "Short over every period: {shortfall} sat, of which past the deadline {overdue} sat. "
+        "A period's share is each day's mined satoshis times that day's percent, summed and "
+        "rounded half up to a whole satoshi once; the percents and the deadline are the "
+        "operation's terms (unconfirmed in law).",
+        shortfall=words.sat(shortfall_sat),
+        overdue=words.sat(overdue_sat),
+    )
+
+
+def percents_text(words: Wording, percents: tuple[Decimal, ...]) -> str:
+    """A period's percents in force, in order: ``50 % / 75 %``."""
+    return " / ".join(words.percent(p / Decimal(100)) for p in percents)

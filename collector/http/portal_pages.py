@@ -23,7 +23,7 @@ from collector.http.portal_view import OperationView
 from remittance.i18n import Wording
 from remittance.pool_report_statement import LEG_WORDS
 from remittance.pool_reports import Reconciliation
-from remittance.sale_pdf import percents_text, totals_text
+from remittance.sale_statement import percents_text, totals_text
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 """Each language named in itself, in the order the language links show them."""
