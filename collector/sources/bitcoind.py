@@ -101,7 +101,7 @@ from collector.sources.bitcoind_rpc import (
     with_wallet,
 )
 from collector.sources.http import HttpSource
-from collector.sources.network import BlockFollower, NetworkStatus, Walk
+from collector.sources.network import BlockFollower, Walk
 from collector.sources.network_days import HashrateSummary, ParsedBlock, is_hash
 from collector.sources.reserve import (
     Recheck,
@@ -140,7 +140,6 @@ class BitcoindNetworkJob(BlockFollower):
         rpc: the node (any endpoint; no wallet needed).
         store: where blocks, days and the tip are saved.
         clock: dates the backfill window and the tip's ``observed_at``.
-        status: the in-memory values exposed as metrics.
         max_requests: the most HTTP requests (a batch is one) one poll makes.
         since: the window reaches back to this day when it is earlier than
             ``backfill_days`` ago (``run --once --since``).
@@ -155,13 +154,10 @@ class BitcoindNetworkJob(BlockFollower):
         store: Store,
         clock: Clock,
         *,
-        status: NetworkStatus | None = None,
         max_requests: int = 120,
         since: date | None = None,
     ) -> None:
-        super().__init__(
-            config, store, clock, status=status, max_requests=max_requests, since=since
-        )
+        super().__init__(config, store, clock, max_requests=max_requests, since=since)
         self._rpc = rpc
         self.target = rpc.host
 

@@ -31,6 +31,8 @@ from collector.sources.bitcoind_rpc import (
 )
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network_days import difficulty_hashrate_hs
+from collector.sources.poller import Poller
+from collector.sources.published import Published
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
@@ -335,9 +337,9 @@ async def test_a_reorg_to_a_lower_tip_replaces_blocks_and_day_totals(rig: Rig) -
     await job.poll()
     old_tip = rig.chain.tip.height
     rig.chain.reorg(3, new_blocks=2)
-    await job.poll()
+    seen = await job.poll()
     await _assert_store_matches_chain(rig, date(2025, 3, 2))
-    assert job.status.tip_height == old_tip - 1
+    assert seen.tip_height == old_tip - 1
 
 
 async def test_a_deep_reorg_beyond_one_page_is_followed(rig: Rig) -> None:
@@ -363,8 +365,9 @@ async def test_truncated_json_keeps_what_was_stored(rig: Rig) -> None:
 
 async def test_network_metrics_come_from_getmininginfo(rig: Rig) -> None:
     job = rig.network_job()
-    registry, _ = build_registry([job.status])
-    await job.poll()
+    poller = Poller([job], rig.clock)
+    registry, _ = build_registry([Published(poller, network=job.target)])
+    assert await poller.run_once() == {job.target: "ok"}
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert registry.get_sample_value("reservewatch_network_difficulty") == 1.4e14
     hashrate = registry.get_sample_value("reservewatch_network_hashrate_hashes_per_second")
@@ -566,9 +569,9 @@ async def test_build_chain_jobs_uses_bitcoind_when_only_it_is_configured(rig: Ri
         ("network", rig.url.removeprefix("http://")),
         ("chain", rig.url.removeprefix("http://") + "/reserve-wallet"),
     ]
-    for job in jobs:
-        await job.poll()
-    registry, _ = build_registry([metrics.network])
+    poller = Poller(jobs, rig.clock)
+    assert set((await poller.run_once()).values()) == {"ok"}
+    registry, _ = build_registry([Published(poller, network=jobs[0].target)])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert [o.amount_sat for o in (await rig.outputs()).values()] == [5_000]
 

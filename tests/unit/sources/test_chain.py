@@ -25,6 +25,8 @@ from collector.metrics.reserve import ReserveMetrics
 from collector.sources.backends import ChainMetrics, build_chain_jobs
 from collector.sources.chain import ReserveJob, parse_tx, reserve_outputs
 from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.poller import Poller
+from collector.sources.published import Published
 from collector.sources.reserve import ReserveWatched
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -432,11 +434,11 @@ async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) 
         ("chain", "127.0.0.1:" + rig.url.split(":")[2].split("/")[0] + "/reserve-addresses"),
     ]
     assert isinstance(metrics, ChainMetrics)
-    for job in jobs:
-        await job.poll()
+    poller = Poller(jobs, rig.clock)
+    assert set((await poller.run_once()).values()) == {"ok"}
     figures = await reserve_figures(rig.store, _config(rig.url))  # the accounts' pass
     reserve = ReserveMetrics(metrics.reserve, holding(reserve=figures))
-    registry, _ = build_registry([metrics.network, reserve])
+    registry, _ = build_registry([Published(poller, network=jobs[0].target), reserve])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert (
         registry.get_sample_value("reservewatch_reserve_received_btc_total", {"operation": "beta"})
