@@ -28,6 +28,7 @@ from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
 from collector.config.model import Config
+from collector.config.wallets import wallet_book
 from collector.errors import StoreError
 from collector.http.api import AccountsApi
 from collector.http.portal import Portal
@@ -119,7 +120,7 @@ class Collector:
         pool_jobs = build_pool_jobs(
             config, self.store, self.session, self.counters, clock, since=self._since
         )
-        chain_jobs, chain_metrics = build_chain_jobs(
+        chain_jobs = build_chain_jobs(
             config,
             self.store,
             self.session,
@@ -155,6 +156,7 @@ class Collector:
             self.poller,
             pools=(job.target for job in pool_jobs),
             network=self.network.target,
+            reserve=self._reserve_target,
             price=ticker_jobs[0].target if ticker_jobs else None,
             stored_statuses=stored_statuses,
             stored_prices=stored_prices,
@@ -175,7 +177,12 @@ class Collector:
             self.counters,
             self.poller,
             published,
-            ReserveMetrics(chain_metrics.reserve, self.accounts),
+            ReserveMetrics(
+                published.reserve,
+                self.accounts,
+                operation_ids=(op.id for op in config.operations),
+                holders=(wallet.holder for wallet in wallet_book(config).wallets),
+            ),
             MiningFeeMetrics(self.accounts),
             PoolReportMetrics(self.accounts),
             MandatorySaleMetrics(self.accounts),

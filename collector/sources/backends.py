@@ -22,24 +22,14 @@ from collector.sources.chain import ReserveJob
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network import NetworkJob, NetworkSeen
 from collector.sources.poller import PollJob
-from collector.sources.reserve import ReserveStatus, ReserveWatched
+from collector.sources.reserve import ReserveWatched
 from collector.store.queries import Store
-
-
-@dataclass(frozen=True, slots=True)
-class ChainMetrics:
-    """What the reserve job establishes on the side (its families: collector.metrics.reserve,
-    with the accounts'); the network's are read from what its job publishes
-    (:class:`~collector.sources.published.Published`)."""
-
-    reserve: ReserveStatus
 
 
 @dataclass(frozen=True, slots=True)
 class _Jobs:
     network: PollJob[NetworkSeen]
     reserve: PollJob[ReserveWatched]
-    reserve_status: ReserveStatus
 
 
 def _esplora(  # noqa: PLR0917 - one backend's parts, as the table calls them
@@ -54,7 +44,7 @@ def _esplora(  # noqa: PLR0917 - one backend's parts, as the table calls them
         raise ConfigError(["network: set esplora_url or bitcoind"])
     network = NetworkJob(config.network, network_http, store, clock, since=since)
     reserve = ReserveJob(config, chain_http, store, clock)
-    return _Jobs(network, reserve, reserve.status)
+    return _Jobs(network, reserve)
 
 
 def _bitcoind(  # noqa: PLR0917 - one backend's parts, as the table calls them
@@ -66,7 +56,7 @@ def _bitcoind(  # noqa: PLR0917 - one backend's parts, as the table calls them
     since: date | None,
 ) -> _Jobs:
     network, reserve = bitcoind_jobs(config, store, network_http, chain_http, clock, since=since)
-    return _Jobs(network, reserve, reserve.status)
+    return _Jobs(network, reserve)
 
 
 Backend = Callable[[Config, Store, HttpSource, HttpSource, Clock, date | None], _Jobs]
@@ -85,9 +75,8 @@ def build_chain_jobs(
     *,
     requests_per_second: float = 10,
     since: date | None = None,
-) -> tuple[list[PollJob[object]], ChainMetrics]:
-    """The network and reserve-address jobs, sharing one rate limit to the host, and the
-    metric source exposing what the reserve job establishes on the side.
+) -> list[PollJob[object]]:
+    """The network and reserve-address jobs, sharing one rate limit to the host.
 
     They read ``network.bitcoind`` (JSON-RPC, :mod:`collector.sources.bitcoind`) when it is
     configured and ``network.esplora_url`` is not written in the file (or is null), else
@@ -99,7 +88,7 @@ def build_chain_jobs(
     chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
     backend = BACKENDS["bitcoind" if uses_bitcoind(config.network) else "esplora"]
     jobs = backend(config, store, network_http, chain_http, clock, since)
-    return [jobs.network, jobs.reserve], ChainMetrics(jobs.reserve_status)
+    return [jobs.network, jobs.reserve]
 
 
 def uses_bitcoind(network: NetworkConfig) -> bool:

@@ -105,7 +105,6 @@ from collector.sources.network import BlockFollower, Walk
 from collector.sources.network_days import HashrateSummary, ParsedBlock, is_hash
 from collector.sources.reserve import (
     Recheck,
-    ReserveStatus,
     ReserveWatched,
     outputs_changed,
     recent_unseen,
@@ -220,7 +219,6 @@ class BitcoindReserveJob:
         rpc: the wallet endpoint (``.../wallet/<name>``).
         store: where outputs are saved and read back.
         clock: kept for symmetry with other jobs.
-        status: the in-memory values exposed as metrics.
     """
 
     source = "chain"
@@ -232,7 +230,6 @@ class BitcoindReserveJob:
         store: Store,
         clock: Clock,
         *,
-        status: ReserveStatus | None = None,
         book: WalletBook | None = None,
     ) -> None:
         self._rpc = rpc
@@ -240,9 +237,6 @@ class BitcoindReserveJob:
         self._store = store
         self._clock = clock
         self._book = book or wallet_book(config)
-        self.status = status or ReserveStatus.for_book(
-            (op.id for op in config.operations), self._book
-        )
         self.interval_s = config.reserve.poll_interval_s
         self.target = f"{rpc.host}/reserve-wallet"
         self._verified = False
@@ -286,7 +280,7 @@ class BitcoindReserveJob:
         rechecked = await self._recheck(stored, seen, tip)
         stored_new = rechecked or outputs_changed(stored, seen)
         self._since = lastblock
-        watched = self.status.publish(tip, self._book, stored_new=stored_new)
+        watched = ReserveWatched.of(tip, self._book, stored_new=stored_new)
         if problems:
             raise SourceBadResponse(
                 f"{len(problems)} wallet entries refused: {problems[0]}"

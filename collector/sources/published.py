@@ -8,6 +8,9 @@ start. No job keeps figures on the side for the metrics; nothing here does I/O.
   does not know counted since start (0 for every account with a status);
 * the network's tip, hash rate and difficulty its job last published
   (:class:`~collector.sources.network.NetworkSeen`; ``None`` before its first poll);
+* what the reserve watcher last published (:class:`~collector.sources.reserve.ReserveWatched`:
+  the tip it watched to, the addresses it watches, the unparseable outputs; ``None`` before
+  its first poll);
 * the latest prices and rates: the store's at start, with the price the ticker job last
   published (:class:`~remittance.valuation.Price`).
 """
@@ -21,6 +24,7 @@ from collector.sources.network import NetworkSeen
 from collector.sources.poller import Poller
 from collector.sources.pool_jobs import PoolAccountPolled
 from collector.sources.prices import LatestPrices
+from collector.sources.reserve import ReserveWatched
 from collector.store.records import PoolStatusRecord
 from remittance.valuation import Price
 
@@ -44,6 +48,7 @@ class Published:
         poller: keeps what each job published.
         pools: the pool jobs' targets.
         network: the network job's target (``None``: none polled).
+        reserve: the reserve watcher's target (``None``: none polled).
         price: the ticker job's target (``None`` when prices are not configured).
         stored_statuses: each pool account's last status the store held at start.
         stored_prices: the latest prices and rates the store held at start.
@@ -55,6 +60,7 @@ class Published:
         *,
         pools: Iterable[str] = (),
         network: str | None = None,
+        reserve: str | None = None,
         price: str | None = None,
         stored_statuses: Iterable[PoolStatusRecord] = (),
         stored_prices: LatestPrices = LatestPrices(),  # noqa: B008 - a frozen value
@@ -62,6 +68,7 @@ class Published:
         self._poller = poller
         self._pools = tuple(pools)
         self._network = network
+        self._reserve = reserve
         self._price = price
         stored: dict[PoolKey, PoolStatusRecord] = {}
         for status in stored_statuses:
@@ -93,6 +100,13 @@ class Published:
         if self._network is None:
             return None
         seen = self._poller.latest(self._network, NetworkSeen)
+        return None if seen is None else seen.value
+
+    def reserve(self) -> ReserveWatched | None:
+        """What the reserve watcher last published (``None`` before its first poll)."""
+        if self._reserve is None:
+            return None
+        seen = self._poller.latest(self._reserve, ReserveWatched)
         return None if seen is None else seen.value
 
     def latest_prices(self) -> LatestPrices:
