@@ -28,6 +28,7 @@ from collector.accounts.service import AccountsService
 from collector.accounts.terms import terms_documents
 from collector.clock import Clock, SystemClock
 from collector.config.model import Config
+from collector.config.wallets import wallet_book
 from collector.errors import StoreError
 from collector.http.api import AccountsApi
 from collector.http.portal import Portal
@@ -43,7 +44,7 @@ from collector.metrics.service import store_families
 from collector.sources.backfill import Backfill, BackfillResult, ProgressLine
 from collector.sources.http import RequestCounters
 from collector.sources.network import BlockFollower, NetworkSeen
-from collector.sources.poller import Poller
+from collector.sources.poller import Poller, PollJob
 from collector.sources.reserve import ReserveWatched
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -96,11 +97,11 @@ class Collector:
         from collector.sources.backends import build_chain_jobs  # noqa: PLC0415
         from collector.sources.official_price import build_official_price_jobs  # noqa: PLC0415
         from collector.sources.pool_jobs import (  # noqa: PLC0415
-            PoolMetrics,
             build_pool_jobs,
             restore_last_success,
         )
-        from collector.sources.prices import build_price_jobs  # noqa: PLC0415
+        from collector.sources.prices import ReserveValue, build_price_jobs  # noqa: PLC0415
+        from collector.sources.published import Published  # noqa: PLC0415
         from collector.telemetry.service import TelemetryService  # noqa: PLC0415
 
         config, clock = self.config, self.clock
@@ -115,18 +116,11 @@ class Collector:
             aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, raise_for_status=False)
         )
         self.counters = RequestCounters()
-        pool_metrics = PoolMetrics()
-        await pool_metrics.load(self.store)
+        stored_statuses = await self.store.pool_statuses()
         pool_jobs = build_pool_jobs(
-            config,
-            self.store,
-            self.session,
-            self.counters,
-            clock,
-            since=self._since,
-            metrics=pool_metrics,
+            config, self.store, self.session, self.counters, clock, since=self._since
         )
-        chain_jobs, chain_metrics = build_chain_jobs(
+        chain_jobs = build_chain_jobs(
             config,
             self.store,
             self.session,
@@ -144,19 +138,29 @@ class Collector:
                 return None  # until the watcher has polled since start, as its gauges
             return figures.holdings.total_sat
 
-        price_jobs, valuation = await build_price_jobs(
-            config, self.store, self.session, self.counters, clock, holdings_sat=held_sat
-        )
-        price_jobs += build_official_price_jobs(
+        ticker_jobs, stored_prices = await build_price_jobs(
             config, self.store, self.session, self.counters, clock
         )
+        price_jobs: list[PollJob[object]] = [
+            *ticker_jobs,
+            *build_official_price_jobs(config, self.store, self.session, self.counters, clock),
+        ]
         self.poller = Poller([*chain_jobs, *pool_jobs, *price_jobs], clock)
         self._reserve_target = chain_jobs[1].target  # the reserve watcher's
         # Which operation each job feeds (None: every operation).
         self._feeds: dict[str, str | None] = {job.target: None for job in chain_jobs}
         self._feeds |= {job.target: None for job in price_jobs}
         self._feeds |= {job.target: job.operation_id for job in pool_jobs}
-        restore_last_success(self.poller, pool_metrics)
+        restore_last_success(self.poller, stored_statuses)
+        published = Published(
+            self.poller,
+            pools=(job.target for job in pool_jobs),
+            network=self.network.target,
+            reserve=self._reserve_target,
+            price=ticker_jobs[0].target if ticker_jobs else None,
+            stored_statuses=stored_statuses,
+            stored_prices=stored_prices,
+        )
         self.telemetry = (
             TelemetryService(config, self.store, clock) if self._with_telemetry else None
         )
@@ -172,14 +176,17 @@ class Collector:
             self.store_health,
             self.counters,
             self.poller,
-            pool_metrics,
-            chain_metrics.network,
-            ReserveMetrics(chain_metrics.reserve, self.accounts),
+            published,
+            ReserveMetrics(
+                published.reserve,
+                self.accounts,
+                operation_ids=(op.id for op in config.operations),
+                holders=(wallet.holder for wallet in wallet_book(config).wallets),
+            ),
             MiningFeeMetrics(self.accounts),
             PoolReportMetrics(self.accounts),
             MandatorySaleMetrics(self.accounts),
-            valuation.prices,
-            valuation.value,
+            ReserveValue(held_sat, published.latest_prices),
             self.accounts,
             reports,
             self.rewrites,

@@ -1,5 +1,6 @@
-"""The reserve's families, in one table: what the watcher watches (its job's status) and the
-reserve's figures of the accounts' last snapshot, in the order they have always been exposed.
+"""The reserve's families, in one table: what the watcher watches (what its job last
+published) and the reserve's figures of the accounts' last snapshot, in the order they have
+always been exposed.
 
 Labels are bounded: ``operation`` and ``holder`` take only configured operation, case and
 custody names (and, for source unattributed, the empty holder of coins never seen arriving);
@@ -9,14 +10,14 @@ fixed values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 from collector.accounts.reserve import ReserveFigures, proven_holders
 from collector.accounts.snapshot import SnapshotHolder
 from collector.bitcoin.wallets import ROLES
 from collector.metrics.contract import SPECS, Metric, family
-from collector.sources.reserve import ReserveStatus
+from collector.sources.reserve import ReserveWatched
 from remittance.cases import CASE_STATES, HELD_APART
 from remittance.money import sat_to_btc
 from remittance.reserve import UNAPPROVED_REASONS, UNKNOWN_HOLDER
@@ -24,8 +25,10 @@ from remittance.reserve_patterns import DESTINATION_AGES, EXPOSURE_REASONS
 
 
 class ReserveMetrics:
-    """A :class:`~collector.metrics.MetricSource`: what the watcher watches (``status``) and
-    the reserve figures of ``accounts``' last snapshot (none before a pass computed them)."""
+    """A :class:`~collector.metrics.MetricSource`: what the watcher watches (``watched``, what
+    its job last published, ``None`` before its first poll) and the reserve figures of
+    ``accounts``' last snapshot (none before a pass computed them), for the configured
+    ``operation_ids`` and wallet ``holders``."""
 
     NAMES: Final = tuple(
         name
@@ -34,32 +37,42 @@ class ReserveMetrics:
         and not name.startswith("reservewatch_reserve_value_")
     )
 
-    def __init__(self, status: ReserveStatus, accounts: SnapshotHolder) -> None:
-        self._status = status
+    def __init__(
+        self,
+        watched: Callable[[], ReserveWatched | None],
+        accounts: SnapshotHolder,
+        *,
+        operation_ids: Iterable[str],
+        holders: Iterable[str],
+    ) -> None:
+        self._watched = watched
         self._accounts = accounts
+        self._operation_ids = tuple(operation_ids)
+        self._holders = frozenset(holders)
 
     def metric_families(self) -> Iterator[Metric]:
-        status = self._status
+        watched = self._watched()
         unparseable = family("reservewatch_reserve_unparseable_outputs")
-        unparseable.add_metric(["bad_address"], float(len(status.bad_address_outputs)))
+        bad_address = 0 if watched is None else watched.unparseable_outputs
+        unparseable.add_metric(["bad_address"], float(bad_address))
         yield unparseable
-        if status.tip_height is None:
+        if watched is None:
             return  # the watcher has established nothing since start: absent, not zero
         snapshot = self._accounts.snapshot
         figures = None if snapshot is None else snapshot.reserve
         if figures is not None:
             received = family("reservewatch_reserve_received_btc_total")
-            for operation_id in status.operation_ids:
+            for operation_id in self._operation_ids:
                 sat = figures.received_sat.get(operation_id, 0)
                 received.add_metric([operation_id], sat_to_btc(sat))
             yield received
-        watched = family("reservewatch_reserve_addresses_watched")
+        addresses = family("reservewatch_reserve_addresses_watched")
         for role in ROLES:
-            watched.add_metric([role], float(status.watched.get(role, 0)))
-        yield watched
+            addresses.add_metric([role], float(watched.watched.get(role, 0)))
+        yield addresses
         if figures is None:
             return
-        yield from _figures(figures, status.holders)
+        yield from _figures(figures, self._holders)
 
 
 def _figures(figures: ReserveFigures, holders: frozenset[str]) -> Iterator[Metric]:

@@ -1,6 +1,7 @@
-"""The sources' families, from what their jobs hold (no I/O at scrape time): HTTP requests,
-each target's health and poll durations, the pools' last good statuses, the network, the
-prices and the reserve's value."""
+"""The sources' families, from what their jobs published (no I/O at scrape time): HTTP
+requests, each target's health and poll durations (the poller's), the pools' last good
+statuses, the network and the prices (:class:`~collector.sources.published.Published`) and
+the reserve's value."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from typing import Final
 
 from collector.metrics.contract import Metric, family, histogram
 from collector.sources.http import RequestCounters
-from collector.sources.network import NetworkStatus
 from collector.sources.poller import POLL_DURATION_BUCKETS_S, Poller
-from collector.sources.pool_jobs import PoolMetrics
-from collector.sources.prices import LatestPrices, ReserveValue
+from collector.sources.prices import ReserveValue
+from collector.sources.published import Published
 
 VALUE_FAMILIES: Final = {
     "USD": "reservewatch_reserve_value_usd",
@@ -48,10 +48,13 @@ def poller_families(poller: Poller) -> Iterator[Metric]:
     yield durations
 
 
-def pool_families(pools: PoolMetrics) -> Iterator[Metric]:
+def published_families(published: Published) -> Iterator[Metric]:
+    """The pools' last statuses and unknown rows, then the network's last values (each absent,
+    not 0, while unknown)."""
+    pools = published.pools()
     hashrate = family("reservewatch_pool_hashrate_hashes_per_second")
     workers = family("reservewatch_pool_workers")
-    for (operation, kind, account), status in sorted(pools.by_account().items()):
+    for (operation, kind, account), status in sorted(pools.statuses.items()):
         pool = f"{kind}/{account}"
         hashrate.add_metric([operation, pool, "current"], status.hashrate_hs)
         hashrate.add_metric([operation, pool, "24h"], status.hashrate_24h_hs)
@@ -60,29 +63,25 @@ def pool_families(pools: PoolMetrics) -> Iterator[Metric]:
     yield hashrate
     yield workers
     unknown = family("reservewatch_pool_unknown_rows")
-    for (operation, pool), rows in sorted(pools.unknown_rows().items()):
+    for (operation, pool), rows in sorted(pools.unknown_rows.items()):
         unknown.add_metric([operation, pool], rows)
     yield unknown
-
-
-def network_families(network: NetworkStatus) -> Iterator[Metric]:
+    network = published.network()
+    if network is None:
+        return
     if network.hashrate_hs is not None:
         yield family("reservewatch_network_hashrate_hashes_per_second", network.hashrate_hs)
     if network.difficulty is not None:
         yield family("reservewatch_network_difficulty", network.difficulty)
-    if network.tip_height is not None:
-        yield family("reservewatch_network_tip_height", network.tip_height)
-
-
-def price_families(prices: LatestPrices) -> Iterator[Metric]:
-    """The latest dollar price per BTC (absent, not 0, while unknown)."""
-    usd = prices.latest("USD")
-    if usd is not None:
-        yield family("reservewatch_price_btc_usd", float(usd.per_btc))
+    yield family("reservewatch_network_tip_height", network.tip_height)
 
 
 def value_families(value: ReserveValue) -> Iterator[Metric]:
-    """The reserve's holdings valued in each currency that has a price (absent, not 0, while
-    unknown)."""
-    for currency, amount in value.values().items():
+    """The latest dollar price per BTC, then the reserve's holdings valued in each currency
+    that has a price (each absent, not 0, while unknown)."""
+    prices = value.prices()
+    usd = prices.latest("USD")
+    if usd is not None:
+        yield family("reservewatch_price_btc_usd", float(usd.per_btc))
+    for currency, amount in value.values(prices).items():
         yield family(VALUE_FAMILIES[currency], float(amount))

@@ -19,19 +19,16 @@ from collector.accounts.service import AccountsService
 from collector.metrics.accounts import AccountsMetrics, rewrite_families
 from collector.metrics.contract import SPECS, Metric
 from collector.metrics.sources import (
-    network_families,
     poller_families,
-    pool_families,
-    price_families,
+    published_families,
     request_families,
     value_families,
 )
 from collector.metrics.telemetry import TelemetryMetrics
 from collector.sources.http import RequestCounters
-from collector.sources.network import NetworkStatus
 from collector.sources.poller import Poller
-from collector.sources.pool_jobs import PoolMetrics
-from collector.sources.prices import LatestPrices, ReserveValue
+from collector.sources.prices import ReserveValue
+from collector.sources.published import Published
 from collector.telemetry.service import TelemetryService
 
 
@@ -77,17 +74,20 @@ TABLE: Final = (
         poller_families,
     ),
     Row(
-        PoolMetrics,
+        Published,
         (
             "reservewatch_pool_hashrate_hashes_per_second",
             "reservewatch_pool_workers",
             "reservewatch_pool_unknown_rows",
+            *_starting("reservewatch_network_"),
         ),
-        pool_families,
+        published_families,
     ),
-    Row(NetworkStatus, _starting("reservewatch_network_"), network_families),
-    Row(LatestPrices, ("reservewatch_price_btc_usd",), price_families),
-    Row(ReserveValue, _starting("reservewatch_reserve_value_"), value_families),
+    Row(
+        ReserveValue,
+        ("reservewatch_price_btc_usd", *_starting("reservewatch_reserve_value_")),
+        value_families,
+    ),
     Row(
         AccountsService,
         (

@@ -1,6 +1,6 @@
 """Which backend reads the chain, from a table: Esplora (a mempool/electrs REST API) or the
 regulator's own bitcoind (JSON-RPC). Each gives a network job (blocks, daily figures) and a
-reserve job (outputs paying the reserve addresses) with the same status objects.
+reserve job (outputs paying the reserve addresses) publishing the same snapshots.
 """
 
 from __future__ import annotations
@@ -20,27 +20,16 @@ from collector.errors import ConfigError
 from collector.sources.bitcoind import bitcoind_jobs
 from collector.sources.chain import ReserveJob
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.network import NetworkJob, NetworkSeen, NetworkStatus
+from collector.sources.network import NetworkJob, NetworkSeen
 from collector.sources.poller import PollJob
-from collector.sources.reserve import ReserveStatus, ReserveWatched
+from collector.sources.reserve import ReserveWatched
 from collector.store.queries import Store
-
-
-@dataclass(frozen=True, slots=True)
-class ChainMetrics:
-    """What the network and reserve jobs establish (their families: collector.metrics.sources
-    for the network's, collector.metrics.reserve for the reserve's, with the accounts')."""
-
-    network: NetworkStatus
-    reserve: ReserveStatus
 
 
 @dataclass(frozen=True, slots=True)
 class _Jobs:
     network: PollJob[NetworkSeen]
     reserve: PollJob[ReserveWatched]
-    network_status: NetworkStatus
-    reserve_status: ReserveStatus
 
 
 def _esplora(  # noqa: PLR0917 - one backend's parts, as the table calls them
@@ -55,7 +44,7 @@ def _esplora(  # noqa: PLR0917 - one backend's parts, as the table calls them
         raise ConfigError(["network: set esplora_url or bitcoind"])
     network = NetworkJob(config.network, network_http, store, clock, since=since)
     reserve = ReserveJob(config, chain_http, store, clock)
-    return _Jobs(network, reserve, network.status, reserve.status)
+    return _Jobs(network, reserve)
 
 
 def _bitcoind(  # noqa: PLR0917 - one backend's parts, as the table calls them
@@ -67,7 +56,7 @@ def _bitcoind(  # noqa: PLR0917 - one backend's parts, as the table calls them
     since: date | None,
 ) -> _Jobs:
     network, reserve = bitcoind_jobs(config, store, network_http, chain_http, clock, since=since)
-    return _Jobs(network, reserve, network.status, reserve.status)
+    return _Jobs(network, reserve)
 
 
 Backend = Callable[[Config, Store, HttpSource, HttpSource, Clock, date | None], _Jobs]
@@ -86,9 +75,8 @@ def build_chain_jobs(
     *,
     requests_per_second: float = 10,
     since: date | None = None,
-) -> tuple[list[PollJob[object]], ChainMetrics]:
-    """The network and reserve-address jobs, sharing one rate limit to the host, and the
-    metric source exposing what they establish.
+) -> list[PollJob[object]]:
+    """The network and reserve-address jobs, sharing one rate limit to the host.
 
     They read ``network.bitcoind`` (JSON-RPC, :mod:`collector.sources.bitcoind`) when it is
     configured and ``network.esplora_url`` is not written in the file (or is null), else
@@ -100,7 +88,7 @@ def build_chain_jobs(
     chain_http = HttpSource(session, source="chain", counters=counters, rate=limiter)
     backend = BACKENDS["bitcoind" if uses_bitcoind(config.network) else "esplora"]
     jobs = backend(config, store, network_http, chain_http, clock, since)
-    return [jobs.network, jobs.reserve], ChainMetrics(jobs.network_status, jobs.reserve_status)
+    return [jobs.network, jobs.reserve]
 
 
 def uses_bitcoind(network: NetworkConfig) -> bool:

@@ -101,11 +101,10 @@ from collector.sources.bitcoind_rpc import (
     with_wallet,
 )
 from collector.sources.http import HttpSource
-from collector.sources.network import BlockFollower, NetworkStatus, Walk
+from collector.sources.network import BlockFollower, Walk
 from collector.sources.network_days import HashrateSummary, ParsedBlock, is_hash
 from collector.sources.reserve import (
     Recheck,
-    ReserveStatus,
     ReserveWatched,
     outputs_changed,
     recent_unseen,
@@ -140,7 +139,6 @@ class BitcoindNetworkJob(BlockFollower):
         rpc: the node (any endpoint; no wallet needed).
         store: where blocks, days and the tip are saved.
         clock: dates the backfill window and the tip's ``observed_at``.
-        status: the in-memory values exposed as metrics.
         max_requests: the most HTTP requests (a batch is one) one poll makes.
         since: the window reaches back to this day when it is earlier than
             ``backfill_days`` ago (``run --once --since``).
@@ -155,13 +153,10 @@ class BitcoindNetworkJob(BlockFollower):
         store: Store,
         clock: Clock,
         *,
-        status: NetworkStatus | None = None,
         max_requests: int = 120,
         since: date | None = None,
     ) -> None:
-        super().__init__(
-            config, store, clock, status=status, max_requests=max_requests, since=since
-        )
+        super().__init__(config, store, clock, max_requests=max_requests, since=since)
         self._rpc = rpc
         self.target = rpc.host
 
@@ -224,7 +219,6 @@ class BitcoindReserveJob:
         rpc: the wallet endpoint (``.../wallet/<name>``).
         store: where outputs are saved and read back.
         clock: kept for symmetry with other jobs.
-        status: the in-memory values exposed as metrics.
     """
 
     source = "chain"
@@ -236,7 +230,6 @@ class BitcoindReserveJob:
         store: Store,
         clock: Clock,
         *,
-        status: ReserveStatus | None = None,
         book: WalletBook | None = None,
     ) -> None:
         self._rpc = rpc
@@ -244,9 +237,6 @@ class BitcoindReserveJob:
         self._store = store
         self._clock = clock
         self._book = book or wallet_book(config)
-        self.status = status or ReserveStatus.for_book(
-            (op.id for op in config.operations), self._book
-        )
         self.interval_s = config.reserve.poll_interval_s
         self.target = f"{rpc.host}/reserve-wallet"
         self._verified = False
@@ -290,7 +280,7 @@ class BitcoindReserveJob:
         rechecked = await self._recheck(stored, seen, tip)
         stored_new = rechecked or outputs_changed(stored, seen)
         self._since = lastblock
-        watched = self.status.publish(tip, self._book, stored_new=stored_new)
+        watched = ReserveWatched.of(tip, self._book, stored_new=stored_new)
         if problems:
             raise SourceBadResponse(
                 f"{len(problems)} wallet entries refused: {problems[0]}"

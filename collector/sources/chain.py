@@ -53,7 +53,6 @@ from collector.sources.http import HttpSource
 from collector.sources.network_days import is_hash, parse_tip_height, timestamp_utc
 from collector.sources.reserve import (
     Recheck,
-    ReserveStatus,
     ReserveWatched,
     outputs_changed,
     recent_unseen,
@@ -264,7 +263,6 @@ class ReserveJob:
         http: the ``chain`` source's :class:`HttpSource`.
         store: where outputs are saved and read back.
         clock: kept for symmetry with other jobs (the store dates ``last_seen``).
-        status: the in-memory values exposed as metrics.
         max_pages_per_address: a walk reading more pages than this fails (a bound on one poll).
         max_destination_pages: pages of an outflow destination's history read at most.
     """
@@ -278,7 +276,6 @@ class ReserveJob:
         store: Store,
         clock: Clock,
         *,
-        status: ReserveStatus | None = None,
         book: WalletBook | None = None,
         max_pages_per_address: int = 400,
         max_destination_pages: int = 8,
@@ -295,9 +292,8 @@ class ReserveJob:
         self._book = book or wallet_book(config)
         self._chain = config.network.chain
         self._learned = False  # the book has not yet seen the stored outputs
-        self.status = status or ReserveStatus.for_book(
-            (op.id for op in config.operations), self._book
-        )
+        # outputs the source gave an "address" that is none on the chain, each counted once
+        self._bad_address_outputs: set[tuple[str, int]] = set()
         self.interval_s = config.reserve.poll_interval_s
         host = config.network.esplora_url.split("://", 1)[-1].split("/", 1)[0]
         self.target = f"{host}/reserve-addresses"  # the network job's target is the bare host
@@ -342,7 +338,12 @@ class ReserveJob:
         await self._read_destinations()
         rechecked = await self._recheck(stored, seen, tip)
         stored_new = rechecked or outputs_changed(stored, seen)
-        watched = self.status.publish(tip, self._book, stored_new=stored_new)
+        watched = ReserveWatched.of(
+            tip,
+            self._book,
+            stored_new=stored_new,
+            unparseable_outputs=len(self._bad_address_outputs),
+        )
         if problems:
             raise SourceBadResponse(
                 f"{len(problems)} address(es) not read: {problems[0]}"
@@ -430,9 +431,9 @@ class ReserveJob:
 
     def _count_bad_addresses(self, tx: ParsedTx) -> None:
         for vout, text in tx.bad_addresses:
-            if (tx.txid, vout) in self.status.bad_address_outputs:
+            if (tx.txid, vout) in self._bad_address_outputs:
                 continue
-            self.status.bad_address_outputs.add((tx.txid, vout))
+            self._bad_address_outputs.add((tx.txid, vout))
             log.warning(
                 "reserve: tx %s vout %d: %r is no address on the %s chain; "
                 "the output is kept without an address",

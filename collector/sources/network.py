@@ -31,7 +31,9 @@ the API has one for the day; otherwise derived from the day's mean block difficu
 a block of a later day is stored and no height between the day's first block's parent and that
 block is missing.
 
-Exposes (last good values; their age is ``time() - reservewatch_source_last_success_...``)::
+Each poll returns what it published, a :class:`NetworkSeen` the poller keeps; the metrics
+show the last one (last good values; their age is ``time() -
+reservewatch_source_last_success_...``)::
 
     reservewatch_network_hashrate_hashes_per_second 6.4e+20
     reservewatch_network_difficulty 8.3e+13
@@ -76,15 +78,6 @@ ESPLORA_PAGE: Final = 10
 
 
 # -- the job -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class NetworkStatus:
-    """Last good network values (shown at scrape time: collector.metrics.sources)."""
-
-    hashrate_hs: float | None = None
-    difficulty: float | None = None
-    tip_height: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +154,15 @@ class BlockFollower:
         store: Store,
         clock: Clock,
         *,
-        status: NetworkStatus | None,
         max_requests: int,
         since: date | None = None,
     ) -> None:
         self._config = config
         self._store = store
         self._clock = clock
-        self.status = status or NetworkStatus()
+        # The network's current hash rate and difficulty, the last good (None until known).
+        self._hashrate_hs: float | None = None
+        self._current_difficulty: float | None = None
         self._max_requests = max_requests
         self._since = since
         self.requests_made = 0  # since start, every poll's
@@ -339,19 +333,17 @@ class BlockFollower:
             await self._store.replace_blocks_from(chain)
 
     def _publish(self, tip: int, summary: HashrateSummary | None, walk: Walk) -> NetworkSeen:
-        status = self.status
-        status.tip_height = tip
         if summary is not None:
-            status.hashrate_hs = summary.current_hashrate_hs
-            status.difficulty = summary.current_difficulty
+            self._hashrate_hs = summary.current_hashrate_hs
+            self._current_difficulty = summary.current_difficulty
         elif tip in self._difficulty:
-            status.difficulty = self._difficulty[tip]
-            status.hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
+            self._current_difficulty = self._difficulty[tip]
+            self._hashrate_hs = difficulty_hashrate_hs(self._difficulty[tip])
         latest = self._days[max(self._days)] if self._days else None
         return NetworkSeen(
             tip,
-            status.hashrate_hs,
-            status.difficulty,
+            self._hashrate_hs,
+            self._current_difficulty,
             latest.day if latest is not None else None,
             latest.hashrate_hs if latest is not None else None,
             len(walk.fetched),
@@ -375,7 +367,6 @@ class NetworkJob(BlockFollower):
         http: the ``network`` source's :class:`HttpSource`.
         store: where blocks, days and the tip are saved.
         clock: dates the backfill window and the tip's ``observed_at``.
-        status: the in-memory values exposed as metrics (shared with the exposition).
         max_requests: the most requests one poll makes (bounds a backfill's poll).
         since: the window reaches back to this day when it is earlier than
             ``backfill_days`` ago (``run --once --since``).
@@ -388,15 +379,12 @@ class NetworkJob(BlockFollower):
         store: Store,
         clock: Clock,
         *,
-        status: NetworkStatus | None = None,
         max_requests: int = 120,
         since: date | None = None,
     ) -> None:
         if not config.esplora_url:
             raise ValueError("NetworkJob needs network.esplora_url")
-        super().__init__(
-            config, store, clock, status=status, max_requests=max_requests, since=since
-        )
+        super().__init__(config, store, clock, max_requests=max_requests, since=since)
         self._base = config.esplora_url.rstrip("/")
         self._http = http
         self.target = config.esplora_url.split("://", 1)[-1].split("/", 1)[0]

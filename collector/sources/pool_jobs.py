@@ -3,7 +3,7 @@
 :func:`build_pool_jobs` turns every pool account of every operation into a :class:`PoolJob` for
 the :class:`~collector.sources.poller.Poller`. Each poll:
 
-1. reads the account's snapshot and saves it (``Store.save_pool_status``) and shows it;
+1. reads the account's snapshot and saves it (``Store.save_pool_status``);
 2. reads daily credits and hash rates: on first contact (nothing stored for the account) or
    when ``since`` is given, back to ``since`` or ``backfill_days`` ago (a backfill from
    ``since`` skipping the days stored before the last ``revision_days``), split into ranges
@@ -18,9 +18,11 @@ the :class:`~collector.sources.poller.Poller`. Each poll:
    account's stored hash-rate samples over the day (time-weighted, with its coverage; see
    :mod:`remittance.hashrate`) and stores it with ``source="samples"``.
 
-A failed poll changes nothing shown: :class:`PoolMetrics` keeps the last good values (loaded
-from the store at start), and their age is ``time() -
-reservewatch_source_last_success_timestamp_seconds``. :class:`PoolMetrics` exposes::
+Each poll returns what it published, a :class:`PoolAccountPolled` the poller keeps. A failed
+poll changes nothing shown: the metrics show each account's last status published (the
+store's at start, :class:`~collector.sources.published.Published`), whose age is ``time() -
+reservewatch_source_last_success_timestamp_seconds``; :mod:`collector.metrics.sources`
+exposes::
 
     reservewatch_pool_hashrate_hashes_per_second{operation="o",pool="ocean/a",window="current"} 1e17
     reservewatch_pool_hashrate_hashes_per_second{operation="o",pool="ocean/a",window="24h"} 1e17
@@ -45,6 +47,7 @@ from collector.clock import Clock
 from collector.config.base import resolve_secret
 from collector.config.model import Config
 from collector.config.sections import OperationConfig, PoolAccountConfig
+from collector.errors import SourceError
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.poller import Poller
 from collector.sources.pools import normalise as n
@@ -69,48 +72,15 @@ RATE_LIMITS: Final[Mapping[str, tuple[float, float]]] = {
 }  # kind: (requests, per seconds), per host; each adapter's descriptor says where it is from
 
 
-class PoolMetrics:
-    """Last good status per pool account (shown at scrape time: collector.metrics.sources);
-    loaded from the store at start."""
-
-    def __init__(self) -> None:
-        self._statuses: dict[tuple[str, str, str], PoolStatusRecord] = {}
-        self._unknown: dict[tuple[str, str], int] = {}
-
-    def count_unknown(self, operation_id: str, pool: str, rows: int) -> None:
-        """``rows`` more rows of a kind the adapter does not know, from this account."""
-        key = (operation_id, pool)
-        self._unknown[key] = self._unknown.get(key, 0) + rows
-
-    async def load(self, store: Store) -> None:
-        for status in await store.pool_statuses():
-            self.update(status)
-
-    def update(self, status: PoolStatusRecord) -> None:
-        # Counters start at 0 for every account known (Prometheus' advice for known labels).
-        self._unknown.setdefault((status.operation_id, f"{status.pool_kind}/{status.account}"), 0)
-        key = (status.operation_id, status.pool_kind, status.account)
-        known = self._statuses.get(key)
-        if known is None or status.observed_at >= known.observed_at:
-            self._statuses[key] = status
-
-    def statuses(self) -> list[PoolStatusRecord]:
-        return list(self._statuses.values())
-
-    def by_account(self) -> dict[tuple[str, str, str], PoolStatusRecord]:
-        """(operation, pool kind, account) -> its last good status."""
-        return dict(self._statuses)
-
-    def unknown_rows(self) -> dict[tuple[str, str], int]:
-        """(operation, ``kind/account``) -> rows of a kind its adapter does not know."""
-        return dict(self._unknown)
-
-
 @dataclass(frozen=True, slots=True)
 class PoolAccountPolled:
     """What one poll of a pool account published: its status as observed (hash rates,
     workers, ``observed_at``), the days read (``start <= day < end``) and what was stored
-    from them, and how many rows of a kind its adapter does not know were new."""
+    from them, how many rows of a kind its adapter does not know were new, and how many the
+    job has counted since start (``reservewatch_pool_unknown_rows_total``).
+
+    A poll that failed reading the days after it stored the status publishes the status
+    with no days (``start == end``), so what is shown is the last status read."""
 
     status: PoolStatusRecord
     start: date
@@ -118,6 +88,7 @@ class PoolAccountPolled:
     earnings: tuple[EarningRecord, ...]
     hashrate_days: tuple[PoolHashrateDayRecord, ...]
     unknown_rows: int
+    unknown_rows_total: int
 
 
 @dataclass
@@ -128,11 +99,11 @@ class PoolJob:
     account: PoolAccountConfig
     adapter: PoolAdapter
     store: Store
-    metrics: PoolMetrics
     clock: Clock
     since: date | None = None
     _earnings_known: bool = field(default=False, init=False)
     _unknown_seen: set[tuple[date | None, str, int | None]] = field(default_factory=set, init=False)
+    _unknown_total: int = field(default=0, init=False)  # rows counted since start
     _final_day: date | None = field(default=None, init=False)  # its sample average is final
 
     @property
@@ -160,7 +131,17 @@ class PoolJob:
             observed_at=self.clock.now(),
         )
         await self.store.save_pool_status(status)
-        self.metrics.update(status)
+        try:
+            return await self._poll_days(status)
+        except SourceError as err:
+            today = status.observed_at.date()
+            err.with_published(
+                PoolAccountPolled(status, today, today, (), (), 0, self._unknown_total)
+            )
+            raise
+
+    async def _poll_days(self, status: PoolStatusRecord) -> PoolAccountPolled:
+        """The days of a poll whose status is stored: read, stored, averaged."""
         ranges = await self.earnings_ranges()
         start = ranges[0][0]
         first_contact = not self._earnings_known
@@ -187,7 +168,7 @@ class PoolJob:
         self._earnings_known = True
         self.since = None
         return PoolAccountPolled(
-            status, start, ranges[-1][1], earnings, hashrate_days, unknown_rows
+            status, start, ranges[-1][1], earnings, hashrate_days, unknown_rows, self._unknown_total
         )
 
     def _count_unknown(self, rows: Iterable[UnknownRow]) -> int:
@@ -207,7 +188,7 @@ class PoolJob:
                     row.day,
                     row.amount_sat,
                 )
-        self.metrics.count_unknown(self.operation_id, self.account.target, len(new))
+        self._unknown_total += len(new)
         return len(new)
 
     @property
@@ -344,7 +325,6 @@ def build_pool_jobs(
     clock: Clock,
     *,
     since: date | None = None,
-    metrics: PoolMetrics,
     rate_limits: Mapping[str, tuple[float, float]] = RATE_LIMITS,
     timeout_s: float = 20,
 ) -> list[PoolJob]:
@@ -370,13 +350,13 @@ def build_pool_jobs(
                     timeout_s=timeout_s,
                 )
             adapter = adapter_type(account, sources[key], _credentials(operation, account), clock)
-            jobs.append(PoolJob(operation.id, account, adapter, store, metrics, clock, since))
+            jobs.append(PoolJob(operation.id, account, adapter, store, clock, since))
     return jobs
 
 
-def restore_last_success(poller: Poller, metrics: PoolMetrics) -> None:
+def restore_last_success(poller: Poller, statuses: Iterable[PoolStatusRecord]) -> None:
     """After a restart, date each pool target's last success from its stored status."""
-    for status in metrics.statuses():
+    for status in statuses:
         target = f"{status.operation_id}/{status.pool_kind}/{status.account}"
         if target in poller.health():
             poller.seed_last_success(target, status.observed_at)

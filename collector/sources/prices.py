@@ -17,8 +17,9 @@ the result usable). Any error, a missing pair, or a price that is not a positive
 :class:`~collector.errors.SourceBadResponse`, counted ``bad_response`` under ``source="price"``.
 
 Each observed price is appended to the store with the instant it was observed
-(:meth:`~collector.store.queries.Store.record_prices`), and kept in :class:`LatestPrices`,
-beside the National Bank's official rates imported by ``reservewatch import rates``.
+(:meth:`~collector.store.queries.Store.record_prices`) and returned (the poller keeps it); the
+metrics read it beside the latest quotes the store held at start (:class:`LatestPrices`, the
+National Bank's official rates imported by ``reservewatch import rates`` among them).
 
 Exposes (floats only here, at the metrics edge; absent, not zero, while nothing is known)::
 
@@ -30,7 +31,7 @@ Exposes (floats only here, at the metrics edge; absent, not zero, while nothing 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -45,7 +46,6 @@ from collector.config.model import Config
 from collector.config.sections import PricesConfig
 from collector.errors import SourceBadResponse
 from collector.sources.http import HttpSource, RequestCounters
-from collector.sources.poller import PollJob
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
 from remittance.official_price import CMC_SOURCE
@@ -116,38 +116,38 @@ async def load_valuation_inputs(
     return valuation_inputs(quotes)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class LatestPrices:
-    """The latest price per (currency, source) and rate per (currency, source), in memory.
+    """The latest price per (currency, source) and rate per (currency, source) known: those
+    the store held at start (:func:`load_latest_prices`) and, once it has polled, the price
+    the ticker job last published (:meth:`with_price`). A value: nothing changes it."""
 
-    Exposes ``reservewatch_price_btc_usd`` once a USD price is known.
-    """
+    prices: Mapping[tuple[str, str], Price] = field(default_factory=dict)
+    rates: Mapping[tuple[str, str], ExchangeRate] = field(default_factory=dict)
 
-    prices: dict[tuple[str, str], Price] = field(default_factory=dict)
-    rates: dict[tuple[str, str], ExchangeRate] = field(default_factory=dict)
+    @classmethod
+    def from_quotes(cls, quotes: Iterable[PriceQuoteRecord]) -> LatestPrices:
+        """The latest of ``quotes`` per (currency, source), as the valuation reads them."""
+        found_prices, found_rates = valuation_inputs(quotes)
+        prices: dict[tuple[str, str], Price] = {}
+        rates: dict[tuple[str, str], ExchangeRate] = {}
+        for price in found_prices:
+            held = prices.get(key := (price.currency, price.source))
+            if held is None or price.instant >= held.instant:
+                prices[key] = price
+        for rate in found_rates:
+            held_rate = rates.get(rate_key := (rate.currency, rate.source))
+            if held_rate is None or rate.instant >= held_rate.instant:
+                rates[rate_key] = rate
+        return cls(prices, rates)
 
-    def add_price(self, price: Price) -> None:
+    def with_price(self, price: Price) -> LatestPrices:
+        """These prices and ``price``, unless one of its currency and source is newer."""
         key = (price.currency, price.source)
         held = self.prices.get(key)
-        if held is None or price.instant >= held.instant:
-            self.prices[key] = price
-
-    def add_rate(self, rate: ExchangeRate) -> None:
-        key = (rate.currency, rate.source)
-        held = self.rates.get(key)
-        if held is None or rate.instant >= held.instant:
-            self.rates[key] = rate
-
-    def add_quotes(self, quotes: Iterable[PriceQuoteRecord]) -> None:
-        prices, rates = valuation_inputs(quotes)
-        for price in prices:
-            self.add_price(price)
-        for rate in rates:
-            self.add_rate(rate)
-
-    async def load(self, store: Store, now: datetime) -> None:
-        """Take the latest quotes the store holds at ``now`` (at start, and after an import)."""
-        self.add_quotes(await store.latest_prices(now))
+        if held is not None and price.instant < held.instant:
+            return self
+        return LatestPrices({**self.prices, key: price}, self.rates)
 
     def latest(self, currency: Currency) -> Price | None:
         """The latest price per BTC in ``currency`` known (derived for KZT if fresher)."""
@@ -158,28 +158,36 @@ class LatestPrices:
         return price_at(self.prices.values(), currency, max(instants), rates=self.rates.values())
 
 
+async def load_latest_prices(store: Store, now: datetime) -> LatestPrices:
+    """The latest quotes the store holds at ``now`` (read at start)."""
+    return LatestPrices.from_quotes(await store.latest_prices(now))
+
+
+@dataclass(frozen=True, slots=True)
 class ReserveValue:
-    """``reservewatch_reserve_value_usd`` and ``_kzt``: the reserve's holdings at the latest
-    price (a :class:`~collector.metrics.MetricSource`; no I/O at scrape time).
+    """What ``reservewatch_price_btc_usd`` and ``reservewatch_reserve_value_usd`` and ``_kzt``
+    read (collector.metrics.sources; no I/O at scrape time): the reserve's holdings at the
+    latest prices.
 
     Args:
         holdings_sat: the reserve's holdings now, in satoshis, or ``None`` when unknown
-            (both gauges are then absent, not zero).
-        prices: the latest prices and rates (a gauge is absent while its currency has none).
+            (the value gauges are then absent, not zero).
+        prices: the latest prices and rates (a gauge is absent while its currency has none),
+            e.g. :meth:`collector.sources.published.Published.latest_prices`.
     """
 
-    def __init__(self, holdings_sat: Callable[[], int | None], prices: LatestPrices) -> None:
-        self._holdings_sat = holdings_sat
-        self._prices = prices
+    holdings_sat: Callable[[], int | None]
+    prices: Callable[[], LatestPrices]
 
-    def values(self) -> dict[Currency, Decimal]:
-        """The holdings' value in each currency that has a price (exact, to the cent)."""
-        sat = self._holdings_sat()
+    def values(self, prices: LatestPrices) -> dict[Currency, Decimal]:
+        """The holdings' value at ``prices`` in each currency that has a price (exact, to the
+        cent)."""
+        sat = self.holdings_sat()
         if sat is None:
             return {}
         found: dict[Currency, Decimal] = {}
         for currency in VALUED_IN:
-            price = self._prices.latest(currency)
+            price = prices.latest(currency)
             if price is not None:
                 found[currency] = value_of(sat, price)
         return found
@@ -200,7 +208,6 @@ class PriceJob:
         http: a :class:`HttpSource` counted under ``source="price"``.
         store: where each observed price is appended.
         clock: dates each observation.
-        latest: the in-memory prices the value gauges read (a new one if not given).
     """
 
     source = "price"
@@ -211,34 +218,21 @@ class PriceJob:
         http: HttpSource,
         store: Store,
         clock: Clock,
-        *,
-        latest: LatestPrices | None = None,
     ) -> None:
         self._url = config.ticker_url
         self._pair = _pair(config.ticker_url)
         self._http = http
         self._store = store
         self._clock = clock
-        self.latest = latest if latest is not None else LatestPrices()
         self.interval_s = config.poll_interval_s
         self.target = f"{urlsplit(config.ticker_url).netloc}/{self._pair}"
 
     async def poll(self) -> Price:
-        """Read, store and show the latest price; return it (the quote this poll published)."""
+        """Read and store the latest price; return it (the quote this poll published)."""
         per_btc = await self._http.get_json(self._url, check=parse_kraken_ticker)
         observed = self._clock.now()
         await self._store.record_prices([PriceQuoteRecord("BTC", "USD", SOURCE, observed, per_btc)])
-        price = Price(observed, "USD", per_btc, SOURCE)
-        self.latest.add_price(price)
-        return price
-
-
-@dataclass(frozen=True, slots=True)
-class ValuationMetrics:
-    """What the price gauge and the value gauges read (collector.metrics.sources)."""
-
-    prices: LatestPrices
-    value: ReserveValue
+        return Price(observed, "USD", per_btc, SOURCE)
 
 
 async def build_price_jobs(
@@ -247,17 +241,12 @@ async def build_price_jobs(
     session: aiohttp.ClientSession,
     counters: RequestCounters,
     clock: Clock,
-    *,
-    holdings_sat: Callable[[], int | None],
-) -> tuple[list[PollJob[object]], ValuationMetrics]:
-    """The ticker job (none when ``prices`` is not configured) and the metric source of the
-    price and the reserve's value, its latest prices and rates loaded from the store. After
-    ``import rates`` the running collector sees a new rate on its next start (or
-    ``await metrics.prices.load(store, clock.now())``)."""
-    latest = LatestPrices()
-    await latest.load(store, clock.now())
-    jobs: list[PollJob[object]] = []
+) -> tuple[list[PriceJob], LatestPrices]:
+    """The ticker job (none when ``prices`` is not configured) and the latest prices and rates
+    the store holds now. After ``import rates`` the running collector sees a new rate on its
+    next start."""
+    jobs: list[PriceJob] = []
     if config.prices is not None:
         http = HttpSource(session, source="price", counters=counters, rate=AsyncLimiter(1, 1))
-        jobs.append(PriceJob(config.prices, http, store, clock, latest=latest))
-    return jobs, ValuationMetrics(latest, ReserveValue(holdings_sat, latest))
+        jobs.append(PriceJob(config.prices, http, store, clock))
+    return jobs, await load_latest_prices(store, clock.now())

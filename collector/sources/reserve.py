@@ -1,7 +1,7 @@
 """What the reserve watcher establishes, whichever backend reads the chain: the outputs to
-ask about again (the re-org rule), its own status (the metrics') and what each poll returns
-(:class:`ReserveWatched`). The reserve's figures are computed in the accounts' pass from what
-the watcher stored (:mod:`collector.accounts.reserve`).
+ask about again (the re-org rule) and what each poll returns (:class:`ReserveWatched`, what
+the poller keeps and the metrics read). The reserve's figures are computed in the accounts'
+pass from what the watcher stored (:mod:`collector.accounts.reserve`).
 
 Both backends (:mod:`collector.sources.chain` for Esplora, :mod:`collector.sources.bitcoind`)
 build on these; neither imports the other.
@@ -38,41 +38,28 @@ def recent_unseen(
     return pending
 
 
-@dataclass(slots=True)
-class ReserveStatus:
-    """What the watcher itself established on its last poll: the tip it watched to, how many
-    addresses it watches per wallet role, and the outputs the source gave an "address" that
-    is none on the chain. The reserve's figures (holdings, received, proofs) are computed in
-    the accounts' pass from what it stored (:mod:`collector.accounts.reserve`)."""
-
-    operation_ids: tuple[str, ...]
-    tip_height: int | None = None
-    watched: dict[str, int] = field(default_factory=dict)  # addresses per wallet role
-    holders: frozenset[str] = frozenset()  # the configured holders (labels)
-    # outputs the source gave an "address" that is none on the chain, each counted once
-    bad_address_outputs: set[tuple[str, int]] = field(default_factory=set)
-
-    @classmethod
-    def for_book(cls, operation_ids: Iterable[str], book: WalletBook) -> ReserveStatus:
-        return cls(tuple(operation_ids), holders=frozenset(w.holder for w in book.wallets))
-
-    def publish(self, tip_height: int, book: WalletBook, *, stored_new: bool) -> ReserveWatched:
-        """Show what a poll watched to (the metrics read this status) and return it."""
-        self.watched = book.watched_by_role()
-        self.tip_height = tip_height
-        return ReserveWatched(tip_height, MappingProxyType(dict(self.watched)), stored_new)
-
-
 @dataclass(frozen=True, slots=True)
 class ReserveWatched:
     """What one poll of the reserve watcher published: the tip it watched to, how many
-    addresses it watches per wallet role, and whether it stored something new (an output, a
+    addresses it watches per wallet role, whether it stored something new (an output, a
     spend, a status): what the accounts' pass is asked at once to compute the reserve's
-    figures again for (the custody alarm's latency)."""
+    figures again for (the custody alarm's latency), and how many outputs the source gave an
+    "address" that is none on the chain since start (the metrics read these, with the
+    accounts' figures)."""
 
     tip_height: int
     watched: Mapping[str, int]  # addresses per wallet role
     stored_new: bool
+    # outputs the source gave an "address" that is none on the chain, counted since start
+    unparseable_outputs: int = 0
+
+    @classmethod
+    def of(
+        cls, tip_height: int, book: WalletBook, *, stored_new: bool, unparseable_outputs: int = 0
+    ) -> ReserveWatched:
+        """What a poll that watched ``book``'s addresses to ``tip_height`` publishes."""
+        watched = MappingProxyType(book.watched_by_role())
+        return cls(tip_height, watched, stored_new, unparseable_outputs)
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from collector.config.load import load_config
 from collector.config.sections import DatabaseConfig
 from collector.metrics import build_registry
 from collector.metrics.reserve import ReserveMetrics
-from collector.sources.reserve import ReserveStatus
+from collector.sources.reserve import ReserveWatched
 from collector.store.database import open_engine
 from collector.store.queries import Store
 from collector.store.records import ChainTipRecord, ReserveOutputRecord, ReserveSpendRecord
@@ -314,10 +314,16 @@ async def _outflow_metric(config_path: Path) -> dict[str, float]:
     """reservewatch_reserve_outflow_btc_total by destination, from the reserve's figures."""
     async with _store(config_path) as store:
         figures = await reserve_figures(store, load_config(config_path))
-    status = ReserveStatus(("op-demo", "op-other"), tip_height=950_999)
+    watched = ReserveWatched(950_999, {}, stored_new=True)
+    metrics = ReserveMetrics(
+        lambda: watched,
+        holding(reserve=figures),
+        operation_ids=("op-demo", "op-other"),
+        holders=(),
+    )
     return {
         sample.labels["destination"]: sample.value
-        for metric in ReserveMetrics(status, holding(reserve=figures)).metric_families()
+        for metric in metrics.metric_families()
         for sample in metric.samples
         if sample.name == "reservewatch_reserve_outflow_btc_total"
     }

@@ -58,6 +58,7 @@ class DemoWorld:
     history: DemoHistory
     config_path: Path
     env: Mapping[str, str]
+    pools: FakePoolServer
 
 
 async def _sell(path: Path, clock: FrozenClock, history: DemoHistory, now: datetime) -> None:
@@ -99,7 +100,7 @@ async def demo_world(
         path = root / "config.yaml"
         path.write_text(yaml.safe_dump(config))
         await _sell(path, clock, history, now)
-        yield DemoWorld(now, clock, chain, history, path, env)
+        yield DemoWorld(now, clock, chain, history, path, env, pools)
     finally:
         await pools.close()
         await runner.cleanup()

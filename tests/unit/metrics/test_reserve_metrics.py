@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from collector.accounts.reserve import ReserveFigures, WalletProof
 from collector.metrics.reserve import ReserveMetrics
-from collector.sources.reserve import ReserveStatus
+from collector.sources.reserve import ReserveWatched
 from remittance.cases import CASE_STATES, Standing
 from remittance.proofs import ProofStatus, RegisteredProof, proof_message
 from remittance.reserve import Holdings
@@ -21,9 +21,13 @@ EXPIRY = REGISTERED + timedelta(days=90)
 
 
 def _samples(figures: ReserveFigures) -> dict[tuple[str, tuple[str, ...]], float]:
-    status = ReserveStatus(("op",), tip_height=900_000,
-                           holders=frozenset({"op", "KZ-1", "cold-vault-1"}))  # fmt: skip
-    metrics = ReserveMetrics(status, holding(reserve=figures))
+    watched = ReserveWatched(900_000, {}, stored_new=True)
+    metrics = ReserveMetrics(
+        lambda: watched,
+        holding(reserve=figures),
+        operation_ids=("op",),
+        holders=("op", "KZ-1", "cold-vault-1"),
+    )
     return {
         (sample.name, tuple(sample.labels.values())): sample.value
         for family in metrics.metric_families()

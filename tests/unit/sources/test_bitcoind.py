@@ -19,7 +19,7 @@ from collector.config.model import Config
 from collector.config.sections import BitcoindConfig, DatabaseConfig, NetworkConfig
 from collector.errors import SourceBadResponse, SourceServerError, SourceUnauthorized
 from collector.metrics import build_registry
-from collector.sources.backends import ChainMetrics, build_chain_jobs, uses_bitcoind
+from collector.sources.backends import build_chain_jobs, uses_bitcoind
 from collector.sources.bitcoind import BitcoindNetworkJob, BitcoindReserveJob
 from collector.sources.bitcoind_rpc import (
     RPC_PAGE,
@@ -31,6 +31,8 @@ from collector.sources.bitcoind_rpc import (
 )
 from collector.sources.http import HttpSource, RequestCounters
 from collector.sources.network_days import difficulty_hashrate_hs
+from collector.sources.poller import Poller
+from collector.sources.published import Published
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import BlockRecord, ReserveOutputRecord
@@ -105,7 +107,7 @@ class Rig:
 
     def watched(self, config: Config) -> Watched:
         job = BitcoindReserveJob(config, self.rpc("chain", wallet=True), self.store, self.clock)
-        return Watched(job, job.status, self.store, config)
+        return Watched(job, self.store, config)
 
     async def outputs(self) -> dict[tuple[str, int], ReserveOutputRecord]:
         records = await self.store.reserve_outputs(statuses=("mempool", "confirmed", "removed"))
@@ -335,9 +337,9 @@ async def test_a_reorg_to_a_lower_tip_replaces_blocks_and_day_totals(rig: Rig) -
     await job.poll()
     old_tip = rig.chain.tip.height
     rig.chain.reorg(3, new_blocks=2)
-    await job.poll()
+    seen = await job.poll()
     await _assert_store_matches_chain(rig, date(2025, 3, 2))
-    assert job.status.tip_height == old_tip - 1
+    assert seen.tip_height == old_tip - 1
 
 
 async def test_a_deep_reorg_beyond_one_page_is_followed(rig: Rig) -> None:
@@ -363,8 +365,9 @@ async def test_truncated_json_keeps_what_was_stored(rig: Rig) -> None:
 
 async def test_network_metrics_come_from_getmininginfo(rig: Rig) -> None:
     job = rig.network_job()
-    registry, _ = build_registry([job.status])
-    await job.poll()
+    poller = Poller([job], rig.clock)
+    registry, _ = build_registry([Published(poller, network=job.target)])
+    assert await poller.run_once() == {job.target: "ok"}
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert registry.get_sample_value("reservewatch_network_difficulty") == 1.4e14
     hashrate = registry.get_sample_value("reservewatch_network_hashrate_hashes_per_second")
@@ -467,7 +470,8 @@ async def test_descriptor_wallets_through_bitcoind_hold_by_source(rig: Rig) -> N
         ("custody", 69_000, 0),
         ("unapproved", 19_000, 10_000),  # in the mempool: counted at once
     ]
-    assert job.status.watched["reserve"] == 100  # as far as the node watches
+    assert job.published is not None
+    assert job.published.watched["reserve"] == 100  # as far as the node watches
 
 
 async def test_received_total_counts_only_after_enough_confirmations(rig: Rig) -> None:
@@ -558,17 +562,16 @@ async def test_an_address_missing_from_the_wallet_fails_with_the_fix(rig: Rig) -
 
 async def test_build_chain_jobs_uses_bitcoind_when_only_it_is_configured(rig: Rig) -> None:
     rig.chain.pay(ADDR_B, 5_000, confirm=True)
-    jobs, metrics = build_chain_jobs(
+    jobs = build_chain_jobs(
         _config(rig.url, rig.password_file), rig.store, rig.session, rig.counters, rig.clock
     )
-    assert isinstance(metrics, ChainMetrics)
     assert [(j.source, j.target) for j in jobs] == [
         ("network", rig.url.removeprefix("http://")),
         ("chain", rig.url.removeprefix("http://") + "/reserve-wallet"),
     ]
-    for job in jobs:
-        await job.poll()
-    registry, _ = build_registry([metrics.network])
+    poller = Poller(jobs, rig.clock)
+    assert set((await poller.run_once()).values()) == {"ok"}
+    registry, _ = build_registry([Published(poller, network=jobs[0].target)])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert [o.amount_sat for o in (await rig.outputs()).values()] == [5_000]
 
@@ -605,4 +608,5 @@ async def test_a_payout_wallet_through_bitcoind_is_stored_apart_and_its_spends_a
     held = job.holdings
     assert held is not None and held.by_source == {("mined", "alpha"): 240_000}
     assert [(m.destination, m.unapproved_sat) for m in held.movements] == [("unapproved", 50_000)]
-    assert job.status.watched["payout"] >= 20  # the gap limit past the last one used
+    assert job.published is not None
+    assert job.published.watched["payout"] >= 20  # the gap limit past the last one used

@@ -19,12 +19,15 @@ from collector.bitcoin.wallets import Wallet, WalletBook
 from collector.clock import FrozenClock
 from collector.config.model import Config
 from collector.config.sections import DatabaseConfig
+from collector.config.wallets import wallet_book
 from collector.errors import SourceBadResponse
 from collector.metrics import build_registry
 from collector.metrics.reserve import ReserveMetrics
-from collector.sources.backends import ChainMetrics, build_chain_jobs
+from collector.sources.backends import build_chain_jobs
 from collector.sources.chain import ReserveJob, parse_tx, reserve_outputs
 from collector.sources.http import HttpSource, RequestCounters
+from collector.sources.poller import Poller
+from collector.sources.published import Published
 from collector.sources.reserve import ReserveWatched
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
@@ -84,7 +87,7 @@ class Rig:
 
     def watched(self, config: Config) -> Watched:
         job = ReserveJob(config, self.http, self.store, self.clock)
-        return Watched(job, job.status, self.store, config)
+        return Watched(job, self.store, config)
 
     async def outputs(self, *statuses: str) -> list[ReserveOutputRecord]:
         return await self.store.reserve_outputs(
@@ -423,20 +426,26 @@ async def test_a_bad_history_page_fails_the_poll_but_other_addresses_are_stored(
     assert sorted(o.amount_sat for o in await rig.outputs()) == [1_000, 2_000]
 
 
-async def test_build_chain_jobs_wires_both_jobs_and_one_metric_source(rig: Rig) -> None:
-    jobs, metrics = build_chain_jobs(
-        _config(rig.url), rig.store, rig.session, rig.counters, rig.clock
-    )
+async def test_build_chain_jobs_wires_both_jobs_whose_snapshots_the_metrics_read(
+    rig: Rig,
+) -> None:
+    config = _config(rig.url)
+    jobs = build_chain_jobs(config, rig.store, rig.session, rig.counters, rig.clock)
     assert [(j.source, j.target) for j in jobs] == [
         ("network", "127.0.0.1:" + rig.url.split(":")[2].split("/")[0]),
         ("chain", "127.0.0.1:" + rig.url.split(":")[2].split("/")[0] + "/reserve-addresses"),
     ]
-    assert isinstance(metrics, ChainMetrics)
-    for job in jobs:
-        await job.poll()
-    figures = await reserve_figures(rig.store, _config(rig.url))  # the accounts' pass
-    reserve = ReserveMetrics(metrics.reserve, holding(reserve=figures))
-    registry, _ = build_registry([metrics.network, reserve])
+    poller = Poller(jobs, rig.clock)
+    assert set((await poller.run_once()).values()) == {"ok"}
+    figures = await reserve_figures(rig.store, config)  # the accounts' pass
+    published = Published(poller, network=jobs[0].target, reserve=jobs[1].target)
+    reserve = ReserveMetrics(
+        published.reserve,
+        holding(reserve=figures),
+        operation_ids=(op.id for op in config.operations),
+        holders=(wallet.holder for wallet in wallet_book(config).wallets),
+    )
+    registry, _ = build_registry([published, reserve])
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert (
         registry.get_sample_value("reservewatch_reserve_received_btc_total", {"operation": "beta"})
@@ -475,11 +484,13 @@ async def test_a_descriptor_wallet_is_followed_past_its_gap_as_it_is_used(rig: R
     job = rig.watched(_wallet_config(rig.url))
     await job.poll()
     assert job.received_sat == {"alpha": 15_000}
-    assert job.status.watched["reserve"] == 12  # 0 … 8 + the gap of 3
+    assert job.published is not None
+    assert job.published.watched["reserve"] == 12  # 0 … 8 + the gap of 3
     # A restart derives as far again from what is stored, before reading anything.
     again = rig.watched(_wallet_config(rig.url))
     await again.poll()
-    assert again.status.watched == job.status.watched
+    assert again.published is not None
+    assert again.published.watched == job.published.watched
 
 
 async def test_seized_coins_and_a_custody_move_keep_their_sources(rig: Rig) -> None:

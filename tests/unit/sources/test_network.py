@@ -23,6 +23,8 @@ from collector.sources.network_days import (
     parse_hashrate_summary,
     parse_tip_height,
 )
+from collector.sources.poller import Poller
+from collector.sources.published import Published
 from collector.store.queries import Store
 from collector.store.records import BlockRecord
 from simulator.fake_chain import FakeChain
@@ -313,7 +315,6 @@ async def test_a_reorg_to_a_lower_tip_replaces_blocks_and_day_totals(rig: Rig) -
     assert rig.chain.tip.height == old_tip - 1
     seen = await job.poll()
     await _assert_store_matches_chain(rig, date(2025, 3, 2))
-    assert job.status.tip_height == old_tip - 1
     assert (seen.tip_height, seen.reorg_from) == (old_tip - 1, old_tip - 2)
 
 
@@ -372,12 +373,12 @@ async def test_truncated_json_keeps_what_was_stored(rig: Rig) -> None:
 
 async def test_network_metrics_show_last_good_values(rig: Rig) -> None:
     job = rig.job()
-    registry, _ = build_registry([job.status])
+    poller = Poller([job], rig.clock)
+    registry, _ = build_registry([Published(poller, network=job.target)])
     assert registry.get_sample_value("reservewatch_network_tip_height") is None
-    await job.poll()
+    assert await poller.run_once() == {job.target: "ok"}
     rig.chain.fail_next(500, count=10)
-    with pytest.raises(SourceServerError):
-        await job.poll()
+    assert await poller.run_once() == {job.target: "server_error"}
     assert registry.get_sample_value("reservewatch_network_tip_height") == rig.chain.tip.height
     assert registry.get_sample_value("reservewatch_network_difficulty") == 1.4e14
     hashrate = registry.get_sample_value("reservewatch_network_hashrate_hashes_per_second")
@@ -396,7 +397,7 @@ async def plain_rig(store: Store) -> AsyncIterator[Rig]:
 
 async def test_plain_esplora_rewards_come_from_the_coinbase(plain_rig: Rig) -> None:
     job = plain_rig.job(backfill_days=1)
-    await job.poll()
+    seen = await job.poll()
     assert job.backfill_complete
     await _assert_store_matches_chain(plain_rig, date(2025, 3, 2))
-    assert job.status.difficulty == 1.4e14
+    assert seen.difficulty == 1.4e14

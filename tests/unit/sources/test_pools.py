@@ -16,10 +16,17 @@ from prometheus_client import generate_latest
 
 from collector.clock import FrozenClock
 from collector.config.sections import POOL_KINDS, DatabaseConfig
+from collector.errors import SourceServerError
 from collector.metrics import build_registry
 from collector.sources.http import RequestCounters
 from collector.sources.poller import Poller
-from collector.sources.pool_jobs import PoolJob, PoolMetrics, build_pool_jobs, restore_last_success
+from collector.sources.pool_jobs import (
+    PoolAccountPolled,
+    PoolJob,
+    build_pool_jobs,
+    restore_last_success,
+)
+from collector.sources.published import Published
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import EarningRecord
@@ -60,7 +67,6 @@ class World:
     session: aiohttp.ClientSession
     clock: FrozenClock
     counters: RequestCounters
-    metrics: PoolMetrics
 
     def jobs(
         self,
@@ -87,7 +93,6 @@ class World:
             self.counters,
             self.clock,
             since=since,
-            metrics=self.metrics,
             rate_limits=FAST,
             timeout_s=timeout_s,
         )
@@ -129,7 +134,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     await upgrade(engine)
     store = Store(engine)
     async with aiohttp.ClientSession() as session:
-        yield World(server, store, session, clock, RequestCounters(), PoolMetrics())
+        yield World(server, store, session, clock, RequestCounters())
     await store.close()
     await server.close()
 
@@ -298,7 +303,8 @@ async def test_a_bad_answer_is_counted_and_the_last_good_values_stay(
     assert world.counters.value("pool", result) >= 1
     [status] = await world.store.pool_statuses()
     assert status.observed_at == NOW
-    registry, _ = build_registry([poller, world.metrics, world.counters])
+    published = Published(poller, pools=[job.target])
+    registry, _ = build_registry([poller, published, world.counters])
     pool = f"{kind}/{ACCOUNTS[kind]['account']}"
     labels = {"operation": "ekibastuz-1", "pool": pool}
     assert (
@@ -386,12 +392,12 @@ async def test_braiins_sends_the_configured_legacy_header_and_never_logs_the_tok
 async def test_last_good_status_is_restored_from_the_store_after_a_restart(world: World) -> None:
     [job] = world.jobs(("luxor",))
     await job.poll()
-    restarted = PoolMetrics()
-    await restarted.load(world.store)
+    stored = await world.store.pool_statuses()
     [again] = world.jobs(("luxor",))
     poller = Poller([again], world.clock)
-    restore_last_success(poller, restarted)
-    registry, _ = build_registry([restarted, poller])
+    restore_last_success(poller, stored)
+    published = Published(poller, pools=[again.target], stored_statuses=stored)
+    registry, _ = build_registry([published, poller])
     text = generate_latest(registry).decode()
     assert (
         'reservewatch_pool_hashrate_hashes_per_second{operation="ekibastuz-1",'
@@ -404,6 +410,33 @@ async def test_last_good_status_is_restored_from_the_store_after_a_restart(world
         )
         == NOW.timestamp()
     )
+
+
+async def test_a_poll_failing_after_the_status_publishes_the_status_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status is stored before the days are read: a poll whose days fail still publishes
+    it (with no days) and it is what is shown, the poll counted failed."""
+    [job] = world.jobs(("foundry",))
+    poller = Poller([job], world.clock)
+    await poller.run_once()
+    world.clock.advance(300)
+    world.server.set_account("foundry", "ekibastuz4", token="tfo", hashrate_hs=130e15)
+
+    async def refused(start: date, end: date) -> None:
+        raise SourceServerError(f"days {start} .. {end}: HTTP 503")
+
+    monkeypatch.setattr(job.adapter, "earnings", refused)
+    assert await poller.run_once() == {job.target: "server_error"}
+    polled = poller.latest(job.target, PoolAccountPolled)
+    assert polled is not None
+    today = (NOW + timedelta(seconds=300)).date()
+    assert (polled.value.start, polled.value.end, polled.value.earnings) == (today, today, ())
+    assert polled.value.status.observed_at == NOW + timedelta(seconds=300)
+    registry, _ = build_registry([Published(poller, pools=[job.target])])
+    labels = {"operation": "ekibastuz-1", "pool": "foundry/ekibastuz4", "window": "current"}
+    hashrate = "reservewatch_pool_hashrate_hashes_per_second"
+    assert registry.get_sample_value(hashrate, labels) == 130e15
 
 
 async def test_luxor_is_asked_up_to_today_never_past_it(world: World) -> None:
@@ -449,11 +482,12 @@ async def test_luxor_days_past_revenues_reach_come_from_the_transactions(world: 
         "luxor", "ekibastuz5", {TODAY - timedelta(days=d): 7_000_000 for d in range(30, 60)}
     )
     [job] = world.jobs(("luxor",), backfill_days=60)
-    assert await Poller([job], world.clock).run_once() == {job.target: "ok"}
+    poller = Poller([job], world.clock)
+    assert await poller.run_once() == {job.target: "ok"}
     mined = _mined_by_day(await world.store.earnings("ekibastuz-1"))
     assert all(TODAY - timedelta(days=d) in mined for d in range(0, 60))
     assert mined[TODAY - timedelta(days=50)] == 7_000_000
-    registry, _ = build_registry([world.metrics])
+    registry, _ = build_registry([Published(poller, pools=[job.target])])
     labels = {"operation": "ekibastuz-1", "pool": "luxor/ekibastuz5"}
     assert registry.get_sample_value("reservewatch_pool_unknown_rows_total", labels) == 0
 
@@ -503,11 +537,15 @@ async def test_a_day_published_by_the_pool_is_never_replaced_by_samples(world: W
 async def test_rows_of_an_unknown_kind_are_counted_once_and_kept_out(world: World) -> None:
     world.server.add_other_row("f2pool", "ekibastuz2", TODAY - timedelta(days=2), "bonus_x", 777)
     [job] = world.jobs(("f2pool",))
-    await job.poll()
-    await job.poll()  # the same row read again is not counted again
+    poller = Poller([job], world.clock)
+    await poller.run_once()
+    await poller.run_once()  # the same row read again is not counted again
+    polled = poller.latest(job.target, PoolAccountPolled)
+    assert polled is not None
+    assert (polled.value.unknown_rows, polled.value.unknown_rows_total) == (0, 1)
     mined = _mined_by_day(await world.store.earnings("ekibastuz-1"))
     assert mined[TODAY - timedelta(days=2)] == 12_345_680  # the revenue row only
-    registry, _ = build_registry([world.metrics])
+    registry, _ = build_registry([Published(poller, pools=[job.target])])
     text = generate_latest(registry).decode()
     assert (
         'reservewatch_pool_unknown_rows_total{operation="ekibastuz-1",pool="f2pool/ekibastuz2"} 1.0'

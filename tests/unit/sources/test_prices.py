@@ -23,9 +23,10 @@ from collector.sources.prices import (
     LatestPrices,
     PriceJob,
     ReserveValue,
-    ValuationMetrics,
+    load_latest_prices,
     parse_kraken_ticker,
 )
+from collector.sources.published import Published
 from collector.store.database import open_engine, upgrade
 from collector.store.queries import Store
 from collector.store.records import PriceQuoteRecord
@@ -48,9 +49,9 @@ class Rig:
     counters: RequestCounters
     base: str
 
-    def job(self, pair: str = "XBTUSD", latest: LatestPrices | None = None) -> PriceJob:
+    def job(self, pair: str = "XBTUSD") -> PriceJob:
         config = PricesConfig(ticker_url=f"{self.base}/0/public/Ticker?pair={pair}")
-        return PriceJob(config, self.http, self.store, self.clock, latest=latest)
+        return PriceJob(config, self.http, self.store, self.clock)
 
 
 @pytest.fixture
@@ -79,8 +80,6 @@ async def test_each_poll_appends_the_last_trade_price_with_the_instant_observed(
         (NEW_YEAR, Decimal("97010.10000"), "kraken"),
         (NEW_YEAR + timedelta(minutes=5), Decimal("98000.50000"), "kraken"),
     ]
-    latest = job.latest.latest("USD")
-    assert latest is not None and latest.per_btc == Decimal("98000.5")
     assert rig.counters.value("price", "ok") == 2
     assert job.target.endswith("/XBTUSD")
 
@@ -158,23 +157,25 @@ def test_a_ticker_url_must_ask_for_one_pair() -> None:
 
 
 def _exposed(source: object) -> str:
-    parts = [source.prices, source.value] if isinstance(source, ValuationMetrics) else [source]
-    registry, _ = build_registry(parts)
+    registry, _ = build_registry([source])
     return generate_latest(registry).decode()
 
 
 async def test_the_value_is_absent_without_holdings_or_a_price_never_zero(rig: Rig) -> None:
-    latest = LatestPrices()
+    job = rig.job()
+    poller = Poller([job], rig.clock)
     holdings: list[int | None] = [None]
-    value = ReserveValue(lambda: holdings[0], latest)
+    value = ReserveValue(lambda: holdings[0], Published(poller, price=job.target).latest_prices)
     assert "reservewatch_reserve_value" not in _exposed(value)
     holdings[0] = 150_000_000
-    assert "reservewatch_reserve_value" not in _exposed(value)  # no price yet
-    await rig.job(latest=latest).poll()
+    text = _exposed(value)
+    assert "reservewatch_reserve_value" not in text  # no price yet
+    assert "reservewatch_price_btc_usd" not in text
+    await poller.run_once()  # what the ticker job publishes is what is shown
     text = _exposed(value)
     assert "reservewatch_reserve_value_usd 145515.15" in text
     assert "reservewatch_reserve_value_kzt" not in text  # no official rate yet
-    assert "reservewatch_price_btc_usd 97010.1" in _exposed(latest)
+    assert "reservewatch_price_btc_usd 97010.1" in text
 
 
 async def test_the_tenge_value_uses_the_official_rate_loaded_from_the_store(rig: Rig) -> None:
@@ -183,14 +184,22 @@ async def test_the_tenge_value_uses_the_official_rate_loaded_from_the_store(rig:
         "USD", "KZT", "nbk-csv", NEW_YEAR - timedelta(hours=5), Decimal("470.81")
     )
     assert await rig.store.record_prices([rate]) == 1
-    latest = LatestPrices()
-    await latest.load(rig.store, rig.clock.now())
-    value = ReserveValue(lambda: 100_000_000, latest)
-    assert value.values() == {
+    latest = await load_latest_prices(rig.store, rig.clock.now())
+    value = ReserveValue(lambda: 100_000_000, lambda: latest)
+    assert value.values(latest) == {
         "USD": Decimal("97010.10"),
         "KZT": Decimal("45673325.18"),  # 97010.1 × 470.81 = 45673325.181
     }
     assert "reservewatch_reserve_value_kzt 4.567332518e+07" in _exposed(value)
+
+
+def test_a_published_price_older_than_the_one_known_changes_nothing() -> None:
+    newer = Price(NEW_YEAR, "USD", Decimal(98000), "kraken")
+    known = LatestPrices().with_price(newer)
+    assert known.with_price(Price(NEW_YEAR - timedelta(1), "USD", Decimal(1), "kraken")) is known
+    later = known.with_price(Price(NEW_YEAR, "USD", Decimal(99000), "kraken"))
+    assert later.latest("USD") == Price(NEW_YEAR, "USD", Decimal(99000), "kraken")
+    assert known.latest("USD") == newer  # a value: with_price made another
 
 
 async def test_each_inflow_is_valued_at_the_price_at_its_block_time(rig: Rig) -> None:
@@ -222,22 +231,26 @@ async def test_the_application_builds_the_job_only_when_prices_are_configured(ri
 
     await rig.job().poll()  # a price already stored: loaded at start
     async with aiohttp.ClientSession() as session:
-        without, metrics = await build_price_jobs(
-            parse_config({}), rig.store, session, rig.counters, rig.clock, holdings_sat=lambda: 1
+        without, stored = await build_price_jobs(
+            parse_config({}), rig.store, session, rig.counters, rig.clock
         )
         assert without == []
-        assert "reservewatch_reserve_value_usd 0.0" in _exposed(metrics)  # 1 sat: 0.00 USD
+        published = Published(Poller(without, rig.clock), stored_prices=stored)
+        value = ReserveValue(lambda: 1, published.latest_prices)
+        assert "reservewatch_reserve_value_usd 0.0" in _exposed(value)  # 1 sat: 0.00 USD
         url = f"{rig.base}/0/public/Ticker?pair=XBTUSD"
-        jobs, metrics = await build_price_jobs(
+        jobs, stored = await build_price_jobs(
             parse_config({"prices": {"ticker_url": url}}),
             rig.store,
             session,
             rig.counters,
             rig.clock,
-            holdings_sat=lambda: 100_000_000,
         )
         [job] = jobs
+        poller = Poller(jobs, rig.clock)
+        published = Published(poller, price=job.target, stored_prices=stored)
+        value = ReserveValue(lambda: 100_000_000, published.latest_prices)
         rig.ticker.usd_per_btc = Decimal(99000)
-        await job.poll()
-        assert "reservewatch_reserve_value_usd 99000.0" in _exposed(metrics)
-        assert "reservewatch_price_btc_usd 99000.0" in _exposed(metrics)
+        await poller.run_once()
+        assert "reservewatch_reserve_value_usd 99000.0" in _exposed(value)
+        assert "reservewatch_price_btc_usd 99000.0" in _exposed(value)
