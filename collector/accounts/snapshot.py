@@ -33,7 +33,7 @@ from remittance.account import OperationAccount
 from remittance.pool_reports import Reconciliation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class AccountsSnapshot:
     """Every operation's account as of :attr:`as_of`, and everything it was computed from.
 

@@ -21,6 +21,7 @@ reservewatch_accounts_last_success_timestamp_seconds 1.7e9
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 
@@ -43,7 +44,10 @@ class AccountsMetrics:
 
     def __init__(self, service: AccountsService) -> None:
         self._service = service
-        self._pass_families: tuple[AccountsSnapshot | None, list[Metric]] | None = None
+        # The snapshot the families were built from, by a weak reference: holding the snapshot
+        # itself would keep the last pass's ~1 million objects alive until the next scrape,
+        # which then freed them (0.1 s of a render at 100 operations x 2 years).
+        self._pass_families: tuple[weakref.ref[AccountsSnapshot] | None, list[Metric]] | None = None
         self._hashrate_samples: dict[str, tuple[float, Sample]] = {}
 
     def metric_families(self) -> Iterable[Metric]:
@@ -53,8 +57,9 @@ class AccountsMetrics:
         renders only what changed)."""
         cached = self._pass_families
         snapshot = self._service.snapshot
-        if cached is None or cached[0] is not snapshot:
-            cached = self._pass_families = (snapshot, list(self._pass_metric_families()))
+        if cached is None or (cached[0] and cached[0]()) is not snapshot:
+            source = None if snapshot is None else weakref.ref(snapshot)
+            cached = self._pass_families = (source, list(self._pass_metric_families()))
         for built in cached[1]:
             if built.name == "reservewatch_operation_hashrate_discrepancy_ratio":
                 yield self._hashrate_discrepancy()

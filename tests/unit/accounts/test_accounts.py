@@ -206,6 +206,25 @@ async def test_a_start_shows_every_operations_figures_before_the_reserves(
     assert later is whole  # a later pass: the last whole snapshot until its own is whole
 
 
+async def test_a_scrape_keeps_no_snapshot_alive_past_its_pass(store: Store) -> None:
+    """The metrics build a pass's families once and know them by their snapshot, weakly: the
+    last pass's snapshot (a million objects at national scale) is freed when the next pass
+    swaps its own in, never by the scrape after it (0.1 s of that scrape's render)."""
+    service = AccountsService(TWO_OPERATIONS, store, FrozenClock(AS_OF))
+    metrics = AccountsMetrics(service)
+
+    def built() -> list[object]:  # the hash-rate discrepancy follows telemetry: made anew
+        return [f for f in metrics.metric_families() if "discrepancy" not in f.name]
+
+    await service.recompute()
+    first = built()
+    assert all(a is b for a, b in zip(built(), first, strict=True))  # built once a pass
+    last = weakref.ref(service.snapshot)  # type: ignore[arg-type]
+    await service.recompute()
+    assert last() is None
+    assert not any(a is b for a, b in zip(built(), first, strict=True))  # the new pass's
+
+
 async def test_a_held_operation_keeps_the_starts_figures_until_its_sources_are_in(
     store: Store,
 ) -> None:
