@@ -52,6 +52,18 @@ async def test_hanging_slow_flapping_and_foreign_pools_store_no_wrong_figure(
         assert ("f2pool", "acct-f2pool") not in stored
         await asyncio.sleep(1)
 
+    async def timed_out() -> bool:
+        """The hung pool's first request has timed out: the poller starts each job's first poll
+        within 5 s of start, then the request waits the collector's 20 s timeout, so it may
+        end just after the 25 s above (the test failed so, 'timeout': None, twice on
+        2026-12-05: beside other tests, and in a fresh Debian root)."""
+        families = await collector.scrape()
+        counted = sample(
+            families, "reservewatch_source_requests_total", source="pool", result="timeout"
+        )
+        return bool(counted)
+
+    await eventually(timed_out, 15, "the hung pool's request counted as a timeout")
     families = await collector.scrape()
     for target, up in (
         ("op-a/braiins/acct-braiins", 0.0),
