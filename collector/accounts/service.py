@@ -162,7 +162,7 @@ class AccountsService:
                 # (a walk over every stored output: ~0.5 s at 100 operations x 2 years)
                 # within the same pass, as of the same instant; nothing is waiting for the
                 # pass (next_pass) until the reserve's are in.
-                self._snapshot = replace(snapshot, pass_complete=False)
+                self._snapshot = snapshot
             # The reserve's figures: a walk over every stored output when the chain moved.
             reserve = await self._reserve.read(self._store, self._config, instant, facts)
         # One swap: every figure of a pass comes from the same read, as of the same instant.

@@ -54,7 +54,7 @@ class AccountsSnapshot:
     statement_inputs: Mapping[str, StatementInputs] = field(default_factory=dict)
     computed_at: datetime | None = None
     # The reserve's figures (holdings, received, proofs); none while no tip is known, and in
-    # the first pass's accounts published before them (``pass_complete`` false).
+    # the accounts a start's first pass publishes before them.
     reserve: ReserveFigures | None = None
     # The digital-mining fee of each operation with a site owing it.
     mining_fees: Mapping[str, OperationFees] = field(default_factory=dict)
@@ -62,8 +62,6 @@ class AccountsSnapshot:
     pool_reports: Mapping[str, tuple[Reconciliation, ...]] = field(default_factory=dict)
     # The mandatory sale of each operation whose terms set one.
     mandatory_sales: Mapping[str, OperationSales] = field(default_factory=dict)
-    # False only while a start's first pass shows the accounts before the reserve's figures.
-    pass_complete: bool = True
 
     def issued_dues(self, operation_id: str) -> dict[tuple[str, str], tuple[datetime, int]]:
         """The statements issued before the snapshot read them, of one operation."""
